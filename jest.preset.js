@@ -1,0 +1,18 @@
+// Shared Jest settings: every workspace transforms TypeScript with SWC (no type-check at test
+// time; `turbo run typecheck` does that) and writes a JSON report the root test script sums up.
+const path = require('node:path');
+
+module.exports = function preset(dir, overrides = {}) {
+  const name = path.basename(dir);
+  return {
+    rootDir: dir,
+    testEnvironment: 'node',
+    transform: {
+      '^.+\\.(t|j)s$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript', decorators: false }, target: 'es2022' }, module: { type: 'commonjs' } }],
+    },
+    moduleFileExtensions: ['ts', 'js', 'json'],
+    testMatch: ['<rootDir>/test/**/*.test.ts'],
+    testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+    ...overrides,
+  };
+};

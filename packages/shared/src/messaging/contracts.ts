@@ -1,0 +1,178 @@
+// The data carried by every Kafka message type, in one place. Producers and consumers on
+// both sides of a topic import these types, so a field renamed here fails to compile
+// everywhere it is used. Money is a decimal string ("19.99"); quantities are integers.
+
+export const Topics = {
+  inventoryCommands: 'inventory.commands',
+  inventoryEvents: 'inventory.events',
+  paymentCommands: 'payment.commands',
+  paymentEvents: 'payment.events',
+  orderEvents: 'order.events',
+} as const;
+export type TopicName = (typeof Topics)[keyof typeof Topics];
+
+/** Every topic, for scripts and tests that create them. */
+export const ALL_TOPICS: readonly TopicName[] = Object.values(Topics);
+
+/** A topic name with the deployment's prefix (tests use a unique prefix to isolate themselves). */
+export function topicName(prefix: string, topic: TopicName): string {
+  return prefix ? `${prefix}${topic}` : topic;
+}
+
+// ---- inventory.commands (key: order_id) ----
+export interface ReserveLine {
+  line_id: string;
+  product_id: string;
+  /** null for products without sizes */
+  size: string | null;
+  quantity: number;
+}
+export interface InventoryReserveCommand {
+  order_id: string;
+  lines: ReserveLine[];
+}
+export interface InventoryConfirmCommand {
+  order_id: string;
+}
+export interface InventoryReleaseCommand {
+  order_id: string;
+  reason: string;
+}
+
+// ---- inventory.events ----
+export interface ShortLine {
+  line_id: string;
+  product_id: string;
+  size: string | null;
+  requested: number;
+  available: number;
+  /** INSUFFICIENT_STOCK | PRODUCT_NOT_FOUND | PRODUCT_UNAVAILABLE | SIZE_NOT_FOUND | SIZE_REQUIRED | SIZE_NOT_ALLOWED */
+  code: string;
+}
+export interface StockReservedEvent {
+  order_id: string;
+  lines: Array<ReserveLine & { reservation_id: string }>;
+}
+export interface StockRejectedEvent {
+  order_id: string;
+  code: string;
+  short_lines: ShortLine[];
+}
+export interface StockConfirmedEvent {
+  order_id: string;
+}
+export interface StockReleasedEvent {
+  order_id: string;
+  reason: string;
+}
+/** key: product_id. Current stock of the product (and each size) after any change. */
+export interface StockChangedEvent {
+  product_id: string;
+  has_sizes: boolean;
+  available_quantity: number;
+  reserved_quantity: number;
+  sold_quantity: number;
+  sizes: Array<{ size: string; available_quantity: number; reserved_quantity: number; sold_quantity: number }>;
+}
+export interface ProductPriceChangedEvent {
+  product_id: string;
+  old_price: string;
+  new_price: string;
+}
+/** key: product_id. The product as it now is (name, price, sizes that exist). */
+export interface ProductUpdatedEvent {
+  product_id: string;
+  product_name: string;
+  price: string;
+  has_sizes: boolean;
+  sizes: string[];
+}
+export interface ProductDeletedEvent {
+  product_id: string;
+}
+
+// ---- payment.commands (key: order_id) ----
+export interface PaymentVoidCommand {
+  order_id: string;
+  reason: string;
+}
+export interface PaymentRefundCommand {
+  order_id: string;
+  reason: string;
+}
+
+// ---- payment.events (key: order_id) ----
+export interface PaymentSucceededEvent {
+  payment_id: string;
+  order_id: string;
+  user_id: string;
+  gateway: string;
+  amount: string;
+  gateway_fee: string;
+  total_amount: string;
+}
+export interface PaymentFailedEvent {
+  payment_id: string;
+  order_id: string;
+  attempt_number: number;
+  reason: string;
+}
+export interface PaymentRefundedEvent {
+  payment_id: string;
+  order_id: string;
+  refund_id: string;
+  amount: string;
+  reason: string;
+}
+export interface PaymentVoidedEvent {
+  payment_id: string | null;
+  order_id: string;
+  reason: string;
+}
+
+// ---- order.events (key: order_id) ----
+export type OrderStatus = 'pending' | 'under_paying' | 'processing' | 'shipped' | 'delivered' | 'cancelled';
+export interface OrderPlacedEvent {
+  order_id: string;
+  user_id: string;
+  total_amount: string;
+  lines: ReserveLine[];
+}
+export interface OrderStatusChangedEvent {
+  order_id: string;
+  user_id: string;
+  from: OrderStatus;
+  to: OrderStatus;
+  reason: string | null;
+  payment_expires_at: string | null;
+}
+export interface OrderCancelledEvent {
+  order_id: string;
+  user_id: string;
+  reason: string;
+}
+
+/** Message type → data type, so `Envelope<'stock.reserved'>` is typed end to end. */
+export interface MessageTypes {
+  'inventory.reserve': InventoryReserveCommand;
+  'inventory.confirm': InventoryConfirmCommand;
+  'inventory.release': InventoryReleaseCommand;
+  'stock.reserved': StockReservedEvent;
+  'stock.rejected': StockRejectedEvent;
+  'stock.confirmed': StockConfirmedEvent;
+  'stock.released': StockReleasedEvent;
+  'stock.changed': StockChangedEvent;
+  'product.price_changed': ProductPriceChangedEvent;
+  'product.updated': ProductUpdatedEvent;
+  'product.deleted': ProductDeletedEvent;
+  'payment.void': PaymentVoidCommand;
+  'payment.refund': PaymentRefundCommand;
+  'payment.succeeded': PaymentSucceededEvent;
+  'payment.failed': PaymentFailedEvent;
+  'payment.refunded': PaymentRefundedEvent;
+  'payment.voided': PaymentVoidedEvent;
+  'order.placed': OrderPlacedEvent;
+  'order.status_changed': OrderStatusChangedEvent;
+  'order.cancelled': OrderCancelledEvent;
+}
+export type MessageType = keyof MessageTypes;
