@@ -13,6 +13,7 @@ module.exports = function preset(dir, overrides = {}) {
     moduleFileExtensions: ['ts', 'js', 'json'],
     testMatch: ['<rootDir>/test/**/*.test.ts'],
     testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+    testResultsProcessor: path.join(__dirname, 'scripts/lib/jest-results-processor.js'),
     ...overrides,
   };
 };

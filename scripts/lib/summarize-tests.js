@@ -1,0 +1,42 @@
+#!/usr/bin/env node
+// Sums the Jest JSON reports in .test-results/ (written by jest-results-processor.js) and prints
+// one plain line for the whole run, alone on its line: `N passed, M failed` (`, K skipped` when
+// K > 0, counting pending and todo tests). Exits 1 when a test failed, a Jest run failed (suite
+// that could not run, failed globalSetup, ...) or no test ran at all; 0 otherwise.
+'use strict';
+const fs = require('node:fs');
+const path = require('node:path');
+
+const ROOT = path.resolve(__dirname, '../..');
+const dir = process.env.TEST_RESULTS_DIR || path.join(ROOT, '.test-results');
+
+const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort() : [];
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+const problems = [];
+
+for (const file of files) {
+  let r;
+  try {
+    r = JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8'));
+  } catch (err) {
+    problems.push(`${file}: unreadable report (${err.message})`);
+    continue;
+  }
+  const p = r.numPassedTests || 0;
+  const f = r.numFailedTests || 0;
+  const s = (r.numPendingTests || 0) + (r.numTodoTests || 0);
+  passed += p;
+  failed += f;
+  skipped += s;
+  const brokenSuites = r.numFailedTestSuites || 0; // includes suites that could not run at all
+  console.log(`[tests] ${r.package || file}: passed=${p} failed=${f} skipped=${s} suites=${r.numTotalTestSuites || 0}`
+    + (brokenSuites ? ` failed-suites=${brokenSuites}` : ''));
+  if (r.success === false && f === 0) problems.push(`${r.package || file}: Jest reported failure (failed suites: ${brokenSuites})`);
+}
+
+for (const p of problems) console.log(`[tests] ${p}`);
+if (passed + failed === 0) console.log('[tests] no test ran');
+console.log(`${passed} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ''}`);
+process.exit(failed > 0 || problems.length > 0 || passed + failed === 0 ? 1 : 0);

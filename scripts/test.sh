@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# `npm test`: everything a fresh clone needs to run the whole test suite against real servers.
+#   1. install node_modules when missing or when package-lock.json changed since the last install
+#   2. start PostgreSQL, Redis and Kafka (scripts/platform.sh up; fast when already running)
+#   3. build every workspace (turbo), then run every workspace's `test` script (turbo, 2 at a time)
+#   4. print one summary line for the whole run: `N passed, M failed[, K skipped]`
+# Extra arguments go to `turbo run test`, e.g. `npm test -- --filter=@sudamall/inventory`
+# (a --filter also narrows the build to that package and its dependencies).
+# Exits non-zero when a test failed, a package's Jest run failed, or no test ran at all.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+export TURBO_TELEMETRY_DISABLED=1 TURBO_NO_UPDATE_NOTIFIER=1 NEXT_TELEMETRY_DISABLED=1
+export TEST_RESULTS_DIR="$ROOT/.test-results"
+
+now_ms() { date +%s%3N; }
+T_START="$(now_ms)"
+phase() { printf '\n[test] ==== %s\n' "$*"; }
+took() { printf '[test] %s took %d s\n' "$1" "$(( ($(now_ms) - $2) / 1000 ))"; }
+
+# ---- 1. dependencies
+phase "dependencies"
+t="$(now_ms)"
+STAMP="node_modules/.sudamall-lock-hash"
+LOCK_HASH="$(sha256sum package-lock.json | cut -d' ' -f1)"
+if [ ! -d node_modules ]; then
+  echo "[test] node_modules missing: npm ci"
+  npm ci --no-audit --no-fund
+  echo "$LOCK_HASH" >"$STAMP"
+elif [ "$(cat "$STAMP" 2>/dev/null || true)" != "$LOCK_HASH" ]; then
+  if [ "${CI:-}" = "true" ]; then
+    echo "[test] package-lock.json changed since the last install: npm ci"
+    npm ci --no-audit --no-fund
+  else
+    # On a working machine other people's processes use node_modules right now: `npm ci` would
+    # delete it under them, so sync it in place (under the shared npm lock) instead.
+    echo "[test] package-lock.json changed since the last install: npm install (in place)"
+    flock /tmp/sudamall-npm.lock npm install --no-audit --no-fund
+  fi
+  echo "$LOCK_HASH" >"$STAMP"
+else
+  echo "[test] node_modules up to date with package-lock.json"
+fi
+took "dependencies" "$t"
+
+# ---- 2. servers
+phase "platform"
+t="$(now_ms)"
+bash scripts/platform.sh up
+took "platform" "$t"
+
+# ---- 3. build and test
+# A --filter given for the tests also narrows the build (turbo builds the dependencies too).
+BUILD_ARGS=()
+prev=""
+for arg in "$@"; do
+  case "$arg" in
+    --filter=*|-F=*) BUILD_ARGS+=("$arg") ;;
+  esac
+  case "$prev" in
+    --filter|-F) BUILD_ARGS+=("$prev" "$arg") ;;
+  esac
+  prev="$arg"
+done
+
+# --continue=dependencies-successful: one package that fails to build or test must not hide the
+# results of the others; the tests of a package whose build failed are skipped (and fail the run).
+phase "build"
+t="$(now_ms)"
+set +e
+npx turbo run build --continue=dependencies-successful "${BUILD_ARGS[@]+"${BUILD_ARGS[@]}"}"
+BUILD_RC=$?
+set -e
+took "build" "$t"
+
+phase "test"
+t="$(now_ms)"
+rm -rf "$TEST_RESULTS_DIR"
+mkdir -p "$TEST_RESULTS_DIR"
+set +e
+npx turbo run test --concurrency=2 --continue=dependencies-successful "$@"
+TURBO_RC=$?
+set -e
+took "test" "$t"
+
+# ---- 4. summary (last, so the totals are the final line of the log)
+phase "summary"
+took "npm test" "$T_START"
+if [ "$BUILD_RC" -ne 0 ]; then
+  echo "[test] turbo run build failed (exit $BUILD_RC): see the build output above"
+fi
+if [ "$TURBO_RC" -ne 0 ]; then
+  echo "[test] turbo run test failed (exit $TURBO_RC): see the package output above (turbo lists the failed tasks)"
+fi
+set +e
+node scripts/lib/summarize-tests.js
+SUMMARY_RC=$?
+set -e
+if [ "$TURBO_RC" -ne 0 ]; then exit "$TURBO_RC"; fi
+if [ "$BUILD_RC" -ne 0 ]; then exit "$BUILD_RC"; fi
+exit "$SUMMARY_RC"
