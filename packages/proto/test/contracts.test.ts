@@ -170,6 +170,7 @@ describe('order, payment and cart services over grpc-js', () => {
               price: '19.90',
               snapshotId: '',
               productName: 'Linen shirt',
+              storeId: 's-1',
             })),
             shortLines: [{ lineId: 'i-0', productId: 'p-1', size: 'M', requested: 2, available: 0, code: 'INSUFFICIENT_STOCK' }],
           }),
@@ -192,7 +193,7 @@ describe('order, payment and cart services over grpc-js', () => {
     );
 
     expect(response.order?.items).toEqual([
-      { itemId: 'i-0', productId: 'p-1', size: 'M', quantity: 2, price: '19.90', snapshotId: '', productName: 'Linen shirt' },
+      { itemId: 'i-0', productId: 'p-1', size: 'M', quantity: 2, price: '19.90', snapshotId: '', productName: 'Linen shirt', storeId: 's-1' },
     ]);
     expect(response.order?.shortLines[0].code).toBe('INSUFFICIENT_STOCK');
     expect(response.order).toMatchObject({ userId: 'u-1', status: 'cancelled', totalAmount: '39.80', paymentExpiresAt: '' });
