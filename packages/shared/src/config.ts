@@ -1,0 +1,79 @@
+import { Type, type Static, type TObject, type TProperties } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+
+/** Thrown by loadConfig; the message names every bad or missing variable at once. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid environment: ${problems.join('; ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Variables every service reads; spread `...BaseEnv.properties` into a service's own schema. */
+export const BaseEnv = Type.Object({
+  NODE_ENV: Type.Union([Type.Literal('development'), Type.Literal('test'), Type.Literal('production')], {
+    default: 'development',
+  }),
+  LOG_LEVEL: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+    { default: 'info' },
+  ),
+  HTTP_HOST: Type.String({ default: '0.0.0.0' }),
+  GRPC_HOST: Type.String({ default: '0.0.0.0' }),
+  DATABASE_URL: Type.String({ minLength: 1 }),
+  KAFKA_BROKERS: Type.String({ default: '127.0.0.1:9092', minLength: 1 }),
+  KAFKA_CLIENT_ID: Type.Optional(Type.String()),
+  KAFKA_TOPIC_PREFIX: Type.String({ default: '' }),
+  JWT_SECRET: Type.String({ minLength: 16 }),
+  JWT_ISSUER: Type.Optional(Type.String()),
+  JWT_AUDIENCE: Type.Optional(Type.String()),
+  OTEL_EXPORTER_OTLP_ENDPOINT: Type.Optional(Type.String()),
+});
+export type BaseEnv = Static<typeof BaseEnv>;
+
+/** Splits `KAFKA_BROKERS` ("a:9092,b:9092") into a list. */
+export function parseBrokers(value: string): string[] {
+  return value
+    .split(',')
+    .map((b) => b.trim())
+    .filter((b) => b.length > 0);
+}
+
+function describe(path: string, message: string, value: unknown): string {
+  const name = path.replace(/^\//, '').split('/')[0] || '(root)';
+  if (value === undefined) return `${name} is required`;
+  return `${name} ${message.replace(/^Expected /, 'must be ').replace(/^Expected/, 'must be')}`;
+}
+
+/**
+ * Reads the environment once through a TypeBox schema: strings become the declared numbers,
+ * integers and booleans, defaults fill the gaps, and every problem is reported together so a
+ * misconfigured deployment fails with one readable message instead of one error per restart.
+ */
+export function loadConfig<T extends TObject<TProperties>>(
+  schema: T,
+  env: Record<string, string | undefined> = process.env,
+): Readonly<Static<T>> {
+  // Only the schema's own keys, and empty strings count as unset (a blank `FOO=` in a .env).
+  const picked: Record<string, unknown> = {};
+  for (const key of Object.keys(schema.properties)) {
+    const raw = env[key];
+    if (raw !== undefined && raw !== '') picked[key] = raw;
+    else if (raw === '' && isStringWithEmptyDefault(schema.properties[key])) picked[key] = raw;
+  }
+  const withDefaults = Value.Default(schema, Value.Convert(schema, picked));
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  for (const error of Value.Errors(schema, withDefaults)) {
+    const name = error.path.replace(/^\//, '').split('/')[0] ?? '';
+    if (seen.has(name)) continue; // one message per variable: a union reports each branch
+    seen.add(name);
+    problems.push(describe(error.path, error.message, error.value));
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze(withDefaults as Static<T>);
+}
+
+function isStringWithEmptyDefault(schema: unknown): boolean {
+  return typeof schema === 'object' && schema !== null && (schema as { default?: unknown }).default === '';
+}

@@ -1,0 +1,286 @@
+import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import {
+  Kafka,
+  logLevel as KafkaLogLevel,
+  Partitioners,
+  type Admin,
+  type Consumer,
+  type IHeaders,
+  type LogEntry,
+  type Producer,
+} from 'kafkajs';
+import type { Logger } from 'pino';
+import { parseEnvelope, type AnyEnvelope, type Envelope } from './envelope';
+import { contextFromTraceparent, currentTraceparent } from './trace-context';
+
+export interface KafkaBusOptions {
+  brokers: string[];
+  clientId: string;
+  logger: Logger;
+}
+
+export interface MessageMeta {
+  topic: string;
+  partition: number;
+  offset: string;
+  headers: Record<string, string>;
+  /** Keeps the group session alive during long work. */
+  heartbeat: () => Promise<void>;
+}
+
+export type EnvelopeHandler = (envelope: AnyEnvelope, meta: MessageMeta) => Promise<void>;
+
+export interface RetryPolicy {
+  /** First delay after a failed attempt; doubles each time. Default 200 ms. */
+  initialMs?: number;
+  /** Upper bound for one delay. Default 10 s. */
+  maxMs?: number;
+}
+
+export interface SubscribeOptions {
+  groupId: string;
+  /** Full (already prefixed) topic names. */
+  topics: string[];
+  /**
+   * Where a group with no committed offset starts. Service consumers should pass `true`:
+   * a command published before the group first joined must not be lost.
+   */
+  fromBeginning?: boolean;
+  handle: EnvelopeHandler;
+  retry?: RetryPolicy;
+}
+
+export interface Subscription {
+  groupId: string;
+  /** Stops consuming after the message in hand, committing what was handled. */
+  stop(): Promise<void>;
+}
+
+const tracer = trace.getTracer('@sudamall/shared/kafka-bus');
+
+function headersToStrings(headers: IHeaders | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(headers ?? {})) {
+    const first = Array.isArray(v) ? v[0] : v;
+    if (first !== undefined) out[k] = typeof first === 'string' ? first : first.toString('utf8');
+  }
+  return out;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+class StoppingError extends Error {
+  constructor() {
+    super('consumer is stopping');
+  }
+}
+
+/**
+ * The project's messaging interface over kafkajs (unmaintained since 2.2.4), kept small so a
+ * maintained client can replace it without touching the services.
+ */
+export class KafkaBus {
+  private readonly kafka: Kafka;
+  private readonly logger: Logger;
+  private producer: Producer | undefined;
+  private admin: Admin | undefined;
+  private connecting: Promise<void> | undefined;
+  private readonly consumers = new Set<{ consumer: Consumer; stopping: boolean }>();
+
+  constructor(private readonly opts: KafkaBusOptions) {
+    this.logger = opts.logger.child({ component: 'kafka' });
+    const log = this.logger;
+    this.kafka = new Kafka({
+      clientId: opts.clientId,
+      brokers: opts.brokers,
+      logLevel: KafkaLogLevel.WARN,
+      logCreator: () => (entry: LogEntry) => {
+        const { message, ...extra } = entry.log;
+        const fields = { namespace: entry.namespace, ...extra };
+        if (entry.level <= KafkaLogLevel.ERROR) log.error(fields, message);
+        else if (entry.level === KafkaLogLevel.WARN) log.warn(fields, message);
+        else log.debug(fields, message);
+      },
+      retry: { initialRetryTime: 100, retries: 8 },
+    });
+  }
+
+  /** Connects the producer (idempotent: safe to call again). */
+  connect(): Promise<void> {
+    this.connecting ??= (async () => {
+      const producer = this.kafka.producer({
+        idempotent: true,
+        maxInFlightRequests: 1,
+        allowAutoTopicCreation: false,
+        createPartitioner: Partitioners.DefaultPartitioner,
+      });
+      await producer.connect();
+      this.producer = producer;
+    })().catch((err: unknown) => {
+      this.connecting = undefined;
+      throw err;
+    });
+    return this.connecting;
+  }
+
+  /**
+   * Sends the envelopes to one topic, in order, keyed by `envelope.key` (so one order's messages
+   * share a partition), acknowledged by all in-sync replicas.
+   */
+  async publish(topic: string, envelopes: ReadonlyArray<Envelope>): Promise<void> {
+    if (envelopes.length === 0) return;
+    await this.connect();
+    const fallbackTraceparent = currentTraceparent();
+    await this.producer!.send({
+      topic,
+      acks: -1,
+      messages: envelopes.map((e) => {
+        const headers: IHeaders = { type: e.type, 'event-id': e.id };
+        const traceparent = e.traceparent ?? fallbackTraceparent;
+        if (traceparent) headers.traceparent = traceparent;
+        return { key: e.key, value: JSON.stringify(e), headers };
+      }),
+    });
+  }
+
+  async subscribe(opts: SubscribeOptions): Promise<Subscription> {
+    const consumer = this.kafka.consumer({
+      groupId: opts.groupId,
+      sessionTimeout: 10000,
+      rebalanceTimeout: 20000,
+      heartbeatInterval: 1000,
+      maxWaitTimeInMs: 100,
+      allowAutoTopicCreation: false,
+      retry: { initialRetryTime: 100, retries: 10 },
+    });
+    const entry = { consumer, stopping: false };
+    this.consumers.add(entry);
+    const log = this.logger.child({ group: opts.groupId });
+    const initialMs = opts.retry?.initialMs ?? 200;
+    const maxMs = opts.retry?.maxMs ?? 10000;
+
+    const joined = new Promise<void>((resolve) => {
+      const remove = consumer.on(consumer.events.GROUP_JOIN, () => {
+        remove();
+        resolve();
+      });
+    });
+
+    await consumer.connect();
+    await consumer.subscribe({ topics: opts.topics, fromBeginning: opts.fromBeginning ?? false });
+    await consumer.run({
+      // Per partition, one message at a time: order within a key is what the saga relies on.
+      partitionsConsumedConcurrently: 1,
+      eachMessage: async ({ topic, partition, message, heartbeat }) => {
+        let envelope: AnyEnvelope;
+        try {
+          envelope = parseEnvelope(message.value);
+        } catch (err) {
+          // A poison message must not stop the partition: log it and move past it.
+          log.error({ err, topic, partition, offset: message.offset }, 'skipping malformed message');
+          return;
+        }
+        const headers = headersToStrings(message.headers);
+        const meta: MessageMeta = { topic, partition, offset: message.offset, headers, heartbeat };
+        // The envelope's own traceparent is the operation that caused the message (it survives
+        // the outbox hop); the header is the fallback for producers outside this project.
+        const parent = contextFromTraceparent(envelope.traceparent ?? headers.traceparent);
+        for (let attempt = 1; ; attempt++) {
+          if (entry.stopping) throw new StoppingError();
+          try {
+            await context.with(parent, () =>
+              tracer.startActiveSpan(
+                `${topic} process`,
+                {
+                  kind: SpanKind.CONSUMER,
+                  attributes: {
+                    'messaging.system': 'kafka',
+                    'messaging.destination.name': topic,
+                    'messaging.message.id': envelope.id,
+                    'messaging.kafka.message.key': envelope.key,
+                    'messaging.kafka.destination.partition': partition,
+                    'messaging.kafka.message.offset': Number(message.offset),
+                    'sudamall.message.type': envelope.type,
+                  },
+                },
+                async (span) => {
+                  try {
+                    await opts.handle(envelope, meta);
+                  } catch (err) {
+                    span.recordException(err as Error);
+                    span.setStatus({ code: SpanStatusCode.ERROR });
+                    throw err;
+                  } finally {
+                    span.end();
+                  }
+                },
+              ),
+            );
+            if (attempt > 1) log.info({ topic, partition, offset: message.offset, attempt }, 'message handled after retries');
+            return;
+          } catch (err) {
+            const delay = Math.min(maxMs, initialMs * 2 ** Math.min(attempt - 1, 20));
+            log.error(
+              { err, topic, partition, offset: message.offset, type: envelope.type, event_id: envelope.id, attempt, retry_in_ms: delay },
+              'message handler failed; retrying',
+            );
+            await this.sleepWithHeartbeat(delay, heartbeat, entry);
+          }
+        }
+      },
+    });
+    await Promise.race([joined, sleep(30000)]);
+
+    return {
+      groupId: opts.groupId,
+      stop: async () => {
+        entry.stopping = true;
+        await consumer.disconnect();
+        this.consumers.delete(entry);
+      },
+    };
+  }
+
+  /** Waits out a backoff while keeping the group membership alive (a rebalance ends the wait). */
+  private async sleepWithHeartbeat(ms: number, heartbeat: () => Promise<void>, entry: { stopping: boolean }) {
+    const until = Date.now() + ms;
+    while (Date.now() < until) {
+      if (entry.stopping) throw new StoppingError();
+      await sleep(Math.min(500, until - Date.now()));
+      await heartbeat();
+    }
+  }
+
+  /** Creates the topics that do not exist yet. */
+  async ensureTopics(topics: string[], partitions = 3): Promise<void> {
+    if (topics.length === 0) return;
+    if (!this.admin) {
+      const admin = this.kafka.admin();
+      await admin.connect();
+      this.admin = admin;
+    }
+    try {
+      await this.admin.createTopics({
+        waitForLeaders: true,
+        topics: topics.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1 })),
+      });
+    } catch (err) {
+      const e = err as { type?: string; errors?: Array<{ type?: string }> };
+      const alreadyExists = (x: { type?: string }) => x.type === 'TOPIC_ALREADY_EXISTS';
+      if (!(alreadyExists(e) || (e.errors && e.errors.length > 0 && e.errors.every(alreadyExists)))) throw err;
+    }
+  }
+
+  /** Stops consumers (committing handled offsets), then the producer and admin. */
+  async disconnect(): Promise<void> {
+    const consumers = [...this.consumers];
+    for (const c of consumers) c.stopping = true;
+    await Promise.all(consumers.map((c) => c.consumer.disconnect().catch((err: unknown) => this.logger.warn({ err }, 'consumer disconnect failed'))));
+    this.consumers.clear();
+    await this.producer?.disconnect().catch((err: unknown) => this.logger.warn({ err }, 'producer disconnect failed'));
+    await this.admin?.disconnect().catch((err: unknown) => this.logger.warn({ err }, 'admin disconnect failed'));
+    this.producer = undefined;
+    this.admin = undefined;
+    this.connecting = undefined;
+  }
+}

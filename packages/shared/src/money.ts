@@ -1,0 +1,42 @@
+import DecimalBase from 'decimal.js';
+
+/**
+ * The project's own Decimal constructor: half-up rounding (what shoppers and accountants
+ * expect) and enough precision that no intermediate product of amounts is ever rounded.
+ */
+export const Decimal = DecimalBase.clone({ precision: 40, rounding: DecimalBase.ROUND_HALF_UP });
+export type Decimal = DecimalBase;
+
+export type MoneyInput = string | number | DecimalBase;
+
+/** An amount as a Decimal. Numbers are accepted for literals in code, never for computed floats. */
+export function money(x: MoneyInput): DecimalBase {
+  if (typeof x === 'string' && !/^-?\d+(\.\d+)?$/.test(x.trim())) {
+    throw new TypeError(`not a decimal amount: ${JSON.stringify(x)}`);
+  }
+  return new Decimal(x);
+}
+
+/** Half-up to cents. */
+export function roundCents(d: MoneyInput): DecimalBase {
+  return new Decimal(d).toDecimalPlaces(2, Decimal.ROUND_HALF_UP);
+}
+
+/** Always two decimals: "12.30", "-0.50". */
+export function formatMoney(d: MoneyInput): string {
+  return roundCents(d).toFixed(2, Decimal.ROUND_HALF_UP);
+}
+
+export function sumMoney(list: Iterable<MoneyInput>): DecimalBase {
+  let total = new Decimal(0);
+  for (const x of list) total = total.plus(new Decimal(x));
+  return total;
+}
+
+/** A non-negative amount with at most two decimals, as JSON and protobuf carry it. */
+export function isMoneyString(s: unknown): s is string {
+  return typeof s === 'string' && /^\d{1,10}(\.\d{1,2})?$/.test(s);
+}
+
+/** JSON-schema pattern for money strings (use in TypeBox: `Type.String({ pattern: MONEY_PATTERN })`). */
+export const MONEY_PATTERN = '^\\d{1,10}(\\.\\d{1,2})?$';
