@@ -75,7 +75,7 @@ pg_up() {
     log "PostgreSQL $PG_VERSION already running"
   else
     log "starting PostgreSQL $PG_VERSION"
-    as_root pg_ctlcluster --skip-systemctl-redirect "$PG_VERSION" main start
+    as_root pg_ctlcluster --skip-systemctl-redirect "$PG_VERSION" main start 9>&-
   fi
   local i
   for i in $(seq 1 60); do
@@ -123,7 +123,7 @@ redis_up() {
   mkdir -p "$REDIS_DIR"
   log "starting Redis"
   redis-server --daemonize yes --bind 127.0.0.1 --port "$REDIS_PORT" --save "" --appendonly no \
-    --dir "$REDIS_DIR" --pidfile "$REDIS_DIR/redis.pid" --logfile "$REDIS_DIR/redis.log"
+    --dir "$REDIS_DIR" --pidfile "$REDIS_DIR/redis.pid" --logfile "$REDIS_DIR/redis.log" 9>&-
   local i
   for i in $(seq 1 50); do redis_ping && return; sleep 0.1; done
   die "Redis does not answer on 127.0.0.1:$REDIS_PORT (see $REDIS_DIR/redis.log)"
@@ -142,7 +142,12 @@ redis_down() {
 }
 
 # ---------------------------------------------------------------- Kafka
-kafka_pid_alive() { [ -f "$KAFKA_PID" ] && kill -0 "$(cat "$KAFKA_PID")" 2>/dev/null; }
+# Alive and really our broker (a stale pidfile may name a recycled pid).
+kafka_pid_alive() {
+  [ -f "$KAFKA_PID" ] || return 1
+  local pid; pid="$(cat "$KAFKA_PID")"
+  kill -0 "$pid" 2>/dev/null && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q 'kafka\.Kafka'
+}
 
 kafka_fetch() {
   local stamp="$KAFKA_LIBS/.version"
@@ -212,6 +217,8 @@ EOF
 kafka_up() {
   if kafka_pid_alive && port_open "$KAFKA_PORT"; then
     log "Kafka already running (pid $(cat "$KAFKA_PID"))"
+  elif kafka_pid_alive; then
+    log "Kafka is starting (pid $(cat "$KAFKA_PID")); waiting for it"
   elif port_open "$KAFKA_PORT"; then
     log "something already listens on 127.0.0.1:$KAFKA_PORT; using it as Kafka"
   else
@@ -221,9 +228,20 @@ kafka_up() {
     # setsid: the broker outlives this script and the terminal/CI step that ran it.
     setsid java -Xmx512m -Xms256m -XX:+UseG1GC \
       -Dlog4j2.configurationFile="$ROOT/scripts/lib/kafka-log4j2.yaml" \
-      -cp "$KAFKA_LIBS/*" kafka.Kafka "$KAFKA_PROPS" >>"$KAFKA_LOG" 2>&1 </dev/null &
+      -cp "$KAFKA_LIBS/*" kafka.Kafka "$KAFKA_PROPS" >>"$KAFKA_LOG" 2>&1 </dev/null 9>&- &
     echo $! >"$KAFKA_PID"
   fi
+  # Fail fast when the broker dies while starting (bad data dir, port taken, ...) instead of
+  # letting create-topics wait for its whole timeout.
+  local i
+  for i in $(seq 1 600); do
+    port_open "$KAFKA_PORT" && break
+    if ! kafka_pid_alive; then
+      tail -n 30 "$KAFKA_LOG" >&2 2>/dev/null || true
+      die "Kafka exited while starting (log: $KAFKA_LOG)"
+    fi
+    sleep 0.1
+  done
   # Wait for a real metadata answer, then make sure the service topics exist.
   node "$ROOT/scripts/lib/create-topics.js" || {
     tail -n 30 "$KAFKA_LOG" >&2 2>/dev/null || true
@@ -273,6 +291,12 @@ cmd_status() {
 
 cmd_up() {
   local t0; t0="$(now_ms)"
+  # Several people (and test runs) may call `up` at once: one at a time, the others then find
+  # everything running.
+  mkdir -p "$LOCAL"
+  exec 9>"$LOCAL/platform.lock"
+  flock 9
+  # (Servers started below get `9>&-` so they do not inherit, and hold, this lock.)
   step PostgreSQL pg_up
   step Redis redis_up
   step Kafka kafka_up
