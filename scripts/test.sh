@@ -17,6 +17,9 @@ export TEST_RESULTS_DIR="$ROOT/.test-results"
 
 now_ms() { date +%s%3N; }
 T_START="$(now_ms)"
+# Reports of an earlier run must never count in this one's totals.
+rm -rf "$TEST_RESULTS_DIR"
+mkdir -p "$TEST_RESULTS_DIR"
 phase() { printf '\n[test] ==== %s\n' "$*"; }
 took() { printf '[test] %s took %d s\n' "$1" "$(( ($(now_ms) - $2) / 1000 ))"; }
 
@@ -77,8 +80,6 @@ took "build" "$t"
 
 phase "test"
 t="$(now_ms)"
-rm -rf "$TEST_RESULTS_DIR"
-mkdir -p "$TEST_RESULTS_DIR"
 set +e
 npx turbo run test --concurrency=2 --continue=dependencies-successful "$@"
 TURBO_RC=$?

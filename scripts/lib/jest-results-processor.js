@@ -36,9 +36,12 @@ module.exports = function writeJsonResults(results) {
     fs.mkdirSync(dir, { recursive: true });
     const pkg = packageName(process.cwd());
     const base = pkg.replace(/^@/, '').replace(/[^A-Za-z0-9._-]+/g, '__');
-    // A package that runs Jest more than once in one `npm test` keeps every run's report.
+    // Within one `npm test` (which starts from an empty folder) a package that runs Jest more
+    // than once keeps every run's report; a Jest run by hand just replaces the package's report.
     let file = path.join(dir, `${base}.json`);
-    for (let n = 2; fs.existsSync(file); n++) file = path.join(dir, `${base}.${n}.json`);
+    if (process.env.TEST_RESULTS_DIR) {
+      for (let n = 2; fs.existsSync(file); n++) file = path.join(dir, `${base}.${n}.json`);
+    }
     const report = { package: pkg, ...formatLikeJestJson(results) };
     fs.writeFileSync(file, JSON.stringify(report, null, 2));
   } catch (err) {
