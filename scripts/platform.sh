@@ -54,6 +54,18 @@ apt_install() {
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null
 }
 
+# Replaces the current (sub)shell with a server command that inherits no file descriptor beyond
+# stdin/stdout/stderr: a server that kept our lock, or a pipe of the shell or CI runner that
+# called us, would block them. Always call it in a subshell: `( exec_detached cmd ... )`.
+exec_detached() {
+  local me=$BASHPID fd
+  for fd in $(ls "/proc/$me/fd"); do
+    if [ "$fd" -gt 2 ]; then eval "exec $fd>&-" 2>/dev/null || true; fi
+  done
+  if declare -F "$1" >/dev/null; then "$@"; exit $?; fi  # a function (as_root) cannot be exec'd
+  exec "$@"
+}
+
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 # ---------------------------------------------------------------- PostgreSQL
@@ -75,7 +87,7 @@ pg_up() {
     log "PostgreSQL $PG_VERSION already running"
   else
     log "starting PostgreSQL $PG_VERSION"
-    as_root pg_ctlcluster --skip-systemctl-redirect "$PG_VERSION" main start 9>&-
+    ( exec_detached as_root pg_ctlcluster --skip-systemctl-redirect "$PG_VERSION" main start )
   fi
   local i
   for i in $(seq 1 60); do
@@ -122,8 +134,8 @@ redis_up() {
   fi
   mkdir -p "$REDIS_DIR"
   log "starting Redis"
-  redis-server --daemonize yes --bind 127.0.0.1 --port "$REDIS_PORT" --save "" --appendonly no \
-    --dir "$REDIS_DIR" --pidfile "$REDIS_DIR/redis.pid" --logfile "$REDIS_DIR/redis.log" 9>&-
+  ( exec_detached redis-server --daemonize yes --bind 127.0.0.1 --port "$REDIS_PORT" --save "" --appendonly no \
+    --dir "$REDIS_DIR" --pidfile "$REDIS_DIR/redis.pid" --logfile "$REDIS_DIR/redis.log" )
   local i
   for i in $(seq 1 50); do redis_ping && return; sleep 0.1; done
   die "Redis does not answer on 127.0.0.1:$REDIS_PORT (see $REDIS_DIR/redis.log)"
@@ -226,9 +238,9 @@ kafka_up() {
     kafka_configure
     log "starting Kafka $KAFKA_VERSION (log: .local/kafka/server.log)"
     # setsid: the broker outlives this script and the terminal/CI step that ran it.
-    setsid java -Xmx512m -Xms256m -XX:+UseG1GC \
+    ( exec_detached setsid java -Xmx512m -Xms256m -XX:+UseG1GC \
       -Dlog4j2.configurationFile="$ROOT/scripts/lib/kafka-log4j2.yaml" \
-      -cp "$KAFKA_LIBS/*" kafka.Kafka "$KAFKA_PROPS" >>"$KAFKA_LOG" 2>&1 </dev/null 9>&- &
+      -cp "$KAFKA_LIBS/*" kafka.Kafka "$KAFKA_PROPS" ) >>"$KAFKA_LOG" 2>&1 </dev/null &
     echo $! >"$KAFKA_PID"
   fi
   # Fail fast when the broker dies while starting (bad data dir, port taken, ...) instead of
@@ -296,7 +308,7 @@ cmd_up() {
   mkdir -p "$LOCAL"
   exec 9>"$LOCAL/platform.lock"
   flock 9
-  # (Servers started below get `9>&-` so they do not inherit, and hold, this lock.)
+  # (Servers are started through `exec_detached`, so they do not inherit, and hold, this lock.)
   step PostgreSQL pg_up
   step Redis redis_up
   step Kafka kafka_up
