@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# Run the four services locally as background processes (built code, dev databases), and the
+# nginx gateway in front of them on one port, as the API gateway routes in production.
+#
+#   bash scripts/services.sh start    migrate each dev database, start what is not running, wait for readiness
+#   bash scripts/services.sh stop     SIGTERM each service (graceful: drains, flushes the outbox) and the gateway
+#   bash scripts/services.sh status
+#
+# Logs: .local/logs/<service>.log (pino JSON). Needs `npm run build` and scripts/platform.sh up first.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+LOGS="$ROOT/.local/logs"
+RUN="$ROOT/.local/run"
+mkdir -p "$LOGS" "$RUN"
+
+SERVICES=(inventory cart order payment)
+declare -A HTTP_PORT=([inventory]=3001 [cart]=3002 [order]=3003 [payment]=3004)
+declare -A GRPC_PORT=([inventory]=50051 [cart]=50052 [order]=50053 [payment]=50054)
+GATEWAY_PORT="${GATEWAY_PORT:-8080}"
+
+: "${JWT_SECRET:=local-dev-secret-change-me-0123456789}"
+: "${PAYMENT_WINDOW_SECONDS:=900}"
+export JWT_SECRET PAYMENT_WINDOW_SECONDS
+
+log() { printf '[services] %s\n' "$*"; }
+
+service_env() {
+  local s="$1"
+  echo "NODE_ENV=development LOG_LEVEL=${LOG_LEVEL:-info}" \
+    "HTTP_HOST=127.0.0.1 HTTP_PORT=${HTTP_PORT[$s]} GRPC_HOST=127.0.0.1 GRPC_PORT=${GRPC_PORT[$s]}" \
+    "DATABASE_URL=postgresql://sudamall:sudamall@127.0.0.1:5432/$s" \
+    "KAFKA_BROKERS=127.0.0.1:9092 REDIS_URL=redis://127.0.0.1:6379" \
+    "INVENTORY_GRPC_URL=127.0.0.1:50051 CART_GRPC_URL=127.0.0.1:50052 ORDER_GRPC_URL=127.0.0.1:50053 PAYMENT_GRPC_URL=127.0.0.1:50054"
+}
+
+running() { local pid; pid="$(cat "$RUN/$1.pid" 2>/dev/null || true)"; [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; }
+
+wait_ready() {
+  local s="$1" port="${HTTP_PORT[$1]}"
+  for _ in $(seq 1 120); do
+    if curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1; then return 0; fi
+    running "$s" || { log "$s exited while starting; last log lines:"; tail -n 20 "$LOGS/$s.log" >&2; return 1; }
+    sleep 0.5
+  done
+  log "$s not ready after 60 s; last log lines:"; tail -n 20 "$LOGS/$s.log" >&2; return 1
+}
+
+start() {
+  for s in "${SERVICES[@]}"; do
+    if running "$s"; then log "$s already running (pid $(cat "$RUN/$s.pid"))"; continue; fi
+    log "$s: migrate dev database"
+    (cd "$ROOT/services/$s" && env DATABASE_URL="postgresql://sudamall:sudamall@127.0.0.1:5432/$s" npx prisma migrate deploy >"$LOGS/$s.migrate.log" 2>&1) \
+      || { tail -n 20 "$LOGS/$s.migrate.log" >&2; exit 1; }
+    log "$s: start on http ${HTTP_PORT[$s]} / grpc ${GRPC_PORT[$s]}"
+    # shellcheck disable=SC2046
+    (cd "$ROOT/services/$s" && env $(service_env "$s") setsid node dist/main.js >>"$LOGS/$s.log" 2>&1 </dev/null & echo $! >"$RUN/$s.pid")
+  done
+  for s in "${SERVICES[@]}"; do wait_ready "$s"; log "$s ready"; done
+  gateway_start
+}
+
+gateway_start() {
+  if ! command -v nginx >/dev/null; then
+    log "installing nginx (gateway)"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null 2>&1 \
+      || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null; }
+  fi
+  sed -e "s/listen 8080;/listen 127.0.0.1:$GATEWAY_PORT;/" \
+      -e 's/server inventory:3001/server 127.0.0.1:3001/; s/server cart:3002/server 127.0.0.1:3002/' \
+      -e 's/server order:3003/server 127.0.0.1:3003/; s/server payment:3004/server 127.0.0.1:3004/' \
+      -e "s|events {}|pid $RUN/nginx.pid; error_log $LOGS/nginx-error.log; events {}|" \
+      -e "s|http {|http { access_log $LOGS/nginx-access.log; client_body_temp_path $RUN/nginx-body; proxy_temp_path $RUN/nginx-proxy; fastcgi_temp_path $RUN/nginx-fcgi; uwsgi_temp_path $RUN/nginx-uwsgi; scgi_temp_path $RUN/nginx-scgi;|" \
+      "$ROOT/infra/docker/nginx.conf" >"$RUN/nginx.conf"
+  if [ -f "$RUN/nginx.pid" ] && kill -0 "$(cat "$RUN/nginx.pid")" 2>/dev/null; then
+    nginx -c "$RUN/nginx.conf" -s reload
+  else
+    nginx -c "$RUN/nginx.conf"
+  fi
+  log "gateway on http://127.0.0.1:$GATEWAY_PORT"
+}
+
+stop() {
+  for s in "${SERVICES[@]}"; do
+    if running "$s"; then
+      local pid; pid="$(cat "$RUN/$s.pid")"
+      log "$s: SIGTERM $pid"; kill -TERM "$pid"
+      for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+      kill -0 "$pid" 2>/dev/null && { log "$s: still running, SIGKILL"; kill -KILL "$pid"; }
+    fi
+    rm -f "$RUN/$s.pid"
+  done
+  if [ -f "$RUN/nginx.pid" ] && kill -0 "$(cat "$RUN/nginx.pid")" 2>/dev/null; then
+    nginx -c "$RUN/nginx.conf" -s quit; log "gateway stopped"
+  fi
+}
+
+status() {
+  for s in "${SERVICES[@]}"; do
+    if running "$s"; then log "$s  http ${HTTP_PORT[$s]}  grpc ${GRPC_PORT[$s]}  up (pid $(cat "$RUN/$s.pid"))"; else log "$s  down"; fi
+  done
+}
+
+case "${1:-}" in
+  start) start ;;
+  stop) stop ;;
+  status) status ;;
+  *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
+esac
