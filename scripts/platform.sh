@@ -22,7 +22,9 @@ KAFKA_LOG="$KAFKA_DIR/server.log"
 KAFKA_VERSION="4.1.1"
 REDIS_DIR="$LOCAL/redis"
 
-PG_VERSION=15
+# PostgreSQL 15 (what the project is tested on); a machine whose Debian ships another major
+# version uses that one instead (see pick_pg_version).
+PG_VERSION="${SUDAMALL_PG_VERSION:-15}"
 PG_PORT=5432
 REDIS_PORT=6379
 KAFKA_PORT=9092
@@ -75,10 +77,21 @@ psql_admin() {
   else as_root runuser -u postgres -- psql -X -q -v ON_ERROR_STOP=1 -p "$PG_PORT" "$@"; fi
 }
 
+pick_pg_version() {
+  if [ ! -d "/usr/lib/postgresql/$PG_VERSION" ] && [ -d /usr/lib/postgresql ]; then
+    local newest; newest="$(ls /usr/lib/postgresql | sort -n | tail -n 1)"
+    if [ -n "$newest" ]; then
+      log "PostgreSQL $PG_VERSION not installed; using PostgreSQL $newest"
+      PG_VERSION="$newest"
+    fi
+  fi
+}
+
 pg_up() {
-  if ! command -v pg_ctlcluster >/dev/null; then
+  if ! command -v pg_ctlcluster >/dev/null || [ -z "$(ls /usr/lib/postgresql 2>/dev/null)" ]; then
     apt_install postgresql
   fi
+  pick_pg_version
   if ! pg_lsclusters -h 2>/dev/null | awk '{print $1" "$2}' | grep -qx "$PG_VERSION main"; then
     log "creating PostgreSQL $PG_VERSION cluster 'main'"
     as_root pg_createcluster "$PG_VERSION" main >/dev/null
@@ -113,6 +126,7 @@ pg_up() {
 }
 
 pg_down() {
+  pick_pg_version
   if command -v pg_lsclusters >/dev/null && pg_lsclusters -h | awk -v v="$PG_VERSION" '$1==v && $2=="main" {print $4}' | grep -qx online; then
     log "stopping PostgreSQL $PG_VERSION"
     as_root pg_ctlcluster --skip-systemctl-redirect "$PG_VERSION" main stop -m fast
@@ -164,7 +178,7 @@ kafka_pid_alive() {
 kafka_fetch() {
   local stamp="$KAFKA_LIBS/.version"
   if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$KAFKA_VERSION" ]; then return; fi
-  command -v java >/dev/null || apt_install openjdk-17-jre-headless
+  command -v java >/dev/null || apt_install default-jre-headless
   command -v mvn >/dev/null || apt_install maven
   log "resolving Kafka $KAFKA_VERSION jars from Maven Central into .local/kafka/libs"
   rm -rf "$KAFKA_LIBS"
