@@ -41,6 +41,8 @@ elif [ "$(cat "$STAMP" 2>/dev/null || true)" != "$LOCK_HASH" ]; then
     # delete it under them, so sync it in place (under the shared npm lock) instead.
     echo "[test] package-lock.json changed since the last install: npm install (in place)"
     flock /tmp/sudamall-npm.lock npm install --no-audit --no-fund
+    # npm install may have rewritten the lock file: stamp what is there now.
+    LOCK_HASH="$(sha256sum package-lock.json | cut -d' ' -f1)"
   fi
   echo "$LOCK_HASH" >"$STAMP"
 else
