@@ -1,0 +1,139 @@
+import { createEnvelope, Topics, type Envelope } from '@sudamall/shared';
+import type { OrderStatus } from '../domain/order-status';
+import { orderNotFound } from '../domain/errors';
+import { decide } from '../saga/saga-engine';
+import type { ReplyType, SagaDecision, SagaInput, SagaTimings } from '../saga/saga-types';
+import { SYSTEM, type ActorRef, type CheckoutTx, type Clock, type OrderHead, type UnitOfWork } from './ports';
+
+export interface SagaSettings {
+  paymentWindowMs: number;
+  retryBaseMs: number;
+  retryMaxMs: number;
+  stepTimeoutMs: number;
+  maxAttempts: number;
+}
+
+/** Reply types the saga listens to, by topic. */
+export const SAGA_REPLY_TYPES: ReadonlySet<string> = new Set<ReplyType>([
+  'stock.reserved',
+  'stock.rejected',
+  'stock.confirmed',
+  'stock.released',
+  'payment.succeeded',
+  'payment.failed',
+  'payment.refunded',
+  'payment.voided',
+]);
+
+export type OrderChangedListener = (orderId: string, status: OrderStatus) => void;
+
+/**
+ * Runs saga inputs (participant replies, cancellations, timers) through the pure saga engine
+ * and persists each decision atomically: saga row, order status and history, step log, and the
+ * outgoing commands and order events in the outbox.
+ */
+export class SagaCoordinator {
+  private readonly listeners = new Set<OrderChangedListener>();
+
+  constructor(
+    private readonly uow: UnitOfWork,
+    private readonly clock: Clock,
+    private readonly settings: SagaSettings,
+  ) {}
+
+  timings(): SagaTimings {
+    return { now: this.clock.now(), ...this.settings };
+  }
+
+  onOrderChanged(listener: OrderChangedListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  notifyOrderChanged(orderId: string, status: OrderStatus): void {
+    for (const l of this.listeners) l(orderId, status);
+  }
+
+  /** A participant's reply from Kafka, applied at most once per (consumer, event id). */
+  async handleReply(consumer: string, envelope: Envelope): Promise<'applied' | 'duplicate' | 'unknown_order' | 'ignored'> {
+    if (!SAGA_REPLY_TYPES.has(envelope.type)) return 'ignored';
+    const orderId = (envelope.data as { order_id?: unknown }).order_id;
+    if (typeof orderId !== 'string') return 'ignored';
+    let changed: OrderStatus | undefined;
+    const outcome = await this.uow.run(async (tx) => {
+      if (!(await tx.claimInbox(consumer, envelope.id))) return 'duplicate' as const;
+      const locked = await tx.lockSaga(orderId);
+      // Another deployment's order (shared topic) or a message for an order that never committed.
+      if (!locked) return 'unknown_order' as const;
+      changed = await this.applyLocked(tx, locked.order, locked.saga, { kind: 'reply', type: envelope.type as ReplyType, data: envelope.data }, SYSTEM);
+      return 'applied' as const;
+    });
+    if (changed) this.notifyOrderChanged(orderId, changed);
+    return outcome;
+  }
+
+  /**
+   * Runs one input for one order in its own transaction. `authorize` sees the locked order first
+   * (ownership checks) and may throw.
+   */
+  async run(
+    orderId: string,
+    input: SagaInput,
+    by: ActorRef = SYSTEM,
+    opts: { authorize?: (order: OrderHead) => void; notes?: string } = {},
+  ): Promise<OrderStatus> {
+    let changed: OrderStatus | undefined;
+    const status = await this.uow.run(async (tx) => {
+      const locked = await tx.lockSaga(orderId);
+      if (!locked) throw orderNotFound(orderId);
+      opts.authorize?.(locked.order);
+      changed = await this.applyLocked(tx, locked.order, locked.saga, input, by, opts.notes);
+      return changed ?? locked.order.status;
+    });
+    if (changed) this.notifyOrderChanged(orderId, changed);
+    return status;
+  }
+
+  /** Persists a decision; returns the order's new status when it changed. */
+  async applyLocked(
+    tx: CheckoutTx,
+    order: OrderHead,
+    saga: SagaDecision['saga'],
+    input: SagaInput,
+    by: ActorRef,
+    notes?: string,
+  ): Promise<OrderStatus | undefined> {
+    const decision = decide(saga, order.status, input, this.timings());
+    await this.persist(tx, order, decision, by, notes);
+    return decision.order?.to;
+  }
+
+  async persist(tx: CheckoutTx, order: OrderHead, decision: SagaDecision, by: ActorRef, notes?: string): Promise<void> {
+    await tx.saveSaga(order.id, decision.saga);
+    if (decision.log.length > 0) await tx.appendStepLog(order.id, decision.log);
+    for (const c of decision.commands) {
+      await tx.enqueue(c.topic, createEnvelope(c.type, order.id, c.data as never));
+    }
+    const change = decision.order;
+    if (!change) return;
+    await tx.changeOrderStatus(order.id, order.status, change, by, notes);
+    const expiresAt = change.paymentExpiresAt ?? (change.to === 'under_paying' ? order.paymentExpiresAt : null);
+    await tx.enqueue(
+      Topics.orderEvents,
+      createEnvelope('order.status_changed', order.id, {
+        order_id: order.id,
+        user_id: order.userId,
+        from: order.status,
+        to: change.to,
+        reason: change.reason ?? null,
+        payment_expires_at: expiresAt ? expiresAt.toISOString() : null,
+      }),
+    );
+    if (change.to === 'cancelled') {
+      await tx.enqueue(
+        Topics.orderEvents,
+        createEnvelope('order.cancelled', order.id, { order_id: order.id, user_id: order.userId, reason: change.reason ?? 'cancelled' }),
+      );
+    }
+  }
+}

@@ -1,0 +1,65 @@
+import { conflict, forbidden, invalid } from '@sudamall/shared';
+
+export const ORDER_STATUSES = ['pending', 'under_paying', 'processing', 'shipped', 'delivered', 'cancelled'] as const;
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
+
+/**
+ * Who asks for a transition. `system` is the saga and its timers; people act through REST with
+ * their role (a seller only for orders that contain an item of their store, checked by the caller).
+ */
+export type Actor = 'system' | 'buyer' | 'seller' | 'admin';
+
+interface Transition {
+  from: OrderStatus;
+  to: OrderStatus;
+  /** Who may make it. Saga-driven moves are system-only: paying and confirming stock cannot be faked by hand. */
+  by: readonly Actor[];
+  /** Cancellations must say why. */
+  needsReason?: boolean;
+}
+
+/** The order lifecycle. Every status change goes through `assertTransition`; anything not listed is refused. */
+export const TRANSITIONS: readonly Transition[] = [
+  { from: 'pending', to: 'under_paying', by: ['system'] },
+  { from: 'pending', to: 'cancelled', by: ['system', 'buyer', 'seller', 'admin'], needsReason: true },
+  { from: 'under_paying', to: 'processing', by: ['system'] },
+  { from: 'under_paying', to: 'cancelled', by: ['system', 'buyer', 'seller', 'admin'], needsReason: true },
+  { from: 'processing', to: 'shipped', by: ['seller', 'admin'] },
+  { from: 'shipped', to: 'delivered', by: ['seller', 'admin'] },
+];
+
+export function isOrderStatus(s: string): s is OrderStatus {
+  return (ORDER_STATUSES as readonly string[]).includes(s);
+}
+
+export function findTransition(from: OrderStatus, to: OrderStatus): Transition | undefined {
+  return TRANSITIONS.find((t) => t.from === from && t.to === to);
+}
+
+export function canTransition(from: OrderStatus, to: OrderStatus, actor: Actor): boolean {
+  return findTransition(from, to)?.by.includes(actor) ?? false;
+}
+
+/**
+ * Refuses a transition that is not in the table (409 INVALID_STATUS_TRANSITION), one the actor
+ * may not make (403 STATUS_CHANGE_FORBIDDEN), and a cancellation without a reason.
+ */
+export function assertTransition(from: OrderStatus, to: OrderStatus, actor: Actor, reason?: string | null): void {
+  const t = findTransition(from, to);
+  if (!t) {
+    throw conflict('INVALID_STATUS_TRANSITION', `an order cannot go from ${from} to ${to}`, {
+      from,
+      to,
+      allowed: TRANSITIONS.filter((x) => x.from === from).map((x) => x.to),
+    });
+  }
+  if (!t.by.includes(actor)) {
+    throw forbidden('STATUS_CHANGE_FORBIDDEN', `a ${actor} cannot move an order from ${from} to ${to}`, { from, to });
+  }
+  if (t.needsReason && !reason) {
+    throw invalid('REASON_REQUIRED', `moving an order to ${to} needs a reason`, { from, to });
+  }
+}
+
+/** Statuses after which nothing but shipping and delivery can happen. */
+export const TERMINAL_STATUSES: readonly OrderStatus[] = ['delivered', 'cancelled'];

@@ -1,0 +1,94 @@
+import { Topics, type ShortLine, type StockRejectedEvent } from '@sudamall/shared';
+import type { OrderStatus } from '../domain/order-status';
+import type { CheckoutContext, CommandType, ReplyType, SagaCommand, SagaState } from './saga-types';
+
+/**
+ * One step of the checkout saga, declared as data: what it sends, which replies end it, how it
+ * is undone. `compensate` undoes a step that completed; `abort` undoes one cut short while its
+ * command may still land (both must be idempotent on the participant's side).
+ */
+export interface SagaStep {
+  name: string;
+  /** The saga's state while this step is in flight. */
+  state: SagaState;
+  invoke?: (ctx: CheckoutContext) => SagaCommand;
+  success: readonly ReplyType[];
+  /** Replies that fail the step; `failureReason` names the order's cancel reason. */
+  failure: readonly ReplyType[];
+  failureReason?: (type: ReplyType, data: unknown) => string;
+  /** The order's status once the step succeeds. */
+  orderOnSuccess?: OrderStatus;
+  /** The step's own deadline (the payment window): passing it fails the step with this reason. */
+  deadlineReason?: string;
+  /** Refused while the step is in flight (e.g. cancelling while stock is being confirmed). */
+  cancellable: boolean;
+  compensate?: (ctx: CheckoutContext, reason: string) => SagaCommand;
+  abort?: (ctx: CheckoutContext, reason: string) => SagaCommand;
+}
+
+function command<T extends CommandType>(
+  topic: SagaCommand['topic'],
+  type: T,
+  data: SagaCommand<T>['data'],
+  replies: ReplyType[],
+): SagaCommand {
+  return { topic, type, data, replies } as SagaCommand;
+}
+
+const reserve = (ctx: CheckoutContext) =>
+  command(Topics.inventoryCommands, 'inventory.reserve', { order_id: ctx.order_id, lines: ctx.lines }, ['stock.reserved', 'stock.rejected']);
+const release = (ctx: CheckoutContext, reason: string) =>
+  command(Topics.inventoryCommands, 'inventory.release', { order_id: ctx.order_id, reason }, ['stock.released']);
+const confirm = (ctx: CheckoutContext) =>
+  command(Topics.inventoryCommands, 'inventory.confirm', { order_id: ctx.order_id }, ['stock.confirmed', 'stock.rejected', 'stock.released']);
+const voidPayment = (ctx: CheckoutContext, reason: string) =>
+  command(Topics.paymentCommands, 'payment.void', { order_id: ctx.order_id, reason }, ['payment.voided']);
+const refund = (ctx: CheckoutContext, reason: string) =>
+  command(Topics.paymentCommands, 'payment.refund', { order_id: ctx.order_id, reason }, ['payment.refunded']);
+
+/** Reserve stock → wait for the buyer's payment → confirm the reserved stock as sold. */
+export const CHECKOUT_SAGA: readonly SagaStep[] = [
+  {
+    name: 'reserve_stock',
+    state: 'reserving',
+    invoke: reserve,
+    success: ['stock.reserved'],
+    failure: ['stock.rejected'],
+    failureReason: () => 'insufficient_stock',
+    orderOnSuccess: 'under_paying',
+    cancellable: true,
+    compensate: release,
+    // The reserve may still be applied after we give up on it; a release queued behind it on the
+    // same partition undoes it.
+    abort: release,
+  },
+  {
+    name: 'await_payment',
+    state: 'awaiting_payment',
+    success: ['payment.succeeded'],
+    // Inventory let the reservation lapse on its own: the stock is gone, so the order cannot be paid.
+    failure: ['stock.released'],
+    failureReason: () => 'reservation_expired',
+    deadlineReason: 'payment_timeout',
+    cancellable: true,
+    compensate: refund,
+    abort: voidPayment,
+  },
+  {
+    name: 'confirm_stock',
+    state: 'confirming',
+    invoke: confirm,
+    success: ['stock.confirmed'],
+    // The reservation was gone when the confirmation arrived: the buyer paid for stock we cannot sell.
+    failure: ['stock.rejected', 'stock.released'],
+    failureReason: () => 'stock_confirmation_failed',
+    orderOnSuccess: 'processing',
+    cancellable: false,
+  },
+];
+
+export function shortLinesOf(type: ReplyType, data: unknown): ShortLine[] | undefined {
+  if (type !== 'stock.rejected') return undefined;
+  const lines = (data as Partial<StockRejectedEvent>).short_lines;
+  return Array.isArray(lines) ? lines : [];
+}

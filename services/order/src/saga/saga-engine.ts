@@ -1,0 +1,270 @@
+import { assertTransition, type OrderStatus } from '../domain/order-status';
+import { orderBeingConfirmed } from '../domain/errors';
+import { CHECKOUT_SAGA, shortLinesOf, type SagaStep } from './checkout.saga';
+import type {
+  CheckoutContext,
+  OrderChange,
+  ReplyType,
+  SagaCommand,
+  SagaDecision,
+  SagaInput,
+  SagaSnapshot,
+  SagaTimings,
+  StepLogEntry,
+} from './saga-types';
+
+// The saga's decisions as pure functions of (saga state, order status, input, clock): no I/O,
+// so every path is unit-tested with plain values; the caller persists a decision in one
+// transaction (saga row, order row, step log, outbox).
+
+const FORWARD_STATES = new Set(CHECKOUT_SAGA.map((s) => s.state));
+
+function stepIndexOf(state: string): number {
+  return CHECKOUT_SAGA.findIndex((s) => s.state === state);
+}
+
+function backoffMs(attempts: number, t: SagaTimings): number {
+  return Math.min(t.retryMaxMs, t.retryBaseMs * 2 ** Math.max(0, attempts - 1));
+}
+
+function commandLog(step: string, kind: 'command' | 'compensation' | 'retry', c: SagaCommand): StepLogEntry {
+  return { step, kind, type: c.type, payload: c.data };
+}
+
+/** Enters `step`: sends its command (if any) and arms its retry timer or its own deadline. */
+function enterStep(base: SagaSnapshot, step: SagaStep, t: SagaTimings, deadlineAt: Date | null): Omit<SagaDecision, 'order'> {
+  const cmd = step.invoke?.(base.context);
+  return {
+    saga: {
+      ...base,
+      state: step.state,
+      currentStep: step.name,
+      attempts: cmd ? 1 : 0,
+      awaiting: cmd ? [cmd] : [],
+      stepStartedAt: t.now,
+      deadlineAt,
+      nextRetryAt: cmd ? new Date(t.now.getTime() + backoffMs(1, t)) : null,
+      stuck: false,
+      lastError: null,
+    },
+    commands: cmd ? [cmd] : [],
+    log: cmd ? [commandLog(step.name, 'command', cmd)] : [],
+  };
+}
+
+/** A new saga for a freshly placed order: reserve the stock. */
+export function startCheckout(context: Omit<CheckoutContext, 'completed'>, t: SagaTimings): SagaDecision {
+  const first = CHECKOUT_SAGA[0]!;
+  const base: SagaSnapshot = {
+    state: first.state,
+    currentStep: first.name,
+    attempts: 0,
+    awaiting: [],
+    context: { ...context, completed: [] },
+    stepStartedAt: t.now,
+    deadlineAt: null,
+    nextRetryAt: null,
+    stuck: false,
+    lastError: null,
+  };
+  return enterStep(base, first, t, null);
+}
+
+/**
+ * Unwinds the saga: the step in flight is aborted (unless it failed outright, so nothing of it
+ * stands), completed steps are compensated in reverse order, and the order is cancelled.
+ */
+function compensate(
+  saga: SagaSnapshot,
+  orderStatus: OrderStatus,
+  reason: string,
+  t: SagaTimings,
+  opts: { failedStep?: SagaStep; abortStep?: SagaStep; log: StepLogEntry[]; order?: Partial<OrderChange> },
+): SagaDecision {
+  assertTransition(orderStatus, 'cancelled', 'system', reason);
+  const ctx: CheckoutContext = { ...saga.context, cancel_reason: reason };
+  const commands: SagaCommand[] = [];
+  const log = [...opts.log];
+  if (opts.abortStep?.abort) {
+    const c = opts.abortStep.abort(ctx, reason);
+    commands.push(c);
+    log.push(commandLog(opts.abortStep.name, 'compensation', c));
+  }
+  for (const name of [...ctx.completed].reverse()) {
+    const step = CHECKOUT_SAGA.find((s) => s.name === name);
+    if (!step?.compensate) continue;
+    const c = step.compensate(ctx, reason);
+    // A step's abort and the previous step's compensation may be the same command (release).
+    if (commands.some((x) => x.type === c.type)) continue;
+    commands.push(c);
+    log.push(commandLog(step.name, 'compensation', c));
+  }
+  const compensating = commands.length > 0;
+  return {
+    saga: {
+      ...saga,
+      context: ctx,
+      state: compensating ? 'compensating' : 'compensated',
+      currentStep: opts.failedStep?.name ?? opts.abortStep?.name ?? saga.currentStep,
+      attempts: compensating ? 1 : 0,
+      awaiting: commands,
+      stepStartedAt: t.now,
+      deadlineAt: null,
+      nextRetryAt: compensating ? new Date(t.now.getTime() + backoffMs(1, t)) : null,
+      stuck: false,
+    },
+    order: { ...opts.order, to: 'cancelled', reason },
+    commands,
+    log,
+  };
+}
+
+function unchanged(saga: SagaSnapshot, log: StepLogEntry[] = []): SagaDecision {
+  return { saga, commands: [], log };
+}
+
+function onReply(saga: SagaSnapshot, orderStatus: OrderStatus, type: ReplyType, data: unknown, t: SagaTimings): SagaDecision {
+  const replyLog: StepLogEntry = { step: saga.currentStep, kind: 'reply', type, payload: data };
+  const index = stepIndexOf(saga.state);
+  const step = index >= 0 ? CHECKOUT_SAGA[index] : undefined;
+
+  if (step && step.success.includes(type)) {
+    const context: CheckoutContext = { ...saga.context, completed: [...saga.context.completed, step.name] };
+    if (type === 'payment.succeeded') context.payment_id = (data as { payment_id?: string }).payment_id;
+    const next = CHECKOUT_SAGA[index + 1];
+    let order: OrderChange | undefined;
+    let deadlineAt: Date | null = null;
+    if (step.orderOnSuccess) {
+      assertTransition(orderStatus, step.orderOnSuccess, 'system');
+      order = { to: step.orderOnSuccess };
+      if (step.orderOnSuccess === 'under_paying') {
+        deadlineAt = new Date(t.now.getTime() + t.paymentWindowMs);
+        order.paymentExpiresAt = deadlineAt;
+      }
+    }
+    const base = { ...saga, context };
+    if (!next) {
+      return {
+        saga: { ...base, state: 'done', awaiting: [], attempts: 0, deadlineAt: null, nextRetryAt: null, stuck: false, lastError: null, stepStartedAt: t.now },
+        order,
+        commands: [],
+        log: [replyLog],
+      };
+    }
+    const entered = enterStep(base, next, t, deadlineAt);
+    return { ...entered, order, log: [replyLog, ...entered.log] };
+  }
+
+  if (step && step.failure.includes(type)) {
+    const reason = step.failureReason?.(type, data) ?? type;
+    const shortLines = shortLinesOf(type, data);
+    return compensate({ ...saga, lastError: `${type}: ${reason}` }, orderStatus, reason, t, {
+      failedStep: step,
+      log: [replyLog],
+      order: shortLines ? { shortLines } : undefined,
+    });
+  }
+
+  // A reply to a compensation (release, void, refund) we are waiting for.
+  const answered = saga.awaiting.findIndex((c) => c.replies.includes(type));
+  if (!step && answered >= 0) {
+    const awaiting = saga.awaiting.filter((_, i) => i !== answered);
+    const finished = saga.state === 'compensating' && awaiting.length === 0;
+    return unchanged(
+      {
+        ...saga,
+        awaiting,
+        state: finished ? 'compensated' : saga.state,
+        attempts: awaiting.length === 0 ? 0 : saga.attempts,
+        nextRetryAt: awaiting.length === 0 ? null : saga.nextRetryAt,
+        stuck: awaiting.length === 0 ? false : saga.stuck,
+      },
+      [replyLog],
+    );
+  }
+
+  // A participant succeeded after the saga was unwound (payment after expiry, a reserve that
+  // landed after a cancel): undo what it did.
+  if (saga.state === 'compensating' || saga.state === 'compensated') {
+    const late = CHECKOUT_SAGA.find((s) => s.success.includes(type));
+    if (late?.compensate) {
+      const reason = saga.context.cancel_reason ?? 'cancelled';
+      const c = late.compensate(saga.context, reason);
+      if (!saga.awaiting.some((x) => x.type === c.type)) {
+        return {
+          saga: {
+            ...saga,
+            state: 'compensating',
+            awaiting: [...saga.awaiting, c],
+            attempts: 1,
+            nextRetryAt: new Date(t.now.getTime() + backoffMs(1, t)),
+            stepStartedAt: t.now,
+            stuck: false,
+          },
+          commands: [c],
+          log: [replyLog, commandLog(late.name, 'compensation', c)],
+        };
+      }
+    }
+  }
+
+  // Anything else (payment.failed while the window is open, a duplicate under a new id, a
+  // reply that crossed a retry) changes nothing; it is logged for the dashboard.
+  return unchanged(saga, [replyLog]);
+}
+
+function onCancel(saga: SagaSnapshot, orderStatus: OrderStatus, reason: string, t: SagaTimings): SagaDecision {
+  const step = CHECKOUT_SAGA[stepIndexOf(saga.state)];
+  if (step && !step.cancellable) throw orderBeingConfirmed(saga.context.order_id);
+  // Done, compensating or compensated: the order's status decides (INVALID_STATUS_TRANSITION).
+  if (!step) assertTransition(orderStatus, 'cancelled', 'system', reason);
+  return compensate(saga, orderStatus, reason, t, { abortStep: step, log: [] });
+}
+
+function onPaymentDeadline(saga: SagaSnapshot, orderStatus: OrderStatus, t: SagaTimings): SagaDecision {
+  const step = CHECKOUT_SAGA[stepIndexOf(saga.state)];
+  if (!step?.deadlineReason) return unchanged(saga);
+  return compensate({ ...saga, lastError: step.deadlineReason }, orderStatus, step.deadlineReason, t, {
+    abortStep: step,
+    log: [{ step: step.name, kind: 'error', type: 'deadline_passed', payload: { deadline_at: saga.deadlineAt?.toISOString() ?? null } }],
+  });
+}
+
+/** Re-sends every unanswered command (participants are idempotent) and flags a saga that makes no progress. */
+function onRetry(saga: SagaSnapshot, t: SagaTimings): SagaDecision {
+  if (saga.awaiting.length === 0) return unchanged({ ...saga, nextRetryAt: null });
+  const attempts = saga.attempts + 1;
+  const stuck = attempts > t.maxAttempts || t.now.getTime() - saga.stepStartedAt.getTime() > t.stepTimeoutMs;
+  const log: StepLogEntry[] = saga.awaiting.map((c) => commandLog(saga.currentStep, 'retry', c));
+  if (stuck && !saga.stuck) {
+    log.push({ step: saga.currentStep, kind: 'error', type: 'stuck', payload: { attempts, since: saga.stepStartedAt.toISOString() } });
+  }
+  return {
+    saga: {
+      ...saga,
+      attempts,
+      stuck,
+      lastError: stuck ? `no reply to ${saga.awaiting.map((c) => c.type).join(', ')} after ${attempts - 1} re-sends` : saga.lastError,
+      nextRetryAt: new Date(t.now.getTime() + backoffMs(attempts, t)),
+    },
+    commands: saga.awaiting,
+    log,
+  };
+}
+
+export function decide(saga: SagaSnapshot, orderStatus: OrderStatus, input: SagaInput, t: SagaTimings): SagaDecision {
+  switch (input.kind) {
+    case 'reply':
+      return onReply(saga, orderStatus, input.type, input.data, t);
+    case 'cancel':
+      return onCancel(saga, orderStatus, input.reason, t);
+    case 'payment_deadline':
+      return onPaymentDeadline(saga, orderStatus, t);
+    case 'retry':
+      return onRetry(saga, t);
+  }
+}
+
+export function isForwardState(state: string): boolean {
+  return FORWARD_STATES.has(state as never);
+}
