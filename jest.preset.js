@@ -13,6 +13,8 @@ module.exports = function preset(dir, overrides = {}) {
     moduleFileExtensions: ['ts', 'js', 'json'],
     testMatch: ['<rootDir>/test/**/*.test.ts'],
     testPathIgnorePatterns: ['/node_modules/', '/dist/'],
+    // fastify's inject (light-my-request) requires cookie@2, which is ESM only: let SWC compile it.
+    transformIgnorePatterns: ['/node_modules/(?!(cookie)/)'],
     testResultsProcessor: path.join(__dirname, 'scripts/lib/jest-results-processor.js'),
     ...overrides,
   };
