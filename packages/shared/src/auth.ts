@@ -34,6 +34,9 @@ export function createTokenVerifier(opts: VerifierOptions): (token: string) => A
   const verify = createVerifier({
     key: opts.secret,
     algorithms: ['HS256'],
+    // fast-jwt checks iss/aud only when present: require them when configured, and always an
+    // expiry, so a token that would never expire is refused.
+    requiredClaims: ['exp', ...(opts.issuer ? ['iss'] : []), ...(opts.audience ? ['aud'] : [])],
     ...(opts.issuer ? { allowedIss: opts.issuer } : {}),
     ...(opts.audience ? { allowedAud: opts.audience } : {}),
   });

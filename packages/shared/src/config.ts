@@ -39,10 +39,28 @@ export function parseBrokers(value: string): string[] {
     .filter((b) => b.length > 0);
 }
 
-function describe(path: string, message: string, value: unknown): string {
-  const name = path.replace(/^\//, '').split('/')[0] || '(root)';
+function describe(name: string, schema: Record<string, unknown>, message: string, value: unknown): string {
   if (value === undefined) return `${name} is required`;
-  return `${name} ${message.replace(/^Expected /, 'must be ').replace(/^Expected/, 'must be')}`;
+  const literals = Array.isArray(schema.anyOf)
+    ? (schema.anyOf as Array<{ const?: unknown }>).map((s) => s.const).filter((c) => c !== undefined)
+    : [];
+  if (literals.length > 0) return `${name} must be one of ${literals.join(', ')}`;
+  switch (schema.type) {
+    case 'integer':
+      return `${name} must be an integer`;
+    case 'number':
+      return `${name} must be a number`;
+    case 'boolean':
+      return `${name} must be true or false`;
+    case 'string':
+      if (typeof schema.minLength === 'number' && typeof value === 'string' && value.length < schema.minLength) {
+        return `${name} must be at least ${schema.minLength} characters`;
+      }
+      break;
+    default:
+      break;
+  }
+  return `${name} ${message.replace(/^Expected /, 'must be ')}`;
 }
 
 /**
@@ -68,7 +86,8 @@ export function loadConfig<T extends TObject<TProperties>>(
     const name = error.path.replace(/^\//, '').split('/')[0] ?? '';
     if (seen.has(name)) continue; // one message per variable: a union reports each branch
     seen.add(name);
-    problems.push(describe(error.path, error.message, error.value));
+    const propertySchema = (schema.properties[name] ?? error.schema) as unknown as Record<string, unknown>;
+    problems.push(describe(name || '(root)', propertySchema, error.message, (withDefaults as Record<string, unknown>)[name]));
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(withDefaults as Static<T>);

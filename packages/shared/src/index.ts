@@ -18,3 +18,4 @@ export * from './messaging/trace-context';
 export * from './messaging/kafka-bus';
 export * from './messaging/outbox';
 export * from './messaging/inbox';
+export * from './messaging/outbox-relay';

@@ -1,0 +1,253 @@
+import { Client, Pool, type ClientConfig, type PoolClient } from 'pg';
+import type { Logger } from 'pino';
+import { topicName, type TopicName } from './contracts';
+import type { Envelope } from './envelope';
+
+/** What the relay needs from a bus (KafkaBus satisfies it; tests may pass another). */
+export interface EnvelopePublisher {
+  publish(topic: string, envelopes: ReadonlyArray<Envelope>): Promise<void>;
+}
+
+export interface OutboxRelayOptions {
+  /** The service's DATABASE_URL. A `?schema=name` parameter (Prisma's) sets the search_path. */
+  databaseUrl: string;
+  bus: EnvelopePublisher;
+  logger: Logger;
+  /** KAFKA_TOPIC_PREFIX; rows hold unprefixed topics. */
+  topicPrefix?: string;
+  /** Safety-net poll when a NOTIFY was missed (e.g. while LISTEN reconnects). Default 200 ms. */
+  pollMs?: number;
+  /** Rows per transaction. Default 200. */
+  batchSize?: number;
+  /** Upper bound of the delay between retries after a failure. Default 5000 ms. */
+  maxBackoffMs?: number;
+}
+
+interface OutboxRow {
+  id: string;
+  topic: string;
+  key: string;
+  type: string;
+  payload: Envelope;
+}
+
+/** Splits Prisma's `?schema=` off a URL, since node-postgres does not know it. */
+export function pgConfigFromUrl(databaseUrl: string): ClientConfig {
+  const url = new URL(databaseUrl);
+  const schema = url.searchParams.get('schema');
+  url.searchParams.delete('schema');
+  const config: ClientConfig = { connectionString: url.toString() };
+  if (schema) config.options = `-c search_path="${schema.replace(/"/g, '""')}"`;
+  return config;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Result of one claim-publish-mark transaction: rows published, or `busy` if another relay holds the lock. */
+type BatchResult = number | 'busy';
+
+/**
+ * Publishes the outbox. One transaction per batch: claim unpublished rows in id order,
+ * publish them, mark them published, commit. A failed publish rolls back, so the rows stay
+ * pending and are retried with backoff (consumers dedupe with the inbox, so a row published
+ * twice after a crash between publish and commit is harmless).
+ *
+ * Only one relay per database schema publishes at a time (a transaction-scoped advisory
+ * lock), so two replicas cannot reorder one order's messages; the row lock with SKIP LOCKED
+ * keeps even a misconfigured second publisher from taking the same rows.
+ */
+export class OutboxRelay {
+  private readonly pool: Pool;
+  private readonly pollMs: number;
+  private readonly batchSize: number;
+  private readonly maxBackoffMs: number;
+  private readonly prefix: string;
+  private readonly log: Logger;
+  private listener: Client | undefined;
+  private pollTimer: NodeJS.Timeout | undefined;
+  private running = false;
+  private stopped = false;
+  private wanted = false;
+  private loop: Promise<void> = Promise.resolve();
+  /** Serialises batches between the background loop and flush(). */
+  private mutex: Promise<unknown> = Promise.resolve();
+  private failures = 0;
+
+  constructor(private readonly opts: OutboxRelayOptions) {
+    this.pool = new Pool({ ...pgConfigFromUrl(opts.databaseUrl), max: 2, idleTimeoutMillis: 30000 });
+    this.pool.on('error', (err) => this.log.warn({ err }, 'outbox relay pool client error'));
+    this.pollMs = opts.pollMs ?? 200;
+    this.batchSize = opts.batchSize ?? 200;
+    this.maxBackoffMs = opts.maxBackoffMs ?? 5000;
+    this.prefix = opts.topicPrefix ?? '';
+    this.log = opts.logger.child({ component: 'outbox-relay' });
+  }
+
+  /** Starts listening and polling; returns once LISTEN is set up (or has failed and will retry). */
+  async start(): Promise<void> {
+    if (this.running) return;
+    this.running = true;
+    this.stopped = false;
+    await this.listen();
+    this.pollTimer = setInterval(() => this.wake(), this.pollMs);
+    this.pollTimer.unref();
+    this.wake();
+  }
+
+  /** Publishes everything pending now; resolves when the outbox is empty (rejects after timeoutMs). */
+  async flush(timeoutMs = 30000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let delay = 50;
+    for (;;) {
+      let result: BatchResult;
+      try {
+        result = await this.serial(() => this.publishBatch());
+      } catch (err) {
+        if (Date.now() + delay > deadline) throw err;
+        await sleep(delay);
+        delay = Math.min(delay * 2, this.maxBackoffMs);
+        continue;
+      }
+      if (result === 0) return;
+      if (result === 'busy') {
+        if (Date.now() > deadline) throw new Error('outbox flush timed out: another relay holds the outbox');
+        await sleep(20);
+      }
+    }
+  }
+
+  /** Unpublished rows (for metrics and readiness). */
+  async pendingCount(): Promise<number> {
+    const { rows } = await this.pool.query<{ n: string }>('SELECT count(*) AS n FROM outbox WHERE published_at IS NULL');
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  /** Stops the loop, publishes what is pending (bounded), closes its connections. */
+  async stop(flushTimeoutMs = 5000): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.running = false;
+    if (this.pollTimer) clearInterval(this.pollTimer);
+    await this.loop;
+    try {
+      await this.flush(flushTimeoutMs);
+    } catch (err) {
+      this.log.warn({ err }, 'outbox not fully published at shutdown; the next start publishes the rest');
+    }
+    const listener = this.listener;
+    this.listener = undefined;
+    await listener?.end().catch(() => undefined);
+    await this.pool.end();
+  }
+
+  private wake(): void {
+    this.wanted = true;
+    if (this.loopActive || !this.running) return;
+    this.loopActive = true;
+    this.loop = this.drainLoop().finally(() => {
+      this.loopActive = false;
+    });
+  }
+  private loopActive = false;
+
+  private async drainLoop(): Promise<void> {
+    while (this.wanted && this.running) {
+      this.wanted = false;
+      try {
+        let result: BatchResult;
+        do {
+          result = await this.serial(() => this.publishBatch());
+        } while (typeof result === 'number' && result >= this.batchSize && this.running);
+        this.failures = 0;
+      } catch (err) {
+        this.failures++;
+        const delay = Math.min(this.maxBackoffMs, 100 * 2 ** Math.min(this.failures - 1, 10));
+        this.log.error({ err, attempt: this.failures, retry_in_ms: delay }, 'outbox publish failed; rows stay pending');
+        await sleep(delay);
+        this.wanted = true;
+      }
+    }
+  }
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.mutex.then(fn, fn);
+    this.mutex = run.catch(() => undefined);
+    return run;
+  }
+
+  private async publishBatch(): Promise<BatchResult> {
+    const client: PoolClient = await this.pool.connect();
+    let broken = false;
+    let rolledBack = false;
+    try {
+      await client.query('BEGIN');
+      const lock = await client.query<{ ok: boolean }>(
+        "SELECT pg_try_advisory_xact_lock(hashtext('sudamall.outbox-relay:' || current_schema())) AS ok",
+      );
+      if (!lock.rows[0]?.ok) {
+        await client.query('ROLLBACK');
+        return 'busy';
+      }
+      const { rows } = await client.query<OutboxRow>(
+        `SELECT id::text AS id, topic, key, type, payload FROM outbox
+          WHERE published_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
+        [this.batchSize],
+      );
+      if (rows.length === 0) {
+        await client.query('COMMIT');
+        return 0;
+      }
+      const byTopic = new Map<string, Envelope[]>();
+      for (const row of rows) {
+        const topic = topicName(this.prefix, row.topic as TopicName);
+        let list = byTopic.get(topic);
+        if (!list) byTopic.set(topic, (list = []));
+        list.push(row.payload);
+      }
+      try {
+        for (const [topic, envelopes] of byTopic) await this.opts.bus.publish(topic, envelopes);
+      } catch (err) {
+        rolledBack = true;
+        await client.query('ROLLBACK');
+        throw err;
+      }
+      await client.query('UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])', [rows.map((r) => r.id)]);
+      await client.query('COMMIT');
+      this.log.debug({ count: rows.length }, 'outbox rows published');
+      return rows.length;
+    } catch (err) {
+      if (!rolledBack) {
+        // A failed query leaves the connection in an unknown state: discard it.
+        broken = true;
+        await client.query('ROLLBACK').catch(() => undefined);
+      }
+      throw err;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  private async listen(): Promise<void> {
+    if (!this.running) return;
+    const client = new Client(pgConfigFromUrl(this.opts.databaseUrl));
+    const reconnect = (err: unknown) => {
+      if (this.listener !== client) return;
+      this.listener = undefined;
+      this.log.warn({ err }, 'outbox LISTEN connection lost; reconnecting');
+      client.end().catch(() => undefined);
+      setTimeout(() => void this.listen(), 1000).unref();
+    };
+    client.on('error', reconnect);
+    client.on('end', () => reconnect(new Error('connection ended')));
+    client.on('notification', () => this.wake());
+    this.listener = client;
+    try {
+      await client.connect();
+      await client.query('LISTEN outbox');
+      // Rows committed while we were not listening.
+      this.wake();
+    } catch (err) {
+      reconnect(err);
+    }
+  }
+}

@@ -1,0 +1,93 @@
+// Load this first (before fastify, pg, kafkajs, ioredis, grpc are required): instrumentations
+// patch modules as they are loaded.
+import { context, propagation, trace } from '@opentelemetry/api';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { GrpcInstrumentation } from '@opentelemetry/instrumentation-grpc';
+import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
+import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
+import { KafkaJsInstrumentation } from '@opentelemetry/instrumentation-kafkajs';
+import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { NodeSDK } from '@opentelemetry/sdk-node';
+import {
+  BatchSpanProcessor,
+  InMemorySpanExporter,
+  NoopSpanProcessor,
+  SimpleSpanProcessor,
+  type SpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
+
+export interface TelemetryOptions {
+  serviceName: string;
+  /** OTLP/HTTP collector base URL (OTEL_EXPORTER_OTLP_ENDPOINT); spans are exported only when set. */
+  otlpEndpoint?: string;
+  /** Keep finished spans in memory (tests assert on them through `memoryExporter`). */
+  inMemory?: boolean;
+}
+
+export interface Telemetry {
+  sdk: NodeSDK;
+  /** Set when `inMemory` was asked for. */
+  memoryExporter?: InMemorySpanExporter;
+  shutdown(): Promise<void>;
+}
+
+const QUIET_PATHS = new Set(['/healthz', '/readyz', '/metrics']);
+
+function tracesUrl(endpoint: string): string {
+  const base = endpoint.replace(/\/+$/, '');
+  return base.endsWith('/v1/traces') ? base : `${base}/v1/traces`;
+}
+
+let started: Telemetry | undefined;
+
+/**
+ * Starts tracing for the process (once; later calls return the first instance). Spans are
+ * always created, so logs carry trace ids and messages carry `traceparent` even when nothing
+ * is exported.
+ */
+export function startTelemetry(opts: TelemetryOptions): Telemetry {
+  if (started) return started;
+  const spanProcessors: SpanProcessor[] = [];
+  let memoryExporter: InMemorySpanExporter | undefined;
+  if (opts.otlpEndpoint) {
+    spanProcessors.push(new BatchSpanProcessor(new OTLPTraceExporter({ url: tracesUrl(opts.otlpEndpoint) })));
+  }
+  if (opts.inMemory) {
+    memoryExporter = new InMemorySpanExporter();
+    spanProcessors.push(new SimpleSpanProcessor(memoryExporter));
+  }
+  // Without any processor NodeSDK would register no tracer provider at all (no ids to log).
+  if (spanProcessors.length === 0) spanProcessors.push(new NoopSpanProcessor());
+
+  const sdk = new NodeSDK({
+    serviceName: opts.serviceName,
+    resource: resourceFromAttributes({ 'service.name': opts.serviceName }),
+    autoDetectResources: false,
+    textMapPropagator: new W3CTraceContextPropagator(),
+    spanProcessors,
+    instrumentations: [
+      new HttpInstrumentation({
+        ignoreIncomingRequestHook: (req) => QUIET_PATHS.has((req.url ?? '').split('?')[0] ?? ''),
+      }),
+      new GrpcInstrumentation({ ignoreGrpcMethods: [/^Check$/, /^Watch$/] }),
+      new PgInstrumentation({ requireParentSpan: true }),
+      new IORedisInstrumentation({ requireParentSpan: true }),
+      new KafkaJsInstrumentation(),
+    ],
+  });
+  sdk.start();
+  started = {
+    sdk,
+    ...(memoryExporter ? { memoryExporter } : {}),
+    shutdown: async () => {
+      await sdk.shutdown();
+      started = undefined;
+    },
+  };
+  return started;
+}
+
+// Re-exported so callers use the same @opentelemetry/api instance as the SDK.
+export { context, propagation, trace };

@@ -1,0 +1,66 @@
+import { Type } from '@sinclair/typebox';
+import { BaseEnv, ConfigError, loadConfig, parseBrokers } from '../../src/config';
+
+const ServiceEnv = Type.Object({
+  ...BaseEnv.properties,
+  HTTP_PORT: Type.Integer({ default: 3001 }),
+  GRPC_PORT: Type.Integer({ default: 50051 }),
+  FEATURE_ON: Type.Boolean({ default: false }),
+});
+
+const valid = {
+  DATABASE_URL: 'postgresql://sudamall:sudamall@127.0.0.1:5432/inventory_test',
+  JWT_SECRET: '0123456789abcdef',
+};
+
+describe('loadConfig', () => {
+  it('coerces strings to the declared types and applies defaults', () => {
+    const config = loadConfig(ServiceEnv, { ...valid, HTTP_PORT: '4000', FEATURE_ON: 'true', KAFKA_TOPIC_PREFIX: 't-1.' });
+    expect(config.HTTP_PORT).toBe(4000);
+    expect(config.GRPC_PORT).toBe(50051);
+    expect(config.FEATURE_ON).toBe(true);
+    expect(config.NODE_ENV).toBe('development');
+    expect(config.LOG_LEVEL).toBe('info');
+    expect(config.KAFKA_BROKERS).toBe('127.0.0.1:9092');
+    expect(config.KAFKA_TOPIC_PREFIX).toBe('t-1.');
+    expect(config.JWT_ISSUER).toBeUndefined();
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('ignores variables the schema does not declare', () => {
+    const config = loadConfig(ServiceEnv, { ...valid, PATH: '/usr/bin' }) as Record<string, unknown>;
+    expect(config.PATH).toBeUndefined();
+  });
+
+  it('names every missing or bad variable in one error', () => {
+    let error: unknown;
+    try {
+      loadConfig(ServiceEnv, { HTTP_PORT: 'eighty', JWT_SECRET: 'short', LOG_LEVEL: 'loud', FEATURE_ON: 'maybe' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const message = (error as Error).message;
+    expect(message).toMatch(/^invalid environment: /);
+    expect(message).toContain('DATABASE_URL is required');
+    expect(message).toContain('HTTP_PORT must be an integer');
+    expect(message).toContain('JWT_SECRET must be at least 16 characters');
+    expect(message).toContain('LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent');
+    expect(message).toContain('FEATURE_ON must be true or false');
+    expect((error as ConfigError).problems).toHaveLength(5);
+  });
+
+  it('treats an empty value as unset, so a blank required variable is reported as required', () => {
+    expect(() => loadConfig(ServiceEnv, { ...valid, DATABASE_URL: '' })).toThrow('DATABASE_URL is required');
+  });
+
+  it('keeps an explicitly empty topic prefix', () => {
+    expect(loadConfig(ServiceEnv, { ...valid, KAFKA_TOPIC_PREFIX: '' }).KAFKA_TOPIC_PREFIX).toBe('');
+  });
+});
+
+describe('parseBrokers', () => {
+  it('splits and trims a comma-separated broker list', () => {
+    expect(parseBrokers(' a:9092, b:9092 ,')).toEqual(['a:9092', 'b:9092']);
+  });
+});

@@ -1,0 +1,47 @@
+import { formatMoney, isMoneyString, money, roundCents, sumMoney } from '../../src/money';
+
+describe('money', () => {
+  it.each([
+    ['10.01', '0.029', '0.29'], // 0.29029 → 0.29
+    ['10.00', '0.029', '0.29'], // 0.29 exactly
+    ['50.00', '0.029', '1.45'], // 1.45 exactly
+    ['15.50', '0.029', '0.45'], // 0.4495 → 0.45 (half-up on the third decimal carries)
+    ['0.50', '0.03', '0.02'], // 0.015 → 0.02 (a float would give 0.01)
+    ['1.15', '0.5', '0.58'], // 0.575 → 0.58
+  ])('fee on %s at rate %s rounds half-up to %s', (amount, rate, fee) => {
+    expect(formatMoney(money(amount).times(rate))).toBe(fee);
+  });
+
+  it('rounds negative halves away from zero', () => {
+    expect(formatMoney(money('-0.005'))).toBe('-0.01');
+  });
+
+  it('formats with exactly two decimals', () => {
+    expect(formatMoney(money('12.3'))).toBe('12.30');
+    expect(formatMoney(money(7))).toBe('7.00');
+    expect(formatMoney('0')).toBe('0.00');
+  });
+
+  it('keeps cents exact where floats do not', () => {
+    expect(0.1 + 0.2).not.toBe(0.3);
+    expect(formatMoney(sumMoney(['0.10', '0.20']))).toBe('0.30');
+    expect(sumMoney(Array.from({ length: 1000 }, () => '0.01')).toString()).toBe('10');
+  });
+
+  it('roundCents returns a Decimal rounded half-up', () => {
+    expect(roundCents('2.345').toString()).toBe('2.35');
+    expect(roundCents('2.344').toString()).toBe('2.34');
+  });
+
+  it('refuses strings that are not decimal amounts', () => {
+    expect(() => money('12,50')).toThrow(TypeError);
+    expect(() => money('abc')).toThrow(TypeError);
+    expect(() => money('1e3')).toThrow(TypeError);
+  });
+
+  it('isMoneyString accepts non-negative amounts with up to two decimals', () => {
+    expect(['0', '19.99', '19.9', '1000000.00'].every(isMoneyString)).toBe(true);
+    expect(['-1.00', '1.999', '', '1.', 'abc', '1e2'].some(isMoneyString)).toBe(false);
+    expect(isMoneyString(19.99)).toBe(false);
+  });
+});
