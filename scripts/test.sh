@@ -13,7 +13,9 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
 export TURBO_TELEMETRY_DISABLED=1 TURBO_NO_UPDATE_NOTIFIER=1 NEXT_TELEMETRY_DISABLED=1
-export TEST_RESULTS_DIR="$ROOT/.test-results"
+# Several `npm test` runs at once in one checkout would mix their reports: give each its own
+# folder then, e.g. TEST_RESULTS_DIR=/tmp/my-results npm test -- --filter=@sudamall/cart
+export TEST_RESULTS_DIR="${TEST_RESULTS_DIR:-$ROOT/.test-results}"
 
 now_ms() { date +%s%3N; }
 T_START="$(now_ms)"
