@@ -84,11 +84,17 @@ took "build" "$t"
 
 phase "test"
 t="$(now_ms)"
+# A Jest that never exits (a client left open) must not eat CI's 90 minutes: stop the tests after
+# SUDAMALL_TEST_TIMEOUT (40 minutes unless set).
 set +e
-npx turbo run test --concurrency=2 --continue=dependencies-successful "$@"
+timeout --kill-after=30s "${SUDAMALL_TEST_TIMEOUT:-40m}" \
+  npx turbo run test --concurrency=2 --continue=dependencies-successful "$@"
 TURBO_RC=$?
 set -e
 took "test" "$t"
+if [ "$TURBO_RC" -eq 124 ] || [ "$TURBO_RC" -eq 137 ]; then
+  echo "[test] the tests did not finish within ${SUDAMALL_TEST_TIMEOUT:-40m}: stopped (a Jest that never exits? look for open handles)"
+fi
 
 # ---- 4. summary (last, so the totals are the final line of the log)
 phase "summary"
