@@ -15,6 +15,8 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 const problems = [];
+const failures = [];
+const MAX_LISTED = 30;
 
 for (const file of files) {
   let r;
@@ -33,9 +35,21 @@ for (const file of files) {
   const brokenSuites = r.numFailedTestSuites || 0; // includes suites that could not run at all
   console.log(`[tests] ${r.package || file}: passed=${p} failed=${f} skipped=${s} suites=${r.numTotalTestSuites || 0}`
     + (brokenSuites ? ` failed-suites=${brokenSuites}` : ''));
+  for (const suite of r.testResults || []) {
+    const file = path.relative(ROOT, suite.name || '');
+    const failedTests = (suite.assertionResults || []).filter((a) => a.status === 'failed');
+    for (const a of failedTests) failures.push(`${file} › ${a.fullName || a.title}`);
+    if (suite.status === 'failed' && failedTests.length === 0) {
+      const firstLine = String(suite.message || '').split('\n').map((l) => l.trim()).find((l) => l && !l.startsWith('●')) || 'failed to run';
+      failures.push(`${file} (suite did not run: ${firstLine.replace(/\u001b\[[0-9;]*m/g, '').slice(0, 200)})`);
+    }
+  }
   if (r.success === false && f === 0) problems.push(`${r.package || file}: Jest reported failure (failed suites: ${brokenSuites})`);
 }
 
+// The failing tests again at the very end of the log, where a reader looks first.
+for (const f of failures.slice(0, MAX_LISTED)) console.log(`[tests] FAILED ${f}`);
+if (failures.length > MAX_LISTED) console.log(`[tests] ... and ${failures.length - MAX_LISTED} more`);
 for (const p of problems) console.log(`[tests] ${p}`);
 if (passed + failed === 0) console.log('[tests] no test ran');
 console.log(`${passed} passed, ${failed} failed${skipped > 0 ? `, ${skipped} skipped` : ''}`);
