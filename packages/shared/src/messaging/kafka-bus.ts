@@ -113,6 +113,9 @@ export class KafkaBus {
         maxInFlightRequests: 1,
         allowAutoTopicCreation: false,
         createPartitioner: Partitioners.DefaultPartitioner,
+        // kafkajs wants unlimited retries for idempotence; the time bound still makes a send to
+        // an unreachable broker fail (the outbox relay then rolls back and backs off).
+        retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 100, maxRetryTime: 30000 },
       });
       await producer.connect();
       this.producer = producer;
@@ -229,7 +232,17 @@ export class KafkaBus {
         }
       },
     });
-    await Promise.race([joined, sleep(30000)]);
+    // Resolve once the group has its partitions, so a caller that publishes next is not racing
+    // the join; give up waiting (not consuming) after 30 s and let kafkajs keep trying.
+    let timer: NodeJS.Timeout | undefined;
+    const gaveUp = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        log.warn({ topics: opts.topics }, 'consumer group has not joined after 30 s; continuing');
+        resolve();
+      }, 30000);
+    });
+    await Promise.race([joined, gaveUp]);
+    clearTimeout(timer);
 
     return {
       groupId: opts.groupId,
@@ -259,12 +272,17 @@ export class KafkaBus {
       await admin.connect();
       this.admin = admin;
     }
+    // Only the missing ones: asking to create an existing topic makes kafkajs log an error.
+    const existing = new Set(await this.admin.listTopics());
+    const missing = topics.filter((t) => !existing.has(t));
+    if (missing.length === 0) return;
     try {
       await this.admin.createTopics({
         waitForLeaders: true,
-        topics: topics.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1 })),
+        topics: missing.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1 })),
       });
     } catch (err) {
+      // Another process created some of them meanwhile.
       const e = err as { type?: string; errors?: Array<{ type?: string }> };
       const alreadyExists = (x: { type?: string }) => x.type === 'TOPIC_ALREADY_EXISTS';
       if (!(alreadyExists(e) || (e.errors && e.errors.length > 0 && e.errors.every(alreadyExists)))) throw err;

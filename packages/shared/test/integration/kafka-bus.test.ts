@@ -1,0 +1,149 @@
+import { context, trace, TraceFlags } from '@opentelemetry/api';
+import { Kafka, logLevel } from 'kafkajs';
+import { createEnvelope, type AnyEnvelope } from '../../src/messaging/envelope';
+import { KafkaBus, type MessageMeta } from '../../src/messaging/kafka-bus';
+import { Topics, topicName } from '../../src/messaging/contracts';
+import { createTestTopics, eventually, testTopicPrefix, uniqueId } from '../../src/testing';
+import { startTelemetry } from '../../src/telemetry';
+import { KAFKA_BROKERS, testLogger } from '../support/env';
+
+const prefix = testTopicPrefix();
+const orderEvents = topicName(prefix, Topics.orderEvents);
+let bus: KafkaBus;
+// A context manager, so the active span survives awaits (what a service gets from telemetry).
+const telemetry = startTelemetry({ serviceName: 'shared-test', inMemory: true });
+
+beforeAll(async () => {
+  bus = new KafkaBus({ brokers: KAFKA_BROKERS, clientId: 'shared-test', logger: testLogger });
+  await bus.connect();
+  await createTestTopics(bus, prefix);
+});
+
+afterAll(async () => {
+  await bus.disconnect();
+  await telemetry.shutdown();
+});
+
+function cancelled(orderId: string) {
+  return createEnvelope('order.cancelled', orderId, { order_id: orderId, user_id: 'u-1', reason: 'test' });
+}
+
+describe('KafkaBus', () => {
+  it('creating topics twice is harmless', async () => {
+    await expect(createTestTopics(bus, prefix)).resolves.toHaveLength(5);
+  });
+
+  it('delivers envelopes keyed by envelope key, in order per key, with type and traceparent headers', async () => {
+    const received: Array<{ envelope: AnyEnvelope; meta: MessageMeta }> = [];
+    const sub = await bus.subscribe({
+      groupId: uniqueId('g'),
+      topics: [orderEvents],
+      fromBeginning: true,
+      handle: async (envelope, meta) => {
+        received.push({ envelope, meta });
+      },
+    });
+
+    const orderId = uniqueId('order');
+    const traceId = 'a'.repeat(31) + '1';
+    const parent = trace.setSpanContext(context.active(), { traceId, spanId: 'b'.repeat(16), traceFlags: TraceFlags.SAMPLED });
+    const envelopes = context.with(parent, () => [1, 2, 3, 4, 5].map(() => cancelled(orderId)));
+    await bus.publish(orderEvents, envelopes);
+
+    await eventually(() => expect(received).toHaveLength(5), { timeoutMs: 30000 });
+    expect(received.map((r) => r.envelope.id)).toEqual(envelopes.map((e) => e.id));
+    expect(new Set(received.map((r) => r.meta.partition)).size).toBe(1);
+    const first = received[0]!;
+    expect(first.envelope).toEqual(envelopes[0]);
+    expect(first.meta.headers.type).toBe('order.cancelled');
+    expect(first.meta.headers.traceparent).toBe(`00-${traceId}-${'b'.repeat(16)}-01`);
+    expect(first.envelope.traceparent).toBe(first.meta.headers.traceparent);
+    await sub.stop();
+  });
+
+  it('restores the producer trace around the handler', async () => {
+    const traceByEvent = new Map<string, string | undefined>();
+    const sub = await bus.subscribe({
+      groupId: uniqueId('g'),
+      topics: [orderEvents],
+      fromBeginning: true,
+      handle: async (envelope) => {
+        traceByEvent.set(envelope.id, trace.getActiveSpan()?.spanContext().traceId);
+      },
+    });
+    const traceId = 'c'.repeat(31) + '2';
+    const parent = trace.setSpanContext(context.active(), { traceId, spanId: 'd'.repeat(16), traceFlags: TraceFlags.SAMPLED });
+    const envelope = context.with(parent, () => cancelled(uniqueId('order')));
+    await bus.publish(orderEvents, [envelope]);
+    await eventually(() => expect(traceByEvent.get(envelope.id)).toBe(traceId), { timeoutMs: 30000 });
+    await sub.stop();
+    // The consumer span is recorded as a child of the producer's trace.
+    const spans = telemetry.memoryExporter!.getFinishedSpans().filter((s) => s.spanContext().traceId === traceId);
+    expect(spans.map((s) => s.name)).toContain(`${orderEvents} process`);
+  });
+
+  it('retries a failing handler with backoff without skipping, then moves on', async () => {
+    const topic = topicName(prefix, Topics.paymentEvents);
+    const attempts = new Map<string, number>();
+    const handled: string[] = [];
+    const flaky = createEnvelope('payment.voided', 'o-flaky', { payment_id: null, order_id: 'o-flaky', reason: 'x' });
+    const after = createEnvelope('payment.voided', 'o-flaky', { payment_id: null, order_id: 'o-flaky', reason: 'y' });
+    const sub = await bus.subscribe({
+      groupId: uniqueId('g'),
+      topics: [topic],
+      fromBeginning: true,
+      retry: { initialMs: 20, maxMs: 100 },
+      handle: async (envelope) => {
+        const n = (attempts.get(envelope.id) ?? 0) + 1;
+        attempts.set(envelope.id, n);
+        if (envelope.id === flaky.id && n < 4) throw new Error(`transient failure ${n}`);
+        handled.push(envelope.id);
+      },
+    });
+    await bus.publish(topic, [flaky, after]);
+    await eventually(() => expect(handled).toEqual([flaky.id, after.id]), { timeoutMs: 30000 });
+    expect(attempts.get(flaky.id)).toBe(4);
+    expect(attempts.get(after.id)).toBe(1);
+    await sub.stop();
+  });
+
+  it('logs and skips a malformed message without stopping the partition', async () => {
+    const topic = topicName(prefix, Topics.inventoryEvents);
+    const handled: string[] = [];
+    const sub = await bus.subscribe({
+      groupId: uniqueId('g'),
+      topics: [topic],
+      fromBeginning: true,
+      handle: async (envelope) => {
+        handled.push(envelope.id);
+      },
+    });
+    // A foreign producer writing garbage to the same partition (same key) as a good message.
+    const raw = new Kafka({ clientId: 'shared-test-raw', brokers: KAFKA_BROKERS, logLevel: logLevel.NOTHING }).producer();
+    await raw.connect();
+    await raw.send({ topic, messages: [{ key: 'p-1', value: 'not json' }, { key: 'p-1', value: JSON.stringify({ id: 'x' }) }] });
+    await raw.disconnect();
+    const good = createEnvelope('product.deleted', 'p-1', { product_id: 'p-1' });
+    await bus.publish(topic, [good]);
+    await eventually(() => expect(handled).toEqual([good.id]), { timeoutMs: 30000 });
+    await sub.stop();
+  });
+
+  it('does not redeliver what a stopped group already handled, and resumes after it', async () => {
+    const topic = topicName(prefix, Topics.inventoryCommands);
+    const groupId = uniqueId('g');
+    const firstRun: string[] = [];
+    const sub1 = await bus.subscribe({ groupId, topics: [topic], fromBeginning: true, handle: async (e) => void firstRun.push(e.id) });
+    const a = createEnvelope('inventory.confirm', 'o-a', { order_id: 'o-a' });
+    await bus.publish(topic, [a]);
+    await eventually(() => expect(firstRun).toEqual([a.id]), { timeoutMs: 30000 });
+    await sub1.stop();
+
+    const b = createEnvelope('inventory.confirm', 'o-b', { order_id: 'o-b' });
+    await bus.publish(topic, [b]);
+    const secondRun: string[] = [];
+    const sub2 = await bus.subscribe({ groupId, topics: [topic], fromBeginning: true, handle: async (e) => void secondRun.push(e.id) });
+    await eventually(() => expect(secondRun).toEqual([b.id]), { timeoutMs: 30000 });
+    await sub2.stop();
+  });
+});
