@@ -1,0 +1,182 @@
+// Checkout: the whole cart, or one product bought directly. Idempotent per (buyer,
+// Idempotency-Key): the attempt and its lines are recorded before order is called, order's
+// PlaceOrder is itself idempotent by the key we pass, and the settled response is stored, so a
+// retry (even concurrent, even after a crash between the call and the record) returns the same
+// order and never creates a second one. Items leave the cart only once order accepted them.
+import { createHash } from 'node:crypto';
+import { DomainError, conflict, errorBody, formatMoney, invalid, type ErrorBody } from '@sudamall/shared';
+import { assertLineFits, assertValidQuantity } from '../domain/cart-rules';
+import { normalizeSize, sizeForJson } from '../domain/catalog';
+import { CartErrors } from '../domain/errors';
+import type { CartStore } from '../infra/cart-store';
+import type { CheckoutKind, CheckoutRecord, CheckoutStore, StoredResponse } from '../infra/checkout-store';
+import type { CatalogPort, OrderLine, OrderPlacementPort, PlacedOrder } from './ports';
+
+export const MAX_IDEMPOTENCY_KEY_LENGTH = 200;
+
+export interface CheckoutResponse {
+  order_id: string;
+  status: string;
+  total_amount: string;
+  payment_expires_at: string | null;
+  items: Array<{ product_id: string; product_name: string; size: string | null; quantity: number; price: string; subtotal: string }>;
+}
+
+export interface CheckoutOutcome {
+  statusCode: number;
+  body: CheckoutResponse;
+  /** True when the key had already settled: nothing new happened. */
+  replayed: boolean;
+}
+
+interface Common {
+  userId: string;
+  idempotencyKey: string | undefined;
+  shippingAddress: string;
+  notes?: string;
+}
+export type FullCheckoutCommand = Common;
+export interface SingleCheckoutCommand extends Common {
+  productId: string;
+  quantity: number;
+  size?: string | null;
+}
+
+/** Statuses meaning order reserved the stock and accepted the order. */
+const ACCEPTED = new Set(['under_paying', 'processing', 'shipped', 'delivered']);
+
+export class Checkout {
+  constructor(
+    private readonly cart: CartStore,
+    private readonly checkouts: CheckoutStore,
+    private readonly catalog: CatalogPort,
+    private readonly orders: OrderPlacementPort,
+    private readonly options: { waitMs: number },
+  ) {}
+
+  async full(cmd: FullCheckoutCommand): Promise<CheckoutOutcome> {
+    const key = requireKey(cmd.idempotencyKey);
+    const fingerprint = fingerprintOf({ kind: 'full', shipping_address: cmd.shippingAddress, notes: cmd.notes ?? '' });
+    return this.run(cmd, key, 'full', fingerprint, async () => {
+      const items = await this.cart.items(cmd.userId);
+      if (items.length === 0) throw CartErrors.cartEmpty();
+      return items.map((i) => ({ productId: i.productId, size: i.size, quantity: i.quantity }));
+    });
+  }
+
+  async single(cmd: SingleCheckoutCommand): Promise<CheckoutOutcome> {
+    const key = requireKey(cmd.idempotencyKey);
+    assertValidQuantity(cmd.quantity);
+    const size = normalizeSize(cmd.size);
+    const fingerprint = fingerprintOf({
+      kind: 'single',
+      product_id: cmd.productId,
+      quantity: cmd.quantity,
+      size,
+      shipping_address: cmd.shippingAddress,
+      notes: cmd.notes ?? '',
+    });
+    return this.run(cmd, key, 'single', fingerprint, async () => {
+      const product = (await this.catalog.getProducts([cmd.productId])).get(cmd.productId);
+      assertLineFits(cmd.productId, product, size, cmd.quantity);
+      return [{ productId: cmd.productId, size, quantity: cmd.quantity }];
+    });
+  }
+
+  private async run(
+    cmd: Common,
+    key: string,
+    kind: CheckoutKind,
+    fingerprint: string,
+    linesToOrder: () => Promise<OrderLine[]>,
+  ): Promise<CheckoutOutcome> {
+    let record = await this.checkouts.find(cmd.userId, key);
+    if (!record) {
+      const lines = await linesToOrder();
+      record = (await this.checkouts.begin({ userId: cmd.userId, key, kind, fingerprint, lines })).record;
+    }
+    if (record.fingerprint !== fingerprint) throw CartErrors.idempotencyKeyReused();
+    const settled = replay(record);
+    if (settled) return settled;
+
+    const order = await this.orders.placeOrder({
+      // Namespaced by the attempt, so a key the buyer also used elsewhere cannot collide.
+      idempotencyKey: `cart-checkout:${record.id}`,
+      userId: cmd.userId,
+      lines: record.lines,
+      shippingAddress: cmd.shippingAddress,
+      notes: cmd.notes ?? '',
+      waitMs: this.options.waitMs,
+    });
+    const body = responseOf(order);
+
+    if (order.status === 'cancelled') {
+      const err =
+        order.shortLines.length > 0
+          ? CartErrors.orderRejected(order.orderId, order.shortLines)
+          : conflict('ORDER_CANCELLED', `the order was cancelled (${order.cancelReason ?? 'unknown reason'})`, {
+              order_id: order.orderId,
+              reason: order.cancelReason,
+            });
+      await this.checkouts.reject(record, order.orderId, { statusCode: 409, body: errorBody(err) });
+      throw err;
+    }
+    const response: StoredResponse = { statusCode: 201, body };
+    if (!ACCEPTED.has(order.status)) {
+      // Still reserving after waitMs: the items stay in the cart until order accepts the order
+      // (a retry with the same key, or the order.events consumer, settles it then).
+      await this.checkouts.setOrder(record.id, order.orderId, response);
+      return { statusCode: 201, body, replayed: false };
+    }
+    const won = await this.checkouts.complete(record, order.orderId, response, kind === 'full');
+    if (!won) {
+      // A concurrent retry of the same key settled first; answer what it stored.
+      const again = await this.checkouts.find(cmd.userId, key);
+      const stored = again && replay(again);
+      if (stored) return stored;
+    }
+    return { statusCode: 201, body, replayed: false };
+  }
+}
+
+function requireKey(key: string | undefined): string {
+  const k = key?.trim();
+  if (!k) throw CartErrors.idempotencyKeyRequired();
+  if (k.length > MAX_IDEMPOTENCY_KEY_LENGTH) {
+    throw invalid('INVALID_IDEMPOTENCY_KEY', `Idempotency-Key is longer than ${MAX_IDEMPOTENCY_KEY_LENGTH} characters`);
+  }
+  return k;
+}
+
+function fingerprintOf(request: Record<string, unknown>): string {
+  return createHash('sha256').update(JSON.stringify(request)).digest('hex');
+}
+
+/** The stored answer of a settled attempt (an accepted order, or the rejection, thrown again). */
+function replay(record: CheckoutRecord): CheckoutOutcome | null {
+  if (record.status === 'completed' && record.response) {
+    return { statusCode: record.response.statusCode, body: record.response.body as CheckoutResponse, replayed: true };
+  }
+  if (record.status === 'rejected' && record.response) {
+    const { error } = record.response.body as ErrorBody;
+    throw new DomainError('conflict', error.code, error.message, error.details);
+  }
+  return null;
+}
+
+export function responseOf(order: PlacedOrder): CheckoutResponse {
+  return {
+    order_id: order.orderId,
+    status: order.status,
+    total_amount: formatMoney(order.totalAmount),
+    payment_expires_at: order.paymentExpiresAt,
+    items: order.items.map((i) => ({
+      product_id: i.productId,
+      product_name: i.productName,
+      size: sizeForJson(i.size),
+      quantity: i.quantity,
+      price: formatMoney(i.price),
+      subtotal: formatMoney(i.price.times(i.quantity)),
+    })),
+  };
+}

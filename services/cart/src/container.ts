@@ -1,0 +1,85 @@
+// Wires the database, the peers and the use cases once; HTTP routes, gRPC handlers and Kafka
+// consumers all take their use cases from here.
+import type { Logger } from '@sudamall/shared';
+import { AddItem } from './app/add-item';
+import { ApplyCatalogEvent } from './app/apply-catalog-event';
+import { Checkout } from './app/checkout';
+import { GetCart } from './app/get-cart';
+import type { CatalogPort, OrderPlacementPort } from './app/ports';
+import { SettleCheckout } from './app/settle-checkout';
+import { ClearCart, RemoveItem, UpdateItem } from './app/update-item';
+import { ValidateCart } from './app/validate-cart';
+import type { CartConfig } from './config';
+import { CartStore } from './infra/cart-store';
+import { CheckoutStore } from './infra/checkout-store';
+import { InventoryCatalog } from './infra/inventory-catalog';
+import { GrpcOrderPlacement } from './infra/order-placement';
+import { createPrisma, type Db } from './infra/prisma';
+
+export interface CartUseCases {
+  getCart: GetCart;
+  addItem: AddItem;
+  updateItem: UpdateItem;
+  removeItem: RemoveItem;
+  clearCart: ClearCart;
+  validateCart: ValidateCart;
+  checkout: Checkout;
+  applyCatalogEvent: ApplyCatalogEvent;
+  settleCheckout: SettleCheckout;
+}
+
+export interface Container {
+  db: Db;
+  useCases: CartUseCases;
+  close(): Promise<void>;
+}
+
+export interface ContainerOverrides {
+  /** Tests and tools may bring their own peers. */
+  catalog?: CatalogPort;
+  orders?: OrderPlacementPort;
+  db?: Db;
+}
+
+type CloseablePort = { close?: () => void };
+
+export function createContainer(
+  config: Pick<
+    CartConfig,
+    | 'DATABASE_URL'
+    | 'DATABASE_POOL_SIZE'
+    | 'INVENTORY_GRPC_URL'
+    | 'ORDER_GRPC_URL'
+    | 'INVENTORY_TIMEOUT_MS'
+    | 'ORDER_TIMEOUT_MS'
+    | 'CHECKOUT_WAIT_MS'
+  >,
+  logger: Logger,
+  overrides: ContainerOverrides = {},
+): Container {
+  const db = overrides.db ?? createPrisma(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
+  const catalog = overrides.catalog ?? new InventoryCatalog(config.INVENTORY_GRPC_URL, config.INVENTORY_TIMEOUT_MS);
+  const orders = overrides.orders ?? new GrpcOrderPlacement(config.ORDER_GRPC_URL, config.ORDER_TIMEOUT_MS);
+  const carts = new CartStore(db);
+  const checkouts = new CheckoutStore(db);
+  const useCases: CartUseCases = {
+    getCart: new GetCart(carts),
+    addItem: new AddItem(carts, catalog),
+    updateItem: new UpdateItem(carts, catalog),
+    removeItem: new RemoveItem(carts),
+    clearCart: new ClearCart(carts),
+    validateCart: new ValidateCart(db, carts, catalog),
+    checkout: new Checkout(carts, checkouts, catalog, orders, { waitMs: config.CHECKOUT_WAIT_MS }),
+    applyCatalogEvent: new ApplyCatalogEvent(db, carts, logger),
+    settleCheckout: new SettleCheckout(checkouts),
+  };
+  return {
+    db,
+    useCases,
+    async close() {
+      (catalog as CloseablePort).close?.();
+      (orders as CloseablePort).close?.();
+      if (!overrides.db) await db.$disconnect();
+    },
+  };
+}

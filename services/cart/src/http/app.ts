@@ -1,0 +1,39 @@
+// buildApp(deps): the cart's HTTP application, without listening (tests inject; main listens).
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { authPlugin, registerErrorHandler, registerHealth, registerMetrics, registerOpenApi, type Logger } from '@sudamall/shared';
+import type { CartUseCases } from '../container';
+import { cartRoutes } from './routes/carts';
+
+export const API_PREFIX = '/api/v1/carts';
+
+export interface AppDeps {
+  useCases: CartUseCases;
+  auth: { secret: string; issuer?: string; audience?: string };
+  logger?: Logger;
+  ready?: () => boolean | Promise<boolean>;
+  /** Off in tests that build many apps (prom-client metrics are process-wide). */
+  metrics?: boolean;
+}
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app: FastifyInstance = Fastify({
+    // pino's Logger is a FastifyBaseLogger; the cast keeps the instance's default generics.
+    loggerInstance: deps.logger as FastifyBaseLogger | undefined,
+    disableRequestLogging: true,
+    routerOptions: { ignoreTrailingSlash: true },
+    bodyLimit: 64 * 1024,
+  });
+
+  registerErrorHandler(app);
+  await registerOpenApi(app, {
+    title: 'Sudamall cart',
+    version: '1.0.0',
+    prefix: API_PREFIX,
+    description: 'The buyer cart: items with sizes, validation against live stock and price, checkout.',
+  });
+  await app.register(authPlugin, deps.auth);
+  registerHealth(app, { ready: deps.ready ?? (() => true) });
+  if (deps.metrics) registerMetrics(app, { service: 'cart' });
+  await app.register(cartRoutes, { prefix: API_PREFIX, useCases: deps.useCases });
+  return app;
+}

@@ -1,0 +1,296 @@
+// PostgreSQL access for carts, items and recorded changes. Hot paths (add, read) are single
+// statements: the add is one upsert that raises the quantity atomically and refuses to pass the
+// available stock, so concurrent adds never lose an update and never overfill.
+import { money, type Decimal } from '@sudamall/shared';
+import type { CartChange, ItemOutcome, ItemState } from '../domain/reconcile';
+import type { Db, Tx } from './prisma';
+
+export interface CartItemRecord extends ItemState {
+  cartId: string;
+  priceWhenAdded: Decimal;
+  createdAt: Date;
+}
+
+export interface RecordedChange {
+  id: string;
+  kind: string;
+  reason: string;
+  itemId: string | null;
+  productId: string;
+  productName: string;
+  size: string;
+  oldValue: string | null;
+  newValue: string | null;
+  createdAt: Date;
+}
+
+interface ItemRow {
+  id: string;
+  cart_id: string;
+  product_id: string;
+  product_name: string;
+  size: string;
+  quantity: number;
+  price_when_added: unknown;
+  current_price: unknown;
+  created_at: Date;
+}
+
+interface ChangeRow {
+  id: bigint | number | string;
+  kind: string;
+  reason: string;
+  item_id: string | null;
+  product_id: string;
+  product_name: string;
+  size: string;
+  old_value: string | null;
+  new_value: string | null;
+  created_at: Date;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Ids from URLs that are not UUIDs cannot match a row; answering "not found" beats a cast error. */
+export const isUuid = (s: string): boolean => UUID.test(s);
+
+const ITEM_COLUMNS = 'i.id, i.cart_id, i.product_id, i.product_name, i.size, i.quantity, i.price_when_added, i.current_price, i.created_at';
+
+function toItem(r: ItemRow): CartItemRecord {
+  return {
+    id: r.id,
+    cartId: r.cart_id,
+    productId: r.product_id,
+    productName: r.product_name,
+    size: r.size,
+    quantity: Number(r.quantity),
+    priceWhenAdded: money(String(r.price_when_added)),
+    currentPrice: money(String(r.current_price)),
+    createdAt: r.created_at,
+  };
+}
+
+function toChange(r: ChangeRow): RecordedChange {
+  return {
+    id: String(r.id),
+    kind: r.kind,
+    reason: r.reason,
+    itemId: r.item_id,
+    productId: r.product_id,
+    productName: r.product_name,
+    size: r.size,
+    oldValue: r.old_value,
+    newValue: r.new_value,
+    createdAt: r.created_at,
+  };
+}
+
+export interface AddItemInput {
+  userId: string;
+  productId: string;
+  productName: string;
+  size: string;
+  quantity: number;
+  price: Decimal;
+  /** The line's total may not pass this (the available stock). */
+  maxTotal: number;
+  /** When price and stock were read from inventory (taken before the lookup started). */
+  checkedAt: Date;
+}
+
+export type AddItemResult = { ok: true; item: CartItemRecord; created: boolean } | { ok: false; inCart: number };
+
+export class CartStore {
+  constructor(private readonly db: Db) {}
+
+  async items(userId: string): Promise<CartItemRecord[]> {
+    const rows = await this.db.$queryRawUnsafe<ItemRow[]>(
+      `SELECT ${ITEM_COLUMNS} FROM cart_items i JOIN carts c ON c.id = i.cart_id
+       WHERE c.user_id = $1 ORDER BY i.created_at, i.id`,
+      userId,
+    );
+    return rows.map(toItem);
+  }
+
+  async item(userId: string, itemId: string): Promise<CartItemRecord | null> {
+    if (!isUuid(itemId)) return null;
+    const rows = await this.db.$queryRawUnsafe<ItemRow[]>(
+      `SELECT ${ITEM_COLUMNS} FROM cart_items i JOIN carts c ON c.id = i.cart_id
+       WHERE c.user_id = $1 AND i.id = $2::uuid`,
+      userId,
+      itemId,
+    );
+    return rows[0] ? toItem(rows[0]) : null;
+  }
+
+  async count(userId: string): Promise<number> {
+    const rows = await this.db.$queryRawUnsafe<Array<{ n: bigint | number | null }>>(
+      `SELECT COALESCE(SUM(i.quantity), 0)::int AS n FROM cart_items i JOIN carts c ON c.id = i.cart_id WHERE c.user_id = $1`,
+      userId,
+    );
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  /** The changes the buyer has not seen yet, marked seen by the same statement. */
+  async takeUnseenChanges(userId: string): Promise<RecordedChange[]> {
+    const rows = await this.db.$queryRawUnsafe<ChangeRow[]>(
+      `UPDATE cart_changes ch SET seen_at = now() FROM carts c
+       WHERE c.id = ch.cart_id AND c.user_id = $1 AND ch.seen_at IS NULL
+       RETURNING ch.id, ch.kind, ch.reason, ch.item_id, ch.product_id, ch.product_name, ch.size, ch.old_value, ch.new_value, ch.created_at`,
+      userId,
+    );
+    return rows.map(toChange).sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
+  }
+
+  /**
+   * Creates the cart if needed and adds the line, or raises the quantity of the line already
+   * there, in one statement. The row lock of ON CONFLICT DO UPDATE serializes concurrent adds of
+   * the same line, and the WHERE refuses a total above `maxTotal` (no row comes back then).
+   */
+  async addItem(input: AddItemInput): Promise<AddItemResult> {
+    const price = input.price.toFixed(2);
+    const rows = await this.db.$queryRawUnsafe<Array<ItemRow & { created: boolean }>>(
+      `WITH c AS (
+         INSERT INTO carts (id, user_id) VALUES (gen_random_uuid(), $1)
+         ON CONFLICT (user_id) DO UPDATE SET updated_at = now()
+         RETURNING id
+       )
+       INSERT INTO cart_items AS i (id, cart_id, product_id, product_name, size, quantity, price_when_added, current_price, synced_at, updated_at)
+       SELECT gen_random_uuid(), c.id, $2, $3, $4, $5, $6::numeric, $6::numeric, $8, now() FROM c
+       ON CONFLICT (cart_id, product_id, size) DO UPDATE
+         SET quantity = i.quantity + EXCLUDED.quantity,
+             product_name = EXCLUDED.product_name,
+             current_price = EXCLUDED.current_price,
+             synced_at = GREATEST(i.synced_at, EXCLUDED.synced_at),
+             updated_at = now()
+         WHERE i.quantity + EXCLUDED.quantity <= $7
+       RETURNING ${ITEM_COLUMNS}, (xmax = 0) AS created`,
+      input.userId,
+      input.productId,
+      input.productName,
+      input.size,
+      input.quantity,
+      price,
+      input.maxTotal,
+      input.checkedAt,
+    );
+    const row = rows[0];
+    if (row) return { ok: true, item: toItem(row), created: Boolean(row.created) };
+    const current = await this.db.$queryRawUnsafe<Array<{ quantity: number }>>(
+      `SELECT i.quantity FROM cart_items i JOIN carts c ON c.id = i.cart_id
+       WHERE c.user_id = $1 AND i.product_id = $2 AND i.size = $3`,
+      input.userId,
+      input.productId,
+      input.size,
+    );
+    return { ok: false, inCart: Number(current[0]?.quantity ?? 0) };
+  }
+
+  /** Sets the quantity (and refreshes price and name from the live lookup). Null when not the user's item. */
+  async setQuantity(
+    userId: string,
+    itemId: string,
+    update: { quantity: number; currentPrice: Decimal; productName: string; checkedAt: Date },
+  ): Promise<CartItemRecord | null> {
+    if (!isUuid(itemId)) return null;
+    const rows = await this.db.$queryRawUnsafe<ItemRow[]>(
+      `UPDATE cart_items i SET quantity = $3, current_price = $4::numeric, product_name = $5,
+         synced_at = GREATEST(i.synced_at, $6), updated_at = now()
+       FROM carts c WHERE c.id = i.cart_id AND c.user_id = $1 AND i.id = $2::uuid
+       RETURNING ${ITEM_COLUMNS}`,
+      userId,
+      itemId,
+      update.quantity,
+      update.currentPrice.toFixed(2),
+      update.productName,
+      update.checkedAt,
+    );
+    return rows[0] ? toItem(rows[0]) : null;
+  }
+
+  async removeItem(userId: string, itemId: string): Promise<boolean> {
+    if (!isUuid(itemId)) return false;
+    const n = await this.db.$executeRawUnsafe(
+      `DELETE FROM cart_items i USING carts c WHERE c.id = i.cart_id AND c.user_id = $1 AND i.id = $2::uuid`,
+      userId,
+      itemId,
+    );
+    return n > 0;
+  }
+
+  async clear(userId: string): Promise<number> {
+    return this.db.$executeRawUnsafe(
+      `DELETE FROM cart_items i USING carts c WHERE c.id = i.cart_id AND c.user_id = $1`,
+      userId,
+    );
+  }
+
+  /**
+   * Applies reconciled outcomes to items (locked by the caller's transaction) and records
+   * their changes; `seen` marks the changes as already shown (validation answers with them);
+   * `checkedAt` (a live lookup's time) moves the items' sync mark forward.
+   */
+  async applyOutcomes(
+    tx: Tx,
+    outcomes: ReadonlyArray<{ item: CartItemRecord; outcome: ItemOutcome }>,
+    { seen, checkedAt }: { seen: boolean; checkedAt: Date | null },
+  ): Promise<CartChange[]> {
+    const changes: Array<CartChange & { cartId: string }> = [];
+    for (const { item, outcome } of outcomes) {
+      if (outcome.action === 'remove') {
+        await tx.$executeRawUnsafe(`DELETE FROM cart_items WHERE id = $1::uuid`, item.id);
+      } else if (outcome.action === 'update') {
+        await tx.$executeRawUnsafe(
+          `UPDATE cart_items SET quantity = $2, current_price = $3::numeric, product_name = $4, updated_at = now(),
+           synced_at = GREATEST(synced_at, COALESCE($5, synced_at)) WHERE id = $1::uuid`,
+          item.id,
+          outcome.quantity,
+          outcome.currentPrice.toFixed(2),
+          outcome.productName,
+          checkedAt,
+        );
+      } else if (checkedAt) {
+        await tx.$executeRawUnsafe(`UPDATE cart_items SET synced_at = GREATEST(synced_at, $2) WHERE id = $1::uuid`, item.id, checkedAt);
+      }
+      for (const c of outcome.changes) changes.push({ ...c, cartId: item.cartId });
+    }
+    if (changes.length > 0) {
+      const values: unknown[] = [];
+      const tuples = changes.map((c, k) => {
+        values.push(c.cartId, c.kind, c.itemId, c.productId, c.productName, c.size, c.oldValue, c.newValue, c.reason);
+        const b = k * 9;
+        return `($${b + 1}::uuid, $${b + 2}, $${b + 3}::uuid, $${b + 4}, $${b + 5}, $${b + 6}, $${b + 7}, $${b + 8}, $${b + 9}, ${seen ? 'now()' : 'NULL'})`;
+      });
+      await tx.$executeRawUnsafe(
+        `INSERT INTO cart_changes (cart_id, kind, item_id, product_id, product_name, size, old_value, new_value, reason, seen_at)
+         VALUES ${tuples.join(', ')}`,
+        ...values,
+      );
+    }
+    return changes;
+  }
+
+  /** Every cart's items of a product, locked, for a catalogue event. */
+  async lockItemsOfProduct(tx: Tx, productId: string, notSyncedAfter: Date | null): Promise<CartItemRecord[]> {
+    const rows = notSyncedAfter
+      ? await tx.$queryRawUnsafe<ItemRow[]>(
+          `SELECT ${ITEM_COLUMNS} FROM cart_items i WHERE i.product_id = $1 AND i.synced_at <= $2 ORDER BY i.id FOR UPDATE`,
+          productId,
+          notSyncedAfter,
+        )
+      : await tx.$queryRawUnsafe<ItemRow[]>(
+          `SELECT ${ITEM_COLUMNS} FROM cart_items i WHERE i.product_id = $1 ORDER BY i.id FOR UPDATE`,
+          productId,
+        );
+    return rows.map(toItem);
+  }
+
+  /** One buyer's items, locked, for a validation. */
+  async lockItemsOfUser(tx: Tx, userId: string): Promise<CartItemRecord[]> {
+    const rows = await tx.$queryRawUnsafe<ItemRow[]>(
+      `SELECT ${ITEM_COLUMNS} FROM cart_items i JOIN carts c ON c.id = i.cart_id
+       WHERE c.user_id = $1 ORDER BY i.created_at, i.id FOR UPDATE OF i`,
+      userId,
+    );
+    return rows.map(toItem);
+  }
+}

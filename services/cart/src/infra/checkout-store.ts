@@ -1,0 +1,163 @@
+// Checkout attempts keyed by (user, Idempotency-Key). The row records the lines sent to order
+// before the call, so a retry re-sends exactly them (order is idempotent by key too) even after
+// the cart has changed, and the settled response, so a retry answers the same thing.
+import type { OrderLine } from '../app/ports';
+import type { Db } from './prisma';
+
+export type CheckoutKind = 'full' | 'single';
+export type CheckoutStatus = 'pending' | 'completed' | 'rejected';
+
+export interface StoredResponse {
+  statusCode: number;
+  body: unknown;
+}
+
+export interface CheckoutRecord {
+  id: string;
+  userId: string;
+  idempotencyKey: string;
+  kind: CheckoutKind;
+  fingerprint: string;
+  lines: OrderLine[];
+  orderId: string | null;
+  status: CheckoutStatus;
+  response: StoredResponse | null;
+}
+
+interface CheckoutRow {
+  id: string;
+  user_id: string;
+  idempotency_key: string;
+  kind: string;
+  fingerprint: string;
+  lines: unknown;
+  order_id: string | null;
+  status: string;
+  response: unknown;
+}
+
+const COLUMNS = 'id, user_id, idempotency_key, kind, fingerprint, lines, order_id, status, response';
+
+function parseJson<T>(v: unknown): T {
+  return (typeof v === 'string' ? JSON.parse(v) : v) as T;
+}
+
+function toRecord(r: CheckoutRow): CheckoutRecord {
+  return {
+    id: r.id,
+    userId: r.user_id,
+    idempotencyKey: r.idempotency_key,
+    kind: r.kind as CheckoutKind,
+    fingerprint: r.fingerprint,
+    lines: parseJson<OrderLine[]>(r.lines),
+    orderId: r.order_id,
+    status: r.status as CheckoutStatus,
+    response: r.response == null ? null : parseJson<StoredResponse>(r.response),
+  };
+}
+
+export class CheckoutStore {
+  constructor(private readonly db: Db) {}
+
+  async find(userId: string, key: string): Promise<CheckoutRecord | null> {
+    const rows = await this.db.$queryRawUnsafe<CheckoutRow[]>(
+      `SELECT ${COLUMNS} FROM checkouts WHERE user_id = $1 AND idempotency_key = $2`,
+      userId,
+      key,
+    );
+    return rows[0] ? toRecord(rows[0]) : null;
+  }
+
+  /** Records a new attempt, or returns the one already recorded under this key. */
+  async begin(input: {
+    userId: string;
+    key: string;
+    kind: CheckoutKind;
+    fingerprint: string;
+    lines: OrderLine[];
+  }): Promise<{ record: CheckoutRecord; created: boolean }> {
+    const rows = await this.db.$queryRawUnsafe<CheckoutRow[]>(
+      `INSERT INTO checkouts (id, user_id, idempotency_key, kind, fingerprint, lines, status, updated_at)
+       VALUES (gen_random_uuid(), $1, $2, $3, $4, $5::jsonb, 'pending', now())
+       ON CONFLICT (user_id, idempotency_key) DO NOTHING
+       RETURNING ${COLUMNS}`,
+      input.userId,
+      input.key,
+      input.kind,
+      input.fingerprint,
+      JSON.stringify(input.lines),
+    );
+    if (rows[0]) return { record: toRecord(rows[0]), created: true };
+    const existing = await this.find(input.userId, input.key);
+    if (!existing) throw new Error('checkout row vanished between insert and read');
+    return { record: existing, created: false };
+  }
+
+  async setOrder(id: string, orderId: string, pendingResponse: StoredResponse): Promise<void> {
+    await this.db.$executeRawUnsafe(
+      `UPDATE checkouts SET order_id = $2, response = $3::jsonb, updated_at = now() WHERE id = $1::uuid AND status = 'pending'`,
+      id,
+      orderId,
+      JSON.stringify(pendingResponse),
+    );
+  }
+
+  /**
+   * Settles a pending attempt as accepted and takes the ordered quantities out of the buyer's
+   * cart, in one transaction. Only the first caller settles it (concurrent retries of one key
+   * remove the items once); returns false when it was already settled.
+   */
+  async complete(record: CheckoutRecord, orderId: string, response: StoredResponse, removeFromCart: boolean): Promise<boolean> {
+    return this.db.$transaction(async (tx) => {
+      const n = await tx.$executeRawUnsafe(
+        `UPDATE checkouts SET status = 'completed', order_id = $2, response = $3::jsonb, updated_at = now()
+         WHERE id = $1::uuid AND status = 'pending'`,
+        record.id,
+        orderId,
+        JSON.stringify(response),
+      );
+      if (n === 0) return false;
+      if (removeFromCart) {
+        for (const line of record.lines) {
+          // The buyer may have added more of the line since; only the ordered quantity leaves.
+          await tx.$executeRawUnsafe(
+            `DELETE FROM cart_items i USING carts c
+             WHERE c.id = i.cart_id AND c.user_id = $1 AND i.product_id = $2 AND i.size = $3 AND i.quantity <= $4`,
+            record.userId,
+            line.productId,
+            line.size,
+            line.quantity,
+          );
+          await tx.$executeRawUnsafe(
+            `UPDATE cart_items i SET quantity = i.quantity - $4, updated_at = now() FROM carts c
+             WHERE c.id = i.cart_id AND c.user_id = $1 AND i.product_id = $2 AND i.size = $3 AND i.quantity > $4`,
+            record.userId,
+            line.productId,
+            line.size,
+            line.quantity,
+          );
+        }
+      }
+      return true;
+    });
+  }
+
+  async reject(record: CheckoutRecord, orderId: string, response: StoredResponse): Promise<void> {
+    await this.db.$executeRawUnsafe(
+      `UPDATE checkouts SET status = 'rejected', order_id = $2, response = $3::jsonb, updated_at = now()
+       WHERE id = $1::uuid AND status = 'pending'`,
+      record.id,
+      orderId,
+      JSON.stringify(response),
+    );
+  }
+
+  /** The pending attempt waiting for this order, if any (the order.events consumer settles it). */
+  async pendingForOrder(orderId: string): Promise<CheckoutRecord | null> {
+    const rows = await this.db.$queryRawUnsafe<CheckoutRow[]>(
+      `SELECT ${COLUMNS} FROM checkouts WHERE order_id = $1 AND status = 'pending'`,
+      orderId,
+    );
+    return rows[0] ? toRecord(rows[0]) : null;
+  }
+}
