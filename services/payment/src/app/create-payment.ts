@@ -1,0 +1,73 @@
+import { randomUUID } from 'node:crypto';
+import { conflict, forbidden, invalid } from '@sudamall/shared';
+import { calculateCharges } from '../domain/fees';
+import { paymentExists } from '../domain/errors';
+import type { Actor, UseCaseDeps } from './deps';
+import type { OrderForPayment } from './ports';
+import type { PaymentRecord } from './records';
+
+export interface CreatePaymentInput {
+  orderId: string;
+  gateway: string;
+  paymentMethod?: string;
+}
+
+const DEFAULT_METHOD: Record<string, string> = {
+  test_gateway: 'credit_card',
+  stripe: 'credit_card',
+  paypal: 'paypal',
+  cash_on_delivery: 'cash',
+};
+
+/** Why an order cannot be paid, as an error the client can act on. */
+export function notPayable(order: OrderForPayment) {
+  if (order.reason === 'PAYMENT_WINDOW_EXPIRED') {
+    return conflict('PAYMENT_WINDOW_EXPIRED', 'the payment window of this order has closed', {
+      order_id: order.orderId,
+      payment_expires_at: order.paymentExpiresAt?.toISOString() ?? null,
+    });
+  }
+  return conflict('ORDER_NOT_PAYABLE', `the order cannot be paid now (status ${order.status})`, {
+    order_id: order.orderId,
+    order_status: order.status,
+    reason: order.reason || null,
+  });
+}
+
+/**
+ * A payment for an order awaiting payment. The amount is the order's (asked over gRPC), never
+ * the client's; one live payment per order (the partial unique index settles races).
+ */
+export async function createPayment(deps: UseCaseDeps, actor: Actor, input: CreatePaymentInput): Promise<PaymentRecord> {
+  const gateway = await deps.repo.findGateway(input.gateway);
+  if (!gateway || !gateway.isActive || !deps.gateways.get(gateway.name)) {
+    throw invalid('GATEWAY_NOT_AVAILABLE', `gateway ${input.gateway} is not available`, { available: deps.gateways.names() });
+  }
+
+  const order = await deps.orders.getOrderForPayment(input.orderId);
+  if (order.userId !== actor.id) throw forbidden('FORBIDDEN', 'this order belongs to another user');
+
+  const live = await deps.repo.findLivePayment(order.orderId);
+  if (live) throw paymentExists(live);
+
+  const now = deps.clock.now();
+  if (!order.payable) throw notPayable(order);
+  if (order.paymentExpiresAt && order.paymentExpiresAt.getTime() <= now.getTime()) {
+    throw notPayable({ ...order, payable: false, reason: 'PAYMENT_WINDOW_EXPIRED' });
+  }
+
+  const charges = calculateCharges(order.totalAmount, gateway);
+  return deps.repo.createPayment({
+    paymentId: randomUUID(),
+    orderReference: order.orderId,
+    userId: order.userId,
+    gateway: gateway.name,
+    paymentMethod: input.paymentMethod ?? DEFAULT_METHOD[gateway.name] ?? 'other',
+    currency: deps.settings.currency,
+    amount: charges.amount,
+    gatewayFee: charges.gatewayFee,
+    totalAmount: charges.totalAmount,
+    expiresAt: order.paymentExpiresAt,
+    metadata: { fixed_fee: gateway.fixedFee, percentage_fee: gateway.percentageFee },
+  });
+}

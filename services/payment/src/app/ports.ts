@@ -1,0 +1,219 @@
+// What the use cases need from the outside world. Gateways and the order service sit behind
+// these interfaces so a new gateway is one new adapter, and unit tests use fakes.
+
+import type {
+  AttemptRecord,
+  GatewayRecord,
+  InboxClaim,
+  Page,
+  PaymentDetail,
+  PaymentRecord,
+  RefundRecord,
+  RefundStatus,
+} from './records';
+import type { PaymentStatus } from '../domain/payment-status';
+
+/** A card or a gateway-side payment method, as the payer gave it to `process`. */
+export interface PaymentInput {
+  cardNumber?: string;
+  expMonth?: number;
+  expYear?: number;
+  cvc?: string;
+  /** Stripe PaymentMethod id (pm_...), or the PayPal order id the payer approved. */
+  paymentMethodId?: string;
+}
+
+export interface ChargeRequest {
+  paymentId: string;
+  orderId: string;
+  attemptNumber: number;
+  /** Same payment + attempt → same key: a retried call can never charge twice at the gateway. */
+  idempotencyKey: string;
+  /** What is charged: amount + gateway fee, decimal string. */
+  amount: string;
+  currency: string;
+  input: PaymentInput;
+  /** Gateway reference from an earlier attempt (e.g. the PayPal order awaiting approval). */
+  previousReference: string | null;
+}
+
+export type GatewayRaw = Record<string, unknown>;
+
+export type ChargeResult =
+  | { status: 'succeeded'; transactionId: string; reference?: string; raw: GatewayRaw }
+  | { status: 'declined'; code: string; message: string; reference?: string; raw: GatewayRaw }
+  /** The payer must act first (approve at PayPal); `process` again afterwards. */
+  | { status: 'requires_action'; reference: string; actionUrl?: string; raw: GatewayRaw }
+  /** Nothing to charge now (cash on delivery): collected later. */
+  | { status: 'pending'; reference?: string; raw: GatewayRaw }
+  /** Accepted, outcome not known yet: the gateway's webhook settles it. */
+  | { status: 'processing'; reference: string; raw: GatewayRaw };
+
+export interface RefundRequest {
+  paymentId: string;
+  refundId: string;
+  idempotencyKey: string;
+  transactionId: string | null;
+  reference: string | null;
+  amount: string;
+  currency: string;
+  reason: string;
+}
+
+export interface RefundResult {
+  gatewayRefundId: string;
+  raw: GatewayRaw;
+}
+
+export interface VoidRequest {
+  paymentId: string;
+  transactionId: string | null;
+  reference: string | null;
+}
+
+/**
+ * One payment gateway. Errors: `DomainError` invalid (the request can never work, e.g. an
+ * unknown test card), unavailable (`GATEWAY_UNAVAILABLE`: network or gateway fault, the
+ * outcome may be unknown and the same idempotency key must be reused).
+ */
+export interface PaymentGateway {
+  readonly name: string;
+  /** Throws DomainError(invalid) before anything is recorded when the input cannot work. */
+  validateInput(input: PaymentInput): void;
+  charge(req: ChargeRequest): Promise<ChargeResult>;
+  refund(req: RefundRequest): Promise<RefundResult>;
+  /** Releases anything authorized but not captured; a no-op where there is nothing to release. */
+  void(req: VoidRequest): Promise<void>;
+}
+
+export class GatewayRegistry {
+  private readonly byName = new Map<string, PaymentGateway>();
+  constructor(gateways: Iterable<PaymentGateway>) {
+    for (const g of gateways) this.byName.set(g.name, g);
+  }
+  get(name: string): PaymentGateway | undefined {
+    return this.byName.get(name);
+  }
+  names(): string[] {
+    return [...this.byName.keys()];
+  }
+}
+
+export interface OrderForPayment {
+  orderId: string;
+  userId: string;
+  status: string;
+  totalAmount: string;
+  paymentExpiresAt: Date | null;
+  payable: boolean;
+  /** Why not payable ("" when payable): ORDER_NOT_AWAITING_PAYMENT, PAYMENT_WINDOW_EXPIRED, ORDER_CANCELLED. */
+  reason: string;
+}
+
+/** The order service, as payment sees it. Throws DomainError not_found ORDER_NOT_FOUND. */
+export interface OrdersPort {
+  getOrderForPayment(orderId: string): Promise<OrderForPayment>;
+}
+
+export interface Clock {
+  now(): Date;
+}
+export const systemClock: Clock = { now: () => new Date() };
+
+// ---- persistence ----
+
+export interface NewPayment {
+  paymentId: string;
+  orderReference: string;
+  userId: string;
+  gateway: string;
+  paymentMethod: string;
+  currency: string;
+  amount: string;
+  gatewayFee: string;
+  totalAmount: string;
+  expiresAt: Date | null;
+  metadata: Record<string, unknown>;
+}
+
+export interface ProcessingClaim {
+  payment: PaymentRecord;
+  attemptNumber: number;
+  idempotencyKey: string;
+  /** True when a stale `processing` attempt is taken over with its own idempotency key. */
+  resumed: boolean;
+}
+
+export interface GatewayEventInput {
+  provider: string;
+  eventId: string;
+  type: string;
+  payload: Record<string, unknown>;
+  paymentId: string | null;
+  /** What the event says happened to the payment; null: recorded and ignored. */
+  outcome:
+    | { kind: 'succeeded'; transactionId: string; reference?: string }
+    | { kind: 'failed'; code: string; message: string }
+    | null;
+}
+
+export type GatewayEventResult = { duplicate: true } | { duplicate: false; applied: boolean; result: string; payment: PaymentRecord | null };
+
+export interface RefundReservation {
+  refund: RefundRecord;
+  payment: PaymentRecord;
+}
+
+/** What a saga command did, decided and recorded in one transaction with its inbox claim. */
+export type CommandEffect =
+  | { kind: 'duplicate' }
+  | { kind: 'voided'; payments: PaymentRecord[] }
+  | { kind: 'nothing'; reason: string }
+  | { kind: 'refund_reserved'; reservation: RefundReservation };
+
+export interface RefundFilter {
+  paymentId?: string;
+  status?: RefundStatus;
+}
+
+export interface PaymentRepository {
+  listGateways(activeOnly: boolean): Promise<GatewayRecord[]>;
+  findGateway(name: string): Promise<GatewayRecord | null>;
+
+  /** Throws conflict PAYMENT_EXISTS (details.payment_id) when the order already has a live payment. */
+  createPayment(data: NewPayment): Promise<PaymentRecord>;
+  findPayment(paymentId: string): Promise<PaymentRecord | null>;
+  findLivePayment(orderReference: string): Promise<PaymentRecord | null>;
+  /** The live payment if any, else the most recent one. */
+  findCurrentPaymentForOrder(orderReference: string): Promise<PaymentRecord | null>;
+  getPaymentDetail(paymentId: string): Promise<PaymentDetail | null>;
+  listUserPayments(userId: string, page: number, pageSize: number, status?: PaymentStatus): Promise<Page<PaymentRecord>>;
+
+  /**
+   * pending|failed (or processing left stale by a crash) → processing, with a new attempt row.
+   * A conditional UPDATE: of N concurrent callers exactly one gets a claim, the others null.
+   */
+  claimForProcessing(args: { paymentId: string; staleAfterSeconds: number; cardLast4: string | null }): Promise<ProcessingClaim | null>;
+  /** Applies a gateway answer to the claimed attempt (and its events); returns the payment as it now is. */
+  recordChargeOutcome(paymentId: string, attemptNumber: number, result: ChargeResult): Promise<PaymentRecord>;
+  /** The gateway call failed. keepProcessing: the outcome is unknown, so the attempt stays open for a resume. */
+  recordAttemptError(paymentId: string, attemptNumber: number, error: { code: string; message: string }, keepProcessing: boolean): Promise<void>;
+  /** pending|failed → expired|cancelled (order no longer payable). */
+  closePayment(paymentId: string, to: 'expired' | 'cancelled', reason: string): Promise<PaymentRecord | null>;
+  /** Cash on delivery: pending → completed. */
+  markCollected(paymentId: string, collectedBy: string): Promise<PaymentRecord>;
+
+  applyGatewayEvent(input: GatewayEventInput): Promise<GatewayEventResult>;
+
+  /** Locks the payment row, checks the remaining amount and reserves it with a pending refund. */
+  reserveRefund(args: { paymentId: string; amount?: string; reason: string; requestedBy: string }): Promise<RefundReservation>;
+  completeRefund(refundId: string, gatewayRefundId: string, raw: Record<string, unknown>): Promise<RefundReservation>;
+  /** Gives the reserved amount back. */
+  failRefund(refundId: string, reason: string): Promise<void>;
+  findStalePendingRefunds(olderThan: Date, limit: number): Promise<RefundRecord[]>;
+  findRefund(refundId: string): Promise<RefundRecord | null>;
+  listRefunds(page: number, pageSize: number, filter: RefundFilter): Promise<Page<RefundRecord>>;
+
+  voidForOrder(claim: InboxClaim, orderId: string, reason: string): Promise<CommandEffect>;
+  refundForOrder(claim: InboxClaim, orderId: string, reason: string): Promise<CommandEffect>;
+}

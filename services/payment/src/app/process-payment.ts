@@ -1,0 +1,134 @@
+import { conflict, isDomainError } from '@sudamall/shared';
+import { cardLast4, normalizeCardNumber } from '../domain/card';
+import { PROCESSABLE_STATUSES } from '../domain/payment-status';
+import { assertOwner, paymentNotFound } from './access';
+import { notPayable } from './create-payment';
+import type { Actor, UseCaseDeps } from './deps';
+import type { ChargeResult, PaymentInput } from './ports';
+import type { PaymentRecord } from './records';
+
+export interface ProcessPaymentInput extends PaymentInput {
+  paymentId: string;
+}
+
+export type ProcessOutcome = 'succeeded' | 'failed' | 'requires_action' | 'awaiting_collection' | 'processing';
+
+export interface ProcessPaymentResult {
+  payment: PaymentRecord;
+  attemptNumber: number;
+  outcome: ProcessOutcome;
+  failureCode: string | null;
+  failureMessage: string | null;
+  /** A declined card can be retried with another card while the order's window is open. */
+  retryable: boolean;
+  actionUrl: string | null;
+}
+
+function whyNotProcessable(payment: PaymentRecord) {
+  if (payment.metadata.awaiting_collection === true) {
+    return conflict('PAYMENT_AWAITING_COLLECTION', 'cash on delivery: the payment is collected on delivery', { status: payment.status });
+  }
+  switch (payment.status) {
+    case 'processing':
+      return conflict('PAYMENT_IN_PROGRESS', 'the payment is being processed', { status: payment.status });
+    case 'completed':
+    case 'refunded':
+    case 'partially_refunded':
+      return conflict('PAYMENT_ALREADY_COMPLETED', 'the payment has already been made', { status: payment.status });
+    default:
+      return conflict('PAYMENT_NOT_PROCESSABLE', `a ${payment.status} payment cannot be processed`, { status: payment.status });
+  }
+}
+
+const OUTCOME: Record<ChargeResult['status'], ProcessOutcome> = {
+  succeeded: 'succeeded',
+  declined: 'failed',
+  requires_action: 'requires_action',
+  pending: 'awaiting_collection',
+  processing: 'processing',
+};
+
+/**
+ * Charges a payment at its gateway, once. The database decides who may charge: a conditional
+ * status change pending|failed → processing under the row lock, so of ten concurrent calls one
+ * charges and nine get 409 PAYMENT_IN_PROGRESS. The gateway call runs outside any transaction
+ * with an idempotency key per (payment, attempt).
+ */
+export async function processPayment(deps: UseCaseDeps, actor: Actor, input: ProcessPaymentInput): Promise<ProcessPaymentResult> {
+  const payment = await deps.repo.findPayment(input.paymentId);
+  if (!payment) throw paymentNotFound(input.paymentId);
+  assertOwner(actor, payment);
+  const gateway = deps.gateways.get(payment.gateway);
+  if (!gateway) throw conflict('GATEWAY_NOT_AVAILABLE', `gateway ${payment.gateway} is not available`);
+
+  const paymentInput: PaymentInput = {
+    ...(input.cardNumber ? { cardNumber: normalizeCardNumber(input.cardNumber) } : {}),
+    ...(input.expMonth !== undefined ? { expMonth: input.expMonth } : {}),
+    ...(input.expYear !== undefined ? { expYear: input.expYear } : {}),
+    ...(input.cvc ? { cvc: input.cvc } : {}),
+    ...(input.paymentMethodId ? { paymentMethodId: input.paymentMethodId } : {}),
+  };
+  gateway.validateInput(paymentInput);
+
+  const staleMs = deps.settings.staleProcessingSeconds * 1000;
+  const stale = payment.status === 'processing' && (payment.processingStartedAt?.getTime() ?? 0) < deps.clock.now().getTime() - staleMs;
+  if ((!PROCESSABLE_STATUSES.includes(payment.status) && !stale) || payment.metadata.awaiting_collection === true) {
+    throw whyNotProcessable(payment);
+  }
+
+  // The order decides whether it can still be paid (window, cancellation); asked before every charge.
+  const order = await deps.orders.getOrderForPayment(payment.orderReference);
+  const windowClosed = order.paymentExpiresAt !== null && order.paymentExpiresAt.getTime() <= deps.clock.now().getTime();
+  if (!order.payable || windowClosed) {
+    const expired = windowClosed || order.reason === 'PAYMENT_WINDOW_EXPIRED';
+    await deps.repo.closePayment(payment.paymentId, expired ? 'expired' : 'cancelled', expired ? 'payment_window_expired' : order.reason || 'order_not_payable');
+    throw notPayable(expired ? { ...order, payable: false, reason: 'PAYMENT_WINDOW_EXPIRED' } : order);
+  }
+
+  const claim = await deps.repo.claimForProcessing({
+    paymentId: payment.paymentId,
+    staleAfterSeconds: deps.settings.staleProcessingSeconds,
+    cardLast4: cardLast4(paymentInput.cardNumber),
+  });
+  if (!claim) {
+    const now = await deps.repo.findPayment(payment.paymentId);
+    throw whyNotProcessable(now ?? payment);
+  }
+
+  let result: ChargeResult;
+  try {
+    result = await gateway.charge({
+      paymentId: payment.paymentId,
+      orderId: payment.orderReference,
+      attemptNumber: claim.attemptNumber,
+      idempotencyKey: claim.idempotencyKey,
+      amount: payment.totalAmount,
+      currency: payment.currency,
+      input: paymentInput,
+      previousReference: claim.payment.gatewayReference,
+    });
+  } catch (e) {
+    // Unavailable: the charge may or may not have happened, so the attempt stays open and a
+    // later process call resumes it with the same idempotency key. Anything else: it did not.
+    const unknownOutcome = !isDomainError(e) || e.kind === 'unavailable';
+    const code = isDomainError(e) ? e.code : 'GATEWAY_ERROR';
+    await deps.repo.recordAttemptError(payment.paymentId, claim.attemptNumber, { code, message: (e as Error).message }, unknownOutcome);
+    deps.logger.warn({ payment_id: payment.paymentId, attempt: claim.attemptNumber, code }, 'gateway call failed');
+    throw e;
+  }
+
+  const updated = await deps.repo.recordChargeOutcome(payment.paymentId, claim.attemptNumber, result);
+  deps.logger.info(
+    { payment_id: payment.paymentId, order_id: payment.orderReference, attempt: claim.attemptNumber, outcome: result.status },
+    'payment attempt finished',
+  );
+  return {
+    payment: updated,
+    attemptNumber: claim.attemptNumber,
+    outcome: OUTCOME[result.status],
+    failureCode: result.status === 'declined' ? result.code : null,
+    failureMessage: result.status === 'declined' ? result.message : null,
+    retryable: result.status === 'declined' && updated.status === 'failed',
+    actionUrl: result.status === 'requires_action' ? result.actionUrl ?? null : null,
+  };
+}

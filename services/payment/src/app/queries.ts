@@ -1,0 +1,35 @@
+import { notFound } from '@sudamall/shared';
+import type { PaymentStatus } from '../domain/payment-status';
+import { assertCanSee, paymentNotFound } from './access';
+import type { Actor, UseCaseDeps } from './deps';
+import type { RefundFilter } from './ports';
+import type { Page, PaymentDetail, PaymentRecord, RefundRecord } from './records';
+
+export async function getPaymentDetail(deps: UseCaseDeps, actor: Actor, paymentId: string): Promise<PaymentDetail> {
+  const detail = await deps.repo.getPaymentDetail(paymentId);
+  if (!detail) throw paymentNotFound(paymentId);
+  assertCanSee(actor, detail.payment);
+  return detail;
+}
+
+/** The order's live payment, else its latest. */
+export async function getPaymentStatusForOrder(deps: UseCaseDeps, actor: Actor, orderReference: string): Promise<PaymentRecord> {
+  const payment = await deps.repo.findCurrentPaymentForOrder(orderReference);
+  if (!payment) throw notFound('PAYMENT_NOT_FOUND', `no payment for order ${orderReference}`, { order_reference: orderReference });
+  assertCanSee(actor, payment);
+  return payment;
+}
+
+export function listMyPayments(deps: UseCaseDeps, actor: Actor, page: number, pageSize: number, status?: PaymentStatus): Promise<Page<PaymentRecord>> {
+  return deps.repo.listUserPayments(actor.id, page, pageSize, status);
+}
+
+export function listRefunds(deps: UseCaseDeps, page: number, pageSize: number, filter: RefundFilter): Promise<Page<RefundRecord>> {
+  return deps.repo.listRefunds(page, pageSize, filter);
+}
+
+export async function getRefund(deps: UseCaseDeps, refundId: string): Promise<RefundRecord> {
+  const refund = await deps.repo.findRefund(refundId);
+  if (!refund) throw notFound('REFUND_NOT_FOUND', `refund ${refundId} not found`, { refund_id: refundId });
+  return refund;
+}

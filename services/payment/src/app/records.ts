@@ -1,0 +1,87 @@
+// Plain records the use cases and transports work with (money as decimal strings), so nothing
+// above infra/ depends on Prisma's types.
+import type { PaymentStatus } from '../domain/payment-status';
+
+export interface GatewayRecord {
+  name: string;
+  displayName: string;
+  type: 'card' | 'wallet' | 'offline';
+  isActive: boolean;
+  testMode: boolean;
+  fixedFee: string;
+  percentageFee: string;
+}
+
+export interface PaymentRecord {
+  paymentId: string;
+  orderReference: string;
+  userId: string;
+  gateway: string;
+  paymentMethod: string;
+  currency: string;
+  amount: string;
+  gatewayFee: string;
+  totalAmount: string;
+  refundedAmount: string;
+  status: PaymentStatus;
+  attemptCount: number;
+  gatewayTransactionId: string | null;
+  gatewayReference: string | null;
+  failureReason: string | null;
+  metadata: Record<string, unknown>;
+  expiresAt: Date | null;
+  processingStartedAt: Date | null;
+  completedAt: Date | null;
+  cancelledAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export type AttemptStatus = 'processing' | 'succeeded' | 'failed' | 'requires_action' | 'awaiting_collection' | 'error';
+
+export interface AttemptRecord {
+  id: string;
+  paymentId: string;
+  attemptNumber: number;
+  status: AttemptStatus;
+  idempotencyKey: string;
+  gatewayResponse: Record<string, unknown>;
+  failureCode: string | null;
+  failureReason: string | null;
+  cardLast4: string | null;
+  createdAt: Date;
+  completedAt: Date | null;
+}
+
+export type RefundStatus = 'pending' | 'completed' | 'failed';
+
+export interface RefundRecord {
+  refundId: string;
+  paymentId: string;
+  amount: string;
+  reason: string;
+  status: RefundStatus;
+  gatewayRefundId: string | null;
+  failureReason: string | null;
+  requestedBy: string;
+  sourceEventId: string | null;
+  createdAt: Date;
+  processedAt: Date | null;
+}
+
+export interface PaymentDetail {
+  payment: PaymentRecord;
+  attempts: AttemptRecord[];
+  refunds: RefundRecord[];
+}
+
+export interface Page<T> {
+  items: T[];
+  total: number;
+}
+
+/** A consumer's claim on a Kafka message, taken in the same transaction as the effect. */
+export interface InboxClaim {
+  consumer: string;
+  eventId: string;
+}

@@ -1,0 +1,49 @@
+// The payment state machine as data: every status change in the service goes through
+// `canTransition`, so a webhook replayed out of order or a late gateway answer can never move
+// a payment backwards (completed → failed) or revive a cancelled one.
+
+export const PAYMENT_STATUSES = [
+  'pending',
+  'processing',
+  'completed',
+  'failed',
+  'expired',
+  'cancelled',
+  'refunded',
+  'partially_refunded',
+] as const;
+export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
+
+const TRANSITIONS: Record<PaymentStatus, readonly PaymentStatus[]> = {
+  // pending → completed: cash collected, or a gateway webhook for a charge we started.
+  pending: ['processing', 'completed', 'cancelled', 'expired'],
+  // processing → pending: the gateway needs the payer (PayPal approval) or cash on delivery.
+  processing: ['completed', 'failed', 'pending'],
+  // failed → completed: the gateway reports (webhook) that a charge we thought failed went through.
+  failed: ['processing', 'completed', 'cancelled', 'expired'],
+  completed: ['partially_refunded', 'refunded'],
+  partially_refunded: ['partially_refunded', 'refunded'],
+  refunded: [],
+  expired: [],
+  cancelled: [],
+};
+
+export function canTransition(from: PaymentStatus, to: PaymentStatus): boolean {
+  return TRANSITIONS[from].includes(to);
+}
+
+/** Statuses a `process` call may start from (a declined card leaves the payment retryable). */
+export const PROCESSABLE_STATUSES: readonly PaymentStatus[] = ['pending', 'failed'];
+
+/** Statuses that count as the order's one live payment (mirrors the partial unique index). */
+export const LIVE_STATUSES: readonly PaymentStatus[] = ['pending', 'processing', 'completed'];
+
+/** Money was captured: refunds are possible. */
+export const REFUNDABLE_STATUSES: readonly PaymentStatus[] = ['completed', 'partially_refunded'];
+
+/** Nothing captured yet: a void cancels these. */
+export const VOIDABLE_STATUSES: readonly PaymentStatus[] = ['pending', 'failed'];
+
+export function isPaymentStatus(s: string): s is PaymentStatus {
+  return (PAYMENT_STATUSES as readonly string[]).includes(s);
+}

@@ -1,0 +1,171 @@
+import Stripe from 'stripe';
+import { conflict, invalid, unavailable } from '@sudamall/shared';
+import { toMinorUnits } from '../../domain/fees';
+import type {
+  ChargeRequest,
+  ChargeResult,
+  GatewayRaw,
+  PaymentGateway,
+  PaymentInput,
+  RefundRequest,
+  RefundResult,
+  VoidRequest,
+} from '../../app/ports';
+
+export interface StripeGatewayOptions {
+  secretKey: string;
+  /** Unset: api.stripe.com. Tests point these at a local fake (localstripe). */
+  host?: string;
+  port?: number;
+  protocol?: 'http' | 'https';
+  timeoutMs?: number;
+  /** Inject a client (tests that record requests). */
+  client?: Stripe;
+}
+
+const PAYMENT_METHOD_ID = /^(pm|card|src)_[A-Za-z0-9_]+$/;
+
+/**
+ * Stripe PaymentIntents, created and confirmed in one call with automatic capture. Every call
+ * carries an idempotency key (payment id + attempt number, refund id), and the SDK's own
+ * network retries reuse it, so a timeout followed by a retry never charges twice.
+ */
+export class StripeGateway implements PaymentGateway {
+  readonly name = 'stripe';
+  private readonly stripe: Stripe;
+
+  constructor(opts: StripeGatewayOptions) {
+    this.stripe =
+      opts.client ??
+      new Stripe(opts.secretKey, {
+        host: opts.host,
+        port: opts.port,
+        protocol: opts.protocol,
+        timeout: opts.timeoutMs ?? 20_000,
+        maxNetworkRetries: 2,
+        telemetry: false,
+      });
+  }
+
+  validateInput(input: PaymentInput): void {
+    if (!input.paymentMethodId) {
+      throw invalid('PAYMENT_METHOD_REQUIRED', 'payment_method_id (a Stripe PaymentMethod, pm_...) is required for stripe');
+    }
+    if (!PAYMENT_METHOD_ID.test(input.paymentMethodId)) {
+      throw invalid('INVALID_PAYMENT_METHOD', 'payment_method_id is not a Stripe PaymentMethod id');
+    }
+  }
+
+  async charge(req: ChargeRequest): Promise<ChargeResult> {
+    this.validateInput(req.input);
+    try {
+      const intent = await this.stripe.paymentIntents.create(
+        {
+          amount: toMinorUnits(req.amount),
+          currency: req.currency.toLowerCase(),
+          payment_method: req.input.paymentMethodId,
+          capture_method: 'automatic',
+          confirm: true,
+          metadata: { payment_id: req.paymentId, order_id: req.orderId, attempt_number: String(req.attemptNumber) },
+        },
+        { idempotencyKey: req.idempotencyKey },
+      );
+      return this.fromIntent(intent);
+    } catch (e) {
+      return this.declineOrThrow(e);
+    }
+  }
+
+  private fromIntent(intent: Stripe.PaymentIntent): ChargeResult {
+    const raw = summarizeIntent(intent);
+    switch (intent.status) {
+      case 'succeeded': {
+        const charge = typeof intent.latest_charge === 'string' ? intent.latest_charge : intent.latest_charge?.id;
+        return { status: 'succeeded', transactionId: intent.id, reference: charge ?? intent.id, raw };
+      }
+      case 'requires_action':
+        return { status: 'requires_action', reference: intent.id, raw };
+      case 'requires_payment_method': {
+        const err = intent.last_payment_error;
+        return {
+          status: 'declined',
+          code: err?.decline_code ?? err?.code ?? 'card_declined',
+          message: err?.message ?? 'The payment was declined.',
+          reference: intent.id,
+          raw,
+        };
+      }
+      default:
+        // processing, requires_capture, ...: the payment_intent.* webhook settles it.
+        return { status: 'processing', reference: intent.id, raw };
+    }
+  }
+
+  private declineOrThrow(e: unknown): ChargeResult {
+    if (e instanceof Stripe.errors.StripeCardError) {
+      return {
+        status: 'declined',
+        code: e.decline_code ?? e.code ?? 'card_declined',
+        message: e.message,
+        reference: e.payment_intent?.id,
+        raw: { type: e.type, code: e.code, decline_code: e.decline_code, payment_intent: e.payment_intent?.id },
+      };
+    }
+    throw this.mapError(e);
+  }
+
+  private mapError(e: unknown): Error {
+    if (e instanceof Stripe.errors.StripeIdempotencyError) {
+      return conflict('GATEWAY_IDEMPOTENCY_CONFLICT', 'the gateway saw this attempt with different parameters');
+    }
+    if (e instanceof Stripe.errors.StripeInvalidRequestError) {
+      return invalid('GATEWAY_REJECTED', `stripe rejected the request: ${e.message}`, { stripe_code: e.code ?? null });
+    }
+    if (e instanceof Stripe.errors.StripeError) {
+      return unavailable('GATEWAY_UNAVAILABLE', `stripe is unavailable: ${e.message}`, { stripe_type: e.type });
+    }
+    return unavailable('GATEWAY_UNAVAILABLE', `stripe is unavailable: ${(e as Error).message}`);
+  }
+
+  async refund(req: RefundRequest): Promise<RefundResult> {
+    if (!req.transactionId) throw invalid('NOTHING_TO_REFUND', 'the payment has no Stripe PaymentIntent');
+    try {
+      const refund = await this.stripe.refunds.create(
+        {
+          payment_intent: req.transactionId,
+          amount: toMinorUnits(req.amount),
+          metadata: { payment_id: req.paymentId, refund_id: req.refundId, reason: req.reason.slice(0, 500) },
+        },
+        { idempotencyKey: req.idempotencyKey },
+      );
+      return { gatewayRefundId: refund.id, raw: { id: refund.id, status: refund.status, amount: refund.amount } };
+    } catch (e) {
+      throw this.mapError(e);
+    }
+  }
+
+  async void(req: VoidRequest): Promise<void> {
+    const intentId = req.reference?.startsWith('pi_') ? req.reference : req.transactionId?.startsWith('pi_') ? req.transactionId : null;
+    if (!intentId) return;
+    try {
+      await this.stripe.paymentIntents.cancel(intentId, {}, { idempotencyKey: `void:${req.paymentId}` });
+    } catch (e) {
+      // An intent that already succeeded or was canceled cannot be canceled: nothing to release.
+      if (e instanceof Stripe.errors.StripeInvalidRequestError) return;
+      throw this.mapError(e);
+    }
+  }
+}
+
+function summarizeIntent(intent: Stripe.PaymentIntent): GatewayRaw {
+  return {
+    id: intent.id,
+    status: intent.status,
+    amount: intent.amount,
+    currency: intent.currency,
+    latest_charge: typeof intent.latest_charge === 'string' ? intent.latest_charge : intent.latest_charge?.id ?? null,
+    last_payment_error: intent.last_payment_error
+      ? { code: intent.last_payment_error.code ?? null, decline_code: intent.last_payment_error.decline_code ?? null }
+      : null,
+  };
+}

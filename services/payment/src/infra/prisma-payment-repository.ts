@@ -1,0 +1,625 @@
+import { randomUUID } from 'node:crypto';
+import {
+  claimInbox,
+  conflict,
+  createEnvelope,
+  formatMoney,
+  notFound,
+  outboxRow,
+  sumMoney,
+  Topics,
+  type MessageType,
+  type MessageTypes,
+} from '@sudamall/shared';
+import { Prisma } from '../generated/prisma/client';
+import type { Db } from './prisma';
+import { canTransition, REFUNDABLE_STATUSES, VOIDABLE_STATUSES, type PaymentStatus } from '../domain/payment-status';
+import { decideRefundAmount, statusAfterRefunds } from '../domain/refunds';
+import { paymentExists } from '../domain/errors';
+import type {
+  ChargeResult,
+  CommandEffect,
+  GatewayEventInput,
+  GatewayEventResult,
+  NewPayment,
+  PaymentRepository,
+  ProcessingClaim,
+  RefundFilter,
+  RefundReservation,
+} from '../app/ports';
+import type {
+  AttemptRecord,
+  GatewayRecord,
+  InboxClaim,
+  Page,
+  PaymentDetail,
+  PaymentRecord,
+  RefundRecord,
+} from '../app/records';
+
+type Tx = Prisma.TransactionClient;
+type PaymentRow = Prisma.PaymentGetPayload<object>;
+type AttemptRow = Prisma.PaymentAttemptGetPayload<object>;
+type RefundRow = Prisma.RefundGetPayload<object>;
+type GatewayRow = Prisma.GatewayGetPayload<object>;
+
+const money2 = (d: Prisma.Decimal | string | number) => formatMoney(d.toString());
+const asObject = (v: Prisma.JsonValue | null | undefined): Record<string, unknown> =>
+  v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+const json = (v: unknown) => v as Prisma.InputJsonValue;
+
+export function toPaymentRecord(r: PaymentRow): PaymentRecord {
+  return {
+    paymentId: r.paymentId,
+    orderReference: r.orderReference,
+    userId: r.userId,
+    gateway: r.gatewayName,
+    paymentMethod: r.paymentMethod,
+    currency: r.currency,
+    amount: money2(r.amount),
+    gatewayFee: money2(r.gatewayFee),
+    totalAmount: money2(r.totalAmount),
+    refundedAmount: money2(r.refundedAmount),
+    status: r.status,
+    attemptCount: r.attemptCount,
+    gatewayTransactionId: r.gatewayTransactionId,
+    gatewayReference: r.gatewayReference,
+    failureReason: r.failureReason,
+    metadata: asObject(r.metadata),
+    expiresAt: r.expiresAt,
+    processingStartedAt: r.processingStartedAt,
+    completedAt: r.completedAt,
+    cancelledAt: r.cancelledAt,
+    createdAt: r.createdAt,
+    updatedAt: r.updatedAt,
+  };
+}
+
+function toAttemptRecord(r: AttemptRow): AttemptRecord {
+  return {
+    id: r.id,
+    paymentId: r.paymentId,
+    attemptNumber: r.attemptNumber,
+    status: r.status,
+    idempotencyKey: r.idempotencyKey,
+    gatewayResponse: asObject(r.gatewayResponse),
+    failureCode: r.failureCode,
+    failureReason: r.failureReason,
+    cardLast4: r.cardLast4,
+    createdAt: r.createdAt,
+    completedAt: r.completedAt,
+  };
+}
+
+function toRefundRecord(r: RefundRow): RefundRecord {
+  return {
+    refundId: r.refundId,
+    paymentId: r.paymentId,
+    amount: money2(r.amount),
+    reason: r.reason,
+    status: r.status,
+    gatewayRefundId: r.gatewayRefundId,
+    failureReason: r.failureReason,
+    requestedBy: r.requestedBy,
+    sourceEventId: r.sourceEventId,
+    createdAt: r.createdAt,
+    processedAt: r.processedAt,
+  };
+}
+
+function toGatewayRecord(r: GatewayRow): GatewayRecord {
+  return {
+    name: r.name,
+    displayName: r.displayName,
+    type: r.type,
+    isActive: r.isActive,
+    testMode: r.testMode,
+    fixedFee: money2(r.fixedFee),
+    percentageFee: r.percentageFee.toFixed(2),
+  };
+}
+
+function isUniqueViolation(e: unknown): boolean {
+  if (e instanceof Prisma.PrismaClientKnownRequestError && e.code === 'P2002') return true;
+  const msg = e instanceof Error ? e.message : '';
+  return msg.includes('23505') || msg.includes('unique constraint') || msg.includes('Unique constraint');
+}
+
+export const idempotencyKeyFor = (paymentId: string, attemptNumber: number) => `payment:${paymentId}:attempt:${attemptNumber}`;
+
+/** Every status change and its event commit together (outbox). */
+async function emit<T extends MessageType>(tx: Tx, type: T, orderId: string, data: MessageTypes[T]): Promise<void> {
+  const envelope = createEnvelope(type, orderId, data);
+  const row = outboxRow(Topics.paymentEvents, envelope);
+  await tx.outboxMessage.create({ data: { ...row, payload: json(row.payload) } });
+}
+
+async function lockPayment(tx: Tx, paymentId: string): Promise<PaymentRow | null> {
+  const locked = await tx.$queryRawUnsafe<Array<{ payment_id: string }>>(
+    'SELECT payment_id FROM payments WHERE payment_id = $1::uuid FOR UPDATE',
+    paymentId,
+  );
+  if (locked.length === 0) return null;
+  return tx.payment.findUnique({ where: { paymentId } });
+}
+
+async function lockOrderPayments(tx: Tx, orderId: string): Promise<PaymentRow[]> {
+  await tx.$queryRawUnsafe('SELECT payment_id FROM payments WHERE order_reference = $1 ORDER BY payment_id FOR UPDATE', orderId);
+  return tx.payment.findMany({ where: { orderReference: orderId }, orderBy: { createdAt: 'asc' } });
+}
+
+function succeededEvent(p: PaymentRow | PaymentRecord): MessageTypes['payment.succeeded'] {
+  const r = 'gatewayName' in p ? toPaymentRecord(p) : p;
+  return {
+    payment_id: r.paymentId,
+    order_id: r.orderReference,
+    user_id: r.userId,
+    gateway: r.gateway,
+    amount: r.amount,
+    gateway_fee: r.gatewayFee,
+    total_amount: r.totalAmount,
+  };
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export class PrismaPaymentRepository implements PaymentRepository {
+  constructor(private readonly db: Db) {}
+
+  async listGateways(activeOnly: boolean): Promise<GatewayRecord[]> {
+    const rows = await this.db.gateway.findMany({ where: activeOnly ? { isActive: true } : {}, orderBy: { name: 'asc' } });
+    return rows.map(toGatewayRecord);
+  }
+
+  async findGateway(name: string): Promise<GatewayRecord | null> {
+    const row = await this.db.gateway.findUnique({ where: { name } });
+    return row ? toGatewayRecord(row) : null;
+  }
+
+  async createPayment(data: NewPayment): Promise<PaymentRecord> {
+    try {
+      const row = await this.db.payment.create({
+        data: {
+          paymentId: data.paymentId,
+          orderReference: data.orderReference,
+          userId: data.userId,
+          gatewayName: data.gateway,
+          paymentMethod: data.paymentMethod,
+          currency: data.currency,
+          amount: data.amount,
+          gatewayFee: data.gatewayFee,
+          totalAmount: data.totalAmount,
+          expiresAt: data.expiresAt,
+          metadata: json(data.metadata),
+        },
+      });
+      return toPaymentRecord(row);
+    } catch (e) {
+      if (!isUniqueViolation(e)) throw e;
+      const live = await this.findLivePayment(data.orderReference);
+      throw paymentExists(live);
+    }
+  }
+
+  async findPayment(paymentId: string): Promise<PaymentRecord | null> {
+    if (!UUID.test(paymentId)) return null;
+    const row = await this.db.payment.findUnique({ where: { paymentId } });
+    return row ? toPaymentRecord(row) : null;
+  }
+
+  async findLivePayment(orderReference: string): Promise<PaymentRecord | null> {
+    const row = await this.db.payment.findFirst({
+      where: { orderReference, status: { in: ['pending', 'processing', 'completed'] } },
+    });
+    return row ? toPaymentRecord(row) : null;
+  }
+
+  async findCurrentPaymentForOrder(orderReference: string): Promise<PaymentRecord | null> {
+    const live = await this.findLivePayment(orderReference);
+    if (live) return live;
+    const row = await this.db.payment.findFirst({ where: { orderReference }, orderBy: { createdAt: 'desc' } });
+    return row ? toPaymentRecord(row) : null;
+  }
+
+  async getPaymentDetail(paymentId: string): Promise<PaymentDetail | null> {
+    if (!UUID.test(paymentId)) return null;
+    const row = await this.db.payment.findUnique({
+      where: { paymentId },
+      include: { attempts: { orderBy: { attemptNumber: 'asc' } }, refunds: { orderBy: { createdAt: 'asc' } } },
+    });
+    if (!row) return null;
+    return { payment: toPaymentRecord(row), attempts: row.attempts.map(toAttemptRecord), refunds: row.refunds.map(toRefundRecord) };
+  }
+
+  async listUserPayments(userId: string, page: number, pageSize: number, status?: PaymentStatus): Promise<Page<PaymentRecord>> {
+    const where = { userId, ...(status ? { status } : {}) };
+    const [total, rows] = await this.db.$transaction([
+      this.db.payment.count({ where }),
+      this.db.payment.findMany({ where, orderBy: [{ createdAt: 'desc' }, { paymentId: 'asc' }], skip: (page - 1) * pageSize, take: pageSize }),
+    ]);
+    return { total, items: rows.map(toPaymentRecord) };
+  }
+
+  async claimForProcessing(args: { paymentId: string; staleAfterSeconds: number; cardLast4: string | null }): Promise<ProcessingClaim | null> {
+    try {
+      return await this.db.$transaction(async (tx) => {
+        // The row lock makes concurrent claims queue; each then sees the winner's `processing`.
+        const p = await lockPayment(tx, args.paymentId);
+        if (!p) return null;
+        if (asObject(p.metadata).awaiting_collection === true) return null;
+        const stale =
+          p.status === 'processing' &&
+          p.processingStartedAt !== null &&
+          p.processingStartedAt.getTime() < Date.now() - args.staleAfterSeconds * 1000;
+        if (!stale && !(p.status === 'pending' || p.status === 'failed')) return null;
+
+        const resumed = stale;
+        const attemptNumber = resumed ? p.attemptCount : p.attemptCount + 1;
+        const idempotencyKey = idempotencyKeyFor(p.paymentId, attemptNumber);
+        const updated = await tx.payment.update({
+          where: { paymentId: p.paymentId },
+          data: { status: 'processing', attemptCount: attemptNumber, processingStartedAt: new Date(), failureReason: null },
+        });
+        if (resumed) {
+          await tx.paymentAttempt.updateMany({
+            where: { paymentId: p.paymentId, attemptNumber },
+            data: { status: 'processing', ...(args.cardLast4 ? { cardLast4: args.cardLast4 } : {}) },
+          });
+        } else {
+          await tx.paymentAttempt.create({
+            data: { paymentId: p.paymentId, attemptNumber, idempotencyKey, cardLast4: args.cardLast4, status: 'processing' },
+          });
+        }
+        return { payment: toPaymentRecord(updated), attemptNumber, idempotencyKey, resumed };
+      });
+    } catch (e) {
+      // failed → processing collides with another live payment created for the order meanwhile.
+      if (isUniqueViolation(e)) {
+        const p = await this.findPayment(args.paymentId);
+        throw paymentExists(p ? await this.findLivePayment(p.orderReference) : null);
+      }
+      throw e;
+    }
+  }
+
+  async recordChargeOutcome(paymentId: string, attemptNumber: number, result: ChargeResult): Promise<PaymentRecord> {
+    return this.db.$transaction(async (tx) => {
+      const p = await lockPayment(tx, paymentId);
+      if (!p) throw notFound('PAYMENT_NOT_FOUND', 'payment not found');
+      const now = new Date();
+      const where = { paymentId_attemptNumber: { paymentId, attemptNumber } };
+      let updated: PaymentRow = p;
+      const metadata = asObject(p.metadata);
+      switch (result.status) {
+        case 'succeeded': {
+          await tx.paymentAttempt.update({ where, data: { status: 'succeeded', gatewayResponse: json(result.raw), completedAt: now } });
+          // A webhook may have completed it first: then the event is already out.
+          if (canTransition(p.status, 'completed')) {
+            updated = await tx.payment.update({
+              where: { paymentId },
+              data: {
+                status: 'completed',
+                gatewayTransactionId: result.transactionId,
+                gatewayReference: result.reference ?? p.gatewayReference,
+                completedAt: now,
+                failureReason: null,
+              },
+            });
+            await emit(tx, 'payment.succeeded', p.orderReference, succeededEvent(updated));
+          }
+          break;
+        }
+        case 'declined': {
+          await tx.paymentAttempt.update({
+            where,
+            data: { status: 'failed', gatewayResponse: json(result.raw), failureCode: result.code, failureReason: result.message, completedAt: now },
+          });
+          if (p.status === 'processing') {
+            updated = await tx.payment.update({
+              where: { paymentId },
+              data: { status: 'failed', failureReason: result.code, gatewayReference: result.reference ?? p.gatewayReference },
+            });
+            await emit(tx, 'payment.failed', p.orderReference, {
+              payment_id: paymentId,
+              order_id: p.orderReference,
+              attempt_number: attemptNumber,
+              reason: result.code,
+            });
+          }
+          break;
+        }
+        case 'requires_action': {
+          await tx.paymentAttempt.update({ where, data: { status: 'requires_action', gatewayResponse: json(result.raw), completedAt: now } });
+          if (p.status === 'processing') {
+            updated = await tx.payment.update({
+              where: { paymentId },
+              data: {
+                status: 'pending',
+                gatewayReference: result.reference,
+                metadata: json({ ...metadata, action_url: result.actionUrl ?? null }),
+              },
+            });
+          }
+          break;
+        }
+        case 'pending': {
+          await tx.paymentAttempt.update({ where, data: { status: 'awaiting_collection', gatewayResponse: json(result.raw), completedAt: now } });
+          if (p.status === 'processing') {
+            updated = await tx.payment.update({
+              where: { paymentId },
+              data: { status: 'pending', gatewayReference: result.reference ?? null, metadata: json({ ...metadata, awaiting_collection: true }) },
+            });
+            // Cash on delivery: nothing to wait for online, so the order goes ahead (and ships);
+            // the payment itself completes when the cash is collected.
+            await emit(tx, 'payment.succeeded', p.orderReference, succeededEvent(updated));
+          }
+          break;
+        }
+        case 'processing': {
+          await tx.paymentAttempt.update({ where, data: { gatewayResponse: json(result.raw) } });
+          updated = await tx.payment.update({ where: { paymentId }, data: { gatewayReference: result.reference } });
+          break;
+        }
+      }
+      return toPaymentRecord(updated);
+    });
+  }
+
+  async recordAttemptError(paymentId: string, attemptNumber: number, error: { code: string; message: string }, keepProcessing: boolean): Promise<void> {
+    await this.db.$transaction(async (tx) => {
+      const p = await lockPayment(tx, paymentId);
+      if (!p) return;
+      await tx.paymentAttempt.update({
+        where: { paymentId_attemptNumber: { paymentId, attemptNumber } },
+        data: keepProcessing
+          ? { gatewayResponse: json({ error: error.code, message: error.message }), failureCode: error.code, failureReason: error.message }
+          : { status: 'error', failureCode: error.code, failureReason: error.message, completedAt: new Date() },
+      });
+      if (!keepProcessing && p.status === 'processing') {
+        await tx.payment.update({ where: { paymentId }, data: { status: 'failed', failureReason: error.code } });
+      }
+    });
+  }
+
+  async closePayment(paymentId: string, to: 'expired' | 'cancelled', reason: string): Promise<PaymentRecord | null> {
+    return this.db.$transaction(async (tx) => {
+      const p = await lockPayment(tx, paymentId);
+      if (!p || !canTransition(p.status, to) || !VOIDABLE_STATUSES.includes(p.status)) return p ? toPaymentRecord(p) : null;
+      const updated = await tx.payment.update({ where: { paymentId }, data: { status: to, failureReason: reason, cancelledAt: new Date() } });
+      return toPaymentRecord(updated);
+    });
+  }
+
+  async markCollected(paymentId: string, collectedBy: string): Promise<PaymentRecord> {
+    return this.db.$transaction(async (tx) => {
+      const p = await lockPayment(tx, paymentId);
+      if (!p) throw notFound('PAYMENT_NOT_FOUND', 'payment not found');
+      if (p.gatewayName !== 'cash_on_delivery') {
+        throw conflict('NOT_CASH_ON_DELIVERY', 'only cash-on-delivery payments are collected by hand', { gateway: p.gatewayName });
+      }
+      if (p.status !== 'pending') {
+        throw conflict('PAYMENT_NOT_COLLECTABLE', `a ${p.status} payment cannot be marked collected`, { status: p.status });
+      }
+      const metadata = asObject(p.metadata);
+      const now = new Date();
+      const updated = await tx.payment.update({
+        where: { paymentId },
+        data: {
+          status: 'completed',
+          completedAt: now,
+          gatewayTransactionId: `cod_${paymentId}`,
+          metadata: json({ ...metadata, awaiting_collection: false, collected_by: collectedBy, collected_at: now.toISOString() }),
+        },
+      });
+      await tx.paymentAttempt.updateMany({ where: { paymentId, status: 'awaiting_collection' }, data: { status: 'succeeded', completedAt: now } });
+      // Announced already when the buyer chose cash on delivery; otherwise announce it now.
+      if (metadata.awaiting_collection !== true) await emit(tx, 'payment.succeeded', p.orderReference, succeededEvent(updated));
+      return toPaymentRecord(updated);
+    });
+  }
+
+  async applyGatewayEvent(input: GatewayEventInput): Promise<GatewayEventResult> {
+    return this.db.$transaction(async (tx) => {
+      const inserted = await tx.$executeRawUnsafe(
+        'INSERT INTO webhook_events (provider, event_id, type, payload) VALUES ($1, $2, $3, $4::jsonb) ON CONFLICT (provider, event_id) DO NOTHING',
+        input.provider,
+        input.eventId,
+        input.type,
+        JSON.stringify(input.payload),
+      );
+      if (inserted === 0) return { duplicate: true } as const;
+
+      let result = 'ignored:unhandled_type';
+      let applied = false;
+      let payment: PaymentRow | null = null;
+      if (input.outcome) {
+        payment = input.paymentId && UUID.test(input.paymentId) ? await lockPayment(tx, input.paymentId) : null;
+        if (!payment) {
+          result = 'ignored:unknown_payment';
+        } else if (input.outcome.kind === 'succeeded') {
+          if (canTransition(payment.status, 'completed')) {
+            const now = new Date();
+            payment = await tx.payment.update({
+              where: { paymentId: payment.paymentId },
+              data: {
+                status: 'completed',
+                completedAt: now,
+                failureReason: null,
+                gatewayTransactionId: input.outcome.transactionId,
+                gatewayReference: input.outcome.reference ?? payment.gatewayReference,
+              },
+            });
+            await tx.paymentAttempt.updateMany({
+              where: { paymentId: payment.paymentId, attemptNumber: payment.attemptCount, status: { in: ['processing', 'failed', 'requires_action', 'error'] } },
+              data: { status: 'succeeded', completedAt: now },
+            });
+            await emit(tx, 'payment.succeeded', payment.orderReference, succeededEvent(payment));
+            applied = true;
+            result = 'applied';
+          } else {
+            result = `ignored:status_${payment.status}`;
+          }
+        } else {
+          // Only an attempt still in flight can fail: a failure arriving after success (out of
+          // order) or after a retry started must not undo anything.
+          if (payment.status === 'processing') {
+            payment = await tx.payment.update({
+              where: { paymentId: payment.paymentId },
+              data: { status: 'failed', failureReason: input.outcome.code },
+            });
+            await tx.paymentAttempt.updateMany({
+              where: { paymentId: payment.paymentId, attemptNumber: payment.attemptCount, status: 'processing' },
+              data: { status: 'failed', failureCode: input.outcome.code, failureReason: input.outcome.message, completedAt: new Date() },
+            });
+            await emit(tx, 'payment.failed', payment.orderReference, {
+              payment_id: payment.paymentId,
+              order_id: payment.orderReference,
+              attempt_number: payment.attemptCount,
+              reason: input.outcome.code,
+            });
+            applied = true;
+            result = 'applied';
+          } else {
+            result = `ignored:status_${payment.status}`;
+          }
+        }
+      }
+      await tx.webhookEvent.update({
+        where: { provider_eventId: { provider: input.provider, eventId: input.eventId } },
+        data: { processed: true, processedAt: new Date(), result },
+      });
+      return { duplicate: false, applied, result, payment: payment ? toPaymentRecord(payment) : null } as const;
+    });
+  }
+
+  async reserveRefund(args: { paymentId: string; amount?: string; reason: string; requestedBy: string }): Promise<RefundReservation> {
+    return this.db.$transaction(async (tx) => {
+      const p = await lockPayment(tx, args.paymentId);
+      if (!p) throw notFound('PAYMENT_NOT_FOUND', 'payment not found');
+      return reserveLocked(tx, p, args.amount, args.reason, args.requestedBy, null);
+    });
+  }
+
+  async completeRefund(refundId: string, gatewayRefundId: string, raw: Record<string, unknown>): Promise<RefundReservation> {
+    return this.db.$transaction(async (tx) => {
+      const refund = await tx.refund.findUnique({ where: { refundId } });
+      if (!refund) throw notFound('REFUND_NOT_FOUND', 'refund not found');
+      const p = (await lockPayment(tx, refund.paymentId)) as PaymentRow;
+      const current = await tx.refund.findUniqueOrThrow({ where: { refundId } });
+      if (current.status !== 'pending') return { refund: toRefundRecord(current), payment: toPaymentRecord(p) };
+      const done = await tx.refund.update({
+        where: { refundId },
+        data: { status: 'completed', gatewayRefundId, processedAt: new Date(), failureReason: null },
+      });
+      const completed = await tx.refund.findMany({ where: { paymentId: p.paymentId, status: 'completed' }, select: { amount: true } });
+      const next = statusAfterRefunds(p.amount.toString(), sumMoney(completed.map((r) => r.amount.toString())));
+      const updated = canTransition(p.status, next) ? await tx.payment.update({ where: { paymentId: p.paymentId }, data: { status: next } }) : p;
+      await emit(tx, 'payment.refunded', p.orderReference, {
+        payment_id: p.paymentId,
+        order_id: p.orderReference,
+        refund_id: refundId,
+        amount: money2(done.amount),
+        reason: done.reason,
+      });
+      void raw;
+      return { refund: toRefundRecord(done), payment: toPaymentRecord(updated) };
+    });
+  }
+
+  async failRefund(refundId: string, reason: string): Promise<void> {
+    await this.db.$transaction(async (tx) => {
+      const refund = await tx.refund.findUnique({ where: { refundId } });
+      if (!refund) return;
+      await lockPayment(tx, refund.paymentId);
+      const current = await tx.refund.findUniqueOrThrow({ where: { refundId } });
+      if (current.status !== 'pending') return;
+      await tx.refund.update({ where: { refundId }, data: { status: 'failed', failureReason: reason, processedAt: new Date() } });
+      await tx.payment.update({ where: { paymentId: refund.paymentId }, data: { refundedAmount: { decrement: current.amount } } });
+    });
+  }
+
+  async findStalePendingRefunds(olderThan: Date, limit: number): Promise<RefundRecord[]> {
+    const rows = await this.db.refund.findMany({ where: { status: 'pending', createdAt: { lt: olderThan } }, orderBy: { createdAt: 'asc' }, take: limit });
+    return rows.map(toRefundRecord);
+  }
+
+  async findRefund(refundId: string): Promise<RefundRecord | null> {
+    if (!UUID.test(refundId)) return null;
+    const row = await this.db.refund.findUnique({ where: { refundId } });
+    return row ? toRefundRecord(row) : null;
+  }
+
+  async listRefunds(page: number, pageSize: number, filter: RefundFilter): Promise<Page<RefundRecord>> {
+    if (filter.paymentId && !UUID.test(filter.paymentId)) return { items: [], total: 0 };
+    const where = { ...(filter.paymentId ? { paymentId: filter.paymentId } : {}), ...(filter.status ? { status: filter.status } : {}) };
+    const [total, rows] = await this.db.$transaction([
+      this.db.refund.count({ where }),
+      this.db.refund.findMany({ where, orderBy: [{ createdAt: 'desc' }, { refundId: 'asc' }], skip: (page - 1) * pageSize, take: pageSize }),
+    ]);
+    return { total, items: rows.map(toRefundRecord) };
+  }
+
+  async voidForOrder(claim: InboxClaim, orderId: string, reason: string): Promise<CommandEffect> {
+    return this.db.$transaction(async (tx) => {
+      if (!(await claimInbox(tx, claim.consumer, claim.eventId))) return { kind: 'duplicate' } as const;
+      const payments = await lockOrderPayments(tx, orderId);
+      if (payments.length === 0) {
+        await emit(tx, 'payment.voided', orderId, { payment_id: null, order_id: orderId, reason });
+        return { kind: 'voided', payments: [] } as const;
+      }
+      const voided = await cancelVoidable(tx, payments, reason);
+      if (voided.length === 0) {
+        return { kind: 'nothing', reason: `no voidable payment (${payments.map((p) => p.status).join(', ')})` } as const;
+      }
+      return { kind: 'voided', payments: voided } as const;
+    });
+  }
+
+  async refundForOrder(claim: InboxClaim, orderId: string, reason: string): Promise<CommandEffect> {
+    return this.db.$transaction(async (tx) => {
+      if (!(await claimInbox(tx, claim.consumer, claim.eventId))) return { kind: 'duplicate' } as const;
+      const payments = await lockOrderPayments(tx, orderId);
+      const refundable = payments.find(
+        (p) => REFUNDABLE_STATUSES.includes(p.status) && p.amount.greaterThan(p.refundedAmount),
+      );
+      if (refundable) {
+        const reservation = await reserveLocked(tx, refundable, undefined, reason, 'saga', claim.eventId);
+        return { kind: 'refund_reserved', reservation } as const;
+      }
+      // Nothing captured (cash not collected yet, card still failing): cancelling is the refund.
+      const voided = await cancelVoidable(tx, payments, reason);
+      if (voided.length > 0) return { kind: 'voided', payments: voided } as const;
+      return { kind: 'nothing', reason: payments.length === 0 ? 'no payment for the order' : `nothing to refund (${payments.map((p) => p.status).join(', ')})` } as const;
+    });
+  }
+}
+
+async function reserveLocked(
+  tx: Tx,
+  p: PaymentRow,
+  requested: string | undefined,
+  reason: string,
+  requestedBy: string,
+  sourceEventId: string | null,
+): Promise<RefundReservation> {
+  const amount = decideRefundAmount({ status: p.status, amount: p.amount.toString(), refundedAmount: p.refundedAmount.toString() }, requested);
+  const refund = await tx.refund.create({
+    data: { refundId: randomUUID(), paymentId: p.paymentId, amount, reason, requestedBy, sourceEventId, status: 'pending' },
+  });
+  const updated = await tx.payment.update({ where: { paymentId: p.paymentId }, data: { refundedAmount: { increment: amount } } });
+  return { refund: toRefundRecord(refund), payment: toPaymentRecord(updated) };
+}
+
+async function cancelVoidable(tx: Tx, payments: PaymentRow[], reason: string): Promise<PaymentRecord[]> {
+  const out: PaymentRecord[] = [];
+  for (const p of payments) {
+    if (!VOIDABLE_STATUSES.includes(p.status)) continue;
+    const updated = await tx.payment.update({
+      where: { paymentId: p.paymentId },
+      data: { status: 'cancelled', cancelledAt: new Date(), failureReason: reason },
+    });
+    await emit(tx, 'payment.voided', p.orderReference, { payment_id: p.paymentId, order_id: p.orderReference, reason });
+    out.push(toPaymentRecord(updated));
+  }
+  return out;
+}

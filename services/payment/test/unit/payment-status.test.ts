@@ -1,0 +1,34 @@
+import { canTransition, PAYMENT_STATUSES } from '../../src/domain/payment-status';
+
+describe('payment state machine', () => {
+  it.each([
+    ['pending', 'processing'],
+    ['processing', 'completed'],
+    ['processing', 'failed'],
+    ['failed', 'processing'],
+    ['completed', 'partially_refunded'],
+    ['partially_refunded', 'refunded'],
+    ['pending', 'expired'],
+    ['failed', 'cancelled'],
+  ] as const)('allows %s → %s', (from, to) => {
+    expect(canTransition(from, to)).toBe(true);
+  });
+
+  it.each([
+    ['completed', 'failed'],
+    ['completed', 'processing'],
+    ['refunded', 'completed'],
+    ['cancelled', 'processing'],
+    ['expired', 'completed'],
+    ['pending', 'refunded'],
+    ['failed', 'refunded'],
+  ] as const)('refuses %s → %s', (from, to) => {
+    expect(canTransition(from, to)).toBe(false);
+  });
+
+  it('has no way out of the terminal states', () => {
+    for (const terminal of ['refunded', 'expired', 'cancelled'] as const) {
+      for (const to of PAYMENT_STATUSES) expect(canTransition(terminal, to)).toBe(false);
+    }
+  });
+});

@@ -1,0 +1,51 @@
+import { DomainError } from '@sudamall/shared';
+import { TestGateway } from '../../src/infra/gateways/test-gateway';
+import type { ChargeRequest } from '../../src/app/ports';
+
+const request = (cardNumber: string, key = `k-${cardNumber}`): ChargeRequest => ({
+  paymentId: 'p1',
+  orderId: 'o1',
+  attemptNumber: 1,
+  idempotencyKey: key,
+  amount: '10.30',
+  currency: 'USD',
+  input: { cardNumber },
+  previousReference: null,
+});
+
+describe('test gateway', () => {
+  it('succeeds with 4242424242424242', async () => {
+    const result = await new TestGateway().charge(request('4242424242424242'));
+    expect(result).toMatchObject({ status: 'succeeded', transactionId: expect.stringMatching(/^test_txn_/) });
+  });
+
+  it.each([
+    ['4000000000000002', 'card_declined'],
+    ['4000000000009995', 'insufficient_funds'],
+    ['4000000000000069', 'expired_card'],
+    ['4000000000000127', 'incorrect_cvc'],
+  ])('declines %s with %s', async (card, code) => {
+    expect(await new TestGateway().charge(request(card))).toMatchObject({ status: 'declined', code });
+  });
+
+  it('refuses any other number as an invalid card (400), before charging', async () => {
+    const gateway = new TestGateway();
+    expect(() => gateway.validateInput({ cardNumber: '5555555555554444' })).toThrow(DomainError);
+    await expect(gateway.charge(request('5555555555554444'))).rejects.toMatchObject({ kind: 'invalid', code: 'INVALID_CARD' });
+    expect(() => gateway.validateInput({})).toThrow(expect.objectContaining({ code: 'CARD_NUMBER_REQUIRED' }));
+    expect(gateway.chargeCount).toBe(0);
+  });
+
+  it('charges once per idempotency key, like a real gateway', async () => {
+    const gateway = new TestGateway();
+    const first = await gateway.charge(request('4242424242424242', 'same'));
+    const again = await gateway.charge(request('4242424242424242', 'same'));
+    expect(again).toEqual(first);
+    expect(gateway.chargeCount).toBe(1);
+  });
+
+  it('keeps only the last four digits in what it answers', async () => {
+    const result = await new TestGateway().charge(request('4242424242424242'));
+    expect(JSON.stringify(result)).not.toContain('4242424242424242');
+  });
+});
