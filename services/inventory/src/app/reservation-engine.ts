@@ -1,0 +1,292 @@
+// The reservation engine: Reserve / Confirm / Release, shared by gRPC, Kafka and the sweeper.
+//
+// Design (why it is shaped like this):
+// - Correctness comes from the database: every write is one statement whose conditional
+//   UPDATE (`available >= qty`) and CHECK constraints make overselling impossible whatever
+//   happens to the locks (see infra/reservation-store.ts).
+// - Throughput on a hot product comes from batching. Callers do not each take the Redis lock
+//   (200 callers spinning on one key measured ~730 acquisitions/s here, with give-ups):
+//   requests queue in this process, and a batch of pending requests is decided together under
+//   ONE redlock acquisition of all its stock rows (keys sorted; redlock takes a set of keys
+//   all-or-nothing), with ONE read and ONE write statement. Each request in the batch is still
+//   all-or-nothing on its own, decided in arrival order (domain/reservation.ts planBatch).
+// - While a batch runs, newer requests on its rows wait for the next batch (so one row is never
+//   in two of this process's batches at once, and per-row order is FIFO); requests on other
+//   rows form batches of their own, up to `maxConcurrentBatches` at a time. Under load this
+//   makes batches grow by themselves: the busier a row, the more requests each round trip serves.
+// - Between processes the Redis lock is what keeps holders apart; if it expires mid-batch (GC
+//   pause, SIGSTOP) the guarded write fails as a whole and the batch is decided again on fresh
+//   data, never oversold.
+// - Idempotency by order id: the first outcome of an order (reserved or rejected) is stored with
+//   the reservations in the same statement; a retry reads and returns it, and the primary key
+//   on the outcome is the backstop against two processes deciding the same order at once.
+import { randomUUID } from 'node:crypto';
+import { createEnvelope, currentTraceparent, internal, isDomainError, type Envelope } from '@sudamall/shared';
+import type { Logger } from 'pino';
+import {
+  planBatch,
+  rejection,
+  resolveLine,
+  validateReserveRequest,
+  type ProductStockIndex,
+  type ReserveOutcome,
+  type ReserveRequest,
+  type ShortLine,
+} from '../domain/reservation';
+import type { StockLocks } from '../infra/stock-locks';
+import {
+  StaleBatchError,
+  type ConfirmStatus,
+  type InboxClaim,
+  type ReleaseStatus,
+  type ReservationStore,
+  type TransitionResult,
+} from '../infra/reservation-store';
+
+export interface CallOptions {
+  /** Kafka consumers: the message being processed, recorded with the effect. */
+  inbox?: InboxClaim;
+  /** Publish the answer event again when the order already had one (a command re-sent on purpose). */
+  announceRepeat?: boolean;
+}
+
+export interface ReservationEngineOptions {
+  store: ReservationStore;
+  locks: StockLocks;
+  logger: Logger;
+  defaultTtlSeconds: number;
+  /** Most requests decided in one batch. */
+  maxBatch?: number;
+  /** Batches (on disjoint rows) running at once; keep below the pg pool size. */
+  maxConcurrentBatches?: number;
+  /** Tests only: runs between deciding a batch and writing it (to outlive the lock's TTL). */
+  beforeWrite?: () => Promise<void>;
+}
+
+interface Pending {
+  request: ReserveRequest;
+  stockIds: string[];
+  opts: CallOptions;
+  traceparent: string | undefined;
+  resolve: (o: ReserveOutcome) => void;
+  reject: (e: unknown) => void;
+}
+
+const MAX_STALE_RETRIES = 8;
+const PRODUCT_CACHE_LIMIT = 50_000;
+
+export class ReservationEngine {
+  private pending: Pending[] = [];
+  private readonly busyRows = new Set<string>();
+  private activeBatches = 0;
+  private readonly maxBatch: number;
+  private readonly maxConcurrent: number;
+  // Product → stock rows. Only facts that never change are trusted from here (a product's id,
+  // has_sizes, and the row of a size); deletion is re-checked under the lock in every batch, and
+  // a size that is missing here is looked up again before being called unknown.
+  private readonly productCache = new Map<string, ProductStockIndex>();
+  private idleWaiters: Array<() => void> = [];
+
+  constructor(private readonly o: ReservationEngineOptions) {
+    this.maxBatch = o.maxBatch ?? 256;
+    this.maxConcurrent = o.maxConcurrentBatches ?? 4;
+  }
+
+  // ---------------------------------------------------------------- reserve
+
+  /**
+   * Reserves every line of the order or none. Shape errors (quantity, ids) throw `invalid`;
+   * business outcomes (short stock, unknown product or size, deleted product) are a `rejected`
+   * outcome, stored so a retry gets it again. Redis down → throws 503 LOCK_UNAVAILABLE.
+   */
+  async reserve(input: { order_id: unknown; lines: unknown; ttl_seconds?: unknown }, opts: CallOptions = {}): Promise<ReserveOutcome> {
+    const request = validateReserveRequest(input);
+    const index = await this.productIndex(request);
+    const stockIds: string[] = [];
+    const shortLines: ShortLine[] = [];
+    for (const line of request.lines) {
+      const r = resolveLine(line, index.get(line.product_id));
+      if (r.ok) stockIds.push(r.stockId);
+      else shortLines.push({ line_id: line.line_id, product_id: line.product_id, size: line.size, requested: line.quantity, available: 0, code: r.code });
+    }
+    if (shortLines.length > 0) return this.rejectWithoutStock(rejection(request.order_id, shortLines), opts);
+
+    return new Promise<ReserveOutcome>((resolve, reject) => {
+      this.pending.push({ request, stockIds, opts, traceparent: currentTraceparent(), resolve, reject });
+      this.pump();
+    });
+  }
+
+  private async productIndex(request: ReserveRequest): Promise<Map<string, ProductStockIndex>> {
+    const out = new Map<string, ProductStockIndex>();
+    const missing: string[] = [];
+    for (const line of request.lines) {
+      const cached = this.productCache.get(line.product_id);
+      if (cached && (cached.deleted || !cached.hasSizes || cached.stockIds.has(line.size))) out.set(line.product_id, cached);
+      else missing.push(line.product_id);
+    }
+    if (missing.length > 0) {
+      const fresh = await this.o.store.loadProductIndex(missing);
+      if (this.productCache.size > PRODUCT_CACHE_LIMIT) this.productCache.clear();
+      for (const [id, p] of fresh) {
+        this.productCache.set(id, p);
+        out.set(id, p);
+      }
+    }
+    return out;
+  }
+
+  private async rejectWithoutStock(outcome: ReserveOutcome, opts: CallOptions): Promise<ReserveOutcome> {
+    const event = this.answerEvent(outcome, currentTraceparent());
+    const inserted = await this.o.store.recordRejection(outcome, event, opts.inbox);
+    if (inserted) return outcome;
+    // The order already had an outcome (this is a retry): that one stands.
+    const existing = (await this.o.store.loadOutcome(outcome.order_id)) ?? outcome;
+    if (opts.announceRepeat) {
+      await this.o.store.recordRejection(existing, this.answerEvent(existing, currentTraceparent()), undefined).catch(() => undefined);
+    }
+    return existing;
+  }
+
+  /** Starts batches for pending requests whose rows are not in a running batch. */
+  private pump(): void {
+    while (this.activeBatches < this.maxConcurrent && this.pending.length > 0) {
+      // Rows of a request left waiting block later requests on those rows too, so every row is
+      // served in arrival order.
+      const blocked = new Set(this.busyRows);
+      const batch: Pending[] = [];
+      const rest: Pending[] = [];
+      for (const p of this.pending) {
+        if (batch.length < this.maxBatch && p.stockIds.every((id) => !blocked.has(id))) batch.push(p);
+        else {
+          rest.push(p);
+          for (const id of p.stockIds) blocked.add(id);
+        }
+      }
+      if (batch.length === 0) return;
+      this.pending = rest;
+      const rows = [...new Set(batch.flatMap((p) => p.stockIds))];
+      for (const id of rows) this.busyRows.add(id);
+      this.activeBatches++;
+      void this.runBatch(batch, rows).finally(() => {
+        for (const id of rows) this.busyRows.delete(id);
+        this.activeBatches--;
+        if (this.activeBatches === 0 && this.pending.length === 0) {
+          const waiters = this.idleWaiters;
+          this.idleWaiters = [];
+          for (const w of waiters) w();
+        }
+        this.pump();
+      });
+    }
+  }
+
+  private async runBatch(batch: Pending[], rows: string[]): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      let locks;
+      try {
+        locks = await this.o.locks.acquire(rows);
+      } catch (e) {
+        for (const p of batch) p.reject(e);
+        return;
+      }
+      try {
+        const state = await this.o.store.readBatchState(rows, [...new Set(batch.map((p) => p.request.order_id))]);
+        const plan = planBatch({
+          requests: batch,
+          stock: state.stock,
+          existing: state.existing,
+          now: new Date(),
+          defaultTtlSeconds: this.o.defaultTtlSeconds,
+          newId: randomUUID,
+        });
+        const events: Envelope[] = [];
+        plan.results.forEach((r, i) => {
+          if (r.isNew || batch[i].opts.announceRepeat) events.push(this.answerEvent(r.outcome, batch[i].traceparent));
+        });
+        const inbox = batch.flatMap((p) => (p.opts.inbox ? [p.opts.inbox] : []));
+        if (this.o.beforeWrite) await this.o.beforeWrite();
+        if (plan.newOutcomes.length > 0 || events.length > 0 || inbox.length > 0) {
+          if (!locks.stillHeld()) this.o.logger.warn({ rows: rows.length }, 'stock lock expired before the write; the guarded write decides');
+          await this.o.store.writeBatch(plan, events, inbox, batch[0].traceparent);
+        }
+        plan.results.forEach((r, i) => batch[i].resolve(r.outcome));
+        return;
+      } catch (e) {
+        if (e instanceof StaleBatchError && attempt < MAX_STALE_RETRIES) {
+          this.o.logger.info({ attempt, reason: e.message }, 'reservation batch is stale; deciding it again');
+          continue;
+        }
+        const err = isDomainError(e) ? e : internal('RESERVATION_FAILED', 'the reservation could not be completed');
+        if (!isDomainError(e)) this.o.logger.error({ err: e }, 'reservation batch failed');
+        for (const p of batch) p.reject(err);
+        return;
+      } finally {
+        await locks.release();
+      }
+    }
+  }
+
+  private answerEvent(outcome: ReserveOutcome, traceparent: string | undefined): Envelope {
+    const opts = traceparent ? { traceparent } : {};
+    if (outcome.status === 'reserved') {
+      return createEnvelope(
+        'stock.reserved',
+        outcome.order_id,
+        {
+          order_id: outcome.order_id,
+          lines: outcome.lines.map((l) => ({
+            line_id: l.line_id,
+            product_id: l.product_id,
+            size: l.size === '' ? null : l.size,
+            quantity: l.quantity,
+            reservation_id: l.reservation_id,
+          })),
+        },
+        opts,
+      );
+    }
+    return createEnvelope(
+      'stock.rejected',
+      outcome.order_id,
+      {
+        order_id: outcome.order_id,
+        code: outcome.code,
+        short_lines: outcome.short_lines.map((l) => ({ ...l, size: l.size === '' ? null : l.size })),
+      },
+      opts,
+    );
+  }
+
+  // ---------------------------------------------------------------- confirm / release
+
+  /** reserved → sold for every line of the order. Idempotent: a repeat reports already_confirmed. */
+  async confirm(orderId: string, opts: CallOptions = {}): Promise<TransitionResult<ConfirmStatus>> {
+    const event = createEnvelope('stock.confirmed', orderId, { order_id: orderId });
+    return this.o.store.confirm(orderId, event, opts);
+  }
+
+  /** reserved → available for every line of the order. Idempotent: a repeat reports already_released. */
+  async release(orderId: string, reason: string, opts: CallOptions = {}): Promise<TransitionResult<ReleaseStatus>> {
+    const event = createEnvelope('stock.released', orderId, { order_id: orderId, reason });
+    return this.o.store.release(orderId, event, opts);
+  }
+
+  /** The sweeper: gives back the stock of reservations nobody confirmed or released in time. */
+  async releaseExpired(limit = 100): Promise<number> {
+    const orders = await this.o.store.expiredOrders(limit);
+    let released = 0;
+    for (const orderId of orders) {
+      const event = createEnvelope('stock.released', orderId, { order_id: orderId, reason: 'expired' });
+      const r = await this.o.store.release(orderId, event, { expiredOnly: true });
+      if (r.status === 'released') released++;
+    }
+    return released;
+  }
+
+  /** Resolves when no batch is running or waiting (graceful shutdown). */
+  drain(): Promise<void> {
+    if (this.activeBatches === 0 && this.pending.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+}

@@ -1,0 +1,98 @@
+import { randomUUID } from 'node:crypto';
+import { Pool } from 'pg';
+import pino from 'pino';
+import { ReservationEngine, type ReservationEngineOptions } from '../../src/app/reservation-engine';
+import { ReservationStore } from '../../src/infra/reservation-store';
+import { createRedis, redisReady } from '../../src/infra/redis';
+import { StockLocks } from '../../src/infra/stock-locks';
+import { TEST_DATABASE_URL, TEST_REDIS_URL } from './env';
+import type { Redis } from 'ioredis';
+
+export const silentLogger = pino({ level: 'silent' });
+
+export function testPool(max = 10): Pool {
+  return new Pool({ connectionString: TEST_DATABASE_URL, max });
+}
+
+export interface SeededProduct {
+  productId: string;
+  storeId: string;
+  /** size ('' without sizes) → stock row id */
+  stockIds: Record<string, string>;
+}
+
+/** Inserts a product and its stock rows directly (engine tests do not go through the catalogue). */
+export async function seedProduct(
+  pool: Pool,
+  stock: number | Record<string, number>,
+  opts: { storeId?: string; price?: string } = {},
+): Promise<SeededProduct> {
+  const storeId = opts.storeId ?? randomUUID();
+  const hasSizes = typeof stock !== 'number';
+  const sizes: Array<[string, number]> = hasSizes ? Object.entries(stock) : [['', stock]];
+  const { rows } = await pool.query<{ id: string }>(
+    `INSERT INTO products (product_name, price, store_id, owner_id, has_sizes, updated_at)
+     VALUES ($1, $2, $3, $4, $5, now()) RETURNING id`,
+    [`test product ${randomUUID().slice(0, 8)}`, opts.price ?? '19.99', storeId, randomUUID(), hasSizes],
+  );
+  const productId = rows[0].id;
+  const stockIds: Record<string, string> = {};
+  for (const [size, qty] of sizes) {
+    const s = await pool.query<{ id: string }>(
+      'INSERT INTO stock (product_id, size, available) VALUES ($1, $2, $3) RETURNING id',
+      [productId, size, qty],
+    );
+    stockIds[size] = s.rows[0].id;
+    await pool.query(
+      `INSERT INTO stock_adjustments (stock_id, product_id, delta, available_after, reason, actor_id)
+       VALUES ($1, $2, $3, $3, 'initial', 'test')`,
+      [s.rows[0].id, productId, qty],
+    );
+  }
+  return { productId, storeId, stockIds };
+}
+
+export async function stockRow(pool: Pool, stockId: string) {
+  const { rows } = await pool.query<{ available: number; reserved: number; sold: number }>(
+    'SELECT available, reserved, sold FROM stock WHERE id = $1',
+    [stockId],
+  );
+  return rows[0];
+}
+
+export interface EngineHarness {
+  engine: ReservationEngine;
+  redis: Redis;
+  close(): Promise<void>;
+}
+
+export async function startEngine(
+  pool: Pool,
+  opts: Partial<ReservationEngineOptions> & { redisUrl?: string; namespace?: string; lockTtlMs?: number; waitForRedis?: boolean } = {},
+): Promise<EngineHarness> {
+  const redis = createRedis(opts.redisUrl ?? TEST_REDIS_URL);
+  if (opts.waitForRedis !== false) await redisReady(redis);
+  else redis.on('error', () => undefined);
+  const locks = new StockLocks({
+    redis,
+    namespace: opts.namespace ?? `test:${randomUUID()}:`,
+    ttlMs: opts.lockTtlMs ?? 5_000,
+    acquireTimeoutMs: 5_000,
+  });
+  const engine = new ReservationEngine({
+    store: new ReservationStore(pool),
+    locks,
+    logger: silentLogger,
+    defaultTtlSeconds: 1200,
+    ...opts,
+  });
+  return {
+    engine,
+    redis,
+    close: async () => {
+      await engine.drain();
+      if (redis.status === 'ready') await redis.quit();
+      else redis.disconnect();
+    },
+  };
+}
