@@ -83,6 +83,14 @@ export class FakeOrderService {
     return { order: o, replayed: false };
   }
 
+  /** The reservation of a pending order succeeded after all. */
+  accept(orderId: string): order.Order {
+    const o = this.orders.get(orderId)!;
+    o.status = 'under_paying';
+    o.paymentExpiresAt = new Date(Date.now() + 15 * 60_000).toISOString();
+    return o;
+  }
+
   implementation(): order.OrderServiceServer {
     return {
       placeOrder: (call, callback) => {
