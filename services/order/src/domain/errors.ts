@@ -19,3 +19,7 @@ export const orderBeingConfirmed = (orderId: string) =>
   conflict('ORDER_BEING_CONFIRMED', `order ${orderId} is paid and its stock is being confirmed; it can no longer be cancelled`, {
     order_id: orderId,
   });
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Order ids are UUIDs; anything else names no order (404, never a database error). */
+export const isUuid = (s: string) => UUID.test(s);

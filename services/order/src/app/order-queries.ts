@@ -1,0 +1,115 @@
+import type { AuthUser } from '@sudamall/shared';
+import { orderNotFound } from '../domain/errors';
+import type { OrderStatus } from '../domain/order-status';
+import type { OrderDetailView, OrderStore, OrderView } from '../infra/order-store';
+import type { PaymentStatusPort } from './catalog';
+import { requireAccess } from './order-access';
+import type { Clock } from './ports';
+
+export interface PaymentWindow {
+  order_id: string;
+  status: OrderStatus;
+  expires_at: string | null;
+  seconds_remaining: number;
+  expired: boolean;
+}
+
+export class OrderQueries {
+  constructor(
+    private readonly store: OrderStore,
+    private readonly clock: Clock,
+    private readonly payments: PaymentStatusPort | null,
+  ) {}
+
+  private async headFor(user: AuthUser, orderId: string, allowed: Parameters<typeof requireAccess>[2]) {
+    const head = await this.store.head(orderId);
+    if (!head) throw orderNotFound(orderId);
+    requireAccess(head, user, allowed);
+    return head;
+  }
+
+  async detail(user: AuthUser, orderId: string): Promise<OrderDetailView> {
+    await this.headFor(user, orderId, ['owner', 'seller', 'admin']);
+    const view = await this.store.getDetail(orderId);
+    if (!view) throw orderNotFound(orderId);
+    return view;
+  }
+
+  view(orderId: string): Promise<OrderView | null> {
+    return this.store.getView(orderId);
+  }
+
+  listOwn(user: AuthUser, opts: { status?: OrderStatus; page: number; pageSize: number }) {
+    return this.store.listForBuyer(user.id, opts);
+  }
+
+  /** The payment window as the buyer's countdown shows it. */
+  async paymentWindow(user: AuthUser, orderId: string): Promise<PaymentWindow> {
+    const head = await this.headFor(user, orderId, ['owner', 'admin']);
+    return this.windowOf(head);
+  }
+
+  windowOf(head: { id: string; status: string; paymentExpiresAt: Date | null }): PaymentWindow {
+    const now = this.clock.now().getTime();
+    const expiresAt = head.paymentExpiresAt;
+    // Only an order waiting for payment has a running window; once paid or cancelled, it is over.
+    const open = head.status === 'under_paying' && expiresAt !== null;
+    const remainingMs = open ? expiresAt.getTime() - now : 0;
+    return {
+      order_id: head.id,
+      status: head.status as OrderStatus,
+      expires_at: expiresAt ? expiresAt.toISOString() : null,
+      seconds_remaining: Math.max(0, Math.floor(remainingMs / 1000)),
+      expired: head.status === 'under_paying' ? remainingMs <= 0 : head.status === 'cancelled' && head.paymentExpiresAt !== null && head.paymentExpiresAt.getTime() <= now,
+    };
+  }
+
+  /** Order status beside the payment service's view; degrades to `payment_service: "unavailable"`. */
+  async checkPayment(user: AuthUser, orderId: string) {
+    const head = await this.headFor(user, orderId, ['owner', 'admin']);
+    const window = this.windowOf(head);
+    let payment: Awaited<ReturnType<PaymentStatusPort['getPaymentStatus']>> = null;
+    let service: 'ok' | 'unavailable' = 'ok';
+    if (!this.payments) service = 'unavailable';
+    else {
+      try {
+        payment = await this.payments.getPaymentStatus(orderId);
+      } catch {
+        service = 'unavailable';
+      }
+    }
+    return {
+      order_id: head.id,
+      order_status: head.status,
+      total_amount: head.totalAmount.toFixed(2),
+      payment_expires_at: window.expires_at,
+      seconds_remaining: window.seconds_remaining,
+      expired: window.expired,
+      paid: ['processing', 'shipped', 'delivered'].includes(head.status) || payment?.status === 'completed',
+      payment_service: service,
+      payment: payment
+        ? { payment_id: payment.paymentId, status: payment.status, amount: payment.amount, total_amount: payment.totalAmount, gateway: payment.gateway }
+        : null,
+    };
+  }
+
+  /** For the payment service: can this order be charged now, and how much. */
+  async forPayment(orderId: string) {
+    const head = await this.store.head(orderId);
+    if (!head) throw orderNotFound(orderId);
+    const now = this.clock.now().getTime();
+    let reason = '';
+    if (head.status === 'cancelled') reason = 'ORDER_CANCELLED';
+    else if (head.status !== 'under_paying') reason = 'ORDER_NOT_AWAITING_PAYMENT';
+    else if (!head.paymentExpiresAt || head.paymentExpiresAt.getTime() <= now) reason = 'PAYMENT_WINDOW_EXPIRED';
+    return {
+      order_id: head.id,
+      user_id: head.userId,
+      status: head.status as OrderStatus,
+      total_amount: head.totalAmount.toFixed(2),
+      payment_expires_at: head.paymentExpiresAt ? head.paymentExpiresAt.toISOString() : '',
+      payable: reason === '',
+      reason,
+    };
+  }
+}

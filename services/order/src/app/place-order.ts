@@ -1,0 +1,184 @@
+import { randomUUID } from 'node:crypto';
+import { createEnvelope, formatMoney, invalid, money, sumMoney, Topics, type Envelope, type TopicName } from '@sudamall/shared';
+import { productNotFound, productUnavailable, sizeNotAllowed, sizeNotFound, sizeRequired } from '../domain/errors';
+import { startCheckout } from '../saga/saga-engine';
+import type { SagaDecision } from '../saga/saga-types';
+import type { CatalogPort, CatalogSnapshot } from './catalog';
+import type { SagaCoordinator } from './saga-coordinator';
+
+export interface PlaceOrderInput {
+  userId: string;
+  idempotencyKey: string;
+  items: Array<{ productId: string; quantity: number; size?: string | null }>;
+  shippingAddress: string;
+  notes?: string;
+  /** How long to wait for the reservation outcome before answering (0: answer at once). */
+  waitMs: number;
+}
+
+export interface NewOrderItem {
+  id: string;
+  productId: string;
+  productName: string;
+  size: string | null;
+  quantity: number;
+  price: string;
+  storeId: string;
+  snapshot: CatalogSnapshot;
+}
+
+export interface NewOrder {
+  id: string;
+  userId: string;
+  idempotencyKey: string;
+  shippingAddress: string;
+  notes: string;
+  totalAmount: string;
+  storeIds: string[];
+  items: NewOrderItem[];
+}
+
+export interface PlacementStore {
+  findIdByIdempotencyKey(userId: string, key: string): Promise<string | null>;
+  /** Writes order, items, history, saga, step log and outbox in one transaction; 'duplicate' when the key was taken meanwhile. */
+  insertPlaced(order: NewOrder, saga: SagaDecision, outbox: Array<{ topic: TopicName; envelope: Envelope }>, now: Date): Promise<'created' | 'duplicate'>;
+  currentStatus(orderId: string): Promise<string | null>;
+}
+
+export const MAX_LINE_QUANTITY = 10_000;
+export const MAX_LINES = 100;
+
+function normalise(input: PlaceOrderInput) {
+  if (!input.idempotencyKey || input.idempotencyKey.length > 200) {
+    throw invalid('IDEMPOTENCY_KEY_REQUIRED', 'an idempotency key (1-200 characters) is required');
+  }
+  if (!input.shippingAddress?.trim()) throw invalid('SHIPPING_ADDRESS_REQUIRED', 'a shipping address is required');
+  if (input.items.length === 0) throw invalid('EMPTY_ORDER', 'an order needs at least one item');
+  if (input.items.length > MAX_LINES) throw invalid('TOO_MANY_ITEMS', `at most ${MAX_LINES} items per order`);
+  // One line per product and size: the same SKU twice is one reservation of the sum.
+  const lines = new Map<string, { productId: string; size: string | null; quantity: number }>();
+  for (const item of input.items) {
+    if (!item.productId) throw invalid('PRODUCT_ID_REQUIRED', 'every item needs a product_id');
+    if (!Number.isInteger(item.quantity) || item.quantity < 1 || item.quantity > MAX_LINE_QUANTITY) {
+      throw invalid('INVALID_QUANTITY', `quantity must be an integer from 1 to ${MAX_LINE_QUANTITY}`, { product_id: item.productId });
+    }
+    const size = item.size ? item.size : null;
+    const key = `${item.productId}\u0000${size ?? ''}`;
+    const line = lines.get(key);
+    if (line) line.quantity += item.quantity;
+    else lines.set(key, { productId: item.productId, size, quantity: item.quantity });
+  }
+  return [...lines.values()];
+}
+
+export class PlaceOrder {
+  constructor(
+    private readonly catalog: CatalogPort,
+    private readonly store: PlacementStore,
+    private readonly saga: SagaCoordinator,
+  ) {}
+
+  /** Returns the order id and whether it already existed for this (user, key). */
+  async execute(input: PlaceOrderInput): Promise<{ orderId: string; replayed: boolean }> {
+    const lines = normalise(input);
+    const existing = await this.store.findIdByIdempotencyKey(input.userId, input.idempotencyKey);
+    if (existing) {
+      await this.waitWhilePending(existing, input.waitMs);
+      return { orderId: existing, replayed: true };
+    }
+
+    const ids = [...new Set(lines.map((l) => l.productId))];
+    const { products, missingIds } = await this.catalog.getProducts(ids);
+    if (missingIds.length > 0) throw productNotFound(missingIds);
+    const byId = new Map(products.map((p) => [p.id, p]));
+    for (const line of lines) {
+      const p = byId.get(line.productId);
+      if (!p) throw productNotFound([line.productId]);
+      if (p.deleted) throw productUnavailable(p.id);
+      if (p.hasSizes && !line.size) throw sizeRequired(p.id);
+      if (!p.hasSizes && line.size) throw sizeNotAllowed(p.id, line.size);
+      if (p.hasSizes && line.size && !p.sizes.includes(line.size)) throw sizeNotFound(p.id, line.size, p.sizes);
+    }
+
+    const orderId = randomUUID();
+    const snapshots = await this.catalog.createSnapshots(lines, `order:${orderId}`);
+    const items: NewOrderItem[] = lines.map((line, i) => {
+      const p = byId.get(line.productId)!;
+      const snapshot = snapshots[i]!;
+      return {
+        id: randomUUID(),
+        productId: line.productId,
+        productName: snapshot.productName || p.name,
+        size: line.size,
+        quantity: line.quantity,
+        // The snapshot is the price the buyer is charged: it is what the order will show forever.
+        price: formatMoney(money(snapshot.price || p.price)),
+        storeId: snapshot.storeId || p.storeId,
+        snapshot,
+      };
+    });
+    const total = formatMoney(sumMoney(items.map((it) => money(it.price).times(it.quantity))));
+    const order: NewOrder = {
+      id: orderId,
+      userId: input.userId,
+      idempotencyKey: input.idempotencyKey,
+      shippingAddress: input.shippingAddress.trim(),
+      notes: input.notes ?? '',
+      totalAmount: total,
+      storeIds: [...new Set(items.map((it) => it.storeId))].sort(),
+      items,
+    };
+    const reserveLines = items.map((it) => ({ line_id: it.id, product_id: it.productId, size: it.size, quantity: it.quantity }));
+    const timings = this.saga.timings();
+    const decision = startCheckout({ order_id: orderId, user_id: input.userId, lines: reserveLines }, timings);
+    const outbox: Array<{ topic: TopicName; envelope: Envelope }> = decision.commands.map((c) => ({
+      topic: c.topic,
+      envelope: createEnvelope(c.type, orderId, c.data as never),
+    }));
+    outbox.push({
+      topic: Topics.orderEvents,
+      envelope: createEnvelope('order.placed', orderId, { order_id: orderId, user_id: input.userId, total_amount: total, lines: reserveLines }),
+    });
+    const outcome = await this.store.insertPlaced(order, decision, outbox, timings.now);
+    if (outcome === 'duplicate') {
+      // A concurrent call with the same key won the insert; this one answers with its order.
+      const winner = await this.store.findIdByIdempotencyKey(input.userId, input.idempotencyKey);
+      if (!winner) throw new Error('idempotency key conflict without an order');
+      await this.waitWhilePending(winner, input.waitMs);
+      return { orderId: winner, replayed: true };
+    }
+    await this.waitWhilePending(orderId, input.waitMs);
+    return { orderId, replayed: false };
+  }
+
+  /**
+   * Waits until the order leaves `pending` (stock reserved or rejected) or the time is up. Woken
+   * at once when this process applies the reply; a slow poll covers replies applied by another
+   * instance.
+   */
+  async waitWhilePending(orderId: string, waitMs: number): Promise<void> {
+    if (waitMs <= 0) return;
+    const deadline = Date.now() + waitMs;
+    let wake: (() => void) | undefined;
+    const off = this.saga.onOrderChanged((id) => {
+      if (id === orderId) wake?.();
+    });
+    try {
+      for (;;) {
+        const status = await this.store.currentStatus(orderId);
+        if (status !== 'pending') return;
+        const left = deadline - Date.now();
+        if (left <= 0) return;
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, Math.min(left, 250));
+          wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+      }
+    } finally {
+      off();
+    }
+  }
+}

@@ -1,0 +1,30 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { BaseEnv, loadConfig } from '@sudamall/shared';
+
+export const OrderEnv = Type.Object({
+  ...BaseEnv.properties,
+  HTTP_PORT: Type.Integer({ default: 3003, minimum: 0, maximum: 65535 }),
+  GRPC_PORT: Type.Integer({ default: 50053, minimum: 0, maximum: 65535 }),
+  INVENTORY_GRPC_URL: Type.String({ default: '127.0.0.1:50051' }),
+  PAYMENT_GRPC_URL: Type.String({ default: '127.0.0.1:50054' }),
+  /** How long a buyer has to pay once stock is reserved. */
+  PAYMENT_WINDOW_SECONDS: Type.Integer({ default: 900, minimum: 1 }),
+  /** How often the saga's timers (expiry, re-sends, stuck flags) run. */
+  SAGA_SWEEP_INTERVAL_MS: Type.Integer({ default: 1000, minimum: 10 }),
+  SAGA_RETRY_BASE_MS: Type.Integer({ default: 2000, minimum: 10 }),
+  SAGA_RETRY_MAX_MS: Type.Integer({ default: 60000, minimum: 10 }),
+  /** A step with no progress for this long is flagged stuck. */
+  SAGA_STEP_TIMEOUT_SECONDS: Type.Integer({ default: 120, minimum: 1 }),
+  /** More re-sends than this and the saga is flagged stuck. */
+  SAGA_MAX_ATTEMPTS: Type.Integer({ default: 10, minimum: 1 }),
+  /** PlaceOrder's wait for the reservation outcome when the caller gives none (REST create). */
+  PLACE_ORDER_WAIT_MS: Type.Integer({ default: 5000, minimum: 0, maximum: 60000 }),
+  /** Kafka consumer group of the saga's reply consumer. */
+  SAGA_CONSUMER_GROUP: Type.String({ default: 'order-saga' }),
+  OUTBOX_POLL_MS: Type.Integer({ default: 200, minimum: 10 }),
+});
+export type OrderConfig = Static<typeof OrderEnv>;
+
+export function readConfig(env: Record<string, string | undefined> = process.env): Readonly<OrderConfig> {
+  return loadConfig(OrderEnv, env);
+}

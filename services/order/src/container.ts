@@ -1,0 +1,92 @@
+import { createLogger, KafkaBus, OutboxRelay, parseBrokers, type Logger } from '@sudamall/shared';
+import type { CatalogPort, PaymentStatusPort } from './app/catalog';
+import { OrderCommands } from './app/order-commands';
+import { OrderQueries } from './app/order-queries';
+import { PlaceOrder } from './app/place-order';
+import type { Clock } from './app/ports';
+import { SagaCoordinator } from './app/saga-coordinator';
+import type { OrderConfig } from './config';
+import { PrismaUnitOfWork } from './infra/checkout-store';
+import { InventoryCatalog, PaymentStatusClient } from './infra/grpc-clients';
+import { OrderStore } from './infra/order-store';
+import { createPrisma, type Db } from './infra/prisma';
+import { SagaSweeper } from './infra/saga-sweeper';
+
+/** What the transports (REST, gRPC, Kafka consumer, timers) call. */
+export interface OrderUseCases {
+  placeOrder: PlaceOrder;
+  placeOrderWaitMs: number;
+  queries: OrderQueries;
+  commands: OrderCommands;
+  saga: SagaCoordinator;
+  sweeper: SagaSweeper;
+  store: OrderStore;
+  clock: Clock;
+}
+
+export interface Container {
+  config: Readonly<OrderConfig>;
+  logger: Logger;
+  db: Db;
+  bus: KafkaBus;
+  relay: OutboxRelay;
+  useCases: OrderUseCases;
+  close(): Promise<void>;
+}
+
+export const systemClock: Clock = { now: () => new Date() };
+
+/** Wires the service; tests pass their own catalogue/payment ports, clock or logger. */
+export function createContainer(
+  config: Readonly<OrderConfig>,
+  overrides: { catalog?: CatalogPort; payments?: PaymentStatusPort | null; clock?: Clock; logger?: Logger } = {},
+): Container {
+  const logger = overrides.logger ?? createLogger({ name: 'order', level: config.LOG_LEVEL });
+  const clock = overrides.clock ?? systemClock;
+  const db = createPrisma(config.DATABASE_URL);
+  const uow = new PrismaUnitOfWork(db);
+  const store = new OrderStore(db);
+  const inventoryClient = overrides.catalog ? null : new InventoryCatalog(config.INVENTORY_GRPC_URL);
+  const paymentClient = overrides.payments !== undefined ? null : new PaymentStatusClient(config.PAYMENT_GRPC_URL);
+  const catalog = overrides.catalog ?? inventoryClient!;
+  const payments = overrides.payments !== undefined ? overrides.payments : paymentClient;
+
+  const saga = new SagaCoordinator(uow, clock, {
+    paymentWindowMs: config.PAYMENT_WINDOW_SECONDS * 1000,
+    retryBaseMs: config.SAGA_RETRY_BASE_MS,
+    retryMaxMs: config.SAGA_RETRY_MAX_MS,
+    stepTimeoutMs: config.SAGA_STEP_TIMEOUT_SECONDS * 1000,
+    maxAttempts: config.SAGA_MAX_ATTEMPTS,
+  });
+  const sweeper = new SagaSweeper(uow, saga, clock, logger, config.SAGA_SWEEP_INTERVAL_MS);
+  const bus = new KafkaBus({ brokers: parseBrokers(config.KAFKA_BROKERS), clientId: config.KAFKA_CLIENT_ID ?? 'order', logger });
+  const relay = new OutboxRelay({ databaseUrl: config.DATABASE_URL, bus, logger, topicPrefix: config.KAFKA_TOPIC_PREFIX, pollMs: config.OUTBOX_POLL_MS });
+
+  const useCases: OrderUseCases = {
+    placeOrder: new PlaceOrder(catalog, store, saga),
+    placeOrderWaitMs: config.PLACE_ORDER_WAIT_MS,
+    queries: new OrderQueries(store, clock, payments),
+    commands: new OrderCommands(uow, saga),
+    saga,
+    sweeper,
+    store,
+    clock,
+  };
+
+  return {
+    config,
+    logger,
+    db,
+    bus,
+    relay,
+    useCases,
+    async close() {
+      await sweeper.stop();
+      await relay.stop();
+      await bus.disconnect();
+      inventoryClient?.close();
+      paymentClient?.close();
+      await db.$disconnect();
+    },
+  };
+}

@@ -1,0 +1,39 @@
+// buildApp(deps): the order service's HTTP application, without listening (tests inject; main listens).
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { authPlugin, registerErrorHandler, registerHealth, registerMetrics, registerOpenApi, type Logger } from '@sudamall/shared';
+import type { OrderUseCases } from '../container';
+import { accountRoutes } from './routes/accounts';
+import { orderRoutes } from './routes/orders';
+
+export const API_PREFIX = '/api/v1/orders';
+
+export interface AppDeps {
+  useCases: OrderUseCases;
+  auth: { secret: string; issuer?: string; audience?: string };
+  logger?: Logger;
+  ready?: () => boolean | Promise<boolean>;
+  /** Off in tests that build several apps (prom-client metrics are process-wide). */
+  metrics?: boolean;
+}
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app: FastifyInstance = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger | undefined,
+    disableRequestLogging: true,
+    routerOptions: { ignoreTrailingSlash: true },
+    bodyLimit: 64 * 1024,
+  });
+  registerErrorHandler(app);
+  await registerOpenApi(app, {
+    title: 'Sudamall orders',
+    version: '1.0.0',
+    prefix: API_PREFIX,
+    description: 'Orders, their status history and the checkout saga (reserve stock → pay → confirm, or compensate).',
+  });
+  await app.register(authPlugin, deps.auth);
+  registerHealth(app, { ready: deps.ready ?? (() => true) });
+  if (deps.metrics) registerMetrics(app, { service: 'order' });
+  await app.register(orderRoutes, { prefix: API_PREFIX, useCases: deps.useCases });
+  await app.register(accountRoutes, { prefix: '/api/v1/accounts', useCases: deps.useCases });
+  return app;
+}

@@ -1,0 +1,144 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { conflict } from '@sudamall/shared';
+import type { OrderUseCases } from '../../../container';
+import {
+  CancelBody,
+  CheckPaymentSchema,
+  CreateOrderBody,
+  ErrorResponse,
+  IdempotencyHeaders,
+  ListOrdersQuery,
+  OrderDetailSchema,
+  OrderIdParams,
+  OrderPage,
+  PaymentWindowSchema,
+  SagaList,
+  SagaListQuery,
+  StatusChanged,
+  UpdateStatusBody,
+} from './schemas';
+import { Type } from '@sinclair/typebox';
+
+const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse };
+const security = [{ bearerAuth: [] }];
+
+/** /api/v1/orders/...: each route validates, calls one use case, shapes the answer. */
+export const orderRoutes: FastifyPluginAsyncTypebox<{ useCases: OrderUseCases }> = async (app, { useCases: uc }) => {
+  const buyer = app.requireRole('buyer');
+  const admin = app.requireRole('admin');
+  const anyone = app.authenticate;
+
+  app.get('/', { preHandler: buyer, schema: { tags: ['orders'], security, querystring: ListOrdersQuery, response: { 200: OrderPage, ...errors } } }, async (req) => {
+    const { status, page, page_size } = req.query;
+    const { items, total } = await uc.queries.listOwn(req.user, { status, page, pageSize: page_size });
+    return { items, total, page, page_size };
+  });
+
+  app.post(
+    '/create/',
+    {
+      preHandler: buyer,
+      schema: { tags: ['orders'], security, headers: IdempotencyHeaders, body: CreateOrderBody, response: { 200: OrderDetailSchema, 201: OrderDetailSchema, ...errors } },
+    },
+    async (req, reply) => {
+      const { orderId, replayed } = await uc.placeOrder.execute({
+        userId: req.user.id,
+        idempotencyKey: req.headers['idempotency-key'],
+        items: req.body.items.map((i) => ({ productId: i.product_id, quantity: i.quantity, size: i.size ?? null })),
+        shippingAddress: req.body.shipping_address,
+        notes: req.body.notes,
+        waitMs: uc.placeOrderWaitMs,
+      });
+      const order = await uc.queries.detail(req.user, orderId);
+      if (order.status === 'cancelled' && order.cancel_reason === 'insufficient_stock') {
+        throw conflict('INSUFFICIENT_STOCK', 'some items could not be reserved; the order was cancelled', {
+          order_id: order.order_id,
+          short_lines: order.short_lines,
+        });
+      }
+      return reply.code(replayed ? 200 : 201).send(order);
+    },
+  );
+
+  app.get(
+    '/payment-status/:order_id/',
+    { preHandler: anyone, schema: { tags: ['orders'], security, params: OrderIdParams, response: { 200: PaymentWindowSchema, ...errors } } },
+    async (req) => uc.queries.paymentWindow(req.user, req.params.order_id),
+  );
+
+  app.get(
+    '/check-payment/:order_id/',
+    { preHandler: anyone, schema: { tags: ['orders'], security, params: OrderIdParams, response: { 200: CheckPaymentSchema, ...errors } } },
+    async (req) => uc.queries.checkPayment(req.user, req.params.order_id),
+  );
+
+  app.post(
+    '/admin/cleanup/expired/',
+    { preHandler: admin, schema: { tags: ['admin'], security, response: { 200: Type.Object({ expired: Type.Integer() }), ...errors } } },
+    async () => ({ expired: await uc.sweeper.expireAll() }),
+  );
+
+  app.get(
+    '/admin/expired-count/',
+    { preHandler: admin, schema: { tags: ['admin'], security, response: { 200: Type.Object({ count: Type.Integer() }), ...errors } } },
+    async () => ({ count: await uc.store.countOverdue(uc.clock.now()) }),
+  );
+
+  app.post(
+    '/admin/trigger-cleanup-task/',
+    {
+      preHandler: admin,
+      schema: { tags: ['admin'], security, response: { 202: Type.Object({ status: Type.Literal('accepted'), task: Type.String() }), ...errors } },
+    },
+    async (req, reply) => {
+      // Runs after the answer; the sweeper's own row locks make it safe beside the periodic run.
+      setImmediate(() => {
+        uc.sweeper.expireAll().then(
+          (n) => req.log.info({ expired: n }, 'clean-up task finished'),
+          (err: unknown) => req.log.error({ err }, 'clean-up task failed'),
+        );
+      });
+      return reply.code(202).send({ status: 'accepted', task: 'expire_overdue_orders' });
+    },
+  );
+
+  app.get(
+    '/admin/sagas/',
+    { preHandler: admin, schema: { tags: ['admin'], security, querystring: SagaListQuery, response: { 200: SagaList, ...errors } } },
+    async (req) => {
+      const { state, stuck, older_than_seconds, page, page_size } = req.query;
+      const r = await uc.store.listSagas({ state, stuck, olderThanSeconds: older_than_seconds, page, pageSize: page_size, now: uc.clock.now() });
+      return { ...r, page, page_size };
+    },
+  );
+
+  app.get(
+    '/:order_id/',
+    { preHandler: anyone, schema: { tags: ['orders'], security, params: OrderIdParams, response: { 200: OrderDetailSchema, ...errors } } },
+    async (req) => uc.queries.detail(req.user, req.params.order_id),
+  );
+
+  app.put(
+    '/:order_id/status/',
+    {
+      preHandler: app.requireRole('seller', 'admin'),
+      schema: { tags: ['orders'], security, params: OrderIdParams, body: UpdateStatusBody, response: { 200: StatusChanged, ...errors } },
+    },
+    async (req) => {
+      const status = await uc.commands.updateStatus(req.user, req.params.order_id, req.body.status, req.body.notes);
+      return { order_id: req.params.order_id, status, order: await uc.queries.detail(req.user, req.params.order_id) };
+    },
+  );
+
+  app.post(
+    '/:order_id/cancel/',
+    {
+      preHandler: app.requireRole('buyer', 'admin'),
+      schema: { tags: ['orders'], security, params: OrderIdParams, body: CancelBody, response: { 200: StatusChanged, ...errors } },
+    },
+    async (req) => {
+      const status = await uc.commands.cancel(req.user, req.params.order_id, req.body?.reason);
+      return { order_id: req.params.order_id, status, order: await uc.queries.detail(req.user, req.params.order_id) };
+    },
+  );
+};

@@ -1,0 +1,191 @@
+import { Type } from '@sinclair/typebox';
+
+export const StatusSchema = Type.Union([
+  Type.Literal('pending'),
+  Type.Literal('under_paying'),
+  Type.Literal('processing'),
+  Type.Literal('shipped'),
+  Type.Literal('delivered'),
+  Type.Literal('cancelled'),
+]);
+const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
+
+export const ErrorResponse = Type.Object({
+  error: Type.Object({ code: Type.String(), message: Type.String(), details: Type.Optional(Type.Any()) }),
+});
+
+export const OrderIdParams = Type.Object({ order_id: Type.String({ minLength: 1, maxLength: 64 }) });
+
+export const ShortLineSchema = Type.Object({
+  line_id: Type.String(),
+  product_id: Type.String(),
+  size: Type.Union([Type.String(), Type.Null()]),
+  requested: Type.Integer(),
+  available: Type.Integer(),
+  code: Type.String(),
+});
+
+export const OrderItemSchema = Type.Object({
+  item_id: Type.String(),
+  product_id: Type.String(),
+  product_name: Type.String(),
+  size: Type.Union([Type.String(), Type.Null()]),
+  quantity: Type.Integer(),
+  price: Type.String(),
+  subtotal: Type.String(),
+  store_id: Type.String(),
+  snapshot_id: Type.String(),
+  product_snapshot: Type.Any(),
+});
+
+export const OrderSchema = Type.Object({
+  order_id: Type.String(),
+  user_id: Type.String(),
+  status: StatusSchema,
+  total_amount: Type.String(),
+  shipping_address: Type.String(),
+  notes: Type.String(),
+  store_ids: Type.Array(Type.String()),
+  payment_expires_at: Nullable(Type.String()),
+  cancel_reason: Nullable(Type.String()),
+  short_lines: Type.Array(ShortLineSchema),
+  created_at: Type.String(),
+  updated_at: Type.String(),
+  items: Type.Array(OrderItemSchema),
+});
+
+export const OrderDetailSchema = Type.Composite([
+  OrderSchema,
+  Type.Object({
+    status_history: Type.Array(
+      Type.Object({
+        from_status: Type.Union([StatusSchema, Type.Null()]),
+        to_status: StatusSchema,
+        changed_by: Type.String(),
+        actor_role: Type.String(),
+        reason: Nullable(Type.String()),
+        notes: Nullable(Type.String()),
+        created_at: Type.String(),
+      }),
+    ),
+    saga: Type.Union([
+      Type.Object({
+        state: Type.String(),
+        step: Type.String(),
+        attempts: Type.Integer(),
+        stuck: Type.Boolean(),
+        last_error: Nullable(Type.String()),
+        deadline_at: Nullable(Type.String()),
+        next_retry_at: Nullable(Type.String()),
+        updated_at: Type.String(),
+      }),
+      Type.Null(),
+    ]),
+  }),
+]);
+
+export const PageQuery = {
+  page: Type.Integer({ minimum: 1, default: 1 }),
+  page_size: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
+};
+
+export const ListOrdersQuery = Type.Object({ status: Type.Optional(StatusSchema), ...PageQuery }, { additionalProperties: false });
+
+export const OrderPage = Type.Object({
+  items: Type.Array(OrderSchema),
+  total: Type.Integer(),
+  page: Type.Integer(),
+  page_size: Type.Integer(),
+});
+
+export const CreateOrderBody = Type.Object(
+  {
+    items: Type.Array(
+      Type.Object(
+        {
+          product_id: Type.String({ minLength: 1, maxLength: 64 }),
+          quantity: Type.Integer({ minimum: 1, maximum: 10000 }),
+          size: Type.Optional(Type.Union([Type.String({ maxLength: 32 }), Type.Null()])),
+        },
+        { additionalProperties: false },
+      ),
+      { minItems: 1, maxItems: 100 },
+    ),
+    shipping_address: Type.String({ minLength: 1, maxLength: 1000 }),
+    notes: Type.Optional(Type.String({ maxLength: 2000 })),
+  },
+  { additionalProperties: false },
+);
+
+export const IdempotencyHeaders = Type.Object({
+  'idempotency-key': Type.String({ minLength: 1, maxLength: 200 }),
+});
+
+export const UpdateStatusBody = Type.Object(
+  { status: StatusSchema, notes: Type.Optional(Type.String({ maxLength: 2000 })) },
+  { additionalProperties: false },
+);
+
+export const CancelBody = Type.Union([
+  Type.Object({ reason: Type.Optional(Type.String({ maxLength: 200 })) }, { additionalProperties: false }),
+  Type.Null(),
+]);
+
+export const StatusChanged = Type.Object({ order_id: Type.String(), status: StatusSchema, order: OrderDetailSchema });
+
+export const PaymentWindowSchema = Type.Object({
+  order_id: Type.String(),
+  status: StatusSchema,
+  expires_at: Nullable(Type.String()),
+  seconds_remaining: Type.Integer(),
+  expired: Type.Boolean(),
+});
+
+export const CheckPaymentSchema = Type.Object({
+  order_id: Type.String(),
+  order_status: StatusSchema,
+  total_amount: Type.String(),
+  payment_expires_at: Nullable(Type.String()),
+  seconds_remaining: Type.Integer(),
+  expired: Type.Boolean(),
+  paid: Type.Boolean(),
+  payment_service: Type.Union([Type.Literal('ok'), Type.Literal('unavailable')]),
+  payment: Type.Union([
+    Type.Object({ payment_id: Type.String(), status: Type.String(), amount: Type.String(), total_amount: Type.String(), gateway: Type.String() }),
+    Type.Null(),
+  ]),
+});
+
+export const SagaListQuery = Type.Object(
+  {
+    state: Type.Optional(Type.String({ maxLength: 32 })),
+    stuck: Type.Optional(Type.Boolean()),
+    older_than_seconds: Type.Optional(Type.Integer({ minimum: 0 })),
+    ...PageQuery,
+  },
+  { additionalProperties: false },
+);
+
+export const SagaList = Type.Object({
+  items: Type.Array(
+    Type.Object({
+      order_id: Type.String(),
+      state: Type.String(),
+      step: Type.String(),
+      attempts: Type.Integer(),
+      stuck: Type.Boolean(),
+      last_error: Nullable(Type.String()),
+      trace_id: Nullable(Type.String()),
+      deadline_at: Nullable(Type.String()),
+      next_retry_at: Nullable(Type.String()),
+      age_seconds: Type.Integer(),
+      created_at: Type.String(),
+      updated_at: Type.String(),
+    }),
+  ),
+  total: Type.Integer(),
+  page: Type.Integer(),
+  page_size: Type.Integer(),
+  counts: Type.Record(Type.String(), Type.Integer()),
+  stuck_count: Type.Integer(),
+});

@@ -1,0 +1,90 @@
+import { credentials } from '@grpc/grpc-js';
+import { promisifyUnary } from '@sudamall/shared';
+import { inventory, payment } from '@sudamall/proto';
+import type { CatalogPort, CatalogSnapshot, PaymentStatusPort } from '../app/catalog';
+
+/** The catalogue over inventory's gRPC API (GetProducts, CreateSnapshots). */
+export class InventoryCatalog implements CatalogPort {
+  readonly client: InstanceType<typeof inventory.InventoryServiceClient>;
+  private readonly getProductsCall;
+  private readonly createSnapshotsCall;
+
+  constructor(url: string, private readonly deadlineMs = 5000) {
+    this.client = new inventory.InventoryServiceClient(url, credentials.createInsecure());
+    this.getProductsCall = promisifyUnary(this.client, 'getProducts');
+    this.createSnapshotsCall = promisifyUnary(this.client, 'createSnapshots');
+  }
+
+  async getProducts(ids: string[]) {
+    const res = await this.getProductsCall({ ids }, { deadlineMs: this.deadlineMs });
+    return {
+      products: res.products.map((p) => ({
+        id: p.id,
+        name: p.productName,
+        price: p.price,
+        storeId: p.storeId,
+        hasSizes: p.hasSizes,
+        deleted: p.deleted,
+        sizes: p.sizes.map((s) => s.size),
+      })),
+      missingIds: res.missingIds,
+    };
+  }
+
+  async createSnapshots(items: Array<{ productId: string; size: string | null }>, reason: string): Promise<CatalogSnapshot[]> {
+    const res = await this.createSnapshotsCall(
+      { items: items.map((i) => ({ productId: i.productId, size: i.size ?? '' })), reason },
+      { deadlineMs: this.deadlineMs },
+    );
+    return res.snapshots.map((s) => ({
+      snapshotId: s.snapshotId,
+      productId: s.productId,
+      productName: s.productName,
+      price: s.price,
+      size: s.size || null,
+      storeId: s.storeId,
+      data: {
+        snapshot_id: s.snapshotId,
+        product_id: s.productId,
+        product_name: s.productName,
+        product_description: s.productDescription,
+        price: s.price,
+        color: s.color,
+        brand: s.brand,
+        category: s.category,
+        size: s.size || null,
+        store_id: s.storeId,
+        created_at: s.createdAt,
+      },
+    }));
+  }
+
+  close(): void {
+    this.client.close();
+  }
+}
+
+/** The payment service's GetPaymentStatus; null when the order has no payment yet. */
+export class PaymentStatusClient implements PaymentStatusPort {
+  readonly client: InstanceType<typeof payment.PaymentServiceClient>;
+  private readonly call;
+
+  constructor(url: string, private readonly deadlineMs = 1500) {
+    this.client = new payment.PaymentServiceClient(url, credentials.createInsecure());
+    this.call = promisifyUnary(this.client, 'getPaymentStatus');
+  }
+
+  async getPaymentStatus(orderId: string) {
+    try {
+      const r = await this.call({ orderId }, { deadlineMs: this.deadlineMs });
+      return { paymentId: r.paymentId, status: r.status, amount: r.amount, totalAmount: r.totalAmount, gateway: r.gateway };
+    } catch (err) {
+      if ((err as { kind?: string }).kind === 'not_found') return null;
+      throw err;
+    }
+  }
+
+  close(): void {
+    this.client.close();
+  }
+}

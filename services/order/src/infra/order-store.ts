@@ -1,0 +1,259 @@
+import type { Envelope, ShortLine, TopicName } from '@sudamall/shared';
+import { outboxRow } from '@sudamall/shared';
+import type { NewOrder, PlacementStore } from '../app/place-order';
+import type { OrderStatus } from '../domain/order-status';
+import { isUuid } from '../domain/errors';
+import { Prisma } from '../generated/prisma/client';
+import type { SagaDecision } from '../saga/saga-types';
+import { sagaToRow } from './checkout-store';
+import type { Db } from './prisma';
+
+export interface OrderItemView {
+  item_id: string;
+  product_id: string;
+  product_name: string;
+  size: string | null;
+  quantity: number;
+  price: string;
+  subtotal: string;
+  store_id: string;
+  snapshot_id: string;
+  product_snapshot: unknown;
+}
+
+export interface OrderView {
+  order_id: string;
+  user_id: string;
+  status: OrderStatus;
+  total_amount: string;
+  shipping_address: string;
+  notes: string;
+  store_ids: string[];
+  payment_expires_at: string | null;
+  cancel_reason: string | null;
+  short_lines: ShortLine[];
+  created_at: string;
+  updated_at: string;
+  items: OrderItemView[];
+}
+
+export interface OrderDetailView extends OrderView {
+  status_history: Array<{
+    from_status: OrderStatus | null;
+    to_status: OrderStatus;
+    changed_by: string;
+    actor_role: string;
+    reason: string | null;
+    notes: string | null;
+    created_at: string;
+  }>;
+  saga: {
+    state: string;
+    step: string;
+    attempts: number;
+    stuck: boolean;
+    last_error: string | null;
+    deadline_at: string | null;
+    next_retry_at: string | null;
+    updated_at: string;
+  } | null;
+}
+
+const orderInclude = { items: { orderBy: { productId: 'asc' } } } satisfies Prisma.OrderInclude;
+type OrderRow = Prisma.OrderGetPayload<{ include: typeof orderInclude }>;
+
+/** The trace id of a W3C traceparent (`00-<trace>-<span>-01`), kept with the saga for the dashboard. */
+const traceIdOf = (tp: string | undefined) => (tp ? (tp.split('-')[1] ?? null) : null);
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+function toView(o: OrderRow): OrderView {
+  return {
+    order_id: o.id,
+    user_id: o.userId,
+    status: o.status as OrderStatus,
+    total_amount: o.totalAmount.toFixed(2),
+    shipping_address: o.shippingAddress,
+    notes: o.notes,
+    store_ids: o.storeIds,
+    payment_expires_at: iso(o.paymentExpiresAt),
+    cancel_reason: o.cancelReason,
+    short_lines: (o.shortLines as ShortLine[] | null) ?? [],
+    created_at: o.createdAt.toISOString(),
+    updated_at: o.updatedAt.toISOString(),
+    items: o.items.map((it) => ({
+      item_id: it.id,
+      product_id: it.productId,
+      product_name: it.productName,
+      size: it.size,
+      quantity: it.quantity,
+      price: it.price.toFixed(2),
+      subtotal: it.price.times(it.quantity).toFixed(2),
+      store_id: it.storeId,
+      snapshot_id: it.snapshotId,
+      product_snapshot: it.productSnapshot,
+    })),
+  };
+}
+
+export class OrderStore implements PlacementStore {
+  constructor(private readonly db: Db) {}
+
+  async findIdByIdempotencyKey(userId: string, key: string): Promise<string | null> {
+    const row = await this.db.order.findUnique({ where: { userId_idempotencyKey: { userId, idempotencyKey: key } }, select: { id: true } });
+    return row?.id ?? null;
+  }
+
+  async currentStatus(orderId: string): Promise<string | null> {
+    if (!isUuid(orderId)) return null;
+    const row = await this.db.order.findUnique({ where: { id: orderId }, select: { status: true } });
+    return row?.status ?? null;
+  }
+
+  async insertPlaced(order: NewOrder, saga: SagaDecision, outbox: Array<{ topic: TopicName; envelope: Envelope }>, now: Date): Promise<'created' | 'duplicate'> {
+    try {
+      await this.db.$transaction([
+        this.db.order.create({
+          data: {
+            id: order.id,
+            userId: order.userId,
+            idempotencyKey: order.idempotencyKey,
+            shippingAddress: order.shippingAddress,
+            notes: order.notes,
+            totalAmount: new Prisma.Decimal(order.totalAmount),
+            storeIds: order.storeIds,
+            status: 'pending',
+            createdAt: now,
+            items: {
+              create: order.items.map((it) => ({
+                id: it.id,
+                productId: it.productId,
+                productName: it.productName,
+                size: it.size,
+                quantity: it.quantity,
+                price: new Prisma.Decimal(it.price),
+                storeId: it.storeId,
+                snapshotId: it.snapshot.snapshotId,
+                productSnapshot: it.snapshot.data as Prisma.InputJsonValue,
+              })),
+            },
+            history: { create: { fromStatus: null, toStatus: 'pending', changedBy: order.userId, actorRole: 'buyer', reason: 'placed' } },
+            saga: { create: { ...sagaToRow(saga.saga), traceId: traceIdOf(outbox[0]?.envelope.traceparent) } },
+          },
+        }),
+        this.db.sagaStepLog.createMany({
+          data: saga.log.map((e) => ({ orderId: order.id, step: e.step, kind: e.kind, type: e.type, payload: (e.payload ?? {}) as Prisma.InputJsonValue })),
+        }),
+        this.db.outboxMessage.createMany({
+          data: outbox.map(({ topic, envelope }) => {
+            const row = outboxRow(topic, envelope);
+            return { ...row, payload: row.payload as unknown as Prisma.InputJsonValue };
+          }),
+        }),
+      ]);
+      return 'created';
+    } catch (err) {
+      if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') return 'duplicate';
+      throw err;
+    }
+  }
+
+  async getView(orderId: string): Promise<OrderView | null> {
+    if (!isUuid(orderId)) return null;
+    const o = await this.db.order.findUnique({ where: { id: orderId }, include: orderInclude });
+    return o ? toView(o) : null;
+  }
+
+  async getDetail(orderId: string): Promise<OrderDetailView | null> {
+    if (!isUuid(orderId)) return null;
+    const o = await this.db.order.findUnique({
+      where: { id: orderId },
+      include: { ...orderInclude, history: { orderBy: { id: 'asc' } }, saga: true },
+    });
+    if (!o) return null;
+    return {
+      ...toView(o),
+      status_history: o.history.map((h) => ({
+        from_status: (h.fromStatus as OrderStatus | null) ?? null,
+        to_status: h.toStatus as OrderStatus,
+        changed_by: h.changedBy,
+        actor_role: h.actorRole,
+        reason: h.reason,
+        notes: h.notes,
+        created_at: h.createdAt.toISOString(),
+      })),
+      saga: o.saga
+        ? {
+            state: o.saga.state,
+            step: o.saga.currentStep,
+            attempts: o.saga.attempts,
+            stuck: o.saga.stuck,
+            last_error: o.saga.lastError,
+            deadline_at: iso(o.saga.deadlineAt),
+            next_retry_at: iso(o.saga.nextRetryAt),
+            updated_at: o.saga.updatedAt.toISOString(),
+          }
+        : null,
+    };
+  }
+
+  async head(orderId: string) {
+    if (!isUuid(orderId)) return null;
+    return this.db.order.findUnique({
+      where: { id: orderId },
+      select: { id: true, userId: true, status: true, storeIds: true, paymentExpiresAt: true, totalAmount: true, cancelReason: true },
+    });
+  }
+
+  async listForBuyer(userId: string, opts: { status?: OrderStatus; page: number; pageSize: number }): Promise<{ items: OrderView[]; total: number }> {
+    const where: Prisma.OrderWhereInput = { userId, ...(opts.status ? { status: opts.status } : {}) };
+    const [rows, total] = await Promise.all([
+      this.db.order.findMany({
+        where,
+        include: orderInclude,
+        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+        skip: (opts.page - 1) * opts.pageSize,
+        take: opts.pageSize,
+      }),
+      this.db.order.count({ where }),
+    ]);
+    return { items: rows.map(toView), total };
+  }
+
+  async countOverdue(now: Date): Promise<number> {
+    return this.db.order.count({ where: { status: 'under_paying', paymentExpiresAt: { lte: now }, saga: { state: 'awaiting_payment' } } });
+  }
+
+  async listSagas(opts: { state?: string; stuck?: boolean; olderThanSeconds?: number; page: number; pageSize: number; now: Date }) {
+    const where: Prisma.SagaInstanceWhereInput = {
+      ...(opts.state ? { state: opts.state } : {}),
+      ...(opts.stuck !== undefined ? { stuck: opts.stuck } : {}),
+      ...(opts.olderThanSeconds !== undefined ? { createdAt: { lte: new Date(opts.now.getTime() - opts.olderThanSeconds * 1000) } } : {}),
+    };
+    const [rows, total, byState, stuck] = await Promise.all([
+      this.db.sagaInstance.findMany({ where, orderBy: { createdAt: 'desc' }, skip: (opts.page - 1) * opts.pageSize, take: opts.pageSize }),
+      this.db.sagaInstance.count({ where }),
+      this.db.sagaInstance.groupBy({ by: ['state'], _count: { _all: true } }),
+      this.db.sagaInstance.count({ where: { stuck: true } }),
+    ]);
+    return {
+      items: rows.map((s) => ({
+        order_id: s.orderId,
+        state: s.state,
+        step: s.currentStep,
+        attempts: s.attempts,
+        stuck: s.stuck,
+        last_error: s.lastError,
+        trace_id: s.traceId,
+        deadline_at: iso(s.deadlineAt),
+        next_retry_at: iso(s.nextRetryAt),
+        age_seconds: Math.max(0, Math.floor((opts.now.getTime() - s.createdAt.getTime()) / 1000)),
+        created_at: s.createdAt.toISOString(),
+        updated_at: s.updatedAt.toISOString(),
+      })),
+      total,
+      counts: Object.fromEntries(byState.map((g) => [g.state, g._count._all])) as Record<string, number>,
+      stuck_count: stuck,
+    };
+  }
+}

@@ -1,0 +1,64 @@
+// Order service entry: telemetry → config → container → http + grpc + consumers → graceful close.
+import '@sudamall/shared/telemetry';
+import { order as pb } from '@sudamall/proto';
+import { startGrpcServer, type Subscription } from '@sudamall/shared';
+import { readConfig } from './config';
+import { createContainer } from './container';
+import { orderGrpcService } from './grpc/order-grpc';
+import { buildApp } from './http/app';
+import { startSagaConsumer } from './infra/saga-consumer';
+
+async function main(): Promise<void> {
+  const config = readConfig();
+  const c = createContainer(config);
+  const { logger, useCases } = c;
+  let ready = false;
+
+  const app = await buildApp({
+    useCases,
+    auth: { secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE },
+    logger,
+    ready: () => ready,
+    metrics: true,
+  });
+  const grpc = await startGrpcServer({
+    host: config.GRPC_HOST,
+    port: config.GRPC_PORT,
+    services: [{ definition: pb.OrderServiceService, implementation: orderGrpcService(useCases) }],
+    logger,
+  });
+  await c.bus.connect();
+  c.relay.start();
+  const consumer: Subscription = await startSagaConsumer({
+    bus: c.bus,
+    saga: useCases.saga,
+    groupId: config.SAGA_CONSUMER_GROUP,
+    topicPrefix: config.KAFKA_TOPIC_PREFIX,
+    logger,
+  });
+  useCases.sweeper.start();
+  await app.listen({ host: config.HTTP_HOST, port: config.HTTP_PORT });
+  ready = true;
+  grpc.setServing(true);
+  logger.info({ http: config.HTTP_PORT, grpc: grpc.port }, 'order service ready');
+
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    logger.info({ signal }, 'shutting down');
+    ready = false;
+    grpc.setServing(false);
+    // Stop taking work first, then finish what is in hand, then drop connections.
+    await Promise.allSettled([app.close(), grpc.close(), consumer.stop()]);
+    await c.close().catch((err: unknown) => logger.error({ err }, 'close failed'));
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
