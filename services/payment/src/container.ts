@@ -1,0 +1,102 @@
+import { KafkaBus, OutboxRelay, parseBrokers, type Logger } from '@sudamall/shared';
+import type { UseCaseDeps } from './app/deps';
+import { GatewayRegistry, systemClock, type OrdersPort, type PaymentGateway } from './app/ports';
+import { resumePendingRefunds } from './app/refund-payment';
+import type { PaymentConfig } from './config';
+import { CashOnDeliveryGateway } from './infra/gateways/cash-on-delivery';
+import { PaypalGateway } from './infra/gateways/paypal-gateway';
+import { StripeGateway } from './infra/gateways/stripe-gateway';
+import { TestGateway } from './infra/gateways/test-gateway';
+import { createPaymentLogger } from './infra/logger';
+import { GrpcOrdersClient } from './infra/order-client';
+import { createPrisma, type Db } from './infra/prisma';
+import { PrismaPaymentRepository } from './infra/prisma-payment-repository';
+
+export interface Container {
+  config: PaymentConfig;
+  logger: Logger;
+  prisma: Db;
+  useCases: UseCaseDeps;
+  bus: KafkaBus;
+  relay: OutboxRelay;
+  refundSweeper: { start(): void; stop(): void };
+  close(): Promise<void>;
+}
+
+export interface ContainerOverrides {
+  /** Tests: a fake or in-process order peer instead of the gRPC client. */
+  orders?: OrdersPort;
+  /** Tests: gateways to use instead of (or in front of) the configured ones. */
+  gateways?: PaymentGateway[];
+  logger?: Logger;
+}
+
+/** The gateways this deployment offers; the test gateway only in test mode. */
+export function configuredGateways(config: PaymentConfig): PaymentGateway[] {
+  const gateways: PaymentGateway[] = [
+    new StripeGateway({
+      secretKey: config.STRIPE_SECRET_KEY,
+      host: config.STRIPE_API_HOST,
+      port: config.STRIPE_API_PORT,
+      protocol: config.STRIPE_API_PROTOCOL,
+    }),
+    new PaypalGateway({ baseUrl: config.PAYPAL_BASE_URL, clientId: config.PAYPAL_CLIENT_ID, clientSecret: config.PAYPAL_CLIENT_SECRET }),
+    new CashOnDeliveryGateway(),
+  ];
+  if (config.testMode) gateways.push(new TestGateway());
+  return gateways;
+}
+
+export function createContainer(config: PaymentConfig, overrides: ContainerOverrides = {}): Container {
+  const logger = overrides.logger ?? createPaymentLogger(config.LOG_LEVEL);
+  const prisma = createPrisma(config.DATABASE_URL);
+  const ordersClient = overrides.orders ? null : new GrpcOrdersClient(config.ORDER_GRPC_URL);
+  const byName = new Map(configuredGateways(config).map((g) => [g.name, g]));
+  for (const g of overrides.gateways ?? []) byName.set(g.name, g);
+
+  const useCases: UseCaseDeps = {
+    repo: new PrismaPaymentRepository(prisma),
+    orders: overrides.orders ?? (ordersClient as GrpcOrdersClient),
+    gateways: new GatewayRegistry(byName.values()),
+    clock: systemClock,
+    logger,
+    settings: { currency: config.PAYMENT_CURRENCY, staleProcessingSeconds: config.PAYMENT_STALE_PROCESSING_SECONDS },
+  };
+
+  const bus = new KafkaBus({ brokers: parseBrokers(config.KAFKA_BROKERS), clientId: config.KAFKA_CLIENT_ID ?? 'payment', logger });
+  const relay = new OutboxRelay({ databaseUrl: config.DATABASE_URL, bus, logger, topicPrefix: config.KAFKA_TOPIC_PREFIX });
+
+  let timer: NodeJS.Timeout | null = null;
+  const refundSweeper = {
+    // Refunds a gateway outage left pending (saga compensations must not be lost) are retried.
+    start() {
+      if (timer) return;
+      const every = config.PAYMENT_REFUND_RETRY_SECONDS * 1000;
+      timer = setInterval(() => {
+        resumePendingRefunds(useCases, config.PAYMENT_REFUND_RETRY_SECONDS).catch((err: unknown) => logger.error({ err }, 'refund sweep failed'));
+      }, every);
+      timer.unref();
+    },
+    stop() {
+      if (timer) clearInterval(timer);
+      timer = null;
+    },
+  };
+
+  return {
+    config,
+    logger,
+    prisma,
+    useCases,
+    bus,
+    relay,
+    refundSweeper,
+    async close() {
+      refundSweeper.stop();
+      await relay.stop().catch((err: unknown) => logger.warn({ err }, 'outbox relay stop failed'));
+      await bus.disconnect().catch((err: unknown) => logger.warn({ err }, 'kafka disconnect failed'));
+      ordersClient?.close();
+      await prisma.$disconnect();
+    },
+  };
+}

@@ -1,0 +1,43 @@
+import { payment as pb } from '@sudamall/proto';
+import { grpcHandler, invalid, notFound } from '@sudamall/shared';
+import type { UseCaseDeps } from '../app/deps';
+import type { PaymentRecord } from '../app/records';
+
+const iso = (d: Date | null) => (d ? d.toISOString() : '');
+
+function toProto(p: PaymentRecord): pb.Payment {
+  return {
+    paymentId: p.paymentId,
+    orderId: p.orderReference,
+    userId: p.userId,
+    status: p.status,
+    amount: p.amount,
+    gatewayFee: p.gatewayFee,
+    totalAmount: p.totalAmount,
+    currency: p.currency,
+    gateway: p.gateway,
+    paymentMethod: p.paymentMethod,
+    gatewayTransactionId: p.gatewayTransactionId ?? '',
+    failureReason: p.failureReason ?? '',
+    createdAt: iso(p.createdAt),
+    updatedAt: iso(p.updatedAt),
+  };
+}
+
+/** Internal peers (order, cart) asking about payments; typed by the generated server interface. */
+export function paymentGrpcService(deps: UseCaseDeps): pb.PaymentServiceServer {
+  return {
+    getPaymentStatus: grpcHandler<pb.GetPaymentStatusRequest, pb.GetPaymentStatusResponse>(async (req) => {
+      if (!req.orderId) throw invalid('VALIDATION_FAILED', 'order_id is required');
+      const p = await deps.repo.findCurrentPaymentForOrder(req.orderId);
+      if (!p) throw notFound('PAYMENT_NOT_FOUND', `no payment for order ${req.orderId}`);
+      return { orderId: p.orderReference, paymentId: p.paymentId, status: p.status, amount: p.amount, totalAmount: p.totalAmount, gateway: p.gateway };
+    }),
+    getPayment: grpcHandler<pb.GetPaymentRequest, pb.GetPaymentResponse>(async (req) => {
+      if (!req.paymentId) throw invalid('VALIDATION_FAILED', 'payment_id is required');
+      const p = await deps.repo.findPayment(req.paymentId);
+      if (!p) throw notFound('PAYMENT_NOT_FOUND', `payment ${req.paymentId} not found`);
+      return { payment: toProto(p) };
+    }),
+  };
+}

@@ -1,0 +1,34 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { authPlugin, registerErrorHandler, registerHealth, registerMetrics, registerOpenApi } from '@sudamall/shared';
+import type { HttpDeps } from './app-deps';
+import { paymentRoutes } from './routes/payments';
+import { refundRoutes } from './routes/refunds';
+import { testingRoutes } from './routes/testing';
+import { webhookRoutes } from './routes/webhooks';
+
+export const API_PREFIX = '/api/v1/payments';
+
+/** The REST API as a fastify instance (tests use `app.inject`; main.ts listens). */
+export async function buildApp(deps: HttpDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger as unknown as FastifyBaseLogger,
+    // Paths are documented with a trailing slash (Django heritage); both spellings work.
+    routerOptions: { ignoreTrailingSlash: true },
+    bodyLimit: 256 * 1024,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  registerErrorHandler(app);
+  await registerOpenApi(app, { title: 'Sudamall payments', version: '1.0.0', prefix: API_PREFIX });
+  await app.register(authPlugin, deps.auth);
+  registerHealth(app, { ready: deps.ready });
+  registerMetrics(app, { service: 'payment' });
+
+  await app.register(paymentRoutes(deps), { prefix: API_PREFIX });
+  await app.register(refundRoutes(deps), { prefix: `${API_PREFIX}/refunds` });
+  await app.register(webhookRoutes(deps), { prefix: `${API_PREFIX}/webhooks` });
+  if (deps.settings.testMode) await app.register(testingRoutes(deps), { prefix: `${API_PREFIX}/test` });
+
+  await app.ready();
+  return app as unknown as FastifyInstance;
+}

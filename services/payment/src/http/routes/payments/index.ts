@@ -1,0 +1,186 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import type { PaymentStatus } from '../../../domain/payment-status';
+import { collectPayment } from '../../../app/collect-payment';
+import { createPayment } from '../../../app/create-payment';
+import { processPayment } from '../../../app/process-payment';
+import { getPaymentDetail, getPaymentStatusForOrder, listMyPayments } from '../../../app/queries';
+import type { HttpDeps } from '../../app-deps';
+import {
+  CreatePaymentBody,
+  ErrorSchema,
+  GatewaySchema,
+  MyPaymentsQuery,
+  OrderReferenceParams,
+  pageOf,
+  PaymentConfigResponse,
+  PaymentDetailSchema,
+  PaymentIdParams,
+  PaymentSchema,
+  ProcessPaymentBody,
+  ProcessPaymentResponse,
+} from '../../schemas';
+import { attemptView, gatewayView, paymentView, refundView } from '../../views';
+
+const errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema };
+const security = [{ bearerAuth: [] }];
+
+export const paymentRoutes =
+  (deps: HttpDeps): FastifyPluginAsyncTypebox =>
+  async (app) => {
+    const uc = deps.useCases;
+
+    app.post(
+      '/create/',
+      {
+        preHandler: app.requireRole('buyer'),
+        schema: {
+          summary: 'Create the payment of an order awaiting payment (amount from the order, fee added)',
+          tags: ['payments'],
+          security,
+          body: CreatePaymentBody,
+          response: { 201: PaymentSchema, ...errors },
+        },
+      },
+      async (request, reply) => {
+        const payment = await createPayment(uc, request.user, {
+          orderId: request.body.order_id,
+          gateway: request.body.gateway,
+          paymentMethod: request.body.payment_method,
+        });
+        return reply.status(201).send(paymentView(payment));
+      },
+    );
+
+    app.post(
+      '/process/',
+      {
+        preHandler: app.requireRole('buyer'),
+        schema: {
+          summary: 'Charge the payment at its gateway (one attempt); a declined card can be retried',
+          tags: ['payments'],
+          security,
+          body: ProcessPaymentBody,
+          response: { 200: ProcessPaymentResponse, ...errors, 503: ErrorSchema },
+        },
+      },
+      async (request) => {
+        const b = request.body;
+        const result = await processPayment(uc, request.user, {
+          paymentId: b.payment_id,
+          cardNumber: b.card_number,
+          expMonth: b.exp_month,
+          expYear: b.exp_year,
+          cvc: b.cvc,
+          paymentMethodId: b.payment_method_id,
+        });
+        return {
+          payment: paymentView(result.payment),
+          attempt_number: result.attemptNumber,
+          outcome: result.outcome,
+          failure_code: result.failureCode,
+          failure_message: result.failureMessage,
+          retryable: result.retryable,
+          action_url: result.actionUrl,
+        };
+      },
+    );
+
+    app.get(
+      '/status/:order_reference/',
+      {
+        preHandler: app.authenticate,
+        schema: {
+          summary: "Status of an order's payment (the live one, else the latest)",
+          tags: ['payments'],
+          security,
+          params: OrderReferenceParams,
+          response: { 200: PaymentSchema, ...errors },
+        },
+      },
+      async (request) => paymentView(await getPaymentStatusForOrder(uc, request.user, request.params.order_reference)),
+    );
+
+    app.get(
+      '/detail/:payment_id/',
+      {
+        preHandler: app.authenticate,
+        schema: {
+          summary: 'A payment with its attempts and refunds (owner or admin)',
+          tags: ['payments'],
+          security,
+          params: PaymentIdParams,
+          response: { 200: PaymentDetailSchema, ...errors },
+        },
+      },
+      async (request) => {
+        const detail = await getPaymentDetail(uc, request.user, request.params.payment_id);
+        return { ...paymentView(detail.payment), attempts: detail.attempts.map(attemptView), refunds: detail.refunds.map(refundView) };
+      },
+    );
+
+    app.get(
+      '/my-payments/',
+      {
+        preHandler: app.requireRole('buyer'),
+        schema: {
+          summary: "The caller's payments, newest first",
+          tags: ['payments'],
+          security,
+          querystring: MyPaymentsQuery,
+          response: { 200: pageOf(PaymentSchema), ...errors },
+        },
+      },
+      async (request) => {
+        const { page, page_size, status } = request.query;
+        const result = await listMyPayments(uc, request.user, page, page_size, status as PaymentStatus | undefined);
+        return { items: result.items.map(paymentView), total: result.total, page, page_size };
+      },
+    );
+
+    app.get(
+      '/gateways/',
+      {
+        preHandler: app.authenticate,
+        schema: { summary: 'Active gateways with their fees', tags: ['payments'], security, response: { 200: Type.Array(GatewaySchema), 401: ErrorSchema } },
+      },
+      async () => {
+        const gateways = await uc.repo.listGateways(true);
+        return gateways.filter((g) => uc.gateways.get(g.name)).map(gatewayView);
+      },
+    );
+
+    app.get(
+      '/config/',
+      {
+        preHandler: app.authenticate,
+        schema: { summary: 'Public payment configuration', tags: ['payments'], security, response: { 200: PaymentConfigResponse, 401: ErrorSchema } },
+      },
+      async () => {
+        const gateways = await uc.repo.listGateways(true);
+        return {
+          test_mode: deps.settings.testMode,
+          currency: deps.settings.currency,
+          payment_window_minutes: deps.settings.paymentWindowMinutes,
+          gateways: gateways.filter((g) => uc.gateways.get(g.name)).map((g) => g.name),
+          stripe_publishable_key: deps.settings.stripePublishableKey,
+          paypal_client_id: deps.settings.paypalClientId,
+        };
+      },
+    );
+
+    app.post(
+      '/:payment_id/collect/',
+      {
+        preHandler: app.requireRole('seller', 'admin'),
+        schema: {
+          summary: 'Cash on delivery: mark the cash collected (seller or admin)',
+          tags: ['payments'],
+          security,
+          params: PaymentIdParams,
+          response: { 200: PaymentSchema, ...errors },
+        },
+      },
+      async (request) => paymentView(await collectPayment(uc, request.user, request.params.payment_id)),
+    );
+  };

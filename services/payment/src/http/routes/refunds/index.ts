@@ -1,0 +1,61 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import { getRefund, listRefunds } from '../../../app/queries';
+import { createRefund } from '../../../app/refund-payment';
+import type { HttpDeps } from '../../app-deps';
+import { CreateRefundBody, ErrorSchema, pageOf, PaymentSchema, RefundIdParams, RefundSchema, RefundsQuery } from '../../schemas';
+import { paymentView, refundView } from '../../views';
+
+const errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema };
+const security = [{ bearerAuth: [] }];
+
+export const refundRoutes =
+  (deps: HttpDeps): FastifyPluginAsyncTypebox =>
+  async (app) => {
+    const uc = deps.useCases;
+    const admin = app.requireRole('admin');
+
+    app.post(
+      '/create/',
+      {
+        preHandler: admin,
+        schema: {
+          summary: 'Refund a completed payment, in full by default (admin)',
+          tags: ['refunds'],
+          security,
+          body: CreateRefundBody,
+          response: { 201: Type.Object({ refund: RefundSchema, payment: PaymentSchema }), ...errors, 503: ErrorSchema },
+        },
+      },
+      async (request, reply) => {
+        const result = await createRefund(uc, request.user, {
+          paymentId: request.body.payment_id,
+          amount: request.body.amount,
+          reason: request.body.reason,
+        });
+        return reply.status(201).send({ refund: refundView(result.refund), payment: paymentView(result.payment) });
+      },
+    );
+
+    app.get(
+      '/',
+      {
+        preHandler: admin,
+        schema: { summary: 'Refunds, newest first (admin)', tags: ['refunds'], security, querystring: RefundsQuery, response: { 200: pageOf(RefundSchema), ...errors } },
+      },
+      async (request) => {
+        const { page, page_size, payment_id, status } = request.query;
+        const result = await listRefunds(uc, page, page_size, { paymentId: payment_id, status });
+        return { items: result.items.map(refundView), total: result.total, page, page_size };
+      },
+    );
+
+    app.get(
+      '/:refund_id/',
+      {
+        preHandler: admin,
+        schema: { summary: 'One refund (admin)', tags: ['refunds'], security, params: RefundIdParams, response: { 200: RefundSchema, ...errors } },
+      },
+      async (request) => refundView(await getRefund(uc, request.params.refund_id)),
+    );
+  };

@@ -1,0 +1,65 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import { applySimulatedWebhook } from '../../../app/apply-webhook';
+import { runTestPayment } from '../../../app/run-test-payment';
+import type { HttpDeps } from '../../app-deps';
+import { ErrorSchema, TestPaymentBody, TestWebhookBody, WebhookAckSchema } from '../../schemas';
+
+const security = [{ bearerAuth: [] }];
+
+/** Registered only in test mode; otherwise these paths answer 404 like any unknown route. */
+export const testingRoutes =
+  (deps: HttpDeps): FastifyPluginAsyncTypebox =>
+  async (app) => {
+    app.post(
+      '/',
+      {
+        preHandler: app.authenticate,
+        schema: {
+          summary: 'Test mode: one charge at the test gateway, no order, nothing stored',
+          tags: ['test mode'],
+          security,
+          body: TestPaymentBody,
+          response: {
+            200: Type.Object({
+              gateway: Type.String(),
+              amount: Type.String(),
+              gateway_fee: Type.String(),
+              total_amount: Type.String(),
+              card_last4: Type.Union([Type.String(), Type.Null()]),
+              outcome: Type.String(),
+              failure_code: Type.Union([Type.String(), Type.Null()]),
+              failure_message: Type.Union([Type.String(), Type.Null()]),
+              transaction_id: Type.Union([Type.String(), Type.Null()]),
+            }),
+            400: ErrorSchema,
+            401: ErrorSchema,
+          },
+        },
+      },
+      async (request) => runTestPayment(deps.useCases, { amount: request.body.amount, cardNumber: request.body.card_number }),
+    );
+
+    app.post(
+      '/webhook/',
+      {
+        preHandler: app.authenticate,
+        schema: {
+          summary: 'Test mode: simulate a gateway webhook (deduplicated by event_id, applied only as a valid transition)',
+          tags: ['test mode'],
+          security,
+          body: TestWebhookBody,
+          response: { 200: WebhookAckSchema, 400: ErrorSchema, 401: ErrorSchema },
+        },
+      },
+      async (request) =>
+        applySimulatedWebhook(deps.useCases, {
+          paymentId: request.body.payment_id,
+          event: request.body.event,
+          eventId: request.body.event_id ?? randomUUID(),
+          transactionId: request.body.transaction_id,
+          failureCode: request.body.failure_code,
+        }),
+    );
+  };

@@ -1,0 +1,174 @@
+import { Type, type TSchema } from '@sinclair/typebox';
+import { MONEY_PATTERN } from '@sudamall/shared';
+import { PAYMENT_STATUSES, type PaymentStatus } from '../domain/payment-status';
+import type { ProcessOutcome } from '../app/process-payment';
+
+const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+const Money = Type.String({ pattern: MONEY_PATTERN, examples: ['19.99'] });
+const DateTime = Type.String({ format: 'date-time' });
+const Id = Type.String({ minLength: 1, maxLength: 100 });
+
+const StringEnum = <T extends string>(values: readonly T[]) => Type.Unsafe<T>({ type: 'string', enum: [...values] });
+
+export const PaymentStatusSchema = StringEnum<PaymentStatus>(PAYMENT_STATUSES);
+
+export const PaymentSchema = Type.Object({
+  payment_id: Type.String(),
+  order_reference: Type.String(),
+  user_id: Type.String(),
+  gateway: Type.String(),
+  payment_method: Type.String(),
+  currency: Type.String(),
+  amount: Money,
+  gateway_fee: Money,
+  total_amount: Money,
+  refunded_amount: Money,
+  status: PaymentStatusSchema,
+  attempt_count: Type.Integer(),
+  gateway_transaction_id: Nullable(Type.String()),
+  gateway_reference: Nullable(Type.String()),
+  failure_reason: Nullable(Type.String()),
+  metadata: Type.Record(Type.String(), Type.Unknown()),
+  expires_at: Nullable(DateTime),
+  created_at: DateTime,
+  updated_at: DateTime,
+  completed_at: Nullable(DateTime),
+  cancelled_at: Nullable(DateTime),
+});
+
+export const AttemptSchema = Type.Object({
+  attempt_number: Type.Integer(),
+  status: Type.String(),
+  failure_code: Nullable(Type.String()),
+  failure_reason: Nullable(Type.String()),
+  card_last4: Nullable(Type.String()),
+  gateway_response: Type.Record(Type.String(), Type.Unknown()),
+  created_at: DateTime,
+  completed_at: Nullable(DateTime),
+});
+
+export const RefundSchema = Type.Object({
+  refund_id: Type.String(),
+  payment_id: Type.String(),
+  amount: Money,
+  reason: Type.String(),
+  status: Type.Union([Type.Literal('pending'), Type.Literal('completed'), Type.Literal('failed')]),
+  gateway_refund_id: Nullable(Type.String()),
+  failure_reason: Nullable(Type.String()),
+  requested_by: Type.String(),
+  created_at: DateTime,
+  processed_at: Nullable(DateTime),
+});
+
+export const PaymentDetailSchema = Type.Intersect([
+  PaymentSchema,
+  Type.Object({ attempts: Type.Array(AttemptSchema), refunds: Type.Array(RefundSchema) }),
+]);
+
+export const GatewaySchema = Type.Object({
+  name: Type.String(),
+  display_name: Type.String(),
+  type: Type.String(),
+  test_mode: Type.Boolean(),
+  fixed_fee: Money,
+  percentage_fee: Type.String({ description: 'percent of the amount: "2.90" = 2.9 %' }),
+});
+
+const pageProps = {
+  page: Type.Integer({ minimum: 1, default: 1 }),
+  page_size: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
+};
+
+export const pageOf = <T extends TSchema>(item: T) =>
+  Type.Object({ items: Type.Array(item), total: Type.Integer(), page: Type.Integer(), page_size: Type.Integer() });
+
+export const ErrorSchema = Type.Object({
+  error: Type.Object({ code: Type.String(), message: Type.String(), details: Type.Optional(Type.Unknown()) }),
+});
+
+export const CreatePaymentBody = Type.Object(
+  {
+    order_id: Id,
+    gateway: Type.String({ minLength: 1, maxLength: 50, examples: ['test_gateway'] }),
+    payment_method: Type.Optional(Type.String({ minLength: 1, maxLength: 50 })),
+  },
+  { additionalProperties: false },
+);
+
+export const ProcessPaymentBody = Type.Object(
+  {
+    payment_id: Id,
+    card_number: Type.Optional(Type.String({ pattern: '^[0-9 -]{12,23}$', description: 'test_gateway only; never stored (last four digits kept)' })),
+    exp_month: Type.Optional(Type.Integer({ minimum: 1, maximum: 12 })),
+    exp_year: Type.Optional(Type.Integer({ minimum: 2000, maximum: 2100 })),
+    cvc: Type.Optional(Type.String({ pattern: '^[0-9]{3,4}$' })),
+    payment_method_id: Type.Optional(Type.String({ minLength: 1, maxLength: 255, description: 'Stripe PaymentMethod id (pm_...)' })),
+  },
+  { additionalProperties: false },
+);
+
+export const ProcessPaymentResponse = Type.Object({
+  payment: PaymentSchema,
+  attempt_number: Type.Integer(),
+  outcome: StringEnum<ProcessOutcome>(['succeeded', 'failed', 'requires_action', 'awaiting_collection', 'processing']),
+  failure_code: Nullable(Type.String()),
+  failure_message: Nullable(Type.String()),
+  retryable: Type.Boolean(),
+  action_url: Nullable(Type.String()),
+});
+
+export const PaymentIdParams = Type.Object({ payment_id: Id });
+export const OrderReferenceParams = Type.Object({ order_reference: Id });
+export const RefundIdParams = Type.Object({ refund_id: Id });
+
+export const MyPaymentsQuery = Type.Object({ ...pageProps, status: Type.Optional(PaymentStatusSchema) });
+
+export const CreateRefundBody = Type.Object(
+  {
+    payment_id: Id,
+    amount: Type.Optional(Type.String({ pattern: MONEY_PATTERN, description: 'omitted: everything not yet refunded' })),
+    reason: Type.String({ minLength: 1, maxLength: 500 }),
+  },
+  { additionalProperties: false },
+);
+
+export const RefundsQuery = Type.Object({
+  ...pageProps,
+  payment_id: Type.Optional(Id),
+  status: Type.Optional(Type.Union([Type.Literal('pending'), Type.Literal('completed'), Type.Literal('failed')])),
+});
+
+export const PaymentConfigResponse = Type.Object({
+  test_mode: Type.Boolean(),
+  currency: Type.String(),
+  payment_window_minutes: Type.Integer(),
+  gateways: Type.Array(Type.String()),
+  stripe_publishable_key: Type.String(),
+  paypal_client_id: Type.String(),
+});
+
+export const TestPaymentBody = Type.Object(
+  {
+    amount: Type.String({ pattern: MONEY_PATTERN, default: '10.00' }),
+    card_number: Type.String({ pattern: '^[0-9 -]{12,23}$', default: '4242424242424242' }),
+  },
+  { additionalProperties: false },
+);
+
+export const TestWebhookBody = Type.Object(
+  {
+    payment_id: Id,
+    event: Type.Union([Type.Literal('payment.succeeded'), Type.Literal('payment.failed')]),
+    event_id: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+    transaction_id: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
+    failure_code: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+  },
+  { additionalProperties: false },
+);
+
+export const WebhookAckSchema = Type.Object({
+  received: Type.Boolean(),
+  duplicate: Type.Boolean(),
+  applied: Type.Boolean(),
+  result: Type.String(),
+});

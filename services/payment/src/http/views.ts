@@ -1,0 +1,69 @@
+// JSON shapes of the REST API (snake_case, money as "12.30", timestamps ISO-8601).
+import type { AttemptRecord, GatewayRecord, PaymentRecord, RefundRecord } from '../app/records';
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+export function paymentView(p: PaymentRecord) {
+  return {
+    payment_id: p.paymentId,
+    order_reference: p.orderReference,
+    user_id: p.userId,
+    gateway: p.gateway,
+    payment_method: p.paymentMethod,
+    currency: p.currency,
+    amount: p.amount,
+    gateway_fee: p.gatewayFee,
+    total_amount: p.totalAmount,
+    refunded_amount: p.refundedAmount,
+    status: p.status,
+    attempt_count: p.attemptCount,
+    gateway_transaction_id: p.gatewayTransactionId,
+    gateway_reference: p.gatewayReference,
+    failure_reason: p.failureReason,
+    metadata: p.metadata,
+    expires_at: iso(p.expiresAt),
+    created_at: p.createdAt.toISOString(),
+    updated_at: p.updatedAt.toISOString(),
+    completed_at: iso(p.completedAt),
+    cancelled_at: iso(p.cancelledAt),
+  };
+}
+
+export function attemptView(a: AttemptRecord) {
+  return {
+    attempt_number: a.attemptNumber,
+    status: a.status,
+    failure_code: a.failureCode,
+    failure_reason: a.failureReason,
+    card_last4: a.cardLast4,
+    gateway_response: a.gatewayResponse,
+    created_at: a.createdAt.toISOString(),
+    completed_at: iso(a.completedAt),
+  };
+}
+
+export function refundView(r: RefundRecord) {
+  return {
+    refund_id: r.refundId,
+    payment_id: r.paymentId,
+    amount: r.amount,
+    reason: r.reason,
+    status: r.status,
+    gateway_refund_id: r.gatewayRefundId,
+    failure_reason: r.failureReason,
+    requested_by: r.requestedBy,
+    created_at: r.createdAt.toISOString(),
+    processed_at: iso(r.processedAt),
+  };
+}
+
+export function gatewayView(g: GatewayRecord) {
+  return {
+    name: g.name,
+    display_name: g.displayName,
+    type: g.type,
+    test_mode: g.testMode,
+    fixed_fee: g.fixedFee,
+    percentage_fee: g.percentageFee,
+  };
+}

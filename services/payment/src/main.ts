@@ -1,0 +1,70 @@
+// Payment service entry: telemetry → config → container → http + grpc + consumers → graceful close.
+import '@sudamall/shared/telemetry';
+import { payment as pb } from '@sudamall/proto';
+import { startGrpcServer, type Subscription } from '@sudamall/shared';
+import { readConfig } from './config';
+import { createContainer } from './container';
+import { paymentGrpcService } from './grpc/payment-service';
+import { buildApp } from './http/build-app';
+import { startPaymentCommandsConsumer } from './infra/payment-commands-consumer';
+
+async function main(): Promise<void> {
+  const config = readConfig();
+  const c = createContainer(config);
+  const { logger, useCases } = c;
+  let ready = false;
+
+  const app = await buildApp({
+    useCases,
+    logger,
+    auth: { secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE },
+    settings: {
+      testMode: config.testMode,
+      currency: config.PAYMENT_CURRENCY,
+      paymentWindowMinutes: config.PAYMENT_WINDOW_MINUTES,
+      stripePublishableKey: config.STRIPE_PUBLISHABLE_KEY,
+      stripeWebhookSecret: config.stripeWebhookSecret,
+      stripeWebhookToleranceSeconds: config.STRIPE_WEBHOOK_TOLERANCE_SECONDS,
+      paypalClientId: config.PAYPAL_CLIENT_ID,
+    },
+    ready: async () => {
+      if (!ready) return false;
+      await c.prisma.$queryRawUnsafe('SELECT 1');
+      return true;
+    },
+  });
+  const grpc = await startGrpcServer({
+    host: config.GRPC_HOST,
+    port: config.GRPC_PORT,
+    services: [{ definition: pb.PaymentServiceService, implementation: paymentGrpcService(useCases) }],
+    logger,
+  });
+  await c.bus.connect();
+  await c.relay.start();
+  const consumer: Subscription = await startPaymentCommandsConsumer(useCases, c.bus, config.KAFKA_TOPIC_PREFIX, `${config.KAFKA_TOPIC_PREFIX}payment-service`);
+  c.refundSweeper.start();
+  await app.listen({ host: config.HTTP_HOST, port: config.HTTP_PORT });
+  ready = true;
+  grpc.setServing(true);
+  logger.info({ http: config.HTTP_PORT, grpc: grpc.port, test_mode: config.testMode }, 'payment service ready');
+
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    logger.info({ signal }, 'shutting down');
+    ready = false;
+    grpc.setServing(false);
+    // Stop taking work, finish what is in hand (the relay flushes), then drop connections.
+    await Promise.allSettled([app.close(), grpc.close(), consumer.stop()]);
+    await c.close().catch((err: unknown) => logger.error({ err }, 'close failed'));
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
