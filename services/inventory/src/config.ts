@@ -1,0 +1,29 @@
+// The service's environment, read and validated once (fails fast naming every bad variable).
+import { BaseEnv, loadConfig } from '@sudamall/shared';
+import { Type, type Static } from '@sinclair/typebox';
+
+export const InventoryEnv = Type.Object({
+  ...BaseEnv.properties,
+  HTTP_PORT: Type.Integer({ default: 3001, minimum: 0, maximum: 65535 }),
+  GRPC_PORT: Type.Integer({ default: 50051, minimum: 0, maximum: 65535 }),
+  REDIS_URL: Type.String({ default: 'redis://127.0.0.1:6379' }),
+  /** node-postgres pool of the hot reservation path (Prisma has its own). */
+  DB_POOL_SIZE: Type.Integer({ default: 10, minimum: 1 }),
+  /** How long an unconfirmed reservation holds; longer than order's 15-minute payment window. */
+  RESERVATION_TTL_SECONDS: Type.Integer({ default: 1200, minimum: 1 }),
+  /** How often the sweeper releases expired reservations. */
+  RESERVATION_SWEEP_MS: Type.Integer({ default: 5000, minimum: 100 }),
+  STOCK_LOCK_TTL_MS: Type.Integer({ default: 5000, minimum: 10 }),
+  STOCK_LOCK_WAIT_MS: Type.Integer({ default: 3000, minimum: 0 }),
+  /** Prefix of the Redis lock keys (`<prefix>stock:<id>`). */
+  STOCK_LOCK_NAMESPACE: Type.String({ default: 'inventory:' }),
+  RESERVE_MAX_BATCH: Type.Integer({ default: 256, minimum: 1 }),
+  RESERVE_CONCURRENT_BATCHES: Type.Integer({ default: 4, minimum: 1 }),
+  /** Consume inventory.commands (off for tools that only need HTTP/gRPC). */
+  KAFKA_ENABLED: Type.Boolean({ default: true }),
+});
+export type InventoryConfig = Static<typeof InventoryEnv>;
+
+export function loadInventoryConfig(env: NodeJS.ProcessEnv = process.env): InventoryConfig {
+  return loadConfig(InventoryEnv, env) as InventoryConfig;
+}

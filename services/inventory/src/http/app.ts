@@ -1,0 +1,40 @@
+// The REST application as a function of its dependencies (tests use app.inject on it).
+import { authPlugin, registerErrorHandler, registerHealth, registerMetrics, registerOpenApi } from '@sudamall/shared';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { Catalogue } from '../app/catalogue';
+import { productRoutes } from './routes/products';
+
+export interface AppDeps {
+  catalogue: Catalogue;
+  auth: { secret: string; issuer?: string; audience?: string };
+  /** Readiness (false while starting or draining). */
+  ready: () => boolean | Promise<boolean>;
+  logger?: Logger;
+}
+
+export const API_PREFIX = '/api/v1/products';
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    // pino's Logger is a FastifyBaseLogger; typing it as such keeps the instance's default types.
+    ...(deps.logger ? { loggerInstance: deps.logger as FastifyBaseLogger } : {}),
+    // Both /api/v1/products/{id}/ and /api/v1/products/{id} are served.
+    routerOptions: { ignoreTrailingSlash: true },
+    bodyLimit: 1024 * 1024,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  registerErrorHandler(app);
+  await app.register(authPlugin, deps.auth);
+  await registerOpenApi(app, {
+    title: 'Sudamall inventory',
+    version: '1.0.0',
+    prefix: API_PREFIX,
+    description: 'Products, stock and history. Money is a decimal string ("19.99").',
+  });
+  registerHealth(app, { ready: deps.ready });
+  registerMetrics(app, { service: 'inventory' });
+  await app.register(productRoutes, { prefix: API_PREFIX, catalogue: deps.catalogue });
+  return app;
+}
