@@ -12,6 +12,7 @@ import {
   storeForNewProduct,
   type SizeQuantity,
 } from '../domain/product';
+import { ReserveCodes, resolveLine } from '../domain/reservation';
 import { UUID_RE } from '../infra/reservation-store';
 
 type Tx = Prisma.TransactionClient;
@@ -57,6 +58,17 @@ export interface SnapshotView {
   store_id: string;
   reason: string;
   created_at: string;
+}
+export interface AvailabilityView {
+  product_id: string;
+  size: string;
+  requested: number;
+  available: boolean;
+  available_quantity: number;
+  /** '' when available; else INSUFFICIENT_STOCK, PRODUCT_NOT_FOUND, PRODUCT_UNAVAILABLE, SIZE_* or INVALID_QUANTITY */
+  code: string;
+  price: string;
+  product_name: string;
 }
 export interface Page<T> {
   items: T[];
@@ -242,6 +254,33 @@ export class Catalogue {
       products: unique.flatMap((id) => (byId.has(id) ? [productView(byId.get(id)!)] : [])),
       missing_ids: unique.filter((id) => !byId.has(id)),
     };
+  }
+
+  /** Read-only check of order lines (cart validation): never reserves anything. */
+  async checkAvailability(lines: Array<{ product_id: string; size?: string | null; quantity: number }>): Promise<{
+    lines: AvailabilityView[];
+    all_available: boolean;
+  }> {
+    const ids = [...new Set(lines.map((l) => l.product_id).filter((id) => UUID_RE.test(id)))];
+    const rows = ids.length ? await this.prisma.product.findMany({ where: { id: { in: ids } }, include: { stock: true } }) : [];
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    const out = lines.map((l): AvailabilityView => {
+      const size = l.size ?? '';
+      const p = byId.get(l.product_id);
+      const base = { product_id: l.product_id, size, requested: l.quantity, price: p ? priceString(p.price) : '', product_name: p?.productName ?? '' };
+      const resolved = resolveLine(
+        { line_id: '', product_id: l.product_id, size, quantity: l.quantity },
+        p && { productId: p.id, hasSizes: p.hasSizes, deleted: p.deletedAt !== null, stockIds: new Map(p.stock.map((s) => [s.size, s.id])) },
+      );
+      if (!resolved.ok) return { ...base, available: false, available_quantity: 0, code: resolved.code };
+      const row = p!.stock.find((s) => s.id === resolved.stockId)!;
+      if (!Number.isInteger(l.quantity) || l.quantity <= 0) {
+        return { ...base, available: false, available_quantity: row.available, code: 'INVALID_QUANTITY' };
+      }
+      const ok = row.available >= l.quantity;
+      return { ...base, available: ok, available_quantity: row.available, code: ok ? '' : ReserveCodes.insufficientStock };
+    });
+    return { lines: out, all_available: out.every((l) => l.available) };
   }
 
   // ------------------------------------------------------------------ commands

@@ -21,7 +21,7 @@
 //   the reservations in the same statement; a retry reads and returns it, and the primary key
 //   on the outcome is the backstop against two processes deciding the same order at once.
 import { randomUUID } from 'node:crypto';
-import { createEnvelope, currentTraceparent, internal, isDomainError, type Envelope } from '@sudamall/shared';
+import { createEnvelope, currentTraceparent, internal, invalid, isDomainError, type Envelope } from '@sudamall/shared';
 import type { Logger } from 'pino';
 import {
   planBatch,
@@ -148,6 +148,12 @@ export class ReservationEngine {
     return existing;
   }
 
+  /** Answers a reserve command that can never succeed (bad quantity...) with a stored rejection. */
+  async rejectMalformed(orderId: string, code: string, opts: CallOptions = {}): Promise<ReserveOutcome> {
+    requireOrderId(orderId);
+    return this.rejectWithoutStock({ order_id: orderId, status: 'rejected', code: code as ShortLine['code'], short_lines: [] }, opts);
+  }
+
   /** Starts batches for pending requests whose rows are not in a running batch. */
   private pump(): void {
     while (this.activeBatches < this.maxConcurrent && this.pending.length > 0) {
@@ -262,12 +268,14 @@ export class ReservationEngine {
 
   /** reserved → sold for every line of the order. Idempotent: a repeat reports already_confirmed. */
   async confirm(orderId: string, opts: CallOptions = {}): Promise<TransitionResult<ConfirmStatus>> {
+    requireOrderId(orderId);
     const event = createEnvelope('stock.confirmed', orderId, { order_id: orderId });
     return this.o.store.confirm(orderId, event, opts);
   }
 
   /** reserved → available for every line of the order. Idempotent: a repeat reports already_released. */
   async release(orderId: string, reason: string, opts: CallOptions = {}): Promise<TransitionResult<ReleaseStatus>> {
+    requireOrderId(orderId);
     const event = createEnvelope('stock.released', orderId, { order_id: orderId, reason });
     return this.o.store.release(orderId, event, opts);
   }
@@ -288,5 +296,11 @@ export class ReservationEngine {
   drain(): Promise<void> {
     if (this.activeBatches === 0 && this.pending.length === 0) return Promise.resolve();
     return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+}
+
+function requireOrderId(orderId: unknown): void {
+  if (typeof orderId !== 'string' || orderId.trim() === '' || orderId.length > 200) {
+    throw invalid('INVALID_ORDER_ID', 'order_id must be a non-empty string');
   }
 }

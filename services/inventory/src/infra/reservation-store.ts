@@ -329,6 +329,15 @@ export class ReservationStore {
     return { order_id: orderId, status: statuses.includes('confirmed') ? 'already_confirmed' : 'already_released', lines: 0 };
   }
 
+  /** Whether a consumer already processed this message (the inbox). */
+  async inboxSeen(claim: InboxClaim): Promise<boolean> {
+    const rows = await this.query('inventory_inbox_seen', 'SELECT 1 FROM inbox WHERE consumer = $1 AND event_id = $2::uuid', [
+      claim.consumer,
+      claim.eventId,
+    ]);
+    return rows.length > 0;
+  }
+
   /** Orders with a reservation past its expiry, oldest first. */
   async expiredOrders(limit: number): Promise<string[]> {
     const rows = await this.query<{ order_id: string }>(

@@ -1,0 +1,68 @@
+// inventory.commands → the reservation engine. Each command is processed once: the inbox row
+// (consumer, message id) is written in the same statement as the effect, and a redelivered
+// message is acknowledged and skipped. The answer (stock.reserved / stock.rejected /
+// stock.confirmed / stock.released) goes out through the outbox.
+import {
+  isDomainError,
+  topicName,
+  Topics,
+  type AnyEnvelope,
+  type KafkaBus,
+  type Subscription,
+} from '@sudamall/shared';
+import type { Logger } from 'pino';
+import type { ReservationEngine } from '../app/reservation-engine';
+import type { ReservationStore } from './reservation-store';
+
+export const COMMANDS_CONSUMER = 'inventory.commands';
+
+export interface CommandsConsumerDeps {
+  bus: KafkaBus;
+  engine: ReservationEngine;
+  store: ReservationStore;
+  topicPrefix: string;
+  logger: Logger;
+  groupId?: string;
+}
+
+export async function handleInventoryCommand(
+  deps: Pick<CommandsConsumerDeps, 'engine' | 'store' | 'logger'>,
+  envelope: AnyEnvelope,
+): Promise<void> {
+  const inbox = { consumer: COMMANDS_CONSUMER, eventId: envelope.id };
+  if (await deps.store.inboxSeen(inbox)) return;
+  // A command that is not a duplicate delivery but finds its order already handled was re-sent
+  // on purpose: answer it again (announceRepeat).
+  const opts = { inbox, announceRepeat: true };
+  switch (envelope.type) {
+    case 'inventory.reserve':
+      try {
+        await deps.engine.reserve(envelope.data, opts);
+      } catch (e) {
+        if (!isDomainError(e) || e.kind !== 'invalid' || typeof envelope.data?.order_id !== 'string' || envelope.data.order_id === '') {
+          throw e; // retried by the bus with backoff (Redis down, database down...)
+        }
+        // A malformed command cannot succeed later: answer stock.rejected with the reason.
+        deps.logger.warn({ code: e.code, order_id: envelope.data.order_id }, 'rejecting a malformed reserve command');
+        await deps.engine.rejectMalformed(envelope.data.order_id, e.code, opts);
+      }
+      return;
+    case 'inventory.confirm':
+      await deps.engine.confirm(envelope.data.order_id, opts);
+      return;
+    case 'inventory.release':
+      await deps.engine.release(envelope.data.order_id, envelope.data.reason || 'released', opts);
+      return;
+    default:
+      deps.logger.debug({ type: envelope.type }, 'ignoring a message type inventory does not handle');
+  }
+}
+
+export function startCommandsConsumer(deps: CommandsConsumerDeps): Promise<Subscription> {
+  return deps.bus.subscribe({
+    groupId: deps.groupId ?? 'inventory',
+    topics: [topicName(deps.topicPrefix, Topics.inventoryCommands)],
+    fromBeginning: true,
+    handle: (envelope) => handleInventoryCommand(deps, envelope),
+  });
+}

@@ -1,0 +1,80 @@
+// Everything main.ts starts, loaded after telemetry so its instrumentations see pg, http, grpc.
+import { createLogger, startGrpcServer, topicName, Topics, ALL_TOPICS, type Subscription } from '@sudamall/shared';
+import type { Telemetry } from '@sudamall/shared/telemetry';
+import { inventory as pb } from '@sudamall/proto';
+import { loadInventoryConfig } from './config';
+import { createContainer } from './container';
+import { buildApp } from './http/app';
+import { inventoryGrpcService } from './grpc/inventory-service';
+import { startCommandsConsumer } from './infra/commands-consumer';
+
+export async function runServer(telemetry?: Telemetry): Promise<void> {
+  const config = loadInventoryConfig();
+  const logger = createLogger({ name: 'inventory', level: config.LOG_LEVEL });
+  const c = await createContainer(config, logger);
+  let ready = false;
+
+  const app = await buildApp({
+    catalogue: c.catalogue,
+    auth: { secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE },
+    ready: () => ready,
+    logger,
+  });
+  await app.listen({ host: config.HTTP_HOST, port: config.HTTP_PORT });
+
+  const grpc = await startGrpcServer({
+    host: config.GRPC_HOST,
+    port: config.GRPC_PORT,
+    services: [{ definition: pb.InventoryServiceService, implementation: inventoryGrpcService(c) }],
+    logger,
+  });
+
+  let subscription: Subscription | undefined;
+  if (c.bus && c.relay) {
+    await c.bus.connect();
+    await c.bus.ensureTopics(ALL_TOPICS.map((t) => topicName(config.KAFKA_TOPIC_PREFIX, t)));
+    await c.relay.start();
+    subscription = await startCommandsConsumer({
+      bus: c.bus,
+      engine: c.engine,
+      store: c.store,
+      topicPrefix: config.KAFKA_TOPIC_PREFIX,
+      logger,
+    });
+  }
+
+  const sweeper = setInterval(() => {
+    c.engine.releaseExpired().catch((err) => logger.warn({ err }, 'expiry sweep failed'));
+  }, config.RESERVATION_SWEEP_MS);
+  sweeper.unref();
+
+  ready = true;
+  grpc.setServing(true);
+  logger.info(
+    { http: config.HTTP_PORT, grpc: grpc.port, topic: topicName(config.KAFKA_TOPIC_PREFIX, Topics.inventoryCommands) },
+    'inventory ready',
+  );
+
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    logger.info({ signal }, 'shutting down');
+    ready = false;
+    grpc.setServing(false);
+    clearInterval(sweeper);
+    try {
+      await subscription?.stop();
+      await app.close(); // stops accepting, waits for in-flight requests
+      await grpc.close();
+      await c.close(); // drains reservation batches, flushes the relay, closes pools
+      await telemetry?.shutdown();
+      process.exit(0);
+    } catch (err) {
+      logger.error({ err }, 'unclean shutdown');
+      process.exit(1);
+    }
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+}

@@ -1,0 +1,150 @@
+// The gRPC service on port 0, called through the generated client, against the real database
+// and Redis: every RPC, and domain errors carried as gRPC status + error-code metadata.
+import { randomUUID } from 'node:crypto';
+import { credentials } from '@grpc/grpc-js';
+import { inventory as pb } from '@sudamall/proto';
+import { promisifyUnary, startGrpcServer, type GrpcServerHandle } from '@sudamall/shared';
+import type { Pool } from 'pg';
+import { Catalogue } from '../../src/app/catalogue';
+import { inventoryGrpcService } from '../../src/grpc/inventory-service';
+import { createPrisma } from '../../src/infra/prisma';
+import { TEST_DATABASE_URL } from '../support/env';
+import { seedProduct, silentLogger, startEngine, stockRow, testPool, type EngineHarness } from '../support/fixtures';
+
+let pool: Pool;
+let h: EngineHarness;
+let server: GrpcServerHandle;
+let client: pb.InventoryServiceClient;
+const prisma = createPrisma(TEST_DATABASE_URL);
+
+beforeAll(async () => {
+  pool = testPool(10);
+  h = await startEngine(pool);
+  server = await startGrpcServer({
+    host: '127.0.0.1',
+    port: 0,
+    services: [{ definition: pb.InventoryServiceService, implementation: inventoryGrpcService({ catalogue: new Catalogue(prisma), engine: h.engine }) }],
+    logger: silentLogger,
+  });
+  server.setServing(true);
+  client = new pb.InventoryServiceClient(`127.0.0.1:${server.port}`, credentials.createInsecure());
+});
+afterAll(async () => {
+  client.close();
+  await server.close();
+  await h.close();
+  await prisma.$disconnect();
+  await pool.end();
+});
+
+const call = <K extends keyof pb.InventoryServiceClient>(m: K) => promisifyUnary(client, m);
+
+describe('Reserve / Confirm / Release over gRPC', () => {
+  it('reserves, repeats idempotently, confirms and releases', async () => {
+    const p = await seedProduct(pool, { S: 3, M: 5 });
+    const reserve = call('reserve');
+    const orderId = randomUUID();
+    const req = { orderId, lines: [{ lineId: 'l1', productId: p.productId, size: 'M', quantity: 2 }] };
+    const first = await reserve(req);
+    expect(first).toMatchObject({ orderId, status: pb.ReserveStatus.RESERVE_STATUS_RESERVED, shortLines: [] });
+    expect(first.reservations[0]).toMatchObject({ lineId: 'l1', quantity: 2, size: 'M', status: pb.ReservationStatus.RESERVATION_STATUS_RESERVED });
+    expect(first.expiresAt).not.toBe('');
+    expect(await reserve(req)).toEqual(first);
+
+    const confirm = call('confirm');
+    expect(await confirm({ orderId })).toEqual({ orderId, status: pb.ConfirmStatus.CONFIRM_STATUS_CONFIRMED, confirmedLines: 1 });
+    expect((await confirm({ orderId })).status).toBe(pb.ConfirmStatus.CONFIRM_STATUS_ALREADY_CONFIRMED);
+    const release = call('release');
+    expect((await release({ orderId, reason: 'cancelled' })).status).toBe(pb.ReleaseStatus.RELEASE_STATUS_ALREADY_CONFIRMED);
+    expect((await release({ orderId: randomUUID(), reason: 'x' })).status).toBe(pb.ReleaseStatus.RELEASE_STATUS_NOT_FOUND);
+    expect(await stockRow(pool, p.stockIds.M)).toEqual({ available: 3, reserved: 0, sold: 2 });
+    const repeated = await reserve(req);
+    expect(repeated.reservations[0].status).toBe(pb.ReservationStatus.RESERVATION_STATUS_CONFIRMED);
+  });
+
+  it('a short line rejects the whole order, every failing line listed', async () => {
+    const p = await seedProduct(pool, 1);
+    const out = await call('reserve')({
+      orderId: randomUUID(),
+      lines: [
+        { lineId: 'a', productId: p.productId, size: '', quantity: 2 },
+        { lineId: 'b', productId: randomUUID(), size: '', quantity: 1 },
+      ],
+    });
+    expect(out.status).toBe(pb.ReserveStatus.RESERVE_STATUS_REJECTED);
+    expect(out.shortLines.map((l) => [l.lineId, l.code])).toEqual([['b', 'PRODUCT_NOT_FOUND']]);
+    expect(out.reservations).toEqual([]);
+  });
+
+  it('a non-positive quantity is INVALID_ARGUMENT with code INVALID_QUANTITY', async () => {
+    const p = await seedProduct(pool, 1);
+    const err = await call('reserve')({ orderId: randomUUID(), lines: [{ lineId: 'a', productId: p.productId, size: '', quantity: 0 }] }).catch((e) => e);
+    expect(err).toMatchObject({ kind: 'invalid', code: 'INVALID_QUANTITY' });
+  });
+
+  it('200 concurrent callers on 50 units: exactly 50 reserved', async () => {
+    const p = await seedProduct(pool, 50);
+    const reserve = call('reserve');
+    const outs = await Promise.all(
+      Array.from({ length: 200 }, () => reserve({ orderId: randomUUID(), lines: [{ lineId: '1', productId: p.productId, size: '', quantity: 1 }] })),
+    );
+    expect(outs.filter((o) => o.status === pb.ReserveStatus.RESERVE_STATUS_RESERVED)).toHaveLength(50);
+    expect(new Set(outs.flatMap((o) => o.shortLines.map((l) => l.code)))).toEqual(new Set(['INSUFFICIENT_STOCK']));
+    expect(await stockRow(pool, p.stockIds[''])).toEqual({ available: 0, reserved: 50, sold: 0 });
+  });
+});
+
+describe('catalogue RPCs', () => {
+  it('GetProducts returns products (deleted ones flagged) and missing ids', async () => {
+    const a = await seedProduct(pool, { S: 2 }, { price: '12.50' });
+    const b = await seedProduct(pool, 4);
+    await pool.query('UPDATE products SET deleted_at = now() WHERE id = $1', [b.productId]);
+    const missing = randomUUID();
+    const out = await call('getProducts')({ ids: [a.productId, missing, b.productId, a.productId] });
+    expect(out.missingIds).toEqual([missing]);
+    expect(out.products.map((p) => [p.id, p.deleted])).toEqual([
+      [a.productId, false],
+      [b.productId, true],
+    ]);
+    expect(out.products[0]).toMatchObject({ price: '12.50', hasSizes: true, availableQuantity: 2, sizes: [{ size: 'S', availableQuantity: 2 }] });
+  });
+
+  it('CheckAvailability reports each line in order, reserving nothing', async () => {
+    const a = await seedProduct(pool, { S: 2 }, { price: '5.00' });
+    const out = await call('checkAvailability')({
+      lines: [
+        { productId: a.productId, size: 'S', quantity: 2 },
+        { productId: a.productId, size: 'S', quantity: 3 },
+        { productId: a.productId, size: '', quantity: 1 },
+        { productId: a.productId, size: 'XL', quantity: 1 },
+        { productId: randomUUID(), size: '', quantity: 1 },
+      ],
+    });
+    expect(out.allAvailable).toBe(false);
+    expect(out.lines.map((l) => [l.available, l.code, l.availableQuantity])).toEqual([
+      [true, '', 2],
+      [false, 'INSUFFICIENT_STOCK', 2],
+      [false, 'SIZE_REQUIRED', 0],
+      [false, 'SIZE_NOT_FOUND', 0],
+      [false, 'PRODUCT_NOT_FOUND', 0],
+    ]);
+    expect(out.lines[0]).toMatchObject({ price: '5.00', productName: expect.stringContaining('test product') });
+    expect(await stockRow(pool, a.stockIds.S)).toEqual({ available: 2, reserved: 0, sold: 0 });
+  });
+
+  it('CreateSnapshots freezes products; GetSnapshot reads one; unknown ids are NOT_FOUND', async () => {
+    const a = await seedProduct(pool, { S: 2 }, { price: '7.25' });
+    const created = await call('createSnapshots')({ items: [{ productId: a.productId, size: 'S' }], reason: 'order:o-1' });
+    expect(created.snapshots[0]).toMatchObject({ productId: a.productId, size: 'S', price: '7.25', reason: 'order:o-1' });
+    await pool.query(`UPDATE products SET price = 9.99 WHERE id = $1`, [a.productId]);
+    const got = await call('getSnapshot')({ snapshotId: created.snapshots[0].snapshotId });
+    expect(got.snapshot).toEqual(created.snapshots[0]);
+    const missing = randomUUID();
+    await expect(call('createSnapshots')({ items: [{ productId: missing, size: '' }], reason: 'x' })).rejects.toMatchObject({
+      kind: 'not_found',
+      code: 'PRODUCT_NOT_FOUND',
+      details: { missing_ids: [missing] },
+    });
+    await expect(call('getSnapshot')({ snapshotId: randomUUID() })).rejects.toMatchObject({ code: 'SNAPSHOT_NOT_FOUND' });
+  });
+});
