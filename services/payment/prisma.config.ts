@@ -4,7 +4,10 @@ import path from 'node:path';
 import { defineConfig } from 'prisma/config';
 import { PrismaPg } from '@prisma/adapter-pg';
 
-const connectionString = process.env.DATABASE_URL ?? 'postgresql://sudamall:sudamall@127.0.0.1:5432/payment';
+// The schema's datasource reads env("DATABASE_URL"); without it the CLI (even `prisma generate`)
+// falls back to downloading a native engine, which cannot be reached here.
+process.env.DATABASE_URL ??= 'postgresql://sudamall:sudamall@127.0.0.1:5432/payment';
+const connectionString = process.env.DATABASE_URL;
 
 export default defineConfig({
   experimental: { adapter: true },
