@@ -1,7 +1,7 @@
 // Payment service entry: telemetry → config → container → http + grpc + consumers → graceful close.
 import '@sudamall/shared/telemetry';
 import { payment as pb } from '@sudamall/proto';
-import { startGrpcServer, type Subscription } from '@sudamall/shared';
+import { consumerGroupName, startGrpcServer, type Subscription } from '@sudamall/shared';
 import { readConfig } from './config';
 import { createContainer } from './container';
 import { paymentGrpcService } from './grpc/payment-service';
@@ -41,7 +41,7 @@ async function main(): Promise<void> {
   });
   await c.bus.connect();
   await c.relay.start();
-  const consumer: Subscription = await startPaymentCommandsConsumer(useCases, c.bus, config.KAFKA_TOPIC_PREFIX, `${config.KAFKA_TOPIC_PREFIX}payment-service`);
+  const consumer: Subscription = await startPaymentCommandsConsumer(useCases, c.bus, config.KAFKA_TOPIC_PREFIX, consumerGroupName(config.KAFKA_TOPIC_PREFIX, 'payment-service'));
   c.refundSweeper.start();
   await app.listen({ host: config.HTTP_HOST, port: config.HTTP_PORT });
   ready = true;

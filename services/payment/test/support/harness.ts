@@ -96,7 +96,7 @@ export async function startHarness(opts: { orders?: OrdersPort; gateways?: Payme
     config,
     async close() {
       await app.close();
-      await container.prisma.$disconnect();
+      await container.close();
     },
   };
 }
