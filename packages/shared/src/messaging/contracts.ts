@@ -19,6 +19,15 @@ export function topicName(prefix: string, topic: TopicName): string {
   return prefix ? `${prefix}${topic}` : topic;
 }
 
+/**
+ * A consumer group id with the same prefix as the topics it reads. Groups must be namespaced
+ * like topics: two deployments (or two test runs) sharing one group id would split each
+ * other's partitions, so a message could be handled by a process wired to another database.
+ */
+export function consumerGroupName(prefix: string, group: string): string {
+  return prefix ? `${prefix}${group}` : group;
+}
+
 // ---- inventory.commands (key: order_id) ----
 export interface ReserveLine {
   line_id: string;

@@ -1,5 +1,5 @@
 // Kafka consumers: thin, each hands the envelope to one use case.
-import { Topics, topicName, type KafkaBus, type Logger, type Subscription } from '@sudamall/shared';
+import { Topics, consumerGroupName, topicName, type KafkaBus, type Logger, type Subscription } from '@sudamall/shared';
 import type { CartUseCases } from '../container';
 
 export async function startConsumers(
@@ -8,7 +8,7 @@ export async function startConsumers(
   opts: { topicPrefix: string; logger: Logger },
 ): Promise<Subscription[]> {
   const catalog = await bus.subscribe({
-    groupId: 'cart-catalog-sync',
+    groupId: consumerGroupName(opts.topicPrefix, 'cart-catalog-sync'),
     topics: [topicName(opts.topicPrefix, Topics.inventoryEvents)],
     fromBeginning: true,
     handle: async (envelope) => {
@@ -19,7 +19,7 @@ export async function startConsumers(
     },
   });
   const orders = await bus.subscribe({
-    groupId: 'cart-order-events',
+    groupId: consumerGroupName(opts.topicPrefix, 'cart-order-events'),
     topics: [topicName(opts.topicPrefix, Topics.orderEvents)],
     fromBeginning: true,
     handle: async (envelope) => {

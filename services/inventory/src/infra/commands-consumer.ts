@@ -3,6 +3,7 @@
 // message is acknowledged and skipped. The answer (stock.reserved / stock.rejected /
 // stock.confirmed / stock.released) goes out through the outbox.
 import {
+  consumerGroupName,
   isDomainError,
   topicName,
   Topics,
@@ -60,7 +61,7 @@ export async function handleInventoryCommand(
 
 export function startCommandsConsumer(deps: CommandsConsumerDeps): Promise<Subscription> {
   return deps.bus.subscribe({
-    groupId: deps.groupId ?? 'inventory',
+    groupId: consumerGroupName(deps.topicPrefix, deps.groupId ?? 'inventory'),
     topics: [topicName(deps.topicPrefix, Topics.inventoryCommands)],
     fromBeginning: true,
     handle: (envelope) => handleInventoryCommand(deps, envelope),

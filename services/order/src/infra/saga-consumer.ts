@@ -1,4 +1,4 @@
-import { topicName, Topics, type KafkaBus, type Logger, type Subscription } from '@sudamall/shared';
+import { consumerGroupName, topicName, Topics, type KafkaBus, type Logger, type Subscription } from '@sudamall/shared';
 import type { SagaCoordinator } from '../app/saga-coordinator';
 
 /** The inbox consumer name: one saga consumer per deployment, whatever its group id. */
@@ -17,7 +17,7 @@ export async function startSagaConsumer(opts: {
   logger: Logger;
 }): Promise<Subscription> {
   return opts.bus.subscribe({
-    groupId: opts.groupId,
+    groupId: consumerGroupName(opts.topicPrefix, opts.groupId),
     topics: [topicName(opts.topicPrefix, Topics.inventoryEvents), topicName(opts.topicPrefix, Topics.paymentEvents)],
     fromBeginning: true,
     handle: async (envelope) => {
