@@ -31,6 +31,8 @@ export interface Container {
   bus: KafkaBus;
   relay: OutboxRelay;
   useCases: OrderUseCases;
+  /** Starts publishing the outbox (main and Kafka-backed tests; REST-only tests leave it off). */
+  startRelay(): void;
   close(): Promise<void>;
 }
 
@@ -73,6 +75,7 @@ export function createContainer(
     clock,
   };
 
+  let relayStarted = false;
   return {
     config,
     logger,
@@ -80,9 +83,13 @@ export function createContainer(
     bus,
     relay,
     useCases,
+    startRelay() {
+      relayStarted = true;
+      relay.start();
+    },
     async close() {
       await sweeper.stop();
-      await relay.stop();
+      if (relayStarted) await relay.stop();
       await bus.disconnect();
       inventoryClient?.close();
       paymentClient?.close();

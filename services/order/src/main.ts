@@ -28,7 +28,7 @@ async function main(): Promise<void> {
     logger,
   });
   await c.bus.connect();
-  c.relay.start();
+  c.startRelay();
   const consumer: Subscription = await startSagaConsumer({
     bus: c.bus,
     saga: useCases.saga,

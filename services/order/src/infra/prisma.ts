@@ -1,9 +1,16 @@
 import { PrismaPg } from '@prisma/adapter-pg';
+import { pgConfigFromUrl } from '@sudamall/shared';
 import { PrismaClient } from '../generated/prisma/client';
 
 export type Db = InstanceType<typeof PrismaClient>;
 
-/** Prisma with the pg driver adapter (no native engine; see prisma.config.ts). */
+/**
+ * Prisma with the pg driver adapter (no native engine; see prisma.config.ts). A `?schema=name`
+ * in the URL selects a PostgreSQL schema (tests isolate themselves that way): Prisma qualifies its
+ * queries with it and the search_path covers raw SQL.
+ */
 export function createPrisma(databaseUrl: string, max = 10): Db {
-  return new PrismaClient({ adapter: new PrismaPg({ connectionString: databaseUrl, max }) });
+  const schema = new URL(databaseUrl).searchParams.get('schema') ?? undefined;
+  const adapter = new PrismaPg({ ...pgConfigFromUrl(databaseUrl), max }, schema ? { schema } : undefined);
+  return new PrismaClient({ adapter });
 }

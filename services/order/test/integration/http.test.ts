@@ -1,0 +1,263 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { createEnvelope, type AnyEnvelope, type MessageType, type MessageTypes } from '@sudamall/shared';
+import { bearer } from '@sudamall/shared/testing';
+import { SAGA_INBOX_CONSUMER } from '../../src/infra/saga-consumer';
+import { buildTestApp, startHarness, type Harness } from '../fixtures/harness';
+
+// Every REST endpoint through app.inject against the real database. Participants' replies are
+// fed to the saga coordinator as the Kafka consumer would (the Kafka path has its own test file).
+
+let h: Harness;
+let app: FastifyInstance;
+beforeAll(async () => {
+  h = await startHarness({ kafka: false, env: { PLACE_ORDER_WAIT_MS: '0' } });
+  app = await buildTestApp(h);
+});
+afterAll(async () => {
+  await app?.close();
+  await h?.close();
+});
+
+const buyer = (id = randomUUID()) => ({ id, auth: bearer({ sub: id, role: 'buyer' }) });
+const seller = (storeId: string) => bearer({ sub: randomUUID(), role: 'seller', store_id: storeId });
+const admin = bearer({ sub: randomUUID(), role: 'admin' });
+
+async function reply<T extends MessageType>(type: T, data: MessageTypes[T]) {
+  await h.c.useCases.saga.handleReply(SAGA_INBOX_CONSUMER, createEnvelope(type, (data as { order_id: string }).order_id, data) as AnyEnvelope);
+}
+
+async function create(user: { auth: string }, opts: { key?: string; storeId?: string } = {}) {
+  const p = h.catalog.add({ price: '10.10', storeId: opts.storeId ?? 'store-a' });
+  const res = await app.inject({
+    method: 'POST',
+    url: '/api/v1/orders/create/',
+    headers: { authorization: user.auth, 'idempotency-key': opts.key ?? randomUUID() },
+    payload: { items: [{ product_id: p.id, quantity: 3 }], shipping_address: '2 Side St', notes: 'ring twice' },
+  });
+  return res;
+}
+
+async function createUnderPaying(user: { auth: string }, storeId = 'store-a') {
+  const res = await create(user, { storeId });
+  expect(res.statusCode).toBe(201);
+  const order = res.json();
+  await reply('stock.reserved', {
+    order_id: order.order_id,
+    lines: order.items.map((i: { item_id: string; product_id: string; quantity: number }) => ({ line_id: i.item_id, product_id: i.product_id, size: null, quantity: i.quantity, reservation_id: randomUUID() })),
+  });
+  return order.order_id as string;
+}
+
+async function toProcessing(orderId: string, userId: string) {
+  await reply('payment.succeeded', { payment_id: randomUUID(), order_id: orderId, user_id: userId, gateway: 'test_gateway', amount: '30.30', gateway_fee: '0.00', total_amount: '30.30' });
+  await reply('stock.confirmed', { order_id: orderId });
+}
+
+describe('auth', () => {
+  it('401 without a token, 401 with a bad one, 403 for the wrong role', async () => {
+    expect((await app.inject({ method: 'GET', url: '/api/v1/orders/' })).json().error.code).toBe('UNAUTHENTICATED');
+    expect((await app.inject({ method: 'GET', url: '/api/v1/orders/', headers: { authorization: 'Bearer nope' } })).statusCode).toBe(401);
+    const res = await app.inject({ method: 'GET', url: '/api/v1/orders/', headers: { authorization: seller('s') } });
+    expect(res.statusCode).toBe(403);
+    expect(res.json().error.code).toBe('FORBIDDEN');
+    expect((await app.inject({ method: 'POST', url: '/api/v1/orders/admin/cleanup/expired/', headers: { authorization: buyer().auth } })).statusCode).toBe(403);
+  });
+});
+
+describe('POST /api/v1/orders/create/', () => {
+  it('creates a pending order (201) and answers a retry with the same key with the same order (200)', async () => {
+    const u = buyer();
+    const key = randomUUID();
+    const first = await create(u, { key });
+    expect(first.statusCode).toBe(201);
+    const order = first.json();
+    expect(order).toMatchObject({ status: 'pending', total_amount: '30.30', shipping_address: '2 Side St', notes: 'ring twice', user_id: u.id });
+    expect(order.items[0]).toMatchObject({ quantity: 3, price: '10.10', subtotal: '30.30' });
+    expect(order.items[0].product_snapshot).toMatchObject({ price: '10.10' });
+    const again = await create(u, { key });
+    expect(again.statusCode).toBe(200);
+    expect(again.json().order_id).toBe(order.order_id);
+  });
+
+  it('400 VALIDATION_FAILED without Idempotency-Key or with a bad body; 404 PRODUCT_NOT_FOUND for an unknown product', async () => {
+    const u = buyer();
+    const noKey = await app.inject({ method: 'POST', url: '/api/v1/orders/create', headers: { authorization: u.auth }, payload: { items: [{ product_id: 'x', quantity: 1 }], shipping_address: 'a' } });
+    expect(noKey.statusCode).toBe(400);
+    expect(noKey.json().error.code).toBe('VALIDATION_FAILED');
+    const badQty = await app.inject({ method: 'POST', url: '/api/v1/orders/create/', headers: { authorization: u.auth, 'idempotency-key': 'k' }, payload: { items: [{ product_id: 'x', quantity: 0 }], shipping_address: 'a' } });
+    expect(badQty.statusCode).toBe(400);
+    const unknown = await app.inject({ method: 'POST', url: '/api/v1/orders/create/', headers: { authorization: u.auth, 'idempotency-key': 'k' }, payload: { items: [{ product_id: randomUUID(), quantity: 1 }], shipping_address: 'a' } });
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.json().error.code).toBe('PRODUCT_NOT_FOUND');
+  });
+
+  it('409 INSUFFICIENT_STOCK with the short lines when the reservation is rejected', async () => {
+    const u = buyer();
+    const key = randomUUID();
+    const first = (await create(u, { key })).json();
+    const line = first.items[0];
+    await reply('stock.rejected', {
+      order_id: first.order_id,
+      code: 'INSUFFICIENT_STOCK',
+      short_lines: [{ line_id: line.item_id, product_id: line.product_id, size: null, requested: 3, available: 1, code: 'INSUFFICIENT_STOCK' }],
+    });
+    const again = await create(u, { key });
+    expect(again.statusCode).toBe(409);
+    expect(again.json().error).toMatchObject({ code: 'INSUFFICIENT_STOCK', details: { order_id: first.order_id, short_lines: [{ requested: 3, available: 1 }] } });
+  });
+});
+
+describe('GET /api/v1/orders/ and /api/v1/accounts/order-history/', () => {
+  it('lists the buyer’s own orders, newest first, filtered by status, paginated', async () => {
+    const u = buyer();
+    const a = (await create(u)).json().order_id;
+    const b = await createUnderPaying(u);
+    const c = (await create(u)).json().order_id;
+    await create(buyer()); // someone else's
+    const all = (await app.inject({ method: 'GET', url: '/api/v1/orders/', headers: { authorization: u.auth } })).json();
+    expect(all.total).toBe(3);
+    expect(all.items.map((o: { order_id: string }) => o.order_id)).toEqual([c, b, a]);
+    const pending = (await app.inject({ method: 'GET', url: '/api/v1/orders?status=pending&page=2&page_size=1', headers: { authorization: u.auth } })).json();
+    expect(pending).toMatchObject({ total: 2, page: 2, page_size: 1 });
+    expect(pending.items.map((o: { order_id: string }) => o.order_id)).toEqual([a]);
+    const history = (await app.inject({ method: 'GET', url: '/api/v1/accounts/order-history/', headers: { authorization: u.auth } })).json();
+    expect(history.total).toBe(3);
+    expect(history.items[0].items).toHaveLength(1);
+    const bad = await app.inject({ method: 'GET', url: '/api/v1/orders/?status=lost', headers: { authorization: u.auth } });
+    expect(bad.statusCode).toBe(400);
+  });
+});
+
+describe('GET /api/v1/orders/{order_id}/', () => {
+  it('shows the order with items, history and saga to its buyer, a seller of its store and an admin; 403 to others; 404 when unknown', async () => {
+    const u = buyer();
+    const id = await createUnderPaying(u, 'store-z');
+    const res = await app.inject({ method: 'GET', url: `/api/v1/orders/${id}/`, headers: { authorization: u.auth } });
+    expect(res.statusCode).toBe(200);
+    const body = res.json();
+    expect(body.status).toBe('under_paying');
+    expect(body.payment_expires_at).toEqual(expect.any(String));
+    expect(body.status_history.map((x: { to_status: string }) => x.to_status)).toEqual(['pending', 'under_paying']);
+    expect(body.saga).toMatchObject({ state: 'awaiting_payment', step: 'await_payment', stuck: false });
+    expect((await app.inject({ method: 'GET', url: `/api/v1/orders/${id}`, headers: { authorization: seller('store-z') } })).statusCode).toBe(200);
+    expect((await app.inject({ method: 'GET', url: `/api/v1/orders/${id}/`, headers: { authorization: admin } })).statusCode).toBe(200);
+    expect((await app.inject({ method: 'GET', url: `/api/v1/orders/${id}/`, headers: { authorization: seller('other') } })).statusCode).toBe(403);
+    expect((await app.inject({ method: 'GET', url: `/api/v1/orders/${id}/`, headers: { authorization: buyer().auth } })).statusCode).toBe(403);
+    const missing = await app.inject({ method: 'GET', url: `/api/v1/orders/${randomUUID()}/`, headers: { authorization: u.auth } });
+    expect(missing.statusCode).toBe(404);
+    expect(missing.json().error.code).toBe('ORDER_NOT_FOUND');
+    expect((await app.inject({ method: 'GET', url: '/api/v1/orders/not-a-uuid/', headers: { authorization: u.auth } })).statusCode).toBe(404);
+  });
+});
+
+describe('PUT /api/v1/orders/{order_id}/status/', () => {
+  it('lets the seller ship and deliver a processing order, refuses other moves', async () => {
+    const u = buyer();
+    const id = await createUnderPaying(u, 'store-s');
+    const put = (status: string, auth: string) => app.inject({ method: 'PUT', url: `/api/v1/orders/${id}/status/`, headers: { authorization: auth }, payload: { status } });
+    const early = await put('shipped', seller('store-s'));
+    expect(early.statusCode).toBe(409);
+    expect(early.json().error.code).toBe('INVALID_STATUS_TRANSITION');
+    const manual = await put('processing', seller('store-s'));
+    expect(manual.statusCode).toBe(403);
+    expect(manual.json().error.code).toBe('STATUS_CHANGE_FORBIDDEN');
+    expect((await put('shipped', u.auth)).statusCode).toBe(403);
+    expect((await put('shipped', seller('elsewhere'))).statusCode).toBe(403);
+    await toProcessing(id, u.id);
+    const shipped = await put('shipped', seller('store-s'));
+    expect(shipped.statusCode).toBe(200);
+    expect(shipped.json()).toMatchObject({ status: 'shipped', order: { status: 'shipped' } });
+    const delivered = await app.inject({ method: 'PUT', url: `/api/v1/orders/${id}/status`, headers: { authorization: admin }, payload: { status: 'delivered', notes: 'left at door' } });
+    expect(delivered.statusCode).toBe(200);
+    expect(delivered.json().order.status_history.at(-1)).toMatchObject({ from_status: 'shipped', to_status: 'delivered', notes: 'left at door', actor_role: 'admin' });
+    expect((await put('cancelled', admin)).json().error.code).toBe('INVALID_STATUS_TRANSITION');
+    expect((await app.inject({ method: 'PUT', url: `/api/v1/orders/${id}/status/`, headers: { authorization: admin }, payload: { status: 'lost' } })).statusCode).toBe(400);
+  });
+
+  it('a seller cancelling through the status endpoint triggers the compensation', async () => {
+    const id = await createUnderPaying(buyer(), 'store-c');
+    const res = await app.inject({ method: 'PUT', url: `/api/v1/orders/${id}/status/`, headers: { authorization: seller('store-c') }, payload: { status: 'cancelled' } });
+    expect(res.statusCode).toBe(200);
+    expect(res.json().order.cancel_reason).toBe('cancelled_by_seller');
+    const types = (await h.c.db.outboxMessage.findMany({ where: { key: id } })).map((m) => m.type);
+    expect(types).toEqual(expect.arrayContaining(['inventory.release', 'payment.void', 'order.cancelled']));
+  });
+});
+
+describe('POST /api/v1/orders/{order_id}/cancel/', () => {
+  it('cancels the buyer’s own under_paying order with release + void; 403 for another buyer; 409 when already cancelled', async () => {
+    const u = buyer();
+    const id = await createUnderPaying(u);
+    expect((await app.inject({ method: 'POST', url: `/api/v1/orders/${id}/cancel/`, headers: { authorization: buyer().auth } })).statusCode).toBe(403);
+    const res = await app.inject({ method: 'POST', url: `/api/v1/orders/${id}/cancel/`, headers: { authorization: u.auth }, payload: { reason: 'changed my mind' } });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ status: 'cancelled', order: { cancel_reason: 'changed my mind', saga: { state: 'compensating' } } });
+    const types = (await h.c.db.outboxMessage.findMany({ where: { key: id } })).map((m) => m.type);
+    expect(types).toEqual(expect.arrayContaining(['inventory.release', 'payment.void']));
+    const again = await app.inject({ method: 'POST', url: `/api/v1/orders/${id}/cancel`, headers: { authorization: admin } });
+    expect(again.statusCode).toBe(409);
+    expect(again.json().error.code).toBe('INVALID_STATUS_TRANSITION');
+  });
+});
+
+describe('payment window endpoints', () => {
+  it('payment-status counts down; check-payment degrades when payment is unreachable', async () => {
+    const u = buyer();
+    const id = await createUnderPaying(u);
+    const status = (await app.inject({ method: 'GET', url: `/api/v1/orders/payment-status/${id}/`, headers: { authorization: u.auth } })).json();
+    expect(status.expired).toBe(false);
+    expect(status.seconds_remaining).toBeGreaterThan(890);
+    expect(status.seconds_remaining).toBeLessThanOrEqual(900);
+    expect(Date.parse(status.expires_at)).toBeGreaterThan(Date.now());
+    const check = await app.inject({ method: 'GET', url: `/api/v1/orders/check-payment/${id}/`, headers: { authorization: u.auth } });
+    expect(check.statusCode).toBe(200);
+    expect(check.json()).toMatchObject({ order_status: 'under_paying', paid: false, payment_service: 'unavailable', payment: null });
+    expect((await app.inject({ method: 'GET', url: `/api/v1/orders/payment-status/${id}/`, headers: { authorization: buyer().auth } })).statusCode).toBe(403);
+    expect((await app.inject({ method: 'GET', url: `/api/v1/orders/check-payment/${randomUUID()}/`, headers: { authorization: u.auth } })).statusCode).toBe(404);
+  });
+});
+
+describe('admin', () => {
+  it('expired-count, cleanup/expired and trigger-cleanup-task expire overdue orders (payment_timeout)', async () => {
+    const u = buyer();
+    const first = await createUnderPaying(u);
+    const second = await createUnderPaying(u);
+    await h.c.db.order.updateMany({ where: { id: { in: [first, second] } }, data: { paymentExpiresAt: new Date(Date.now() - 1000) } });
+    const count = (await app.inject({ method: 'GET', url: '/api/v1/orders/admin/expired-count/', headers: { authorization: admin } })).json();
+    expect(count.count).toBeGreaterThanOrEqual(2);
+    const windowRes = (await app.inject({ method: 'GET', url: `/api/v1/orders/payment-status/${first}/`, headers: { authorization: u.auth } })).json();
+    expect(windowRes).toMatchObject({ expired: true, seconds_remaining: 0 });
+    const cleaned = await app.inject({ method: 'POST', url: '/api/v1/orders/admin/cleanup/expired/', headers: { authorization: admin } });
+    expect(cleaned.statusCode).toBe(200);
+    expect(cleaned.json().expired).toBeGreaterThanOrEqual(2);
+    for (const id of [first, second]) {
+      const o = await h.c.db.order.findUniqueOrThrow({ where: { id } });
+      expect(o).toMatchObject({ status: 'cancelled', cancelReason: 'payment_timeout' });
+    }
+    expect((await app.inject({ method: 'GET', url: '/api/v1/orders/admin/expired-count/', headers: { authorization: admin } })).json().count).toBe(0);
+    const task = await app.inject({ method: 'POST', url: '/api/v1/orders/admin/trigger-cleanup-task/', headers: { authorization: admin } });
+    expect(task.statusCode).toBe(202);
+    expect(task.json()).toMatchObject({ status: 'accepted' });
+  });
+
+  it('sagas: filters by state and stuck, counts by state', async () => {
+    const id = await createUnderPaying(buyer());
+    await h.c.db.sagaInstance.update({ where: { orderId: id }, data: { stuck: true } });
+    const res = await app.inject({ method: 'GET', url: '/api/v1/orders/admin/sagas/?stuck=true&state=awaiting_payment&page_size=100', headers: { authorization: admin } });
+    expect(res.statusCode).toBe(200);
+    const body = res.json();
+    expect(body.items.map((s: { order_id: string }) => s.order_id)).toContain(id);
+    expect(body.items.every((s: { stuck: boolean; state: string }) => s.stuck && s.state === 'awaiting_payment')).toBe(true);
+    expect(body.counts.awaiting_payment).toBeGreaterThanOrEqual(1);
+    expect(body.stuck_count).toBeGreaterThanOrEqual(1);
+    await h.c.db.sagaInstance.update({ where: { orderId: id }, data: { stuck: false } });
+  });
+});
+
+it('serves the OpenAPI document', async () => {
+  const res = await app.inject({ method: 'GET', url: '/api/v1/orders/openapi.json' });
+  expect(res.statusCode).toBe(200);
+  const paths = Object.keys(res.json().paths);
+  expect(paths).toEqual(expect.arrayContaining(['/api/v1/orders/create/', '/api/v1/orders/{order_id}/status/', '/api/v1/accounts/order-history/']));
+});
