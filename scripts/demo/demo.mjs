@@ -70,8 +70,9 @@ async function pay(buyer, orderId, cards) {
   say(`payment ${paymentId}: amount ${payment.amount} + fee ${payment.gateway_fee} = ${payment.total_amount}`);
   for (const card of cards) {
     const res = await call(buyer, 'POST', '/api/v1/payments/process/', { payment_id: paymentId, card_number: card });
-    const outcome = res.body?.status ?? res.body?.payment?.status ?? res.body?.error?.code;
-    say(`card …${card.slice(-4)} → ${res.status} ${outcome}${res.body?.error ? ` (${res.body.error.message})` : ''}`);
+    const outcome = res.body?.outcome ?? res.body?.error?.code;
+    const why = res.body?.failure_message ?? res.body?.error?.message;
+    say(`card …${card.slice(-4)} → attempt ${res.body?.attempt_number ?? '-'}: ${outcome}${why ? ` (${why})` : ''}`);
   }
   return paymentId;
 }

@@ -1,0 +1,210 @@
+// Starts the four built services as real child processes, wired to each other over gRPC and
+// to real PostgreSQL, Redis and Kafka, on free ports and under a Kafka topic prefix of their
+// own, so this suite runs beside every other suite (and beside `npm run up`) without either
+// seeing the other's traffic.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { mkdirSync, createWriteStream } from 'node:fs';
+import pino from 'pino';
+import { KafkaBus } from '@sudamall/shared';
+import { TEST_JWT_SECRET, testToken, testTopicPrefix, createTestTopics } from '@sudamall/shared/testing';
+
+export type ServiceName = 'inventory' | 'cart' | 'order' | 'payment';
+const SERVICES: ServiceName[] = ['inventory', 'cart', 'order', 'payment'];
+const ROOT = join(__dirname, '..', '..', '..');
+const LOG_DIR = join(ROOT, '.test-results', 'e2e-logs');
+
+const pgUrl = (db: string) =>
+  `${process.env.SUDAMALL_PG_BASE_URL ?? 'postgresql://sudamall:sudamall@127.0.0.1:5432'}/${db}`;
+
+export interface PlatformOptions {
+  /** The payment window of new orders (order service). */
+  paymentWindowSeconds?: number;
+  /** Extra environment per service. */
+  env?: Partial<Record<ServiceName, Record<string, string>>>;
+}
+
+export interface Platform {
+  topicPrefix: string;
+  httpUrl(service: ServiceName): string;
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitReady(name: string, url: string, child: ChildProcess, timeoutMs = 45_000): Promise<void> {
+  const started = Date.now();
+  while (Date.now() - started < timeoutMs) {
+    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode} while starting (log: ${LOG_DIR}/${name}-*.log)`);
+    try {
+      const res = await fetch(`${url}/readyz`);
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${name} not ready after ${timeoutMs} ms (log: ${LOG_DIR})`);
+}
+
+export async function startPlatform(options: PlatformOptions = {}): Promise<Platform> {
+  const topicPrefix = testTopicPrefix();
+  const bus = new KafkaBus({
+    brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','),
+    clientId: 'e2e-setup',
+    logger: pino({ level: 'warn' }),
+  });
+  await createTestTopics(bus, topicPrefix);
+  await bus.disconnect();
+
+  const http: Record<string, number> = {};
+  const grpc: Record<string, number> = {};
+  for (const s of SERVICES) {
+    http[s] = await freePort();
+    grpc[s] = await freePort();
+  }
+
+  mkdirSync(LOG_DIR, { recursive: true });
+  const children = new Map<ServiceName, ChildProcess>();
+  const common: Record<string, string> = {
+    NODE_ENV: 'test',
+    LOG_LEVEL: process.env.E2E_LOG_LEVEL ?? 'info',
+    HTTP_HOST: '127.0.0.1',
+    GRPC_HOST: '127.0.0.1',
+    KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092',
+    KAFKA_TOPIC_PREFIX: topicPrefix,
+    REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    JWT_SECRET: TEST_JWT_SECRET,
+    INVENTORY_GRPC_URL: `127.0.0.1:${grpc.inventory}`,
+    CART_GRPC_URL: `127.0.0.1:${grpc.cart}`,
+    ORDER_GRPC_URL: `127.0.0.1:${grpc.order}`,
+    PAYMENT_GRPC_URL: `127.0.0.1:${grpc.payment}`,
+    PAYMENT_WINDOW_SECONDS: String(options.paymentWindowSeconds ?? 900),
+    PAYMENT_TEST_MODE: 'true',
+  };
+  const runId = topicPrefix.replace(/\W/g, '');
+  try {
+    for (const s of SERVICES) {
+      const log = createWriteStream(join(LOG_DIR, `${s}-${runId}.log`));
+      const child = spawn(process.execPath, ['dist/main.js'], {
+        cwd: join(ROOT, 'services', s),
+        env: {
+          PATH: process.env.PATH ?? '',
+          ...common,
+          HTTP_PORT: String(http[s]),
+          GRPC_PORT: String(grpc[s]),
+          DATABASE_URL: pgUrl(`${s}_test`),
+          ...(options.env?.[s] ?? {}),
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      child.stdout?.pipe(log);
+      child.stderr?.pipe(log);
+      children.set(s, child);
+    }
+    await Promise.all(SERVICES.map((s) => waitReady(s, `http://127.0.0.1:${http[s]}`, children.get(s)!)));
+  } catch (err) {
+    await stopAll(children);
+    throw err;
+  }
+
+  return {
+    topicPrefix,
+    httpUrl: (s) => `http://127.0.0.1:${http[s]}`,
+    stop: () => stopAll(children),
+  };
+}
+
+async function stopAll(children: Map<ServiceName, ChildProcess>): Promise<void> {
+  await Promise.all(
+    [...children.values()].map(
+      (child) =>
+        new Promise<void>((resolve) => {
+          if (child.exitCode !== null || child.signalCode !== null) return resolve();
+          const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+          child.once('exit', () => {
+            clearTimeout(killer);
+            resolve();
+          });
+          child.kill('SIGTERM');
+        }),
+    ),
+  );
+}
+
+/** A storefront-like REST client for one user. */
+export class ApiClient {
+  constructor(
+    private readonly platform: Platform,
+    readonly token: string,
+  ) {}
+
+  static as(platform: Platform, claims: { sub: string; role: 'buyer' | 'seller' | 'admin'; store_id?: string }): ApiClient {
+    return new ApiClient(platform, testToken(claims));
+  }
+
+  async request<T = any>(
+    service: ServiceName,
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<{ status: number; body: T }> {
+    const res = await fetch(`${this.platform.httpUrl(service)}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${this.token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...headers,
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : (null as T) };
+  }
+
+  /** Like request, but fails the test with the response when the status is not the expected one. */
+  async expect<T = any>(
+    status: number,
+    service: ServiceName,
+    method: string,
+    path: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<T> {
+    const res = await this.request<T>(service, method, path, body, headers);
+    if (res.status !== status) {
+      throw new Error(`${method} ${path}: expected ${status}, got ${res.status} ${JSON.stringify(res.body)}`);
+    }
+    return res.body;
+  }
+}
+
+export async function eventuallyValue<T>(
+  read: () => Promise<T>,
+  accept: (value: T) => boolean,
+  { timeoutMs = 20_000, intervalMs = 200 } = {},
+): Promise<T> {
+  const started = Date.now();
+  let last: T = await read();
+  while (!accept(last)) {
+    if (Date.now() - started > timeoutMs) {
+      throw new Error(`condition not met after ${timeoutMs} ms; last value: ${JSON.stringify(last)}`);
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+    last = await read();
+  }
+  return last;
+}
