@@ -30,7 +30,7 @@ export function mapStripeEvent(event: StripeEvent): Omit<GatewayEventInput, 'pay
       return { ...base, outcome: { kind: 'succeeded', transactionId: String(obj.id) } };
     case 'payment_intent.payment_failed': {
       const err = (obj.last_payment_error ?? {}) as Record<string, unknown>;
-      const code = String(err.decline_code ?? err.code ?? 'card_declined');
+      const code = String(err.decline_code || err.code || 'card_declined');
       return { ...base, outcome: { kind: 'failed', code, message: String(err.message ?? 'payment failed') } };
     }
     default:

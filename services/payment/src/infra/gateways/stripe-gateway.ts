@@ -89,7 +89,7 @@ export class StripeGateway implements PaymentGateway {
         const err = intent.last_payment_error;
         return {
           status: 'declined',
-          code: err?.decline_code ?? err?.code ?? 'card_declined',
+          code: err?.decline_code || err?.code || 'card_declined',
           message: err?.message ?? 'The payment was declined.',
           reference: intent.id,
           raw,
@@ -102,13 +102,15 @@ export class StripeGateway implements PaymentGateway {
   }
 
   private declineOrThrow(e: unknown): ChargeResult {
-    if (e instanceof Stripe.errors.StripeCardError) {
+    // A 402 is a card failure whatever the error type says (Stripe sends card_error, some
+    // fakes invalid_request_error).
+    if (e instanceof Stripe.errors.StripeCardError || (e instanceof Stripe.errors.StripeError && e.statusCode === 402)) {
       return {
         status: 'declined',
-        code: e.decline_code ?? e.code ?? 'card_declined',
+        code: e.decline_code || e.code || 'card_declined',
         message: e.message,
         reference: e.payment_intent?.id,
-        raw: { type: e.type, code: e.code, decline_code: e.decline_code, payment_intent: e.payment_intent?.id },
+        raw: { type: e.type, code: e.code ?? null, decline_code: e.decline_code ?? null, payment_intent: e.payment_intent?.id ?? null },
       };
     }
     throw this.mapError(e);
