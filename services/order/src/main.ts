@@ -1,7 +1,7 @@
 // Order service entry: telemetry → config → container → http + grpc + consumers → graceful close.
 import '@sudamall/shared/telemetry';
 import { order as pb } from '@sudamall/proto';
-import { startGrpcServer, type Subscription } from '@sudamall/shared';
+import { ALL_TOPICS, startGrpcServer, topicName, type Subscription } from '@sudamall/shared';
 import { readConfig } from './config';
 import { createContainer } from './container';
 import { orderGrpcService } from './grpc/order-grpc';
@@ -28,6 +28,8 @@ async function main(): Promise<void> {
     logger,
   });
   await c.bus.connect();
+  // platform.sh creates the topics; creating the missing ones here lets a fresh prefix start too.
+  await c.bus.ensureTopics(ALL_TOPICS.map((t) => topicName(config.KAFKA_TOPIC_PREFIX, t)));
   c.startRelay();
   const consumer: Subscription = await startSagaConsumer({
     bus: c.bus,
