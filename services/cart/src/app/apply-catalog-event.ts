@@ -7,7 +7,7 @@ import { Value } from '@sinclair/typebox/value';
 import { claimInbox, isMoneyString, money, type Envelope, type Logger } from '@sudamall/shared';
 import { reconcileItem, type CartChange, type ProductFacts } from '../domain/reconcile';
 import { isUuid, type CartStore } from '../infra/cart-store';
-import type { Db } from '../infra/prisma';
+import { TX_OPTIONS, type Db } from '../infra/prisma';
 
 export const CATALOG_SYNC_CONSUMER = 'cart.catalog-sync';
 
@@ -109,6 +109,6 @@ export class ApplyCatalogEvent {
       const outcomes = items.map((item) => ({ item, outcome: reconcileItem(item, parsed.facts) }));
       const changes = await this.store.applyOutcomes(tx, outcomes, { seen: false, checkedAt: null });
       return { outcome: 'applied' as const, changes };
-    });
+    }, TX_OPTIONS);
   }
 }

@@ -4,7 +4,7 @@
 import { sizeForJson } from '../domain/catalog';
 import { describeChange, factsFromProduct, reconcileItem, type ChangeReason } from '../domain/reconcile';
 import type { CartStore, RecordedChange } from '../infra/cart-store';
-import type { Db } from '../infra/prisma';
+import { TX_OPTIONS, type Db } from '../infra/prisma';
 import { viewCart, type CartView } from './cart-view';
 import type { CatalogPort } from './ports';
 
@@ -56,7 +56,7 @@ export class ValidateCart {
       const items = await this.store.lockItemsOfUser(tx, userId);
       const outcomes = items.map((item) => ({ item, outcome: reconcileItem(item, factsFromProduct(products.get(item.productId))) }));
       return this.store.applyOutcomes(tx, outcomes, { seen: true, checkedAt });
-    });
+    }, TX_OPTIONS);
     const all: Array<Omit<RecordedChange, 'id' | 'createdAt'>> = [...earlier, ...found];
     const cart = viewCart(userId, await this.store.items(userId));
 

@@ -2,7 +2,7 @@
 // before the call, so a retry re-sends exactly them (order is idempotent by key too) even after
 // the cart has changed, and the settled response, so a retry answers the same thing.
 import type { OrderLine } from '../app/ports';
-import type { Db } from './prisma';
+import { TX_OPTIONS, type Db } from './prisma';
 
 export type CheckoutKind = 'full' | 'single';
 export type CheckoutStatus = 'pending' | 'completed' | 'rejected';
@@ -139,7 +139,7 @@ export class CheckoutStore {
         }
       }
       return true;
-    });
+    }, TX_OPTIONS);
   }
 
   async reject(record: CheckoutRecord, orderId: string, response: StoredResponse): Promise<void> {

@@ -7,7 +7,8 @@ import { order } from '@sudamall/proto';
 import { createLogger, formatMoney, money, startGrpcServer, sumMoney, type GrpcServerHandle } from '@sudamall/shared';
 import type { FakeInventory } from './fake-inventory';
 
-const unimplemented: handleUnaryCall<unknown, unknown> = (_call, callback) =>
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const unimplemented: handleUnaryCall<any, any> = (_call, callback) =>
   callback({ code: status.UNIMPLEMENTED, details: 'not in the fake', name: 'Error', message: 'not in the fake' });
 
 export class FakeOrderService {
@@ -40,6 +41,7 @@ export class FakeOrderService {
         price: p?.price ?? '0.00',
         snapshotId: '',
         productName: p?.productName ?? '',
+        storeId: p?.storeId ?? '',
       };
     });
     const shortLines: order.ShortLine[] = [];
