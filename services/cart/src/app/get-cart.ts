@@ -9,10 +9,8 @@ export class GetCart {
    * looked, which are then marked seen (shown once).
    */
   async execute(userId: string, { takeChanges }: { takeChanges: boolean }): Promise<CartView> {
-    const [items, changes] = await Promise.all([
-      this.store.items(userId),
-      takeChanges ? this.store.takeUnseenChanges(userId) : Promise.resolve([]),
-    ]);
+    if (!takeChanges) return viewCart(userId, await this.store.items(userId));
+    const { items, changes } = await this.store.itemsTakingChanges(userId);
     return viewCart(userId, items, changes);
   }
 

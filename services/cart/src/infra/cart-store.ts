@@ -69,6 +69,11 @@ function toItem(r: ItemRow): CartItemRecord {
   };
 }
 
+function parseJsonColumn<T>(v: unknown): T {
+  if (v == null) return [] as unknown as T;
+  return (typeof v === 'string' ? JSON.parse(v) : v) as T;
+}
+
 function toChange(r: ChangeRow): RecordedChange {
   return {
     id: String(r.id),
@@ -109,6 +114,39 @@ export class CartStore {
       userId,
     );
     return rows.map(toItem);
+  }
+
+  /**
+   * The items and the changes not yet shown, the changes marked seen, in one statement: both
+   * come from one snapshot, so a change and the removal it explains are always shown together.
+   */
+  async itemsTakingChanges(userId: string): Promise<{ items: CartItemRecord[]; changes: RecordedChange[] }> {
+    const rows = await this.db.$queryRawUnsafe<Array<{ items: unknown; changes: unknown }>>(
+      `WITH ch AS (
+         UPDATE cart_changes c SET seen_at = now() FROM carts ct
+         WHERE ct.id = c.cart_id AND ct.user_id = $1 AND c.seen_at IS NULL
+         RETURNING c.id, c.kind, c.reason, c.item_id, c.product_id, c.product_name, c.size, c.old_value, c.new_value, c.created_at
+       )
+       SELECT
+         (SELECT COALESCE(json_agg(json_build_object(
+             'id', i.id, 'cart_id', i.cart_id, 'product_id', i.product_id, 'product_name', i.product_name,
+             'size', i.size, 'quantity', i.quantity, 'price_when_added', i.price_when_added::text,
+             'current_price', i.current_price::text, 'created_at', i.created_at) ORDER BY i.created_at, i.id), '[]'::json)
+          FROM cart_items i JOIN carts c ON c.id = i.cart_id WHERE c.user_id = $1) AS items,
+         (SELECT COALESCE(json_agg(json_build_object(
+             'id', ch.id::text, 'kind', ch.kind, 'reason', ch.reason, 'item_id', ch.item_id, 'product_id', ch.product_id,
+             'product_name', ch.product_name, 'size', ch.size, 'old_value', ch.old_value, 'new_value', ch.new_value,
+             'created_at', ch.created_at) ORDER BY ch.id), '[]'::json)
+          FROM ch) AS changes`,
+      userId,
+    );
+    const row = rows[0];
+    const items = parseJsonColumn<Array<Omit<ItemRow, 'created_at'> & { created_at: string }>>(row?.items);
+    const changes = parseJsonColumn<Array<Omit<ChangeRow, 'created_at'> & { created_at: string }>>(row?.changes);
+    return {
+      items: items.map((r) => toItem({ ...r, created_at: new Date(r.created_at) })),
+      changes: changes.map((r) => toChange({ ...r, created_at: new Date(r.created_at) })),
+    };
   }
 
   async item(userId: string, itemId: string): Promise<CartItemRecord | null> {

@@ -7,6 +7,9 @@ export async function startConsumers(
   useCases: Pick<CartUseCases, 'applyCatalogEvent' | 'settleCheckout'>,
   opts: { topicPrefix: string; logger: Logger },
 ): Promise<Subscription[]> {
+  // Topics normally come from scripts/platform.sh; creating the missing ones lets the service
+  // start on a fresh broker too.
+  await bus.ensureTopics([topicName(opts.topicPrefix, Topics.inventoryEvents), topicName(opts.topicPrefix, Topics.orderEvents)]);
   const catalog = await bus.subscribe({
     groupId: consumerGroupName(opts.topicPrefix, 'cart-catalog-sync'),
     topics: [topicName(opts.topicPrefix, Topics.inventoryEvents)],
