@@ -1,0 +1,96 @@
+// What happens after a crash or a gateway outage: nothing is charged or refunded twice, and
+// nothing the saga asked for is lost.
+import { createEnvelope, unavailable } from '@sudamall/shared';
+import { handlePaymentCommand } from '../../src/app/handle-payment-command';
+import { resumePendingRefunds } from '../../src/app/refund-payment';
+import type { ChargeRequest, RefundRequest, RefundResult } from '../../src/app/ports';
+import { TestGateway } from '../../src/infra/gateways/test-gateway';
+import { admin, buyer, CARDS, FakeOrders, startHarness, type Harness } from '../support/harness';
+
+/** The test gateway, with an outage switch and a log of idempotency keys. */
+class FlakyGateway extends TestGateway {
+  refundOutage = false;
+  readonly chargeKeys: string[] = [];
+  readonly refundKeys: string[] = [];
+  override async charge(req: ChargeRequest) {
+    this.chargeKeys.push(req.idempotencyKey);
+    return super.charge(req);
+  }
+  override async refund(req: RefundRequest): Promise<RefundResult> {
+    this.refundKeys.push(req.idempotencyKey);
+    if (this.refundOutage) throw unavailable('GATEWAY_UNAVAILABLE', 'connection reset');
+    return super.refund(req);
+  }
+}
+
+describe('recovery', () => {
+  let h: Harness;
+  const orders = new FakeOrders();
+  const gateway = new FlakyGateway();
+
+  beforeAll(async () => {
+    h = await startHarness({ orders, gateways: [gateway], env: { PAYMENT_STALE_PROCESSING_SECONDS: '1' } });
+  });
+  afterAll(async () => {
+    await h.close();
+  });
+
+  async function payment(total: string) {
+    const user = buyer();
+    const order = orders.add({ userId: user.id, totalAmount: total });
+    const res = await h.app.inject({ method: 'POST', url: '/api/v1/payments/create/', headers: { authorization: user.auth }, payload: { order_id: order.orderId, gateway: 'test_gateway' } });
+    return { user, order, paymentId: res.json().payment_id as string };
+  }
+
+  it('a payment left processing by a crash is resumed with the same attempt and idempotency key', async () => {
+    const { user, paymentId } = await payment('18.00');
+    // A process call claimed the payment and died before the gateway answered.
+    const claim = await h.container.useCases.repo.claimForProcessing({ paymentId, staleAfterSeconds: 1, cardLast4: '4242' });
+    expect(claim?.attemptNumber).toBe(1);
+    const tooSoon = await h.app.inject({ method: 'POST', url: '/api/v1/payments/process/', headers: { authorization: user.auth }, payload: { payment_id: paymentId, card_number: CARDS.success } });
+    expect(tooSoon.json().error.code).toBe('PAYMENT_IN_PROGRESS');
+
+    await new Promise((r) => setTimeout(r, 1200));
+    const resumed = await h.app.inject({ method: 'POST', url: '/api/v1/payments/process/', headers: { authorization: user.auth }, payload: { payment_id: paymentId, card_number: CARDS.success } });
+    expect(resumed.json()).toMatchObject({ outcome: 'succeeded', attempt_number: 1, payment: { status: 'completed', attempt_count: 1 } });
+    expect(gateway.chargeKeys.filter((k) => k.includes(paymentId))).toEqual([`payment:${paymentId}:attempt:1`]);
+  });
+
+  it('a saga refund that meets a gateway outage stays pending and is completed by the sweep, once', async () => {
+    const { user, order, paymentId } = await payment('27.00');
+    await h.app.inject({ method: 'POST', url: '/api/v1/payments/process/', headers: { authorization: user.auth }, payload: { payment_id: paymentId, card_number: CARDS.success } });
+
+    gateway.refundOutage = true;
+    const effect = await handlePaymentCommand(h.container.useCases, createEnvelope('payment.refund', order.orderId, { order_id: order.orderId, reason: 'order_cancelled' }));
+    expect(effect.kind).toBe('refund_reserved');
+    const pending = await h.container.prisma.refund.findMany({ where: { paymentId } });
+    expect(pending.map((r) => [r.status, r.amount.toFixed(2)])).toEqual([['pending', '27.00']]);
+    // The reservation holds: nobody can refund the same money meanwhile.
+    expect((await h.container.prisma.payment.findUniqueOrThrow({ where: { paymentId } })).refundedAmount.toFixed(2)).toBe('27.00');
+
+    gateway.refundOutage = false;
+    const done = await resumePendingRefunds(h.container.useCases, 0);
+    expect(done).toBeGreaterThanOrEqual(1);
+    const [refund] = await h.container.prisma.refund.findMany({ where: { paymentId } });
+    expect(refund.status).toBe('completed');
+    expect(gateway.refundKeys.filter((k) => k === `refund:${refund.refundId}`)).toHaveLength(2); // same key both times
+    expect((await h.container.prisma.payment.findUniqueOrThrow({ where: { paymentId } })).status).toBe('refunded');
+    expect(await h.container.prisma.outboxMessage.count({ where: { type: 'payment.refunded', key: order.orderId } })).toBe(1);
+  });
+
+  it('an admin refund that meets a gateway outage fails with 503 and releases the amount', async () => {
+    const { user, paymentId } = await payment('10.00');
+    await h.app.inject({ method: 'POST', url: '/api/v1/payments/process/', headers: { authorization: user.auth }, payload: { payment_id: paymentId, card_number: CARDS.success } });
+    gateway.refundOutage = true;
+    try {
+      const res = await h.app.inject({ method: 'POST', url: '/api/v1/payments/refunds/create/', headers: { authorization: admin().auth }, payload: { payment_id: paymentId, reason: 'x' } });
+      expect(res.statusCode).toBe(503);
+      expect(res.json().error.code).toBe('GATEWAY_UNAVAILABLE');
+    } finally {
+      gateway.refundOutage = false;
+    }
+    const row = await h.container.prisma.payment.findUniqueOrThrow({ where: { paymentId } });
+    expect([row.status, row.refundedAmount.toFixed(2)]).toEqual(['completed', '0.00']);
+    expect((await h.container.prisma.refund.findMany({ where: { paymentId } })).map((r) => r.status)).toEqual(['failed']);
+  });
+});
