@@ -189,8 +189,9 @@ export class OutboxRelay {
         return 'busy';
       }
       const { rows } = await client.query<OutboxRow>(
-        `SELECT id::text AS id, topic, key, type, payload FROM outbox
-          WHERE published_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
+        // ORDER BY the table's column: a bare `id` would sort by the text alias ("10" < "2").
+        `SELECT o.id::text AS id, o.topic, o.key, o.type, o.payload FROM outbox o
+          WHERE o.published_at IS NULL ORDER BY o.id LIMIT $1 FOR UPDATE SKIP LOCKED`,
         [this.batchSize],
       );
       if (rows.length === 0) {
