@@ -209,6 +209,9 @@ describe('order, payment and cart services over grpc-js', () => {
           amount: '39.80',
           totalAmount: '41.00',
           gateway: 'test_gateway',
+          gatewayFee: '1.20',
+          refundedAmount: '0.00',
+          updatedAt: '2026-11-25T07:00:00.000Z',
         }),
       getPayment: unused('getPayment'),
     };
@@ -226,6 +229,9 @@ describe('order, payment and cart services over grpc-js', () => {
       amount: '39.80',
       totalAmount: '41.00',
       gateway: 'test_gateway',
+      gatewayFee: '1.20',
+      refundedAmount: '0.00',
+      updatedAt: '2026-11-25T07:00:00.000Z',
     });
   });
 

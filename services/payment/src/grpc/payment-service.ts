@@ -21,6 +21,10 @@ function toProto(p: PaymentRecord): pb.Payment {
     failureReason: p.failureReason ?? '',
     createdAt: iso(p.createdAt),
     updatedAt: iso(p.updatedAt),
+    refundedAmount: p.refundedAmount,
+    gatewayReference: p.gatewayReference ?? '',
+    attemptCount: p.attemptCount,
+    completedAt: iso(p.completedAt),
   };
 }
 
@@ -31,7 +35,17 @@ export function paymentGrpcService(deps: UseCaseDeps): pb.PaymentServiceServer {
       if (!req.orderId) throw invalid('VALIDATION_FAILED', 'order_id is required');
       const p = await deps.repo.findCurrentPaymentForOrder(req.orderId);
       if (!p) throw notFound('PAYMENT_NOT_FOUND', `no payment for order ${req.orderId}`);
-      return { orderId: p.orderReference, paymentId: p.paymentId, status: p.status, amount: p.amount, totalAmount: p.totalAmount, gateway: p.gateway };
+      return {
+        orderId: p.orderReference,
+        paymentId: p.paymentId,
+        status: p.status,
+        amount: p.amount,
+        totalAmount: p.totalAmount,
+        gateway: p.gateway,
+        gatewayFee: p.gatewayFee,
+        refundedAmount: p.refundedAmount,
+        updatedAt: iso(p.updatedAt),
+      };
     }),
     getPayment: grpcHandler<pb.GetPaymentRequest, pb.GetPaymentResponse>(async (req) => {
       if (!req.paymentId) throw invalid('VALIDATION_FAILED', 'payment_id is required');

@@ -80,10 +80,27 @@ describe('gRPC: order peer and PaymentService', () => {
 
     const getStatus = promisifyUnary(paymentClient, 'getPaymentStatus');
     const status = await getStatus({ orderId: o.orderId });
-    expect(status).toEqual({ orderId: o.orderId, paymentId: created.json().payment_id, status: 'completed', amount: '64.00', totalAmount: '66.16', gateway: 'test_gateway' });
+    expect(status).toMatchObject({
+      orderId: o.orderId,
+      paymentId: created.json().payment_id,
+      status: 'completed',
+      amount: '64.00',
+      gatewayFee: '2.16',
+      totalAmount: '66.16',
+      refundedAmount: '0.00',
+      gateway: 'test_gateway',
+    });
     const getPayment = promisifyUnary(paymentClient, 'getPayment');
     const { payment } = await getPayment({ paymentId: created.json().payment_id });
-    expect(payment).toMatchObject({ orderId: o.orderId, userId: user.id, status: 'completed', currency: 'USD', gatewayTransactionId: expect.stringMatching(/^test_txn_/) });
+    expect(payment).toMatchObject({
+      orderId: o.orderId,
+      userId: user.id,
+      status: 'completed',
+      currency: 'USD',
+      attemptCount: 1,
+      completedAt: expect.stringMatching(/^\d{4}-/),
+      gatewayTransactionId: expect.stringMatching(/^test_txn_/),
+    });
   });
 
   it('maps the order peer’s answers: unknown order 404, expired window 409', async () => {
