@@ -2,7 +2,7 @@ import { Client } from 'pg';
 import { createEnvelope, type Envelope } from '../../src/messaging/envelope';
 import { claimInbox } from '../../src/messaging/inbox';
 import { KafkaBus } from '../../src/messaging/kafka-bus';
-import { Topics, topicName } from '../../src/messaging/contracts';
+import { Topics, topicName, type TopicName } from '../../src/messaging/contracts';
 import { insertOutboxSql, OUTBOX_NOTIFY_SQL } from '../../src/messaging/outbox';
 import { OutboxRelay, pgConfigFromUrl, type EnvelopePublisher } from '../../src/messaging/outbox-relay';
 import { createTestTopics, eventually, testTopicPrefix, uniqueId } from '../../src/testing';
@@ -56,7 +56,7 @@ beforeEach(async () => {
   await db.query('TRUNCATE outbox, inbox');
 });
 
-async function insert(envelopes: Envelope[], topic = Topics.orderEvents) {
+async function insert(envelopes: Envelope[], topic: TopicName = Topics.orderEvents) {
   const { text, values } = insertOutboxSql(envelopes, topic);
   await db.query(text, values);
 }
