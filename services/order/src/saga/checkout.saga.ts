@@ -37,12 +37,18 @@ function command<T extends CommandType>(
 
 const reserve = (ctx: CheckoutContext) =>
   command(Topics.inventoryCommands, 'inventory.reserve', { order_id: ctx.order_id, lines: ctx.lines }, ['stock.reserved', 'stock.rejected']);
+// A release of an order whose reserve was rejected finds nothing and inventory stays silent;
+// the rejection (queued before the release on the order's partition) answers it.
 const release = (ctx: CheckoutContext, reason: string) =>
-  command(Topics.inventoryCommands, 'inventory.release', { order_id: ctx.order_id, reason }, ['stock.released']);
+  command(Topics.inventoryCommands, 'inventory.release', { order_id: ctx.order_id, reason }, ['stock.released', 'stock.rejected']);
 const confirm = (ctx: CheckoutContext) =>
   command(Topics.inventoryCommands, 'inventory.confirm', { order_id: ctx.order_id }, ['stock.confirmed', 'stock.rejected', 'stock.released']);
+// No reply is awaited for a void: payment answers payment.voided only when it cancelled something
+// (or the order has no payment at all), and stays silent when its payments had already failed or a
+// charge is in flight. The command itself cannot be lost (outbox → Kafka → idempotent consumer), and
+// a charge that still succeeds afterwards arrives as payment.succeeded, which the saga refunds.
 const voidPayment = (ctx: CheckoutContext, reason: string) =>
-  command(Topics.paymentCommands, 'payment.void', { order_id: ctx.order_id, reason }, ['payment.voided']);
+  command(Topics.paymentCommands, 'payment.void', { order_id: ctx.order_id, reason }, []);
 const refund = (ctx: CheckoutContext, reason: string) =>
   command(Topics.paymentCommands, 'payment.refund', { order_id: ctx.order_id, reason }, ['payment.refunded']);
 

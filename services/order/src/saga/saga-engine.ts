@@ -99,7 +99,8 @@ function compensate(
     commands.push(c);
     log.push(commandLog(step.name, 'compensation', c));
   }
-  const compensating = commands.length > 0;
+  const awaiting = commands.filter((c) => c.replies.length > 0);
+  const compensating = awaiting.length > 0;
   return {
     saga: {
       ...saga,
@@ -107,7 +108,7 @@ function compensate(
       state: compensating ? 'compensating' : 'compensated',
       currentStep: opts.failedStep?.name ?? opts.abortStep?.name ?? saga.currentStep,
       attempts: compensating ? 1 : 0,
-      awaiting: commands,
+      awaiting,
       stepStartedAt: t.now,
       deadlineAt: null,
       nextRetryAt: compensating ? new Date(t.now.getTime() + backoffMs(1, t)) : null,
@@ -190,7 +191,7 @@ function onReply(saga: SagaSnapshot, orderStatus: OrderStatus, type: ReplyType, 
     if (late?.compensate) {
       const reason = saga.context.cancel_reason ?? 'cancelled';
       const c = late.compensate(saga.context, reason);
-      if (!saga.awaiting.some((x) => x.type === c.type)) {
+      if (!saga.awaiting.some((x) => x.type === c.type) && c.replies.length > 0) {
         return {
           saga: {
             ...saga,

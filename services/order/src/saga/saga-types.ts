@@ -8,7 +8,10 @@ export const SAGA_STATES: readonly SagaState[] = ['reserving', 'awaiting_payment
 export type CommandType = 'inventory.reserve' | 'inventory.confirm' | 'inventory.release' | 'payment.void' | 'payment.refund';
 export type ReplyType = Exclude<MessageType, CommandType>;
 
-/** A command the saga sends, and the reply types that answer it (so it can be re-sent until one comes). */
+/**
+ * A command the saga sends, and the reply types that answer it (so it can be re-sent until one
+ * comes). No reply types: sent once and not awaited.
+ */
 export interface SagaCommand<T extends CommandType = CommandType> {
   topic: TopicName;
   type: T;

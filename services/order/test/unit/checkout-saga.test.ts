@@ -126,9 +126,20 @@ describe('checkout saga', () => {
     expect(ctx.store.commandTypes().sort()).toEqual(['inventory.release', 'payment.void']);
     expectOutcome(ctx, orderId, 'cancelled', 'compensating');
     expect(ctx.store.orders.get(orderId)!.cancelReason).toBe('payment_timeout');
+    // Only the release is awaited: payment answers a void only when it cancelled something.
+    expect(ctx.store.sagas.get(orderId)!.awaiting.map((c) => c.type)).toEqual(['inventory.release']);
     await reply(ctx, 'stock.released', { order_id: orderId, reason: 'payment_timeout' });
-    expectOutcome(ctx, orderId, 'cancelled', 'compensating');
+    expectOutcome(ctx, orderId, 'cancelled', 'compensated');
     await reply(ctx, 'payment.voided', { payment_id: null, order_id: orderId, reason: 'payment_timeout' });
+    expectOutcome(ctx, orderId, 'cancelled', 'compensated');
+  });
+
+  it('cancel while reserving, then the reserve is rejected: the rejection answers the release (inventory has nothing to release)', async () => {
+    const ctx = setup();
+    const orderId = givenPlaced(ctx);
+    await ctx.saga.run(orderId, { kind: 'cancel', reason: 'buyer_cancelled' });
+    expectOutcome(ctx, orderId, 'cancelled', 'compensating');
+    await reply(ctx, 'stock.rejected', { order_id: orderId, code: 'INSUFFICIENT_STOCK', short_lines: [] });
     expectOutcome(ctx, orderId, 'cancelled', 'compensated');
   });
 
