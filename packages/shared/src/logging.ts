@@ -1,16 +1,18 @@
 import { trace, isSpanContextValid } from '@opentelemetry/api';
-import pino, { type Logger, type LevelWithSilent } from 'pino';
+import pino, { type DestinationStream, type Logger, type LevelWithSilent } from 'pino';
 
 export type { Logger } from 'pino';
 
 export interface LoggerOptions {
   name: string;
   level?: LevelWithSilent | string;
+  /** Where lines go; stdout by default (tests pass a stream to read them back). */
+  destination?: DestinationStream;
 }
 
 /** pino logger; every line names the service and the active span, so logs join traces. */
-export function createLogger({ name, level = 'info' }: LoggerOptions): Logger {
-  return pino({
+export function createLogger({ name, level = 'info', destination }: LoggerOptions): Logger {
+  const options: pino.LoggerOptions = {
     level,
     base: { service: name },
     timestamp: pino.stdTimeFunctions.isoTime,
@@ -19,5 +21,6 @@ export function createLogger({ name, level = 'info' }: LoggerOptions): Logger {
       if (!ctx || !isSpanContextValid(ctx)) return {};
       return { trace_id: ctx.traceId, span_id: ctx.spanId };
     },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
