@@ -4,8 +4,9 @@ import path from 'node:path';
 import { defineConfig } from 'prisma/config';
 import { PrismaPg } from '@prisma/adapter-pg';
 
-// The schema's datasource reads env("DATABASE_URL"); without it the CLI (even `prisma generate`)
-// falls back to downloading a native engine, which cannot be reached here.
+// The schema's datasource reads env("DATABASE_URL"); when it is unset the 6.19 CLI cannot read
+// the schema's engine type, falls back to a native engine and tries to download it. So give it
+// the local default.
 process.env.DATABASE_URL ??= 'postgresql://sudamall:sudamall@127.0.0.1:5432/payment';
 const connectionString = process.env.DATABASE_URL;
 
@@ -13,5 +14,6 @@ export default defineConfig({
   experimental: { adapter: true },
   engine: 'js',
   schema: path.join(__dirname, 'prisma', 'schema.prisma'),
+  migrations: { path: path.join(__dirname, 'prisma', 'migrations') },
   adapter: async () => new PrismaPg({ connectionString }),
 });

@@ -1,7 +1,7 @@
 // Payment service entry: telemetry → config → container → http + grpc + consumers → graceful close.
 import '@sudamall/shared/telemetry';
 import { payment as pb } from '@sudamall/proto';
-import { consumerGroupName, startGrpcServer, type Subscription } from '@sudamall/shared';
+import { consumerGroupName, startGrpcServer, topicName, Topics, type Subscription } from '@sudamall/shared';
 import { readConfig } from './config';
 import { createContainer } from './container';
 import { paymentGrpcService } from './grpc/payment-service';
@@ -40,6 +40,8 @@ async function main(): Promise<void> {
     logger,
   });
   await c.bus.connect();
+  // Idempotent: platform.sh creates them too, but a prefixed deployment (demo, tests) needs its own.
+  await c.bus.ensureTopics([Topics.paymentCommands, Topics.paymentEvents].map((t) => topicName(config.KAFKA_TOPIC_PREFIX, t)), 3);
   await c.relay.start();
   const consumer: Subscription = await startPaymentCommandsConsumer(useCases, c.bus, config.KAFKA_TOPIC_PREFIX, consumerGroupName(config.KAFKA_TOPIC_PREFIX, 'payment-service'));
   c.refundSweeper.start();
