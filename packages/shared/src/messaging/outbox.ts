@@ -1,6 +1,10 @@
 import type { TopicName } from './contracts';
 import type { Envelope } from './envelope';
 
+/** A JSON value; Prisma's `Json` input accepts it without a cast (interfaces such as Envelope are not). */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+export type JsonObject = { [key: string]: JsonValue };
+
 /** The `OutboxMessage` create data, for `tx.outboxMessage.create({ data })` / `createMany`. */
 export interface OutboxRowData {
   eventId: string;
@@ -8,12 +12,12 @@ export interface OutboxRowData {
   key: string;
   type: string;
   /** The whole envelope, published as is. */
-  payload: Envelope;
+  payload: JsonObject;
 }
 
 /** `topic` is the unprefixed topic; the relay applies the deployment's prefix when publishing. */
 export function outboxRow(topic: TopicName, envelope: Envelope): OutboxRowData {
-  return { eventId: envelope.id, topic, key: envelope.key, type: envelope.type, payload: envelope };
+  return { eventId: envelope.id, topic, key: envelope.key, type: envelope.type, payload: envelope as unknown as JsonObject };
 }
 
 /** One row's insert, for raw-SQL callers: values are (event_id, topic, key, type, payload). */
