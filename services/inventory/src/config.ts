@@ -19,6 +19,8 @@ export const InventoryEnv = Type.Object({
   STOCK_LOCK_NAMESPACE: Type.String({ default: 'inventory:' }),
   RESERVE_MAX_BATCH: Type.Integer({ default: 256, minimum: 1 }),
   RESERVE_CONCURRENT_BATCHES: Type.Integer({ default: 4, minimum: 1 }),
+  /** A second concurrent batch starts only with this many requests waiting (bigger batches win). */
+  RESERVE_MIN_PARALLEL_BATCH: Type.Integer({ default: 16, minimum: 1 }),
   /** Consume inventory.commands (off for tools that only need HTTP/gRPC). */
   KAFKA_ENABLED: Type.Boolean({ default: true }),
 });

@@ -1,13 +1,13 @@
 // Wires the infrastructure into the use cases, once, for every transport (REST, gRPC, Kafka).
 import { KafkaBus, OutboxRelay, parseBrokers, type Logger } from '@sudamall/shared';
-import { Pool } from 'pg';
+import type { Pool } from 'pg';
 import { Catalogue } from './app/catalogue';
 import { ReservationEngine } from './app/reservation-engine';
 import type { InventoryConfig } from './config';
 import type { PrismaClient } from './generated/prisma/client';
 import { createPrisma } from './infra/prisma';
 import { createRedis, redisReady } from './infra/redis';
-import { ReservationStore } from './infra/reservation-store';
+import { createReservationPool, ReservationStore } from './infra/reservation-store';
 import { StockLocks } from './infra/stock-locks';
 import type { Redis } from 'ioredis';
 
@@ -28,7 +28,7 @@ export interface Container {
 
 export async function createContainer(config: InventoryConfig, logger: Logger): Promise<Container> {
   const prisma = createPrisma(config.DATABASE_URL);
-  const pool = new Pool({ connectionString: config.DATABASE_URL, max: config.DB_POOL_SIZE });
+  const pool = createReservationPool(config.DATABASE_URL, config.DB_POOL_SIZE);
   pool.on('error', (err) => logger.warn({ err }, 'idle database client error'));
   const redis = createRedis(config.REDIS_URL);
   redis.on('error', (err) => logger.warn({ err: err.message }, 'redis error'));
@@ -49,6 +49,7 @@ export async function createContainer(config: InventoryConfig, logger: Logger): 
     defaultTtlSeconds: config.RESERVATION_TTL_SECONDS,
     maxBatch: config.RESERVE_MAX_BATCH,
     maxConcurrentBatches: config.RESERVE_CONCURRENT_BATCHES,
+    minParallelBatch: config.RESERVE_MIN_PARALLEL_BATCH,
   });
   const catalogue = new Catalogue(prisma);
 

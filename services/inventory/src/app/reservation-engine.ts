@@ -59,6 +59,12 @@ export interface ReservationEngineOptions {
   maxBatch?: number;
   /** Batches (on disjoint rows) running at once; keep below the pg pool size. */
   maxConcurrentBatches?: number;
+  /**
+   * While a batch is running, another one starts only with at least this many requests: a
+   * statement's fixed cost (round trip, planning, commit) dwarfs its per-row cost, so a few
+   * big batches beat many small ones. With nothing running, a request starts at once.
+   */
+  minParallelBatch?: number;
   /** Tests only: runs between deciding a batch and writing it (to outlive the lock's TTL). */
   beforeWrite?: () => Promise<void>;
 }
@@ -81,6 +87,7 @@ export class ReservationEngine {
   private activeBatches = 0;
   private readonly maxBatch: number;
   private readonly maxConcurrent: number;
+  private readonly minParallelBatch: number;
   // Product → stock rows. Only facts that never change are trusted from here (a product's id,
   // has_sizes, and the row of a size); deletion is re-checked under the lock in every batch, and
   // a size that is missing here is looked up again before being called unknown.
@@ -90,6 +97,7 @@ export class ReservationEngine {
   constructor(private readonly o: ReservationEngineOptions) {
     this.maxBatch = o.maxBatch ?? 256;
     this.maxConcurrent = o.maxConcurrentBatches ?? 4;
+    this.minParallelBatch = o.minParallelBatch ?? 16;
   }
 
   // ---------------------------------------------------------------- reserve
@@ -170,6 +178,7 @@ export class ReservationEngine {
         }
       }
       if (batch.length === 0) return;
+      if (this.activeBatches > 0 && batch.length < this.minParallelBatch) return;
       this.pending = rest;
       const rows = [...new Set(batch.flatMap((p) => p.stockIds))];
       for (const id of rows) this.busyRows.add(id);

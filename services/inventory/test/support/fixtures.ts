@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { Pool } from 'pg';
+import type { Pool } from 'pg';
 import pino from 'pino';
 import { ReservationEngine, type ReservationEngineOptions } from '../../src/app/reservation-engine';
-import { ReservationStore } from '../../src/infra/reservation-store';
+import { createReservationPool, ReservationStore } from '../../src/infra/reservation-store';
 import { createRedis, redisReady } from '../../src/infra/redis';
 import { StockLocks } from '../../src/infra/stock-locks';
 import { TEST_DATABASE_URL, TEST_REDIS_URL } from './env';
@@ -10,8 +10,9 @@ import type { Redis } from 'ioredis';
 
 export const silentLogger = pino({ level: 'silent' });
 
+/** The same kind of pool the service's hot path uses. */
 export function testPool(max = 10): Pool {
-  return new Pool({ connectionString: TEST_DATABASE_URL, max });
+  return createReservationPool(TEST_DATABASE_URL, max);
 }
 
 export interface SeededProduct {
