@@ -579,17 +579,37 @@ export class PrismaPaymentRepository implements PaymentRepository {
     return this.db.$transaction(async (tx) => {
       if (!(await claimInbox(tx, claim.consumer, claim.eventId))) return { kind: 'duplicate' } as const;
       const payments = await lockOrderPayments(tx, orderId);
-      const refundable = payments.find(
-        (p) => REFUNDABLE_STATUSES.includes(p.status) && p.amount.greaterThan(p.refundedAmount),
-      );
+      const refundable = payments.find((p) => REFUNDABLE_STATUSES.includes(p.status) && p.amount.greaterThan(p.refundedAmount));
       if (refundable) {
         const reservation = await reserveLocked(tx, refundable, undefined, reason, 'saga', claim.eventId);
         return { kind: 'refund_reserved', reservation } as const;
       }
-      // Nothing captured (cash not collected yet, card still failing): cancelling is the refund.
+      // A refund or a charge still in flight: its completion answers (payment.refunded, or
+      // payment.succeeded which the saga answers with another payment.refund).
+      const pendingRefunds = await tx.refund.count({ where: { paymentId: { in: payments.map((p) => p.paymentId) }, status: 'pending' } });
+      if (pendingRefunds > 0 || payments.some((p) => p.status === 'processing')) {
+        return { kind: 'nothing', reason: pendingRefunds > 0 ? 'refund in progress' : 'charge in progress' } as const;
+      }
+      // The saga waits for payment.refunded, so every other case answers with one: what was
+      // refunded already, or 0.00 when nothing was ever captured (cash not collected, card
+      // never charged), after cancelling whatever could still be charged.
       const voided = await cancelVoidable(tx, payments, reason);
+      const refunded = payments.find((p) => p.status === 'refunded' || p.status === 'partially_refunded');
+      if (refunded) {
+        const last = await tx.refund.findFirst({ where: { paymentId: refunded.paymentId, status: 'completed' }, orderBy: { processedAt: 'desc' } });
+        await emit(tx, 'payment.refunded', orderId, {
+          payment_id: refunded.paymentId,
+          order_id: orderId,
+          refund_id: last?.refundId ?? '',
+          amount: money2(refunded.refundedAmount),
+          reason: last?.reason ?? reason,
+        });
+        return { kind: 'nothing', reason: 'already refunded' } as const;
+      }
+      const latest = payments[payments.length - 1];
+      await emit(tx, 'payment.refunded', orderId, { payment_id: latest?.paymentId ?? '', order_id: orderId, refund_id: '', amount: '0.00', reason });
       if (voided.length > 0) return { kind: 'voided', payments: voided } as const;
-      return { kind: 'nothing', reason: payments.length === 0 ? 'no payment for the order' : `nothing to refund (${payments.map((p) => p.status).join(', ')})` } as const;
+      return { kind: 'nothing', reason: payments.length === 0 ? 'no payment for the order' : 'nothing captured' } as const;
     });
   }
 }

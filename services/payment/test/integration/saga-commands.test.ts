@@ -121,6 +121,37 @@ describe('saga commands (payment.void, payment.refund) and events', () => {
     expect([row.status, row.refundedAmount.toFixed(2)]).toEqual(['refunded', '33.30']);
   });
 
+  it('answers every payment.refund with payment.refunded: a retry after the refund, an uncollected cash payment, no payment', async () => {
+    const types = (orderId: string) => eventsFor(orderId).map((e) => [e.type, (e.data as { amount?: string }).amount ?? null]);
+
+    // The saga retries under a new message id: the refund is not repeated, the answer is.
+    const { order, paymentId } = await payment('21.00', CARDS.success);
+    await sendCommand(createEnvelope('payment.refund', order.orderId, { order_id: order.orderId, reason: 'order_cancelled' }));
+    await eventually(() => expect(types(order.orderId)).toEqual([['payment.succeeded', '21.00'], ['payment.refunded', '21.00']]), { timeoutMs: 45000 });
+    await sendCommand(createEnvelope('payment.refund', order.orderId, { order_id: order.orderId, reason: 'order_cancelled' }));
+    await eventually(() => expect(types(order.orderId)).toHaveLength(3), { timeoutMs: 45000 });
+    const [, first, again] = eventsFor(order.orderId);
+    expect(again.data).toEqual(first.data);
+    expect(await h.container.prisma.refund.count({ where: { paymentId } })).toBe(1);
+
+    // Cash on delivery, not collected: the payment is cancelled and nothing was refunded.
+    const user = buyer();
+    const cod = orders.add({ userId: user.id, totalAmount: '40.00' });
+    const created = await h.app.inject({ method: 'POST', url: '/api/v1/payments/create/', headers: { authorization: user.auth }, payload: { order_id: cod.orderId, gateway: 'cash_on_delivery' } });
+    await h.app.inject({ method: 'POST', url: '/api/v1/payments/process/', headers: { authorization: user.auth }, payload: { payment_id: created.json().payment_id } });
+    await sendCommand(createEnvelope('payment.refund', cod.orderId, { order_id: cod.orderId, reason: 'order_cancelled' }));
+    await eventually(
+      () => expect(types(cod.orderId)).toEqual([['payment.succeeded', '40.00'], ['payment.voided', null], ['payment.refunded', '0.00']]),
+      { timeoutMs: 45000 },
+    );
+    expect((await h.container.prisma.payment.findUniqueOrThrow({ where: { paymentId: created.json().payment_id } })).status).toBe('cancelled');
+
+    // No payment at all.
+    const none = randomUUID();
+    await sendCommand(createEnvelope('payment.refund', none, { order_id: none, reason: 'order_cancelled' }));
+    await eventually(() => expect(types(none)).toEqual([['payment.refunded', '0.00']]), { timeoutMs: 45000 });
+  });
+
   it('skips a malformed command instead of blocking the partition', async () => {
     const { order, paymentId } = await payment('5.00');
     const bad = { ...createEnvelope('payment.void', order.orderId, { order_id: order.orderId, reason: 'x' }), data: { nope: true } } as unknown as AnyEnvelope;
