@@ -14,7 +14,7 @@ import { CartStore } from './infra/cart-store';
 import { CheckoutStore } from './infra/checkout-store';
 import { InventoryCatalog } from './infra/inventory-catalog';
 import { GrpcOrderPlacement } from './infra/order-placement';
-import { createPrisma, type Db } from './infra/prisma';
+import { createSql, type Sql } from './infra/sql';
 
 export interface CartUseCases {
   getCart: GetCart;
@@ -29,7 +29,7 @@ export interface CartUseCases {
 }
 
 export interface Container {
-  db: Db;
+  db: Sql;
   useCases: CartUseCases;
   close(): Promise<void>;
 }
@@ -38,7 +38,7 @@ export interface ContainerOverrides {
   /** Tests and tools may bring their own peers. */
   catalog?: CatalogPort;
   orders?: OrderPlacementPort;
-  db?: Db;
+  db?: Sql;
 }
 
 type CloseablePort = { close?: () => void };
@@ -57,7 +57,7 @@ export function createContainer(
   logger: Logger,
   overrides: ContainerOverrides = {},
 ): Container {
-  const db = overrides.db ?? createPrisma(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
+  const db = overrides.db ?? createSql(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
   const catalog = overrides.catalog ?? new InventoryCatalog(config.INVENTORY_GRPC_URL, config.INVENTORY_TIMEOUT_MS);
   const orders = overrides.orders ?? new GrpcOrderPlacement(config.ORDER_GRPC_URL, config.ORDER_TIMEOUT_MS);
   const carts = new CartStore(db);
@@ -79,7 +79,7 @@ export function createContainer(
     async close() {
       (catalog as CloseablePort).close?.();
       (orders as CloseablePort).close?.();
-      if (!overrides.db) await db.$disconnect();
+      if (!overrides.db) await db.close();
     },
   };
 }

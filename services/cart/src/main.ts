@@ -27,7 +27,7 @@ async function main(): Promise<void> {
     metrics: true,
     ready: async () => {
       if (closing) return false;
-      await container.db.$queryRawUnsafe('SELECT 1');
+      await container.db.query('SELECT 1');
       return true;
     },
   });

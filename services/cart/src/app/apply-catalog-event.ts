@@ -7,7 +7,7 @@ import { Value } from '@sinclair/typebox/value';
 import { claimInbox, isMoneyString, money, type Envelope, type Logger } from '@sudamall/shared';
 import { reconcileItem, type CartChange, type ProductFacts } from '../domain/reconcile';
 import { isUuid, type CartStore } from '../infra/cart-store';
-import { TX_OPTIONS, type Db } from '../infra/prisma';
+import type { Sql } from '../infra/sql';
 
 export const CATALOG_SYNC_CONSUMER = 'cart.catalog-sync';
 
@@ -90,7 +90,7 @@ export function factsOfEvent(envelope: Envelope): FactsOfEvent | 'invalid' | nul
 
 export class ApplyCatalogEvent {
   constructor(
-    private readonly db: Db,
+    private readonly db: Sql,
     private readonly store: CartStore,
     private readonly logger: Logger,
   ) {}
@@ -103,12 +103,12 @@ export class ApplyCatalogEvent {
       this.logger.error({ event_id: envelope.id, type: envelope.type }, 'catalogue event with invalid data skipped');
       return { outcome: 'invalid', changes: [] };
     }
-    return this.db.$transaction(async (tx) => {
+    return this.db.transaction(async (tx) => {
       if (!(await claimInbox(tx, CATALOG_SYNC_CONSUMER, envelope.id))) return { outcome: 'duplicate' as const, changes: [] };
       const items = await this.store.lockItemsOfProduct(tx, parsed.productId, parsed.staleBefore);
       const outcomes = items.map((item) => ({ item, outcome: reconcileItem(item, parsed.facts) }));
       const changes = await this.store.applyOutcomes(tx, outcomes, { seen: false, checkedAt: null });
       return { outcome: 'applied' as const, changes };
-    }, TX_OPTIONS);
+    });
   }
 }

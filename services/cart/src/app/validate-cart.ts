@@ -4,7 +4,7 @@
 import { sizeForJson } from '../domain/catalog';
 import { describeChange, factsFromProduct, reconcileItem, type ChangeReason } from '../domain/reconcile';
 import type { CartStore, RecordedChange } from '../infra/cart-store';
-import { TX_OPTIONS, type Db } from '../infra/prisma';
+import type { Sql } from '../infra/sql';
 import { viewCart, type CartView } from './cart-view';
 import type { CatalogPort } from './ports';
 
@@ -38,7 +38,7 @@ const PROBLEM_CODE: Record<ChangeReason, string> = {
 
 export class ValidateCart {
   constructor(
-    private readonly db: Db,
+    private readonly db: Sql,
     private readonly store: CartStore,
     private readonly catalog: CatalogPort,
   ) {}
@@ -52,11 +52,11 @@ export class ValidateCart {
     // Changes the sync recorded earlier come first (they happened first); taking them marks
     // them seen, and the ones found now are recorded as already seen.
     const earlier = await this.store.takeUnseenChanges(userId);
-    const found = await this.db.$transaction(async (tx) => {
+    const found = await this.db.transaction(async (tx) => {
       const items = await this.store.lockItemsOfUser(tx, userId);
       const outcomes = items.map((item) => ({ item, outcome: reconcileItem(item, factsFromProduct(products.get(item.productId))) }));
       return this.store.applyOutcomes(tx, outcomes, { seen: true, checkedAt });
-    }, TX_OPTIONS);
+    });
     const all: Array<Omit<RecordedChange, 'id' | 'createdAt'>> = [...earlier, ...found];
     const cart = viewCart(userId, await this.store.items(userId));
 

@@ -3,7 +3,7 @@
 // available stock, so concurrent adds never lose an update and never overfill.
 import { money, type Decimal } from '@sudamall/shared';
 import type { CartChange, ItemOutcome, ItemState } from '../domain/reconcile';
-import type { Db, Tx } from './prisma';
+import type { Sql, SqlTx } from './sql';
 
 export interface CartItemRecord extends ItemState {
   cartId: string;
@@ -105,14 +105,12 @@ export interface AddItemInput {
 export type AddItemResult = { ok: true; item: CartItemRecord; created: boolean } | { ok: false; inCart: number };
 
 export class CartStore {
-  constructor(private readonly db: Db) {}
+  constructor(private readonly db: Sql) {}
 
   async items(userId: string): Promise<CartItemRecord[]> {
-    const rows = await this.db.$queryRawUnsafe<ItemRow[]>(
+    const rows = await this.db.query<ItemRow>(
       `SELECT ${ITEM_COLUMNS} FROM cart_items i JOIN carts c ON c.id = i.cart_id
-       WHERE c.user_id = $1 ORDER BY i.created_at, i.id`,
-      userId,
-    );
+       WHERE c.user_id = $1 ORDER BY i.created_at, i.id`, [userId]);
     return rows.map(toItem);
   }
 
@@ -121,7 +119,7 @@ export class CartStore {
    * come from one snapshot, so a change and the removal it explains are always shown together.
    */
   async itemsTakingChanges(userId: string): Promise<{ items: CartItemRecord[]; changes: RecordedChange[] }> {
-    const rows = await this.db.$queryRawUnsafe<Array<{ items: unknown; changes: unknown }>>(
+    const rows = await this.db.query<{ items: unknown; changes: unknown }>(
       `WITH ch AS (
          UPDATE cart_changes c SET seen_at = now() FROM carts ct
          WHERE ct.id = c.cart_id AND ct.user_id = $1 AND c.seen_at IS NULL
@@ -137,9 +135,7 @@ export class CartStore {
              'id', ch.id::text, 'kind', ch.kind, 'reason', ch.reason, 'item_id', ch.item_id, 'product_id', ch.product_id,
              'product_name', ch.product_name, 'size', ch.size, 'old_value', ch.old_value, 'new_value', ch.new_value,
              'created_at', ch.created_at) ORDER BY ch.id), '[]'::json)
-          FROM ch) AS changes`,
-      userId,
-    );
+          FROM ch) AS changes`, [userId]);
     const row = rows[0];
     const items = parseJsonColumn<Array<Omit<ItemRow, 'created_at'> & { created_at: string }>>(row?.items);
     const changes = parseJsonColumn<Array<Omit<ChangeRow, 'created_at'> & { created_at: string }>>(row?.changes);
@@ -151,31 +147,25 @@ export class CartStore {
 
   async item(userId: string, itemId: string): Promise<CartItemRecord | null> {
     if (!isUuid(itemId)) return null;
-    const rows = await this.db.$queryRawUnsafe<ItemRow[]>(
+    const rows = await this.db.query<ItemRow>(
       `SELECT ${ITEM_COLUMNS} FROM cart_items i JOIN carts c ON c.id = i.cart_id
-       WHERE c.user_id = $1 AND i.id = $2::uuid`,
-      userId,
-      itemId,
-    );
+       WHERE c.user_id = $1 AND i.id = $2::uuid`, [userId,
+      itemId]);
     return rows[0] ? toItem(rows[0]) : null;
   }
 
   async count(userId: string): Promise<number> {
-    const rows = await this.db.$queryRawUnsafe<Array<{ n: bigint | number | null }>>(
-      `SELECT COALESCE(SUM(i.quantity), 0)::int AS n FROM cart_items i JOIN carts c ON c.id = i.cart_id WHERE c.user_id = $1`,
-      userId,
-    );
+    const rows = await this.db.query<{ n: number | null }>(
+      `SELECT COALESCE(SUM(i.quantity), 0)::int AS n FROM cart_items i JOIN carts c ON c.id = i.cart_id WHERE c.user_id = $1`, [userId]);
     return Number(rows[0]?.n ?? 0);
   }
 
   /** The changes the buyer has not seen yet, marked seen by the same statement. */
   async takeUnseenChanges(userId: string): Promise<RecordedChange[]> {
-    const rows = await this.db.$queryRawUnsafe<ChangeRow[]>(
+    const rows = await this.db.query<ChangeRow>(
       `UPDATE cart_changes ch SET seen_at = now() FROM carts c
        WHERE c.id = ch.cart_id AND c.user_id = $1 AND ch.seen_at IS NULL
-       RETURNING ch.id, ch.kind, ch.reason, ch.item_id, ch.product_id, ch.product_name, ch.size, ch.old_value, ch.new_value, ch.created_at`,
-      userId,
-    );
+       RETURNING ch.id, ch.kind, ch.reason, ch.item_id, ch.product_id, ch.product_name, ch.size, ch.old_value, ch.new_value, ch.created_at`, [userId]);
     return rows.map(toChange).sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
   }
 
@@ -186,7 +176,7 @@ export class CartStore {
    */
   async addItem(input: AddItemInput): Promise<AddItemResult> {
     const price = input.price.toFixed(2);
-    const rows = await this.db.$queryRawUnsafe<Array<ItemRow & { created: boolean }>>(
+    const rows = await this.db.query<ItemRow & { created: boolean }>(
       `WITH c AS (
          INSERT INTO carts (id, user_id) VALUES (gen_random_uuid(), $1)
          ON CONFLICT (user_id) DO UPDATE SET updated_at = now()
@@ -201,25 +191,21 @@ export class CartStore {
              synced_at = GREATEST(i.synced_at, EXCLUDED.synced_at),
              updated_at = now()
          WHERE i.quantity + EXCLUDED.quantity <= $7
-       RETURNING ${ITEM_COLUMNS}, (xmax = 0) AS created`,
-      input.userId,
+       RETURNING ${ITEM_COLUMNS}, (xmax = 0) AS created`, [input.userId,
       input.productId,
       input.productName,
       input.size,
       input.quantity,
       price,
       input.maxTotal,
-      input.checkedAt,
-    );
+      input.checkedAt]);
     const row = rows[0];
     if (row) return { ok: true, item: toItem(row), created: Boolean(row.created) };
-    const current = await this.db.$queryRawUnsafe<Array<{ quantity: number }>>(
+    const current = await this.db.query<{ quantity: number }>(
       `SELECT i.quantity FROM cart_items i JOIN carts c ON c.id = i.cart_id
-       WHERE c.user_id = $1 AND i.product_id = $2 AND i.size = $3`,
-      input.userId,
+       WHERE c.user_id = $1 AND i.product_id = $2 AND i.size = $3`, [input.userId,
       input.productId,
-      input.size,
-    );
+      input.size]);
     return { ok: false, inCart: Number(current[0]?.quantity ?? 0) };
   }
 
@@ -230,36 +216,30 @@ export class CartStore {
     update: { quantity: number; currentPrice: Decimal; productName: string; checkedAt: Date },
   ): Promise<CartItemRecord | null> {
     if (!isUuid(itemId)) return null;
-    const rows = await this.db.$queryRawUnsafe<ItemRow[]>(
+    const rows = await this.db.query<ItemRow>(
       `UPDATE cart_items i SET quantity = $3, current_price = $4::numeric, product_name = $5,
          synced_at = GREATEST(i.synced_at, $6), updated_at = now()
        FROM carts c WHERE c.id = i.cart_id AND c.user_id = $1 AND i.id = $2::uuid
-       RETURNING ${ITEM_COLUMNS}`,
-      userId,
+       RETURNING ${ITEM_COLUMNS}`, [userId,
       itemId,
       update.quantity,
       update.currentPrice.toFixed(2),
       update.productName,
-      update.checkedAt,
-    );
+      update.checkedAt]);
     return rows[0] ? toItem(rows[0]) : null;
   }
 
   async removeItem(userId: string, itemId: string): Promise<boolean> {
     if (!isUuid(itemId)) return false;
-    const n = await this.db.$executeRawUnsafe(
-      `DELETE FROM cart_items i USING carts c WHERE c.id = i.cart_id AND c.user_id = $1 AND i.id = $2::uuid`,
-      userId,
-      itemId,
-    );
+    const n = await this.db.execute(
+      `DELETE FROM cart_items i USING carts c WHERE c.id = i.cart_id AND c.user_id = $1 AND i.id = $2::uuid`, [userId,
+      itemId]);
     return n > 0;
   }
 
   async clear(userId: string): Promise<number> {
-    return this.db.$executeRawUnsafe(
-      `DELETE FROM cart_items i USING carts c WHERE c.id = i.cart_id AND c.user_id = $1`,
-      userId,
-    );
+    return this.db.execute(
+      `DELETE FROM cart_items i USING carts c WHERE c.id = i.cart_id AND c.user_id = $1`, [userId]);
   }
 
   /**
@@ -268,26 +248,24 @@ export class CartStore {
    * `checkedAt` (a live lookup's time) moves the items' sync mark forward.
    */
   async applyOutcomes(
-    tx: Tx,
+    tx: SqlTx,
     outcomes: ReadonlyArray<{ item: CartItemRecord; outcome: ItemOutcome }>,
     { seen, checkedAt }: { seen: boolean; checkedAt: Date | null },
   ): Promise<CartChange[]> {
     const changes: Array<CartChange & { cartId: string }> = [];
     for (const { item, outcome } of outcomes) {
       if (outcome.action === 'remove') {
-        await tx.$executeRawUnsafe(`DELETE FROM cart_items WHERE id = $1::uuid`, item.id);
+        await tx.execute(`DELETE FROM cart_items WHERE id = $1::uuid`, [item.id]);
       } else if (outcome.action === 'update') {
-        await tx.$executeRawUnsafe(
+        await tx.execute(
           `UPDATE cart_items SET quantity = $2, current_price = $3::numeric, product_name = $4, updated_at = now(),
-           synced_at = GREATEST(synced_at, COALESCE($5, synced_at)) WHERE id = $1::uuid`,
-          item.id,
+           synced_at = GREATEST(synced_at, COALESCE($5, synced_at)) WHERE id = $1::uuid`, [item.id,
           outcome.quantity,
           outcome.currentPrice.toFixed(2),
           outcome.productName,
-          checkedAt,
-        );
+          checkedAt]);
       } else if (checkedAt) {
-        await tx.$executeRawUnsafe(`UPDATE cart_items SET synced_at = GREATEST(synced_at, $2) WHERE id = $1::uuid`, item.id, checkedAt);
+        await tx.execute(`UPDATE cart_items SET synced_at = GREATEST(synced_at, $2) WHERE id = $1::uuid`, [item.id, checkedAt]);
       }
       for (const c of outcome.changes) changes.push({ ...c, cartId: item.cartId });
     }
@@ -298,37 +276,29 @@ export class CartStore {
         const b = k * 9;
         return `($${b + 1}::uuid, $${b + 2}, $${b + 3}::uuid, $${b + 4}, $${b + 5}, $${b + 6}, $${b + 7}, $${b + 8}, $${b + 9}, ${seen ? 'now()' : 'NULL'})`;
       });
-      await tx.$executeRawUnsafe(
+      await tx.execute(
         `INSERT INTO cart_changes (cart_id, kind, item_id, product_id, product_name, size, old_value, new_value, reason, seen_at)
-         VALUES ${tuples.join(', ')}`,
-        ...values,
-      );
+         VALUES ${tuples.join(', ')}`, values);
     }
     return changes;
   }
 
   /** Every cart's items of a product, locked, for a catalogue event. */
-  async lockItemsOfProduct(tx: Tx, productId: string, notSyncedAfter: Date | null): Promise<CartItemRecord[]> {
+  async lockItemsOfProduct(tx: SqlTx, productId: string, notSyncedAfter: Date | null): Promise<CartItemRecord[]> {
     const rows = notSyncedAfter
-      ? await tx.$queryRawUnsafe<ItemRow[]>(
-          `SELECT ${ITEM_COLUMNS} FROM cart_items i WHERE i.product_id = $1 AND i.synced_at <= $2 ORDER BY i.id FOR UPDATE`,
-          productId,
-          notSyncedAfter,
-        )
-      : await tx.$queryRawUnsafe<ItemRow[]>(
-          `SELECT ${ITEM_COLUMNS} FROM cart_items i WHERE i.product_id = $1 ORDER BY i.id FOR UPDATE`,
-          productId,
-        );
+      ? await tx.query<ItemRow>(
+          `SELECT ${ITEM_COLUMNS} FROM cart_items i WHERE i.product_id = $1 AND i.synced_at <= $2 ORDER BY i.id FOR UPDATE`, [productId,
+          notSyncedAfter])
+      : await tx.query<ItemRow>(
+          `SELECT ${ITEM_COLUMNS} FROM cart_items i WHERE i.product_id = $1 ORDER BY i.id FOR UPDATE`, [productId]);
     return rows.map(toItem);
   }
 
-  /** One buyer's items, locked, for a validation. */
-  async lockItemsOfUser(tx: Tx, userId: string): Promise<CartItemRecord[]> {
-    const rows = await tx.$queryRawUnsafe<ItemRow[]>(
+  /** One buyer's items, locked, for a validation (in id order, like lockItemsOfProduct, so the two never deadlock). */
+  async lockItemsOfUser(tx: SqlTx, userId: string): Promise<CartItemRecord[]> {
+    const rows = await tx.query<ItemRow>(
       `SELECT ${ITEM_COLUMNS} FROM cart_items i JOIN carts c ON c.id = i.cart_id
-       WHERE c.user_id = $1 ORDER BY i.created_at, i.id FOR UPDATE OF i`,
-      userId,
-    );
+       WHERE c.user_id = $1 ORDER BY i.id FOR UPDATE OF i`, [userId]);
     return rows.map(toItem);
   }
 }

@@ -2,7 +2,7 @@
 // before the call, so a retry re-sends exactly them (order is idempotent by key too) even after
 // the cart has changed, and the settled response, so a retry answers the same thing.
 import type { OrderLine } from '../app/ports';
-import { TX_OPTIONS, type Db } from './prisma';
+import type { Sql } from './sql';
 
 export type CheckoutKind = 'full' | 'single';
 export type CheckoutStatus = 'pending' | 'completed' | 'rejected';
@@ -57,14 +57,12 @@ function toRecord(r: CheckoutRow): CheckoutRecord {
 }
 
 export class CheckoutStore {
-  constructor(private readonly db: Db) {}
+  constructor(private readonly db: Sql) {}
 
   async find(userId: string, key: string): Promise<CheckoutRecord | null> {
-    const rows = await this.db.$queryRawUnsafe<CheckoutRow[]>(
-      `SELECT ${COLUMNS} FROM checkouts WHERE user_id = $1 AND idempotency_key = $2`,
-      userId,
-      key,
-    );
+    const rows = await this.db.query<CheckoutRow>(
+      `SELECT ${COLUMNS} FROM checkouts WHERE user_id = $1 AND idempotency_key = $2`, [userId,
+      key]);
     return rows[0] ? toRecord(rows[0]) : null;
   }
 
@@ -76,17 +74,15 @@ export class CheckoutStore {
     fingerprint: string;
     lines: OrderLine[];
   }): Promise<{ record: CheckoutRecord; created: boolean }> {
-    const rows = await this.db.$queryRawUnsafe<CheckoutRow[]>(
+    const rows = await this.db.query<CheckoutRow>(
       `INSERT INTO checkouts (id, user_id, idempotency_key, kind, fingerprint, lines, status, updated_at)
        VALUES (gen_random_uuid(), $1, $2, $3, $4, $5::jsonb, 'pending', now())
        ON CONFLICT (user_id, idempotency_key) DO NOTHING
-       RETURNING ${COLUMNS}`,
-      input.userId,
+       RETURNING ${COLUMNS}`, [input.userId,
       input.key,
       input.kind,
       input.fingerprint,
-      JSON.stringify(input.lines),
-    );
+      JSON.stringify(input.lines)]);
     if (rows[0]) return { record: toRecord(rows[0]), created: true };
     const existing = await this.find(input.userId, input.key);
     if (!existing) throw new Error('checkout row vanished between insert and read');
@@ -94,12 +90,10 @@ export class CheckoutStore {
   }
 
   async setOrder(id: string, orderId: string, pendingResponse: StoredResponse): Promise<void> {
-    await this.db.$executeRawUnsafe(
-      `UPDATE checkouts SET order_id = $2, response = $3::jsonb, updated_at = now() WHERE id = $1::uuid AND status = 'pending'`,
-      id,
+    await this.db.execute(
+      `UPDATE checkouts SET order_id = $2, response = $3::jsonb, updated_at = now() WHERE id = $1::uuid AND status = 'pending'`, [id,
       orderId,
-      JSON.stringify(pendingResponse),
-    );
+      JSON.stringify(pendingResponse)]);
   }
 
   /**
@@ -108,56 +102,46 @@ export class CheckoutStore {
    * remove the items once); returns false when it was already settled.
    */
   async complete(record: CheckoutRecord, orderId: string, response: StoredResponse, removeFromCart: boolean): Promise<boolean> {
-    return this.db.$transaction(async (tx) => {
-      const n = await tx.$executeRawUnsafe(
+    return this.db.transaction(async (tx) => {
+      const n = await tx.execute(
         `UPDATE checkouts SET status = 'completed', order_id = $2, response = $3::jsonb, updated_at = now()
-         WHERE id = $1::uuid AND status = 'pending'`,
-        record.id,
+         WHERE id = $1::uuid AND status = 'pending'`, [record.id,
         orderId,
-        JSON.stringify(response),
-      );
+        JSON.stringify(response)]);
       if (n === 0) return false;
       if (removeFromCart) {
         for (const line of record.lines) {
           // The buyer may have added more of the line since; only the ordered quantity leaves.
-          await tx.$executeRawUnsafe(
+          await tx.execute(
             `DELETE FROM cart_items i USING carts c
-             WHERE c.id = i.cart_id AND c.user_id = $1 AND i.product_id = $2 AND i.size = $3 AND i.quantity <= $4`,
-            record.userId,
+             WHERE c.id = i.cart_id AND c.user_id = $1 AND i.product_id = $2 AND i.size = $3 AND i.quantity <= $4`, [record.userId,
             line.productId,
             line.size,
-            line.quantity,
-          );
-          await tx.$executeRawUnsafe(
+            line.quantity]);
+          await tx.execute(
             `UPDATE cart_items i SET quantity = i.quantity - $4, updated_at = now() FROM carts c
-             WHERE c.id = i.cart_id AND c.user_id = $1 AND i.product_id = $2 AND i.size = $3 AND i.quantity > $4`,
-            record.userId,
+             WHERE c.id = i.cart_id AND c.user_id = $1 AND i.product_id = $2 AND i.size = $3 AND i.quantity > $4`, [record.userId,
             line.productId,
             line.size,
-            line.quantity,
-          );
+            line.quantity]);
         }
       }
       return true;
-    }, TX_OPTIONS);
+    });
   }
 
   async reject(record: CheckoutRecord, orderId: string, response: StoredResponse): Promise<void> {
-    await this.db.$executeRawUnsafe(
+    await this.db.execute(
       `UPDATE checkouts SET status = 'rejected', order_id = $2, response = $3::jsonb, updated_at = now()
-       WHERE id = $1::uuid AND status = 'pending'`,
-      record.id,
+       WHERE id = $1::uuid AND status = 'pending'`, [record.id,
       orderId,
-      JSON.stringify(response),
-    );
+      JSON.stringify(response)]);
   }
 
   /** The pending attempt waiting for this order, if any (the order.events consumer settles it). */
   async pendingForOrder(orderId: string): Promise<CheckoutRecord | null> {
-    const rows = await this.db.$queryRawUnsafe<CheckoutRow[]>(
-      `SELECT ${COLUMNS} FROM checkouts WHERE order_id = $1 AND status = 'pending'`,
-      orderId,
-    );
+    const rows = await this.db.query<CheckoutRow>(
+      `SELECT ${COLUMNS} FROM checkouts WHERE order_id = $1 AND status = 'pending'`, [orderId]);
     return rows[0] ? toRecord(rows[0]) : null;
   }
 }
