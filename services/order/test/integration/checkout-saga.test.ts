@@ -211,3 +211,17 @@ it('an unanswered command is re-sent from the saga state', async () => {
   expect(saga.attempts).toBeGreaterThanOrEqual(2);
   expect(await h.c.db.sagaStepLog.count({ where: { orderId, kind: 'retry' } })).toBeGreaterThanOrEqual(1);
 });
+
+it('a service stopped mid-saga finishes it after a restart (state in the database, replies waiting in Kafka)', async () => {
+  const { orderId, userId } = await place();
+  await eventually(() => expect(commandsFor(orderId, 'inventory.reserve')).toHaveLength(1));
+  await h.stop();
+  // While the order service is down, inventory reserves and the buyer pays.
+  await reserved(orderId);
+  await h.publish('payment.events', 'payment.succeeded', paid(orderId, userId));
+  await h.restart();
+  await eventually(() => expect(commandsFor(orderId, 'inventory.confirm')).toHaveLength(1), { timeoutMs: 30000 });
+  await h.publish('inventory.events', 'stock.confirmed', { order_id: orderId });
+  const o = await untilStatus(orderId, 'processing');
+  expect(o.history.map((x) => x.toStatus)).toEqual(['pending', 'under_paying', 'processing']);
+});
