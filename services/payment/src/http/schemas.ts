@@ -127,7 +127,7 @@ export const CreateRefundBody = Type.Object(
   {
     payment_id: Id,
     amount: Type.Optional(Type.String({ pattern: MONEY_PATTERN, description: 'omitted: everything not yet refunded' })),
-    reason: Type.String({ minLength: 1, maxLength: 500 }),
+    reason: Type.String({ minLength: 1, maxLength: 500, default: 'Customer request' }),
   },
   { additionalProperties: false },
 );
@@ -158,7 +158,7 @@ export const TestPaymentBody = Type.Object(
 export const TestWebhookBody = Type.Object(
   {
     payment_id: Id,
-    event: Type.Union([Type.Literal('payment.succeeded'), Type.Literal('payment.failed')]),
+    event: Type.Union([Type.Literal('payment.succeeded'), Type.Literal('payment.failed')], { default: 'payment.succeeded' }),
     event_id: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
     transaction_id: Type.Optional(Type.String({ minLength: 1, maxLength: 255 })),
     failure_code: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
