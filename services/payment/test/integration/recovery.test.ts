@@ -69,7 +69,9 @@ describe('recovery', () => {
     expect((await h.container.prisma.payment.findUniqueOrThrow({ where: { paymentId } })).refundedAmount.toFixed(2)).toBe('27.00');
 
     gateway.refundOutage = false;
-    const done = await resumePendingRefunds(h.container.useCases, 0);
+    // Only refunds pending for over a second: other test files' refunds in flight (milliseconds) are theirs.
+    await new Promise((r) => setTimeout(r, 1100));
+    const done = await resumePendingRefunds(h.container.useCases, 1);
     expect(done).toBeGreaterThanOrEqual(1);
     const [refund] = await h.container.prisma.refund.findMany({ where: { paymentId } });
     expect(refund.status).toBe('completed');
