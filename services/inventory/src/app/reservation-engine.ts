@@ -33,7 +33,7 @@ import {
   type ReserveRequest,
   type ShortLine,
 } from '../domain/reservation';
-import type { StockLocks } from '../infra/stock-locks';
+import type { HeldLocks, StockLocks } from '../infra/stock-locks';
 import {
   StaleBatchError,
   type ConfirmStatus,
@@ -93,6 +93,7 @@ export class ReservationEngine {
   // a size that is missing here is looked up again before being called unknown.
   private readonly productCache = new Map<string, ProductStockIndex>();
   private idleWaiters: Array<() => void> = [];
+  private readonly loading = new Map<string, Promise<Map<string, ProductStockIndex>>>();
 
   constructor(private readonly o: ReservationEngineOptions) {
     this.maxBatch = o.maxBatch ?? 256;
@@ -134,11 +135,22 @@ export class ReservationEngine {
       else missing.push(line.product_id);
     }
     if (missing.length > 0) {
-      const fresh = await this.o.store.loadProductIndex(missing);
-      if (this.productCache.size > PRODUCT_CACHE_LIMIT) this.productCache.clear();
-      for (const [id, p] of fresh) {
-        this.productCache.set(id, p);
-        out.set(id, p);
+      // Callers that miss on the same products at once (a cold start under load) share one query.
+      const toLoad = [...new Set(missing.filter((id) => !this.loading.has(id)))];
+      if (toLoad.length > 0) {
+        const load = this.o.store.loadProductIndex(toLoad).then((fresh) => {
+          if (this.productCache.size > PRODUCT_CACHE_LIMIT) this.productCache.clear();
+          for (const [id, p] of fresh) this.productCache.set(id, p);
+          return fresh;
+        });
+        const settle = () => toLoad.forEach((id) => this.loading.delete(id));
+        load.then(settle, settle);
+        for (const id of toLoad) this.loading.set(id, load);
+      }
+      for (const id of new Set(missing)) {
+        const fresh = await this.loading.get(id);
+        const p = fresh?.get(id) ?? this.productCache.get(id);
+        if (p) out.set(id, p);
       }
     }
     return out;
@@ -197,8 +209,16 @@ export class ReservationEngine {
   }
 
   private async runBatch(batch: Pending[], rows: string[]): Promise<void> {
+    const orderIds = [...new Set(batch.map((p) => p.request.order_id))];
     for (let attempt = 0; ; attempt++) {
-      let locks;
+      // First attempt: the lock and the read go out together (one round trip less per batch).
+      // Reading before the lock is granted is safe: the write is guarded, so a read made stale
+      // by another holder only makes the write fail. Retries read under the lock, so a
+      // contended row cannot keep a batch stale.
+      const read = () => this.o.store.readBatchState(rows, orderIds);
+      const early = attempt === 0 ? read() : undefined;
+      early?.catch(() => undefined); // awaited below; no unhandled rejection meanwhile
+      let locks: HeldLocks;
       try {
         locks = await this.o.locks.acquire(rows);
       } catch (e) {
@@ -206,7 +226,7 @@ export class ReservationEngine {
         return;
       }
       try {
-        const state = await this.o.store.readBatchState(rows, [...new Set(batch.map((p) => p.request.order_id))]);
+        const state = await (early ?? read());
         const plan = planBatch({
           requests: batch,
           stock: state.stock,
