@@ -53,8 +53,11 @@ start() {
     (cd "$ROOT/services/$s" && env DATABASE_URL="postgresql://sudamall:sudamall@127.0.0.1:5432/$s" npx prisma migrate deploy >"$LOGS/$s.migrate.log" 2>&1) \
       || { tail -n 20 "$LOGS/$s.migrate.log" >&2; exit 1; }
     log "$s: start on http ${HTTP_PORT[$s]} / grpc ${GRPC_PORT[$s]}"
+    # exec: the recorded pid is node's own, so `stop` signals the service itself; every stdio
+    # stream is redirected, so no caller's pipe is held open by a service left running.
     # shellcheck disable=SC2046
-    (cd "$ROOT/services/$s" && env $(service_env "$s") setsid node dist/main.js >>"$LOGS/$s.log" 2>&1 </dev/null & echo $! >"$RUN/$s.pid")
+    (cd "$ROOT/services/$s" && exec env $(service_env "$s") node dist/main.js) >>"$LOGS/$s.log" 2>&1 </dev/null &
+    echo $! >"$RUN/$s.pid"
   done
   for s in "${SERVICES[@]}"; do wait_ready "$s"; log "$s ready"; done
   gateway_start
@@ -75,7 +78,7 @@ gateway_start() {
   if [ -f "$RUN/nginx.pid" ] && kill -0 "$(cat "$RUN/nginx.pid")" 2>/dev/null; then
     nginx -c "$RUN/nginx.conf" -s reload
   else
-    nginx -c "$RUN/nginx.conf"
+    nginx -c "$RUN/nginx.conf" </dev/null >/dev/null 2>&1
   fi
   log "gateway on http://127.0.0.1:$GATEWAY_PORT"
 }

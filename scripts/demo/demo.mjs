@@ -16,7 +16,7 @@ const SECRET = process.env.JWT_SECRET ?? 'local-dev-secret-change-me-0123456789'
 const WINDOW = Number(process.env.PAYMENT_WINDOW_SECONDS ?? 20);
 const run = randomUUID().slice(0, 8);
 
-const token = (claims) => signToken(claims, { secret: SECRET, expiresIn: 3600 });
+const token = (claims) => signToken(claims, { secret: SECRET, expiresIn: '2h' });
 const seller = { name: 'seller', token: token({ sub: `seller-${run}`, role: 'seller', store_id: `store-${run}` }) };
 const buyers = [1, 2, 3].map((n) => ({ name: `buyer ${n}`, token: token({ sub: `buyer${n}-${run}`, role: 'buyer' }) }));
 
@@ -145,7 +145,7 @@ async function main() {
 
   step('Done. Everything is still running:');
   say(`storefront API       ${BASE}/api/v1/…`);
-  say(`saga dashboard       ${BASE}/admin/sagas/`);
+  say(`saga board (admin)   ${BASE}/api/v1/orders/admin/sagas/`);
   say(`service logs         .local/logs/<service>.log`);
   say('stop everything      npm run down');
 }
