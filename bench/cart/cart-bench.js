@@ -1,0 +1,218 @@
+#!/usr/bin/env node
+// Cart HTTP benchmark (not a test): requests/s and p50/p99 latency of cart reads
+// (GET /api/v1/carts/) and adds (POST /api/v1/carts/add/) through the REST API over real HTTP
+// (keep-alive connections, autocannon), printed beside fastify's own bare route (GET /bare, a
+// constant JSON) measured in the same run with the same clients, with the ratio.
+//
+// Runs the real cart service (services/cart/dist/main.js) as a child process on a database of
+// its own (cart_bench, created and migrated here), Kafka consumers off, with an inventory peer
+// (bench/cart/inventory-peer.js: grpc-js InventoryService, products in memory) that every add
+// asks for stock and price (one GetProducts per request). Build first:
+//   npx turbo run build --filter=@sudamall/cart && node bench/cart/cart-bench.js
+// Knobs: BENCH_SECONDS (10 per case), BENCH_WARMUP_SECONDS (2), BENCH_CONNECTIONS (32),
+// BENCH_BUYERS (200), BENCH_PRODUCTS (100), BENCH_ITEMS_PER_CART (5), BENCH_POOL (10, the
+// service's pg pool), BENCH_CPU_PROF (a folder: profile the service), PGHOST/PGPORT (127.0.0.1:5432).
+'use strict';
+const { spawn, execFileSync } = require('node:child_process');
+const { randomUUID } = require('node:crypto');
+const net = require('node:net');
+const path = require('node:path');
+const readline = require('node:readline');
+const autocannon = require('autocannon');
+const { Client } = require('pg');
+const { signToken } = require('@sudamall/shared');
+
+const ROOT = path.resolve(__dirname, '../..');
+const SERVICE = path.join(ROOT, 'services/cart');
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const WARMUP = Number(process.env.BENCH_WARMUP_SECONDS ?? 2);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const BUYERS = Number(process.env.BENCH_BUYERS ?? 200);
+const PRODUCTS = Number(process.env.BENCH_PRODUCTS ?? 100);
+const ITEMS_PER_CART = Number(process.env.BENCH_ITEMS_PER_CART ?? 5);
+const POOL = Number(process.env.BENCH_POOL ?? 10);
+const PG = `postgresql://sudamall:sudamall@${process.env.PGHOST ?? '127.0.0.1'}:${process.env.PGPORT ?? 5432}`;
+const DB = 'cart_bench';
+const DATABASE_URL = `${PG}/${DB}`;
+const JWT_SECRET = 'bench-secret-0123456789abcdef';
+
+const children = [];
+let stopping = false;
+const log = (...a) => console.log(...a);
+
+async function ensureDatabase() {
+  const admin = new Client({ connectionString: `${PG}/postgres` });
+  await admin.connect();
+  const { rowCount } = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [DB]);
+  if (!rowCount) await admin.query(`CREATE DATABASE ${DB}`);
+  await admin.end();
+  execFileSync(process.execPath, [require.resolve('prisma/build/index.js'), 'migrate', 'deploy'], {
+    cwd: SERVICE,
+    env: { ...process.env, DATABASE_URL },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  // Each run starts from empty carts, so runs are comparable.
+  const db = new Client({ connectionString: DATABASE_URL });
+  await db.connect();
+  await db.query('TRUNCATE carts, cart_items, cart_changes, checkouts CASCADE');
+  await db.end();
+}
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts a child that prints its port as its first stdout line. */
+function startPrintingPort(script, env = {}) {
+  const child = spawn(process.execPath, [script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  children.push(child);
+  return new Promise((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
+    readline.createInterface({ input: child.stdout }).once('line', (line) => resolve(Number(line.trim())));
+  });
+}
+
+async function startCart(inventoryPort) {
+  const httpPort = await freePort();
+  const grpcPort = await freePort();
+  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.BENCH_CPU_PROF)}`] : [];
+  const child = spawn(process.execPath, [...profile, 'dist/main.js'], {
+    cwd: SERVICE,
+    env: {
+      PATH: process.env.PATH ?? '',
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'warn',
+      HTTP_HOST: '127.0.0.1',
+      HTTP_PORT: String(httpPort),
+      GRPC_HOST: '127.0.0.1',
+      GRPC_PORT: String(grpcPort),
+      DATABASE_URL,
+      DATABASE_POOL_SIZE: String(POOL),
+      JWT_SECRET,
+      INVENTORY_GRPC_URL: `127.0.0.1:${inventoryPort}`,
+      ORDER_GRPC_URL: '127.0.0.1:1',
+      CONSUMERS_ENABLED: 'false',
+      ...(process.env.OTEL_SDK_DISABLED ? { OTEL_SDK_DISABLED: process.env.OTEL_SDK_DISABLED } : {}),
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  children.push(child);
+  child.on('exit', (code, signal) => {
+    if (!stopping) log(`cart service exited unexpectedly (code ${code}, signal ${signal}): figures after this point are void`);
+  });
+  const url = `http://127.0.0.1:${httpPort}`;
+  for (let i = 0; i < 200; i++) {
+    if (child.exitCode !== null) throw new Error(`cart exited with ${child.exitCode}`);
+    try {
+      if ((await fetch(`${url}/readyz`)).ok) return url;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('cart did not become ready');
+}
+
+function run(opts) {
+  return new Promise((resolve, reject) => {
+    autocannon({ connections: CONNECTIONS, pipelining: 1, ...opts }, (err, result) => (err ? reject(err) : resolve(result)));
+  });
+}
+
+const pick = (list) => list[Math.floor(Math.random() * list.length)];
+
+async function measure(name, opts) {
+  if (WARMUP > 0) await run({ ...opts, duration: WARMUP });
+  const r = await run({ ...opts, duration: SECONDS });
+  const row = {
+    name,
+    rps: r.requests.average,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    total: r.requests.total,
+    non2xx: r.non2xx,
+    errors: r.errors + r.timeouts,
+  };
+  log(
+    `${name.padEnd(30)} ${row.rps.toFixed(0).padStart(8)} req/s   p50 ${String(row.p50).padStart(4)} ms   p99 ${String(row.p99).padStart(4)} ms   ` +
+      `(${row.total} requests, ${row.non2xx} non-2xx, ${row.errors} errors)`,
+  );
+  return row;
+}
+
+async function main() {
+  await ensureDatabase();
+  const inventoryPort = await startPrintingPort(path.join(__dirname, 'inventory-peer.js'), { BENCH_PRODUCTS: String(PRODUCTS) });
+  const barePort = await startPrintingPort(path.join(__dirname, 'bare-server.js'));
+  const cartUrl = await startCart(inventoryPort);
+
+  const buyers = Array.from({ length: BUYERS }, () => `Bearer ${signToken({ sub: randomUUID(), role: 'buyer' }, { secret: JWT_SECRET, expiresIn: '1h' })}`);
+  const products = Array.from({ length: PRODUCTS }, (_, n) => `bench-${n}`);
+
+  // Every buyer's cart holds ITEMS_PER_CART lines before the reads are measured.
+  for (const auth of buyers) {
+    for (let k = 0; k < ITEMS_PER_CART; k++) {
+      const res = await fetch(`${cartUrl}/api/v1/carts/add/`, {
+        method: 'POST',
+        headers: { authorization: auth, 'content-type': 'application/json' },
+        body: JSON.stringify({ product_id: products[(k * 7 + buyers.indexOf(auth)) % PRODUCTS], quantity: 1 }),
+      });
+      if (res.status >= 300) throw new Error(`seeding failed: ${res.status} ${await res.text()}`);
+    }
+  }
+
+  log(
+    `cart HTTP benchmark: ${SECONDS} s per case (after ${WARMUP} s warm-up), ${CONNECTIONS} keep-alive connections, ` +
+      `${BUYERS} buyers with ${ITEMS_PER_CART} items each, ${PRODUCTS} products, cart pg pool ${POOL}, ` +
+      `inventory peer over gRPC (in-memory), ${require('node:os').cpus().length} CPUs shared with the load generator`,
+  );
+  const bare = await measure('bare fastify GET /bare', { url: `http://127.0.0.1:${barePort}/bare` });
+  const reads = await measure('GET /api/v1/carts/', {
+    url: `${cartUrl}/api/v1/carts/`,
+    requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, headers: { ...req.headers, authorization: pick(buyers) } }) }],
+  });
+  const adds = await measure('POST /api/v1/carts/add/', {
+    url: `${cartUrl}/api/v1/carts/add/`,
+    requests: [
+      {
+        method: 'POST',
+        setupRequest: (req) => ({
+          ...req,
+          headers: { ...req.headers, authorization: pick(buyers), 'content-type': 'application/json' },
+          body: JSON.stringify({ product_id: pick(products), quantity: 1 }),
+        }),
+      },
+    ],
+  });
+  log('');
+  log(`ratio to the bare route (req/s): reads ${(reads.rps / bare.rps).toFixed(3)}, adds ${(adds.rps / bare.rps).toFixed(3)}`);
+  log(`p99 vs bare: reads ${(reads.p99 / Math.max(bare.p99, 1)).toFixed(1)}x, adds ${(adds.p99 / Math.max(bare.p99, 1)).toFixed(1)}x`);
+  const failed = reads.non2xx + adds.non2xx + reads.errors + adds.errors;
+  if (failed > 0) {
+    log(`FAILED: ${failed} requests were not answered with 2xx`);
+    process.exitCode = 1;
+  }
+}
+
+function stopChildren() {
+  stopping = true;
+  // The service first (it calls the peer), then the peer and the baseline.
+  for (const c of [...children].reverse()) if (c.exitCode === null) c.kill('SIGTERM');
+}
+
+main()
+  .catch((err) => {
+    console.error(err);
+    process.exitCode = 1;
+  })
+  .finally(() => {
+    stopChildren();
+    setTimeout(() => process.exit(), 3000).unref();
+  });
