@@ -19,6 +19,7 @@ export function cartServiceImplementation(useCases: Pick<CartUseCases, 'getCart'
           quantity: i.quantity,
           priceWhenAdded: formatMoney(i.priceWhenAdded),
           currentPrice: formatMoney(i.currentPrice),
+          subtotal: formatMoney(i.subtotal),
         })),
         total: formatMoney(view.total),
         itemCount: view.itemCount,
