@@ -99,6 +99,16 @@ function compensate(
     commands.push(c);
     log.push(commandLog(step.name, 'compensation', c));
   }
+  // A later step that already succeeded ahead of the saga (a payment taken early) is undone too.
+  for (const e of ctx.early ?? []) {
+    const step = CHECKOUT_SAGA.find((s) => s.success.includes(e.type));
+    if (!step?.compensate) continue;
+    const c = step.compensate(ctx, reason);
+    if (commands.some((x) => x.type === c.type)) continue;
+    commands.push(c);
+    log.push(commandLog(step.name, 'compensation', c));
+  }
+  delete ctx.early;
   const awaiting = commands.filter((c) => c.replies.length > 0);
   const compensating = awaiting.length > 0;
   return {
@@ -153,7 +163,25 @@ function onReply(saga: SagaSnapshot, orderStatus: OrderStatus, type: ReplyType, 
       };
     }
     const entered = enterStep(base, next, t, deadlineAt);
-    return { ...entered, order, log: [replyLog, ...entered.log] };
+    const decision: SagaDecision = { ...entered, order, log: [replyLog, ...entered.log] };
+    const early = context.early?.find((e) => next.success.includes(e.type) || next.failure.includes(e.type));
+    if (!early) return decision;
+    // The next step's answer is already here: apply it now, as if it had just arrived.
+    const rest = context.early!.filter((e) => e !== early);
+    const followUp = onReply(
+      { ...decision.saga, context: { ...decision.saga.context, early: rest.length > 0 ? rest : undefined } },
+      order?.to ?? orderStatus,
+      early.type,
+      early.data,
+      t,
+    );
+    return {
+      saga: followUp.saga,
+      // At most one of the two moves the order (a step that waits for a reply never changes it on entry).
+      order: followUp.order ?? order,
+      commands: [...decision.commands, ...followUp.commands],
+      log: [...decision.log, ...followUp.log],
+    };
   }
 
   if (step && step.failure.includes(type)) {
@@ -164,6 +192,13 @@ function onReply(saga: SagaSnapshot, orderStatus: OrderStatus, type: ReplyType, 
       log: [replyLog],
       order: shortLines ? { shortLines } : undefined,
     });
+  }
+
+  // The answer of a later step, ahead of the saga (e.g. payment.succeeded consumed before
+  // stock.reserved after a restart): keep it for when the saga gets there.
+  if (step && CHECKOUT_SAGA.findIndex((s) => s.success.includes(type)) > index) {
+    const early = [...(saga.context.early ?? []), { type, data }];
+    return unchanged({ ...saga, context: { ...saga.context, early } }, [replyLog]);
   }
 
   // A reply to a compensation (release, void, refund) we are waiting for.

@@ -28,6 +28,11 @@ export interface CheckoutContext {
   completed: string[];
   payment_id?: string;
   cancel_reason?: string;
+  /**
+   * Replies that answer a later step and arrived before the saga got there (events of two
+   * topics are not ordered with each other); applied when that step is entered.
+   */
+  early?: Array<{ type: ReplyType; data: unknown }>;
 }
 
 export interface SagaSnapshot {

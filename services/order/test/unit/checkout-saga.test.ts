@@ -109,6 +109,28 @@ describe('checkout saga', () => {
     expect(ctx.store.sagas.get(orderId)!.nextRetryAt).toBeNull();
   });
 
+  it('a payment consumed before the reservation (two topics, no order between them) is applied once the saga gets there', async () => {
+    const ctx = setup();
+    const orderId = givenPlaced(ctx);
+    await reply(ctx, 'payment.succeeded', paymentSucceeded(orderId));
+    expectOutcome(ctx, orderId, 'pending', 'reserving');
+    expect(ctx.store.commandTypes()).toEqual([]);
+    await reply(ctx, 'stock.reserved', { order_id: orderId, lines: [{ ...lines[0]!, reservation_id: 'r-1' }] });
+    expectOutcome(ctx, orderId, 'under_paying', 'confirming');
+    expect(ctx.store.commandTypes()).toEqual(['inventory.confirm']);
+    expect(ctx.store.sagas.get(orderId)!.context).toMatchObject({ payment_id: 'pay-1', completed: ['reserve_stock', 'await_payment'] });
+    expect(ctx.store.sagas.get(orderId)!.context.early).toBeUndefined();
+  });
+
+  it('an early payment on an order whose reservation is then rejected is refunded', async () => {
+    const ctx = setup();
+    const orderId = givenPlaced(ctx);
+    await reply(ctx, 'payment.succeeded', paymentSucceeded(orderId));
+    await reply(ctx, 'stock.rejected', { order_id: orderId, code: 'INSUFFICIENT_STOCK', short_lines: [] });
+    expectOutcome(ctx, orderId, 'cancelled', 'compensating');
+    expect(ctx.store.commandTypes()).toEqual(['payment.refund']);
+  });
+
   it('payment.failed leaves the window open and is logged', async () => {
     const ctx = setup();
     const orderId = await givenUnderPaying(ctx);
