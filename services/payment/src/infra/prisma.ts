@@ -1,9 +1,20 @@
 import { PrismaPg } from '@prisma/adapter-pg';
+import { pgConfigFromUrl } from '@sudamall/shared';
 import { PrismaClient } from '../generated/prisma/client';
 
 export type Db = InstanceType<typeof PrismaClient>;
 
-/** Prisma over node-postgres (driver adapter: no native engine). */
+/** The `?schema=` of a DATABASE_URL (Prisma's convention), if any. */
+export function schemaOf(databaseUrl: string): string | undefined {
+  return new URL(databaseUrl).searchParams.get('schema') ?? undefined;
+}
+
+/**
+ * Prisma over node-postgres (driver adapter: no native engine). A `?schema=` in the URL is
+ * honoured both by Prisma's generated queries and, through the search_path, by the service's
+ * raw SQL (row locks, inbox), so a deployment or a test file can live in its own schema.
+ */
 export function createPrisma(databaseUrl: string, poolSize = 10): Db {
-  return new PrismaClient({ adapter: new PrismaPg({ connectionString: databaseUrl, max: poolSize }) });
+  const schema = schemaOf(databaseUrl);
+  return new PrismaClient({ adapter: new PrismaPg({ ...pgConfigFromUrl(databaseUrl), max: poolSize }, schema ? { schema } : undefined) });
 }

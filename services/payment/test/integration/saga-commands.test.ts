@@ -1,11 +1,12 @@
 // payment.commands from the order saga over real Kafka, and payment.events out through the
-// outbox relay. The only test file that runs a relay on payment_test (others leave their rows).
+// outbox relay, in a schema of its own (see support/own-schema.ts).
 import { randomUUID } from 'node:crypto';
 import { createEnvelope, KafkaBus, OutboxRelay, topicName, Topics, type AnyEnvelope, type Subscription } from '@sudamall/shared';
 import { createTestTopics, eventually, testTopicPrefix } from '@sudamall/shared/testing';
 import { TestGateway } from '../../src/infra/gateways/test-gateway';
 import { startPaymentCommandsConsumer } from '../../src/infra/payment-commands-consumer';
 import { buyer, CARDS, FakeOrders, startHarness, type Harness } from '../support/harness';
+import { createOwnSchema } from '../support/own-schema';
 
 const prefix = testTopicPrefix();
 // Consumer groups can take a while to join on a loaded 2-core machine.
@@ -19,14 +20,14 @@ describe('saga commands (payment.void, payment.refund) and events', () => {
   let eventsSub: Subscription;
   const orders = new FakeOrders();
   const seen: AnyEnvelope[] = [];
+  let schema: Awaited<ReturnType<typeof createOwnSchema>>;
 
   beforeAll(async () => {
-    h = await startHarness({ orders, gateways: [new TestGateway()], env: { KAFKA_TOPIC_PREFIX: prefix } });
+    schema = await createOwnSchema('payment_saga');
+    h = await startHarness({ orders, gateways: [new TestGateway()], env: { KAFKA_TOPIC_PREFIX: prefix, DATABASE_URL: schema.databaseUrl } });
     bus = new KafkaBus({ brokers: h.config.KAFKA_BROKERS.split(','), clientId: 'payment-saga-test', logger: h.container.logger });
     await createTestTopics(bus, prefix);
     await bus.connect();
-    // Rows other test files left unpublished are not this file's business.
-    await h.container.prisma.$executeRawUnsafe('UPDATE outbox SET published_at = now() WHERE published_at IS NULL');
     relay = new OutboxRelay({ databaseUrl: h.config.DATABASE_URL, bus, logger: h.container.logger, topicPrefix: prefix, pollMs: 100 });
     await relay.start();
     consumer = await startPaymentCommandsConsumer(h.container.useCases, bus, prefix, `${prefix}payment`);
@@ -46,6 +47,7 @@ describe('saga commands (payment.void, payment.refund) and events', () => {
     await relay?.stop();
     await bus?.disconnect();
     await h?.close();
+    await schema?.drop();
   });
 
   const sendCommand = async (envelope: AnyEnvelope) => bus.publish(topicName(prefix, Topics.paymentCommands), [envelope]);

@@ -1,0 +1,34 @@
+// A test file that runs an outbox relay gets its own schema in payment_test: a relay publishes
+// every unpublished row of its schema, so sharing one with other files (or with the end-to-end
+// suite's payment service) would send their events to this file's topics and vice versa.
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { Client } from 'pg';
+import { TEST_DATABASE_URL } from './harness';
+
+export async function createOwnSchema(prefix = 'payment_t'): Promise<{ databaseUrl: string; drop(): Promise<void> }> {
+  const schema = `${prefix}_${randomBytes(4).toString('hex')}`;
+  const admin = new Client({ connectionString: TEST_DATABASE_URL });
+  await admin.connect();
+  await admin.query(`CREATE SCHEMA "${schema}"`);
+  await admin.end();
+  const url = new URL(TEST_DATABASE_URL);
+  url.searchParams.set('schema', schema);
+  const databaseUrl = url.toString();
+  const root = path.join(__dirname, '..', '..');
+  execFileSync(path.join(root, '..', '..', 'node_modules', '.bin', 'prisma'), ['migrate', 'deploy'], {
+    cwd: root,
+    env: { ...process.env, DATABASE_URL: databaseUrl },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  return {
+    databaseUrl,
+    async drop() {
+      const c = new Client({ connectionString: TEST_DATABASE_URL });
+      await c.connect();
+      await c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      await c.end();
+    },
+  };
+}
