@@ -1,14 +1,41 @@
-// Applies the committed migrations to the test database before any test file runs.
+// One schema of payment_test per test run, migrated with the committed migrations: the run
+// sees no rows of earlier runs, and no other suite on payment_test (the end-to-end suite's
+// payment service, say) can publish or consume this run's outbox rows. Test files read the URL
+// from DATABASE_URL_PAYMENT_TEST; global-teardown.js drops the schema.
 const { execFileSync } = require('node:child_process');
+const { randomBytes } = require('node:crypto');
 const path = require('node:path');
+const { Client } = require('pg');
+
+const BASE_URL = process.env.DATABASE_URL_PAYMENT_TEST || 'postgresql://sudamall:sudamall@127.0.0.1:5432/payment_test';
+const STALE_MS = 6 * 60 * 60 * 1000;
 
 module.exports = async function globalSetup() {
-  const url = process.env.DATABASE_URL_PAYMENT_TEST || process.env.PAYMENT_TEST_DATABASE_URL || 'postgresql://sudamall:sudamall@127.0.0.1:5432/payment_test';
-  process.env.DATABASE_URL = url;
+  const base = new URL(BASE_URL);
+  base.searchParams.delete('schema');
+  const stamp = Date.now();
+  const schema = `payment_run_${stamp}_${randomBytes(3).toString('hex')}`;
+  const admin = new Client({ connectionString: base.toString() });
+  await admin.connect();
+  try {
+    // Schemas left by runs that were killed before their teardown.
+    const { rows } = await admin.query("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'payment\\_run\\_%' OR nspname LIKE 'payment\\_saga\\_%'");
+    for (const { nspname } of rows) {
+      const m = /^payment_run_(\d+)_/.exec(nspname);
+      if (m && stamp - Number(m[1]) > STALE_MS) await admin.query(`DROP SCHEMA IF EXISTS "${nspname}" CASCADE`);
+    }
+    await admin.query(`CREATE SCHEMA "${schema}"`);
+  } finally {
+    await admin.end();
+  }
+  const url = new URL(base.toString());
+  url.searchParams.set('schema', schema);
   const root = path.join(__dirname, '..', '..');
   execFileSync(path.join(root, '..', '..', 'node_modules', '.bin', 'prisma'), ['migrate', 'deploy'], {
     cwd: root,
-    env: { ...process.env, DATABASE_URL: url },
+    env: { ...process.env, DATABASE_URL: url.toString() },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
+  process.env.DATABASE_URL_PAYMENT_TEST = url.toString();
+  process.env.PAYMENT_TEST_RUN_SCHEMA = schema;
 };

@@ -5,11 +5,12 @@ import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { Client } from 'pg';
+import { pgConfigFromUrl } from '@sudamall/shared';
 import { TEST_DATABASE_URL } from './harness';
 
 export async function createOwnSchema(prefix = 'payment_t'): Promise<{ databaseUrl: string; drop(): Promise<void> }> {
   const schema = `${prefix}_${randomBytes(4).toString('hex')}`;
-  const admin = new Client({ connectionString: TEST_DATABASE_URL });
+  const admin = new Client(pgConfigFromUrl(TEST_DATABASE_URL));
   await admin.connect();
   await admin.query(`CREATE SCHEMA "${schema}"`);
   await admin.end();
@@ -25,7 +26,7 @@ export async function createOwnSchema(prefix = 'payment_t'): Promise<{ databaseU
   return {
     databaseUrl,
     async drop() {
-      const c = new Client({ connectionString: TEST_DATABASE_URL });
+      const c = new Client(pgConfigFromUrl(TEST_DATABASE_URL));
       await c.connect();
       await c.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
       await c.end();
