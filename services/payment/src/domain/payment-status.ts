@@ -47,3 +47,8 @@ export const VOIDABLE_STATUSES: readonly PaymentStatus[] = ['pending', 'failed']
 export function isPaymentStatus(s: string): s is PaymentStatus {
   return (PAYMENT_STATUSES as readonly string[]).includes(s);
 }
+
+/** A payment voided because the order's payment window closed is expired; any other void cancels it. */
+export function voidedStatusFor(reason: string): 'expired' | 'cancelled' {
+  return reason === 'payment_timeout' || reason === 'payment_window_expired' ? 'expired' : 'cancelled';
+}

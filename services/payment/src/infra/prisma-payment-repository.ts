@@ -13,7 +13,7 @@ import {
 } from '@sudamall/shared';
 import { Prisma } from '../generated/prisma/client';
 import type { Db } from './prisma';
-import { canTransition, REFUNDABLE_STATUSES, VOIDABLE_STATUSES, type PaymentStatus } from '../domain/payment-status';
+import { canTransition, REFUNDABLE_STATUSES, VOIDABLE_STATUSES, voidedStatusFor, type PaymentStatus } from '../domain/payment-status';
 import { decideRefundAmount, statusAfterRefunds } from '../domain/refunds';
 import { paymentExists } from '../domain/errors';
 import type {
@@ -632,11 +632,12 @@ async function reserveLocked(
 
 async function cancelVoidable(tx: Tx, payments: PaymentRow[], reason: string): Promise<PaymentRecord[]> {
   const out: PaymentRecord[] = [];
+  const to = voidedStatusFor(reason);
   for (const p of payments) {
     if (!VOIDABLE_STATUSES.includes(p.status)) continue;
     const updated = await tx.payment.update({
       where: { paymentId: p.paymentId },
-      data: { status: 'cancelled', cancelledAt: new Date(), failureReason: reason },
+      data: { status: to, cancelledAt: new Date(), failureReason: reason },
     });
     await emit(tx, 'payment.voided', p.orderReference, { payment_id: p.paymentId, order_id: p.orderReference, reason });
     out.push(toPaymentRecord(updated));

@@ -87,14 +87,14 @@ describe('saga commands (payment.void, payment.refund) and events', () => {
     expect(row.status).toBe('refunded');
   });
 
-  it('payment.void cancels a pending payment (payment.voided); with no payment it answers payment_id null', async () => {
+  it('payment.void on the payment deadline expires a pending payment (payment.voided); with no payment it answers payment_id null', async () => {
     const { order, paymentId } = await payment('15.00');
     await sendCommand(createEnvelope('payment.void', order.orderId, { order_id: order.orderId, reason: 'payment_timeout' }));
     await eventually(() => expect(eventsFor(order.orderId).map((e) => [e.type, (e.data as { payment_id: string | null }).payment_id])).toEqual([['payment.voided', paymentId]]), {
       timeoutMs: 45000,
     });
     const row = await h.container.prisma.payment.findUniqueOrThrow({ where: { paymentId } });
-    expect([row.status, row.failureReason]).toEqual(['cancelled', 'payment_timeout']);
+    expect([row.status, row.failureReason]).toEqual(['expired', 'payment_timeout']);
 
     const orphan = randomUUID();
     await sendCommand(createEnvelope('payment.void', orphan, { order_id: orphan, reason: 'payment_timeout' }));

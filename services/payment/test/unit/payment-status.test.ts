@@ -1,4 +1,4 @@
-import { canTransition, PAYMENT_STATUSES } from '../../src/domain/payment-status';
+import { canTransition, PAYMENT_STATUSES, voidedStatusFor } from '../../src/domain/payment-status';
 
 describe('payment state machine', () => {
   it.each([
@@ -30,5 +30,13 @@ describe('payment state machine', () => {
     for (const terminal of ['refunded', 'expired', 'cancelled'] as const) {
       for (const to of PAYMENT_STATUSES) expect(canTransition(terminal, to)).toBe(false);
     }
+  });
+});
+
+describe('voided status', () => {
+  it('expires payments voided by the payment deadline and cancels the others', () => {
+    expect(voidedStatusFor('payment_timeout')).toBe('expired');
+    expect(voidedStatusFor('order_cancelled')).toBe('cancelled');
+    expect(voidedStatusFor('out_of_stock')).toBe('cancelled');
   });
 });
