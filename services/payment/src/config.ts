@@ -23,6 +23,8 @@ export const PaymentEnv = Type.Object({
   STRIPE_API_HOST: Type.Optional(Type.String()),
   STRIPE_API_PORT: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535 })),
   STRIPE_API_PROTOCOL: Type.Optional(Type.Union([Type.Literal('http'), Type.Literal('https')])),
+  /** automatic_payment_methods without redirects on PaymentIntents (real Stripe); off for localstripe. */
+  STRIPE_AUTOMATIC_PAYMENT_METHODS: Type.Boolean({ default: true }),
   PAYPAL_BASE_URL: Type.String({ default: 'https://api-m.sandbox.paypal.com' }),
   PAYPAL_CLIENT_ID: Type.String({ default: 'sudamall-sandbox-client' }),
   PAYPAL_CLIENT_SECRET: Type.String({ default: 'sudamall-sandbox-secret' }),

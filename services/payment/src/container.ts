@@ -39,6 +39,7 @@ export function configuredGateways(config: PaymentConfig): PaymentGateway[] {
       host: config.STRIPE_API_HOST,
       port: config.STRIPE_API_PORT,
       protocol: config.STRIPE_API_PROTOCOL,
+      automaticPaymentMethods: config.STRIPE_AUTOMATIC_PAYMENT_METHODS,
     }),
     new PaypalGateway({ baseUrl: config.PAYPAL_BASE_URL, clientId: config.PAYPAL_CLIENT_ID, clientSecret: config.PAYPAL_CLIENT_SECRET }),
     new CashOnDeliveryGateway(),

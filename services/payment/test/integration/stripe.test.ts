@@ -17,7 +17,13 @@ describe('Stripe (PaymentIntents) against localstripe', () => {
     stripe = await startLocalStripe(SECRET_KEY);
     h = await startHarness({
       orders,
-      env: { STRIPE_SECRET_KEY: SECRET_KEY, STRIPE_API_HOST: '127.0.0.1', STRIPE_API_PORT: String(stripe.port), STRIPE_API_PROTOCOL: 'http' },
+      env: {
+        STRIPE_SECRET_KEY: SECRET_KEY,
+        STRIPE_API_HOST: '127.0.0.1',
+        STRIPE_API_PORT: String(stripe.port),
+        STRIPE_API_PROTOCOL: 'http',
+        STRIPE_AUTOMATIC_PAYMENT_METHODS: 'false', // localstripe rejects the parameter
+      },
     });
     // The service listens so localstripe can deliver signed webhooks to it.
     await h.app.listen({ host: '127.0.0.1', port: 0 });

@@ -19,6 +19,11 @@ export interface StripeGatewayOptions {
   port?: number;
   protocol?: 'http' | 'https';
   timeoutMs?: number;
+  /**
+   * Send `automatic_payment_methods: { enabled, allow_redirects: 'never' }` (what Stripe wants for
+   * a server-side confirm without a return_url). localstripe does not know the parameter.
+   */
+  automaticPaymentMethods?: boolean;
   /** Inject a client (tests that record requests). */
   client?: Stripe;
 }
@@ -33,8 +38,10 @@ const PAYMENT_METHOD_ID = /^(pm|card|src)_[A-Za-z0-9_]+$/;
 export class StripeGateway implements PaymentGateway {
   readonly name = 'stripe';
   private readonly stripe: Stripe;
+  private readonly automaticPaymentMethods: boolean;
 
   constructor(opts: StripeGatewayOptions) {
+    this.automaticPaymentMethods = opts.automaticPaymentMethods ?? true;
     this.stripe =
       opts.client ??
       new Stripe(opts.secretKey, {
@@ -66,6 +73,7 @@ export class StripeGateway implements PaymentGateway {
           payment_method: req.input.paymentMethodId,
           capture_method: 'automatic',
           confirm: true,
+          ...(this.automaticPaymentMethods ? { automatic_payment_methods: { enabled: true, allow_redirects: 'never' as const } } : {}),
           metadata: { payment_id: req.paymentId, order_id: req.orderId, attempt_number: String(req.attemptNumber) },
         },
         { idempotencyKey: req.idempotencyKey },
