@@ -63,22 +63,17 @@ start() {
   gateway_start
 }
 
+# The gateway is Debian's nginx running infra/docker/nginx.conf (the routing compose uses),
+# rendered by scripts/lib/gateway.sh for 127.0.0.1 ports; logs in .local/run/gateway/.
+GATEWAY_RUN="$RUN/gateway"
+GATEWAY_CONF="$GATEWAY_RUN/nginx.conf"
 gateway_start() {
-  if ! command -v nginx >/dev/null; then
-    log "installing nginx (gateway)"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null 2>&1 \
-      || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null; }
-  fi
-  sed -e "s/listen 8080;/listen 127.0.0.1:$GATEWAY_PORT;/" \
-      -e 's/server inventory:3001/server 127.0.0.1:3001/; s/server cart:3002/server 127.0.0.1:3002/' \
-      -e 's/server order:3003/server 127.0.0.1:3003/; s/server payment:3004/server 127.0.0.1:3004/' \
-      -e "s|events {}|pid $RUN/nginx.pid; error_log $LOGS/nginx-error.log; events {}|" \
-      -e "s|http {|http { access_log $LOGS/nginx-access.log; client_body_temp_path $RUN/nginx-body; proxy_temp_path $RUN/nginx-proxy; fastcgi_temp_path $RUN/nginx-fcgi; uwsgi_temp_path $RUN/nginx-uwsgi; scgi_temp_path $RUN/nginx-scgi;|" \
-      "$ROOT/infra/docker/nginx.conf" >"$RUN/nginx.conf"
-  if [ -f "$RUN/nginx.pid" ] && kill -0 "$(cat "$RUN/nginx.pid")" 2>/dev/null; then
-    nginx -c "$RUN/nginx.conf" -s reload
+  bash "$ROOT/scripts/lib/gateway.sh" render "$GATEWAY_CONF" "$GATEWAY_RUN" "127.0.0.1:$GATEWAY_PORT" \
+    "127.0.0.1:${HTTP_PORT[inventory]}" "127.0.0.1:${HTTP_PORT[cart]}" "127.0.0.1:${HTTP_PORT[order]}" "127.0.0.1:${HTTP_PORT[payment]}"
+  if [ -f "$GATEWAY_RUN/nginx.pid" ] && kill -0 "$(cat "$GATEWAY_RUN/nginx.pid")" 2>/dev/null; then
+    bash "$ROOT/scripts/lib/gateway.sh" reload "$GATEWAY_CONF"
   else
-    nginx -c "$RUN/nginx.conf" </dev/null >/dev/null 2>&1
+    bash "$ROOT/scripts/lib/gateway.sh" start "$GATEWAY_CONF"
   fi
   log "gateway on http://127.0.0.1:$GATEWAY_PORT"
 }
@@ -93,8 +88,12 @@ stop() {
     fi
     rm -f "$RUN/$s.pid"
   done
+  if [ -f "$GATEWAY_RUN/nginx.pid" ] && kill -0 "$(cat "$GATEWAY_RUN/nginx.pid")" 2>/dev/null; then
+    bash "$ROOT/scripts/lib/gateway.sh" stop "$GATEWAY_CONF"; log "gateway stopped"
+  fi
+  # A gateway started by an older launcher (config and pid directly in .local/run).
   if [ -f "$RUN/nginx.pid" ] && kill -0 "$(cat "$RUN/nginx.pid")" 2>/dev/null; then
-    nginx -c "$RUN/nginx.conf" -s quit; log "gateway stopped"
+    nginx -c "$RUN/nginx.conf" -s quit; log "gateway (old layout) stopped"
   fi
 }
 
@@ -102,6 +101,11 @@ status() {
   for s in "${SERVICES[@]}"; do
     if running "$s"; then log "$s  http ${HTTP_PORT[$s]}  grpc ${GRPC_PORT[$s]}  up (pid $(cat "$RUN/$s.pid"))"; else log "$s  down"; fi
   done
+  if [ -f "$GATEWAY_RUN/nginx.pid" ] && kill -0 "$(cat "$GATEWAY_RUN/nginx.pid")" 2>/dev/null; then
+    log "gateway  http://127.0.0.1:$GATEWAY_PORT  up (pid $(cat "$GATEWAY_RUN/nginx.pid"))"
+  else
+    log "gateway  down"
+  fi
 }
 
 case "${1:-}" in

@@ -1,23 +1,49 @@
-# One Dockerfile for every service: `docker build -f infra/docker/service.Dockerfile --build-arg SERVICE=inventory .`
-# Multi-stage: the build stage compiles the whole workspace graph the service needs; the
-# runtime stage carries production dependencies only and runs as a non-root user.
-ARG NODE_IMAGE=node:20-bookworm-slim
+# syntax=docker/dockerfile:1
+# The image of ONE service, chosen by the SERVICE build argument:
+#
+#   docker build -f infra/docker/service.Dockerfile --build-arg SERVICE=inventory -t sudamall/inventory .
+#   docker run --rm -e DATABASE_URL=... sudamall/inventory npx --no prisma migrate deploy   # one-shot migration
+#
+# One parametrized file rather than four copies: the four builds are identical but for the
+# workspace name, and four copies would drift. Each service still gets its own image, its own
+# tag (its package.json version) and its own build (`--filter=@sudamall/<service>...` compiles
+# only it and the packages it depends on; no other service's code enters the image).
+#
+# Stages: build (whole toolchain, dev deps, compiles) → prod-deps (`npm ci --omit=dev` for this
+# service only) → runtime (production deps + compiled code + prisma/ for migrations, non-root).
+# Migrations are NOT run at start: `npx --no prisma migrate deploy` is a separate one-shot
+# command (compose `migrate-<service>`, k8s Job `<service>-migrate`). The Prisma CLI is in the
+# production tree because @prisma/client declares it as a peer dependency (npm installs peers),
+# so the same image migrates; `--no` forbids npx from ever downloading anything.
+ARG NODE_IMAGE=node:20.19-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build
 ARG SERVICE
+RUN test -n "${SERVICE}" || { echo "build with --build-arg SERVICE=inventory|cart|order|payment" >&2; exit 1; }
 WORKDIR /repo
-COPY package.json package-lock.json turbo.json tsconfig.base.json jest.preset.js ./
+# Only packages/* and the chosen service enter the build: npm ci accepts a lockfile whose other
+# workspaces are absent (checked), so no other service's code is ever in the context used.
+COPY package.json package-lock.json turbo.json tsconfig.base.json ./
 COPY packages ./packages
 COPY services/${SERVICE} ./services/${SERVICE}
 RUN npm ci --no-audit --no-fund --workspace @sudamall/${SERVICE} --include-workspace-root \
- && npx turbo run build --filter=@sudamall/${SERVICE}... \
- && npm prune --omit=dev --workspace @sudamall/${SERVICE}
+ && npx turbo run build --filter=@sudamall/${SERVICE}...
+
+FROM ${NODE_IMAGE} AS prod-deps
+ARG SERVICE
+WORKDIR /repo
+COPY --from=build /repo/package.json /repo/package-lock.json ./
+COPY --from=build /repo/packages/shared/package.json ./packages/shared/package.json
+COPY --from=build /repo/packages/proto/package.json ./packages/proto/package.json
+COPY --from=build /repo/services/${SERVICE}/package.json ./services/${SERVICE}/package.json
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund --workspace @sudamall/${SERVICE} \
+ && npm cache clean --force
 
 FROM ${NODE_IMAGE} AS runtime
 ARG SERVICE
-ENV NODE_ENV=production SERVICE=${SERVICE}
+ENV NODE_ENV=production SERVICE=${SERVICE} NPM_CONFIG_UPDATE_NOTIFIER=false
 WORKDIR /app
-COPY --from=build --chown=node:node /repo/node_modules ./node_modules
+COPY --from=prod-deps --chown=node:node /repo/node_modules ./node_modules
 COPY --from=build --chown=node:node /repo/packages/shared/package.json ./packages/shared/package.json
 COPY --from=build --chown=node:node /repo/packages/shared/dist ./packages/shared/dist
 COPY --from=build --chown=node:node /repo/packages/proto/package.json ./packages/proto/package.json
@@ -26,8 +52,8 @@ COPY --from=build --chown=node:node /repo/services/${SERVICE}/package.json ./ser
 COPY --from=build --chown=node:node /repo/services/${SERVICE}/dist ./services/${SERVICE}/dist
 COPY --from=build --chown=node:node /repo/services/${SERVICE}/prisma ./services/${SERVICE}/prisma
 COPY --from=build --chown=node:node /repo/services/${SERVICE}/prisma.config.ts ./services/${SERVICE}/prisma.config.ts
-USER node
+# uid 1000 (the image's `node` user): k8s runAsUser 1000 / runAsNonRoot match it.
+USER 1000:1000
 WORKDIR /app/services/${SERVICE}
-# Migrations are a separate one-shot command (compose `migrate-*` services, k8s Job):
-#   docker run IMAGE npx prisma migrate deploy
+# node is PID 1 and handles SIGTERM itself (src/main.ts drains); no shell in between.
 CMD ["node", "dist/main.js"]
