@@ -24,8 +24,11 @@ const TRANSITIONS: Record<PaymentStatus, readonly PaymentStatus[]> = {
   completed: ['partially_refunded', 'refunded'],
   partially_refunded: ['partially_refunded', 'refunded'],
   refunded: [],
-  expired: [],
-  cancelled: [],
+  // → completed only when a gateway confirms a capture after all (a 3-D Secure step finished
+  // late, a webhook for an attempt we gave up on): the money is real, so it is recorded and
+  // announced, and the saga refunds it (payment.succeeded on a cancelled order → payment.refund).
+  expired: ['completed'],
+  cancelled: ['completed'],
 };
 
 export function canTransition(from: PaymentStatus, to: PaymentStatus): boolean {

@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import { createEnvelope } from '@sudamall/shared';
+import { handlePaymentCommand } from '../../src/app/handle-payment-command';
 import { signStripePayload } from '../../src/domain/stripe-signature';
 import { TestGateway } from '../../src/infra/gateways/test-gateway';
 import { admin, buyer, CARDS, FakeOrders, seller, startHarness, type Harness } from '../support/harness';
@@ -63,6 +65,17 @@ describe('webhooks, cash on delivery and test mode', () => {
       expect(res.json()).toMatchObject({ duplicate: false, applied: false, result: 'ignored:status_completed' });
       expect(await statusOf(paymentId)).toBe('completed');
       expect(await h.container.prisma.outboxMessage.count({ where: { type: 'payment.failed', key: order.orderId } })).toBe(0);
+    });
+
+    it('records a capture confirmed after the payment was cancelled, so the saga can refund it', async () => {
+      const { paymentId, order } = await pendingPayment('stripe');
+      await handlePaymentCommand(h.container.useCases, createEnvelope('payment.void', order.orderId, { order_id: order.orderId, reason: 'order_cancelled' }));
+      expect(await statusOf(paymentId)).toBe('cancelled');
+      const raw = JSON.stringify(stripeEvent('payment_intent.succeeded', paymentId));
+      expect((await postStripe(raw, sign(raw))).json()).toMatchObject({ applied: true });
+      expect(await statusOf(paymentId)).toBe('completed');
+      const types = (await h.container.prisma.outboxMessage.findMany({ where: { key: order.orderId }, orderBy: { id: 'asc' } })).map((m) => m.type);
+      expect(types).toEqual(['payment.voided', 'payment.succeeded']);
     });
 
     it('refuses a forged, unsigned or tampered event with 400 INVALID_SIGNATURE and changes nothing', async () => {
