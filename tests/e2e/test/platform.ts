@@ -5,13 +5,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { mkdirSync, createWriteStream } from 'node:fs';
+import { mkdirSync, createWriteStream, readdirSync, readFileSync } from 'node:fs';
+import { Client } from 'pg';
 import pino from 'pino';
 import { KafkaBus } from '@sudamall/shared';
 import { TEST_JWT_SECRET, testToken, testTopicPrefix, createTestTopics } from '@sudamall/shared/testing';
 
 export type ServiceName = 'inventory' | 'cart' | 'order' | 'payment';
-const SERVICES: ServiceName[] = ['inventory', 'cart', 'order', 'payment'];
+export const SERVICES: readonly ServiceName[] = ['inventory', 'cart', 'order', 'payment'];
 const ROOT = join(__dirname, '..', '..', '..');
 const LOG_DIR = join(ROOT, '.test-results', 'e2e-logs');
 
@@ -23,11 +24,30 @@ export interface PlatformOptions {
   paymentWindowSeconds?: number;
   /** Extra environment per service. */
   env?: Partial<Record<ServiceName, Record<string, string>>>;
+  /** Environment for every service, over the defaults (e.g. a private REDIS_URL for chaos runs). */
+  commonEnv?: Record<string, string>;
+  /**
+   * Give each service a fresh database of its own (migrated from the committed migration SQL,
+   * dropped by stop()). Needed by anything that judges the databases: an outbox relay publishes
+   * every unpublished row of its database under its own topic prefix, so services of two runs
+   * sharing `<svc>_test` publish each other's events to the wrong topics.
+   */
+  ownDatabases?: boolean;
 }
 
 export interface Platform {
   topicPrefix: string;
   httpUrl(service: ServiceName): string;
+  /** The PostgreSQL database the service runs on (for checkers that read the databases). */
+  databaseUrl(service: ServiceName): string;
+  /** The running child's pid, or undefined while the service is stopped. */
+  pid(service: ServiceName): number | undefined;
+  /** Sends a signal to one service (SIGSTOP / SIGCONT for pauses). */
+  signal(service: ServiceName, signal: NodeJS.Signals): void;
+  /** Stops one service (SIGTERM by default, SIGKILL for a crash) and waits for it to exit. */
+  stopService(service: ServiceName, signal?: NodeJS.Signals): Promise<void>;
+  /** Starts a stopped service again on the same ports, database and topics; waits until ready. */
+  startService(service: ServiceName): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -59,8 +79,48 @@ async function waitReady(name: string, url: string, child: ChildProcess, timeout
   throw new Error(`${name} not ready after ${timeoutMs} ms (log: ${LOG_DIR})`);
 }
 
+async function adminQuery(sql: string): Promise<void> {
+  const client = new Client({ connectionString: pgUrl('postgres') });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+/** A new database for one service, with its migrations applied in order (plain SQL, no Prisma CLI: fast). */
+async function createServiceDatabase(service: ServiceName, name: string): Promise<string> {
+  await adminQuery(`CREATE DATABASE "${name}"`);
+  const url = pgUrl(name);
+  const dir = join(ROOT, 'services', service, 'prisma', 'migrations');
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    for (const m of readdirSync(dir).filter((d) => /^\d/.test(d)).sort()) {
+      await client.query(readFileSync(join(dir, m, 'migration.sql'), 'utf8'));
+    }
+  } finally {
+    await client.end();
+  }
+  return url;
+}
+
 export async function startPlatform(options: PlatformOptions = {}): Promise<Platform> {
   const topicPrefix = testTopicPrefix();
+  const runId = topicPrefix.replace(/\W/g, '');
+  const ownDbs: Partial<Record<ServiceName, string>> = {};
+  const dropOwnDatabases = async () => {
+    for (const s of SERVICES) if (ownDbs[s]) await adminQuery(`DROP DATABASE IF EXISTS "${s}_e2e_${runId}" WITH (FORCE)`).catch(() => undefined);
+  };
+  if (options.ownDatabases) {
+    try {
+      for (const s of SERVICES) ownDbs[s] = await createServiceDatabase(s, `${s}_e2e_${runId}`);
+    } catch (err) {
+      await dropOwnDatabases();
+      throw err;
+    }
+  }
   const bus = new KafkaBus({
     brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','),
     clientId: 'e2e-setup',
@@ -93,55 +153,86 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     PAYMENT_GRPC_URL: `127.0.0.1:${grpc.payment}`,
     PAYMENT_WINDOW_SECONDS: String(options.paymentWindowSeconds ?? 900),
     PAYMENT_TEST_MODE: 'true',
+    ...(options.commonEnv ?? {}),
   };
-  const runId = topicPrefix.replace(/\W/g, '');
+  const databaseUrl = (s: ServiceName) => options.env?.[s]?.DATABASE_URL ?? ownDbs[s] ?? pgUrl(`${s}_test`);
+  // A restarted service appends to the same log file, so one file tells the whole story.
+  const spawnService = (s: ServiceName): ChildProcess => {
+    const log = createWriteStream(join(LOG_DIR, `${s}-${runId}.log`), { flags: 'a' });
+    const child = spawn(process.execPath, ['dist/main.js'], {
+      cwd: join(ROOT, 'services', s),
+      env: {
+        PATH: process.env.PATH ?? '',
+        ...common,
+        HTTP_PORT: String(http[s]),
+        GRPC_PORT: String(grpc[s]),
+        DATABASE_URL: databaseUrl(s),
+        ...(options.env?.[s] ?? {}),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout?.pipe(log);
+    child.stderr?.pipe(log);
+    children.set(s, child);
+    return child;
+  };
+  const running = (s: ServiceName) => {
+    const child = children.get(s);
+    return child && child.exitCode === null && child.signalCode === null ? child : undefined;
+  };
   try {
-    for (const s of SERVICES) {
-      const log = createWriteStream(join(LOG_DIR, `${s}-${runId}.log`));
-      const child = spawn(process.execPath, ['dist/main.js'], {
-        cwd: join(ROOT, 'services', s),
-        env: {
-          PATH: process.env.PATH ?? '',
-          ...common,
-          HTTP_PORT: String(http[s]),
-          GRPC_PORT: String(grpc[s]),
-          DATABASE_URL: pgUrl(`${s}_test`),
-          ...(options.env?.[s] ?? {}),
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      child.stdout?.pipe(log);
-      child.stderr?.pipe(log);
-      children.set(s, child);
-    }
+    for (const s of SERVICES) spawnService(s);
     await Promise.all(SERVICES.map((s) => waitReady(s, `http://127.0.0.1:${http[s]}`, children.get(s)!)));
   } catch (err) {
     await stopAll(children);
+    await dropOwnDatabases();
     throw err;
   }
 
   return {
     topicPrefix,
     httpUrl: (s) => `http://127.0.0.1:${http[s]}`,
-    stop: () => stopAll(children),
+    databaseUrl,
+    pid: (s) => running(s)?.pid,
+    signal: (s, sig) => {
+      running(s)?.kill(sig);
+    },
+    stopService: async (s, sig = 'SIGTERM') => {
+      const child = running(s);
+      if (!child) return;
+      // A stopped (SIGSTOP) process only acts on SIGTERM once continued.
+      if (sig !== 'SIGKILL') child.kill('SIGCONT');
+      await stopChild(child, sig);
+    },
+    startService: async (s) => {
+      if (running(s)) throw new Error(`${s} is already running`);
+      const child = spawnService(s);
+      await waitReady(s, `http://127.0.0.1:${http[s]}`, child);
+    },
+    stop: async () => {
+      await stopAll(children);
+      // E2E_KEEP_DATABASES=1 keeps them for a post-mortem.
+      if (!process.env.E2E_KEEP_DATABASES) await dropOwnDatabases();
+    },
   };
 }
 
+function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    child.once('exit', () => {
+      clearTimeout(killer);
+      resolve();
+    });
+    child.kill(signal);
+  });
+}
+
 async function stopAll(children: Map<ServiceName, ChildProcess>): Promise<void> {
-  await Promise.all(
-    [...children.values()].map(
-      (child) =>
-        new Promise<void>((resolve) => {
-          if (child.exitCode !== null || child.signalCode !== null) return resolve();
-          const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-          child.once('exit', () => {
-            clearTimeout(killer);
-            resolve();
-          });
-          child.kill('SIGTERM');
-        }),
-    ),
-  );
+  // SIGCONT first: a service left paused by a fault scenario would otherwise ignore SIGTERM.
+  for (const child of children.values()) if (child.exitCode === null && child.signalCode === null) child.kill('SIGCONT');
+  await Promise.all([...children.values()].map((child) => stopChild(child)));
 }
 
 /** A storefront-like REST client for one user. */

@@ -1,0 +1,56 @@
+// Hundreds of concurrent checkouts over a few hot products with random outcomes (paid, declined
+// then paid, abandoned until the short window lapses, cancelled by the buyer, cancelled while the
+// payment is in flight, paid twice at once), then the invariant checker reads the four databases
+// and must find nothing: stock conserved, reserved = open reservations, every order terminal,
+// money taken at most once and refunded when the order died, every message published.
+import { randomUUID } from 'node:crypto';
+import { startPlatform, type Platform } from './platform';
+import { Caller, formatLoad, listHotProducts, runCheckouts } from './load';
+import { formatReport, settleAndCheck } from './invariants';
+
+const WINDOW_SECONDS = 6;
+const CHECKOUTS = Number(process.env.INVARIANT_CHECKOUTS ?? 200);
+const CONCURRENCY = Number(process.env.INVARIANT_CONCURRENCY ?? 16);
+let platform: Platform;
+
+beforeAll(async () => {
+  platform = await startPlatform({ paymentWindowSeconds: WINDOW_SECONDS, ownDatabases: true });
+}, 90_000);
+
+afterAll(async () => {
+  await platform?.stop();
+});
+
+test(`${CHECKOUTS} concurrent checkouts with random outcomes break no invariant`, async () => {
+  const seller = new Caller(platform, { sub: `seller-${randomUUID()}`, role: 'seller', store_id: `store-${randomUUID().slice(0, 8)}` });
+  // Fewer units than the run wants (about 1.5 per checkout), so some checkouts are refused for
+  // stock and cancellations/expiries hand units back to later buyers while the run goes on.
+  const perRow = Math.max(5, Math.round((CHECKOUTS * 1.5) / 6));
+  const products = await listHotProducts(platform, seller, [
+    { quantity: perRow },
+    { quantity: perRow, price: '19.99' },
+    { quantity: perRow, price: '7.25' },
+    { quantity: perRow, sizes: ['S', 'M', 'L'], price: '24.50' },
+  ]);
+
+  const load = await runCheckouts({ platform, products, concurrency: CONCURRENCY, total: CHECKOUTS });
+  console.log(`[invariants] load\n${formatLoad(load)}`);
+
+  const dbs = {
+    inventory: platform.databaseUrl('inventory'),
+    order: platform.databaseUrl('order'),
+    payment: platform.databaseUrl('payment'),
+    cart: platform.databaseUrl('cart'),
+  };
+  const report = await settleAndCheck(
+    dbs,
+    { productIds: products.map((p) => p.id), orderIds: load.orderIds },
+    { requireTerminal: true, timeoutMs: 45_000, settleGraceSeconds: 10, expiryGraceSeconds: 10 },
+  );
+  console.log(`[invariants] settled after ${report.settledAfterMs} ms\n${formatReport(report)}`);
+
+  expect(load.orderIds.length).toBeGreaterThan(CHECKOUTS / 2);
+  expect(load.errors).toEqual({});
+  expect(report.counts.orders).toBe(load.orderIds.length);
+  expect(report.violations).toEqual([]);
+}, 180_000);

@@ -1,0 +1,391 @@
+// The platform's promises, checked against what the four databases actually hold (not what the
+// APIs say): stock conserved, nothing oversold, every order finished or waiting inside its
+// window, money taken at most once and given back when the order died, every message sent and
+// every saga command answered. Written once; the e2e invariant test and every chaos scenario run
+// it after the dust settles.
+//
+// It is scoped to one run: the products the run listed, and the orders that contain them (an
+// order can only hold products the run created), so runs sharing the *_test databases never see
+// each other's rows.
+import { Client } from 'pg';
+
+export interface InvariantDatabases {
+  inventory: string;
+  order: string;
+  payment: string;
+  cart: string;
+}
+
+export interface InvariantScope {
+  /** Every product the run listed. Orders are found through their items. */
+  productIds: string[];
+  /** Orders the run knows it created (added to those found through the products). */
+  orderIds?: string[];
+}
+
+export interface InvariantOptions {
+  /** An order may stay `pending` (stock being reserved) this long. */
+  pendingGraceSeconds?: number;
+  /** An `under_paying` order may outlive its deadline by this much (the expiry sweep's period). */
+  expiryGraceSeconds?: number;
+  /** Messages, compensations and refunds in flight may take this long to land. */
+  settleGraceSeconds?: number;
+  /** Count an order still inside its payment window as unsettled (tests with a short window wait for it). */
+  requireTerminal?: boolean;
+}
+
+export interface Violation {
+  invariant: string;
+  /** What it is about: `stock:<id>`, `order:<id>`, `outbox:<db>:<id>`... */
+  subject: string;
+  details: Record<string, unknown>;
+}
+
+export interface InvariantReport {
+  violations: Violation[];
+  /** What looks wrong but may still be in flight (inside a grace period): judged on a later pass. */
+  unsettled: Violation[];
+  /** What was looked at, for the printed verdict. */
+  counts: {
+    products: number;
+    stockRows: number;
+    orders: number;
+    ordersByStatus: Record<string, number>;
+    payments: number;
+    succeededCharges: number;
+    refunds: number;
+    outboxRows: number;
+  };
+}
+
+const DEFAULTS: Required<InvariantOptions> = { pendingGraceSeconds: 30, expiryGraceSeconds: 15, settleGraceSeconds: 15, requireTerminal: false };
+
+async function withClient<T>(url: string, fn: (c: Client) => Promise<T>): Promise<T> {
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await fn(client);
+  } finally {
+    await client.end();
+  }
+}
+
+interface StockRow {
+  id: string;
+  product_id: string;
+  size: string;
+  available: number;
+  reserved: number;
+  sold: number;
+  put_in: number;
+  open_reserved: number;
+  confirmed: number;
+}
+
+interface OrderRow {
+  order_id: string;
+  status: string;
+  total_amount: string;
+  payment_expires_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+  cancel_reason: string | null;
+  item_quantity: number;
+  saga_state: string | null;
+  saga_awaiting: unknown[] | null;
+  saga_stuck: boolean | null;
+  saga_step_started_at: Date | null;
+  saga_last_error: string | null;
+  age_seconds: number;
+  quiet_seconds: number;
+  overdue_seconds: number | null;
+}
+
+interface ReservationSummary {
+  order_id: string;
+  reserved: number;
+  confirmed: number;
+  released: number;
+  rows: number;
+}
+
+interface PaymentRow {
+  payment_id: string;
+  order_reference: string;
+  status: string;
+  amount: string;
+  total_amount: string;
+  refunded_amount: string;
+  gateway_transaction_id: string | null;
+  succeeded_attempts: number;
+  processing_attempts: number;
+  completed_refunds: string;
+  pending_refunds: number;
+  oldest_pending_refund_seconds: number | null;
+  quiet_seconds: number;
+}
+
+const cents = (s: string | number) => Math.round(Number(s) * 100);
+
+/** Reads the four databases and returns every broken promise, with the rows that show it. */
+export async function checkInvariants(
+  dbs: InvariantDatabases,
+  scope: InvariantScope,
+  options: InvariantOptions = {},
+): Promise<InvariantReport> {
+  const opt = { ...DEFAULTS, ...options };
+  const violations: Violation[] = [];
+  const unsettled: Violation[] = [];
+  const add = (invariant: string, subject: string, details: Record<string, unknown>) => violations.push({ invariant, subject, details });
+  /** A breach that may still heal on its own while `inFlight`: a violation only once it has had its time. */
+  const flag = (inFlight: boolean, invariant: string, subject: string, details: Record<string, unknown>) =>
+    (inFlight ? unsettled : violations).push({ invariant, subject, details });
+  const productIds = [...new Set(scope.productIds)];
+
+  // ---- inventory: stock rows of the run's products, with their adjustment log and reservations
+  const stock = await withClient(dbs.inventory, async (c) => {
+    const { rows } = await c.query<StockRow>(
+      `SELECT s.id, s.product_id, s.size, s.available, s.reserved, s.sold,
+              COALESCE((SELECT sum(delta) FROM stock_adjustments a WHERE a.stock_id = s.id), 0)::int AS put_in,
+              COALESCE((SELECT sum(quantity) FROM reservations r WHERE r.stock_id = s.id AND r.status = 'reserved'), 0)::int AS open_reserved,
+              COALESCE((SELECT sum(quantity) FROM reservations r WHERE r.stock_id = s.id AND r.status = 'confirmed'), 0)::int AS confirmed
+         FROM stock s WHERE s.product_id = ANY($1::uuid[])`,
+      [productIds],
+    );
+    const reservations = await c.query<ReservationSummary>(
+      `SELECT order_id,
+              COALESCE(sum(quantity) FILTER (WHERE status = 'reserved'), 0)::int AS reserved,
+              COALESCE(sum(quantity) FILTER (WHERE status = 'confirmed'), 0)::int AS confirmed,
+              COALESCE(sum(quantity) FILTER (WHERE status IN ('released', 'expired')), 0)::int AS released,
+              count(*)::int AS rows
+         FROM reservations WHERE product_id = ANY($1::uuid[]) GROUP BY order_id`,
+      [productIds],
+    );
+    return { rows, reservations: new Map(reservations.rows.map((r) => [r.order_id, r])) };
+  });
+
+  for (const s of stock.rows) {
+    const subject = `stock:${s.id}`;
+    const where = { product_id: s.product_id, size: s.size, available: s.available, reserved: s.reserved, sold: s.sold };
+    if (s.available + s.reserved + s.sold !== s.put_in) {
+      add('stock conserved (available + reserved + sold = what sellers put in)', subject, { ...where, put_in: s.put_in });
+    }
+    if (s.available < 0 || s.reserved < 0 || s.sold < 0) add('no negative stock counter', subject, where);
+    if (s.reserved !== s.open_reserved) {
+      add('reserved equals the sum over open reservations', subject, { ...where, open_reservations: s.open_reserved });
+    }
+    if (s.sold !== s.confirmed) add('sold equals the sum over confirmed reservations', subject, { ...where, confirmed_reservations: s.confirmed });
+  }
+
+  // ---- order: every order holding one of the run's products, with its saga
+  const orders = await withClient(dbs.order, async (c) => {
+    const { rows } = await c.query<OrderRow>(
+      `WITH scoped AS (
+         SELECT DISTINCT order_id FROM order_items WHERE product_id = ANY($1::text[])
+         UNION SELECT unnest($2::uuid[]))
+       SELECT o.order_id, o.status, o.total_amount::text, o.payment_expires_at, o.created_at, o.updated_at, o.cancel_reason,
+              (SELECT COALESCE(sum(quantity), 0)::int FROM order_items i WHERE i.order_id = o.order_id) AS item_quantity,
+              s.state AS saga_state, s.awaiting AS saga_awaiting, s.stuck AS saga_stuck,
+              s.step_started_at AS saga_step_started_at, s.last_error AS saga_last_error,
+              EXTRACT(EPOCH FROM now() - o.created_at)::float AS age_seconds,
+              EXTRACT(EPOCH FROM now() - GREATEST(o.updated_at, COALESCE(s.updated_at, o.updated_at)))::float AS quiet_seconds,
+              EXTRACT(EPOCH FROM now() - o.payment_expires_at)::float AS overdue_seconds
+         FROM orders o JOIN scoped USING (order_id)
+         LEFT JOIN saga_instances s ON s.order_id = o.order_id`,
+      [productIds, scope.orderIds ?? []],
+    );
+    return rows;
+  });
+  const orderIds = orders.map((o) => o.order_id);
+  const ordersByStatus: Record<string, number> = {};
+  for (const o of orders) ordersByStatus[o.status] = (ordersByStatus[o.status] ?? 0) + 1;
+
+  // ---- payment: every payment of those orders, with attempts and refunds
+  const payments = await withClient(dbs.payment, async (c) => {
+    const { rows } = await c.query<PaymentRow>(
+      `SELECT p.payment_id, p.order_reference, p.status::text, p.amount::text, p.total_amount::text, p.refunded_amount::text,
+              p.gateway_transaction_id,
+              (SELECT count(*) FROM payment_attempts a WHERE a.payment_id = p.payment_id AND a.status = 'succeeded')::int AS succeeded_attempts,
+              (SELECT count(*) FROM payment_attempts a WHERE a.payment_id = p.payment_id AND a.status = 'processing')::int AS processing_attempts,
+              (SELECT COALESCE(sum(amount), 0) FROM refunds r WHERE r.payment_id = p.payment_id AND r.status = 'completed')::text AS completed_refunds,
+              (SELECT count(*) FROM refunds r WHERE r.payment_id = p.payment_id AND r.status = 'pending')::int AS pending_refunds,
+              (SELECT EXTRACT(EPOCH FROM now() - min(created_at)) FROM refunds r WHERE r.payment_id = p.payment_id AND r.status = 'pending')::float
+                AS oldest_pending_refund_seconds,
+              EXTRACT(EPOCH FROM now() - p.updated_at)::float AS quiet_seconds
+         FROM payments p WHERE p.order_reference = ANY($1::text[])`,
+      [orderIds],
+    );
+    return rows;
+  });
+  const paymentsByOrder = new Map<string, PaymentRow[]>();
+  for (const p of payments) paymentsByOrder.set(p.order_reference, [...(paymentsByOrder.get(p.order_reference) ?? []), p]);
+
+  const captured = (p: PaymentRow) => ['completed', 'partially_refunded', 'refunded'].includes(p.status);
+  const settled = (quietSeconds: number) => quietSeconds > opt.settleGraceSeconds;
+
+  for (const o of orders) {
+    const subject = `order:${o.order_id}`;
+    const base = { status: o.status, cancel_reason: o.cancel_reason, saga_state: o.saga_state, created_at: o.created_at };
+    const res = stock.reservations.get(o.order_id);
+    const pays = paymentsByOrder.get(o.order_id) ?? [];
+    const charges = pays.reduce((n, p) => n + p.succeeded_attempts, 0);
+    const capturedPays = pays.filter(captured);
+
+    // Every order terminal, or waiting inside its window.
+    if (o.status === 'pending') {
+      flag(o.age_seconds <= opt.pendingGraceSeconds, 'pending only briefly (stock reserved or rejected)', subject, { ...base, age_seconds: Math.round(o.age_seconds) });
+    }
+    if (o.status === 'under_paying') {
+      if (o.payment_expires_at === null) add('an under_paying order has a payment deadline', subject, base);
+      else if ((o.overdue_seconds ?? 0) > 0 || opt.requireTerminal) {
+        flag((o.overdue_seconds ?? 0) <= opt.expiryGraceSeconds, 'under_paying only inside its payment window', subject, {
+          ...base,
+          payment_expires_at: o.payment_expires_at,
+          overdue_seconds: Math.round(o.overdue_seconds ?? 0),
+        });
+      }
+    }
+
+    // Money: at most one successful charge; a paid order is one payment; a dead order charged is refunded.
+    if (charges > 1 || capturedPays.length > 1) {
+      add('at most one successful charge per order', subject, { ...base, payments: pays.map((p) => ({ id: p.payment_id, status: p.status, succeeded_attempts: p.succeeded_attempts })) });
+    }
+    for (const p of pays) {
+      if (captured(p) && p.succeeded_attempts === 0) {
+        add('a captured payment has a successful gateway charge', `payment:${p.payment_id}`, { order_id: o.order_id, status: p.status });
+      }
+      if (p.succeeded_attempts > 0 && !captured(p)) {
+        add('a successful gateway charge is recorded as captured', `payment:${p.payment_id}`, { order_id: o.order_id, status: p.status });
+      }
+      if (captured(p) && cents(p.amount) !== cents(o.total_amount)) {
+        add('the amount charged is the order total', `payment:${p.payment_id}`, { order_id: o.order_id, amount: p.amount, order_total: o.total_amount });
+      }
+      if (p.status === 'processing' || p.processing_attempts > 0) {
+        flag(!settled(p.quiet_seconds), 'no charge left in flight', `payment:${p.payment_id}`, { order_id: o.order_id, status: p.status, processing_attempts: p.processing_attempts });
+      }
+      if (p.pending_refunds > 0) {
+        flag((p.oldest_pending_refund_seconds ?? 0) <= opt.settleGraceSeconds * 4, 'no refund left pending', `payment:${p.payment_id}`, { order_id: o.order_id, pending_refunds: p.pending_refunds });
+      }
+    }
+
+    if (['processing', 'shipped', 'delivered'].includes(o.status)) {
+      if (capturedPays.length === 0) add('a paid order has a captured payment', subject, { ...base, payments: pays.map((p) => p.status) });
+      if (capturedPays.some((p) => p.status !== 'completed')) {
+        add('a paid order keeps its money', subject, { ...base, payments: capturedPays.map((p) => ({ id: p.payment_id, status: p.status, refunded: p.refunded_amount })) });
+      }
+      if (!res || res.confirmed !== o.item_quantity || res.reserved > 0) {
+        add('no paid order without confirmed stock', subject, { ...base, items: o.item_quantity, reservations: res ?? null });
+      }
+    }
+
+    if (o.status === 'cancelled') {
+      if (res && res.confirmed > 0) add('a cancelled order holds no sold stock', subject, { ...base, reservations: res });
+      if (res && res.reserved > 0) flag(!settled(o.quiet_seconds), 'a cancelled order holds no reserved stock', subject, { ...base, reservations: res });
+      for (const p of capturedPays) {
+        if (cents(p.completed_refunds) < cents(p.amount)) {
+          flag(!settled(o.quiet_seconds), 'every cancelled order that was charged is refunded', subject, {
+            ...base,
+            payment_id: p.payment_id,
+            payment_status: p.status,
+            charged: p.total_amount,
+            refunded: p.completed_refunds,
+            pending_refunds: p.pending_refunds,
+          });
+        }
+      }
+      for (const p of pays) {
+        if (['pending', 'failed'].includes(p.status)) {
+          flag(!settled(Math.min(o.quiet_seconds, p.quiet_seconds)), 'a cancelled order leaves no chargeable payment (voided)', `payment:${p.payment_id}`, { order_id: o.order_id, status: p.status });
+        }
+      }
+    }
+
+    // The saga: present, not stuck, no command left unanswered once the order is finished.
+    if (o.saga_state === null) add('every order has its saga', subject, base);
+    else {
+      if (o.saga_stuck) add('no saga stuck', subject, { ...base, last_error: o.saga_last_error, awaiting: o.saga_awaiting });
+      const finished = ['processing', 'shipped', 'delivered', 'cancelled'].includes(o.status);
+      if (finished && (!['done', 'compensated'].includes(o.saga_state) || (o.saga_awaiting ?? []).length > 0)) {
+        flag(!settled(o.quiet_seconds), 'every saga command answered', subject, { ...base, awaiting: o.saga_awaiting, last_error: o.saga_last_error, quiet_seconds: Math.round(o.quiet_seconds) });
+      }
+    }
+  }
+
+  // Reservations of orders the order service never recorded (a reserve with no order).
+  const known = new Set(orderIds);
+  for (const [orderId, r] of stock.reservations) {
+    if (!known.has(orderId) && r.reserved + r.confirmed > 0) add('no stock held for an unknown order', `order:${orderId}`, { reservations: r });
+  }
+
+  // ---- outbox: every message about the run's orders and products published.
+  const keys = [...orderIds, ...productIds];
+  let outboxRows = 0;
+  for (const [db, url] of Object.entries(dbs)) {
+    await withClient(url, async (c) => {
+      const { rows } = await c.query<{ id: string; type: string; key: string; age: number; published: boolean }>(
+        `SELECT id::text, type, key, EXTRACT(EPOCH FROM now() - created_at)::float AS age, published_at IS NOT NULL AS published
+           FROM outbox WHERE key = ANY($1::text[])`,
+        [keys],
+      );
+      outboxRows += rows.length;
+      for (const r of rows) {
+        if (!r.published) {
+          flag(r.age <= opt.settleGraceSeconds, 'no outbox row left unpublished', `outbox:${db}:${r.id}`, { type: r.type, key: r.key, age_seconds: Math.round(r.age) });
+        }
+      }
+    });
+  }
+
+  return {
+    violations,
+    unsettled,
+    counts: {
+      products: productIds.length,
+      stockRows: stock.rows.length,
+      orders: orders.length,
+      ordersByStatus,
+      payments: payments.length,
+      succeededCharges: payments.reduce((n, p) => n + p.succeeded_attempts, 0),
+      refunds: payments.filter((p) => cents(p.completed_refunds) > 0).length,
+      outboxRows,
+    },
+  };
+}
+
+/**
+ * Runs the checker until nothing is in flight any more (or a violation shows, or the time is up:
+ * then what is still in flight counts as broken); returns the last report.
+ */
+export async function settleAndCheck(
+  dbs: InvariantDatabases,
+  scope: InvariantScope,
+  { timeoutMs = 60_000, intervalMs = 2_000, ...options }: InvariantOptions & { timeoutMs?: number; intervalMs?: number } = {},
+): Promise<InvariantReport & { settledAfterMs: number }> {
+  const started = Date.now();
+  for (;;) {
+    const report = await checkInvariants(dbs, scope, options);
+    const elapsed = Date.now() - started;
+    if (report.violations.length > 0 || report.unsettled.length === 0) return { ...report, settledAfterMs: elapsed };
+    // Out of time: whatever is still in flight has had more than its grace; judge it now.
+    if (elapsed > timeoutMs) return { ...report, violations: report.unsettled, unsettled: [], settledAfterMs: elapsed };
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+/** One line per broken invariant (grouped), then the first few rows of each as evidence. */
+export function formatReport(report: InvariantReport, examplesPerInvariant = 3): string {
+  const lines = [`checked ${report.counts.orders} orders ${JSON.stringify(report.counts.ordersByStatus)}, ${report.counts.stockRows} stock rows, ${report.counts.payments} payments (${report.counts.succeededCharges} charges, ${report.counts.refunds} refunded), ${report.counts.outboxRows} outbox rows`];
+  if (report.unsettled.length > 0) lines.push(`still in flight (not judged yet): ${report.unsettled.length}`);
+  if (report.violations.length === 0) {
+    lines.push('verdict: OK, no invariant broken');
+    return lines.join('\n');
+  }
+  const groups = new Map<string, Violation[]>();
+  for (const v of report.violations) groups.set(v.invariant, [...(groups.get(v.invariant) ?? []), v]);
+  lines.push(`verdict: ${report.violations.length} VIOLATION(S)`);
+  for (const [invariant, vs] of groups) {
+    lines.push(`  ✗ ${invariant}: ${vs.length}`);
+    for (const v of vs.slice(0, examplesPerInvariant)) lines.push(`      ${v.subject} ${JSON.stringify(v.details)}`);
+  }
+  return lines.join('\n');
+}
