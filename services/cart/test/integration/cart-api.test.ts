@@ -1,4 +1,5 @@
 // The REST API end to end: real PostgreSQL, a real gRPC inventory peer, fastify inject.
+import { testToken } from '@sudamall/shared/testing';
 import { startHarness, newBuyer, type Harness } from '../support/harness';
 
 let h: Harness;
@@ -36,6 +37,13 @@ describe('GET /carts/', () => {
     const bad = await h.app.inject({ method: 'GET', url: `${CARTS}/`, headers: { authorization: 'Bearer not-a-jwt' } });
     expect(bad.statusCode).toBe(401);
     expect(bad.json().error.code).toBe('UNAUTHENTICATED');
+  });
+
+  it('is for buyers: another role is refused with 403 FORBIDDEN', async () => {
+    const seller = `Bearer ${testToken({ sub: 'seller-1', role: 'seller', store_id: 'store-1' })}`;
+    const res = await h.app.inject({ method: 'GET', url: `${CARTS}/`, headers: { authorization: seller } });
+    expect(res.statusCode).toBe(403);
+    expect(res.json().error.code).toBe('FORBIDDEN');
   });
 
   it('lists items with prices, subtotals, total and item count', async () => {

@@ -1,5 +1,5 @@
-// /api/v1/carts/*: the buyer's own cart. Every route authenticates, and the cart is always the
-// token's subject's, so one buyer can neither see nor change another's items.
+// /api/v1/carts/*: the buyer's own cart. Every route needs a buyer's token (other roles: 403),
+// and the cart is always the token subject's, so one buyer can neither see nor change another's items.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { CartUseCases } from '../../../container';
 import { presentCart, presentItem } from '../../presenters';
@@ -21,11 +21,11 @@ import {
 } from './schemas';
 import { Type } from '@sinclair/typebox';
 
-const errors = { 400: ErrorResponse, 401: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse, 422: ErrorResponse, 503: ErrorResponse };
+const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse, 409: ErrorResponse, 422: ErrorResponse, 503: ErrorResponse };
 const security = [{ bearerAuth: [] }];
 
 export const cartRoutes: FastifyPluginAsyncTypebox<{ useCases: CartUseCases }> = async (app, { useCases }) => {
-  app.addHook('preHandler', app.authenticate);
+  app.addHook('preHandler', app.requireRole('buyer'));
 
   app.get('/', {
     schema: { tags: ['cart'], summary: 'The cart, with the changes found since the buyer last looked', security, response: { 200: Cart, ...errors } },
