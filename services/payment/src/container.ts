@@ -56,7 +56,7 @@ export function createContainer(config: PaymentConfig, overrides: ContainerOverr
   for (const g of overrides.gateways ?? []) byName.set(g.name, g);
 
   const useCases: UseCaseDeps = {
-    repo: new PrismaPaymentRepository(prisma),
+    repo: new PrismaPaymentRepository(prisma, logger),
     orders: overrides.orders ?? (ordersClient as GrpcOrdersClient),
     gateways: new GatewayRegistry(byName.values()),
     clock: systemClock,

@@ -164,7 +164,14 @@ function succeededEvent(p: PaymentRow | PaymentRecord): MessageTypes['payment.su
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export class PrismaPaymentRepository implements PaymentRepository {
-  constructor(private readonly db: Db) {}
+  private readonly reportDuplicate: DuplicateReporter;
+
+  constructor(
+    private readonly db: Db,
+    logger?: { error(fields: Record<string, unknown>, msg: string): void },
+  ) {
+    this.reportDuplicate = (fields) => logger?.error(fields, 'duplicate capture: refund it by hand');
+  }
 
   async listGateways(activeOnly: boolean): Promise<GatewayRecord[]> {
     const rows = await this.db.gateway.findMany({ where: activeOnly ? { isActive: true } : {}, orderBy: { name: 'asc' } });
@@ -294,7 +301,10 @@ export class PrismaPaymentRepository implements PaymentRepository {
         case 'succeeded': {
           await tx.paymentAttempt.update({ where, data: { status: 'succeeded', gatewayResponse: json(result.raw), completedAt: now } });
           // A webhook may have completed it first: then the event is already out.
-          if (canTransition(p.status, 'completed')) {
+          const duplicate = canTransition(p.status, 'completed') ? await otherLivePayment(tx, p) : null;
+          if (duplicate) {
+            await flagDuplicateCapture(tx, p, result.transactionId, duplicate, this.reportDuplicate);
+          } else if (canTransition(p.status, 'completed')) {
             updated = await tx.payment.update({
               where: { paymentId },
               data: {
@@ -437,7 +447,11 @@ export class PrismaPaymentRepository implements PaymentRepository {
         if (!payment) {
           result = 'ignored:unknown_payment';
         } else if (input.outcome.kind === 'succeeded') {
-          if (canTransition(payment.status, 'completed')) {
+          const duplicate = canTransition(payment.status, 'completed') ? await otherLivePayment(tx, payment) : null;
+          if (duplicate) {
+            await flagDuplicateCapture(tx, payment, input.outcome.transactionId, duplicate, this.reportDuplicate);
+            result = 'ignored:duplicate_capture';
+          } else if (canTransition(payment.status, 'completed')) {
             const now = new Date();
             payment = await tx.payment.update({
               where: { paymentId: payment.paymentId },
@@ -629,6 +643,33 @@ async function reserveLocked(
   const updated = await tx.payment.update({ where: { paymentId: p.paymentId }, data: { refundedAmount: { increment: amount } } });
   return { refund: toRefundRecord(refund), payment: toPaymentRecord(updated) };
 }
+
+/** Another payment of the same order that is live (so this one cannot become completed). */
+async function otherLivePayment(tx: Tx, p: PaymentRow): Promise<PaymentRow | null> {
+  if (p.status === 'processing' || p.status === 'pending') return null; // it is the live one
+  return tx.payment.findFirst({
+    where: { orderReference: p.orderReference, paymentId: { not: p.paymentId }, status: { in: ['pending', 'processing', 'completed'] } },
+  });
+}
+
+/**
+ * A gateway captured money for a payment the order no longer counts on (another payment of the
+ * order is live, so the one-live-payment rule keeps this one out of `completed`). The capture is
+ * recorded on the payment and logged loudly for a manual refund; it is never silently dropped.
+ */
+async function flagDuplicateCapture(tx: Tx, p: PaymentRow, transactionId: string, live: PaymentRow, report: DuplicateReporter): Promise<void> {
+  const metadata = asObject(p.metadata);
+  await tx.payment.update({
+    where: { paymentId: p.paymentId },
+    data: {
+      metadata: json({ ...metadata, duplicate_capture: { transaction_id: transactionId, live_payment_id: live.paymentId, at: new Date().toISOString() } }),
+      failureReason: 'duplicate_capture_needs_refund',
+    },
+  });
+  report({ payment_id: p.paymentId, order_id: p.orderReference, transaction_id: transactionId, live_payment_id: live.paymentId });
+}
+
+type DuplicateReporter = (fields: Record<string, unknown>) => void;
 
 async function cancelVoidable(tx: Tx, payments: PaymentRow[], reason: string): Promise<PaymentRecord[]> {
   const out: PaymentRecord[] = [];

@@ -78,6 +78,21 @@ describe('webhooks, cash on delivery and test mode', () => {
       expect(types).toEqual(['payment.voided', 'payment.succeeded']);
     });
 
+    it('flags, never drops, a late capture of a failed payment when another payment of the order is live', async () => {
+      const { paymentId, order, user } = await pendingPayment('stripe');
+      // The card failed; the buyer then paid with another gateway (a new live payment).
+      await h.container.prisma.payment.update({ where: { paymentId }, data: { status: 'failed' } });
+      const second = await h.app.inject({ method: 'POST', url: '/api/v1/payments/create/', headers: { authorization: user.auth }, payload: { order_id: order.orderId, gateway: 'test_gateway' } });
+      expect(second.statusCode).toBe(201);
+      const raw = JSON.stringify(stripeEvent('payment_intent.succeeded', paymentId));
+      const res = await postStripe(raw, sign(raw));
+      expect(res.statusCode).toBe(200);
+      expect(res.json()).toMatchObject({ applied: false, result: 'ignored:duplicate_capture' });
+      const row = await h.container.prisma.payment.findUniqueOrThrow({ where: { paymentId } });
+      expect([row.status, row.failureReason]).toEqual(['failed', 'duplicate_capture_needs_refund']);
+      expect(row.metadata).toMatchObject({ duplicate_capture: { live_payment_id: second.json().payment_id } });
+    });
+
     it('refuses a forged, unsigned or tampered event with 400 INVALID_SIGNATURE and changes nothing', async () => {
       const { paymentId } = await pendingPayment('stripe');
       const raw = JSON.stringify(stripeEvent('payment_intent.succeeded', paymentId));
