@@ -112,8 +112,8 @@ export class OrderStore implements PlacementStore {
 
   async insertPlaced(order: NewOrder, saga: SagaDecision, outbox: Array<{ topic: TopicName; envelope: Envelope }>, now: Date): Promise<'created' | 'duplicate'> {
     try {
-      await this.db.$transaction([
-        this.db.order.create({
+      await this.db.$transaction(async (tx) => {
+        await tx.order.create({
           data: {
             id: order.id,
             userId: order.userId,
@@ -140,17 +140,18 @@ export class OrderStore implements PlacementStore {
             history: { create: { fromStatus: null, toStatus: 'pending', changedBy: order.userId, actorRole: 'buyer', reason: 'placed' } },
             saga: { create: { ...sagaToRow(saga.saga), traceId: traceIdOf(outbox[0]?.envelope.traceparent) } },
           },
-        }),
-        this.db.sagaStepLog.createMany({
+        });
+        await tx.sagaStepLog.createMany({
           data: saga.log.map((e) => ({ orderId: order.id, step: e.step, kind: e.kind, type: e.type, payload: (e.payload ?? {}) as Prisma.InputJsonValue })),
-        }),
-        this.db.outboxMessage.createMany({
+        });
+        await tx.outboxMessage.createMany({
           data: outbox.map(({ topic, envelope }) => {
             const row = outboxRow(topic, envelope);
             return { ...row, payload: row.payload as unknown as Prisma.InputJsonValue };
           }),
-        }),
-      ]);
+        });
+        // A burst of checkouts queues for a connection rather than failing after Prisma's 2 s default.
+      }, { maxWait: 10000, timeout: 15000 });
       return 'created';
     } catch (err) {
       if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') return 'duplicate';
