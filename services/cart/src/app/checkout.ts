@@ -78,7 +78,17 @@ export class Checkout {
     });
     return this.run(cmd, key, 'single', fingerprint, async () => {
       const product = (await this.catalog.getProducts([cmd.productId])).get(cmd.productId);
-      assertLineFits(cmd.productId, product, size, cmd.quantity);
+      try {
+        assertLineFits(cmd.productId, product, size, cmd.quantity);
+      } catch (err) {
+        // Same shape as a rejected reservation, so clients read one kind of 409 at checkout.
+        if (err instanceof DomainError && err.code === 'INSUFFICIENT_STOCK') {
+          const d = err.details as { product_id: string; size: string | null; requested: number; available: number };
+          const shortLine = { product_id: d.product_id, size: d.size, requested: d.requested, available: d.available, code: err.code };
+          throw new DomainError(err.kind, err.code, err.message, { ...err.details, short_lines: [shortLine] });
+        }
+        throw err;
+      }
       return [{ productId: cmd.productId, size, quantity: cmd.quantity }];
     });
   }

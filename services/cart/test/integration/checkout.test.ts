@@ -200,7 +200,10 @@ describe('POST /carts/checkout/single/', () => {
     expect(noSize.json().error.code).toBe('SIZE_REQUIRED');
     const tooMany = await checkoutSingle(buyer, randomUUID(), { product_id: sized.id, quantity: 2, size: 'M' });
     expect(tooMany.statusCode).toBe(409);
-    expect(tooMany.json().error.code).toBe('INSUFFICIENT_STOCK');
+    expect(tooMany.json().error).toMatchObject({
+      code: 'INSUFFICIENT_STOCK',
+      details: { short_lines: [{ product_id: sized.id, size: 'M', requested: 2, available: 1, code: 'INSUFFICIENT_STOCK' }] },
+    });
     const unknown = await checkoutSingle(buyer, randomUUID(), { product_id: 'nope', quantity: 1 });
     expect(unknown.statusCode).toBe(404);
     expect(h.orders.ordersOf(buyer.id)).toHaveLength(0);
