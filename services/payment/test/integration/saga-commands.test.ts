@@ -23,7 +23,7 @@ describe('saga commands (payment.void, payment.refund) and events', () => {
   let schema: Awaited<ReturnType<typeof createOwnSchema>>;
 
   beforeAll(async () => {
-    schema = await createOwnSchema('payment_saga');
+    schema = await createOwnSchema('saga');
     h = await startHarness({ orders, gateways: [new TestGateway()], env: { KAFKA_TOPIC_PREFIX: prefix, DATABASE_URL: schema.databaseUrl } });
     bus = new KafkaBus({ brokers: h.config.KAFKA_BROKERS.split(','), clientId: 'payment-saga-test', logger: h.container.logger });
     await createTestTopics(bus, prefix);

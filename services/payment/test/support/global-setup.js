@@ -19,7 +19,7 @@ module.exports = async function globalSetup() {
   await admin.connect();
   try {
     // Schemas left by runs that were killed before their teardown.
-    const { rows } = await admin.query("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'payment\\_run\\_%' OR nspname LIKE 'payment\\_saga\\_%'");
+    const { rows } = await admin.query("SELECT nspname FROM pg_namespace WHERE nspname LIKE 'payment\\_run\\_%'");
     for (const { nspname } of rows) {
       const m = /^payment_run_(\d+)_/.exec(nspname);
       if (m && stamp - Number(m[1]) > STALE_MS) await admin.query(`DROP SCHEMA IF EXISTS "${nspname}" CASCADE`);

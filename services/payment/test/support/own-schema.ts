@@ -8,8 +8,9 @@ import { Client } from 'pg';
 import { pgConfigFromUrl } from '@sudamall/shared';
 import { TEST_DATABASE_URL } from './harness';
 
-export async function createOwnSchema(prefix = 'payment_t'): Promise<{ databaseUrl: string; drop(): Promise<void> }> {
-  const schema = `${prefix}_${randomBytes(4).toString('hex')}`;
+export async function createOwnSchema(label = 'own'): Promise<{ databaseUrl: string; drop(): Promise<void> }> {
+  // Named like the run schemas, so global-setup sweeps one a killed run left behind.
+  const schema = `payment_run_${Date.now()}_${label}_${randomBytes(3).toString('hex')}`;
   const admin = new Client(pgConfigFromUrl(TEST_DATABASE_URL));
   await admin.connect();
   await admin.query(`CREATE SCHEMA "${schema}"`);
