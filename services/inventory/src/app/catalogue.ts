@@ -431,7 +431,9 @@ export class Catalogue {
         });
       }
       const stock = await tx.stock.findMany({ where: { productId: id } });
-      await this.emit(tx, [stockChanged(id, p.hasSizes, stock)]);
+      // A new size changes what the product offers, not only its stock.
+      const events = rows.length === 0 ? [productUpdated({ ...p, stock }), stockChanged(id, p.hasSizes, stock)] : [stockChanged(id, p.hasSizes, stock)];
+      await this.emit(tx, events);
       return stockView(id, p.hasSizes, stock);
     });
   }

@@ -35,27 +35,37 @@ export async function handleInventoryCommand(
   // A command that is not a duplicate delivery but finds its order already handled was re-sent
   // on purpose: answer it again (announceRepeat).
   const opts = { inbox, announceRepeat: true };
-  switch (envelope.type) {
-    case 'inventory.reserve':
-      try {
-        await deps.engine.reserve(envelope.data, opts);
-      } catch (e) {
-        if (!isDomainError(e) || e.kind !== 'invalid' || typeof envelope.data?.order_id !== 'string' || envelope.data.order_id === '') {
-          throw e; // retried by the bus with backoff (Redis down, database down...)
+  try {
+    switch (envelope.type) {
+      case 'inventory.reserve':
+        try {
+          await deps.engine.reserve(envelope.data, opts);
+        } catch (e) {
+          const orderId = envelope.data?.order_id;
+          if (!isDomainError(e) || e.kind !== 'invalid' || typeof orderId !== 'string' || orderId === '') throw e;
+          // A malformed command cannot succeed later: answer stock.rejected with the reason.
+          deps.logger.warn({ code: e.code, order_id: orderId }, 'rejecting a malformed reserve command');
+          await deps.engine.rejectMalformed(orderId, e.code, opts);
         }
-        // A malformed command cannot succeed later: answer stock.rejected with the reason.
-        deps.logger.warn({ code: e.code, order_id: envelope.data.order_id }, 'rejecting a malformed reserve command');
-        await deps.engine.rejectMalformed(envelope.data.order_id, e.code, opts);
-      }
+        return;
+      case 'inventory.confirm':
+        await deps.engine.confirm(envelope.data?.order_id, opts);
+        return;
+      case 'inventory.release':
+        await deps.engine.release(envelope.data?.order_id, envelope.data?.reason || 'released', opts);
+        return;
+      default:
+        deps.logger.debug({ type: envelope.type }, 'ignoring a message type inventory does not handle');
+    }
+  } catch (e) {
+    // A command nobody can answer (no order id...) would be retried forever and block its
+    // partition: log it loudly and move on. Anything else (Redis or the database down) is
+    // thrown, and the bus retries it with backoff.
+    if (isDomainError(e) && e.kind === 'invalid') {
+      deps.logger.error({ code: e.code, type: envelope.type, event_id: envelope.id }, 'dropping a malformed command');
       return;
-    case 'inventory.confirm':
-      await deps.engine.confirm(envelope.data.order_id, opts);
-      return;
-    case 'inventory.release':
-      await deps.engine.release(envelope.data.order_id, envelope.data.reason || 'released', opts);
-      return;
-    default:
-      deps.logger.debug({ type: envelope.type }, 'ignoring a message type inventory does not handle');
+    }
+    throw e;
   }
 }
 
