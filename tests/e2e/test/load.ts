@@ -208,7 +208,16 @@ export async function runCheckouts(opts: LoadOptions): Promise<LoadResult> {
     if (placed.status === 409 && placed.body?.error?.code === 'INSUFFICIENT_STOCK') return void count(outcomes, 'checkout:rejected_insufficient_stock');
     if (placed.status !== 201 && placed.status !== 200) return void count(outcomes, `checkout:${placed.status}_${placed.body?.error?.code ?? ''}`);
     const orderId: string = placed.body.order_id;
-    if (placed.body.status !== 'under_paying') return void count(outcomes, `checkout:${placed.body.status}`);
+    let status: string = placed.body.status;
+    // Under load the checkout may answer before the reservation lands (`pending`): wait for it
+    // as a storefront polling the order would.
+    for (let i = 0; status === 'pending' && i < 40; i++) {
+      await sleep(250);
+      const polled = await buyer.call('order', 'GET', `/api/v1/orders/${orderId}/`);
+      noteError('order', polled);
+      if (polled.status === 200) status = polled.body.status;
+    }
+    if (status !== 'under_paying') return void count(outcomes, `checkout:${status}`);
     latencies.push(Date.now() - t0);
 
     const plan = pickPlan(mix);

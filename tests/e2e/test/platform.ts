@@ -48,6 +48,11 @@ export interface Platform {
   stopService(service: ServiceName, signal?: NodeJS.Signals): Promise<void>;
   /** Starts a stopped service again on the same ports, database and topics; waits until ready. */
   startService(service: ServiceName): Promise<void>;
+  /**
+   * A second instance of a service (same database, topics and consumer group, own ports): the
+   * replica the peers do not call directly, but which shares the Kafka partitions and the locks.
+   */
+  startReplica(service: ServiceName): Promise<{ pid: number; httpUrl: string; stop(signal?: NodeJS.Signals): Promise<void> }>;
   stop(): Promise<void>;
 }
 
@@ -157,15 +162,16 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
   };
   const databaseUrl = (s: ServiceName) => options.env?.[s]?.DATABASE_URL ?? ownDbs[s] ?? pgUrl(`${s}_test`);
   // A restarted service appends to the same log file, so one file tells the whole story.
-  const spawnService = (s: ServiceName): ChildProcess => {
-    const log = createWriteStream(join(LOG_DIR, `${s}-${runId}.log`), { flags: 'a' });
+  const replicas: ChildProcess[] = [];
+  const spawnService = (s: ServiceName, ports = { http: http[s], grpc: grpc[s] }, logName: string = s): ChildProcess => {
+    const log = createWriteStream(join(LOG_DIR, `${logName}-${runId}.log`), { flags: 'a' });
     const child = spawn(process.execPath, ['dist/main.js'], {
       cwd: join(ROOT, 'services', s),
       env: {
         PATH: process.env.PATH ?? '',
         ...common,
-        HTTP_PORT: String(http[s]),
-        GRPC_PORT: String(grpc[s]),
+        HTTP_PORT: String(ports.http),
+        GRPC_PORT: String(ports.grpc),
         DATABASE_URL: databaseUrl(s),
         ...(options.env?.[s] ?? {}),
       },
@@ -173,7 +179,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     });
     child.stdout?.pipe(log);
     child.stderr?.pipe(log);
-    children.set(s, child);
+    if (logName === s) children.set(s, child);
     return child;
   };
   const running = (s: ServiceName) => {
@@ -209,7 +215,23 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
       const child = spawnService(s);
       await waitReady(s, `http://127.0.0.1:${http[s]}`, child);
     },
+    startReplica: async (s) => {
+      const ports = { http: await freePort(), grpc: await freePort() };
+      const child = spawnService(s, ports, `${s}-replica${replicas.length + 1}`);
+      replicas.push(child);
+      await waitReady(`${s} replica`, `http://127.0.0.1:${ports.http}`, child);
+      return {
+        pid: child.pid!,
+        httpUrl: `http://127.0.0.1:${ports.http}`,
+        stop: async (sig: NodeJS.Signals = 'SIGTERM') => {
+          if (sig !== 'SIGKILL') child.kill('SIGCONT');
+          await stopChild(child, sig);
+        },
+      };
+    },
     stop: async () => {
+      for (const r of replicas) if (r.exitCode === null && r.signalCode === null) r.kill('SIGCONT');
+      await Promise.all(replicas.map((r) => stopChild(r)));
       await stopAll(children);
       // E2E_KEEP_DATABASES=1 keeps them for a post-mortem.
       if (!process.env.E2E_KEEP_DATABASES) await dropOwnDatabases();
