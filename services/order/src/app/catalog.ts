@@ -27,5 +27,13 @@ export interface CatalogPort {
 
 /** The payment service's view of an order's payment, when reachable. */
 export interface PaymentStatusPort {
-  getPaymentStatus(orderId: string): Promise<{ paymentId: string; status: string; amount: string; totalAmount: string; gateway: string } | null>;
+  getPaymentStatus(orderId: string): Promise<{
+    paymentId: string;
+    status: string;
+    amount: string;
+    gatewayFee: string;
+    totalAmount: string;
+    refundedAmount: string;
+    gateway: string;
+  } | null>;
 }

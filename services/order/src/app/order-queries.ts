@@ -88,7 +88,15 @@ export class OrderQueries {
       paid: ['processing', 'shipped', 'delivered'].includes(head.status) || payment?.status === 'completed',
       payment_service: service,
       payment: payment
-        ? { payment_id: payment.paymentId, status: payment.status, amount: payment.amount, total_amount: payment.totalAmount, gateway: payment.gateway }
+        ? {
+            payment_id: payment.paymentId,
+            status: payment.status,
+            amount: payment.amount,
+            gateway_fee: payment.gatewayFee,
+            total_amount: payment.totalAmount,
+            refunded_amount: payment.refundedAmount,
+            gateway: payment.gateway,
+          }
         : null,
     };
   }

@@ -77,7 +77,15 @@ export class PaymentStatusClient implements PaymentStatusPort {
   async getPaymentStatus(orderId: string) {
     try {
       const r = await this.call({ orderId }, { deadlineMs: this.deadlineMs });
-      return { paymentId: r.paymentId, status: r.status, amount: r.amount, totalAmount: r.totalAmount, gateway: r.gateway };
+      return {
+        paymentId: r.paymentId,
+        status: r.status,
+        amount: r.amount,
+        gatewayFee: r.gatewayFee,
+        totalAmount: r.totalAmount,
+        refundedAmount: r.refundedAmount,
+        gateway: r.gateway,
+      };
     } catch (err) {
       if ((err as { kind?: string }).kind === 'not_found') return null;
       throw err;

@@ -1,7 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { createEnvelope, type AnyEnvelope, type MessageType, type MessageTypes } from '@sudamall/shared';
-import { bearer } from '@sudamall/shared/testing';
+import { payment as paymentPb } from '@sudamall/proto';
+import { createEnvelope, createLogger, grpcHandler, notFound, startGrpcServer, type AnyEnvelope, type MessageType, type MessageTypes } from '@sudamall/shared';
+import { OrderQueries } from '../../src/app/order-queries';
+import { buildApp } from '../../src/http/app';
+import { PaymentStatusClient } from '../../src/infra/grpc-clients';
+import { bearer, TEST_JWT_SECRET } from '@sudamall/shared/testing';
 import { SAGA_INBOX_CONSUMER } from '../../src/infra/saga-consumer';
 import { buildTestApp, startHarness, type Harness } from '../fixtures/harness';
 
@@ -215,6 +219,47 @@ describe('payment window endpoints', () => {
     expect(check.json()).toMatchObject({ order_status: 'under_paying', paid: false, payment_service: 'unavailable', payment: null });
     expect((await app.inject({ method: 'GET', url: `/api/v1/orders/payment-status/${id}/`, headers: { authorization: buyer().auth } })).statusCode).toBe(403);
     expect((await app.inject({ method: 'GET', url: `/api/v1/orders/check-payment/${randomUUID()}/`, headers: { authorization: u.auth } })).statusCode).toBe(404);
+  });
+});
+
+describe('check-payment with the payment service reachable', () => {
+  it('shows the payment service’s view of the order’s payment, and null when it has none', async () => {
+    const paid = new Map<string, paymentPb.GetPaymentStatusResponse>();
+    // A stand-in PaymentService on a real gRPC server (port 0), answering as payment does.
+    const impl: paymentPb.PaymentServiceServer = {
+      getPaymentStatus: grpcHandler(async (req: paymentPb.GetPaymentStatusRequest) => {
+        const p = paid.get(req.orderId);
+        if (!p) throw notFound('PAYMENT_NOT_FOUND', 'no payment for this order');
+        return p;
+      }),
+      getPayment: grpcHandler(async () => {
+        throw notFound('PAYMENT_NOT_FOUND', 'no such payment');
+      }),
+    };
+    const server = await startGrpcServer({ host: '127.0.0.1', port: 0, services: [{ definition: paymentPb.PaymentServiceService, implementation: impl }], logger: createLogger({ name: 'fake-payment', level: 'warn' }) });
+    const client = new PaymentStatusClient(`127.0.0.1:${server.port}`);
+    const withPayments = await buildApp({
+      useCases: { ...h.c.useCases, queries: new OrderQueries(h.c.useCases.store, h.clock, client) },
+      auth: { secret: TEST_JWT_SECRET },
+    });
+    try {
+      const u = buyer();
+      const id = await createUnderPaying(u);
+      const none = await withPayments.inject({ method: 'GET', url: `/api/v1/orders/check-payment/${id}/`, headers: { authorization: u.auth } });
+      expect(none.json()).toMatchObject({ payment_service: 'ok', payment: null, paid: false });
+      paid.set(id, { orderId: id, paymentId: 'pay-9', status: 'completed', amount: '30.30', gatewayFee: '0.91', totalAmount: '31.21', gateway: 'test_gateway', refundedAmount: '0.00', updatedAt: new Date().toISOString() });
+      const res = await withPayments.inject({ method: 'GET', url: `/api/v1/orders/check-payment/${id}/`, headers: { authorization: u.auth } });
+      expect(res.json()).toMatchObject({
+        order_status: 'under_paying',
+        paid: true,
+        payment_service: 'ok',
+        payment: { payment_id: 'pay-9', status: 'completed', amount: '30.30', gateway_fee: '0.91', total_amount: '31.21', refunded_amount: '0.00', gateway: 'test_gateway' },
+      });
+    } finally {
+      await withPayments.close();
+      client.close();
+      await server.close();
+    }
   });
 });
 

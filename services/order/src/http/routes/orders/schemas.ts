@@ -151,7 +151,15 @@ export const CheckPaymentSchema = Type.Object({
   paid: Type.Boolean(),
   payment_service: Type.Union([Type.Literal('ok'), Type.Literal('unavailable')]),
   payment: Type.Union([
-    Type.Object({ payment_id: Type.String(), status: Type.String(), amount: Type.String(), total_amount: Type.String(), gateway: Type.String() }),
+    Type.Object({
+      payment_id: Type.String(),
+      status: Type.String(),
+      amount: Type.String(),
+      gateway_fee: Type.String(),
+      total_amount: Type.String(),
+      refunded_amount: Type.String(),
+      gateway: Type.String(),
+    }),
     Type.Null(),
   ]),
 });
