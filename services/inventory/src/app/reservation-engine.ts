@@ -162,9 +162,7 @@ export class ReservationEngine {
     if (inserted) return outcome;
     // The order already had an outcome (this is a retry): that one stands.
     const existing = (await this.o.store.loadOutcome(outcome.order_id)) ?? outcome;
-    if (opts.announceRepeat) {
-      await this.o.store.recordRejection(existing, this.answerEvent(existing, currentTraceparent()), undefined).catch(() => undefined);
-    }
+    if (opts.announceRepeat) await this.o.store.appendEvents([this.answerEvent(existing, currentTraceparent())]);
     return existing;
   }
 

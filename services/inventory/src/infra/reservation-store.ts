@@ -12,7 +12,7 @@
 // took stock), that row is not updated, `inventory_assert` fails the whole statement (nothing
 // of it is applied) and the engine decides the batch again on fresh data. The CHECK
 // constraints (available/reserved/sold >= 0) are the last line below that.
-import { Topics, type Envelope } from '@sudamall/shared';
+import { insertOutboxSql, Topics, type Envelope } from '@sudamall/shared';
 import { Pool, type QueryResultRow } from 'pg';
 import type { BatchPlan, ProductStockIndex, ReservationStatus, ReserveOutcome, StockLevel } from '../domain/reservation';
 
@@ -341,6 +341,13 @@ export class ReservationStore {
     const statuses = await this.statusesOf(orderId);
     if (statuses.length === 0) return { order_id: orderId, status: 'not_found', lines: 0 };
     return { order_id: orderId, status: statuses.includes('confirmed') ? 'already_confirmed' : 'already_released', lines: 0 };
+  }
+
+  /** Outbox rows on their own (re-announcing an answer that changes nothing). */
+  async appendEvents(events: Envelope[]): Promise<void> {
+    if (events.length === 0) return;
+    const { text, values } = insertOutboxSql(events, Topics.inventoryEvents);
+    await this.pool.query(text, values);
   }
 
   /** Whether a consumer already processed this message (the inbox). */

@@ -337,3 +337,24 @@ describe('events through the outbox', () => {
     expect(rows[1].payload.data).toMatchObject({ order_id: ko, code: 'INSUFFICIENT_STOCK' });
   });
 });
+
+describe('re-sent commands', () => {
+  it('announceRepeat answers an already-decided order again, changing nothing', async () => {
+    const p = await seedProduct(pool, 5);
+    const reserved = { order_id: randomUUID(), lines: [line(p.productId, 1)] };
+    const unknown = { order_id: randomUUID(), lines: [line(randomUUID(), 1)] };
+    const first = await h.engine.reserve(reserved);
+    const firstRejected = await h.engine.reserve(unknown);
+    expect(await h.engine.reserve(reserved, { announceRepeat: true })).toEqual(first);
+    expect(await h.engine.reserve(unknown, { announceRepeat: true })).toEqual(firstRejected);
+    const { rows } = await pool.query(
+      `SELECT key, type, count(*)::int AS n FROM outbox WHERE key = ANY($1) GROUP BY key, type ORDER BY type`,
+      [[reserved.order_id, unknown.order_id]],
+    );
+    expect(rows).toEqual([
+      { key: unknown.order_id, type: 'stock.rejected', n: 2 },
+      { key: reserved.order_id, type: 'stock.reserved', n: 2 },
+    ]);
+    expect(await stockRow(pool, p.stockIds[''])).toEqual({ available: 4, reserved: 1, sold: 0 });
+  });
+});
