@@ -110,6 +110,12 @@ export class CheckoutStore {
         JSON.stringify(response)]);
       if (n === 0) return false;
       if (removeFromCart) {
+        // Lock the buyer's items in id order first, the order validation and the catalogue
+        // sync lock them in, so this transaction never deadlocks with theirs.
+        await tx.query(
+          `SELECT i.id FROM cart_items i JOIN carts c ON c.id = i.cart_id WHERE c.user_id = $1 ORDER BY i.id FOR UPDATE OF i`,
+          [record.userId],
+        );
         for (const line of record.lines) {
           // The buyer may have added more of the line since; only the ordered quantity leaves.
           await tx.execute(
