@@ -15,8 +15,8 @@ export const InventoryEnv = Type.Object({
   RESERVATION_SWEEP_MS: Type.Integer({ default: 5000, minimum: 100 }),
   STOCK_LOCK_TTL_MS: Type.Integer({ default: 5000, minimum: 10 }),
   STOCK_LOCK_WAIT_MS: Type.Integer({ default: 3000, minimum: 0 }),
-  /** Prefix of the Redis lock keys (`<prefix>stock:<id>`). */
-  STOCK_LOCK_NAMESPACE: Type.String({ default: 'inventory:' }),
+  /** Prefix of the Redis lock keys (`<prefix>stock:<stock_id>`); empty in a deployment, set by tests. */
+  STOCK_LOCK_NAMESPACE: Type.String({ default: '' }),
   RESERVE_MAX_BATCH: Type.Integer({ default: 256, minimum: 1 }),
   RESERVE_CONCURRENT_BATCHES: Type.Integer({ default: 4, minimum: 1 }),
   /** A second concurrent batch starts only with this many requests waiting (bigger batches win). */
