@@ -207,7 +207,7 @@ export interface PaymentRepository {
 
   /** Locks the payment row, checks the remaining amount and reserves it with a pending refund. */
   reserveRefund(args: { paymentId: string; amount?: string; reason: string; requestedBy: string }): Promise<RefundReservation>;
-  completeRefund(refundId: string, gatewayRefundId: string, raw: Record<string, unknown>): Promise<RefundReservation>;
+  completeRefund(refundId: string, gatewayRefundId: string): Promise<RefundReservation>;
   /** Gives the reserved amount back. */
   failRefund(refundId: string, reason: string): Promise<void>;
   findStalePendingRefunds(olderThan: Date, limit: number): Promise<RefundRecord[]>;

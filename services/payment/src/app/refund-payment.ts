@@ -1,4 +1,5 @@
 import { isDomainError, notFound } from '@sudamall/shared';
+import { refundIdempotencyKey } from '../domain/idempotency';
 import { paymentNotFound } from './access';
 import type { Actor, UseCaseDeps } from './deps';
 import type { RefundReservation } from './ports';
@@ -24,14 +25,14 @@ export async function executeRefund(deps: UseCaseDeps, reservation: RefundReserv
     const result = await gateway.refund({
       paymentId: payment.paymentId,
       refundId: refund.refundId,
-      idempotencyKey: `refund:${refund.refundId}`,
+      idempotencyKey: refundIdempotencyKey(refund.refundId),
       transactionId: payment.gatewayTransactionId,
       reference: payment.gatewayReference,
       amount: refund.amount,
       currency: payment.currency,
       reason: refund.reason,
     });
-    return await deps.repo.completeRefund(refund.refundId, result.gatewayRefundId, result.raw);
+    return await deps.repo.completeRefund(refund.refundId, result.gatewayRefundId);
   } catch (e) {
     const transient = !isDomainError(e) || e.kind === 'unavailable';
     deps.logger.warn({ refund_id: refund.refundId, payment_id: payment.paymentId, err: (e as Error).message, transient }, 'refund at the gateway failed');

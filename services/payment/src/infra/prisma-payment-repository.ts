@@ -16,6 +16,7 @@ import type { Db } from './prisma';
 import { canTransition, REFUNDABLE_STATUSES, VOIDABLE_STATUSES, voidedStatusFor, type PaymentStatus } from '../domain/payment-status';
 import { decideRefundAmount, statusAfterRefunds } from '../domain/refunds';
 import { paymentExists } from '../domain/errors';
+import { chargeIdempotencyKey } from '../domain/idempotency';
 import type {
   ChargeResult,
   CommandEffect,
@@ -124,8 +125,6 @@ function isUniqueViolation(e: unknown): boolean {
   const msg = e instanceof Error ? e.message : '';
   return msg.includes('23505') || msg.includes('unique constraint') || msg.includes('Unique constraint');
 }
-
-export const idempotencyKeyFor = (paymentId: string, attemptNumber: number) => `payment:${paymentId}:attempt:${attemptNumber}`;
 
 /** Every status change and its event commit together (outbox). */
 async function emit<T extends MessageType>(tx: Tx, type: T, orderId: string, data: MessageTypes[T]): Promise<void> {
@@ -262,7 +261,7 @@ export class PrismaPaymentRepository implements PaymentRepository {
 
         const resumed = stale;
         const attemptNumber = resumed ? p.attemptCount : p.attemptCount + 1;
-        const idempotencyKey = idempotencyKeyFor(p.paymentId, attemptNumber);
+        const idempotencyKey = chargeIdempotencyKey(p.paymentId, attemptNumber);
         const updated = await tx.payment.update({
           where: { paymentId: p.paymentId },
           data: { status: 'processing', attemptCount: attemptNumber, processingStartedAt: new Date(), failureReason: null },
@@ -514,7 +513,7 @@ export class PrismaPaymentRepository implements PaymentRepository {
     });
   }
 
-  async completeRefund(refundId: string, gatewayRefundId: string, raw: Record<string, unknown>): Promise<RefundReservation> {
+  async completeRefund(refundId: string, gatewayRefundId: string): Promise<RefundReservation> {
     return this.db.$transaction(async (tx) => {
       const refund = await tx.refund.findUnique({ where: { refundId } });
       if (!refund) throw notFound('REFUND_NOT_FOUND', 'refund not found');
@@ -535,7 +534,6 @@ export class PrismaPaymentRepository implements PaymentRepository {
         amount: money2(done.amount),
         reason: done.reason,
       });
-      void raw;
       return { refund: toRefundRecord(done), payment: toPaymentRecord(updated) };
     });
   }

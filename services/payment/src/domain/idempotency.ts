@@ -1,0 +1,7 @@
+// Keys sent to gateways. Derived, never random: the same attempt (a retry after a timeout, a
+// resumed attempt after a crash) always presents the same key, so the gateway answers with the
+// first result instead of charging or refunding again.
+
+export const chargeIdempotencyKey = (paymentId: string, attemptNumber: number) => `payment:${paymentId}:attempt:${attemptNumber}`;
+
+export const refundIdempotencyKey = (refundId: string) => `refund:${refundId}`;
