@@ -17,6 +17,8 @@ export interface StockLockOptions {
 export interface HeldLocks {
   /** False once the TTL has passed: the rows may already be someone else's. */
   stillHeld(): boolean;
+  /** Milliseconds until the TTL runs out (negative once expired). */
+  remainingMs(): number;
   release(): Promise<void>;
 }
 
@@ -42,6 +44,10 @@ export class StockLocks {
     this.redlock.on('error', () => undefined);
     this.releaser = new Redlock([opts.redis], { retryCount: 0, automaticExtensionThreshold: 0 });
     this.releaser.on('error', () => undefined);
+  }
+
+  get ttlMs(): number {
+    return this.opts.ttlMs;
   }
 
   keyOf(stockId: string): string {
@@ -71,6 +77,7 @@ export class StockLocks {
     const acquiredAt = Date.now();
     return {
       stillHeld: () => Date.now() - acquiredAt < this.opts.ttlMs,
+      remainingMs: () => this.opts.ttlMs - (Date.now() - acquiredAt),
       release: async () => {
         try {
           await this.releaser.release(lock);

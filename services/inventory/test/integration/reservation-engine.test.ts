@@ -46,6 +46,10 @@ describe('concurrent reservations', () => {
       p.stockIds[''],
     ]);
     expect(rows[0]).toEqual({ n: 50, q: 50 });
+    // Batches kept the row's lock between them (a lease); once the queue is empty it is given back.
+    await h.engine.drain();
+    await new Promise((r) => setTimeout(r, 50));
+    expect(await h.redis.exists(h.locks.keyOf(p.stockIds['']))).toBe(0);
   });
 
   it('the same on one size of a sized product, other sizes untouched', async () => {

@@ -64,6 +64,7 @@ export async function stockRow(pool: Pool, stockId: string) {
 export interface EngineHarness {
   engine: ReservationEngine;
   redis: Redis;
+  locks: StockLocks;
   close(): Promise<void>;
 }
 
@@ -90,6 +91,7 @@ export async function startEngine(
   return {
     engine,
     redis,
+    locks,
     close: async () => {
       await engine.drain();
       if (redis.status === 'ready') await redis.quit();
