@@ -336,9 +336,21 @@ cmd_down() {
   log "platform down"
 }
 
+# One server down and up again (the chaos suite's broker and database outages; every suite on
+# the machine sees them), under the same lock as `up`.
+cmd_restart() {
+  mkdir -p "$LOCAL"
+  exec 9>"$LOCAL/platform.lock"
+  flock 9
+  "$1_down"
+  step "$2" "$1_up"
+}
+
 case "${1:-}" in
   up) cmd_up ;;
   down) cmd_down ;;
   status) cmd_status ;;
-  *) echo "usage: $0 up|down|status" >&2; exit 2 ;;
+  restart-kafka) cmd_restart kafka Kafka ;;
+  restart-postgres) cmd_restart pg PostgreSQL ;;
+  *) echo "usage: $0 up|down|status|restart-kafka|restart-postgres" >&2; exit 2 ;;
 esac
