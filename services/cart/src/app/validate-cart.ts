@@ -46,16 +46,18 @@ export class ValidateCart {
   async execute(userId: string): Promise<ValidationResult> {
     const before = await this.store.items(userId);
     const checkedAt = new Date();
-    const products = before.length
-      ? await this.catalog.getProducts([...new Set(before.map((i) => i.productId))])
-      : new Map();
-    // Changes the sync recorded earlier come first (they happened first); taking them marks
-    // them seen, and the ones found now are recorded as already seen.
-    const earlier = await this.store.takeUnseenChanges(userId);
-    const found = await this.db.transaction(async (tx) => {
-      const items = await this.store.lockItemsOfUser(tx, userId);
+    const asked = new Set(before.map((i) => i.productId));
+    const products = asked.size ? await this.catalog.getProducts([...asked]) : new Map();
+    // In one transaction: the changes the sync recorded earlier (they come first; taking them
+    // marks them seen) and the fixes found now (recorded as already seen, since this answer
+    // shows them), so a failure loses neither.
+    const { earlier, found } = await this.db.transaction(async (tx) => {
+      const earlier = await this.store.takeUnseenChanges(userId, tx);
+      // An item added since the lookup was checked live by its own add; it is not judged here.
+      const items = (await this.store.lockItemsOfUser(tx, userId)).filter((i) => asked.has(i.productId));
       const outcomes = items.map((item) => ({ item, outcome: reconcileItem(item, factsFromProduct(products.get(item.productId))) }));
-      return this.store.applyOutcomes(tx, outcomes, { seen: true, checkedAt });
+      const found = await this.store.applyOutcomes(tx, outcomes, { seen: true, checkedAt });
+      return { earlier, found };
     });
     const all: Array<Omit<RecordedChange, 'id' | 'createdAt'>> = [...earlier, ...found];
     const cart = viewCart(userId, await this.store.items(userId));

@@ -3,7 +3,7 @@
 // available stock, so concurrent adds never lose an update and never overfill.
 import { money, type Decimal } from '@sudamall/shared';
 import type { CartChange, ItemOutcome, ItemState } from '../domain/reconcile';
-import type { Sql, SqlTx } from './sql';
+import type { Sql, SqlRunner, SqlTx } from './sql';
 
 export interface CartItemRecord extends ItemState {
   cartId: string;
@@ -161,8 +161,8 @@ export class CartStore {
   }
 
   /** The changes the buyer has not seen yet, marked seen by the same statement. */
-  async takeUnseenChanges(userId: string): Promise<RecordedChange[]> {
-    const rows = await this.db.query<ChangeRow>(
+  async takeUnseenChanges(userId: string, runner: SqlRunner = this.db): Promise<RecordedChange[]> {
+    const rows = await runner.query<ChangeRow>(
       `UPDATE cart_changes ch SET seen_at = now() FROM carts c
        WHERE c.id = ch.cart_id AND c.user_id = $1 AND ch.seen_at IS NULL
        RETURNING ch.id, ch.kind, ch.reason, ch.item_id, ch.product_id, ch.product_name, ch.size, ch.old_value, ch.new_value, ch.created_at`, [userId]);
