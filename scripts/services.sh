@@ -83,7 +83,8 @@ stop() {
     if running "$s"; then
       local pid; pid="$(cat "$RUN/$s.pid")"
       log "$s: SIGTERM $pid"; kill -TERM "$pid"
-      for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+      # 30 s, the k8s terminationGracePeriodSeconds: draining consumers and the outbox takes seconds.
+      for _ in $(seq 1 120); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
       kill -0 "$pid" 2>/dev/null && { log "$s: still running, SIGKILL"; kill -KILL "$pid"; }
     fi
     rm -f "$RUN/$s.pid"

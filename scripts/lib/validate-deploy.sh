@@ -129,12 +129,16 @@ validate_compose() {
 
 validate_k8s() {
   for overlay in dev prod; do
-    local out; out="$(mktemp)"
+    # kubeconform reads only *.yaml / *.yml / *.json files.
+    local out report; out="$(mktemp --suffix=.yaml)"
     log "k8s: kustomize build overlays/$overlay + kubeconform -strict (Kubernetes $K8S_VERSION)"
     kustomize build "$ROOT/infra/k8s/overlays/$overlay" >"$out" || fail "kustomize build overlays/$overlay"
-    kubeconform -strict -summary -kubernetes-version "$K8S_VERSION" \
+    report="$(kubeconform -strict -summary -kubernetes-version "$K8S_VERSION" \
       -schema-location "$SCHEMAS/{{ .NormalizedKubernetesVersion }}-local{{ .StrictSuffix }}/{{ .ResourceKind }}{{ .KindSuffix }}.json" \
-      "$out" || fail "kubeconform rejected overlays/$overlay"
+      "$out")" || { echo "$report" >&2; fail "kubeconform rejected overlays/$overlay"; }
+    echo "$report"
+    # Every resource validated against a schema: none skipped, none missing.
+    echo "$report" | grep -Eq 'Valid: [1-9][0-9]*, Invalid: 0, Errors: 0, Skipped: 0' || fail "kubeconform validated nothing in overlays/$overlay"
     node "$ROOT/scripts/lib/check-deploy-env.js" k8s "$out" || fail "overlays/$overlay: a Deployment's environment does not satisfy its service's config"
     rm -f "$out"
   done
