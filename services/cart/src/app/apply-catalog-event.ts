@@ -107,7 +107,7 @@ export class ApplyCatalogEvent {
       if (!(await claimInbox(tx, CATALOG_SYNC_CONSUMER, envelope.id))) return { outcome: 'duplicate' as const, changes: [] };
       const items = await this.store.lockItemsOfProduct(tx, parsed.productId, parsed.staleBefore);
       const outcomes = items.map((item) => ({ item, outcome: reconcileItem(item, parsed.facts) }));
-      const changes = await this.store.applyOutcomes(tx, outcomes, { seen: false, checkedAt: null });
+      const changes = await this.store.applyOutcomes(tx, outcomes, { seen: false, asOf: parsed.staleBefore, touchKept: false });
       return { outcome: 'applied' as const, changes };
     });
   }

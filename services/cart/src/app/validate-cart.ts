@@ -56,7 +56,7 @@ export class ValidateCart {
       // An item added since the lookup was checked live by its own add; it is not judged here.
       const items = (await this.store.lockItemsOfUser(tx, userId)).filter((i) => asked.has(i.productId));
       const outcomes = items.map((item) => ({ item, outcome: reconcileItem(item, factsFromProduct(products.get(item.productId))) }));
-      const found = await this.store.applyOutcomes(tx, outcomes, { seen: true, checkedAt });
+      const found = await this.store.applyOutcomes(tx, outcomes, { seen: true, asOf: checkedAt, touchKept: true });
       return { earlier, found };
     });
     const all: Array<Omit<RecordedChange, 'id' | 'createdAt'>> = [...earlier, ...found];

@@ -186,8 +186,9 @@ export class CartStore {
        SELECT gen_random_uuid(), c.id, $2, $3, $4, $5, $6::numeric, $6::numeric, $8, now() FROM c
        ON CONFLICT (cart_id, product_id, size) DO UPDATE
          SET quantity = i.quantity + EXCLUDED.quantity,
-             product_name = EXCLUDED.product_name,
-             current_price = EXCLUDED.current_price,
+             -- A catalogue event applied since this lookup knows a newer price: keep it.
+             product_name = CASE WHEN EXCLUDED.synced_at >= i.synced_at THEN EXCLUDED.product_name ELSE i.product_name END,
+             current_price = CASE WHEN EXCLUDED.synced_at >= i.synced_at THEN EXCLUDED.current_price ELSE i.current_price END,
              synced_at = GREATEST(i.synced_at, EXCLUDED.synced_at),
              updated_at = now()
          WHERE i.quantity + EXCLUDED.quantity <= $7
@@ -217,7 +218,9 @@ export class CartStore {
   ): Promise<CartItemRecord | null> {
     if (!isUuid(itemId)) return null;
     const rows = await this.db.query<ItemRow>(
-      `UPDATE cart_items i SET quantity = $3, current_price = $4::numeric, product_name = $5,
+      `UPDATE cart_items i SET quantity = $3,
+         current_price = CASE WHEN $6 >= i.synced_at THEN $4::numeric ELSE i.current_price END,
+         product_name = CASE WHEN $6 >= i.synced_at THEN $5 ELSE i.product_name END,
          synced_at = GREATEST(i.synced_at, $6), updated_at = now()
        FROM carts c WHERE c.id = i.cart_id AND c.user_id = $1 AND i.id = $2::uuid
        RETURNING ${ITEM_COLUMNS}`, [userId,
@@ -244,13 +247,14 @@ export class CartStore {
 
   /**
    * Applies reconciled outcomes to items (locked by the caller's transaction) and records
-   * their changes; `seen` marks the changes as already shown (validation answers with them);
-   * `checkedAt` (a live lookup's time) moves the items' sync mark forward.
+   * their changes; `seen` marks the changes as already shown (validation answers with them).
+   * `asOf` is when the facts were true (a live lookup's start, an event's occurred_at): updated
+   * items' sync mark moves forward to it, and kept ones too with `touchKept` (a live check).
    */
   async applyOutcomes(
     tx: SqlTx,
     outcomes: ReadonlyArray<{ item: CartItemRecord; outcome: ItemOutcome }>,
-    { seen, checkedAt }: { seen: boolean; checkedAt: Date | null },
+    { seen, asOf, touchKept }: { seen: boolean; asOf: Date | null; touchKept: boolean },
   ): Promise<CartChange[]> {
     const changes: Array<CartChange & { cartId: string }> = [];
     for (const { item, outcome } of outcomes) {
@@ -259,13 +263,11 @@ export class CartStore {
       } else if (outcome.action === 'update') {
         await tx.execute(
           `UPDATE cart_items SET quantity = $2, current_price = $3::numeric, product_name = $4, updated_at = now(),
-           synced_at = GREATEST(synced_at, COALESCE($5, synced_at)) WHERE id = $1::uuid`, [item.id,
-          outcome.quantity,
-          outcome.currentPrice.toFixed(2),
-          outcome.productName,
-          checkedAt]);
-      } else if (checkedAt) {
-        await tx.execute(`UPDATE cart_items SET synced_at = GREATEST(synced_at, $2) WHERE id = $1::uuid`, [item.id, checkedAt]);
+           synced_at = GREATEST(synced_at, COALESCE($5, synced_at)) WHERE id = $1::uuid`,
+          [item.id, outcome.quantity, outcome.currentPrice.toFixed(2), outcome.productName, asOf],
+        );
+      } else if (asOf && touchKept) {
+        await tx.execute(`UPDATE cart_items SET synced_at = GREATEST(synced_at, $2) WHERE id = $1::uuid`, [item.id, asOf]);
       }
       for (const c of outcome.changes) changes.push({ ...c, cartId: item.cartId });
     }

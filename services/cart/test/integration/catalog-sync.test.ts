@@ -1,9 +1,10 @@
 // Carts follow the catalogue: inventory.events on a real Kafka broker (topics under a prefix of
 // this file's own), consumed by the cart's real consumer into real PostgreSQL.
 import { randomUUID } from 'node:crypto';
-import { KafkaBus, Topics, createEnvelope, createLogger, topicName, type Envelope, type Subscription } from '@sudamall/shared';
+import { KafkaBus, Topics, createEnvelope, createLogger, money, topicName, type Envelope, type Subscription } from '@sudamall/shared';
 import { createTestTopics, eventually, testTopicPrefix } from '@sudamall/shared/testing';
 import { startConsumers } from '../../src/infra/consumers';
+import { CartStore } from '../../src/infra/cart-store';
 import { startHarness, newBuyer, type Harness } from '../support/harness';
 
 const CARTS = '/api/v1/carts';
@@ -142,6 +143,41 @@ it('changes nothing when an event is delivered again', async () => {
   expect((await itemsOf(buyer))[0].currentPrice.toFixed(2)).toBe('15.00');
   const changes = (await cartOf(buyer)).changes;
   expect(changes.map((c: { new_value: string }) => c.new_value)).toEqual(['12.00', '15.00']);
+});
+
+it('records an event handled twice once: the inbox turns the second into a no-op', async () => {
+  const buyer = newBuyer();
+  const p = h.inventory.add({ price: '10.00' });
+  await add(buyer, { product_id: p.id, quantity: 1 });
+  const event = createEnvelope('product.price_changed', p.id, { product_id: p.id, old_price: '10.00', new_price: '11.00' });
+  const first = await h.container.useCases.applyCatalogEvent.execute(event);
+  const again = await h.container.useCases.applyCatalogEvent.execute(event);
+  expect(first).toMatchObject({ outcome: 'applied', changes: [expect.objectContaining({ kind: 'price_changed' })] });
+  expect(again).toEqual({ outcome: 'duplicate', changes: [] });
+  expect((await cartOf(buyer)).changes).toHaveLength(1);
+});
+
+it('keeps a newer price from an event when an add that looked up the price earlier lands after it', async () => {
+  const buyer = newBuyer();
+  const p = h.inventory.add({ price: '10.00' });
+  await add(buyer, { product_id: p.id, quantity: 1 });
+  const lookedUpAt = new Date();
+  await h.container.useCases.applyCatalogEvent.execute(
+    createEnvelope('product.price_changed', p.id, { product_id: p.id, old_price: '10.00', new_price: '12.00' }, { occurredAt: new Date(lookedUpAt.getTime() + 5) }),
+  );
+  const store = new CartStore(h.container.db);
+  const result = await store.addItem({
+    userId: buyer.id,
+    productId: p.id,
+    productName: 'stale name',
+    size: '',
+    quantity: 1,
+    price: money('10.00'),
+    maxTotal: 100,
+    checkedAt: lookedUpAt,
+  });
+  expect(result).toMatchObject({ ok: true, item: { quantity: 2 } });
+  expect((await itemsOf(buyer))[0].currentPrice.toFixed(2)).toBe('12.00');
 });
 
 it('ignores an event older than the live price the item was added with', async () => {
