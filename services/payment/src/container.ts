@@ -2,6 +2,7 @@ import { KafkaBus, OutboxRelay, parseBrokers, type Logger } from '@sudamall/shar
 import type { UseCaseDeps } from './app/deps';
 import { GatewayRegistry, systemClock, type OrdersPort, type PaymentGateway } from './app/ports';
 import { resumePendingRefunds } from './app/refund-payment';
+import { resumeStalePayments } from './app/resume-stale-payments';
 import type { PaymentConfig } from './config';
 import { CashOnDeliveryGateway } from './infra/gateways/cash-on-delivery';
 import { PaypalGateway } from './infra/gateways/paypal-gateway';
@@ -19,7 +20,8 @@ export interface Container {
   useCases: UseCaseDeps;
   bus: KafkaBus;
   relay: OutboxRelay;
-  refundSweeper: { start(): void; stop(): void };
+  /** Background recovery: pending refunds retried, payments left processing resumed or closed. */
+  sweeper: { start(): void; stop(): void };
   close(): Promise<void>;
 }
 
@@ -68,14 +70,23 @@ export function createContainer(config: PaymentConfig, overrides: ContainerOverr
   const relay = new OutboxRelay({ databaseUrl: config.DATABASE_URL, bus, logger, topicPrefix: config.KAFKA_TOPIC_PREFIX });
 
   let timer: NodeJS.Timeout | null = null;
-  const refundSweeper = {
-    // Refunds a gateway outage left pending (saga compensations must not be lost) are retried.
+  let running = false;
+  const sweep = async () => {
+    if (running) return; // a slow gateway must not pile sweeps up
+    running = true;
+    try {
+      await resumePendingRefunds(useCases, config.PAYMENT_REFUND_RETRY_SECONDS);
+      await resumeStalePayments(useCases);
+    } catch (err) {
+      logger.error({ err }, 'recovery sweep failed');
+    } finally {
+      running = false;
+    }
+  };
+  const sweeper = {
     start() {
       if (timer) return;
-      const every = config.PAYMENT_REFUND_RETRY_SECONDS * 1000;
-      timer = setInterval(() => {
-        resumePendingRefunds(useCases, config.PAYMENT_REFUND_RETRY_SECONDS).catch((err: unknown) => logger.error({ err }, 'refund sweep failed'));
-      }, every);
+      timer = setInterval(() => void sweep(), config.PAYMENT_REFUND_RETRY_SECONDS * 1000);
       timer.unref();
     },
     stop() {
@@ -91,9 +102,9 @@ export function createContainer(config: PaymentConfig, overrides: ContainerOverr
     useCases,
     bus,
     relay,
-    refundSweeper,
+    sweeper,
     async close() {
-      refundSweeper.stop();
+      sweeper.stop();
       await relay.stop().catch((err: unknown) => logger.warn({ err }, 'outbox relay stop failed'));
       await bus.disconnect().catch((err: unknown) => logger.warn({ err }, 'kafka disconnect failed'));
       ordersClient?.close();

@@ -44,7 +44,7 @@ async function main(): Promise<void> {
   await c.bus.ensureTopics([Topics.paymentCommands, Topics.paymentEvents].map((t) => topicName(config.KAFKA_TOPIC_PREFIX, t)), 3);
   await c.relay.start();
   const consumer: Subscription = await startPaymentCommandsConsumer(useCases, c.bus, config.KAFKA_TOPIC_PREFIX, consumerGroupName(config.KAFKA_TOPIC_PREFIX, 'payment-service'));
-  c.refundSweeper.start();
+  c.sweeper.start();
   await app.listen({ host: config.HTTP_HOST, port: config.HTTP_PORT });
   ready = true;
   grpc.setServing(true);

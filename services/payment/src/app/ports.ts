@@ -136,6 +136,14 @@ export interface NewPayment {
   metadata: Record<string, unknown>;
 }
 
+export interface ClaimArgs {
+  paymentId: string;
+  staleAfterSeconds: number;
+  cardLast4: string | null;
+  /** Not secret (a gateway-side id): kept on the attempt so a crashed attempt can be replayed. */
+  paymentMethodId?: string | null;
+}
+
 export interface ProcessingClaim {
   payment: PaymentRecord;
   attemptNumber: number;
@@ -193,7 +201,9 @@ export interface PaymentRepository {
    * pending|failed (or processing left stale by a crash) → processing, with a new attempt row.
    * A conditional UPDATE: of N concurrent callers exactly one gets a claim, the others null.
    */
-  claimForProcessing(args: { paymentId: string; staleAfterSeconds: number; cardLast4: string | null }): Promise<ProcessingClaim | null>;
+  claimForProcessing(args: ClaimArgs): Promise<ProcessingClaim | null>;
+  /** Payments left `processing` longer than the stale window, with what their attempt was given. */
+  findStaleProcessing(olderThan: Date, limit: number): Promise<Array<{ payment: PaymentRecord; paymentMethodId: string | null }>>;
   /** Applies a gateway answer to the claimed attempt (and its events); returns the payment as it now is. */
   recordChargeOutcome(paymentId: string, attemptNumber: number, result: ChargeResult): Promise<PaymentRecord>;
   /** The gateway call failed. keepProcessing: the outcome is unknown, so the attempt stays open for a resume. */

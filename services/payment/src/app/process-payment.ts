@@ -89,6 +89,7 @@ export async function processPayment(deps: UseCaseDeps, actor: Actor, input: Pro
     paymentId: payment.paymentId,
     staleAfterSeconds: deps.settings.staleProcessingSeconds,
     cardLast4: cardLast4(paymentInput.cardNumber),
+    paymentMethodId: paymentInput.paymentMethodId ?? null,
   });
   if (!claim) {
     const now = await deps.repo.findPayment(payment.paymentId);

@@ -19,6 +19,7 @@ import { paymentExists } from '../domain/errors';
 import { chargeIdempotencyKey } from '../domain/idempotency';
 import type {
   ChargeResult,
+  ClaimArgs,
   CommandEffect,
   GatewayEventInput,
   GatewayEventResult,
@@ -246,7 +247,7 @@ export class PrismaPaymentRepository implements PaymentRepository {
     return { total, items: rows.map(toPaymentRecord) };
   }
 
-  async claimForProcessing(args: { paymentId: string; staleAfterSeconds: number; cardLast4: string | null }): Promise<ProcessingClaim | null> {
+  async claimForProcessing(args: ClaimArgs): Promise<ProcessingClaim | null> {
     try {
       return await this.db.$transaction(async (tx) => {
         // The row lock makes concurrent claims queue; each then sees the winner's `processing`.
@@ -273,7 +274,14 @@ export class PrismaPaymentRepository implements PaymentRepository {
           });
         } else {
           await tx.paymentAttempt.create({
-            data: { paymentId: p.paymentId, attemptNumber, idempotencyKey, cardLast4: args.cardLast4, status: 'processing' },
+            data: {
+              paymentId: p.paymentId,
+              attemptNumber,
+              idempotencyKey,
+              cardLast4: args.cardLast4,
+              status: 'processing',
+              gatewayResponse: json(args.paymentMethodId ? { payment_method_id: args.paymentMethodId } : {}),
+            },
           });
         }
         return { payment: toPaymentRecord(updated), attemptNumber, idempotencyKey, resumed };
@@ -286,6 +294,19 @@ export class PrismaPaymentRepository implements PaymentRepository {
       }
       throw e;
     }
+  }
+
+  async findStaleProcessing(olderThan: Date, limit: number): Promise<Array<{ payment: PaymentRecord; paymentMethodId: string | null }>> {
+    const rows = await this.db.payment.findMany({
+      where: { status: 'processing', processingStartedAt: { lt: olderThan } },
+      orderBy: { processingStartedAt: 'asc' },
+      take: limit,
+      include: { attempts: { orderBy: { attemptNumber: 'desc' }, take: 1 } },
+    });
+    return rows.map((r) => {
+      const stored = asObject(r.attempts[0]?.gatewayResponse).payment_method_id;
+      return { payment: toPaymentRecord(r), paymentMethodId: typeof stored === 'string' ? stored : null };
+    });
   }
 
   async recordChargeOutcome(paymentId: string, attemptNumber: number, result: ChargeResult): Promise<PaymentRecord> {
@@ -365,7 +386,9 @@ export class PrismaPaymentRepository implements PaymentRepository {
           break;
         }
         case 'processing': {
-          await tx.paymentAttempt.update({ where, data: { gatewayResponse: json(result.raw) } });
+          // Still open: keep what a replay needs (payment_method_id) next to the gateway's answer.
+          const open = await tx.paymentAttempt.findUnique({ where });
+          await tx.paymentAttempt.update({ where, data: { gatewayResponse: json({ ...asObject(open?.gatewayResponse), ...result.raw }) } });
           updated = await tx.payment.update({ where: { paymentId }, data: { gatewayReference: result.reference } });
           break;
         }
@@ -378,10 +401,17 @@ export class PrismaPaymentRepository implements PaymentRepository {
     await this.db.$transaction(async (tx) => {
       const p = await lockPayment(tx, paymentId);
       if (!p) return;
+      const key = { paymentId_attemptNumber: { paymentId, attemptNumber } };
+      const open = await tx.paymentAttempt.findUnique({ where: key });
       await tx.paymentAttempt.update({
-        where: { paymentId_attemptNumber: { paymentId, attemptNumber } },
+        where: key,
         data: keepProcessing
-          ? { gatewayResponse: json({ error: error.code, message: error.message }), failureCode: error.code, failureReason: error.message }
+          ? {
+              // Kept open for a replay: what it needs (payment_method_id) stays next to the error.
+              gatewayResponse: json({ ...asObject(open?.gatewayResponse), error: error.code, message: error.message }),
+              failureCode: error.code,
+              failureReason: error.message,
+            }
           : { status: 'error', failureCode: error.code, failureReason: error.message, completedAt: new Date() },
       });
       if (!keepProcessing && p.status === 'processing') {

@@ -1,11 +1,13 @@
 // What happens after a crash or a gateway outage: nothing is charged or refunded twice, and
-// nothing the saga asked for is lost.
+// nothing the saga asked for is lost. In a schema of its own: the sweeps act on every stale row.
 import { createEnvelope, unavailable } from '@sudamall/shared';
 import { handlePaymentCommand } from '../../src/app/handle-payment-command';
 import { resumePendingRefunds } from '../../src/app/refund-payment';
+import { resumeStalePayments } from '../../src/app/resume-stale-payments';
 import type { ChargeRequest, RefundRequest, RefundResult } from '../../src/app/ports';
 import { TestGateway } from '../../src/infra/gateways/test-gateway';
 import { admin, buyer, CARDS, FakeOrders, startHarness, type Harness } from '../support/harness';
+import { createOwnSchema } from '../support/own-schema';
 
 /** The test gateway, with an outage switch and a log of idempotency keys. */
 class FlakyGateway extends TestGateway {
@@ -28,11 +30,15 @@ describe('recovery', () => {
   const orders = new FakeOrders();
   const gateway = new FlakyGateway();
 
+  let schema: Awaited<ReturnType<typeof createOwnSchema>>;
+
   beforeAll(async () => {
-    h = await startHarness({ orders, gateways: [gateway], env: { PAYMENT_STALE_PROCESSING_SECONDS: '1' } });
+    schema = await createOwnSchema('recovery');
+    h = await startHarness({ orders, gateways: [gateway], env: { PAYMENT_STALE_PROCESSING_SECONDS: '1', DATABASE_URL: schema.databaseUrl } });
   });
   afterAll(async () => {
-    await h.close();
+    await h?.close();
+    await schema?.drop();
   });
 
   async function payment(total: string) {
@@ -69,9 +75,7 @@ describe('recovery', () => {
     expect((await h.container.prisma.payment.findUniqueOrThrow({ where: { paymentId } })).refundedAmount.toFixed(2)).toBe('27.00');
 
     gateway.refundOutage = false;
-    // Only refunds pending for over a second: other test files' refunds in flight (milliseconds) are theirs.
-    await new Promise((r) => setTimeout(r, 1100));
-    const done = await resumePendingRefunds(h.container.useCases, 1);
+    const done = await resumePendingRefunds(h.container.useCases, 0);
     expect(done).toBeGreaterThanOrEqual(1);
     const [refund] = await h.container.prisma.refund.findMany({ where: { paymentId } });
     expect(refund.status).toBe('completed');
@@ -94,5 +98,43 @@ describe('recovery', () => {
     const row = await h.container.prisma.payment.findUniqueOrThrow({ where: { paymentId } });
     expect([row.status, row.refundedAmount.toFixed(2)]).toEqual(['completed', '0.00']);
     expect((await h.container.prisma.refund.findMany({ where: { paymentId } })).map((r) => r.status)).toEqual(['failed']);
+  });
+
+  it('the sweep replays a charge that went through before a crash, without charging again', async () => {
+    const { paymentId } = await payment('44.00');
+    const claim = await h.container.useCases.repo.claimForProcessing({ paymentId, staleAfterSeconds: 1, cardLast4: '4242' });
+    // The gateway charged, then the process died before recording it.
+    await gateway.charge({
+      paymentId,
+      orderId: claim!.payment.orderReference,
+      attemptNumber: claim!.attemptNumber,
+      idempotencyKey: claim!.idempotencyKey,
+      amount: claim!.payment.totalAmount,
+      currency: 'USD',
+      input: { cardNumber: CARDS.success },
+      previousReference: null,
+    });
+    const charges = gateway.chargeCount;
+    await new Promise((r) => setTimeout(r, 1100));
+    const swept = await resumeStalePayments(h.container.useCases);
+    expect(swept.resumed).toBeGreaterThanOrEqual(1);
+    expect(gateway.chargeCount).toBe(charges);
+    const row = await h.container.prisma.payment.findUniqueOrThrow({ where: { paymentId } });
+    expect([row.status, row.attemptCount]).toEqual(['completed', 1]);
+    expect(await h.container.prisma.outboxMessage.count({ where: { type: 'payment.succeeded', key: row.orderReference } })).toBe(1);
+  });
+
+  it('the sweep charges nothing once the order cannot be paid: the attempt closes as unknown, the payment expires', async () => {
+    const { order, paymentId } = await payment('12.00');
+    await h.container.useCases.repo.claimForProcessing({ paymentId, staleAfterSeconds: 1, cardLast4: '4242' });
+    orders.update(order.orderId, { payable: false, reason: 'PAYMENT_WINDOW_EXPIRED', paymentExpiresAt: new Date(Date.now() - 1) });
+    const charges = gateway.chargeCount;
+    await new Promise((r) => setTimeout(r, 1100));
+    const swept = await resumeStalePayments(h.container.useCases);
+    expect(swept.closed).toBeGreaterThanOrEqual(1);
+    expect(gateway.chargeCount).toBe(charges);
+    const detail = await h.container.useCases.repo.getPaymentDetail(paymentId);
+    expect(detail?.payment.status).toBe('expired');
+    expect(detail?.attempts.map((a) => [a.status, a.failureCode])).toEqual([['error', 'OUTCOME_UNKNOWN']]);
   });
 });
