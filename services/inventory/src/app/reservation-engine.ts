@@ -15,8 +15,9 @@
 //   rows form batches of their own, up to `maxConcurrentBatches` at a time. Under load this
 //   makes batches grow by themselves: the busier a row, the more requests each round trip serves.
 // - A holder whose queue still has requests for the very same rows keeps the Redis lock for the
-//   next batch (a lease, for at most half the lock's TTL), so a hot row pays no Redis round
-//   trip per batch; otherwise it releases at once.
+//   next batch (a lease, for at most LEASE_MAX_MS), so a hot row pays no Redis round trip per
+//   batch; otherwise it releases at once. When a lease ends by age, the holder pauses briefly
+//   before taking the lock again, so other processes spinning on the key get their turn.
 // - Between processes the Redis lock is what keeps holders apart; if it expires mid-batch (GC
 //   pause, SIGSTOP) the guarded write fails as a whole and the batch is decided again on fresh
 //   data, never oversold.
@@ -82,6 +83,9 @@ interface Pending {
 }
 
 const MAX_STALE_RETRIES = 8;
+const LEASE_MAX_MS = 200;
+/** Longer than redlock's retry delay + jitter (10 + 10 ms), so a waiting process can win. */
+const LEASE_YIELD_MS = 25;
 const PRODUCT_CACHE_LIMIT = 50_000;
 
 export class ReservationEngine {
@@ -225,7 +229,9 @@ export class ReservationEngine {
       early?.catch(() => undefined); // awaited below; no unhandled rejection meanwhile
       let locks: HeldLocks;
       try {
-        locks = this.takeLease(leaseKey) ?? (await this.o.locks.acquire(rows));
+        const lease = this.takeLease(leaseKey);
+        if (lease === 'yield') await new Promise((r) => setTimeout(r, LEASE_YIELD_MS));
+        locks = lease && lease !== 'yield' ? lease : await this.o.locks.acquire(rows);
       } catch (e) {
         for (const p of batch) p.reject(e);
         return;
@@ -252,7 +258,7 @@ export class ReservationEngine {
           await this.o.store.writeBatch(plan, events, inbox, batch[0].traceparent);
         }
         plan.results.forEach((r, i) => batch[i].resolve(r.outcome));
-        keep = this.pending.some((p) => rowKey(p.stockIds) === leaseKey) && locks.remainingMs() > this.o.locks.ttlMs / 2;
+        keep = this.pending.some((p) => rowKey(p.stockIds) === leaseKey);
         return;
       } catch (e) {
         if (e instanceof StaleBatchError && attempt < MAX_STALE_RETRIES) {
@@ -270,13 +276,15 @@ export class ReservationEngine {
     }
   }
 
-  private takeLease(key: string): HeldLocks | undefined {
+  /** The kept lock for these rows if still young; 'yield' when it just ended by age. */
+  private takeLease(key: string): HeldLocks | 'yield' | undefined {
     const lease = this.leases.get(key);
     if (!lease) return undefined;
     this.leases.delete(key);
-    if (lease.remainingMs() > this.o.locks.ttlMs / 2) return lease;
+    const age = this.o.locks.ttlMs - lease.remainingMs();
+    if (age < Math.min(LEASE_MAX_MS, this.o.locks.ttlMs / 2)) return lease;
     void lease.release();
-    return undefined;
+    return 'yield';
   }
 
   /** Leases the next batches did not take (their rows went quiet): give them back now. */

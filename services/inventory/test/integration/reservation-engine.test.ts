@@ -105,6 +105,43 @@ describe('concurrent reservations', () => {
   });
 });
 
+describe('two processes on one hot row', () => {
+  it('both make progress under sustained load (leases yield), and the counts add up', async () => {
+    const namespace = `fair:${randomUUID()}:`;
+    const a = await startEngine(pool, { namespace });
+    const b = await startEngine(pool, { namespace });
+    try {
+      const p = await seedProduct(pool, 100_000);
+      const until = Date.now() + 1500;
+      const errors: unknown[] = [];
+      const run = async (engine: typeof a.engine) => {
+        let ok = 0;
+        await Promise.all(
+          Array.from({ length: 16 }, async () => {
+            while (Date.now() < until) {
+              try {
+                const out = await engine.reserve({ order_id: randomUUID(), lines: [line(p.productId, 1)] });
+                if (out.status === 'reserved') ok++;
+              } catch (e) {
+                errors.push(e);
+              }
+            }
+          }),
+        );
+        return ok;
+      };
+      const [okA, okB] = await Promise.all([run(a.engine), run(b.engine)]);
+      expect(errors).toEqual([]);
+      expect(okA).toBeGreaterThan(0);
+      expect(okB).toBeGreaterThan(0);
+      expect(await stockRow(pool, p.stockIds[''])).toEqual({ available: 100_000 - okA - okB, reserved: okA + okB, sold: 0 });
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+});
+
 describe('idempotency by order id', () => {
   it('a retried Reserve returns the first outcome and never reserves twice', async () => {
     const p = await seedProduct(pool, 10);
