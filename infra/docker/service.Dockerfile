@@ -43,12 +43,12 @@ FROM ${NODE_IMAGE} AS runtime
 ARG SERVICE
 ENV NODE_ENV=production SERVICE=${SERVICE} NPM_CONFIG_UPDATE_NOTIFIER=false
 WORKDIR /app
-COPY --from=prod-deps --chown=node:node /repo/node_modules ./node_modules
-COPY --from=build --chown=node:node /repo/packages/shared/package.json ./packages/shared/package.json
+# The whole prod-deps tree: root node_modules AND the workspaces' own nested node_modules
+# (npm nests a dependency under packages/<name>/node_modules when the hoisted version differs;
+# packages/shared has some), with the workspace symlinks in node_modules/@sudamall.
+COPY --from=prod-deps --chown=node:node /repo ./
 COPY --from=build --chown=node:node /repo/packages/shared/dist ./packages/shared/dist
-COPY --from=build --chown=node:node /repo/packages/proto/package.json ./packages/proto/package.json
 COPY --from=build --chown=node:node /repo/packages/proto/dist ./packages/proto/dist
-COPY --from=build --chown=node:node /repo/services/${SERVICE}/package.json ./services/${SERVICE}/package.json
 COPY --from=build --chown=node:node /repo/services/${SERVICE}/dist ./services/${SERVICE}/dist
 COPY --from=build --chown=node:node /repo/services/${SERVICE}/prisma ./services/${SERVICE}/prisma
 COPY --from=build --chown=node:node /repo/services/${SERVICE}/prisma.config.ts ./services/${SERVICE}/prisma.config.ts
