@@ -9,6 +9,9 @@ import { TestGateway } from '../../src/infra/gateways/test-gateway';
 import { admin, buyer, CARDS, FakeOrders, startHarness, type Harness } from '../support/harness';
 import { createOwnSchema } from '../support/own-schema';
 
+// Its own schema is migrated in beforeAll, which can take a while on a loaded machine.
+jest.setTimeout(120_000);
+
 /** The test gateway, with an outage switch and a log of idempotency keys. */
 class FlakyGateway extends TestGateway {
   refundOutage = false;

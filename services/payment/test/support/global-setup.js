@@ -2,10 +2,9 @@
 // sees no rows of earlier runs, and no other suite on payment_test (the end-to-end suite's
 // payment service, say) can publish or consume this run's outbox rows. Test files read the URL
 // from DATABASE_URL_PAYMENT_TEST; global-teardown.js drops the schema.
-const { execFileSync } = require('node:child_process');
 const { randomBytes } = require('node:crypto');
-const path = require('node:path');
 const { Client } = require('pg');
+const { migrate } = require('./migrate');
 
 const BASE_URL = process.env.DATABASE_URL_PAYMENT_TEST || 'postgresql://sudamall:sudamall@127.0.0.1:5432/payment_test';
 const STALE_MS = 6 * 60 * 60 * 1000;
@@ -30,12 +29,7 @@ module.exports = async function globalSetup() {
   }
   const url = new URL(base.toString());
   url.searchParams.set('schema', schema);
-  const root = path.join(__dirname, '..', '..');
-  execFileSync(path.join(root, '..', '..', 'node_modules', '.bin', 'prisma'), ['migrate', 'deploy'], {
-    cwd: root,
-    env: { ...process.env, DATABASE_URL: url.toString() },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  migrate(url.toString());
   process.env.DATABASE_URL_PAYMENT_TEST = url.toString();
   process.env.PAYMENT_TEST_RUN_SCHEMA = schema;
 };
