@@ -1,5 +1,5 @@
 // buildApp(deps): the order service's HTTP application, without listening (tests inject; main listens).
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { authPlugin, registerErrorHandler, registerHealth, registerMetrics, registerOpenApi, type Logger } from '@sudamall/shared';
 import type { OrderUseCases } from '../container';
 import { accountRoutes } from './routes/accounts';
@@ -19,7 +19,8 @@ export interface AppDeps {
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app: FastifyInstance = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger | undefined,
-    disableRequestLogging: true,
+    // One line per request would drown the saga's own logs; metrics count requests instead.
+    logController: new LogController({ disableRequestLogging: true }),
     routerOptions: { ignoreTrailingSlash: true },
     bodyLimit: 64 * 1024,
   });
