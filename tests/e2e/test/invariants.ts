@@ -247,12 +247,14 @@ export async function checkInvariants(
     }
 
     // Money: at most one successful charge; a paid order is one payment; a dead order charged is refunded.
-    if (charges > 1 || capturedPays.length > 1) {
+    if (charges > 1 || capturedPays.length > 1 || new Set(capturedPays.map((p) => p.gateway_transaction_id).filter(Boolean)).size > 1) {
       add('at most one successful charge per order', subject, { ...base, payments: pays.map((p) => ({ id: p.payment_id, status: p.status, succeeded_attempts: p.succeeded_attempts })) });
     }
     for (const p of pays) {
-      if (captured(p) && p.succeeded_attempts === 0) {
-        add('a captured payment has a successful gateway charge', `payment:${p.payment_id}`, { order_id: o.order_id, status: p.status });
+      // A webhook may capture without an attempt of ours (the gateway charged asynchronously):
+      // then the gateway's transaction id is the record of the charge.
+      if (captured(p) && p.succeeded_attempts === 0 && !p.gateway_transaction_id) {
+        add('a captured payment has a gateway charge (a successful attempt or a gateway transaction)', `payment:${p.payment_id}`, { order_id: o.order_id, status: p.status });
       }
       if (p.succeeded_attempts > 0 && !captured(p)) {
         add('a successful gateway charge is recorded as captured', `payment:${p.payment_id}`, { order_id: o.order_id, status: p.status });
