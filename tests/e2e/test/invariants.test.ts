@@ -8,9 +8,12 @@ import { startPlatform, type Platform } from './platform';
 import { Caller, formatLoad, listHotProducts, runCheckouts } from './load';
 import { formatReport, settleAndCheck } from './invariants';
 
-const WINDOW_SECONDS = 6;
+const WINDOW_SECONDS = 8;
 const CHECKOUTS = Number(process.env.INVARIANT_CHECKOUTS ?? 200);
-const CONCURRENCY = Number(process.env.INVARIANT_CONCURRENCY ?? 16);
+const CONCURRENCY = Number(process.env.INVARIANT_CONCURRENCY ?? 20);
+// Bounded in time as well as in count, so a machine busy with other work shortens the run
+// (fewer orders, same checks) instead of stalling `npm test`.
+const MAX_LOAD_MS = Number(process.env.INVARIANT_MAX_LOAD_MS ?? 45_000);
 let platform: Platform;
 
 beforeAll(async () => {
@@ -21,7 +24,7 @@ afterAll(async () => {
   await platform?.stop();
 });
 
-test(`${CHECKOUTS} concurrent checkouts with random outcomes break no invariant`, async () => {
+test(`up to ${CHECKOUTS} concurrent checkouts with random outcomes break no invariant`, async () => {
   const seller = new Caller(platform, { sub: `seller-${randomUUID()}`, role: 'seller', store_id: `store-${randomUUID().slice(0, 8)}` });
   // Fewer units than the run wants (about 1.5 per checkout), so some checkouts are refused for
   // stock and cancellations/expiries hand units back to later buyers while the run goes on.
@@ -33,7 +36,7 @@ test(`${CHECKOUTS} concurrent checkouts with random outcomes break no invariant`
     { quantity: perRow, sizes: ['S', 'M', 'L'], price: '24.50' },
   ]);
 
-  const load = await runCheckouts({ platform, products, concurrency: CONCURRENCY, total: CHECKOUTS });
+  const load = await runCheckouts({ platform, products, concurrency: CONCURRENCY, total: CHECKOUTS, durationMs: MAX_LOAD_MS });
   console.log(`[invariants] load\n${formatLoad(load)}`);
 
   const dbs = {
@@ -49,7 +52,7 @@ test(`${CHECKOUTS} concurrent checkouts with random outcomes break no invariant`
   );
   console.log(`[invariants] settled after ${report.settledAfterMs} ms\n${formatReport(report)}`);
 
-  expect(load.orderIds.length).toBeGreaterThan(CHECKOUTS / 2);
+  expect(load.orderIds.length).toBeGreaterThanOrEqual(Math.min(CHECKOUTS, 40));
   expect(load.errors).toEqual({});
   expect(report.counts.orders).toBe(load.orderIds.length);
   expect(report.violations).toEqual([]);
