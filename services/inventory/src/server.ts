@@ -45,8 +45,17 @@ export async function runServer(telemetry?: Telemetry): Promise<void> {
     });
   }
 
+  // The expiry sweeper: one sweep at a time (a slow one is not stacked), awaited on shutdown
+  // because it uses the pools.
+  let sweeping: Promise<void> | undefined;
   const sweeper = setInterval(() => {
-    c.engine.releaseExpired().catch((err) => logger.warn({ err }, 'expiry sweep failed'));
+    sweeping ??= c.engine
+      .releaseExpired()
+      .then(
+        () => undefined,
+        (err) => logger.warn({ err }, 'expiry sweep failed'),
+      )
+      .finally(() => (sweeping = undefined));
   }, config.RESERVATION_SWEEP_MS);
   sweeper.unref();
 
@@ -66,6 +75,7 @@ export async function runServer(telemetry?: Telemetry): Promise<void> {
     grpc.setServing(false);
     clearInterval(sweeper);
     try {
+      await sweeping;
       await subscription?.stop();
       await app.close(); // stops accepting, waits for in-flight requests
       await grpc.close();
