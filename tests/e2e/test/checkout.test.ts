@@ -12,7 +12,7 @@ let seller: ApiClient;
 let admin: ApiClient;
 
 beforeAll(async () => {
-  platform = await startPlatform({ paymentWindowSeconds: WINDOW_SECONDS });
+  platform = await startPlatform({ paymentWindowSeconds: WINDOW_SECONDS, ownDatabases: true });
   const store = `store-${randomUUID().slice(0, 8)}`;
   seller = ApiClient.as(platform, { sub: `seller-${randomUUID()}`, role: 'seller', store_id: store });
   admin = ApiClient.as(platform, { sub: `admin-${randomUUID()}`, role: 'admin' });
