@@ -1,5 +1,5 @@
 // Order service entry: telemetry → config → container → http + grpc + consumers → graceful close.
-import '@sudamall/shared/telemetry';
+import './instrument';
 import { order as pb } from '@sudamall/proto';
 import { ALL_TOPICS, startGrpcServer, topicName, type Subscription } from '@sudamall/shared';
 import { readConfig } from './config';

@@ -1,5 +1,5 @@
 // Payment service entry: telemetry → config → container → http + grpc + consumers → graceful close.
-import '@sudamall/shared/telemetry';
+import './instrument';
 import { payment as pb } from '@sudamall/proto';
 import { consumerGroupName, startGrpcServer, topicName, Topics, type Subscription } from '@sudamall/shared';
 import { readConfig } from './config';
