@@ -21,6 +21,8 @@ export const InventoryEnv = Type.Object({
   RESERVE_CONCURRENT_BATCHES: Type.Integer({ default: 4, minimum: 1 }),
   /** A second concurrent batch starts only with this many requests waiting (bigger batches win). */
   RESERVE_MIN_PARALLEL_BATCH: Type.Integer({ default: 16, minimum: 1 }),
+  /** How long a hot row's Redis lock is kept across consecutive batches (0: never). */
+  RESERVE_LEASE_MS: Type.Integer({ default: 0, minimum: 0 }),
   /** Consume inventory.commands (off for tools that only need HTTP/gRPC). */
   KAFKA_ENABLED: Type.Boolean({ default: true }),
 });

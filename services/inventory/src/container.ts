@@ -50,6 +50,7 @@ export async function createContainer(config: InventoryConfig, logger: Logger): 
     maxBatch: config.RESERVE_MAX_BATCH,
     maxConcurrentBatches: config.RESERVE_CONCURRENT_BATCHES,
     minParallelBatch: config.RESERVE_MIN_PARALLEL_BATCH,
+    leaseMaxMs: config.RESERVE_LEASE_MS,
   });
   const catalogue = new Catalogue(prisma);
 

@@ -14,10 +14,12 @@
 //   in two of this process's batches at once, and per-row order is FIFO); requests on other
 //   rows form batches of their own, up to `maxConcurrentBatches` at a time. Under load this
 //   makes batches grow by themselves: the busier a row, the more requests each round trip serves.
-// - A holder whose queue still has requests for the very same rows keeps the Redis lock for the
-//   next batch (a lease, for at most LEASE_MAX_MS), so a hot row pays no Redis round trip per
-//   batch; otherwise it releases at once. When a lease ends by age, the holder pauses briefly
-//   before taking the lock again, so other processes spinning on the key get their turn.
+// - Optionally (leaseMaxMs > 0), a holder whose queue still has requests for the very same rows
+//   keeps the Redis lock for the next batch, so a hot row pays no Redis round trip per batch;
+//   when a lease ends by age the holder pauses briefly before taking the lock again, so other
+//   processes spinning on the key get their turn. Off by default: measured here, it made hot
+//   throughput worse, because shorter batch cycles mean smaller batches and the statement's
+//   fixed cost (commit) is what bounds throughput.
 // - Between processes the Redis lock is what keeps holders apart; if it expires mid-batch (GC
 //   pause, SIGSTOP) the guarded write fails as a whole and the batch is decided again on fresh
 //   data, never oversold.
@@ -69,6 +71,8 @@ export interface ReservationEngineOptions {
    * big batches beat many small ones. With nothing running, a request starts at once.
    */
   minParallelBatch?: number;
+  /** How long a holder may keep a hot row's lock across batches (0: release after every batch). */
+  leaseMaxMs?: number;
   /** Tests only: runs between deciding a batch and writing it (to outlive the lock's TTL). */
   beforeWrite?: () => Promise<void>;
 }
@@ -83,7 +87,6 @@ interface Pending {
 }
 
 const MAX_STALE_RETRIES = 8;
-const LEASE_MAX_MS = 200;
 /** Longer than redlock's retry delay + jitter (10 + 10 ms), so a waiting process can win. */
 const LEASE_YIELD_MS = 25;
 const PRODUCT_CACHE_LIMIT = 50_000;
@@ -95,6 +98,7 @@ export class ReservationEngine {
   private readonly maxBatch: number;
   private readonly maxConcurrent: number;
   private readonly minParallelBatch: number;
+  private readonly leaseMaxMs: number;
   // Product → stock rows. Only facts that never change are trusted from here (a product's id,
   // has_sizes, and the row of a size); deletion is re-checked under the lock in every batch, and
   // a size that is missing here is looked up again before being called unknown.
@@ -108,6 +112,7 @@ export class ReservationEngine {
     this.maxBatch = o.maxBatch ?? 256;
     this.maxConcurrent = o.maxConcurrentBatches ?? 4;
     this.minParallelBatch = o.minParallelBatch ?? 16;
+    this.leaseMaxMs = o.leaseMaxMs ?? 0;
   }
 
   // ---------------------------------------------------------------- reserve
@@ -258,7 +263,7 @@ export class ReservationEngine {
           await this.o.store.writeBatch(plan, events, inbox, batch[0].traceparent);
         }
         plan.results.forEach((r, i) => batch[i].resolve(r.outcome));
-        keep = this.pending.some((p) => rowKey(p.stockIds) === leaseKey);
+        keep = this.leaseMaxMs > 0 && this.pending.some((p) => rowKey(p.stockIds) === leaseKey);
         return;
       } catch (e) {
         if (e instanceof StaleBatchError && attempt < MAX_STALE_RETRIES) {
@@ -282,7 +287,7 @@ export class ReservationEngine {
     if (!lease) return undefined;
     this.leases.delete(key);
     const age = this.o.locks.ttlMs - lease.remainingMs();
-    if (age < Math.min(LEASE_MAX_MS, this.o.locks.ttlMs / 2)) return lease;
+    if (age < Math.min(this.leaseMaxMs, this.o.locks.ttlMs / 2)) return lease;
     void lease.release();
     return 'yield';
   }

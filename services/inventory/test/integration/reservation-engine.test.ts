@@ -32,6 +32,22 @@ function countBy(outcomes: ReserveOutcome[]) {
 }
 
 describe('concurrent reservations', () => {
+  it('with leases on, 200 orders on 50 units still reserve exactly 50, and the lease is given back', async () => {
+    const leasing = await startEngine(pool, { leaseMaxMs: 200 });
+    try {
+      const p = await seedProduct(pool, 50);
+      const outcomes = await Promise.all(
+        Array.from({ length: 200 }, () => leasing.engine.reserve({ order_id: randomUUID(), lines: [line(p.productId, 1)] })),
+      );
+      expect(countBy(outcomes).reserved).toBe(50);
+      await leasing.engine.drain();
+      await new Promise((r) => setTimeout(r, 50));
+      expect(await leasing.redis.exists(leasing.locks.keyOf(p.stockIds['']))).toBe(0);
+    } finally {
+      await leasing.close();
+    }
+  });
+
   it('200 orders of 1 unit on a product with 50 units: exactly 50 reserved, 150 INSUFFICIENT_STOCK', async () => {
     const p = await seedProduct(pool, 50);
     const outcomes = await Promise.all(
@@ -46,7 +62,7 @@ describe('concurrent reservations', () => {
       p.stockIds[''],
     ]);
     expect(rows[0]).toEqual({ n: 50, q: 50 });
-    // Batches kept the row's lock between them (a lease); once the queue is empty it is given back.
+    // Every lock is given back once the queue is empty.
     await h.engine.drain();
     await new Promise((r) => setTimeout(r, 50));
     expect(await h.redis.exists(h.locks.keyOf(p.stockIds['']))).toBe(0);
@@ -108,8 +124,8 @@ describe('concurrent reservations', () => {
 describe('two processes on one hot row', () => {
   it('both make progress under sustained load (leases yield), and the counts add up', async () => {
     const namespace = `fair:${randomUUID()}:`;
-    const a = await startEngine(pool, { namespace });
-    const b = await startEngine(pool, { namespace });
+    const a = await startEngine(pool, { namespace, leaseMaxMs: 200 });
+    const b = await startEngine(pool, { namespace, leaseMaxMs: 200 });
     try {
       const p = await seedProduct(pool, 100_000);
       const until = Date.now() + 1500;
