@@ -75,3 +75,5 @@ export async function createTestTopics(
   await bus.ensureTopics(topics, partitions);
   return topics;
 }
+
+export { connectLive, type LiveTestClient, type LiveConnectOptions } from './live-testing';
