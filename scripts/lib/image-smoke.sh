@@ -8,9 +8,10 @@
 #   bash scripts/lib/image-smoke.sh inventory [--from-source]
 #
 # Default: the prod-deps stage is reproduced (npm ci --omit=dev for the workspace) and the
-# compiled dist/ comes from the working tree (run `npm run build` first). --from-source also
-# reproduces the build stage (npm ci with dev deps + turbo build of only this service and
-# packages/*) from a copy holding only packages/* and the service, as the image's context does.
+# compiled dist/ comes from the working tree (run `npm run build` first); migrations always
+# come from HEAD. --from-source also reproduces the build stage (npm ci with dev deps + turbo
+# build of only this service and packages/*) from HEAD's packages/* and service, as the image's
+# context holds them.
 # Needs PostgreSQL (the <service>_test database), Redis and Kafka on 127.0.0.1.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
@@ -28,7 +29,8 @@ if [ "$FROM_SOURCE" = "--from-source" ]; then
   log "build stage: npm ci + turbo build --filter=@sudamall/$SERVICE... in a context of packages/* and services/$SERVICE only"
   BUILD="$WORK/build"; mkdir -p "$BUILD"
   cp "$ROOT"/{package.json,package-lock.json,turbo.json,tsconfig.base.json} "$BUILD/"
-  (cd "$ROOT" && tar -c --exclude=node_modules --exclude=dist --exclude=.turbo --exclude=src/gen --exclude=src/generated packages "services/$SERVICE") | tar -x -C "$BUILD"
+  # As an image is built from a commit: HEAD's files, not the working tree's.
+  (cd "$ROOT" && git archive HEAD packages "services/$SERVICE") | tar -x -C "$BUILD"
   (cd "$BUILD" && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error --workspace "@sudamall/$SERVICE" --include-workspace-root \
     && npx turbo run build "--filter=@sudamall/$SERVICE..." --output-logs=errors-only) >"$WORK/build.log" 2>&1 \
     || { tail -n 30 "$WORK/build.log" >&2; exit 1; }
@@ -45,9 +47,13 @@ for p in packages/shared packages/proto "services/$SERVICE"; do cp "$ROOT/$p/pac
   || { tail -n 30 "$WORK/deps.log" >&2; exit 1; }
 
 log "runtime stage: dist of the service and its packages, prisma/ (node_modules: $(du -sh "$APP/node_modules" | cut -f1))"
-for d in packages/shared/dist packages/proto/dist "services/$SERVICE/dist" "services/$SERVICE/prisma" "services/$SERVICE/prisma.config.ts"; do
+for d in packages/shared/dist packages/proto/dist "services/$SERVICE/dist"; do
   cp -r "$BUILD/$d" "$APP/$d"
 done
+# Migrations as committed at HEAD: the shared <service>_test database must never receive a
+# migration someone is still writing in the working tree (a failed one blocks every later
+# `migrate deploy` on that database until it is resolved).
+(cd "$ROOT" && git archive HEAD "services/$SERVICE/prisma" "services/$SERVICE/prisma.config.ts") | tar -x -C "$APP"
 
 DB="postgresql://sudamall:sudamall@127.0.0.1:5432/${SERVICE}_test"
 BASE_ENV=(PATH="$PATH" HOME="$WORK/home" NODE_ENV=production npm_config_cache="$WORK/npm" NPM_CONFIG_UPDATE_NOTIFIER=false DATABASE_URL="$DB")
