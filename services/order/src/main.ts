@@ -1,12 +1,13 @@
 // Order service entry: telemetry → config → container → http + grpc + consumers → graceful close.
 import './instrument';
 import { order as pb } from '@sudamall/proto';
-import { ALL_TOPICS, startGrpcServer, topicName, type Subscription } from '@sudamall/shared';
+import { ALL_TOPICS, LiveHub, liveUpdatesPlugin, startGrpcServer, topicName, type Subscription } from '@sudamall/shared';
 import { readConfig } from './config';
 import { createContainer } from './container';
 import { orderGrpcService } from './grpc/order-grpc';
 import { buildApp } from './http/app';
 import { startSagaConsumer } from './infra/saga-consumer';
+import { OrderLiveFeed } from './live/order-live-feed';
 
 async function main(): Promise<void> {
   const config = readConfig();
@@ -21,6 +22,9 @@ async function main(): Promise<void> {
     ready: () => ready,
     metrics: true,
   });
+  // /ws/orders/{user_id}/ (see src/live): pushed from this instance's own read of order.events.
+  const live = new OrderLiveFeed(new LiveHub({ logger }), useCases.store, useCases.clock, logger);
+  await app.register(liveUpdatesPlugin, { hub: live.hub, auth: { secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE }, streams: [live.stream()] });
   const grpc = await startGrpcServer({
     host: config.GRPC_HOST,
     port: config.GRPC_PORT,
@@ -39,6 +43,7 @@ async function main(): Promise<void> {
     logger,
   });
   useCases.sweeper.start();
+  await live.start(c.bus, config.KAFKA_TOPIC_PREFIX);
   await app.listen({ host: config.HTTP_HOST, port: config.HTTP_PORT });
   ready = true;
   grpc.setServing(true);
@@ -52,7 +57,7 @@ async function main(): Promise<void> {
     ready = false;
     grpc.setServing(false);
     // Stop taking work first, then finish what is in hand, then drop connections.
-    await Promise.allSettled([app.close(), grpc.close(), consumer.stop()]);
+    await Promise.allSettled([app.close(), grpc.close(), consumer.stop(), live.stop()]);
     await c.close().catch((err: unknown) => logger.error({ err }, 'close failed'));
     process.exit(0);
   };

@@ -1,0 +1,142 @@
+// /ws/orders/{user_id}/: order status changes and payment deadline ticks, pushed to the sockets
+// of THIS instance. Every instance reads all of order.events with a consumer group of its own
+// (liveConsumerGroupName), so a buyer connected to any instance sees every change of their
+// orders; the saga's consumer group is not involved (it splits partitions between instances).
+import {
+  Topics,
+  liveConsumerGroupName,
+  liveMessage,
+  topicName,
+  type AnyEnvelope,
+  type KafkaBus,
+  type LiveHub,
+  type LiveStream,
+  type Logger,
+  type Subscription,
+} from '@sudamall/shared';
+import type { Clock } from '../app/ports';
+import { PaymentDeadlines } from './payment-deadlines';
+
+export const ORDERS_STREAM = 'orders';
+
+/** The under_paying orders of a user, read when they subscribe (the store's buyer listing). */
+export interface UnderPayingOrders {
+  listForBuyer(
+    userId: string,
+    opts: { status?: 'under_paying'; page: number; pageSize: number },
+  ): Promise<{ items: Array<{ order_id: string; payment_expires_at: string | null }> }>;
+}
+
+export interface OrderLiveFeedOptions {
+  /** How often deadlines tick (1 s: the buyer watches a countdown). */
+  tickMs?: number;
+}
+
+export class OrderLiveFeed {
+  private readonly deadlines = new PaymentDeadlines();
+  private ticker: NodeJS.Timeout | undefined;
+  private subscription: Subscription | undefined;
+
+  constructor(
+    readonly hub: LiveHub,
+    private readonly orders: UnderPayingOrders,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+    private readonly opts: OrderLiveFeedOptions = {},
+  ) {}
+
+  /** The stream for liveUpdatesPlugin: a buyer watches their own orders; admins anyone's. */
+  stream(): LiveStream {
+    return {
+      name: ORDERS_STREAM,
+      authorize: (user, userId) => user.role === 'admin' || user.id === userId,
+      onSubscribe: async ({ id: userId, socket }) => {
+        // Orders already waiting for payment tick from the first second, not from their next event.
+        const { items } = await this.orders.listForBuyer(userId, { status: 'under_paying', page: 1, pageSize: 100 });
+        for (const o of items) if (o.payment_expires_at) this.deadlines.track(userId, o.order_id, new Date(o.payment_expires_at));
+        for (const tick of this.deadlines.ticks(this.clock.now(), this.watched(), userId)) {
+          this.hub.sendTo(socket, liveMessage('payment_deadline', deadlineData(tick), this.clock.now()));
+        }
+      },
+    };
+  }
+
+  /** Maps one order event to what the buyer sees (public so tests can drive it without Kafka). */
+  handle(envelope: AnyEnvelope): void {
+    switch (envelope.type) {
+      case 'order.placed': {
+        const d = envelope.data;
+        this.push(d.user_id, 'order.placed', { order_id: d.order_id, status: 'pending', total_amount: d.total_amount }, envelope.occurred_at);
+        return;
+      }
+      case 'order.status_changed': {
+        const d = envelope.data;
+        if (d.to === 'under_paying' && d.payment_expires_at && this.hub.subscriberCount(ORDERS_STREAM, d.user_id) > 0) {
+          this.deadlines.track(d.user_id, d.order_id, new Date(d.payment_expires_at));
+        } else if (d.to !== 'under_paying') {
+          this.deadlines.untrack(d.user_id, d.order_id);
+        }
+        this.push(
+          d.user_id,
+          'order.status_changed',
+          { order_id: d.order_id, from: d.from, to: d.to, reason: d.reason, payment_expires_at: d.payment_expires_at },
+          envelope.occurred_at,
+        );
+        return;
+      }
+      case 'order.cancelled': {
+        const d = envelope.data;
+        this.deadlines.untrack(d.user_id, d.order_id);
+        this.push(d.user_id, 'order.cancelled', { order_id: d.order_id, reason: d.reason }, envelope.occurred_at);
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  /** Sends every watched user's deadline ticks (the timer calls it each tickMs). */
+  tick(): void {
+    const now = this.clock.now();
+    for (const t of this.deadlines.ticks(now, this.watched())) {
+      this.hub.publish(ORDERS_STREAM, t.user_id, liveMessage('payment_deadline', deadlineData(t), now));
+    }
+  }
+
+  /** Reads order.events from now on with this instance's own group, and starts the ticker. */
+  async start(bus: KafkaBus, topicPrefix: string): Promise<void> {
+    this.subscription = await bus.subscribe({
+      groupId: liveConsumerGroupName(topicPrefix, 'order'),
+      topics: [topicName(topicPrefix, Topics.orderEvents)],
+      fromBeginning: false,
+      handle: async (envelope) => this.handle(envelope),
+    });
+    this.ticker = setInterval(() => {
+      try {
+        this.tick();
+      } catch (err) {
+        this.logger.error({ err }, 'payment deadline tick failed');
+      }
+    }, this.opts.tickMs ?? 1000);
+    this.ticker.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.ticker) clearInterval(this.ticker);
+    this.ticker = undefined;
+    await this.subscription?.stop();
+    this.subscription = undefined;
+  }
+
+  private watched(): Set<string> {
+    return new Set(this.hub.subscribedIds(ORDERS_STREAM));
+  }
+
+  private push(userId: string, type: string, data: unknown, occurredAt: string): void {
+    this.hub.publish(ORDERS_STREAM, userId, liveMessage(type, data, occurredAt));
+  }
+}
+
+function deadlineData(t: { order_id: string; seconds_remaining: number; expires_at: string }) {
+  return { order_id: t.order_id, seconds_remaining: t.seconds_remaining, expires_at: t.expires_at };
+}
