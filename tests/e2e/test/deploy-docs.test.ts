@@ -1,6 +1,7 @@
 // Configuration comes only from the environment, documented per service: every variable a
 // service's src/config.ts schema reads (and the shared BaseEnv every service spreads in) has
 // its row in docs/deploy.md, so a new setting cannot ship undocumented.
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -23,4 +24,16 @@ test.each([
   const names = envNames(file);
   expect(names.length).toBeGreaterThan(0);
   expect(names.filter((n) => !docs.includes(`\`${n}\``))).toEqual([]);
+});
+
+// The gateway (compose, `npm run up`) and the k8s Ingress are two descriptions of one routing
+// table; the full deploy validation (scripts/lib/validate-deploy.sh) needs tools installed,
+// this part only needs the two files.
+test('the gateway and the Ingress route the same prefixes to the same services', () => {
+  const out = execFileSync(
+    process.execPath,
+    [join(ROOT, 'scripts', 'lib', 'check-deploy-env.js'), 'routes', join(ROOT, 'infra', 'docker', 'nginx.conf'), join(ROOT, 'infra', 'k8s', 'base', 'ingress.yaml')],
+    { encoding: 'utf8' },
+  );
+  expect(out).toContain('routes: 9 gateway prefixes, 9 Ingress prefixes');
 });
