@@ -13,7 +13,7 @@
 // and re-created from the committed migrations), under a Kafka topic prefix of their own.
 //   npx turbo run build && node bench/order/checkout-bench.js      (or: npm run bench -- order)
 // Knobs: BENCH_CHECKOUTS (200), BENCH_CONCURRENCY (16), BENCH_PRODUCTS (20), BENCH_KAFKA_ROUNDS (200),
-// PGHOST/PGPORT (127.0.0.1:5432), KAFKA_BROKERS (127.0.0.1:9092), REDIS_URL.
+// PGHOST/PGPORT (127.0.0.1:5432), KAFKA_BROKERS (127.0.0.1:9092), REDIS_URL, BENCH_KEEP_DATABASES (1: keep them).
 'use strict';
 const { spawn } = require('node:child_process');
 const { randomUUID, randomBytes } = require('node:crypto');
@@ -174,8 +174,9 @@ async function main() {
     const buyer = auth({ sub: randomUUID(), role: 'buyer' });
     const t0 = performance.now();
     let order = await call(buyer, 'POST', url('order', '/api/v1/orders/create/'), { items: [{ product_id: products[n % products.length], quantity: 1 }], shipping_address: 'bench' }, { 'idempotency-key': randomUUID() });
+    // Polls are spaced so the benchmark's own reads do not become the load it measures.
     while (order.status === 'pending') {
-      await sleep(20);
+      await sleep(100);
       order = await call(buyer, 'GET', url('order', `/api/v1/orders/${order.order_id}/`));
     }
     if (order.status !== 'under_paying') throw new Error(`order ${order.order_id} is ${order.status}`);
@@ -186,7 +187,7 @@ async function main() {
       order = await call(buyer, 'GET', url('order', `/api/v1/orders/${order.order_id}/`));
       if (order.status === 'processing') break;
       if (order.status === 'cancelled') throw new Error(`order ${order.order_id} cancelled: ${order.cancel_reason}`);
-      await sleep(20);
+      await sleep(100);
     }
     toProcessing.push(performance.now() - t0);
   };
@@ -236,6 +237,7 @@ main()
   .finally(async () => {
     stopChildren();
     await sleep(500);
+    if (process.env.BENCH_KEEP_DATABASES) return; // to look into them afterwards
     const admin = new Client({ connectionString: `${PG}/postgres` });
     await admin.connect().catch(() => undefined);
     for (const s of SERVICES) await admin.query(`DROP DATABASE IF EXISTS "${s}_checkout_bench" WITH (FORCE)`).catch(() => undefined);
