@@ -1,18 +1,21 @@
 // Payment service entry: telemetry → config → container → http + grpc + consumers → graceful close.
 import './instrument';
 import { payment as pb } from '@sudamall/proto';
-import { consumerGroupName, startGrpcServer, topicName, Topics, type Subscription } from '@sudamall/shared';
+import { consumerGroupName, LiveHub, startGrpcServer, topicName, Topics, type Subscription } from '@sudamall/shared';
 import { readConfig } from './config';
 import { createContainer } from './container';
 import { paymentGrpcService } from './grpc/payment-service';
 import { buildApp } from './http/build-app';
 import { startPaymentCommandsConsumer } from './infra/payment-commands-consumer';
+import { PaymentLiveFeed } from './live/payment-live-feed';
 
 async function main(): Promise<void> {
   const config = readConfig();
   const c = createContainer(config);
   const { logger, useCases } = c;
   let ready = false;
+  // /ws/payments/{payment_id}/ (see src/live): pushed from this instance's own read of payment.events.
+  const live = new PaymentLiveFeed(new LiveHub({ logger }), useCases.repo);
 
   const app = await buildApp({
     useCases,
@@ -27,6 +30,7 @@ async function main(): Promise<void> {
       stripeWebhookToleranceSeconds: config.STRIPE_WEBHOOK_TOLERANCE_SECONDS,
       paypalClientId: config.PAYPAL_CLIENT_ID,
     },
+    live: { hub: live.hub, auth: { secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE }, streams: [live.stream()] },
     ready: async () => {
       if (!ready) return false;
       await c.prisma.$queryRawUnsafe('SELECT 1');
@@ -45,6 +49,7 @@ async function main(): Promise<void> {
   await c.relay.start();
   const consumer: Subscription = await startPaymentCommandsConsumer(useCases, c.bus, config.KAFKA_TOPIC_PREFIX, consumerGroupName(config.KAFKA_TOPIC_PREFIX, 'payment-service'));
   c.sweeper.start();
+  await live.start(c.bus, config.KAFKA_TOPIC_PREFIX);
   await app.listen({ host: config.HTTP_HOST, port: config.HTTP_PORT });
   ready = true;
   grpc.setServing(true);
@@ -58,7 +63,7 @@ async function main(): Promise<void> {
     ready = false;
     grpc.setServing(false);
     // Stop taking work, finish what is in hand (the relay flushes), then drop connections.
-    await Promise.allSettled([app.close(), grpc.close(), consumer.stop()]);
+    await Promise.allSettled([app.close(), grpc.close(), consumer.stop(), live.stop()]);
     await c.close().catch((err: unknown) => logger.error({ err }, 'close failed'));
     process.exit(0);
   };

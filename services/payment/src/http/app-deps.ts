@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { LiveUpdatesPluginOptions } from '@sudamall/shared';
 import type { UseCaseDeps } from '../app/deps';
 
 export interface HttpDeps {
@@ -15,4 +16,6 @@ export interface HttpDeps {
     paypalClientId: string;
   };
   ready: () => boolean | Promise<boolean>;
+  /** /ws/payments/{payment_id}/ (src/live); left out by tests that do not need it. */
+  live?: LiveUpdatesPluginOptions;
 }

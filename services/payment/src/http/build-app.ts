@@ -1,6 +1,6 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { authPlugin, registerErrorHandler, registerHealth, registerMetrics, registerOpenApi } from '@sudamall/shared';
+import { authPlugin, liveUpdatesPlugin, registerErrorHandler, registerHealth, registerMetrics, registerOpenApi } from '@sudamall/shared';
 import type { HttpDeps } from './app-deps';
 import { paymentRoutes } from './routes/payments';
 import { refundRoutes } from './routes/refunds';
@@ -28,6 +28,7 @@ export async function buildApp(deps: HttpDeps): Promise<FastifyInstance> {
   await app.register(refundRoutes(deps), { prefix: `${API_PREFIX}/refunds` });
   await app.register(webhookRoutes(deps), { prefix: `${API_PREFIX}/webhooks` });
   if (deps.settings.testMode) await app.register(testingRoutes(deps), { prefix: `${API_PREFIX}/test` });
+  if (deps.live) await app.register(liveUpdatesPlugin, deps.live);
 
   await app.ready();
   return app as unknown as FastifyInstance;
