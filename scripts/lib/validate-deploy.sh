@@ -63,9 +63,12 @@ install_compose() {
     rm -rf "$src"
     echo "$COMPOSE_VERSION" >"$stamp"
   fi
-  # Also as a docker CLI plugin, so `docker compose ...` works where the docker CLI is installed.
-  mkdir -p "$HOME/.docker/cli-plugins"
-  ln -sf "$BIN/docker-compose" "$HOME/.docker/cli-plugins/docker-compose"
+  # Also as a docker CLI plugin, so `docker compose ...` works where the docker CLI is installed
+  # (unless a working plugin is already there; -e is false for a dangling link).
+  if [ ! -e "$HOME/.docker/cli-plugins/docker-compose" ]; then
+    mkdir -p "$HOME/.docker/cli-plugins"
+    ln -sf "$BIN/docker-compose" "$HOME/.docker/cli-plugins/docker-compose"
+  fi
 }
 
 install_schemas() {
