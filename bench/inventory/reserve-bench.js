@@ -223,6 +223,33 @@ function bareUpdate(pool, pick) {
   };
 }
 
+/**
+ * The reservation engine in this process, without gRPC (same code as the service, from its
+ * dist/): shows how much of the gRPC figure is transport.
+ */
+async function startEngine() {
+  const dist = path.join(SERVICE, 'dist');
+  const { ReservationEngine } = require(path.join(dist, 'app/reservation-engine'));
+  const { ReservationStore, createReservationPool } = require(path.join(dist, 'infra/reservation-store'));
+  const { StockLocks } = require(path.join(dist, 'infra/stock-locks'));
+  const { createRedis, redisReady } = require(path.join(dist, 'infra/redis'));
+  const pino = require('pino');
+  const pool = createReservationPool(DATABASE_URL, POOL);
+  const redis = createRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+  await redisReady(redis);
+  const engine = new ReservationEngine({
+    store: new ReservationStore(pool),
+    locks: new StockLocks({ redis, namespace: `bench:${randomUUID()}:`, ttlMs: 5000, acquireTimeoutMs: 3000 }),
+    logger: pino({ level: 'warn' }),
+    defaultTtlSeconds: 1200,
+  });
+  const reserve = (pick) => async () => {
+    const out = await engine.reserve({ order_id: randomUUID(), lines: [{ line_id: '1', product_id: pick(), size: null, quantity: 1 }] });
+    return out.status === 'reserved';
+  };
+  return { reserve, close: async () => (await engine.drain(), await pool.end(), redis.disconnect()) };
+}
+
 async function oversold(pool, rows) {
   // A row is oversold if a counter went negative or more is reserved than its reservations hold
   // (the bare UPDATE baseline writes no reservations: its rows are only checked for conservation).
@@ -245,7 +272,10 @@ async function main() {
   const svcSpread = await seed(pool, PRODUCTS, BIG);
   const bareHot = await seed(pool, 1, BIG);
   const bareSpread = await seed(pool, PRODUCTS, BIG);
+  const engHot = await seed(pool, 1, BIG);
+  const engSpread = await seed(pool, PRODUCTS, BIG);
   const { child, client } = await startService();
+  const inProcess = await startEngine();
   const rnd = (list) => () => list[Math.floor(Math.random() * list.length)];
   try {
     // Warm-up: connections, prepared statements, the service's product cache, JIT.
@@ -257,28 +287,32 @@ async function main() {
     });
     const only = process.env.BENCH_ONLY;
     const skipped = { rate: NaN, p50: NaN, p99: NaN };
-    let a = skipped, a0 = skipped, b = skipped, b0 = skipped;
+    let a = skipped, a0 = skipped, ae = skipped, b = skipped, b0 = skipped, be = skipped;
     if (only !== 'spread') {
       log('(a) one hot product');
       a = await measure('gRPC Reserve, 1 product', reserveVia(client, () => svcHot[0].productId));
       a0 = await measure('bare reserve transaction, 1 row', bareReserveTx(pool, () => bareHot[0]));
+      ae = await measure('engine in-process (no gRPC), 1 product', inProcess.reserve(() => engHot[0].productId));
     }
     if (only !== 'hot') {
       log('(b) spread over ' + PRODUCTS + ' products');
       b = await measure(`gRPC Reserve, ${PRODUCTS} products`, reserveVia(client, () => rnd(svcSpread)().productId));
       b0 = await measure(`bare conditional UPDATE, ${PRODUCTS} rows`, bareUpdate(pool, rnd(bareSpread)));
+      be = await measure(`engine in-process (no gRPC), ${PRODUCTS} products`, inProcess.reserve(() => rnd(engSpread)().productId));
     }
-    const bad = (await oversold(pool, [...svcHot, ...svcSpread, ...bareHot])) + 0;
+    const bad = await oversold(pool, [...svcHot, ...svcSpread, ...bareHot, ...engHot, ...engSpread]);
     log('');
     log('summary');
     log(`  (a) hot:    ${a.rate.toFixed(0)}/s via gRPC vs ${a0.rate.toFixed(0)}/s bare  → ratio ${(a.rate / a0.rate).toFixed(2)}  (target ≥ 1000/s and ≥ 0.50)`);
     log(`  (b) spread: ${b.rate.toFixed(0)}/s via gRPC vs ${b0.rate.toFixed(0)}/s bare  → ratio ${(b.rate / b0.rate).toFixed(2)}  (target ≥ 5000/s)`);
+    log(`  engine without gRPC (same code, in this process): hot ${ae.rate.toFixed(0)}/s (${(ae.rate / a0.rate).toFixed(2)}x bare), spread ${be.rate.toFixed(0)}/s (${(be.rate / b0.rate).toFixed(2)}x bare)`);
     log(`  gRPC transport ceiling in this run (no-op RPC): ${ping.rate.toFixed(0)}/s, p50 ${ping.p50.toFixed(2)} ms`);
     log(`  gRPC p50/p99: hot ${a.p50.toFixed(2)}/${a.p99.toFixed(2)} ms, spread ${b.p50.toFixed(2)}/${b.p99.toFixed(2)} ms`);
     log(`  oversold rows: ${bad} (must be 0)`);
     if (bad !== 0) process.exitCode = 1;
   } finally {
     client.close();
+    await inProcess.close();
     child.kill('SIGTERM');
     await new Promise((r) => child.once('exit', r));
     await pool.end();
