@@ -315,6 +315,13 @@ cmd_status() {
   return "$rc"
 }
 
+# The saga dashboard's browser tests drive Debian's chromium (playwright-core, no downloaded
+# browser); installed once, only when missing.
+ensure_chromium() {
+  if command -v chromium >/dev/null 2>&1; then return 0; fi
+  apt_install chromium
+}
+
 cmd_up() {
   local t0; t0="$(now_ms)"
   # Several people (and test runs) may call `up` at once: one at a time, the others then find
@@ -326,6 +333,7 @@ cmd_up() {
   step PostgreSQL pg_up
   step Redis redis_up
   step Kafka kafka_up
+  step Chromium ensure_chromium
   log "platform up ($(( $(now_ms) - t0 )) ms)"
 }
 
@@ -352,5 +360,6 @@ case "${1:-}" in
   status) cmd_status ;;
   restart-kafka) cmd_restart kafka Kafka ;;
   restart-postgres) cmd_restart pg PostgreSQL ;;
-  *) echo "usage: $0 up|down|status|restart-kafka|restart-postgres" >&2; exit 2 ;;
+  ensure-chromium) ensure_chromium ;;
+  *) echo "usage: $0 up|down|status|restart-kafka|restart-postgres|ensure-chromium" >&2; exit 2 ;;
 esac

@@ -22,6 +22,8 @@ export const OrderEnv = Type.Object({
   /** Kafka consumer group of the saga's reply consumer. */
   SAGA_CONSUMER_GROUP: Type.String({ default: 'order-saga' }),
   OUTBOX_POLL_MS: Type.Integer({ default: 200, minimum: 10 }),
+  /** Link to a trace in the tracing UI for the saga dashboard, with `{trace_id}` in it; unset: no links. */
+  TRACE_URL_TEMPLATE: Type.Optional(Type.String()),
 });
 export type OrderConfig = Static<typeof OrderEnv>;
 

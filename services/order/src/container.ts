@@ -5,12 +5,14 @@ import { OrderQueries } from './app/order-queries';
 import { PlaceOrder } from './app/place-order';
 import type { Clock } from './app/ports';
 import { SagaCoordinator } from './app/saga-coordinator';
+import { SagaAdmin } from './app/saga-admin';
 import type { OrderConfig } from './config';
 import { PrismaUnitOfWork } from './infra/checkout-store';
 import { InventoryCatalog, PaymentStatusClient } from './infra/grpc-clients';
 import { OrderStore } from './infra/order-store';
 import { createPrisma, type Db } from './infra/prisma';
 import { SagaSweeper } from './infra/saga-sweeper';
+import { GrpcPaymentLookup, PrismaSagaAdminStore } from './infra/saga-admin-store';
 
 /** What the transports (REST, gRPC, Kafka consumer, timers) call. */
 export interface OrderUseCases {
@@ -20,6 +22,8 @@ export interface OrderUseCases {
   commands: OrderCommands;
   saga: SagaCoordinator;
   sweeper: SagaSweeper;
+  /** The saga dashboard: list, inspect, and the operator actions. */
+  sagaAdmin: SagaAdmin;
   store: OrderStore;
   clock: Clock;
 }
@@ -72,6 +76,13 @@ export function createContainer(
     saga,
     sweeper,
     store,
+    sagaAdmin: new SagaAdmin(
+      new PrismaSagaAdminStore(db, store),
+      saga,
+      clock,
+      paymentClient ? new GrpcPaymentLookup(paymentClient.client) : null,
+      config.TRACE_URL_TEMPLATE,
+    ),
     clock,
   };
 

@@ -4,6 +4,7 @@ import { authPlugin, registerErrorHandler, registerHealth, registerMetrics, regi
 import type { OrderUseCases } from '../container';
 import { accountRoutes } from './routes/accounts';
 import { orderRoutes } from './routes/orders';
+import { DASHBOARD_PREFIX, sagaDashboardRoutes } from './routes/saga-dashboard';
 
 export const API_PREFIX = '/api/v1/orders';
 
@@ -36,5 +37,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   if (deps.metrics) registerMetrics(app, { service: 'order' });
   await app.register(orderRoutes, { prefix: API_PREFIX, useCases: deps.useCases });
   await app.register(accountRoutes, { prefix: '/api/v1/accounts', useCases: deps.useCases });
+  await app.register(sagaDashboardRoutes, { prefix: DASHBOARD_PREFIX, sagaAdmin: deps.useCases.sagaAdmin });
   return app;
 }

@@ -1,0 +1,149 @@
+import { conflict, invalid } from '@sudamall/shared';
+import type { OrderStatus } from '../domain/order-status';
+import { CHECKOUT_SAGA } from '../saga/checkout.saga';
+import { decide } from '../saga/saga-engine';
+import type { SagaCommand, SagaDecision, SagaSnapshot, SagaTimings, StepLogEntry } from '../saga/saga-types';
+
+// What an operator's action does to a saga, as pure functions of (saga, order status, clock):
+// the dashboard's use case persists the decision with the audit row in one transaction.
+
+export const ADMIN_ACTIONS = ['retry', 'compensate', 'resolve'] as const;
+export type AdminAction = (typeof ADMIN_ACTIONS)[number];
+
+/** Finished sagas: nothing left to retry or unwind. */
+const FINISHED = new Set(['done', 'compensated']);
+
+export const sagaFinished = (orderId: string, state: string) =>
+  conflict('SAGA_FINISHED', `the saga of order ${orderId} is ${state}: nothing to act on`, { order_id: orderId, state });
+
+/** The step log line an operator action leaves in the timeline (kind `admin`). */
+export interface AdminLogEntry {
+  step: string;
+  kind: 'admin';
+  type: string;
+  payload: Record<string, unknown>;
+}
+
+export interface AdminDecision {
+  decision: SagaDecision;
+  /** Extra timeline line, besides the decision's own log. */
+  adminLog: AdminLogEntry;
+}
+
+function backoffMs(t: SagaTimings): number {
+  return Math.min(t.retryMaxMs, t.retryBaseMs);
+}
+
+/**
+ * Retry the current step: re-send what the saga is waiting a reply for (or the step's own
+ * command when nothing is outstanding), as a fresh first attempt — attempts back to 1, the step
+ * timeout restarted, the stuck flag cleared. Participants are idempotent, so a re-send that
+ * crosses a late reply is harmless.
+ */
+export function retryDecision(orderId: string, saga: SagaSnapshot, t: SagaTimings, by: string): AdminDecision {
+  if (FINISHED.has(saga.state)) throw sagaFinished(orderId, saga.state);
+  let commands: SagaCommand[] = saga.awaiting;
+  if (commands.length === 0) {
+    const step = CHECKOUT_SAGA.find((s) => s.state === saga.state);
+    const cmd = step?.invoke?.(saga.context);
+    commands = cmd ? [cmd] : [];
+  }
+  if (commands.length === 0) {
+    throw conflict('NOTHING_TO_RETRY', `the saga of order ${orderId} waits for no command reply (step ${saga.currentStep})`, {
+      order_id: orderId,
+      step: saga.currentStep,
+    });
+  }
+  const log: StepLogEntry[] = commands.map((c) => ({ step: saga.currentStep, kind: 'retry', type: c.type, payload: c.data }));
+  const awaiting = commands.filter((c) => c.replies.length > 0);
+  return {
+    decision: {
+      saga: {
+        ...saga,
+        awaiting,
+        attempts: 1,
+        stuck: false,
+        lastError: null,
+        stepStartedAt: t.now,
+        nextRetryAt: awaiting.length > 0 ? new Date(t.now.getTime() + backoffMs(t)) : null,
+      },
+      commands,
+      log,
+    },
+    adminLog: { step: saga.currentStep, kind: 'admin', type: 'admin.retry', payload: { by, resent: commands.map((c) => c.type) } },
+  };
+}
+
+/**
+ * Compensate now: cancel the order and unwind. While a step may still be cancelled this is the
+ * saga's own cancellation (abort the step in flight, compensate the completed ones). A saga stuck
+ * confirming stock (paid, not cancellable by a buyer) is unwound by force: the completed steps'
+ * compensations (refund, release) are sent. A saga already compensating re-sends its
+ * compensations.
+ */
+export function compensateDecision(orderId: string, saga: SagaSnapshot, orderStatus: OrderStatus, reason: string, t: SagaTimings, by: string): AdminDecision {
+  if (FINISHED.has(saga.state)) throw sagaFinished(orderId, saga.state);
+  const adminLog: AdminLogEntry = { step: saga.currentStep, kind: 'admin', type: 'admin.compensate', payload: { by, reason } };
+  if (saga.state === 'compensating') {
+    return { decision: retryDecision(orderId, saga, t, by).decision, adminLog };
+  }
+  const step = CHECKOUT_SAGA.find((s) => s.state === saga.state);
+  if (step?.cancellable) return { decision: decide(saga, orderStatus, { kind: 'cancel', reason }, t), adminLog };
+
+  // Not cancellable through the saga (confirming): compensate every completed step, newest first.
+  if (orderStatus !== 'pending' && orderStatus !== 'under_paying') {
+    throw conflict('INVALID_STATUS_TRANSITION', `order ${orderId} is ${orderStatus}; it can no longer be unwound`, { order_id: orderId, status: orderStatus });
+  }
+  const ctx = { ...saga.context, cancel_reason: reason };
+  const commands: SagaCommand[] = [];
+  const log: StepLogEntry[] = [];
+  for (const name of [...ctx.completed].reverse()) {
+    const done = CHECKOUT_SAGA.find((s) => s.name === name);
+    const c = done?.compensate?.(ctx, reason);
+    if (!c || commands.some((x) => x.type === c.type)) continue;
+    commands.push(c);
+    log.push({ step: name, kind: 'compensation', type: c.type, payload: c.data });
+  }
+  const awaiting = commands.filter((c) => c.replies.length > 0);
+  return {
+    decision: {
+      saga: {
+        ...saga,
+        context: ctx,
+        state: awaiting.length > 0 ? 'compensating' : 'compensated',
+        awaiting,
+        attempts: awaiting.length > 0 ? 1 : 0,
+        stepStartedAt: t.now,
+        deadlineAt: null,
+        nextRetryAt: awaiting.length > 0 ? new Date(t.now.getTime() + backoffMs(t)) : null,
+        stuck: false,
+      },
+      order: { to: 'cancelled', reason },
+      commands,
+      log,
+    },
+    adminLog,
+  };
+}
+
+/**
+ * Mark resolved: the operator fixed things by hand. The saga stops waiting (no more re-sends)
+ * and is no longer flagged stuck; its state stays as it is, so the record tells what was left.
+ */
+export function resolveDecision(orderId: string, saga: SagaSnapshot, note: string, by: string): AdminDecision {
+  if (!note.trim()) throw invalid('NOTE_REQUIRED', 'say why the saga is resolved (note)', { order_id: orderId });
+  if (FINISHED.has(saga.state) && !saga.stuck && saga.awaiting.length === 0) throw sagaFinished(orderId, saga.state);
+  return {
+    decision: {
+      saga: { ...saga, awaiting: [], nextRetryAt: null, stuck: false, lastError: null },
+      commands: [],
+      log: [],
+    },
+    adminLog: {
+      step: saga.currentStep,
+      kind: 'admin',
+      type: 'admin.resolve',
+      payload: { by, note, dropped: saga.awaiting.map((c) => c.type) },
+    },
+  };
+}
