@@ -140,7 +140,7 @@ test('an admin finds a stuck saga, retries it in the browser and sees it complet
   await page.fill('#note', 'inventory was down; retried after recovery');
   await page.click('button[data-action="retry"]');
   inventoryUp = true;
-  await page.waitForFunction(() => document.getElementById('action-result')?.textContent?.startsWith('Done: retry'));
+  await page.locator('#action-result', { hasText: 'Done: retry' }).waitFor();
   // The reservation lands and the saga waits for the buyer's payment, which then comes.
   await page.waitForSelector('#summary .badge.awaiting_payment', { timeout: 20000 });
   await h.publish('payment.events', 'payment.succeeded', {
