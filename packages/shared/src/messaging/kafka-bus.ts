@@ -46,6 +46,8 @@ export interface SubscribeOptions {
    * a command published before the group first joined must not be lost.
    */
   fromBeginning?: boolean;
+  /** How many partitions this member handles at once (each still in order). Default 3. */
+  partitionsConcurrently?: number;
   handle: EnvelopeHandler;
   retry?: RetryPolicy;
 }
@@ -172,8 +174,10 @@ export class KafkaBus {
     await consumer.connect();
     await consumer.subscribe({ topics: opts.topics, fromBeginning: opts.fromBeginning ?? false });
     await consumer.run({
-      // Per partition, one message at a time: order within a key is what the saga relies on.
-      partitionsConsumedConcurrently: 1,
+      // Within a partition, one message at a time: order within a key is what the saga relies
+      // on. Different partitions (different keys) are handled side by side, so one slow order
+      // or product does not queue every other one behind it.
+      partitionsConsumedConcurrently: opts.partitionsConcurrently ?? 3,
       eachMessage: async ({ topic, partition, message, heartbeat }) => {
         let envelope: AnyEnvelope;
         try {
