@@ -2,12 +2,13 @@
 // Telemetry first (its own module, imported before anything it instruments).
 import { telemetry } from './telemetry';
 import { cart } from '@sudamall/proto';
-import { KafkaBus, createLogger, parseBrokers, startGrpcServer, type Subscription } from '@sudamall/shared';
+import { KafkaBus, LiveHub, createLogger, liveUpdatesPlugin, parseBrokers, startGrpcServer, type Subscription } from '@sudamall/shared';
 import { loadCartConfig } from './config';
 import { createContainer } from './container';
 import { buildApp } from './http/app';
 import { cartServiceImplementation } from './grpc/cart-service';
 import { startConsumers } from './infra/consumers';
+import { CartLiveFeed } from './live/cart-live-feed';
 
 async function main(): Promise<void> {
   const config = loadCartConfig();
@@ -31,6 +32,10 @@ async function main(): Promise<void> {
       return true;
     },
   });
+  // /ws/cart/{user_id}/ (see src/live): every instance LISTENs to the cart's own change notifications.
+  const live = new CartLiveFeed(new LiveHub({ logger }), container.useCases.getCart, container.db, logger, { databaseUrl: config.DATABASE_URL });
+  await app.register(liveUpdatesPlugin, { hub: live.hub, auth: { secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE }, streams: [live.stream()] });
+  await live.start();
   const grpc = await startGrpcServer({
     host: config.GRPC_HOST,
     port: config.GRPC_PORT,
@@ -47,7 +52,7 @@ async function main(): Promise<void> {
     logger.info({ signal }, 'shutting down');
     grpc.setServing(false);
     // Stop taking work first, then finish what is in flight, then drop connections.
-    await Promise.allSettled([app.close(), grpc.close(), ...subscriptions.map((s) => s.stop())]);
+    await Promise.allSettled([app.close(), grpc.close(), ...subscriptions.map((s) => s.stop()), live.stop()]);
     await Promise.allSettled([bus.disconnect(), container.close()]);
     await telemetry.shutdown().catch(() => undefined);
     process.exit(0);
