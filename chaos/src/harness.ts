@@ -5,7 +5,7 @@
 // or another run's topics and databases.
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
@@ -67,6 +67,12 @@ export class PrivateRedis {
 
   cli(...args: string[]) {
     return sh('redis-cli', ['-h', '127.0.0.1', '-p', String(this.port), ...args], 10_000);
+  }
+
+  /** Stops it for good and removes its folder. */
+  async remove(): Promise<void> {
+    await this.kill();
+    rmSync(this.dir, { recursive: true, force: true });
   }
 
   /** Takes it away at once (SIGKILL: no goodbye to the clients). */
@@ -167,7 +173,7 @@ export async function startChaosRun(name: string, options: ChaosRunOptions = {})
     },
     close: async () => {
       await platform.stop();
-      await redis.kill();
+      await redis.remove();
     },
   };
 }
