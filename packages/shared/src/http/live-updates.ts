@@ -287,9 +287,14 @@ async function liveUpdatesImpl(app: FastifyInstance, opts: LiveUpdatesPluginOpti
       app.route<{ Params: { id: string }; Querystring: { token?: string } }>({
         method: 'GET',
         url,
-        websocket: true,
         schema: { params: Params, querystring: Query, hide: true },
-        handler,
+        wsHandler: handler,
+        // A plain HTTP GET (no Upgrade) gets the services' JSON error shape, not an empty 404.
+        handler: async (_request, reply) =>
+          reply
+            .code(426)
+            .header('upgrade', 'websocket')
+            .send({ error: { code: 'UPGRADE_REQUIRED', message: 'this path serves WebSocket connections only' } }),
       });
     }
   }

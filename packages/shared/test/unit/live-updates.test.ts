@@ -94,6 +94,13 @@ describe('live updates plugin', () => {
     expect(live.ws.readyState).toBe(live.ws.OPEN);
   });
 
+  it('answers a plain HTTP GET with 426 UPGRADE_REQUIRED in the JSON error shape', async () => {
+    const res = await app.inject({ method: 'GET', url: '/ws/orders/u-1/' });
+    expect(res.statusCode).toBe(426);
+    expect(res.headers.upgrade).toBe('websocket');
+    expect(res.json()).toEqual({ error: { code: 'UPGRADE_REQUIRED', message: 'this path serves WebSocket connections only' } });
+  });
+
   it('refuses an id that is too long before upgrading, and the server still closes', async () => {
     // find-my-way's maxParamLength (100) answers 414 before the route's schema (400) would.
     await expect(connect(`/ws/orders/${'x'.repeat(129)}/`, { token: token('u-1') })).rejects.toThrow(/Unexpected server response: 414/);
