@@ -14,6 +14,8 @@ import fp from 'fastify-plugin';
 import type { WebSocket } from 'ws';
 import { createTokenVerifier, type AuthUser } from '../auth';
 import type { Logger } from '../logging';
+import { Counter, Gauge } from 'prom-client';
+import { metricsRegistry } from './metrics';
 
 /** What every pushed frame carries (JSON text). */
 export interface LiveMessage<T = unknown> {
@@ -59,8 +61,29 @@ export interface LiveHubOptions {
 
 interface Client {
   socket: LiveSocket;
+  stream: string;
   key: string;
   alive: boolean;
+}
+
+type DropReason = 'missed_pong' | 'too_slow' | 'send_error';
+let liveMetrics:
+  | { connections: Gauge<'stream'>; sent: Counter<'stream'>; dropped: Counter<'stream' | 'reason'> }
+  | undefined;
+
+/** Process-wide, in the services' registry (created on first use: tests build many hubs). */
+function metrics() {
+  liveMetrics ??= {
+    connections: new Gauge({ name: 'live_connections', help: 'Open live-update WebSockets by stream', labelNames: ['stream'], registers: [metricsRegistry] }),
+    sent: new Counter({ name: 'live_messages_sent_total', help: 'Live-update frames queued to clients by stream', labelNames: ['stream'], registers: [metricsRegistry] }),
+    dropped: new Counter({
+      name: 'live_clients_dropped_total',
+      help: 'Live-update clients terminated by the server, by stream and reason (missed_pong, too_slow, send_error)',
+      labelNames: ['stream', 'reason'],
+      registers: [metricsRegistry],
+    }),
+  };
+  return liveMetrics;
 }
 
 const streamKey = (stream: string, id: string) => `${stream}/${id}`;
@@ -91,7 +114,8 @@ export class LiveHub {
       socket.close(LiveCloseCode.goingAway, 'server shutting down');
       return () => undefined;
     }
-    const client: Client = { socket, key: streamKey(stream, id), alive: true };
+    const client: Client = { socket, stream, key: streamKey(stream, id), alive: true };
+    metrics().connections.inc({ stream });
     let set = this.byKey.get(client.key);
     if (!set) this.byKey.set(client.key, (set = new Set()));
     set.add(client);
@@ -157,14 +181,14 @@ export class LiveHub {
     for (const client of [...this.clients]) {
       if (!client.alive) {
         this.opts.logger?.debug({ stream: client.key }, 'live client missed its pong; terminating');
-        this.drop(client);
+        this.drop(client, 'missed_pong');
         continue;
       }
       client.alive = false;
       try {
         client.socket.ping();
       } catch {
-        this.drop(client);
+        this.drop(client, 'send_error');
       }
     }
   }
@@ -177,17 +201,19 @@ export class LiveHub {
     }
     if (socket.bufferedAmount + frame.length > this.maxBufferedBytes) {
       this.opts.logger?.warn({ stream: client.key, buffered: socket.bufferedAmount }, 'live client too slow; dropping it');
-      this.drop(client);
+      this.drop(client, 'too_slow');
       return false;
     }
     socket.send(frame, (err) => {
-      if (err) this.drop(client);
+      if (err) this.drop(client, 'send_error');
     });
+    metrics().sent.inc({ stream: client.stream });
     return true;
   }
 
   /** Terminate, not close: a close frame would queue behind the bytes the client is not reading. */
-  private drop(client: Client): void {
+  private drop(client: Client, reason: DropReason): void {
+    if (this.clients.has(client)) metrics().dropped.inc({ stream: client.stream, reason });
     this.remove(client);
     try {
       client.socket.terminate();
@@ -198,6 +224,7 @@ export class LiveHub {
 
   private remove(client: Client): void {
     if (!this.clients.delete(client)) return;
+    metrics().connections.dec({ stream: client.stream });
     const set = this.byKey.get(client.key);
     set?.delete(client);
     if (set && set.size === 0) this.byKey.delete(client.key);

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { signToken } from '../../src/auth';
 import { LiveCloseCode, LiveHub, liveConsumerGroupName, liveMessage, liveUpdatesPlugin, type LiveSocket } from '../../src/http/live-updates';
 import { connectLive, type LiveTestClient } from '../../src/live-testing';
+import { metricsRegistry } from '../../src/http/metrics';
 
 const SECRET = 'unit-test-secret-0123456789';
 const token = (sub: string, role: 'buyer' | 'admin' = 'buyer') => signToken({ sub, role }, { secret: SECRET });
@@ -175,6 +176,19 @@ describe('LiveHub', () => {
     expect(fast.sent).toHaveLength(1);
     expect(hub.subscriberCount('cart', 'u-1')).toBe(1);
     hub.close();
+  });
+
+  it('counts connections, frames and drops in the metrics registry', async () => {
+    const hub = new LiveHub({ maxBufferedBytes: 10 });
+    const value = async (name: string, labels: Record<string, string>) =>
+      (await metricsRegistry.getSingleMetric(name)!.get()).values.find((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l))?.value ?? 0;
+    const before = await value('live_clients_dropped_total', { stream: 'metrics-test', reason: 'too_slow' });
+    const socket = new FakeSocket();
+    hub.subscribe('metrics-test', 'u-1', socket);
+    expect(await value('live_connections', { stream: 'metrics-test' })).toBe(1);
+    hub.publish('metrics-test', 'u-1', liveMessage('x', 'a payload longer than ten bytes'));
+    expect(await value('live_clients_dropped_total', { stream: 'metrics-test', reason: 'too_slow' })).toBe(before + 1);
+    expect(await value('live_connections', { stream: 'metrics-test' })).toBe(0);
   });
 
   it('pings every round and terminates whoever missed the previous pong', () => {
