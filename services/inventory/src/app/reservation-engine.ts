@@ -338,7 +338,15 @@ export class ReservationEngine {
   async confirm(orderId: string, opts: CallOptions = {}): Promise<TransitionResult<ConfirmStatus>> {
     requireOrderId(orderId);
     const event = createEnvelope('stock.confirmed', orderId, { order_id: orderId });
-    return this.o.store.confirm(orderId, event, opts);
+    const result = await this.o.store.confirm(orderId, event, opts);
+    if (result.status === 'already_released' || result.status === 'not_found') {
+      // Nothing is held any more to sell (expired or released first): answer so, or the saga
+      // would keep re-sending the confirmation until flagged stuck instead of refunding the
+      // buyer and cancelling.
+      const code = result.status === 'not_found' ? 'RESERVATION_NOT_FOUND' : 'RESERVATION_RELEASED';
+      await this.o.store.appendEvents([createEnvelope('stock.rejected', orderId, { order_id: orderId, code, short_lines: [] })]);
+    }
+    return result;
   }
 
   /** reserved → available for every line of the order. Idempotent: a repeat reports already_released. */

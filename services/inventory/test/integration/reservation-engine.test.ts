@@ -395,6 +395,28 @@ describe('events through the outbox', () => {
   });
 });
 
+describe('a confirmation that comes too late', () => {
+  it('answers stock.rejected when the reservation was released first, so the saga refunds instead of waiting', async () => {
+    const p = await seedProduct(pool, 5);
+    const orderId = randomUUID();
+    await h.engine.reserve({ order_id: orderId, lines: [line(p.productId, 2)] });
+    await h.engine.release(orderId, 'payment_timeout');
+    expect(await h.engine.confirm(orderId)).toEqual({ order_id: orderId, status: 'already_released', lines: 0 });
+    const never = randomUUID();
+    expect(await h.engine.confirm(never)).toMatchObject({ status: 'not_found' });
+    const { rows } = await pool.query(
+      `SELECT key, payload FROM outbox WHERE key = ANY($1) AND type = 'stock.rejected' ORDER BY id`,
+      [[orderId, never]],
+    );
+    expect(rows.map((r) => [r.key, r.payload.data.code])).toEqual([
+      [orderId, 'RESERVATION_RELEASED'],
+      [never, 'RESERVATION_NOT_FOUND'],
+    ]);
+    // Nothing was sold: the stock is back where it started.
+    expect(await stockRow(pool, p.stockIds[''])).toEqual({ available: 5, reserved: 0, sold: 0 });
+  });
+});
+
 describe('re-sent commands', () => {
   it('announceRepeat answers an already-decided order again, changing nothing', async () => {
     const p = await seedProduct(pool, 5);
