@@ -108,3 +108,31 @@ it('terminates a client that never answers pings; the live one on the same strea
   await live.next(isStatus(orderId, 'under_paying'), 30000);
   expect(feed.hub.subscriberCount('orders', userId)).toBe(1);
 });
+
+it('pushes to subscribers on every instance: each instance reads order.events with its own group', async () => {
+  // A second instance: its own hub, feed and consumer group, on the same database and topics.
+  const other = new OrderLiveFeed(new LiveHub(), h.c.useCases.store, h.c.useCases.clock, h.c.logger, { tickMs: 200 });
+  const otherApp = await buildTestApp(h);
+  await otherApp.register(liveUpdatesPlugin, { hub: other.hub, auth: { secret: TEST_JWT_SECRET }, streams: [other.stream()] });
+  await otherApp.listen({ host: '127.0.0.1', port: 0 });
+  await other.start(h.c.bus, h.prefix);
+  try {
+    const userId = randomUUID();
+    const here = await watch(userId);
+    const there = await connectLive(`ws://127.0.0.1:${(otherApp.server.address() as AddressInfo).port}`, `/ws/orders/${userId}/`, {
+      token: testToken({ sub: userId, role: 'buyer' }),
+    });
+    clients.push(there);
+    await here.next((m) => m.type === 'subscribed');
+    await there.next((m) => m.type === 'subscribed');
+    // Several orders, so their events spread over the topic's partitions.
+    const orderIds = [await placeOrder(userId), await placeOrder(userId), await placeOrder(userId)];
+    for (const orderId of orderIds) {
+      await here.next(isStatus(orderId, 'under_paying'), 30000);
+      await there.next(isStatus(orderId, 'under_paying'), 30000);
+    }
+  } finally {
+    await other.stop();
+    await otherApp.close();
+  }
+});
