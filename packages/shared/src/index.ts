@@ -9,6 +9,7 @@ export * from './http/auth-plugin';
 export * from './http/openapi';
 export * from './http/health';
 export * from './http/metrics';
+export * from './http/service-metrics';
 export * from './http/live-updates';
 export * from './grpc/errors';
 export * from './grpc/server';

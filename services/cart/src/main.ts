@@ -8,6 +8,7 @@ import { createContainer } from './container';
 import { buildApp } from './http/app';
 import { cartServiceImplementation } from './grpc/cart-service';
 import { startConsumers } from './infra/consumers';
+import { registerCartMetrics } from './infra/service-metrics';
 import { CartLiveFeed } from './live/cart-live-feed';
 
 async function main(): Promise<void> {
@@ -21,6 +22,7 @@ async function main(): Promise<void> {
     ? await startConsumers(bus, container.useCases, { topicPrefix: config.KAFKA_TOPIC_PREFIX, logger })
     : [];
 
+  registerCartMetrics({ query: (sql) => container.db.query(sql), brokers: config.KAFKA_BROKERS, clientId: config.KAFKA_CLIENT_ID ?? 'cart', groups: () => subscriptions.map((s) => s.groupId), logger });
   const app = await buildApp({
     useCases: container.useCases,
     auth: { secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE },

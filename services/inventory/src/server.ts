@@ -7,6 +7,7 @@ import { createContainer } from './container';
 import { buildApp } from './http/app';
 import { inventoryGrpcService } from './grpc/inventory-service';
 import { startCommandsConsumer } from './infra/commands-consumer';
+import { registerInventoryMetrics } from './infra/service-metrics';
 
 export async function runServer(telemetry?: Telemetry): Promise<void> {
   const config = loadInventoryConfig();
@@ -44,6 +45,8 @@ export async function runServer(telemetry?: Telemetry): Promise<void> {
       groupId: `${config.KAFKA_TOPIC_PREFIX}inventory`,
     });
   }
+
+  registerInventoryMetrics({ query: async (sql) => (await c.pool.query(sql)).rows, brokers: config.KAFKA_BROKERS, clientId: config.KAFKA_CLIENT_ID ?? 'inventory', groups: () => (subscription ? [subscription.groupId] : []), logger });
 
   // The expiry sweeper: one sweep at a time (a slow one is not stacked), awaited on shutdown
   // because it uses the pools.

@@ -7,6 +7,7 @@ import { createContainer } from './container';
 import { orderGrpcService } from './grpc/order-grpc';
 import { buildApp } from './http/app';
 import { startSagaConsumer } from './infra/saga-consumer';
+import { registerOrderMetrics } from './infra/service-metrics';
 import { OrderLiveFeed } from './live/order-live-feed';
 
 async function main(): Promise<void> {
@@ -42,6 +43,7 @@ async function main(): Promise<void> {
     topicPrefix: config.KAFKA_TOPIC_PREFIX,
     logger,
   });
+  registerOrderMetrics({ db: c.db, brokers: config.KAFKA_BROKERS, clientId: config.KAFKA_CLIENT_ID ?? 'order', groups: () => [consumer.groupId], logger });
   useCases.sweeper.start();
   await live.start(c.bus, config.KAFKA_TOPIC_PREFIX);
   await app.listen({ host: config.HTTP_HOST, port: config.HTTP_PORT });

@@ -7,6 +7,7 @@ import { createContainer } from './container';
 import { paymentGrpcService } from './grpc/payment-service';
 import { buildApp } from './http/build-app';
 import { startPaymentCommandsConsumer } from './infra/payment-commands-consumer';
+import { registerPaymentMetrics } from './infra/service-metrics';
 import { PaymentLiveFeed } from './live/payment-live-feed';
 
 async function main(): Promise<void> {
@@ -48,6 +49,7 @@ async function main(): Promise<void> {
   await c.bus.ensureTopics([Topics.paymentCommands, Topics.paymentEvents].map((t) => topicName(config.KAFKA_TOPIC_PREFIX, t)), 3);
   await c.relay.start();
   const consumer: Subscription = await startPaymentCommandsConsumer(useCases, c.bus, config.KAFKA_TOPIC_PREFIX, consumerGroupName(config.KAFKA_TOPIC_PREFIX, 'payment-service'));
+  registerPaymentMetrics({ query: (sql) => c.prisma.$queryRawUnsafe(sql), brokers: config.KAFKA_BROKERS, clientId: config.KAFKA_CLIENT_ID ?? 'payment', groups: () => [consumer.groupId], logger });
   c.sweeper.start();
   await live.start(c.bus, config.KAFKA_TOPIC_PREFIX);
   await app.listen({ host: config.HTTP_HOST, port: config.HTTP_PORT });
