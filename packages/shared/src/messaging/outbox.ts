@@ -40,13 +40,10 @@ export function insertOutboxSql(envelopes: ReadonlyArray<Envelope>, topic: Topic
  * Append to each service's first migration: wakes the relay (LISTEN outbox) as soon as a
  * transaction that wrote outbox rows commits (NOTIFY is delivered at commit), once per statement.
  */
+// Prisma's migration engine splits a script at every semicolon, even inside a $$-quoted body,
+// so the function body is an E'' string whose semicolons are written as \073.
 export const OUTBOX_NOTIFY_SQL = `
-CREATE OR REPLACE FUNCTION outbox_notify() RETURNS trigger AS $$
-BEGIN
-  PERFORM pg_notify('outbox', '');
-  RETURN NULL;
-END;
-$$ LANGUAGE plpgsql;
+CREATE OR REPLACE FUNCTION outbox_notify() RETURNS trigger AS E'BEGIN PERFORM pg_notify(''outbox'', '''')\\073 RETURN NULL\\073 END' LANGUAGE plpgsql;
 
 DROP TRIGGER IF EXISTS outbox_notify ON outbox;
 CREATE TRIGGER outbox_notify AFTER INSERT ON outbox FOR EACH STATEMENT EXECUTE FUNCTION outbox_notify();
