@@ -238,7 +238,11 @@ export async function checkInvariants(
     if (o.status === 'under_paying') {
       if (o.payment_expires_at === null) add('an under_paying order has a payment deadline', subject, base);
       else if ((o.overdue_seconds ?? 0) > 0 || opt.requireTerminal) {
-        flag((o.overdue_seconds ?? 0) <= opt.expiryGraceSeconds, 'under_paying only inside its payment window', subject, {
+        const overdue = o.overdue_seconds ?? 0;
+        // Paid in time and confirming its stock (or being unwound): a step still in flight, which
+        // the issue allows a minute to land once faults heal.
+        const stepInFlight = o.saga_state === 'confirming' || o.saga_state === 'compensating';
+        flag(overdue <= opt.expiryGraceSeconds || (stepInFlight && overdue <= 60), 'under_paying only inside its payment window', subject, {
           ...base,
           payment_expires_at: o.payment_expires_at,
           overdue_seconds: Math.round(o.overdue_seconds ?? 0),
