@@ -16,8 +16,10 @@ export interface LiveTestClient {
 export interface LiveConnectOptions {
   /** Sent as `Authorization: Bearer <token>`. */
   token?: string;
-  /** Appended as `?token=` (what browsers do, as they cannot set headers on a WebSocket). */
+  /** Appended as `?token=` (browsers cannot set headers on a WebSocket). */
   queryToken?: string;
+  /** Offered as the subprotocol `bearer.<token>` (the browser way that keeps it out of URLs). */
+  protocolToken?: string;
   /** false makes a dead client: it never answers the server's pings. */
   autoPong?: boolean;
 }
@@ -25,7 +27,7 @@ export interface LiveConnectOptions {
 /** Connects to `baseUrl` (`ws://127.0.0.1:<port>`) + path and resolves once the socket is open. */
 export async function connectLive(baseUrl: string, path: string, opts: LiveConnectOptions = {}): Promise<LiveTestClient> {
   const url = opts.queryToken ? `${baseUrl}${path}?token=${encodeURIComponent(opts.queryToken)}` : `${baseUrl}${path}`;
-  const ws = new WebSocket(url, {
+  const ws = new WebSocket(url, opts.protocolToken ? [`bearer.${opts.protocolToken}`] : [], {
     headers: opts.token ? { authorization: `Bearer ${opts.token}` } : {},
     autoPong: opts.autoPong ?? true,
   });

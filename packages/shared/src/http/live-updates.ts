@@ -257,6 +257,21 @@ export interface LiveUpdatesPluginOptions {
 }
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
+const PROTOCOL_PREFIX = 'bearer.';
+
+/**
+ * A browser cannot set headers on a WebSocket but can offer subprotocols: `bearer.<jwt>` carries
+ * the token without putting it in the URL (and so in access logs). ws answers with the first
+ * offered protocol, which is what a browser requires back.
+ */
+function protocolToken(header: string | string[] | undefined): string | undefined {
+  if (typeof header !== 'string') return undefined;
+  for (const p of header.split(',')) {
+    const offered = p.trim();
+    if (offered.startsWith(PROTOCOL_PREFIX) && offered.length > PROTOCOL_PREFIX.length) return offered.slice(PROTOCOL_PREFIX.length);
+  }
+  return undefined;
+}
 const Params = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }) });
 const Query = Type.Object({ token: Type.Optional(Type.String({ maxLength: 4096 })) });
 
@@ -277,7 +292,7 @@ async function liveUpdatesImpl(app: FastifyInstance, opts: LiveUpdatesPluginOpti
     const handler = async (socket: WebSocket, request: FastifyRequest<{ Params: { id: string }; Querystring: { token?: string } }>) => {
       const { id } = request.params;
       const header = request.headers.authorization;
-      const token = (typeof header === 'string' ? BEARER.exec(header)?.[1] : undefined) ?? request.query.token;
+      const token = (typeof header === 'string' ? BEARER.exec(header)?.[1] : undefined) ?? protocolToken(request.headers['sec-websocket-protocol']) ?? request.query.token;
       let user: AuthUser;
       try {
         if (!token) throw new Error('no token');

@@ -66,6 +66,12 @@ describe('live updates plugin', () => {
     expect((await subscribed(c)).data).toEqual({ stream: 'orders', id: 'u-3' });
   });
 
+  it('takes the token from a bearer.<jwt> subprotocol and answers with that protocol', async () => {
+    const c = await connect('/ws/orders/u-5/', { protocolToken: token('u-5') });
+    expect((await subscribed(c)).data).toEqual({ stream: 'orders', id: 'u-5' });
+    expect(c.ws.protocol.startsWith('bearer.')).toBe(true);
+  });
+
   it("closes another user's stream with 4403 and lets an admin watch it", async () => {
     const intruder = await connect('/ws/orders/u-1/', { token: token('u-9') });
     expect(await intruder.closed).toEqual({ code: LiveCloseCode.forbidden, reason: 'forbidden' });
