@@ -21,3 +21,4 @@ export * from './messaging/kafka-bus';
 export * from './messaging/outbox';
 export * from './messaging/inbox';
 export * from './messaging/outbox-relay';
+export * from './http/rate-limit';

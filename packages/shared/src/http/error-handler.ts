@@ -84,7 +84,7 @@ function codeForStatus(status: number): string {
     case 415:
       return 'UNSUPPORTED_MEDIA_TYPE';
     case 429:
-      return 'TOO_MANY_REQUESTS';
+      return 'RATE_LIMITED';
     default:
       return 'BAD_REQUEST';
   }

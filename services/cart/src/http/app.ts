@@ -1,6 +1,6 @@
 // buildApp(deps): the cart's HTTP application, without listening (tests inject; main listens).
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { authPlugin, registerErrorHandler, registerHealth, registerMetrics, registerOpenApi, type Logger } from '@sudamall/shared';
+import { authPlugin, rateLimitOptionsFromEnv, rateLimitPlugin, registerErrorHandler, registerHealth, registerMetrics, registerOpenApi, type Logger } from '@sudamall/shared';
 import type { CartUseCases } from '../container';
 import { cartRoutes } from './routes/carts';
 
@@ -31,6 +31,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     description: 'The buyer cart: items with sizes, validation against live stock and price, checkout.',
   });
   await app.register(authPlugin, deps.auth);
+  await app.register(rateLimitPlugin, { ...rateLimitOptionsFromEnv(), auth: deps.auth });
   registerHealth(app, { ready: deps.ready ?? (() => true) });
   if (deps.metrics) registerMetrics(app, { service: 'cart' });
   await app.register(cartRoutes, { prefix: API_PREFIX, useCases: deps.useCases });

@@ -1,6 +1,6 @@
 // buildApp(deps): the order service's HTTP application, without listening (tests inject; main listens).
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { authPlugin, registerErrorHandler, registerHealth, registerMetrics, registerOpenApi, type Logger } from '@sudamall/shared';
+import { authPlugin, rateLimitOptionsFromEnv, rateLimitPlugin, registerErrorHandler, registerHealth, registerMetrics, registerOpenApi, type Logger } from '@sudamall/shared';
 import type { OrderUseCases } from '../container';
 import { accountRoutes } from './routes/accounts';
 import { orderRoutes } from './routes/orders';
@@ -33,6 +33,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     description: 'Orders, their status history and the checkout saga (reserve stock → pay → confirm, or compensate).',
   });
   await app.register(authPlugin, deps.auth);
+  await app.register(rateLimitPlugin, { ...rateLimitOptionsFromEnv(), auth: deps.auth });
   registerHealth(app, { ready: deps.ready ?? (() => true) });
   if (deps.metrics) registerMetrics(app, { service: 'order' });
   await app.register(orderRoutes, { prefix: API_PREFIX, useCases: deps.useCases });

@@ -1,6 +1,6 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { authPlugin, liveUpdatesPlugin, registerErrorHandler, registerHealth, registerMetrics, registerOpenApi } from '@sudamall/shared';
+import { authPlugin, rateLimitOptionsFromEnv, rateLimitPlugin, liveUpdatesPlugin, registerErrorHandler, registerHealth, registerMetrics, registerOpenApi } from '@sudamall/shared';
 import type { HttpDeps } from './app-deps';
 import { paymentRoutes } from './routes/payments';
 import { refundRoutes } from './routes/refunds';
@@ -21,6 +21,7 @@ export async function buildApp(deps: HttpDeps): Promise<FastifyInstance> {
   registerErrorHandler(app);
   await registerOpenApi(app, { title: 'Sudamall payments', version: '1.0.0', prefix: API_PREFIX });
   await app.register(authPlugin, deps.auth);
+  await app.register(rateLimitPlugin, { ...rateLimitOptionsFromEnv(), auth: deps.auth });
   registerHealth(app, { ready: deps.ready });
   registerMetrics(app, { service: 'payment' });
 

@@ -1,0 +1,89 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import { signToken } from '../../src/auth';
+import { ConfigError } from '../../src/config';
+import { registerErrorHandler } from '../../src/http/error-handler';
+import { rateLimitOptionsFromEnv, rateLimitPlugin, type RateLimitOptions } from '../../src/http/rate-limit';
+
+const SECRET = 'rate-limit-test-secret-0123456789';
+
+async function buildApp(opts: RateLimitOptions): Promise<FastifyInstance> {
+  const app = Fastify({ logger: false });
+  registerErrorHandler(app);
+  await app.register(rateLimitPlugin, { auth: { secret: SECRET }, ...opts });
+  app.get('/api/v1/things', async () => ({ ok: true }));
+  app.get('/api/v1/things/strict', { config: { rateLimit: { max: 1, timeWindow: 60_000 } } }, async () => ({ ok: true }));
+  app.get('/api/v1/things/unlimited', { config: { rateLimit: false } }, async () => ({ ok: true }));
+  app.get('/healthz', async () => ({ status: 'ok' }));
+  await app.ready();
+  return app;
+}
+
+const bearer = (sub: string) => ({ authorization: `Bearer ${signToken({ sub, role: 'buyer' }, { secret: SECRET })}` });
+
+async function statuses(app: FastifyInstance, n: number, url: string, headers: Record<string, string> = {}, remoteAddress = '10.0.0.1') {
+  const out: number[] = [];
+  for (let i = 0; i < n; i += 1) out.push((await app.inject({ method: 'GET', url, headers, remoteAddress })).statusCode);
+  return out;
+}
+
+describe('rateLimitPlugin', () => {
+  it('answers 429 RATE_LIMITED in the stable error body with Retry-After once a caller spends its budget', async () => {
+    const app = await buildApp({ max: 2, windowMs: 60_000 });
+    try {
+      expect(await statuses(app, 2, '/api/v1/things')).toEqual([200, 200]);
+      const res = await app.inject({ method: 'GET', url: '/api/v1/things', remoteAddress: '10.0.0.1' });
+      expect(res.statusCode).toBe(429);
+      expect(res.json()).toEqual({ error: { code: 'RATE_LIMITED', message: expect.stringMatching(/^too many requests/) } });
+      const retryAfter = Number(res.headers['retry-after']);
+      expect(retryAfter).toBeGreaterThan(0);
+      expect(retryAfter).toBeLessThanOrEqual(60);
+      // another address has its own budget
+      expect(await statuses(app, 1, '/api/v1/things', {}, '10.0.0.2')).toEqual([200]);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('counts an authenticated caller by user id, whatever address it comes from, and a forged token by address', async () => {
+    const app = await buildApp({ max: 2, windowMs: 60_000 });
+    try {
+      expect(await statuses(app, 1, '/api/v1/things', bearer('alice'), '10.0.0.1')).toEqual([200]);
+      expect(await statuses(app, 2, '/api/v1/things', bearer('alice'), '10.0.0.9')).toEqual([200, 429]);
+      // bob behind alice's first address is not throttled by her
+      expect(await statuses(app, 2, '/api/v1/things', bearer('bob'), '10.0.0.1')).toEqual([200, 200]);
+      // a token signed with another secret that claims to be carol does not spend carol's budget
+      const forged = { authorization: `Bearer ${signToken({ sub: 'carol', role: 'buyer' }, { secret: 'another-secret-0123456789' })}` };
+      expect(await statuses(app, 3, '/api/v1/things', forged, '10.0.0.3')).toEqual([200, 200, 429]);
+      expect(await statuses(app, 1, '/api/v1/things', bearer('carol'), '10.0.0.3')).toEqual([200]);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('takes per-route overrides from the route config and leaves non-API paths alone', async () => {
+    const app = await buildApp({ max: 3, windowMs: 60_000 });
+    try {
+      expect(await statuses(app, 2, '/api/v1/things/strict')).toEqual([200, 429]);
+      expect(await statuses(app, 5, '/api/v1/things/unlimited')).toEqual([200, 200, 200, 200, 200]);
+      expect(await statuses(app, 5, '/healthz')).toEqual([200, 200, 200, 200, 200]);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('registers nothing when the maximum is 0 (the default)', async () => {
+    const app = await buildApp(rateLimitOptionsFromEnv({}));
+    try {
+      expect(await statuses(app, 4, '/api/v1/things/strict')).toEqual([200, 200, 200, 200]);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('reads RATE_LIMIT_MAX / RATE_LIMIT_WINDOW_MS and refuses bad values', () => {
+    expect(rateLimitOptionsFromEnv({})).toEqual({ max: 0, windowMs: 60_000 });
+    expect(rateLimitOptionsFromEnv({ RATE_LIMIT_MAX: '100', RATE_LIMIT_WINDOW_MS: '1000' })).toEqual({ max: 100, windowMs: 1000 });
+    expect(() => rateLimitOptionsFromEnv({ RATE_LIMIT_MAX: '-1' })).toThrow(ConfigError);
+    expect(() => rateLimitOptionsFromEnv({ RATE_LIMIT_WINDOW_MS: 'soon' })).toThrow(ConfigError);
+  });
+});
