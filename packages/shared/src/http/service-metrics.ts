@@ -15,7 +15,8 @@ export interface GaugeSample<L extends string> {
 /**
  * A gauge whose samples `collect` computes on each scrape (previous samples are dropped, so a
  * label set that disappears stops being reported). A failing `collect` is logged and the gauge
- * reports nothing for that scrape rather than failing the whole /metrics answer.
+ * reports nothing (NaN when it has no labels) for that scrape rather than failing the whole
+ * /metrics answer.
  */
 export function collectedGauge<L extends string>(opts: {
   name: string;
@@ -37,6 +38,8 @@ export function collectedGauge<L extends string>(opts: {
         for (const s of await opts.collect()) this.set(s.labels as Partial<Record<L, string | number>>, s.value);
       } catch (err) {
         opts.logger?.warn({ err, metric: opts.name }, 'metric collection failed');
+        // A gauge without labels always has a sample: NaN says "unknown" where 0 would claim "none".
+        if ((opts.labelNames ?? []).length === 0) this.set(Number.NaN);
       }
     },
   });
