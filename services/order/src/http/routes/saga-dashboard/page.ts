@@ -294,10 +294,11 @@ export const DASHBOARD_JS = String.raw`
       '</tbody></table><h2 style="margin-top:.8rem">Status history</h2><table><tbody>' +
       o.status_history.map(function (h) { return '<tr><td>' + time(h.created_at) + '</td><td>' + esc(h.from_status || '∅') + ' → ' + esc(h.to_status) + '</td><td>' + esc(h.changed_by) + ' (' + esc(h.actor_role) + ')</td><td>' + esc(h.reason || '') + ' ' + esc(h.notes || '') + '</td></tr>'; }).join('') +
       '</tbody></table>';
-    var r = d.reservations;
+    var r = d.reservations, names = {};
+    o.items.forEach(function (i) { names[i.product_id] = i.product_name; });
     $('reservations').innerHTML = '<h2>Reservations</h2>' + dl([['outcome', badge(r.outcome)], ['source', 'saga log (replies from inventory)']]) +
       '<table><thead><tr><th>Product</th><th>Size</th><th>Qty</th><th>Reservation</th></tr></thead><tbody>' +
-      (r.lines.length ? r.lines.map(function (l) { return '<tr><td><code>' + esc(l.product_id) + '</code></td><td>' + esc(l.size || '—') + '</td><td>' + l.quantity + '</td><td><code>' + esc(l.reservation_id || '—') + '</code></td></tr>'; }).join('') : '<tr><td colspan="4" class="muted">none</td></tr>') +
+      (r.lines.length ? r.lines.map(function (l) { return '<tr><td>' + esc(names[l.product_id] || '') + '<br><code>' + esc(l.product_id) + '</code></td><td>' + esc(l.size || '—') + '</td><td>' + l.quantity + '</td><td><code>' + esc(l.reservation_id || '—') + '</code></td></tr>'; }).join('') : '<tr><td colspan="4" class="muted">none</td></tr>') +
       '</tbody></table>' + (r.short_lines.length ? json(r.short_lines) : '');
     var p = d.payment;
     $('payment').innerHTML = '<h2>Payment</h2>' + (d.payment_service !== 'ok' ? '<p class="error">payment service unavailable</p>' :
