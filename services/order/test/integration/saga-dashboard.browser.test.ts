@@ -105,6 +105,10 @@ test('an admin finds a stuck saga, retries it in the browser and sees it complet
   const page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
   const pageErrors: string[] = [];
   page.on('pageerror', (e) => pageErrors.push(e.message));
+  // The pages run under a strict Content-Security-Policy: nothing of theirs may trip it.
+  page.on('console', (m) => {
+    if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) pageErrors.push(m.text());
+  });
 
   // A buyer's token is refused; an admin's opens the list.
   await page.goto(`${base}/admin/sagas/`);

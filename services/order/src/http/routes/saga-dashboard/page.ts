@@ -148,6 +148,7 @@ pre{margin:.3rem 0 0;white-space:pre-wrap;word-break:break-all;font-size:.85em;b
 .kind{font-weight:600}
 .kind-command{color:#175cd3}.kind-reply{color:#05603a}.kind-retry{color:#b54708}.kind-error{color:#b42318}.kind-compensation{color:#93370d}.kind-admin{color:#6941c6}
 #login{max-width:640px}
+h2.sub{margin-top:.8rem}
 `;
 
 // Plain ES2017 for any current browser; no framework. Kept as a string so the service needs no
@@ -291,7 +292,7 @@ export const DASHBOARD_JS = String.raw`
       ['shipping', esc(o.shipping_address)],
     ]) + '<table><thead><tr><th>Product</th><th>Size</th><th>Qty</th><th>Price</th></tr></thead><tbody>' +
       o.items.map(function (i) { return '<tr><td>' + esc(i.product_name) + '</td><td>' + esc(i.size || '—') + '</td><td>' + i.quantity + '</td><td>' + esc(i.price) + '</td></tr>'; }).join('') +
-      '</tbody></table><h2 style="margin-top:.8rem">Status history</h2><table><tbody>' +
+      '</tbody></table><h2 class="sub">Status history</h2><table><tbody>' +
       o.status_history.map(function (h) { return '<tr><td>' + time(h.created_at) + '</td><td>' + esc(h.from_status || '∅') + ' → ' + esc(h.to_status) + '</td><td>' + esc(h.changed_by) + ' (' + esc(h.actor_role) + ')</td><td>' + esc(h.reason || '') + ' ' + esc(h.notes || '') + '</td></tr>'; }).join('') +
       '</tbody></table>';
     var r = d.reservations, names = {};
