@@ -111,9 +111,70 @@ export function registerErrorHandler(app: FastifyInstance): void {
     return reply.status(500).send(body('INTERNAL', 'internal error'));
   });
 
+  // PostgreSQL text cannot hold U+0000: such a value would fail in the database as a 500 after
+  // the request was accepted, so it is refused up front as the client's mistake.
+  app.addHook('preValidation', async (request: FastifyRequest) => {
+    for (const [part, value] of [['params', request.params], ['querystring', request.query], ['body', request.body]] as const) {
+      const path = nulPath(value);
+      if (path !== undefined) {
+        throw new DomainError('invalid', 'INVALID_CHARACTER', 'text must not contain the NUL character', {
+          errors: [{ path: [part, ...path].join('.'), message: 'must not contain U+0000' }],
+        });
+      }
+    }
+  });
+
   app.setNotFoundHandler((request: FastifyRequest, reply: FastifyReply) => {
     return reply
       .status(404)
       .send(body('NOT_FOUND', `route ${request.method} ${request.url.split('?')[0]} not found`));
   });
+}
+
+/**
+ * Fastify's `frameworkErrors` option: the router answers a malformed URL component or a path
+ * parameter longer than `maxParamLength` (100) itself, before any hook or error handler, with
+ * fastify's own body (its internal code, the path echoed back). This answers them in the stable
+ * shape instead: `Fastify({ frameworkErrors, ... })`.
+ */
+export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  request.log.info({ code: error.code }, 'client error (router)');
+  switch (error.code) {
+    case 'FST_ERR_MAX_PARAM_LENGTH':
+      void reply.status(414).send(body('URI_TOO_LONG', 'a path parameter is too long'));
+      return;
+    case 'FST_ERR_BAD_URL':
+      void reply.status(400).send(body('BAD_URL', 'the url is not valid'));
+      return;
+    default:
+      void reply.status(400).send(body('BAD_REQUEST', 'bad request'));
+  }
+}
+
+/**
+ * Where a NUL character sits in a parsed value (keys included), or undefined. Iterative with
+ * parent links (the path is built only when found), so deep JSON neither overflows the stack nor
+ * costs quadratic time.
+ */
+function nulPath(root: unknown): string[] | undefined {
+  interface Node { value: unknown; key: string; parent?: Node }
+  const pathOf = (node: Node | undefined, last?: string): string[] => {
+    const out: string[] = last === undefined ? [] : [last];
+    for (let n = node; n && n.parent; n = n.parent) out.push(n.key);
+    return out.reverse();
+  };
+  const stack: Node[] = [{ value: root, key: '' }];
+  while (stack.length > 0) {
+    const node = stack.pop() as Node;
+    const { value } = node;
+    if (typeof value === 'string') {
+      if (value.includes('\u0000')) return pathOf(node);
+    } else if (value !== null && typeof value === 'object') {
+      for (const key of Object.keys(value as Record<string, unknown>)) {
+        if (key.includes('\u0000')) return pathOf(node, key.replace(/\u0000/g, '\\u0000'));
+        stack.push({ value: (value as Record<string, unknown>)[key], key, parent: node });
+      }
+    }
+  }
+  return undefined;
 }

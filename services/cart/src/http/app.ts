@@ -1,6 +1,6 @@
 // buildApp(deps): the cart's HTTP application, without listening (tests inject; main listens).
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { authPlugin, rateLimitOptionsFromEnv, rateLimitPlugin, registerErrorHandler, registerHealth, registerMetrics, registerOpenApi, type Logger } from '@sudamall/shared';
+import { authPlugin, frameworkErrors, rateLimitOptionsFromEnv, rateLimitPlugin, registerErrorHandler, registerHealth, registerMetrics, registerOpenApi, type Logger } from '@sudamall/shared';
 import type { CartUseCases } from '../container';
 import { cartRoutes } from './routes/carts';
 
@@ -21,6 +21,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     loggerInstance: deps.logger as FastifyBaseLogger | undefined,
     routerOptions: { ignoreTrailingSlash: true },
     bodyLimit: 64 * 1024,
+    frameworkErrors,
   });
 
   registerErrorHandler(app);

@@ -1,6 +1,6 @@
 // buildApp(deps): the order service's HTTP application, without listening (tests inject; main listens).
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { authPlugin, rateLimitOptionsFromEnv, rateLimitPlugin, registerErrorHandler, registerHealth, registerMetrics, registerOpenApi, type Logger } from '@sudamall/shared';
+import { authPlugin, frameworkErrors, rateLimitOptionsFromEnv, rateLimitPlugin, registerErrorHandler, registerHealth, registerMetrics, registerOpenApi, type Logger } from '@sudamall/shared';
 import type { OrderUseCases } from '../container';
 import { accountRoutes } from './routes/accounts';
 import { orderRoutes } from './routes/orders';
@@ -24,6 +24,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     logController: new LogController({ disableRequestLogging: true }),
     routerOptions: { ignoreTrailingSlash: true },
     bodyLimit: 64 * 1024,
+    frameworkErrors,
   });
   registerErrorHandler(app);
   await registerOpenApi(app, {

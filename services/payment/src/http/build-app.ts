@@ -1,6 +1,6 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { authPlugin, rateLimitOptionsFromEnv, rateLimitPlugin, liveUpdatesPlugin, registerErrorHandler, registerHealth, registerMetrics, registerOpenApi } from '@sudamall/shared';
+import { authPlugin, frameworkErrors, rateLimitOptionsFromEnv, rateLimitPlugin, liveUpdatesPlugin, registerErrorHandler, registerHealth, registerMetrics, registerOpenApi } from '@sudamall/shared';
 import type { HttpDeps } from './app-deps';
 import { paymentRoutes } from './routes/payments';
 import { refundRoutes } from './routes/refunds';
@@ -16,6 +16,7 @@ export async function buildApp(deps: HttpDeps): Promise<FastifyInstance> {
     // Paths are documented with a trailing slash (Django heritage); both spellings work.
     routerOptions: { ignoreTrailingSlash: true },
     bodyLimit: 256 * 1024,
+    frameworkErrors,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   registerErrorHandler(app);

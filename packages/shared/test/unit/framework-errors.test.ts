@@ -1,0 +1,45 @@
+import Fastify from 'fastify';
+import { frameworkErrors, registerErrorHandler } from '../../src/http/error-handler';
+
+describe('frameworkErrors', () => {
+  it('answers router-level errors (too long a path parameter, a bad URL component) in the stable error body', async () => {
+    const app = Fastify({ logger: false, frameworkErrors });
+    registerErrorHandler(app);
+    app.get('/things/:id', async () => ({ ok: true }));
+    await app.ready();
+    try {
+      const long = await app.inject({ method: 'GET', url: `/things/${'x'.repeat(200)}` });
+      expect(long.statusCode).toBe(414);
+      expect(long.json()).toEqual({ error: { code: 'URI_TOO_LONG', message: 'a path parameter is too long' } });
+      const bad = await app.inject({ method: 'GET', url: '/things/%E0%A4%A' });
+      expect(bad.statusCode).toBe(400);
+      expect(bad.json()).toEqual({ error: { code: 'BAD_URL', message: 'the url is not valid' } });
+      expect((await app.inject({ method: 'GET', url: '/things/1' })).statusCode).toBe(200);
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe('NUL characters', () => {
+  it('are refused with 400 INVALID_CHARACTER in params, query and body (PostgreSQL text cannot store them)', async () => {
+    const app = Fastify({ logger: false });
+    registerErrorHandler(app);
+    app.post('/things/:id', async () => ({ ok: true }));
+    await app.ready();
+    try {
+      const inParam = await app.inject({ method: 'POST', url: '/things/a%00b', payload: {} });
+      expect(inParam.statusCode).toBe(400);
+      expect(inParam.json().error).toMatchObject({ code: 'INVALID_CHARACTER', details: { errors: [{ path: 'params.id' }] } });
+      const inQuery = await app.inject({ method: 'POST', url: '/things/a?q=x%00', payload: {} });
+      expect(inQuery.json().error.details.errors[0].path).toBe('querystring.q');
+      const inBody = await app.inject({ method: 'POST', url: '/things/a', payload: { lines: [{ note: 'x\u0000y' }] } });
+      expect(inBody.json().error.details.errors[0].path).toBe('body.lines.0.note');
+      const deep = '['.repeat(100_000) + ']'.repeat(100_000);
+      expect((await app.inject({ method: 'POST', url: '/things/a', headers: { 'content-type': 'application/json' }, payload: deep })).statusCode).toBe(200);
+      expect((await app.inject({ method: 'POST', url: '/things/a', payload: { note: 'fine ünïcode 🦄' } })).statusCode).toBe(200);
+    } finally {
+      await app.close();
+    }
+  });
+});
