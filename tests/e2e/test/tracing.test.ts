@@ -164,10 +164,15 @@ test('one checkout is one trace (cart → order → inventory over gRPC and Kafk
   for (const svc of SERVICES) expect(inPayment.some((s) => s.service === svc)).toBe(true);
   expect(inPayment.some((s) => s.kind === SPAN_KIND_CONSUMER && s.service === 'cart')).toBe(true);
   expect(inPayment.some((s) => s.kind === SPAN_KIND_CONSUMER && s.service === 'inventory')).toBe(true);
-  // Every span of the trace hangs off another span of it, except the one root (the REST call).
-  const ids = new Set(inPayment.map((s) => s.spanId));
-  const roots = inPayment.filter((s) => !s.parentSpanId || !ids.has(s.parentSpanId));
-  expect(roots.map((r) => r.service)).toEqual(['payment']);
+  // Every span of the trace hangs off another span of it, except the one root (the REST call);
+  // waited for, since a parent still open is exported after its children.
+  const rootsOf = () => {
+    const trace = spans.filter((s) => s.traceId === paymentTraceId);
+    const ids = new Set(trace.map((s) => s.spanId));
+    return trace.filter((s) => !s.parentSpanId || !ids.has(s.parentSpanId)).map((r) => `${r.service}:${r.name}:${pathOf(r)}`);
+  };
+  const roots = await eventuallyValue(async () => rootsOf(), (r) => r.length === 1, { timeoutMs: 15_000, intervalMs: 500 });
+  expect(roots).toEqual(['payment:POST:/api/v1/payments/process/']);
 }, 120_000);
 
 function metricNames(text: string): Set<string> {
