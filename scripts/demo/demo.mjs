@@ -145,7 +145,8 @@ async function main() {
 
   step('Done. Everything is still running:');
   say(`storefront API       ${BASE}/api/v1/…`);
-  say(`saga board (admin)   ${BASE}/api/v1/orders/admin/sagas/`);
+  say(`saga dashboard       ${BASE}/admin/sagas/  (paste this admin token to log in, valid 2 h):`);
+  say(`                     ${token({ sub: `ops-${run}`, role: 'admin' })}`);
   say(`service logs         .local/logs/<service>.log`);
   say('stop everything      npm run down');
 }
