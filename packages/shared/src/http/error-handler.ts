@@ -169,7 +169,8 @@ function nulPath(root: unknown): string[] | undefined {
     const { value } = node;
     if (typeof value === 'string') {
       if (value.includes('\u0000')) return pathOf(node);
-    } else if (value !== null && typeof value === 'object') {
+    } else if (value !== null && typeof value === 'object' && !ArrayBuffer.isView(value)) {
+      // (a raw body parser's Buffer is bytes, not text fields)
       for (const key of Object.keys(value as Record<string, unknown>)) {
         if (key.includes('\u0000')) return pathOf(node, key.replace(/\u0000/g, '\\u0000'));
         stack.push({ value: (value as Record<string, unknown>)[key], key, parent: node });
