@@ -117,6 +117,12 @@ export async function startChaosRun(name: string, options: ChaosRunOptions = {})
     paymentWindowSeconds: 10,
     ownDatabases: true,
     ...options,
+    env: {
+      ...options.env,
+      // A charge cut short by a crash is resumed or closed by payment's recovery sweep once stale:
+      // seconds here instead of the production minute, so a scenario sees it happen.
+      payment: { PAYMENT_STALE_PROCESSING_SECONDS: '10', PAYMENT_REFUND_RETRY_SECONDS: '5', ...(options.env?.payment ?? {}) },
+    },
     commonEnv: { REDIS_URL: redis.url, LOG_LEVEL: 'info', ...(options.commonEnv ?? {}) },
   });
   const seller = new Caller(platform, { sub: `seller-${randomUUID()}`, role: 'seller', store_id: `store-${randomUUID().slice(0, 8)}` });

@@ -267,7 +267,8 @@ export async function checkInvariants(
         add('the amount charged is the order total', `payment:${p.payment_id}`, { order_id: o.order_id, amount: p.amount, order_total: o.total_amount });
       }
       if (p.status === 'processing' || p.processing_attempts > 0) {
-        flag(!settled(p.quiet_seconds), 'no charge left in flight', `payment:${p.payment_id}`, { order_id: o.order_id, status: p.status, processing_attempts: p.processing_attempts });
+        // A charge cut short by a crash waits for payment's stale-processing sweep: twice the grace.
+        flag(p.quiet_seconds <= opt.settleGraceSeconds * 2, 'no charge left in flight', `payment:${p.payment_id}`, { order_id: o.order_id, status: p.status, processing_attempts: p.processing_attempts });
       }
       if (p.pending_refunds > 0) {
         flag((p.oldest_pending_refund_seconds ?? 0) <= opt.settleGraceSeconds * 4, 'no refund left pending', `payment:${p.payment_id}`, { order_id: o.order_id, pending_refunds: p.pending_refunds });
