@@ -101,12 +101,21 @@ export const ERROR_DETAILS_KEY = 'error-details';
 /** The kind travels too, because FAILED_PRECONDITION alone cannot tell conflict from unprocessable. */
 export const ERROR_KIND_KEY = 'error-kind';
 
+/**
+ * JSON with every non-ASCII character escaped (`\\uXXXX`): grpc-js refuses a metadata value with
+ * anything but printable ASCII by throwing, and details often echo the caller's input (an id with
+ * a unicode character once crashed the order service from inside its gRPC error path).
+ */
+function asciiJson(value: unknown): string {
+  return JSON.stringify(value).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 /** A grpc-js ServiceError carrying the code, kind and details in metadata. */
 export function toGrpcError(err: DomainError): ServiceError {
   const metadata = new Metadata();
   metadata.set(ERROR_CODE_KEY, err.code);
   metadata.set(ERROR_KIND_KEY, err.kind);
-  if (err.details !== undefined) metadata.set(ERROR_DETAILS_KEY, JSON.stringify(err.details));
+  if (err.details !== undefined) metadata.set(ERROR_DETAILS_KEY, asciiJson(err.details));
   const code = grpcStatusOf(err);
   return Object.assign(new Error(err.message), { code, details: err.message, metadata }) as ServiceError;
 }

@@ -338,3 +338,19 @@ test('oversized, deeply nested, malformed and mistyped bodies are clear 4xx erro
     }
   }
 }, 120_000);
+
+// Found by this file: an id with a non-ASCII character, passed by payment to order over gRPC,
+// came back as ORDER_NOT_FOUND with the id in the details, which grpc-js refused as metadata by
+// throwing inside the error path: the order process crashed.
+test('unicode in ids that travel over gRPC is a 4xx, and every service stays up', async () => {
+  for (const orderId of ['\u{F2750}', '日本', 'é', '🦄', '\u007f']) {
+    const direct = await buyer.request('payment', 'POST', '/api/v1/payments/create/', { order_id: orderId, gateway: 'test_gateway' });
+    expect(direct.status).toBeGreaterThanOrEqual(400);
+    expect(direct.status).toBeLessThan(500);
+  }
+  for (const s of ['inventory', 'cart', 'order', 'payment'] as const) {
+    expect(platform.pid(s)).toBeDefined();
+    expect((await fetch(`${platform.httpUrl(s)}/readyz`)).status).toBe(200);
+  }
+});
+

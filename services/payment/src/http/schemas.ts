@@ -75,7 +75,7 @@ export const GatewaySchema = Type.Object({
 });
 
 const pageProps = {
-  page: Type.Integer({ minimum: 1, default: 1 }),
+  page: Type.Integer({ minimum: 1, maximum: 100_000, default: 1 }),
   page_size: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
 };
 
