@@ -41,8 +41,8 @@ export async function runServer(telemetry?: Telemetry): Promise<void> {
       store: c.store,
       topicPrefix: config.KAFKA_TOPIC_PREFIX,
       logger,
-      // Prefixed like the topics, so isolated deployments (tests) never share a consumer group.
-      groupId: `${config.KAFKA_TOPIC_PREFIX}inventory`,
+      // startCommandsConsumer prefixes it like the topics (consumerGroupName).
+      groupId: 'inventory',
     });
   }
 

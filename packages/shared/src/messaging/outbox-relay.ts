@@ -179,6 +179,14 @@ export class OutboxRelay {
     const client: PoolClient = await this.pool.connect();
     let broken = false;
     let rolledBack = false;
+    // A checked-out client that loses its server (PostgreSQL restarted) emits 'error' on
+    // itself, not on the pool: without a listener that is an uncaught exception that kills the
+    // service. The failing query rejects too, so logging here is enough.
+    const onError = (err: Error) => {
+      broken = true;
+      this.log.warn({ err }, 'outbox relay connection lost');
+    };
+    client.on('error', onError);
     try {
       await client.query('BEGIN');
       const lock = await client.query<{ ok: boolean }>(
@@ -224,6 +232,7 @@ export class OutboxRelay {
       }
       throw err;
     } finally {
+      client.off('error', onError);
       client.release(broken);
     }
   }

@@ -73,8 +73,17 @@ describe('outbox helpers', () => {
   });
 
   it('OUTBOX_NOTIFY_SQL notifies the outbox channel once per insert statement', () => {
-    expect(OUTBOX_NOTIFY_SQL).toContain("pg_notify('outbox', '')");
+    expect(OUTBOX_NOTIFY_SQL).toContain("pg_notify(''outbox'', '''')");
     expect(OUTBOX_NOTIFY_SQL).toMatch(/AFTER INSERT ON outbox FOR EACH STATEMENT/);
+  });
+
+  it('OUTBOX_NOTIFY_SQL survives prisma migrate deploy, which splits a script at every semicolon', () => {
+    const statements = OUTBOX_NOTIFY_SQL.split(';').map((s) => s.trim()).filter(Boolean);
+    expect(statements.map((s) => s.split(/\s+/).slice(0, 2).join(' '))).toEqual([
+      'CREATE OR',
+      'DROP TRIGGER',
+      'CREATE TRIGGER',
+    ]);
   });
 });
 

@@ -41,6 +41,13 @@ export function createSql(databaseUrl: string, poolSize = 10): Sql {
     ...base,
     async transaction<T>(fn: (tx: SqlTx) => Promise<T>): Promise<T> {
       const client = await pool.connect();
+      // A checked-out client that loses its server emits 'error' on itself (not on the pool);
+      // unheard, that kills the process. The query in flight rejects as well.
+      let broken = false;
+      const onError = () => {
+        broken = true;
+      };
+      client.on('error', onError);
       const tx = runner(client);
       const sqlTx: SqlTx = { ...tx, $executeRawUnsafe: (text, ...values) => tx.execute(text, values) };
       try {
@@ -52,7 +59,8 @@ export function createSql(databaseUrl: string, poolSize = 10): Sql {
         await client.query('ROLLBACK').catch(() => undefined);
         throw err;
       } finally {
-        client.release();
+        client.off('error', onError);
+        client.release(broken);
       }
     },
     close: () => pool.end(),

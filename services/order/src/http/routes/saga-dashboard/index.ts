@@ -17,7 +17,7 @@ const ListQuery = Type.Object(
     older_than_seconds: Type.Optional(Type.Integer({ minimum: 0 })),
     order_id: Type.Optional(Type.String({ maxLength: 64 })),
     user_id: Type.Optional(Type.String({ maxLength: 128 })),
-    page: Type.Integer({ minimum: 1, default: 1 }),
+    page: Type.Integer({ minimum: 1, maximum: 100_000, default: 1 }),
     page_size: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
   },
   { additionalProperties: false },
