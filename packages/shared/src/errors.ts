@@ -96,6 +96,31 @@ export function grpcStatusOf(err: DomainError): GrpcStatus {
   }
 }
 
+/**
+ * A failure of the infrastructure under a request (the database restarting or out of
+ * connections, a transaction that could not start in time, a refused socket) is not the
+ * caller's mistake nor a bug: it is "try again", 503 / UNAVAILABLE. Recognised by the stable
+ * codes of Prisma, PostgreSQL and Node, looking one cause deep (driver adapters wrap them).
+ */
+const PRISMA_UNAVAILABLE = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024', 'P2028']);
+const PG_UNAVAILABLE = /^(08...|57P0[123]|53300)$/;
+const NODE_UNAVAILABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH']);
+const UNAVAILABLE_MESSAGE = /Connection terminated|timeout exceeded when trying to connect|Unable to start a transaction in the given time/i;
+
+export function asUnavailable(err: unknown): DomainError | undefined {
+  for (let e = err, depth = 0; e && typeof e === 'object' && depth < 3; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    const message = (e as { message?: unknown }).message;
+    if (
+      (typeof code === 'string' && (PRISMA_UNAVAILABLE.has(code) || PG_UNAVAILABLE.test(code) || NODE_UNAVAILABLE.has(code))) ||
+      (typeof message === 'string' && UNAVAILABLE_MESSAGE.test(message))
+    ) {
+      return unavailable('SERVICE_UNAVAILABLE', 'a dependency of this service is unavailable; try again shortly');
+    }
+  }
+  return undefined;
+}
+
 export const ERROR_CODE_KEY = 'error-code';
 export const ERROR_DETAILS_KEY = 'error-details';
 /** The kind travels too, because FAILED_PRECONDITION alone cannot tell conflict from unprocessable. */

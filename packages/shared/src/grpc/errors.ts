@@ -1,7 +1,7 @@
 import type { ServerUnaryCall, sendUnaryData } from '@grpc/grpc-js';
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import type { Logger } from 'pino';
-import { DomainError, toGrpcError } from '../errors';
+import { asUnavailable, DomainError, toGrpcError } from '../errors';
 
 let defaultLogger: Logger | undefined;
 
@@ -28,6 +28,12 @@ export function grpcHandler<Req, Res>(
         if (err instanceof DomainError) {
           if (err.kind === 'internal') (opts.logger ?? defaultLogger)?.error({ err, path: call.getPath() }, 'grpc handler failed');
           callback(toGrpcError(err));
+          return;
+        }
+        const down = asUnavailable(err);
+        if (down) {
+          (opts.logger ?? defaultLogger)?.warn({ err, path: call.getPath() }, 'grpc handler failed: a dependency is unavailable');
+          callback(toGrpcError(down));
           return;
         }
         (opts.logger ?? defaultLogger)?.error({ err, path: call.getPath() }, 'grpc handler failed');

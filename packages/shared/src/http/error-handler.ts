@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { DomainError, errorBody, httpStatusOf, type ErrorBody } from '../errors';
+import { asUnavailable, DomainError, errorBody, httpStatusOf, type ErrorBody } from '../errors';
 
 export interface ValidationIssue {
   /** Where the problem is, e.g. `body.lines.0.quantity` or `querystring.limit`. */
@@ -106,6 +106,11 @@ export function registerErrorHandler(app: FastifyInstance): void {
     if (client) {
       request.log.info({ code: client.body.error.code, err_message: error.message }, 'client error');
       return reply.status(client.status).send(client.body);
+    }
+    const down = asUnavailable(error);
+    if (down) {
+      request.log.warn({ err: error }, 'request failed: a dependency is unavailable');
+      return reply.status(503).header('retry-after', '1').send(errorBody(down));
     }
     request.log.error({ err: error }, 'unhandled error');
     return reply.status(500).send(body('INTERNAL', 'internal error'));

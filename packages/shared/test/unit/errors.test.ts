@@ -1,5 +1,6 @@
 import { Metadata, status } from '@grpc/grpc-js';
 import {
+  asUnavailable,
   conflict,
   DomainError,
   errorBody,
@@ -78,5 +79,18 @@ describe('DomainError mapping', () => {
       expect(err.kind).toBe(kind);
       expect(err.code).toBe(`UPSTREAM_${status[code]}`);
     }
+  });
+});
+
+describe('asUnavailable', () => {
+  it('recognises infrastructure failures by their stable codes, one cause deep', () => {
+    expect(asUnavailable(Object.assign(new Error('x'), { code: 'ECONNREFUSED' }))?.code).toBe('SERVICE_UNAVAILABLE');
+    expect(asUnavailable(Object.assign(new Error('x'), { code: 'P2024' }))?.kind).toBe('unavailable');
+    expect(asUnavailable(new Error('wrapped', { cause: Object.assign(new Error('y'), { code: '08006' }) }))).toBeDefined();
+    expect(asUnavailable(new Error('Connection terminated unexpectedly'))).toBeDefined();
+    // A constraint violation or a plain bug is not "try again".
+    expect(asUnavailable(Object.assign(new Error('dup'), { code: '23505' }))).toBeUndefined();
+    expect(asUnavailable(new TypeError('undefined is not a function'))).toBeUndefined();
+    expect(asUnavailable('not an error')).toBeUndefined();
   });
 });

@@ -31,6 +31,14 @@ async function buildApp(ready = true): Promise<FastifyInstance> {
   app.get('/locked', async () => {
     throw unavailable('LOCK_UNAVAILABLE', 'lock store is down');
   });
+  app.get('/db-restarting', async () => {
+    // What node-postgres throws while PostgreSQL restarts (admin shutdown), wrapped as a driver
+    // adapter does.
+    throw Object.assign(new Error('driver error'), { cause: Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }) });
+  });
+  app.get('/tx-timeout', async () => {
+    throw Object.assign(new Error('Transaction API error: Unable to start a transaction in the given time.'), { code: 'P2028' });
+  });
   app.get('/boom', async () => {
     throw new Error('connection string postgresql://secret@db leaked');
   });
@@ -50,6 +58,16 @@ describe('registerErrorHandler', () => {
     expect(res.statusCode).toBe(422);
     expect(res.json()).toEqual({ error: { code: 'INSUFFICIENT_STOCK', message: 'only 2 left', details: { available: 2 } } });
     expect((await app.inject({ method: 'GET', url: '/locked' })).statusCode).toBe(503);
+  });
+
+  it('answers 503 SERVICE_UNAVAILABLE with Retry-After when the database under a request is down or busy', async () => {
+    for (const url of ['/db-restarting', '/tx-timeout']) {
+      const res = await app.inject({ method: 'GET', url });
+      expect(res.statusCode).toBe(503);
+      expect(res.headers['retry-after']).toBe('1');
+      expect(res.json().error.code).toBe('SERVICE_UNAVAILABLE');
+      expect(res.body).not.toContain('administrator');
+    }
   });
 
   it('reports schema failures as 400 VALIDATION_FAILED with every failing path', async () => {
