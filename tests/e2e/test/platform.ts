@@ -56,7 +56,21 @@ export interface Platform {
   stop(): Promise<void>;
 }
 
+// Ports handed out by this process: the OS may offer a port again once its probe closed, and
+// two services of one run (or a run started just after another) must never share one.
+const portsHandedOut = new Set<number>();
+
 async function freePort(): Promise<number> {
+  for (;;) {
+    const port = await probeFreePort();
+    if (!portsHandedOut.has(port)) {
+      portsHandedOut.add(port);
+      return port;
+    }
+  }
+}
+
+async function probeFreePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();

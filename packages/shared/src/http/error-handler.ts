@@ -116,14 +116,15 @@ export function registerErrorHandler(app: FastifyInstance): void {
     return reply.status(500).send(body('INTERNAL', 'internal error'));
   });
 
-  // PostgreSQL text cannot hold U+0000: such a value would fail in the database as a 500 after
-  // the request was accepted, so it is refused up front as the client's mistake.
+  // PostgreSQL text cannot hold U+0000 nor an unpaired UTF-16 surrogate (not encodable as
+  // UTF-8): such a value would fail in the database as a 500 after the request was accepted,
+  // so it is refused up front as the client's mistake.
   app.addHook('preValidation', async (request: FastifyRequest) => {
     for (const [part, value] of [['params', request.params], ['querystring', request.query], ['body', request.body]] as const) {
       const path = nulPath(value);
       if (path !== undefined) {
-        throw new DomainError('invalid', 'INVALID_CHARACTER', 'text must not contain the NUL character', {
-          errors: [{ path: [part, ...path].join('.'), message: 'must not contain U+0000' }],
+        throw new DomainError('invalid', 'INVALID_CHARACTER', 'text must not contain the NUL character or an unpaired surrogate', {
+          errors: [{ path: [part, ...path].join('.'), message: 'must not contain U+0000 or an unpaired surrogate' }],
         });
       }
     }
@@ -161,6 +162,8 @@ export function frameworkErrors(error: FastifyError, request: FastifyRequest, re
  * parent links (the path is built only when found), so deep JSON neither overflows the stack nor
  * costs quadratic time.
  */
+const UNSTORABLE_TEXT = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
 function nulPath(root: unknown): string[] | undefined {
   interface Node { value: unknown; key: string; parent?: Node }
   const pathOf = (node: Node | undefined, last?: string): string[] => {
@@ -173,11 +176,11 @@ function nulPath(root: unknown): string[] | undefined {
     const node = stack.pop() as Node;
     const { value } = node;
     if (typeof value === 'string') {
-      if (value.includes('\u0000')) return pathOf(node);
+      if (UNSTORABLE_TEXT.test(value)) return pathOf(node);
     } else if (value !== null && typeof value === 'object' && !ArrayBuffer.isView(value)) {
       // (a raw body parser's Buffer is bytes, not text fields)
       for (const key of Object.keys(value as Record<string, unknown>)) {
-        if (key.includes('\u0000')) return pathOf(node, key.replace(/\u0000/g, '\\u0000'));
+        if (UNSTORABLE_TEXT.test(key)) return pathOf(node, JSON.stringify(key).slice(1, -1));
         stack.push({ value: (value as Record<string, unknown>)[key], key, parent: node });
       }
     }

@@ -38,6 +38,10 @@ describe('NUL characters', () => {
       const deep = '['.repeat(100_000) + ']'.repeat(100_000);
       expect((await app.inject({ method: 'POST', url: '/things/a', headers: { 'content-type': 'application/json' }, payload: deep })).statusCode).toBe(200);
       expect((await app.inject({ method: 'POST', url: '/things/a', payload: { note: 'fine ünïcode 🦄' } })).statusCode).toBe(200);
+      // An unpaired surrogate cannot be encoded as UTF-8 for PostgreSQL either.
+      const lone = await app.inject({ method: 'POST', url: '/things/a', headers: { 'content-type': 'application/json' }, payload: '{"transaction_id":"\\ud800x"}' });
+      expect(lone.statusCode).toBe(400);
+      expect(lone.json().error).toMatchObject({ code: 'INVALID_CHARACTER', details: { errors: [{ path: 'body.transaction_id' }] } });
     } finally {
       await app.close();
     }
