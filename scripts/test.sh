@@ -52,7 +52,15 @@ else
 fi
 took "dependencies" "$t"
 
-# ---- 2. servers
+# ---- 2. servers (and, meanwhile, the deploy validators)
+# The deployment checks (tests/deploy) need kustomize, kubeconform and Compose built from their
+# Go modules (~2 min of CPU on a fresh machine, cached after): start that now, in the
+# background, so it overlaps the platform start, which mostly waits on downloads and Kafka.
+# The tests wait for it (validate-deploy.sh serialises installs with a lock).
+if [ $# -eq 0 ] && [ -z "${SUDAMALL_SKIP_DEPLOY_TOOLS:-}" ]; then  # not for a narrowed run
+  echo "[test] installing the deploy validators in the background (log: $TEST_RESULTS_DIR/deploy-tools.log)"
+  (bash scripts/lib/validate-deploy.sh --install >"$TEST_RESULTS_DIR/deploy-tools.log" 2>&1 || true) &
+fi
 phase "platform"
 t="$(now_ms)"
 bash scripts/platform.sh up

@@ -14,8 +14,11 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 ensure_nginx() {
   command -v nginx >/dev/null && return 0
   echo "[gateway] installing nginx (Debian nginx-light)" >&2
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null 2>&1 \
-    || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light >/dev/null; }
+  # Two callers may install at once (the e2e gateway test and the deploy checks): wait for
+  # dpkg's lock rather than fail on it.
+  local wait=(-o DPkg::Lock::Timeout=300)
+  DEBIAN_FRONTEND=noninteractive apt-get "${wait[@]}" install -y -qq nginx-light >/dev/null 2>&1 \
+    || { apt-get "${wait[@]}" update -qq && DEBIAN_FRONTEND=noninteractive apt-get "${wait[@]}" install -y -qq nginx-light >/dev/null; }
 }
 
 render() {
@@ -39,6 +42,7 @@ run_dir_of() { sed -n 's|.*pid \([^;]*\)/nginx.pid;.*|\1|p' "$1" | head -n1; }
 
 case "${1:-}" in
   render) shift; render "$@" ;;
+  ensure) ensure_nginx ;;
   start)
     ensure_nginx
     run="$(run_dir_of "$2")"
@@ -46,5 +50,5 @@ case "${1:-}" in
     nginx -e "$run/nginx-error.log" -c "$2" </dev/null >/dev/null 2>&1 ;;
   reload) run="$(run_dir_of "$2")"; nginx -e "$run/nginx-error.log" -c "$2" -s reload ;;
   stop) run="$(run_dir_of "$2")"; nginx -e "$run/nginx-error.log" -c "$2" -s quit ;;
-  *) echo "usage: $0 render OUT RUN_DIR LISTEN INVENTORY CART ORDER PAYMENT | start|reload|stop CONF" >&2; exit 2 ;;
+  *) echo "usage: $0 render OUT RUN_DIR LISTEN INVENTORY CART ORDER PAYMENT | ensure | start|reload|stop CONF" >&2; exit 2 ;;
 esac

@@ -10,8 +10,13 @@
 #   3. the gateway          nginx -t of infra/docker/nginx.conf as the local launcher renders it,
 #                           and its routes == the Ingress routes (same prefix → same service).
 #
-#   bash scripts/lib/validate-deploy.sh            install what is missing, then validate
-#   bash scripts/lib/validate-deploy.sh --install  install only
+#   bash scripts/lib/validate-deploy.sh               install what is missing, then validate all
+#   bash scripts/lib/validate-deploy.sh --install     install only (several callers at once wait
+#                                                     for one install: a lock in the tools folder)
+#   bash scripts/lib/validate-deploy.sh compose | k8s [dev|prod] | gateway   one check
+#
+# `npm test` runs each check as a test (tests/deploy), with the install started early in the
+# background by scripts/test.sh so that it overlaps the platform start.
 #
 # Tools are cached in $SUDAMALL_TOOLS (default ~/.cache/sudamall/deploy-tools), pinned, and
 # installed only when missing: kustomize and kubeconform with `go install`, Compose by building
@@ -107,10 +112,14 @@ PY
 }
 
 install_all() {
+  # One install at a time: scripts/test.sh starts one in the background while tests may call us.
+  exec 9>"$TOOLS/.install.lock"
+  flock 9
   install_go_tool kustomize "sigs.k8s.io/kustomize/kustomize/v5@$KUSTOMIZE_VERSION"
   install_go_tool kubeconform "github.com/yannh/kubeconform/cmd/kubeconform@$KUBECONFORM_VERSION"
   install_compose
   install_schemas
+  flock -u 9
 }
 
 ensure_built() { # each service's dist/config.js is what the environment checks load
@@ -131,7 +140,7 @@ validate_compose() {
 }
 
 validate_k8s() {
-  for overlay in dev prod; do
+  for overlay in "$@"; do
     # kubeconform reads only *.yaml / *.yml / *.json files.
     local out report; out="$(mktemp --suffix=.yaml)"
     log "k8s: kustomize build overlays/$overlay + kubeconform -strict (Kubernetes $K8S_VERSION)"
@@ -152,21 +161,22 @@ validate_gateway() {
   local run; run="$(mktemp -d)"
   bash "$ROOT/scripts/lib/gateway.sh" render "$run/nginx.conf" "$run" 127.0.0.1:18080 \
     127.0.0.1:3001 127.0.0.1:3002 127.0.0.1:3003 127.0.0.1:3004
-  if command -v nginx >/dev/null; then
-    nginx -t -q -e "$run/nginx-error.log" -c "$run/nginx.conf" || fail "nginx -t rejected infra/docker/nginx.conf"
-  else
-    log "nginx not installed: syntax check skipped (scripts/services.sh installs it)"
-  fi
+  bash "$ROOT/scripts/lib/gateway.sh" ensure || fail "could not install nginx"
+  nginx -t -q -e "$run/nginx-error.log" -c "$run/nginx.conf" || fail "nginx -t rejected infra/docker/nginx.conf"
   rm -rf "$run"
   node "$ROOT/scripts/lib/check-deploy-env.js" routes "$ROOT/infra/docker/nginx.conf" "$ROOT/infra/k8s/base/ingress.yaml" \
     || fail "gateway routes and Ingress routes differ"
 }
 
 started=$(date +%s)
+check="${*:-all}"
 install_all
-[ "${1:-}" = "--install" ] && { log "tools ready in $BIN"; exit 0; }
-ensure_built
-validate_compose
-validate_k8s
-validate_gateway
-log "all deployment descriptions valid ($(( $(date +%s) - started )) s)"
+case "${1:-all}" in
+  --install) log "tools ready in $BIN"; exit 0 ;;
+  compose) ensure_built; validate_compose ;;
+  k8s) shift; ensure_built; if [ $# -eq 0 ]; then validate_k8s dev prod; else validate_k8s "$@"; fi ;;
+  gateway) validate_gateway ;;
+  all) ensure_built; validate_compose; validate_k8s dev prod; validate_gateway ;;
+  *) fail "unknown check '$1' (compose | k8s [dev|prod] | gateway | --install)" ;;
+esac
+log "$check: valid ($(( $(date +%s) - started )) s)"
