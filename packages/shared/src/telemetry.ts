@@ -67,6 +67,12 @@ export function startTelemetry(opts: TelemetryOptions): Telemetry {
     autoDetectResources: false,
     textMapPropagator: new W3CTraceContextPropagator(),
     spanProcessors,
+    // Traces only (metrics are prom-client's /metrics, logs are pino's stdout). Left unset, the
+    // SDK reads OTEL_METRICS_EXPORTER / OTEL_LOGS_EXPORTER and defaults both to OTLP on
+    // localhost:4318: a metric push every minute to nowhere, and a shutdown that spent ~8 s
+    // retrying the final export against a refused connection.
+    metricReaders: [],
+    logRecordProcessors: [],
     instrumentations: [
       new HttpInstrumentation({
         ignoreIncomingRequestHook: (req) => QUIET_PATHS.has((req.url ?? '').split('?')[0] ?? ''),
