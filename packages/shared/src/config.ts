@@ -28,6 +28,9 @@ export const BaseEnv = Type.Object({
   JWT_ISSUER: Type.Optional(Type.String()),
   JWT_AUDIENCE: Type.Optional(Type.String()),
   OTEL_EXPORTER_OTLP_ENDPOINT: Type.Optional(Type.String()),
+  // From SIGTERM to a forced exit(1) (handleShutdownSignals); below the pod's 30 s grace period
+  // minus its 5 s preStop pause.
+  SHUTDOWN_TIMEOUT_MS: Type.Integer({ default: 20000, minimum: 1000 }),
 });
 export type BaseEnv = Static<typeof BaseEnv>;
 

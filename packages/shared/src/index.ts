@@ -3,6 +3,7 @@ export * from './config';
 export * from './logging';
 export * from './errors';
 export * from './money';
+export * from './lifecycle';
 export * from './auth';
 export * from './http/error-handler';
 export * from './http/auth-plugin';
