@@ -86,15 +86,73 @@ export class PrivateRedis {
   }
 }
 
+const PG_BIN = process.env.SUDAMALL_PG_BIN ?? '/usr/lib/postgresql/15/bin';
+
+/**
+ * A PostgreSQL server of the run's own (initdb into a fresh folder, a free loopback port, the
+ * `sudamall` role): restarting it harms nobody else. The server refuses to run as root, so
+ * when we are root it runs as the `postgres` user, which owns its folder.
+ */
+export class PrivatePostgres {
+  private constructor(readonly port: number, private readonly dir: string) {}
+
+  static async start(): Promise<PrivatePostgres> {
+    const dir = join('/tmp', `sudamall-chaos-pg-${randomUUID().slice(0, 8)}`);
+    mkdirSync(dir, { recursive: true });
+    const pg = new PrivatePostgres(await freePort(), dir);
+    if (process.getuid?.() === 0) await sh('chown', ['postgres:postgres', dir]);
+    const init = await pg.asOwner(join(PG_BIN, 'initdb'), ['-D', join(dir, 'data'), '-U', 'sudamall', '--auth=trust', '-E', 'UTF8', '--no-sync']);
+    if (init.code !== 0) throw new Error(`initdb failed: ${init.out}`);
+    await pg.up();
+    return pg;
+  }
+
+  /** The base URL the platform builds database URLs from (SUDAMALL_PG_BASE_URL). */
+  get baseUrl(): string {
+    return `postgresql://sudamall:sudamall@127.0.0.1:${this.port}`;
+  }
+
+  async up(): Promise<void> {
+    // Clean shutdowns only (restart = fast stop + start): durability settings cost time for nothing.
+    const options = `-p ${this.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=${this.dir} -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off`;
+    const r = await this.asOwner(join(PG_BIN, 'pg_ctl'), ['-D', join(this.dir, 'data'), '-l', join(this.dir, 'server.log'), '-o', options, '-w', '-t', '60', 'start'], 90_000);
+    if (r.code !== 0) throw new Error(`private postgres on ${this.port} did not start: ${r.out}`);
+  }
+
+  /** A fast shutdown: every connection is ended by the server, as in a real restart or failover. */
+  async down(): Promise<void> {
+    await this.asOwner(join(PG_BIN, 'pg_ctl'), ['-D', join(this.dir, 'data'), '-m', 'fast', '-w', '-t', '60', 'stop'], 90_000);
+  }
+
+  async restart(downForMs = 0): Promise<void> {
+    await this.down();
+    if (downForMs > 0) await sleep(downForMs);
+    await this.up();
+  }
+
+  async remove(): Promise<void> {
+    await this.asOwner(join(PG_BIN, 'pg_ctl'), ['-D', join(this.dir, 'data'), '-m', 'immediate', '-w', 'stop'], 60_000);
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  private asOwner(cmd: string, args: string[], timeoutMs?: number) {
+    return process.getuid?.() === 0 ? sh('runuser', ['-u', 'postgres', '--', cmd, ...args], timeoutMs) : sh(cmd, args, timeoutMs);
+  }
+}
+
 export interface ChaosRunOptions extends PlatformOptions {
   /** Stock per stock row of the hot products (small: contention on purpose). */
   stockPerRow?: number;
+  /** Run every database on a PostgreSQL server of the run's own (to restart it). */
+  privatePostgres?: boolean;
 }
 
 export interface ChaosRun {
   name: string;
   platform: Platform;
   redis: PrivateRedis;
+  /** Set with `privatePostgres`: the server every database of this run lives on. */
+  postgres?: PrivatePostgres;
   products: HotProduct[];
   dbs: InvariantDatabases;
   orderIds: Set<string>;
@@ -113,6 +171,10 @@ export async function startChaosRun(name: string, options: ChaosRunOptions = {})
   const say = (message: string) => process.stdout.write(`[chaos:${name}] ${message}\n`);
   const t0 = Date.now();
   const redis = await PrivateRedis.start();
+  const postgres = options.privatePostgres ? await PrivatePostgres.start() : undefined;
+  // The platform builds every database URL (services, checker) from this base, at call time.
+  const sharedPgBase = process.env.SUDAMALL_PG_BASE_URL;
+  if (postgres) process.env.SUDAMALL_PG_BASE_URL = postgres.baseUrl;
   const platform = await startPlatform({
     paymentWindowSeconds: 10,
     ownDatabases: true,
@@ -139,7 +201,7 @@ export async function startChaosRun(name: string, options: ChaosRunOptions = {})
     cart: platform.databaseUrl('cart'),
   };
   const orderIds = new Set<string>();
-  say(`platform up in ${Date.now() - t0} ms (prefix ${platform.topicPrefix}, private redis :${redis.port}, own databases), ${products.length} hot products × ${qty} units per row`);
+  say(`platform up in ${Date.now() - t0} ms (prefix ${platform.topicPrefix}, private redis :${redis.port}, ${postgres ? `private postgres :${postgres.port}` : 'own databases'}), ${products.length} hot products × ${qty} units per row`);
 
   const query = async <T extends Record<string, unknown>>(service: keyof InvariantDatabases, sql: string, params: unknown[] = []) => {
     const c = new Client({ connectionString: dbs[service] });
@@ -155,6 +217,7 @@ export async function startChaosRun(name: string, options: ChaosRunOptions = {})
     name,
     platform,
     redis,
+    postgres,
     products,
     dbs,
     orderIds,
@@ -180,6 +243,11 @@ export async function startChaosRun(name: string, options: ChaosRunOptions = {})
     close: async () => {
       await platform.stop();
       await redis.remove();
+      if (postgres) {
+        await postgres.remove();
+        if (sharedPgBase === undefined) delete process.env.SUDAMALL_PG_BASE_URL;
+        else process.env.SUDAMALL_PG_BASE_URL = sharedPgBase;
+      }
     },
   };
 }
