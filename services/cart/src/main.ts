@@ -2,7 +2,7 @@
 // Telemetry first (its own module, imported before anything it instruments).
 import { telemetry } from './telemetry';
 import { cart } from '@sudamall/proto';
-import { KafkaBus, LiveHub, createLogger, liveUpdatesPlugin, parseBrokers, startGrpcServer, type Subscription } from '@sudamall/shared';
+import { KafkaBus, LiveHub, createLogger, handleShutdownSignals, liveUpdatesPlugin, parseBrokers, startGrpcServer, type Subscription } from '@sudamall/shared';
 import { loadCartConfig } from './config';
 import { createContainer } from './container';
 import { buildApp } from './http/app';
@@ -15,7 +15,7 @@ async function main(): Promise<void> {
   const config = loadCartConfig();
   const logger = createLogger({ name: 'cart', level: config.LOG_LEVEL });
   const container = createContainer(config, logger);
-  let closing = false;
+  let ready = false;
 
   const bus = new KafkaBus({ brokers: parseBrokers(config.KAFKA_BROKERS), clientId: config.KAFKA_CLIENT_ID ?? 'cart', logger });
   const subscriptions: Subscription[] = config.CONSUMERS_ENABLED
@@ -29,7 +29,7 @@ async function main(): Promise<void> {
     logger,
     metrics: true,
     ready: async () => {
-      if (closing) return false;
+      if (!ready) return false;
       await container.db.query('SELECT 1');
       return true;
     },
@@ -45,22 +45,28 @@ async function main(): Promise<void> {
     logger,
   });
   await app.listen({ host: config.HTTP_HOST, port: config.HTTP_PORT });
+  ready = true;
   grpc.setServing(true);
   logger.info({ http: config.HTTP_PORT, grpc: grpc.port }, 'cart service started');
 
-  const shutdown = async (signal: string) => {
-    if (closing) return;
-    closing = true;
-    logger.info({ signal }, 'shutting down');
-    grpc.setServing(false);
-    // Stop taking work first, then finish what is in flight, then drop connections.
-    await Promise.allSettled([app.close(), grpc.close(), ...subscriptions.map((s) => s.stop()), live.stop()]);
-    await Promise.allSettled([bus.disconnect(), container.close()]);
-    await telemetry.shutdown().catch(() => undefined);
-    process.exit(0);
-  };
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
-  process.once('SIGINT', () => void shutdown('SIGINT'));
+  handleShutdownSignals(
+    {
+      notReady: () => {
+        ready = false;
+        grpc.setServing(false);
+      },
+      drain: {
+        http: () => app.close(),
+        grpc: () => grpc.close(),
+        ...Object.fromEntries(subscriptions.map((s) => [`kafka consumer ${s.groupId}`, () => s.stop()])),
+        'live hub': () => live.stop(),
+      },
+      // Cart publishes nothing (no outbox): disconnect the bus, then close the pool and clients.
+      close: { 'kafka bus': () => bus.disconnect(), container: () => container.close() },
+      telemetry,
+    },
+    { logger, timeoutMs: config.SHUTDOWN_TIMEOUT_MS },
+  );
 }
 
 main().catch((err: unknown) => {

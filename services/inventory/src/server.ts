@@ -1,5 +1,5 @@
 // Everything main.ts starts, loaded after telemetry so its instrumentations see pg, http, grpc.
-import { createLogger, startGrpcServer, topicName, Topics, ALL_TOPICS, type Subscription } from '@sudamall/shared';
+import { createLogger, handleShutdownSignals, startGrpcServer, topicName, Topics, ALL_TOPICS, type Subscription } from '@sudamall/shared';
 import type { Telemetry } from '@sudamall/shared/telemetry';
 import { inventory as pb } from '@sudamall/proto';
 import { loadInventoryConfig } from './config';
@@ -49,7 +49,7 @@ export async function runServer(telemetry?: Telemetry): Promise<void> {
   registerInventoryMetrics({ query: async (sql) => (await c.pool.query(sql)).rows, brokers: config.KAFKA_BROKERS, clientId: config.KAFKA_CLIENT_ID ?? 'inventory', groups: () => (subscription ? [subscription.groupId] : []), logger });
 
   // The expiry sweeper: one sweep at a time (a slow one is not stacked), awaited on shutdown
-  // because it uses the pools.
+  // before the pools close.
   let sweeping: Promise<void> | undefined;
   const sweeper = setInterval(() => {
     sweeping ??= c.engine
@@ -69,37 +69,26 @@ export async function runServer(telemetry?: Telemetry): Promise<void> {
     'inventory ready',
   );
 
-  let closing = false;
-  const shutdown = async (signal: string) => {
-    if (closing) return;
-    closing = true;
-    logger.info({ signal }, 'shutting down');
-    ready = false;
-    grpc.setServing(false);
-    clearInterval(sweeper);
-    const started = Date.now();
-    const step = async (name: string, fn: () => Promise<unknown> | undefined) => {
-      const t = Date.now();
-      await fn();
-      logger.info({ step: name, ms: Date.now() - t }, 'shutdown step done');
-    };
-    try {
-      await step('sweeper', () => sweeping);
-      await step('kafka consumer', () => subscription?.stop());
-      await step('http', () => app.close()); // stops accepting, waits for in-flight requests
-      await step('grpc', () => grpc.close());
-      await step('container', () => c.close()); // drains reservation batches, stops the relay, closes pools
-      // Bounded: the SDK's shutdown was measured at ~7 s here even with nothing to export.
-      await step('telemetry', () =>
-        telemetry ? Promise.race([telemetry.shutdown(), new Promise((r) => setTimeout(r, 2000).unref())]) : undefined,
-      );
-      logger.info({ ms: Date.now() - started }, 'shut down');
-      process.exit(0);
-    } catch (err) {
-      logger.error({ err }, 'unclean shutdown');
-      process.exit(1);
-    }
-  };
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
-  process.once('SIGINT', () => void shutdown('SIGINT'));
+  handleShutdownSignals(
+    {
+      notReady: () => {
+        ready = false;
+        grpc.setServing(false);
+      },
+      drain: {
+        sweeper: () => {
+          clearInterval(sweeper);
+          return sweeping;
+        },
+        'kafka consumer': () => subscription?.stop(),
+        http: () => app.close(), // stops accepting, waits for in-flight requests
+        grpc: () => grpc.close(),
+      },
+      // Drains reservation batches (requests above may have queued some), stops the relay after
+      // a last flush, disconnects the bus, closes the pools.
+      close: { container: () => c.close() },
+      telemetry,
+    },
+    { logger, timeoutMs: config.SHUTDOWN_TIMEOUT_MS },
+  );
 }

@@ -1,7 +1,7 @@
 // Order service entry: telemetry → config → container → http + grpc + consumers → graceful close.
-import './instrument';
+import { telemetry } from './instrument';
 import { order as pb } from '@sudamall/proto';
-import { ALL_TOPICS, LiveHub, liveUpdatesPlugin, startGrpcServer, topicName, type Subscription } from '@sudamall/shared';
+import { ALL_TOPICS, handleShutdownSignals, LiveHub, liveUpdatesPlugin, startGrpcServer, topicName, type Subscription } from '@sudamall/shared';
 import { readConfig } from './config';
 import { createContainer } from './container';
 import { orderGrpcService } from './grpc/order-grpc';
@@ -51,20 +51,26 @@ async function main(): Promise<void> {
   grpc.setServing(true);
   logger.info({ http: config.HTTP_PORT, grpc: grpc.port }, 'order service ready');
 
-  let closing = false;
-  const shutdown = async (signal: string) => {
-    if (closing) return;
-    closing = true;
-    logger.info({ signal }, 'shutting down');
-    ready = false;
-    grpc.setServing(false);
-    // Stop taking work first, then finish what is in hand, then drop connections.
-    await Promise.allSettled([app.close(), grpc.close(), consumer.stop(), live.stop()]);
-    await c.close().catch((err: unknown) => logger.error({ err }, 'close failed'));
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.on('SIGINT', () => void shutdown('SIGINT'));
+  handleShutdownSignals(
+    {
+      notReady: () => {
+        ready = false;
+        grpc.setServing(false);
+      },
+      drain: {
+        http: () => app.close(),
+        grpc: () => grpc.close(),
+        'kafka consumer': () => consumer.stop(),
+        'live hub': () => live.stop(),
+        // Its writes go through the outbox, so it finishes before the relay's last flush.
+        'saga sweeper': () => useCases.sweeper.stop(),
+      },
+      // The relay flushes what the drained work wrote, then the bus, gRPC clients and pool close.
+      close: { container: () => c.close() },
+      telemetry,
+    },
+    { logger, timeoutMs: config.SHUTDOWN_TIMEOUT_MS },
+  );
 }
 
 main().catch((err: unknown) => {

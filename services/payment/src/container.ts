@@ -21,7 +21,7 @@ export interface Container {
   bus: KafkaBus;
   relay: OutboxRelay;
   /** Background recovery: pending refunds retried, payments left processing resumed or closed. */
-  sweeper: { start(): void; stop(): void };
+  sweeper: { start(): void; stop(): Promise<void> };
   close(): Promise<void>;
 }
 
@@ -70,28 +70,30 @@ export function createContainer(config: PaymentConfig, overrides: ContainerOverr
   const relay = new OutboxRelay({ databaseUrl: config.DATABASE_URL, bus, logger, topicPrefix: config.KAFKA_TOPIC_PREFIX });
 
   let timer: NodeJS.Timeout | null = null;
-  let running = false;
+  let running: Promise<void> | undefined;
   const sweep = async () => {
-    if (running) return; // a slow gateway must not pile sweeps up
-    running = true;
     try {
       await resumePendingRefunds(useCases, config.PAYMENT_REFUND_RETRY_SECONDS);
       await resumeStalePayments(useCases);
     } catch (err) {
       logger.error({ err }, 'recovery sweep failed');
-    } finally {
-      running = false;
     }
   };
   const sweeper = {
     start() {
       if (timer) return;
-      timer = setInterval(() => void sweep(), config.PAYMENT_REFUND_RETRY_SECONDS * 1000);
+      // A slow gateway must not pile sweeps up: one at a time.
+      timer = setInterval(() => {
+        running ??= sweep().finally(() => (running = undefined));
+      }, config.PAYMENT_REFUND_RETRY_SECONDS * 1000);
       timer.unref();
     },
-    stop() {
+    // Waits for a sweep in progress: it writes payments and outbox rows, so it ends before the
+    // relay's last flush and the pool closes.
+    async stop() {
       if (timer) clearInterval(timer);
       timer = null;
+      await running;
     },
   };
 
@@ -104,7 +106,7 @@ export function createContainer(config: PaymentConfig, overrides: ContainerOverr
     relay,
     sweeper,
     async close() {
-      sweeper.stop();
+      await sweeper.stop();
       await relay.stop().catch((err: unknown) => logger.warn({ err }, 'outbox relay stop failed'));
       await bus.disconnect().catch((err: unknown) => logger.warn({ err }, 'kafka disconnect failed'));
       ordersClient?.close();

@@ -15,6 +15,8 @@ export class SagaSweeper {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<unknown> = Promise.resolve();
   private stopped = true;
+  /** Set by stop(): a sweep in progress finishes its current saga and takes no more. */
+  private closing = false;
 
   constructor(
     private readonly uow: PrismaUnitOfWork,
@@ -27,6 +29,7 @@ export class SagaSweeper {
 
   start(): void {
     this.stopped = false;
+    this.closing = false;
     const tick = () => {
       if (this.stopped) return;
       this.running = this.sweep()
@@ -40,6 +43,7 @@ export class SagaSweeper {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.closing = true;
     if (this.timer) clearTimeout(this.timer);
     await this.running;
   }
@@ -63,7 +67,9 @@ export class SagaSweeper {
   /** Handles up to `max` due sagas of one kind, one transaction each (one failure does not block the rest). */
   private async drain(kind: Kind, max: number): Promise<number> {
     let done = 0;
-    for (let i = 0; i < max; i++) {
+    // A shutdown waits for the sweep; stopping between sagas keeps that wait to one transaction
+    // (a backlog of due sagas is left to the next sweep, on this instance or another).
+    for (let i = 0; i < max && !this.closing; i++) {
       const now = this.clock.now();
       let changed: { orderId: string; status?: string } | null = null;
       try {
