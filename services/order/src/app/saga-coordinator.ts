@@ -3,7 +3,7 @@ import type { OrderStatus } from '../domain/order-status';
 import { orderNotFound } from '../domain/errors';
 import { decide } from '../saga/saga-engine';
 import type { ReplyType, SagaDecision, SagaInput, SagaTimings } from '../saga/saga-types';
-import { SYSTEM, type ActorRef, type CheckoutTx, type Clock, type OrderHead, type UnitOfWork } from './ports';
+import { SYSTEM, type ActorRef, type CheckoutTx, type Clock, type DecisionWrite, type OrderHead, type UnitOfWork } from './ports';
 
 export interface SagaSettings {
   paymentWindowMs: number;
@@ -109,31 +109,34 @@ export class SagaCoordinator {
   }
 
   async persist(tx: CheckoutTx, order: OrderHead, decision: SagaDecision, by: ActorRef, notes?: string): Promise<void> {
-    await tx.saveSaga(order.id, decision.saga);
-    if (decision.log.length > 0) await tx.appendStepLog(order.id, decision.log);
-    for (const c of decision.commands) {
-      await tx.enqueue(c.topic, createEnvelope(c.type, order.id, c.data as never));
-    }
+    const outbox: DecisionWrite['outbox'] = decision.commands.map((c) => ({ topic: c.topic, envelope: createEnvelope(c.type, order.id, c.data as never) }));
     const change = decision.order;
-    if (!change) return;
-    await tx.changeOrderStatus(order.id, order.status, change, by, notes);
-    const expiresAt = change.paymentExpiresAt ?? (change.to === 'under_paying' ? order.paymentExpiresAt : null);
-    await tx.enqueue(
-      Topics.orderEvents,
-      createEnvelope('order.status_changed', order.id, {
-        order_id: order.id,
-        user_id: order.userId,
-        from: order.status,
-        to: change.to,
-        reason: change.reason ?? null,
-        payment_expires_at: expiresAt ? expiresAt.toISOString() : null,
-      }),
-    );
-    if (change.to === 'cancelled') {
-      await tx.enqueue(
-        Topics.orderEvents,
-        createEnvelope('order.cancelled', order.id, { order_id: order.id, user_id: order.userId, reason: change.reason ?? 'cancelled' }),
-      );
+    if (change) {
+      const expiresAt = change.paymentExpiresAt ?? (change.to === 'under_paying' ? order.paymentExpiresAt : null);
+      outbox.push({
+        topic: Topics.orderEvents,
+        envelope: createEnvelope('order.status_changed', order.id, {
+          order_id: order.id,
+          user_id: order.userId,
+          from: order.status,
+          to: change.to,
+          reason: change.reason ?? null,
+          payment_expires_at: expiresAt ? expiresAt.toISOString() : null,
+        }),
+      });
+      if (change.to === 'cancelled') {
+        outbox.push({
+          topic: Topics.orderEvents,
+          envelope: createEnvelope('order.cancelled', order.id, { order_id: order.id, user_id: order.userId, reason: change.reason ?? 'cancelled' }),
+        });
+      }
     }
+    await tx.applyDecision({
+      orderId: order.id,
+      saga: decision.saga,
+      log: decision.log,
+      outbox,
+      status: change ? { from: order.status, change, by, notes } : undefined,
+    });
   }
 }

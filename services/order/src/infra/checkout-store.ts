@@ -56,15 +56,28 @@ export function checkoutTx(tx: Tx): CheckoutTx {
     async lockSaga(orderId) {
       if (!isUuid(orderId)) return null;
       // Every writer locks the order row first (then touches the saga), so no two paths deadlock.
-      const locked = await tx.$queryRaw<Array<{ order_id: string }>>`SELECT order_id FROM orders WHERE order_id = ${orderId}::uuid FOR UPDATE`;
-      if (locked.length === 0) return null;
-      const order = await tx.order.findUnique({
-        where: { id: orderId },
-        select: { id: true, userId: true, status: true, storeIds: true, paymentExpiresAt: true, saga: true },
-      });
-      if (!order?.saga) return null;
-      const { saga, ...head } = order;
-      return { order: { ...head, status: head.status as OrderStatus }, saga: sagaFromRow(saga) };
+      // One statement: the lock, the order head and its saga (the saga's hot path runs it for
+      // every reply of every checkout). Both rows are locked: a statement that waited for the
+      // lock re-reads only the rows it locks at their latest version (READ COMMITTED), and the
+      // saga must be the one the previous holder just wrote, not the one before it.
+      const rows = await tx.$queryRawUnsafe<LockedRow[]>(LOCK_SAGA_SQL, orderId);
+      const row = rows[0];
+      if (!row) return null;
+      return {
+        order: { id: row.order_id, userId: row.user_id, status: row.status as OrderStatus, storeIds: row.store_ids ?? [], paymentExpiresAt: row.payment_expires_at },
+        saga: sagaFromRow({
+          state: row.state,
+          currentStep: row.current_step,
+          attempts: row.attempts,
+          awaiting: row.awaiting,
+          context: row.context,
+          stepStartedAt: row.step_started_at,
+          deadlineAt: row.deadline_at,
+          nextRetryAt: row.next_retry_at,
+          stuck: row.stuck,
+          lastError: row.last_error,
+        }),
+      };
     },
     async changeOrderStatus(orderId, from, change, by, notes) {
       const updated = await tx.order.updateMany({
@@ -94,8 +107,107 @@ export function checkoutTx(tx: Tx): CheckoutTx {
       const row = outboxRow(topic, envelope);
       await tx.outboxMessage.create({ data: { ...row, payload: row.payload as unknown as Prisma.InputJsonValue } });
     },
+    async applyDecision(write) {
+      const { saga, status } = write;
+      const change = status?.change;
+      const [result] = await tx.$queryRawUnsafe<Array<{ saga_rows: number; status_rows: number }>>(
+        APPLY_DECISION_SQL,
+        write.orderId,
+        saga.state,
+        saga.currentStep,
+        saga.attempts,
+        JSON.stringify(saga.awaiting),
+        JSON.stringify(saga.context),
+        saga.stepStartedAt,
+        saga.deadlineAt,
+        saga.nextRetryAt,
+        saga.stuck,
+        saga.lastError,
+        JSON.stringify(write.log.map((e) => ({ step: e.step, kind: e.kind, type: e.type, payload: e.payload ?? {} }))),
+        JSON.stringify(write.outbox.map((m) => ({ event_id: m.envelope.id, topic: m.topic, key: m.envelope.key, type: m.envelope.type, payload: m.envelope }))),
+        status ? status.from : null,
+        change ? change.to : null,
+        change?.to === 'cancelled' ? (change.reason ?? 'cancelled') : null,
+        change?.shortLines ? JSON.stringify(change.shortLines) : null,
+        change?.paymentExpiresAt ?? null,
+        status ? status.by.id : null,
+        status ? status.by.role : null,
+        change?.reason ?? null,
+        status?.notes ?? null,
+      );
+      if (!result || Number(result.saga_rows) !== 1) throw new Error(`order ${write.orderId} has no saga to update`);
+      // The row is locked, so this only happens on a programming error; refuse rather than fork history.
+      if (status && Number(result.status_rows) !== 1) throw new Error(`order ${write.orderId} is no longer ${status.from}`);
+    },
   };
 }
+
+interface LockedRow {
+  order_id: string;
+  user_id: string;
+  status: string;
+  store_ids: string[] | null;
+  payment_expires_at: Date | null;
+  state: string;
+  current_step: string;
+  attempts: number;
+  awaiting: unknown;
+  context: unknown;
+  step_started_at: Date;
+  deadline_at: Date | null;
+  next_retry_at: Date | null;
+  stuck: boolean;
+  last_error: string | null;
+}
+
+const LOCK_SAGA_SQL = `
+  SELECT o.order_id::text, o.user_id, o.status::text AS status, o.store_ids, o.payment_expires_at,
+         s.state, s.current_step, s.attempts, s.awaiting, s.context, s.step_started_at, s.deadline_at,
+         s.next_retry_at, s.stuck, s.last_error
+    FROM orders o JOIN saga_instances s ON s.order_id = o.order_id
+   WHERE o.order_id = $1::uuid
+     FOR UPDATE OF o, s`;
+
+// One saga decision in one statement. Data-modifying CTEs all run, whether or not the final
+// SELECT reads them; the status change (with its history row) applies only when $15 is set and
+// the order is still in $14 (the row is locked by lockSaga, so a miss is a programming error,
+// reported through status_rows). Outbox rows keep the decision's order (ORDER BY ordinality),
+// which is the order the relay publishes them in.
+const APPLY_DECISION_SQL = `
+  WITH saga AS (
+    UPDATE saga_instances
+       SET state = $2, current_step = $3, attempts = $4, awaiting = $5::jsonb, context = $6::jsonb,
+           step_started_at = $7::timestamptz, deadline_at = $8::timestamptz, next_retry_at = $9::timestamptz,
+           stuck = $10, last_error = $11, updated_at = now()
+     WHERE order_id = $1::uuid
+    RETURNING 1
+  ), step_log AS (
+    INSERT INTO saga_step_log (order_id, step, kind, type, payload)
+    SELECT $1::uuid, e.step, e.kind, e.type, e.payload
+      FROM ROWS FROM (jsonb_to_recordset($12::jsonb) AS (step text, kind text, type text, payload jsonb)) WITH ORDINALITY AS e(step, kind, type, payload, n)
+     ORDER BY e.n
+    RETURNING 1
+  ), outbox_rows AS (
+    INSERT INTO outbox (event_id, topic, key, type, payload)
+    SELECT m.event_id::uuid, m.topic, m.key, m.type, m.payload
+      FROM ROWS FROM (jsonb_to_recordset($13::jsonb) AS (event_id text, topic text, key text, type text, payload jsonb)) WITH ORDINALITY AS m(event_id, topic, key, type, payload, n)
+     ORDER BY m.n
+    RETURNING 1
+  ), changed AS (
+    UPDATE orders
+       SET status = $15::text::order_status,
+           cancel_reason = COALESCE($16, cancel_reason),
+           short_lines = COALESCE($17::jsonb, short_lines),
+           payment_expires_at = COALESCE($18::timestamptz, payment_expires_at),
+           updated_at = now()
+     WHERE order_id = $1::uuid AND $15::text IS NOT NULL AND status = $14::text::order_status
+    RETURNING order_id
+  ), history AS (
+    INSERT INTO order_status_history (order_id, from_status, to_status, changed_by, actor_role, reason, notes)
+    SELECT order_id, $14::text::order_status, $15::text::order_status, $19, $20, $21, $22 FROM changed
+    RETURNING 1
+  )
+  SELECT (SELECT count(*) FROM saga)::int AS saga_rows, (SELECT count(*) FROM changed)::int AS status_rows`;
 
 export class PrismaUnitOfWork implements UnitOfWork {
   constructor(private readonly db: Db) {}
