@@ -2,7 +2,8 @@
 // Cart HTTP benchmark (not a test): requests/s and p50/p99 latency of cart reads
 // (GET /api/v1/carts/) and adds (POST /api/v1/carts/add/) through the REST API over real HTTP
 // (keep-alive connections, autocannon), printed beside fastify's own bare route (GET /bare, a
-// constant JSON) measured in the same run with the same clients, with the ratio.
+// constant JSON) and the same route plus one node-postgres query of a cart read's shape (GET
+// /bare-db), both measured in the same run with the same clients, with the ratios.
 //
 // Runs the real cart service (services/cart/dist/main.js) as a child process on a database of
 // its own (cart_bench, created and migrated here), Kafka consumers off, with an inventory peer
@@ -150,7 +151,7 @@ async function measure(name, opts) {
 async function main() {
   await ensureDatabase();
   const inventoryPort = await startPrintingPort(path.join(__dirname, 'inventory-peer.js'), { BENCH_PRODUCTS: String(PRODUCTS) });
-  const barePort = await startPrintingPort(path.join(__dirname, 'bare-server.js'));
+  const barePort = await startPrintingPort(path.join(__dirname, 'bare-server.js'), { DATABASE_URL, BENCH_POOL: String(POOL) });
   const cartUrl = await startCart(inventoryPort);
 
   const buyers = Array.from({ length: BUYERS }, () => `Bearer ${signToken({ sub: randomUUID(), role: 'buyer' }, { secret: JWT_SECRET, expiresIn: '1h' })}`);
@@ -174,6 +175,7 @@ async function main() {
       `inventory peer over gRPC (in-memory), ${require('node:os').cpus().length} CPUs shared with the load generator`,
   );
   const bare = await measure('bare fastify GET /bare', { url: `http://127.0.0.1:${barePort}/bare` });
+  const bareDb = await measure('bare fastify + 1 pg query', { url: `http://127.0.0.1:${barePort}/bare-db` });
   const reads = await measure('GET /api/v1/carts/', {
     url: `${cartUrl}/api/v1/carts/`,
     requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, headers: { ...req.headers, authorization: pick(buyers) } }) }],
@@ -193,6 +195,7 @@ async function main() {
   });
   log('');
   log(`ratio to the bare route (req/s): reads ${(reads.rps / bare.rps).toFixed(3)}, adds ${(adds.rps / bare.rps).toFixed(3)}`);
+  log(`cart reads vs the bare route + one pg query (the floor of a database-backed read): ${(reads.rps / bareDb.rps).toFixed(2)}× the req/s, p99 ${(reads.p99 / Math.max(bareDb.p99, 1)).toFixed(1)}×`);
   log(`p99 vs bare: reads ${(reads.p99 / Math.max(bare.p99, 1)).toFixed(1)}x, adds ${(adds.p99 / Math.max(bare.p99, 1)).toFixed(1)}x`);
   const failed = reads.non2xx + adds.non2xx + reads.errors + adds.errors;
   if (failed > 0) {
