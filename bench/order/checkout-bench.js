@@ -27,7 +27,7 @@
 // Knobs: BENCH_SECONDS (60), BENCH_WARMUP_SECONDS (10), BENCH_CONCURRENCY (32), BENCH_PRODUCTS (50),
 // BENCH_KAFKA_ROUNDS (200), BENCH_DRAIN_SECONDS (60: how long to wait for the last orders),
 // BENCH_CPU_PROF (a folder: each service writes a V8 CPU profile there when it stops),
-// BENCH_OTEL (1: keep the tracing SDK on; off by default), PGHOST/PGPORT (127.0.0.1:5432),
+// BENCH_OTEL (1: keep the tracing SDK on; off by default), BENCH_NODE_OPTIONS (the services' NODE_OPTIONS; default: the image's heap sizing), PGHOST/PGPORT (127.0.0.1:5432),
 // KAFKA_BROKERS (127.0.0.1:9092), REDIS_URL, BENCH_KEEP_DATABASES (1: keep them).
 'use strict';
 const { spawn } = require('node:child_process');
@@ -155,6 +155,9 @@ async function startServices() {
       PAYMENT_TEST_MODE: 'true',
       STRIPE_WEBHOOK_SECRET: 'whsec_bench_0123456789abcdef',
       OTEL_SDK_DISABLED: process.env.BENCH_OTEL === '1' ? 'false' : 'true',
+      // The services' Node options: by default the heap sizing the image sets
+      // (infra/docker/service.Dockerfile); BENCH_NODE_OPTIONS='' measures without it.
+      NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS ?? '--max-old-space-size=128 --max-semi-space-size=4',
     };
     // BENCH_CPU_PROF=<dir>: each service writes a V8 CPU profile there when it stops.
     const prof = CPU_PROF ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(CPU_PROF), '--cpu-prof-name', `${s}.cpuprofile`] : [];
