@@ -110,54 +110,52 @@ export class OrderStore implements PlacementStore {
     return row?.status ?? null;
   }
 
+  /**
+   * Order, items, first history row, saga, its step log and the outbox rows, in ONE statement
+   * (atomic on its own: no transaction round trips). A concurrent call with the same
+   * (user, idempotency key) makes the order insert do nothing, and with it every other insert,
+   * which all read from it: 'duplicate'.
+   */
   async insertPlaced(order: NewOrder, saga: SagaDecision, outbox: Array<{ topic: TopicName; envelope: Envelope }>, now: Date): Promise<'created' | 'duplicate'> {
-    try {
-      await this.db.$transaction(async (tx) => {
-        await tx.order.create({
-          data: {
-            id: order.id,
-            userId: order.userId,
-            idempotencyKey: order.idempotencyKey,
-            shippingAddress: order.shippingAddress,
-            notes: order.notes,
-            totalAmount: new Prisma.Decimal(order.totalAmount),
-            storeIds: order.storeIds,
-            status: 'pending',
-            createdAt: now,
-            items: {
-              create: order.items.map((it) => ({
-                id: it.id,
-                productId: it.productId,
-                productName: it.productName,
-                size: it.size,
-                quantity: it.quantity,
-                price: new Prisma.Decimal(it.price),
-                storeId: it.storeId,
-                snapshotId: it.snapshot.snapshotId,
-                productSnapshot: it.snapshot.data as Prisma.InputJsonValue,
-              })),
-            },
-            history: { create: { fromStatus: null, toStatus: 'pending', changedBy: order.userId, actorRole: 'buyer', reason: 'placed' } },
-            saga: { create: { ...sagaToRow(saga.saga), traceId: traceIdOf(outbox[0]?.envelope.traceparent) } },
-          },
-        });
-        await tx.sagaStepLog.createMany({
-          data: saga.log.map((e) => ({ orderId: order.id, step: e.step, kind: e.kind, type: e.type, payload: (e.payload ?? {}) as Prisma.InputJsonValue })),
-        });
-        await tx.outboxMessage.createMany({
-          data: outbox.map(({ topic, envelope }) => {
-            const row = outboxRow(topic, envelope);
-            return { ...row, payload: row.payload as unknown as Prisma.InputJsonValue };
-          }),
-        });
-        // A burst of checkouts queues for a connection rather than failing after Prisma's 2 s default.
-      }, { maxWait: 10000, timeout: 15000 });
-      return 'created';
-    } catch (err) {
-      if (err instanceof Prisma.PrismaClientKnownRequestError && err.code === 'P2002') return 'duplicate';
-      throw err;
-    }
+    const s = saga.saga;
+    const [row] = await this.db.$queryRawUnsafe<Array<{ created: number }>>(
+      INSERT_PLACED_SQL,
+      order.id,
+      order.userId,
+      order.idempotencyKey,
+      order.shippingAddress,
+      order.notes,
+      order.totalAmount,
+      order.storeIds,
+      now,
+      JSON.stringify(order.items.map((it) => ({
+        item_id: it.id,
+        product_id: it.productId,
+        product_name: it.productName,
+        size: it.size,
+        quantity: it.quantity,
+        price: it.price,
+        store_id: it.storeId,
+        snapshot_id: it.snapshot.snapshotId,
+        product_snapshot: it.snapshot.data,
+      }))),
+      s.state,
+      s.currentStep,
+      s.attempts,
+      s.lastError,
+      s.stepStartedAt,
+      s.deadlineAt,
+      s.nextRetryAt,
+      s.stuck,
+      traceIdOf(outbox[0]?.envelope.traceparent),
+      JSON.stringify(s.awaiting),
+      JSON.stringify(s.context),
+      JSON.stringify(saga.log.map((e) => ({ step: e.step, kind: e.kind, type: e.type, payload: e.payload ?? {} }))),
+      JSON.stringify(outbox.map(({ topic, envelope }) => ({ event_id: envelope.id, topic, key: envelope.key, type: envelope.type, payload: envelope }))),
+    );
+    return row && Number(row.created) === 1 ? 'created' : 'duplicate';
   }
+
 
   async getView(orderId: string): Promise<OrderView | null> {
     if (!isUuid(orderId)) return null;
@@ -258,3 +256,40 @@ export class OrderStore implements PlacementStore {
     };
   }
 }
+
+const INSERT_PLACED_SQL = `
+  WITH placed AS (
+    INSERT INTO orders (order_id, user_id, idempotency_key, shipping_address, notes, total_amount, store_ids, status, created_at, updated_at)
+    VALUES ($1::uuid, $2, $3, $4, $5, $6::numeric, $7::text[], 'pending', $8::timestamptz, $8::timestamptz)
+    ON CONFLICT (user_id, idempotency_key) DO NOTHING
+    RETURNING order_id
+  ), items AS (
+    INSERT INTO order_items (item_id, order_id, product_id, product_name, size, quantity, price, store_id, snapshot_id, product_snapshot)
+    SELECT i.item_id::uuid, placed.order_id, i.product_id, i.product_name, i.size, i.quantity, i.price::numeric, i.store_id, i.snapshot_id, i.product_snapshot
+      FROM placed, jsonb_to_recordset($9::jsonb) AS i(item_id text, product_id text, product_name text, size text, quantity int,
+                                                      price text, store_id text, snapshot_id text, product_snapshot jsonb)
+    RETURNING 1
+  ), history AS (
+    INSERT INTO order_status_history (order_id, from_status, to_status, changed_by, actor_role, reason)
+    SELECT order_id, NULL, 'pending', $2, 'buyer', 'placed' FROM placed
+    RETURNING 1
+  ), saga AS (
+    INSERT INTO saga_instances (order_id, state, current_step, attempts, last_error, step_started_at, deadline_at, next_retry_at,
+                                stuck, trace_id, awaiting, context, created_at, updated_at)
+    SELECT order_id, $10, $11, $12, $13, $14::timestamptz, $15::timestamptz, $16::timestamptz, $17, $18, $19::jsonb, $20::jsonb, now(), now()
+      FROM placed
+    RETURNING 1
+  ), step_log AS (
+    INSERT INTO saga_step_log (order_id, step, kind, type, payload)
+    SELECT placed.order_id, e.step, e.kind, e.type, e.payload
+      FROM placed, ROWS FROM (jsonb_to_recordset($21::jsonb) AS (step text, kind text, type text, payload jsonb)) WITH ORDINALITY AS e(step, kind, type, payload, n)
+     ORDER BY e.n
+    RETURNING 1
+  ), outbox_rows AS (
+    INSERT INTO outbox (event_id, topic, key, type, payload)
+    SELECT m.event_id::uuid, m.topic, m.key, m.type, m.payload
+      FROM placed, ROWS FROM (jsonb_to_recordset($22::jsonb) AS (event_id text, topic text, key text, type text, payload jsonb)) WITH ORDINALITY AS m(event_id, topic, key, type, payload, n)
+     ORDER BY m.n
+    RETURNING 1
+  )
+  SELECT count(*)::int AS created FROM placed`;

@@ -74,7 +74,13 @@ export class OrderLiveFeed {
         if (d.to === 'under_paying' && d.payment_expires_at && this.hub.subscriberCount(ORDERS_STREAM, d.user_id) > 0) {
           this.deadlines.track(d.user_id, d.order_id, new Date(d.payment_expires_at));
         } else if (d.to !== 'under_paying') {
+          const expiresAt = this.deadlines.expiresAt(d.user_id, d.order_id);
           this.deadlines.untrack(d.user_id, d.order_id);
+          // The sweeper may cancel a lapsed order before the next tick: the countdown still ends
+          // at 0, right before the cancellation, as it would have with one more tick.
+          if (expiresAt && d.reason === 'payment_timeout') {
+            this.push(d.user_id, 'payment_deadline', deadlineData({ order_id: d.order_id, seconds_remaining: 0, expires_at: expiresAt.toISOString() }), envelope.occurred_at);
+          }
         }
         this.push(
           d.user_id,

@@ -23,6 +23,10 @@ export class PaymentDeadlines {
     if (orders && orders.size === 0) this.byUser.delete(userId);
   }
 
+  expiresAt(userId: string, orderId: string): Date | undefined {
+    return this.byUser.get(userId)?.get(orderId);
+  }
+
   isTracked(userId: string, orderId: string): boolean {
     return this.byUser.get(userId)?.has(orderId) ?? false;
   }
