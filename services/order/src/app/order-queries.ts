@@ -81,7 +81,7 @@ export class OrderQueries {
     return {
       order_id: head.id,
       order_status: head.status,
-      total_amount: head.totalAmount.toFixed(2),
+      total_amount: head.totalAmount,
       payment_expires_at: window.expires_at,
       seconds_remaining: window.seconds_remaining,
       expired: window.expired,
@@ -114,7 +114,7 @@ export class OrderQueries {
       order_id: head.id,
       user_id: head.userId,
       status: head.status as OrderStatus,
-      total_amount: head.totalAmount.toFixed(2),
+      total_amount: head.totalAmount,
       payment_expires_at: head.paymentExpiresAt ? head.paymentExpiresAt.toISOString() : '',
       payable: reason === '',
       reason,

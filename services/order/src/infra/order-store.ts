@@ -37,6 +37,17 @@ export interface OrderView {
   items: OrderItemView[];
 }
 
+/** What access checks and payment need of an order; `totalAmount` as the column's text (`12.50`). */
+export interface OrderHeadRow {
+  id: string;
+  userId: string;
+  status: OrderStatus;
+  storeIds: string[];
+  paymentExpiresAt: Date | null;
+  totalAmount: string;
+  cancelReason: string | null;
+}
+
 export interface OrderDetailView extends OrderView {
   status_history: Array<{
     from_status: OrderStatus | null;
@@ -99,15 +110,19 @@ function toView(o: OrderRow): OrderView {
 export class OrderStore implements PlacementStore {
   constructor(private readonly db: Db) {}
 
+  // The three reads every checkout makes several times (replay check, waiting for the
+  // reservation, payment's GetOrderForPayment, access checks) are plain SQL: no query
+  // compilation per call on the service's busiest paths.
   async findIdByIdempotencyKey(userId: string, key: string): Promise<string | null> {
-    const row = await this.db.order.findUnique({ where: { userId_idempotencyKey: { userId, idempotencyKey: key } }, select: { id: true } });
-    return row?.id ?? null;
+    const rows = await this.db.$queryRawUnsafe<Array<{ order_id: string }>>(
+      'SELECT order_id::text FROM orders WHERE user_id = $1 AND idempotency_key = $2', userId, key);
+    return rows[0]?.order_id ?? null;
   }
 
   async currentStatus(orderId: string): Promise<string | null> {
     if (!isUuid(orderId)) return null;
-    const row = await this.db.order.findUnique({ where: { id: orderId }, select: { status: true } });
-    return row?.status ?? null;
+    const rows = await this.db.$queryRawUnsafe<Array<{ status: string }>>('SELECT status::text FROM orders WHERE order_id = $1::uuid', orderId);
+    return rows[0]?.status ?? null;
   }
 
   /**
@@ -196,12 +211,22 @@ export class OrderStore implements PlacementStore {
     };
   }
 
-  async head(orderId: string) {
+  async head(orderId: string): Promise<OrderHeadRow | null> {
     if (!isUuid(orderId)) return null;
-    return this.db.order.findUnique({
-      where: { id: orderId },
-      select: { id: true, userId: true, status: true, storeIds: true, paymentExpiresAt: true, totalAmount: true, cancelReason: true },
-    });
+    const rows = await this.db.$queryRawUnsafe<Array<{ order_id: string; user_id: string; status: string; store_ids: string[] | null; payment_expires_at: Date | null; total_amount: string; cancel_reason: string | null }>>(
+      `SELECT order_id::text, user_id, status::text, store_ids, payment_expires_at, total_amount::text, cancel_reason
+         FROM orders WHERE order_id = $1::uuid`, orderId);
+    const r = rows[0];
+    if (!r) return null;
+    return {
+      id: r.order_id,
+      userId: r.user_id,
+      status: r.status as OrderStatus,
+      storeIds: r.store_ids ?? [],
+      paymentExpiresAt: r.payment_expires_at === null ? null : new Date(r.payment_expires_at),
+      totalAmount: r.total_amount,
+      cancelReason: r.cancel_reason,
+    };
   }
 
   async listForBuyer(userId: string, opts: { status?: OrderStatus; page: number; pageSize: number }): Promise<{ items: OrderView[]; total: number }> {
