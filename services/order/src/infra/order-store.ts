@@ -1,11 +1,9 @@
 import type { Envelope, ShortLine, TopicName } from '@sudamall/shared';
-import { outboxRow } from '@sudamall/shared';
 import type { NewOrder, PlacementStore } from '../app/place-order';
 import type { OrderStatus } from '../domain/order-status';
 import { isUuid } from '../domain/errors';
 import { Prisma } from '../generated/prisma/client';
 import type { SagaDecision } from '../saga/saga-types';
-import { sagaToRow } from './checkout-store';
 import type { Db } from './prisma';
 
 export interface OrderItemView {
