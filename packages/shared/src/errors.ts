@@ -105,14 +105,21 @@ export function grpcStatusOf(err: DomainError): GrpcStatus {
 const PRISMA_UNAVAILABLE = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024', 'P2028']);
 const PG_UNAVAILABLE = /^(08...|57P0[123]|53300)$/;
 const NODE_UNAVAILABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH']);
-const UNAVAILABLE_MESSAGE = /Connection terminated|timeout exceeded when trying to connect|Unable to start a transaction in the given time/i;
+// node-postgres throws plain Errors (no code) for a connection that died under a client, e.g.
+// "Client has encountered a connection error and is not queryable" when PostgreSQL restarts
+// with a transaction's client checked out (seen in the chaos PostgreSQL-restart scenario).
+const UNAVAILABLE_MESSAGE =
+  /Connection terminated|timeout exceeded when trying to connect|Unable to start a transaction in the given time|Client has encountered a connection error and is not queryable|Client was closed and is not queryable|Can't reach database server|terminating connection due to administrator command/i;
 
 export function asUnavailable(err: unknown): DomainError | undefined {
   for (let e = err, depth = 0; e && typeof e === 'object' && depth < 3; e = (e as { cause?: unknown }).cause, depth++) {
     const code = (e as { code?: unknown }).code;
     const message = (e as { message?: unknown }).message;
+    // A failed raw query (Prisma P2010) carries PostgreSQL's own code in meta.code.
+    const metaCode = (e as { meta?: { code?: unknown } }).meta?.code;
     if (
       (typeof code === 'string' && (PRISMA_UNAVAILABLE.has(code) || PG_UNAVAILABLE.test(code) || NODE_UNAVAILABLE.has(code))) ||
+      (typeof metaCode === 'string' && PG_UNAVAILABLE.test(metaCode)) ||
       (typeof message === 'string' && UNAVAILABLE_MESSAGE.test(message))
     ) {
       return unavailable('SERVICE_UNAVAILABLE', 'a dependency of this service is unavailable; try again shortly');

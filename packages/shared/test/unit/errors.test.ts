@@ -88,6 +88,12 @@ describe('asUnavailable', () => {
     expect(asUnavailable(Object.assign(new Error('x'), { code: 'P2024' }))?.kind).toBe('unavailable');
     expect(asUnavailable(new Error('wrapped', { cause: Object.assign(new Error('y'), { code: '08006' }) }))).toBeDefined();
     expect(asUnavailable(new Error('Connection terminated unexpectedly'))).toBeDefined();
+    expect(asUnavailable(new Error('Client has encountered a connection error and is not queryable'))).toBeDefined();
+    expect(asUnavailable(new Error('Client was closed and is not queryable'))).toBeDefined();
+    // Prisma's raw-query failure: its own code is P2010, PostgreSQL's is in meta.
+    expect(asUnavailable(Object.assign(new Error('Raw query failed.'), { code: 'P2010', meta: { code: '57P01' } }))).toBeDefined();
+    expect(asUnavailable(Object.assign(new Error('Raw query failed.'), { code: 'P2010', meta: { code: '23505' } }))).toBeUndefined();
+    expect(asUnavailable(new Error("Raw query failed. Code: `N/A`. Message: `Can't reach database server at 127.0.0.1:5432`"))).toBeDefined();
     // A constraint violation or a plain bug is not "try again".
     expect(asUnavailable(Object.assign(new Error('dup'), { code: '23505' }))).toBeUndefined();
     expect(asUnavailable(new TypeError('undefined is not a function'))).toBeUndefined();
