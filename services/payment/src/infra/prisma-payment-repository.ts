@@ -50,7 +50,21 @@ const asObject = (v: Prisma.JsonValue | null | undefined): Record<string, unknow
   v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
 const json = (v: unknown) => v as Prisma.InputJsonValue;
 
-export function toPaymentRecord(r: PaymentRow): PaymentRecord {
+/** A payment row as Prisma returns it, or as PAYMENT_COLUMNS selects it (money as text). */
+type PaymentRowLike = Omit<PaymentRow, 'amount' | 'gatewayFee' | 'totalAmount' | 'refundedAmount'> &
+  Record<'amount' | 'gatewayFee' | 'totalAmount' | 'refundedAmount', Prisma.Decimal | string>;
+
+// The reads every checkout makes (the live payment of an order, a payment by id, twice) as plain
+// SQL: no query compilation per call. Columns aliased to the Prisma field names, money as text.
+const PAYMENT_COLUMNS = `payment_id::text AS "paymentId", order_reference AS "orderReference", user_id AS "userId",
+  gateway AS "gatewayName", payment_method AS "paymentMethod", currency, amount::text AS amount,
+  gateway_fee::text AS "gatewayFee", total_amount::text AS "totalAmount", refunded_amount::text AS "refundedAmount",
+  status::text AS status, attempt_count AS "attemptCount", gateway_transaction_id AS "gatewayTransactionId",
+  gateway_reference AS "gatewayReference", failure_reason AS "failureReason", metadata, expires_at AS "expiresAt",
+  processing_started_at AS "processingStartedAt", completed_at AS "completedAt", cancelled_at AS "cancelledAt",
+  created_at AS "createdAt", updated_at AS "updatedAt"`;
+
+export function toPaymentRecord(r: PaymentRowLike): PaymentRecord {
   return {
     paymentId: r.paymentId,
     orderReference: r.orderReference,
@@ -210,15 +224,15 @@ export class PrismaPaymentRepository implements PaymentRepository {
 
   async findPayment(paymentId: string): Promise<PaymentRecord | null> {
     if (!UUID.test(paymentId)) return null;
-    const row = await this.db.payment.findUnique({ where: { paymentId } });
-    return row ? toPaymentRecord(row) : null;
+    const rows = await this.db.$queryRawUnsafe<PaymentRowLike[]>(`SELECT ${PAYMENT_COLUMNS} FROM payments WHERE payment_id = $1::uuid`, paymentId);
+    return rows[0] ? toPaymentRecord(rows[0]) : null;
   }
 
   async findLivePayment(orderReference: string): Promise<PaymentRecord | null> {
-    const row = await this.db.payment.findFirst({
-      where: { orderReference, status: { in: ['pending', 'processing', 'completed'] } },
-    });
-    return row ? toPaymentRecord(row) : null;
+    const rows = await this.db.$queryRawUnsafe<PaymentRowLike[]>(
+      `SELECT ${PAYMENT_COLUMNS} FROM payments
+        WHERE order_reference = $1 AND status IN ('pending', 'processing', 'completed') LIMIT 1`, orderReference);
+    return rows[0] ? toPaymentRecord(rows[0]) : null;
   }
 
   async findCurrentPaymentForOrder(orderReference: string): Promise<PaymentRecord | null> {
