@@ -2,7 +2,8 @@
 # `npm test`: everything a fresh clone needs to run the whole test suite against real servers.
 #   1. install node_modules when missing or when package-lock.json changed since the last install
 #   2. start PostgreSQL, Redis and Kafka (scripts/platform.sh up; fast when already running)
-#   3. build every workspace (turbo), then run every workspace's `test` script (turbo, 2 at a time)
+#   3. build every workspace (turbo), migrate the public schema of each <service>_test database,
+#      then run every workspace's `test` script (turbo, 2 at a time)
 #   4. print one summary line for the whole run: `N passed, M failed[, K skipped]`
 # Extra arguments go to `turbo run test`, e.g. `npm test -- --filter=@sudamall/inventory`
 # (a --filter also narrows the build to that package and its dependencies).
@@ -89,6 +90,28 @@ npx turbo run build --continue=dependencies-successful "${BUILD_ARGS[@]+"${BUILD
 BUILD_RC=$?
 set -e
 took "build" "$t"
+
+# The public schema of every <service>_test database, migrated once, before any suite starts.
+# The end-to-end suites run the built services on these databases, and the services' own suites
+# work in schemas of their own (payment) or migrate only when they happen to run first (order,
+# cart, inventory): on a fresh machine nothing else guarantees the tables exist in time.
+phase "test databases"
+t="$(now_ms)"
+MIGRATE_PIDS=()
+for s in inventory cart order payment; do
+  (cd "services/$s" && DATABASE_URL="postgresql://sudamall:sudamall@127.0.0.1:5432/${s}_test" \
+    npx --no prisma migrate deploy >"$TEST_RESULTS_DIR/migrate-${s}_test.log" 2>&1) &
+  MIGRATE_PIDS+=("$!")
+done
+i=0
+for s in inventory cart order payment; do
+  if ! wait "${MIGRATE_PIDS[$i]}"; then
+    echo "[test] prisma migrate deploy failed on ${s}_test:"; tail -n 20 "$TEST_RESULTS_DIR/migrate-${s}_test.log"
+    exit 1
+  fi
+  i=$((i + 1))
+done
+took "test databases" "$t"
 
 phase "test"
 t="$(now_ms)"
