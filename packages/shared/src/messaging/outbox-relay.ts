@@ -43,6 +43,8 @@ export function pgConfigFromUrl(databaseUrl: string): ClientConfig {
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
+const BEGIN_AND_LOCK_SQL = "BEGIN; SELECT pg_try_advisory_xact_lock(hashtext('sudamall.outbox-relay:' || current_schema())) AS ok";
+
 /** Result of one claim-publish-mark transaction: rows published, or `busy` if another relay holds the lock. */
 type BatchResult = number | 'busy';
 
@@ -188,10 +190,10 @@ export class OutboxRelay {
     };
     client.on('error', onError);
     try {
-      await client.query('BEGIN');
-      const lock = await client.query<{ ok: boolean }>(
-        "SELECT pg_try_advisory_xact_lock(hashtext('sudamall.outbox-relay:' || current_schema())) AS ok",
-      );
+      // BEGIN and the lock in one round trip (a parameterless multi-statement query: pg returns
+      // one result per statement). The relay runs several times per checkout in every service,
+      // so its round trips are a visible share of the platform's database work.
+      const [, lock] = (await client.query(BEGIN_AND_LOCK_SQL)) as unknown as [unknown, { rows: Array<{ ok: boolean }> }];
       if (!lock.rows[0]?.ok) {
         await client.query('ROLLBACK');
         return 'busy';
@@ -220,8 +222,11 @@ export class OutboxRelay {
         await client.query('ROLLBACK');
         throw err;
       }
-      await client.query('UPDATE outbox SET published_at = now() WHERE id = ANY($1::bigint[])', [rows.map((r) => r.id)]);
-      await client.query('COMMIT');
+      // The mark and the COMMIT in one round trip too; the ids are the table's own bigints
+      // (checked), so they can be inlined in the parameterless query this takes.
+      const ids = rows.map((r) => r.id);
+      if (!ids.every((id) => /^\d+$/.test(id))) throw new Error('outbox ids must be integers');
+      await client.query(`UPDATE outbox SET published_at = now() WHERE id = ANY('{${ids.join(',')}}'::bigint[]); COMMIT`);
       this.log.debug({ count: rows.length }, 'outbox rows published');
       return rows.length;
     } catch (err) {
