@@ -1,16 +1,18 @@
 // inventory.commands through the real Kafka broker: a reserve command produces stock.reserved
 // on inventory.events (through the outbox relay), a duplicated command changes nothing, and
-// confirm / malformed commands are answered too. Topics are isolated by a unique prefix.
+// confirm / malformed commands are answered too. Topics are isolated by a unique prefix, the
+// outbox by a database of the file's own (no other relay may publish its rows).
 import { randomUUID } from 'node:crypto';
 import { createEnvelope, KafkaBus, OutboxRelay, topicName, Topics, type AnyEnvelope, type Subscription } from '@sudamall/shared';
 import { createTestTopics, eventually, testTopicPrefix } from '@sudamall/shared/testing';
 import type { Pool } from 'pg';
 import { startCommandsConsumer } from '../../src/infra/commands-consumer';
 import { ReservationStore } from '../../src/infra/reservation-store';
-import { TEST_DATABASE_URL, TEST_KAFKA_BROKERS } from '../support/env';
-import { seedProduct, silentLogger, startEngine, stockRow, testPool, type EngineHarness } from '../support/fixtures';
+import { TEST_KAFKA_BROKERS } from '../support/env';
+import { createPrivateDatabase, seedProduct, silentLogger, startEngine, stockRow, testPool, type EngineHarness } from '../support/fixtures';
 
 const prefix = testTopicPrefix();
+let database: Awaited<ReturnType<typeof createPrivateDatabase>>;
 let pool: Pool;
 let h: EngineHarness;
 let bus: KafkaBus;
@@ -20,12 +22,13 @@ let listener: Subscription;
 const received: AnyEnvelope[] = [];
 
 beforeAll(async () => {
-  pool = testPool(6);
+  database = await createPrivateDatabase();
+  pool = testPool(6, database.url);
   h = await startEngine(pool);
   bus = new KafkaBus({ brokers: TEST_KAFKA_BROKERS, clientId: `inventory-test-${randomUUID().slice(0, 8)}`, logger: silentLogger });
   await bus.connect();
   await createTestTopics(bus, prefix);
-  relay = new OutboxRelay({ databaseUrl: TEST_DATABASE_URL, bus, logger: silentLogger, topicPrefix: prefix, pollMs: 100 });
+  relay = new OutboxRelay({ databaseUrl: database.url, bus, logger: silentLogger, topicPrefix: prefix, pollMs: 100 });
   await relay.start();
   consumer = await startCommandsConsumer({
     bus,
@@ -50,8 +53,9 @@ afterAll(async () => {
   await consumer?.stop();
   await relay?.stop();
   await bus?.disconnect();
-  await h.close();
-  await pool.end();
+  await h?.close();
+  await pool?.end();
+  await database?.drop();
 });
 
 const commands = topicName(prefix, Topics.inventoryCommands);
