@@ -128,6 +128,20 @@ interface PaymentRow {
 const cents = (s: string | number) => Math.round(Number(s) * 100);
 
 /** Reads the four databases and returns every broken promise, with the rows that show it. */
+/** Quantities per order and reservation status, over the run's products. */
+async function reservationsByOrder(c: Client, productIds: string[]): Promise<Map<string, ReservationSummary>> {
+  const { rows } = await c.query<ReservationSummary>(
+    `SELECT order_id,
+            COALESCE(sum(quantity) FILTER (WHERE status = 'reserved'), 0)::int AS reserved,
+            COALESCE(sum(quantity) FILTER (WHERE status = 'confirmed'), 0)::int AS confirmed,
+            COALESCE(sum(quantity) FILTER (WHERE status IN ('released', 'expired')), 0)::int AS released,
+            count(*)::int AS rows
+       FROM reservations WHERE product_id = ANY($1::uuid[]) GROUP BY order_id`,
+    [productIds],
+  );
+  return new Map(rows.map((r) => [r.order_id, r]));
+}
+
 export async function checkInvariants(
   dbs: InvariantDatabases,
   scope: InvariantScope,
@@ -152,16 +166,7 @@ export async function checkInvariants(
          FROM stock s WHERE s.product_id = ANY($1::uuid[])`,
       [productIds],
     );
-    const reservations = await c.query<ReservationSummary>(
-      `SELECT order_id,
-              COALESCE(sum(quantity) FILTER (WHERE status = 'reserved'), 0)::int AS reserved,
-              COALESCE(sum(quantity) FILTER (WHERE status = 'confirmed'), 0)::int AS confirmed,
-              COALESCE(sum(quantity) FILTER (WHERE status IN ('released', 'expired')), 0)::int AS released,
-              count(*)::int AS rows
-         FROM reservations WHERE product_id = ANY($1::uuid[]) GROUP BY order_id`,
-      [productIds],
-    );
-    return { rows, reservations: new Map(reservations.rows.map((r) => [r.order_id, r])) };
+    return { rows, reservations: await reservationsByOrder(c, productIds) };
   });
 
   for (const s of stock.rows) {
@@ -197,6 +202,13 @@ export async function checkInvariants(
     return rows;
   });
   const orderIds = orders.map((o) => o.order_id);
+  // The four databases are read one after the other while the platform may still be moving, so
+  // each implication is judged on reads in its causal order. An order reaches `processing` only
+  // after inventory confirmed its stock: the reservations the order checks use are read AFTER the
+  // orders (read before them, an order confirmed in between would look paid without its stock).
+  // A reservation exists only after its order was recorded: the "unknown order" check uses the
+  // reservations read BEFORE the orders.
+  const reservationsAfterOrders = await withClient(dbs.inventory, (c) => reservationsByOrder(c, productIds));
   const ordersByStatus: Record<string, number> = {};
   for (const o of orders) ordersByStatus[o.status] = (ordersByStatus[o.status] ?? 0) + 1;
 
@@ -226,7 +238,7 @@ export async function checkInvariants(
   for (const o of orders) {
     const subject = `order:${o.order_id}`;
     const base = { status: o.status, cancel_reason: o.cancel_reason, saga_state: o.saga_state, created_at: o.created_at };
-    const res = stock.reservations.get(o.order_id);
+    const res = reservationsAfterOrders.get(o.order_id);
     const pays = paymentsByOrder.get(o.order_id) ?? [];
     const charges = pays.reduce((n, p) => n + p.succeeded_attempts, 0);
     const capturedPays = pays.filter(captured);
