@@ -55,7 +55,7 @@ start() {
     log "$s: start on http ${HTTP_PORT[$s]} / grpc ${GRPC_PORT[$s]}"
     # exec: the recorded pid is node's own, so `stop` signals the service itself; every stdio
     # stream is redirected, so no caller's pipe is held open by a service left running.
-    # NODE_OPTIONS: the heap sizing the image sets (infra/docker/service.Dockerfile).
+    # NODE_OPTIONS: the heap sizing the image sets (services/<name>/Dockerfile).
     # shellcheck disable=SC2046
     (cd "$ROOT/services/$s" && export NODE_OPTIONS="${SERVICE_NODE_OPTIONS:---max-old-space-size=128 --max-semi-space-size=4}" \
       && exec env $(service_env "$s") node dist/main.js) >>"$LOGS/$s.log" 2>&1 </dev/null &

@@ -156,7 +156,7 @@ async function startServices() {
       STRIPE_WEBHOOK_SECRET: 'whsec_bench_0123456789abcdef',
       OTEL_SDK_DISABLED: process.env.BENCH_OTEL === '1' ? 'false' : 'true',
       // The services' Node options: by default the heap sizing the image sets
-      // (infra/docker/service.Dockerfile); BENCH_NODE_OPTIONS='' measures without it.
+      // (services/<name>/Dockerfile); BENCH_NODE_OPTIONS='' measures without it.
       NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS ?? '--max-old-space-size=128 --max-semi-space-size=4',
     };
     // BENCH_CPU_PROF=<dir>: each service writes a V8 CPU profile there when it stops.

@@ -61,7 +61,8 @@ function compose(file) {
     if (svc.depends_on?.[`migrate-${s}`]?.condition !== 'service_completed_successfully') problem(`compose: ${s} does not wait for migrate-${s} to complete`);
     const probe = (svc.healthcheck?.test ?? []).join(' ');
     if (cfg && !probe.includes(`:${cfg.HTTP_PORT}/readyz`)) problem(`compose: ${s} healthcheck does not probe /readyz on HTTP_PORT ${cfg.HTTP_PORT}`);
-    if (svc.build?.args?.SERVICE !== s) problem(`compose: ${s} is not built with SERVICE=${s}`);
+    if (svc.build?.dockerfile !== `services/${s}/Dockerfile`) problem(`compose: ${s} is not built from services/${s}/Dockerfile`);
+    if (migrate.build && migrate.build.dockerfile !== svc.build?.dockerfile) problem(`compose: migrate-${s} is built from another Dockerfile than ${s}`);
   }
   for (const infra of ['postgres', 'redis', 'kafka', 'stripe-mock', 'gateway']) if (!services[infra]) problem(`compose: no ${infra} service`);
   if (services.kafka && !/broker,controller/.test(String(services.kafka.environment?.KAFKA_PROCESS_ROLES))) problem('compose: kafka is not a KRaft broker+controller');

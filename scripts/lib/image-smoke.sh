@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds a service's runtime image layout WITHOUT Docker (these machines have no engine), with
-# the same steps as infra/docker/service.Dockerfile, then runs it the way compose and k8s do:
+# the same steps as services/<name>/Dockerfile, then runs it the way compose and k8s do:
 # the one-shot migration, then the service with NODE_ENV=production, until /readyz answers,
 # then SIGTERM and a clean exit. Catches what `docker compose config` cannot: a runtime tree
 # missing a module, a migration that needs a dev dependency, a config the image cannot satisfy.

@@ -9,11 +9,15 @@
 #                           + Secret references) through the service's config schema.
 #   3. the gateway          nginx -t of infra/docker/nginx.conf as the local launcher renders it,
 #                           and its routes == the Ingress routes (same prefix → same service).
+#   4. the Dockerfiles      each services/<name>/Dockerfile is what its template gives
+#                           (scripts/lib/dockerfiles.js --check), and passes BuildKit's own
+#                           Dockerfile checks (the rules of `docker build --check`), run offline by
+#                           scripts/lib/dockerfile-check (a Go program over BuildKit's frontend).
 #
 #   bash scripts/lib/validate-deploy.sh               install what is missing, then validate all
 #   bash scripts/lib/validate-deploy.sh --install     install only (several callers at once wait
 #                                                     for one install: a lock in the tools folder)
-#   bash scripts/lib/validate-deploy.sh compose | k8s [dev|prod] | gateway   one check
+#   bash scripts/lib/validate-deploy.sh compose | k8s [dev|prod] | gateway | dockerfiles   one check
 #
 # `npm test` runs each check as a test (tests/deploy), with the install started early in the
 # background by scripts/test.sh so that it overlaps the platform start.
@@ -111,6 +115,16 @@ PY
   touch "$SCHEMAS/.done"
 }
 
+install_dockerfile_check() { # built from scripts/lib/dockerfile-check, again when its module changes
+  local src="$ROOT/scripts/lib/dockerfile-check" stamp="$BIN/.dockerfile-check.version" sum
+  sum="$(cat "$src/go.mod" "$src/go.sum" "$src/main.go" | sha256sum | cut -d' ' -f1)"
+  [ -x "$BIN/dockerfile-check" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$sum" ] && return 0
+  need_go
+  log "building dockerfile-check (BuildKit's Dockerfile checks, offline)"
+  (cd "$src" && GOFLAGS=-buildvcs=false go build -trimpath -ldflags "-s -w" -o "$BIN/dockerfile-check" .)
+  echo "$sum" >"$stamp"
+}
+
 install_all() {
   # One install at a time: scripts/test.sh starts one in the background while tests may call us.
   exec 9>"$TOOLS/.install.lock"
@@ -119,6 +133,7 @@ install_all() {
   install_go_tool kubeconform "github.com/yannh/kubeconform/cmd/kubeconform@$KUBECONFORM_VERSION"
   install_compose
   install_schemas
+  install_dockerfile_check
   flock -u 9
 }
 
@@ -168,6 +183,12 @@ validate_gateway() {
     || fail "gateway routes and Ingress routes differ"
 }
 
+validate_dockerfiles() {
+  log "dockerfiles: generated from infra/docker/service.Dockerfile.template, BuildKit's checks"
+  node "$ROOT/scripts/lib/dockerfiles.js" --check || fail "a service Dockerfile is out of date with its template"
+  (cd "$ROOT" && dockerfile-check services/*/Dockerfile) || fail "BuildKit's Dockerfile checks found problems"
+}
+
 started=$(date +%s)
 check="${*:-all}"
 install_all
@@ -176,7 +197,8 @@ case "${1:-all}" in
   compose) ensure_built; validate_compose ;;
   k8s) shift; ensure_built; if [ $# -eq 0 ]; then validate_k8s dev prod; else validate_k8s "$@"; fi ;;
   gateway) validate_gateway ;;
-  all) ensure_built; validate_compose; validate_k8s dev prod; validate_gateway ;;
-  *) fail "unknown check '$1' (compose | k8s [dev|prod] | gateway | --install)" ;;
+  dockerfiles) validate_dockerfiles ;;
+  all) ensure_built; validate_compose; validate_k8s dev prod; validate_gateway; validate_dockerfiles ;;
+  *) fail "unknown check '$1' (compose | k8s [dev|prod] | gateway | dockerfiles | --install)" ;;
 esac
 log "$check: valid ($(( $(date +%s) - started )) s)"
