@@ -3,7 +3,8 @@
 //   GET /bare     fastify's own bare route: a constant JSON (the HTTP ceiling);
 //   GET /bare-db  the same plus ONE node-postgres query per request, the shape of a cart read
 //                 (a buyer's items, carts JOIN cart_items by user id, random buyer), on a pool
-//                 of the cart service's size (BENCH_POOL): the floor of any database-backed read.
+//                 of the cart service's size (BENCH_POOL), prepared like the service's statements:
+//                 the floor of any database-backed read.
 'use strict';
 const Fastify = require('fastify');
 const { Pool } = require('pg');
@@ -15,11 +16,13 @@ const app = Fastify({ logger: false });
 app.get('/bare', async () => ({ status: 'ok' }));
 app.get('/bare-db', async () => {
   const user = users[Math.floor(Math.random() * users.length)];
-  const { rows } = await pool.query(
-    `SELECT i.id, i.product_id, i.product_name, i.size, i.quantity, i.price_when_added::text, i.current_price::text, i.created_at
+  // A named (prepared) statement, as the service sends its own: parsed and planned once per connection.
+  const { rows } = await pool.query({
+    name: 'bare_cart_read',
+    text: `SELECT i.id, i.product_id, i.product_name, i.size, i.quantity, i.price_when_added::text, i.current_price::text, i.created_at
        FROM cart_items i JOIN carts c ON c.id = i.cart_id WHERE c.user_id = $1 ORDER BY i.created_at, i.id`,
-    [user],
-  );
+    values: [user],
+  });
   return { user_id: user, items: rows };
 });
 // Buyers are read on the first /bare-db request (the carts are seeded after this process starts).

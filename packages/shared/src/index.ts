@@ -23,3 +23,4 @@ export * from './messaging/outbox';
 export * from './messaging/inbox';
 export * from './messaging/outbox-relay';
 export * from './http/rate-limit';
+export * from './db/prepared-statements';

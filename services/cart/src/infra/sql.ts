@@ -3,6 +3,7 @@
 // of node-postgres for the same statements on this machine (measured: the cart read statement
 // at 32 concurrent callers, pool 10: ~1,250-1,600/s with pg, ~430-610/s through Prisma), and
 // every query here is hand-written SQL anyway.
+import { preparedStatementName } from '@sudamall/shared';
 import { Pool, type PoolClient } from 'pg';
 
 export interface SqlRunner {
@@ -21,13 +22,16 @@ export interface Sql extends SqlRunner {
   close(): Promise<void>;
 }
 
+// Named (prepared) statements: parsed and planned once per connection (see preparedStatementName).
+const statement = (text: string, values: readonly unknown[]) => ({ name: preparedStatementName(text, values.length), text, values: values as unknown[] });
+
 function runner(target: Pool | PoolClient): SqlRunner {
   return {
     async query<R>(text: string, values: readonly unknown[] = []) {
-      return (await target.query(text, values as unknown[])).rows as R[];
+      return (await target.query(statement(text, values))).rows as R[];
     },
     async execute(text: string, values: readonly unknown[] = []) {
-      return (await target.query(text, values as unknown[])).rowCount ?? 0;
+      return (await target.query(statement(text, values))).rowCount ?? 0;
     },
   };
 }

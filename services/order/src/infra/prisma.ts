@@ -1,5 +1,5 @@
 import { PrismaPg } from '@prisma/adapter-pg';
-import { pgConfigFromUrl } from '@sudamall/shared';
+import { pgConfigFromUrl, prismaStatementNames } from '@sudamall/shared';
 import { PrismaClient } from '../generated/prisma/client';
 
 export type Db = InstanceType<typeof PrismaClient>;
@@ -7,10 +7,11 @@ export type Db = InstanceType<typeof PrismaClient>;
 /**
  * Prisma with the pg driver adapter (no native engine; see prisma.config.ts). A `?schema=name`
  * in the URL selects a PostgreSQL schema (tests isolate themselves that way): Prisma qualifies its
- * queries with it and the search_path covers raw SQL.
+ * queries with it and the search_path covers raw SQL. Statements are prepared once per
+ * connection (prismaStatementNames), not parsed and planned on every call.
  */
 export function createPrisma(databaseUrl: string, max = 10): Db {
   const schema = new URL(databaseUrl).searchParams.get('schema') ?? undefined;
-  const adapter = new PrismaPg({ ...pgConfigFromUrl(databaseUrl), max }, schema ? { schema } : undefined);
+  const adapter = new PrismaPg({ ...pgConfigFromUrl(databaseUrl), max }, { schema, statementNameGenerator: prismaStatementNames });
   return new PrismaClient({ adapter });
 }

@@ -1,5 +1,5 @@
 import { PrismaPg } from '@prisma/adapter-pg';
-import { pgConfigFromUrl } from '@sudamall/shared';
+import { pgConfigFromUrl, prismaStatementNames } from '@sudamall/shared';
 import { PrismaClient } from '../generated/prisma/client';
 
 export type Db = InstanceType<typeof PrismaClient>;
@@ -13,8 +13,12 @@ export function schemaOf(databaseUrl: string): string | undefined {
  * Prisma over node-postgres (driver adapter: no native engine). A `?schema=` in the URL is
  * honoured both by Prisma's generated queries and, through the search_path, by the service's
  * raw SQL (row locks, inbox), so a deployment or a test file can live in its own schema.
+ * Statements are prepared once per connection (prismaStatementNames), not parsed and planned on
+ * every call.
  */
 export function createPrisma(databaseUrl: string, poolSize = 10): Db {
   const schema = schemaOf(databaseUrl);
-  return new PrismaClient({ adapter: new PrismaPg({ ...pgConfigFromUrl(databaseUrl), max: poolSize }, schema ? { schema } : undefined) });
+  return new PrismaClient({
+    adapter: new PrismaPg({ ...pgConfigFromUrl(databaseUrl), max: poolSize }, { schema, statementNameGenerator: prismaStatementNames }),
+  });
 }
