@@ -198,12 +198,13 @@ export class OutboxRelay {
         await client.query('ROLLBACK');
         return 'busy';
       }
-      const { rows } = await client.query<OutboxRow>(
+      const { rows } = await client.query<OutboxRow>({
+        name: 'sudamall_outbox_claim', // prepared once per connection
         // ORDER BY the table's column: a bare `id` would sort by the text alias ("10" < "2").
-        `SELECT o.id::text AS id, o.topic, o.key, o.type, o.payload FROM outbox o
+        text: `SELECT o.id::text AS id, o.topic, o.key, o.type, o.payload FROM outbox o
           WHERE o.published_at IS NULL ORDER BY o.id LIMIT $1 FOR UPDATE SKIP LOCKED`,
-        [this.batchSize],
-      );
+        values: [this.batchSize],
+      });
       if (rows.length === 0) {
         await client.query('COMMIT');
         return 0;
