@@ -10,7 +10,7 @@ const PAUSE_MS = 6_000;
 const DOWN_MS = 10_000;
 let run: ChaosRun;
 beforeAll(async () => {
-  run = await startChaosRun('redis-outage');
+  run = await startChaosRun('redis-outage', { probeStock: 1000 });
 }, 180_000);
 afterAll(async () => {
   await run?.close();
@@ -24,7 +24,7 @@ async function probe(): Promise<string> {
     'cart',
     'POST',
     '/api/v1/carts/checkout/single/',
-    { product_id: run.products[0].id, quantity: 1, shipping_address: 'probe' },
+    { product_id: run.probeProduct!.id, quantity: 1, shipping_address: 'probe' },
     { 'idempotency-key': randomUUID() },
     20_000,
   );
@@ -59,5 +59,11 @@ test(`CLIENT PAUSE of Redis for ${PAUSE_MS / 1000} s, then Redis killed for ${DO
   const result = await load;
   const report = await run.verdict(result, measured);
   expect(result.orderIds.length).toBeGreaterThan(0);
+  // The probes met the fault itself: a product with stock, so a lock store that cannot answer
+  // shows as a wait (201 under_paying), an order left pending, or 503, never as a stock refusal.
+  for (const p of [measured.probe_while_paused, measured.probe_while_down, measured.probe_after_restart]) {
+    expect(String(p)).toMatch(/^(201 (under_paying|pending)|503 )/);
+  }
+  expect(String(measured.probe_after_restart)).toMatch(/^201 under_paying/);
   expect(report.violations).toEqual([]);
 });

@@ -145,6 +145,11 @@ export interface ChaosRunOptions extends PlatformOptions {
   stockPerRow?: number;
   /** Run every database on a PostgreSQL server of the run's own (to restart it). */
   privatePostgres?: boolean;
+  /**
+   * List one more product with this much stock, which the load never buys: probe checkouts made
+   * during a fault then test the fault, not whether the hot products have sold out yet.
+   */
+  probeStock?: number;
 }
 
 export interface ChaosRun {
@@ -154,6 +159,8 @@ export interface ChaosRun {
   /** Set with `privatePostgres`: the server every database of this run lives on. */
   postgres?: PrivatePostgres;
   products: HotProduct[];
+  /** With `probeStock`: the product the load leaves alone (in the checker's scope too). */
+  probeProduct?: HotProduct;
   dbs: InvariantDatabases;
   orderIds: Set<string>;
   /** The steady checkout stream, running in the background until durationMs. */
@@ -194,6 +201,7 @@ export async function startChaosRun(name: string, options: ChaosRunOptions = {})
     { quantity: qty, price: '19.99' },
     { quantity: qty, sizes: ['S', 'M'], price: '24.50' },
   ]);
+  const [probeProduct] = options.probeStock ? await listHotProducts(platform, seller, [{ quantity: options.probeStock }]) : [];
   const dbs: InvariantDatabases = {
     inventory: platform.databaseUrl('inventory'),
     order: platform.databaseUrl('order'),
@@ -219,6 +227,7 @@ export async function startChaosRun(name: string, options: ChaosRunOptions = {})
     redis,
     postgres,
     products,
+    probeProduct,
     dbs,
     orderIds,
     say,
@@ -234,7 +243,7 @@ export async function startChaosRun(name: string, options: ChaosRunOptions = {})
       say(`measured: ${JSON.stringify(measured)}`);
       const report = await settleAndCheck(
         dbs,
-        { productIds: products.map((p) => p.id), orderIds: [...orderIds] },
+        { productIds: [...products, ...(probeProduct ? [probeProduct] : [])].map((p) => p.id), orderIds: [...orderIds] },
         { requireTerminal: true, timeoutMs, settleGraceSeconds: 15, expiryGraceSeconds: 20 },
       );
       say(`settled after ${report.settledAfterMs} ms; ${formatReport(report, 5).replace(/\n/g, '\n      ')}`);
