@@ -1,5 +1,8 @@
 // Helpers for the services' test suites (`@sudamall/shared/testing`); not for production code.
 import { randomBytes, randomUUID } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client } from 'pg';
 import { signToken, type TokenClaims } from './auth';
 import { ALL_TOPICS, topicName } from './messaging/contracts';
 
@@ -74,6 +77,46 @@ export async function createTestTopics(
   const topics = ALL_TOPICS.map((t) => topicName(prefix, t));
   await bus.ensureTopics(topics, partitions);
   return topics;
+}
+
+async function onServer(serverUrl: string, database: string, sql: string): Promise<void> {
+  const url = new URL(serverUrl);
+  url.pathname = `/${database}`;
+  const client = new Client({ connectionString: url.toString() });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+export interface TestDatabase {
+  url: string;
+  /** Drops the database, closing whatever is still connected to it. */
+  drop(): Promise<void>;
+}
+
+/**
+ * A new database on the PostgreSQL server of `serverUrl` (any database URL of that server), with a
+ * service's committed migrations (`<migrationsDir>/<timestamp>_<name>/migration.sql`) applied in
+ * order as plain SQL: no Prisma CLI, so it is fast. For a suite that must not share a database,
+ * e.g. one running an outbox relay (a relay publishes every unpublished row of its database).
+ */
+export async function createMigratedDatabase(serverUrl: string, name: string, migrationsDir: string): Promise<TestDatabase> {
+  await onServer(serverUrl, 'postgres', `CREATE DATABASE "${name}"`);
+  const url = new URL(serverUrl);
+  url.pathname = `/${name}`;
+  const drop = () => onServer(serverUrl, 'postgres', `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+  try {
+    for (const m of readdirSync(migrationsDir).filter((d) => /^\d/.test(d)).sort()) {
+      await onServer(url.toString(), name, readFileSync(join(migrationsDir, m, 'migration.sql'), 'utf8'));
+    }
+  } catch (err) {
+    await drop().catch(() => undefined);
+    throw err;
+  }
+  return { url: url.toString(), drop };
 }
 
 export { connectLive, type LiveTestClient, type LiveConnectOptions } from './live-testing';

@@ -5,11 +5,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { mkdirSync, createWriteStream, readdirSync, readFileSync } from 'node:fs';
-import { Client } from 'pg';
+import { mkdirSync, createWriteStream } from 'node:fs';
 import pino from 'pino';
 import { KafkaBus } from '@sudamall/shared';
-import { TEST_JWT_SECRET, testToken, testTopicPrefix, createTestTopics } from '@sudamall/shared/testing';
+import { TEST_JWT_SECRET, testToken, testTopicPrefix, createTestTopics, createMigratedDatabase, type TestDatabase } from '@sudamall/shared/testing';
 
 export type ServiceName = 'inventory' | 'cart' | 'order' | 'payment';
 export const SERVICES: readonly ServiceName[] = ['inventory', 'cart', 'order', 'payment'];
@@ -98,43 +97,19 @@ async function waitReady(name: string, url: string, child: ChildProcess, timeout
   throw new Error(`${name} not ready after ${timeoutMs} ms (log: ${LOG_DIR})`);
 }
 
-async function adminQuery(sql: string): Promise<void> {
-  const client = new Client({ connectionString: pgUrl('postgres') });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
-/** A new database for one service, with its migrations applied in order (plain SQL, no Prisma CLI: fast). */
-async function createServiceDatabase(service: ServiceName, name: string): Promise<string> {
-  await adminQuery(`CREATE DATABASE "${name}"`);
-  const url = pgUrl(name);
-  const dir = join(ROOT, 'services', service, 'prisma', 'migrations');
-  const client = new Client({ connectionString: url });
-  await client.connect();
-  try {
-    for (const m of readdirSync(dir).filter((d) => /^\d/.test(d)).sort()) {
-      await client.query(readFileSync(join(dir, m, 'migration.sql'), 'utf8'));
-    }
-  } finally {
-    await client.end();
-  }
-  return url;
-}
-
 export async function startPlatform(options: PlatformOptions = {}): Promise<Platform> {
   const topicPrefix = testTopicPrefix();
   const runId = topicPrefix.replace(/\W/g, '');
-  const ownDbs: Partial<Record<ServiceName, string>> = {};
+  const ownDbs: Partial<Record<ServiceName, TestDatabase>> = {};
   const dropOwnDatabases = async () => {
-    for (const s of SERVICES) if (ownDbs[s]) await adminQuery(`DROP DATABASE IF EXISTS "${s}_e2e_${runId}" WITH (FORCE)`).catch(() => undefined);
+    for (const s of SERVICES) await ownDbs[s]?.drop().catch(() => undefined);
   };
   if (options.ownDatabases) {
     try {
-      for (const s of SERVICES) ownDbs[s] = await createServiceDatabase(s, `${s}_e2e_${runId}`);
+      // Migrated from the committed migration SQL (no Prisma CLI: fast).
+      for (const s of SERVICES) {
+        ownDbs[s] = await createMigratedDatabase(pgUrl('postgres'), `${s}_e2e_${runId}`, join(ROOT, 'services', s, 'prisma', 'migrations'));
+      }
     } catch (err) {
       await dropOwnDatabases();
       throw err;
@@ -174,7 +149,7 @@ export async function startPlatform(options: PlatformOptions = {}): Promise<Plat
     PAYMENT_TEST_MODE: 'true',
     ...(options.commonEnv ?? {}),
   };
-  const databaseUrl = (s: ServiceName) => options.env?.[s]?.DATABASE_URL ?? ownDbs[s] ?? pgUrl(`${s}_test`);
+  const databaseUrl = (s: ServiceName) => options.env?.[s]?.DATABASE_URL ?? ownDbs[s]?.url ?? pgUrl(`${s}_test`);
   // A restarted service appends to the same log file, so one file tells the whole story.
   const replicas: ChildProcess[] = [];
   const spawnService = (s: ServiceName, ports = { http: http[s], grpc: grpc[s] }, logName: string = s): ChildProcess => {

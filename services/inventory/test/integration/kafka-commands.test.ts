@@ -4,7 +4,7 @@
 // outbox by a database of the file's own (no other relay may publish its rows).
 import { randomUUID } from 'node:crypto';
 import { createEnvelope, KafkaBus, OutboxRelay, topicName, Topics, type AnyEnvelope, type Subscription } from '@sudamall/shared';
-import { createTestTopics, eventually, testTopicPrefix } from '@sudamall/shared/testing';
+import { createTestTopics, eventually, testTopicPrefix, type TestDatabase } from '@sudamall/shared/testing';
 import type { Pool } from 'pg';
 import { startCommandsConsumer } from '../../src/infra/commands-consumer';
 import { ReservationStore } from '../../src/infra/reservation-store';
@@ -12,7 +12,7 @@ import { TEST_KAFKA_BROKERS } from '../support/env';
 import { createPrivateDatabase, seedProduct, silentLogger, startEngine, stockRow, testPool, type EngineHarness } from '../support/fixtures';
 
 const prefix = testTopicPrefix();
-let database: Awaited<ReturnType<typeof createPrivateDatabase>>;
+let database: TestDatabase;
 let pool: Pool;
 let h: EngineHarness;
 let bus: KafkaBus;

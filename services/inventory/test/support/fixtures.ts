@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Client, type Pool } from 'pg';
+import { createMigratedDatabase, type TestDatabase } from '@sudamall/shared/testing';
+import type { Pool } from 'pg';
 import pino from 'pino';
 import { ReservationEngine, type ReservationEngineOptions } from '../../src/app/reservation-engine';
 import { createReservationPool, ReservationStore } from '../../src/infra/reservation-store';
@@ -24,40 +24,14 @@ export interface SeededProduct {
   stockIds: Record<string, string>;
 }
 
-async function adminQuery(sql: string): Promise<void> {
-  const url = new URL(TEST_DATABASE_URL);
-  url.pathname = '/postgres';
-  const client = new Client({ connectionString: url.toString() });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
-
 /**
  * A database of the test file's own, migrated with the committed migrations, for a file that
  * runs an outbox relay: a relay publishes every unpublished row of its database under its own
  * topic prefix, so on the shared inventory_test another relay (the service process of
  * process.test.ts, the end-to-end suite's inventory) may publish this file's events elsewhere.
  */
-export async function createPrivateDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `inventory_t_${randomBytes(5).toString('hex')}`;
-  await adminQuery(`CREATE DATABASE "${name}"`);
-  const url = new URL(TEST_DATABASE_URL);
-  url.pathname = `/${name}`;
-  const dir = path.join(__dirname, '..', '..', 'prisma', 'migrations');
-  const client = new Client({ connectionString: url.toString() });
-  await client.connect();
-  try {
-    for (const m of readdirSync(dir).filter((d) => /^\d/.test(d)).sort()) {
-      await client.query(readFileSync(path.join(dir, m, 'migration.sql'), 'utf8'));
-    }
-  } finally {
-    await client.end();
-  }
-  return { url: url.toString(), drop: () => adminQuery(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`) };
+export function createPrivateDatabase(): Promise<TestDatabase> {
+  return createMigratedDatabase(TEST_DATABASE_URL, `inventory_t_${randomBytes(5).toString('hex')}`, path.join(__dirname, '..', '..', 'prisma', 'migrations'));
 }
 
 /** Inserts a product and its stock rows directly (engine tests do not go through the catalogue). */
