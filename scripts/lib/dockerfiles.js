@@ -30,11 +30,10 @@ function render(service) {
     HTTP_PORT: defaultPort(service, 'HTTP_PORT'),
     GRPC_PORT: defaultPort(service, 'GRPC_PORT'),
   };
-  const out = readFileSync(join(ROOT, TEMPLATE), 'utf8').replace(/@([A-Z_]+)@/g, (whole, key) => {
+  return readFileSync(join(ROOT, TEMPLATE), 'utf8').replace(/@([A-Z_]+)@/g, (whole, key) => {
     if (!(key in values)) throw new Error(`${TEMPLATE}: unknown placeholder ${whole}`);
     return values[key];
   });
-  return out;
 }
 
 function main() {
@@ -58,5 +57,4 @@ function main() {
   if (check) console.log(`dockerfiles: the ${SERVICES.length} service Dockerfiles match ${TEMPLATE}`);
 }
 
-if (require.main === module) main();
-module.exports = { render, SERVICES };
+main();

@@ -127,7 +127,6 @@ interface PaymentRow {
 
 const cents = (s: string | number) => Math.round(Number(s) * 100);
 
-/** Reads the four databases and returns every broken promise, with the rows that show it. */
 /** Quantities per order and reservation status, over the run's products. */
 async function reservationsByOrder(c: Client, productIds: string[]): Promise<Map<string, ReservationSummary>> {
   const { rows } = await c.query<ReservationSummary>(
@@ -142,6 +141,7 @@ async function reservationsByOrder(c: Client, productIds: string[]): Promise<Map
   return new Map(rows.map((r) => [r.order_id, r]));
 }
 
+/** Reads the four databases and returns every broken promise, with the rows that show it. */
 export async function checkInvariants(
   dbs: InvariantDatabases,
   scope: InvariantScope,
