@@ -249,6 +249,7 @@ describe('order, payment and cart services over grpc-js', () => {
               quantity: 2,
               priceWhenAdded: '19.90',
               currentPrice: '17.50',
+              subtotal: '35.00',
             },
           ],
           total: '39.80',
