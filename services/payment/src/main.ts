@@ -24,6 +24,7 @@ async function main(): Promise<void> {
     auth: { secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE },
     settings: {
       testMode: config.testMode,
+      production: config.NODE_ENV === 'production',
       currency: config.PAYMENT_CURRENCY,
       paymentWindowMinutes: config.PAYMENT_WINDOW_MINUTES,
       stripePublishableKey: config.STRIPE_PUBLISHABLE_KEY,

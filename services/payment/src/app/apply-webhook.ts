@@ -1,4 +1,5 @@
-import { invalid } from '@sudamall/shared';
+import { conflict, invalid } from '@sudamall/shared';
+import { paymentNotFound } from './access';
 import { verifyStripeSignature } from '../domain/stripe-signature';
 import type { UseCaseDeps } from './deps';
 import type { GatewayEventInput, GatewayEventResult } from './ports';
@@ -79,8 +80,20 @@ export interface SimulatedWebhookInput {
   failureCode?: string;
 }
 
-/** Test mode: what a gateway webhook would do, through the same dedup and state checks. */
+/**
+ * Test mode: what a gateway webhook would do, through the same dedup and state checks. Only a
+ * test-gateway payment: a simulated success on a Stripe, PayPal or cash payment would mark money
+ * received that no gateway ever took.
+ */
 export async function applySimulatedWebhook(deps: UseCaseDeps, input: SimulatedWebhookInput): Promise<WebhookAck> {
+  const payment = await deps.repo.findPayment(input.paymentId);
+  if (!payment) throw paymentNotFound(input.paymentId);
+  if (payment.gateway !== 'test_gateway') {
+    throw conflict('NOT_TEST_GATEWAY_PAYMENT', 'only test-gateway payments take simulated webhooks', {
+      payment_id: payment.paymentId,
+      gateway: payment.gateway,
+    });
+  }
   const outcome: GatewayEventInput['outcome'] =
     input.event === 'payment.succeeded'
       ? { kind: 'succeeded', transactionId: input.transactionId ?? `test_txn_${input.eventId.slice(0, 12)}` }

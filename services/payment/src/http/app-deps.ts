@@ -8,6 +8,8 @@ export interface HttpDeps {
   auth: { secret: string; issuer?: string; audience?: string };
   settings: {
     testMode: boolean;
+    /** NODE_ENV=production: the simulated webhook is not served even when test mode is allowed. */
+    production: boolean;
     currency: string;
     paymentWindowMinutes: number;
     stripePublishableKey: string;

@@ -1,4 +1,5 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { bearer } from '@sudamall/shared/testing';
 import { createEnvelope } from '@sudamall/shared';
 import { handlePaymentCommand } from '../../src/app/handle-payment-command';
 import { signStripePayload } from '../../src/domain/stripe-signature';
@@ -118,17 +119,71 @@ describe('webhooks, cash on delivery and test mode', () => {
   });
 
   describe('POST /test/webhook/ (test mode)', () => {
+    const simulate = (auth: string | undefined, body: Record<string, unknown>, app = h.app) =>
+      app.inject({ method: 'POST', url: '/api/v1/payments/test/webhook/', headers: auth ? { authorization: auth } : {}, payload: body });
+
     it('simulates success once per event id; a later failure changes nothing', async () => {
-      const { paymentId, user } = await pendingPayment('test_gateway');
+      const { paymentId } = await pendingPayment('test_gateway');
       const eventId = randomUUID();
-      const send = (body: Record<string, unknown>) =>
-        h.app.inject({ method: 'POST', url: '/api/v1/payments/test/webhook/', headers: { authorization: user.auth }, payload: body });
+      const operator = admin();
+      const send = (body: Record<string, unknown>) => simulate(operator.auth, body);
       expect((await send({ payment_id: paymentId, event: 'payment.succeeded', event_id: eventId })).json()).toMatchObject({ applied: true });
       expect((await send({ payment_id: paymentId, event_id: eventId })).json()).toMatchObject({ duplicate: true }); // event defaults to payment.succeeded
       expect((await send({ payment_id: paymentId, event: 'payment.failed' })).json()).toMatchObject({ applied: false, result: 'ignored:status_completed' });
       expect(await statusOf(paymentId)).toBe('completed');
       expect((await send({ payment_id: paymentId, event: 'payment.exploded' })).statusCode).toBe(400);
       expect((await h.app.inject({ method: 'POST', url: '/api/v1/payments/test/webhook/', payload: { payment_id: paymentId, event: 'payment.succeeded' } })).statusCode).toBe(401);
+    });
+
+    it('is for admins only: the payer and sellers get 403 FORBIDDEN and nothing settles', async () => {
+      const { paymentId, user } = await pendingPayment('test_gateway');
+      for (const auth of [user.auth, seller().auth]) {
+        const res = await simulate(auth, { payment_id: paymentId, event: 'payment.succeeded' });
+        expect(res.statusCode).toBe(403);
+        expect(res.json().error.code).toBe('FORBIDDEN');
+      }
+      expect(await statusOf(paymentId)).toBe('pending');
+    });
+
+    it('settles only test-gateway payments: a Stripe or cash payment is 409 NOT_TEST_GATEWAY_PAYMENT, an unknown one 404', async () => {
+      for (const gateway of ['stripe', 'cash_on_delivery']) {
+        const { paymentId, order } = await pendingPayment(gateway);
+        const res = await simulate(admin().auth, { payment_id: paymentId, event: 'payment.succeeded', event_id: randomUUID() });
+        expect(res.statusCode).toBe(409);
+        expect(res.json().error).toMatchObject({ code: 'NOT_TEST_GATEWAY_PAYMENT', details: { payment_id: paymentId, gateway } });
+        expect(await statusOf(paymentId)).toBe('pending');
+        expect(await h.container.prisma.outboxMessage.count({ where: { type: 'payment.succeeded', key: order.orderId } })).toBe(0);
+      }
+      const missing = await simulate(admin().auth, { payment_id: randomUUID(), event: 'payment.succeeded' });
+      expect(missing.statusCode).toBe(404);
+      expect(missing.json().error.code).toBe('PAYMENT_NOT_FOUND');
+    });
+
+    it('answers 404 in production even where test mode is allowed (PAYMENT_TEST_MODE_IN_PRODUCTION)', async () => {
+      const secret = randomBytes(48).toString('hex');
+      const prod = await startHarness({
+        orders,
+        env: { NODE_ENV: 'production', JWT_SECRET: secret, PAYMENT_TEST_MODE: 'true', PAYMENT_TEST_MODE_IN_PRODUCTION: 'true' },
+      });
+      try {
+        expect(prod.config.testMode).toBe(true);
+        const auth = bearer({ sub: `admin-${randomUUID()}`, role: 'admin' }, secret);
+        const user = buyer();
+        const order = orders.add({ userId: user.id, totalAmount: '12.00' });
+        const created = await prod.app.inject({
+          method: 'POST',
+          url: '/api/v1/payments/create/',
+          headers: { authorization: bearer({ sub: user.id, role: 'buyer' }, secret) },
+          payload: { order_id: order.orderId, gateway: 'test_gateway' },
+        });
+        expect(created.statusCode).toBe(201);
+        const paymentId = created.json().payment_id as string;
+        const hook = await simulate(auth, { payment_id: paymentId, event: 'payment.succeeded' }, prod.app);
+        expect(hook.statusCode).toBe(404);
+        expect(await statusOf(paymentId)).toBe('pending');
+      } finally {
+        await prod.close();
+      }
     });
   });
 

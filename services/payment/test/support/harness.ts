@@ -73,6 +73,7 @@ export function httpDeps(c: Container, ready = true): HttpDeps {
     auth: { secret: config.JWT_SECRET },
     settings: {
       testMode: config.testMode,
+      production: config.NODE_ENV === 'production',
       currency: config.PAYMENT_CURRENCY,
       paymentWindowMinutes: config.PAYMENT_WINDOW_MINUTES,
       stripePublishableKey: config.STRIPE_PUBLISHABLE_KEY,

@@ -8,7 +8,11 @@ import { ErrorSchema, TestPaymentBody, TestWebhookBody, WebhookAckSchema } from 
 
 const security = [{ bearerAuth: [] }];
 
-/** Registered only in test mode; otherwise these paths answer 404 like any unknown route. */
+/**
+ * Registered only in test mode; otherwise these paths answer 404 like any unknown route. The
+ * simulated webhook settles payments, so it is never registered in production, even where test
+ * mode is allowed there (PAYMENT_TEST_MODE_IN_PRODUCTION), and only admins may call it.
+ */
 export const testingRoutes =
   (deps: HttpDeps): FastifyPluginAsyncTypebox =>
   async (app) => {
@@ -41,16 +45,18 @@ export const testingRoutes =
       async (request) => runTestPayment(deps.useCases, { amount: request.body.amount, cardNumber: request.body.card_number }),
     );
 
+    if (deps.settings.production) return;
+
     app.post(
       '/webhook/',
       {
-        preHandler: app.authenticate,
+        preHandler: app.requireRole('admin'),
         schema: {
-          summary: 'Test mode: simulate a gateway webhook (deduplicated by event_id, applied only as a valid transition)',
+          summary: 'Test mode, admins: simulate a gateway webhook on a test-gateway payment (deduplicated by event_id, applied only as a valid transition; never in production)',
           tags: ['test mode'],
           security,
           body: TestWebhookBody,
-          response: { 200: WebhookAckSchema, 400: ErrorSchema, 401: ErrorSchema },
+          response: { 200: WebhookAckSchema, 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema },
         },
       },
       async (request) =>
