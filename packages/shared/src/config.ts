@@ -24,6 +24,12 @@ export const BaseEnv = Type.Object({
   KAFKA_BROKERS: Type.String({ default: '127.0.0.1:9092', minLength: 1 }),
   KAFKA_CLIENT_ID: Type.Optional(Type.String()),
   KAFKA_TOPIC_PREFIX: Type.String({ default: '' }),
+  // A consumer's failing handler: retried with backoff (base doubling up to max); after
+  // KAFKA_MAX_ATTEMPTS failures (2 for a domain error; never for `unavailable`) the message is
+  // parked in parked_messages and the partition moves on (kafkaRetryPolicy).
+  KAFKA_MAX_ATTEMPTS: Type.Integer({ default: 5, minimum: 1, maximum: 1000 }),
+  KAFKA_RETRY_BASE_MS: Type.Integer({ default: 200, minimum: 1 }),
+  KAFKA_RETRY_MAX_MS: Type.Integer({ default: 10000, minimum: 1 }),
   JWT_SECRET: Type.String({ minLength: 16 }),
   JWT_ISSUER: Type.Optional(Type.String()),
   JWT_AUDIENCE: Type.Optional(Type.String()),
@@ -33,6 +39,11 @@ export const BaseEnv = Type.Object({
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ default: 20000, minimum: 1000 }),
 });
 export type BaseEnv = Static<typeof BaseEnv>;
+
+/** The consumers' retry budget (KafkaBusOptions.retry) from the KAFKA_* variables. */
+export function kafkaRetryPolicy(env: Pick<BaseEnv, 'KAFKA_MAX_ATTEMPTS' | 'KAFKA_RETRY_BASE_MS' | 'KAFKA_RETRY_MAX_MS'>) {
+  return { maxAttempts: env.KAFKA_MAX_ATTEMPTS, initialMs: env.KAFKA_RETRY_BASE_MS, maxMs: Math.max(env.KAFKA_RETRY_BASE_MS, env.KAFKA_RETRY_MAX_MS) };
+}
 
 /** Splits `KAFKA_BROKERS` ("a:9092,b:9092") into a list. */
 export function parseBrokers(value: string): string[] {

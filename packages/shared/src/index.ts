@@ -21,6 +21,7 @@ export * from './messaging/trace-context';
 export * from './messaging/kafka-bus';
 export * from './messaging/outbox';
 export * from './messaging/inbox';
+export * from './messaging/parked-messages';
 export * from './messaging/outbox-relay';
 export * from './http/rate-limit';
 export * from './db/prepared-statements';

@@ -11,12 +11,28 @@ import {
 } from 'kafkajs';
 import type { Logger } from 'pino';
 import { parseEnvelope, type AnyEnvelope, type Envelope } from './envelope';
+import {
+  classifyHandlerFailure,
+  DEFAULT_PARK_POLICY,
+  describeFailure,
+  shouldPark,
+  type NewParkedMessage,
+  type ParkedMessages,
+  type ParkPolicy,
+} from './parked-messages';
 import { contextFromTraceparent, currentTraceparent } from './trace-context';
 
 export interface KafkaBusOptions {
   brokers: string[];
   clientId: string;
   logger: Logger;
+  /**
+   * Where every subscription parks a message it gives up on (unless it passes `park: false`).
+   * Without one, a failing handler is retried forever and a malformed message is skipped.
+   */
+  parked?: ParkedMessages;
+  /** Backoff and attempt budget of every subscription (KAFKA_RETRY_BASE_MS, KAFKA_RETRY_MAX_MS, KAFKA_MAX_ATTEMPTS). */
+  retry?: RetryPolicy;
 }
 
 export interface MessageMeta {
@@ -35,6 +51,10 @@ export interface RetryPolicy {
   initialMs?: number;
   /** Upper bound for one delay. Default 10 s. */
   maxMs?: number;
+  /** With a park store: failed attempts before an unclassified failure is parked. Default 5. */
+  maxAttempts?: number;
+  /** With a park store: failed attempts before a domain error (not `unavailable`) is parked. Default 2. */
+  deterministicMaxAttempts?: number;
 }
 
 export interface SubscribeOptions {
@@ -50,6 +70,11 @@ export interface SubscribeOptions {
   partitionsConcurrently?: number;
   handle: EnvelopeHandler;
   retry?: RetryPolicy;
+  /**
+   * `false`: never park (a live feed of one instance, whose group name is its own). Otherwise the
+   * bus's park store is used, the consumer named `consumer` (default: the group id) in the record.
+   */
+  park?: false | { consumer?: string };
 }
 
 export interface Subscription {
@@ -161,8 +186,32 @@ export class KafkaBus {
     const entry = { consumer, stopping: false };
     this.consumers.add(entry);
     const log = this.logger.child({ group: opts.groupId });
-    const initialMs = opts.retry?.initialMs ?? 200;
-    const maxMs = opts.retry?.maxMs ?? 10000;
+    const retry = { ...this.opts.retry, ...opts.retry };
+    const initialMs = retry.initialMs ?? 200;
+    const maxMs = retry.maxMs ?? 10000;
+    const policy: ParkPolicy = {
+      maxAttempts: retry.maxAttempts ?? DEFAULT_PARK_POLICY.maxAttempts,
+      deterministicMaxAttempts: retry.deterministicMaxAttempts ?? DEFAULT_PARK_POLICY.deterministicMaxAttempts,
+    };
+    const parked = opts.park === false ? undefined : this.opts.parked;
+    const parkConsumer = (opts.park !== false && opts.park?.consumer) || opts.groupId;
+    parked?.register(parkConsumer, opts.handle);
+    const backoff = (attempt: number) => Math.min(maxMs, initialMs * 2 ** Math.min(attempt - 1, 20));
+    // Parking is the message's last write: it must land before the offset moves past it, so a
+    // park store that is down is retried like any transient failure.
+    const park = async (record: NewParkedMessage, heartbeat: () => Promise<void>) => {
+      for (let attempt = 1; ; attempt++) {
+        if (entry.stopping) throw new StoppingError();
+        try {
+          await parked!.park(record);
+          return;
+        } catch (err) {
+          const delay = backoff(attempt);
+          log.error({ err, topic: record.topic, partition: record.partition, offset: record.offset, retry_in_ms: delay }, 'could not park a message; retrying');
+          await this.sleepWithHeartbeat(delay, heartbeat, entry);
+        }
+      }
+    };
 
     const joined = new Promise<void>((resolve) => {
       const remove = consumer.on(consumer.events.GROUP_JOIN, () => {
@@ -183,8 +232,26 @@ export class KafkaBus {
         try {
           envelope = parseEnvelope(message.value);
         } catch (err) {
-          // A poison message must not stop the partition: log it and move past it.
-          log.error({ err, topic, partition, offset: message.offset }, 'skipping malformed message');
+          // A poison message must not stop the partition; no retry can make it parse, so it is
+          // parked at once (kept for an operator) or, without a park store, logged and skipped.
+          if (!parked) {
+            log.error({ err, topic, partition, offset: message.offset }, 'skipping malformed message');
+            return;
+          }
+          await park(
+            {
+              consumer: parkConsumer,
+              topic,
+              partition,
+              offset: message.offset,
+              key: message.key?.toString('utf8') ?? null,
+              envelope: null,
+              rawValue: message.value?.toString('utf8') ?? null,
+              error: describeFailure(err, 'unparseable'),
+              attempts: 1,
+            },
+            heartbeat,
+          );
           return;
         }
         const headers = headersToStrings(message.headers);
@@ -192,6 +259,8 @@ export class KafkaBus {
         // The envelope's own traceparent is the operation that caused the message (it survives
         // the outbox hop); the header is the fallback for producers outside this project.
         const parent = contextFromTraceparent(envelope.traceparent ?? headers.traceparent);
+        // Failed attempts that count toward parking (transient ones do not).
+        let counted = 0;
         for (let attempt = 1; ; attempt++) {
           if (entry.stopping) throw new StoppingError();
           try {
@@ -226,9 +295,29 @@ export class KafkaBus {
             if (attempt > 1) log.info({ topic, partition, offset: message.offset, attempt }, 'message handled after retries');
             return;
           } catch (err) {
-            const delay = Math.min(maxMs, initialMs * 2 ** Math.min(attempt - 1, 20));
+            if (err instanceof StoppingError) throw err;
+            const cls = classifyHandlerFailure(err);
+            if (cls !== 'transient') counted++;
+            if (parked && shouldPark(cls, counted, policy)) {
+              await park(
+                {
+                  consumer: parkConsumer,
+                  topic,
+                  partition,
+                  offset: message.offset,
+                  key: message.key?.toString('utf8') ?? envelope.key,
+                  envelope,
+                  rawValue: null,
+                  error: describeFailure(err, cls),
+                  attempts: attempt,
+                },
+                heartbeat,
+              );
+              return;
+            }
+            const delay = backoff(attempt);
             log.error(
-              { err, topic, partition, offset: message.offset, type: envelope.type, event_id: envelope.id, attempt, retry_in_ms: delay },
+              { err, topic, partition, offset: message.offset, type: envelope.type, event_id: envelope.id, attempt, failure: cls, retry_in_ms: delay },
               'message handler failed; retrying',
             );
             await this.sleepWithHeartbeat(delay, heartbeat, entry);
