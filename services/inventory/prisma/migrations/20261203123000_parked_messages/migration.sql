@@ -1,6 +1,6 @@
 -- Messages a Kafka consumer gave up on (packages/shared/src/messaging/parked-messages.ts): after
 -- KAFKA_MAX_ATTEMPTS failures (at once for an unparseable one) the bus parks the message here and
--- commits past it, so its partition moves on; an operator retries or discards it (who, when, why).
+-- commits past it, so its partition moves on, and an operator retries or discards it (who, when, why).
 -- One row per (consumer, topic, partition, offset): a redelivery after a crash parks once.
 -- CreateTable
 CREATE TABLE "parked_messages" (
