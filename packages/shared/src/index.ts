@@ -11,6 +11,7 @@ export * from './http/openapi';
 export * from './http/health';
 export * from './http/metrics';
 export * from './http/service-metrics';
+export * from './http/parked-messages-routes';
 export * from './http/live-updates';
 export * from './grpc/errors';
 export * from './grpc/server';

@@ -1,4 +1,4 @@
-import { createLogger, KafkaBus, OutboxRelay, parseBrokers, type Logger } from '@sudamall/shared';
+import { createLogger, KafkaBus, kafkaRetryPolicy, OutboxRelay, ParkedMessages, parseBrokers, SqlParkStore, type Logger } from '@sudamall/shared';
 import type { CatalogPort, PaymentStatusPort } from './app/catalog';
 import { OrderCommands } from './app/order-commands';
 import { OrderQueries } from './app/order-queries';
@@ -24,6 +24,8 @@ export interface OrderUseCases {
   sweeper: SagaSweeper;
   /** The saga dashboard: list, inspect, and the operator actions. */
   sagaAdmin: SagaAdmin;
+  /** Messages the saga consumer gave up on (the dashboard's "Parked messages"). */
+  parked: ParkedMessages;
   store: OrderStore;
   clock: Clock;
 }
@@ -65,7 +67,14 @@ export function createContainer(
     maxAttempts: config.SAGA_MAX_ATTEMPTS,
   });
   const sweeper = new SagaSweeper(uow, saga, clock, logger, config.SAGA_SWEEP_INTERVAL_MS);
-  const bus = new KafkaBus({ brokers: parseBrokers(config.KAFKA_BROKERS), clientId: config.KAFKA_CLIENT_ID ?? 'order', logger });
+  const parked = new ParkedMessages(new SqlParkStore((sql, values) => db.$queryRawUnsafe<unknown[]>(sql, ...values)), { logger });
+  const bus = new KafkaBus({
+    brokers: parseBrokers(config.KAFKA_BROKERS),
+    clientId: config.KAFKA_CLIENT_ID ?? 'order',
+    logger,
+    parked,
+    retry: kafkaRetryPolicy(config),
+  });
   const relay = new OutboxRelay({ databaseUrl: config.DATABASE_URL, bus, logger, topicPrefix: config.KAFKA_TOPIC_PREFIX, pollMs: config.OUTBOX_POLL_MS });
 
   const useCases: OrderUseCases = {
@@ -76,6 +85,7 @@ export function createContainer(
     saga,
     sweeper,
     store,
+    parked,
     sagaAdmin: new SagaAdmin(
       new PrismaSagaAdminStore(db, store),
       saga,

@@ -1,6 +1,8 @@
 // buildApp(deps): the order service's HTTP application, without listening (tests inject; main listens).
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { authPlugin, frameworkErrors, rateLimitOptionsFromEnv, rateLimitPlugin, registerErrorHandler, registerHealth, registerMetrics, registerOpenApi, type Logger } from '@sudamall/shared';
+// The parked-message admin endpoints, the same in every service.
+import { PARKED_MESSAGES_PATH, parkedMessagesRoutes } from '@sudamall/shared';
 import type { OrderUseCases } from '../container';
 import { accountRoutes } from './routes/accounts';
 import { orderRoutes } from './routes/orders';
@@ -38,6 +40,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerHealth(app, { ready: deps.ready ?? (() => true) });
   if (deps.metrics) registerMetrics(app, { service: 'order' });
   await app.register(orderRoutes, { prefix: API_PREFIX, useCases: deps.useCases });
+  await app.register(parkedMessagesRoutes, { prefix: `${API_PREFIX}${PARKED_MESSAGES_PATH}`, parked: deps.useCases.parked });
   await app.register(accountRoutes, { prefix: '/api/v1/accounts', useCases: deps.useCases });
   await app.register(sagaDashboardRoutes, { prefix: DASHBOARD_PREFIX, sagaAdmin: deps.useCases.sagaAdmin });
   return app;

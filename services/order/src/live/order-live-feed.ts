@@ -115,6 +115,8 @@ export class OrderLiveFeed {
       groupId: liveConsumerGroupName(topicPrefix, 'order'),
       topics: [topicName(topicPrefix, Topics.orderEvents)],
       fromBeginning: false,
+      // This instance's own view, read from now on: nothing to park for anyone to retry.
+      park: false,
       handle: async (envelope) => this.handle(envelope),
     });
     this.ticker = setInterval(() => {

@@ -84,6 +84,8 @@ export class PaymentLiveFeed {
       groupId: liveConsumerGroupName(topicPrefix, 'payment'),
       topics: [topicName(topicPrefix, Topics.paymentEvents)],
       fromBeginning: false,
+      // This instance's own view, read from now on: nothing to park for anyone to retry.
+      park: false,
       handle: async (envelope) => this.handle(envelope),
     });
   }

@@ -70,7 +70,25 @@ export function listPage(): string {
   <thead><tr><th>Order</th><th>User</th><th>State</th><th>Step</th><th>Attempts</th><th>Age</th><th>Deadline</th><th>Last error</th></tr></thead>
   <tbody></tbody>
 </table>
-<p class="pager"><button id="prev" type="button">&larr; newer</button> page <span id="page">1</span> <button id="next" type="button">older &rarr;</button></p>`,
+<p class="pager"><button id="prev" type="button">&larr; newer</button> page <span id="page">1</span> <button id="next" type="button">older &rarr;</button></p>
+<section id="parked" class="card">
+  <h2>Parked messages</h2>
+  <p class="muted">Kafka messages a consumer gave up on (after its retries, or at once when unparseable); its partition moved on.
+  Retry re-runs the consumer's handler on the stored message (consumers are idempotent); discard keeps it with the reason.
+  Each service's own list, through the gateway.</p>
+  <form id="parked-filters" class="filters">
+    <label>Status <select name="status">
+      <option value="parked">parked</option><option value="retried">retried</option><option value="discarded">discarded</option><option value="">any</option>
+    </select></label>
+    <label class="grow">Note (why; required to discard) <input type="text" id="parked-note" size="60" placeholder="e.g. fixed in v1.4.2, product deleted by hand"></label>
+  </form>
+  <p id="parked-result" role="status"></p>
+  <p id="parked-errors" class="error" role="alert"></p>
+  <table id="parked-messages">
+    <thead><tr><th>Service</th><th>Consumer</th><th>Message</th><th>Where</th><th>Error</th><th>Attempts</th><th>Parked</th><th>Status</th><th></th></tr></thead>
+    <tbody></tbody>
+  </table>
+</section>`,
   );
 }
 
@@ -131,6 +149,8 @@ tr.stuck td{background:#fff4f2}
 .badge.done{background:#d1fadf;color:#05603a}
 .badge.compensated,.badge.compensating{background:#fef0c7;color:#93370d}
 .badge.reserving,.badge.awaiting_payment,.badge.confirming{background:#d1e9ff;color:#175cd3}
+.badge.parked{background:#b42318;color:#fff}.badge.retried{background:#d1fadf;color:#05603a}.badge.discarded{background:#e6e9ef;color:#6b7584}
+#parked{margin-top:1rem}
 .filters{display:flex;flex-wrap:wrap;gap:.6rem 1rem;align-items:center;background:#fff;border:1px solid #dde2ea;border-radius:8px;padding:.6rem .8rem;margin-bottom:.6rem}
 input,select,textarea,button{font:inherit}
 input,select,textarea{border:1px solid #c3cad5;border-radius:5px;padding:.25rem .4rem}
@@ -158,6 +178,14 @@ export const DASHBOARD_JS = String.raw`
   'use strict';
   var PREFIX = '${DASHBOARD_PREFIX}';
   var API = PREFIX + '/api/sagas';
+  // Each service's parked messages, on its own REST prefix (the gateway routes them; the
+  // order service's own is on this origin even without the gateway).
+  var PARKED = [
+    { service: 'order', path: '/api/v1/orders/admin/parked-messages' },
+    { service: 'inventory', path: '/api/v1/products/admin/parked-messages' },
+    { service: 'cart', path: '/api/v1/carts/admin/parked-messages' },
+    { service: 'payment', path: '/api/v1/payments/admin/parked-messages' },
+  ];
   var TOKEN_KEY = 'sudamall.admin_token';
   var REFRESH_MS = 3000;
   var body = document.body;
@@ -265,6 +293,51 @@ export const DASHBOARD_JS = String.raw`
     });
   }
 
+  // ---- parked messages (list page) ----
+  function loadParked() {
+    var status = $('parked-filters').elements.status.value;
+    var errors = [];
+    return Promise.all(PARKED.map(function (svc) {
+      return api('GET', svc.path + '/?limit=50' + (status ? '&status=' + encodeURIComponent(status) : ''))
+        .then(function (r) { return r.items.map(function (m) { m.service = svc.service; m.base = svc.path; return m; }); })
+        .catch(function (e) { if (e instanceof AuthError) throw e; errors.push(svc.service + ': ' + e.message); return []; });
+    })).then(function (lists) {
+      var items = [].concat.apply([], lists).sort(function (a, b) { return a.parked_at < b.parked_at ? 1 : -1; });
+      $('parked-errors').textContent = errors.length ? 'not reachable: ' + errors.join(' · ') : '';
+      $('parked-messages').tBodies[0].innerHTML = items.length === 0
+        ? '<tr><td colspan="9" class="muted">none</td></tr>'
+        : items.map(function (m) {
+          var err = m.error || {};
+          var resolved = m.status === 'parked' ? '' : '<br><span class="muted">' + esc(m.resolved_by) + ', ' + time(m.resolved_at) + ': ' + esc(m.resolution_note) + '</span>';
+          var retried = m.retry_count ? '<br><span class="muted">' + m.retry_count + ' retr' + (m.retry_count === 1 ? 'y' : 'ies') + ', last by ' + esc(m.last_retry_by) + '</span>' : '';
+          return '<tr class="parked-message" data-service="' + esc(m.service) + '" data-id="' + esc(m.id) + '" data-status="' + esc(m.status) + '">' +
+            '<td>' + esc(m.service) + '</td><td><code>' + esc(m.consumer) + '</code></td>' +
+            '<td><code>' + esc(m.type || '(unparseable)') + '</code><br><code class="muted">' + esc(m.event_id || '') + '</code> ' + json(m.envelope || m.raw_value) + '</td>' +
+            '<td><code>' + esc(m.topic) + '</code> p' + m.partition + ' @' + esc(m.offset) + '<br>key <code>' + esc(m.key || '') + '</code></td>' +
+            '<td><span class="error">' + esc((err.code ? err.code + ': ' : '') + err.message) + '</span><br><span class="muted">' + esc(err.class) + '</span></td>' +
+            '<td>' + m.attempts + retried + '</td><td>' + time(m.parked_at) + '</td><td>' + badge(m.status) + resolved + '</td>' +
+            '<td>' + (m.status === 'parked'
+              ? '<button type="button" data-parked-action="retry">Retry</button> <button type="button" class="danger" data-parked-action="discard">Discard</button>'
+              : '') + '</td></tr>';
+        }).join('');
+    });
+  }
+  function actParked(button) {
+    var row = button.closest('tr'), action = button.dataset.parkedAction;
+    var svc = PARKED.filter(function (p) { return p.service === row.dataset.service; })[0];
+    var note = $('parked-note').value.trim();
+    if (action === 'discard' && !note) { $('parked-result').textContent = 'Say why in the note first.'; return; }
+    if (action === 'discard' && !confirm('Discard this message for good?')) return;
+    button.disabled = true;
+    api('POST', svc.path + '/' + encodeURIComponent(row.dataset.id) + '/' + action, action === 'retry' ? { note: note } : { reason: note })
+      .then(function (m) {
+        $('parked-result').textContent = (action === 'retry' ? 'Retried: ' : 'Discarded: ') + svc.service + ' #' + m.id + ' is ' + m.status;
+        $('parked-note').value = '';
+        return loadParked();
+      })
+      .catch(function (e) { if (!(e instanceof AuthError)) $('parked-result').textContent = 'Failed: ' + e.message; button.disabled = false; });
+  }
+
   // ---- detail page ----
   var orderId = body.dataset.orderId;
   var keys = {};
@@ -353,7 +426,13 @@ export const DASHBOARD_JS = String.raw`
     var run;
     if (body.dataset.page === 'list') {
       formFromUrl();
-      run = refreshing(loadList, 'list-error');
+      run = refreshing(function () { return Promise.all([loadList(), loadParked()]); }, 'list-error');
+      $('parked-filters').addEventListener('change', function () { run(); });
+      $('parked-filters').addEventListener('submit', function (e) { e.preventDefault(); });
+      $('parked-messages').addEventListener('click', function (e) {
+        var b = e.target.closest('[data-parked-action]');
+        if (b) actParked(b);
+      });
       $('filters').addEventListener('submit', function (e) { e.preventDefault(); page = 1; run(); });
       $('filters').addEventListener('reset', function () { setTimeout(function () { page = 1; run(); }, 0); });
       $('prev').addEventListener('click', function () { page = Math.max(1, page - 1); run(); });
