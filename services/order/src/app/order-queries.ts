@@ -118,6 +118,7 @@ export class OrderQueries {
       payment_expires_at: head.paymentExpiresAt ? head.paymentExpiresAt.toISOString() : '',
       payable: reason === '',
       reason,
+      store_ids: head.storeIds,
     };
   }
 }

@@ -71,6 +71,7 @@ export function orderGrpcService(deps: { placeOrder: PlaceOrder; queries: OrderQ
         paymentExpiresAt: r.payment_expires_at,
         payable: r.payable,
         reason: r.reason,
+        storeIds: r.store_ids,
       };
     }),
   };

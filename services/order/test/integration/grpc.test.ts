@@ -98,6 +98,8 @@ it('GetOrder and GetOrderForPayment: payable only while under_paying and inside 
   expect(fetched.status).toBe('under_paying');
   const payable = await forPayment({ orderId: order!.orderId });
   expect(payable).toMatchObject({ payable: true, reason: '', totalAmount: '99.99', userId: order!.userId, paymentExpiresAt: fetched.paymentExpiresAt });
+  // Who may collect cash on delivery for it: the sellers of its stores.
+  expect(payable.storeIds).toEqual([p.storeId]);
   h.clock.offsetMs = 901_000;
   try {
     expect(await forPayment({ orderId: order!.orderId })).toMatchObject({ payable: false, reason: 'PAYMENT_WINDOW_EXPIRED' });

@@ -4,6 +4,8 @@ import type { Clock, GatewayRegistry, OrdersPort, PaymentRepository } from './po
 export interface Actor {
   id: string;
   role: 'buyer' | 'seller' | 'admin';
+  /** A seller's store (from the token's `store_id`). */
+  storeId?: string;
 }
 
 export interface UseCaseDeps {

@@ -108,6 +108,8 @@ export interface OrderForPayment {
   payable: boolean;
   /** Why not payable ("" when payable): ORDER_NOT_AWAITING_PAYMENT, PAYMENT_WINDOW_EXPIRED, ORDER_CANCELLED. */
   reason: string;
+  /** The stores selling in the order: their sellers may collect its cash on delivery. */
+  storeIds: string[];
 }
 
 /** The order service, as payment sees it. Throws DomainError not_found ORDER_NOT_FOUND. */

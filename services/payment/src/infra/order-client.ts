@@ -23,6 +23,7 @@ export class GrpcOrdersClient implements OrdersPort {
       paymentExpiresAt: res.paymentExpiresAt ? new Date(res.paymentExpiresAt) : null,
       payable: res.payable,
       reason: res.reason,
+      storeIds: res.storeIds,
     };
   }
 

@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { credentials, status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
 import { order as orderPb, payment as paymentPb } from '@sudamall/proto';
 import { grpcHandler, notFound, promisifyUnary, startGrpcServer, type GrpcServerHandle } from '@sudamall/shared';
+import { bearer } from '@sudamall/shared/testing';
 import { TestGateway } from '../../src/infra/gateways/test-gateway';
 import { GrpcOrdersClient } from '../../src/infra/order-client';
 import { paymentGrpcService } from '../../src/grpc/payment-service';
@@ -58,6 +59,7 @@ describe('gRPC: order peer and PaymentService', () => {
       paymentExpiresAt: new Date(Date.now() + 15 * 60_000).toISOString(),
       payable: true,
       reason: '',
+      storeIds: [],
       ...patch,
     };
     peerOrders.set(o.orderId, o);
@@ -112,6 +114,22 @@ describe('gRPC: order peer and PaymentService', () => {
     const refused = await h.app.inject({ method: 'POST', url: '/api/v1/payments/create/', headers: { authorization: user.auth }, payload: { order_id: late.orderId, gateway: 'test_gateway' } });
     expect(refused.statusCode).toBe(409);
     expect(refused.json().error.code).toBe('PAYMENT_WINDOW_EXPIRED');
+  });
+
+  it('lets a seller collect cash on delivery only for an order of their store, as the order peer says (store_ids)', async () => {
+    const user = buyer();
+    const o = addOrder(user.id, { storeIds: ['store-north', 'store-south'] });
+    const created = await h.app.inject({ method: 'POST', url: '/api/v1/payments/create/', headers: { authorization: user.auth }, payload: { order_id: o.orderId, gateway: 'cash_on_delivery' } });
+    const paymentId = created.json().payment_id as string;
+    await h.app.inject({ method: 'POST', url: '/api/v1/payments/process/', headers: { authorization: user.auth }, payload: { payment_id: paymentId } });
+    const collectAs = (storeId: string) =>
+      h.app.inject({ method: 'POST', url: `/api/v1/payments/${paymentId}/collect/`, headers: { authorization: bearer({ sub: `seller-${randomUUID()}`, role: 'seller', store_id: storeId }) } });
+    const stranger = await collectAs('store-west');
+    expect(stranger.statusCode).toBe(403);
+    expect(stranger.json().error.code).toBe('FORBIDDEN');
+    const own = await collectAs('store-south');
+    expect(own.statusCode).toBe(200);
+    expect(own.json()).toMatchObject({ payment_id: paymentId, status: 'completed' });
   });
 
   it('answers 503 UPSTREAM_UNAVAILABLE when the order service is down', async () => {

@@ -17,9 +17,9 @@ describe('webhooks, cash on delivery and test mode', () => {
     await h.close();
   });
 
-  async function pendingPayment(gatewayName: string, total = '25.00') {
+  async function pendingPayment(gatewayName: string, total = '25.00', storeIds: string[] = []) {
     const user = buyer();
-    const order = orders.add({ userId: user.id, totalAmount: total });
+    const order = orders.add({ userId: user.id, totalAmount: total, storeIds });
     const res = await h.app.inject({ method: 'POST', url: '/api/v1/payments/create/', headers: { authorization: user.auth }, payload: { order_id: order.orderId, gateway: gatewayName } });
     expect(res.statusCode).toBe(201);
     return { user, order, paymentId: res.json().payment_id as string };
@@ -90,7 +90,7 @@ describe('webhooks, cash on delivery and test mode', () => {
       expect(res.statusCode).toBe(200);
       expect(res.json()).toMatchObject({ applied: false, result: 'ignored:duplicate_capture' });
       const row = await h.container.prisma.payment.findUniqueOrThrow({ where: { paymentId } });
-      expect([row.status, row.failureReason]).toEqual(['failed', 'duplicate_capture_needs_refund']);
+      expect([row.status, row.failureReason]).toEqual(['failed', 'duplicate_capture']);
       expect(row.metadata).toMatchObject({ duplicate_capture: { live_payment_id: second.json().payment_id } });
     });
 
@@ -163,7 +163,7 @@ describe('webhooks, cash on delivery and test mode', () => {
       const secret = randomBytes(48).toString('hex');
       const prod = await startHarness({
         orders,
-        env: { NODE_ENV: 'production', JWT_SECRET: secret, PAYMENT_TEST_MODE: 'true', PAYMENT_TEST_MODE_IN_PRODUCTION: 'true' },
+        env: { NODE_ENV: 'production', JWT_SECRET: secret, JWT_HS256_IN_PRODUCTION: 'true', PAYMENT_TEST_MODE: 'true', PAYMENT_TEST_MODE_IN_PRODUCTION: 'true' },
       });
       try {
         expect(prod.config.testMode).toBe(true);
@@ -217,8 +217,10 @@ describe('webhooks, cash on delivery and test mode', () => {
   });
 
   describe('cash on delivery', () => {
-    it('stays pending (the order goes ahead) until a seller marks it collected', async () => {
-      const { paymentId, user, order } = await pendingPayment('cash_on_delivery', '80.00');
+    it('stays pending (the order goes ahead) until a seller of a store in the order marks it collected', async () => {
+      const deliverer = seller();
+      const storeOf = (s: { id: string }) => `store-${s.id}`; // harness seller(): store_id is store-<id>
+      const { paymentId, user, order } = await pendingPayment('cash_on_delivery', '80.00', ['store-elsewhere', storeOf(deliverer)]);
       const processed = await h.app.inject({ method: 'POST', url: '/api/v1/payments/process/', headers: { authorization: user.auth }, payload: { payment_id: paymentId } });
       expect(processed.statusCode).toBe(200);
       expect(processed.json()).toMatchObject({ outcome: 'awaiting_collection', payment: { status: 'pending', total_amount: '80.00' } });
@@ -231,7 +233,12 @@ describe('webhooks, cash on delivery and test mode', () => {
       const url = `/api/v1/payments/${paymentId}/collect/`;
       expect((await h.app.inject({ method: 'POST', url, headers: { authorization: user.auth } })).statusCode).toBe(403);
       expect((await h.app.inject({ method: 'POST', url })).statusCode).toBe(401);
-      const collected = await h.app.inject({ method: 'POST', url, headers: { authorization: seller().auth } });
+      // A seller with no store in the order: 403, and the payment stays uncollected.
+      const stranger = await h.app.inject({ method: 'POST', url, headers: { authorization: seller().auth } });
+      expect(stranger.statusCode).toBe(403);
+      expect(stranger.json().error).toMatchObject({ code: 'FORBIDDEN', details: { order_id: order.orderId } });
+      expect(await statusOf(paymentId)).toBe('pending');
+      const collected = await h.app.inject({ method: 'POST', url, headers: { authorization: deliverer.auth } });
       expect(collected.statusCode).toBe(200);
       expect(collected.json()).toMatchObject({ status: 'completed', payment_id: paymentId });
       const twice = await h.app.inject({ method: 'POST', url, headers: { authorization: admin().auth } });
@@ -239,6 +246,14 @@ describe('webhooks, cash on delivery and test mode', () => {
       expect(twice.json().error.code).toBe('PAYMENT_NOT_COLLECTABLE');
       // Announced once, when the buyer chose cash on delivery.
       expect(await h.container.prisma.outboxMessage.count({ where: { type: 'payment.succeeded', key: order.orderId } })).toBe(1);
+    });
+
+    it('an admin collects any store\'s cash on delivery', async () => {
+      const { paymentId, user } = await pendingPayment('cash_on_delivery', '30.00', ['store-x']);
+      await h.app.inject({ method: 'POST', url: '/api/v1/payments/process/', headers: { authorization: user.auth }, payload: { payment_id: paymentId } });
+      const res = await h.app.inject({ method: 'POST', url: `/api/v1/payments/${paymentId}/collect/`, headers: { authorization: admin().auth } });
+      expect(res.statusCode).toBe(200);
+      expect(res.json()).toMatchObject({ status: 'completed' });
     });
 
     it('only collects cash-on-delivery payments (409) that exist (404)', async () => {

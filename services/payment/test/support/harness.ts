@@ -26,6 +26,7 @@ export class FakeOrders implements OrdersPort {
       paymentExpiresAt: new Date(Date.now() + 15 * 60_000),
       payable: true,
       reason: '',
+      storeIds: [],
       ...o,
     };
     this.orders.set(order.orderId, order);

@@ -43,6 +43,7 @@ const payableOrder: OrderForPayment = {
   paymentExpiresAt: new Date(now.getTime() + 60_000),
   payable: true,
   reason: '',
+  storeIds: [],
 };
 
 function setup(opts: { current?: PaymentRecord; order?: OrderForPayment; charge?: () => Promise<ChargeResult>; claim?: boolean } = {}) {

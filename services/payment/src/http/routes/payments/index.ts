@@ -174,7 +174,7 @@ export const paymentRoutes =
       {
         preHandler: app.requireRole('seller', 'admin'),
         schema: {
-          summary: 'Cash on delivery: mark the cash collected (seller or admin)',
+          summary: 'Cash on delivery: mark the cash collected (a seller of a store in the order, or an admin)',
           tags: ['payments'],
           security,
           params: PaymentIdParams,
