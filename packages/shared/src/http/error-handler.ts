@@ -130,6 +130,20 @@ export function registerErrorHandler(app: FastifyInstance): void {
     }
   });
 
+  // Ajv coerces a query string such as `1e400` to Infinity, and its minimum/maximum checks skip
+  // non-finite numbers (JSON.parse makes Infinity of a body's 1e400 too): past validation such a
+  // value would reach the use case (a page offset, a date) and fail there as a 500.
+  app.addHook('preHandler', async (request: FastifyRequest) => {
+    for (const [part, value] of [['params', request.params], ['querystring', request.query], ['body', request.body]] as const) {
+      const path = nonFinitePath(value);
+      if (path !== undefined) {
+        throw new DomainError('invalid', 'VALIDATION_FAILED', 'request is invalid', {
+          errors: [{ path: [part, ...path].join('.'), message: 'must be a finite number' }],
+        });
+      }
+    }
+  });
+
   app.setNotFoundHandler((request: FastifyRequest, reply: FastifyReply) => {
     return reply
       .status(404)
@@ -183,6 +197,26 @@ function nulPath(root: unknown): string[] | undefined {
         if (UNSTORABLE_TEXT.test(key)) return pathOf(node, JSON.stringify(key).slice(1, -1));
         stack.push({ value: (value as Record<string, unknown>)[key], key, parent: node });
       }
+    }
+  }
+  return undefined;
+}
+
+/** Where a non-finite number (Infinity, NaN) sits in a parsed value, or undefined (parent links, as nulPath). */
+function nonFinitePath(root: unknown): string[] | undefined {
+  interface Node { value: unknown; key: string; parent?: Node }
+  const stack: Node[] = [{ value: root, key: '' }];
+  while (stack.length > 0) {
+    const node = stack.pop() as Node;
+    const { value } = node;
+    if (typeof value === 'number') {
+      if (Number.isFinite(value)) continue;
+      const out: string[] = [];
+      for (let n: Node | undefined = node; n && n.parent; n = n.parent) out.push(n.key);
+      return out.reverse();
+    }
+    if (value !== null && typeof value === 'object' && !ArrayBuffer.isView(value)) {
+      for (const key of Object.keys(value as Record<string, unknown>)) stack.push({ value: (value as Record<string, unknown>)[key], key, parent: node });
     }
   }
   return undefined;

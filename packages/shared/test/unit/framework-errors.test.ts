@@ -47,3 +47,23 @@ describe('NUL characters', () => {
     }
   });
 });
+
+describe('non-finite numbers', () => {
+  it('are refused with 400 VALIDATION_FAILED after coercion (Ajv lets 1e400 through as Infinity, past its maximum)', async () => {
+    const app = Fastify({ logger: false });
+    registerErrorHandler(app);
+    const schema = { querystring: { type: 'object', properties: { n: { type: 'integer', minimum: 0, maximum: 10 } } } };
+    app.post('/things', { schema }, async (req) => ({ n: (req.query as { n?: number }).n ?? null }));
+    await app.ready();
+    try {
+      const inQuery = await app.inject({ method: 'POST', url: '/things?n=1e400', payload: {} });
+      expect(inQuery.statusCode).toBe(400);
+      expect(inQuery.json().error).toMatchObject({ code: 'VALIDATION_FAILED', details: { errors: [{ path: 'querystring.n' }] } });
+      const inBody = await app.inject({ method: 'POST', url: '/things', headers: { 'content-type': 'application/json' }, payload: '{"lines":[{"qty":-1e400}]}' });
+      expect(inBody.json().error).toMatchObject({ code: 'VALIDATION_FAILED', details: { errors: [{ path: 'body.lines.0.qty' }] } });
+      expect((await app.inject({ method: 'POST', url: '/things?n=10', payload: { x: 1.5 } })).json()).toEqual({ n: 10 });
+    } finally {
+      await app.close();
+    }
+  });
+});

@@ -9,6 +9,12 @@ import type { CheckoutTx, Clock } from './ports';
 // The saga dashboard's use cases: list and inspect sagas, and the operator actions (retry,
 // compensate, resolve), each audited and idempotent per (order, idempotency key).
 
+/**
+ * The oldest saga age a list filter may ask for (ten years): past it `now - age` leaves the
+ * dates PostgreSQL can hold, so the routes' schemas refuse it as VALIDATION_FAILED.
+ */
+export const MAX_SAGA_AGE_SECONDS = 10 * 365 * 24 * 3600;
+
 export interface SagaListFilters {
   state?: string;
   stuck?: boolean;

@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { MAX_SAGA_AGE_SECONDS } from '../../../app/saga-admin';
 
 export const StatusSchema = Type.Union([
   Type.Literal('pending'),
@@ -168,7 +169,7 @@ export const SagaListQuery = Type.Object(
   {
     state: Type.Optional(Type.String({ maxLength: 32 })),
     stuck: Type.Optional(Type.Boolean()),
-    older_than_seconds: Type.Optional(Type.Integer({ minimum: 0 })),
+    older_than_seconds: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_SAGA_AGE_SECONDS })),
     ...PageQuery,
   },
   { additionalProperties: false },

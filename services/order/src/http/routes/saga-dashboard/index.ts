@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox';
 // Brings @fastify/swagger's `schema.hide` into the route types (the dashboard is not part of the public API).
 import type {} from '@fastify/swagger';
 import { ADMIN_ACTIONS } from '../../../app/saga-actions';
-import type { SagaAdmin } from '../../../app/saga-admin';
+import { MAX_SAGA_AGE_SECONDS, type SagaAdmin } from '../../../app/saga-admin';
 import { DASHBOARD_CSS, DASHBOARD_JS, detailPage, listPage } from './page';
 
 export { DASHBOARD_PREFIX } from './page';
@@ -14,7 +14,7 @@ const ListQuery = Type.Object(
   {
     state: Type.Optional(Type.Union([Type.Literal(''), Type.String({ pattern: '^[a-z_]{1,32}$' })])),
     stuck: Type.Optional(Type.Boolean()),
-    older_than_seconds: Type.Optional(Type.Integer({ minimum: 0 })),
+    older_than_seconds: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_SAGA_AGE_SECONDS })),
     order_id: Type.Optional(Type.String({ maxLength: 64 })),
     user_id: Type.Optional(Type.String({ maxLength: 128 })),
     page: Type.Integer({ minimum: 1, maximum: 100_000, default: 1 }),
