@@ -301,7 +301,8 @@ export async function checkInvariants(
       if (res && res.confirmed > 0) add('a cancelled order holds no sold stock', subject, { ...base, reservations: res });
       if (res && res.reserved > 0) flag(!settled(o.quiet_seconds), 'a cancelled order holds no reserved stock', subject, { ...base, reservations: res });
       for (const p of capturedPays) {
-        if (cents(p.completed_refunds) < cents(p.amount)) {
+        // Everything the buyer paid, fee included: the platform cancelled the order.
+        if (cents(p.completed_refunds) < cents(p.total_amount)) {
           flag(!settled(o.quiet_seconds), 'every cancelled order that was charged is refunded', subject, {
             ...base,
             payment_id: p.payment_id,

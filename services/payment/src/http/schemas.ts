@@ -22,7 +22,10 @@ export const PaymentSchema = Type.Object({
   amount: Money,
   gateway_fee: Money,
   total_amount: Money,
+  /** Reserved (pending) plus completed refunds. */
   refunded_amount: Money,
+  /** total_amount − refunded_amount while captured, else 0.00: what an admin's full refund returns. */
+  refundable_amount: Money,
   status: PaymentStatusSchema,
   attempt_count: Type.Integer(),
   gateway_transaction_id: Nullable(Type.String()),

@@ -1,5 +1,6 @@
 // JSON shapes of the REST API (snake_case, money as "12.30", timestamps ISO-8601).
 import type { AttemptRecord, GatewayRecord, PaymentRecord, RefundRecord } from '../app/records';
+import { refundableAmount } from '../domain/refunds';
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
@@ -15,6 +16,7 @@ export function paymentView(p: PaymentRecord) {
     gateway_fee: p.gatewayFee,
     total_amount: p.totalAmount,
     refunded_amount: p.refundedAmount,
+    refundable_amount: refundableAmount(p),
     status: p.status,
     attempt_count: p.attemptCount,
     gateway_transaction_id: p.gatewayTransactionId,

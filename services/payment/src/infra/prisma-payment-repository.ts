@@ -569,7 +569,7 @@ export class PrismaPaymentRepository implements PaymentRepository {
         data: { status: 'completed', gatewayRefundId, processedAt: new Date(), failureReason: null },
       });
       const completed = await tx.refund.findMany({ where: { paymentId: p.paymentId, status: 'completed' }, select: { amount: true } });
-      const next = statusAfterRefunds(p.amount.toString(), sumMoney(completed.map((r) => r.amount.toString())));
+      const next = statusAfterRefunds(p.totalAmount.toString(), sumMoney(completed.map((r) => r.amount.toString())));
       const updated = canTransition(p.status, next) ? await tx.payment.update({ where: { paymentId: p.paymentId }, data: { status: next } }) : p;
       await emit(tx, 'payment.refunded', p.orderReference, {
         payment_id: p.paymentId,
@@ -635,7 +635,8 @@ export class PrismaPaymentRepository implements PaymentRepository {
     return this.db.$transaction(async (tx) => {
       if (!(await claimInbox(tx, claim.consumer, claim.eventId))) return { kind: 'duplicate' } as const;
       const payments = await lockOrderPayments(tx, orderId);
-      const refundable = payments.find((p) => REFUNDABLE_STATUSES.includes(p.status) && p.amount.greaterThan(p.refundedAmount));
+      // Everything the buyer paid goes back, fee included: the platform cancelled the order.
+      const refundable = payments.find((p) => REFUNDABLE_STATUSES.includes(p.status) && p.totalAmount.greaterThan(p.refundedAmount));
       if (refundable) {
         const reservation = await reserveLocked(tx, refundable, undefined, reason, 'saga', claim.eventId);
         return { kind: 'refund_reserved', reservation } as const;
@@ -678,7 +679,7 @@ async function reserveLocked(
   requestedBy: string,
   sourceEventId: string | null,
 ): Promise<RefundReservation> {
-  const amount = decideRefundAmount({ status: p.status, amount: p.amount.toString(), refundedAmount: p.refundedAmount.toString() }, requested);
+  const amount = decideRefundAmount({ status: p.status, totalAmount: p.totalAmount.toString(), refundedAmount: p.refundedAmount.toString() }, requested);
   const refund = await tx.refund.create({
     data: { refundId: randomUUID(), paymentId: p.paymentId, amount, reason, requestedBy, sourceEventId, status: 'pending' },
   });

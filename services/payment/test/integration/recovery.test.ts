@@ -73,9 +73,10 @@ describe('recovery', () => {
     const effect = await handlePaymentCommand(h.container.useCases, createEnvelope('payment.refund', order.orderId, { order_id: order.orderId, reason: 'order_cancelled' }));
     expect(effect.kind).toBe('refund_reserved');
     const pending = await h.container.prisma.refund.findMany({ where: { paymentId } });
-    expect(pending.map((r) => [r.status, r.amount.toFixed(2)])).toEqual([['pending', '27.00']]);
+    // Everything charged (27.00 + 1.08 fee) goes back.
+    expect(pending.map((r) => [r.status, r.amount.toFixed(2)])).toEqual([['pending', '28.08']]);
     // The reservation holds: nobody can refund the same money meanwhile.
-    expect((await h.container.prisma.payment.findUniqueOrThrow({ where: { paymentId } })).refundedAmount.toFixed(2)).toBe('27.00');
+    expect((await h.container.prisma.payment.findUniqueOrThrow({ where: { paymentId } })).refundedAmount.toFixed(2)).toBe('28.08');
 
     gateway.refundOutage = false;
     const done = await resumePendingRefunds(h.container.useCases, 0);
