@@ -1,6 +1,6 @@
 // Wires the database, the peers and the use cases once; HTTP routes, gRPC handlers and Kafka
 // consumers all take their use cases from here.
-import type { Logger } from '@sudamall/shared';
+import { ParkedMessages, SqlParkStore, type Logger } from '@sudamall/shared';
 import { AddItem } from './app/add-item';
 import { ApplyCatalogEvent } from './app/apply-catalog-event';
 import { Checkout } from './app/checkout';
@@ -31,6 +31,8 @@ export interface CartUseCases {
 export interface Container {
   db: Sql;
   useCases: CartUseCases;
+  /** Messages the cart's consumers gave up on (their admin endpoints, the saga dashboard). */
+  parked: ParkedMessages;
   close(): Promise<void>;
 }
 
@@ -62,6 +64,7 @@ export function createContainer(
   const orders = overrides.orders ?? new GrpcOrderPlacement(config.ORDER_GRPC_URL, config.ORDER_TIMEOUT_MS);
   const carts = new CartStore(db);
   const checkouts = new CheckoutStore(db);
+  const parked = new ParkedMessages(new SqlParkStore((sql, values) => db.query(sql, values)), { logger });
   const useCases: CartUseCases = {
     getCart: new GetCart(carts),
     addItem: new AddItem(carts, catalog),
@@ -76,6 +79,7 @@ export function createContainer(
   return {
     db,
     useCases,
+    parked,
     async close() {
       (catalog as CloseablePort).close?.();
       (orders as CloseablePort).close?.();

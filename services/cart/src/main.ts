@@ -3,6 +3,7 @@
 import { telemetry } from './telemetry';
 import { cart } from '@sudamall/proto';
 import { KafkaBus, LiveHub, createLogger, handleShutdownSignals, liveUpdatesPlugin, parseBrokers, startGrpcServer, type Subscription } from '@sudamall/shared';
+import { kafkaRetryPolicy } from '@sudamall/shared';
 import { loadCartConfig } from './config';
 import { createContainer } from './container';
 import { buildApp } from './http/app';
@@ -17,7 +18,7 @@ async function main(): Promise<void> {
   const container = createContainer(config, logger);
   let ready = false;
 
-  const bus = new KafkaBus({ brokers: parseBrokers(config.KAFKA_BROKERS), clientId: config.KAFKA_CLIENT_ID ?? 'cart', logger });
+  const bus = new KafkaBus({ brokers: parseBrokers(config.KAFKA_BROKERS), clientId: config.KAFKA_CLIENT_ID ?? 'cart', logger, parked: container.parked, retry: kafkaRetryPolicy(config) });
   const subscriptions: Subscription[] = config.CONSUMERS_ENABLED
     ? await startConsumers(bus, container.useCases, { topicPrefix: config.KAFKA_TOPIC_PREFIX, logger })
     : [];
@@ -25,6 +26,7 @@ async function main(): Promise<void> {
   registerCartMetrics({ query: (sql) => container.db.query(sql), brokers: config.KAFKA_BROKERS, clientId: config.KAFKA_CLIENT_ID ?? 'cart', groups: () => subscriptions.map((s) => s.groupId), logger });
   const app = await buildApp({
     useCases: container.useCases,
+    parked: container.parked,
     auth: { secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE },
     logger,
     metrics: true,

@@ -1,5 +1,6 @@
 // Wires the infrastructure into the use cases, once, for every transport (REST, gRPC, Kafka).
 import { KafkaBus, OutboxRelay, parseBrokers, type Logger } from '@sudamall/shared';
+import { kafkaRetryPolicy, ParkedMessages, SqlParkStore } from '@sudamall/shared';
 import type { Pool } from 'pg';
 import { Catalogue } from './app/catalogue';
 import { ReservationEngine } from './app/reservation-engine';
@@ -23,6 +24,8 @@ export interface Container {
   catalogue: Catalogue;
   bus?: KafkaBus;
   relay?: OutboxRelay;
+  /** Messages the commands consumer gave up on (its admin endpoints, the saga dashboard). */
+  parked: ParkedMessages;
   close(): Promise<void>;
 }
 
@@ -54,10 +57,11 @@ export async function createContainer(config: InventoryConfig, logger: Logger): 
   });
   const catalogue = new Catalogue(prisma);
 
+  const parked = new ParkedMessages(new SqlParkStore(async (sql, values) => (await pool.query(sql, values)).rows), { logger });
   let bus: KafkaBus | undefined;
   let relay: OutboxRelay | undefined;
   if (config.KAFKA_ENABLED) {
-    bus = new KafkaBus({ brokers: parseBrokers(config.KAFKA_BROKERS), clientId: config.KAFKA_CLIENT_ID ?? 'inventory', logger });
+    bus = new KafkaBus({ brokers: parseBrokers(config.KAFKA_BROKERS), clientId: config.KAFKA_CLIENT_ID ?? 'inventory', logger, parked, retry: kafkaRetryPolicy(config) });
     relay = new OutboxRelay({ databaseUrl: config.DATABASE_URL, bus, logger, topicPrefix: config.KAFKA_TOPIC_PREFIX });
   }
 
@@ -72,6 +76,7 @@ export async function createContainer(config: InventoryConfig, logger: Logger): 
     catalogue,
     bus,
     relay,
+    parked,
     async close() {
       await engine.drain();
       await relay?.stop().catch((err) => logger.warn({ err }, 'outbox relay stop failed'));

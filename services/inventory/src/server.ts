@@ -17,6 +17,7 @@ export async function runServer(telemetry?: Telemetry): Promise<void> {
 
   const app = await buildApp({
     catalogue: c.catalogue,
+    parked: c.parked,
     auth: { secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE },
     ready: () => ready,
     logger,

@@ -1,4 +1,5 @@
 import { KafkaBus, OutboxRelay, parseBrokers, type Logger } from '@sudamall/shared';
+import { kafkaRetryPolicy, ParkedMessages, SqlParkStore } from '@sudamall/shared';
 import type { UseCaseDeps } from './app/deps';
 import { GatewayRegistry, systemClock, type OrdersPort, type PaymentGateway } from './app/ports';
 import { resumePendingRefunds } from './app/refund-payment';
@@ -20,6 +21,8 @@ export interface Container {
   useCases: UseCaseDeps;
   bus: KafkaBus;
   relay: OutboxRelay;
+  /** Messages the commands consumer gave up on (its admin endpoints, the saga dashboard). */
+  parked: ParkedMessages;
   /** Background recovery: pending refunds retried, payments left processing resumed or closed. */
   sweeper: { start(): void; stop(): Promise<void> };
   close(): Promise<void>;
@@ -66,7 +69,8 @@ export function createContainer(config: PaymentConfig, overrides: ContainerOverr
     settings: { currency: config.PAYMENT_CURRENCY, staleProcessingSeconds: config.PAYMENT_STALE_PROCESSING_SECONDS },
   };
 
-  const bus = new KafkaBus({ brokers: parseBrokers(config.KAFKA_BROKERS), clientId: config.KAFKA_CLIENT_ID ?? 'payment', logger });
+  const parked = new ParkedMessages(new SqlParkStore((sql, values) => prisma.$queryRawUnsafe<unknown[]>(sql, ...values)), { logger });
+  const bus = new KafkaBus({ brokers: parseBrokers(config.KAFKA_BROKERS), clientId: config.KAFKA_CLIENT_ID ?? 'payment', logger, parked, retry: kafkaRetryPolicy(config) });
   const relay = new OutboxRelay({ databaseUrl: config.DATABASE_URL, bus, logger, topicPrefix: config.KAFKA_TOPIC_PREFIX });
 
   let timer: NodeJS.Timeout | null = null;
@@ -104,6 +108,7 @@ export function createContainer(config: PaymentConfig, overrides: ContainerOverr
     useCases,
     bus,
     relay,
+    parked,
     sweeper,
     async close() {
       await sweeper.stop();

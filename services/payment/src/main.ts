@@ -21,6 +21,7 @@ async function main(): Promise<void> {
   const app = await buildApp({
     useCases,
     logger,
+    parked: c.parked,
     auth: { secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE },
     settings: {
       testMode: config.testMode,

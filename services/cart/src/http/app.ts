@@ -3,6 +3,8 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { authPlugin, frameworkErrors, rateLimitOptionsFromEnv, rateLimitPlugin, registerErrorHandler, registerHealth, registerMetrics, registerOpenApi, type Logger } from '@sudamall/shared';
 import type { CartUseCases } from '../container';
 import { cartRoutes } from './routes/carts';
+// The parked-message admin endpoints, the same in every service.
+import { PARKED_MESSAGES_PATH, parkedMessagesRoutes, type ParkedMessages } from '@sudamall/shared';
 
 export const API_PREFIX = '/api/v1/carts';
 
@@ -13,6 +15,8 @@ export interface AppDeps {
   ready?: () => boolean | Promise<boolean>;
   /** Off in tests that build many apps (prom-client metrics are process-wide). */
   metrics?: boolean;
+  /** The consumers' parked messages (admin endpoints); tests may leave them out. */
+  parked?: ParkedMessages;
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -36,5 +40,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerHealth(app, { ready: deps.ready ?? (() => true) });
   if (deps.metrics) registerMetrics(app, { service: 'cart' });
   await app.register(cartRoutes, { prefix: API_PREFIX, useCases: deps.useCases });
+  if (deps.parked) await app.register(parkedMessagesRoutes, { prefix: `${API_PREFIX}${PARKED_MESSAGES_PATH}`, parked: deps.parked });
   return app;
 }

@@ -5,6 +5,8 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Catalogue } from '../app/catalogue';
 import { productRoutes } from './routes/products';
+// The parked-message admin endpoints, the same in every service.
+import { PARKED_MESSAGES_PATH, parkedMessagesRoutes, type ParkedMessages } from '@sudamall/shared';
 
 export interface AppDeps {
   catalogue: Catalogue;
@@ -12,6 +14,8 @@ export interface AppDeps {
   /** Readiness (false while starting or draining). */
   ready: () => boolean | Promise<boolean>;
   logger?: Logger;
+  /** The commands consumer's parked messages (admin endpoints); tests may leave them out. */
+  parked?: ParkedMessages;
 }
 
 export const API_PREFIX = '/api/v1/products';
@@ -38,5 +42,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   registerHealth(app, { ready: deps.ready });
   registerMetrics(app, { service: 'inventory' });
   await app.register(productRoutes, { prefix: API_PREFIX, catalogue: deps.catalogue });
+  if (deps.parked) await app.register(parkedMessagesRoutes, { prefix: `${API_PREFIX}${PARKED_MESSAGES_PATH}`, parked: deps.parked });
   return app;
 }

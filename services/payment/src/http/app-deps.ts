@@ -20,4 +20,6 @@ export interface HttpDeps {
   ready: () => boolean | Promise<boolean>;
   /** /ws/payments/{payment_id}/ (src/live); left out by tests that do not need it. */
   live?: LiveUpdatesPluginOptions;
+  /** The commands consumer's parked messages (admin endpoints); tests may leave them out. */
+  parked?: import('@sudamall/shared').ParkedMessages;
 }

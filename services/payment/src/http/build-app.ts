@@ -6,6 +6,8 @@ import { paymentRoutes } from './routes/payments';
 import { refundRoutes } from './routes/refunds';
 import { testingRoutes } from './routes/testing';
 import { webhookRoutes } from './routes/webhooks';
+// The parked-message admin endpoints, the same in every service.
+import { PARKED_MESSAGES_PATH, parkedMessagesRoutes } from '@sudamall/shared';
 
 export const API_PREFIX = '/api/v1/payments';
 
@@ -29,6 +31,7 @@ export async function buildApp(deps: HttpDeps): Promise<FastifyInstance> {
   await app.register(paymentRoutes(deps), { prefix: API_PREFIX });
   await app.register(refundRoutes(deps), { prefix: `${API_PREFIX}/refunds` });
   await app.register(webhookRoutes(deps), { prefix: `${API_PREFIX}/webhooks` });
+  if (deps.parked) await app.register(parkedMessagesRoutes, { prefix: `${API_PREFIX}${PARKED_MESSAGES_PATH}`, parked: deps.parked });
   if (deps.settings.testMode) await app.register(testingRoutes(deps), { prefix: `${API_PREFIX}/test` });
   if (deps.live) await app.register(liveUpdatesPlugin, deps.live);
 
