@@ -84,6 +84,7 @@ async function startService() {
     env: {
       ...process.env,
       NODE_ENV: 'production',
+      JWT_HS256_IN_PRODUCTION: 'true', // no identity provider here
       LOG_LEVEL: 'warn',
       DATABASE_URL,
       DB_POOL_SIZE: String(POOL),

@@ -139,6 +139,7 @@ async function startServices() {
     const env = {
       PATH: process.env.PATH ?? '',
       NODE_ENV: 'production',
+      JWT_HS256_IN_PRODUCTION: 'true', // the bench signs its own HS256 tokens; no identity provider here
       LOG_LEVEL: 'warn',
       HTTP_HOST: '127.0.0.1',
       GRPC_HOST: '127.0.0.1',

@@ -30,7 +30,16 @@ export const BaseEnv = Type.Object({
   KAFKA_MAX_ATTEMPTS: Type.Integer({ default: 5, minimum: 1, maximum: 1000 }),
   KAFKA_RETRY_BASE_MS: Type.Integer({ default: 200, minimum: 1 }),
   KAFKA_RETRY_MAX_MS: Type.Integer({ default: 10000, minimum: 1 }),
-  JWT_SECRET: Type.String({ minLength: 16 }),
+  // Tokens: RS256/ES256 from an identity provider (JWT_JWKS_URL), or HS256 with one shared
+  // secret for local development; authEnvProblems says which combinations may start.
+  JWT_SECRET: Type.Optional(Type.String({ minLength: 16 })),
+  JWT_JWKS_URL: Type.Optional(Type.String()),
+  /** How long a fetched key set is trusted before it is fetched again (removed keys stop verifying then). */
+  JWT_JWKS_CACHE_SECONDS: Type.Integer({ default: 600, minimum: 1 }),
+  /** At most one JWKS fetch per this many seconds for tokens with an unknown `kid`. */
+  JWT_JWKS_MIN_REFETCH_SECONDS: Type.Integer({ default: 30, minimum: 0 }),
+  /** Accept HS256 (JWT_SECRET) tokens with NODE_ENV=production anyway: compose, benchmarks. */
+  JWT_HS256_IN_PRODUCTION: Type.Boolean({ default: false }),
   JWT_ISSUER: Type.Optional(Type.String()),
   JWT_AUDIENCE: Type.Optional(Type.String()),
   OTEL_EXPORTER_OTLP_ENDPOINT: Type.Optional(Type.String()),
@@ -103,8 +112,38 @@ export function loadConfig<T extends TObject<TProperties>>(
     const propertySchema = (schema.properties[name] ?? error.schema) as unknown as Record<string, unknown>;
     problems.push(describe(name || '(root)', propertySchema, error.message, (withDefaults as Record<string, unknown>)[name]));
   }
+  if ('JWT_SECRET' in schema.properties) problems.push(...authEnvProblems(withDefaults as Record<string, unknown>));
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(withDefaults as Static<T>);
+}
+
+/**
+ * The token settings across variables. With one HS256 secret shared by every service, each of
+ * them (and whoever reads its environment) can mint an admin token: that is for local
+ * development. Production verifies an identity provider's RS256/ES256 tokens against its JWKS,
+ * fetched over https (a JWKS over plain http lets anyone on the path substitute keys).
+ */
+function authEnvProblems(env: Record<string, unknown>): string[] {
+  const problems: string[] = [];
+  const production = env.NODE_ENV === 'production';
+  const jwksUrl = env.JWT_JWKS_URL;
+  if (typeof jwksUrl === 'string') {
+    let url: URL | undefined;
+    try {
+      url = new URL(jwksUrl);
+    } catch {
+      url = undefined;
+    }
+    if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) problems.push('JWT_JWKS_URL must be an http(s) URL');
+    else if (production && url.protocol !== 'https:') problems.push('JWT_JWKS_URL must be https in production');
+  } else if (env.JWT_SECRET === undefined) {
+    problems.push('JWT_SECRET is required (or JWT_JWKS_URL, to verify an identity provider\'s tokens)');
+  } else if (production && env.JWT_HS256_IN_PRODUCTION !== true) {
+    problems.push(
+      'JWT_JWKS_URL is required in production: HS256 tokens (JWT_SECRET) are for local development; set JWT_HS256_IN_PRODUCTION=true to accept them anyway',
+    );
+  }
+  return problems;
 }
 
 function isStringWithEmptyDefault(schema: unknown): boolean {

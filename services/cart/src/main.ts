@@ -2,7 +2,7 @@
 // Telemetry first (its own module, imported before anything it instruments).
 import { telemetry } from './telemetry';
 import { cart } from '@sudamall/proto';
-import { KafkaBus, LiveHub, createLogger, handleShutdownSignals, liveUpdatesPlugin, parseBrokers, startGrpcServer, type Subscription } from '@sudamall/shared';
+import { KafkaBus, LiveHub, authOptionsFromConfig, createLogger, handleShutdownSignals, liveUpdatesPlugin, parseBrokers, startGrpcServer, type Subscription } from '@sudamall/shared';
 import { kafkaRetryPolicy } from '@sudamall/shared';
 import { loadCartConfig } from './config';
 import { createContainer } from './container';
@@ -24,10 +24,12 @@ async function main(): Promise<void> {
     : [];
 
   registerCartMetrics({ query: (sql) => container.db.query(sql), brokers: config.KAFKA_BROKERS, clientId: config.KAFKA_CLIENT_ID ?? 'cart', groups: () => subscriptions.map((s) => s.groupId), logger });
+  // One verifier setup (and one JWKS cache) for REST, the rate limit and the live streams.
+  const auth = authOptionsFromConfig(config, logger);
   const app = await buildApp({
     useCases: container.useCases,
     parked: container.parked,
-    auth: { secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE },
+    auth,
     logger,
     metrics: true,
     ready: async () => {
@@ -38,7 +40,7 @@ async function main(): Promise<void> {
   });
   // /ws/cart/{user_id}/ (see src/live): every instance LISTENs to the cart's own change notifications.
   const live = new CartLiveFeed(new LiveHub({ logger }), container.useCases.getCart, container.db, logger, { databaseUrl: config.DATABASE_URL });
-  await app.register(liveUpdatesPlugin, { hub: live.hub, auth: { secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE }, streams: [live.stream()] });
+  await app.register(liveUpdatesPlugin, { hub: live.hub, auth, streams: [live.stream()] });
   await live.start();
   const grpc = await startGrpcServer({
     host: config.GRPC_HOST,

@@ -1,5 +1,5 @@
 // Everything main.ts starts, loaded after telemetry so its instrumentations see pg, http, grpc.
-import { createLogger, handleShutdownSignals, startGrpcServer, topicName, Topics, ALL_TOPICS, type Subscription } from '@sudamall/shared';
+import { authOptionsFromConfig, createLogger, handleShutdownSignals, startGrpcServer, topicName, Topics, ALL_TOPICS, type Subscription } from '@sudamall/shared';
 import type { Telemetry } from '@sudamall/shared/telemetry';
 import { inventory as pb } from '@sudamall/proto';
 import { loadInventoryConfig } from './config';
@@ -18,7 +18,7 @@ export async function runServer(telemetry?: Telemetry): Promise<void> {
   const app = await buildApp({
     catalogue: c.catalogue,
     parked: c.parked,
-    auth: { secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE },
+    auth: authOptionsFromConfig(config, logger),
     ready: () => ready,
     logger,
   });

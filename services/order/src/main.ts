@@ -1,7 +1,7 @@
 // Order service entry: telemetry → config → container → http + grpc + consumers → graceful close.
 import { telemetry } from './instrument';
 import { order as pb } from '@sudamall/proto';
-import { ALL_TOPICS, handleShutdownSignals, LiveHub, liveUpdatesPlugin, startGrpcServer, topicName, type Subscription } from '@sudamall/shared';
+import { ALL_TOPICS, authOptionsFromConfig, handleShutdownSignals, LiveHub, liveUpdatesPlugin, startGrpcServer, topicName, type Subscription } from '@sudamall/shared';
 import { readConfig } from './config';
 import { createContainer } from './container';
 import { orderGrpcService } from './grpc/order-grpc';
@@ -15,17 +15,19 @@ async function main(): Promise<void> {
   const c = createContainer(config);
   const { logger, useCases } = c;
   let ready = false;
+  // One verifier setup (and one JWKS cache) for REST, the rate limit and the live streams.
+  const auth = authOptionsFromConfig(config, logger);
 
   const app = await buildApp({
     useCases,
-    auth: { secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE },
+    auth,
     logger,
     ready: () => ready,
     metrics: true,
   });
   // /ws/orders/{user_id}/ (see src/live): pushed from this instance's own read of order.events.
   const live = new OrderLiveFeed(new LiveHub({ logger }), useCases.store, useCases.clock, logger);
-  await app.register(liveUpdatesPlugin, { hub: live.hub, auth: { secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE }, streams: [live.stream()] });
+  await app.register(liveUpdatesPlugin, { hub: live.hub, auth, streams: [live.stream()] });
   const grpc = await startGrpcServer({
     host: config.GRPC_HOST,
     port: config.GRPC_PORT,

@@ -1,8 +1,8 @@
 // Payment service entry: telemetry → config → container → http + grpc + consumers → graceful close.
 import { telemetry } from './instrument';
 import { payment as pb } from '@sudamall/proto';
-import { consumerGroupName, handleShutdownSignals, LiveHub, startGrpcServer, topicName, Topics, type Subscription } from '@sudamall/shared';
-import { readConfig } from './config';
+import { authOptionsFromConfig, consumerGroupName, handleShutdownSignals, LiveHub, startGrpcServer, topicName, Topics, type Subscription } from '@sudamall/shared';
+import { readConfig, startupWarnings } from './config';
 import { createContainer } from './container';
 import { paymentGrpcService } from './grpc/payment-service';
 import { buildApp } from './http/build-app';
@@ -14,15 +14,18 @@ async function main(): Promise<void> {
   const config = readConfig();
   const c = createContainer(config);
   const { logger, useCases } = c;
+  for (const warning of startupWarnings(config)) logger.warn({ test_mode: config.testMode, node_env: config.NODE_ENV }, warning);
   let ready = false;
   // /ws/payments/{payment_id}/ (see src/live): pushed from this instance's own read of payment.events.
   const live = new PaymentLiveFeed(new LiveHub({ logger }), useCases.repo);
+  // One verifier setup (and one JWKS cache) for REST, the rate limit and the live streams.
+  const auth = authOptionsFromConfig(config, logger);
 
   const app = await buildApp({
     useCases,
     logger,
     parked: c.parked,
-    auth: { secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE },
+    auth,
     settings: {
       testMode: config.testMode,
       production: config.NODE_ENV === 'production',
@@ -33,7 +36,7 @@ async function main(): Promise<void> {
       stripeWebhookToleranceSeconds: config.STRIPE_WEBHOOK_TOLERANCE_SECONDS,
       paypalClientId: config.PAYPAL_CLIENT_ID,
     },
-    live: { hub: live.hub, auth: { secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, audience: config.JWT_AUDIENCE }, streams: [live.stream()] },
+    live: { hub: live.hub, auth, streams: [live.stream()] },
     ready: async () => {
       if (!ready) return false;
       await c.prisma.$queryRawUnsafe('SELECT 1');

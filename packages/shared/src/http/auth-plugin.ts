@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { createTokenVerifier, type AuthUser, type Role } from '../auth';
+import { createTokenVerifier, type AuthUser, type Role, type VerifierOptions } from '../auth';
 import { forbidden, unauthenticated } from '../errors';
 
 export type AuthHook = (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
@@ -18,11 +18,8 @@ declare module 'fastify' {
   }
 }
 
-export interface AuthPluginOptions {
-  secret: string;
-  issuer?: string;
-  audience?: string;
-}
+/** `{ secret?, jwks?, issuer?, audience? }`: see createTokenVerifier (authOptionsFromConfig builds it). */
+export type AuthPluginOptions = VerifierOptions;
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 
@@ -33,7 +30,7 @@ async function authPluginImpl(app: FastifyInstance, opts: AuthPluginOptions): Pr
     const header = request.headers.authorization;
     const match = typeof header === 'string' ? BEARER.exec(header) : null;
     if (!match) throw unauthenticated('UNAUTHENTICATED', 'a bearer token is required');
-    request.user = verify(match[1] as string);
+    request.user = await verify(match[1] as string);
   };
 
   const requireRole =
@@ -50,5 +47,5 @@ async function authPluginImpl(app: FastifyInstance, opts: AuthPluginOptions): Pr
   app.decorate('requireRole', requireRole);
 }
 
-/** Bearer JWT (HS256) authentication for fastify; see the README for the hooks it adds. */
+/** Bearer JWT authentication for fastify (JWKS RS256/ES256, or HS256 locally); see the README for the hooks it adds. */
 export const authPlugin = fp(authPluginImpl, { name: 'sudamall-auth', fastify: '5.x' });

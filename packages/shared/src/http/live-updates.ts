@@ -12,7 +12,8 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { WebSocket } from 'ws';
-import { createTokenVerifier, type AuthUser } from '../auth';
+import { createTokenVerifier, type AuthUser, type VerifierOptions } from '../auth';
+import { DomainError } from '../errors';
 import type { Logger } from '../logging';
 import { Counter, Gauge } from 'prom-client';
 import { metricsRegistry } from './metrics';
@@ -252,7 +253,7 @@ export interface LiveStream {
 
 export interface LiveUpdatesPluginOptions {
   hub: LiveHub;
-  auth: { secret: string; issuer?: string; audience?: string };
+  auth: VerifierOptions;
   streams: LiveStream[];
 }
 
@@ -296,9 +297,11 @@ async function liveUpdatesImpl(app: FastifyInstance, opts: LiveUpdatesPluginOpti
       let user: AuthUser;
       try {
         if (!token) throw new Error('no token');
-        user = verify(token);
-      } catch {
-        socket.close(LiveCloseCode.unauthenticated, 'unauthenticated');
+        user = await verify(token);
+      } catch (err) {
+        // The issuer's keys out of reach is not the client's fault: no 4401 that would send it to log in again.
+        if (err instanceof DomainError && err.kind === 'unavailable') socket.close(LiveCloseCode.internalError, 'try again later');
+        else socket.close(LiveCloseCode.unauthenticated, 'unauthenticated');
         return;
       }
       let allowed: boolean;

@@ -45,12 +45,12 @@ async function rateLimitPluginImpl(app: FastifyInstance, opts: RateLimitOptions)
   const verify = opts.auth ? createTokenVerifier(opts.auth) : undefined;
   const prefix = opts.pathPrefix ?? '/api/';
 
-  const keyOf = (request: FastifyRequest): string => {
+  const keyOf = async (request: FastifyRequest): Promise<string> => {
     const header = request.headers.authorization;
     const match = verify && typeof header === 'string' ? BEARER.exec(header) : null;
     if (match && verify) {
       try {
-        return `user:${verify(match[1] as string).id}`;
+        return `user:${(await verify(match[1] as string)).id}`;
       } catch {
         // an invalid token is the auth hook's business (401); count it against the address
       }

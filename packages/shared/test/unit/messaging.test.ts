@@ -97,11 +97,11 @@ describe('testing helpers', () => {
     expect(created).toEqual([topics]);
   });
 
-  it('testToken signs with TEST_JWT_SECRET by default', () => {
+  it('testToken signs with TEST_JWT_SECRET by default', async () => {
     const saved = process.env.JWT_SECRET;
     delete process.env.JWT_SECRET;
     try {
-      const user = createTokenVerifier({ secret: TEST_JWT_SECRET })(testToken({ sub: 's-1', role: 'seller', store_id: 'st-1' }));
+      const user = await createTokenVerifier({ secret: TEST_JWT_SECRET })(testToken({ sub: 's-1', role: 'seller', store_id: 'st-1' }));
       expect(user).toEqual({ id: 's-1', role: 'seller', storeId: 'st-1' });
     } finally {
       if (saved !== undefined) process.env.JWT_SECRET = saved;

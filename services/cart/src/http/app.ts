@@ -1,6 +1,6 @@
 // buildApp(deps): the cart's HTTP application, without listening (tests inject; main listens).
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { authPlugin, frameworkErrors, rateLimitOptionsFromEnv, rateLimitPlugin, registerErrorHandler, registerHealth, registerMetrics, registerOpenApi, type Logger } from '@sudamall/shared';
+import { authPlugin, frameworkErrors, rateLimitOptionsFromEnv, rateLimitPlugin, registerErrorHandler, registerHealth, registerMetrics, registerOpenApi, type Logger, type VerifierOptions } from '@sudamall/shared';
 import type { CartUseCases } from '../container';
 import { cartRoutes } from './routes/carts';
 // The parked-message admin endpoints, the same in every service.
@@ -10,7 +10,7 @@ export const API_PREFIX = '/api/v1/carts';
 
 export interface AppDeps {
   useCases: CartUseCases;
-  auth: { secret: string; issuer?: string; audience?: string };
+  auth: VerifierOptions;
   logger?: Logger;
   ready?: () => boolean | Promise<boolean>;
   /** Off in tests that build many apps (prom-client metrics are process-wide). */

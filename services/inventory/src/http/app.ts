@@ -1,5 +1,5 @@
 // The REST application as a function of its dependencies (tests use app.inject on it).
-import { authPlugin, frameworkErrors, rateLimitOptionsFromEnv, rateLimitPlugin, registerErrorHandler, registerHealth, registerMetrics, registerOpenApi } from '@sudamall/shared';
+import { authPlugin, frameworkErrors, rateLimitOptionsFromEnv, rateLimitPlugin, registerErrorHandler, registerHealth, registerMetrics, registerOpenApi, type VerifierOptions } from '@sudamall/shared';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -10,7 +10,7 @@ import { PARKED_MESSAGES_PATH, parkedMessagesRoutes, type ParkedMessages } from 
 
 export interface AppDeps {
   catalogue: Catalogue;
-  auth: { secret: string; issuer?: string; audience?: string };
+  auth: VerifierOptions;
   /** Readiness (false while starting or draining). */
   ready: () => boolean | Promise<boolean>;
   logger?: Logger;

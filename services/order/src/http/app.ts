@@ -1,6 +1,6 @@
 // buildApp(deps): the order service's HTTP application, without listening (tests inject; main listens).
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { authPlugin, frameworkErrors, rateLimitOptionsFromEnv, rateLimitPlugin, registerErrorHandler, registerHealth, registerMetrics, registerOpenApi, type Logger } from '@sudamall/shared';
+import { authPlugin, frameworkErrors, rateLimitOptionsFromEnv, rateLimitPlugin, registerErrorHandler, registerHealth, registerMetrics, registerOpenApi, type Logger, type VerifierOptions } from '@sudamall/shared';
 // The parked-message admin endpoints, the same in every service.
 import { PARKED_MESSAGES_PATH, parkedMessagesRoutes } from '@sudamall/shared';
 import type { OrderUseCases } from '../container';
@@ -12,7 +12,7 @@ export const API_PREFIX = '/api/v1/orders';
 
 export interface AppDeps {
   useCases: OrderUseCases;
-  auth: { secret: string; issuer?: string; audience?: string };
+  auth: VerifierOptions;
   logger?: Logger;
   ready?: () => boolean | Promise<boolean>;
   /** Off in tests that build several apps (prom-client metrics are process-wide). */

@@ -1,11 +1,11 @@
 import type { Logger } from 'pino';
-import type { LiveUpdatesPluginOptions } from '@sudamall/shared';
+import type { LiveUpdatesPluginOptions, VerifierOptions } from '@sudamall/shared';
 import type { UseCaseDeps } from '../app/deps';
 
 export interface HttpDeps {
   useCases: UseCaseDeps;
   logger: Logger;
-  auth: { secret: string; issuer?: string; audience?: string };
+  auth: VerifierOptions;
   settings: {
     testMode: boolean;
     /** NODE_ENV=production: the simulated webhook is not served even when test mode is allowed. */
