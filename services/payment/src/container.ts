@@ -4,6 +4,7 @@ import type { UseCaseDeps } from './app/deps';
 import { GatewayRegistry, systemClock, type OrdersPort, type PaymentGateway } from './app/ports';
 import { resumePendingRefunds } from './app/refund-payment';
 import { resumeStalePayments } from './app/resume-stale-payments';
+import { refundDuplicateCaptures } from './app/duplicate-captures';
 import type { PaymentConfig } from './config';
 import { CashOnDeliveryGateway } from './infra/gateways/cash-on-delivery';
 import { PaypalGateway } from './infra/gateways/paypal-gateway';
@@ -45,8 +46,15 @@ export function configuredGateways(config: PaymentConfig): PaymentGateway[] {
       port: config.STRIPE_API_PORT,
       protocol: config.STRIPE_API_PROTOCOL,
       automaticPaymentMethods: config.STRIPE_AUTOMATIC_PAYMENT_METHODS,
+      timeoutMs: config.STRIPE_TIMEOUT_MS,
+      maxNetworkRetries: config.STRIPE_MAX_NETWORK_RETRIES,
     }),
-    new PaypalGateway({ baseUrl: config.PAYPAL_BASE_URL, clientId: config.PAYPAL_CLIENT_ID, clientSecret: config.PAYPAL_CLIENT_SECRET }),
+    new PaypalGateway({
+      baseUrl: config.PAYPAL_BASE_URL,
+      clientId: config.PAYPAL_CLIENT_ID,
+      clientSecret: config.PAYPAL_CLIENT_SECRET,
+      timeoutMs: config.PAYPAL_TIMEOUT_MS,
+    }),
     new CashOnDeliveryGateway(),
   ];
   if (config.testMode) gateways.push(new TestGateway());
@@ -66,7 +74,7 @@ export function createContainer(config: PaymentConfig, overrides: ContainerOverr
     gateways: new GatewayRegistry(byName.values()),
     clock: systemClock,
     logger,
-    settings: { currency: config.PAYMENT_CURRENCY, staleProcessingSeconds: config.PAYMENT_STALE_PROCESSING_SECONDS },
+    settings: { currency: config.PAYMENT_CURRENCY, staleProcessingSeconds: config.staleProcessingSeconds },
   };
 
   const parked = new ParkedMessages(new SqlParkStore((sql, values) => prisma.$queryRawUnsafe<unknown[]>(sql, ...values)), { logger });
@@ -79,6 +87,7 @@ export function createContainer(config: PaymentConfig, overrides: ContainerOverr
     try {
       await resumePendingRefunds(useCases, config.PAYMENT_REFUND_RETRY_SECONDS);
       await resumeStalePayments(useCases);
+      await refundDuplicateCaptures(useCases);
     } catch (err) {
       logger.error({ err }, 'recovery sweep failed');
     }

@@ -2,6 +2,7 @@ import { conflict, invalid } from '@sudamall/shared';
 import { paymentNotFound } from './access';
 import { verifyStripeSignature } from '../domain/stripe-signature';
 import type { UseCaseDeps } from './deps';
+import { refundDetectedDuplicate } from './duplicate-captures';
 import type { GatewayEventInput, GatewayEventResult } from './ports';
 
 export interface WebhookAck {
@@ -68,6 +69,8 @@ export async function applyStripeWebhook(
   }
   const mapped = mapStripeEvent(event);
   const result = await deps.repo.applyGatewayEvent({ ...mapped, payload: event as Record<string, unknown> });
+  // A second capture (the buyer paid twice) is refunded now; the recovery sweep retries it.
+  if (!result.duplicate && result.duplicateCapture) await refundDetectedDuplicate(deps, result.duplicateCapture.paymentId);
   deps.logger.info({ provider: 'stripe', event_id: event.id, type: event.type, result: ack(result).result }, 'webhook handled');
   return ack(result);
 }
@@ -106,5 +109,6 @@ export async function applySimulatedWebhook(deps: UseCaseDeps, input: SimulatedW
     payload: { event: input.event, payment_id: input.paymentId, transaction_id: input.transactionId ?? null },
     outcome,
   });
+  if (!result.duplicate && result.duplicateCapture) await refundDetectedDuplicate(deps, result.duplicateCapture.paymentId);
   return ack(result);
 }

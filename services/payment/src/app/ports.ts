@@ -3,6 +3,8 @@
 
 import type {
   AttemptRecord,
+  DuplicateCaptureRecord,
+  DuplicateCaptureStatus,
   GatewayRecord,
   InboxClaim,
   Page,
@@ -65,6 +67,27 @@ export interface RefundResult {
   raw: GatewayRaw;
 }
 
+/** What the gateway knows of one attempt, asked before a stale attempt's fate is decided. */
+export interface LookupRequest {
+  paymentId: string;
+  orderId: string;
+  attemptNumber: number;
+  idempotencyKey: string;
+  /** The gateway-side id recorded for the payment (Stripe PaymentIntent, PayPal order), if any. */
+  reference: string | null;
+  amount: string;
+  currency: string;
+}
+
+export type LookupResult =
+  | { status: 'succeeded'; transactionId: string; reference?: string; raw: GatewayRaw }
+  | { status: 'declined'; code: string; message: string; reference?: string; raw: GatewayRaw }
+  | { status: 'requires_action'; reference: string; actionUrl?: string; raw: GatewayRaw }
+  /** Still in flight, or the gateway cannot say (yet): leave the attempt open and ask again later. */
+  | { status: 'processing'; reference?: string; raw: GatewayRaw }
+  /** The gateway never saw the attempt: nothing was charged, so replaying it is safe. */
+  | { status: 'not_found'; raw: GatewayRaw };
+
 export interface VoidRequest {
   paymentId: string;
   transactionId: string | null;
@@ -84,6 +107,11 @@ export interface PaymentGateway {
   refund(req: RefundRequest): Promise<RefundResult>;
   /** Releases anything authorized but not captured; a no-op where there is nothing to release. */
   void(req: VoidRequest): Promise<void>;
+  /**
+   * What became of an attempt, from the gateway's own state (never a guess). Throws
+   * unavailable when the gateway cannot be asked; the caller then asks again later.
+   */
+  lookup(req: LookupRequest): Promise<LookupResult>;
 }
 
 export class GatewayRegistry {
@@ -144,6 +172,8 @@ export interface ClaimArgs {
   cardLast4: string | null;
   /** Not secret (a gateway-side id): kept on the attempt so a crashed attempt can be replayed. */
   paymentMethodId?: string | null;
+  /** The use case's clock (deps.clock): what "stale" is measured against. Default: now. */
+  now?: Date;
 }
 
 export interface ProcessingClaim {
@@ -167,7 +197,16 @@ export interface GatewayEventInput {
     | null;
 }
 
-export type GatewayEventResult = { duplicate: true } | { duplicate: false; applied: boolean; result: string; payment: PaymentRecord | null };
+export type GatewayEventResult =
+  | { duplicate: true }
+  | {
+      duplicate: false;
+      applied: boolean;
+      result: string;
+      payment: PaymentRecord | null;
+      /** Set when the event was a second capture, recorded now (refund it). */
+      duplicateCapture?: DuplicateCaptureRecord;
+    };
 
 export interface RefundReservation {
   refund: RefundRecord;
@@ -216,6 +255,16 @@ export interface PaymentRepository {
   markCollected(paymentId: string, collectedBy: string): Promise<PaymentRecord>;
 
   applyGatewayEvent(input: GatewayEventInput): Promise<GatewayEventResult>;
+
+  /** Duplicate captures, newest first (the saga dashboard lists them). */
+  listDuplicateCaptures(filter: { status?: DuplicateCaptureStatus; orderReference?: string; limit: number }): Promise<DuplicateCaptureRecord[]>;
+  /** Duplicate captures whose refund is still to be sent (or retried with the same key). */
+  findDuplicateCapturesToRefund(paymentId: string | null, limit: number): Promise<DuplicateCaptureRecord[]>;
+  /** The refund's answer: refunded, or a gateway error (final: refund_failed; otherwise retried). */
+  recordDuplicateCaptureRefund(
+    id: string,
+    outcome: { kind: 'refunded'; gatewayRefundId: string } | { kind: 'error'; code: string; final: boolean },
+  ): Promise<DuplicateCaptureRecord>;
 
   /** Locks the payment row, checks the remaining amount and reserves it with a pending refund. */
   reserveRefund(args: { paymentId: string; amount?: string; reason: string; requestedBy: string }): Promise<RefundReservation>;

@@ -2,6 +2,7 @@ import { conflict, isDomainError } from '@sudamall/shared';
 import { cardLast4, normalizeCardNumber } from '../domain/card';
 import { PROCESSABLE_STATUSES } from '../domain/payment-status';
 import { assertOwner, paymentNotFound } from './access';
+import { isUnknownOutcome, lookupCurrentAttempt, recordChargeResult } from './charge-outcome';
 import { notPayable } from './create-payment';
 import type { Actor, UseCaseDeps } from './deps';
 import type { ChargeResult, PaymentInput } from './ports';
@@ -75,6 +76,16 @@ export async function processPayment(deps: UseCaseDeps, actor: Actor, input: Pro
   if ((!PROCESSABLE_STATUSES.includes(payment.status) && !stale) || payment.metadata.awaiting_collection === true) {
     throw whyNotProcessable(payment);
   }
+  if (stale) {
+    // An attempt nobody came back for: the gateway says what became of it before anything is
+    // charged. Only one it never saw is replayed (below, with its own idempotency key).
+    const found = await lookupCurrentAttempt(deps, payment);
+    if (!found || found.status === 'processing') throw whyNotProcessable(payment);
+    if (found.status !== 'not_found') {
+      const updated = await recordChargeResult(deps, payment.paymentId, payment.attemptCount, found);
+      return resultOf(updated, payment.attemptCount, found);
+    }
+  }
 
   // The order decides whether it can still be paid (window, cancellation); asked before every charge.
   const order = await deps.orders.getOrderForPayment(payment.orderReference);
@@ -88,6 +99,7 @@ export async function processPayment(deps: UseCaseDeps, actor: Actor, input: Pro
   const claim = await deps.repo.claimForProcessing({
     paymentId: payment.paymentId,
     staleAfterSeconds: deps.settings.staleProcessingSeconds,
+    now: deps.clock.now(),
     cardLast4: cardLast4(paymentInput.cardNumber),
     paymentMethodId: paymentInput.paymentMethodId ?? null,
   });
@@ -111,21 +123,25 @@ export async function processPayment(deps: UseCaseDeps, actor: Actor, input: Pro
   } catch (e) {
     // Unavailable: the charge may or may not have happened, so the attempt stays open and a
     // later process call resumes it with the same idempotency key. Anything else: it did not.
-    const unknownOutcome = !isDomainError(e) || e.kind === 'unavailable';
+    const unknownOutcome = isUnknownOutcome(e);
     const code = isDomainError(e) ? e.code : 'GATEWAY_ERROR';
     await deps.repo.recordAttemptError(payment.paymentId, claim.attemptNumber, { code, message: (e as Error).message }, unknownOutcome);
     deps.logger.warn({ payment_id: payment.paymentId, attempt: claim.attemptNumber, code }, 'gateway call failed');
     throw e;
   }
 
-  const updated = await deps.repo.recordChargeOutcome(payment.paymentId, claim.attemptNumber, result);
+  const updated = await recordChargeResult(deps, payment.paymentId, claim.attemptNumber, result);
   deps.logger.info(
     { payment_id: payment.paymentId, order_id: payment.orderReference, attempt: claim.attemptNumber, outcome: result.status },
     'payment attempt finished',
   );
+  return resultOf(updated, claim.attemptNumber, result);
+}
+
+function resultOf(updated: PaymentRecord, attemptNumber: number, result: ChargeResult): ProcessPaymentResult {
   return {
     payment: updated,
-    attemptNumber: claim.attemptNumber,
+    attemptNumber,
     outcome: OUTCOME[result.status],
     failureCode: result.status === 'declined' ? result.code : null,
     failureMessage: result.status === 'declined' ? result.message : null,

@@ -69,6 +69,27 @@ export interface RefundRecord {
   processedAt: Date | null;
 }
 
+export type DuplicateCaptureStatus = 'refund_pending' | 'refunded' | 'refund_failed';
+
+/** A second capture of one payment (or of another payment of its order), refunded automatically. */
+export interface DuplicateCaptureRecord {
+  id: string;
+  paymentId: string;
+  orderReference: string;
+  gateway: string;
+  transactionId: string;
+  amount: string;
+  currency: string;
+  source: string;
+  livePaymentId: string | null;
+  status: DuplicateCaptureStatus;
+  gatewayRefundId: string | null;
+  refundAttempts: number;
+  lastError: string | null;
+  detectedAt: Date;
+  refundedAt: Date | null;
+}
+
 export interface PaymentDetail {
   payment: PaymentRecord;
   attempts: AttemptRecord[];

@@ -1,58 +1,91 @@
 import { isDomainError } from '@sudamall/shared';
+import { isUnknownOutcome, lookupCurrentAttempt, recordChargeResult } from './charge-outcome';
 import { notPayable } from './create-payment';
 import type { UseCaseDeps } from './deps';
+import type { PaymentRecord } from './records';
+
+export interface SweepResult {
+  /** Settled from what the gateway said, or replayed because the gateway never saw the attempt. */
+  resumed: number;
+  /** Never charged (the gateway says so) and the order can no longer be paid: expired. */
+  closed: number;
+  /** Still in flight, or the gateway could not say: left open for the next sweep. */
+  open: number;
+}
 
 /**
  * Payments a crash or a gateway outage left `processing` with nobody coming back for them.
- * While the order can still be paid, the attempt is replayed with its own idempotency key (the
- * gateway answers with the first result if the charge got through, or charges now). Once the
- * order cannot be paid any more, nothing is charged: the attempt is closed as of unknown outcome
- * and the payment expires; if money did move, the gateway's webhook still completes it (a late
- * capture) and the saga refunds it.
+ * Nothing is guessed: the gateway is asked first. Captured, declined or waiting for the payer:
+ * that is recorded. Still in flight or unknown: left open, asked again next sweep (the stale
+ * window outlasts the gateway client's worst case, so a live call has ended by then, but the
+ * gateway may still be working on it). Never seen by the gateway: nothing was charged, so while
+ * the order can be paid the attempt is replayed with its own idempotency key, and once it cannot,
+ * the payment expires.
  */
-export async function resumeStalePayments(deps: UseCaseDeps): Promise<{ resumed: number; closed: number }> {
+export async function resumeStalePayments(deps: UseCaseDeps): Promise<SweepResult> {
   const staleSeconds = deps.settings.staleProcessingSeconds;
   const stale = await deps.repo.findStaleProcessing(new Date(deps.clock.now().getTime() - staleSeconds * 1000), 20);
-  let resumed = 0;
-  let closed = 0;
+  const out: SweepResult = { resumed: 0, closed: 0, open: 0 };
   for (const { payment, paymentMethodId } of stale) {
-    const gateway = deps.gateways.get(payment.gateway);
-    let payable = false;
-    try {
-      const order = await deps.orders.getOrderForPayment(payment.orderReference);
-      payable = order.payable && (!order.paymentExpiresAt || order.paymentExpiresAt.getTime() > deps.clock.now().getTime());
-      if (!payable) deps.logger.info({ payment_id: payment.paymentId, reason: notPayable(order).code }, 'stale payment: order no longer payable');
-    } catch (e) {
-      if (!isDomainError(e) || e.kind !== 'not_found') continue; // order service unreachable: next sweep
-    }
-    const claim = await deps.repo.claimForProcessing({ paymentId: payment.paymentId, staleAfterSeconds: staleSeconds, cardLast4: null });
-    if (!claim) continue; // someone else resumed it meanwhile
-    if (!payable || !gateway) {
-      await deps.repo.recordAttemptError(payment.paymentId, claim.attemptNumber, { code: 'OUTCOME_UNKNOWN', message: 'abandoned after a crash or outage' }, false);
-      await deps.repo.closePayment(payment.paymentId, 'expired', 'payment_window_expired');
-      closed += 1;
-      continue;
-    }
-    try {
-      const result = await gateway.charge({
-        paymentId: payment.paymentId,
-        orderId: payment.orderReference,
-        attemptNumber: claim.attemptNumber,
-        idempotencyKey: claim.idempotencyKey,
-        amount: payment.totalAmount,
-        currency: payment.currency,
-        input: paymentMethodId ? { paymentMethodId } : {},
-        previousReference: claim.payment.gatewayReference,
-      });
-      await deps.repo.recordChargeOutcome(payment.paymentId, claim.attemptNumber, result);
-      resumed += 1;
-    } catch (e) {
-      const unknownOutcome = !isDomainError(e) || e.kind === 'unavailable';
-      const code = isDomainError(e) ? e.code : 'GATEWAY_ERROR';
-      await deps.repo.recordAttemptError(payment.paymentId, claim.attemptNumber, { code, message: (e as Error).message }, unknownOutcome);
-      if (!unknownOutcome) closed += 1;
-    }
+    const r = await settleStaleAttempt(deps, payment, paymentMethodId);
+    if (r === 'settled' || r === 'replayed') out.resumed += 1;
+    else if (r === 'closed') out.closed += 1;
+    else if (r === 'open') out.open += 1;
   }
-  if (stale.length > 0) deps.logger.info({ stale: stale.length, resumed, closed }, 'stale payments swept');
-  return { resumed, closed };
+  if (stale.length > 0) deps.logger.info({ stale: stale.length, ...out }, 'stale payments swept');
+  return out;
+}
+
+async function settleStaleAttempt(
+  deps: UseCaseDeps,
+  payment: PaymentRecord,
+  paymentMethodId: string | null,
+): Promise<'settled' | 'replayed' | 'closed' | 'open' | 'skipped'> {
+  const found = await lookupCurrentAttempt(deps, payment);
+  if (!found || found.status === 'processing') {
+    deps.logger.info({ payment_id: payment.paymentId, attempt: payment.attemptCount, gateway: found?.raw ?? null }, 'stale payment: outcome not known yet, left open');
+    return 'open';
+  }
+  if (found.status !== 'not_found') {
+    await recordChargeResult(deps, payment.paymentId, payment.attemptCount, found);
+    deps.logger.info({ payment_id: payment.paymentId, attempt: payment.attemptCount, outcome: found.status }, 'stale payment settled from the gateway');
+    return 'settled';
+  }
+
+  let payable = false;
+  try {
+    const order = await deps.orders.getOrderForPayment(payment.orderReference);
+    payable = order.payable && (!order.paymentExpiresAt || order.paymentExpiresAt.getTime() > deps.clock.now().getTime());
+    if (!payable) deps.logger.info({ payment_id: payment.paymentId, reason: notPayable(order).code }, 'stale payment: order no longer payable');
+  } catch (e) {
+    if (!isDomainError(e) || e.kind !== 'not_found') return 'open'; // order service unreachable: next sweep
+  }
+  const staleSeconds = deps.settings.staleProcessingSeconds;
+  const claim = await deps.repo.claimForProcessing({ paymentId: payment.paymentId, staleAfterSeconds: staleSeconds, cardLast4: null, now: deps.clock.now() });
+  if (!claim) return 'skipped'; // someone else resumed it meanwhile
+  const gateway = deps.gateways.get(payment.gateway);
+  if (!payable || !gateway) {
+    await deps.repo.recordAttemptError(payment.paymentId, claim.attemptNumber, { code: 'NOT_CHARGED', message: 'the gateway never saw the attempt' }, false);
+    await deps.repo.closePayment(payment.paymentId, 'expired', 'payment_window_expired');
+    return 'closed';
+  }
+  try {
+    const result = await gateway.charge({
+      paymentId: payment.paymentId,
+      orderId: payment.orderReference,
+      attemptNumber: claim.attemptNumber,
+      idempotencyKey: claim.idempotencyKey,
+      amount: payment.totalAmount,
+      currency: payment.currency,
+      input: paymentMethodId ? { paymentMethodId } : {},
+      previousReference: claim.payment.gatewayReference,
+    });
+    await recordChargeResult(deps, payment.paymentId, claim.attemptNumber, result);
+    return 'replayed';
+  } catch (e) {
+    const unknownOutcome = isUnknownOutcome(e);
+    const code = isDomainError(e) ? e.code : 'GATEWAY_ERROR';
+    await deps.repo.recordAttemptError(payment.paymentId, claim.attemptNumber, { code, message: (e as Error).message }, unknownOutcome);
+    return unknownOutcome ? 'open' : 'closed';
+  }
 }

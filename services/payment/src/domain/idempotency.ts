@@ -5,3 +5,6 @@
 export const chargeIdempotencyKey = (paymentId: string, attemptNumber: number) => `payment:${paymentId}:attempt:${attemptNumber}`;
 
 export const refundIdempotencyKey = (refundId: string) => `refund:${refundId}`;
+
+/** One key per duplicate capture: its automatic refund is sent (and retried) once at the gateway. */
+export const duplicateCaptureRefundKey = (duplicateCaptureId: string) => `duplicate-capture-refund:${duplicateCaptureId}`;

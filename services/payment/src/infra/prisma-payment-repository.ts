@@ -31,6 +31,8 @@ import type {
 } from '../app/ports';
 import type {
   AttemptRecord,
+  DuplicateCaptureRecord,
+  DuplicateCaptureStatus,
   GatewayRecord,
   InboxClaim,
   Page,
@@ -44,6 +46,7 @@ type PaymentRow = Prisma.PaymentGetPayload<object>;
 type AttemptRow = Prisma.PaymentAttemptGetPayload<object>;
 type RefundRow = Prisma.RefundGetPayload<object>;
 type GatewayRow = Prisma.GatewayGetPayload<object>;
+type DuplicateCaptureRow = Prisma.DuplicateCaptureGetPayload<object>;
 
 const money2 = (d: Prisma.Decimal | string | number) => formatMoney(d.toString());
 const asObject = (v: Prisma.JsonValue | null | undefined): Record<string, unknown> =>
@@ -184,7 +187,7 @@ export class PrismaPaymentRepository implements PaymentRepository {
     private readonly db: Db,
     logger?: { error(fields: Record<string, unknown>, msg: string): void },
   ) {
-    this.reportDuplicate = (fields) => logger?.error(fields, 'duplicate capture: refund it by hand');
+    this.reportDuplicate = (fields) => logger?.error(fields, 'duplicate capture: recorded, refunded automatically');
   }
 
   async listGateways(activeOnly: boolean): Promise<GatewayRecord[]> {
@@ -268,10 +271,11 @@ export class PrismaPaymentRepository implements PaymentRepository {
         const p = await lockPayment(tx, args.paymentId);
         if (!p) return null;
         if (asObject(p.metadata).awaiting_collection === true) return null;
+        const now = args.now ?? new Date();
         const stale =
           p.status === 'processing' &&
           p.processingStartedAt !== null &&
-          p.processingStartedAt.getTime() < Date.now() - args.staleAfterSeconds * 1000;
+          p.processingStartedAt.getTime() < now.getTime() - args.staleAfterSeconds * 1000;
         if (!stale && !(p.status === 'pending' || p.status === 'failed')) return null;
 
         const resumed = stale;
@@ -279,7 +283,7 @@ export class PrismaPaymentRepository implements PaymentRepository {
         const idempotencyKey = chargeIdempotencyKey(p.paymentId, attemptNumber);
         const updated = await tx.payment.update({
           where: { paymentId: p.paymentId },
-          data: { status: 'processing', attemptCount: attemptNumber, processingStartedAt: new Date(), failureReason: null },
+          data: { status: 'processing', attemptCount: attemptNumber, processingStartedAt: now, failureReason: null },
         });
         if (resumed) {
           await tx.paymentAttempt.updateMany({
@@ -331,26 +335,16 @@ export class PrismaPaymentRepository implements PaymentRepository {
       const where = { paymentId_attemptNumber: { paymentId, attemptNumber } };
       let updated: PaymentRow = p;
       const metadata = asObject(p.metadata);
+      // A late answer for an attempt the payment has moved past (a slow sweep, a lookup) updates
+      // its own attempt row only: the current attempt owns the payment's status.
+      const current = p.attemptCount === attemptNumber && p.status === 'processing';
       switch (result.status) {
         case 'succeeded': {
           await tx.paymentAttempt.update({ where, data: { status: 'succeeded', gatewayResponse: json(result.raw), completedAt: now } });
-          // A webhook may have completed it first: then the event is already out.
-          const duplicate = canTransition(p.status, 'completed') ? await otherLivePayment(tx, p) : null;
-          if (duplicate) {
-            await flagDuplicateCapture(tx, p, result.transactionId, duplicate, this.reportDuplicate);
-          } else if (canTransition(p.status, 'completed')) {
-            updated = await tx.payment.update({
-              where: { paymentId },
-              data: {
-                status: 'completed',
-                gatewayTransactionId: result.transactionId,
-                gatewayReference: result.reference ?? p.gatewayReference,
-                completedAt: now,
-                failureReason: null,
-              },
-            });
-            await emit(tx, 'payment.succeeded', p.orderReference, succeededEvent(updated));
-          }
+          // A webhook may have completed it first (same transaction: the event is already out),
+          // or another capture did (a duplicate: recorded for its automatic refund).
+          const settled = await settleCapture(tx, p, { transactionId: result.transactionId, reference: result.reference, source: 'charge' }, this.reportDuplicate);
+          if (settled.kind === 'completed') updated = settled.payment;
           break;
         }
         case 'declined': {
@@ -358,7 +352,7 @@ export class PrismaPaymentRepository implements PaymentRepository {
             where,
             data: { status: 'failed', gatewayResponse: json(result.raw), failureCode: result.code, failureReason: result.message, completedAt: now },
           });
-          if (p.status === 'processing') {
+          if (current) {
             updated = await tx.payment.update({
               where: { paymentId },
               data: { status: 'failed', failureReason: result.code, gatewayReference: result.reference ?? p.gatewayReference },
@@ -374,7 +368,7 @@ export class PrismaPaymentRepository implements PaymentRepository {
         }
         case 'requires_action': {
           await tx.paymentAttempt.update({ where, data: { status: 'requires_action', gatewayResponse: json(result.raw), completedAt: now } });
-          if (p.status === 'processing') {
+          if (current) {
             updated = await tx.payment.update({
               where: { paymentId },
               data: {
@@ -388,7 +382,7 @@ export class PrismaPaymentRepository implements PaymentRepository {
         }
         case 'pending': {
           await tx.paymentAttempt.update({ where, data: { status: 'awaiting_collection', gatewayResponse: json(result.raw), completedAt: now } });
-          if (p.status === 'processing') {
+          if (current) {
             updated = await tx.payment.update({
               where: { paymentId },
               data: { status: 'pending', gatewayReference: result.reference ?? null, metadata: json({ ...metadata, awaiting_collection: true }) },
@@ -403,7 +397,7 @@ export class PrismaPaymentRepository implements PaymentRepository {
           // Still open: keep what a replay needs (payment_method_id) next to the gateway's answer.
           const open = await tx.paymentAttempt.findUnique({ where });
           await tx.paymentAttempt.update({ where, data: { gatewayResponse: json({ ...asObject(open?.gatewayResponse), ...result.raw }) } });
-          updated = await tx.payment.update({ where: { paymentId }, data: { gatewayReference: result.reference } });
+          if (current) updated = await tx.payment.update({ where: { paymentId }, data: { gatewayReference: result.reference } });
           break;
         }
       }
@@ -485,34 +479,29 @@ export class PrismaPaymentRepository implements PaymentRepository {
       let result = 'ignored:unhandled_type';
       let applied = false;
       let payment: PaymentRow | null = null;
+      let duplicateCapture: DuplicateCaptureRecord | undefined;
       if (input.outcome) {
         payment = input.paymentId && UUID.test(input.paymentId) ? await lockPayment(tx, input.paymentId) : null;
         if (!payment) {
           result = 'ignored:unknown_payment';
         } else if (input.outcome.kind === 'succeeded') {
-          const duplicate = canTransition(payment.status, 'completed') ? await otherLivePayment(tx, payment) : null;
-          if (duplicate) {
-            await flagDuplicateCapture(tx, payment, input.outcome.transactionId, duplicate, this.reportDuplicate);
-            result = 'ignored:duplicate_capture';
-          } else if (canTransition(payment.status, 'completed')) {
-            const now = new Date();
-            payment = await tx.payment.update({
-              where: { paymentId: payment.paymentId },
-              data: {
-                status: 'completed',
-                completedAt: now,
-                failureReason: null,
-                gatewayTransactionId: input.outcome.transactionId,
-                gatewayReference: input.outcome.reference ?? payment.gatewayReference,
-              },
-            });
+          const settled = await settleCapture(
+            tx,
+            payment,
+            { transactionId: input.outcome.transactionId, reference: input.outcome.reference, source: `webhook:${input.provider}:${input.eventId}` },
+            this.reportDuplicate,
+          );
+          if (settled.kind === 'completed') {
+            payment = settled.payment;
             await tx.paymentAttempt.updateMany({
               where: { paymentId: payment.paymentId, attemptNumber: payment.attemptCount, status: { in: ['processing', 'failed', 'requires_action', 'error'] } },
-              data: { status: 'succeeded', completedAt: now },
+              data: { status: 'succeeded', completedAt: payment.completedAt ?? new Date() },
             });
-            await emit(tx, 'payment.succeeded', payment.orderReference, succeededEvent(payment));
             applied = true;
             result = 'applied';
+          } else if (settled.kind === 'duplicate') {
+            duplicateCapture = settled.record ?? undefined;
+            result = 'ignored:duplicate_capture';
           } else {
             result = `ignored:status_${payment.status}`;
           }
@@ -545,8 +534,42 @@ export class PrismaPaymentRepository implements PaymentRepository {
         where: { provider_eventId: { provider: input.provider, eventId: input.eventId } },
         data: { processed: true, processedAt: new Date(), result },
       });
-      return { duplicate: false, applied, result, payment: payment ? toPaymentRecord(payment) : null } as const;
+      return { duplicate: false, applied, result, payment: payment ? toPaymentRecord(payment) : null, ...(duplicateCapture ? { duplicateCapture } : {}) } as const;
     });
+  }
+
+  async listDuplicateCaptures(filter: { status?: DuplicateCaptureStatus; orderReference?: string; limit: number }): Promise<DuplicateCaptureRecord[]> {
+    const rows = await this.db.duplicateCapture.findMany({
+      where: { ...(filter.status ? { status: filter.status } : {}), ...(filter.orderReference ? { orderReference: filter.orderReference } : {}) },
+      orderBy: [{ detectedAt: 'desc' }, { id: 'asc' }],
+      take: filter.limit,
+    });
+    return rows.map(toDuplicateCaptureRecord);
+  }
+
+  async findDuplicateCapturesToRefund(paymentId: string | null, limit: number): Promise<DuplicateCaptureRecord[]> {
+    if (paymentId !== null && !UUID.test(paymentId)) return [];
+    const rows = await this.db.duplicateCapture.findMany({
+      where: { status: 'refund_pending', ...(paymentId ? { paymentId } : {}) },
+      orderBy: { detectedAt: 'asc' },
+      take: limit,
+    });
+    return rows.map(toDuplicateCaptureRecord);
+  }
+
+  async recordDuplicateCaptureRefund(
+    id: string,
+    outcome: { kind: 'refunded'; gatewayRefundId: string } | { kind: 'error'; code: string; final: boolean },
+  ): Promise<DuplicateCaptureRecord> {
+    // Conditional on refund_pending: a refund answered twice (two sweeps) is recorded once.
+    await this.db.duplicateCapture.updateMany({
+      where: { id, status: 'refund_pending' },
+      data:
+        outcome.kind === 'refunded'
+          ? { status: 'refunded', gatewayRefundId: outcome.gatewayRefundId, refundedAt: new Date(), lastError: null, refundAttempts: { increment: 1 } }
+          : { ...(outcome.final ? { status: 'refund_failed' as const } : {}), lastError: outcome.code, refundAttempts: { increment: 1 } },
+    });
+    return toDuplicateCaptureRecord(await this.db.duplicateCapture.findUniqueOrThrow({ where: { id } }));
   }
 
   async reserveRefund(args: { paymentId: string; amount?: string; reason: string; requestedBy: string }): Promise<RefundReservation> {
@@ -695,21 +718,107 @@ async function otherLivePayment(tx: Tx, p: PaymentRow): Promise<PaymentRow | nul
   });
 }
 
+type CaptureSettlement =
+  | { kind: 'completed'; payment: PaymentRow }
+  /** record null: this transaction was recorded as a duplicate before (a replayed answer). */
+  | { kind: 'duplicate'; record: DuplicateCaptureRecord | null }
+  | { kind: 'ignored' };
+
 /**
- * A gateway captured money for a payment the order no longer counts on (another payment of the
- * order is live, so the one-live-payment rule keeps this one out of `completed`). The capture is
- * recorded on the payment and logged loudly for a manual refund; it is never silently dropped.
+ * A gateway says money was captured for payment `p` (a charge answer or a webhook), with the row
+ * locked. It completes the payment, or it is the capture already recorded (a replay), or it is a
+ * second capture: for a payment already paid with another transaction, or for one the order no
+ * longer counts on because another payment of the order is live. A second capture is money the
+ * buyer paid twice: recorded once per transaction, for its automatic refund.
  */
-async function flagDuplicateCapture(tx: Tx, p: PaymentRow, transactionId: string, live: PaymentRow, report: DuplicateReporter): Promise<void> {
-  const metadata = asObject(p.metadata);
-  await tx.payment.update({
-    where: { paymentId: p.paymentId },
-    data: {
-      metadata: json({ ...metadata, duplicate_capture: { transaction_id: transactionId, live_payment_id: live.paymentId, at: new Date().toISOString() } }),
-      failureReason: 'duplicate_capture_needs_refund',
-    },
-  });
-  report({ payment_id: p.paymentId, order_id: p.orderReference, transaction_id: transactionId, live_payment_id: live.paymentId });
+async function settleCapture(
+  tx: Tx,
+  p: PaymentRow,
+  capture: { transactionId: string; reference?: string; source: string },
+  report: DuplicateReporter,
+): Promise<CaptureSettlement> {
+  if (canTransition(p.status, 'completed')) {
+    const live = await otherLivePayment(tx, p);
+    if (live) return { kind: 'duplicate', record: await flagDuplicateCapture(tx, p, capture, live, report) };
+    const updated = await tx.payment.update({
+      where: { paymentId: p.paymentId },
+      data: {
+        status: 'completed',
+        gatewayTransactionId: capture.transactionId,
+        gatewayReference: capture.reference ?? p.gatewayReference,
+        completedAt: new Date(),
+        failureReason: null,
+      },
+    });
+    await emit(tx, 'payment.succeeded', p.orderReference, succeededEvent(updated));
+    return { kind: 'completed', payment: updated };
+  }
+  if (REFUNDABLE_STATUSES.includes(p.status) || p.status === 'refunded') {
+    if (p.gatewayTransactionId === capture.transactionId) return { kind: 'ignored' };
+    return { kind: 'duplicate', record: await flagDuplicateCapture(tx, p, capture, null, report) };
+  }
+  return { kind: 'ignored' };
+}
+
+/**
+ * Records a second capture (once per gateway transaction) for its automatic refund. A payment
+ * kept out of `completed` by another live payment of its order also says so on itself.
+ */
+async function flagDuplicateCapture(
+  tx: Tx,
+  p: PaymentRow,
+  capture: { transactionId: string; source: string },
+  live: PaymentRow | null,
+  report: DuplicateReporter,
+): Promise<DuplicateCaptureRecord | null> {
+  const id = randomUUID();
+  const inserted = await tx.$executeRawUnsafe(
+    `INSERT INTO duplicate_captures (id, payment_id, order_reference, gateway, transaction_id, amount, currency, source, live_payment_id)
+     VALUES ($1::uuid, $2::uuid, $3, $4, $5, $6::numeric, $7, $8, $9::uuid) ON CONFLICT (gateway, transaction_id) DO NOTHING`,
+    id,
+    p.paymentId,
+    p.orderReference,
+    p.gatewayName,
+    capture.transactionId,
+    // Every charge of a payment asks its total_amount, so that is what the second capture took.
+    p.totalAmount.toString(),
+    p.currency,
+    capture.source,
+    live?.paymentId ?? null,
+  );
+  if (inserted === 0) return null;
+  if (live) {
+    const metadata = asObject(p.metadata);
+    await tx.payment.update({
+      where: { paymentId: p.paymentId },
+      data: {
+        metadata: json({ ...metadata, duplicate_capture: { id, transaction_id: capture.transactionId, live_payment_id: live.paymentId, at: new Date().toISOString() } }),
+        failureReason: 'duplicate_capture',
+      },
+    });
+  }
+  report({ duplicate_capture_id: id, payment_id: p.paymentId, order_id: p.orderReference, transaction_id: capture.transactionId, live_payment_id: live?.paymentId ?? null });
+  return toDuplicateCaptureRecord(await tx.duplicateCapture.findUniqueOrThrow({ where: { id } }));
+}
+
+function toDuplicateCaptureRecord(r: DuplicateCaptureRow): DuplicateCaptureRecord {
+  return {
+    id: r.id,
+    paymentId: r.paymentId,
+    orderReference: r.orderReference,
+    gateway: r.gateway,
+    transactionId: r.transactionId,
+    amount: money2(r.amount),
+    currency: r.currency,
+    source: r.source,
+    livePaymentId: r.livePaymentId,
+    status: r.status,
+    gatewayRefundId: r.gatewayRefundId,
+    refundAttempts: r.refundAttempts,
+    lastError: r.lastError,
+    detectedAt: r.detectedAt,
+    refundedAt: r.refundedAt,
+  };
 }
 
 type DuplicateReporter = (fields: Record<string, unknown>) => void;

@@ -37,7 +37,18 @@ describe('recovery', () => {
 
   beforeAll(async () => {
     schema = await createOwnSchema('recovery');
-    h = await startHarness({ orders, gateways: [gateway], env: { PAYMENT_STALE_PROCESSING_SECONDS: '1', DATABASE_URL: schema.databaseUrl } });
+    h = await startHarness({
+      orders,
+      gateways: [gateway],
+      env: {
+        PAYMENT_STALE_PROCESSING_SECONDS: '1',
+        // The stale window must outlast the gateway clients' longest call (config refuses otherwise).
+        STRIPE_TIMEOUT_MS: '300',
+        STRIPE_MAX_NETWORK_RETRIES: '0',
+        PAYPAL_TIMEOUT_MS: '300',
+        DATABASE_URL: schema.databaseUrl,
+      },
+    });
   });
   afterAll(async () => {
     await h?.close();
@@ -128,7 +139,7 @@ describe('recovery', () => {
     expect(await h.container.prisma.outboxMessage.count({ where: { type: 'payment.succeeded', key: row.orderReference } })).toBe(1);
   });
 
-  it('the sweep charges nothing once the order cannot be paid: the attempt closes as unknown, the payment expires', async () => {
+  it('the sweep charges nothing once the order cannot be paid: the gateway never saw the attempt, the payment expires', async () => {
     const { order, paymentId } = await payment('12.00');
     await h.container.useCases.repo.claimForProcessing({ paymentId, staleAfterSeconds: 1, cardLast4: '4242' });
     orders.update(order.orderId, { payable: false, reason: 'PAYMENT_WINDOW_EXPIRED', paymentExpiresAt: new Date(Date.now() - 1) });
@@ -139,6 +150,6 @@ describe('recovery', () => {
     expect(gateway.chargeCount).toBe(charges);
     const detail = await h.container.useCases.repo.getPaymentDetail(paymentId);
     expect(detail?.payment.status).toBe('expired');
-    expect(detail?.attempts.map((a) => [a.status, a.failureCode])).toEqual([['error', 'OUTCOME_UNKNOWN']]);
+    expect(detail?.attempts.map((a) => [a.status, a.failureCode])).toEqual([['error', 'NOT_CHARGED']]);
   });
 });

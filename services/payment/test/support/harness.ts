@@ -54,6 +54,12 @@ export function testConfig(env: Record<string, string> = {}): PaymentConfig {
     JWT_SECRET: TEST_JWT_SECRET,
     KAFKA_BROKERS: process.env.KAFKA_BROKERS ?? '127.0.0.1:9092',
     STRIPE_WEBHOOK_SECRET: 'whsec_payment_tests',
+    // Never a real gateway: a test that does not start its fake gets a refused loopback port
+    // (an automatic refund, a recovery lookup) instead of a call to the internet.
+    STRIPE_API_HOST: '127.0.0.1',
+    STRIPE_API_PORT: '9',
+    STRIPE_API_PROTOCOL: 'http',
+    PAYPAL_BASE_URL: 'http://127.0.0.1:9',
     ...env,
   });
 }

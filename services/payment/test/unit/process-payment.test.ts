@@ -65,6 +65,7 @@ function setup(opts: { current?: PaymentRecord; order?: OrderForPayment; charge?
     charge: jest.fn(opts.charge ?? (async () => ({ status: 'succeeded', transactionId: 't1', raw: {} }) as ChargeResult)),
     refund: jest.fn(),
     void: jest.fn(),
+    lookup: jest.fn(async () => ({ status: 'not_found' as const, raw: {} })),
   };
   const orders = { getOrderForPayment: jest.fn(async () => opts.order ?? payableOrder) };
   const deps: UseCaseDeps = {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { ChargeResult, PaymentGateway, RefundRequest, RefundResult } from '../../app/ports';
+import type { ChargeResult, LookupResult, PaymentGateway, RefundRequest, RefundResult } from '../../app/ports';
 
 /**
  * Nothing is charged online: `process` records the buyer's choice and the payment stays
@@ -23,5 +23,10 @@ export class CashOnDeliveryGateway implements PaymentGateway {
 
   async void(): Promise<void> {
     // Nothing was taken.
+  }
+
+  async lookup(): Promise<LookupResult> {
+    // Nothing is charged online: recording the buyer's choice again is always safe.
+    return { status: 'not_found', raw: { collect_on_delivery: true } };
   }
 }

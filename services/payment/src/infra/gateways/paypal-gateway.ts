@@ -3,6 +3,8 @@ import { money } from '@sudamall/shared';
 import type {
   ChargeRequest,
   ChargeResult,
+  LookupRequest,
+  LookupResult,
   PaymentGateway,
   PaymentInput,
   RefundRequest,
@@ -123,6 +125,38 @@ export class PaypalGateway implements PaymentGateway {
     const raw = { order_id: order.id, status: order.status, capture_id: capture?.id ?? null };
     if (capture?.status === 'COMPLETED' && (!capture.amount || money(capture.amount.value).eq(money(amount)))) {
       return { status: 'succeeded', transactionId: capture.id, reference: order.id, raw };
+    }
+    return { status: 'processing', reference: order.id, raw };
+  }
+
+  /**
+   * PayPal's own state of the order the payment recorded: captured, awaiting the payer, or
+   * voided. Without a recorded order the attempt created nothing PayPal could capture (an order
+   * is only captured by a later `process` naming it), so replaying it is safe.
+   */
+  async lookup(req: LookupRequest): Promise<LookupResult> {
+    if (!req.reference) return { status: 'not_found', raw: {} };
+    let order: PaypalOrder;
+    try {
+      order = await this.call<PaypalOrder>('GET', `/v2/checkout/orders/${encodeURIComponent(req.reference)}`);
+    } catch (e) {
+      if (e instanceof PaypalHttpError && e.status === 404) return { status: 'not_found', raw: { order_id: req.reference } };
+      throw this.mapError(e);
+    }
+    const capture = order.purchase_units?.[0]?.payments?.captures?.[0];
+    const raw = { order_id: order.id, status: order.status, capture_id: capture?.id ?? null, capture_status: capture?.status ?? null };
+    if (capture?.status === 'COMPLETED') {
+      if (capture.amount && !money(capture.amount.value).eq(money(req.amount))) {
+        return { status: 'declined', code: 'amount_mismatch', message: 'captured amount differs from the payment', reference: order.id, raw };
+      }
+      return { status: 'succeeded', transactionId: capture.id, reference: order.id, raw };
+    }
+    if (capture?.status === 'DECLINED' || capture?.status === 'FAILED' || order.status === 'VOIDED') {
+      return { status: 'declined', code: (capture?.status ?? order.status).toLowerCase(), message: 'PayPal did not complete the capture', reference: order.id, raw };
+    }
+    if (order.status === 'CREATED' || order.status === 'PAYER_ACTION_REQUIRED' || order.status === 'APPROVED') {
+      const approve = order.links?.find((l) => l.rel === 'approve' || l.rel === 'payer-action');
+      return { status: 'requires_action', reference: order.id, actionUrl: approve?.href, raw };
     }
     return { status: 'processing', reference: order.id, raw };
   }

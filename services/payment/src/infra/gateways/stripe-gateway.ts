@@ -5,6 +5,8 @@ import type {
   ChargeRequest,
   ChargeResult,
   GatewayRaw,
+  LookupRequest,
+  LookupResult,
   PaymentGateway,
   PaymentInput,
   RefundRequest,
@@ -18,7 +20,9 @@ export interface StripeGatewayOptions {
   host?: string;
   port?: number;
   protocol?: 'http' | 'https';
+  /** Per request; with maxNetworkRetries this bounds how long one charge call can last. */
   timeoutMs?: number;
+  maxNetworkRetries?: number;
   /**
    * Send `automatic_payment_methods: { enabled, allow_redirects: 'never' }` (what Stripe wants for
    * a server-side confirm without a return_url). localstripe does not know the parameter.
@@ -30,10 +34,21 @@ export interface StripeGatewayOptions {
 
 const PAYMENT_METHOD_ID = /^(pm|card|src)_[A-Za-z0-9_]+$/;
 
+export const STRIPE_DEFAULT_TIMEOUT_MS = 20_000;
+export const STRIPE_DEFAULT_MAX_NETWORK_RETRIES = 2;
+
 /**
  * Stripe PaymentIntents, created and confirmed in one call with automatic capture. Every call
  * carries an idempotency key (payment id + attempt number, refund id), and the SDK's own
  * network retries reuse it, so a timeout followed by a retry never charges twice.
+ *
+ * One payment, one chargeable intent: before an attempt creates its intent, the intent of the
+ * previous attempt (the payment's gateway_reference) is settled. Captured or in flight: that is
+ * the answer, nothing new is created. Still chargeable (requires_action: a 3-D Secure step the
+ * buyer may yet finish; requires_payment_method): it is cancelled first, so it can never capture
+ * beside the new one. Cancel-then-create rather than update-then-confirm: Stripe lets a
+ * requires_action intent be cancelled, and localstripe (the test peer) implements neither a
+ * payment method change on confirm nor an update out of requires_action.
  */
 export class StripeGateway implements PaymentGateway {
   readonly name = 'stripe';
@@ -48,8 +63,8 @@ export class StripeGateway implements PaymentGateway {
         host: opts.host,
         port: opts.port,
         protocol: opts.protocol,
-        timeout: opts.timeoutMs ?? 20_000,
-        maxNetworkRetries: 2,
+        timeout: opts.timeoutMs ?? STRIPE_DEFAULT_TIMEOUT_MS,
+        maxNetworkRetries: opts.maxNetworkRetries ?? STRIPE_DEFAULT_MAX_NETWORK_RETRIES,
         telemetry: false,
       });
   }
@@ -65,6 +80,8 @@ export class StripeGateway implements PaymentGateway {
 
   async charge(req: ChargeRequest): Promise<ChargeResult> {
     this.validateInput(req.input);
+    const settled = await this.settlePreviousIntent(req);
+    if (settled) return settled;
     try {
       const intent = await this.stripe.paymentIntents.create(
         {
@@ -82,6 +99,69 @@ export class StripeGateway implements PaymentGateway {
     } catch (e) {
       return this.declineOrThrow(e);
     }
+  }
+
+  /**
+   * The payment's earlier intent, before a new one is made: its own answer when it captured or
+   * is capturing (or when it is this very attempt, replayed), null once it can no longer charge.
+   */
+  private async settlePreviousIntent(req: ChargeRequest): Promise<ChargeResult | null> {
+    const id = req.previousReference?.startsWith('pi_') ? req.previousReference : null;
+    if (!id) return null;
+    let intent = await this.retrieve(id);
+    if (intent.metadata?.payment_id !== req.paymentId) return null;
+    if (intent.metadata?.attempt_number === String(req.attemptNumber)) return this.fromIntent(intent);
+    if (intent.status === 'canceled') return null;
+    if (intent.status === 'succeeded' || intent.status === 'processing' || intent.status === 'requires_capture') return this.fromIntent(intent);
+    try {
+      intent = await this.stripe.paymentIntents.cancel(id, {}, { idempotencyKey: `cancel:${id}` });
+    } catch (e) {
+      // Refused: it moved on meanwhile (the buyer finished 3-D Secure a moment ago). Ask again.
+      if (!(e instanceof Stripe.errors.StripeInvalidRequestError)) throw this.mapError(e);
+      intent = await this.retrieve(id);
+    }
+    if (intent.status === 'canceled') return null;
+    if (intent.status === 'succeeded' || intent.status === 'processing' || intent.status === 'requires_capture') return this.fromIntent(intent);
+    // Still chargeable and not cancelled: never create a second intent beside it.
+    throw unavailable('GATEWAY_UNAVAILABLE', `stripe did not cancel the previous PaymentIntent ${intent.id} (${intent.status})`);
+  }
+
+  private async retrieve(id: string): Promise<Stripe.PaymentIntent> {
+    try {
+      return await this.stripe.paymentIntents.retrieve(id);
+    } catch (e) {
+      throw this.mapError(e);
+    }
+  }
+
+  /**
+   * What Stripe holds for one attempt: the recorded intent when it is this attempt's, else a
+   * search by the metadata every intent carries (payment id + attempt number). A fake without
+   * the search API (localstripe) cannot say: the attempt stays open.
+   */
+  async lookup(req: LookupRequest): Promise<LookupResult> {
+    let intent: Stripe.PaymentIntent | null = null;
+    if (req.reference?.startsWith('pi_')) {
+      const recorded = await this.retrieve(req.reference);
+      if (recorded.metadata?.payment_id === req.paymentId && recorded.metadata?.attempt_number === String(req.attemptNumber)) intent = recorded;
+    }
+    if (!intent) {
+      try {
+        const found = await this.stripe.paymentIntents.search({
+          query: `metadata['payment_id']:'${req.paymentId}' AND metadata['attempt_number']:'${req.attemptNumber}'`,
+          limit: 10,
+        });
+        intent = found.data.find((i) => i.metadata?.payment_id === req.paymentId && i.metadata?.attempt_number === String(req.attemptNumber)) ?? null;
+        if (!intent) return { status: 'not_found', raw: { searched: true } };
+      } catch (e) {
+        if (e instanceof Stripe.errors.StripeError && e.statusCode === 404) return { status: 'processing', raw: { lookup: 'search_unsupported' } };
+        throw this.mapError(e);
+      }
+    }
+    const raw = summarizeIntent(intent);
+    if (intent.status === 'canceled') return { status: 'declined', code: 'payment_intent_canceled', message: 'the PaymentIntent was canceled', reference: intent.id, raw };
+    const r = this.fromIntent(intent);
+    return r.status === 'pending' ? { status: 'processing', reference: intent.id, raw } : r;
   }
 
   private fromIntent(intent: Stripe.PaymentIntent): ChargeResult {

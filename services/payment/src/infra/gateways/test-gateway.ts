@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { invalid } from '@sudamall/shared';
+import { conflict, invalid } from '@sudamall/shared';
 import { cardLast4, normalizeCardNumber } from '../../domain/card';
-import type { ChargeRequest, ChargeResult, PaymentGateway, PaymentInput, RefundRequest, RefundResult } from '../../app/ports';
+import type { ChargeRequest, ChargeResult, LookupRequest, LookupResult, PaymentGateway, PaymentInput, RefundRequest, RefundResult } from '../../app/ports';
 
 /** The spec's test cards: the number alone decides the outcome. */
 export const TEST_CARDS: Readonly<Record<string, { outcome: 'success' } | { outcome: 'declined'; code: string; message: string }>> = {
@@ -14,15 +14,24 @@ export const TEST_CARDS: Readonly<Record<string, { outcome: 'success' } | { outc
 
 const hex = (n: number) => randomBytes(n).toString('hex');
 
+export interface TestGatewayOptions {
+  /** Held before the gateway answers a charge (tests: a slow gateway, an answer past the stale window). */
+  answerDelay?: (req: ChargeRequest) => Promise<void>;
+}
+
 /**
  * In-process gateway for development and tests. Deterministic by card number, and idempotent
  * like a real gateway: the same idempotency key returns the first answer instead of charging
- * again (`chargeCount` counts real charges, so tests can prove "charged once").
+ * again (`chargeCount` counts real charges, so tests can prove "charged once"), and a key whose
+ * first call is still being answered is refused as Stripe does (409, idempotency key in use).
  */
 export class TestGateway implements PaymentGateway {
   readonly name = 'test_gateway';
   private readonly answers = new Map<string, ChargeResult>();
+  private readonly inFlight = new Set<string>();
   private charges = 0;
+
+  constructor(private readonly opts: TestGatewayOptions = {}) {}
 
   get chargeCount(): number {
     return this.charges;
@@ -38,10 +47,21 @@ export class TestGateway implements PaymentGateway {
   async charge(req: ChargeRequest): Promise<ChargeResult> {
     const earlier = this.answers.get(req.idempotencyKey);
     if (earlier) return earlier;
+    if (this.inFlight.has(req.idempotencyKey)) {
+      throw conflict('GATEWAY_IDEMPOTENCY_CONFLICT', 'a request with this idempotency key is still in progress');
+    }
     this.validateInput(req.input);
     const number = normalizeCardNumber(req.input.cardNumber as string);
     const card = TEST_CARDS[number];
     this.charges += 1;
+    if (this.opts.answerDelay) {
+      this.inFlight.add(req.idempotencyKey);
+      try {
+        await this.opts.answerDelay(req);
+      } finally {
+        this.inFlight.delete(req.idempotencyKey);
+      }
+    }
     const raw = { test_card_last4: number.slice(-4), scenario: card.outcome === 'success' ? 'success' : card.code, amount: req.amount };
     const result: ChargeResult =
       card.outcome === 'success'
@@ -49,6 +69,14 @@ export class TestGateway implements PaymentGateway {
         : { status: 'declined', code: card.code, message: card.message, raw };
     this.answers.set(req.idempotencyKey, result);
     return result;
+  }
+
+  /** From its own state: the answer it gave, in flight, or never seen. */
+  async lookup(req: LookupRequest): Promise<LookupResult> {
+    const answer = this.answers.get(req.idempotencyKey);
+    if (answer && answer.status !== 'pending') return answer;
+    if (this.inFlight.has(req.idempotencyKey)) return { status: 'processing', raw: { in_flight: true } };
+    return { status: 'not_found', raw: {} };
   }
 
   async refund(req: RefundRequest): Promise<RefundResult> {
