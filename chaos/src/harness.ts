@@ -188,9 +188,17 @@ export async function startChaosRun(name: string, options: ChaosRunOptions = {})
     ...options,
     env: {
       ...options.env,
-      // A charge cut short by a crash is resumed or closed by payment's recovery sweep once stale:
-      // seconds here instead of the production minute, so a scenario sees it happen.
-      payment: { PAYMENT_STALE_PROCESSING_SECONDS: '10', PAYMENT_REFUND_RETRY_SECONDS: '5', ...(options.env?.payment ?? {}) },
+      // A charge cut short by a crash is settled from the gateway or resumed by payment's recovery
+      // sweep once stale: seconds here instead of the production 90 s, so a scenario sees it happen.
+      // The window must outlast the gateway clients' longest call (payment refuses it otherwise).
+      payment: {
+        PAYMENT_STALE_PROCESSING_SECONDS: '10',
+        STRIPE_TIMEOUT_MS: '3000',
+        STRIPE_MAX_NETWORK_RETRIES: '1',
+        PAYPAL_TIMEOUT_MS: '3000',
+        PAYMENT_REFUND_RETRY_SECONDS: '5',
+        ...(options.env?.payment ?? {}),
+      },
     },
     commonEnv: { REDIS_URL: redis.url, LOG_LEVEL: 'info', ...(options.commonEnv ?? {}) },
   });
