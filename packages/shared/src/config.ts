@@ -20,6 +20,11 @@ export const BaseEnv = Type.Object({
   ),
   HTTP_HOST: Type.String({ default: '0.0.0.0' }),
   GRPC_HOST: Type.String({ default: '0.0.0.0' }),
+  // mTLS for every gRPC server and client of the service (PEM file paths, all three or none;
+  // plaintext when unset): see grpcTlsFromConfig.
+  GRPC_TLS_CA: Type.Optional(Type.String()),
+  GRPC_TLS_CERT: Type.Optional(Type.String()),
+  GRPC_TLS_KEY: Type.Optional(Type.String()),
   DATABASE_URL: Type.String({ minLength: 1 }),
   KAFKA_BROKERS: Type.String({ default: '127.0.0.1:9092', minLength: 1 }),
   KAFKA_CLIENT_ID: Type.Optional(Type.String()),
@@ -113,6 +118,7 @@ export function loadConfig<T extends TObject<TProperties>>(
     problems.push(describe(name || '(root)', propertySchema, error.message, (withDefaults as Record<string, unknown>)[name]));
   }
   if ('JWT_SECRET' in schema.properties) problems.push(...authEnvProblems(withDefaults as Record<string, unknown>));
+  if ('GRPC_TLS_CA' in schema.properties) problems.push(...grpcTlsProblems(withDefaults as Record<string, unknown>));
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(withDefaults as Static<T>);
 }
@@ -144,6 +150,14 @@ function authEnvProblems(env: Record<string, unknown>): string[] {
     );
   }
   return problems;
+}
+
+/** Half an mTLS setup would silently run plaintext (or fail at the first call): all three or none. */
+function grpcTlsProblems(env: Record<string, unknown>): string[] {
+  const names = ['GRPC_TLS_CA', 'GRPC_TLS_CERT', 'GRPC_TLS_KEY'];
+  const set = names.filter((n) => env[n] !== undefined);
+  if (set.length === 0 || set.length === names.length) return [];
+  return [`${names.filter((n) => !set.includes(n)).join(', ')} required with ${set.join(', ')} (gRPC mTLS needs the CA, the certificate and its key)`];
 }
 
 function isStringWithEmptyDefault(schema: unknown): boolean {

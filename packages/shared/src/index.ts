@@ -16,6 +16,7 @@ export * from './http/live-updates';
 export * from './grpc/errors';
 export * from './grpc/server';
 export * from './grpc/client';
+export * from './grpc/tls';
 export * from './messaging/contracts';
 export * from './messaging/envelope';
 export * from './messaging/trace-context';

@@ -1,6 +1,6 @@
 // Wires the database, the peers and the use cases once; HTTP routes, gRPC handlers and Kafka
 // consumers all take their use cases from here.
-import { ParkedMessages, SqlParkStore, type Logger } from '@sudamall/shared';
+import { grpcChannelCredentials, grpcTlsFromConfig, ParkedMessages, SqlParkStore, type Logger } from '@sudamall/shared';
 import { AddItem } from './app/add-item';
 import { ApplyCatalogEvent } from './app/apply-catalog-event';
 import { Checkout } from './app/checkout';
@@ -52,6 +52,9 @@ export function createContainer(
     | 'DATABASE_POOL_SIZE'
     | 'INVENTORY_GRPC_URL'
     | 'ORDER_GRPC_URL'
+    | 'GRPC_TLS_CA'
+    | 'GRPC_TLS_CERT'
+    | 'GRPC_TLS_KEY'
     | 'INVENTORY_TIMEOUT_MS'
     | 'ORDER_TIMEOUT_MS'
     | 'CHECKOUT_WAIT_MS'
@@ -60,8 +63,10 @@ export function createContainer(
   overrides: ContainerOverrides = {},
 ): Container {
   const db = overrides.db ?? createSql(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
-  const catalog = overrides.catalog ?? new InventoryCatalog(config.INVENTORY_GRPC_URL, config.INVENTORY_TIMEOUT_MS);
-  const orders = overrides.orders ?? new GrpcOrderPlacement(config.ORDER_GRPC_URL, config.ORDER_TIMEOUT_MS);
+  // mTLS to the peers when GRPC_TLS_* are set (plaintext otherwise).
+  const grpcCreds = overrides.catalog && overrides.orders ? undefined : grpcChannelCredentials(grpcTlsFromConfig(config));
+  const catalog = overrides.catalog ?? new InventoryCatalog(config.INVENTORY_GRPC_URL, config.INVENTORY_TIMEOUT_MS, grpcCreds);
+  const orders = overrides.orders ?? new GrpcOrderPlacement(config.ORDER_GRPC_URL, config.ORDER_TIMEOUT_MS, grpcCreds);
   const carts = new CartStore(db);
   const checkouts = new CheckoutStore(db);
   const parked = new ParkedMessages(new SqlParkStore((sql, values) => db.query(sql, values)), { logger });

@@ -2,7 +2,7 @@
 // Telemetry first (its own module, imported before anything it instruments).
 import { telemetry } from './telemetry';
 import { cart } from '@sudamall/proto';
-import { KafkaBus, LiveHub, authOptionsFromConfig, createLogger, handleShutdownSignals, liveUpdatesPlugin, parseBrokers, startGrpcServer, type Subscription } from '@sudamall/shared';
+import { KafkaBus, LiveHub, authOptionsFromConfig, grpcTlsFromConfig, createLogger, handleShutdownSignals, liveUpdatesPlugin, parseBrokers, startGrpcServer, type Subscription } from '@sudamall/shared';
 import { kafkaRetryPolicy } from '@sudamall/shared';
 import { loadCartConfig } from './config';
 import { createContainer } from './container';
@@ -47,6 +47,7 @@ async function main(): Promise<void> {
     port: config.GRPC_PORT,
     services: [{ definition: cart.CartServiceService, implementation: cartServiceImplementation(container.useCases) }],
     logger,
+    tls: grpcTlsFromConfig(config),
   });
   await app.listen({ host: config.HTTP_HOST, port: config.HTTP_PORT });
   ready = true;

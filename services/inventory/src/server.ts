@@ -1,5 +1,5 @@
 // Everything main.ts starts, loaded after telemetry so its instrumentations see pg, http, grpc.
-import { authOptionsFromConfig, createLogger, handleShutdownSignals, startGrpcServer, topicName, Topics, ALL_TOPICS, type Subscription } from '@sudamall/shared';
+import { authOptionsFromConfig, createLogger, grpcTlsFromConfig, handleShutdownSignals, startGrpcServer, topicName, Topics, ALL_TOPICS, type Subscription } from '@sudamall/shared';
 import type { Telemetry } from '@sudamall/shared/telemetry';
 import { inventory as pb } from '@sudamall/proto';
 import { loadInventoryConfig } from './config';
@@ -29,6 +29,7 @@ export async function runServer(telemetry?: Telemetry): Promise<void> {
     port: config.GRPC_PORT,
     services: [{ definition: pb.InventoryServiceService, implementation: inventoryGrpcService(c) }],
     logger,
+    tls: grpcTlsFromConfig(config),
   });
 
   let subscription: Subscription | undefined;

@@ -1,4 +1,4 @@
-import { createLogger, KafkaBus, kafkaRetryPolicy, OutboxRelay, ParkedMessages, parseBrokers, SqlParkStore, type Logger } from '@sudamall/shared';
+import { createLogger, grpcChannelCredentials, grpcTlsFromConfig, KafkaBus, kafkaRetryPolicy, OutboxRelay, ParkedMessages, parseBrokers, SqlParkStore, type Logger } from '@sudamall/shared';
 import type { CatalogPort, PaymentStatusPort } from './app/catalog';
 import { OrderCommands } from './app/order-commands';
 import { OrderQueries } from './app/order-queries';
@@ -54,8 +54,10 @@ export function createContainer(
   const db = createPrisma(config.DATABASE_URL);
   const uow = new PrismaUnitOfWork(db);
   const store = new OrderStore(db);
-  const inventoryClient = overrides.catalog ? null : new InventoryCatalog(config.INVENTORY_GRPC_URL);
-  const paymentClient = overrides.payments !== undefined ? null : new PaymentStatusClient(config.PAYMENT_GRPC_URL);
+  // mTLS to the peers when GRPC_TLS_* are set (plaintext otherwise).
+  const grpcCreds = grpcChannelCredentials(grpcTlsFromConfig(config));
+  const inventoryClient = overrides.catalog ? null : new InventoryCatalog(config.INVENTORY_GRPC_URL, undefined, grpcCreds);
+  const paymentClient = overrides.payments !== undefined ? null : new PaymentStatusClient(config.PAYMENT_GRPC_URL, undefined, grpcCreds);
   const catalog = overrides.catalog ?? inventoryClient!;
   const payments = overrides.payments !== undefined ? overrides.payments : paymentClient;
 

@@ -1,7 +1,7 @@
 // Order service entry: telemetry → config → container → http + grpc + consumers → graceful close.
 import { telemetry } from './instrument';
 import { order as pb } from '@sudamall/proto';
-import { ALL_TOPICS, authOptionsFromConfig, handleShutdownSignals, LiveHub, liveUpdatesPlugin, startGrpcServer, topicName, type Subscription } from '@sudamall/shared';
+import { ALL_TOPICS, authOptionsFromConfig, grpcTlsFromConfig, handleShutdownSignals, LiveHub, liveUpdatesPlugin, startGrpcServer, topicName, type Subscription } from '@sudamall/shared';
 import { readConfig } from './config';
 import { createContainer } from './container';
 import { orderGrpcService } from './grpc/order-grpc';
@@ -33,6 +33,7 @@ async function main(): Promise<void> {
     port: config.GRPC_PORT,
     services: [{ definition: pb.OrderServiceService, implementation: orderGrpcService(useCases) }],
     logger,
+    tls: grpcTlsFromConfig(config),
   });
   await c.bus.connect();
   // platform.sh creates the topics; creating the missing ones here lets a fresh prefix start too.

@@ -1,4 +1,4 @@
-import { KafkaBus, OutboxRelay, parseBrokers, type Logger } from '@sudamall/shared';
+import { grpcChannelCredentials, grpcTlsFromConfig, KafkaBus, OutboxRelay, parseBrokers, type Logger } from '@sudamall/shared';
 import { kafkaRetryPolicy, ParkedMessages, SqlParkStore } from '@sudamall/shared';
 import type { UseCaseDeps } from './app/deps';
 import { GatewayRegistry, systemClock, type OrdersPort, type PaymentGateway } from './app/ports';
@@ -64,7 +64,8 @@ export function configuredGateways(config: PaymentConfig): PaymentGateway[] {
 export function createContainer(config: PaymentConfig, overrides: ContainerOverrides = {}): Container {
   const logger = overrides.logger ?? createPaymentLogger(config.LOG_LEVEL);
   const prisma = createPrisma(config.DATABASE_URL);
-  const ordersClient = overrides.orders ? null : new GrpcOrdersClient(config.ORDER_GRPC_URL);
+  // mTLS to order when GRPC_TLS_* are set (plaintext otherwise).
+  const ordersClient = overrides.orders ? null : new GrpcOrdersClient(config.ORDER_GRPC_URL, undefined, grpcChannelCredentials(grpcTlsFromConfig(config)));
   const byName = new Map(configuredGateways(config).map((g) => [g.name, g]));
   for (const g of overrides.gateways ?? []) byName.set(g.name, g);
 

@@ -1,7 +1,7 @@
 // Payment service entry: telemetry → config → container → http + grpc + consumers → graceful close.
 import { telemetry } from './instrument';
 import { payment as pb } from '@sudamall/proto';
-import { authOptionsFromConfig, consumerGroupName, handleShutdownSignals, LiveHub, startGrpcServer, topicName, Topics, type Subscription } from '@sudamall/shared';
+import { authOptionsFromConfig, consumerGroupName, grpcTlsFromConfig, handleShutdownSignals, LiveHub, startGrpcServer, topicName, Topics, type Subscription } from '@sudamall/shared';
 import { readConfig, startupWarnings } from './config';
 import { createContainer } from './container';
 import { paymentGrpcService } from './grpc/payment-service';
@@ -48,6 +48,7 @@ async function main(): Promise<void> {
     port: config.GRPC_PORT,
     services: [{ definition: pb.PaymentServiceService, implementation: paymentGrpcService(useCases) }],
     logger,
+    tls: grpcTlsFromConfig(config),
   });
   await c.bus.connect();
   // Idempotent: platform.sh creates them too, but a prefixed deployment (demo, tests) needs its own.

@@ -1,7 +1,8 @@
-import { Server, ServerCredentials, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import { Server, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
 import type { Logger } from 'pino';
 import { setGrpcHandlerLogger } from './errors';
+import { grpcServerCredentials, type GrpcTls } from './tls';
 
 export interface GrpcServiceBinding {
   // ts-proto's generated `XxxService` definitions and their typed implementations.
@@ -21,6 +22,8 @@ export interface GrpcServerOptions {
   logger: Logger;
   /** How long close() waits for in-flight calls before cutting them off. */
   shutdownTimeoutMs?: number;
+  /** mTLS (grpcTlsFromConfig): only clients with a certificate from the CA get through. Plaintext when absent. */
+  tls?: GrpcTls | undefined;
 }
 
 export interface GrpcServerHandle {
@@ -49,7 +52,7 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<GrpcServ
   for (const s of opts.services) server.addService(s.definition, s.implementation);
 
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(`${opts.host}:${opts.port}`, ServerCredentials.createInsecure(), (err, bound) =>
+    server.bindAsync(`${opts.host}:${opts.port}`, grpcServerCredentials(opts.tls), (err, bound) =>
       err ? reject(err) : resolve(bound),
     );
   });
@@ -60,7 +63,7 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<GrpcServ
     for (const n of names) health.setStatus(n, status);
   };
   setServing(true);
-  opts.logger.info({ port, services: names }, 'grpc server listening');
+  opts.logger.info({ port, services: names, mtls: opts.tls !== undefined }, 'grpc server listening');
 
   let closed: Promise<void> | undefined;
   const close = () => {

@@ -1,5 +1,5 @@
 // CatalogPort over inventory's gRPC GetProducts: one batched call per request.
-import { credentials } from '@grpc/grpc-js';
+import { credentials, type ChannelCredentials } from '@grpc/grpc-js';
 import { inventory } from '@sudamall/proto';
 import { callUnary, isMoneyString, money, unavailable } from '@sudamall/shared';
 import type { CatalogPort } from '../app/ports';
@@ -11,8 +11,9 @@ export class InventoryCatalog implements CatalogPort {
   constructor(
     url: string,
     private readonly deadlineMs: number,
+    creds: ChannelCredentials = credentials.createInsecure(),
   ) {
-    this.client = new inventory.InventoryServiceClient(url, credentials.createInsecure());
+    this.client = new inventory.InventoryServiceClient(url, creds);
   }
 
   async getProducts(ids: readonly string[]): Promise<Map<string, CatalogProduct>> {

@@ -1,5 +1,5 @@
 // OrderPlacementPort over order's gRPC PlaceOrder.
-import { credentials } from '@grpc/grpc-js';
+import { credentials, type ChannelCredentials } from '@grpc/grpc-js';
 import { order as orderProto } from '@sudamall/proto';
 import { callUnary, money, unavailable } from '@sudamall/shared';
 import type { OrderPlacementPort, PlaceOrderCommand, PlacedOrder } from '../app/ports';
@@ -10,8 +10,9 @@ export class GrpcOrderPlacement implements OrderPlacementPort {
   constructor(
     url: string,
     private readonly deadlineMs: number,
+    creds: ChannelCredentials = credentials.createInsecure(),
   ) {
-    this.client = new orderProto.OrderServiceClient(url, credentials.createInsecure());
+    this.client = new orderProto.OrderServiceClient(url, creds);
   }
 
   async placeOrder(cmd: PlaceOrderCommand): Promise<PlacedOrder> {

@@ -1,4 +1,4 @@
-import { credentials } from '@grpc/grpc-js';
+import { credentials, type ChannelCredentials } from '@grpc/grpc-js';
 import { promisifyUnary } from '@sudamall/shared';
 import { inventory, payment } from '@sudamall/proto';
 import type { CatalogPort, CatalogSnapshot, PaymentStatusPort } from '../app/catalog';
@@ -9,8 +9,8 @@ export class InventoryCatalog implements CatalogPort {
   private readonly getProductsCall;
   private readonly createSnapshotsCall;
 
-  constructor(url: string, private readonly deadlineMs = 5000) {
-    this.client = new inventory.InventoryServiceClient(url, credentials.createInsecure());
+  constructor(url: string, private readonly deadlineMs = 5000, creds: ChannelCredentials = credentials.createInsecure()) {
+    this.client = new inventory.InventoryServiceClient(url, creds);
     this.getProductsCall = promisifyUnary(this.client, 'getProducts');
     this.createSnapshotsCall = promisifyUnary(this.client, 'createSnapshots');
   }
@@ -69,8 +69,8 @@ export class PaymentStatusClient implements PaymentStatusPort {
   readonly client: InstanceType<typeof payment.PaymentServiceClient>;
   private readonly call;
 
-  constructor(url: string, private readonly deadlineMs = 1500) {
-    this.client = new payment.PaymentServiceClient(url, credentials.createInsecure());
+  constructor(url: string, private readonly deadlineMs = 1500, creds: ChannelCredentials = credentials.createInsecure()) {
+    this.client = new payment.PaymentServiceClient(url, creds);
     this.call = promisifyUnary(this.client, 'getPaymentStatus');
   }
 

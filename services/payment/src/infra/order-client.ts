@@ -1,4 +1,4 @@
-import { credentials } from '@grpc/grpc-js';
+import { credentials, type ChannelCredentials } from '@grpc/grpc-js';
 import { order } from '@sudamall/proto';
 import { promisifyUnary } from '@sudamall/shared';
 import type { OrderForPayment, OrdersPort } from '../app/ports';
@@ -8,8 +8,8 @@ export class GrpcOrdersClient implements OrdersPort {
   private readonly client: order.OrderServiceClient;
   private readonly getForPayment: (req: order.GetOrderForPaymentRequest, opts?: { deadlineMs?: number }) => Promise<order.GetOrderForPaymentResponse>;
 
-  constructor(url: string, private readonly deadlineMs = 5000) {
-    this.client = new order.OrderServiceClient(url, credentials.createInsecure());
+  constructor(url: string, private readonly deadlineMs = 5000, creds: ChannelCredentials = credentials.createInsecure()) {
+    this.client = new order.OrderServiceClient(url, creds);
     this.getForPayment = promisifyUnary(this.client, 'getOrderForPayment');
   }
 
