@@ -3,6 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { authPlugin, frameworkErrors, rateLimitOptionsFromEnv, rateLimitPlugin, liveUpdatesPlugin, registerErrorHandler, registerHealth, registerMetrics, registerOpenApi } from '@sudamall/shared';
 import type { HttpDeps } from './app-deps';
 import { paymentRoutes } from './routes/payments';
+import { duplicateCaptureRoutes } from './routes/duplicate-captures';
 import { refundRoutes } from './routes/refunds';
 import { testingRoutes } from './routes/testing';
 import { webhookRoutes } from './routes/webhooks';
@@ -31,6 +32,7 @@ export async function buildApp(deps: HttpDeps): Promise<FastifyInstance> {
   await app.register(paymentRoutes(deps), { prefix: API_PREFIX });
   await app.register(refundRoutes(deps), { prefix: `${API_PREFIX}/refunds` });
   await app.register(webhookRoutes(deps), { prefix: `${API_PREFIX}/webhooks` });
+  await app.register(duplicateCaptureRoutes(deps), { prefix: `${API_PREFIX}/admin/duplicate-captures` });
   if (deps.parked) await app.register(parkedMessagesRoutes, { prefix: `${API_PREFIX}${PARKED_MESSAGES_PATH}`, parked: deps.parked });
   if (deps.settings.testMode) await app.register(testingRoutes(deps), { prefix: `${API_PREFIX}/test` });
   if (deps.live) await app.register(liveUpdatesPlugin, deps.live);

@@ -7,7 +7,7 @@ import { listDuplicateCaptures } from '../../src/app/duplicate-captures';
 import { toMinorUnits } from '../../src/domain/fees';
 import { registerDuplicateCaptureMetrics } from '../../src/infra/service-metrics';
 import { startLocalStripe, type LocalStripe } from '../support/localstripe';
-import { buyer, FakeOrders, startHarness, type Harness } from '../support/harness';
+import { admin, buyer, FakeOrders, startHarness, type Harness } from '../support/harness';
 
 const SECRET_KEY = 'sk_test_payment_duplicate_captures';
 jest.setTimeout(240_000); // the first run installs localstripe from PyPI
@@ -143,6 +143,18 @@ describe('duplicate captures (Stripe through localstripe)', () => {
     expect(await h.container.prisma.outboxMessage.count({ where: { type: 'payment.refunded', key: order.orderId } })).toBe(0);
 
     await eventually(async () => expect(await duplicatesTotal()).toBe(before + 1), { timeoutMs: 5_000 });
+
+    // Listed for the saga dashboard (admins only).
+    const url = `/api/v1/payments/admin/duplicate-captures/?order_id=${order.orderId}`;
+    const listed = await h.app.inject({ method: 'GET', url, headers: { authorization: admin().auth } });
+    expect(listed.statusCode).toBe(200);
+    expect(listed.json().items).toEqual([
+      expect.objectContaining({ id: dup.id, payment_id: paymentId, order_id: order.orderId, transaction_id: strayId, amount: total, status: 'refunded', gateway_refund_id: dup.gatewayRefundId }),
+    ]);
+    expect((await h.app.inject({ method: 'GET', url, headers: { authorization: user.auth } })).statusCode).toBe(403);
+    expect((await h.app.inject({ method: 'GET', url })).statusCode).toBe(401);
+    const bad = await h.app.inject({ method: 'GET', url: '/api/v1/payments/admin/duplicate-captures/?status=lost', headers: { authorization: admin().auth } });
+    expect([bad.statusCode, bad.json().error.code]).toEqual([400, 'VALIDATION_FAILED']);
 
     // The same capture reported again (a charge answer replayed, webhook redelivered) is not a new duplicate.
     await h.container.useCases.repo.recordChargeOutcome(paymentId, 1, { status: 'succeeded', transactionId: strayId, raw: {} });
