@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { BaseEnv, loadConfig } from '@sudamall/shared';
+import { BaseEnv, ConfigError, loadConfig } from '@sudamall/shared';
+import { paymentWindowProblems } from './domain/payment-deadline';
 
 export const OrderEnv = Type.Object({
   ...BaseEnv.properties,
@@ -9,6 +10,14 @@ export const OrderEnv = Type.Object({
   PAYMENT_GRPC_URL: Type.String({ default: '127.0.0.1:50054' }),
   /** How long a buyer has to pay once stock is reserved. */
   PAYMENT_WINDOW_SECONDS: Type.Integer({ default: 900, minimum: 1 }),
+  /**
+   * Inventory's reservation lifetime (its RESERVATION_TTL_SECONDS; keep the two equal): the window
+   * plus the margin must fit inside it, checked at start-up. The saga also caps each deadline by
+   * the reservation's own `expires_at`, so a lagging consumer cannot outlive it either.
+   */
+  RESERVATION_TTL_SECONDS: Type.Integer({ default: 1200, minimum: 1 }),
+  /** How long before the reservation lapses the payment window closes at the latest. */
+  RESERVATION_EXPIRY_MARGIN_SECONDS: Type.Integer({ default: 60, minimum: 0 }),
   /** How often the saga's timers (expiry, re-sends, stuck flags) run. */
   SAGA_SWEEP_INTERVAL_MS: Type.Integer({ default: 1000, minimum: 10 }),
   SAGA_RETRY_BASE_MS: Type.Integer({ default: 2000, minimum: 10 }),
@@ -28,5 +37,12 @@ export const OrderEnv = Type.Object({
 export type OrderConfig = Static<typeof OrderEnv>;
 
 export function readConfig(env: Record<string, string | undefined> = process.env): Readonly<OrderConfig> {
-  return loadConfig(OrderEnv, env);
+  const config = loadConfig(OrderEnv, env);
+  const problems = paymentWindowProblems({
+    windowSeconds: config.PAYMENT_WINDOW_SECONDS,
+    marginSeconds: config.RESERVATION_EXPIRY_MARGIN_SECONDS,
+    reservationTtlSeconds: config.RESERVATION_TTL_SECONDS,
+  });
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
 }

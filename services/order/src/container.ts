@@ -63,6 +63,7 @@ export function createContainer(
 
   const saga = new SagaCoordinator(uow, clock, {
     paymentWindowMs: config.PAYMENT_WINDOW_SECONDS * 1000,
+    reservationMarginMs: config.RESERVATION_EXPIRY_MARGIN_SECONDS * 1000,
     retryBaseMs: config.SAGA_RETRY_BASE_MS,
     retryMaxMs: config.SAGA_RETRY_MAX_MS,
     stepTimeoutMs: config.SAGA_STEP_TIMEOUT_SECONDS * 1000,

@@ -46,6 +46,12 @@ export interface InventoryConfirmCommand {
 export interface InventoryReleaseCommand {
   order_id: string;
   reason: string;
+  /**
+   * Also give back units the order's confirmation already sold (sold → available, once per
+   * line): the saga's compensation of a confirmation that may have landed. Absent: only
+   * reserved units are released.
+   */
+  restock?: boolean;
 }
 
 // ---- inventory.events ----
@@ -61,6 +67,12 @@ export interface ShortLine {
 export interface StockReservedEvent {
   order_id: string;
   lines: Array<ReserveLine & { reservation_id: string }>;
+  /**
+   * ISO 8601: when inventory lets the reservation lapse on its own. Order caps the payment
+   * deadline by it (a reply processed late must not outlive the stock). Optional: events
+   * written before it existed may still sit in the topic.
+   */
+  expires_at?: string;
 }
 export interface StockRejectedEvent {
   order_id: string;

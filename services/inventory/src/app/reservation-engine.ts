@@ -316,6 +316,7 @@ export class ReservationEngine {
             quantity: l.quantity,
             reservation_id: l.reservation_id,
           })),
+          expires_at: outcome.expires_at,
         },
         opts,
       );

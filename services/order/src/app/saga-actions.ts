@@ -75,11 +75,10 @@ export function retryDecision(orderId: string, saga: SagaSnapshot, t: SagaTiming
 }
 
 /**
- * Compensate now: cancel the order and unwind. While a step may still be cancelled this is the
- * saga's own cancellation (abort the step in flight, compensate the completed ones). A saga stuck
- * confirming stock (paid, not cancellable by a buyer) is unwound by force: the completed steps'
- * compensations (refund, release) are sent. A saga already compensating re-sends its
- * compensations.
+ * Compensate now: cancel the order and unwind, through the saga's own cancellation forced: the
+ * step in flight is aborted and the completed ones compensated, newest first. For a saga stuck
+ * confirming stock (paid, not cancellable by a buyer) that is a restock (the confirm may already
+ * have sold the units) and the refund. A saga already compensating re-sends its compensations.
  */
 export function compensateDecision(orderId: string, saga: SagaSnapshot, orderStatus: OrderStatus, reason: string, t: SagaTimings, by: string): AdminDecision {
   if (FINISHED.has(saga.state)) throw sagaFinished(orderId, saga.state);
@@ -87,43 +86,7 @@ export function compensateDecision(orderId: string, saga: SagaSnapshot, orderSta
   if (saga.state === 'compensating') {
     return { decision: retryDecision(orderId, saga, t, by).decision, adminLog };
   }
-  const step = CHECKOUT_SAGA.find((s) => s.state === saga.state);
-  if (step?.cancellable) return { decision: decide(saga, orderStatus, { kind: 'cancel', reason }, t), adminLog };
-
-  // Not cancellable through the saga (confirming): compensate every completed step, newest first.
-  if (orderStatus !== 'pending' && orderStatus !== 'under_paying') {
-    throw conflict('INVALID_STATUS_TRANSITION', `order ${orderId} is ${orderStatus}; it can no longer be unwound`, { order_id: orderId, status: orderStatus });
-  }
-  const ctx = { ...saga.context, cancel_reason: reason };
-  const commands: SagaCommand[] = [];
-  const log: StepLogEntry[] = [];
-  for (const name of [...ctx.completed].reverse()) {
-    const done = CHECKOUT_SAGA.find((s) => s.name === name);
-    const c = done?.compensate?.(ctx, reason);
-    if (!c || commands.some((x) => x.type === c.type)) continue;
-    commands.push(c);
-    log.push({ step: name, kind: 'compensation', type: c.type, payload: c.data });
-  }
-  const awaiting = commands.filter((c) => c.replies.length > 0);
-  return {
-    decision: {
-      saga: {
-        ...saga,
-        context: ctx,
-        state: awaiting.length > 0 ? 'compensating' : 'compensated',
-        awaiting,
-        attempts: awaiting.length > 0 ? 1 : 0,
-        stepStartedAt: t.now,
-        deadlineAt: null,
-        nextRetryAt: awaiting.length > 0 ? new Date(t.now.getTime() + backoffMs(t)) : null,
-        stuck: false,
-      },
-      order: { to: 'cancelled', reason },
-      commands,
-      log,
-    },
-    adminLog,
-  };
+  return { decision: decide(saga, orderStatus, { kind: 'cancel', reason, force: true }, t), adminLog };
 }
 
 /**

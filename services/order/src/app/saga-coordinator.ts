@@ -7,6 +7,7 @@ import { SYSTEM, type ActorRef, type CheckoutTx, type Clock, type DecisionWrite,
 
 export interface SagaSettings {
   paymentWindowMs: number;
+  reservationMarginMs: number;
   retryBaseMs: number;
   retryMaxMs: number;
   stepTimeoutMs: number;

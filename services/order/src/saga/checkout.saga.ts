@@ -20,7 +20,10 @@ export interface SagaStep {
   orderOnSuccess?: OrderStatus;
   /** The step's own deadline (the payment window): passing it fails the step with this reason. */
   deadlineReason?: string;
-  /** Refused while the step is in flight (e.g. cancelling while stock is being confirmed). */
+  /**
+   * Refused while the step is in flight (e.g. cancelling while stock is being confirmed); only an
+   * operator's forced cancellation unwinds it then, through `abort`.
+   */
   cancellable: boolean;
   compensate?: (ctx: CheckoutContext, reason: string) => SagaCommand;
   abort?: (ctx: CheckoutContext, reason: string) => SagaCommand;
@@ -41,6 +44,10 @@ const reserve = (ctx: CheckoutContext) =>
 // the rejection (queued before the release on the order's partition) answers it.
 const release = (ctx: CheckoutContext, reason: string) =>
   command(Topics.inventoryCommands, 'inventory.release', { order_id: ctx.order_id, reason }, ['stock.released', 'stock.rejected']);
+// Undoes a confirmation that may have landed: inventory gives back the units the order holds,
+// reserved or already sold (sold → available exactly once per line), and answers stock.released.
+const restock = (ctx: CheckoutContext, reason: string) =>
+  command(Topics.inventoryCommands, 'inventory.release', { order_id: ctx.order_id, reason, restock: true }, ['stock.released', 'stock.rejected']);
 const confirm = (ctx: CheckoutContext) =>
   command(Topics.inventoryCommands, 'inventory.confirm', { order_id: ctx.order_id }, ['stock.confirmed', 'stock.rejected', 'stock.released']);
 // No reply is awaited for a void: payment answers payment.voided only when it cancelled something
@@ -89,7 +96,12 @@ export const CHECKOUT_SAGA: readonly SagaStep[] = [
     failure: ['stock.rejected', 'stock.released'],
     failureReason: () => 'stock_confirmation_failed',
     orderOnSuccess: 'processing',
+    // Not the buyer's to cancel; an operator's forced compensation aborts it. The confirm sent
+    // before may already have sold the units, so a plain release would find nothing to give back.
     cancellable: false,
+    abort: restock,
+    // A stock.confirmed that arrives after the saga unwound is undone the same way.
+    compensate: restock,
   },
 ];
 

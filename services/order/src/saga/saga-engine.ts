@@ -1,5 +1,6 @@
 import { assertTransition, type OrderStatus } from '../domain/order-status';
 import { orderBeingConfirmed } from '../domain/errors';
+import { paymentDeadline, reservationExpiryOf } from '../domain/payment-deadline';
 import { CHECKOUT_SAGA, shortLinesOf, type SagaStep } from './checkout.saga';
 import type {
   CheckoutContext,
@@ -145,12 +146,24 @@ function onReply(saga: SagaSnapshot, orderStatus: OrderStatus, type: ReplyType, 
     const next = CHECKOUT_SAGA[index + 1];
     let order: OrderChange | undefined;
     let deadlineAt: Date | null = null;
+    const replyLogs = [replyLog];
     if (step.orderOnSuccess) {
       assertTransition(orderStatus, step.orderOnSuccess, 'system');
       order = { to: step.orderOnSuccess };
       if (step.orderOnSuccess === 'under_paying') {
-        deadlineAt = new Date(t.now.getTime() + t.paymentWindowMs);
+        // The reservation's own expiry caps the window (a reply processed late must not outlive it).
+        const reservationExpiresAt = reservationExpiryOf(data);
+        const deadline = paymentDeadline({ now: t.now, windowMs: t.paymentWindowMs, reservationExpiresAt, marginMs: t.reservationMarginMs });
+        deadlineAt = deadline.deadlineAt;
         order.paymentExpiresAt = deadlineAt;
+        if (deadline.shortened) {
+          replyLogs.push({
+            step: step.name,
+            kind: 'error',
+            type: 'payment_window_shortened',
+            payload: { deadline_at: deadlineAt.toISOString(), reservation_expires_at: reservationExpiresAt!.toISOString(), window_ms: t.paymentWindowMs },
+          });
+        }
       }
     }
     const base = { ...saga, context };
@@ -159,11 +172,11 @@ function onReply(saga: SagaSnapshot, orderStatus: OrderStatus, type: ReplyType, 
         saga: { ...base, state: 'done', awaiting: [], attempts: 0, deadlineAt: null, nextRetryAt: null, stuck: false, lastError: null, stepStartedAt: t.now },
         order,
         commands: [],
-        log: [replyLog],
+        log: replyLogs,
       };
     }
     const entered = enterStep(base, next, t, deadlineAt);
-    const decision: SagaDecision = { ...entered, order, log: [replyLog, ...entered.log] };
+    const decision: SagaDecision = { ...entered, order, log: [...replyLogs, ...entered.log] };
     const early = context.early?.find((e) => next.success.includes(e.type) || next.failure.includes(e.type));
     if (!early) return decision;
     // The next step's answer is already here: apply it now, as if it had just arrived.
@@ -249,9 +262,9 @@ function onReply(saga: SagaSnapshot, orderStatus: OrderStatus, type: ReplyType, 
   return unchanged(saga, [replyLog]);
 }
 
-function onCancel(saga: SagaSnapshot, orderStatus: OrderStatus, reason: string, t: SagaTimings): SagaDecision {
+function onCancel(saga: SagaSnapshot, orderStatus: OrderStatus, reason: string, force: boolean, t: SagaTimings): SagaDecision {
   const step = CHECKOUT_SAGA[stepIndexOf(saga.state)];
-  if (step && !step.cancellable) throw orderBeingConfirmed(saga.context.order_id);
+  if (step && !step.cancellable && !force) throw orderBeingConfirmed(saga.context.order_id);
   // Done, compensating or compensated: the order's status decides (INVALID_STATUS_TRANSITION).
   if (!step) assertTransition(orderStatus, 'cancelled', 'system', reason);
   return compensate(saga, orderStatus, reason, t, { abortStep: step, log: [] });
@@ -293,7 +306,7 @@ export function decide(saga: SagaSnapshot, orderStatus: OrderStatus, input: Saga
     case 'reply':
       return onReply(saga, orderStatus, input.type, input.data, t);
     case 'cancel':
-      return onCancel(saga, orderStatus, input.reason, t);
+      return onCancel(saga, orderStatus, input.reason, input.force === true, t);
     case 'payment_deadline':
       return onPaymentDeadline(saga, orderStatus, t);
     case 'retry':

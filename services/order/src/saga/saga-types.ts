@@ -73,7 +73,8 @@ export interface SagaDecision {
 
 export type SagaInput =
   | { kind: 'reply'; type: ReplyType; data: unknown }
-  | { kind: 'cancel'; reason: string }
+  /** `force`: an operator's, which also unwinds a step no buyer may cancel (confirming). */
+  | { kind: 'cancel'; reason: string; force?: boolean }
   | { kind: 'payment_deadline' }
   | { kind: 'retry' };
 
@@ -81,6 +82,8 @@ export interface SagaTimings {
   now: Date;
   /** How long the buyer has to pay once stock is reserved. */
   paymentWindowMs: number;
+  /** The window closes at least this long before the reservation lapses (`stock.reserved.expires_at`). */
+  reservationMarginMs: number;
   /** First re-send delay for an unanswered command; doubles per attempt up to retryMaxMs. */
   retryBaseMs: number;
   retryMaxMs: number;

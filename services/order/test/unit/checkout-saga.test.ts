@@ -9,7 +9,7 @@ import { FakeCheckoutStore, ManualClock } from '../fixtures/fake-checkout-store'
 // Written as: given a saga in some state / when a reply (or timer, or cancel) arrives /
 // expect the commands sent and the order's and saga's outcome.
 
-const SETTINGS: SagaSettings = { paymentWindowMs: 900_000, retryBaseMs: 1000, retryMaxMs: 8000, stepTimeoutMs: 60_000, maxAttempts: 5 };
+const SETTINGS: SagaSettings = { paymentWindowMs: 900_000, reservationMarginMs: 60_000, retryBaseMs: 1000, retryMaxMs: 8000, stepTimeoutMs: 60_000, maxAttempts: 5 };
 const CONSUMER = 'order-saga';
 
 function setup() {

@@ -7,7 +7,7 @@ import { decide, startCheckout } from '../../src/saga/saga-engine';
 import type { SagaSnapshot, SagaTimings } from '../../src/saga/saga-types';
 
 const T0 = new Date('2026-11-25T08:00:00.000Z');
-const timings = (now = T0): SagaTimings => ({ now, paymentWindowMs: 900_000, retryBaseMs: 1000, retryMaxMs: 8000, stepTimeoutMs: 60_000, maxAttempts: 3 });
+const timings = (now = T0): SagaTimings => ({ now, paymentWindowMs: 900_000, reservationMarginMs: 60_000, retryBaseMs: 1000, retryMaxMs: 8000, stepTimeoutMs: 60_000, maxAttempts: 3 });
 const ORDER = '5b1c1f0e-8a3e-4a53-9f3c-1d2c3b4a5e6f';
 const lines = [{ line_id: 'l-1', product_id: 'p-1', size: null, quantity: 2 }];
 
@@ -63,12 +63,30 @@ describe('compensate', () => {
     expect(decision.saga.state).toBe('compensating');
   });
 
-  test('confirming (paid, not cancellable by the buyer): unwound by force, refund and release', () => {
+  test('confirming (paid, not cancellable by the buyer): unwound by force, a restock (the confirm may have sold the units) and the refund', () => {
     const { decision } = compensateDecision(ORDER, confirming(), 'under_paying', 'stock_lost', timings(), 'ops-1');
     expect(decision.order).toMatchObject({ to: 'cancelled', reason: 'stock_lost' });
-    expect(decision.commands.map((c) => c.type).sort()).toEqual(['inventory.release', 'payment.refund']);
+    expect(decision.commands.map((c) => [c.type, c.data])).toEqual([
+      ['inventory.release', { order_id: ORDER, reason: 'stock_lost', restock: true }],
+      ['payment.refund', { order_id: ORDER, reason: 'stock_lost' }],
+    ]);
     expect(decision.saga).toMatchObject({ state: 'compensating', stuck: false, deadlineAt: null });
+    expect(decision.saga.awaiting.map((c) => c.type)).toEqual(['inventory.release', 'payment.refund']);
     expect(decision.saga.context.cancel_reason).toBe('stock_lost');
+    // A buyer still may not cancel it.
+    expect(code(() => decide(confirming(), 'under_paying', { kind: 'cancel', reason: 'buyer' }, timings()))).toBe('ORDER_BEING_CONFIRMED');
+  });
+
+  test('confirming, forced: the restock and refund answered, the saga is compensated; a stock.confirmed crossing them changes nothing', () => {
+    let saga = compensateDecision(ORDER, confirming(), 'under_paying', 'stock_lost', timings(), 'ops-1').decision.saga;
+    const late = decide(saga, 'cancelled', { kind: 'reply', type: 'stock.confirmed', data: { order_id: ORDER } }, timings());
+    expect(late.commands).toEqual([]);
+    saga = late.saga;
+    saga = decide(saga, 'cancelled', { kind: 'reply', type: 'stock.released', data: { order_id: ORDER, reason: 'stock_lost' } }, timings()).saga;
+    expect(saga.state).toBe('compensating');
+    const refunded = { payment_id: 'pay-1', order_id: ORDER, refund_id: 'rf-1', amount: '10.30', reason: 'stock_lost' };
+    saga = decide(saga, 'cancelled', { kind: 'reply', type: 'payment.refunded', data: refunded }, timings()).saga;
+    expect(saga).toMatchObject({ state: 'compensated', awaiting: [], nextRetryAt: null });
   });
 
   test('already compensating: the compensations are re-sent; finished: refused', () => {

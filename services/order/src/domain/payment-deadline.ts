@@ -1,0 +1,49 @@
+// When the buyer's payment window closes. The window is counted from when order learns the stock
+// is reserved, but inventory's reservation lapses on its own clock, counted from when it reserved:
+// a consumer that lags (a backlog, a restart, a replayed topic) would otherwise keep the order
+// payable after inventory gave the stock back, and the buyer would pay for released stock.
+
+export interface PaymentDeadlineInput {
+  now: Date;
+  /** How long the buyer has to pay (PAYMENT_WINDOW_SECONDS). */
+  windowMs: number;
+  /** When inventory lets the reservation lapse (`stock.reserved.expires_at`); absent in older events. */
+  reservationExpiresAt?: Date;
+  /** Time kept between the payment deadline and the reservation's expiry, for a payment finishing late and the confirm's trip. */
+  marginMs: number;
+}
+
+export interface PaymentDeadline {
+  deadlineAt: Date;
+  /** The reservation's expiry, not the window, set the deadline (the event was processed late, or the TTL is short). */
+  shortened: boolean;
+}
+
+/** `min(now + window, expires_at − margin)`; without an expiry (an event from before it was sent), `now + window`. */
+export function paymentDeadline(input: PaymentDeadlineInput): PaymentDeadline {
+  const byWindow = input.now.getTime() + input.windowMs;
+  if (!input.reservationExpiresAt) return { deadlineAt: new Date(byWindow), shortened: false };
+  const byReservation = input.reservationExpiresAt.getTime() - input.marginMs;
+  return byReservation < byWindow ? { deadlineAt: new Date(byReservation), shortened: true } : { deadlineAt: new Date(byWindow), shortened: false };
+}
+
+/** `stock.reserved.expires_at` as a date; missing or malformed (an old or foreign producer): undefined, and the window alone applies. */
+export function reservationExpiryOf(data: unknown): Date | undefined {
+  const raw = (data as { expires_at?: unknown } | null)?.expires_at;
+  if (typeof raw !== 'string') return undefined;
+  const d = new Date(raw);
+  return Number.isNaN(d.getTime()) ? undefined : d;
+}
+
+/**
+ * Why a configuration cannot keep its promise: the window plus the margin must fit inside the
+ * reservation's lifetime, or every buyer who pays late in the window pays for stock inventory
+ * has already released. Empty when it fits.
+ */
+export function paymentWindowProblems(cfg: { windowSeconds: number; marginSeconds: number; reservationTtlSeconds: number }): string[] {
+  if (cfg.windowSeconds + cfg.marginSeconds <= cfg.reservationTtlSeconds) return [];
+  return [
+    `PAYMENT_WINDOW_SECONDS (${cfg.windowSeconds}) + RESERVATION_EXPIRY_MARGIN_SECONDS (${cfg.marginSeconds}) must not exceed ` +
+      `RESERVATION_TTL_SECONDS (${cfg.reservationTtlSeconds}, inventory's reservation lifetime): the payment window would outlive the reservation`,
+  ];
+}
