@@ -79,6 +79,7 @@ function k8s(file) {
   const byKind = (kind) => docs.filter((d) => d.kind === kind);
   const configMaps = new Map(byKind('ConfigMap').map((c) => [c.metadata.name, c.data ?? {}]));
   const secrets = new Map(byKind('Secret').map((c) => [c.metadata.name, c]));
+  const configs = {};
   for (const s of SERVICES) {
     const dep = byKind('Deployment').find((d) => d.metadata.name === s);
     if (!dep) { problem(`k8s: no Deployment ${s}`); continue; }
@@ -104,6 +105,7 @@ function k8s(file) {
     }
     const cfg = checkEnv(`k8s Deployment ${s}`, s, env);
     if (!cfg) continue;
+    configs[s] = cfg;
     const ports = Object.fromEntries((c.ports ?? []).map((p) => [p.name, p.containerPort]));
     if (ports.http !== cfg.HTTP_PORT) problem(`k8s: ${s} containerPort http ${ports.http} != HTTP_PORT ${cfg.HTTP_PORT}`);
     if (ports.grpc !== cfg.GRPC_PORT) problem(`k8s: ${s} containerPort grpc ${ports.grpc} != GRPC_PORT ${cfg.GRPC_PORT}`);
@@ -125,6 +127,45 @@ function k8s(file) {
     if ((jc.command ?? []).join(' ') !== 'npx --no prisma migrate deploy') problem(`k8s: Job ${s}-migrate does not run npx --no prisma migrate deploy`);
     const dbRef = (cont) => JSON.stringify((cont.env ?? []).find((e) => e.name === 'DATABASE_URL')?.valueFrom);
     if (dbRef(jc) !== dbRef(c)) problem(`k8s: Job ${s}-migrate and Deployment ${s} read DATABASE_URL from different places`);
+  }
+  networkPolicies(docs, configs);
+}
+
+/**
+ * NetworkPolicy per service: its gRPC port reachable only from the services that call it (those
+ * whose config declares `<SERVICE>_GRPC_URL`), its HTTP port only from other namespaces (the
+ * ingress controller, the metrics scraper), never from every pod or address.
+ */
+function networkPolicies(docs, configs) {
+  const policies = docs.filter((d) => d.kind === 'NetworkPolicy');
+  const key = (labels) => `${labels?.['app.kubernetes.io/name']}/${labels?.['app.kubernetes.io/component']}`;
+  for (const s of SERVICES) {
+    const dep = docs.find((d) => d.kind === 'Deployment' && d.metadata.name === s);
+    if (!dep) continue;
+    const pods = key(dep.spec.template.metadata.labels);
+    const policy = policies.find((p) => key(p.spec.podSelector?.matchLabels) === pods);
+    if (!policy) { problem(`k8s: no NetworkPolicy selects the ${s} pods`); continue; }
+    if (!(policy.spec.policyTypes ?? []).includes('Ingress')) problem(`k8s: NetworkPolicy ${policy.metadata.name} does not restrict ingress`);
+    const ports = Object.fromEntries((dep.spec.template.spec.containers[0].ports ?? []).map((p) => [p.name, p.containerPort]));
+    const peersOn = (portName) => {
+      const peers = [];
+      for (const rule of policy.spec.ingress ?? []) {
+        const covers = !rule.ports || rule.ports.some((p) => p.port === portName || p.port === ports[portName]);
+        if (!covers) continue;
+        if (!rule.from || rule.from.length === 0) { problem(`k8s: NetworkPolicy ${s} opens ${portName} to everyone`); continue; }
+        peers.push(...rule.from);
+      }
+      return peers;
+    };
+    for (const peer of peersOn('grpc')) {
+      if (peer.ipBlock || peer.namespaceSelector || !peer.podSelector) problem(`k8s: NetworkPolicy ${s} opens grpc beyond the namespace's service pods: ${JSON.stringify(peer)}`);
+    }
+    const grpcPeers = peersOn('grpc').map((p) => p.podSelector?.matchLabels?.['app.kubernetes.io/name']).filter(Boolean).sort();
+    const callers = SERVICES.filter((t) => t !== s && configs[t] && `${s.toUpperCase()}_GRPC_URL` in configs[t]).sort();
+    if (grpcPeers.join(',') !== callers.join(',')) problem(`k8s: NetworkPolicy ${s} lets [${grpcPeers}] reach its gRPC port; its callers are [${callers}]`);
+    for (const peer of peersOn('http')) {
+      if (peer.ipBlock || !peer.namespaceSelector) problem(`k8s: NetworkPolicy ${s} opens http to ${JSON.stringify(peer)} (only the ingress controller and the scraper's namespaces)`);
+    }
   }
 }
 
