@@ -357,6 +357,17 @@ export class ReservationEngine {
     return this.o.store.release(orderId, event, opts);
   }
 
+  /**
+   * reserved or sold → available for every line of the order: the saga's compensation of a
+   * confirmation that may have landed (an operator unwinding a paid order). Idempotent: each
+   * line comes back once; a repeat reports already_released.
+   */
+  async restock(orderId: string, reason: string, opts: CallOptions = {}): Promise<TransitionResult<ReleaseStatus> & { restocked: number }> {
+    requireOrderId(orderId);
+    const event = createEnvelope('stock.released', orderId, { order_id: orderId, reason });
+    return this.o.store.restock(orderId, event, opts);
+  }
+
   /** The sweeper: gives back the stock of reservations nobody confirmed or released in time. */
   async releaseExpired(limit = 100): Promise<number> {
     const orders = await this.o.store.expiredOrders(limit);

@@ -52,7 +52,9 @@ export async function handleInventoryCommand(
         await deps.engine.confirm(envelope.data?.order_id, opts);
         return;
       case 'inventory.release':
-        await deps.engine.release(envelope.data?.order_id, envelope.data?.reason || 'released', opts);
+        // restock: the order's confirmation may have sold the units; those come back too.
+        if (envelope.data?.restock === true) await deps.engine.restock(envelope.data.order_id, envelope.data.reason || 'restocked', opts);
+        else await deps.engine.release(envelope.data?.order_id, envelope.data?.reason || 'released', opts);
         return;
       default:
         deps.logger.debug({ type: envelope.type }, 'ignoring a message type inventory does not handle');

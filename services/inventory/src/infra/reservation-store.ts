@@ -200,6 +200,55 @@ SELECT (SELECT count(*) FROM r)::int AS changed, (SELECT count(*) FROM ev)::int 
 const CONFIRM_SQL = transitionSql('confirm');
 const RELEASE_SQL = transitionSql('release');
 
+// A restock undoes what the order holds, whatever its confirmation did: reserved lines go back
+// as a release does (reserved → available), confirmed ones from sold (sold → available). Each
+// line leaves 'reserved'/'confirmed' for 'released' once (the row lock of the FOR UPDATE read
+// makes a concurrent confirm or restock wait and re-read the status), so every unit comes back
+// exactly once and available + reserved + sold is unchanged.
+const RESTOCK_SQL = `
+WITH
+o AS (
+  SELECT id, status AS was FROM reservations
+  WHERE order_id = $1 AND status IN ('reserved', 'confirmed')
+  FOR UPDATE
+),
+r AS (
+  UPDATE reservations x SET status = 'released', updated_at = now()
+  FROM o WHERE x.id = o.id
+  RETURNING x.stock_id, x.quantity, o.was
+),
+d AS (
+  SELECT stock_id AS id,
+         (sum(quantity) FILTER (WHERE was = 'reserved'))::int AS from_reserved,
+         (sum(quantity) FILTER (WHERE was = 'confirmed'))::int AS from_sold
+  FROM r GROUP BY stock_id
+),
+upd AS (
+  UPDATE stock s SET available = s.available + coalesce(d.from_reserved, 0) + coalesce(d.from_sold, 0),
+                     reserved = s.reserved - coalesce(d.from_reserved, 0),
+                     sold = s.sold - coalesce(d.from_sold, 0),
+                     updated_at = now()
+  FROM d WHERE s.id = d.id
+  RETURNING s.id, s.product_id, s.available, s.reserved, s.sold
+),
+inb AS (
+  INSERT INTO inbox (consumer, event_id) SELECT $7, $8::uuid WHERE $7::text IS NOT NULL
+  ON CONFLICT DO NOTHING
+  RETURNING 1
+),
+${STOCK_CHANGED_CTES},
+ev AS (
+  INSERT INTO outbox (event_id, topic, key, type, payload)
+  SELECT $2::uuid, $3::text, $4::text, $5::text, $6::jsonb
+  WHERE EXISTS (SELECT 1 FROM r)
+     OR ($9::boolean AND EXISTS (SELECT 1 FROM reservations WHERE order_id = $1 AND status IN ('released', 'expired')))
+  UNION ALL ${changedEventsSelect('$3', '$10')}
+  RETURNING 1
+)
+SELECT (SELECT count(*) FROM r)::int AS changed,
+       (SELECT count(*) FROM r WHERE was = 'confirmed')::int AS restocked,
+       (SELECT count(*) FROM ev)::int AS events`;
+
 const ORDER_STATUSES_SQL = 'SELECT array_agg(DISTINCT status::text) AS statuses FROM reservations WHERE order_id = $1';
 
 /**
@@ -341,6 +390,32 @@ export class ReservationStore {
     const statuses = await this.statusesOf(orderId);
     if (statuses.length === 0) return { order_id: orderId, status: 'not_found', lines: 0 };
     return { order_id: orderId, status: statuses.includes('confirmed') ? 'already_confirmed' : 'already_released', lines: 0 };
+  }
+
+  /**
+   * Gives back everything the order holds, reserved or sold (the saga's undo of a confirmation
+   * that may have landed). A repeat changes nothing and, with announceRepeat, answers again.
+   */
+  async restock(
+    orderId: string,
+    event: Envelope,
+    opts: { inbox?: InboxClaim; announceRepeat?: boolean },
+  ): Promise<TransitionResult<ReleaseStatus> & { restocked: number }> {
+    const [row] = await this.query<{ changed: number; restocked: number }>('inventory_restock', RESTOCK_SQL, [
+      orderId,
+      event.id,
+      Topics.inventoryEvents,
+      event.key,
+      event.type,
+      JSON.stringify(event),
+      opts.inbox?.consumer ?? null,
+      opts.inbox?.eventId ?? null,
+      !!opts.announceRepeat,
+      event.traceparent ?? null,
+    ]);
+    if (row.changed > 0) return { order_id: orderId, status: 'released', lines: row.changed, restocked: row.restocked };
+    const statuses = await this.statusesOf(orderId);
+    return { order_id: orderId, status: statuses.length === 0 ? 'not_found' : 'already_released', lines: 0, restocked: 0 };
   }
 
   /** Outbox rows on their own (re-announcing an answer that changes nothing). */
