@@ -88,6 +88,16 @@ export function listPage(): string {
     <thead><tr><th>Service</th><th>Consumer</th><th>Message</th><th>Where</th><th>Error</th><th>Attempts</th><th>Parked</th><th>Status</th><th></th></tr></thead>
     <tbody></tbody>
   </table>
+</section>
+<section id="duplicates" class="card">
+  <h2>Duplicate captures</h2>
+  <p class="muted">Payments a buyer paid twice (a second gateway capture for one payment, or for another payment of the same order).
+  Each is refunded automatically, once; <b>refund_failed</b> needs an operator at the gateway. From the payment service, through the gateway.</p>
+  <p id="duplicates-error" class="error" role="alert"></p>
+  <table id="duplicate-captures">
+    <thead><tr><th>Order</th><th>Payment</th><th>Gateway</th><th>Second capture</th><th>Amount</th><th>Seen</th><th>Refund</th></tr></thead>
+    <tbody></tbody>
+  </table>
 </section>`,
   );
 }
@@ -151,6 +161,8 @@ tr.stuck td{background:#fff4f2}
 .badge.reserving,.badge.awaiting_payment,.badge.confirming{background:#d1e9ff;color:#175cd3}
 .badge.parked{background:#b42318;color:#fff}.badge.retried{background:#d1fadf;color:#05603a}.badge.discarded{background:#e6e9ef;color:#6b7584}
 #parked{margin-top:1rem}
+#duplicates{margin-top:1rem}
+.badge.refund_pending{background:#fef0c7;color:#93370d}.badge.refunded{background:#d1fadf;color:#05603a}.badge.refund_failed{background:#b42318;color:#fff}
 .filters{display:flex;flex-wrap:wrap;gap:.6rem 1rem;align-items:center;background:#fff;border:1px solid #dde2ea;border-radius:8px;padding:.6rem .8rem;margin-bottom:.6rem}
 input,select,textarea,button{font:inherit}
 input,select,textarea{border:1px solid #c3cad5;border-radius:5px;padding:.25rem .4rem}
@@ -186,6 +198,8 @@ export const DASHBOARD_JS = String.raw`
     { service: 'cart', path: '/api/v1/carts/admin/parked-messages' },
     { service: 'payment', path: '/api/v1/payments/admin/parked-messages' },
   ];
+  // Second captures (the buyer paid twice), kept by the payment service.
+  var DUPLICATES = '/api/v1/payments/admin/duplicate-captures';
   var TOKEN_KEY = 'sudamall.admin_token';
   var REFRESH_MS = 3000;
   var body = document.body;
@@ -338,6 +352,26 @@ export const DASHBOARD_JS = String.raw`
       .catch(function (e) { if (!(e instanceof AuthError)) $('parked-result').textContent = 'Failed: ' + e.message; button.disabled = false; });
   }
 
+  // ---- duplicate captures (list page) ----
+  function loadDuplicates() {
+    return api('GET', DUPLICATES + '/?limit=50')
+      .then(function (r) {
+        $('duplicates-error').textContent = '';
+        $('duplicate-captures').tBodies[0].innerHTML = r.items.length === 0
+          ? '<tr><td colspan="7" class="muted">none</td></tr>'
+          : r.items.map(function (d) {
+            var refund = badge(d.status) + (d.gateway_refund_id ? '<br><code class="muted">' + esc(d.gateway_refund_id) + '</code> ' + time(d.refunded_at) : '') +
+              (d.last_error ? '<br><span class="error">' + esc(d.last_error) + '</span> (' + d.refund_attempts + ' tries)' : '');
+            return '<tr class="duplicate-capture" data-id="' + esc(d.id) + '" data-status="' + esc(d.status) + '">' +
+              '<td><a href="' + PREFIX + '/' + encodeURIComponent(d.order_id) + '"><code>' + esc(d.order_id) + '</code></a></td>' +
+              '<td><code>' + esc(d.payment_id) + '</code>' + (d.live_payment_id ? '<br><span class="muted">kept: ' + esc(d.live_payment_id) + '</span>' : '') + '</td>' +
+              '<td>' + esc(d.gateway) + '</td><td><code>' + esc(d.transaction_id) + '</code><br><span class="muted">' + esc(d.source) + '</span></td>' +
+              '<td>' + esc(d.amount) + ' ' + esc(d.currency) + '</td><td>' + time(d.detected_at) + '</td><td>' + refund + '</td></tr>';
+          }).join('');
+      })
+      .catch(function (e) { if (e instanceof AuthError) throw e; $('duplicates-error').textContent = 'payment: not reachable: ' + e.message; });
+  }
+
   // ---- detail page ----
   var orderId = body.dataset.orderId;
   var keys = {};
@@ -426,7 +460,7 @@ export const DASHBOARD_JS = String.raw`
     var run;
     if (body.dataset.page === 'list') {
       formFromUrl();
-      run = refreshing(function () { return Promise.all([loadList(), loadParked()]); }, 'list-error');
+      run = refreshing(function () { return Promise.all([loadList(), loadParked(), loadDuplicates()]); }, 'list-error');
       $('parked-filters').addEventListener('change', function () { run(); });
       $('parked-filters').addEventListener('submit', function (e) { e.preventDefault(); });
       $('parked-messages').addEventListener('click', function (e) {

@@ -1,0 +1,116 @@
+// Issue 12, item 1 end to end: a second capture of a paid order is refunded automatically and
+// shown on the saga dashboard. The four real services behind the real gateway (nginx, rendered
+// by scripts/lib/gateway.sh as `npm run up` does), the dashboard in Debian's chromium: its
+// "Duplicate captures" section reads the payment service's admin list through the gateway.
+import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium, type Browser } from 'playwright-core';
+import { testToken } from '@sudamall/shared/testing';
+import { ApiClient, eventuallyValue, startPlatform, type Platform, type ServiceName } from './platform';
+
+const ROOT = join(__dirname, '..', '..', '..');
+const GATEWAY_SH = join(ROOT, 'scripts', 'lib', 'gateway.sh');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const ARTIFACTS = join(ROOT, '.test-results', 'artifacts');
+const BROWSER_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+
+let platform: Platform;
+let runDir: string;
+let conf: string;
+let gatewayUrl: string;
+let browser: Browser;
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) execFileSync('bash', [join(ROOT, 'scripts', 'platform.sh'), 'ensure-chromium'], { stdio: 'inherit' });
+  platform = await startPlatform({ ownDatabases: true });
+  runDir = mkdtempSync(join(tmpdir(), 'sudamall-duplicates-'));
+  conf = join(runDir, 'nginx.conf');
+  const port = await freePort();
+  const upstream = (s: ServiceName) => `127.0.0.1:${new URL(platform.httpUrl(s)).port}`;
+  execFileSync('bash', [GATEWAY_SH, 'render', conf, runDir, `127.0.0.1:${port}`, upstream('inventory'), upstream('cart'), upstream('order'), upstream('payment')]);
+  execFileSync('bash', [GATEWAY_SH, 'start', conf]);
+  gatewayUrl = `http://127.0.0.1:${port}`;
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: BROWSER_FLAGS, headless: true });
+  mkdirSync(ARTIFACTS, { recursive: true });
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  if (conf) {
+    try {
+      execFileSync('bash', [GATEWAY_SH, 'stop', conf]);
+    } catch {
+      // not started
+    }
+  }
+  await platform?.stop();
+  if (runDir) rmSync(runDir, { recursive: true, force: true });
+});
+
+test('a second capture is refunded automatically and listed on the saga dashboard', async () => {
+  const seller = ApiClient.as(platform, { sub: `seller-${randomUUID()}`, role: 'seller', store_id: `store-${randomUUID().slice(0, 8)}` });
+  const buyer = ApiClient.as(platform, { sub: `buyer-${randomUUID()}`, role: 'buyer' });
+  const admin = ApiClient.as(platform, { sub: 'ops-duplicates', role: 'admin' });
+  const product = await seller.expect(201, 'inventory', 'POST', '/api/v1/products/', { product_name: 'Twice-paid teapot', price: '30.00', has_sizes: false, available_quantity: 5 });
+  const order = await buyer.expect(201, 'cart', 'POST', '/api/v1/carts/checkout/single/', { product_id: product.id, quantity: 1, shipping_address: '2 Double St' }, { 'idempotency-key': randomUUID() });
+  const payment = await buyer.expect(201, 'payment', 'POST', '/api/v1/payments/create/', { order_id: order.order_id, gateway: 'test_gateway' });
+  const paid = await buyer.expect(200, 'payment', 'POST', '/api/v1/payments/process/', { payment_id: payment.payment_id, card_number: '4242424242424242' });
+  expect(paid.payment.status).toBe('completed');
+
+  // The gateway reports a second capture for the same payment (another transaction).
+  const second = `test_txn_second_${randomUUID().slice(0, 8)}`;
+  const ack = await admin.expect(200, 'payment', 'POST', '/api/v1/payments/test/webhook/', {
+    payment_id: payment.payment_id,
+    event: 'payment.succeeded',
+    event_id: randomUUID(),
+    transaction_id: second,
+  });
+  expect(ack).toMatchObject({ applied: false, result: 'ignored:duplicate_capture' });
+  const listed = await eventuallyValue(
+    () => admin.expect(200, 'payment', 'GET', `/api/v1/payments/admin/duplicate-captures/?order_id=${order.order_id}`),
+    (r: any) => r.items.length === 1 && r.items[0].status === 'refunded',
+  );
+  expect(listed.items[0]).toMatchObject({ payment_id: payment.payment_id, transaction_id: second, amount: payment.total_amount, gateway_refund_id: expect.stringMatching(/^test_refund_/) });
+  // The payment keeps its first capture and is not refunded.
+  const detail = await admin.expect(200, 'payment', 'GET', `/api/v1/payments/detail/${payment.payment_id}/`);
+  expect([detail.status, detail.gateway_transaction_id, detail.refunded_amount]).toEqual(['completed', paid.payment.gateway_transaction_id, '0.00']);
+  const metrics = await (await fetch(`${platform.httpUrl('payment')}/metrics`)).text();
+  expect(metrics).toMatch(/^payment_duplicate_captures_total\{gateway="test_gateway",service="payment"\} 1$/m);
+
+  const page = await browser.newPage({ viewport: { width: 1360, height: 1000 } });
+  const pageErrors: string[] = [];
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  page.on('console', (m) => {
+    if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) pageErrors.push(m.text());
+  });
+  await page.goto(`${gatewayUrl}/admin/sagas/`);
+  await page.fill('#token', testToken({ sub: 'ops-duplicates', role: 'admin' }));
+  await page.click('#login-form button[type=submit]');
+  const row = page.locator(`tr.duplicate-capture[data-id="${listed.items[0].id}"]`);
+  await row.waitFor({ timeout: 30_000 });
+  const text = (await row.textContent()) ?? '';
+  expect(text).toContain(order.order_id);
+  expect(text).toContain(second);
+  expect(text).toContain('refunded');
+  expect(await row.getAttribute('data-status')).toBe('refunded');
+  expect(await page.locator('#duplicates-error').textContent()).toBe('');
+  await page.screenshot({ path: join(ARTIFACTS, 'saga-dashboard-duplicate-captures.png'), fullPage: true });
+  expect(pageErrors).toEqual([]);
+  await page.close();
+}, 180_000);
