@@ -42,7 +42,19 @@ export function classifyHandlerFailure(err: unknown): FailureClass {
     if (err.kind === 'unavailable') return 'transient';
     return err.kind === 'internal' ? 'unknown' : 'deterministic';
   }
-  return asUnavailable(err) ? 'transient' : 'unknown';
+  return asUnavailable(err) || isRetryableConflict(err) ? 'transient' : 'unknown';
+}
+
+// A transaction that lost a race (serialization failure, deadlock, lock timeout; Prisma's P2034)
+// succeeds when run again: under a checkout storm five in a row must not park a message.
+const PG_RETRYABLE = new Set(['40001', '40P01', '55P03']);
+function isRetryableConflict(err: unknown): boolean {
+  for (let e = err, depth = 0; e && typeof e === 'object' && depth < 3; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    const metaCode = (e as { meta?: { code?: unknown } }).meta?.code;
+    if (code === 'P2034' || (typeof code === 'string' && PG_RETRYABLE.has(code)) || (typeof metaCode === 'string' && PG_RETRYABLE.has(metaCode))) return true;
+  }
+  return false;
 }
 
 export interface ParkPolicy {
