@@ -19,9 +19,13 @@ declare -A HTTP_PORT=([inventory]=3001 [cart]=3002 [order]=3003 [payment]=3004)
 declare -A GRPC_PORT=([inventory]=50051 [cart]=50052 [order]=50053 [payment]=50054)
 GATEWAY_PORT="${GATEWAY_PORT:-8080}"
 
-: "${JWT_SECRET:=local-dev-secret-change-me-0123456789}"
+# JWT_SECRET and STRIPE_WEBHOOK_SECRET: the caller's, else the ones generated once into
+# .local/secrets.env (scripts/lib/local-secrets.sh); never a fixed string from the repository.
+# shellcheck source=lib/local-secrets.sh
+. "$ROOT/scripts/lib/local-secrets.sh"
+local_secrets_load "$ROOT"
 : "${PAYMENT_WINDOW_SECONDS:=900}"
-export JWT_SECRET PAYMENT_WINDOW_SECONDS
+export PAYMENT_WINDOW_SECONDS
 
 log() { printf '[services] %s\n' "$*"; }
 

@@ -12,7 +12,11 @@ cd "$ROOT"
 export TURBO_TELEMETRY_DISABLED=1 TURBO_NO_UPDATE_NOTIFIER=1
 # The demo's third buyer watches the payment window lapse, so the window is short here.
 export PAYMENT_WINDOW_SECONDS="${PAYMENT_WINDOW_SECONDS:-20}"
-export JWT_SECRET="${JWT_SECRET:-local-dev-secret-change-me-0123456789}"
+# JWT and webhook secrets generated once into .local/secrets.env (never a fixed string): the
+# services and the demo's tokens (its admin JWT included) use them.
+# shellcheck source=lib/local-secrets.sh
+. scripts/lib/local-secrets.sh
+local_secrets_load "$ROOT"
 
 echo "[up] 1/5 dependencies"; bash scripts/lib/ensure-deps.sh
 echo "[up] 2/5 platform";     bash scripts/platform.sh up

@@ -15,7 +15,7 @@
 // service's pg pool), BENCH_CPU_PROF (a folder: profile the service), PGHOST/PGPORT (127.0.0.1:5432).
 'use strict';
 const { spawn, execFileSync } = require('node:child_process');
-const { randomUUID } = require('node:crypto');
+const { randomBytes, randomUUID } = require('node:crypto');
 const net = require('node:net');
 const path = require('node:path');
 const readline = require('node:readline');
@@ -35,7 +35,8 @@ const POOL = Number(process.env.BENCH_POOL ?? 10);
 const PG = `postgresql://sudamall:sudamall@${process.env.PGHOST ?? '127.0.0.1'}:${process.env.PGPORT ?? 5432}`;
 const DB = 'cart_bench';
 const DATABASE_URL = `${PG}/${DB}`;
-const JWT_SECRET = 'bench-secret-0123456789abcdef';
+// NODE_ENV=production refuses a secret written in the repository: one per run.
+const JWT_SECRET = randomBytes(48).toString('hex');
 
 const children = [];
 let stopping = false;

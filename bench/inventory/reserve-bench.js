@@ -15,7 +15,7 @@
 // BENCH_ONLY (hot | spread), PGHOST/PGPORT (127.0.0.1:5432), REDIS_URL.
 'use strict';
 const { spawn, execFileSync } = require('node:child_process');
-const { randomUUID } = require('node:crypto');
+const { randomBytes, randomUUID } = require('node:crypto');
 const net = require('node:net');
 const path = require('node:path');
 const { Client, Pool } = require('pg');
@@ -93,7 +93,7 @@ async function startService() {
       GRPC_HOST: '127.0.0.1',
       GRPC_PORT: String(grpcPort),
       KAFKA_ENABLED: 'false',
-      JWT_SECRET: 'bench-secret-0123456789abcdef',
+      JWT_SECRET: randomBytes(48).toString('hex'), // production refuses a secret from the repository
       STOCK_LOCK_NAMESPACE: `bench:${randomUUID()}:`,
     },
     stdio: ['ignore', 'inherit', 'inherit'],

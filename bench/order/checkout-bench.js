@@ -50,7 +50,8 @@ const DRAIN_SECONDS = Number(process.env.BENCH_DRAIN_SECONDS ?? 60);
 const CPU_PROF = process.env.BENCH_CPU_PROF;
 const PG = `postgresql://sudamall:sudamall@${process.env.PGHOST ?? '127.0.0.1'}:${process.env.PGPORT ?? 5432}`;
 const BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
-const JWT_SECRET = 'bench-secret-0123456789abcdef';
+// NODE_ENV=production refuses secrets written in the repository: generated per run.
+const JWT_SECRET = randomBytes(48).toString('hex');
 const SERVICES = ['inventory', 'order', 'payment'];
 const PREFIX = `bench-${randomBytes(4).toString('hex')}.`;
 // Targets of issue 8 on this 2-core machine, printed beside the figures.
@@ -154,7 +155,8 @@ async function startServices() {
       ORDER_GRPC_URL: `127.0.0.1:${grpc.order}`,
       PAYMENT_GRPC_URL: `127.0.0.1:${grpc.payment}`,
       PAYMENT_TEST_MODE: 'true',
-      STRIPE_WEBHOOK_SECRET: 'whsec_bench_0123456789abcdef',
+      PAYMENT_TEST_MODE_IN_PRODUCTION: 'true', // the bench pays with the test gateway
+      STRIPE_WEBHOOK_SECRET: `whsec_${randomBytes(24).toString('hex')}`,
       OTEL_SDK_DISABLED: process.env.BENCH_OTEL === '1' ? 'false' : 'true',
       // The services' Node options: by default the heap sizing the image sets
       // (services/<name>/Dockerfile); BENCH_NODE_OPTIONS='' measures without it.

@@ -7,12 +7,25 @@
 // Usage: node scripts/demo/demo.mjs   (after `bash scripts/services.sh start`; `npm run up` does both)
 import { createRequire } from 'node:module';
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 
 const require = createRequire(import.meta.url);
 const { signToken } = require('../../packages/shared/dist/auth.js');
 
 const BASE = process.env.SUDAMALL_BASE_URL ?? 'http://127.0.0.1:8080';
-const SECRET = process.env.JWT_SECRET ?? 'local-dev-secret-change-me-0123456789';
+// The secret the services were started with: the caller's, else the one generated once into
+// .local/secrets.env by scripts/lib/local-secrets.sh (npm run up, scripts/services.sh).
+function localJwtSecret() {
+  const file = new URL('../../.local/secrets.env', import.meta.url);
+  try {
+    const line = readFileSync(file, 'utf8').split('\n').find((l) => l.startsWith('JWT_SECRET='));
+    if (line) return line.slice('JWT_SECRET='.length).trim();
+  } catch {
+    // no file: said below
+  }
+  throw new Error('no JWT_SECRET: set it, or start the platform with `npm run up` (it generates .local/secrets.env)');
+}
+const SECRET = process.env.JWT_SECRET || localJwtSecret();
 const WINDOW = Number(process.env.PAYMENT_WINDOW_SECONDS ?? 20);
 const run = randomUUID().slice(0, 8);
 

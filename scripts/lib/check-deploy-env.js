@@ -65,13 +65,20 @@ function compose(file) {
     if (migrate.build && migrate.build.dockerfile !== svc.build?.dockerfile) problem(`compose: migrate-${s} is built from another Dockerfile than ${s}`);
   }
   for (const infra of ['postgres', 'redis', 'kafka', 'stripe-mock', 'gateway']) if (!services[infra]) problem(`compose: no ${infra} service`);
+  // Published ports listen on loopback unless the operator says otherwise (GATEWAY_BIND).
+  for (const [name, svc] of Object.entries(services)) {
+    for (const p of svc.ports ?? []) {
+      if (p.published !== undefined && p.host_ip !== '127.0.0.1') problem(`compose: ${name} publishes ${p.published} on ${p.host_ip ?? 'every interface'}, not 127.0.0.1`);
+    }
+  }
   if (services.kafka && !/broker,controller/.test(String(services.kafka.environment?.KAFKA_PROCESS_ROLES))) problem('compose: kafka is not a KRaft broker+controller');
 }
 
+// Generated, like a cluster's own: production refuses any secret written in the repository.
 const SECRET_PLACEHOLDERS = {
   url: 'postgresql://user:password@postgres:5432/db',
-  secret: 'placeholder-jwt-secret-0123456789abcdef',
-  'stripe-webhook-secret': 'whsec_placeholder',
+  secret: require('node:crypto').randomBytes(48).toString('hex'),
+  'stripe-webhook-secret': `whsec_${require('node:crypto').randomBytes(24).toString('hex')}`,
 };
 
 function k8s(file) {

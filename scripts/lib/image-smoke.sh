@@ -66,8 +66,8 @@ port() { node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=
 HTTP=$(port); GRPC=$(port)
 log "start: node dist/main.js (NODE_ENV=production, http $HTTP, grpc $GRPC)"
 (cd "$APP/services/$SERVICE" && exec env -i "${BASE_ENV[@]}" HTTP_HOST=127.0.0.1 GRPC_HOST=127.0.0.1 HTTP_PORT="$HTTP" GRPC_PORT="$GRPC" \
-  JWT_SECRET=image-smoke-secret-0123456789 JWT_HS256_IN_PRODUCTION=true KAFKA_BROKERS="${KAFKA_BROKERS:-127.0.0.1:9092}" KAFKA_TOPIC_PREFIX="smoke$RANDOM." \
-  REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379}" STRIPE_WEBHOOK_SECRET=whsec_image_smoke \
+  JWT_SECRET="$(node -e 'process.stdout.write(require("crypto").randomBytes(48).toString("hex"))')" JWT_HS256_IN_PRODUCTION=true KAFKA_BROKERS="${KAFKA_BROKERS:-127.0.0.1:9092}" KAFKA_TOPIC_PREFIX="smoke$RANDOM." \
+  REDIS_URL="${REDIS_URL:-redis://127.0.0.1:6379}" STRIPE_WEBHOOK_SECRET="whsec_$(node -e 'process.stdout.write(require("crypto").randomBytes(24).toString("hex"))')" \
   node dist/main.js) >"$WORK/service.log" 2>&1 </dev/null &
 PID=$!
 for _ in $(seq 1 120); do

@@ -148,8 +148,16 @@ ensure_built() { # each service's dist/config.js is what the environment checks 
 validate_compose() {
   log "compose: docker compose config"
   local json; json="$(mktemp)"
-  (cd "$ROOT" && docker-compose -f docker-compose.yml config --quiet) || fail "docker compose config rejected docker-compose.yml"
-  (cd "$ROOT" && docker-compose -f docker-compose.yml config --format json >"$json")
+  # The file requires its secrets (${JWT_SECRET:?...}): without them it must not render at all.
+  if (cd "$ROOT" && env -u JWT_SECRET -u STRIPE_WEBHOOK_SECRET docker-compose -f docker-compose.yml config --quiet >/dev/null 2>&1); then
+    fail "docker compose config accepted docker-compose.yml without JWT_SECRET and STRIPE_WEBHOOK_SECRET (they must be required)"
+  fi
+  # With generated ones, as `bash scripts/lib/local-secrets.sh` writes them for a local stack.
+  local jwt webhook
+  jwt="$(node -e 'process.stdout.write(require("node:crypto").randomBytes(48).toString("hex"))')"
+  webhook="whsec_$(node -e 'process.stdout.write(require("node:crypto").randomBytes(48).toString("hex"))')"
+  (cd "$ROOT" && JWT_SECRET="$jwt" STRIPE_WEBHOOK_SECRET="$webhook" docker-compose -f docker-compose.yml config --quiet) || fail "docker compose config rejected docker-compose.yml"
+  (cd "$ROOT" && JWT_SECRET="$jwt" STRIPE_WEBHOOK_SECRET="$webhook" docker-compose -f docker-compose.yml config --format json >"$json")
   node "$ROOT/scripts/lib/check-deploy-env.js" compose "$json" || fail "compose environment does not satisfy a service's config"
   rm -f "$json"
 }

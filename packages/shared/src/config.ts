@@ -1,5 +1,6 @@
 import { Type, type Static, type TObject, type TProperties } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import { productionSecretProblems } from './known-secrets';
 
 /** Thrown by loadConfig; the message names every bad or missing variable at once. */
 export class ConfigError extends Error {
@@ -119,6 +120,8 @@ export function loadConfig<T extends TObject<TProperties>>(
   }
   if ('JWT_SECRET' in schema.properties) problems.push(...authEnvProblems(withDefaults as Record<string, unknown>));
   if ('GRPC_TLS_CA' in schema.properties) problems.push(...grpcTlsProblems(withDefaults as Record<string, unknown>));
+  // Production never runs with a signing secret anyone who read the repository knows.
+  if ((withDefaults as { NODE_ENV?: unknown }).NODE_ENV === 'production') problems.push(...productionSecretProblems(withDefaults as Record<string, unknown>));
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(withDefaults as Static<T>);
 }

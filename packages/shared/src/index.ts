@@ -1,5 +1,6 @@
 // Everything but telemetry (its own entry, loaded before what it instruments) and the test helpers.
 export * from './config';
+export * from './known-secrets';
 export * from './logging';
 export * from './errors';
 export * from './money';

@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { BaseEnv, loadConfig } from '@sudamall/shared';
+import { BaseEnv, ConfigError, loadConfig } from '@sudamall/shared';
 
 export const PaymentEnv = Type.Object({
   ...BaseEnv.properties,
@@ -8,6 +8,8 @@ export const PaymentEnv = Type.Object({
   ORDER_GRPC_URL: Type.String({ default: '127.0.0.1:50053' }),
   /** Test-mode endpoints (/payments/test/...) and test gateways. Default: on outside production. */
   PAYMENT_TEST_MODE: Type.Optional(Type.Boolean()),
+  /** Test mode with NODE_ENV=production refuses to start unless this is true (and then warns at start). */
+  PAYMENT_TEST_MODE_IN_PRODUCTION: Type.Boolean({ default: false }),
   PAYMENT_CURRENCY: Type.String({ default: 'USD', pattern: '^[A-Z]{3}$' }),
   /** Shown by /payments/config/; the order service owns the real deadline. */
   PAYMENT_WINDOW_MINUTES: Type.Integer({ default: 15, minimum: 1 }),
@@ -61,13 +63,19 @@ export function gatewayCallWorstCaseMs(env: Pick<PaymentEnv, 'STRIPE_TIMEOUT_MS'
   return Math.max(env.STRIPE_TIMEOUT_MS * (env.STRIPE_MAX_NETWORK_RETRIES + 1), env.PAYPAL_TIMEOUT_MS * 2);
 }
 
-
 /** One validated, frozen configuration (fails fast, naming every bad variable). */
 export function readConfig(env: NodeJS.ProcessEnv = process.env): PaymentConfig {
   const raw = loadConfig(PaymentEnv, env);
   const production = raw.NODE_ENV === 'production';
   if (production && !raw.STRIPE_WEBHOOK_SECRET) {
     throw new Error('invalid environment: STRIPE_WEBHOOK_SECRET is required in production');
+  }
+  const testMode = raw.PAYMENT_TEST_MODE ?? !production;
+  // Test mode offers a gateway that "charges" a well-known card number without taking any money.
+  if (production && testMode && !raw.PAYMENT_TEST_MODE_IN_PRODUCTION) {
+    throw new ConfigError([
+      'PAYMENT_TEST_MODE must be off in production (the test gateway approves a public card number); set PAYMENT_TEST_MODE_IN_PRODUCTION=true to run it anyway',
+    ]);
   }
   const worstCaseMs = gatewayCallWorstCaseMs(raw);
   const staleProcessingSeconds = raw.PAYMENT_STALE_PROCESSING_SECONDS ?? Math.ceil(worstCaseMs / 1000) + STALE_WINDOW_MARGIN_SECONDS;
@@ -80,9 +88,20 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): PaymentConfig 
   }
   return Object.freeze({
     ...raw,
-    testMode: raw.PAYMENT_TEST_MODE ?? !production,
+    testMode,
     stripeWebhookSecret: raw.STRIPE_WEBHOOK_SECRET ?? 'whsec_sudamall_local_development',
     gatewayCallWorstCaseMs: worstCaseMs,
     staleProcessingSeconds,
   });
+}
+
+/**
+ * What an operator must see at start (main.ts logs each at warn level): today, test mode
+ * explicitly allowed in production.
+ */
+export function startupWarnings(config: Pick<PaymentConfig, 'NODE_ENV' | 'testMode'>): string[] {
+  if (config.NODE_ENV === 'production' && config.testMode) {
+    return ['PAYMENT TEST MODE IS ON IN PRODUCTION (PAYMENT_TEST_MODE_IN_PRODUCTION=true): the test gateway accepts test card numbers and charges nothing'];
+  }
+  return [];
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { BaseEnv, ConfigError, loadConfig } from '../../src/config';
 
 // Which token settings a service may start with (authEnvProblems in config.ts).
@@ -20,10 +21,12 @@ describe('token settings', () => {
   });
 
   it('in production requires the JWKS, over https, unless HS256 is explicitly allowed', () => {
-    expect(problems({ NODE_ENV: 'production', JWT_SECRET: '0123456789abcdef0123456789abcdef' })).toEqual([
+    // Generated: production refuses any secret written in the repository (known-secrets.ts).
+    const secret = randomBytes(32).toString('hex');
+    expect(problems({ NODE_ENV: 'production', JWT_SECRET: secret })).toEqual([
       'JWT_JWKS_URL is required in production: HS256 tokens (JWT_SECRET) are for local development; set JWT_HS256_IN_PRODUCTION=true to accept them anyway',
     ]);
-    expect(problems({ NODE_ENV: 'production', JWT_SECRET: '0123456789abcdef0123456789abcdef', JWT_HS256_IN_PRODUCTION: 'true' })).toEqual([]);
+    expect(problems({ NODE_ENV: 'production', JWT_SECRET: secret, JWT_HS256_IN_PRODUCTION: 'true' })).toEqual([]);
     expect(problems({ NODE_ENV: 'production', JWT_JWKS_URL: 'http://idp.internal/jwks.json' })).toEqual(['JWT_JWKS_URL must be https in production']);
     expect(problems({ NODE_ENV: 'production', JWT_JWKS_URL: 'https://idp.internal/jwks.json' })).toEqual([]);
   });

@@ -163,7 +163,14 @@ describe('webhooks, cash on delivery and test mode', () => {
       const secret = randomBytes(48).toString('hex');
       const prod = await startHarness({
         orders,
-        env: { NODE_ENV: 'production', JWT_SECRET: secret, JWT_HS256_IN_PRODUCTION: 'true', PAYMENT_TEST_MODE: 'true', PAYMENT_TEST_MODE_IN_PRODUCTION: 'true' },
+        env: {
+          NODE_ENV: 'production',
+          JWT_SECRET: secret,
+          JWT_HS256_IN_PRODUCTION: 'true',
+          STRIPE_WEBHOOK_SECRET: `whsec_${randomBytes(24).toString('hex')}`,
+          PAYMENT_TEST_MODE: 'true',
+          PAYMENT_TEST_MODE_IN_PRODUCTION: 'true',
+        },
       });
       try {
         expect(prod.config.testMode).toBe(true);
