@@ -3,6 +3,7 @@ import { kafkaRetryPolicy, ParkedMessages, SqlParkStore } from '@sudamall/shared
 import type { UseCaseDeps } from './app/deps';
 import { GatewayRegistry, systemClock, type OrdersPort, type PaymentGateway } from './app/ports';
 import { resumePendingRefunds } from './app/refund-payment';
+import { RefundWorker } from './app/refund-worker';
 import { resumeStalePayments } from './app/resume-stale-payments';
 import { refundDuplicateCaptures } from './app/duplicate-captures';
 import type { PaymentConfig } from './config';
@@ -77,6 +78,9 @@ export function createContainer(config: PaymentConfig, overrides: ContainerOverr
     logger,
     settings: { currency: config.PAYMENT_CURRENCY, staleProcessingSeconds: config.staleProcessingSeconds },
   };
+  // Saga refunds and voids leave the Kafka handler: it records them, this sends them.
+  const refundWorker = new RefundWorker(useCases);
+  useCases.refundQueue = refundWorker;
 
   const parked = new ParkedMessages(new SqlParkStore((sql, values) => prisma.$queryRawUnsafe<unknown[]>(sql, ...values)), { logger });
   const bus = new KafkaBus({ brokers: parseBrokers(config.KAFKA_BROKERS), clientId: config.KAFKA_CLIENT_ID ?? 'payment', logger, parked, retry: kafkaRetryPolicy(config) });
@@ -108,6 +112,8 @@ export function createContainer(config: PaymentConfig, overrides: ContainerOverr
       if (timer) clearInterval(timer);
       timer = null;
       await running;
+      // Same for refunds in flight; what it has not started stays pending for the next sweep.
+      await refundWorker.stop();
     },
   };
 

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Clock, GatewayRegistry, OrdersPort, PaymentRepository } from './ports';
+import type { Clock, GatewayRegistry, OrdersPort, PaymentRepository, RefundQueue } from './ports';
 
 export interface Actor {
   id: string;
@@ -14,6 +14,8 @@ export interface UseCaseDeps {
   gateways: GatewayRegistry;
   clock: Clock;
   logger: Logger;
+  /** Set by the container: saga refunds and voids are sent outside the Kafka handler. */
+  refundQueue?: RefundQueue;
   settings: {
     currency: string;
     /** A `processing` payment older than this is taken over by the next process call (crash recovery). */

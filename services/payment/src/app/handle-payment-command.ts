@@ -1,5 +1,4 @@
 import type { Envelope } from '@sudamall/shared';
-import { executeRefund } from './refund-payment';
 import type { UseCaseDeps } from './deps';
 import type { CommandEffect } from './ports';
 
@@ -7,9 +6,15 @@ export const COMMANDS_CONSUMER = 'payment.commands';
 
 /**
  * payment.void: cancel what is not captured (pending, failed); a completed payment is left to
- * payment.refund. payment.refund: refund everything left of the order's captured payment (the
- * saga's compensation when money arrives for a cancelled order). Both claim the inbox in the
- * transaction that records the decision, so a redelivered command changes nothing.
+ * payment.refund. payment.refund: reserve a refund of everything left of the order's captured
+ * payment (the saga's compensation when money arrives for a cancelled order). Both claim the
+ * inbox in the transaction that records the decision, so a redelivered command changes nothing.
+ *
+ * No gateway call happens here: this runs inside a Kafka handler, whose group session (10 s)
+ * a slow gateway (up to a minute) would outlast, so the member would be thrown out and the
+ * partition rebalanced mid-call. The committed refund is handed to the refund queue (sent at
+ * once, outside the consumer loop; payment.refunded follows its completion), and without a
+ * queue the recovery sweep sends it.
  */
 export async function handlePaymentCommand(deps: UseCaseDeps, envelope: Envelope<'payment.void'> | Envelope<'payment.refund'>): Promise<CommandEffect> {
   const claim = { consumer: COMMANDS_CONSUMER, eventId: envelope.id };
@@ -19,10 +24,14 @@ export async function handlePaymentCommand(deps: UseCaseDeps, envelope: Envelope
     if (effect.kind === 'voided') {
       for (const p of effect.payments) {
         const gateway = deps.gateways.get(p.gateway);
+        if (!gateway) continue;
         // Best effort: releasing an authorization the gateway still holds; the payment is cancelled either way.
-        await gateway?.void({ paymentId: p.paymentId, transactionId: p.gatewayTransactionId, reference: p.gatewayReference }).catch((e: Error) =>
-          deps.logger.warn({ payment_id: p.paymentId, err: e.message }, 'gateway void failed'),
-        );
+        const release = () =>
+          gateway
+            .void({ paymentId: p.paymentId, transactionId: p.gatewayTransactionId, reference: p.gatewayReference })
+            .catch((e: Error) => deps.logger.warn({ payment_id: p.paymentId, err: e.message }, 'gateway void failed'));
+        if (deps.refundQueue) deps.refundQueue.detach(`void ${p.paymentId}`, release);
+        else await release();
       }
     }
     deps.logger.info({ order_id: orderId, effect: effect.kind }, 'payment.void handled');
@@ -30,9 +39,9 @@ export async function handlePaymentCommand(deps: UseCaseDeps, envelope: Envelope
   }
   const effect = await deps.repo.refundForOrder(claim, orderId, reason);
   if (effect.kind === 'refund_reserved') {
-    const done = await executeRefund(deps, effect.reservation, true);
-    deps.logger.info({ order_id: orderId, refund_id: done.refund.refundId, status: done.refund.status }, 'payment.refund handled');
-    return { kind: 'refund_reserved', reservation: done };
+    deps.refundQueue?.wake(effect.reservation.refund.refundId);
+    deps.logger.info({ order_id: orderId, refund_id: effect.reservation.refund.refundId }, 'payment.refund recorded');
+    return effect;
   }
   deps.logger.info({ order_id: orderId, effect: effect.kind }, 'payment.refund handled');
   return effect;

@@ -67,6 +67,18 @@ export interface RefundResult {
   raw: GatewayRaw;
 }
 
+/** Which refund to look for at the gateway: ours is tagged with `refundId` (metadata, custom id). */
+export type RefundLookupRequest = Omit<RefundRequest, 'reason'>;
+
+export type RefundLookupResult =
+  | { status: 'succeeded'; gatewayRefundId: string; raw: GatewayRaw }
+  /** The gateway holds the refund and says it failed (or was cancelled): nothing went back. */
+  | { status: 'failed'; gatewayRefundId: string; code: string; raw: GatewayRaw }
+  /** The gateway holds it but has not settled it yet: ask again later. */
+  | { status: 'pending'; gatewayRefundId: string; raw: GatewayRaw }
+  /** The gateway has no such refund: sending it (same idempotency key) cannot refund twice. */
+  | { status: 'not_found'; raw: GatewayRaw };
+
 /** What the gateway knows of one attempt, asked before a stale attempt's fate is decided. */
 export interface LookupRequest {
   paymentId: string;
@@ -105,6 +117,11 @@ export interface PaymentGateway {
   validateInput(input: PaymentInput): void;
   charge(req: ChargeRequest): Promise<ChargeResult>;
   refund(req: RefundRequest): Promise<RefundResult>;
+  /**
+   * What became of a refund we may have sent (an earlier call timed out), from the gateway's own
+   * records. Throws unavailable when the gateway cannot be asked; the refund then stays pending.
+   */
+  lookupRefund(req: RefundLookupRequest): Promise<RefundLookupResult>;
   /** Releases anything authorized but not captured; a no-op where there is nothing to release. */
   void(req: VoidRequest): Promise<void>;
   /**
@@ -143,6 +160,14 @@ export interface OrderForPayment {
 /** The order service, as payment sees it. Throws DomainError not_found ORDER_NOT_FOUND. */
 export interface OrdersPort {
   getOrderForPayment(orderId: string): Promise<OrderForPayment>;
+}
+
+/** Sends pending refunds outside the caller (a Kafka handler must not wait for a gateway). */
+export interface RefundQueue {
+  /** Called once the refund's reservation is committed. Never throws, never waits for the gateway. */
+  wake(refundId: string): void;
+  /** Runs best-effort gateway work (a void) in the background, awaited on shutdown. */
+  detach(label: string, work: () => Promise<void>): void;
 }
 
 export interface Clock {
@@ -268,9 +293,19 @@ export interface PaymentRepository {
 
   /** Locks the payment row, checks the remaining amount and reserves it with a pending refund. */
   reserveRefund(args: { paymentId: string; amount?: string; reason: string; requestedBy: string }): Promise<RefundReservation>;
+  /**
+   * Takes a pending refund for one gateway call (attempt_count + 1) unless another call started
+   * after `leaseFrom` (a conditional UPDATE: of concurrent callers one wins, the others get null).
+   * The refund returned counts this attempt: attempt_count > 1 means an earlier call may have
+   * reached the gateway.
+   */
+  claimRefundAttempt(refundId: string, leaseFrom: Date): Promise<RefundReservation | null>;
   completeRefund(refundId: string, gatewayRefundId: string): Promise<RefundReservation>;
-  /** Gives the reserved amount back. */
+  /** The gateway refused it for good: failed, and the reserved amount is given back. */
   failRefund(refundId: string, reason: string): Promise<void>;
+  /** The call's outcome is unknown: the refund stays pending (and reserved), with why. */
+  noteRefundPending(refundId: string, error: string): Promise<RefundReservation | null>;
+  /** Pending refunds (admin or saga) whose last gateway call, or creation, is older than `olderThan`. */
   findStalePendingRefunds(olderThan: Date, limit: number): Promise<RefundRecord[]>;
   findRefund(refundId: string): Promise<RefundRecord | null>;
   listRefunds(page: number, pageSize: number, filter: RefundFilter): Promise<Page<RefundRecord>>;

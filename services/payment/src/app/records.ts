@@ -65,6 +65,11 @@ export interface RefundRecord {
   failureReason: string | null;
   requestedBy: string;
   sourceEventId: string | null;
+  /** Gateway calls made for it (send or lookup); more than one: an earlier one may have gone through. */
+  attemptCount: number;
+  lastAttemptAt: Date | null;
+  /** Why it is still pending: the last call's outcome was unknown (timeout, outage). */
+  lastError: string | null;
   createdAt: Date;
   processedAt: Date | null;
 }

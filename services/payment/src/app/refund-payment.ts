@@ -1,49 +1,98 @@
-import { isDomainError, notFound } from '@sudamall/shared';
+import { notFound, type DomainError } from '@sudamall/shared';
 import { refundIdempotencyKey } from '../domain/idempotency';
+import { refundErrorOutcome } from '../domain/refunds';
 import { paymentNotFound } from './access';
 import type { Actor, UseCaseDeps } from './deps';
-import type { RefundReservation } from './ports';
-import type { PaymentRecord, RefundRecord } from './records';
+import type { RefundLookupRequest, RefundReservation } from './ports';
 
 export interface CreateRefundInput {
   paymentId: string;
-  /** Omitted: everything not yet refunded. */
+  /** Omitted: everything not yet refunded (fee included). */
   amount?: string;
   reason: string;
 }
 
 /**
- * Sends a reserved refund to the gateway and records the answer. `retryLater`: on a gateway
- * failure the refund stays pending for `resumePendingRefunds` (saga commands must not be lost);
- * otherwise it fails and its amount is released.
+ * Where one gateway call left a refund. `pending`: the outcome is unknown (timeout, outage) or
+ * the gateway has not settled it; the amount stays reserved and the sweep reconciles it.
+ * `busy`: another call for it is in flight (or it is settled already): nothing was sent.
  */
-export async function executeRefund(deps: UseCaseDeps, reservation: RefundReservation, retryLater: boolean): Promise<RefundReservation> {
-  const { refund, payment } = reservation;
+export type SettledRefund =
+  | { outcome: 'completed'; reservation: RefundReservation }
+  | { outcome: 'pending'; reservation: RefundReservation; error?: unknown }
+  | { outcome: 'failed'; reservation: RefundReservation; error: unknown }
+  | { outcome: 'busy' };
+
+/**
+ * How long one refund call may run before another may start for the same refund: as long as a
+ * charge call (the stale window, derived from the gateway clients' worst case), so a sweep never
+ * sends a refund whose first call is still waiting for the gateway.
+ */
+const leaseSeconds = (deps: UseCaseDeps, atLeast = 0) => Math.max(atLeast, deps.settings.staleProcessingSeconds);
+
+/**
+ * One gateway call for a pending refund, always with its own idempotency key `refund:<id>`. When
+ * an earlier call may have reached the gateway (it timed out, or the process died), the gateway's
+ * records are asked first, so a refund that went through is recorded, not sent again. Only a
+ * definite refusal fails the refund and releases its amount.
+ */
+export async function settleRefund(deps: UseCaseDeps, refundId: string, atLeastSeconds = 0): Promise<SettledRefund> {
+  const leaseFrom = new Date(deps.clock.now().getTime() - leaseSeconds(deps, atLeastSeconds) * 1000);
+  const claim = await deps.repo.claimRefundAttempt(refundId, leaseFrom);
+  if (!claim) return { outcome: 'busy' };
+  const { refund, payment } = claim;
+  const log = { refund_id: refundId, payment_id: payment.paymentId, attempt: refund.attemptCount };
   const gateway = deps.gateways.get(payment.gateway);
+  if (!gateway) {
+    const error = notFound('GATEWAY_NOT_AVAILABLE', `gateway ${payment.gateway} is not available`);
+    await deps.repo.failRefund(refundId, error.code);
+    return { outcome: 'failed', reservation: claim, error };
+  }
+  const target: RefundLookupRequest = {
+    paymentId: payment.paymentId,
+    refundId,
+    idempotencyKey: refundIdempotencyKey(refundId),
+    transactionId: payment.gatewayTransactionId,
+    reference: payment.gatewayReference,
+    amount: refund.amount,
+    currency: payment.currency,
+  };
   try {
-    if (!gateway) throw notFound('GATEWAY_NOT_AVAILABLE', `gateway ${payment.gateway} is not available`);
-    const result = await gateway.refund({
-      paymentId: payment.paymentId,
-      refundId: refund.refundId,
-      idempotencyKey: refundIdempotencyKey(refund.refundId),
-      transactionId: payment.gatewayTransactionId,
-      reference: payment.gatewayReference,
-      amount: refund.amount,
-      currency: payment.currency,
-      reason: refund.reason,
-    });
-    return await deps.repo.completeRefund(refund.refundId, result.gatewayRefundId);
+    if (refund.attemptCount > 1) {
+      const found = await gateway.lookupRefund(target);
+      deps.logger.info({ ...log, found: found.status }, 'pending refund reconciled against the gateway');
+      if (found.status === 'succeeded') return { outcome: 'completed', reservation: await deps.repo.completeRefund(refundId, found.gatewayRefundId) };
+      if (found.status === 'failed') {
+        await deps.repo.failRefund(refundId, found.code);
+        return { outcome: 'failed', reservation: claim, error: new Error(`the gateway failed refund ${found.gatewayRefundId}: ${found.code}`) };
+      }
+      if (found.status === 'pending') {
+        const still = await deps.repo.noteRefundPending(refundId, `gateway refund ${found.gatewayRefundId} not settled yet`);
+        return { outcome: 'pending', reservation: still ?? claim };
+      }
+      // not_found: nothing reached the gateway, so sending now cannot refund twice.
+    }
+    const result = await gateway.refund({ ...target, reason: refund.reason });
+    return { outcome: 'completed', reservation: await deps.repo.completeRefund(refundId, result.gatewayRefundId) };
   } catch (e) {
-    const transient = !isDomainError(e) || e.kind === 'unavailable';
-    deps.logger.warn({ refund_id: refund.refundId, payment_id: payment.paymentId, err: (e as Error).message, transient }, 'refund at the gateway failed');
-    if (retryLater && transient) return reservation;
-    await deps.repo.failRefund(refund.refundId, isDomainError(e) ? e.code : 'GATEWAY_ERROR');
-    throw e;
+    const code = (e as Partial<DomainError>).code ?? 'GATEWAY_ERROR';
+    if (refundErrorOutcome(e) === 'rejected') {
+      deps.logger.warn({ ...log, err: (e as Error).message, code }, 'the gateway refused the refund');
+      await deps.repo.failRefund(refundId, code);
+      return { outcome: 'failed', reservation: claim, error: e };
+    }
+    deps.logger.warn({ ...log, err: (e as Error).message, code }, 'refund outcome unknown: kept pending, to be reconciled');
+    const still = await deps.repo.noteRefundPending(refundId, `${code}: ${(e as Error).message}`);
+    return { outcome: 'pending', reservation: still ?? claim, error: e };
   }
 }
 
-/** Admin refund: full by default; the sum of refunds never exceeds the amount (row lock). */
-export async function createRefund(deps: UseCaseDeps, actor: Actor, input: CreateRefundInput): Promise<{ refund: RefundRecord; payment: PaymentRecord }> {
+/**
+ * Admin refund: full (total_amount − refunded) by default; the sum of refunds never exceeds what
+ * was charged (row lock). `pending`: the gateway did not answer in time; the amount stays
+ * reserved and the refund is reconciled, never sent a second time under another key.
+ */
+export async function createRefund(deps: UseCaseDeps, actor: Actor, input: CreateRefundInput): Promise<{ outcome: 'completed' | 'pending' } & RefundReservation> {
   const payment = await deps.repo.findPayment(input.paymentId);
   if (!payment) throw paymentNotFound(input.paymentId);
   const reservation = await deps.repo.reserveRefund({
@@ -52,18 +101,26 @@ export async function createRefund(deps: UseCaseDeps, actor: Actor, input: Creat
     reason: input.reason,
     requestedBy: actor.id,
   });
-  return executeRefund(deps, reservation, false);
+  const settled = await settleRefund(deps, reservation.refund.refundId);
+  if (settled.outcome === 'failed') throw settled.error;
+  if (settled.outcome === 'busy') return { outcome: 'pending', ...reservation };
+  return { outcome: settled.outcome, ...settled.reservation };
 }
 
-/** Refunds left pending by a gateway outage or a crash, retried with their own idempotency keys. */
+/**
+ * Pending refunds (admin and saga) that nobody is sending: never sent (a crash right after the
+ * reservation) or of unknown outcome. Reconciled first, then sent with their own keys.
+ */
 export async function resumePendingRefunds(deps: UseCaseDeps, olderThanSeconds: number): Promise<number> {
-  const stale = await deps.repo.findStalePendingRefunds(new Date(deps.clock.now().getTime() - olderThanSeconds * 1000), 50);
+  const window = leaseSeconds(deps, olderThanSeconds);
+  const stale = await deps.repo.findStalePendingRefunds(new Date(deps.clock.now().getTime() - window * 1000), 50);
   let done = 0;
   for (const refund of stale) {
-    const payment = await deps.repo.findPayment(refund.paymentId);
-    if (!payment) continue;
-    const after = await executeRefund(deps, { refund, payment }, true).catch(() => null);
-    if (after && after.refund.status === 'completed') done += 1;
+    const settled = await settleRefund(deps, refund.refundId, olderThanSeconds).catch((err: unknown) => {
+      deps.logger.error({ err, refund_id: refund.refundId }, 'pending refund sweep failed');
+      return null;
+    });
+    if (settled?.outcome === 'completed') done += 1;
   }
   return done;
 }

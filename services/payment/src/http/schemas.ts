@@ -59,6 +59,10 @@ export const RefundSchema = Type.Object({
   gateway_refund_id: Nullable(Type.String()),
   failure_reason: Nullable(Type.String()),
   requested_by: Type.String(),
+  /** Gateway calls made for it (sends and lookups). */
+  attempt_count: Type.Integer(),
+  /** Why a pending refund is still pending: its last call's outcome was unknown (timeout, outage). */
+  last_error: Nullable(Type.String()),
   created_at: DateTime,
   processed_at: Nullable(DateTime),
 });

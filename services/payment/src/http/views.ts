@@ -54,6 +54,8 @@ export function refundView(r: RefundRecord) {
     gateway_refund_id: r.gatewayRefundId,
     failure_reason: r.failureReason,
     requested_by: r.requestedBy,
+    attempt_count: r.attemptCount,
+    last_error: r.lastError,
     created_at: r.createdAt.toISOString(),
     processed_at: iso(r.processedAt),
   };

@@ -14,7 +14,7 @@ import {
 import { Prisma } from '../generated/prisma/client';
 import type { Db } from './prisma';
 import { canTransition, REFUNDABLE_STATUSES, VOIDABLE_STATUSES, voidedStatusFor, type PaymentStatus } from '../domain/payment-status';
-import { decideRefundAmount, statusAfterRefunds } from '../domain/refunds';
+import { canRefundTransition, decideRefundAmount, statusAfterRefunds } from '../domain/refunds';
 import { paymentExists } from '../domain/errors';
 import { chargeIdempotencyKey } from '../domain/idempotency';
 import type {
@@ -121,6 +121,9 @@ function toRefundRecord(r: RefundRow): RefundRecord {
     failureReason: r.failureReason,
     requestedBy: r.requestedBy,
     sourceEventId: r.sourceEventId,
+    attemptCount: r.attemptCount,
+    lastAttemptAt: r.lastAttemptAt,
+    lastError: r.lastError,
     createdAt: r.createdAt,
     processedAt: r.processedAt,
   };
@@ -586,10 +589,10 @@ export class PrismaPaymentRepository implements PaymentRepository {
       if (!refund) throw notFound('REFUND_NOT_FOUND', 'refund not found');
       const p = (await lockPayment(tx, refund.paymentId)) as PaymentRow;
       const current = await tx.refund.findUniqueOrThrow({ where: { refundId } });
-      if (current.status !== 'pending') return { refund: toRefundRecord(current), payment: toPaymentRecord(p) };
+      if (!canRefundTransition(current.status, 'completed')) return { refund: toRefundRecord(current), payment: toPaymentRecord(p) };
       const done = await tx.refund.update({
         where: { refundId },
-        data: { status: 'completed', gatewayRefundId, processedAt: new Date(), failureReason: null },
+        data: { status: 'completed', gatewayRefundId, processedAt: new Date(), failureReason: null, lastError: null },
       });
       const completed = await tx.refund.findMany({ where: { paymentId: p.paymentId, status: 'completed' }, select: { amount: true } });
       const next = statusAfterRefunds(p.totalAmount.toString(), sumMoney(completed.map((r) => r.amount.toString())));
@@ -611,14 +614,44 @@ export class PrismaPaymentRepository implements PaymentRepository {
       if (!refund) return;
       await lockPayment(tx, refund.paymentId);
       const current = await tx.refund.findUniqueOrThrow({ where: { refundId } });
-      if (current.status !== 'pending') return;
+      if (!canRefundTransition(current.status, 'failed')) return;
       await tx.refund.update({ where: { refundId }, data: { status: 'failed', failureReason: reason, processedAt: new Date() } });
       await tx.payment.update({ where: { paymentId: refund.paymentId }, data: { refundedAmount: { decrement: current.amount } } });
     });
   }
 
+  async claimRefundAttempt(refundId: string, leaseFrom: Date): Promise<RefundReservation | null> {
+    if (!UUID.test(refundId)) return null;
+    const claimed = await this.db.$executeRawUnsafe(
+      `UPDATE refunds SET attempt_count = attempt_count + 1, last_attempt_at = now()
+        WHERE refund_id = $1::uuid AND status = 'pending' AND (last_attempt_at IS NULL OR last_attempt_at < $2::timestamptz)`,
+      refundId,
+      leaseFrom,
+    );
+    if (claimed === 0) return null;
+    const row = await this.db.refund.findUnique({ where: { refundId }, include: { payment: true } });
+    if (!row) return null;
+    const { payment, ...refund } = row;
+    return { refund: toRefundRecord(refund), payment: toPaymentRecord(payment) };
+  }
+
+  async noteRefundPending(refundId: string, error: string): Promise<RefundReservation | null> {
+    const updated = await this.db.refund.updateMany({ where: { refundId, status: 'pending' }, data: { lastError: error.slice(0, 500) } });
+    if (updated.count === 0) return null;
+    const row = await this.db.refund.findUnique({ where: { refundId }, include: { payment: true } });
+    if (!row) return null;
+    const { payment, ...refund } = row;
+    return { refund: toRefundRecord(refund), payment: toPaymentRecord(payment) };
+  }
+
   async findStalePendingRefunds(olderThan: Date, limit: number): Promise<RefundRecord[]> {
-    const rows = await this.db.refund.findMany({ where: { status: 'pending', createdAt: { lt: olderThan } }, orderBy: { createdAt: 'asc' }, take: limit });
+    // Admin and saga refunds alike: never sent yet (a crash before the first call), or the last
+    // call's outcome unknown. Oldest first, so a backlog drains in order.
+    const rows = await this.db.refund.findMany({
+      where: { status: 'pending', OR: [{ lastAttemptAt: null, createdAt: { lt: olderThan } }, { lastAttemptAt: { lt: olderThan } }] },
+      orderBy: { createdAt: 'asc' },
+      take: limit,
+    });
     return rows.map(toRefundRecord);
   }
 

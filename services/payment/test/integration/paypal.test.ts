@@ -60,6 +60,21 @@ describe('PayPal (Orders v2) against a local fake over HTTP', () => {
     expect(refund.statusCode).toBe(201);
     expect(refund.json()).toMatchObject({ refund: { status: 'completed', amount: '10.00', gateway_refund_id: expect.stringMatching(/^REF/) }, payment: { status: 'partially_refunded' } });
     expect(paypal.refunds.map((r) => r.value)).toEqual(['10.00']);
+
+    // Reconciliation reads PayPal's own record of the order's refunds, ours by custom_id.
+    const adapter = h.container.useCases.gateways.get('paypal')!;
+    const refundId = refund.json().refund.refund_id as string;
+    const target = {
+      paymentId: payment.payment_id,
+      idempotencyKey: `refund:${refundId}`,
+      transactionId: captured.json().payment.gateway_transaction_id,
+      reference: paypalOrderId,
+      amount: '10.00',
+      currency: 'USD',
+    };
+    expect(paypal.refunds[0].customId).toBe(refundId);
+    expect(await adapter.lookupRefund({ ...target, refundId })).toMatchObject({ status: 'succeeded', gatewayRefundId: refund.json().refund.gateway_refund_id });
+    expect(await adapter.lookupRefund({ ...target, refundId: '00000000-0000-4000-8000-000000000000' })).toMatchObject({ status: 'not_found' });
   });
 
   it('a declined capture leaves the payment retryable', async () => {

@@ -1,10 +1,11 @@
 // What happens after a crash or a gateway outage: nothing is charged or refunded twice, and
 // nothing the saga asked for is lost. In a schema of its own: the sweeps act on every stale row.
-import { createEnvelope, unavailable } from '@sudamall/shared';
+import { createEnvelope, invalid, unavailable } from '@sudamall/shared';
+import { eventually } from '@sudamall/shared/testing';
 import { handlePaymentCommand } from '../../src/app/handle-payment-command';
 import { resumePendingRefunds } from '../../src/app/refund-payment';
 import { resumeStalePayments } from '../../src/app/resume-stale-payments';
-import type { ChargeRequest, RefundRequest, RefundResult } from '../../src/app/ports';
+import type { ChargeRequest, RefundLookupRequest, RefundRequest, RefundResult } from '../../src/app/ports';
 import { TestGateway } from '../../src/infra/gateways/test-gateway';
 import { admin, buyer, CARDS, FakeOrders, startHarness, type Harness } from '../support/harness';
 import { createOwnSchema } from '../support/own-schema';
@@ -15,8 +16,13 @@ jest.setTimeout(120_000);
 /** The test gateway, with an outage switch and a log of idempotency keys. */
 class FlakyGateway extends TestGateway {
   refundOutage = false;
+  /** The refund goes through, then the answer is lost (a client timeout after the gateway acted). */
+  refundAnswerLost = false;
+  /** The gateway refuses the refund for good. */
+  refundRejected = false;
   readonly chargeKeys: string[] = [];
   readonly refundKeys: string[] = [];
+  readonly refundLookups: string[] = [];
   override async charge(req: ChargeRequest) {
     this.chargeKeys.push(req.idempotencyKey);
     return super.charge(req);
@@ -24,7 +30,15 @@ class FlakyGateway extends TestGateway {
   override async refund(req: RefundRequest): Promise<RefundResult> {
     this.refundKeys.push(req.idempotencyKey);
     if (this.refundOutage) throw unavailable('GATEWAY_UNAVAILABLE', 'connection reset');
-    return super.refund(req);
+    if (this.refundRejected) throw invalid('GATEWAY_REJECTED', 'charge already disputed');
+    const made = await super.refund(req);
+    if (this.refundAnswerLost) throw unavailable('GATEWAY_UNAVAILABLE', 'stripe is unavailable: Request timed out');
+    return made;
+  }
+  override async lookupRefund(req: RefundLookupRequest) {
+    this.refundLookups.push(req.refundId);
+    if (this.refundOutage) throw unavailable('GATEWAY_UNAVAILABLE', 'connection reset');
+    return super.lookupRefund(req);
   }
 }
 
@@ -83,6 +97,8 @@ describe('recovery', () => {
     gateway.refundOutage = true;
     const effect = await handlePaymentCommand(h.container.useCases, createEnvelope('payment.refund', order.orderId, { order_id: order.orderId, reason: 'order_cancelled' }));
     expect(effect.kind).toBe('refund_reserved');
+    // The handler only recorded it; the refund worker's call (outside the handler) met the outage.
+    await eventually(async () => expect((await h.container.prisma.refund.findFirstOrThrow({ where: { paymentId } })).lastError).toMatch(/GATEWAY_UNAVAILABLE/), { timeoutMs: 20_000 });
     const pending = await h.container.prisma.refund.findMany({ where: { paymentId } });
     // Everything charged (27.00 + 1.08 fee) goes back.
     expect(pending.map((r) => [r.status, r.amount.toFixed(2)])).toEqual([['pending', '28.08']]);
@@ -90,29 +106,87 @@ describe('recovery', () => {
     expect((await h.container.prisma.payment.findUniqueOrThrow({ where: { paymentId } })).refundedAmount.toFixed(2)).toBe('28.08');
 
     gateway.refundOutage = false;
+    await new Promise((r) => setTimeout(r, 1100)); // past the attempt's lease (the stale window, 1 s here)
     const done = await resumePendingRefunds(h.container.useCases, 0);
     expect(done).toBeGreaterThanOrEqual(1);
     const [refund] = await h.container.prisma.refund.findMany({ where: { paymentId } });
     expect(refund.status).toBe('completed');
     expect(gateway.refundKeys.filter((k) => k === `refund:${refund.refundId}`)).toHaveLength(2); // same key both times
+    expect(gateway.refundLookups).toContain(refund.refundId); // asked the gateway before sending again
     expect((await h.container.prisma.payment.findUniqueOrThrow({ where: { paymentId } })).status).toBe('refunded');
     expect(await h.container.prisma.outboxMessage.count({ where: { type: 'payment.refunded', key: order.orderId } })).toBe(1);
   });
 
-  it('an admin refund that meets a gateway outage fails with 503 and releases the amount', async () => {
+  const adminRefund = (paymentId: string, body: Record<string, unknown> = {}) =>
+    h.app.inject({ method: 'POST', url: '/api/v1/payments/refunds/create/', headers: { authorization: admin().auth }, payload: { payment_id: paymentId, reason: 'x', ...body } });
+
+  it('an admin refund that meets a gateway outage stays pending (202, amount reserved), and the sweep sends it with the same key', async () => {
     const { user, paymentId } = await payment('10.00');
     await h.app.inject({ method: 'POST', url: '/api/v1/payments/process/', headers: { authorization: user.auth }, payload: { payment_id: paymentId, card_number: CARDS.success } });
     gateway.refundOutage = true;
+    let refundId: string;
     try {
-      const res = await h.app.inject({ method: 'POST', url: '/api/v1/payments/refunds/create/', headers: { authorization: admin().auth }, payload: { payment_id: paymentId, reason: 'x' } });
-      expect(res.statusCode).toBe(503);
-      expect(res.json().error.code).toBe('GATEWAY_UNAVAILABLE');
+      const res = await adminRefund(paymentId);
+      expect(res.statusCode).toBe(202);
+      expect(res.json()).toMatchObject({
+        refund: { status: 'pending', amount: '10.59', attempt_count: 1, last_error: expect.stringMatching(/^GATEWAY_UNAVAILABLE/) },
+        payment: { status: 'completed', refunded_amount: '10.59', refundable_amount: '0.00' },
+      });
+      refundId = res.json().refund.refund_id;
+      // The reservation holds: a second full refund meanwhile finds nothing left to refund.
+      expect((await adminRefund(paymentId)).json().error.code).toBe('PAYMENT_FULLY_REFUNDED');
     } finally {
       gateway.refundOutage = false;
     }
+    await new Promise((r) => setTimeout(r, 1100));
+    expect(await resumePendingRefunds(h.container.useCases, 0)).toBeGreaterThanOrEqual(1);
+    const one = await h.app.inject({ method: 'GET', url: `/api/v1/payments/refunds/${refundId}/`, headers: { authorization: admin().auth } });
+    expect(one.json()).toMatchObject({ status: 'completed', attempt_count: 2, last_error: null });
+    expect(gateway.refundKeys.filter((k) => k.startsWith('refund:') && k.includes(refundId))).toEqual([`refund:${refundId}`, `refund:${refundId}`]);
+    const row = await h.container.prisma.payment.findUniqueOrThrow({ where: { paymentId } });
+    expect([row.status, row.refundedAmount.toFixed(2)]).toEqual(['refunded', '10.59']);
+  });
+
+  it('an admin refund whose answer was lost after the gateway refunded is reconciled, not refunded twice', async () => {
+    const { user, order, paymentId } = await payment('20.00');
+    await h.app.inject({ method: 'POST', url: '/api/v1/payments/process/', headers: { authorization: user.auth }, payload: { payment_id: paymentId, card_number: CARDS.success } });
+    const refundsBefore = gateway.refundCount;
+    gateway.refundAnswerLost = true;
+    let refundId: string;
+    try {
+      const res = await adminRefund(paymentId, { amount: '5.00' });
+      expect(res.statusCode).toBe(202);
+      refundId = res.json().refund.refund_id;
+    } finally {
+      gateway.refundAnswerLost = false;
+    }
+    expect(gateway.refundCount - refundsBefore).toBe(1); // the gateway did refund
+    await new Promise((r) => setTimeout(r, 1100));
+    await resumePendingRefunds(h.container.useCases, 0);
+    const refund = await h.container.prisma.refund.findUniqueOrThrow({ where: { refundId } });
+    expect([refund.status, refund.gatewayRefundId]).toEqual(['completed', expect.stringMatching(/^test_refund_/)]);
+    // Found at the gateway by its refund id: not sent again, refunded once.
+    expect(gateway.refundLookups).toContain(refundId);
+    expect(gateway.refundKeys.filter((k) => k === `refund:${refundId}`)).toHaveLength(1);
+    expect(gateway.refundCount - refundsBefore).toBe(1);
+    expect(await h.container.prisma.outboxMessage.count({ where: { type: 'payment.refunded', key: order.orderId } })).toBe(1);
+    expect((await h.container.prisma.payment.findUniqueOrThrow({ where: { paymentId } })).refundedAmount.toFixed(2)).toBe('5.00');
+  });
+
+  it('only a definite refusal fails an admin refund and releases its amount', async () => {
+    const { user, paymentId } = await payment('8.00');
+    await h.app.inject({ method: 'POST', url: '/api/v1/payments/process/', headers: { authorization: user.auth }, payload: { payment_id: paymentId, card_number: CARDS.success } });
+    gateway.refundRejected = true;
+    try {
+      const res = await adminRefund(paymentId);
+      expect(res.statusCode).toBe(400);
+      expect(res.json().error.code).toBe('GATEWAY_REJECTED');
+    } finally {
+      gateway.refundRejected = false;
+    }
     const row = await h.container.prisma.payment.findUniqueOrThrow({ where: { paymentId } });
     expect([row.status, row.refundedAmount.toFixed(2)]).toEqual(['completed', '0.00']);
-    expect((await h.container.prisma.refund.findMany({ where: { paymentId } })).map((r) => r.status)).toEqual(['failed']);
+    expect((await h.container.prisma.refund.findMany({ where: { paymentId } })).map((r) => [r.status, r.failureReason])).toEqual([['failed', 'GATEWAY_REJECTED']]);
   });
 
   it('the sweep replays a charge that went through before a crash, without charging again', async () => {

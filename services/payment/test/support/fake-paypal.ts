@@ -19,7 +19,7 @@ export class FakePaypal {
   readonly clientId = 'fake-client';
   readonly clientSecret = 'fake-secret';
   readonly orders = new Map<string, FakeOrder>();
-  readonly refunds: Array<{ id: string; captureId: string; value: string }> = [];
+  readonly refunds: Array<{ id: string; captureId: string; value: string; customId?: string }> = [];
   /** PayPal-Request-Id of every write, in order. */
   readonly requestIds: string[] = [];
   captures = 0;
@@ -114,7 +114,7 @@ export class FakePaypal {
       const cents = Math.round(Number(value) * 100);
       if (order.capture.refunded + cents > Math.round(Number(order.capture.amount.value) * 100)) return unprocessable('REFUND_AMOUNT_EXCEEDED');
       order.capture.refunded += cents;
-      const refund = { id: id('REF'), captureId: order.capture.id, value };
+      const refund = { id: id('REF'), captureId: order.capture.id, value, customId: typeof body.custom_id === 'string' ? body.custom_id : undefined };
       this.refunds.push(refund);
       return reply(201, { id: refund.id, status: 'COMPLETED', amount: { value, currency_code: order.amount.currency_code } });
     }
@@ -130,7 +130,14 @@ export class FakePaypal {
           reference_id: order.reference_id,
           custom_id: order.custom_id,
           amount: order.amount,
-          payments: order.capture ? { captures: [{ id: order.capture.id, status: order.capture.status, amount: order.capture.amount }] } : undefined,
+          payments: order.capture
+            ? {
+                captures: [{ id: order.capture.id, status: order.capture.status, amount: order.capture.amount }],
+                refunds: this.refunds
+                  .filter((r) => r.captureId === order.capture?.id)
+                  .map((r) => ({ id: r.id, status: 'COMPLETED', custom_id: r.customId, amount: { value: r.value, currency_code: order.amount.currency_code } })),
+              }
+            : undefined,
         },
       ],
     };

@@ -66,6 +66,7 @@ function setup(opts: { current?: PaymentRecord; order?: OrderForPayment; charge?
     refund: jest.fn(),
     void: jest.fn(),
     lookup: jest.fn(async () => ({ status: 'not_found' as const, raw: {} })),
+    lookupRefund: jest.fn(async () => ({ status: 'not_found' as const, raw: {} })),
   };
   const orders = { getOrderForPayment: jest.fn(async () => opts.order ?? payableOrder) };
   const deps: UseCaseDeps = {

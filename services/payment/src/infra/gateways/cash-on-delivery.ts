@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { ChargeResult, LookupResult, PaymentGateway, RefundRequest, RefundResult } from '../../app/ports';
+import type { ChargeResult, LookupResult, PaymentGateway, RefundLookupResult, RefundRequest, RefundResult } from '../../app/ports';
 
 /**
  * Nothing is charged online: `process` records the buyer's choice and the payment stays
@@ -19,6 +19,11 @@ export class CashOnDeliveryGateway implements PaymentGateway {
 
   async refund(req: RefundRequest): Promise<RefundResult> {
     return { gatewayRefundId: `manual_${randomUUID()}`, raw: { manual: true, amount: req.amount } };
+  }
+
+  async lookupRefund(): Promise<RefundLookupResult> {
+    // Paid out by hand, recorded here only: no gateway holds anything to find.
+    return { status: 'not_found', raw: { manual: true } };
   }
 
   async void(): Promise<void> {

@@ -7,6 +7,8 @@ import type {
   LookupResult,
   PaymentGateway,
   PaymentInput,
+  RefundLookupRequest,
+  RefundLookupResult,
   RefundRequest,
   RefundResult,
 } from '../../app/ports';
@@ -167,10 +169,27 @@ export class PaypalGateway implements PaymentGateway {
       const refund = await this.call<{ id: string; status: string }>(
         'POST',
         `/v2/payments/captures/${encodeURIComponent(req.transactionId)}/refund`,
-        { amount: { value: req.amount, currency_code: req.currency.toUpperCase() }, note_to_payer: req.reason.slice(0, 255) },
+        // custom_id: how lookupRefund finds this refund on the order if the answer is lost.
+        { amount: { value: req.amount, currency_code: req.currency.toUpperCase() }, note_to_payer: req.reason.slice(0, 255), custom_id: req.refundId },
         req.idempotencyKey,
       );
       return { gatewayRefundId: refund.id, raw: { id: refund.id, status: refund.status } };
+    } catch (e) {
+      throw this.mapError(e);
+    }
+  }
+
+  /** PayPal lists an order's refunds on the order (purchase_units[].payments.refunds), ours by custom_id. */
+  async lookupRefund(req: RefundLookupRequest): Promise<RefundLookupResult> {
+    if (!req.reference) throw invalid('NOTHING_TO_REFUND', 'the payment has no PayPal order');
+    try {
+      const order = await this.call<PaypalOrderRefunds>('GET', `/v2/checkout/orders/${encodeURIComponent(req.reference)}`);
+      const found = (order.purchase_units ?? []).flatMap((u) => u.payments?.refunds ?? []).find((r) => r.custom_id === req.refundId);
+      if (!found) return { status: 'not_found', raw: { order_id: req.reference } };
+      const raw = { id: found.id, status: found.status };
+      if (found.status === 'COMPLETED' || found.status === 'PENDING') return { status: 'succeeded', gatewayRefundId: found.id, raw };
+      if (found.status === 'CANCELLED' || found.status === 'FAILED') return { status: 'failed', gatewayRefundId: found.id, code: found.status.toLowerCase(), raw };
+      return { status: 'pending', gatewayRefundId: found.id, raw };
     } catch (e) {
       throw this.mapError(e);
     }
@@ -219,4 +238,7 @@ export class PaypalGateway implements PaymentGateway {
     if (!res.ok) throw new PaypalHttpError(res.status, json);
     return json;
   }
+}
+interface PaypalOrderRefunds {
+  purchase_units?: Array<{ payments?: { refunds?: Array<{ id: string; status: string; custom_id?: string }> } }>;
 }

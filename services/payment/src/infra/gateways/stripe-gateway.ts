@@ -9,6 +9,8 @@ import type {
   LookupResult,
   PaymentGateway,
   PaymentInput,
+  RefundLookupRequest,
+  RefundLookupResult,
   RefundRequest,
   RefundResult,
   VoidRequest,
@@ -228,10 +230,43 @@ export class StripeGateway implements PaymentGateway {
         },
         { idempotencyKey: req.idempotencyKey },
       );
+      if (refund.status === 'failed' || refund.status === 'canceled') {
+        throw invalid('REFUND_FAILED', `stripe did not refund: ${refund.failure_reason ?? refund.status}`, { stripe_refund_id: refund.id });
+      }
       return { gatewayRefundId: refund.id, raw: { id: refund.id, status: refund.status, amount: refund.amount } };
     } catch (e) {
-      throw this.mapError(e);
+      throw this.refundError(e);
     }
+  }
+
+  /** Our refunds of the intent carry `metadata.refund_id` (see refund()); Stripe lists them by intent. */
+  async lookupRefund(req: RefundLookupRequest): Promise<RefundLookupResult> {
+    if (!req.transactionId) throw invalid('NOTHING_TO_REFUND', 'the payment has no Stripe PaymentIntent');
+    try {
+      const page = await this.stripe.refunds.list({ payment_intent: req.transactionId, limit: 100 });
+      const found = page.data.find((r) => r.metadata?.refund_id === req.refundId);
+      if (!found) return { status: 'not_found', raw: { payment_intent: req.transactionId, refunds: page.data.length } };
+      const raw = { id: found.id, status: found.status, amount: found.amount };
+      // pending: accepted by Stripe, as refund() records it too.
+      if (found.status === 'succeeded' || found.status === 'pending') return { status: 'succeeded', gatewayRefundId: found.id, raw };
+      if (found.status === 'failed' || found.status === 'canceled') {
+        return { status: 'failed', gatewayRefundId: found.id, code: found.failure_reason ?? found.status, raw };
+      }
+      return { status: 'pending', gatewayRefundId: found.id, raw };
+    } catch (e) {
+      throw this.refundError(e);
+    }
+  }
+
+  /**
+   * A refund call's error. 409 (the key is in use by a call still running, or Stripe's lock
+   * timeout) says nothing about the refund: an unknown outcome, reconciled later, not a refusal.
+   */
+  private refundError(e: unknown): Error {
+    if (e instanceof Stripe.errors.StripeError && (e.statusCode === 409 || e.code === 'idempotency_key_in_use')) {
+      return unavailable('GATEWAY_UNAVAILABLE', `stripe is still processing this refund: ${e.message}`);
+    }
+    return this.mapError(e);
   }
 
   async void(req: VoidRequest): Promise<void> {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { conflict, invalid } from '@sudamall/shared';
 import { cardLast4, normalizeCardNumber } from '../../domain/card';
-import type { ChargeRequest, ChargeResult, LookupRequest, LookupResult, PaymentGateway, PaymentInput, RefundRequest, RefundResult } from '../../app/ports';
+import type { ChargeRequest, ChargeResult, LookupRequest, LookupResult, PaymentGateway, PaymentInput, RefundLookupRequest, RefundLookupResult, RefundRequest, RefundResult } from '../../app/ports';
 
 /** The spec's test cards: the number alone decides the outcome. */
 export const TEST_CARDS: Readonly<Record<string, { outcome: 'success' } | { outcome: 'declined'; code: string; message: string }>> = {
@@ -79,9 +79,31 @@ export class TestGateway implements PaymentGateway {
     return { status: 'not_found', raw: {} };
   }
 
+  /** Idempotent like a real gateway: the same key answers with the first refund. */
   async refund(req: RefundRequest): Promise<RefundResult> {
-    return { gatewayRefundId: `test_refund_${hex(6)}`, raw: { amount: req.amount, transaction_id: req.transactionId } };
+    const earlier = this.refundAnswers.get(req.idempotencyKey);
+    if (earlier) return earlier;
+    this.refundsMade += 1;
+    const result: RefundResult = { gatewayRefundId: `test_refund_${hex(6)}`, raw: { amount: req.amount, transaction_id: req.transactionId } };
+    this.refundAnswers.set(req.idempotencyKey, result);
+    this.refundsById.set(req.refundId, result);
+    return result;
   }
+
+  /** Refunds really made (a replayed key is not one): tests prove "refunded once" with it. */
+  get refundCount(): number {
+    return this.refundsMade;
+  }
+
+  /** From its own state: the refund it made for this refund id, or none. */
+  async lookupRefund(req: RefundLookupRequest): Promise<RefundLookupResult> {
+    const made = this.refundsById.get(req.refundId);
+    return made ? { status: 'succeeded', gatewayRefundId: made.gatewayRefundId, raw: made.raw } : { status: 'not_found', raw: {} };
+  }
+
+  private readonly refundAnswers = new Map<string, RefundResult>();
+  private readonly refundsById = new Map<string, RefundResult>();
+  private refundsMade = 0;
 
   async void(): Promise<void> {
     // Test charges capture at once: nothing is ever held.

@@ -8,6 +8,7 @@ import { paymentView, refundView } from '../../views';
 
 const errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema };
 const security = [{ bearerAuth: [] }];
+const RefundCreated = Type.Object({ refund: RefundSchema, payment: PaymentSchema });
 
 export const refundRoutes =
   (deps: HttpDeps): FastifyPluginAsyncTypebox =>
@@ -20,11 +21,15 @@ export const refundRoutes =
       {
         preHandler: admin,
         schema: {
-          summary: 'Refund a completed payment, in full by default (admin)',
+          summary: 'Refund a completed payment, everything the buyer paid by default (admin)',
+          description:
+            '201: refunded. 202: the gateway did not answer in time (timeout, outage); the refund stays pending with its amount ' +
+            'reserved and is reconciled against the gateway, never sent again under another key: follow it at GET refunds/{refund_id}/. ' +
+            'A definite refusal by the gateway fails the refund (4xx) and releases its amount.',
           tags: ['refunds'],
           security,
           body: CreateRefundBody,
-          response: { 201: Type.Object({ refund: RefundSchema, payment: PaymentSchema }), ...errors, 503: ErrorSchema },
+          response: { 201: RefundCreated, 202: RefundCreated, ...errors, 503: ErrorSchema },
         },
       },
       async (request, reply) => {
@@ -33,7 +38,7 @@ export const refundRoutes =
           amount: request.body.amount,
           reason: request.body.reason,
         });
-        return reply.status(201).send({ refund: refundView(result.refund), payment: paymentView(result.payment) });
+        return reply.status(result.outcome === 'completed' ? 201 : 202).send({ refund: refundView(result.refund), payment: paymentView(result.payment) });
       },
     );
 
