@@ -10,7 +10,11 @@ import type { DuplicateCaptureRecord, DuplicateCaptureStatus } from './records';
  * outage) leaves it refund_pending for the next sweep; only a definite refusal is refund_failed,
  * which the saga dashboard shows for an operator.
  */
-export async function refundDuplicateCapture(deps: UseCaseDeps, dup: DuplicateCaptureRecord): Promise<DuplicateCaptureRecord> {
+export async function refundDuplicateCapture(deps: UseCaseDeps, found: DuplicateCaptureRecord): Promise<DuplicateCaptureRecord> {
+  // One call at a time: the lease outlasts the longest gateway call (the stale window does).
+  const leaseFrom = new Date(deps.clock.now().getTime() - deps.settings.staleProcessingSeconds * 1000);
+  const dup = await deps.repo.claimDuplicateCaptureRefund(found.id, leaseFrom);
+  if (!dup) return found; // another worker is sending it, or it is settled
   const gateway = deps.gateways.get(dup.gateway);
   if (!gateway) {
     deps.logger.error({ duplicate_capture_id: dup.id, gateway: dup.gateway }, 'duplicate capture: gateway not configured, refund waits');

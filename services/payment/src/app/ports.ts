@@ -285,6 +285,11 @@ export interface PaymentRepository {
   listDuplicateCaptures(filter: { status?: DuplicateCaptureStatus; orderReference?: string; limit: number }): Promise<DuplicateCaptureRecord[]>;
   /** Duplicate captures whose refund is still to be sent (or retried with the same key). */
   findDuplicateCapturesToRefund(paymentId: string | null, limit: number): Promise<DuplicateCaptureRecord[]>;
+  /**
+   * Takes a duplicate capture's refund for one gateway call unless another call started after
+   * `leaseFrom` (a conditional UPDATE: of concurrent callers one wins, the others get null).
+   */
+  claimDuplicateCaptureRefund(id: string, leaseFrom: Date): Promise<DuplicateCaptureRecord | null>;
   /** The refund's answer: refunded, or a gateway error (final: refund_failed; otherwise retried). */
   recordDuplicateCaptureRefund(
     id: string,

@@ -560,6 +560,18 @@ export class PrismaPaymentRepository implements PaymentRepository {
     return rows.map(toDuplicateCaptureRecord);
   }
 
+  async claimDuplicateCaptureRefund(id: string, leaseFrom: Date): Promise<DuplicateCaptureRecord | null> {
+    if (!UUID.test(id)) return null;
+    const claimed = await this.db.$executeRawUnsafe(
+      `UPDATE duplicate_captures SET refund_started_at = now()
+        WHERE id = $1::uuid AND status = 'refund_pending' AND (refund_started_at IS NULL OR refund_started_at < $2::timestamptz)`,
+      id,
+      leaseFrom,
+    );
+    if (claimed === 0) return null;
+    return toDuplicateCaptureRecord(await this.db.duplicateCapture.findUniqueOrThrow({ where: { id } }));
+  }
+
   async recordDuplicateCaptureRefund(
     id: string,
     outcome: { kind: 'refunded'; gatewayRefundId: string } | { kind: 'error'; code: string; final: boolean },

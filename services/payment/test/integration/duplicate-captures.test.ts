@@ -3,7 +3,8 @@
 import type { AddressInfo } from 'node:net';
 import { metricsRegistry } from '@sudamall/shared';
 import { eventually } from '@sudamall/shared/testing';
-import { listDuplicateCaptures } from '../../src/app/duplicate-captures';
+import { randomUUID } from 'node:crypto';
+import { listDuplicateCaptures, refundDuplicateCapture, refundDuplicateCaptures } from '../../src/app/duplicate-captures';
 import { toMinorUnits } from '../../src/domain/fees';
 import { registerDuplicateCaptureMetrics } from '../../src/infra/service-metrics';
 import { startLocalStripe, type LocalStripe } from '../support/localstripe';
@@ -160,5 +161,30 @@ describe('duplicate captures (Stripe through localstripe)', () => {
     await h.container.useCases.repo.recordChargeOutcome(paymentId, 1, { status: 'succeeded', transactionId: strayId, raw: {} });
     expect(await listDuplicateCaptures(h.container.useCases, { orderId: order.orderId })).toHaveLength(1);
     expect(stripe.requests.filter((r) => r.method === 'POST' && r.path === '/v1/refunds' && r.body.includes(strayId))).toHaveLength(1);
+  });
+
+  it('two workers refunding the same duplicate at once send one refund (the lease)', async () => {
+    const { user, order, paymentId, total } = await stripePayment('12.00');
+    await processPayment(user.auth, paymentId, 'pm_card_visa');
+    // A second capture whose webhook names no payment of ours, reported by a charge answer.
+    const stray = await stripe.api('POST', '/v1/payment_intents', {
+      amount: String(toMinorUnits(total)),
+      currency: 'usd',
+      payment_method: 'pm_card_visa',
+      confirm: 'true',
+      'metadata[payment_id]': randomUUID(),
+    });
+    await h.container.useCases.repo.recordChargeOutcome(paymentId, 1, { status: 'succeeded', transactionId: stray.id as string, raw: {} });
+    // Both workers read it waiting (the webhook that found it, the sweep), then both go for it.
+    const [waiting] = await h.container.useCases.repo.findDuplicateCapturesToRefund(paymentId, 10);
+    expect(waiting.status).toBe('refund_pending');
+    const results = await Promise.all([refundDuplicateCapture(h.container.useCases, waiting), refundDuplicateCapture(h.container.useCases, waiting)]);
+    expect(results.some((d) => d.status === 'refunded')).toBe(true);
+    expect(stripe.requests.filter((r) => r.method === 'POST' && r.path === '/v1/refunds' && r.body.includes(stray.id as string))).toHaveLength(1);
+    const [dup] = await listDuplicateCaptures(h.container.useCases, { orderId: order.orderId });
+    expect([dup.status, dup.refundAttempts]).toEqual(['refunded', 1]);
+    // Settled: a later sweep sends nothing more.
+    await refundDuplicateCaptures(h.container.useCases, paymentId);
+    expect(stripe.requests.filter((r) => r.method === 'POST' && r.path === '/v1/refunds' && r.body.includes(stray.id as string))).toHaveLength(1);
   });
 });
