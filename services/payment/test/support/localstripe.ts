@@ -26,7 +26,12 @@ export interface LocalStripe {
 
 const SCRIPT = path.join(__dirname, '..', '..', 'scripts', 'localstripe.sh');
 
-export async function startLocalStripe(secretKey: string): Promise<LocalStripe> {
+export interface LocalStripeOptions {
+  /** Held before the hop passes localstripe's answer back (a slow network: the call has happened). */
+  holdResponse?: (req: RecordedRequest) => Promise<void>;
+}
+
+export async function startLocalStripe(secretKey: string, opts: LocalStripeOptions = {}): Promise<LocalStripe> {
   const child: ChildProcess = spawn('bash', [SCRIPT, '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -75,12 +80,19 @@ export async function startLocalStripe(secretKey: string): Promise<LocalStripe> 
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const body = Buffer.concat(chunks);
-      requests.push({ method: req.method ?? '', path: req.url ?? '', headers: req.headers, body: body.toString('utf8') });
+      const recorded: RecordedRequest = { method: req.method ?? '', path: req.url ?? '', headers: req.headers, body: body.toString('utf8') };
+      requests.push(recorded);
       const upstream = httpRequest(
         { host: '127.0.0.1', port: directPort, method: req.method, path: req.url, headers: { ...req.headers, host: `127.0.0.1:${directPort}` } },
         (up) => {
-          res.writeHead(up.statusCode ?? 502, up.headers);
-          up.pipe(res);
+          void (opts.holdResponse?.(recorded) ?? Promise.resolve()).then(() => {
+            if (res.destroyed) {
+              up.resume(); // the client gave up waiting: drain the answer nobody reads
+              return;
+            }
+            res.writeHead(up.statusCode ?? 502, up.headers);
+            up.pipe(res);
+          });
         },
       );
       upstream.on('error', () => {
