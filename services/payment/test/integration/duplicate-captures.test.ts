@@ -96,6 +96,34 @@ describe('duplicate captures (Stripe through localstripe)', () => {
     expect(await listDuplicateCaptures(h.container.useCases, { orderId: order.orderId })).toEqual([]);
   });
 
+  it('3-D Secure finished just before the retry: the retry answers with that capture and creates no second intent', async () => {
+    const { user, order, paymentId } = await stripePayment('18.00');
+    const first = await processPayment(user.auth, paymentId, await cardMethod(THREE_D_SECURE_CARD));
+    expect(first.json()).toMatchObject({ outcome: 'requires_action' });
+    const firstIntentId = (await h.container.prisma.payment.findUniqueOrThrow({ where: { paymentId } })).gatewayReference as string;
+    const firstIntent = await intent(firstIntentId);
+    const done = await stripe.api('POST', `/v1/payment_intents/${firstIntentId}/_authenticate`, { client_secret: firstIntent.client_secret as string, success: 'true' });
+    expect(done).toMatchObject({ status: 'succeeded' });
+
+    // Whichever comes first, Stripe's webhook or the retry, the retry charges nothing new.
+    const retry = await processPayment(user.auth, paymentId, 'pm_card_visa');
+    if (retry.statusCode === 200) expect(retry.json()).toMatchObject({ outcome: 'succeeded', attempt_number: 2, payment: { status: 'completed', gateway_transaction_id: firstIntentId } });
+    else expect([retry.statusCode, retry.json().error.code]).toEqual([409, 'PAYMENT_ALREADY_COMPLETED']);
+    const row = await h.container.prisma.payment.findUniqueOrThrow({ where: { paymentId } });
+    expect([row.status, row.gatewayTransactionId]).toEqual(['completed', firstIntentId]);
+    const creations = stripe.requests.filter((r) => r.method === 'POST' && r.path === '/v1/payment_intents' && r.body.includes(paymentId));
+    expect(creations).toHaveLength(1);
+    await eventually(
+      async () => {
+        const events = await h.container.prisma.webhookEvent.findMany({ where: { provider: 'stripe', type: 'payment_intent.succeeded' } });
+        expect(events.filter((e) => JSON.stringify(e.payload).includes(paymentId))).toHaveLength(1);
+      },
+      { timeoutMs: 20_000 },
+    );
+    expect(await listDuplicateCaptures(h.container.useCases, { orderId: order.orderId })).toEqual([]);
+    expect(await h.container.prisma.outboxMessage.count({ where: { type: 'payment.succeeded', key: order.orderId } })).toBe(1);
+  });
+
   it('a second capture seen anyway (webhook of another intent of the payment) is recorded, refunded once, counted and listed', async () => {
     const { user, order, paymentId, total } = await stripePayment('25.00');
     const paid = await processPayment(user.auth, paymentId, 'pm_card_visa');
