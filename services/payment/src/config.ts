@@ -39,6 +39,8 @@ export const PaymentEnv = Type.Object({
   PAYPAL_CLIENT_SECRET: Type.String({ default: 'sudamall-sandbox-secret' }),
   /** One PayPal request's timeout (a charge is at most two: token, then the call). */
   PAYPAL_TIMEOUT_MS: Type.Integer({ default: 20_000, minimum: 1 }),
+  /** Test mode only: the test gateway answers charges, refunds and voids this late (slow-gateway drills). */
+  PAYMENT_TEST_GATEWAY_DELAY_MS: Type.Integer({ default: 0, minimum: 0, maximum: 300_000 }),
 });
 export type PaymentEnv = Static<typeof PaymentEnv>;
 
@@ -72,6 +74,9 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): PaymentConfig 
   }
   const testMode = raw.PAYMENT_TEST_MODE ?? !production;
   // Test mode offers a gateway that "charges" a well-known card number without taking any money.
+  if (raw.PAYMENT_TEST_GATEWAY_DELAY_MS > 0 && !testMode) {
+    throw new ConfigError(['PAYMENT_TEST_GATEWAY_DELAY_MS slows the test gateway, which only exists in test mode (PAYMENT_TEST_MODE)']);
+  }
   if (production && testMode && !raw.PAYMENT_TEST_MODE_IN_PRODUCTION) {
     throw new ConfigError([
       'PAYMENT_TEST_MODE must be off in production (the test gateway approves a public card number); set PAYMENT_TEST_MODE_IN_PRODUCTION=true to run it anyway',

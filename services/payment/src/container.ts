@@ -10,6 +10,7 @@ import type { PaymentConfig } from './config';
 import { CashOnDeliveryGateway } from './infra/gateways/cash-on-delivery';
 import { PaypalGateway } from './infra/gateways/paypal-gateway';
 import { StripeGateway } from './infra/gateways/stripe-gateway';
+import { DelayedGateway } from './infra/gateways/delayed-gateway';
 import { TestGateway } from './infra/gateways/test-gateway';
 import { createPaymentLogger } from './infra/logger';
 import { GrpcOrdersClient } from './infra/order-client';
@@ -58,7 +59,10 @@ export function configuredGateways(config: PaymentConfig): PaymentGateway[] {
     }),
     new CashOnDeliveryGateway(),
   ];
-  if (config.testMode) gateways.push(new TestGateway());
+  if (config.testMode) {
+    const delay = config.PAYMENT_TEST_GATEWAY_DELAY_MS;
+    gateways.push(delay > 0 ? new DelayedGateway(new TestGateway(), delay) : new TestGateway());
+  }
   return gateways;
 }
 
