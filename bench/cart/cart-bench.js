@@ -91,6 +91,7 @@ async function startCart(inventoryPort) {
       PATH: process.env.PATH ?? '',
       NODE_ENV: 'production',
       JWT_HS256_IN_PRODUCTION: 'true', // the bench signs its own HS256 tokens; no identity provider here
+      RATE_LIMIT_MAX: '0', // production limits each caller by default; the bench is one address measuring throughput
       LOG_LEVEL: 'warn',
       HTTP_HOST: '127.0.0.1',
       HTTP_PORT: String(httpPort),

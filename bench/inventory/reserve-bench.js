@@ -85,6 +85,7 @@ async function startService() {
       ...process.env,
       NODE_ENV: 'production',
       JWT_HS256_IN_PRODUCTION: 'true', // no identity provider here
+      RATE_LIMIT_MAX: '0', // production limits each caller by default; the bench is one address measuring throughput
       LOG_LEVEL: 'warn',
       DATABASE_URL,
       DB_POOL_SIZE: String(POOL),

@@ -1,5 +1,6 @@
 import { Type, type Static, type TObject, type TProperties } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
+import { trustedProxiesProblems } from './http/trusted-proxies';
 import { productionSecretProblems } from './known-secrets';
 
 /** Thrown by loadConfig; the message names every bad or missing variable at once. */
@@ -52,6 +53,14 @@ export const BaseEnv = Type.Object({
   // From SIGTERM to a forced exit(1) (handleShutdownSignals); below the pod's 30 s grace period
   // minus its 5 s preStop pause.
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ default: 20000, minimum: 1000 }),
+  // The public API's rate limit (shared rateLimitPlugin, which reads these): requests per window
+  // and caller on every /api/ route. Unset: on in production (DEFAULT_PRODUCTION_RATE_LIMIT_MAX),
+  // off elsewhere (tests and benchmarks hammer one service from one address); 0 turns it off.
+  RATE_LIMIT_MAX: Type.Optional(Type.Integer({ minimum: 0 })),
+  RATE_LIMIT_WINDOW_MS: Type.Integer({ default: 60_000, minimum: 1 }),
+  // The hops whose X-Forwarded-For is believed (fastify trustProxy): the gateway's address or
+  // range only, so a client reaching a service directly cannot pick the address it is counted by.
+  TRUSTED_PROXIES: Type.String({ default: 'loopback', minLength: 1 }),
 });
 export type BaseEnv = Static<typeof BaseEnv>;
 
@@ -120,6 +129,7 @@ export function loadConfig<T extends TObject<TProperties>>(
   }
   if ('JWT_SECRET' in schema.properties) problems.push(...authEnvProblems(withDefaults as Record<string, unknown>));
   if ('GRPC_TLS_CA' in schema.properties) problems.push(...grpcTlsProblems(withDefaults as Record<string, unknown>));
+  if ('TRUSTED_PROXIES' in schema.properties) problems.push(...trustedProxiesProblems((withDefaults as Record<string, unknown>).TRUSTED_PROXIES));
   // Production never runs with a signing secret anyone who read the repository knows.
   if ((withDefaults as { NODE_ENV?: unknown }).NODE_ENV === 'production') problems.push(...productionSecretProblems(withDefaults as Record<string, unknown>));
   if (problems.length > 0) throw new ConfigError(problems);
