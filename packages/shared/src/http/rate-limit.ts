@@ -87,6 +87,47 @@ export function routedPath(request: FastifyRequest): string {
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 
+type StoreCallback = (err: Error | null, res: { current: number; ttl: number }) => void;
+
+/**
+ * The in-process counters, one fixed window per key. @fastify/rate-limit's own LocalStore hands
+ * every caller its single mutable entry and the plugin reads it a tick later, so requests of one
+ * burst all read the burst's final count (three at once on a budget of two: all three refused);
+ * this one answers each increment with a snapshot. Bounded: past `maxKeys` the least recently
+ * seen key is forgotten.
+ */
+class SnapshotStore {
+  private readonly windows = new Map<string, { count: number; startMs: number }>();
+
+  constructor(
+    _options?: unknown,
+    private readonly maxKeys = 50_000,
+  ) {}
+
+  incr(key: string, cb: StoreCallback, timeWindow: number): void {
+    const now = Date.now();
+    let w = this.windows.get(key);
+    if (!w || w.startMs + timeWindow <= now) w = { count: 0, startMs: now };
+    w.count += 1;
+    this.windows.delete(key); // re-inserted last: Map order is the recency order
+    this.windows.set(key, w);
+    if (this.windows.size > this.maxKeys) this.windows.delete(this.windows.keys().next().value as string);
+    cb(null, { current: w.count, ttl: w.startMs + timeWindow - now });
+  }
+
+  read(key: string, cb: StoreCallback, timeWindow: number): void {
+    const now = Date.now();
+    const w = this.windows.get(key);
+    if (!w || w.startMs + timeWindow <= now) cb(null, { current: 0, ttl: 0 });
+    else cb(null, { current: w.count, ttl: w.startMs + timeWindow - now });
+  }
+
+  /** A route with its own limit counts apart. */
+  child(): SnapshotStore {
+    return new SnapshotStore(undefined, this.maxKeys);
+  }
+}
+
 async function rateLimitPluginImpl(app: FastifyInstance, opts: RateLimitOptions): Promise<void> {
   const max = opts.max ?? 0;
   if (max <= 0) return;
@@ -113,6 +154,7 @@ async function rateLimitPluginImpl(app: FastifyInstance, opts: RateLimitOptions)
     max,
     timeWindow: opts.windowMs ?? 60_000,
     keyGenerator: keyOf,
+    store: SnapshotStore as unknown as NonNullable<Parameters<typeof rateLimit>[1]>['store'],
     allowList: (request) => {
       const path = routedPath(request);
       return !path.startsWith(prefix) || exempt.test(path);

@@ -155,4 +155,14 @@ describe('rateLimitPlugin', () => {
       await app.close();
     }
   });
+
+  it('lets exactly the budget through when a burst arrives at once', async () => {
+    const app = await buildApp({ max: 2, windowMs: 60_000 });
+    try {
+      const burst = await Promise.all([1, 2, 3, 4].map(() => app.inject({ method: 'GET', url: '/api/v1/things', remoteAddress: '10.0.0.7' })));
+      expect(burst.map((r) => r.statusCode).sort()).toEqual([200, 200, 429, 429]);
+    } finally {
+      await app.close();
+    }
+  });
 });
