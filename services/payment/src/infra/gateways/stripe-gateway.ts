@@ -110,7 +110,14 @@ export class StripeGateway implements PaymentGateway {
   private async settlePreviousIntent(req: ChargeRequest): Promise<ChargeResult | null> {
     const id = req.previousReference?.startsWith('pi_') ? req.previousReference : null;
     if (!id) return null;
-    let intent = await this.retrieve(id);
+    let intent: Stripe.PaymentIntent;
+    try {
+      intent = await this.stripe.paymentIntents.retrieve(id);
+    } catch (e) {
+      // Stripe does not know it (another account, a test clock reset): nothing of it can charge.
+      if (e instanceof Stripe.errors.StripeInvalidRequestError && e.statusCode === 404) return null;
+      throw this.mapError(e);
+    }
     if (intent.metadata?.payment_id !== req.paymentId) return null;
     if (intent.metadata?.attempt_number === String(req.attemptNumber)) return this.fromIntent(intent);
     if (intent.status === 'canceled') return null;
