@@ -64,7 +64,7 @@ test(`up to ${CHECKOUTS} concurrent checkouts with random outcomes break no inva
   expect(report.violations).toEqual([]);
 }, 180_000);
 
-test('the checker is not blind: a unit of stock from nowhere, a paid order without its money, an unpublished message are each reported', async () => {
+test('the checker is not blind: a unit of stock from nowhere, a paid order without its money, an unpublished message, a second capture kept are each reported', async () => {
   if (!checked) throw new Error('needs the run above');
   const { dbs, scope } = checked;
   // The run's own databases (dropped after this file): break three promises by hand.
@@ -82,6 +82,14 @@ test('the checker is not blind: a unit of stock from nowhere, a paid order witho
   const [paid] = await sql(dbs.order, `SELECT order_id FROM orders WHERE status = 'processing' LIMIT 1`);
   await sql(dbs.payment, `UPDATE payments SET status = 'refunded' WHERE order_reference = '${paid.order_id}' AND status = 'completed'`);
   await sql(dbs.order, `INSERT INTO outbox (event_id, topic, key, type, payload, created_at) VALUES (gen_random_uuid(), 'order.events', '${paid.order_id}', 'order.status_changed', '{}', now() - interval '1 minute')`);
+  // Another paid order was captured twice and the gateway refused to give the second one back.
+  const [twice] = await sql(dbs.order, `SELECT order_id FROM orders WHERE status = 'processing' AND order_id <> '${paid.order_id}' LIMIT 1`);
+  await sql(
+    dbs.payment,
+    `INSERT INTO duplicate_captures (id, payment_id, order_reference, gateway, transaction_id, amount, currency, source, status, detected_at)
+     SELECT gen_random_uuid(), payment_id, order_reference, gateway, 'txn_second_' || payment_id, total_amount, currency, 'charge', 'refund_failed', now() - interval '1 minute'
+       FROM payments WHERE order_reference = '${twice.order_id}' AND status = 'completed'`,
+  );
 
   const report = await checkInvariants(dbs, scope, { settleGraceSeconds: 10 });
   const broken = new Set(report.violations.map((v) => v.invariant));
@@ -90,6 +98,7 @@ test('the checker is not blind: a unit of stock from nowhere, a paid order witho
       'stock conserved (available + reserved + sold = what sellers put in)',
       'a paid order keeps its money',
       'no outbox row left unpublished',
+      'every duplicate capture is refunded',
     ].sort(),
   );
 });

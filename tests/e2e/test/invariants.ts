@@ -122,6 +122,11 @@ interface PaymentRow {
   completed_refunds: string;
   pending_refunds: number;
   oldest_pending_refund_seconds: number | null;
+  /** Second captures recorded for it (duplicate_captures), and those not refunded yet. */
+  duplicate_captures: number;
+  unrefunded_duplicates: number;
+  failed_duplicate_refunds: number;
+  oldest_unrefunded_duplicate_seconds: number | null;
   quiet_seconds: number;
 }
 
@@ -223,6 +228,11 @@ export async function checkInvariants(
               (SELECT count(*) FROM refunds r WHERE r.payment_id = p.payment_id AND r.status = 'pending')::int AS pending_refunds,
               (SELECT EXTRACT(EPOCH FROM now() - min(created_at)) FROM refunds r WHERE r.payment_id = p.payment_id AND r.status = 'pending')::float
                 AS oldest_pending_refund_seconds,
+              (SELECT count(*) FROM duplicate_captures d WHERE d.payment_id = p.payment_id)::int AS duplicate_captures,
+              (SELECT count(*) FROM duplicate_captures d WHERE d.payment_id = p.payment_id AND d.status <> 'refunded')::int AS unrefunded_duplicates,
+              (SELECT count(*) FROM duplicate_captures d WHERE d.payment_id = p.payment_id AND d.status = 'refund_failed')::int AS failed_duplicate_refunds,
+              (SELECT EXTRACT(EPOCH FROM now() - min(detected_at)) FROM duplicate_captures d WHERE d.payment_id = p.payment_id AND d.status = 'refund_pending')::float
+                AS oldest_unrefunded_duplicate_seconds,
               EXTRACT(EPOCH FROM now() - p.updated_at)::float AS quiet_seconds
          FROM payments p WHERE p.order_reference = ANY($1::text[])`,
       [orderIds],
@@ -240,7 +250,9 @@ export async function checkInvariants(
     const base = { status: o.status, cancel_reason: o.cancel_reason, saga_state: o.saga_state, created_at: o.created_at };
     const res = reservationsAfterOrders.get(o.order_id);
     const pays = paymentsByOrder.get(o.order_id) ?? [];
-    const charges = pays.reduce((n, p) => n + p.succeeded_attempts, 0);
+    // A second capture recorded in duplicate_captures is given back automatically (checked below):
+    // it is not a charge the order keeps.
+    const charges = pays.reduce((n, p) => n + Math.max(0, p.succeeded_attempts - p.duplicate_captures), 0);
     const capturedPays = pays.filter(captured);
 
     // Every order terminal, or waiting inside its window.
@@ -284,6 +296,15 @@ export async function checkInvariants(
       }
       if (p.pending_refunds > 0) {
         flag((p.oldest_pending_refund_seconds ?? 0) <= opt.settleGraceSeconds * 4, 'no refund left pending', `payment:${p.payment_id}`, { order_id: o.order_id, pending_refunds: p.pending_refunds });
+      }
+      // No payment captured twice: every second capture is refunded (a refusal needs an operator).
+      if (p.failed_duplicate_refunds > 0) {
+        add('every duplicate capture is refunded', `payment:${p.payment_id}`, { order_id: o.order_id, refund_failed: p.failed_duplicate_refunds });
+      } else if (p.unrefunded_duplicates > 0) {
+        flag((p.oldest_unrefunded_duplicate_seconds ?? 0) <= opt.settleGraceSeconds * 4, 'every duplicate capture is refunded', `payment:${p.payment_id}`, {
+          order_id: o.order_id,
+          unrefunded: p.unrefunded_duplicates,
+        });
       }
     }
 
