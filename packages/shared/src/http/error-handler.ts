@@ -145,10 +145,26 @@ export function registerErrorHandler(app: FastifyInstance): void {
   });
 
   app.setNotFoundHandler((request: FastifyRequest, reply: FastifyReply) => {
-    return reply
-      .status(404)
-      .send(body('NOT_FOUND', `route ${request.method} ${request.url.split('?')[0]} not found`));
+    const path = request.url.split('?')[0];
+    // The router found no route for this method; one for another method on the same path
+    // means the path exists: 405 with what it does allow, so a client sees its mistake.
+    // (A handler's own callNotFound() is a real 404: its method is among the allowed.)
+    const allowed = allowedMethods(app, path);
+    if (allowed.length > 0 && !allowed.includes(request.method)) {
+      return reply
+        .status(405)
+        .header('allow', allowed.join(', '))
+        .send(body('METHOD_NOT_ALLOWED', `${request.method} is not allowed on ${path}`, { allowed }));
+    }
+    return reply.status(404).send(body('NOT_FOUND', `route ${request.method} ${path} not found`));
   });
+}
+
+const ROUTABLE_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as const;
+
+/** The methods some route serves on this concrete path (HEAD comes with GET: fastify exposes it). */
+export function allowedMethods(app: FastifyInstance, path: string): string[] {
+  return ROUTABLE_METHODS.filter((method) => app.findRoute({ method, url: path }) !== null);
 }
 
 /**

@@ -329,10 +329,10 @@ describe('documents', () => {
     expect(Object.keys(doc.paths)).toEqual(
       expect.arrayContaining([
         '/api/v1/products',
-        '/api/v1/products/{id}/',
-        '/api/v1/products/{id}/stock/',
-        '/api/v1/products/{id}/history/',
-        '/api/v1/products/{id}/stock/adjust/',
+        '/api/v1/products/{id}',
+        '/api/v1/products/{id}/stock',
+        '/api/v1/products/{id}/history',
+        '/api/v1/products/{id}/stock/adjust',
       ]),
     );
   });

@@ -304,5 +304,5 @@ it('serves the OpenAPI document', async () => {
   const res = await app.inject({ method: 'GET', url: '/api/v1/orders/openapi.json' });
   expect(res.statusCode).toBe(200);
   const paths = Object.keys(res.json().paths);
-  expect(paths).toEqual(expect.arrayContaining(['/api/v1/orders/create/', '/api/v1/orders/{order_id}/status/', '/api/v1/accounts/order-history/']));
+  expect(paths).toEqual(expect.arrayContaining(['/api/v1/orders/create', '/api/v1/orders/{order_id}/status', '/api/v1/accounts/order-history']));
 });

@@ -28,17 +28,17 @@ export const cartRoutes: FastifyPluginAsyncTypebox<{ useCases: CartUseCases }> =
   app.addHook('preHandler', app.requireRole('buyer'));
 
   app.get('/', {
-    schema: { tags: ['cart'], summary: 'The cart, with the changes found since the buyer last looked', security, response: { 200: Cart, ...errors } },
+    schema: { tags: ['cart'], operationId: 'getCart', summary: 'The cart, with the changes found since the buyer last looked', security, response: { 200: Cart, ...errors } },
   }, async (request) => presentCart(await useCases.getCart.execute(request.user.id, { takeChanges: true })));
 
   app.get('/count/', {
-    schema: { tags: ['cart'], summary: 'Sum of quantities', security, response: { 200: CountResponse, ...errors } },
+    schema: { tags: ['cart'], operationId: 'countCartItems', summary: 'Sum of quantities', security, response: { 200: CountResponse, ...errors } },
   }, async (request) => ({ count: await useCases.getCart.count(request.user.id) }));
 
   app.post('/add/', {
     schema: {
       tags: ['cart'],
-      summary: 'Adds a product (and size); adding what is already there raises its quantity',
+      operationId: 'addCartItem', summary: 'Adds a product (and size); adding what is already there raises its quantity',
       security,
       body: AddBody,
       response: { 200: CartItem, 201: CartItem, ...errors },
@@ -56,7 +56,7 @@ export const cartRoutes: FastifyPluginAsyncTypebox<{ useCases: CartUseCases }> =
   app.put('/update/:cart_item_id/', {
     schema: {
       tags: ['cart'],
-      summary: 'Sets an item quantity; 0 removes the item',
+      operationId: 'updateCartItem', summary: 'Sets an item quantity; 0 removes the item',
       security,
       params: ItemParams,
       body: UpdateBody,
@@ -68,20 +68,20 @@ export const cartRoutes: FastifyPluginAsyncTypebox<{ useCases: CartUseCases }> =
   });
 
   app.delete('/remove/:cart_item_id/', {
-    schema: { tags: ['cart'], summary: 'Removes one item', security, params: ItemParams, response: { 200: Removed, ...errors } },
+    schema: { tags: ['cart'], operationId: 'removeCartItem', summary: 'Removes one item', security, params: ItemParams, response: { 200: Removed, ...errors } },
   }, async (request) => {
     await useCases.removeItem.execute(request.user.id, request.params.cart_item_id);
     return { removed: true as const, id: request.params.cart_item_id };
   });
 
   app.delete('/clear/', {
-    schema: { tags: ['cart'], summary: 'Empties the cart', security, response: { 200: Cleared, ...errors } },
+    schema: { tags: ['cart'], operationId: 'clearCart', summary: 'Empties the cart', security, response: { 200: Cleared, ...errors } },
   }, async (request) => ({ cleared: true as const, removed_items: await useCases.clearCart.execute(request.user.id) }));
 
   app.post('/validate/', {
     schema: {
       tags: ['cart'],
-      summary: 'Checks every item against live stock and price, applies the fixes and reports them',
+      operationId: 'validateCart', summary: 'Checks every item against live stock and price, applies the fixes and reports them',
       security,
       response: { 200: ValidationResponse, ...errors },
     },
@@ -94,7 +94,7 @@ export const cartRoutes: FastifyPluginAsyncTypebox<{ useCases: CartUseCases }> =
   app.post('/checkout/full/', {
     schema: {
       tags: ['checkout'],
-      summary: 'Checks out the whole cart (Idempotency-Key header required)',
+      operationId: 'checkoutCart', summary: 'Checks out the whole cart (Idempotency-Key header required)',
       security,
       headers: CheckoutHeaders,
       body: FullCheckoutBody,
@@ -114,7 +114,7 @@ export const cartRoutes: FastifyPluginAsyncTypebox<{ useCases: CartUseCases }> =
   app.post('/checkout/single/', {
     schema: {
       tags: ['checkout'],
-      summary: 'Buys one product directly, leaving the cart alone (Idempotency-Key header required)',
+      operationId: 'checkoutSingleProduct', summary: 'Buys one product directly, leaving the cart alone (Idempotency-Key header required)',
       security,
       headers: CheckoutHeaders,
       body: SingleCheckoutBody,

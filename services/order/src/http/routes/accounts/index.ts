@@ -8,7 +8,12 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ useCases: OrderUseCases 
     '/order-history/',
     {
       preHandler: app.requireRole('buyer'),
-      schema: { tags: ['accounts'], security: [{ bearerAuth: [] }], querystring: ListOrdersQuery, response: { 200: OrderPage, 401: ErrorResponse, 403: ErrorResponse } },
+      schema: {
+        tags: ['accounts'],
+        operationId: 'listOrderHistory',
+        summary: "The buyer's order history with items, newest first",
+        security: [{ bearerAuth: [] }], querystring: ListOrdersQuery, response: { 200: OrderPage, 401: ErrorResponse, 403: ErrorResponse },
+      },
     },
     async (req) => {
       const { status, page, page_size } = req.query;

@@ -28,7 +28,7 @@ export const orderRoutes: FastifyPluginAsyncTypebox<{ useCases: OrderUseCases }>
   const admin = app.requireRole('admin');
   const anyone = app.authenticate;
 
-  app.get('/', { preHandler: buyer, schema: { tags: ['orders'], security, querystring: ListOrdersQuery, response: { 200: OrderPage, ...errors } } }, async (req) => {
+  app.get('/', { preHandler: buyer, schema: { tags: ['orders'], operationId: 'listMyOrders', summary: "The buyer's orders, newest first", security, querystring: ListOrdersQuery, response: { 200: OrderPage, ...errors } } }, async (req) => {
     const { status, page, page_size } = req.query;
     const { items, total } = await uc.queries.listOwn(req.user, { status, page, pageSize: page_size });
     return { items, total, page, page_size };
@@ -38,7 +38,24 @@ export const orderRoutes: FastifyPluginAsyncTypebox<{ useCases: OrderUseCases }>
     '/create/',
     {
       preHandler: buyer,
-      schema: { tags: ['orders'], security, headers: IdempotencyHeaders, body: CreateOrderBody, response: { 200: OrderDetailSchema, 201: OrderDetailSchema, ...errors } },
+      schema: {
+        tags: ['orders'],
+        operationId: 'createOrder',
+        summary: 'Place an order and reserve its stock (buyers; Idempotency-Key header required)',
+        description:
+          '201: placed, stock reserved, payment window open. 200: a retry with the same Idempotency-Key replays the first answer. ' +
+          'Most buyers check out through the cart instead (POST /api/v1/carts/checkout/full).',
+        security,
+        headers: IdempotencyHeaders,
+        body: CreateOrderBody,
+        response: {
+          200: OrderDetailSchema,
+          201: OrderDetailSchema,
+          ...errors,
+          409: { ...ErrorResponse, description: 'INSUFFICIENT_STOCK: some lines could not be reserved (`details.short_lines`); the order was cancelled' },
+          422: { ...ErrorResponse, description: 'PRODUCT_UNAVAILABLE: a product is no longer sold' },
+        },
+      },
     },
     async (req, reply) => {
       const { orderId, replayed } = await uc.placeOrder.execute({
@@ -62,25 +79,44 @@ export const orderRoutes: FastifyPluginAsyncTypebox<{ useCases: OrderUseCases }>
 
   app.get(
     '/payment-status/:order_id/',
-    { preHandler: anyone, schema: { tags: ['orders'], security, params: OrderIdParams, response: { 200: PaymentWindowSchema, ...errors } } },
+    {
+      preHandler: anyone,
+      schema: { tags: ['orders'], operationId: 'getOrderPaymentWindow', summary: "The order's payment window: when it closes, seconds left", security, params: OrderIdParams, response: { 200: PaymentWindowSchema, ...errors } },
+    },
     async (req) => uc.queries.paymentWindow(req.user, req.params.order_id),
   );
 
   app.get(
     '/check-payment/:order_id/',
-    { preHandler: anyone, schema: { tags: ['orders'], security, params: OrderIdParams, response: { 200: CheckPaymentSchema, ...errors } } },
+    {
+      preHandler: anyone,
+      schema: {
+        tags: ['orders'],
+        operationId: 'checkOrderPayment',
+        summary: "The order's payment as the payment service sees it (`payment_service: unavailable` when it cannot be asked)",
+        security,
+        params: OrderIdParams,
+        response: { 200: CheckPaymentSchema, ...errors },
+      },
+    },
     async (req) => uc.queries.checkPayment(req.user, req.params.order_id),
   );
 
   app.post(
     '/admin/cleanup/expired/',
-    { preHandler: admin, schema: { tags: ['admin'], security, response: { 200: Type.Object({ expired: Type.Integer() }), ...errors } } },
+    {
+      preHandler: admin,
+      schema: { tags: ['admin'], operationId: 'expireOverdueOrders', summary: 'Cancel every order past its payment window now (admins)', security, response: { 200: Type.Object({ expired: Type.Integer() }), ...errors } },
+    },
     async () => ({ expired: await uc.sweeper.expireAll() }),
   );
 
   app.get(
     '/admin/expired-count/',
-    { preHandler: admin, schema: { tags: ['admin'], security, response: { 200: Type.Object({ count: Type.Integer() }), ...errors } } },
+    {
+      preHandler: admin,
+      schema: { tags: ['admin'], operationId: 'countOverdueOrders', summary: 'How many orders are past their payment window (admins)', security, response: { 200: Type.Object({ count: Type.Integer() }), ...errors } },
+    },
     async () => ({ count: await uc.store.countOverdue(uc.clock.now()) }),
   );
 
@@ -88,7 +124,13 @@ export const orderRoutes: FastifyPluginAsyncTypebox<{ useCases: OrderUseCases }>
     '/admin/trigger-cleanup-task/',
     {
       preHandler: admin,
-      schema: { tags: ['admin'], security, response: { 202: Type.Object({ status: Type.Literal('accepted'), task: Type.String() }), ...errors } },
+      schema: {
+        tags: ['admin'],
+        operationId: 'triggerOrderCleanup',
+        summary: 'Start the overdue-order clean-up in the background and answer at once (admins)',
+        security,
+        response: { 202: Type.Object({ status: Type.Literal('accepted'), task: Type.String() }), ...errors },
+      },
     },
     async (req, reply) => {
       // Runs after the answer; the sweeper's own row locks make it safe beside the periodic run.
@@ -104,7 +146,10 @@ export const orderRoutes: FastifyPluginAsyncTypebox<{ useCases: OrderUseCases }>
 
   app.get(
     '/admin/sagas/',
-    { preHandler: admin, schema: { tags: ['admin'], security, querystring: SagaListQuery, response: { 200: SagaList, ...errors } } },
+    {
+      preHandler: admin,
+      schema: { tags: ['admin'], operationId: 'listSagas', summary: 'Checkout sagas by state, stuck or older than a given age (admins)', security, querystring: SagaListQuery, response: { 200: SagaList, ...errors } },
+    },
     async (req) => {
       const { state, stuck, older_than_seconds, page, page_size } = req.query;
       const r = await uc.store.listSagas({ state, stuck, olderThanSeconds: older_than_seconds, page, pageSize: page_size, now: uc.clock.now() });
@@ -114,7 +159,17 @@ export const orderRoutes: FastifyPluginAsyncTypebox<{ useCases: OrderUseCases }>
 
   app.get(
     '/:order_id/',
-    { preHandler: anyone, schema: { tags: ['orders'], security, params: OrderIdParams, response: { 200: OrderDetailSchema, ...errors } } },
+    {
+      preHandler: anyone,
+      schema: {
+        tags: ['orders'],
+        operationId: 'getOrder',
+        summary: 'One order with its items, status history and saga (its buyer, a seller of a store in it, admins)',
+        security,
+        params: OrderIdParams,
+        response: { 200: OrderDetailSchema, ...errors },
+      },
+    },
     async (req) => uc.queries.detail(req.user, req.params.order_id),
   );
 
@@ -122,7 +177,15 @@ export const orderRoutes: FastifyPluginAsyncTypebox<{ useCases: OrderUseCases }>
     '/:order_id/status/',
     {
       preHandler: app.requireRole('seller', 'admin'),
-      schema: { tags: ['orders'], security, params: OrderIdParams, body: UpdateStatusBody, response: { 200: StatusChanged, ...errors } },
+      schema: {
+        tags: ['orders'],
+        operationId: 'updateOrderStatus',
+        summary: 'Move an order on: processing → shipped → delivered (a seller of a store in it, admins)',
+        security,
+        params: OrderIdParams,
+        body: UpdateStatusBody,
+        response: { 200: StatusChanged, ...errors, 409: { ...ErrorResponse, description: 'INVALID_STATUS_TRANSITION: the order cannot go from its status to the one asked' } },
+      },
     },
     async (req) => {
       const status = await uc.commands.updateStatus(req.user, req.params.order_id, req.body.status, req.body.notes);
@@ -134,7 +197,19 @@ export const orderRoutes: FastifyPluginAsyncTypebox<{ useCases: OrderUseCases }>
     '/:order_id/cancel/',
     {
       preHandler: app.requireRole('buyer', 'admin'),
-      schema: { tags: ['orders'], security, params: OrderIdParams, body: CancelBody, response: { 200: StatusChanged, ...errors } },
+      schema: {
+        tags: ['orders'],
+        operationId: 'cancelOrder',
+        summary: 'Cancel an order: its stock is released and a captured payment refunded (its buyer, admins)',
+        security,
+        params: OrderIdParams,
+        body: CancelBody,
+        response: {
+          200: StatusChanged,
+          ...errors,
+          409: { ...ErrorResponse, description: 'The order can no longer be cancelled (ORDER_BEING_CONFIRMED, INVALID_STATUS_TRANSITION)' },
+        },
+      },
     },
     async (req) => {
       const status = await uc.commands.cancel(req.user, req.params.order_id, req.body?.reason);

@@ -70,6 +70,7 @@ export const duplicateCaptureRoutes =
       {
         preHandler: admin,
         schema: {
+          operationId: 'listDuplicateCaptures',
           summary: 'Duplicate captures, newest first, with their automatic refund (admin)',
           tags: ['admin'],
           security: [{ bearerAuth: [] }],

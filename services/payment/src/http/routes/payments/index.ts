@@ -35,6 +35,7 @@ export const paymentRoutes =
       {
         preHandler: app.requireRole('buyer'),
         schema: {
+          operationId: 'createPayment',
           summary: 'Create the payment of an order awaiting payment (amount from the order, fee added)',
           tags: ['payments'],
           security,
@@ -57,6 +58,7 @@ export const paymentRoutes =
       {
         preHandler: app.requireRole('buyer'),
         schema: {
+          operationId: 'processPayment',
           summary: 'Charge the payment at its gateway (one attempt); a declined card can be retried',
           tags: ['payments'],
           security,
@@ -91,6 +93,7 @@ export const paymentRoutes =
       {
         preHandler: app.authenticate,
         schema: {
+          operationId: 'getOrderPaymentStatus',
           summary: "Status of an order's payment (the live one, else the latest)",
           tags: ['payments'],
           security,
@@ -106,6 +109,7 @@ export const paymentRoutes =
       {
         preHandler: app.authenticate,
         schema: {
+          operationId: 'getPaymentDetail',
           summary: 'A payment with its attempts and refunds (owner or admin)',
           tags: ['payments'],
           security,
@@ -124,6 +128,7 @@ export const paymentRoutes =
       {
         preHandler: app.requireRole('buyer'),
         schema: {
+          operationId: 'listMyPayments',
           summary: "The caller's payments, newest first",
           tags: ['payments'],
           security,
@@ -142,7 +147,7 @@ export const paymentRoutes =
       '/gateways/',
       {
         preHandler: app.authenticate,
-        schema: { summary: 'Active gateways with their fees', tags: ['payments'], security, response: { 200: Type.Array(GatewaySchema), 401: ErrorSchema } },
+        schema: { operationId: 'listGateways', summary: 'Active gateways with their fees', tags: ['payments'], security, response: { 200: Type.Array(GatewaySchema), 401: ErrorSchema } },
       },
       async () => {
         const gateways = await uc.repo.listGateways(true);
@@ -154,7 +159,7 @@ export const paymentRoutes =
       '/config/',
       {
         preHandler: app.authenticate,
-        schema: { summary: 'Public payment configuration', tags: ['payments'], security, response: { 200: PaymentConfigResponse, 401: ErrorSchema } },
+        schema: { operationId: 'getPaymentConfig', summary: 'Public payment configuration', tags: ['payments'], security, response: { 200: PaymentConfigResponse, 401: ErrorSchema } },
       },
       async () => {
         const gateways = await uc.repo.listGateways(true);
@@ -174,6 +179,7 @@ export const paymentRoutes =
       {
         preHandler: app.requireRole('seller', 'admin'),
         schema: {
+          operationId: 'collectCashPayment',
           summary: 'Cash on delivery: mark the cash collected (a seller of a store in the order, or an admin)',
           tags: ['payments'],
           security,

@@ -21,6 +21,7 @@ export const refundRoutes =
       {
         preHandler: admin,
         schema: {
+          operationId: 'createRefund',
           summary: 'Refund a completed payment, everything the buyer paid by default (admin)',
           description:
             '201: refunded. 202: the gateway did not answer in time (timeout, outage); the refund stays pending with its amount ' +
@@ -46,7 +47,7 @@ export const refundRoutes =
       '/',
       {
         preHandler: admin,
-        schema: { summary: 'Refunds, newest first (admin)', tags: ['refunds'], security, querystring: RefundsQuery, response: { 200: pageOf(RefundSchema), ...errors } },
+        schema: { operationId: 'listRefunds', summary: 'Refunds, newest first (admin)', tags: ['refunds'], security, querystring: RefundsQuery, response: { 200: pageOf(RefundSchema), ...errors } },
       },
       async (request) => {
         const { page, page_size, payment_id, status } = request.query;
@@ -59,7 +60,7 @@ export const refundRoutes =
       '/:refund_id/',
       {
         preHandler: admin,
-        schema: { summary: 'One refund (admin)', tags: ['refunds'], security, params: RefundIdParams, response: { 200: RefundSchema, ...errors } },
+        schema: { operationId: 'getRefund', summary: 'One refund (admin)', tags: ['refunds'], security, params: RefundIdParams, response: { 200: RefundSchema, ...errors } },
       },
       async (request) => refundView(await getRefund(uc, request.params.refund_id)),
     );

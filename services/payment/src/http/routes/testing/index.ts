@@ -21,6 +21,7 @@ export const testingRoutes =
       {
         preHandler: app.authenticate,
         schema: {
+          operationId: 'runTestPayment',
           summary: 'Test mode: one charge at the test gateway, no order, nothing stored',
           tags: ['test mode'],
           security,
@@ -52,6 +53,7 @@ export const testingRoutes =
       {
         preHandler: app.requireRole('admin'),
         schema: {
+          operationId: 'simulateWebhook',
           summary: 'Test mode, admins: simulate a gateway webhook on a test-gateway payment (deduplicated by event_id, applied only as a valid transition; never in production)',
           tags: ['test mode'],
           security,
