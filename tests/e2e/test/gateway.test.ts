@@ -131,6 +131,16 @@ test('a request body and the caller identity pass through the gateway (POST thro
   expect(body.error.code).toBe('VALIDATION_FAILED');
 });
 
+test('a method the path does not declare comes back as the owner\'s 405 with its Allow header', async () => {
+  const res = await fetch(`${gatewayUrl}/api/v1/carts/add/`, {
+    method: 'DELETE',
+    headers: { authorization: `Bearer ${testToken({ sub: `buyer-${randomUUID()}`, role: 'buyer' })}` },
+  });
+  expect(res.status).toBe(405);
+  expect(res.headers.get('allow')).toBe('POST');
+  expect(((await res.json()) as { error: { code: string } }).error.code).toBe('METHOD_NOT_ALLOWED');
+});
+
 test('a WebSocket upgrade passes through the gateway to its owner (/ws/orders/{user_id}/)', async () => {
   const userId = `buyer-${randomUUID()}`;
   const wsUrl = gatewayUrl.replace(/^http/, 'ws');
