@@ -77,7 +77,7 @@ export function createContainer(
     removeItem: new RemoveItem(carts),
     clearCart: new ClearCart(carts),
     validateCart: new ValidateCart(db, carts, catalog),
-    checkout: new Checkout(carts, checkouts, catalog, orders, { waitMs: config.CHECKOUT_WAIT_MS }),
+    checkout: new Checkout(db, carts, checkouts, catalog, orders, { waitMs: config.CHECKOUT_WAIT_MS }),
     applyCatalogEvent: new ApplyCatalogEvent(db, carts, logger),
     settleCheckout: new SettleCheckout(checkouts),
   };

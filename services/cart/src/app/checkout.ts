@@ -8,7 +8,10 @@ import { DomainError, conflict, errorBody, formatMoney, invalid, type ErrorBody 
 import { assertLineFits, assertValidQuantity } from '../domain/cart-rules';
 import { normalizeSize, sizeForJson } from '../domain/catalog';
 import { CartErrors } from '../domain/errors';
-import type { CartStore } from '../infra/cart-store';
+import { pricesNotShown } from '../domain/prices-shown';
+import { reconcileItem } from '../domain/reconcile';
+import type { CartItemRecord, CartStore } from '../infra/cart-store';
+import type { Sql } from '../infra/sql';
 import type { CheckoutKind, CheckoutRecord, CheckoutStore, StoredResponse } from '../infra/checkout-store';
 import type { CatalogPort, OrderLine, OrderPlacementPort, PlacedOrder } from './ports';
 
@@ -47,6 +50,7 @@ const ACCEPTED = new Set(['under_paying', 'processing', 'shipped', 'delivered'])
 
 export class Checkout {
   constructor(
+    private readonly db: Sql,
     private readonly cart: CartStore,
     private readonly checkouts: CheckoutStore,
     private readonly catalog: CatalogPort,
@@ -58,10 +62,39 @@ export class Checkout {
     const key = requireKey(cmd.idempotencyKey);
     const fingerprint = fingerprintOf({ kind: 'full', shipping_address: cmd.shippingAddress, notes: cmd.notes ?? '' });
     return this.run(cmd, key, 'full', fingerprint, async () => {
-      const items = await this.cart.items(cmd.userId);
-      if (items.length === 0) throw CartErrors.cartEmpty();
+      const items = await this.pricesAsShown(cmd.userId);
       return items.map((i) => ({ productId: i.productId, size: i.size, quantity: i.quantity }));
     });
+  }
+
+  /**
+   * The cart's items, once every price in it is one the buyer was shown. Prices are read live
+   * first (the catalogue event of a change may not have arrived yet) and a difference is
+   * recorded as an unseen change, exactly as the sync would, so the next GET /carts/ shows it.
+   * Runs before the attempt is recorded: a PRICES_CHANGED is not stored under the key, and the
+   * same checkout goes through once the buyer has read the cart again.
+   */
+  private async pricesAsShown(userId: string): Promise<CartItemRecord[]> {
+    const before = await this.cart.items(userId);
+    if (before.length === 0) throw CartErrors.cartEmpty();
+    const checkedAt = new Date();
+    const products = await this.catalog.getProducts([...new Set(before.map((i) => i.productId))]);
+    const { items, unseen } = await this.db.transaction(async (tx) => {
+      const locked = await this.cart.lockItemsOfUser(tx, userId);
+      const outcomes = locked.flatMap((item) => {
+        const product = products.get(item.productId);
+        // Only the price: stock and deletions are order's to refuse, with their own errors.
+        if (!product || product.deleted) return [];
+        const outcome = reconcileItem(item, { price: product.price });
+        return outcome.action === 'update' ? [{ item, outcome }] : [];
+      });
+      await this.cart.applyOutcomes(tx, outcomes, { seen: false, asOf: checkedAt, touchKept: false });
+      return { items: await this.cart.lockItemsOfUser(tx, userId), unseen: await this.cart.unseenPriceChanges(userId, tx) };
+    });
+    if (items.length === 0) throw CartErrors.cartEmpty();
+    const changed = pricesNotShown(items, unseen);
+    if (changed.length > 0) throw CartErrors.pricesChanged(changed);
+    return items;
   }
 
   async single(cmd: SingleCheckoutCommand): Promise<CheckoutOutcome> {
@@ -102,8 +135,14 @@ export class Checkout {
   ): Promise<CheckoutOutcome> {
     let record = await this.checkouts.find(cmd.userId, key);
     if (!record) {
-      const lines = await linesToOrder();
-      record = (await this.checkouts.begin({ userId: cmd.userId, key, kind, fingerprint, lines })).record;
+      const lines = await linesToOrder().catch(async (err: unknown) => {
+        // A concurrent request with this key may have recorded the attempt and emptied the
+        // cart meanwhile: then this is a retry of it, not an empty cart.
+        const meanwhile = await this.checkouts.find(cmd.userId, key);
+        if (!meanwhile) throw err;
+        return meanwhile;
+      });
+      record = Array.isArray(lines) ? (await this.checkouts.begin({ userId: cmd.userId, key, kind, fingerprint, lines })).record : lines;
     }
     if (record.fingerprint !== fingerprint) throw CartErrors.idempotencyKeyReused();
     const settled = replay(record);

@@ -2,6 +2,7 @@
 // in the shared mappers). SIZE_NOT_FOUND is 422: the product exists and the request is well
 // formed, but it names a size the product does not have.
 import { conflict, invalid, notFound, unprocessable, type DomainError } from '@sudamall/shared';
+import type { PriceNotShown } from './prices-shown';
 
 export const CartErrors = {
   productNotFound: (productId: string): DomainError =>
@@ -38,6 +39,8 @@ export const CartErrors = {
       'IDEMPOTENCY_KEY_REUSED',
       'this Idempotency-Key was already used for a different checkout request',
     ),
+  pricesChanged: (items: readonly PriceNotShown[]): DomainError =>
+    conflict('PRICES_CHANGED', 'prices in the cart changed since it was last read: read the cart again, then check out', { items }),
   orderRejected: (orderId: string, shortLines: unknown[]): DomainError =>
     conflict('INSUFFICIENT_STOCK', 'stock could not be reserved for every item', {
       order_id: orderId,

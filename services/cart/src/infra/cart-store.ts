@@ -174,6 +174,15 @@ export class CartStore {
     return Number(rows[0]?.n ?? 0);
   }
 
+  /** The price changes the buyer has not seen yet, left unseen (checkout only looks). */
+  async unseenPriceChanges(userId: string, runner: SqlRunner = this.db): Promise<RecordedChange[]> {
+    const rows = await runner.query<ChangeRow>(
+      `SELECT ch.id, ch.kind, ch.reason, ch.item_id, ch.product_id, ch.product_name, ch.size, ch.old_value, ch.new_value, ch.created_at
+       FROM cart_changes ch JOIN carts c ON c.id = ch.cart_id
+       WHERE c.user_id = $1 AND ch.seen_at IS NULL AND ch.kind = 'price_changed' ORDER BY ch.id`, [userId]);
+    return rows.map(toChange);
+  }
+
   /** The changes the buyer has not seen yet, marked seen by the same statement. */
   async takeUnseenChanges(userId: string, runner: SqlRunner = this.db): Promise<RecordedChange[]> {
     const rows = await runner.query<ChangeRow>(
