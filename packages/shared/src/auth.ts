@@ -13,6 +13,8 @@ export interface AuthUser {
   role: Role;
   /** Present for sellers: the store they act for. */
   storeId?: string;
+  /** The token's `email` claim when it has one. */
+  email?: string;
 }
 
 export interface TokenClaims {
@@ -276,6 +278,13 @@ export function authOptionsFromConfig(config: AuthEnv, logger?: Logger): Verifie
 }
 
 function userFromClaims(payload: Record<string, unknown>): AuthUser {
+  const user = subjectRoleAndStore(payload);
+  // The identity provider owns the email: the platform only shows it (order's accounts/profile).
+  const { email } = payload;
+  return typeof email === 'string' && email.length > 0 ? { ...user, email } : user;
+}
+
+function subjectRoleAndStore(payload: Record<string, unknown>): AuthUser {
   const { sub, role, store_id: storeId } = payload;
   if (typeof sub !== 'string' || sub.length === 0) {
     throw unauthenticated('UNAUTHENTICATED', 'token has no subject');

@@ -1,4 +1,6 @@
 import { createLogger, grpcChannelCredentials, grpcTlsFromConfig, KafkaBus, kafkaRetryPolicy, OutboxRelay, ParkedMessages, parseBrokers, SqlParkStore, type Logger } from '@sudamall/shared';
+import { randomUUID } from 'node:crypto';
+import { Accounts } from './app/accounts';
 import type { CatalogPort, PaymentStatusPort } from './app/catalog';
 import { OrderCommands } from './app/order-commands';
 import { OrderQueries } from './app/order-queries';
@@ -7,6 +9,7 @@ import type { Clock } from './app/ports';
 import { SagaCoordinator } from './app/saga-coordinator';
 import { SagaAdmin } from './app/saga-admin';
 import type { OrderConfig } from './config';
+import { PrismaAccountStore } from './infra/account-store';
 import { PrismaUnitOfWork } from './infra/checkout-store';
 import { InventoryCatalog, PaymentStatusClient } from './infra/grpc-clients';
 import { OrderStore } from './infra/order-store';
@@ -18,6 +21,8 @@ import { GrpcPaymentLookup, PrismaSagaAdminStore } from './infra/saga-admin-stor
 export interface OrderUseCases {
   placeOrder: PlaceOrder;
   placeOrderWaitMs: number;
+  /** Profiles and saved addresses (/api/v1/accounts/); place-order resolves address_id through it. */
+  accounts: Accounts;
   queries: OrderQueries;
   commands: OrderCommands;
   saga: SagaCoordinator;
@@ -80,8 +85,10 @@ export function createContainer(
   });
   const relay = new OutboxRelay({ databaseUrl: config.DATABASE_URL, bus, logger, topicPrefix: config.KAFKA_TOPIC_PREFIX, pollMs: config.OUTBOX_POLL_MS });
 
+  const accounts = new Accounts(new PrismaAccountStore(db), randomUUID);
   const useCases: OrderUseCases = {
-    placeOrder: new PlaceOrder(catalog, store, saga),
+    placeOrder: new PlaceOrder(catalog, store, saga, accounts),
+    accounts,
     placeOrderWaitMs: config.PLACE_ORDER_WAIT_MS,
     queries: new OrderQueries(store, clock, payments),
     commands: new OrderCommands(uow, saga),

@@ -3,6 +3,8 @@ import { createEnvelope, formatMoney, invalid, money, sumMoney, Topics, type Env
 import { productNotFound, productUnavailable, sizeNotAllowed, sizeNotFound, sizeRequired } from '../domain/errors';
 import { startCheckout } from '../saga/saga-engine';
 import type { SagaDecision } from '../saga/saga-types';
+import { addressNotFound, shippingAddressChoice, type AddressSnapshot } from '../domain/address';
+import type { AddressLookup } from './accounts';
 import type { CatalogPort, CatalogSnapshot } from './catalog';
 import type { SagaCoordinator } from './saga-coordinator';
 
@@ -10,7 +12,9 @@ export interface PlaceOrderInput {
   userId: string;
   idempotencyKey: string;
   items: Array<{ productId: string; quantity: number; size?: string | null }>;
-  shippingAddress: string;
+  /** Exactly one of a typed shipping address and a saved address of the user (address_id). */
+  shippingAddress?: string;
+  addressId?: string;
   notes?: string;
   /** How long to wait for the reservation outcome before answering (0: answer at once). */
   waitMs: number;
@@ -32,6 +36,7 @@ export interface NewOrder {
   userId: string;
   idempotencyKey: string;
   shippingAddress: string;
+  shippingAddressSnapshot: AddressSnapshot | null;
   notes: string;
   totalAmount: string;
   storeIds: string[];
@@ -52,7 +57,7 @@ function normalise(input: PlaceOrderInput) {
   if (!input.idempotencyKey || input.idempotencyKey.length > 200) {
     throw invalid('IDEMPOTENCY_KEY_REQUIRED', 'an idempotency key (1-200 characters) is required');
   }
-  if (!input.shippingAddress?.trim()) throw invalid('SHIPPING_ADDRESS_REQUIRED', 'a shipping address is required');
+  if (!input.shippingAddress?.trim() === !input.addressId) throw shippingAddressChoice();
   if (input.items.length === 0) throw invalid('EMPTY_ORDER', 'an order needs at least one item');
   if (input.items.length > MAX_LINES) throw invalid('TOO_MANY_ITEMS', `at most ${MAX_LINES} items per order`);
   // One line per product and size: the same SKU twice is one reservation of the sum.
@@ -76,6 +81,7 @@ export class PlaceOrder {
     private readonly catalog: CatalogPort,
     private readonly store: PlacementStore,
     private readonly saga: SagaCoordinator,
+    private readonly addresses?: AddressLookup,
   ) {}
 
   /** Returns the order id and whether it already existed for this (user, key). */
@@ -86,6 +92,11 @@ export class PlaceOrder {
       await this.waitWhilePending(existing, input.waitMs);
       return { orderId: existing, replayed: true };
     }
+
+    // Resolved once, at placement: the order keeps this text and snapshot whatever the address becomes.
+    const shipping = input.addressId
+      ? await this.resolveAddress(input.userId, input.addressId)
+      : { text: input.shippingAddress!.trim(), snapshot: null };
 
     const ids = [...new Set(lines.map((l) => l.productId))];
     const { products, missingIds } = await this.catalog.getProducts(ids);
@@ -122,7 +133,8 @@ export class PlaceOrder {
       id: orderId,
       userId: input.userId,
       idempotencyKey: input.idempotencyKey,
-      shippingAddress: input.shippingAddress.trim(),
+      shippingAddress: shipping.text,
+      shippingAddressSnapshot: shipping.snapshot,
       notes: input.notes ?? '',
       totalAmount: total,
       storeIds: [...new Set(items.map((it) => it.storeId))].sort(),
@@ -149,6 +161,11 @@ export class PlaceOrder {
     }
     await this.waitWhilePending(orderId, input.waitMs);
     return { orderId, replayed: false };
+  }
+
+  private async resolveAddress(userId: string, addressId: string) {
+    if (!this.addresses) throw addressNotFound(addressId);
+    return this.addresses.resolve(userId, addressId);
   }
 
   /**

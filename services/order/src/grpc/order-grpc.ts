@@ -55,6 +55,7 @@ export function orderGrpcService(deps: { placeOrder: PlaceOrder; queries: OrderQ
         idempotencyKey: req.idempotencyKey,
         items: req.items.map((i) => ({ productId: i.productId, quantity: i.quantity, size: i.size || null })),
         shippingAddress: req.shippingAddress,
+        addressId: req.addressId || undefined,
         notes: req.notes,
         waitMs: Math.min(Math.max(0, req.waitMs), MAX_WAIT_MS),
       });

@@ -1,5 +1,6 @@
 import type { Envelope, ShortLine, TopicName } from '@sudamall/shared';
 import type { NewOrder, PlacementStore } from '../app/place-order';
+import type { AddressSnapshot } from '../domain/address';
 import type { OrderStatus } from '../domain/order-status';
 import { isUuid } from '../domain/errors';
 import { Prisma } from '../generated/prisma/client';
@@ -25,6 +26,8 @@ export interface OrderView {
   status: OrderStatus;
   total_amount: string;
   shipping_address: string;
+  /** The saved address the order was placed with, as it was then (null for a typed shipping_address). */
+  shipping_address_snapshot: AddressSnapshot | null;
   notes: string;
   store_ids: string[];
   payment_expires_at: string | null;
@@ -83,6 +86,7 @@ function toView(o: OrderRow): OrderView {
     status: o.status as OrderStatus,
     total_amount: o.totalAmount.toFixed(2),
     shipping_address: o.shippingAddress,
+    shipping_address_snapshot: (o.shippingAddressSnapshot as AddressSnapshot | null) ?? null,
     notes: o.notes,
     store_ids: o.storeIds,
     payment_expires_at: iso(o.paymentExpiresAt),
@@ -165,6 +169,7 @@ export class OrderStore implements PlacementStore {
       JSON.stringify(s.context),
       JSON.stringify(saga.log.map((e) => ({ step: e.step, kind: e.kind, type: e.type, payload: e.payload ?? {} }))),
       JSON.stringify(outbox.map(({ topic, envelope }) => ({ event_id: envelope.id, topic, key: envelope.key, type: envelope.type, payload: envelope }))),
+      order.shippingAddressSnapshot ? JSON.stringify(order.shippingAddressSnapshot) : null,
     );
     return row && Number(row.created) === 1 ? 'created' : 'duplicate';
   }
@@ -282,8 +287,8 @@ export class OrderStore implements PlacementStore {
 
 const INSERT_PLACED_SQL = `
   WITH placed AS (
-    INSERT INTO orders (order_id, user_id, idempotency_key, shipping_address, notes, total_amount, store_ids, status, created_at, updated_at)
-    VALUES ($1::uuid, $2, $3, $4, $5, $6::numeric, $7::text[], 'pending', $8::timestamptz, $8::timestamptz)
+    INSERT INTO orders (order_id, user_id, idempotency_key, shipping_address, notes, total_amount, store_ids, status, created_at, updated_at, shipping_address_snapshot)
+    VALUES ($1::uuid, $2, $3, $4, $5, $6::numeric, $7::text[], 'pending', $8::timestamptz, $8::timestamptz, $23::jsonb)
     ON CONFLICT (user_id, idempotency_key) DO NOTHING
     RETURNING order_id
   ), items AS (

@@ -53,7 +53,7 @@ export const orderRoutes: FastifyPluginAsyncTypebox<{ useCases: OrderUseCases }>
           201: OrderDetailSchema,
           ...errors,
           409: { ...ErrorResponse, description: 'INSUFFICIENT_STOCK: some lines could not be reserved (`details.short_lines`); the order was cancelled' },
-          422: { ...ErrorResponse, description: 'PRODUCT_UNAVAILABLE: a product is no longer sold' },
+          422: { ...ErrorResponse, description: 'PRODUCT_UNAVAILABLE: a product is no longer sold; SHIPPING_ADDRESS_OR_ADDRESS_ID: not exactly one of shipping_address and address_id' },
         },
       },
     },
@@ -63,6 +63,7 @@ export const orderRoutes: FastifyPluginAsyncTypebox<{ useCases: OrderUseCases }>
         idempotencyKey: req.headers['idempotency-key'],
         items: req.body.items.map((i) => ({ productId: i.product_id, quantity: i.quantity, size: i.size ?? null })),
         shippingAddress: req.body.shipping_address,
+        addressId: req.body.address_id,
         notes: req.body.notes,
         waitMs: uc.placeOrderWaitMs,
       });

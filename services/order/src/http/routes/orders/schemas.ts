@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { MAX_SAGA_AGE_SECONDS } from '../../../app/saga-admin';
+import { AddressSnapshotSchema } from '../accounts/schemas';
 
 export const StatusSchema = Type.Union([
   Type.Literal('pending'),
@@ -45,6 +46,7 @@ export const OrderSchema = Type.Object({
   status: StatusSchema,
   total_amount: Type.String(),
   shipping_address: Type.String(),
+  shipping_address_snapshot: Type.Union([AddressSnapshotSchema, Type.Null()], { description: 'the saved address (address_id) the order was placed with, as it was then' }),
   notes: Type.String(),
   store_ids: Type.Array(Type.String()),
   payment_expires_at: Nullable(Type.String()),
@@ -112,7 +114,8 @@ export const CreateOrderBody = Type.Object(
       ),
       { minItems: 1, maxItems: 100 },
     ),
-    shipping_address: Type.String({ minLength: 1, maxLength: 1000 }),
+    shipping_address: Type.Optional(Type.String({ minLength: 1, maxLength: 1000 })),
+    address_id: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'a saved address of the buyer (GET /api/v1/accounts/addresses/); exactly one of shipping_address and address_id' })),
     notes: Type.Optional(Type.String({ maxLength: 2000 })),
   },
   { additionalProperties: false },
