@@ -37,6 +37,7 @@ export const KNOWN_SECRETS: ReadonlySet<string> = new Set([
   'whsec_attacker',
   'whsec_other',
   'whsec_not_the_secret',
+  'whsec_document_test_0123456789abcdef',
 ]);
 
 /** The variables holding such secrets, in whichever service schema declares them. */
