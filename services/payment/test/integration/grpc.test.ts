@@ -71,7 +71,7 @@ describe('gRPC: order peer and PaymentService', () => {
     const o = addOrder(user.id);
     const created = await h.app.inject({ method: 'POST', url: '/api/v1/payments/create/', headers: { authorization: user.auth }, payload: { order_id: o.orderId, gateway: 'test_gateway' } });
     expect(created.statusCode).toBe(201);
-    expect(created.json()).toMatchObject({ amount: '64.00', gateway_fee: '2.16', total_amount: '66.16' });
+    expect(created.json()).toMatchObject({ amount: '64.00', gateway_fee: '3.60', total_amount: '67.60' });
     const processed = await h.app.inject({
       method: 'POST',
       url: '/api/v1/payments/process/',
@@ -87,8 +87,8 @@ describe('gRPC: order peer and PaymentService', () => {
       paymentId: created.json().payment_id,
       status: 'completed',
       amount: '64.00',
-      gatewayFee: '2.16',
-      totalAmount: '66.16',
+      gatewayFee: '3.60',
+      totalAmount: '67.60',
       refundedAmount: '0.00',
       gateway: 'test_gateway',
     });

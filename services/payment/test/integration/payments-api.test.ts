@@ -45,8 +45,8 @@ describe('payments REST API (create, process, read)', () => {
         gateway: 'test_gateway',
         payment_method: 'credit_card',
         amount: '19.99',
-        gateway_fee: '0.88', // 0.30 + 19.99 × 2.9 % = 0.87971
-        total_amount: '20.87',
+        gateway_fee: '2.50', // the spec's 2.00 + 19.99 × 2.5 % = 2.49975
+        total_amount: '22.49',
         status: 'pending',
         attempt_count: 0,
       });
@@ -140,7 +140,7 @@ describe('payments REST API (create, process, read)', () => {
       expect(res.statusCode).toBe(200);
       const body = res.json();
       expect(body).toMatchObject({ outcome: 'succeeded', attempt_number: 1, retryable: false, failure_code: null });
-      expect(body.payment).toMatchObject({ status: 'completed', attempt_count: 1, amount: '100.00', gateway_fee: '3.20', total_amount: '103.20' });
+      expect(body.payment).toMatchObject({ status: 'completed', attempt_count: 1, amount: '100.00', gateway_fee: '4.50', total_amount: '104.50' });
       expect(body.payment.gateway_transaction_id).toMatch(/^test_txn_/);
       const events = await outboxFor(payment.payment_id);
       expect(events.map((e) => e.type)).toEqual(['payment.succeeded']);
@@ -150,8 +150,8 @@ describe('payments REST API (create, process, read)', () => {
         user_id: user.id,
         gateway: 'test_gateway',
         amount: '100.00',
-        gateway_fee: '3.20',
-        total_amount: '103.20',
+        gateway_fee: '4.50',
+        total_amount: '104.50',
       });
     });
 
@@ -185,9 +185,18 @@ describe('payments REST API (create, process, read)', () => {
       expect(third.json().error.code).toBe('PAYMENT_ALREADY_COMPLETED');
     });
 
-    it('rejects an unknown card number with 400 INVALID_CARD and records nothing', async () => {
+    it('charges a card number the test gateway does not list, as the spec\'s default scenario does', async () => {
       const { user, payment } = await newPayment('20.00');
-      const res = await processPayment(user.auth, { payment_id: payment.payment_id, card_number: '5555555555554444' });
+      const res = await processPayment(user.auth, { payment_id: payment.payment_id, card_number: '5555 5555 5555 4444' });
+      expect(res.statusCode).toBe(200);
+      expect(res.json()).toMatchObject({ outcome: 'succeeded', attempt_number: 1, payment: { status: 'completed', total_amount: '22.50' } });
+      const detail = await h.app.inject({ method: 'GET', url: `/api/v1/payments/detail/${payment.payment_id}/`, headers: { authorization: user.auth } });
+      expect(detail.json().attempts.map((a: { status: string; card_last4: string }) => [a.status, a.card_last4])).toEqual([['succeeded', '4444']]);
+    });
+
+    it('rejects what cannot be a card number with 400 INVALID_CARD and records nothing', async () => {
+      const { user, payment } = await newPayment('20.00');
+      const res = await processPayment(user.auth, { payment_id: payment.payment_id, card_number: '1234 5678 90' });
       expect(res.statusCode).toBe(400);
       expect(res.json().error.code).toBe('INVALID_CARD');
       const missing = await processPayment(user.auth, { payment_id: payment.payment_id });
@@ -305,7 +314,7 @@ describe('payments REST API (create, process, read)', () => {
       expect(gateways.statusCode).toBe(200);
       const byName = Object.fromEntries(gateways.json().map((g: { name: string }) => [g.name, g]));
       expect(Object.keys(byName).sort()).toEqual(['cash_on_delivery', 'paypal', 'stripe', 'test_gateway']);
-      expect(byName.test_gateway).toMatchObject({ fixed_fee: '0.30', percentage_fee: '2.90', type: 'card' });
+      expect(byName.test_gateway).toMatchObject({ fixed_fee: '2.00', percentage_fee: '2.50', type: 'card' });
       const config = await h.app.inject({ method: 'GET', url: '/api/v1/payments/config', headers: { authorization: user.auth } });
       expect(config.json()).toMatchObject({ test_mode: true, currency: 'USD', payment_window_minutes: 15, stripe_publishable_key: expect.stringMatching(/^pk_/) });
       expect((await h.app.inject({ method: 'GET', url: '/api/v1/payments/gateways/' })).statusCode).toBe(401);

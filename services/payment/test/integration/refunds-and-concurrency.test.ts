@@ -55,43 +55,43 @@ describe('refunds and concurrency', () => {
   });
 
   it('refunds partially, then the rest by default, fee included: partially_refunded → refunded, with payment.refunded events', async () => {
-    // test_gateway: 0.30 + 2.90 % → the buyer was charged 103.20 for a 100.00 order.
+    // test_gateway: 2.00 + 2.5 % → the buyer was charged 104.50 for a 100.00 order.
     const { paymentId, order } = await paidPayment('100.00');
     const a = admin();
     const first = await refund(a.auth, { payment_id: paymentId, amount: '30.00', reason: 'damaged item' });
     expect(first.statusCode).toBe(201);
     expect(first.json()).toMatchObject({
       refund: { amount: '30.00', status: 'completed', reason: 'damaged item', requested_by: a.id, gateway_refund_id: expect.stringMatching(/^test_refund_/) },
-      payment: { status: 'partially_refunded', total_amount: '103.20', refunded_amount: '30.00', refundable_amount: '73.20' },
+      payment: { status: 'partially_refunded', total_amount: '104.50', refunded_amount: '30.00', refundable_amount: '74.50' },
     });
     const rest = await refund(a.auth, { payment_id: paymentId });
     expect(rest.statusCode).toBe(201);
     expect(rest.json()).toMatchObject({
-      refund: { amount: '73.20', reason: 'Customer request' },
-      payment: { status: 'refunded', refunded_amount: '103.20', refundable_amount: '0.00' },
+      refund: { amount: '74.50', reason: 'Customer request' },
+      payment: { status: 'refunded', refunded_amount: '104.50', refundable_amount: '0.00' },
     });
     const more = await refund(a.auth, { payment_id: paymentId, amount: '0.01', reason: 'again' });
     expect(more.statusCode).toBe(409);
     expect(more.json().error.code).toBe('REFUND_NOT_ALLOWED');
     const events = await h.container.prisma.outboxMessage.findMany({ where: { type: 'payment.refunded', key: order.orderId }, orderBy: { id: 'asc' } });
-    expect(events.map((e) => (e.payload as { data: { amount: string } }).data.amount)).toEqual(['30.00', '73.20']);
+    expect(events.map((e) => (e.payload as { data: { amount: string } }).data.amount)).toEqual(['30.00', '74.50']);
     const detail = await h.app.inject({ method: 'GET', url: `/api/v1/payments/detail/${paymentId}/`, headers: { authorization: a.auth } });
-    expect(detail.json()).toMatchObject({ total_amount: '103.20', refunded_amount: '103.20', refundable_amount: '0.00' });
+    expect(detail.json()).toMatchObject({ total_amount: '104.50', refunded_amount: '104.50', refundable_amount: '0.00' });
   });
 
   it('giving back only the order amount leaves the fee refundable: partially_refunded, not refunded', async () => {
     const { paymentId } = await paidPayment('100.00');
     const a = admin();
     const res = await refund(a.auth, { payment_id: paymentId, amount: '100.00', reason: 'item amount' });
-    expect(res.json()).toMatchObject({ payment: { status: 'partially_refunded', refunded_amount: '100.00', refundable_amount: '3.20' } });
+    expect(res.json()).toMatchObject({ payment: { status: 'partially_refunded', refunded_amount: '100.00', refundable_amount: '4.50' } });
   });
 
   it('refuses more than what is left (409), a pending payment (409), unknown payments (404), non-admins (403)', async () => {
-    const { paymentId } = await paidPayment('50.00'); // charged 51.75
+    const { paymentId } = await paidPayment('50.00'); // charged 53.25 (2.00 + 2.5 %)
     const a = admin();
-    const tooMuch = await refund(a.auth, { payment_id: paymentId, amount: '51.76', reason: 'x' });
+    const tooMuch = await refund(a.auth, { payment_id: paymentId, amount: '53.26', reason: 'x' });
     expect(tooMuch.statusCode).toBe(409);
-    expect(tooMuch.json().error).toMatchObject({ code: 'REFUND_EXCEEDS_REMAINING', details: { remaining: '51.75' } });
+    expect(tooMuch.json().error).toMatchObject({ code: 'REFUND_EXCEEDS_REMAINING', details: { remaining: '53.25' } });
 
     const user = buyer();
     const order = orders.add({ userId: user.id, totalAmount: '10.00' });
@@ -112,7 +112,7 @@ describe('refunds and concurrency', () => {
     const a = admin();
     const results = await Promise.all(Array.from({ length: 10 }, (_, i) => refund(a.auth, { payment_id: paymentId, amount: '15.00', reason: `r${i}` })));
     const ok = results.filter((r) => r.statusCode === 201);
-    expect(ok).toHaveLength(6); // 6 × 15 = 90; a seventh would make 105 > 103.20 charged
+    expect(ok).toHaveLength(6); // 6 × 15 = 90; a seventh would make 105 > 104.50 charged
     for (const r of results.filter((x) => x.statusCode !== 201)) {
       expect(r.statusCode).toBe(409);
       expect(r.json().error.code).toBe('REFUND_EXCEEDS_REMAINING');

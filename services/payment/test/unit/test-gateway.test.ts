@@ -28,10 +28,16 @@ describe('test gateway', () => {
     expect(await new TestGateway().charge(request(card))).toMatchObject({ status: 'declined', code });
   });
 
-  it('refuses any other number as an invalid card (400), before charging', async () => {
+  it('succeeds with a number it does not list (the spec\'s default scenario)', async () => {
     const gateway = new TestGateway();
-    expect(() => gateway.validateInput({ cardNumber: '5555555555554444' })).toThrow(DomainError);
-    await expect(gateway.charge(request('5555555555554444'))).rejects.toMatchObject({ kind: 'invalid', code: 'INVALID_CARD' });
+    expect(await gateway.charge(request('5555 5555 5555 4444'))).toMatchObject({ status: 'succeeded', raw: { scenario: 'success', test_card_last4: '4444' } });
+    expect(gateway.chargeCount).toBe(1);
+  });
+
+  it('refuses what cannot be a card number (400), before charging', async () => {
+    const gateway = new TestGateway();
+    expect(() => gateway.validateInput({ cardNumber: '55554444' })).toThrow(DomainError);
+    await expect(gateway.charge(request('---- ---- ----'))).rejects.toMatchObject({ kind: 'invalid', code: 'INVALID_CARD' });
     expect(() => gateway.validateInput({})).toThrow(expect.objectContaining({ code: 'CARD_NUMBER_REQUIRED' }));
     expect(gateway.chargeCount).toBe(0);
   });
