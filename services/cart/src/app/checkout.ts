@@ -8,6 +8,7 @@ import { DomainError, conflict, errorBody, formatMoney, invalid, type ErrorBody 
 import { assertLineFits, assertValidQuantity } from '../domain/cart-rules';
 import { normalizeSize, sizeForJson } from '../domain/catalog';
 import { CartErrors } from '../domain/errors';
+import { cartVersion, derivedCheckoutKey } from '../domain/cart-version';
 import { pricesNotShown } from '../domain/prices-shown';
 import { reconcileItem } from '../domain/reconcile';
 import type { CartItemRecord, CartStore } from '../infra/cart-store';
@@ -59,8 +60,8 @@ export class Checkout {
   ) {}
 
   async full(cmd: FullCheckoutCommand): Promise<CheckoutOutcome> {
-    const key = requireKey(cmd.idempotencyKey);
     const fingerprint = fingerprintOf({ kind: 'full', shipping_address: cmd.shippingAddress, notes: cmd.notes ?? '' });
+    const key = await this.keyOf(cmd, fingerprint);
     return this.run(cmd, key, 'full', fingerprint, async () => {
       const items = await this.pricesAsShown(cmd.userId);
       return items.map((i) => ({ productId: i.productId, size: i.size, quantity: i.quantity }));
@@ -98,7 +99,6 @@ export class Checkout {
   }
 
   async single(cmd: SingleCheckoutCommand): Promise<CheckoutOutcome> {
-    const key = requireKey(cmd.idempotencyKey);
     assertValidQuantity(cmd.quantity);
     const size = normalizeSize(cmd.size);
     const fingerprint = fingerprintOf({
@@ -109,6 +109,7 @@ export class Checkout {
       shipping_address: cmd.shippingAddress,
       notes: cmd.notes ?? '',
     });
+    const key = await this.keyOf(cmd, fingerprint);
     return this.run(cmd, key, 'single', fingerprint, async () => {
       const product = (await this.catalog.getProducts([cmd.productId])).get(cmd.productId);
       try {
@@ -124,6 +125,16 @@ export class Checkout {
       }
       return [{ productId: cmd.productId, size, quantity: cmd.quantity }];
     });
+  }
+
+  /**
+   * The buyer's Idempotency-Key, or, without one (it is optional, as in Stripe's API), a key
+   * derived from the cart's version and the request: a retried identical checkout of the same
+   * cart lands on the same attempt and answers the same order.
+   */
+  private async keyOf(cmd: Common, fingerprint: string): Promise<string> {
+    if (cmd.idempotencyKey?.trim()) return requireKey(cmd.idempotencyKey);
+    return derivedCheckoutKey(cartVersion(await this.cart.items(cmd.userId)), fingerprint);
   }
 
   private async run(

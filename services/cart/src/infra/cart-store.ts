@@ -9,6 +9,8 @@ export interface CartItemRecord extends ItemState {
   cartId: string;
   priceWhenAdded: Decimal;
   createdAt: Date;
+  /** Moves on every change the buyer sees (quantity, price, name); part of the cart's version. */
+  updatedAt: Date;
 }
 
 export interface RecordedChange {
@@ -34,6 +36,7 @@ interface ItemRow {
   price_when_added: unknown;
   current_price: unknown;
   created_at: Date;
+  updated_at: Date;
 }
 
 interface ChangeRow {
@@ -53,7 +56,7 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Ids from URLs that are not UUIDs cannot match a row; answering "not found" beats a cast error. */
 export const isUuid = (s: string): boolean => UUID.test(s);
 
-const ITEM_COLUMNS = 'i.id, i.cart_id, i.product_id, i.product_name, i.size, i.quantity, i.price_when_added, i.current_price, i.created_at';
+const ITEM_COLUMNS = 'i.id, i.cart_id, i.product_id, i.product_name, i.size, i.quantity, i.price_when_added, i.current_price, i.created_at, i.updated_at';
 
 function toItem(r: ItemRow): CartItemRecord {
   return {
@@ -66,6 +69,7 @@ function toItem(r: ItemRow): CartItemRecord {
     priceWhenAdded: money(String(r.price_when_added)),
     currentPrice: money(String(r.current_price)),
     createdAt: r.created_at,
+    updatedAt: r.updated_at,
   };
 }
 
@@ -108,12 +112,12 @@ export type AddItemResult = { ok: true; item: CartItemRecord; created: boolean }
 const ITEMS_JSON_SQL = `(SELECT COALESCE(json_agg(json_build_object(
     'id', i.id, 'cart_id', i.cart_id, 'product_id', i.product_id, 'product_name', i.product_name,
     'size', i.size, 'quantity', i.quantity, 'price_when_added', i.price_when_added::text,
-    'current_price', i.current_price::text, 'created_at', i.created_at) ORDER BY i.created_at, i.id), '[]'::json)
+    'current_price', i.current_price::text, 'created_at', i.created_at, 'updated_at', i.updated_at) ORDER BY i.created_at, i.id), '[]'::json)
   FROM cart_items i JOIN carts c ON c.id = i.cart_id WHERE c.user_id = $1)`;
 
 function parseItemsJson(value: unknown): CartItemRecord[] {
-  const items = parseJsonColumn<Array<Omit<ItemRow, 'created_at'> & { created_at: string }>>(value);
-  return items.map((r) => toItem({ ...r, created_at: new Date(r.created_at) }));
+  const items = parseJsonColumn<Array<Omit<ItemRow, 'created_at' | 'updated_at'> & { created_at: string; updated_at: string }>>(value);
+  return items.map((r) => toItem({ ...r, created_at: new Date(r.created_at), updated_at: new Date(r.updated_at) }));
 }
 
 export class CartStore {

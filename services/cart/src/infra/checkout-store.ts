@@ -2,7 +2,9 @@
 // before the call, so a retry re-sends exactly them (order is idempotent by key too) even after
 // the cart has changed, and the settled response, so a retry answers the same thing.
 import type { OrderLine } from '../app/ports';
-import type { Sql } from './sql';
+import { money } from '@sudamall/shared';
+import { cartVersion, derivedCheckoutKey, isDerivedKey } from '../domain/cart-version';
+import type { Sql, SqlTx } from './sql';
 
 export type CheckoutKind = 'full' | 'single';
 export type CheckoutStatus = 'pending' | 'completed' | 'rejected';
@@ -131,9 +133,34 @@ export class CheckoutStore {
             line.size,
             line.quantity]);
         }
+        if (isDerivedKey(record.idempotencyKey)) await this.keyByVersionLeft(tx, record, orderId, response);
       }
       return true;
     });
+  }
+
+  /**
+   * A checkout sent without a key is found by the cart's version; once its lines left the cart,
+   * the version the cart is left at becomes a second key of the settled answer, so the same
+   * request retried after the cart was emptied answers the same order (the newest such
+   * checkout, when a later one leaves the cart in the same state, e.g. empty again).
+   */
+  private async keyByVersionLeft(tx: SqlTx, record: CheckoutRecord, orderId: string, response: StoredResponse): Promise<void> {
+    const left = await tx.query<{ id: string; size: string; quantity: number; current_price: unknown; updated_at: Date }>(
+      `SELECT i.id, i.size, i.quantity, i.current_price, i.updated_at FROM cart_items i JOIN carts c ON c.id = i.cart_id WHERE c.user_id = $1`,
+      [record.userId],
+    );
+    const version = cartVersion(
+      left.map((r) => ({ id: r.id, size: r.size, quantity: Number(r.quantity), currentPrice: money(String(r.current_price)), updatedAt: r.updated_at })),
+    );
+    await tx.execute(
+      `INSERT INTO checkouts (id, user_id, idempotency_key, kind, fingerprint, lines, order_id, status, response, updated_at)
+       VALUES (gen_random_uuid(), $1, $2, $3, $4, $5::jsonb, $6, 'completed', $7::jsonb, now())
+       ON CONFLICT (user_id, idempotency_key) DO UPDATE
+         SET order_id = EXCLUDED.order_id, lines = EXCLUDED.lines, response = EXCLUDED.response, updated_at = now()
+         WHERE checkouts.status = 'completed'`,
+      [record.userId, derivedCheckoutKey(version, record.fingerprint), record.kind, record.fingerprint, JSON.stringify(record.lines), orderId, JSON.stringify(response)],
+    );
   }
 
   async reject(record: CheckoutRecord, orderId: string, response: StoredResponse): Promise<void> {

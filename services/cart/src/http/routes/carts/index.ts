@@ -94,7 +94,7 @@ export const cartRoutes: FastifyPluginAsyncTypebox<{ useCases: CartUseCases }> =
   app.post('/checkout/full/', {
     schema: {
       tags: ['checkout'],
-      operationId: 'checkoutCart', summary: 'Checks out the whole cart (Idempotency-Key header required)',
+      operationId: 'checkoutCart', summary: 'Checks out the whole cart (Idempotency-Key header optional)',
       security,
       headers: CheckoutHeaders,
       body: FullCheckoutBody,
@@ -114,7 +114,7 @@ export const cartRoutes: FastifyPluginAsyncTypebox<{ useCases: CartUseCases }> =
   app.post('/checkout/single/', {
     schema: {
       tags: ['checkout'],
-      operationId: 'checkoutSingleProduct', summary: 'Buys one product directly, leaving the cart alone (Idempotency-Key header required)',
+      operationId: 'checkoutSingleProduct', summary: 'Buys one product directly, leaving the cart alone (Idempotency-Key header optional)',
       security,
       headers: CheckoutHeaders,
       body: SingleCheckoutBody,

@@ -90,7 +90,12 @@ export const ValidationResponse = Type.Object({
 });
 
 export const CheckoutHeaders = Type.Object({
-  'idempotency-key': Type.Optional(Type.String({ description: 'required: one key per checkout attempt; a retry reuses it' })),
+  'idempotency-key': Type.Optional(
+    Type.String({
+      description:
+        'optional, as in Stripe: one key per checkout attempt, a retry reuses it. Without one, a retried identical checkout of the same cart (same buyer, same cart version) answers the same order',
+    }),
+  ),
 });
 
 const Shipping = {
