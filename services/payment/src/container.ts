@@ -16,6 +16,7 @@ import { createPaymentLogger } from './infra/logger';
 import { GrpcOrdersClient } from './infra/order-client';
 import { createPrisma, type Db } from './infra/prisma';
 import { PrismaPaymentRepository } from './infra/prisma-payment-repository';
+import { PrismaGatewaySettingsStore } from './infra/gateway-settings-store';
 
 export interface Container {
   config: PaymentConfig;
@@ -76,6 +77,7 @@ export function createContainer(config: PaymentConfig, overrides: ContainerOverr
 
   const useCases: UseCaseDeps = {
     repo: new PrismaPaymentRepository(prisma, logger),
+    gatewaySettings: new PrismaGatewaySettingsStore(prisma),
     orders: overrides.orders ?? (ordersClient as GrpcOrdersClient),
     gateways: new GatewayRegistry(byName.values()),
     clock: systemClock,

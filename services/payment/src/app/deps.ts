@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Clock, GatewayRegistry, OrdersPort, PaymentRepository, RefundQueue } from './ports';
+import type { GatewaySettingsStore } from './update-gateway-settings';
 
 export interface Actor {
   id: string;
@@ -16,6 +17,8 @@ export interface UseCaseDeps {
   logger: Logger;
   /** Set by the container: saga refunds and voids are sent outside the Kafka handler. */
   refundQueue?: RefundQueue;
+  /** Admin changes of gateway fees and activation, with their audit (set by the container). */
+  gatewaySettings?: GatewaySettingsStore;
   settings: {
     currency: string;
     /** A `processing` payment older than this is taken over by the next process call (crash recovery). */

@@ -4,6 +4,7 @@ import { authPlugin, frameworkErrors, rateLimitOptionsFromEnv, rateLimitPlugin, 
 import type { HttpDeps } from './app-deps';
 import { paymentRoutes } from './routes/payments';
 import { duplicateCaptureRoutes } from './routes/duplicate-captures';
+import { gatewaySettingsRoutes } from './routes/gateway-settings';
 import { refundRoutes } from './routes/refunds';
 import { testingRoutes } from './routes/testing';
 import { webhookRoutes } from './routes/webhooks';
@@ -35,6 +36,7 @@ export async function buildApp(deps: HttpDeps): Promise<FastifyInstance> {
   await app.register(refundRoutes(deps), { prefix: `${API_PREFIX}/refunds` });
   await app.register(webhookRoutes(deps), { prefix: `${API_PREFIX}/webhooks` });
   await app.register(duplicateCaptureRoutes(deps), { prefix: `${API_PREFIX}/admin/duplicate-captures` });
+  await app.register(gatewaySettingsRoutes(deps), { prefix: `${API_PREFIX}/gateways` });
   if (deps.parked) await app.register(parkedMessagesRoutes, { prefix: `${API_PREFIX}${PARKED_MESSAGES_PATH}`, parked: deps.parked });
   if (deps.settings.testMode) await app.register(testingRoutes(deps), { prefix: `${API_PREFIX}/test` });
   if (deps.live) await app.register(liveUpdatesPlugin, deps.live);
