@@ -249,6 +249,8 @@ SELECT (SELECT count(*) FROM r)::int AS changed,
        (SELECT count(*) FROM r WHERE was = 'confirmed')::int AS restocked,
        (SELECT count(*) FROM ev)::int AS events`;
 
+const RESTOCK_LOCK_SQL = 'SELECT id FROM reservations WHERE order_id = $1 ORDER BY id FOR UPDATE';
+
 const ORDER_STATUSES_SQL = 'SELECT array_agg(DISTINCT status::text) AS statuses FROM reservations WHERE order_id = $1';
 
 /**
@@ -401,18 +403,39 @@ export class ReservationStore {
     event: Envelope,
     opts: { inbox?: InboxClaim; announceRepeat?: boolean },
   ): Promise<TransitionResult<ReleaseStatus> & { restocked: number }> {
-    const [row] = await this.query<{ changed: number; restocked: number }>('inventory_restock', RESTOCK_SQL, [
-      orderId,
-      event.id,
-      Topics.inventoryEvents,
-      event.key,
-      event.type,
-      JSON.stringify(event),
-      opts.inbox?.consumer ?? null,
-      opts.inbox?.eventId ?? null,
-      !!opts.announceRepeat,
-      event.traceparent ?? null,
-    ]);
+    // The order's reservation rows are locked first, in a statement of their own, so RESTOCK_SQL
+    // runs on a snapshot taken after any confirm of this order committed or started waiting for
+    // us. In one statement the snapshot could predate a racing confirm: its sold units were then
+    // taken back from a stock row that did not hold them yet (sold < 0, found by restock.test).
+    const client = await this.pool.connect();
+    let row: { changed: number; restocked: number };
+    try {
+      await client.query('BEGIN');
+      await client.query({ name: 'inventory_restock_lock', text: RESTOCK_LOCK_SQL, values: [orderId] });
+      const res = await client.query<{ changed: number; restocked: number }>({
+        name: 'inventory_restock',
+        text: RESTOCK_SQL,
+        values: [
+          orderId,
+          event.id,
+          Topics.inventoryEvents,
+          event.key,
+          event.type,
+          JSON.stringify(event),
+          opts.inbox?.consumer ?? null,
+          opts.inbox?.eventId ?? null,
+          !!opts.announceRepeat,
+          event.traceparent ?? null,
+        ],
+      });
+      await client.query('COMMIT');
+      row = res.rows[0]!;
+    } catch (e) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw e;
+    } finally {
+      client.release();
+    }
     if (row.changed > 0) return { order_id: orderId, status: 'released', lines: row.changed, restocked: row.restocked };
     const statuses = await this.statusesOf(orderId);
     return { order_id: orderId, status: statuses.length === 0 ? 'not_found' : 'already_released', lines: 0, restocked: 0 };
