@@ -47,11 +47,14 @@ async function place(opts: { manualInventory?: boolean } = {}) {
 }
 
 async function untilSaga(orderId: string, state: string, timeoutMs = 30_000) {
-  return eventually(async () => {
-    const o = await h.c.db.order.findUniqueOrThrow({ where: { id: orderId }, include: { saga: true } });
-    expect(o.saga?.state).toBe(state);
-    return o;
+  const read = () => h.c.db.order.findUniqueOrThrow({ where: { id: orderId }, include: { saga: true } });
+  await eventually(async () => {
+    expect((await read()).saga?.state).toBe(state);
   }, { timeoutMs });
+  // Read again: Prisma reads the order and its saga in two queries, so the read that saw the
+  // saga's new state may hold the order as it was just before the same transaction (a CI run
+  // saw awaiting_payment beside pending).
+  return read();
 }
 
 async function reserveLines(orderId: string) {
