@@ -31,6 +31,12 @@ export const OrderEnv = Type.Object({
   /** Kafka consumer group of the saga's reply consumer. */
   SAGA_CONSUMER_GROUP: Type.String({ default: 'order-saga' }),
   OUTBOX_POLL_MS: Type.Integer({ default: 200, minimum: 10 }),
+  /**
+   * Test mode: create accepts `payment_window_seconds` (a shorter window for one order, so the
+   * demo shows an expiry without shortening everyone's). Default on outside production; refused
+   * with NODE_ENV=production.
+   */
+  ORDER_TEST_MODE: Type.Optional(Type.Boolean()),
   /** Link to a trace in the tracing UI for the saga dashboard, with `{trace_id}` in it; unset: no links. */
   TRACE_URL_TEMPLATE: Type.Optional(Type.String()),
 });
@@ -43,6 +49,9 @@ export function readConfig(env: Record<string, string | undefined> = process.env
     marginSeconds: config.RESERVATION_EXPIRY_MARGIN_SECONDS,
     reservationTtlSeconds: config.RESERVATION_TTL_SECONDS,
   });
+  if (config.NODE_ENV === 'production' && config.ORDER_TEST_MODE) {
+    problems.push('ORDER_TEST_MODE must be off in production (it lets a buyer shorten an order\'s payment window)');
+  }
   if (problems.length > 0) throw new ConfigError(problems);
-  return config;
+  return { ...config, ORDER_TEST_MODE: config.ORDER_TEST_MODE ?? config.NODE_ENV !== 'production' };
 }

@@ -87,7 +87,7 @@ export function createContainer(
 
   const accounts = new Accounts(new PrismaAccountStore(db), randomUUID);
   const useCases: OrderUseCases = {
-    placeOrder: new PlaceOrder(catalog, store, saga, accounts),
+    placeOrder: new PlaceOrder(catalog, store, saga, accounts, { testMode: config.ORDER_TEST_MODE ?? false, windowSeconds: config.PAYMENT_WINDOW_SECONDS }),
     accounts,
     placeOrderWaitMs: config.PLACE_ORDER_WAIT_MS,
     queries: new OrderQueries(store, clock, payments),

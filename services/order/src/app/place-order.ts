@@ -4,6 +4,7 @@ import { productNotFound, productUnavailable, sizeNotAllowed, sizeNotFound, size
 import { startCheckout } from '../saga/saga-engine';
 import type { SagaDecision } from '../saga/saga-types';
 import { addressNotFound, shippingAddressChoice, type AddressSnapshot } from '../domain/address';
+import { requestedPaymentWindowMs } from '../domain/payment-deadline';
 import type { AddressLookup } from './accounts';
 import type { CatalogPort, CatalogSnapshot } from './catalog';
 import type { SagaCoordinator } from './saga-coordinator';
@@ -16,6 +17,8 @@ export interface PlaceOrderInput {
   shippingAddress?: string;
   addressId?: string;
   notes?: string;
+  /** A shorter payment window for this order (test mode only: requestedPaymentWindowMs). */
+  paymentWindowSeconds?: number;
   /** How long to wait for the reservation outcome before answering (0: answer at once). */
   waitMs: number;
 }
@@ -82,11 +85,13 @@ export class PlaceOrder {
     private readonly store: PlacementStore,
     private readonly saga: SagaCoordinator,
     private readonly addresses?: AddressLookup,
+    private readonly window: { testMode: boolean; windowSeconds: number } = { testMode: false, windowSeconds: 900 },
   ) {}
 
   /** Returns the order id and whether it already existed for this (user, key). */
   async execute(input: PlaceOrderInput): Promise<{ orderId: string; replayed: boolean }> {
     const lines = normalise(input);
+    const paymentWindowMs = requestedPaymentWindowMs(input.paymentWindowSeconds, this.window);
     const existing = await this.store.findIdByIdempotencyKey(input.userId, input.idempotencyKey);
     if (existing) {
       await this.waitWhilePending(existing, input.waitMs);
@@ -142,7 +147,10 @@ export class PlaceOrder {
     };
     const reserveLines = items.map((it) => ({ line_id: it.id, product_id: it.productId, size: it.size, quantity: it.quantity }));
     const timings = this.saga.timings();
-    const decision = startCheckout({ order_id: orderId, user_id: input.userId, lines: reserveLines }, timings);
+    const decision = startCheckout(
+      { order_id: orderId, user_id: input.userId, lines: reserveLines, ...(paymentWindowMs ? { payment_window_ms: paymentWindowMs } : {}) },
+      timings,
+    );
     const outbox: Array<{ topic: TopicName; envelope: Envelope }> = decision.commands.map((c) => ({
       topic: c.topic,
       envelope: createEnvelope(c.type, orderId, c.data as never),

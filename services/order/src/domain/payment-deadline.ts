@@ -2,6 +2,7 @@
 // is reserved, but inventory's reservation lapses on its own clock, counted from when it reserved:
 // a consumer that lags (a backlog, a restart, a replayed topic) would otherwise keep the order
 // payable after inventory gave the stock back, and the buyer would pay for released stock.
+import { invalid } from '@sudamall/shared';
 
 export interface PaymentDeadlineInput {
   now: Date;
@@ -33,6 +34,28 @@ export function reservationExpiryOf(data: unknown): Date | undefined {
   if (typeof raw !== 'string') return undefined;
   const d = new Date(raw);
   return Number.isNaN(d.getTime()) ? undefined : d;
+}
+
+/**
+ * The window of one order asked for at placement (`payment_window_seconds`), for demos and tests
+ * that show an expiry without shortening every order's window. Honoured only in test mode
+ * (ORDER_TEST_MODE, never on in production) and only to shorten: it can never give a buyer longer
+ * than the platform's window. Undefined: the platform's window.
+ */
+export function requestedPaymentWindowMs(
+  requestedSeconds: number | undefined,
+  cfg: { testMode: boolean; windowSeconds: number },
+): number | undefined {
+  if (requestedSeconds === undefined) return undefined;
+  if (!cfg.testMode) {
+    throw invalid('PAYMENT_WINDOW_TEST_MODE_ONLY', 'payment_window_seconds is accepted only in test mode (ORDER_TEST_MODE)');
+  }
+  if (!Number.isInteger(requestedSeconds) || requestedSeconds < 1 || requestedSeconds > cfg.windowSeconds) {
+    throw invalid('INVALID_PAYMENT_WINDOW', `payment_window_seconds must be an integer from 1 to ${cfg.windowSeconds} (the platform's window)`, {
+      payment_window_seconds: requestedSeconds,
+    });
+  }
+  return requestedSeconds * 1000;
 }
 
 /**

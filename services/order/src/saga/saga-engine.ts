@@ -153,7 +153,8 @@ function onReply(saga: SagaSnapshot, orderStatus: OrderStatus, type: ReplyType, 
       if (step.orderOnSuccess === 'under_paying') {
         // The reservation's own expiry caps the window (a reply processed late must not outlive it).
         const reservationExpiresAt = reservationExpiryOf(data);
-        const deadline = paymentDeadline({ now: t.now, windowMs: t.paymentWindowMs, reservationExpiresAt, marginMs: t.reservationMarginMs });
+        const windowMs = saga.context.payment_window_ms ?? t.paymentWindowMs;
+        const deadline = paymentDeadline({ now: t.now, windowMs, reservationExpiresAt, marginMs: t.reservationMarginMs });
         deadlineAt = deadline.deadlineAt;
         order.paymentExpiresAt = deadlineAt;
         if (deadline.shortened) {
@@ -161,7 +162,7 @@ function onReply(saga: SagaSnapshot, orderStatus: OrderStatus, type: ReplyType, 
             step: step.name,
             kind: 'error',
             type: 'payment_window_shortened',
-            payload: { deadline_at: deadlineAt.toISOString(), reservation_expires_at: reservationExpiresAt!.toISOString(), window_ms: t.paymentWindowMs },
+            payload: { deadline_at: deadlineAt.toISOString(), reservation_expires_at: reservationExpiresAt!.toISOString(), window_ms: windowMs },
           });
         }
       }

@@ -28,6 +28,8 @@ export interface CheckoutContext {
   completed: string[];
   payment_id?: string;
   cancel_reason?: string;
+  /** This order's payment window when placement asked for a shorter one (test mode only); else the platform's. */
+  payment_window_ms?: number;
   /**
    * Replies that answer a later step and arrived before the saga got there (events of two
    * topics are not ordered with each other); applied when that step is entered.

@@ -65,6 +65,7 @@ export const orderRoutes: FastifyPluginAsyncTypebox<{ useCases: OrderUseCases }>
         shippingAddress: req.body.shipping_address,
         addressId: req.body.address_id,
         notes: req.body.notes,
+        paymentWindowSeconds: req.body.payment_window_seconds,
         waitMs: uc.placeOrderWaitMs,
       });
       const order = await uc.queries.detail(req.user, orderId);

@@ -117,6 +117,13 @@ export const CreateOrderBody = Type.Object(
     shipping_address: Type.Optional(Type.String({ minLength: 1, maxLength: 1000 })),
     address_id: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'a saved address of the buyer (GET /api/v1/accounts/addresses/); exactly one of shipping_address and address_id' })),
     notes: Type.Optional(Type.String({ maxLength: 2000 })),
+    payment_window_seconds: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 86400,
+        description: 'test mode only (ORDER_TEST_MODE; else 400 PAYMENT_WINDOW_TEST_MODE_ONLY): a shorter payment window for this order, at most the platform\'s',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
