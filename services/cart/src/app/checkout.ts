@@ -10,6 +10,7 @@ import { normalizeSize, sizeForJson } from '../domain/catalog';
 import { CartErrors } from '../domain/errors';
 import { cartVersion, derivedCheckoutKey } from '../domain/cart-version';
 import { pricesNotShown } from '../domain/prices-shown';
+import { shipToFingerprint, shipToOf } from '../domain/shipping';
 import { reconcileItem } from '../domain/reconcile';
 import type { CartItemRecord, CartStore } from '../infra/cart-store';
 import type { Sql } from '../infra/sql';
@@ -36,7 +37,9 @@ export interface CheckoutOutcome {
 interface Common {
   userId: string;
   idempotencyKey: string | undefined;
-  shippingAddress: string;
+  /** Exactly one of a typed address and a saved address of the buyer (order resolves and snapshots it). */
+  shippingAddress?: string;
+  addressId?: string;
   notes?: string;
 }
 export type FullCheckoutCommand = Common;
@@ -60,7 +63,8 @@ export class Checkout {
   ) {}
 
   async full(cmd: FullCheckoutCommand): Promise<CheckoutOutcome> {
-    const fingerprint = fingerprintOf({ kind: 'full', shipping_address: cmd.shippingAddress, notes: cmd.notes ?? '' });
+    const shipTo = shipToOf(cmd);
+    const fingerprint = fingerprintOf({ kind: 'full', ...shipToFingerprint(shipTo), notes: cmd.notes ?? '' });
     const key = await this.keyOf(cmd, fingerprint);
     return this.run(cmd, key, 'full', fingerprint, async () => {
       const items = await this.pricesAsShown(cmd.userId);
@@ -100,13 +104,14 @@ export class Checkout {
 
   async single(cmd: SingleCheckoutCommand): Promise<CheckoutOutcome> {
     assertValidQuantity(cmd.quantity);
+    const shipTo = shipToOf(cmd);
     const size = normalizeSize(cmd.size);
     const fingerprint = fingerprintOf({
       kind: 'single',
       product_id: cmd.productId,
       quantity: cmd.quantity,
       size,
-      shipping_address: cmd.shippingAddress,
+      ...shipToFingerprint(shipTo),
       notes: cmd.notes ?? '',
     });
     const key = await this.keyOf(cmd, fingerprint);
@@ -164,7 +169,8 @@ export class Checkout {
       idempotencyKey: `cart-checkout:${record.id}`,
       userId: cmd.userId,
       lines: record.lines,
-      shippingAddress: cmd.shippingAddress,
+      shippingAddress: shipToOf(cmd).shippingAddress ?? '',
+      addressId: shipToOf(cmd).addressId,
       notes: cmd.notes ?? '',
       waitMs: this.options.waitMs,
     });

@@ -22,7 +22,9 @@ export interface PlaceOrderCommand {
   idempotencyKey: string;
   userId: string;
   lines: OrderLine[];
+  /** "" when addressId names a saved address of the buyer instead. */
   shippingAddress: string;
+  addressId?: string;
   notes: string;
   /** How long order may wait for the stock reservation outcome before answering. */
   waitMs: number;

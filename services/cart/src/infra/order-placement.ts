@@ -23,6 +23,7 @@ export class GrpcOrderPlacement implements OrderPlacementPort {
         userId: cmd.userId,
         items: cmd.lines.map((l) => ({ productId: l.productId, size: l.size, quantity: l.quantity })),
         shippingAddress: cmd.shippingAddress,
+        ...(cmd.addressId ? { addressId: cmd.addressId } : {}),
         notes: cmd.notes,
         waitMs: cmd.waitMs,
       },

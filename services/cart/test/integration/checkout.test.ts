@@ -136,12 +136,12 @@ describe('POST /carts/checkout/full/', () => {
     expect(h.orders.ordersOf(buyer.id)).toHaveLength(1);
   });
 
-  it('needs a shipping address (400 VALIDATION_FAILED)', async () => {
+  it('needs a shipping address or an address_id (422 SHIPPING_ADDRESS_OR_ADDRESS_ID)', async () => {
     const buyer = newBuyer();
     await add(buyer, { product_id: h.inventory.add({}).id, quantity: 1 });
     const noAddress = await checkoutFull(buyer, randomUUID(), {});
-    expect(noAddress.statusCode).toBe(400);
-    expect(noAddress.json().error.code).toBe('VALIDATION_FAILED');
+    expect(noAddress.statusCode).toBe(422);
+    expect(noAddress.json().error.code).toBe('SHIPPING_ADDRESS_OR_ADDRESS_ID');
     expect(h.orders.ordersOf(buyer.id)).toHaveLength(0);
   });
 

@@ -14,6 +14,8 @@ const unimplemented: handleUnaryCall<any, any> = (_call, callback) =>
 export class FakeOrderService {
   readonly orders = new Map<string, order.Order>();
   placeOrderCalls = 0;
+  /** Every PlaceOrder request as it arrived (what cart sent over the wire). */
+  readonly requests: order.PlaceOrderRequest[] = [];
   /** When set, new orders stay pending (the reservation outcome did not arrive within wait_ms). */
   answerPending = false;
   private readonly byKey = new Map<string, string>();
@@ -26,6 +28,7 @@ export class FakeOrderService {
   }
 
   private place(req: order.PlaceOrderRequest): { order: order.Order; replayed: boolean } {
+    this.requests.push(req);
     const key = `${req.userId}\u0000${req.idempotencyKey}`;
     const existing = this.byKey.get(key);
     if (existing) return { order: this.orders.get(existing)!, replayed: true };

@@ -105,6 +105,7 @@ export const cartRoutes: FastifyPluginAsyncTypebox<{ useCases: CartUseCases }> =
       userId: request.user.id,
       idempotencyKey: request.headers['idempotency-key'],
       shippingAddress: request.body.shipping_address,
+      addressId: request.body.address_id,
       notes: request.body.notes,
     });
     if (outcome.replayed) reply.header('idempotent-replayed', 'true');
@@ -128,6 +129,7 @@ export const cartRoutes: FastifyPluginAsyncTypebox<{ useCases: CartUseCases }> =
       quantity: request.body.quantity,
       size: request.body.size,
       shippingAddress: request.body.shipping_address,
+      addressId: request.body.address_id,
       notes: request.body.notes,
     });
     if (outcome.replayed) reply.header('idempotent-replayed', 'true');

@@ -98,8 +98,10 @@ export const CheckoutHeaders = Type.Object({
   ),
 });
 
+// Exactly one of the two (422 SHIPPING_ADDRESS_OR_ADDRESS_ID otherwise, checked in the use case).
 const Shipping = {
-  shipping_address: Type.String({ minLength: 1, maxLength: 1000 }),
+  shipping_address: Type.Optional(Type.String({ minLength: 1, maxLength: 1000 })),
+  address_id: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'a saved address of the buyer (GET /api/v1/accounts/addresses/), instead of shipping_address' })),
   notes: Type.Optional(Type.String({ maxLength: 2000 })),
 };
 export const FullCheckoutBody = Type.Object(Shipping);
