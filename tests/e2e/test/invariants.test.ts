@@ -64,7 +64,7 @@ test(`up to ${CHECKOUTS} concurrent checkouts with random outcomes break no inva
   expect(report.violations).toEqual([]);
 }, 180_000);
 
-test('the checker is not blind: a unit of stock from nowhere, a paid order without its money, an unpublished message, a second capture kept are each reported', async () => {
+test('the checker is not blind: a unit of stock from nowhere, a paid order without its money, an unpublished message, a second capture kept, a refund beyond the charge, an unreconciled refund are each reported', async () => {
   if (!checked) throw new Error('needs the run above');
   const { dbs, scope } = checked;
   // The run's own databases (dropped after this file): break three promises by hand.
@@ -91,6 +91,27 @@ test('the checker is not blind: a unit of stock from nowhere, a paid order witho
        FROM payments WHERE order_reference = '${twice.order_id}' AND status = 'completed'`,
   );
 
+  // A third paid order was refunded more than the buyer paid (and its running total not kept);
+  // a fourth has a refund whose outcome was never reconciled.
+  const others = await sql(
+    dbs.order,
+    `SELECT order_id FROM orders WHERE status = 'processing' AND order_id NOT IN ('${paid.order_id}', '${twice.order_id}') ORDER BY order_id LIMIT 2`,
+  );
+  expect(others).toHaveLength(2);
+  const [overRefunded, unreconciled] = others.map((o: { order_id: string }) => o.order_id);
+  await sql(
+    dbs.payment,
+    `INSERT INTO refunds (refund_id, payment_id, amount, reason, status, requested_by, created_at, processed_at)
+     SELECT gen_random_uuid(), payment_id, total_amount + 1, 'planted', 'completed', 'test', now(), now()
+       FROM payments WHERE order_reference = '${overRefunded}' AND status = 'completed'`,
+  );
+  await sql(
+    dbs.payment,
+    `WITH p AS (UPDATE payments SET refunded_amount = refunded_amount + 1 WHERE order_reference = '${unreconciled}' AND status = 'completed' RETURNING payment_id)
+     INSERT INTO refunds (refund_id, payment_id, amount, reason, status, requested_by, created_at)
+     SELECT gen_random_uuid(), payment_id, 1, 'planted', 'pending', 'test', now() - interval '2 minutes' FROM p`,
+  );
+
   const report = await checkInvariants(dbs, scope, { settleGraceSeconds: 10 });
   const broken = new Set(report.violations.map((v) => v.invariant));
   expect([...broken].sort()).toEqual(
@@ -98,7 +119,10 @@ test('the checker is not blind: a unit of stock from nowhere, a paid order witho
       'stock conserved (available + reserved + sold = what sellers put in)',
       'a paid order keeps its money',
       'no outbox row left unpublished',
-      'every duplicate capture is refunded',
+      'no payment captured twice (every duplicate capture is refunded)',
+      'refunds never exceed what was captured',
+      "a payment's refunded_amount is the sum of its completed and pending refunds",
+      'every refund settled or reconciled (none left pending)',
     ].sort(),
   );
 });

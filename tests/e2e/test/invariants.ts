@@ -121,6 +121,8 @@ interface PaymentRow {
   processing_attempts: number;
   completed_refunds: string;
   pending_refunds: number;
+  /** Reserved by refunds still pending (their outcome not known yet). */
+  pending_refund_amount: string;
   oldest_pending_refund_seconds: number | null;
   /** Second captures recorded for it (duplicate_captures), and those not refunded yet. */
   duplicate_captures: number;
@@ -226,6 +228,7 @@ export async function checkInvariants(
               (SELECT count(*) FROM payment_attempts a WHERE a.payment_id = p.payment_id AND a.status = 'processing')::int AS processing_attempts,
               (SELECT COALESCE(sum(amount), 0) FROM refunds r WHERE r.payment_id = p.payment_id AND r.status = 'completed')::text AS completed_refunds,
               (SELECT count(*) FROM refunds r WHERE r.payment_id = p.payment_id AND r.status = 'pending')::int AS pending_refunds,
+              (SELECT COALESCE(sum(amount), 0) FROM refunds r WHERE r.payment_id = p.payment_id AND r.status = 'pending')::text AS pending_refund_amount,
               (SELECT EXTRACT(EPOCH FROM now() - min(created_at)) FROM refunds r WHERE r.payment_id = p.payment_id AND r.status = 'pending')::float
                 AS oldest_pending_refund_seconds,
               (SELECT count(*) FROM duplicate_captures d WHERE d.payment_id = p.payment_id)::int AS duplicate_captures,
@@ -295,13 +298,23 @@ export async function checkInvariants(
         flag(p.quiet_seconds <= opt.settleGraceSeconds * 2, 'no charge left in flight', `payment:${p.payment_id}`, { order_id: o.order_id, status: p.status, processing_attempts: p.processing_attempts });
       }
       if (p.pending_refunds > 0) {
-        flag((p.oldest_pending_refund_seconds ?? 0) <= opt.settleGraceSeconds * 4, 'no refund left pending', `payment:${p.payment_id}`, { order_id: o.order_id, pending_refunds: p.pending_refunds });
+        // An unknown outcome stays pending until the gateway's records settle it (reconciled).
+        flag((p.oldest_pending_refund_seconds ?? 0) <= opt.settleGraceSeconds * 4, 'every refund settled or reconciled (none left pending)', `payment:${p.payment_id}`, { order_id: o.order_id, pending_refunds: p.pending_refunds });
+      }
+      // What is refunded or reserved for a refund never exceeds what the buyer paid, and the
+      // payment's running total (kept under its row lock) is exactly its refunds.
+      const refundedOrReserved = cents(p.completed_refunds) + cents(p.pending_refund_amount);
+      if (refundedOrReserved > cents(p.total_amount)) {
+        add('refunds never exceed what was captured', `payment:${p.payment_id}`, { order_id: o.order_id, total_amount: p.total_amount, completed: p.completed_refunds, pending: p.pending_refund_amount });
+      }
+      if (refundedOrReserved !== cents(p.refunded_amount)) {
+        add("a payment's refunded_amount is the sum of its completed and pending refunds", `payment:${p.payment_id}`, { order_id: o.order_id, refunded_amount: p.refunded_amount, completed: p.completed_refunds, pending: p.pending_refund_amount });
       }
       // No payment captured twice: every second capture is refunded (a refusal needs an operator).
       if (p.failed_duplicate_refunds > 0) {
-        add('every duplicate capture is refunded', `payment:${p.payment_id}`, { order_id: o.order_id, refund_failed: p.failed_duplicate_refunds });
+        add('no payment captured twice (every duplicate capture is refunded)', `payment:${p.payment_id}`, { order_id: o.order_id, refund_failed: p.failed_duplicate_refunds });
       } else if (p.unrefunded_duplicates > 0) {
-        flag((p.oldest_unrefunded_duplicate_seconds ?? 0) <= opt.settleGraceSeconds * 4, 'every duplicate capture is refunded', `payment:${p.payment_id}`, {
+        flag((p.oldest_unrefunded_duplicate_seconds ?? 0) <= opt.settleGraceSeconds * 4, 'no payment captured twice (every duplicate capture is refunded)', `payment:${p.payment_id}`, {
           order_id: o.order_id,
           unrefunded: p.unrefunded_duplicates,
         });
