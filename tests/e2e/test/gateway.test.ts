@@ -84,6 +84,8 @@ const owned: Array<[path: string, owner: ServiceName, expectedStatus: number]> =
   ['/api/v1/carts/', 'cart', 200],
   ['/api/v1/orders/', 'order', 200],
   ['/api/v1/accounts/order-history/', 'order', 200],
+  ['/api/v1/accounts/profile/', 'order', 200],
+  ['/api/v1/accounts/addresses/', 'order', 200],
   ['/api/v1/payments/config/', 'payment', 200],
 ];
 
@@ -110,6 +112,29 @@ test.each(reserved)('%s reaches %s (its own answer comes back)', async (path, ow
   expect(res.status).toBeLessThan(500);
   // Not one of nginx's own error pages (those name nginx in their HTML).
   expect(typeof res.body === 'string' ? res.body : JSON.stringify(res.body ?? '')).not.toMatch(/<center>nginx/);
+});
+
+test('saved addresses and gateway settings through the gateway: each answered by its owner', async () => {
+  const buyerToken = `Bearer ${testToken({ sub: `buyer-${randomUUID()}`, role: 'buyer' })}`;
+  const created = await fetch(`${gatewayUrl}/api/v1/accounts/addresses/`, {
+    method: 'POST',
+    headers: { authorization: buyerToken, 'content-type': 'application/json' },
+    body: JSON.stringify({ full_name: 'Amna Osman', line1: '12 Nile Street', city: 'Khartoum', country: 'Sudan' }),
+  });
+  expect(created.status).toBe(201);
+  const address = (await created.json()) as { address_id: string; is_default: boolean };
+  expect(address.is_default).toBe(true);
+  const listed = await fetch(`${gatewayUrl}/api/v1/accounts/addresses/`, { headers: { authorization: buyerToken } });
+  expect(((await listed.json()) as { items: Array<{ address_id: string }> }).items.map((a) => a.address_id)).toEqual([address.address_id]);
+  // Payment owns /payments/gateways/{name}/: an unknown name is its 404 (no fee changes on the shared database).
+  const adminToken = `Bearer ${testToken({ sub: `admin-${randomUUID()}`, role: 'admin' })}`;
+  const settings = await fetch(`${gatewayUrl}/api/v1/payments/gateways/no_such_gateway/`, {
+    method: 'PUT',
+    headers: { authorization: adminToken, 'content-type': 'application/json' },
+    body: JSON.stringify({ fixed_fee: '1.00' }),
+  });
+  expect(settings.status).toBe(404);
+  expect(((await settings.json()) as { error: { code: string } }).error.code).toBe('GATEWAY_NOT_FOUND');
 });
 
 test('a path no service owns is refused by the gateway itself, without touching a service', async () => {
