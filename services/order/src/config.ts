@@ -8,6 +8,10 @@ export const OrderEnv = Type.Object({
   GRPC_PORT: Type.Integer({ default: 50053, minimum: 0, maximum: 65535 }),
   INVENTORY_GRPC_URL: Type.String({ default: '127.0.0.1:50051' }),
   PAYMENT_GRPC_URL: Type.String({ default: '127.0.0.1:50054' }),
+  /** Cart's gRPC address: POST orders/create/ without items checks the buyer's cart out there. */
+  CART_GRPC_URL: Type.String({ default: '127.0.0.1:50052' }),
+  /** Deadline of that call; it includes cart's own wait for the reservation (its CHECKOUT_WAIT_MS). */
+  CART_CHECKOUT_TIMEOUT_MS: Type.Integer({ default: 20000, minimum: 100, maximum: 120000 }),
   /** How long a buyer has to pay once stock is reserved. */
   PAYMENT_WINDOW_SECONDS: Type.Integer({ default: 900, minimum: 1 }),
   /**

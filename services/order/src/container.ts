@@ -5,13 +5,14 @@ import type { CatalogPort, PaymentStatusPort } from './app/catalog';
 import { OrderCommands } from './app/order-commands';
 import { OrderQueries } from './app/order-queries';
 import { PlaceOrder } from './app/place-order';
+import { OrderFromCart, type CartCheckoutPort } from './app/order-from-cart';
 import type { Clock } from './app/ports';
 import { SagaCoordinator } from './app/saga-coordinator';
 import { SagaAdmin } from './app/saga-admin';
 import type { OrderConfig } from './config';
 import { PrismaAccountStore } from './infra/account-store';
 import { PrismaUnitOfWork } from './infra/checkout-store';
-import { InventoryCatalog, PaymentStatusClient } from './infra/grpc-clients';
+import { CartCheckoutClient, InventoryCatalog, PaymentStatusClient } from './infra/grpc-clients';
 import { OrderStore } from './infra/order-store';
 import { createPrisma, type Db } from './infra/prisma';
 import { SagaSweeper } from './infra/saga-sweeper';
@@ -20,6 +21,8 @@ import { GrpcPaymentLookup, PrismaSagaAdminStore } from './infra/saga-admin-stor
 /** What the transports (REST, gRPC, Kafka consumer, timers) call. */
 export interface OrderUseCases {
   placeOrder: PlaceOrder;
+  /** POST orders/create/ without items: cart's checkout of the buyer's cart. */
+  orderFromCart: OrderFromCart;
   placeOrderWaitMs: number;
   /** Profiles and saved addresses (/api/v1/accounts/); place-order resolves address_id through it. */
   accounts: Accounts;
@@ -52,7 +55,7 @@ export const systemClock: Clock = { now: () => new Date() };
 /** Wires the service; tests pass their own catalogue/payment ports, clock or logger. */
 export function createContainer(
   config: Readonly<OrderConfig>,
-  overrides: { catalog?: CatalogPort; payments?: PaymentStatusPort | null; clock?: Clock; logger?: Logger } = {},
+  overrides: { catalog?: CatalogPort; payments?: PaymentStatusPort | null; cart?: CartCheckoutPort | null; clock?: Clock; logger?: Logger } = {},
 ): Container {
   const logger = overrides.logger ?? createLogger({ name: 'order', level: config.LOG_LEVEL });
   const clock = overrides.clock ?? systemClock;
@@ -63,6 +66,7 @@ export function createContainer(
   const grpcCreds = grpcChannelCredentials(grpcTlsFromConfig(config));
   const inventoryClient = overrides.catalog ? null : new InventoryCatalog(config.INVENTORY_GRPC_URL, undefined, grpcCreds);
   const paymentClient = overrides.payments !== undefined ? null : new PaymentStatusClient(config.PAYMENT_GRPC_URL, undefined, grpcCreds);
+  const cartClient = overrides.cart !== undefined ? null : new CartCheckoutClient(config.CART_GRPC_URL, config.CART_CHECKOUT_TIMEOUT_MS, grpcCreds);
   const catalog = overrides.catalog ?? inventoryClient!;
   const payments = overrides.payments !== undefined ? overrides.payments : paymentClient;
 
@@ -88,6 +92,7 @@ export function createContainer(
   const accounts = new Accounts(new PrismaAccountStore(db), randomUUID);
   const useCases: OrderUseCases = {
     placeOrder: new PlaceOrder(catalog, store, saga, accounts, { testMode: config.ORDER_TEST_MODE ?? false, windowSeconds: config.PAYMENT_WINDOW_SECONDS }),
+    orderFromCart: new OrderFromCart(overrides.cart !== undefined ? overrides.cart : cartClient),
     accounts,
     placeOrderWaitMs: config.PLACE_ORDER_WAIT_MS,
     queries: new OrderQueries(store, clock, payments),
@@ -124,6 +129,7 @@ export function createContainer(
       await bus.disconnect();
       inventoryClient?.close();
       paymentClient?.close();
+      cartClient?.close();
       await db.$disconnect();
     },
   };

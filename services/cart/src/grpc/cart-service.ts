@@ -3,8 +3,21 @@ import { cart } from '@sudamall/proto';
 import { formatMoney, grpcHandler, invalid } from '@sudamall/shared';
 import type { CartUseCases } from '../container';
 
-export function cartServiceImplementation(useCases: Pick<CartUseCases, 'getCart'>): cart.CartServiceServer {
+export function cartServiceImplementation(useCases: Pick<CartUseCases, 'getCart' | 'checkout'>): cart.CartServiceServer {
   return {
+    // Order's "create order from cart": the same use case as POST /carts/checkout/full/, so the
+    // answer, the idempotency and the emptied cart are exactly a checkout's.
+    checkoutCart: grpcHandler<cart.CheckoutCartRequest, cart.CheckoutCartResponse>(async (request) => {
+      if (!request.userId) throw invalid('VALIDATION_FAILED', 'user_id is required', { errors: [{ path: 'user_id', message: 'is required' }] });
+      const outcome = await useCases.checkout.full({
+        userId: request.userId,
+        idempotencyKey: request.idempotencyKey || undefined,
+        shippingAddress: request.shippingAddress || undefined,
+        addressId: request.addressId || undefined,
+        notes: request.notes || undefined,
+      });
+      return { orderId: outcome.body.order_id, status: outcome.body.status, replayed: outcome.replayed };
+    }),
     getCart: grpcHandler<cart.GetCartRequest, cart.GetCartResponse>(async (request) => {
       if (!request.userId) throw invalid('VALIDATION_FAILED', 'user_id is required', { errors: [{ path: 'user_id', message: 'is required' }] });
       // A peer reading the cart must not consume the buyer's pending change notices.

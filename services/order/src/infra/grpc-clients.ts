@@ -1,6 +1,7 @@
 import { credentials, type ChannelCredentials } from '@grpc/grpc-js';
 import { promisifyUnary } from '@sudamall/shared';
-import { inventory, payment } from '@sudamall/proto';
+import { cart, inventory, payment } from '@sudamall/proto';
+import type { CartCheckoutInput, CartCheckoutPort } from '../app/order-from-cart';
 import type { CatalogPort, CatalogSnapshot, PaymentStatusPort } from '../app/catalog';
 
 /** The catalogue over inventory's gRPC API (GetProducts, CreateSnapshots). */
@@ -57,6 +58,35 @@ export class InventoryCatalog implements CatalogPort {
         created_at: s.createdAt,
       },
     }));
+  }
+
+  close(): void {
+    this.client.close();
+  }
+}
+
+/** Cart's CheckoutCart ("create order from cart"): the deadline covers cart's own wait for the reservation. */
+export class CartCheckoutClient implements CartCheckoutPort {
+  readonly client: InstanceType<typeof cart.CartServiceClient>;
+  private readonly call;
+
+  constructor(url: string, private readonly deadlineMs = 20000, creds: ChannelCredentials = credentials.createInsecure()) {
+    this.client = new cart.CartServiceClient(url, creds);
+    this.call = promisifyUnary(this.client, 'checkoutCart');
+  }
+
+  async checkoutCart(input: CartCheckoutInput) {
+    const r = await this.call(
+      {
+        userId: input.userId,
+        idempotencyKey: input.idempotencyKey ?? '',
+        shippingAddress: input.shippingAddress ?? '',
+        addressId: input.addressId ?? '',
+        notes: input.notes ?? '',
+      },
+      { deadlineMs: this.deadlineMs },
+    );
+    return { orderId: r.orderId, replayed: r.replayed };
   }
 
   close(): void {

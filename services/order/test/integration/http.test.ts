@@ -84,16 +84,23 @@ describe('POST /api/v1/orders/create/', () => {
     expect(again.json().order_id).toBe(order.order_id);
   });
 
-  it('400 VALIDATION_FAILED without Idempotency-Key or with a bad body; 404 PRODUCT_NOT_FOUND for an unknown product', async () => {
+  it('400 VALIDATION_FAILED with a bad body; 404 PRODUCT_NOT_FOUND for an unknown product', async () => {
     const u = buyer();
-    const noKey = await app.inject({ method: 'POST', url: '/api/v1/orders/create', headers: { authorization: u.auth }, payload: { items: [{ product_id: 'x', quantity: 1 }], shipping_address: 'a' } });
-    expect(noKey.statusCode).toBe(400);
-    expect(noKey.json().error.code).toBe('VALIDATION_FAILED');
     const badQty = await app.inject({ method: 'POST', url: '/api/v1/orders/create/', headers: { authorization: u.auth, 'idempotency-key': 'k' }, payload: { items: [{ product_id: 'x', quantity: 0 }], shipping_address: 'a' } });
     expect(badQty.statusCode).toBe(400);
     const unknown = await app.inject({ method: 'POST', url: '/api/v1/orders/create/', headers: { authorization: u.auth, 'idempotency-key': 'k' }, payload: { items: [{ product_id: randomUUID(), quantity: 1 }], shipping_address: 'a' } });
     expect(unknown.statusCode).toBe(404);
     expect(unknown.json().error.code).toBe('PRODUCT_NOT_FOUND');
+  });
+
+  it('Idempotency-Key is optional (as in Stripe): a create with items without one is placed, and not deduplicated', async () => {
+    const u = buyer();
+    const p = h.catalog.add({ price: '3.00' });
+    const body = { items: [{ product_id: p.id, quantity: 1 }], shipping_address: '2 Side St' };
+    const first = await app.inject({ method: 'POST', url: '/api/v1/orders/create/', headers: { authorization: u.auth }, payload: body });
+    const second = await app.inject({ method: 'POST', url: '/api/v1/orders/create/', headers: { authorization: u.auth }, payload: body });
+    expect([first.statusCode, second.statusCode]).toEqual([201, 201]);
+    expect(first.json().order_id).not.toBe(second.json().order_id);
   });
 
   it('409 INSUFFICIENT_STOCK with the short lines when the reservation is rejected', async () => {

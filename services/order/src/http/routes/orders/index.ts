@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { conflict } from '@sudamall/shared';
+import { randomUUID } from 'node:crypto';
+import { conflict, invalid } from '@sudamall/shared';
 import type { OrderUseCases } from '../../../container';
 import {
   CancelBody,
@@ -41,10 +42,11 @@ export const orderRoutes: FastifyPluginAsyncTypebox<{ useCases: OrderUseCases }>
       schema: {
         tags: ['orders'],
         operationId: 'createOrder',
-        summary: 'Place an order and reserve its stock (buyers; Idempotency-Key header required)',
+        summary: "Place an order and reserve its stock, from the given items or from the buyer's cart (buyers; Idempotency-Key optional)",
         description:
           '201: placed, stock reserved, payment window open. 200: a retry with the same Idempotency-Key replays the first answer. ' +
-          'Most buyers check out through the cart instead (POST /api/v1/carts/checkout/full).',
+          "Without items the order is created from the buyer's cart: the cart's full checkout (POST /api/v1/carts/checkout/full), which empties it; " +
+          "its errors are the checkout's (400 CART_EMPTY, 409 PRICES_CHANGED, 409 INSUFFICIENT_STOCK).",
         security,
         headers: IdempotencyHeaders,
         body: CreateOrderBody,
@@ -52,15 +54,30 @@ export const orderRoutes: FastifyPluginAsyncTypebox<{ useCases: OrderUseCases }>
           200: OrderDetailSchema,
           201: OrderDetailSchema,
           ...errors,
-          409: { ...ErrorResponse, description: 'INSUFFICIENT_STOCK: some lines could not be reserved (`details.short_lines`); the order was cancelled' },
+          409: { ...ErrorResponse, description: 'INSUFFICIENT_STOCK: some lines could not be reserved (`details.short_lines`); the order was cancelled. PRICES_CHANGED (from the cart): a price changed since the buyer last read the cart' },
           422: { ...ErrorResponse, description: 'PRODUCT_UNAVAILABLE: a product is no longer sold; SHIPPING_ADDRESS_OR_ADDRESS_ID: not exactly one of shipping_address and address_id' },
         },
       },
     },
     async (req, reply) => {
+      const key = req.headers['idempotency-key']?.trim() || undefined;
+      if (!req.body.items) {
+        if (req.body.payment_window_seconds !== undefined) {
+          throw invalid('PAYMENT_WINDOW_NEEDS_ITEMS', 'payment_window_seconds is accepted only with items (not for an order from the cart)');
+        }
+        const fromCart = await uc.orderFromCart.execute({
+          userId: req.user.id,
+          idempotencyKey: key,
+          shippingAddress: req.body.shipping_address,
+          addressId: req.body.address_id,
+          notes: req.body.notes,
+        });
+        return reply.code(fromCart.replayed ? 200 : 201).send(await uc.queries.detail(req.user, fromCart.orderId));
+      }
       const { orderId, replayed } = await uc.placeOrder.execute({
         userId: req.user.id,
-        idempotencyKey: req.headers['idempotency-key'],
+        // Without a key, as in Stripe's API, a create with items is not deduplicated.
+        idempotencyKey: key ?? `no-key:${randomUUID()}`,
         items: req.body.items.map((i) => ({ productId: i.product_id, quantity: i.quantity, size: i.size ?? null })),
         shippingAddress: req.body.shipping_address,
         addressId: req.body.address_id,

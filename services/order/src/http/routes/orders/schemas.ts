@@ -103,16 +103,18 @@ export const OrderPage = Type.Object({
 
 export const CreateOrderBody = Type.Object(
   {
-    items: Type.Array(
-      Type.Object(
-        {
-          product_id: Type.String({ minLength: 1, maxLength: 64 }),
-          quantity: Type.Integer({ minimum: 1, maximum: 10000 }),
-          size: Type.Optional(Type.Union([Type.String({ maxLength: 32 }), Type.Null()])),
-        },
-        { additionalProperties: false },
+    items: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            product_id: Type.String({ minLength: 1, maxLength: 64 }),
+            quantity: Type.Integer({ minimum: 1, maximum: 10000 }),
+            size: Type.Optional(Type.Union([Type.String({ maxLength: 32 }), Type.Null()])),
+          },
+          { additionalProperties: false },
+        ),
+        { minItems: 1, maxItems: 100, description: "omitted: the order is created from the buyer's cart (a full cart checkout, which empties it)" },
       ),
-      { minItems: 1, maxItems: 100 },
     ),
     shipping_address: Type.Optional(Type.String({ minLength: 1, maxLength: 1000 })),
     address_id: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'a saved address of the buyer (GET /api/v1/accounts/addresses/); exactly one of shipping_address and address_id' })),
@@ -129,7 +131,14 @@ export const CreateOrderBody = Type.Object(
 );
 
 export const IdempotencyHeaders = Type.Object({
-  'idempotency-key': Type.String({ minLength: 1, maxLength: 200 }),
+  'idempotency-key': Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 200,
+      description:
+        'optional, as in Stripe. Without one, an order from the cart is deduplicated by the cart version (a retried identical request answers the same order); a create with items is not deduplicated',
+    }),
+  ),
 });
 
 export const UpdateStatusBody = Type.Object(
