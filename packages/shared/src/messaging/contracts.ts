@@ -145,6 +145,17 @@ export interface PaymentRefundedEvent {
   amount: string;
   reason: string;
 }
+/**
+ * A refund the gateway definitely refused (not an unknown outcome: those stay pending and are
+ * reconciled). Its amount is refundable again; nothing was given back.
+ */
+export interface PaymentRefundFailedEvent {
+  payment_id: string;
+  order_id: string;
+  refund_id: string;
+  amount: string;
+  reason: string;
+}
 export interface PaymentVoidedEvent {
   payment_id: string | null;
   order_id: string;
@@ -191,6 +202,7 @@ export interface MessageTypes {
   'payment.succeeded': PaymentSucceededEvent;
   'payment.failed': PaymentFailedEvent;
   'payment.refunded': PaymentRefundedEvent;
+  'payment.refund_failed': PaymentRefundFailedEvent;
   'payment.voided': PaymentVoidedEvent;
   'order.placed': OrderPlacedEvent;
   'order.status_changed': OrderStatusChangedEvent;

@@ -1,6 +1,6 @@
 import { conflict, isDomainError } from '@sudamall/shared';
 import { cardLast4, normalizeCardNumber } from '../domain/card';
-import { PROCESSABLE_STATUSES } from '../domain/payment-status';
+import { PROCESSABLE_STATUSES, voidRequestOf } from '../domain/payment-status';
 import { assertOwner, paymentNotFound } from './access';
 import { isUnknownOutcome, lookupCurrentAttempt, recordChargeResult } from './charge-outcome';
 import { notPayable } from './create-payment';
@@ -39,6 +39,11 @@ function whyNotProcessable(payment: PaymentRecord) {
     default:
       return conflict('PAYMENT_NOT_PROCESSABLE', `a ${payment.status} payment cannot be processed`, { status: payment.status });
   }
+}
+
+/** The order asked for a void while a charge was in flight: the payment takes no new attempt. */
+function voidRequested(payment: PaymentRecord, reason: string) {
+  return conflict('PAYMENT_VOID_REQUESTED', 'the order asked for this payment to be voided: it cannot be charged', { status: payment.status, reason });
 }
 
 const OUTCOME: Record<ChargeResult['status'], ProcessOutcome> = {
@@ -85,6 +90,15 @@ export async function processPayment(deps: UseCaseDeps, actor: Actor, input: Pro
       const updated = await recordChargeResult(deps, payment.paymentId, payment.attemptCount, found);
       return resultOf(updated, payment.attemptCount, found);
     }
+  }
+
+  const voidRequest = voidRequestOf(payment.metadata);
+  if (voidRequest) {
+    // The gateway never saw the stale attempt: nothing was charged, so it closes as the void asked.
+    if (stale) {
+      await deps.repo.recordAttemptError(payment.paymentId, payment.attemptCount, { code: 'NOT_CHARGED', message: 'the gateway never saw the attempt' }, false);
+    }
+    throw voidRequested(payment, voidRequest.reason);
   }
 
   // The order decides whether it can still be paid (window, cancellation); asked before every charge.

@@ -1,5 +1,6 @@
 import { isDomainError } from '@sudamall/shared';
 import { isUnknownOutcome, lookupCurrentAttempt, recordChargeResult } from './charge-outcome';
+import { voidRequestOf } from '../domain/payment-status';
 import { notPayable } from './create-payment';
 import type { UseCaseDeps } from './deps';
 import type { PaymentRecord } from './records';
@@ -50,6 +51,12 @@ async function settleStaleAttempt(
     await recordChargeResult(deps, payment.paymentId, payment.attemptCount, found);
     deps.logger.info({ payment_id: payment.paymentId, attempt: payment.attemptCount, outcome: found.status }, 'stale payment settled from the gateway');
     return 'settled';
+  }
+
+  if (voidRequestOf(payment.metadata)) {
+    // The order asked for a void meanwhile and nothing was charged: close as the void would have.
+    await deps.repo.recordAttemptError(payment.paymentId, payment.attemptCount, { code: 'NOT_CHARGED', message: 'the gateway never saw the attempt' }, false);
+    return 'closed';
   }
 
   let payable = false;

@@ -51,6 +51,24 @@ export function isPaymentStatus(s: string): s is PaymentStatus {
   return (PAYMENT_STATUSES as readonly string[]).includes(s);
 }
 
+/**
+ * What the order asked for while a charge was in flight (payment.void arrived during
+ * `processing`): kept on the payment's metadata as `void_requested`, so the charge's ending
+ * closes the payment instead of leaving it chargeable, and no new attempt starts.
+ */
+export interface VoidRequest {
+  reason: string;
+  requested_at: string;
+  event_id: string;
+}
+
+export function voidRequestOf(metadata: Record<string, unknown>): VoidRequest | null {
+  const v = metadata.void_requested;
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return null;
+  const r = v as Partial<VoidRequest>;
+  return typeof r.reason === 'string' ? (r as VoidRequest) : null;
+}
+
 /** A payment voided because the order's payment window closed is expired; any other void cancels it. */
 export function voidedStatusFor(reason: string): 'expired' | 'cancelled' {
   return reason === 'payment_timeout' || reason === 'payment_window_expired' ? 'expired' : 'cancelled';

@@ -13,7 +13,7 @@ import {
 } from '@sudamall/shared';
 import { Prisma } from '../generated/prisma/client';
 import type { Db } from './prisma';
-import { canTransition, REFUNDABLE_STATUSES, VOIDABLE_STATUSES, voidedStatusFor, type PaymentStatus } from '../domain/payment-status';
+import { canTransition, REFUNDABLE_STATUSES, VOIDABLE_STATUSES, voidedStatusFor, voidRequestOf, type PaymentStatus } from '../domain/payment-status';
 import { canRefundTransition, decideRefundAmount, statusAfterRefunds } from '../domain/refunds';
 import { paymentExists } from '../domain/errors';
 import { chargeIdempotencyKey } from '../domain/idempotency';
@@ -274,6 +274,8 @@ export class PrismaPaymentRepository implements PaymentRepository {
         const p = await lockPayment(tx, args.paymentId);
         if (!p) return null;
         if (asObject(p.metadata).awaiting_collection === true) return null;
+        // The order asked for a void while a charge was in flight: no attempt starts or resumes.
+        if (voidRequestOf(asObject(p.metadata))) return null;
         const now = args.now ?? new Date();
         const stale =
           p.status === 'processing' &&
@@ -366,6 +368,7 @@ export class PrismaPaymentRepository implements PaymentRepository {
               attempt_number: attemptNumber,
               reason: result.code,
             });
+            updated = await closeRequestedVoid(tx, updated);
           }
           break;
         }
@@ -380,6 +383,8 @@ export class PrismaPaymentRepository implements PaymentRepository {
                 metadata: json({ ...metadata, action_url: result.actionUrl ?? null }),
               },
             });
+            // Waiting for the payer of an order that is gone: pending would stay chargeable.
+            updated = await closeRequestedVoid(tx, updated);
           }
           break;
         }
@@ -426,7 +431,8 @@ export class PrismaPaymentRepository implements PaymentRepository {
           : { status: 'error', failureCode: error.code, failureReason: error.message, completedAt: new Date() },
       });
       if (!keepProcessing && p.status === 'processing') {
-        await tx.payment.update({ where: { paymentId }, data: { status: 'failed', failureReason: error.code } });
+        const failed = await tx.payment.update({ where: { paymentId }, data: { status: 'failed', failureReason: error.code } });
+        await closeRequestedVoid(tx, failed);
       }
     });
   }
@@ -526,6 +532,7 @@ export class PrismaPaymentRepository implements PaymentRepository {
               attempt_number: payment.attemptCount,
               reason: input.outcome.code,
             });
+            payment = await closeRequestedVoid(tx, payment);
             applied = true;
             result = 'applied';
           } else {
@@ -628,7 +635,16 @@ export class PrismaPaymentRepository implements PaymentRepository {
       const current = await tx.refund.findUniqueOrThrow({ where: { refundId } });
       if (!canRefundTransition(current.status, 'failed')) return;
       await tx.refund.update({ where: { refundId }, data: { status: 'failed', failureReason: reason, processedAt: new Date() } });
-      await tx.payment.update({ where: { paymentId: refund.paymentId }, data: { refundedAmount: { decrement: current.amount } } });
+      const p = await tx.payment.update({ where: { paymentId: refund.paymentId }, data: { refundedAmount: { decrement: current.amount } } });
+      // Whoever waits for this refund (the saga's compensation) learns it will not come: without
+      // it the saga would wait for a payment.refunded that is never sent.
+      await emit(tx, 'payment.refund_failed', p.orderReference, {
+        payment_id: p.paymentId,
+        order_id: p.orderReference,
+        refund_id: refundId,
+        amount: money2(current.amount),
+        reason,
+      });
     });
   }
 
@@ -692,8 +708,13 @@ export class PrismaPaymentRepository implements PaymentRepository {
         return { kind: 'voided', payments: [] } as const;
       }
       const voided = await cancelVoidable(tx, payments, reason);
+      // A charge in flight answers the void when it ends: a capture as payment.succeeded (the saga
+      // refunds it), anything else by closing the payment as this void would have. Recorded with
+      // the inbox claim, so the request survives a crash between the two.
+      const inFlight = await requestVoidOfCharges(tx, payments, reason, claim.eventId);
       if (voided.length === 0) {
-        return { kind: 'nothing', reason: `no voidable payment (${payments.map((p) => p.status).join(', ')})` } as const;
+        const why = inFlight > 0 ? 'charge in flight: void recorded for its ending' : 'no voidable payment';
+        return { kind: 'nothing', reason: `${why} (${payments.map((p) => p.status).join(', ')})` } as const;
       }
       return { kind: 'voided', payments: voided } as const;
     });
@@ -867,6 +888,40 @@ function toDuplicateCaptureRecord(r: DuplicateCaptureRow): DuplicateCaptureRecor
 }
 
 type DuplicateReporter = (fields: Record<string, unknown>) => void;
+
+/** Marks every charge in flight as voided by the order (once: the first request's reason stands). */
+async function requestVoidOfCharges(tx: Tx, payments: PaymentRow[], reason: string, eventId: string): Promise<number> {
+  let n = 0;
+  for (const p of payments) {
+    if (p.status !== 'processing') continue;
+    n += 1;
+    const metadata = asObject(p.metadata);
+    if (voidRequestOf(metadata)) continue;
+    await tx.payment.update({
+      where: { paymentId: p.paymentId },
+      data: { metadata: json({ ...metadata, void_requested: { reason, requested_at: new Date().toISOString(), event_id: eventId } }) },
+    });
+  }
+  return n;
+}
+
+/**
+ * A charge the order asked to void while it was in flight has ended without a capture (declined,
+ * a definite gateway error, waiting for the payer): the payment, now `failed` or `pending`, closes
+ * as the void would have, and payment.voided answers that void. Anything else is returned as is.
+ */
+async function closeRequestedVoid(tx: Tx, p: PaymentRow): Promise<PaymentRow> {
+  const request = voidRequestOf(asObject(p.metadata));
+  if (!request || !VOIDABLE_STATUSES.includes(p.status)) return p;
+  const to = voidedStatusFor(request.reason);
+  if (!canTransition(p.status, to)) return p;
+  const updated = await tx.payment.update({
+    where: { paymentId: p.paymentId },
+    data: { status: to, cancelledAt: new Date(), failureReason: request.reason },
+  });
+  await emit(tx, 'payment.voided', p.orderReference, { payment_id: p.paymentId, order_id: p.orderReference, reason: request.reason });
+  return updated;
+}
 
 async function cancelVoidable(tx: Tx, payments: PaymentRow[], reason: string): Promise<PaymentRecord[]> {
   const out: PaymentRecord[] = [];
