@@ -23,6 +23,7 @@ export const SAGA_REPLY_TYPES: ReadonlySet<string> = new Set<ReplyType>([
   'payment.succeeded',
   'payment.failed',
   'payment.refunded',
+  'payment.refund_failed',
   'payment.voided',
 ]);
 

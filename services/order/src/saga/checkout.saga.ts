@@ -34,8 +34,9 @@ function command<T extends CommandType>(
   type: T,
   data: SagaCommand<T>['data'],
   replies: ReplyType[],
+  refusals?: ReplyType[],
 ): SagaCommand {
-  return { topic, type, data, replies } as SagaCommand;
+  return { topic, type, data, replies, ...(refusals ? { refusals } : {}) } as SagaCommand;
 }
 
 const reserve = (ctx: CheckoutContext) =>
@@ -56,8 +57,10 @@ const confirm = (ctx: CheckoutContext) =>
 // a charge that still succeeds afterwards arrives as payment.succeeded, which the saga refunds.
 const voidPayment = (ctx: CheckoutContext, reason: string) =>
   command(Topics.paymentCommands, 'payment.void', { order_id: ctx.order_id, reason }, []);
+// A refund the gateway definitely refused (payment.refund_failed) will not come by re-sending on
+// a timer: the saga waits for an operator, whose retry asks payment for a new refund attempt.
 const refund = (ctx: CheckoutContext, reason: string) =>
-  command(Topics.paymentCommands, 'payment.refund', { order_id: ctx.order_id, reason }, ['payment.refunded']);
+  command(Topics.paymentCommands, 'payment.refund', { order_id: ctx.order_id, reason }, ['payment.refunded'], ['payment.refund_failed']);
 
 /** Reserve stock → wait for the buyer's payment → confirm the reserved stock as sold. */
 export const CHECKOUT_SAGA: readonly SagaStep[] = [

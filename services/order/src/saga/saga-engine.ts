@@ -215,6 +215,19 @@ function onReply(saga: SagaSnapshot, orderStatus: OrderStatus, type: ReplyType, 
     return unchanged({ ...saga, context: { ...saga.context, early } }, [replyLog]);
   }
 
+  // A participant refused a command we are waiting for: no timed re-send will change that, so the
+  // saga stops re-sending and is flagged stuck with the reason (the dashboard lists it); the
+  // command stays awaited, so an operator's retry re-sends it. The order keeps its status.
+  const refused = saga.awaiting.find((c) => c.refusals?.includes(type));
+  if (refused) {
+    const why = (data as { reason?: unknown }).reason;
+    const lastError = `${type}: ${refused.type} refused${typeof why === 'string' && why ? ` (${why})` : ''}; waiting for an operator's retry`;
+    return unchanged({ ...saga, stuck: true, nextRetryAt: null, lastError }, [
+      replyLog,
+      { step: saga.currentStep, kind: 'error', type: 'stuck', payload: { refused: refused.type, reply: type, reason: why ?? null } },
+    ]);
+  }
+
   // A reply to a compensation (release, void, refund) we are waiting for.
   const answered = saga.awaiting.findIndex((c) => c.replies.includes(type));
   if (!step && answered >= 0) {

@@ -17,6 +17,11 @@ export interface SagaCommand<T extends CommandType = CommandType> {
   type: T;
   data: MessageTypes[T];
   replies: ReplyType[];
+  /**
+   * Replies that say the participant definitely refused (a refund the gateway turned down): the
+   * saga keeps waiting for a reply, but is flagged stuck for an operator, whose retry re-sends it.
+   */
+  refusals?: ReplyType[];
 }
 
 /** What the saga remembers between messages (persisted as JSON). */

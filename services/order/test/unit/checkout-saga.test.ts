@@ -181,6 +181,32 @@ describe('checkout saga', () => {
     expectOutcome(ctx, orderId, 'cancelled', 'compensated');
   });
 
+  it('payment.refund_failed on the compensation refund → saga stuck with the reason, no timed re-send, order kept; a retry re-sends payment.refund', async () => {
+    const ctx = setup();
+    const orderId = await givenUnderPaying(ctx);
+    await ctx.saga.run(orderId, { kind: 'payment_deadline' });
+    await reply(ctx, 'stock.released', { order_id: orderId, reason: 'payment_timeout' });
+    await reply(ctx, 'payment.voided', { payment_id: null, order_id: orderId, reason: 'payment_timeout' });
+    await reply(ctx, 'payment.succeeded', paymentSucceeded(orderId));
+    ctx.store.takeOutbox();
+    await reply(ctx, 'payment.refund_failed', { payment_id: 'pay-1', order_id: orderId, refund_id: 'rf-1', amount: '10.30', reason: 'CHARGE_DISPUTED' });
+    const s = ctx.store.sagas.get(orderId)!;
+    expect([s.state, s.stuck, s.nextRetryAt, s.lastError]).toEqual([
+      'compensating',
+      true,
+      null,
+      "payment.refund_failed: payment.refund refused (CHARGE_DISPUTED); waiting for an operator's retry",
+    ]);
+    expect(s.awaiting.map((c) => c.type)).toEqual(['payment.refund']);
+    expect(ctx.store.outbox).toEqual([]);
+    expectOutcome(ctx, orderId, 'cancelled', 'compensating');
+    // The automatic re-send is the operator's: a retry input still re-sends what is awaited.
+    await ctx.saga.run(orderId, { kind: 'retry' });
+    expect(ctx.store.commandTypes()).toEqual(['payment.refund']);
+    await reply(ctx, 'payment.refunded', { payment_id: 'pay-1', order_id: orderId, refund_id: 'rf-2', amount: '10.30', reason: 'payment_timeout' });
+    expectOutcome(ctx, orderId, 'cancelled', 'compensated');
+  });
+
   it('confirm fails (reservation gone) → refund then release, order cancelled', async () => {
     const ctx = setup();
     const orderId = await givenConfirming(ctx);
