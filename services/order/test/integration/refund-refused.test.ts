@@ -33,8 +33,8 @@ it('payment.refund_failed makes the compensating saga stuck with the reason; the
     expect(list.length).toBeGreaterThan(0);
     return list;
   });
-  const lines = (reserve!.data as { lines: Array<Record<string, unknown>> }).lines;
-  await h.publish('inventory.events', 'stock.reserved', { order_id: orderId, lines: lines.map((l) => ({ ...l, reservation_id: randomUUID() })) } as never);
+  const { lines } = reserve!.data as { lines: Array<{ line_id: string; product_id: string; size: string | null; quantity: number }> };
+  await h.publish('inventory.events', 'stock.reserved', { order_id: orderId, lines: lines.map((l) => ({ ...l, reservation_id: randomUUID() })) });
   await eventually(async () => expect((await sagaRow(orderId)).status).toBe('under_paying'));
 
   // The window passes; the void and the release are answered; then the late capture arrives.
@@ -44,7 +44,7 @@ it('payment.refund_failed makes the compensating saga stuck with the reason; the
   } finally {
     h.clock.offsetMs = 0;
   }
-  await h.publish('inventory.events', 'stock.released', { order_id: orderId, reason: 'payment_timeout' } as never);
+  await h.publish('inventory.events', 'stock.released', { order_id: orderId, reason: 'payment_timeout' });
   await h.publish('payment.events', 'payment.voided', { payment_id: null, order_id: orderId, reason: 'payment_timeout' });
   const paymentId = randomUUID();
   await h.publish('payment.events', 'payment.succeeded', {
