@@ -52,9 +52,10 @@ const restock = (ctx: CheckoutContext, reason: string) =>
 const confirm = (ctx: CheckoutContext) =>
   command(Topics.inventoryCommands, 'inventory.confirm', { order_id: ctx.order_id }, ['stock.confirmed', 'stock.rejected', 'stock.released']);
 // No reply is awaited for a void: payment answers payment.voided only when it cancelled something
-// (or the order has no payment at all), and stays silent when its payments had already failed or a
-// charge is in flight. The command itself cannot be lost (outbox → Kafka → idempotent consumer), and
-// a charge that still succeeds afterwards arrives as payment.succeeded, which the saga refunds.
+// (or the order has no payment at all), and stays silent when its payments had already failed. A
+// charge in flight keeps the void and answers it when it ends: payment.voided when nothing was
+// captured, payment.succeeded (which the saga refunds) when it was. The command itself cannot be
+// lost (outbox → Kafka → idempotent consumer).
 const voidPayment = (ctx: CheckoutContext, reason: string) =>
   command(Topics.paymentCommands, 'payment.void', { order_id: ctx.order_id, reason }, []);
 // A refund the gateway definitely refused (payment.refund_failed) will not come by re-sending on
