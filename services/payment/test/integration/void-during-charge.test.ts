@@ -194,6 +194,39 @@ describe('saga answers: a void during a charge, a refused refund', () => {
     expect((await processCall(user, paymentId, CARDS.success)).statusCode).toBe(409);
   });
 
+  it('the other endings of a voided charge close it too: a definite gateway error, a 3-D Secure wait, a stale attempt the gateway never saw', async () => {
+    const repo = h.container.useCases.repo;
+    const voided = async (reason: string, now?: Date) => {
+      const p = await newPayment('21.00');
+      const claim = await repo.claimForProcessing({ paymentId: p.paymentId, staleAfterSeconds: 600, cardLast4: '4242', ...(now ? { now } : {}) });
+      expect(claim).not.toBeNull();
+      const command = createEnvelope('payment.void', p.orderId, { order_id: p.orderId, reason });
+      await send(command);
+      await handled(command.id);
+      return { ...p, attempt: claim!.attemptNumber };
+    };
+
+    const refused = await voided('order_cancelled');
+    await repo.recordAttemptError(refused.paymentId, refused.attempt, { code: 'CARD_REFUSED', message: 'refused outright' }, false);
+    expect([(await row(refused.paymentId)).status, (await row(refused.paymentId)).failureReason]).toEqual(['cancelled', 'order_cancelled']);
+
+    const action = await voided('payment_timeout');
+    const pending = await repo.recordChargeOutcome(action.paymentId, action.attempt, { status: 'requires_action', reference: 'pi_3ds', actionUrl: 'https://example.test/3ds', raw: {} });
+    expect(pending.status).toBe('expired');
+
+    // A buyer's process call finds the attempt stale; the gateway never saw it: closed, refused.
+    const stale = await voided('payment_timeout', new Date(Date.now() - 3_600_000));
+    const charges = gateway.chargeCount;
+    const res = await processCall(stale.user, stale.paymentId, CARDS.success);
+    expect([res.statusCode, res.json().error.code]).toEqual([409, 'PAYMENT_VOID_REQUESTED']);
+    expect(gateway.chargeCount).toBe(charges);
+    expect((await row(stale.paymentId)).status).toBe('expired');
+
+    for (const o of [refused, action, stale]) {
+      await eventually(() => expect(typesFor(o.orderId)).toEqual(['payment.voided']), { timeoutMs: 45_000 });
+    }
+  });
+
   async function paid(total: string) {
     const p = await newPayment(total);
     const res = await processCall(p.user, p.paymentId, CARDS.success);
