@@ -24,6 +24,7 @@ export const KNOWN_SECRETS: ReadonlySet<string> = new Set([
   'not-the-secret-0123456789abcdef',
   'rate-limit-test-secret-0123456789',
   'jwks-test-hs256-secret-0123456789',
+  'a-local-development-secret',
   // Stripe webhook signing secrets
   'whsec_compose_local_only',
   'whsec_sudamall_local_development',
