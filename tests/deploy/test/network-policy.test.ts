@@ -1,6 +1,6 @@
 // The NetworkPolicy of each service, as the prod overlay builds it: its gRPC port reachable only
 // from the services whose config names it as a peer (cart → inventory, cart → order,
-// order → inventory, order → payment, payment → order), its HTTP port only from the ingress
+// order → inventory, order → cart, order → payment, payment → order), its HTTP port only from the ingress
 // controller's (and the scraper's) namespace. And the wiring check refuses a policy that drifts.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -52,7 +52,7 @@ describe('NetworkPolicy per service', () => {
   it('lets only the real callers reach each gRPC port, and only other namespaces (ingress, scraper) the HTTP port', () => {
     expect(Object.fromEntries(['inventory', 'cart', 'order', 'payment'].map((s) => [s, grpcPeers(policy(docs, s))]))).toEqual({
       inventory: ['cart', 'order'],
-      cart: [],
+      cart: ['order'],
       order: ['cart', 'payment'],
       payment: ['order'],
     });
@@ -84,7 +84,8 @@ describe('NetworkPolicy per service', () => {
     expect(check(open).output).toContain('NetworkPolicy inventory opens grpc to everyone');
 
     const anyAddress = clone();
-    policy(anyAddress, 'cart').spec.ingress[0]!.from!.push({ ipBlock: { cidr: '0.0.0.0/0' } });
+    const cartHttp = policy(anyAddress, 'cart').spec.ingress.find((r) => r.ports?.some((x) => x.port === 'http'));
+    cartHttp!.from!.push({ ipBlock: { cidr: '0.0.0.0/0' } });
     expect(check(anyAddress).output).toContain('NetworkPolicy cart opens http to {"ipBlock":{"cidr":"0.0.0.0/0"}}');
 
     const none = clone().filter((d) => !(d.kind === 'NetworkPolicy' && (d as unknown as Policy).metadata.name === 'payment'));
