@@ -5,12 +5,11 @@
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { testToken } from '@sudamall/shared/testing';
-import { ApiClient, eventuallyValue, startPlatform, type Platform, type ServiceName } from './platform';
+import { ApiClient, eventuallyValue, startPlatform, type Platform, type ServiceName, freePort } from './platform';
 
 const ROOT = join(__dirname, '..', '..', '..');
 const GATEWAY_SH = join(ROOT, 'scripts', 'lib', 'gateway.sh');
@@ -24,17 +23,6 @@ let conf: string;
 let gatewayUrl: string;
 let browser: Browser;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) execFileSync('bash', [join(ROOT, 'scripts', 'platform.sh'), 'ensure-chromium'], { stdio: 'inherit' });

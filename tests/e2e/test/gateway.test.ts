@@ -6,11 +6,10 @@
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectLive, testToken } from '@sudamall/shared/testing';
-import { startPlatform, type Platform, type ServiceName } from './platform';
+import { startPlatform, type Platform, type ServiceName, freePort } from './platform';
 
 const ROOT = join(__dirname, '..', '..', '..');
 const GATEWAY_SH = join(ROOT, 'scripts', 'lib', 'gateway.sh');
@@ -20,17 +19,6 @@ let runDir: string;
 let conf: string;
 let gatewayUrl: string;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 const portOf = (service: ServiceName) => new URL(platform.httpUrl(service)).port;
 

@@ -59,7 +59,8 @@ export interface Platform {
 // two services of one run (or a run started just after another) must never share one.
 const portsHandedOut = new Set<number>();
 
-async function freePort(): Promise<number> {
+/** A port nothing listens on now (the kernel's pick), for a server a test starts. */
+export async function freePort(): Promise<number> {
   for (;;) {
     const port = await probeFreePort();
     if (!portsHandedOut.has(port)) {

@@ -8,10 +8,9 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startPlatform, type Platform, type ServiceName } from './platform';
+import { startPlatform, type Platform, type ServiceName, freePort } from './platform';
 
 const ROOT = join(__dirname, '..', '..', '..');
 const GATEWAY_SH = join(ROOT, 'scripts', 'lib', 'gateway.sh');
@@ -22,17 +21,6 @@ let runDir: string;
 let conf: string;
 let gatewayPort: number;
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 beforeAll(async () => {
   platform = await startPlatform({
