@@ -179,3 +179,35 @@ export const WebhookAckSchema = Type.Object({
   applied: Type.Boolean(),
   result: Type.String(),
 });
+
+const DuplicateCaptureStatus = Type.Union([Type.Literal('refund_pending'), Type.Literal('refunded'), Type.Literal('refund_failed')]);
+
+export const DuplicateCaptureSchema = Type.Object({
+  id: Type.String(),
+  payment_id: Type.String(),
+  order_id: Type.String(),
+  gateway: Type.String(),
+  /** The second capture's own gateway transaction (what is refunded; never the one the payment keeps). */
+  transaction_id: Type.String(),
+  amount: Money,
+  currency: Type.String(),
+  /** How it was seen: webhook:<provider>:<event id>, charge. */
+  source: Type.String(),
+  /** The order's payment that keeps its capture, when it is another payment. */
+  live_payment_id: Nullable(Type.String()),
+  status: DuplicateCaptureStatus,
+  gateway_refund_id: Nullable(Type.String()),
+  refund_attempts: Type.Integer(),
+  last_error: Nullable(Type.String()),
+  detected_at: DateTime,
+  refunded_at: Nullable(DateTime),
+});
+
+export const DuplicateCapturesQuery = Type.Object(
+  {
+    status: Type.Optional(Type.Union([Type.Literal(''), DuplicateCaptureStatus])),
+    order_id: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    limit: Type.Integer({ minimum: 1, maximum: 500, default: 100 }),
+  },
+  { additionalProperties: false },
+);

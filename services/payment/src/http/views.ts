@@ -1,5 +1,5 @@
 // JSON shapes of the REST API (snake_case, money as "12.30", timestamps ISO-8601).
-import type { AttemptRecord, GatewayRecord, PaymentRecord, RefundRecord } from '../app/records';
+import type { AttemptRecord, DuplicateCaptureRecord, GatewayRecord, PaymentRecord, RefundRecord } from '../app/records';
 import { refundableAmount } from '../domain/refunds';
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
@@ -69,5 +69,25 @@ export function gatewayView(g: GatewayRecord) {
     test_mode: g.testMode,
     fixed_fee: g.fixedFee,
     percentage_fee: g.percentageFee,
+  };
+}
+
+export function duplicateCaptureView(d: DuplicateCaptureRecord) {
+  return {
+    id: d.id,
+    payment_id: d.paymentId,
+    order_id: d.orderReference,
+    gateway: d.gateway,
+    transaction_id: d.transactionId,
+    amount: d.amount,
+    currency: d.currency,
+    source: d.source,
+    live_payment_id: d.livePaymentId,
+    status: d.status,
+    gateway_refund_id: d.gatewayRefundId,
+    refund_attempts: d.refundAttempts,
+    last_error: d.lastError,
+    detected_at: d.detectedAt.toISOString(),
+    refunded_at: iso(d.refundedAt),
   };
 }
