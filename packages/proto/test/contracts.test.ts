@@ -235,7 +235,7 @@ describe('order, payment and cart services over grpc-js', () => {
     });
   });
 
-  it('round-trips GetCart', async () => {
+  it('round-trips GetCart and CheckoutCart', async () => {
     const implementation: cart.CartServiceServer = {
       getCart: (call, callback) =>
         callback(null, {
@@ -255,6 +255,7 @@ describe('order, payment and cart services over grpc-js', () => {
           total: '39.80',
           itemCount: 2,
         }),
+      checkoutCart: (call, callback) => callback(null, { orderId: `order-of-${call.request.userId}`, status: 'under_paying', replayed: call.request.idempotencyKey === 'seen' }),
     };
     const started = await startServer(cart.CartServiceService, implementation);
     servers.push(started.server);
@@ -265,5 +266,14 @@ describe('order, payment and cart services over grpc-js', () => {
 
     expect(response).toMatchObject({ userId: 'u-1', total: '39.80', itemCount: 2 });
     expect(response.items[0]).toMatchObject({ priceWhenAdded: '19.90', currentPrice: '17.50', size: '' });
+
+    // CheckoutCart: the unset strings of a keyless, typed-address checkout arrive as "".
+    const checkout = unary<cart.CheckoutCartRequest, cart.CheckoutCartResponse>(client, client.checkoutCart);
+    expect(await checkout({ userId: 'u-1', idempotencyKey: '', shippingAddress: '1 Main St', addressId: '', notes: '' })).toEqual({
+      orderId: 'order-of-u-1',
+      status: 'under_paying',
+      replayed: false,
+    });
+    expect(await checkout({ userId: 'u-2', idempotencyKey: 'seen', shippingAddress: '', addressId: 'a-1', notes: '' })).toMatchObject({ replayed: true });
   });
 });
