@@ -53,6 +53,9 @@ export const BaseEnv = Type.Object({
   // From SIGTERM to a forced exit(1) (handleShutdownSignals); below the pod's 30 s grace period
   // minus its 5 s preStop pause.
   SHUTDOWN_TIMEOUT_MS: Type.Integer({ default: 20000, minimum: 1000 }),
+  // After SIGTERM the service is not ready but keeps serving this long before it drains, so a
+  // request already sent (read a moment after the signal) is answered, not turned away with 503.
+  SHUTDOWN_READINESS_GRACE_MS: Type.Integer({ default: 500, minimum: 0, maximum: 10_000 }),
   // The public API's rate limit (shared rateLimitPlugin, which reads these): requests per window
   // and caller on every /api/ route. Unset: on in production (DEFAULT_PRODUCTION_RATE_LIMIT_MAX),
   // off elsewhere (tests and benchmarks hammer one service from one address); 0 turns it off.

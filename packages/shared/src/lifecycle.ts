@@ -1,5 +1,7 @@
 // Graceful shutdown, in the one order every service needs on SIGTERM/SIGINT:
 //   1. not ready      /readyz → 503, gRPC health → NOT_SERVING, so load balancers stop routing here;
+//                     the service keeps serving for `readinessGraceMs` meanwhile, so a request
+//                     already on the wire when the signal came (read a moment later) is answered;
 //   2. drain          stop accepting and finish what is in flight, all at once: the HTTP server
 //                     (fastify's close waits for in-flight requests), the gRPC server, the Kafka
 //                     consumers (handled offsets committed), live hubs, background sweepers;
@@ -37,6 +39,12 @@ export interface GracefulShutdownOptions {
   timeoutMs: number;
   /** Traces not exported within this are dropped; default 2000. */
   telemetryTimeoutMs?: number;
+  /**
+   * From not ready to the drain: still serving, so requests sent before the signal but read after
+   * it (a busy event loop, a keep-alive connection) are answered instead of turned away with 503.
+   * Default 0 (SHUTDOWN_READINESS_GRACE_MS in the services' config).
+   */
+  readinessGraceMs?: number;
   signals?: readonly NodeJS.Signals[];
   source?: SignalSource;
   exit?: (code: number) => void;
@@ -63,6 +71,7 @@ const DEFAULT_TELEMETRY_TIMEOUT_MS = 2_000;
 export function handleShutdownSignals(plan: ShutdownPlan, opts: GracefulShutdownOptions): GracefulShutdown {
   const { logger, timeoutMs } = opts;
   const telemetryTimeoutMs = opts.telemetryTimeoutMs ?? DEFAULT_TELEMETRY_TIMEOUT_MS;
+  const readinessGraceMs = opts.readinessGraceMs ?? 0;
   const exit = opts.exit ?? ((code: number) => process.exit(code));
   const source = opts.source ?? process;
   const pending = new Map<string, number>(); // "phase/step" → started at
@@ -109,6 +118,7 @@ export function handleShutdownSignals(plan: ShutdownPlan, opts: GracefulShutdown
 
     try {
       await step('not ready', 'readiness', plan.notReady);
+      if (readinessGraceMs > 0) await step('not ready', 'grace', () => new Promise((r) => setTimeout(r, readinessGraceMs)));
       await Promise.all(Object.entries(plan.drain).map(([name, fn]) => step('drain', name, fn)));
       for (const [name, fn] of Object.entries(plan.close)) await step('close', name, fn);
       const telemetry = plan.telemetry;

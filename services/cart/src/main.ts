@@ -70,7 +70,7 @@ async function main(): Promise<void> {
       close: { 'kafka bus': () => bus.disconnect(), container: () => container.close() },
       telemetry,
     },
-    { logger, timeoutMs: config.SHUTDOWN_TIMEOUT_MS },
+    { logger, timeoutMs: config.SHUTDOWN_TIMEOUT_MS, readinessGraceMs: config.SHUTDOWN_READINESS_GRACE_MS },
   );
 }
 

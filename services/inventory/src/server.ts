@@ -91,6 +91,6 @@ export async function runServer(telemetry?: Telemetry): Promise<void> {
       close: { container: () => c.close() },
       telemetry,
     },
-    { logger, timeoutMs: config.SHUTDOWN_TIMEOUT_MS },
+    { logger, timeoutMs: config.SHUTDOWN_TIMEOUT_MS, readinessGraceMs: config.SHUTDOWN_READINESS_GRACE_MS },
   );
 }

@@ -72,7 +72,7 @@ async function main(): Promise<void> {
       close: { container: () => c.close() },
       telemetry,
     },
-    { logger, timeoutMs: config.SHUTDOWN_TIMEOUT_MS },
+    { logger, timeoutMs: config.SHUTDOWN_TIMEOUT_MS, readinessGraceMs: config.SHUTDOWN_READINESS_GRACE_MS },
   );
 }
 

@@ -5,7 +5,7 @@ import { createLogger } from '../../src/logging';
 
 type Line = Record<string, unknown> & { msg: string };
 
-function harness(plan: (events: string[]) => ShutdownPlan, opts: { timeoutMs?: number; telemetryTimeoutMs?: number } = {}) {
+function harness(plan: (events: string[]) => ShutdownPlan, opts: { timeoutMs?: number; telemetryTimeoutMs?: number; readinessGraceMs?: number } = {}) {
   const events: string[] = [];
   const lines: Line[] = [];
   const destination = new Writable({
@@ -25,6 +25,7 @@ function harness(plan: (events: string[]) => ShutdownPlan, opts: { timeoutMs?: n
     logger: createLogger({ name: 'unit', destination }),
     timeoutMs: opts.timeoutMs ?? 5_000,
     telemetryTimeoutMs: opts.telemetryTimeoutMs,
+    readinessGraceMs: opts.readinessGraceMs,
     source,
     exit,
   });
@@ -41,6 +42,32 @@ const timed = (events: string[], name: string, ms = 0) => async () => {
 };
 
 describe('handleShutdownSignals', () => {
+  it('keeps serving for the readiness grace between not ready and the drain (a request already on the wire is answered)', async () => {
+    let notReadyAt = 0;
+    let drainAt = 0;
+    const h = harness(
+      (events) => ({
+        notReady: () => {
+          notReadyAt = Date.now();
+          events.push('not ready');
+        },
+        drain: {
+          http: async () => {
+            drainAt = Date.now();
+            events.push('http drain');
+          },
+        },
+        close: {},
+      }),
+      { readinessGraceMs: 150 },
+    );
+    h.source.emit('SIGTERM');
+    expect(await h.exited).toBe(0);
+    expect(h.events).toEqual(['not ready', 'http drain', 'exit 0']);
+    expect(drainAt - notReadyAt).toBeGreaterThanOrEqual(140);
+    expect(h.lines.some((l) => l.msg === 'shutdown step done' && l.phase === 'not ready' && l.step === 'grace')).toBe(true);
+  });
+
   it('runs not-ready, then the drain steps together, then the close steps in order, then telemetry, then exits 0', async () => {
     const h = harness((events) => ({
       notReady: () => events.push('not ready'),
