@@ -85,11 +85,11 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): PaymentConfig 
   const worstCaseMs = gatewayCallWorstCaseMs(raw);
   const staleProcessingSeconds = raw.PAYMENT_STALE_PROCESSING_SECONDS ?? Math.ceil(worstCaseMs / 1000) + STALE_WINDOW_MARGIN_SECONDS;
   if (staleProcessingSeconds * 1000 <= worstCaseMs) {
-    throw new Error(
-      `invalid environment: PAYMENT_STALE_PROCESSING_SECONDS (${staleProcessingSeconds}) must be longer than the longest gateway call ` +
+    throw new ConfigError([
+      `PAYMENT_STALE_PROCESSING_SECONDS (${staleProcessingSeconds}) must be longer than the longest gateway call ` +
         `(${worstCaseMs} ms: STRIPE_TIMEOUT_MS × (STRIPE_MAX_NETWORK_RETRIES + 1), PAYPAL_TIMEOUT_MS × 2), ` +
         'or the recovery sweep would take over a charge still in flight',
-    );
+    ]);
   }
   return Object.freeze({
     ...raw,
