@@ -2,8 +2,26 @@ import { isDomainError } from '@sudamall/shared';
 import { chargeIdempotencyKey } from '../domain/idempotency';
 import { refundDetectedDuplicate } from './duplicate-captures';
 import type { UseCaseDeps } from './deps';
-import type { ChargeResult, LookupResult } from './ports';
+import type { ChargeRequest, ChargeResult, LookupResult, PaymentInput, ProcessingClaim } from './ports';
 import type { PaymentRecord } from './records';
+
+/**
+ * What the gateway is asked to charge for a claimed attempt: the payment's total, under the
+ * attempt's own idempotency key, with the previous attempt's reference (the gateway settles it first).
+ */
+export function chargeRequestFor(claim: ProcessingClaim, input: PaymentInput): ChargeRequest {
+  const p = claim.payment;
+  return {
+    paymentId: p.paymentId,
+    orderId: p.orderReference,
+    attemptNumber: claim.attemptNumber,
+    idempotencyKey: claim.idempotencyKey,
+    amount: p.totalAmount,
+    currency: p.currency,
+    input,
+    previousReference: p.gatewayReference,
+  };
+}
 
 /**
  * Records a gateway's answer for an attempt. A success that the payment does not keep (it was

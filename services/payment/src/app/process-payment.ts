@@ -2,7 +2,7 @@ import { conflict, isDomainError } from '@sudamall/shared';
 import { cardLast4, normalizeCardNumber } from '../domain/card';
 import { PROCESSABLE_STATUSES, voidRequestOf } from '../domain/payment-status';
 import { assertOwner, paymentNotFound } from './access';
-import { isUnknownOutcome, lookupCurrentAttempt, recordChargeResult } from './charge-outcome';
+import { chargeRequestFor, isUnknownOutcome, lookupCurrentAttempt, recordChargeResult } from './charge-outcome';
 import { notPayable } from './create-payment';
 import type { Actor, UseCaseDeps } from './deps';
 import type { ChargeResult, PaymentInput } from './ports';
@@ -124,16 +124,7 @@ export async function processPayment(deps: UseCaseDeps, actor: Actor, input: Pro
 
   let result: ChargeResult;
   try {
-    result = await gateway.charge({
-      paymentId: payment.paymentId,
-      orderId: payment.orderReference,
-      attemptNumber: claim.attemptNumber,
-      idempotencyKey: claim.idempotencyKey,
-      amount: payment.totalAmount,
-      currency: payment.currency,
-      input: paymentInput,
-      previousReference: claim.payment.gatewayReference,
-    });
+    result = await gateway.charge(chargeRequestFor(claim, paymentInput));
   } catch (e) {
     // Unavailable: the charge may or may not have happened, so the attempt stays open and a
     // later process call resumes it with the same idempotency key. Anything else: it did not.

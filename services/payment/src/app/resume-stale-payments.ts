@@ -1,5 +1,5 @@
 import { isDomainError } from '@sudamall/shared';
-import { isUnknownOutcome, lookupCurrentAttempt, recordChargeResult } from './charge-outcome';
+import { chargeRequestFor, isUnknownOutcome, lookupCurrentAttempt, recordChargeResult } from './charge-outcome';
 import { voidRequestOf } from '../domain/payment-status';
 import { notPayable } from './create-payment';
 import type { UseCaseDeps } from './deps';
@@ -77,16 +77,7 @@ async function settleStaleAttempt(
     return 'closed';
   }
   try {
-    const result = await gateway.charge({
-      paymentId: payment.paymentId,
-      orderId: payment.orderReference,
-      attemptNumber: claim.attemptNumber,
-      idempotencyKey: claim.idempotencyKey,
-      amount: payment.totalAmount,
-      currency: payment.currency,
-      input: paymentMethodId ? { paymentMethodId } : {},
-      previousReference: claim.payment.gatewayReference,
-    });
+    const result = await gateway.charge(chargeRequestFor(claim, paymentMethodId ? { paymentMethodId } : {}));
     await recordChargeResult(deps, payment.paymentId, claim.attemptNumber, result);
     return 'replayed';
   } catch (e) {
