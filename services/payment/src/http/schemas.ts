@@ -211,3 +211,36 @@ export const DuplicateCapturesQuery = Type.Object(
   },
   { additionalProperties: false },
 );
+
+const GatewaySettings = Type.Object({
+  fixed_fee: Money,
+  percentage_fee: Type.String({ description: 'percent of the amount: "2.90" = 2.9 %' }),
+  is_active: Type.Boolean(),
+});
+
+export const GatewaySettingsAuditSchema = Type.Object({
+  id: Type.String(),
+  gateway: Type.String(),
+  changed_by: Type.String(),
+  actor_role: Type.String(),
+  changed_at: Type.String({ format: 'date-time' }),
+  old: GatewaySettings,
+  new: GatewaySettings,
+});
+
+export const GatewaySettingsResponse = Type.Object({
+  gateway: Type.Composite([GatewaySchema, Type.Object({ is_active: Type.Boolean() })]),
+  audit: Type.Union([GatewaySettingsAuditSchema, Type.Null()], { description: 'the audit row of this change; null when it changed nothing' }),
+});
+
+// Fees are decimal strings (a JSON number is read as its text): the domain checks the digits.
+export const GatewaySettingsBody = Type.Object(
+  {
+    fixed_fee: Type.Optional(Type.String({ maxLength: 20, description: 'decimal >= 0 with at most 2 decimals, e.g. "0.30"' })),
+    percentage_fee: Type.Optional(Type.String({ maxLength: 20, description: 'percent 0..100 with at most 2 decimals, "2.90" = 2.9 %' })),
+    is_active: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+
+export const GatewayNameParams = Type.Object({ name: Type.String({ minLength: 1, maxLength: 64 }) });

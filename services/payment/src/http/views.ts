@@ -1,4 +1,5 @@
 // JSON shapes of the REST API (snake_case, money as "12.30", timestamps ISO-8601).
+import type { GatewaySettingsAuditRecord } from '../app/update-gateway-settings';
 import type { AttemptRecord, DuplicateCaptureRecord, GatewayRecord, PaymentRecord, RefundRecord } from '../app/records';
 import { refundableAmount } from '../domain/refunds';
 
@@ -90,4 +91,9 @@ export function duplicateCaptureView(d: DuplicateCaptureRecord) {
     detected_at: d.detectedAt.toISOString(),
     refunded_at: iso(d.refundedAt),
   };
+}
+
+/** One gateway settings change, as the audit list and the PUT answer show it. */
+export function auditView(a: GatewaySettingsAuditRecord) {
+  return { id: a.id, gateway: a.gateway, changed_by: a.changedBy, actor_role: a.actorRole, changed_at: a.changedAt.toISOString(), old: a.oldSettings, new: a.newSettings };
 }
