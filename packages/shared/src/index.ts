@@ -10,6 +10,7 @@ export * from './http/error-handler';
 export * from './http/auth-plugin';
 export * from './http/openapi';
 export * from './http/route-docs';
+export * from './http/list-query';
 export * from './http/health';
 export * from './http/metrics';
 export * from './http/service-metrics';

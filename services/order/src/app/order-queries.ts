@@ -1,5 +1,6 @@
 import type { AuthUser } from '@sudamall/shared';
 import { orderNotFound } from '../domain/errors';
+import { storeViewOf, type OrderListFilter, type OrderScope } from '../domain/order-listing';
 import type { OrderStatus } from '../domain/order-status';
 import type { OrderDetailView, OrderStore, OrderView } from '../infra/order-store';
 import type { PaymentStatusPort } from './catalog';
@@ -28,19 +29,33 @@ export class OrderQueries {
     return head;
   }
 
+  /** The order as its reader may see it: a seller only their store's part (storeViewOf). */
   async detail(user: AuthUser, orderId: string): Promise<OrderDetailView> {
     await this.headFor(user, orderId, ['owner', 'seller', 'admin']);
     const view = await this.store.getDetail(orderId);
     if (!view) throw orderNotFound(orderId);
-    return view;
+    return user.role === 'seller' && user.storeId ? storeViewOf(view, user.storeId) : view;
   }
 
   view(orderId: string): Promise<OrderView | null> {
     return this.store.getView(orderId);
   }
 
-  listOwn(user: AuthUser, opts: { status?: OrderStatus; page: number; pageSize: number }) {
-    return this.store.listForBuyer(user.id, opts);
+  /**
+   * The orders a reader may find: a buyer's own, a seller's store's (each shown as the store's
+   * part), every order for an admin, who alone may narrow by `userId` / `storeId`.
+   */
+  async list(user: AuthUser, query: Omit<OrderListFilter<OrderStatus>, 'scope'> & { userId?: string; storeId?: string }) {
+    const { userId, storeId, ...rest } = query;
+    const scope: OrderScope =
+      user.role === 'admin'
+        ? { kind: 'all', userId, storeId }
+        : user.role === 'seller' && user.storeId
+          ? { kind: 'store', storeId: user.storeId }
+          : { kind: 'buyer', userId: user.id };
+    const page = await this.store.list({ ...rest, scope });
+    if (scope.kind !== 'store') return page;
+    return { ...page, items: page.items.map((o) => storeViewOf(o, scope.storeId)) };
   }
 
   /** The payment window as the buyer's countdown shows it. */

@@ -20,6 +20,9 @@ export const orderBeingConfirmed = (orderId: string) =>
     order_id: orderId,
   });
 
+export const adminFilterOnly = (filter: string) =>
+  forbidden('ADMIN_FILTER_ONLY', `only admins may filter orders by ${filter}`, { filter });
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Order ids are UUIDs; anything else names no order (404, never a database error). */
 export const isUuid = (s: string) => UUID.test(s);

@@ -1,8 +1,9 @@
-import type { Envelope, ShortLine, TopicName } from '@sudamall/shared';
+import { sortKeyOf, type Envelope, type ShortLine, type TopicName } from '@sudamall/shared';
 import type { NewOrder, PlacementStore } from '../app/place-order';
 import type { AddressSnapshot } from '../domain/address';
 import type { OrderStatus } from '../domain/order-status';
 import { isUuid } from '../domain/errors';
+import type { OrderListFilter } from '../domain/order-listing';
 import { Prisma } from '../generated/prisma/client';
 import type { SagaDecision } from '../saga/saga-types';
 import type { Db } from './prisma';
@@ -232,15 +233,28 @@ export class OrderStore implements PlacementStore {
     };
   }
 
-  async listForBuyer(userId: string, opts: { status?: OrderStatus; page: number; pageSize: number }): Promise<{ items: OrderView[]; total: number }> {
-    const where: Prisma.OrderWhereInput = { userId, ...(opts.status ? { status: opts.status } : {}) };
+  async list(filter: OrderListFilter<OrderStatus>): Promise<{ items: OrderView[]; total: number }> {
+    const { scope } = filter;
+    const where: Prisma.OrderWhereInput = {
+      ...(scope.kind === 'buyer' ? { userId: scope.userId } : {}),
+      ...(scope.kind === 'store' ? { storeIds: { has: scope.storeId } } : {}),
+      ...(scope.kind === 'all' && scope.userId ? { userId: scope.userId } : {}),
+      ...(scope.kind === 'all' && scope.storeId ? { storeIds: { has: scope.storeId } } : {}),
+      ...(filter.status ? { status: filter.status } : {}),
+      ...(filter.createdAfter || filter.createdBefore
+        ? { createdAt: { ...(filter.createdAfter ? { gte: filter.createdAfter } : {}), ...(filter.createdBefore ? { lt: filter.createdBefore } : {}) } }
+        : {}),
+    };
+    const { field, descending } = sortKeyOf(filter.sort);
+    const direction = descending ? 'desc' : 'asc';
+    // The order id breaks ties, so pages never overlap.
     const [rows, total] = await Promise.all([
       this.db.order.findMany({
         where,
         include: orderInclude,
-        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-        skip: (opts.page - 1) * opts.pageSize,
-        take: opts.pageSize,
+        orderBy: [field === 'total_amount' ? { totalAmount: direction } : { createdAt: direction }, { id: direction }],
+        skip: (filter.page - 1) * filter.pageSize,
+        take: filter.pageSize,
       }),
       this.db.order.count({ where }),
     ]);

@@ -15,16 +15,14 @@ import {
   type Subscription,
 } from '@sudamall/shared';
 import type { Clock } from '../app/ports';
+import { DEFAULT_ORDER_SORT, type OrderListFilter } from '../domain/order-listing';
 import { PaymentDeadlines } from './payment-deadlines';
 
 export const ORDERS_STREAM = 'orders';
 
 /** The under_paying orders of a user, read when they subscribe (the store's buyer listing). */
 export interface UnderPayingOrders {
-  listForBuyer(
-    userId: string,
-    opts: { status?: 'under_paying'; page: number; pageSize: number },
-  ): Promise<{ items: Array<{ order_id: string; payment_expires_at: string | null }> }>;
+  list(filter: OrderListFilter<'under_paying'>): Promise<{ items: Array<{ order_id: string; payment_expires_at: string | null }> }>;
 }
 
 export interface OrderLiveFeedOptions {
@@ -52,7 +50,7 @@ export class OrderLiveFeed {
       authorize: (user, userId) => user.role === 'admin' || user.id === userId,
       onSubscribe: async ({ id: userId, socket }) => {
         // Orders already waiting for payment tick from the first second, not from their next event.
-        const { items } = await this.orders.listForBuyer(userId, { status: 'under_paying', page: 1, pageSize: 100 });
+        const { items } = await this.orders.list({ scope: { kind: 'buyer', userId }, status: 'under_paying', sort: DEFAULT_ORDER_SORT, page: 1, pageSize: 100 });
         for (const o of items) if (o.payment_expires_at) this.deadlines.track(userId, o.order_id, new Date(o.payment_expires_at));
         for (const tick of this.deadlines.ticks(this.clock.now(), this.watched(), userId)) {
           this.hub.sendTo(socket, liveMessage('payment_deadline', deadlineData(tick), this.clock.now()));

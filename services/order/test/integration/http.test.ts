@@ -62,7 +62,7 @@ describe('auth', () => {
   it('401 without a token, 401 with a bad one, 403 for the wrong role', async () => {
     expect((await app.inject({ method: 'GET', url: '/api/v1/orders/' })).json().error.code).toBe('UNAUTHENTICATED');
     expect((await app.inject({ method: 'GET', url: '/api/v1/orders/', headers: { authorization: 'Bearer nope' } })).statusCode).toBe(401);
-    const res = await app.inject({ method: 'GET', url: '/api/v1/orders/', headers: { authorization: seller('s') } });
+    const res = await app.inject({ method: 'POST', url: '/api/v1/orders/create/', headers: { authorization: seller('s') }, payload: { shipping_address: 'x' } });
     expect(res.statusCode).toBe(403);
     expect(res.json().error.code).toBe('FORBIDDEN');
     expect((await app.inject({ method: 'POST', url: '/api/v1/orders/admin/cleanup/expired/', headers: { authorization: buyer().auth } })).statusCode).toBe(403);
@@ -137,6 +137,94 @@ describe('GET /api/v1/orders/ and /api/v1/accounts/order-history/', () => {
     expect(history.items[0].items).toHaveLength(1);
     const bad = await app.inject({ method: 'GET', url: '/api/v1/orders/?status=lost', headers: { authorization: u.auth } });
     expect(bad.statusCode).toBe(400);
+  });
+});
+
+describe('GET /api/v1/orders/ by role', () => {
+  /** One order with a line of each of two stores (store-a's 2 × 10.10, store-b's 1 × 5.25). */
+  async function twoStoreOrder(user: { auth: string }, stores: [string, string]) {
+    const a = h.catalog.add({ price: '10.10', storeId: stores[0] });
+    const b = h.catalog.add({ price: '5.25', storeId: stores[1] });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/v1/orders/create/',
+      headers: { authorization: user.auth, 'idempotency-key': randomUUID() },
+      payload: { items: [{ product_id: a.id, quantity: 2 }, { product_id: b.id, quantity: 1 }], shipping_address: '3 Market St' },
+    });
+    expect(res.statusCode).toBe(201);
+    return res.json() as { order_id: string; total_amount: string; created_at: string; items: Array<{ store_id: string }> };
+  }
+  const ids = (page: { items: Array<{ order_id: string }> }) => page.items.map((o) => o.order_id);
+  const list = async (auth: string, query = '') => {
+    const res = await app.inject({ method: 'GET', url: `/api/v1/orders/${query}`, headers: { authorization: auth } });
+    expect([res.statusCode, res.body]).toEqual([200, expect.any(String)]);
+    return res.json();
+  };
+
+  it("a seller finds their store's orders and sees only their store's lines, its store id and its part as total_amount", async () => {
+    const storeA = `store-${randomUUID()}`;
+    const storeB = `store-${randomUUID()}`;
+    const order = await twoStoreOrder(buyer(), [storeA, storeB]);
+    expect(order.total_amount).toBe('25.45');
+    const onlyB = (await create(buyer(), { storeId: storeB })).json().order_id;
+
+    const forA = await list(seller(storeA));
+    expect(ids(forA)).toEqual([order.order_id]);
+    expect(forA.items[0]).toMatchObject({ total_amount: '20.20', store_ids: [storeA] });
+    expect(forA.items[0].items.map((i: { store_id: string }) => i.store_id)).toEqual([storeA]);
+    expect(JSON.stringify(forA)).not.toContain(storeB);
+    expect(JSON.stringify(forA)).not.toContain('5.25');
+
+    const forB = await list(seller(storeB));
+    expect(ids(forB)).toEqual([onlyB, order.order_id]);
+    expect(forB.items[1]).toMatchObject({ total_amount: '5.25', store_ids: [storeB] });
+
+    const detail = (await app.inject({ method: 'GET', url: `/api/v1/orders/${order.order_id}/`, headers: { authorization: seller(storeB) } })).json();
+    expect(detail.items.map((i: { store_id: string }) => i.store_id)).toEqual([storeB]);
+    expect(detail.total_amount).toBe('5.25');
+    expect(detail.shipping_address).toBe('3 Market St');
+    const whole = (await app.inject({ method: 'GET', url: `/api/v1/orders/${order.order_id}/`, headers: { authorization: admin } })).json();
+    expect(whole.items).toHaveLength(2);
+    expect(whole.total_amount).toBe('25.45');
+  });
+
+  it('an admin finds every order, narrowed by store_id and user_id; nobody else may use those filters', async () => {
+    const storeA = `store-${randomUUID()}`;
+    const storeB = `store-${randomUUID()}`;
+    const u = buyer();
+    const both = await twoStoreOrder(u, [storeA, storeB]);
+    const other = (await create(buyer(), { storeId: storeA })).json().order_id;
+    expect(ids(await list(admin, `?store_id=${storeA}`))).toEqual([other, both.order_id]);
+    expect(ids(await list(admin, `?store_id=${storeB}`))).toEqual([both.order_id]);
+    expect(ids(await list(admin, `?user_id=${u.id}`))).toEqual([both.order_id]);
+    expect((await list(admin, '?page_size=1')).total).toBeGreaterThanOrEqual(2);
+    for (const [auth, query] of [[u.auth, `?user_id=${u.id}`], [seller(storeA), `?store_id=${storeB}`]]) {
+      const refused = await app.inject({ method: 'GET', url: `/api/v1/orders/${query}`, headers: { authorization: auth } });
+      expect(refused.statusCode).toBe(403);
+      expect(refused.json().error.code).toBe('ADMIN_FILTER_ONLY');
+    }
+  });
+
+  it('filters by creation date and sorts by date or total, for every role', async () => {
+    const store = `store-${randomUUID()}`;
+    const u = buyer();
+    const small = (await create(u, { storeId: store })).json(); // 30.30
+    const big = await twoStoreOrder(u, [store, store]); // 25.45 — smaller total, placed later
+    const start = new Date(Date.parse(small.created_at) - 1).toISOString();
+    const between = big.created_at; // created_after includes it, created_before does not
+    expect(ids(await list(u.auth, '?sort=total_amount'))).toEqual([big.order_id, small.order_id]);
+    expect(ids(await list(u.auth, '?sort=-total_amount'))).toEqual([small.order_id, big.order_id]);
+    expect(ids(await list(u.auth, '?sort=created_at'))).toEqual([small.order_id, big.order_id]);
+    expect(ids(await list(seller(store), `?created_after=${encodeURIComponent(start)}&sort=created_at`))).toEqual([small.order_id, big.order_id]);
+    expect(ids(await list(u.auth, `?created_before=${encodeURIComponent(between)}`))).toEqual([small.order_id]);
+    expect(ids(await list(u.auth, `?created_after=${encodeURIComponent(between)}`))).toEqual([big.order_id]);
+    expect((await list(u.auth, '?created_after=2999-01-01')).total).toBe(0);
+    expect(ids(await list(u.auth, '?created_before=2999-01-01'))).toEqual([big.order_id, small.order_id]);
+    const history = (await app.inject({ method: 'GET', url: '/api/v1/accounts/order-history/?sort=created_at', headers: { authorization: u.auth } })).json();
+    expect(ids(history)).toEqual([small.order_id, big.order_id]);
+    for (const bad of ['?created_after=yesterday', '?sort=price', '?created_before=2026-02-30T00:00:00Z']) {
+      expect((await app.inject({ method: 'GET', url: `/api/v1/orders/${bad}`, headers: { authorization: u.auth } })).statusCode).toBe(400);
+    }
   });
 });
 

@@ -1,7 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
+import { instantOf } from '@sudamall/shared';
 import type { OrderUseCases } from '../../../container';
-import { ErrorResponse, ListOrdersQuery, OrderPage } from '../orders/schemas';
+import { ErrorResponse, OrderHistoryQuery, OrderPage } from '../orders/schemas';
 import { AddressIdParams, AddressList, AddressSchema, CreateAddressBody, ProfileSchema, UpdateAddressBody, UpdateProfileBody } from './schemas';
 
 const security = [{ bearerAuth: [] }];
@@ -19,12 +20,19 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ useCases: OrderUseCases 
         tags: ['accounts'],
         operationId: 'listOrderHistory',
         summary: "The buyer's order history with items, newest first",
-        security: [{ bearerAuth: [] }], querystring: ListOrdersQuery, response: { 200: OrderPage, 401: ErrorResponse, 403: ErrorResponse },
+        security: [{ bearerAuth: [] }], querystring: OrderHistoryQuery, response: { 200: OrderPage, 401: ErrorResponse, 403: ErrorResponse, 422: ErrorResponse },
       },
     },
     async (req) => {
-      const { status, page, page_size } = req.query;
-      const { items, total } = await uc.queries.listOwn(req.user, { status, page, pageSize: page_size });
+      const { status, created_after, created_before, sort, page, page_size } = req.query;
+      const { items, total } = await uc.queries.list(req.user, {
+        status,
+        createdAfter: instantOf('created_after', created_after),
+        createdBefore: instantOf('created_before', created_before),
+        sort,
+        page,
+        pageSize: page_size,
+      });
       return { items, total, page, page_size };
     },
   );

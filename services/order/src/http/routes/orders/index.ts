@@ -1,7 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { randomUUID } from 'node:crypto';
-import { conflict, invalid } from '@sudamall/shared';
+import { conflict, instantOf, invalid } from '@sudamall/shared';
 import type { OrderUseCases } from '../../../container';
+import { adminFilterOnly } from '../../../domain/errors';
 import {
   CancelBody,
   CheckPaymentSchema,
@@ -29,11 +30,39 @@ export const orderRoutes: FastifyPluginAsyncTypebox<{ useCases: OrderUseCases }>
   const admin = app.requireRole('admin');
   const anyone = app.authenticate;
 
-  app.get('/', { preHandler: buyer, schema: { tags: ['orders'], operationId: 'listMyOrders', summary: "The buyer's orders, newest first", security, querystring: ListOrdersQuery, response: { 200: OrderPage, ...errors } } }, async (req) => {
-    const { status, page, page_size } = req.query;
-    const { items, total } = await uc.queries.listOwn(req.user, { status, page, pageSize: page_size });
-    return { items, total, page, page_size };
-  });
+  app.get(
+    '/',
+    {
+      preHandler: anyone,
+      schema: {
+        tags: ['orders'],
+        operationId: 'listOrders',
+        summary: "Find orders: a buyer's own, a seller's store's (its part of each), every order for admins",
+        description:
+          "Buyers see their orders, sellers every order with an item of their store (only that store's lines, and its part as total_amount), " +
+          'admins every order, narrowed with store_id / user_id (403 ADMIN_FILTER_ONLY for anyone else). Newest first unless sorted.',
+        security,
+        querystring: ListOrdersQuery,
+        response: { 200: OrderPage, ...errors, 422: { ...ErrorResponse, description: 'INVALID_DATE: created_after / created_before is no date' } },
+      },
+    },
+    async (req) => {
+      const { status, created_after, created_before, sort, store_id, user_id, page, page_size } = req.query;
+      if (req.user.role !== 'admin' && store_id !== undefined) throw adminFilterOnly('store_id');
+      if (req.user.role !== 'admin' && user_id !== undefined) throw adminFilterOnly('user_id');
+      const { items, total } = await uc.queries.list(req.user, {
+        status,
+        createdAfter: instantOf('created_after', created_after),
+        createdBefore: instantOf('created_before', created_before),
+        sort,
+        userId: user_id,
+        storeId: store_id,
+        page,
+        pageSize: page_size,
+      });
+      return { items, total, page, page_size };
+    },
+  );
 
   app.post(
     '/create/',

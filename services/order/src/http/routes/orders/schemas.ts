@@ -1,5 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { MAX_SAGA_AGE_SECONDS } from '../../../app/saga-admin';
+import { isoDateQuery, sortQuery } from '@sudamall/shared';
+import { DEFAULT_ORDER_SORT, ORDER_SORT_FIELDS } from '../../../domain/order-listing';
 import { AddressSnapshotSchema } from '../accounts/schemas';
 
 export const StatusSchema = Type.Union([
@@ -92,7 +94,26 @@ export const PageQuery = {
   page_size: Type.Integer({ minimum: 1, maximum: 100, default: 20 }),
 };
 
-export const ListOrdersQuery = Type.Object({ status: Type.Optional(StatusSchema), ...PageQuery }, { additionalProperties: false });
+/** What every reader may narrow a list of orders by. */
+const OrderFilters = {
+  status: Type.Optional(StatusSchema),
+  created_after: Type.Optional(isoDateQuery('orders placed at or after this instant')),
+  created_before: Type.Optional(isoDateQuery('orders placed before this instant')),
+  sort: sortQuery(ORDER_SORT_FIELDS, DEFAULT_ORDER_SORT),
+  ...PageQuery,
+};
+
+/** A buyer's own orders (the account's order history). */
+export const OrderHistoryQuery = Type.Object(OrderFilters, { additionalProperties: false });
+
+export const ListOrdersQuery = Type.Object(
+  {
+    ...OrderFilters,
+    store_id: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'admins only: orders with an item of this store' })),
+    user_id: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: "admins only: this buyer's orders" })),
+  },
+  { additionalProperties: false },
+);
 
 export const OrderPage = Type.Object({
   items: Type.Array(OrderSchema),
