@@ -13,6 +13,7 @@ import type {
   RefundRecord,
   RefundStatus,
 } from './records';
+import type { SortOf } from '@sudamall/shared';
 import type { PaymentStatus } from '../domain/payment-status';
 
 /** A card or a gateway-side payment method, as the payer gave it to `process`. */
@@ -245,9 +246,27 @@ export type CommandEffect =
   | { kind: 'nothing'; reason: string }
   | { kind: 'refund_reserved'; reservation: RefundReservation };
 
-export interface RefundFilter {
+export const PAYMENT_SORT_FIELDS = ['created_at', 'total_amount'] as const;
+export const REFUND_SORT_FIELDS = ['created_at', 'amount'] as const;
+
+/** Created in [createdAfter, createdBefore). */
+interface CreatedBetween {
+  createdAfter?: Date;
+  createdBefore?: Date;
+}
+
+export interface PaymentFilter extends CreatedBetween {
+  /** A buyer's own payments; absent for an admin's list of every payment. */
+  userId?: string;
+  status?: PaymentStatus;
+  gateway?: string;
+  sort: SortOf<(typeof PAYMENT_SORT_FIELDS)[number]>;
+}
+
+export interface RefundFilter extends CreatedBetween {
   paymentId?: string;
   status?: RefundStatus;
+  sort: SortOf<(typeof REFUND_SORT_FIELDS)[number]>;
 }
 
 export interface PaymentRepository {
@@ -261,7 +280,7 @@ export interface PaymentRepository {
   /** The live payment if any, else the most recent one. */
   findCurrentPaymentForOrder(orderReference: string): Promise<PaymentRecord | null>;
   getPaymentDetail(paymentId: string): Promise<PaymentDetail | null>;
-  listUserPayments(userId: string, page: number, pageSize: number, status?: PaymentStatus): Promise<Page<PaymentRecord>>;
+  listPayments(page: number, pageSize: number, filter: PaymentFilter): Promise<Page<PaymentRecord>>;
 
   /**
    * pending|failed (or processing left stale by a crash) → processing, with a new attempt row.

@@ -1,8 +1,7 @@
 import { notFound } from '@sudamall/shared';
-import type { PaymentStatus } from '../domain/payment-status';
 import { assertCanSee, paymentNotFound } from './access';
 import type { Actor, UseCaseDeps } from './deps';
-import type { RefundFilter } from './ports';
+import type { PaymentFilter, RefundFilter } from './ports';
 import type { Page, PaymentDetail, PaymentRecord, RefundRecord } from './records';
 
 export async function getPaymentDetail(deps: UseCaseDeps, actor: Actor, paymentId: string): Promise<PaymentDetail> {
@@ -20,8 +19,14 @@ export async function getPaymentStatusForOrder(deps: UseCaseDeps, actor: Actor, 
   return payment;
 }
 
-export function listMyPayments(deps: UseCaseDeps, actor: Actor, page: number, pageSize: number, status?: PaymentStatus): Promise<Page<PaymentRecord>> {
-  return deps.repo.listUserPayments(actor.id, page, pageSize, status);
+/** A buyer's own payments. */
+export function listMyPayments(deps: UseCaseDeps, actor: Actor, page: number, pageSize: number, filter: Omit<PaymentFilter, 'userId'>): Promise<Page<PaymentRecord>> {
+  return deps.repo.listPayments(page, pageSize, { ...filter, userId: actor.id });
+}
+
+/** Every payment (admins). */
+export function listPayments(deps: UseCaseDeps, page: number, pageSize: number, filter: PaymentFilter): Promise<Page<PaymentRecord>> {
+  return deps.repo.listPayments(page, pageSize, filter);
 }
 
 export function listRefunds(deps: UseCaseDeps, page: number, pageSize: number, filter: RefundFilter): Promise<Page<RefundRecord>> {

@@ -1,5 +1,6 @@
 import { Type, type TSchema } from '@sinclair/typebox';
-import { MONEY_PATTERN } from '@sudamall/shared';
+import { isoDateQuery, MONEY_PATTERN, sortQuery } from '@sudamall/shared';
+import { PAYMENT_SORT_FIELDS, REFUND_SORT_FIELDS } from '../app/ports';
 import { PAYMENT_STATUSES, type PaymentStatus } from '../domain/payment-status';
 import type { ProcessOutcome } from '../app/process-payment';
 
@@ -128,7 +129,26 @@ export const PaymentIdParams = Type.Object({ payment_id: Id });
 export const OrderReferenceParams = Type.Object({ order_reference: Id });
 export const RefundIdParams = Type.Object({ refund_id: Id });
 
-export const MyPaymentsQuery = Type.Object({ ...pageProps, status: Type.Optional(PaymentStatusSchema) });
+const createdBetween = {
+  created_after: Type.Optional(isoDateQuery('created at or after this instant')),
+  created_before: Type.Optional(isoDateQuery('created before this instant')),
+};
+
+export const MyPaymentsQuery = Type.Object(
+  { ...pageProps, status: Type.Optional(PaymentStatusSchema), ...createdBetween, sort: sortQuery(PAYMENT_SORT_FIELDS, '-created_at') },
+  { additionalProperties: false },
+);
+
+export const PaymentsQuery = Type.Object(
+  {
+    ...pageProps,
+    status: Type.Optional(PaymentStatusSchema),
+    gateway: Type.Optional(Type.String({ minLength: 1, maxLength: 50, examples: ['test_gateway'] })),
+    ...createdBetween,
+    sort: sortQuery(PAYMENT_SORT_FIELDS, '-created_at'),
+  },
+  { additionalProperties: false },
+);
 
 export const CreateRefundBody = Type.Object(
   {
@@ -139,11 +159,16 @@ export const CreateRefundBody = Type.Object(
   { additionalProperties: false },
 );
 
-export const RefundsQuery = Type.Object({
-  ...pageProps,
-  payment_id: Type.Optional(Id),
-  status: Type.Optional(Type.Union([Type.Literal('pending'), Type.Literal('completed'), Type.Literal('failed')])),
-});
+export const RefundsQuery = Type.Object(
+  {
+    ...pageProps,
+    payment_id: Type.Optional(Id),
+    status: Type.Optional(Type.Union([Type.Literal('pending'), Type.Literal('completed'), Type.Literal('failed')])),
+    ...createdBetween,
+    sort: sortQuery(REFUND_SORT_FIELDS, '-created_at'),
+  },
+  { additionalProperties: false },
+);
 
 export const PaymentConfigResponse = Type.Object({
   test_mode: Type.Boolean(),

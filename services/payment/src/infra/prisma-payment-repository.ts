@@ -6,6 +6,7 @@ import {
   formatMoney,
   notFound,
   outboxRow,
+  sortKeyOf,
   sumMoney,
   Topics,
   type MessageType,
@@ -24,6 +25,7 @@ import type {
   GatewayEventInput,
   GatewayEventResult,
   NewPayment,
+  PaymentFilter,
   PaymentRepository,
   ProcessingClaim,
   RefundFilter,
@@ -183,6 +185,12 @@ function succeededEvent(p: PaymentRow | PaymentRecord): MessageTypes['payment.su
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+/** created_at in [createdAfter, createdBefore), for the list filters. */
+function createdBetween(f: { createdAfter?: Date; createdBefore?: Date }): { createdAt?: { gte?: Date; lt?: Date } } {
+  if (!f.createdAfter && !f.createdBefore) return {};
+  return { createdAt: { ...(f.createdAfter ? { gte: f.createdAfter } : {}), ...(f.createdBefore ? { lt: f.createdBefore } : {}) } };
+}
+
 export class PrismaPaymentRepository implements PaymentRepository {
   private readonly reportDuplicate: DuplicateReporter;
 
@@ -258,11 +266,19 @@ export class PrismaPaymentRepository implements PaymentRepository {
     return { payment: toPaymentRecord(row), attempts: row.attempts.map(toAttemptRecord), refunds: row.refunds.map(toRefundRecord) };
   }
 
-  async listUserPayments(userId: string, page: number, pageSize: number, status?: PaymentStatus): Promise<Page<PaymentRecord>> {
-    const where = { userId, ...(status ? { status } : {}) };
+  async listPayments(page: number, pageSize: number, filter: PaymentFilter): Promise<Page<PaymentRecord>> {
+    const where: Prisma.PaymentWhereInput = {
+      ...(filter.userId ? { userId: filter.userId } : {}),
+      ...(filter.status ? { status: filter.status } : {}),
+      ...(filter.gateway ? { gatewayName: filter.gateway } : {}),
+      ...createdBetween(filter),
+    };
+    const { field, descending } = sortKeyOf(filter.sort);
+    const direction = descending ? 'desc' : 'asc';
+    const orderBy: Prisma.PaymentOrderByWithRelationInput[] = [field === 'total_amount' ? { totalAmount: direction } : { createdAt: direction }, { paymentId: direction }];
     const [total, rows] = await this.db.$transaction([
       this.db.payment.count({ where }),
-      this.db.payment.findMany({ where, orderBy: [{ createdAt: 'desc' }, { paymentId: 'asc' }], skip: (page - 1) * pageSize, take: pageSize }),
+      this.db.payment.findMany({ where, orderBy, skip: (page - 1) * pageSize, take: pageSize }),
     ]);
     return { total, items: rows.map(toPaymentRecord) };
   }
@@ -691,10 +707,17 @@ export class PrismaPaymentRepository implements PaymentRepository {
 
   async listRefunds(page: number, pageSize: number, filter: RefundFilter): Promise<Page<RefundRecord>> {
     if (filter.paymentId && !UUID.test(filter.paymentId)) return { items: [], total: 0 };
-    const where = { ...(filter.paymentId ? { paymentId: filter.paymentId } : {}), ...(filter.status ? { status: filter.status } : {}) };
+    const where: Prisma.RefundWhereInput = {
+      ...(filter.paymentId ? { paymentId: filter.paymentId } : {}),
+      ...(filter.status ? { status: filter.status } : {}),
+      ...createdBetween(filter),
+    };
+    const { field, descending } = sortKeyOf(filter.sort);
+    const direction = descending ? 'desc' : 'asc';
+    const orderBy: Prisma.RefundOrderByWithRelationInput[] = [field === 'amount' ? { amount: direction } : { createdAt: direction }, { refundId: direction }];
     const [total, rows] = await this.db.$transaction([
       this.db.refund.count({ where }),
-      this.db.refund.findMany({ where, orderBy: [{ createdAt: 'desc' }, { refundId: 'asc' }], skip: (page - 1) * pageSize, take: pageSize }),
+      this.db.refund.findMany({ where, orderBy, skip: (page - 1) * pageSize, take: pageSize }),
     ]);
     return { total, items: rows.map(toRefundRecord) };
   }

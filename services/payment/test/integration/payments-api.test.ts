@@ -308,6 +308,47 @@ describe('payments REST API (create, process, read)', () => {
       expect((await h.app.inject({ method: 'GET', url: '/api/v1/payments/my-payments/' })).statusCode).toBe(401);
     });
 
+    it('GET /my-payments/ and the admin GET / filter by creation date and sort by date or total', async () => {
+      const user = buyer();
+      const before = new Date().toISOString();
+      const ids: string[] = [];
+      for (const total of ['30.00', '10.00', '20.00']) {
+        const order = orders.add({ userId: user.id, totalAmount: total });
+        const res = await create(user.auth, { order_id: order.orderId, gateway: 'paypal' });
+        expect(res.statusCode).toBe(201);
+        ids.push(res.json().payment_id);
+      }
+      const mine = async (query: string) => {
+        const res = await h.app.inject({ method: 'GET', url: `/api/v1/payments/my-payments/${query}`, headers: { authorization: user.auth } });
+        expect(res.statusCode).toBe(200);
+        return res.json().items.map((p: { payment_id: string }) => p.payment_id);
+      };
+      expect(await mine('')).toEqual([...ids].reverse());
+      expect(await mine('?sort=created_at')).toEqual(ids);
+      expect(await mine('?sort=total_amount')).toEqual([ids[1], ids[2], ids[0]]);
+      expect(await mine('?sort=-total_amount')).toEqual([ids[0], ids[2], ids[1]]);
+      expect(await mine(`?created_after=${encodeURIComponent(before)}&sort=created_at`)).toEqual(ids);
+      expect(await mine('?created_before=2000-01-01')).toEqual([]);
+      expect((await h.app.inject({ method: 'GET', url: '/api/v1/payments/my-payments/?created_after=soon', headers: { authorization: user.auth } })).statusCode).toBe(400);
+
+      const a = admin();
+      const all = async (query: string) => {
+        const res = await h.app.inject({ method: 'GET', url: `/api/v1/payments/${query}`, headers: { authorization: a.auth } });
+        expect(res.statusCode).toBe(200);
+        return res.json();
+      };
+      const since = `created_after=${encodeURIComponent(before)}`;
+      const paypal = await all(`?gateway=paypal&${since}&sort=created_at&page_size=100`);
+      expect(paypal.items.map((p: { payment_id: string }) => p.payment_id)).toEqual(expect.arrayContaining(ids));
+      expect(paypal.items.every((p: { gateway: string }) => p.gateway === 'paypal')).toBe(true);
+      const other = await newPayment('7.00');
+      const everyone = await all(`?${since}&status=pending&page_size=100`);
+      expect(everyone.items.map((p: { payment_id: string }) => p.payment_id)).toEqual(expect.arrayContaining([...ids, other.payment.payment_id]));
+      expect((await all(`?${since}&status=completed`)).items.map((p: { payment_id: string }) => p.payment_id)).not.toContain(ids[0]);
+      expect((await h.app.inject({ method: 'GET', url: '/api/v1/payments/', headers: { authorization: user.auth } })).statusCode).toBe(403);
+      expect((await h.app.inject({ method: 'GET', url: '/api/v1/payments/' })).statusCode).toBe(401);
+    });
+
     it('GET /gateways/ lists the active gateways with fees; GET /config/ the public settings', async () => {
       const user = buyer();
       const gateways = await h.app.inject({ method: 'GET', url: '/api/v1/payments/gateways/', headers: { authorization: user.auth } });

@@ -134,6 +134,12 @@ describe('refunds and concurrency', () => {
     expect(list.statusCode).toBe(200);
     expect(list.json()).toMatchObject({ total: 2, page: 1, page_size: 1 });
     expect(list.json().items).toHaveLength(1);
+    const byDate = async (query: string) =>
+      (await h.app.inject({ method: 'GET', url: `/api/v1/payments/refunds/?payment_id=${paymentId}${query}`, headers: { authorization: a.auth } })).json();
+    expect((await byDate('&sort=amount')).items.map((r: { amount: string }) => r.amount)).toEqual(['5.00', '10.00']);
+    expect((await byDate('&sort=created_at')).items.map((r: { reason: string }) => r.reason)).toEqual(['one', 'two']);
+    expect((await byDate(`&created_after=${encodeURIComponent(r1.json().refund.created_at)}&sort=created_at`)).total).toBe(2);
+    expect((await byDate('&created_before=2000-01-01')).total).toBe(0);
     const refundId = r1.json().refund.refund_id;
     const one = await h.app.inject({ method: 'GET', url: `/api/v1/payments/refunds/${refundId}/`, headers: { authorization: a.auth } });
     expect(one.json()).toMatchObject({ refund_id: refundId, amount: '10.00', reason: 'one', payment_id: paymentId });

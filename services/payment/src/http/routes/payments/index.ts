@@ -1,10 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
+import { instantOf } from '@sudamall/shared';
 import type { PaymentStatus } from '../../../domain/payment-status';
 import { collectPayment } from '../../../app/collect-payment';
 import { createPayment } from '../../../app/create-payment';
 import { processPayment } from '../../../app/process-payment';
-import { getPaymentDetail, getPaymentStatusForOrder, listMyPayments } from '../../../app/queries';
+import { getPaymentDetail, getPaymentStatusForOrder, listMyPayments, listPayments } from '../../../app/queries';
 import type { HttpDeps } from '../../app-deps';
 import {
   CreatePaymentBody,
@@ -17,6 +18,7 @@ import {
   PaymentDetailSchema,
   PaymentIdParams,
   PaymentSchema,
+  PaymentsQuery,
   ProcessPaymentBody,
   ProcessPaymentResponse,
 } from '../../schemas';
@@ -133,12 +135,43 @@ export const paymentRoutes =
           tags: ['payments'],
           security,
           querystring: MyPaymentsQuery,
-          response: { 200: pageOf(PaymentSchema), ...errors },
+          response: { 200: pageOf(PaymentSchema), ...errors, 422: ErrorSchema },
         },
       },
       async (request) => {
-        const { page, page_size, status } = request.query;
-        const result = await listMyPayments(uc, request.user, page, page_size, status as PaymentStatus | undefined);
+        const { page, page_size, status, created_after, created_before, sort } = request.query;
+        const result = await listMyPayments(uc, request.user, page, page_size, {
+          status: status as PaymentStatus | undefined,
+          createdAfter: instantOf('created_after', created_after),
+          createdBefore: instantOf('created_before', created_before),
+          sort,
+        });
+        return { items: result.items.map(paymentView), total: result.total, page, page_size };
+      },
+    );
+
+    app.get(
+      '/',
+      {
+        preHandler: app.requireRole('admin'),
+        schema: {
+          operationId: 'listPayments',
+          summary: 'Every payment, newest first unless sorted, by status, gateway and creation date (admin)',
+          tags: ['payments'],
+          security,
+          querystring: PaymentsQuery,
+          response: { 200: pageOf(PaymentSchema), ...errors, 422: ErrorSchema },
+        },
+      },
+      async (request) => {
+        const { page, page_size, status, gateway, created_after, created_before, sort } = request.query;
+        const result = await listPayments(uc, page, page_size, {
+          status: status as PaymentStatus | undefined,
+          gateway,
+          createdAfter: instantOf('created_after', created_after),
+          createdBefore: instantOf('created_before', created_before),
+          sort,
+        });
         return { items: result.items.map(paymentView), total: result.total, page, page_size };
       },
     );

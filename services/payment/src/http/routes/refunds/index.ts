@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
+import { instantOf } from '@sudamall/shared';
 import { getRefund, listRefunds } from '../../../app/queries';
 import { createRefund } from '../../../app/refund-payment';
 import type { HttpDeps } from '../../app-deps';
@@ -47,11 +48,17 @@ export const refundRoutes =
       '/',
       {
         preHandler: admin,
-        schema: { operationId: 'listRefunds', summary: 'Refunds, newest first (admin)', tags: ['refunds'], security, querystring: RefundsQuery, response: { 200: pageOf(RefundSchema), ...errors } },
+        schema: { operationId: 'listRefunds', summary: 'Refunds, newest first unless sorted, by payment, status and creation date (admin)', tags: ['refunds'], security, querystring: RefundsQuery, response: { 200: pageOf(RefundSchema), ...errors, 422: ErrorSchema } },
       },
       async (request) => {
-        const { page, page_size, payment_id, status } = request.query;
-        const result = await listRefunds(uc, page, page_size, { paymentId: payment_id, status });
+        const { page, page_size, payment_id, status, created_after, created_before, sort } = request.query;
+        const result = await listRefunds(uc, page, page_size, {
+          paymentId: payment_id,
+          status,
+          createdAfter: instantOf('created_after', created_after),
+          createdBefore: instantOf('created_before', created_before),
+          sort,
+        });
         return { items: result.items.map(refundView), total: result.total, page, page_size };
       },
     );
