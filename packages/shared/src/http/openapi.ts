@@ -29,7 +29,10 @@ export async function registerOpenApi(app: FastifyInstance, opts: OpenApiOptions
     // Every route is served with and without its trailing slash (ignoreTrailingSlash); the
     // document names each path once, without it, as OpenAPI tools expect (Redocly's
     // no-path-trailing-slash: `/a/` and `/a` would read as two resources).
-    transform: ({ schema, url }) => ({ schema, url: url.length > 1 ? url.replace(/\/+$/, '') : url }),
+    transform: ({ schema, url }) => ({
+      schema: schema?.querystring ? { ...schema, querystring: defaultsOptional(schema.querystring) } : schema,
+      url: url.length > 1 ? url.replace(/\/+$/, '') : url,
+    }),
     openapi: {
       openapi: '3.1.0',
       info: { title: opts.title, version: opts.version, ...(opts.description ? { description: opts.description } : {}) },
@@ -44,4 +47,16 @@ export async function registerOpenApi(app: FastifyInstance, opts: OpenApiOptions
   });
   const prefix = opts.prefix.replace(/\/+$/, '');
   app.get(`${prefix}/openapi.json`, { schema: { hide: true } }, async () => app.swagger());
+}
+
+/**
+ * A query parameter with a `default` is one the caller may leave out (validation fills the
+ * default in), so the document must not call it required: a generated client would otherwise make
+ * every caller send `page`, `page_size`, `sort`... Only the document's copy changes.
+ */
+function defaultsOptional(querystring: unknown): unknown {
+  const q = querystring as { properties?: Record<string, { default?: unknown }>; required?: string[] };
+  if (!q || !Array.isArray(q.required) || !q.properties) return querystring;
+  const required = q.required.filter((name) => q.properties?.[name]?.default === undefined);
+  return required.length === q.required.length ? querystring : { ...q, required };
 }
