@@ -95,16 +95,27 @@ export interface StockChangedEvent {
   sold_quantity: number;
   sizes: Array<{ size: string; available_quantity: number; reserved_quantity: number; sold_quantity: number }>;
 }
+/**
+ * key: product_id. What a buyer pays changed (the price without a sale, or the sale price):
+ * old_price and new_price are current prices (sale_price when set, else price).
+ */
 export interface ProductPriceChangedEvent {
   product_id: string;
   old_price: string;
   new_price: string;
+  /** The list price and the sale price now (absent in events written before sale prices). */
+  price?: string;
+  sale_price?: string | null;
 }
-/** key: product_id. The product as it now is (name, price, sizes that exist). */
+/** key: product_id. The product as it now is (name, prices, sizes that exist). */
 export interface ProductUpdatedEvent {
   product_id: string;
   product_name: string;
+  /** The list price; what a buyer pays is current_price. */
   price: string;
+  /** absent in events written before sale prices (then current_price was price) */
+  sale_price?: string | null;
+  current_price?: string;
   has_sizes: boolean;
   sizes: string[];
 }

@@ -4,7 +4,7 @@
 // recorded for the buyer, who sees it on the next GET /carts/ or POST /carts/validate/.
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
-import { claimInbox, isMoneyString, money, type Envelope, type Logger } from '@sudamall/shared';
+import { claimInbox, money, type Envelope, type Logger } from '@sudamall/shared';
 import { reconcileItem, type CartChange, type ProductFacts } from '../domain/reconcile';
 import { isUuid, type CartStore } from '../infra/cart-store';
 import type { Sql } from '../infra/sql';
@@ -14,12 +14,15 @@ export const CATALOG_SYNC_CONSUMER = 'cart.catalog-sync';
 const Money = Type.String({ pattern: '^\\d{1,10}(\\.\\d{1,2})?$' });
 const Count = Type.Integer();
 const schemas = {
+  // old_price / new_price are what a buyer pays (the sale price while one is on).
   'product.price_changed': Type.Object({ product_id: Type.String({ minLength: 1 }), old_price: Type.String(), new_price: Money }),
   'product.deleted': Type.Object({ product_id: Type.String({ minLength: 1 }) }),
   'product.updated': Type.Object({
     product_id: Type.String({ minLength: 1 }),
     product_name: Type.String(),
     price: Money,
+    // What a buyer pays now (sale price or price); absent in events written before sale prices.
+    current_price: Type.Optional(Money),
     has_sizes: Type.Boolean(),
     sizes: Type.Array(Type.String()),
   }),
@@ -65,7 +68,7 @@ export function factsOfEvent(envelope: Envelope): FactsOfEvent | 'invalid' | nul
         productId: d.product_id,
         facts: {
           name: d.product_name,
-          price: isMoneyString(d.price) ? money(d.price) : undefined,
+          price: money(d.current_price ?? d.price),
           sizes: { hasSizes: d.has_sizes, names: new Set(d.sizes) },
         },
         staleBefore,

@@ -31,11 +31,13 @@ export class InventoryCatalog implements CatalogPort {
 }
 
 export function toCatalogProduct(p: inventory.Product): CatalogProduct {
-  if (!isMoneyString(p.price)) throw unavailable('UPSTREAM_INVALID', `inventory sent an invalid price for ${p.id}`);
+  // What the buyer pays now (the sale price while one is on); an older inventory sends only price.
+  const price = p.currentPrice !== '' ? p.currentPrice : p.price;
+  if (!isMoneyString(price)) throw unavailable('UPSTREAM_INVALID', `inventory sent an invalid price for ${p.id}`);
   return {
     id: p.id,
     name: p.productName,
-    price: money(p.price),
+    price: money(price),
     hasSizes: p.hasSizes,
     deleted: p.deleted,
     available: p.availableQuantity,

@@ -57,6 +57,32 @@ describe('checkout charges only prices the buyer was shown', () => {
     expect(ordersOf(buyer)).toHaveLength(1);
   });
 
+  it('treats a sale price like a price: a sale that starts or ends after the add is PRICES_CHANGED, then charged as shown', async () => {
+    const buyer = newBuyer();
+    const shoe = h.inventory.add({ name: 'Shoe', price: '50.00', salePrice: '40.00', available: 5 });
+    const added = await add(buyer, { product_id: shoe.id, quantity: 1 });
+    expect(added.statusCode).toBe(201);
+    // The buyer is shown (and charged) the sale price.
+    let cart = (await h.app.inject({ method: 'GET', url: `${CARTS}/`, headers: buyer.auth })).json();
+    expect(cart.total).toBe('40.00');
+    h.inventory.update(shoe.id, { salePrice: null }); // the sale ends before the checkout
+    expect((await checkoutFull(buyer, randomUUID())).json().error).toMatchObject({
+      code: 'PRICES_CHANGED',
+      details: { items: [{ product_id: shoe.id, old_price: '40.00', new_price: '50.00' }] },
+    });
+    cart = (await h.app.inject({ method: 'GET', url: `${CARTS}/`, headers: buyer.auth })).json();
+    expect(cart.total).toBe('50.00');
+    h.inventory.update(shoe.id, { salePrice: '35.00' }); // a new sale: a lower price is a change too
+    expect((await checkoutFull(buyer, randomUUID())).json().error).toMatchObject({
+      code: 'PRICES_CHANGED',
+      details: { items: [{ old_price: '50.00', new_price: '35.00' }] },
+    });
+    await h.app.inject({ method: 'GET', url: `${CARTS}/`, headers: buyer.auth });
+    const placed = await checkoutFull(buyer, randomUUID());
+    expect(placed.statusCode).toBe(201);
+    expect(placed.json().total_amount).toBe('35.00');
+  });
+
   it('counts POST /carts/validate/ as reading the cart', async () => {
     const buyer = newBuyer();
     const kettle = h.inventory.add({ name: 'Kettle', price: '30.00', available: 3 });

@@ -9,6 +9,8 @@ export interface FakeProductInput {
   id?: string;
   name?: string;
   price?: string;
+  /** A sale price: what the buyer pays (current_price) while set; null ends the sale. */
+  salePrice?: string | null;
   deleted?: boolean;
   /** For products without sizes. */
   available?: number;
@@ -28,13 +30,16 @@ export class FakeInventory {
   add(input: FakeProductInput = {}): inventory.Product {
     const id = input.id ?? randomUUID();
     const sizes = input.sizes
-      ? Object.entries(input.sizes).map(([size, available]) => ({ size, availableQuantity: available, reservedQuantity: 0, soldQuantity: 0 }))
+      ? Object.entries(input.sizes).map(([size, available]) => ({ sizeId: randomUUID(), size, availableQuantity: available, reservedQuantity: 0, soldQuantity: 0 }))
       : [];
     const product: inventory.Product = {
       id,
       productName: input.name ?? `Product ${id.slice(0, 6)}`,
       productDescription: '',
       price: input.price ?? '10.00',
+      ...(input.salePrice ? { salePrice: input.salePrice } : {}),
+      currentPrice: input.salePrice ?? input.price ?? '10.00',
+      images: [],
       color: '',
       brand: '',
       category: '',
@@ -57,11 +62,13 @@ export class FakeInventory {
     const p = this.products.get(id);
     if (!p) throw new Error(`no product ${id}`);
     if (change.price !== undefined) p.price = change.price;
+    if (change.salePrice !== undefined) p.salePrice = change.salePrice ?? undefined;
+    if (change.price !== undefined || change.salePrice !== undefined) p.currentPrice = p.salePrice ?? p.price;
     if (change.name !== undefined) p.productName = change.name;
     if (change.deleted !== undefined) p.deleted = change.deleted;
     if (change.available !== undefined) p.availableQuantity = change.available;
     if (change.sizes !== undefined) {
-      p.sizes = Object.entries(change.sizes).map(([size, n]) => ({ size, availableQuantity: n, reservedQuantity: 0, soldQuantity: 0 }));
+      p.sizes = Object.entries(change.sizes).map(([size, n]) => ({ sizeId: randomUUID(), size, availableQuantity: n, reservedQuantity: 0, soldQuantity: 0 }));
       p.availableQuantity = p.sizes.reduce((n, s) => n + s.availableQuantity, 0);
     }
   }

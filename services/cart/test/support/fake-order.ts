@@ -41,7 +41,8 @@ export class FakeOrderService {
         productId: l.productId,
         size: l.size,
         quantity: l.quantity,
-        price: p?.price ?? '0.00',
+        // As the real order prices a line: what the buyer pays now (the sale price while one is on).
+        price: p ? p.currentPrice || p.price : '0.00',
         snapshotId: '',
         productName: p?.productName ?? '',
         storeId: p?.storeId ?? '',

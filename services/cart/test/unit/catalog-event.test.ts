@@ -37,6 +37,15 @@ describe('factsOfEvent', () => {
     expect(stock).toMatchObject({ facts: { stock: { hasSizes: true, total: 2, bySize: new Map([['S', 2]]) } } });
   });
 
+  it('takes the price a buyer pays from an updated product: current_price (the sale price), else price', () => {
+    const onSale = factsOfEvent(
+      envelope('product.updated', { product_id: 'p1', product_name: 'Tee', price: '20.00', sale_price: '15.00', current_price: '15.00', has_sizes: false, sizes: [] }),
+    );
+    if (onSale && onSale !== 'invalid') expect(onSale.facts.price?.toFixed(2)).toBe('15.00');
+    const older = factsOfEvent(envelope('product.updated', { product_id: 'p1', product_name: 'Tee', price: '20.00', has_sizes: false, sizes: [] }));
+    if (older && older !== 'invalid') expect(older.facts.price?.toFixed(2)).toBe('20.00');
+  });
+
   it('ignores types the cart does not follow and flags malformed data', () => {
     expect(factsOfEvent(envelope('stock.reserved', { order_id: 'o1', lines: [] }))).toBeNull();
     expect(factsOfEvent(envelope('product.price_changed', { product_id: 'p1', new_price: 12 }))).toBe('invalid');

@@ -1,8 +1,12 @@
 // Catalogue rules with no I/O: prices, sizes, who may change a product.
-import { conflict, forbidden, formatMoney, invalid, money, type AuthUser } from '@sudamall/shared';
+import { conflict, forbidden, formatMoney, invalid, money, notFound, unprocessable, type AuthUser } from '@sudamall/shared';
 import type DecimalBase from 'decimal.js';
 
 export const MAX_PRICE = '9999999999.99';
+
+/** How GET /products/ may be sorted: by current price, by creation (`newest` = `-created_at`), by name. */
+export const PRODUCT_SORTS = ['-created_at', 'created_at', 'newest', 'price', '-price', 'name', '-name'] as const;
+export type ProductSort = (typeof PRODUCT_SORTS)[number];
 
 /** A price as JSON may carry it: "19.99" or 19.99, at most two decimals, above zero. */
 export function parsePrice(input: unknown): DecimalBase {
@@ -13,6 +17,116 @@ export function parsePrice(input: unknown): DecimalBase {
   const d = money(text.trim());
   if (d.lte(0)) throw invalid('INVALID_PRICE', 'price must be greater than zero', { price: input as never });
   return d;
+}
+
+/**
+ * The price a buyer pays now: the sale price while one is set, else the price. Everything a buyer
+ * is charged (cart lines, checkout's price check, order snapshots) is this.
+ */
+export function currentPrice(price: DecimalBase, salePrice: DecimalBase | null): DecimalBase {
+  return salePrice ?? price;
+}
+
+/**
+ * A sale price as given: null removes it; otherwise an amount as parsePrice takes it that must be
+ * below the price it discounts (422: the amount is well formed, but not a discount of this price).
+ */
+export function parseSalePrice(input: unknown, price: DecimalBase): DecimalBase | null {
+  if (input === null) return null;
+  let d: DecimalBase;
+  try {
+    d = parsePrice(input);
+  } catch {
+    throw invalid('INVALID_SALE_PRICE', 'sale_price must be a positive amount with at most two decimals, or null to remove it', { sale_price: input as never });
+  }
+  if (d.gte(price)) {
+    throw unprocessable('SALE_PRICE_NOT_BELOW_PRICE', `sale_price ${formatMoney(d)} must be below the price ${formatMoney(price)}`, {
+      sale_price: formatMoney(d),
+      price: formatMoney(price),
+    });
+  }
+  return d;
+}
+
+export const MAX_IMAGES = 10;
+export const MAX_IMAGE_URL_LENGTH = 2048;
+/**
+ * An absolute http(s) URL: a host name or IPv4 address (letters, digits, dots, hyphens), an
+ * optional port, then printable ASCII (a storefront puts it in an <img src> as is; anything else
+ * is percent-encoded first). The REST schema uses the same pattern, so the two cannot disagree.
+ */
+export const IMAGE_URL_PATTERN =
+  '^[Hh][Tt][Tt][Pp][Ss]?://[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?(?::[0-9]{1,5})?(?:[/?#][!-~]*)?$';
+const IMAGE_URL_RE = new RegExp(IMAGE_URL_PATTERN);
+
+/** A product's images, in display order: at most MAX_IMAGES http(s) URLs, each once. */
+export function validateImages(input: readonly string[]): string[] {
+  if (input.length > MAX_IMAGES) throw invalid('TOO_MANY_IMAGES', `at most ${MAX_IMAGES} images`, { max: MAX_IMAGES });
+  const seen = new Set<string>();
+  for (const url of input) {
+    if (url.length > MAX_IMAGE_URL_LENGTH || !IMAGE_URL_RE.test(url)) {
+      throw invalid('INVALID_IMAGE_URL', 'images must be absolute http or https URLs', { url });
+    }
+    if (seen.has(url)) throw invalid('DUPLICATE_IMAGE', 'an image appears twice', { url });
+    seen.add(url);
+  }
+  return [...input];
+}
+
+export interface SizeRow {
+  id: string;
+  size: string;
+  available: number;
+  reserved: number;
+  removedAt: Date | null;
+}
+
+/** The live size a seller names by id (a product without sizes has none to rename or remove). */
+export function sizeToChange(hasSizes: boolean, rows: readonly SizeRow[], sizeId: string): SizeRow {
+  const row = hasSizes ? rows.find((r) => r.id === sizeId && r.removedAt === null) : undefined;
+  if (!row) throw notFound('SIZE_NOT_FOUND', `no size ${sizeId} for this product`, { size_id: sizeId });
+  return row;
+}
+
+/**
+ * A size with units reserved cannot be renamed or removed: the reservations (and the orders
+ * behind them) name it, and a removal would have to take units an order is paying for.
+ */
+export function assertNoReservations(row: SizeRow): void {
+  if (row.reserved > 0) {
+    throw conflict('SIZE_HAS_RESERVATIONS', `${row.reserved} units of size ${row.size} are reserved by orders: try again once they are paid or released`, {
+      size_id: row.id,
+      size: row.size,
+      reserved_quantity: row.reserved,
+    });
+  }
+}
+
+/**
+ * The new name of a size: trimmed, not empty, not another size's name in this product. A removed
+ * size keeps its name (its row stays, and PUT stock with that name brings it back), so it counts.
+ */
+export function renamedSize(rows: readonly SizeRow[], row: SizeRow, requested: string): string {
+  const name = requested.trim();
+  if (name === '') throw invalid('INVALID_SIZE', 'a size cannot be empty');
+  const other = rows.find((r) => r.id !== row.id && r.size === name);
+  if (other) {
+    throw conflict('SIZE_EXISTS', other.removedAt ? `size ${name} was removed from this product: add it back with PUT stock` : `size ${name} already exists`, {
+      size: name,
+      removed: other.removedAt !== null,
+    });
+  }
+  return name;
+}
+
+/**
+ * What removing a size does to its stock: its available units leave the catalogue (an adjustment
+ * of -available, so available + reserved + sold stays accounted for in stock_adjustments); sold
+ * units stay on the row as history. Refused while units are reserved.
+ */
+export function sizeRemoval(row: SizeRow): { delta: number } {
+  assertNoReservations(row);
+  return { delta: 0 - row.available };
 }
 
 export interface SizeQuantity {
@@ -93,3 +207,19 @@ export function applyAdjustment(available: number, delta: number): number {
 }
 
 export const priceString = (d: { toString(): string }) => formatMoney(money(d.toString()));
+
+/** Sold quantities are a store's sales figures: its own sellers and admins see them, nobody else. */
+export function canSeeSales(user: AuthUser | null | undefined, product: { storeId: string }): boolean {
+  if (!user) return false;
+  if (user.role === 'admin') return true;
+  return user.role === 'seller' && user.storeId !== undefined && user.storeId === product.storeId;
+}
+
+/** A price filter bound (min_price, max_price): zero is a valid lower bound, unlike a price. */
+export function parsePriceBound(input: string | number, name: string): DecimalBase {
+  const text = typeof input === 'number' && Number.isFinite(input) ? String(input) : input;
+  if (typeof text !== 'string' || !/^\d{1,10}(\.\d{1,2})?$/.test(text.trim())) {
+    throw invalid('INVALID_PRICE', `${name} must be an amount like "19.99"`, { [name]: input });
+  }
+  return money(text.trim());
+}

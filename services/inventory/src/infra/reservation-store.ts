@@ -58,7 +58,8 @@ chg_rows AS (
   SELECT s.product_id, s.size,
          coalesce(u.available, s.available) AS a, coalesce(u.reserved, s.reserved) AS r, coalesce(u.sold, s.sold) AS so
   FROM stock s LEFT JOIN upd u ON u.id = s.id
-  WHERE s.product_id IN (SELECT product_id FROM upd)
+  -- A removed size is not part of the product any more (a restock may still land on its row).
+  WHERE s.product_id IN (SELECT product_id FROM upd) AND s.removed_at IS NULL
 ),
 chg AS (
   SELECT c.product_id, gen_random_uuid() AS event_id,
@@ -134,7 +135,7 @@ SELECT
 const PRODUCT_INDEX_SQL = `
 SELECT p.id, p.has_sizes, p.deleted_at IS NOT NULL AS deleted,
        coalesce(jsonb_object_agg(s.size, s.id) FILTER (WHERE s.id IS NOT NULL), '{}'::jsonb) AS stock
-  FROM products p LEFT JOIN stock s ON s.product_id = p.id
+  FROM products p LEFT JOIN stock s ON s.product_id = p.id AND s.removed_at IS NULL
  WHERE p.id = ANY($1::uuid[])
  GROUP BY p.id`;
 

@@ -159,10 +159,11 @@ describe('POST /api/v1/products/', () => {
 describe('reads', () => {
   it('GET detail and stock (public), 404 for unknown, malformed or deleted ids', async () => {
     const p = await createSized();
-    const detail = await app.inject({ method: 'GET', url: `${P}/${p.id}/` });
+    // Read as the store's seller: sold quantities are theirs to see (catalogue-basics.test.ts).
+    const detail = await app.inject({ method: 'GET', url: `${P}/${p.id}/`, headers: auth(sellerA) });
     expect(detail.statusCode).toBe(200);
     expect(detail.json()).toEqual(p);
-    const stock = await app.inject({ method: 'GET', url: `${P}/${p.id}/stock` });
+    const stock = await app.inject({ method: 'GET', url: `${P}/${p.id}/stock`, headers: auth(sellerA) });
     expect(stock.json()).toEqual({
       product_id: p.id,
       has_sizes: true,
@@ -170,9 +171,9 @@ describe('reads', () => {
       reserved_quantity: 0,
       sold_quantity: 0,
       sizes: [
-        { size: 'L', available_quantity: 3, reserved_quantity: 0, sold_quantity: 0 },
-        { size: 'M', available_quantity: 8, reserved_quantity: 0, sold_quantity: 0 },
-        { size: 'S', available_quantity: 5, reserved_quantity: 0, sold_quantity: 0 },
+        { size_id: expect.any(String), size: 'L', available_quantity: 3, reserved_quantity: 0, sold_quantity: 0 },
+        { size_id: expect.any(String), size: 'M', available_quantity: 8, reserved_quantity: 0, sold_quantity: 0 },
+        { size_id: expect.any(String), size: 'S', available_quantity: 5, reserved_quantity: 0, sold_quantity: 0 },
       ],
     });
     for (const id of [randomUUID(), 'not-a-uuid']) {
@@ -242,7 +243,7 @@ describe('changes by the owning seller only', () => {
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ price: '1399.99', product_description: 'now with gaming' });
     const ev = await pool.query(`SELECT type, payload FROM outbox WHERE key = $1 AND type = 'product.price_changed'`, [p.id]);
-    expect(ev.rows[0].payload.data).toEqual({ product_id: p.id, old_price: '1299.99', new_price: '1399.99' });
+    expect(ev.rows[0].payload.data).toEqual({ product_id: p.id, old_price: '1299.99', new_price: '1399.99', price: '1399.99', sale_price: null });
   });
 
   it('PATCH: 403 for another store, 403 for a buyer, 400 for an empty or unknown field, 404 unknown', async () => {

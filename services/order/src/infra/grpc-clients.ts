@@ -22,7 +22,8 @@ export class InventoryCatalog implements CatalogPort {
       products: res.products.map((p) => ({
         id: p.id,
         name: p.productName,
-        price: p.price,
+        // What the buyer pays now (the sale price while one is on); an older inventory sends only price.
+        price: p.currentPrice || p.price,
         storeId: p.storeId,
         hasSizes: p.hasSizes,
         deleted: p.deleted,
@@ -41,7 +42,8 @@ export class InventoryCatalog implements CatalogPort {
       snapshotId: s.snapshotId,
       productId: s.productId,
       productName: s.productName,
-      price: s.price,
+      // The line's price: what the buyer paid at that moment (an older inventory sends only price).
+      price: s.currentPrice || s.price,
       size: s.size || null,
       storeId: s.storeId,
       data: {
@@ -50,6 +52,8 @@ export class InventoryCatalog implements CatalogPort {
         product_name: s.productName,
         product_description: s.productDescription,
         price: s.price,
+        sale_price: s.salePrice ?? null,
+        current_price: s.currentPrice || s.price,
         color: s.color,
         brand: s.brand,
         category: s.category,

@@ -12,7 +12,9 @@ import {
   ProductIdParams,
   ProductPage,
   ProductResponse,
+  RenameSizeBody,
   SetStockBody,
+  SizeParams,
   StockResponse,
   UpdateProductBody,
 } from './schemas';
@@ -22,30 +24,63 @@ export interface ProductRoutesOptions {
 }
 
 const bearer = [{ bearerAuth: [] }];
+// Public reads: anyone, and a token (when sent, it must be valid) shows the store's own sellers
+// and admins what only they see (sold quantities).
+const optionalBearer = [{}, { bearerAuth: [] }];
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse };
+const SALES_NOTE = '`sold_quantity` is shown only to the sellers of the product\'s store and to admins (send a bearer token).';
 
 export const productRoutes: FastifyPluginAsyncTypebox<ProductRoutesOptions> = async (app, { catalogue }) => {
   const tags = ['products'];
+  const optionalAuth: typeof app.authenticate = async (req, reply) => {
+    if (req.headers.authorization !== undefined) await app.authenticate(req, reply);
+  };
 
   app.get('/', {
+    preHandler: optionalAuth,
     schema: {
       tags,
       operationId: 'listProducts',
-      summary: 'Products, filtered and paged (public)',
-      description: 'Deleted products are left out. `in_stock=true` keeps products with units available (in any size).',
+      summary: 'Products, filtered, sorted and paged (public)',
+      description:
+        'Deleted products are left out. Filters: `category`, `brand` (exact, any case), `store_id`, `q` (name or description contains it, any case), ' +
+        '`min_price`/`max_price` (on `current_price`, what a buyer pays now), `in_stock`. ' + SALES_NOTE,
+      security: optionalBearer,
       querystring: ListProductsQuery,
-      response: { 200: ProductPage, 400: ErrorResponse },
+      response: { 200: ProductPage, 400: ErrorResponse, 401: ErrorResponse },
     },
   }, async (req) =>
-    catalogue.list(req.query),
+    catalogue.list(req.query, req.user),
   );
 
-  app.get('/:id/', { schema: { tags, operationId: 'getProduct', summary: 'One product with its sizes and stock (public)', params: ProductIdParams, response: { 200: ProductResponse, 404: ErrorResponse } } }, async (req) =>
-    catalogue.detail(req.params.id),
+  app.get('/:id/', {
+    preHandler: optionalAuth,
+    schema: {
+      tags,
+      operationId: 'getProduct',
+      summary: 'One product with its prices, images, sizes and stock (public)',
+      description: SALES_NOTE,
+      security: optionalBearer,
+      params: ProductIdParams,
+      response: { 200: ProductResponse, 401: ErrorResponse, 404: ErrorResponse },
+    },
+  }, async (req) =>
+    catalogue.detail(req.params.id, req.user),
   );
 
-  app.get('/:id/stock/', { schema: { tags, operationId: 'getProductStock', summary: 'Available, reserved and sold units, per size (public)', params: ProductIdParams, response: { 200: StockResponse, 404: ErrorResponse } } }, async (req) =>
-    catalogue.stock(req.params.id),
+  app.get('/:id/stock/', {
+    preHandler: optionalAuth,
+    schema: {
+      tags,
+      operationId: 'getProductStock',
+      summary: 'Available and reserved units (and sold, for its store), per size (public)',
+      description: SALES_NOTE,
+      security: optionalBearer,
+      params: ProductIdParams,
+      response: { 200: StockResponse, 401: ErrorResponse, 404: ErrorResponse },
+    },
+  }, async (req) =>
+    catalogue.stock(req.params.id, req.user),
   );
 
   app.get(
@@ -55,7 +90,10 @@ export const productRoutes: FastifyPluginAsyncTypebox<ProductRoutesOptions> = as
       schema: {
         tags,
         operationId: 'getProductHistory',
-        summary: 'Snapshots of the product as orders saw it, newest first',
+        summary: 'The product\'s change history (prices, name, description...), newest first (authenticated)',
+        description:
+          'One entry per creation, change and deletion, each a full copy of the product then (`snapshot_taken_at`, `product_price`, ' +
+          '`sale_price`, `current_price`, name, description...). The snapshots taken for orders are not listed: each order keeps its own on its items.',
         security: bearer,
         params: ProductIdParams,
         querystring: PageQuery,
@@ -76,7 +114,11 @@ export const productRoutes: FastifyPluginAsyncTypebox<ProductRoutesOptions> = as
         description: 'A product with sizes takes `sizes` (each with its stock); one without takes `available_quantity`.',
         security: bearer,
         body: CreateProductBody,
-        response: { 201: ProductResponse, ...errors },
+        response: {
+          201: ProductResponse,
+          422: { ...ErrorResponse, description: 'SALE_PRICE_NOT_BELOW_PRICE: the sale price is not below the price' },
+          ...errors,
+        },
       },
     },
     async (req, reply) => reply.status(201).send(await catalogue.create(req.user, req.body)),
@@ -89,11 +131,18 @@ export const productRoutes: FastifyPluginAsyncTypebox<ProductRoutesOptions> = as
       schema: {
         tags,
         operationId: 'updateProduct',
-        summary: 'Change a product\'s details or price (its store\'s seller, admins)',
+        summary: 'Change a product\'s details, price, sale price or images (its store\'s seller, admins)',
+        description:
+          'A change of what a buyer pays (`current_price`: the sale price when set, else the price) is announced to carts, and a checkout ' +
+          'refuses it with 409 PRICES_CHANGED until the buyer has read the cart again. `sale_price: null` ends a sale.',
         security: bearer,
         params: ProductIdParams,
         body: UpdateProductBody,
-        response: { 200: ProductResponse, ...errors },
+        response: {
+          200: ProductResponse,
+          422: { ...ErrorResponse, description: 'SALE_PRICE_NOT_BELOW_PRICE: the sale price (given, or kept while the price changes) is not below the price' },
+          ...errors,
+        },
       },
     },
     async (req) => catalogue.update(req.user, req.params.id, req.body),
@@ -135,6 +184,57 @@ export const productRoutes: FastifyPluginAsyncTypebox<ProductRoutesOptions> = as
       },
     },
     async (req) => catalogue.adjustStock(req.user, req.params.id, req.body),
+  );
+
+  app.patch(
+    '/:id/sizes/:size_id/',
+    {
+      preHandler: app.requireRole('seller', 'admin'),
+      schema: {
+        tags,
+        operationId: 'renameProductSize',
+        summary: 'Rename a size (its store\'s seller, admins)',
+        description: 'Carts holding the old name drop the line (the size they chose no longer exists under that name).',
+        security: bearer,
+        params: SizeParams,
+        body: RenameSizeBody,
+        response: {
+          200: StockResponse,
+          409: {
+            ...ErrorResponse,
+            description: 'SIZE_HAS_RESERVATIONS: units of the size are reserved by orders; SIZE_EXISTS: the product has (or had, removed) a size of that name',
+          },
+          ...errors,
+        },
+      },
+    },
+    async (req) => catalogue.renameSize(req.user, req.params.id, req.params.size_id, req.body.size),
+  );
+
+  app.delete(
+    '/:id/sizes/:size_id/',
+    {
+      preHandler: app.requireRole('seller', 'admin'),
+      schema: {
+        tags,
+        operationId: 'removeProductSize',
+        summary: 'Remove a size (its store\'s seller, admins)',
+        description:
+          'Its available units leave the catalogue (logged as a stock adjustment, reason `size_removed`); sold units stay as history. ' +
+          'Carts holding the size drop the line. PUT `/{id}/stock/` with the same name brings the size back.',
+        security: bearer,
+        params: SizeParams,
+        response: {
+          204: Type.Null({ description: 'removed' }),
+          409: { ...ErrorResponse, description: 'SIZE_HAS_RESERVATIONS: units of the size are reserved by orders (try again once they are paid or released)' },
+          ...errors,
+        },
+      },
+    },
+    async (req, reply) => {
+      await catalogue.removeSize(req.user, req.params.id, req.params.size_id);
+      return reply.status(204).send(null);
+    },
   );
 
   app.delete(
