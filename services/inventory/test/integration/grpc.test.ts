@@ -109,6 +109,23 @@ describe('catalogue RPCs', () => {
     expect(out.products[0]).toMatchObject({ price: '12.50', hasSizes: true, availableQuantity: 2, sizes: [{ size: 'S', availableQuantity: 2 }] });
   });
 
+  it('a sale price travels as current_price (what carts and orders charge), in products, availability and snapshots', async () => {
+    const a = await seedProduct(pool, { S: 2 }, { price: '20.00' });
+    await pool.query(`UPDATE products SET sale_price = 15.00, images = ARRAY['https://e.example/1.jpg'] WHERE id = $1`, [a.productId]);
+    const { products } = await call('getProducts')({ ids: [a.productId] });
+    expect(products[0]).toMatchObject({ price: '20.00', salePrice: '15.00', currentPrice: '15.00', images: ['https://e.example/1.jpg'] });
+    expect(products[0].sizes[0].sizeId).toBe(a.stockIds.S);
+    const { lines } = await call('checkAvailability')({ lines: [{ productId: a.productId, size: 'S', quantity: 1 }] });
+    expect(lines[0]).toMatchObject({ price: '20.00', currentPrice: '15.00' });
+    const { snapshots } = await call('createSnapshots')({ items: [{ productId: a.productId, size: 'S' }], reason: 'order:o-sale' });
+    expect(snapshots[0]).toMatchObject({ price: '20.00', salePrice: '15.00', currentPrice: '15.00' });
+    // Without a sale: no sale_price, current_price is the price.
+    const b = await seedProduct(pool, 1, { price: '9.00' });
+    const plain = (await call('getProducts')({ ids: [b.productId] })).products[0];
+    expect(plain.salePrice).toBeUndefined();
+    expect(plain.currentPrice).toBe('9.00');
+  });
+
   it('CheckAvailability reports each line in order, reserving nothing', async () => {
     const a = await seedProduct(pool, { S: 2 }, { price: '5.00' });
     const out = await call('checkAvailability')({
