@@ -1,4 +1,5 @@
 import type { Envelope, TopicName } from '@sudamall/shared';
+import type { FulfillmentState, FulfillmentStatus } from '../domain/fulfillment';
 import type { OrderStatus } from '../domain/order-status';
 import type { OrderChange, SagaSnapshot, StepLogEntry } from '../saga/saga-types';
 
@@ -20,6 +21,15 @@ export interface OrderHead {
   paymentExpiresAt: Date | null;
 }
 
+/** One store's fulfilment moved by hand (checked against `from`). */
+export interface FulfillmentMove {
+  storeId: string;
+  from: FulfillmentStatus;
+  to: FulfillmentStatus;
+  /** Kept when given (a carrier's number, usually with `shipped`). */
+  trackingNumber?: string;
+}
+
 /** Everything one saga decision writes, applied as one unit (see CheckoutTx.applyDecision). */
 export interface DecisionWrite {
   orderId: string;
@@ -38,6 +48,10 @@ export interface CheckoutTx {
   /** Locks the order and its saga until the transaction ends; null when unknown. */
   lockSaga(orderId: string): Promise<{ order: OrderHead; saga: SagaSnapshot } | null>;
   changeOrderStatus(orderId: string, from: OrderStatus, change: OrderChange, by: ActorRef, notes?: string): Promise<void>;
+  /** The order's fulfilments, by store id (call after lockSaga: the order's lock guards them). */
+  fulfillmentsOf(orderId: string): Promise<FulfillmentState[]>;
+  /** Moves fulfilments, stamping shipped_at / delivered_at, with a history row each. */
+  moveFulfillments(orderId: string, moves: FulfillmentMove[], by: ActorRef, notes?: string): Promise<void>;
   saveSaga(orderId: string, saga: SagaSnapshot): Promise<void>;
   appendStepLog(orderId: string, entries: StepLogEntry[]): Promise<void>;
   /** Writes to the outbox; the relay publishes after commit. */

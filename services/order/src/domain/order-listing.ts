@@ -29,11 +29,12 @@ export interface StoreScopedView {
   store_ids: string[];
   short_lines: Array<{ product_id: string }>;
   items: Array<{ store_id: string; product_id: string; subtotal: string }>;
+  fulfillments: Array<{ store_id: string }>;
 }
 
 /**
  * A seller sees their own store's part of an order and nothing of another store's: only their
- * lines, their store id, the short lines of their products, and as `total_amount` what their
+ * lines and fulfilment, their store id, the short lines of their products, and as `total_amount` what their
  * lines add up to (the whole order's total minus theirs would reveal the other stores' prices).
  */
 export function storeViewOf<V extends StoreScopedView>(view: V, storeId: string): V {
@@ -42,6 +43,7 @@ export function storeViewOf<V extends StoreScopedView>(view: V, storeId: string)
   return {
     ...view,
     items,
+    fulfillments: view.fulfillments.filter((f) => f.store_id === storeId),
     store_ids: view.store_ids.filter((s) => s === storeId),
     short_lines: view.short_lines.filter((l) => products.has(l.product_id)),
     total_amount: formatMoney(sumMoney(items.map((it) => it.subtotal))),

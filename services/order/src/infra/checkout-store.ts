@@ -1,5 +1,6 @@
 import { claimInbox, outboxRow } from '@sudamall/shared';
 import type { CheckoutTx, UnitOfWork } from '../app/ports';
+import type { FulfillmentStatus } from '../domain/fulfillment';
 import type { OrderStatus } from '../domain/order-status';
 import { isUuid } from '../domain/errors';
 import type { Prisma } from '../generated/prisma/client';
@@ -93,6 +94,29 @@ export function checkoutTx(tx: Tx): CheckoutTx {
       if (updated.count !== 1) throw new Error(`order ${orderId} is no longer ${from}`);
       await tx.orderStatusHistory.create({
         data: { orderId, fromStatus: from, toStatus: change.to, changedBy: by.id, actorRole: by.role, reason: change.reason ?? null, notes: notes ?? null },
+      });
+    },
+    async fulfillmentsOf(orderId) {
+      const rows = await tx.fulfillment.findMany({ where: { orderId }, select: { storeId: true, status: true }, orderBy: { storeId: 'asc' } });
+      return rows.map((r) => ({ storeId: r.storeId, status: r.status as FulfillmentStatus }));
+    },
+    async moveFulfillments(orderId, moves, by, notes) {
+      const now = new Date();
+      for (const m of moves) {
+        const updated = await tx.fulfillment.updateMany({
+          where: { orderId, storeId: m.storeId, status: m.from },
+          data: {
+            status: m.to,
+            ...(m.to === 'shipped' ? { shippedAt: now } : {}),
+            ...(m.to === 'delivered' ? { deliveredAt: now } : {}),
+            ...(m.trackingNumber !== undefined ? { trackingNumber: m.trackingNumber } : {}),
+          },
+        });
+        // The order row is locked, so this only happens on a programming error.
+        if (updated.count !== 1) throw new Error(`order ${orderId}: store ${m.storeId}'s fulfilment is no longer ${m.from}`);
+      }
+      await tx.fulfillmentStatusHistory.createMany({
+        data: moves.map((m) => ({ orderId, storeId: m.storeId, fromStatus: m.from, toStatus: m.to, changedBy: by.id, actorRole: by.role, notes: notes ?? null })),
       });
     },
     async saveSaga(orderId, saga) {
@@ -205,6 +229,20 @@ const APPLY_DECISION_SQL = `
   ), history AS (
     INSERT INTO order_status_history (order_id, from_status, to_status, changed_by, actor_role, reason, notes)
     SELECT order_id, $14::text::order_status, $15::text::order_status, $19, $20, $21, $22 FROM changed
+    RETURNING 1
+  ), fulfillments AS (
+    -- The saga moves an unpaid order's fulfilments with it: paid → processing, cancelled → cancelled.
+    UPDATE order_fulfillments f
+       SET status = CASE WHEN $15::text = 'processing' THEN 'processing'::fulfillment_status ELSE 'cancelled'::fulfillment_status END,
+           cancelled_at = CASE WHEN $15::text = 'cancelled' THEN now() ELSE f.cancelled_at END,
+           cancel_reason = CASE WHEN $15::text = 'cancelled' THEN $16 ELSE f.cancel_reason END,
+           updated_at = now()
+      FROM changed
+     WHERE f.order_id = changed.order_id AND f.status = 'pending' AND $15::text IN ('processing', 'cancelled')
+    RETURNING f.order_id, f.store_id, f.status
+  ), fulfillment_history AS (
+    INSERT INTO fulfillment_status_history (order_id, store_id, from_status, to_status, changed_by, actor_role, reason)
+    SELECT order_id, store_id, 'pending', status, $19, $20, $21 FROM fulfillments
     RETURNING 1
   )
   SELECT (SELECT count(*) FROM saga)::int AS saga_rows, (SELECT count(*) FROM changed)::int AS status_rows`;

@@ -1,6 +1,7 @@
 import { sortKeyOf, type Envelope, type ShortLine, type TopicName } from '@sudamall/shared';
 import type { NewOrder, PlacementStore } from '../app/place-order';
 import type { AddressSnapshot } from '../domain/address';
+import type { FulfillmentStatus } from '../domain/fulfillment';
 import type { OrderStatus } from '../domain/order-status';
 import { isUuid } from '../domain/errors';
 import type { OrderListFilter } from '../domain/order-listing';
@@ -21,6 +22,18 @@ export interface OrderItemView {
   product_snapshot: unknown;
 }
 
+export interface FulfillmentView {
+  store_id: string;
+  status: FulfillmentStatus;
+  /** The item_ids of the store's lines. */
+  items: string[];
+  subtotal: string;
+  tracking_number: string | null;
+  shipped_at: string | null;
+  delivered_at: string | null;
+  cancelled_at: string | null;
+}
+
 export interface OrderView {
   order_id: string;
   user_id: string;
@@ -37,6 +50,7 @@ export interface OrderView {
   created_at: string;
   updated_at: string;
   items: OrderItemView[];
+  fulfillments: FulfillmentView[];
 }
 
 /** What access checks and payment need of an order; `totalAmount` as the column's text (`12.50`). */
@@ -72,7 +86,7 @@ export interface OrderDetailView extends OrderView {
   } | null;
 }
 
-const orderInclude = { items: { orderBy: { productId: 'asc' } } } satisfies Prisma.OrderInclude;
+const orderInclude = { items: { orderBy: { productId: 'asc' } }, fulfillments: { orderBy: { storeId: 'asc' } } } satisfies Prisma.OrderInclude;
 type OrderRow = Prisma.OrderGetPayload<{ include: typeof orderInclude }>;
 
 /** The trace id of a W3C traceparent (`00-<trace>-<span>-01`), kept with the saga for the dashboard. */
@@ -106,6 +120,16 @@ function toView(o: OrderRow): OrderView {
       store_id: it.storeId,
       snapshot_id: it.snapshotId,
       product_snapshot: it.productSnapshot,
+    })),
+    fulfillments: o.fulfillments.map((f) => ({
+      store_id: f.storeId,
+      status: f.status as FulfillmentStatus,
+      items: o.items.filter((it) => it.storeId === f.storeId).map((it) => it.id),
+      subtotal: f.subtotal.toFixed(2),
+      tracking_number: f.trackingNumber,
+      shipped_at: iso(f.shippedAt),
+      delivered_at: iso(f.deliveredAt),
+      cancelled_at: iso(f.cancelledAt),
     })),
   };
 }
@@ -314,6 +338,13 @@ const INSERT_PLACED_SQL = `
   ), history AS (
     INSERT INTO order_status_history (order_id, from_status, to_status, changed_by, actor_role, reason)
     SELECT order_id, NULL, 'pending', $2, 'buyer', 'placed' FROM placed
+    RETURNING 1
+  ), fulfillments AS (
+    -- One per store with items in the order, waiting for the payment.
+    INSERT INTO order_fulfillments (order_id, store_id, status, subtotal)
+    SELECT placed.order_id, i.store_id, 'pending', sum(i.price::numeric * i.quantity)
+      FROM placed, jsonb_to_recordset($9::jsonb) AS i(store_id text, price text, quantity int)
+     GROUP BY placed.order_id, i.store_id
     RETURNING 1
   ), saga AS (
     INSERT INTO saga_instances (order_id, state, current_step, attempts, last_error, step_started_at, deadline_at, next_retry_at,

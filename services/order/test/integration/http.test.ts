@@ -274,6 +274,74 @@ describe('PUT /api/v1/orders/{order_id}/status/', () => {
     expect((await app.inject({ method: 'PUT', url: `/api/v1/orders/${id}/status/`, headers: { authorization: admin }, payload: { status: 'lost' } })).statusCode).toBe(400);
   });
 
+  it("each store's seller moves only their fulfilment; the order follows its fulfilments", async () => {
+    const u = buyer();
+    const storeA = `store-${randomUUID()}`;
+    const storeB = `store-${randomUUID()}`;
+    const a = h.catalog.add({ price: '10.10', storeId: storeA });
+    const b = h.catalog.add({ price: '5.25', storeId: storeB });
+    const placed = await app.inject({
+      method: 'POST',
+      url: '/api/v1/orders/create/',
+      headers: { authorization: u.auth, 'idempotency-key': randomUUID() },
+      payload: { items: [{ product_id: a.id, quantity: 2 }, { product_id: b.id, quantity: 1 }], shipping_address: '4 Dock Rd' },
+    });
+    expect(placed.statusCode).toBe(201);
+    const order = placed.json();
+    const itemOf = (storeId: string) => order.items.filter((i: { store_id: string }) => i.store_id === storeId).map((i: { item_id: string }) => i.item_id);
+    expect(order.fulfillments).toEqual(
+      [
+        { store_id: storeA, status: 'pending', items: itemOf(storeA), subtotal: '20.20', tracking_number: null, shipped_at: null, delivered_at: null, cancelled_at: null },
+        { store_id: storeB, status: 'pending', items: itemOf(storeB), subtotal: '5.25', tracking_number: null, shipped_at: null, delivered_at: null, cancelled_at: null },
+      ].sort((x, y) => x.store_id.localeCompare(y.store_id)),
+    );
+    await reply('stock.reserved', {
+      order_id: order.order_id,
+      lines: order.items.map((i: { item_id: string; product_id: string; quantity: number }) => ({ line_id: i.item_id, product_id: i.product_id, size: null, quantity: i.quantity, reservation_id: randomUUID() })),
+    });
+    await toProcessing(order.order_id, u.id);
+    const put = (auth: string, payload: Record<string, unknown>) => app.inject({ method: 'PUT', url: `/api/v1/orders/${order.order_id}/status/`, headers: { authorization: auth }, payload });
+    const partOf = (body: { order: { fulfillments: Array<{ store_id: string }> } }, storeId: string) => body.order.fulfillments.find((f) => f.store_id === storeId);
+
+    const detail = async () => (await app.inject({ method: 'GET', url: `/api/v1/orders/${order.order_id}/`, headers: { authorization: admin } })).json();
+    expect((await detail()).fulfillments.map((f: { status: string }) => f.status)).toEqual(['processing', 'processing']);
+
+    const aShips = await put(seller(storeA), { status: 'shipped', tracking_number: 'TRK-A-1', notes: 'two boxes' });
+    expect(aShips.statusCode).toBe(200);
+    expect(aShips.json()).toMatchObject({ status: 'processing', order: { status: 'processing' } });
+    // The seller's answer shows their own fulfilment only.
+    expect(aShips.json().order.fulfillments).toEqual([expect.objectContaining({ store_id: storeA, status: 'shipped', tracking_number: 'TRK-A-1', shipped_at: expect.any(String) })]);
+    expect((await put(seller(storeA), { status: 'shipped' })).json().error.code).toBe('INVALID_STATUS_TRANSITION');
+    expect(partOf({ order: await detail() }, storeB)).toMatchObject({ status: 'processing', tracking_number: null });
+
+    const bShips = await put(seller(storeB), { status: 'shipped' });
+    expect(bShips.json()).toMatchObject({ status: 'shipped', order: { status: 'shipped' } });
+    expect((await put(seller(storeA), { status: 'delivered' })).json()).toMatchObject({ status: 'shipped' });
+    const adminDelivers = await put(admin, { status: 'delivered', notes: 'confirmed with the carrier' });
+    expect(adminDelivers.json()).toMatchObject({ status: 'delivered', order: { status: 'delivered' } });
+    const done = await detail();
+    expect(done.fulfillments.map((f: { status: string; delivered_at: string | null }) => [f.status, typeof f.delivered_at])).toEqual([
+      ['delivered', 'string'],
+      ['delivered', 'string'],
+    ]);
+    expect(done.status_history.map((x: { to_status: string }) => x.to_status)).toEqual(['pending', 'under_paying', 'processing', 'shipped', 'delivered']);
+    const history = await h.c.db.fulfillmentStatusHistory.findMany({ where: { orderId: order.order_id, storeId: storeA }, orderBy: { id: 'asc' } });
+    expect(history.map((x) => [x.fromStatus, x.toStatus, x.actorRole, x.notes])).toEqual([
+      ['pending', 'processing', 'system', null],
+      ['processing', 'shipped', 'seller', 'two boxes'],
+      ['shipped', 'delivered', 'seller', null],
+    ]);
+  });
+
+  it("an unpaid order's fulfilments are cancelled with it", async () => {
+    const u = buyer();
+    const id = await createUnderPaying(u, 'store-c');
+    const cancelled = await app.inject({ method: 'POST', url: `/api/v1/orders/${id}/cancel/`, headers: { authorization: u.auth }, payload: { reason: 'changed my mind' } });
+    expect(cancelled.statusCode).toBe(200);
+    const order = (await app.inject({ method: 'GET', url: `/api/v1/orders/${id}/`, headers: { authorization: u.auth } })).json();
+    expect(order.fulfillments).toEqual([expect.objectContaining({ store_id: 'store-c', status: 'cancelled', cancelled_at: expect.any(String) })]);
+  });
+
   it('a seller cancelling through the status endpoint triggers the compensation', async () => {
     const id = await createUnderPaying(buyer(), 'store-c');
     const res = await app.inject({ method: 'PUT', url: `/api/v1/orders/${id}/status/`, headers: { authorization: seller('store-c') }, payload: { status: 'cancelled' } });

@@ -228,15 +228,19 @@ export const orderRoutes: FastifyPluginAsyncTypebox<{ useCases: OrderUseCases }>
       schema: {
         tags: ['orders'],
         operationId: 'updateOrderStatus',
-        summary: 'Move an order on: processing → shipped → delivered (a seller of a store in it, admins)',
+        summary: "Move a store's part of an order on: processing → shipped → delivered (a seller their store's, admins every open one)",
+        description:
+          "A seller moves only their store's fulfilment, an admin every fulfilment that can make the move. The order's status follows: " +
+          'shipped once every fulfilment not cancelled is shipped or delivered, delivered once all are delivered. `cancelled` cancels an unpaid order (its saga releases the stock).',
         security,
         params: OrderIdParams,
         body: UpdateStatusBody,
-        response: { 200: StatusChanged, ...errors, 409: { ...ErrorResponse, description: 'INVALID_STATUS_TRANSITION: the order cannot go from its status to the one asked' } },
+        response: { 200: StatusChanged, ...errors, 409: { ...ErrorResponse, description: "INVALID_STATUS_TRANSITION: the store's part (or the order) cannot go from its status to the one asked" } },
       },
     },
     async (req) => {
-      const status = await uc.commands.updateStatus(req.user, req.params.order_id, req.body.status, req.body.notes);
+      const { status: to, notes, tracking_number } = req.body;
+      const status = await uc.commands.updateStatus(req.user, req.params.order_id, to, { notes, trackingNumber: tracking_number });
       return { order_id: req.params.order_id, status, order: await uc.queries.detail(req.user, req.params.order_id) };
     },
   );

@@ -42,6 +42,20 @@ export const OrderItemSchema = Type.Object({
   product_snapshot: Type.Any(),
 });
 
+export const FulfillmentSchema = Type.Object({
+  store_id: Type.String(),
+  status: Type.Union(
+    [Type.Literal('pending'), Type.Literal('processing'), Type.Literal('shipped'), Type.Literal('delivered'), Type.Literal('cancelled')],
+    { description: 'pending until the order is paid; then processing → shipped → delivered, or cancelled' },
+  ),
+  items: Type.Array(Type.String(), { description: "the item_ids of the store's lines" }),
+  subtotal: Type.String(),
+  tracking_number: Nullable(Type.String()),
+  shipped_at: Nullable(Type.String()),
+  delivered_at: Nullable(Type.String()),
+  cancelled_at: Nullable(Type.String()),
+});
+
 export const OrderSchema = Type.Object({
   order_id: Type.String(),
   user_id: Type.String(),
@@ -57,6 +71,7 @@ export const OrderSchema = Type.Object({
   created_at: Type.String(),
   updated_at: Type.String(),
   items: Type.Array(OrderItemSchema),
+  fulfillments: Type.Array(FulfillmentSchema, { description: "one per store with items in the order; a seller sees only their store's" }),
 });
 
 export const OrderDetailSchema = Type.Composite([
@@ -163,7 +178,11 @@ export const IdempotencyHeaders = Type.Object({
 });
 
 export const UpdateStatusBody = Type.Object(
-  { status: StatusSchema, notes: Type.Optional(Type.String({ maxLength: 2000 })) },
+  {
+    status: StatusSchema,
+    notes: Type.Optional(Type.String({ maxLength: 2000 })),
+    tracking_number: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: "the carrier's number, kept on the fulfilments moved" })),
+  },
   { additionalProperties: false },
 );
 

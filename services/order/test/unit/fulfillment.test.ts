@@ -1,0 +1,69 @@
+import { DomainError } from '@sudamall/shared';
+import {
+  assertFulfillmentTransition,
+  fulfillmentsToMove,
+  orderStatusFromFulfillments,
+  type FulfillmentState,
+} from '../../src/domain/fulfillment';
+
+function errorOf(fn: () => void): DomainError {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof DomainError) return e;
+    throw e;
+  }
+  throw new Error('expected a DomainError');
+}
+
+describe('fulfilment transitions', () => {
+  it('lets sellers and admins ship a processing part and deliver a shipped one; the rest is the system’s or refused', () => {
+    expect(() => assertFulfillmentTransition('s', 'processing', 'shipped', 'seller')).not.toThrow();
+    expect(() => assertFulfillmentTransition('s', 'shipped', 'delivered', 'admin')).not.toThrow();
+    expect(() => assertFulfillmentTransition('s', 'pending', 'processing', 'system')).not.toThrow();
+    expect(errorOf(() => assertFulfillmentTransition('s', 'pending', 'processing', 'seller'))).toMatchObject({ kind: 'forbidden', code: 'STATUS_CHANGE_FORBIDDEN' });
+    const skipped = errorOf(() => assertFulfillmentTransition('s', 'processing', 'delivered', 'seller'));
+    expect(skipped).toMatchObject({ kind: 'conflict', code: 'INVALID_STATUS_TRANSITION', details: { store_id: 's', from: 'processing', to: 'delivered', allowed: ['shipped'] } });
+    expect(errorOf(() => assertFulfillmentTransition('s', 'pending', 'shipped', 'seller')).code).toBe('INVALID_STATUS_TRANSITION');
+    expect(errorOf(() => assertFulfillmentTransition('s', 'delivered', 'shipped', 'admin')).code).toBe('INVALID_STATUS_TRANSITION');
+  });
+});
+
+describe('which fulfilments a status request moves', () => {
+  const parts: FulfillmentState[] = [
+    { storeId: 'a', status: 'processing' },
+    { storeId: 'b', status: 'shipped' },
+    { storeId: 'c', status: 'cancelled' },
+  ];
+
+  it("a seller moves only their own store's part", () => {
+    expect(fulfillmentsToMove(parts, 'shipped', { role: 'seller', storeId: 'a' })).toEqual([parts[0]]);
+    expect(fulfillmentsToMove(parts, 'delivered', { role: 'seller', storeId: 'b' })).toEqual([parts[1]]);
+    expect(errorOf(() => fulfillmentsToMove(parts, 'delivered', { role: 'seller', storeId: 'a' })).code).toBe('INVALID_STATUS_TRANSITION');
+    expect(errorOf(() => fulfillmentsToMove(parts, 'shipped', { role: 'seller', storeId: 'z' })).kind).toBe('forbidden');
+  });
+
+  it('an admin moves every part that can make the move, and is refused when none can', () => {
+    expect(fulfillmentsToMove(parts, 'shipped', { role: 'admin' })).toEqual([parts[0]]);
+    expect(fulfillmentsToMove(parts, 'delivered', { role: 'admin' })).toEqual([parts[1]]);
+    const none = errorOf(() => fulfillmentsToMove([{ storeId: 'a', status: 'pending' }], 'shipped', { role: 'admin' }));
+    expect(none).toMatchObject({ code: 'INVALID_STATUS_TRANSITION', details: { store_id: 'a', from: 'pending' } });
+  });
+});
+
+describe("the order's status follows its fulfilments", () => {
+  it.each([
+    [['processing', 'processing'], 'processing'],
+    [['shipped', 'processing'], 'processing'],
+    [['shipped', 'shipped'], 'shipped'],
+    [['delivered', 'shipped'], 'shipped'],
+    [['delivered', 'delivered'], 'delivered'],
+    [['delivered', 'cancelled'], 'delivered'],
+    [['shipped', 'cancelled'], 'shipped'],
+    [['cancelled', 'cancelled'], 'cancelled'],
+    [['pending', 'pending'], null],
+    [[], null],
+  ] as const)('%j → %s', (statuses, expected) => {
+    expect(orderStatusFromFulfillments(statuses)).toBe(expected);
+  });
+});
