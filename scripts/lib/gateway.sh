@@ -24,6 +24,10 @@ ensure_nginx() {
 render() {
   local out="$1" run="$2" listen="$3" inv="$4" cart="$5" order="$6" pay="$7"
   mkdir -p "$run"
+  # Started as root, nginx's workers run as `nobody` and buffer a request body over 16 kB in
+  # RUN_DIR/body: a run dir only its owner may enter (mktemp -d makes 0700) turned every such
+  # request into a 500 (found by schemathesis: open() ".../body/0000000001" failed (13: Permission denied)).
+  chmod 755 "$run"
   # Every substitution must hit exactly once; a routing file that drifted fails loudly here.
   local src="$ROOT/infra/docker/nginx.conf"
   for pat in 'listen 8080;' 'server inventory:3001;' 'server cart:3002;' 'server order:3003;' 'server payment:3004;' 'events {}' 'access_log /dev/stdout gateway;'; do
