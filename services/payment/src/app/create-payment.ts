@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { conflict, forbidden, invalid } from '@sudamall/shared';
+import { conflict, forbidden } from '@sudamall/shared';
 import { calculateCharges } from '../domain/fees';
 import { paymentExists } from '../domain/errors';
 import type { Actor, UseCaseDeps } from './deps';
@@ -40,8 +40,10 @@ export function notPayable(order: OrderForPayment) {
  */
 export async function createPayment(deps: UseCaseDeps, actor: Actor, input: CreatePaymentInput): Promise<PaymentRecord> {
   const gateway = await deps.repo.findGateway(input.gateway);
+  // 409 like process's: whether a gateway takes payments is the platform's state (configured,
+  // switched on by an admin), not something malformed in the request.
   if (!gateway || !gateway.isActive || !deps.gateways.get(gateway.name)) {
-    throw invalid('GATEWAY_NOT_AVAILABLE', `gateway ${input.gateway} is not available`, { available: deps.gateways.names() });
+    throw conflict('GATEWAY_NOT_AVAILABLE', `gateway ${input.gateway} is not available`, { available: deps.gateways.names() });
   }
 
   const order = await deps.orders.getOrderForPayment(input.orderId);

@@ -8,6 +8,12 @@ export function cardLast4(cardNumber: string | undefined): string | null {
 }
 
 /** Strips spaces and dashes people type ("4242 4242 4242 4242"). */
+/**
+ * A card number as a client may type it (REST schema): 12 to 19 digits, one space or dash allowed
+ * between two digits; normalizeCardNumber leaves the digits alone.
+ */
+export const CARD_NUMBER_PATTERN = '^(?:[0-9][ -]?){11,18}[0-9]$';
+
 export function normalizeCardNumber(cardNumber: string): string {
   return cardNumber.replace(/[\s-]/g, '');
 }

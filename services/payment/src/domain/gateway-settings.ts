@@ -18,6 +18,8 @@ export interface GatewaySettingsPatch {
 
 // At most two decimals, written as a plain decimal (no exponent, no sign): a fee is money, never a float.
 const PERCENT = /^\d{1,3}(\.\d{1,2})?$/;
+/** PERCENT with its 0..100 bound, for the REST schema (a pattern cannot compare numbers, so 100 is spelled out). */
+export const PERCENT_PATTERN = '^(?:0?\\d{1,2}(?:\\.\\d{1,2})?|100(?:\\.0{1,2})?)$';
 
 export function validFixedFee(v: string): string {
   if (!isMoneyString(v)) throw invalid('INVALID_FIXED_FEE', 'fixed_fee is a decimal >= 0 with at most 2 decimals, e.g. "0.30"', { field: 'fixed_fee', value: v });

@@ -3,6 +3,8 @@ import { isoDateQuery, MONEY_PATTERN, sortQuery } from '@sudamall/shared';
 import { PAYMENT_SORT_FIELDS, REFUND_SORT_FIELDS } from '../app/ports';
 import { PAYMENT_STATUSES, type PaymentStatus } from '../domain/payment-status';
 import type { ProcessOutcome } from '../app/process-payment';
+import { CARD_NUMBER_PATTERN } from '../domain/card';
+import { PERCENT_PATTERN } from '../domain/gateway-settings';
 
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 const Money = Type.String({ pattern: MONEY_PATTERN, examples: ['19.99'] });
@@ -106,7 +108,7 @@ export const CreatePaymentBody = Type.Object(
 export const ProcessPaymentBody = Type.Object(
   {
     payment_id: Id,
-    card_number: Type.Optional(Type.String({ pattern: '^[0-9 -]{12,23}$', description: 'test_gateway only; never stored (last four digits kept)' })),
+    card_number: Type.Optional(Type.String({ pattern: CARD_NUMBER_PATTERN, description: 'test_gateway only: 12 to 19 digits, a space or dash allowed between digits; never stored (last four digits kept)' })),
     exp_month: Type.Optional(Type.Integer({ minimum: 1, maximum: 12 })),
     exp_year: Type.Optional(Type.Integer({ minimum: 2000, maximum: 2100 })),
     cvc: Type.Optional(Type.String({ pattern: '^[0-9]{3,4}$' })),
@@ -182,7 +184,7 @@ export const PaymentConfigResponse = Type.Object({
 export const TestPaymentBody = Type.Object(
   {
     amount: Type.String({ pattern: MONEY_PATTERN, default: '10.00' }),
-    card_number: Type.String({ pattern: '^[0-9 -]{12,23}$', default: '4242424242424242' }),
+    card_number: Type.String({ pattern: CARD_NUMBER_PATTERN, default: '4242424242424242' }),
   },
   { additionalProperties: false },
 );
@@ -258,11 +260,14 @@ export const GatewaySettingsResponse = Type.Object({
   audit: Type.Union([GatewaySettingsAuditSchema, Type.Null()], { description: 'the audit row of this change; null when it changed nothing' }),
 });
 
-// Fees are decimal strings (a JSON number is read as its text): the domain checks the digits.
+// Fees are decimal strings (a JSON number is read as its text). The patterns say in the document
+// what the domain accepts (a client generator and schemathesis read them); the domain checks again.
 export const GatewaySettingsBody = Type.Object(
   {
-    fixed_fee: Type.Optional(Type.String({ maxLength: 20, description: 'decimal >= 0 with at most 2 decimals, e.g. "0.30"' })),
-    percentage_fee: Type.Optional(Type.String({ maxLength: 20, description: 'percent 0..100 with at most 2 decimals, "2.90" = 2.9 %' })),
+    fixed_fee: Type.Optional(Type.String({ pattern: MONEY_PATTERN, maxLength: 20, description: 'decimal >= 0 with at most 2 decimals, e.g. "0.30"' })),
+    percentage_fee: Type.Optional(
+      Type.String({ pattern: PERCENT_PATTERN, maxLength: 20, description: 'percent 0..100 with at most 2 decimals, "2.90" = 2.9 %' }),
+    ),
     is_active: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false, minProperties: 1 },

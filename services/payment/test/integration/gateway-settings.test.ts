@@ -68,26 +68,26 @@ describe('admin gateway settings', () => {
     expect(list.json().map((g: { name: string }) => g.name)).not.toContain('test_gateway');
     const order = orders.add({ userId: u.id, totalAmount: '10.00' });
     const refused = await h.app.inject({ method: 'POST', url: '/api/v1/payments/create/', headers: { authorization: u.auth }, payload: { order_id: order.orderId, gateway: 'test_gateway' } });
-    expect(refused.statusCode).toBe(400);
+    expect(refused.statusCode).toBe(409);
     expect(refused.json().error.code).toBe('GATEWAY_NOT_AVAILABLE');
     expect((await put(a.auth, 'test_gateway', { is_active: true })).json().gateway.is_active).toBe(true);
     const last = await h.container.prisma.gatewaySettingsAudit.findFirstOrThrow({ where: { gatewayName: 'test_gateway' }, orderBy: { id: 'desc' } });
     expect(last).toMatchObject({ oldSettings: { is_active: false }, newSettings: { is_active: true } });
   });
 
-  it('decimal validation with stable codes; nothing changes and nothing is audited on bad input', async () => {
+  it('decimal validation (the documented patterns); nothing changes and nothing is audited on bad input', async () => {
     const a = admin();
     const count = () => h.container.prisma.gatewaySettingsAudit.count();
     const n = await count();
     const cases: Array<[Record<string, unknown>, string]> = [
-      [{ fixed_fee: '-1.00' }, 'INVALID_FIXED_FEE'],
-      [{ fixed_fee: '1.001' }, 'INVALID_FIXED_FEE'],
-      [{ fixed_fee: '1e3' }, 'INVALID_FIXED_FEE'],
-      [{ fixed_fee: 'abc' }, 'INVALID_FIXED_FEE'],
-      [{ percentage_fee: '100.01' }, 'INVALID_PERCENTAGE_FEE'],
-      [{ percentage_fee: '2.555' }, 'INVALID_PERCENTAGE_FEE'],
-      [{ percentage_fee: '-0.5' }, 'INVALID_PERCENTAGE_FEE'],
-      [{ fixed_fee: '1.00', percentage_fee: '101' }, 'INVALID_PERCENTAGE_FEE'],
+      [{ fixed_fee: '-1.00' }, 'VALIDATION_FAILED'],
+      [{ fixed_fee: '1.001' }, 'VALIDATION_FAILED'],
+      [{ fixed_fee: '1e3' }, 'VALIDATION_FAILED'],
+      [{ fixed_fee: 'abc' }, 'VALIDATION_FAILED'],
+      [{ percentage_fee: '100.01' }, 'VALIDATION_FAILED'],
+      [{ percentage_fee: '2.555' }, 'VALIDATION_FAILED'],
+      [{ percentage_fee: '-0.5' }, 'VALIDATION_FAILED'],
+      [{ fixed_fee: '1.00', percentage_fee: '101' }, 'VALIDATION_FAILED'],
       [{}, 'VALIDATION_FAILED'],
       [{ is_active: 'maybe' }, 'VALIDATION_FAILED'],
     ];

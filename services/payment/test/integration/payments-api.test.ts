@@ -114,7 +114,7 @@ describe('payments REST API (create, process, read)', () => {
       expect(unknown.statusCode).toBe(404);
       expect(unknown.json().error.code).toBe('ORDER_NOT_FOUND');
       const gw = await create(owner.auth, { order_id: order.orderId, gateway: 'bitcoin' });
-      expect(gw.statusCode).toBe(400);
+      expect(gw.statusCode).toBe(409);
       expect(gw.json().error.code).toBe('GATEWAY_NOT_AVAILABLE');
       const bad = await create(owner.auth, { gateway: 'test_gateway' });
       expect(bad.statusCode).toBe(400);
@@ -194,11 +194,11 @@ describe('payments REST API (create, process, read)', () => {
       expect(detail.json().attempts.map((a: { status: string; card_last4: string }) => [a.status, a.card_last4])).toEqual([['succeeded', '4444']]);
     });
 
-    it('rejects what cannot be a card number with 400 INVALID_CARD and records nothing', async () => {
+    it('rejects what cannot be a card number with 400 (the documented pattern) and records nothing', async () => {
       const { user, payment } = await newPayment('20.00');
       const res = await processPayment(user.auth, { payment_id: payment.payment_id, card_number: '1234 5678 90' });
       expect(res.statusCode).toBe(400);
-      expect(res.json().error.code).toBe('INVALID_CARD');
+      expect(res.json().error).toMatchObject({ code: 'VALIDATION_FAILED', details: { errors: [expect.objectContaining({ path: 'body.card_number' })] } });
       const missing = await processPayment(user.auth, { payment_id: payment.payment_id });
       expect(missing.statusCode).toBe(400);
       expect(missing.json().error.code).toBe('CARD_NUMBER_REQUIRED');
