@@ -41,6 +41,10 @@ export const ADDRESS_FIELDS = Object.keys(LIMITS) as Array<keyof AddressFields>;
 
 // Digits with the usual separators and an optional leading +: enough for a courier to call.
 const PHONE = /^\+?[0-9][0-9 ()-]{3,30}$/;
+/** What the REST schemas accept for a phone: PHONE, or nothing, around blanks the rules trim. */
+export const PHONE_PATTERN = '^\\s*(?:\\+?[0-9][0-9 ()-]{3,30})?\\s*$';
+/** A required text field: something other than blanks (they are trimmed). */
+export const NOT_BLANK_PATTERN = '\\S';
 
 export const addressNotFound = (addressId: string) =>
   notFound('ADDRESS_NOT_FOUND', `address ${addressId} does not exist`, { address_id: addressId });

@@ -1,7 +1,11 @@
 import { Type } from '@sinclair/typebox';
+import { NOT_BLANK_PATTERN, PHONE_PATTERN } from '../../../domain/address';
 
-// Field limits are checked again in domain/address.ts (after trimming) with their own codes.
+// Field limits are checked again in domain/address.ts (after trimming) with their own codes; the
+// patterns say in the document what those rules accept, so a request they refuse is schema-invalid.
 const text = (max: number) => Type.String({ maxLength: max });
+const required = (max: number) => Type.String({ minLength: 1, maxLength: max, pattern: NOT_BLANK_PATTERN });
+const phone = Type.String({ maxLength: 32, pattern: PHONE_PATTERN, description: 'digits, spaces, ( ) - and an optional leading +; empty for none' });
 
 export const AddressFieldsSchema = {
   full_name: text(200),
@@ -28,14 +32,14 @@ export const AddressList = Type.Object({ items: Type.Array(AddressSchema) });
 
 export const CreateAddressBody = Type.Object(
   {
-    full_name: Type.String({ minLength: 1, maxLength: 200 }),
-    phone: Type.Optional(text(32)),
-    line1: Type.String({ minLength: 1, maxLength: 200 }),
+    full_name: required(200),
+    phone: Type.Optional(phone),
+    line1: required(200),
     line2: Type.Optional(text(200)),
-    city: Type.String({ minLength: 1, maxLength: 100 }),
+    city: required(100),
     region: Type.Optional(text(100)),
     postal_code: Type.Optional(text(20)),
-    country: Type.String({ minLength: 1, maxLength: 100 }),
+    country: required(100),
     is_default: Type.Optional(Type.Boolean({ description: 'make it the default (the first address always is)' })),
   },
   { additionalProperties: false },
@@ -54,6 +58,6 @@ export const ProfileSchema = Type.Object({
 });
 
 export const UpdateProfileBody = Type.Object(
-  { name: Type.Optional(Type.String({ maxLength: 200 })), phone: Type.Optional(Type.String({ maxLength: 32 })) },
+  { name: Type.Optional(Type.String({ maxLength: 200 })), phone: Type.Optional(phone) },
   { additionalProperties: false, minProperties: 1 },
 );
