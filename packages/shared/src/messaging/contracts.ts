@@ -53,6 +53,17 @@ export interface InventoryReleaseCommand {
    */
   restock?: boolean;
 }
+/**
+ * Give back units an order bought (sold → available) on some of its lines: a store's part
+ * cancelled after payment, a returned line. `restock_id` names it across re-sends: it is applied
+ * once, and a line never gets back more units than it sold. Answered by stock.restocked.
+ */
+export interface InventoryRestockCommand {
+  order_id: string;
+  restock_id: string;
+  reason: string;
+  lines: Array<{ line_id: string; quantity: number }>;
+}
 
 // ---- inventory.events ----
 export interface ShortLine {
@@ -85,6 +96,15 @@ export interface StockConfirmedEvent {
 export interface StockReleasedEvent {
   order_id: string;
   reason: string;
+}
+/**
+ * An inventory.restock applied (or found applied before: the same answer again): the units each
+ * line got back now, which is less than asked only where the line had no more sold units.
+ */
+export interface StockRestockedEvent {
+  order_id: string;
+  restock_id: string;
+  lines: Array<{ line_id: string; product_id: string; size: string | null; quantity: number }>;
 }
 /** key: product_id. Current stock of the product (and each size) after any change. */
 export interface StockChangedEvent {
@@ -131,6 +151,18 @@ export interface PaymentVoidCommand {
 export interface PaymentRefundCommand {
   order_id: string;
   reason: string;
+  /**
+   * Refund only this much of the order's captured payment (a store's part cancelled after
+   * payment, a return), at most what is left of it. Absent: everything left (the checkout
+   * saga's compensation).
+   */
+  amount?: string;
+  /**
+   * Names this refund across re-sends (the order's adjustment id): a key refunded, or being
+   * refunded, is answered, never refunded again; one the gateway refused may be tried anew.
+   * Echoed on payment.refunded / payment.refund_failed.
+   */
+  refund_key?: string;
 }
 
 // ---- payment.events (key: order_id) ----
@@ -155,6 +187,8 @@ export interface PaymentRefundedEvent {
   refund_id: string;
   amount: string;
   reason: string;
+  /** The command's refund_key, when it had one. */
+  refund_key?: string;
 }
 /**
  * A refund the gateway definitely refused (not an unknown outcome: those stay pending and are
@@ -166,6 +200,8 @@ export interface PaymentRefundFailedEvent {
   refund_id: string;
   amount: string;
   reason: string;
+  /** The command's refund_key, when it had one. */
+  refund_key?: string;
 }
 export interface PaymentVoidedEvent {
   payment_id: string | null;
@@ -200,10 +236,12 @@ export interface MessageTypes {
   'inventory.reserve': InventoryReserveCommand;
   'inventory.confirm': InventoryConfirmCommand;
   'inventory.release': InventoryReleaseCommand;
+  'inventory.restock': InventoryRestockCommand;
   'stock.reserved': StockReservedEvent;
   'stock.rejected': StockRejectedEvent;
   'stock.confirmed': StockConfirmedEvent;
   'stock.released': StockReleasedEvent;
+  'stock.restocked': StockRestockedEvent;
   'stock.changed': StockChangedEvent;
   'product.price_changed': ProductPriceChangedEvent;
   'product.updated': ProductUpdatedEvent;
