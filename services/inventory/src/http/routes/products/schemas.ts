@@ -7,8 +7,10 @@ const Text = (maxLength: number) => Type.String({ maxLength });
 const Price = Type.Union([Type.String({ pattern: MONEY_PATTERN }), Type.Number({ exclusiveMinimum: 0 })], {
   description: 'decimal amount with at most two decimals, "19.99" (a JSON number is accepted too)',
 });
-const SalePrice = Type.Union([Price, Type.Null()], {
-  description: 'a price below `price` that buyers pay while it is set ("14.99"); null removes it',
+// A decimal string above zero (the pattern leaves out "0", "0.0", "0.00"), so every value the
+// schema accepts is one the domain takes unless it is not below the price (422).
+const SalePrice = Type.Union([Type.String({ pattern: '^(?!0+(\\.0{1,2})?$)\\d{1,10}(\\.\\d{1,2})?$', examples: ['14.99'] }), Type.Null()], {
+  description: 'a decimal string below `price` that buyers pay while it is set ("14.99"); null removes it',
 });
 const Images = Type.Array(
   Type.String({ pattern: IMAGE_URL_PATTERN, maxLength: MAX_IMAGE_URL_LENGTH, examples: ['https://cdn.example.com/p/mug-1.jpg'] }),
