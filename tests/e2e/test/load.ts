@@ -3,10 +3,12 @@
 // out, pay, fail, retry, abandon or cancel until a count or a time is reached. It keeps going
 // through faults (a service down answers nothing or 5xx: the worker retries what is safe to
 // retry, with the same idempotency key, and counts the rest), and remembers every order id it
-// saw so the invariant checker can be scoped to the run.
+// saw so the invariant checker can be scoped to the run. Its calls go through the storefront's
+// typed client (@sudamall/client), so a route whose document drifts fails to compile here.
 import { randomUUID } from 'node:crypto';
+import type { ErrorBody, SudamallClient } from '@sudamall/client';
 import { testToken } from '@sudamall/shared/testing';
-import type { Platform, ServiceName } from './platform';
+import { platformClient, type Platform, type ServiceName } from './platform';
 
 export type Plan = 'pay' | 'decline_then_pay' | 'abandon' | 'cancel' | 'cancel_while_paying' | 'double_pay';
 export const PLANS: readonly Plan[] = ['pay', 'decline_then_pay', 'abandon', 'cancel', 'cancel_while_paying', 'double_pay'];
@@ -35,14 +37,54 @@ interface Reply {
   body: any;
 }
 
-/** One user's REST calls; a network failure is status 0, never a throw. */
+/** A typed call's answer; a network failure or timeout is status 0 with code NETWORK. */
+export interface Answer<T> {
+  status: number;
+  data: T | undefined;
+  /** The ErrorBody's code of an error answer (`INSUFFICIENT_STOCK`, ...), NETWORK for none. */
+  code?: string;
+}
+
+/** What a typed client call resolves to (openapi-fetch's `{ data, error, response }`). */
+type Sent<T> = Promise<{ data?: T; error?: unknown; response: Response }>;
+
+const codeOf = (error: unknown): string | undefined => (error as ErrorBody | undefined)?.error?.code;
+
+/**
+ * One user's REST calls: `api` is the storefront's typed client (@sudamall/client), and send()
+ * turns one of its calls into an Answer (a network failure is status 0, never a throw). call()
+ * sends anything, untyped, for endpoints the documents leave out (chaos's parked-message admin).
+ */
 export class Caller {
   readonly token: string;
+  readonly api: SudamallClient;
   constructor(
     private readonly platform: Platform,
     readonly claims: { sub: string; role: 'buyer' | 'seller' | 'admin'; store_id?: string },
   ) {
     this.token = testToken(claims);
+    this.api = platformClient(platform, this.token);
+  }
+
+  /** One typed call, e.g. `send((signal) => caller.api.order.GET(path, { params, signal }))`. */
+  async send<T>(call: (signal: AbortSignal) => Sent<T>, timeoutMs = 15_000): Promise<Answer<T>> {
+    try {
+      const { data, error, response } = await call(AbortSignal.timeout(timeoutMs));
+      return { status: response.status, data, code: codeOf(error) };
+    } catch {
+      return { status: 0, data: undefined, code: 'NETWORK' };
+    }
+  }
+
+  /** send(), retried while the answer says "not now" (network, 5xx), up to `attempts`. */
+  async sendRetrying<T>(call: (signal: AbortSignal) => Sent<T>, attempts = 8): Promise<Answer<T>> {
+    let answer: Answer<T> = { status: 0, data: undefined, code: 'NETWORK' };
+    for (let i = 0; i < attempts; i++) {
+      answer = await this.send(call);
+      if (answer.status !== 0 && answer.status < 500) return answer;
+      await sleep(Math.min(250 * 2 ** i, 3_000));
+    }
+    return answer;
   }
 
   async call(service: ServiceName, method: string, path: string, body?: unknown, headers: Record<string, string> = {}, timeoutMs = 15_000): Promise<Reply> {
@@ -98,9 +140,9 @@ export async function listHotProducts(
         ? { has_sizes: true, sizes: spec.sizes.map((size) => ({ size, available_quantity: spec.quantity })) }
         : { has_sizes: false, available_quantity: spec.quantity }),
     };
-    const res = await seller.callRetrying('inventory', 'POST', '/api/v1/products/', body);
-    if (res.status !== 201) throw new Error(`listing a product failed: ${res.status} ${JSON.stringify(res.body)}`);
-    products.push({ id: res.body.id, sizes: spec.sizes });
+    const res = await seller.sendRetrying((signal) => seller.api.inventory.POST('/api/v1/products', { body, signal }));
+    if (res.status !== 201 || !res.data) throw new Error(`listing a product failed: ${res.status} ${res.code ?? ''}`);
+    products.push({ id: res.data.id, sizes: spec.sizes });
   }
   void platform;
   return products;
@@ -159,8 +201,8 @@ export async function runCheckouts(opts: LoadOptions): Promise<LoadResult> {
   const errors: Record<string, number> = {};
   const latencies: number[] = [];
   const count = (bag: Record<string, number>, key: string) => (bag[key] = (bag[key] ?? 0) + 1);
-  const noteError = (service: string, r: Reply) => {
-    if (r.status === 0 || r.status >= 500) count(errors, `${service} ${r.status} ${r.body?.error?.code ?? ''}`.trim());
+  const noteError = (service: string, r: Answer<unknown>) => {
+    if (r.status === 0 || r.status >= 500) count(errors, `${service} ${r.status} ${r.code ?? ''}`.trim());
   };
   const remember = (id: string | undefined) => {
     if (id && !orderIds.has(id)) {
@@ -170,23 +212,26 @@ export async function runCheckouts(opts: LoadOptions): Promise<LoadResult> {
   };
 
   async function pay(buyer: Caller, orderId: string, card: string): Promise<string> {
-    let created = await buyer.callRetrying('payment', 'POST', '/api/v1/payments/create/', { order_id: orderId, gateway: 'test_gateway' });
-    if (created.status === 409 && created.body?.error?.code === 'PAYMENT_EXISTS') {
-      created = await buyer.callRetrying('payment', 'GET', `/api/v1/payments/status/${orderId}/`);
+    const { payment } = buyer.api;
+    let created: Answer<{ payment_id: string }> = await buyer.sendRetrying((signal) =>
+      payment.POST('/api/v1/payments/create', { body: { order_id: orderId, gateway: 'test_gateway' }, signal }),
+    );
+    if (created.status === 409 && created.code === 'PAYMENT_EXISTS') {
+      created = await buyer.sendRetrying((signal) => payment.GET('/api/v1/payments/status/{order_reference}', { params: { path: { order_reference: orderId } }, signal }));
     }
     noteError('payment', created);
-    const paymentId = created.body?.payment_id;
-    if (!paymentId) return `create_${created.status}_${created.body?.error?.code ?? ''}`;
-    const processed = await buyer.call('payment', 'POST', '/api/v1/payments/process/', { payment_id: paymentId, card_number: card });
+    const paymentId = created.data?.payment_id;
+    if (!paymentId) return `create_${created.status}_${created.code ?? ''}`;
+    const processed = await buyer.send((signal) => payment.POST('/api/v1/payments/process', { body: { payment_id: paymentId, card_number: card }, signal }));
     noteError('payment', processed);
-    if (processed.status === 200) return processed.body?.outcome ?? 'unknown';
-    return `process_${processed.status}_${processed.body?.error?.code ?? ''}`;
+    if (processed.status === 200) return processed.data?.outcome ?? 'unknown';
+    return `process_${processed.status}_${processed.code ?? ''}`;
   }
 
   async function cancel(buyer: Caller, orderId: string): Promise<string> {
-    const r = await buyer.callRetrying('order', 'POST', `/api/v1/orders/${orderId}/cancel/`, {});
+    const r = await buyer.sendRetrying((signal) => buyer.api.order.POST('/api/v1/orders/{order_id}/cancel', { params: { path: { order_id: orderId } }, body: {}, signal }));
     noteError('order', r);
-    return r.status === 200 ? 'cancelled' : `cancel_${r.status}_${r.body?.error?.code ?? ''}`;
+    return r.status === 200 ? 'cancelled' : `cancel_${r.status}_${r.code ?? ''}`;
   }
 
   async function oneCheckout(): Promise<void> {
@@ -196,26 +241,23 @@ export async function runCheckouts(opts: LoadOptions): Promise<LoadResult> {
     const key = randomUUID();
     const t0 = Date.now();
     // The same idempotency key on every retry: a retry after a crash returns the same order.
-    const placed = await buyer.callRetrying(
-      'cart',
-      'POST',
-      '/api/v1/carts/checkout/single/',
-      { product_id: product.id, quantity: 1 + Math.floor(Math.random() * 2), ...(size ? { size } : {}), shipping_address: '1 Load St' },
-      { 'idempotency-key': key },
+    const body = { product_id: product.id, quantity: 1 + Math.floor(Math.random() * 2), ...(size ? { size } : {}), shipping_address: '1 Load St' };
+    const placed = await buyer.sendRetrying((signal) =>
+      buyer.api.cart.POST('/api/v1/carts/checkout/single', { params: { header: { 'idempotency-key': key } }, body, signal }),
     );
     noteError('cart', placed);
-    remember(placed.body?.order_id);
-    if (placed.status === 409 && placed.body?.error?.code === 'INSUFFICIENT_STOCK') return void count(outcomes, 'checkout:rejected_insufficient_stock');
-    if (placed.status !== 201 && placed.status !== 200) return void count(outcomes, `checkout:${placed.status}_${placed.body?.error?.code ?? ''}`);
-    const orderId: string = placed.body.order_id;
-    let status: string = placed.body.status;
+    remember(placed.data?.order_id);
+    if (placed.status === 409 && placed.code === 'INSUFFICIENT_STOCK') return void count(outcomes, 'checkout:rejected_insufficient_stock');
+    if ((placed.status !== 201 && placed.status !== 200) || !placed.data) return void count(outcomes, `checkout:${placed.status}_${placed.code ?? ''}`);
+    const orderId: string = placed.data.order_id;
+    let status: string = placed.data.status;
     // Under load the checkout may answer before the reservation lands (`pending`): wait for it
     // as a storefront polling the order would.
     for (let i = 0; status === 'pending' && i < 40; i++) {
       await sleep(250);
-      const polled = await buyer.call('order', 'GET', `/api/v1/orders/${orderId}/`);
+      const polled = await buyer.send((signal) => buyer.api.order.GET('/api/v1/orders/{order_id}', { params: { path: { order_id: orderId } }, signal }));
       noteError('order', polled);
-      if (polled.status === 200) status = polled.body.status;
+      if (polled.status === 200 && polled.data) status = polled.data.status;
     }
     if (status !== 'under_paying') return void count(outcomes, `checkout:${status}`);
     latencies.push(Date.now() - t0);
