@@ -67,7 +67,7 @@ describe('images and sale prices', () => {
     expect(same.statusCode).toBe(422);
     expect(same.json().error.code).toBe('SALE_PRICE_NOT_BELOW_PRICE');
     // Zero or a malformed amount never reaches the rule: the schema refuses them.
-    for (const sale_price of ['0.00', '1.999', '']) expect((await post({ sale_price })).json().error.code).toBe('VALIDATION_FAILED');
+    for (const sale_price of ['0.00', '1.999', 'abc']) expect((await post({ sale_price })).json().error.code).toBe('VALIDATION_FAILED');
     for (const images of [['ftp://example.com/a.jpg'], ['/a.jpg'], ['https://example.com/a b'], Array.from({ length: 11 }, (_, i) => `https://e.example/${i}`)]) {
       const res = await post({ images });
       expect(res.statusCode).toBe(400);
