@@ -57,7 +57,7 @@ const SERVICES = [
           currency: 'USD',
           paymentWindowMinutes: 15,
           stripePublishableKey: 'pk_test_document',
-          stripeWebhookSecret: 'whsec_document_generation_0123456789',
+          stripeWebhookSecret: 'whsec_document_test_0123456789abcdef',
           stripeWebhookToleranceSeconds: 300,
           paypalClientId: 'paypal-document-generation',
         },
