@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { testToken } from '@sudamall/shared/testing';
-import { ApiClient, eventuallyValue, startPlatform, type Platform, type ServiceName, freePort } from './platform';
+import { ApiClient, eventuallyValue, expectStatus, startPlatform, type Platform, type ServiceName, freePort } from './platform';
 
 const ROOT = join(__dirname, '..', '..', '..');
 const GATEWAY_SH = join(ROOT, 'scripts', 'lib', 'gateway.sh');
@@ -55,28 +55,28 @@ test('a second capture is refunded automatically and listed on the saga dashboar
   const seller = ApiClient.as(platform, { sub: `seller-${randomUUID()}`, role: 'seller', store_id: `store-${randomUUID().slice(0, 8)}` });
   const buyer = ApiClient.as(platform, { sub: `buyer-${randomUUID()}`, role: 'buyer' });
   const admin = ApiClient.as(platform, { sub: 'ops-duplicates', role: 'admin' });
-  const product = await seller.expect(201, 'inventory', 'POST', '/api/v1/products/', { product_name: 'Twice-paid teapot', price: '30.00', has_sizes: false, available_quantity: 5 });
-  const order = await buyer.expect(201, 'cart', 'POST', '/api/v1/carts/checkout/single/', { product_id: product.id, quantity: 1, shipping_address: '2 Double St' }, { 'idempotency-key': randomUUID() });
-  const payment = await buyer.expect(201, 'payment', 'POST', '/api/v1/payments/create/', { order_id: order.order_id, gateway: 'test_gateway' });
-  const paid = await buyer.expect(200, 'payment', 'POST', '/api/v1/payments/process/', { payment_id: payment.payment_id, card_number: '4242424242424242' });
+  const product = await expectStatus(201, seller.api.inventory.POST('/api/v1/products', { body: { product_name: 'Twice-paid teapot', price: '30.00', has_sizes: false, available_quantity: 5 } }));
+  const order = await expectStatus(201, buyer.api.cart.POST('/api/v1/carts/checkout/single', {
+    params: { header: { 'idempotency-key': randomUUID() } },
+    body: { product_id: product.id, quantity: 1, shipping_address: '2 Double St' },
+  }));
+  const payment = await expectStatus(201, buyer.api.payment.POST('/api/v1/payments/create', { body: { order_id: order.order_id, gateway: 'test_gateway' } }));
+  const paid = await expectStatus(200, buyer.api.payment.POST('/api/v1/payments/process', { body: { payment_id: payment.payment_id, card_number: '4242424242424242' } }));
   expect(paid.payment.status).toBe('completed');
 
   // The gateway reports a second capture for the same payment (another transaction).
   const second = `test_txn_second_${randomUUID().slice(0, 8)}`;
-  const ack = await admin.expect(200, 'payment', 'POST', '/api/v1/payments/test/webhook/', {
-    payment_id: payment.payment_id,
-    event: 'payment.succeeded',
-    event_id: randomUUID(),
-    transaction_id: second,
-  });
+  const ack = await expectStatus(200, admin.api.payment.POST('/api/v1/payments/test/webhook', {
+    body: { payment_id: payment.payment_id, event: 'payment.succeeded', event_id: randomUUID(), transaction_id: second },
+  }));
   expect(ack).toMatchObject({ applied: false, result: 'ignored:duplicate_capture' });
   const listed = await eventuallyValue(
-    () => admin.expect(200, 'payment', 'GET', `/api/v1/payments/admin/duplicate-captures/?order_id=${order.order_id}`),
-    (r: any) => r.items.length === 1 && r.items[0].status === 'refunded',
+    () => expectStatus(200, admin.api.payment.GET('/api/v1/payments/admin/duplicate-captures', { params: { query: { order_id: order.order_id } } })),
+    (r) => r.items.length === 1 && r.items[0].status === 'refunded',
   );
   expect(listed.items[0]).toMatchObject({ payment_id: payment.payment_id, transaction_id: second, amount: payment.total_amount, gateway_refund_id: expect.stringMatching(/^test_refund_/) });
   // The payment keeps its first capture and is not refunded.
-  const detail = await admin.expect(200, 'payment', 'GET', `/api/v1/payments/detail/${payment.payment_id}/`);
+  const detail = await expectStatus(200, admin.api.payment.GET('/api/v1/payments/detail/{payment_id}', { params: { path: { payment_id: payment.payment_id } } }));
   expect([detail.status, detail.gateway_transaction_id, detail.refunded_amount]).toEqual(['completed', paid.payment.gateway_transaction_id, '0.00']);
   const metrics = await (await fetch(`${platform.httpUrl('payment')}/metrics`)).text();
   expect(metrics).toMatch(/^payment_duplicate_captures_total\{gateway="test_gateway",service="payment"\} 1$/m);

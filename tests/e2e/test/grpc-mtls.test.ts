@@ -11,7 +11,7 @@ import { connect as netConnect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
-import { ApiClient, eventuallyValue, SERVICES, startPlatform, type Platform } from './platform';
+import { ApiClient, eventuallyValue, expectStatus, SERVICES, startPlatform, type Platform } from './platform';
 
 const dir = mkdtempSync(join(tmpdir(), 'sudamall-e2e-mtls-'));
 const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -92,22 +92,26 @@ afterAll(async () => {
 test('a checkout, its payment and a payment check cross every gRPC hop over mTLS', async () => {
   const seller = ApiClient.as(platform, { sub: `seller-${randomUUID()}`, role: 'seller', store_id: `store-${randomUUID().slice(0, 8)}` });
   const buyer = ApiClient.as(platform, { sub: `buyer-${randomUUID()}`, role: 'buyer' });
-  const product = await seller.expect(201, 'inventory', 'POST', '/api/v1/products/', {
-    product_name: `mTLS product ${randomUUID().slice(0, 6)}`, product_description: 'e2e', price: '7.00',
-    color: 'black', brand: 'Sudamall', category: 'test', has_sizes: false, available_quantity: 3,
-  });
+  const product = await expectStatus(201, seller.api.inventory.POST('/api/v1/products', {
+    body: {
+      product_name: `mTLS product ${randomUUID().slice(0, 6)}`, product_description: 'e2e', price: '7.00',
+      color: 'black', brand: 'Sudamall', category: 'test', has_sizes: false, available_quantity: 3,
+    },
+  }));
   // cart → order PlaceOrder, order → inventory GetProducts + CreateSnapshots.
-  const order = await buyer.expect(201, 'cart', 'POST', '/api/v1/carts/checkout/single/', {
-    product_id: product.id, quantity: 1, shipping_address: '3 Nile St',
-  }, { 'idempotency-key': randomUUID() });
+  const order = await expectStatus(201, buyer.api.cart.POST('/api/v1/carts/checkout/single', {
+    params: { header: { 'idempotency-key': randomUUID() } },
+    body: { product_id: product.id, quantity: 1, shipping_address: '3 Nile St' },
+  }));
   expect(order.status).toBe('under_paying');
   // payment → order GetOrderForPayment.
-  const payment = await buyer.expect(201, 'payment', 'POST', '/api/v1/payments/create/', { order_id: order.order_id, gateway: 'test_gateway' });
-  const processed = await buyer.expect(200, 'payment', 'POST', '/api/v1/payments/process/', { payment_id: payment.payment_id, card_number: '4242424242424242' });
+  const payment = await expectStatus(201, buyer.api.payment.POST('/api/v1/payments/create', { body: { order_id: order.order_id, gateway: 'test_gateway' } }));
+  const processed = await expectStatus(200, buyer.api.payment.POST('/api/v1/payments/process', { body: { payment_id: payment.payment_id, card_number: '4242424242424242' } }));
   expect(processed.outcome).toBe('succeeded');
-  await eventuallyValue(() => buyer.expect(200, 'order', 'GET', `/api/v1/orders/${order.order_id}/`), (o: any) => o.status === 'processing');
+  const path = { order_id: order.order_id };
+  await eventuallyValue(() => expectStatus(200, buyer.api.order.GET('/api/v1/orders/{order_id}', { params: { path } })), (o) => o.status === 'processing');
   // order → payment GetPaymentStatus (it degrades to "unavailable" when the call fails).
-  const check = await buyer.expect(200, 'order', 'GET', `/api/v1/orders/check-payment/${order.order_id}/`);
+  const check = await expectStatus(200, buyer.api.order.GET('/api/v1/orders/check-payment/{order_id}', { params: { path } }));
   expect(check.payment_service).toBe('ok');
   expect(check.paid).toBe(true);
 });

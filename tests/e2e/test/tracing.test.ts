@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { ApiClient, eventuallyValue, SERVICES, startPlatform, type Platform } from './platform';
+import { ApiClient, eventuallyValue, expectStatus, SERVICES, startPlatform, type Platform } from './platform';
 
 interface ReceivedSpan {
   service: string;
@@ -107,26 +107,36 @@ let checkoutTraceId = '';
 let paymentTraceId = '';
 
 test('one checkout is one trace (cart → order → inventory over gRPC and Kafka), and its payment one trace across all four services', async () => {
-  const product = await seller.expect(201, 'inventory', 'POST', '/api/v1/products/', {
-    product_name: `Traced mug ${randomUUID().slice(0, 6)}`,
-    product_description: 'tracing',
-    price: '12.50',
-    color: 'white',
-    brand: 'Sudamall',
-    category: 'test',
-    has_sizes: false,
-    available_quantity: 5,
-  });
+  const product = await expectStatus(201, seller.api.inventory.POST('/api/v1/products', {
+    body: {
+      product_name: `Traced mug ${randomUUID().slice(0, 6)}`,
+      product_description: 'tracing',
+      price: '12.50',
+      color: 'white',
+      brand: 'Sudamall',
+      category: 'test',
+      has_sizes: false,
+      available_quantity: 5,
+    },
+  }));
   const buyer = ApiClient.as(platform, { sub: `buyer-${randomUUID()}`, role: 'buyer' });
-  await buyer.expect(201, 'cart', 'POST', '/api/v1/carts/add/', { product_id: product.id, quantity: 1 });
-  const order = await buyer.expect(201, 'cart', 'POST', '/api/v1/carts/checkout/full/', { shipping_address: '1 Trace Lane' }, { 'idempotency-key': randomUUID() });
+  await expectStatus(201, buyer.api.cart.POST('/api/v1/carts/add', { body: { product_id: product.id, quantity: 1 } }));
+  const order = await expectStatus(201, buyer.api.cart.POST('/api/v1/carts/checkout/full', {
+    params: { header: { 'idempotency-key': randomUUID() } },
+    body: { shipping_address: '1 Trace Lane' },
+  }));
   expect(order.status).toBe('under_paying');
 
-  const created = await buyer.expect(201, 'payment', 'POST', '/api/v1/payments/create/', { order_id: order.order_id, gateway: 'test_gateway' });
-  await buyer.expect(200, 'payment', 'POST', '/api/v1/payments/process/', { payment_id: created.payment_id, card_number: '4242424242424242' });
-  await eventuallyValue(() => buyer.expect(200, 'order', 'GET', `/api/v1/orders/${order.order_id}/`), (o: any) => o.status === 'processing', { timeoutMs: 30_000 });
+  const created = await expectStatus(201, buyer.api.payment.POST('/api/v1/payments/create', { body: { order_id: order.order_id, gateway: 'test_gateway' } }));
+  await expectStatus(200, buyer.api.payment.POST('/api/v1/payments/process', { body: { payment_id: created.payment_id, card_number: '4242424242424242' } }));
+  await eventuallyValue(
+    () => expectStatus(200, buyer.api.order.GET('/api/v1/orders/{order_id}', { params: { path: { order_id: order.order_id } } })),
+    (o) => o.status === 'processing',
+    { timeoutMs: 30_000 },
+  );
 
-  // The saga keeps the checkout's trace id (the dashboard links it).
+  // The saga keeps the checkout's trace id (the dashboard links it; its JSON API is the
+  // dashboard's own, not in the documents, so it is read untyped).
   const saga = await admin.expect(200, 'order', 'GET', `/admin/sagas/api/sagas/${order.order_id}`);
   checkoutTraceId = saga.saga.trace_id;
   expect(checkoutTraceId).toMatch(/^[0-9a-f]{32}$/);
@@ -153,7 +163,7 @@ test('one checkout is one trace (cart → order → inventory over gRPC and Kafk
   // consumer of the confirm command, and cart's consumer of the order's status change.
   const paymentTrace = await eventuallyValue(
     async () => {
-      const ids = new Set(spans.filter((s) => s.service === 'payment' && s.kind === SPAN_KIND_SERVER && pathOf(s).includes('/payments/process/')).map((s) => s.traceId));
+      const ids = new Set(spans.filter((s) => s.service === 'payment' && s.kind === SPAN_KIND_SERVER && pathOf(s).includes('/payments/process')).map((s) => s.traceId));
       return [...ids].find((id) => SERVICES.every((svc) => servicesIn(id).has(svc))) ?? '';
     },
     (id) => id !== '',
@@ -172,7 +182,8 @@ test('one checkout is one trace (cart → order → inventory over gRPC and Kafk
     return trace.filter((s) => !s.parentSpanId || !ids.has(s.parentSpanId)).map((r) => `${r.service}:${r.name}:${pathOf(r)}`);
   };
   const roots = await eventuallyValue(async () => rootsOf(), (r) => r.length === 1, { timeoutMs: 15_000, intervalMs: 500 });
-  expect(roots).toEqual(['payment:POST:/api/v1/payments/process/']);
+  // (the typed client sends the documents' paths, without the trailing slash)
+  expect(roots).toEqual(['payment:POST:/api/v1/payments/process']);
 }, 120_000);
 
 function metricNames(text: string): Set<string> {
