@@ -1,4 +1,4 @@
-// The reservation engine: Reserve / Confirm / Release, shared by gRPC, Kafka and the sweeper.
+// The reservation engine: Reserve / Confirm / Release / Restock, shared by gRPC, Kafka and the sweeper.
 //
 // Design (why it is shaped like this):
 // - Correctness comes from the database: every write is one statement whose conditional
@@ -27,7 +27,7 @@
 //   the reservations in the same statement; a retry reads and returns it, and the primary key
 //   on the outcome is the backstop against two processes deciding the same order at once.
 import { randomUUID } from 'node:crypto';
-import { createEnvelope, currentTraceparent, internal, invalid, isDomainError, type Envelope } from '@sudamall/shared';
+import { createEnvelope, currentTraceparent, internal, invalid, isDomainError, type Envelope, type StockRestockedEvent } from '@sudamall/shared';
 import type { Logger } from 'pino';
 import {
   planBatch,
@@ -39,6 +39,7 @@ import {
   type ReserveRequest,
   type ShortLine,
 } from '../domain/reservation';
+import { planRestock, validateRestockCommand } from '../domain/restock';
 import type { HeldLocks, StockLocks } from '../infra/stock-locks';
 import {
   StaleBatchError,
@@ -366,6 +367,34 @@ export class ReservationEngine {
     requireOrderId(orderId);
     const event = createEnvelope('stock.released', orderId, { order_id: orderId, reason });
     return this.o.store.restock(orderId, event, opts);
+  }
+
+  /**
+   * inventory.restock: gives back units the order sold on some of its lines (a store's part
+   * cancelled after payment, a returned line), at most what each line still holds sold
+   * (domain/restock.ts), in one transaction under the order's row locks. Applied once per
+   * restock_id: a re-send changes nothing and returns (with announceRepeat, publishes) the
+   * stored answer. Needs no Redis lock: it never takes from `available`.
+   */
+  async restockLines(
+    input: { order_id?: unknown; restock_id?: unknown; reason?: unknown; lines?: unknown },
+    opts: CallOptions = {},
+  ): Promise<StockRestockedEvent> {
+    const request = validateRestockCommand(input);
+    return this.o.store.restockLines(request.order_id, async (tx) => {
+      const { prior, lines } = await tx.read(request.order_id, request.restock_id);
+      if (prior) {
+        if (prior.order_id !== request.order_id) {
+          throw invalid('RESTOCK_ID_CONFLICT', `restock_id ${request.restock_id} was applied to another order`);
+        }
+        const again = opts.announceRepeat ? createEnvelope('stock.restocked', request.order_id, prior.result) : undefined;
+        await tx.repeat(again, opts.inbox);
+        return prior.result;
+      }
+      const plan = planRestock(request, lines);
+      await tx.apply(request, plan, createEnvelope('stock.restocked', request.order_id, plan.result), opts.inbox);
+      return plan.result;
+    });
   }
 
   /** The sweeper: gives back the stock of reservations nobody confirmed or released in time. */

@@ -1,7 +1,7 @@
 // inventory.commands → the reservation engine. Each command is processed once: the inbox row
 // (consumer, message id) is written in the same statement as the effect, and a redelivered
 // message is acknowledged and skipped. The answer (stock.reserved / stock.rejected /
-// stock.confirmed / stock.released) goes out through the outbox.
+// stock.confirmed / stock.released / stock.restocked) goes out through the outbox.
 import {
   consumerGroupName,
   isDomainError,
@@ -55,6 +55,10 @@ export async function handleInventoryCommand(
         // restock: the order's confirmation may have sold the units; those come back too.
         if (envelope.data?.restock === true) await deps.engine.restock(envelope.data.order_id, envelope.data.reason || 'restocked', opts);
         else await deps.engine.release(envelope.data?.order_id, envelope.data?.reason || 'released', opts);
+        return;
+      case 'inventory.restock':
+        // Some lines' sold units back, once per restock_id (a re-send is answered the same).
+        await deps.engine.restockLines(envelope.data ?? {}, opts);
         return;
       default:
         deps.logger.debug({ type: envelope.type }, 'ignoring a message type inventory does not handle');

@@ -1,4 +1,4 @@
-// The hot path's SQL: reserve / confirm / release, through node-postgres rather than Prisma.
+// The hot path's SQL: reserve / confirm / release / restock, through node-postgres rather than Prisma.
 //
 // Why raw SQL here (Prisma owns the schema and the catalogue CRUD): the platform notes measured
 // a Prisma interactive transaction at 0.36x the throughput of raw node-postgres on a hot row,
@@ -12,9 +12,10 @@
 // took stock), that row is not updated, `inventory_assert` fails the whole statement (nothing
 // of it is applied) and the engine decides the batch again on fresh data. The CHECK
 // constraints (available/reserved/sold >= 0) are the last line below that.
-import { insertOutboxSql, Topics, type Envelope } from '@sudamall/shared';
-import { Pool, type QueryResultRow } from 'pg';
+import { insertOutboxSql, Topics, type Envelope, type StockRestockedEvent } from '@sudamall/shared';
+import { Pool, type PoolClient, type QueryResultRow } from 'pg';
 import type { BatchPlan, ProductStockIndex, ReservationStatus, ReserveOutcome, StockLevel } from '../domain/reservation';
+import type { RestockableLine, RestockPlan, RestockRequest } from '../domain/restock';
 
 export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -202,21 +203,25 @@ const CONFIRM_SQL = transitionSql('confirm');
 const RELEASE_SQL = transitionSql('release');
 
 // A restock undoes what the order holds, whatever its confirmation did: reserved lines go back
-// as a release does (reserved → available), confirmed ones from sold (sold → available). Each
-// line leaves 'reserved'/'confirmed' for 'released' once (the row lock of the FOR UPDATE read
-// makes a concurrent confirm or restock wait and re-read the status), so every unit comes back
-// exactly once and available + reserved + sold is unchanged.
+// as a release does (reserved → available), confirmed ones from sold (sold → available): what
+// the line still holds sold, `quantity - restocked` (partial restocks, RESTOCK_LINES_SQL, may
+// have given some back already), after which `restocked = quantity`. Each line leaves
+// 'reserved'/'confirmed' for 'released' once (the row lock of the FOR UPDATE read makes a
+// concurrent confirm or restock wait and re-read the status and the restocked count), so every
+// unit comes back exactly once and available + reserved + sold is unchanged.
 const RESTOCK_SQL = `
 WITH
 o AS (
-  SELECT id, status AS was FROM reservations
+  SELECT id, status AS was, restocked AS before FROM reservations
   WHERE order_id = $1 AND status IN ('reserved', 'confirmed')
   FOR UPDATE
 ),
 r AS (
-  UPDATE reservations x SET status = 'released', updated_at = now()
+  UPDATE reservations x SET status = 'released',
+                            restocked = CASE WHEN o.was = 'confirmed' THEN x.quantity ELSE x.restocked END,
+                            updated_at = now()
   FROM o WHERE x.id = o.id
-  RETURNING x.stock_id, x.quantity, o.was
+  RETURNING x.stock_id, x.quantity - o.before AS quantity, o.was
 ),
 d AS (
   SELECT stock_id AS id,
@@ -250,7 +255,77 @@ SELECT (SELECT count(*) FROM r)::int AS changed,
        (SELECT count(*) FROM r WHERE was = 'confirmed')::int AS restocked,
        (SELECT count(*) FROM ev)::int AS events`;
 
+// Every restock (whole-order or of some lines) locks the order's reservation rows first, in id
+// order, in a statement of its own: restocks of one order then run one after another (no
+// deadlock between them), and what they read next is read after any confirm or restock of the
+// order that held the rows committed.
 const RESTOCK_LOCK_SQL = 'SELECT id FROM reservations WHERE order_id = $1 ORDER BY id FOR UPDATE';
+
+// inventory.restock, read under the lock: the answer of an earlier restock with this id (a
+// re-send), and the order's reservation rows with what each still holds sold.
+const RESTOCK_LINES_READ_SQL = `
+SELECT
+  (SELECT jsonb_build_object('order_id', order_id, 'result', result) FROM restocks WHERE restock_id = $2) AS prior,
+  (SELECT coalesce(jsonb_agg(jsonb_build_object(
+            'id', id, 'line_id', line_id, 'product_id', product_id, 'size', size,
+            'quantity', quantity, 'restocked', restocked, 'status', status)), '[]'::jsonb)
+     FROM reservations WHERE order_id = $1) AS lines`;
+
+// inventory.restock applied: each line's units go sold → available on its stock row, the line
+// counts them in `restocked`, the answer is stored under restock_id, with the inbox claim and the
+// outbox rows (stock.restocked, and stock.changed per product) in the same statement. The
+// guard (still confirmed, never above quantity) holds under the lock, the CHECK constraints
+// below it: a failure rolls the whole restock back.
+const RESTOCK_LINES_SQL = `
+WITH
+g AS (SELECT * FROM unnest($1::uuid[], $2::int[]) AS g(id, n)),
+r AS (
+  UPDATE reservations x SET restocked = x.restocked + g.n, updated_at = now()
+  FROM g WHERE x.id = g.id AND x.status = 'confirmed' AND x.restocked + g.n <= x.quantity
+  RETURNING x.stock_id, g.n
+),
+d AS (SELECT stock_id AS id, sum(n)::int AS qty FROM r GROUP BY stock_id),
+upd AS (
+  UPDATE stock s SET available = s.available + d.qty, sold = s.sold - d.qty, updated_at = now()
+  FROM d WHERE s.id = d.id
+  RETURNING s.id, s.product_id, s.available, s.reserved, s.sold
+),
+rs AS (
+  INSERT INTO restocks (restock_id, order_id, reason, result) VALUES ($3, $4, $5, $6::jsonb)
+  RETURNING 1
+),
+inb AS (
+  INSERT INTO inbox (consumer, event_id) SELECT $7, $8::uuid WHERE $7::text IS NOT NULL
+  ON CONFLICT DO NOTHING
+  RETURNING 1
+),
+${STOCK_CHANGED_CTES},
+ev AS (
+  INSERT INTO outbox (event_id, topic, key, type, payload)
+  SELECT $9::uuid, $10::text, $11::text, $12::text, $13::jsonb
+  UNION ALL ${changedEventsSelect('$10', '$14')}
+  RETURNING 1
+)
+SELECT inventory_assert((SELECT count(*) FROM r) = cardinality($1::uuid[]), 'RESTOCK_GUARD') AS ok,
+       (SELECT count(*) FROM rs)::int AS stored`;
+
+// A re-sent inventory.restock: its inbox claim and, when announced, the stored answer again.
+const RESTOCK_REPEAT_SQL = `
+WITH
+inb AS (
+  INSERT INTO inbox (consumer, event_id) SELECT $1, $2::uuid WHERE $1::text IS NOT NULL
+  ON CONFLICT DO NOTHING
+  RETURNING 1
+),
+ev AS (
+  INSERT INTO outbox (event_id, topic, key, type, payload)
+  SELECT $3::uuid, $4::text, $5::text, $6::text, $7::jsonb WHERE $3::uuid IS NOT NULL
+  RETURNING 1
+)
+SELECT (SELECT count(*) FROM ev)::int AS events`;
+
+/** Runs of a restock transaction before a deadlock or a duplicate restock_id is thrown to the caller. */
+const MAX_RESTOCK_ATTEMPTS = 3;
 
 const ORDER_STATUSES_SQL = 'SELECT array_agg(DISTINCT status::text) AS statuses FROM reservations WHERE order_id = $1';
 
@@ -408,11 +483,7 @@ export class ReservationStore {
     // runs on a snapshot taken after any confirm of this order committed or started waiting for
     // us. In one statement the snapshot could predate a racing confirm: its sold units were then
     // taken back from a stock row that did not hold them yet (sold < 0, found by restock.test).
-    const client = await this.pool.connect();
-    let row: { changed: number; restocked: number };
-    try {
-      await client.query('BEGIN');
-      await client.query({ name: 'inventory_restock_lock', text: RESTOCK_LOCK_SQL, values: [orderId] });
+    const row = await this.inOrderLock(orderId, async (client) => {
       const res = await client.query<{ changed: number; restocked: number }>({
         name: 'inventory_restock',
         text: RESTOCK_SQL,
@@ -429,17 +500,46 @@ export class ReservationStore {
           event.traceparent ?? null,
         ],
       });
-      await client.query('COMMIT');
-      row = res.rows[0]!;
-    } catch (e) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw e;
-    } finally {
-      client.release();
-    }
+      return res.rows[0]!;
+    });
     if (row.changed > 0) return { order_id: orderId, status: 'released', lines: row.changed, restocked: row.restocked };
     const statuses = await this.statusesOf(orderId);
     return { order_id: orderId, status: statuses.length === 0 ? 'not_found' : 'already_released', lines: 0, restocked: 0 };
+  }
+
+  /**
+   * inventory.restock: `work` reads and writes through `tx` inside inOrderLock's transaction, so
+   * restocks of one order (of some lines or whole) never interleave and a confirm of it has
+   * committed or waits.
+   */
+  restockLines<T>(orderId: string, work: (tx: RestockLinesTx) => Promise<T>): Promise<T> {
+    return this.inOrderLock(orderId, (client) => work(new RestockLinesTx(client)));
+  }
+
+  /**
+   * Runs `work` in one transaction that first locks the order's reservation rows
+   * (RESTOCK_LOCK_SQL). A deadlock with a confirm or a release (their UPDATE locks the rows in its
+   * own order) or a racing insert of the same restock_id rolls back and runs it again: the next
+   * run reads what the first one lost to.
+   */
+  private async inOrderLock<T>(orderId: string, work: (client: PoolClient) => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const client = await this.pool.connect();
+      try {
+        await client.query('BEGIN');
+        await client.query({ name: 'inventory_restock_lock', text: RESTOCK_LOCK_SQL, values: [orderId] });
+        const out = await work(client);
+        await client.query('COMMIT');
+        return out;
+      } catch (e) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        const code = (e as { code?: string }).code;
+        if (attempt < MAX_RESTOCK_ATTEMPTS && (code === '40P01' || code === '40001' || code === '23505')) continue;
+        throw e;
+      } finally {
+        client.release();
+      }
+    }
   }
 
   /** Outbox rows on their own (re-announcing an answer that changes nothing). */
@@ -498,6 +598,70 @@ export class ReservationStore {
   private async statusesOf(orderId: string): Promise<ReservationStatus[]> {
     const [row] = await this.query<{ statuses: ReservationStatus[] | null }>('inventory_order_statuses', ORDER_STATUSES_SQL, [orderId]);
     return row.statuses ?? [];
+  }
+}
+
+/** An applied restock found again by its restock_id. */
+export interface StoredRestock {
+  order_id: string;
+  result: StockRestockedEvent;
+}
+
+/** inventory.restock's statements, inside ReservationStore.restockLines' transaction. */
+export class RestockLinesTx {
+  constructor(private readonly client: PoolClient) {}
+
+  /** The earlier answer of this restock_id, if any, and the order's reservation rows (locked). */
+  async read(orderId: string, restockId: string): Promise<{ prior?: StoredRestock; lines: RestockableLine[] }> {
+    const res = await this.client.query<{ prior: StoredRestock | null; lines: RestockableLine[] }>({
+      name: 'inventory_restock_lines_read',
+      text: RESTOCK_LINES_READ_SQL,
+      values: [orderId, restockId],
+    });
+    const row = res.rows[0]!;
+    return { ...(row.prior ? { prior: row.prior } : {}), lines: row.lines };
+  }
+
+  /** Applies a planned restock: stock, the lines' restocked counts, the stored answer, inbox, outbox. */
+  async apply(request: RestockRequest, plan: RestockPlan, event: Envelope, inbox: InboxClaim | undefined): Promise<void> {
+    const gives = [...plan.gives.entries()];
+    await this.client.query({
+      name: 'inventory_restock_lines',
+      text: RESTOCK_LINES_SQL,
+      values: [
+        gives.map(([id]) => id),
+        gives.map(([, n]) => n),
+        request.restock_id,
+        request.order_id,
+        request.reason,
+        JSON.stringify(plan.result),
+        inbox?.consumer ?? null,
+        inbox?.eventId ?? null,
+        event.id,
+        Topics.inventoryEvents,
+        event.key,
+        event.type,
+        JSON.stringify(event),
+        event.traceparent ?? null,
+      ],
+    });
+  }
+
+  /** A re-sent restock: claims the message and, when given, announces the stored answer again. */
+  async repeat(event: Envelope | undefined, inbox: InboxClaim | undefined): Promise<void> {
+    await this.client.query({
+      name: 'inventory_restock_repeat',
+      text: RESTOCK_REPEAT_SQL,
+      values: [
+        inbox?.consumer ?? null,
+        inbox?.eventId ?? null,
+        event?.id ?? null,
+        event ? Topics.inventoryEvents : null,
+        event?.key ?? null,
+        event?.type ?? null,
+        event ? JSON.stringify(event) : null,
+      ],
+    });
   }
 }
 
