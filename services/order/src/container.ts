@@ -2,6 +2,7 @@ import { createLogger, grpcChannelCredentials, grpcTlsFromConfig, KafkaBus, kafk
 import { randomUUID } from 'node:crypto';
 import { Accounts } from './app/accounts';
 import type { CatalogPort, PaymentStatusPort } from './app/catalog';
+import { OrderAdjustments } from './app/order-adjustments';
 import { OrderCommands } from './app/order-commands';
 import { OrderQueries } from './app/order-queries';
 import { PlaceOrder } from './app/place-order';
@@ -29,6 +30,8 @@ export interface OrderUseCases {
   queries: OrderQueries;
   commands: OrderCommands;
   saga: SagaCoordinator;
+  /** Cancellations after payment and returns, each a saga of its own. */
+  adjustments: OrderAdjustments;
   sweeper: SagaSweeper;
   /** The saga dashboard: list, inspect, and the operator actions. */
   sagaAdmin: SagaAdmin;
@@ -78,7 +81,16 @@ export function createContainer(
     stepTimeoutMs: config.SAGA_STEP_TIMEOUT_SECONDS * 1000,
     maxAttempts: config.SAGA_MAX_ATTEMPTS,
   });
-  const sweeper = new SagaSweeper(uow, saga, clock, logger, config.SAGA_SWEEP_INTERVAL_MS);
+  const adjustments = new OrderAdjustments(
+    uow,
+    payments,
+    clock,
+    { retryBaseMs: config.SAGA_RETRY_BASE_MS, retryMaxMs: config.SAGA_RETRY_MAX_MS, maxAttempts: config.SAGA_MAX_ATTEMPTS },
+    randomUUID,
+    logger,
+    (orderId, status) => saga.notifyOrderChanged(orderId, status),
+  );
+  const sweeper = new SagaSweeper(uow, saga, clock, logger, config.SAGA_SWEEP_INTERVAL_MS, adjustments);
   const parked = new ParkedMessages(new SqlParkStore((sql, values) => db.$queryRawUnsafe<unknown[]>(sql, ...values)), { logger });
   const bus = new KafkaBus({
     brokers: parseBrokers(config.KAFKA_BROKERS),
@@ -96,8 +108,9 @@ export function createContainer(
     accounts,
     placeOrderWaitMs: config.PLACE_ORDER_WAIT_MS,
     queries: new OrderQueries(store, clock, payments),
-    commands: new OrderCommands(uow, saga),
+    commands: new OrderCommands(uow, saga, adjustments, store),
     saga,
+    adjustments,
     sweeper,
     store,
     parked,

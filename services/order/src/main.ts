@@ -42,6 +42,7 @@ async function main(): Promise<void> {
   const consumer: Subscription = await startSagaConsumer({
     bus: c.bus,
     saga: useCases.saga,
+    adjustments: useCases.adjustments,
     groupId: config.SAGA_CONSUMER_GROUP,
     topicPrefix: config.KAFKA_TOPIC_PREFIX,
     logger,

@@ -1,24 +1,60 @@
-import { createEnvelope, Topics, type AuthUser } from '@sudamall/shared';
+import { conflict, type AuthUser } from '@sudamall/shared';
 import { orderNotFound } from '../domain/errors';
 import { fulfillmentsToMove, orderStatusFromFulfillments, type FulfillmentMover, type FulfillmentStatus } from '../domain/fulfillment';
 import { assertTransition, type OrderStatus } from '../domain/order-status';
-import { actorOf, requireAccess } from './order-access';
-import type { UnitOfWork } from './ports';
+import type { AdjustmentSnapshot } from '../saga/adjustment.saga';
+import { isOpen, type OrderAdjustments } from './order-adjustments';
+import { actorOf, requireAccess, type Access } from './order-access';
+import { statusChangedEvents } from './order-events';
+import type { AdjustmentUnitOfWork, UnitOfWork } from './ports';
 import type { SagaCoordinator } from './saga-coordinator';
 
-/** Cancellations and the seller's shipping updates. Anything the saga owns goes through it. */
+/**
+ * Paid and not yet delivered: the checkout saga is done, so a cancellation is a saga of its own
+ * (refund, restock). A delivered order is not cancelled (it is returned); the checkout saga says so.
+ */
+const isPaid = (status: OrderStatus) => status === 'processing' || status === 'shipped';
+
+export type CancelOutcome =
+  /** Before payment: the checkout saga unwound (release, void) and the order is cancelled. */
+  | { kind: 'cancelled'; status: OrderStatus }
+  /** After payment: a cancellation started; the order changes once it is refunded and restocked. */
+  | { kind: 'cancellation'; adjustment: AdjustmentSnapshot };
+
+/** Cancellations and the sellers' shipping updates. Anything a saga owns goes through it. */
 export class OrderCommands {
   constructor(
-    private readonly uow: UnitOfWork,
+    private readonly uow: UnitOfWork & AdjustmentUnitOfWork,
     private readonly saga: SagaCoordinator,
+    private readonly adjustments: OrderAdjustments,
+    private readonly heads: { head(orderId: string): Promise<{ status: OrderStatus } | null> },
   ) {}
 
-  /** Buyer (own order) or admin; compensation (release, void) is the saga's. */
-  cancel(user: AuthUser, orderId: string, reason?: string): Promise<OrderStatus> {
+  /**
+   * Before payment its buyer, a seller of a store in it, or an admin cancels the whole order
+   * (the checkout saga releases and voids). After payment a buyer cancels it while nothing has
+   * shipped, an admin while nothing is delivered, a seller their own part while it is processing
+   * (domain/cancellation.ts), each through a cancellation saga (refund, then restock).
+   */
+  async cancel(user: AuthUser, orderId: string, reason?: string): Promise<CancelOutcome> {
     const by = actorOf(user);
-    return this.saga.run(orderId, { kind: 'cancel', reason: reason?.trim() || `cancelled_by_${by.role}` }, by, {
-      authorize: (order) => requireAccess(order, user, ['owner', 'admin']),
+    const why = reason?.trim() || `cancelled_by_${by.role}`;
+    const allowed: Access[] = ['owner', 'seller', 'admin'];
+    const head = await this.heads.head(orderId);
+    if (!head) throw orderNotFound(orderId);
+    if (!isPaid(head.status)) {
+      const status = await this.saga.run(orderId, { kind: 'cancel', reason: why }, by, { authorize: (order) => requireAccess(order, user, allowed) });
+      return { kind: 'cancelled', status };
+    }
+    // What the buyer paid in fees is a question for the payment service, asked before any lock.
+    const fee = await this.adjustments.paidFee(orderId);
+    const adjustment = await this.uow.runAdjustment(async (tx) => {
+      const locked = await tx.lockSaga(orderId);
+      if (!locked) throw orderNotFound(orderId);
+      const access = requireAccess(locked.order, user, allowed);
+      return this.adjustments.startCancellation(tx, locked.order, user, access, why, fee);
     });
+    return { kind: 'cancellation', adjustment };
   }
 
   /**
@@ -30,12 +66,17 @@ export class OrderCommands {
     const by = actorOf(user);
     const { notes, trackingNumber } = opts;
     if (to === 'cancelled') {
+      const head = await this.heads.head(orderId);
+      if (head && isPaid(head.status)) {
+        const outcome = await this.cancel(user, orderId, notes);
+        return outcome.kind === 'cancelled' ? outcome.status : head.status;
+      }
       return this.saga.run(orderId, { kind: 'cancel', reason: `cancelled_by_${by.role}` }, by, {
         authorize: (order) => requireAccess(order, user, ['seller', 'admin']),
         notes,
       });
     }
-    const status = await this.uow.run(async (tx) => {
+    const status = await this.uow.runAdjustment(async (tx) => {
       const locked = await tx.lockSaga(orderId);
       if (!locked) throw orderNotFound(orderId);
       const { order } = locked;
@@ -43,6 +84,13 @@ export class OrderCommands {
       const fulfillments = await tx.fulfillmentsOf(orderId);
       const mover: FulfillmentMover = access === 'seller' && user.storeId ? { role: 'seller', storeId: user.storeId } : { role: 'admin' };
       const moving = fulfillmentsToMove(fulfillments, to, mover);
+      // A part being cancelled (refund and restock in flight) does not ship meanwhile.
+      const running = (await tx.adjustmentsOf(orderId)).find(
+        (a) => a.kind === 'cancellation' && isOpen(a) && moving.some((f) => a.storeId === null || a.storeId === f.storeId),
+      );
+      if (running) {
+        throw conflict('CANCELLATION_IN_PROGRESS', 'this part of the order is being cancelled', { cancellation_id: running.id, store_id: running.storeId });
+      }
       const moves = moving.map((f) => ({ storeId: f.storeId, from: f.status, to: to as FulfillmentStatus, trackingNumber }));
       await tx.moveFulfillments(orderId, moves, by, notes);
       const after = fulfillments.map((f) => (moving.includes(f) ? { ...f, status: to as FulfillmentStatus } : f));
@@ -50,17 +98,7 @@ export class OrderCommands {
       if (!next || next === order.status) return order.status;
       assertTransition(order.status, next, by.role);
       await tx.changeOrderStatus(orderId, order.status, { to: next }, by, notes);
-      await tx.enqueue(
-        Topics.orderEvents,
-        createEnvelope('order.status_changed', orderId, {
-          order_id: orderId,
-          user_id: order.userId,
-          from: order.status,
-          to: next,
-          reason: null,
-          payment_expires_at: order.paymentExpiresAt ? order.paymentExpiresAt.toISOString() : null,
-        }),
-      );
+      for (const e of statusChangedEvents(order, next, null)) await tx.enqueue(e.topic, e.envelope);
       return next;
     });
     this.saga.notifyOrderChanged(orderId, status);

@@ -1,6 +1,7 @@
 import type { Envelope, TopicName } from '@sudamall/shared';
 import type { FulfillmentState, FulfillmentStatus } from '../domain/fulfillment';
 import type { OrderStatus } from '../domain/order-status';
+import type { AdjustmentSnapshot } from '../saga/adjustment.saga';
 import type { OrderChange, SagaSnapshot, StepLogEntry } from '../saga/saga-types';
 
 /** Who caused a change, as the status history records it. */
@@ -28,6 +29,8 @@ export interface FulfillmentMove {
   to: FulfillmentStatus;
   /** Kept when given (a carrier's number, usually with `shipped`). */
   trackingNumber?: string;
+  /** Why, for a cancellation. */
+  reason?: string;
 }
 
 /** Everything one saga decision writes, applied as one unit (see CheckoutTx.applyDecision). */
@@ -66,6 +69,34 @@ export interface CheckoutTx {
 
 export interface UnitOfWork {
   run<T>(fn: (tx: CheckoutTx) => Promise<T>): Promise<T>;
+}
+
+/** One line of an order as adjustments need it (what it cost, whose it is). */
+export interface OrderLine {
+  lineId: string;
+  storeId: string;
+  quantity: number;
+  /** Unit price charged. */
+  price: string;
+}
+
+/** The checkout port, plus what cancellations after payment and returns keep. */
+export interface AdjustmentTx extends CheckoutTx {
+  /** The order's adjustments, oldest first (call after lockSaga: the order's lock guards them). */
+  adjustmentsOf(orderId: string): Promise<AdjustmentSnapshot[]>;
+  insertAdjustment(a: AdjustmentSnapshot): Promise<void>;
+  /** Saves its state; `completed` stamps completed_at, `decidedBy` records a return's answer. */
+  saveAdjustment(a: AdjustmentSnapshot, opts?: { completed?: boolean; decidedBy?: ActorRef; decisionReason?: string }): Promise<void>;
+  /** The order's lines with their store, quantity and price. */
+  linesOf(orderId: string): Promise<OrderLine[]>;
+  /** Fulfilments with what adjustments need of them. */
+  fulfillmentPartsOf(orderId: string): Promise<Array<{ storeId: string; subtotal: string; deliveredAt: Date | null }>>;
+}
+
+export interface AdjustmentUnitOfWork {
+  runAdjustment<T>(fn: (tx: AdjustmentTx) => Promise<T>): Promise<T>;
+  /** Claims one adjustment whose command is due for a re-send (skipping locked orders), in its own transaction. */
+  runDueAdjustment<T>(now: Date, fn: (tx: AdjustmentTx, due: { orderId: string; adjustmentId: string }) => Promise<T>): Promise<T | null>;
 }
 
 export interface Clock {

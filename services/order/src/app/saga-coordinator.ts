@@ -1,4 +1,5 @@
-import { createEnvelope, Topics, type Envelope } from '@sudamall/shared';
+import { createEnvelope, type Envelope } from '@sudamall/shared';
+import { statusChangedEvents } from './order-events';
 import type { OrderStatus } from '../domain/order-status';
 import { orderNotFound } from '../domain/errors';
 import { decide } from '../saga/saga-engine';
@@ -115,23 +116,7 @@ export class SagaCoordinator {
     const change = decision.order;
     if (change) {
       const expiresAt = change.paymentExpiresAt ?? (change.to === 'under_paying' ? order.paymentExpiresAt : null);
-      outbox.push({
-        topic: Topics.orderEvents,
-        envelope: createEnvelope('order.status_changed', order.id, {
-          order_id: order.id,
-          user_id: order.userId,
-          from: order.status,
-          to: change.to,
-          reason: change.reason ?? null,
-          payment_expires_at: expiresAt ? expiresAt.toISOString() : null,
-        }),
-      });
-      if (change.to === 'cancelled') {
-        outbox.push({
-          topic: Topics.orderEvents,
-          envelope: createEnvelope('order.cancelled', order.id, { order_id: order.id, user_id: order.userId, reason: change.reason ?? 'cancelled' }),
-        });
-      }
+      outbox.push(...statusChangedEvents(order, change.to, change.reason ?? null, expiresAt));
     }
     await tx.applyDecision({
       orderId: order.id,

@@ -21,6 +21,10 @@ export const FULFILLMENT_TRANSITIONS: readonly FulfillmentTransition[] = [
   { from: 'pending', to: 'cancelled', by: ['system'] },
   { from: 'processing', to: 'shipped', by: ['seller', 'admin'] },
   { from: 'shipped', to: 'delivered', by: ['seller', 'admin'] },
+  // Cancelled after payment once its cancellation is refunded and restocked (domain/cancellation.ts
+  // says who may ask for it when), never by a status update.
+  { from: 'processing', to: 'cancelled', by: ['buyer', 'seller', 'admin'] },
+  { from: 'shipped', to: 'cancelled', by: ['admin'] },
 ];
 
 const findTransition = (from: string, to: string) => FULFILLMENT_TRANSITIONS.find((t) => t.from === from && t.to === to);

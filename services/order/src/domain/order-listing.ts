@@ -30,6 +30,7 @@ export interface StoreScopedView {
   short_lines: Array<{ product_id: string }>;
   items: Array<{ store_id: string; product_id: string; subtotal: string }>;
   fulfillments: Array<{ store_id: string }>;
+  cancellation: { store_id: string | null } | null;
 }
 
 /**
@@ -44,6 +45,8 @@ export function storeViewOf<V extends StoreScopedView>(view: V, storeId: string)
     ...view,
     items,
     fulfillments: view.fulfillments.filter((f) => f.store_id === storeId),
+    // A whole-order cancellation concerns every store; another store's part is not theirs to see.
+    cancellation: view.cancellation && (view.cancellation.store_id === null || view.cancellation.store_id === storeId) ? view.cancellation : null,
     store_ids: view.store_ids.filter((s) => s === storeId),
     short_lines: view.short_lines.filter((l) => products.has(l.product_id)),
     total_amount: formatMoney(sumMoney(items.map((it) => it.subtotal))),

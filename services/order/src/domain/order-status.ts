@@ -26,6 +26,12 @@ export const TRANSITIONS: readonly Transition[] = [
   { from: 'under_paying', to: 'cancelled', by: ['system', 'buyer', 'seller', 'admin'], needsReason: true },
   { from: 'processing', to: 'shipped', by: ['seller', 'admin'] },
   { from: 'shipped', to: 'delivered', by: ['seller', 'admin'] },
+  // After payment the order follows its fulfilments (domain/fulfillment.ts): a cancellation that
+  // completed (refunded, restocked) may leave it cancelled, or leave only parts already shipped or
+  // delivered. Who may cancel which part when is domain/cancellation.ts's rule.
+  { from: 'processing', to: 'cancelled', by: ['buyer', 'seller', 'admin'], needsReason: true },
+  { from: 'shipped', to: 'cancelled', by: ['admin'], needsReason: true },
+  { from: 'processing', to: 'delivered', by: ['seller', 'admin'] },
 ];
 
 export function isOrderStatus(s: string): s is OrderStatus {

@@ -1,5 +1,6 @@
 import { claimInbox, outboxRow } from '@sudamall/shared';
-import type { CheckoutTx, UnitOfWork } from '../app/ports';
+import type { AdjustmentTx, AdjustmentUnitOfWork, CheckoutTx, UnitOfWork } from '../app/ports';
+import { adjustmentTx, DUE_ADJUSTMENT_SQL } from './adjustment-store';
 import type { FulfillmentStatus } from '../domain/fulfillment';
 import type { OrderStatus } from '../domain/order-status';
 import { isUuid } from '../domain/errors';
@@ -109,6 +110,7 @@ export function checkoutTx(tx: Tx): CheckoutTx {
             status: m.to,
             ...(m.to === 'shipped' ? { shippedAt: now } : {}),
             ...(m.to === 'delivered' ? { deliveredAt: now } : {}),
+            ...(m.to === 'cancelled' ? { cancelledAt: now, cancelReason: m.reason ?? 'cancelled' } : {}),
             ...(m.trackingNumber !== undefined ? { trackingNumber: m.trackingNumber } : {}),
           },
         });
@@ -116,7 +118,7 @@ export function checkoutTx(tx: Tx): CheckoutTx {
         if (updated.count !== 1) throw new Error(`order ${orderId}: store ${m.storeId}'s fulfilment is no longer ${m.from}`);
       }
       await tx.fulfillmentStatusHistory.createMany({
-        data: moves.map((m) => ({ orderId, storeId: m.storeId, fromStatus: m.from, toStatus: m.to, changedBy: by.id, actorRole: by.role, notes: notes ?? null })),
+        data: moves.map((m) => ({ orderId, storeId: m.storeId, fromStatus: m.from, toStatus: m.to, changedBy: by.id, actorRole: by.role, reason: m.reason ?? null, notes: notes ?? null })),
       });
     },
     async saveSaga(orderId, saga) {
@@ -247,11 +249,29 @@ const APPLY_DECISION_SQL = `
   )
   SELECT (SELECT count(*) FROM saga)::int AS saga_rows, (SELECT count(*) FROM changed)::int AS status_rows`;
 
-export class PrismaUnitOfWork implements UnitOfWork {
+export class PrismaUnitOfWork implements UnitOfWork, AdjustmentUnitOfWork {
   constructor(private readonly db: Db) {}
 
   run<T>(fn: (tx: CheckoutTx) => Promise<T>): Promise<T> {
     return this.db.$transaction((tx) => fn(checkoutTx(tx)), { timeout: 15000, maxWait: 10000 });
+  }
+
+  runAdjustment<T>(fn: (tx: AdjustmentTx) => Promise<T>): Promise<T> {
+    return this.db.$transaction((tx) => fn({ ...checkoutTx(tx), ...adjustmentTx(tx) }), { timeout: 15000, maxWait: 10000 });
+  }
+
+  runDueAdjustment<T>(now: Date, fn: (tx: AdjustmentTx, due: { orderId: string; adjustmentId: string }) => Promise<T>): Promise<T | null> {
+    return this.db.$transaction(
+      async (tx) => {
+        // The order row is what every writer locks first, so it is the one claimed (and skipped
+        // when another instance or a reply holds it).
+        const rows = await tx.$queryRawUnsafe<Array<{ order_id: string; adjustment_id: string }>>(DUE_ADJUSTMENT_SQL, now);
+        const row = rows[0];
+        if (!row) return null;
+        return fn({ ...checkoutTx(tx), ...adjustmentTx(tx) }, { orderId: row.order_id, adjustmentId: row.adjustment_id });
+      },
+      { timeout: 15000, maxWait: 10000 },
+    );
   }
 
   /** Same, with the raw Prisma transaction too (for claims that are SQL, not port calls). */

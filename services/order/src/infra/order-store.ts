@@ -34,6 +34,22 @@ export interface FulfillmentView {
   cancelled_at: string | null;
 }
 
+/** The order's latest cancellation after payment (refund, then restock), shown until and after it is done. */
+export interface CancellationView {
+  cancellation_id: string;
+  /** refunding → restocking → completed */
+  status: 'refunding' | 'restocking' | 'completed';
+  /** The store whose part it cancels; null for the whole order. */
+  store_id: string | null;
+  refund_amount: string | null;
+  refunded_amount: string | null;
+  reason: string;
+  stuck: boolean;
+  last_error: string | null;
+  created_at: string;
+  completed_at: string | null;
+}
+
 export interface OrderView {
   order_id: string;
   user_id: string;
@@ -51,6 +67,7 @@ export interface OrderView {
   updated_at: string;
   items: OrderItemView[];
   fulfillments: FulfillmentView[];
+  cancellation: CancellationView | null;
 }
 
 /** What access checks and payment need of an order; `totalAmount` as the column's text (`12.50`). */
@@ -86,7 +103,11 @@ export interface OrderDetailView extends OrderView {
   } | null;
 }
 
-const orderInclude = { items: { orderBy: { productId: 'asc' } }, fulfillments: { orderBy: { storeId: 'asc' } } } satisfies Prisma.OrderInclude;
+const orderInclude = {
+  items: { orderBy: { productId: 'asc' } },
+  fulfillments: { orderBy: { storeId: 'asc' } },
+  adjustments: { where: { kind: 'cancellation' }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: 1 },
+} satisfies Prisma.OrderInclude;
 type OrderRow = Prisma.OrderGetPayload<{ include: typeof orderInclude }>;
 
 /** The trace id of a W3C traceparent (`00-<trace>-<span>-01`), kept with the saga for the dashboard. */
@@ -131,6 +152,23 @@ function toView(o: OrderRow): OrderView {
       delivered_at: iso(f.deliveredAt),
       cancelled_at: iso(f.cancelledAt),
     })),
+    cancellation: cancellationView(o.adjustments[0]),
+  };
+}
+
+function cancellationView(a: OrderRow['adjustments'][number] | undefined): CancellationView | null {
+  if (!a) return null;
+  return {
+    cancellation_id: a.id,
+    status: a.status as CancellationView['status'],
+    store_id: a.storeId,
+    refund_amount: a.refundAmount === null ? null : a.refundAmount.toFixed(2),
+    refunded_amount: a.refundedAmount === null ? null : a.refundedAmount.toFixed(2),
+    reason: a.reason,
+    stuck: a.stuck,
+    last_error: a.lastError,
+    created_at: a.createdAt.toISOString(),
+    completed_at: iso(a.completedAt),
   };
 }
 

@@ -1,4 +1,5 @@
 import type { Logger } from '@sudamall/shared';
+import type { OrderAdjustments } from '../app/order-adjustments';
 import type { SagaCoordinator } from '../app/saga-coordinator';
 import type { Clock } from '../app/ports';
 import type { PrismaUnitOfWork } from './checkout-store';
@@ -24,6 +25,8 @@ export class SagaSweeper {
     private readonly clock: Clock,
     private readonly logger: Logger,
     private readonly intervalMs: number,
+    /** Cancellations after payment and returns: their overdue commands are re-sent too. */
+    private readonly adjustments?: OrderAdjustments,
     private readonly batch = 100,
   ) {}
 
@@ -48,10 +51,11 @@ export class SagaSweeper {
     await this.running;
   }
 
-  async sweep(): Promise<{ expired: number; retried: number }> {
+  async sweep(): Promise<{ expired: number; retried: number; adjustmentsRetried: number }> {
     const expired = await this.drain('payment_deadline', this.batch);
     const retried = await this.drain('retry', this.batch);
-    return { expired, retried };
+    const adjustmentsRetried = this.adjustments && !this.closing ? await this.adjustments.retryDue(this.batch) : 0;
+    return { expired, retried, adjustmentsRetried };
   }
 
   /** Expires every overdue order now (admin clean-up); returns how many. */

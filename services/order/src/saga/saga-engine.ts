@@ -1,3 +1,4 @@
+import { conflict } from '@sudamall/shared';
 import { assertTransition, type OrderStatus } from '../domain/order-status';
 import { orderBeingConfirmed } from '../domain/errors';
 import { paymentDeadline, reservationExpiryOf } from '../domain/payment-deadline';
@@ -277,6 +278,14 @@ function onReply(saga: SagaSnapshot, orderStatus: OrderStatus, type: ReplyType, 
 }
 
 function onCancel(saga: SagaSnapshot, orderStatus: OrderStatus, reason: string, force: boolean, t: SagaTimings): SagaDecision {
+  // A paid order's checkout is over: it is cancelled by a cancellation saga of its own (refund,
+  // restock, fulfilments: app/order-adjustments.ts), never by unwinding the checkout.
+  if (saga.state === 'done') {
+    throw conflict('INVALID_STATUS_TRANSITION', `a paid order (${orderStatus}) is cancelled through POST /orders/{id}/cancel/, not by unwinding its checkout`, {
+      from: orderStatus,
+      to: 'cancelled',
+    });
+  }
   const step = CHECKOUT_SAGA[stepIndexOf(saga.state)];
   if (step && !step.cancellable && !force) throw orderBeingConfirmed(saga.context.order_id);
   // Done, compensating or compensated: the order's status decides (INVALID_STATUS_TRANSITION).

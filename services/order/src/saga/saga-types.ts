@@ -5,7 +5,7 @@ import type { OrderStatus } from '../domain/order-status';
 export type SagaState = 'reserving' | 'awaiting_payment' | 'confirming' | 'done' | 'compensating' | 'compensated';
 export const SAGA_STATES: readonly SagaState[] = ['reserving', 'awaiting_payment', 'confirming', 'done', 'compensating', 'compensated'];
 
-export type CommandType = 'inventory.reserve' | 'inventory.confirm' | 'inventory.release' | 'payment.void' | 'payment.refund';
+export type CommandType = 'inventory.reserve' | 'inventory.confirm' | 'inventory.release' | 'inventory.restock' | 'payment.void' | 'payment.refund';
 export type ReplyType = Exclude<MessageType, CommandType>;
 
 /**

@@ -23,7 +23,7 @@ describe('fulfilment transitions', () => {
     expect(() => assertFulfillmentTransition('s', 'pending', 'processing', 'system')).not.toThrow();
     expect(errorOf(() => assertFulfillmentTransition('s', 'pending', 'processing', 'seller'))).toMatchObject({ kind: 'forbidden', code: 'STATUS_CHANGE_FORBIDDEN' });
     const skipped = errorOf(() => assertFulfillmentTransition('s', 'processing', 'delivered', 'seller'));
-    expect(skipped).toMatchObject({ kind: 'conflict', code: 'INVALID_STATUS_TRANSITION', details: { store_id: 's', from: 'processing', to: 'delivered', allowed: ['shipped'] } });
+    expect(skipped).toMatchObject({ kind: 'conflict', code: 'INVALID_STATUS_TRANSITION', details: { store_id: 's', from: 'processing', to: 'delivered', allowed: ['shipped', 'cancelled'] } });
     expect(errorOf(() => assertFulfillmentTransition('s', 'pending', 'shipped', 'seller')).code).toBe('INVALID_STATUS_TRANSITION');
     expect(errorOf(() => assertFulfillmentTransition('s', 'delivered', 'shipped', 'admin')).code).toBe('INVALID_STATUS_TRANSITION');
   });

@@ -248,24 +248,36 @@ export const orderRoutes: FastifyPluginAsyncTypebox<{ useCases: OrderUseCases }>
   app.post(
     '/:order_id/cancel/',
     {
-      preHandler: app.requireRole('buyer', 'admin'),
+      preHandler: app.requireRole('buyer', 'seller', 'admin'),
       schema: {
         tags: ['orders'],
         operationId: 'cancelOrder',
-        summary: 'Cancel an order: its stock is released and a captured payment refunded (its buyer, admins)',
+        summary: 'Cancel an order (before payment: its buyer, a seller of a store in it, admins) or, after payment, the whole order or a seller’s own part',
+        description:
+          'Before payment the stock is released and the payment voided (200). After payment (202) a cancellation saga refunds the cancelled part ' +
+          'through the payment gateway (a part: its lines plus its share of the fee; the whole order: everything the buyer paid), returns its units ' +
+          'to available, then marks its fulfilments (and, when all are, the order) cancelled; the order shows `cancellation` meanwhile. ' +
+          'A buyer cancels the whole order while nothing has shipped, an admin while nothing is delivered, a seller only their store’s part while it is processing.',
         security,
         params: OrderIdParams,
         body: CancelBody,
         response: {
           200: StatusChanged,
+          202: StatusChanged,
           ...errors,
-          409: { ...ErrorResponse, description: 'The order can no longer be cancelled (ORDER_BEING_CONFIRMED, INVALID_STATUS_TRANSITION)' },
+          409: {
+            ...ErrorResponse,
+            description: 'The order can no longer be cancelled (ORDER_BEING_CONFIRMED, INVALID_STATUS_TRANSITION, CANCELLATION_NOT_ALLOWED, CANCELLATION_IN_PROGRESS)',
+          },
+          503: { ...ErrorResponse, description: 'PAYMENT_SERVICE_UNAVAILABLE: what was paid cannot be read now (after payment only)' },
         },
       },
     },
-    async (req) => {
-      const status = await uc.commands.cancel(req.user, req.params.order_id, req.body?.reason);
-      return { order_id: req.params.order_id, status, order: await uc.queries.detail(req.user, req.params.order_id) };
+    async (req, reply) => {
+      const outcome = await uc.commands.cancel(req.user, req.params.order_id, req.body?.reason);
+      const order = await uc.queries.detail(req.user, req.params.order_id);
+      if (outcome.kind === 'cancelled') return { order_id: req.params.order_id, status: outcome.status, order };
+      return reply.code(202).send({ order_id: req.params.order_id, status: order.status, order });
     },
   );
 };

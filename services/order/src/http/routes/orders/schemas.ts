@@ -56,6 +56,24 @@ export const FulfillmentSchema = Type.Object({
   cancelled_at: Nullable(Type.String()),
 });
 
+export const CancellationSchema = Type.Object(
+  {
+    cancellation_id: Type.String(),
+    status: Type.Union([Type.Literal('refunding'), Type.Literal('restocking'), Type.Literal('completed')], {
+      description: 'refunding (the payment gateway) → restocking (units back to available) → completed (fulfilments cancelled)',
+    }),
+    store_id: Type.Union([Type.String(), Type.Null()], { description: "the store whose part is cancelled; null: the whole order" }),
+    refund_amount: Type.Union([Type.String(), Type.Null()], { description: "the part's lines plus its share of the fee (the whole order: everything the buyer paid)" }),
+    refunded_amount: Type.Union([Type.String(), Type.Null()], { description: 'what the payment service refunded, once it has' }),
+    reason: Type.String(),
+    stuck: Type.Boolean({ description: 'a refund the gateway refused, or no answer after many re-sends: an operator retries it' }),
+    last_error: Type.Union([Type.String(), Type.Null()]),
+    created_at: Type.String(),
+    completed_at: Type.Union([Type.String(), Type.Null()]),
+  },
+  { description: "the order's latest cancellation after payment" },
+);
+
 export const OrderSchema = Type.Object({
   order_id: Type.String(),
   user_id: Type.String(),
@@ -72,6 +90,7 @@ export const OrderSchema = Type.Object({
   updated_at: Type.String(),
   items: Type.Array(OrderItemSchema),
   fulfillments: Type.Array(FulfillmentSchema, { description: "one per store with items in the order; a seller sees only their store's" }),
+  cancellation: Type.Union([CancellationSchema, Type.Null()]),
 });
 
 export const OrderDetailSchema = Type.Composite([

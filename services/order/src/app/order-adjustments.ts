@@ -1,0 +1,191 @@
+import { conflict, createEnvelope, formatMoney, sumMoney, unavailable, type AuthUser, type Envelope, type Logger } from '@sudamall/shared';
+import { cancellationScope, type Canceller } from '../domain/cancellation';
+import { feeShares, partRefund } from '../domain/fee-share';
+import { assertFulfillmentTransition, orderStatusFromFulfillments } from '../domain/fulfillment';
+import { assertTransition, type OrderStatus } from '../domain/order-status';
+import {
+  beginAdjustment,
+  onAdjustmentReply,
+  onAdjustmentRetry,
+  type AdjustmentDecision,
+  type AdjustmentSnapshot,
+} from '../saga/adjustment.saga';
+import type { ReplyType, SagaTimings } from '../saga/saga-types';
+import type { PaymentStatusPort } from './catalog';
+import type { Access } from './order-access';
+import { actorOf } from './order-access';
+import { statusChangedEvents } from './order-events';
+import type { AdjustmentTx, AdjustmentUnitOfWork, Clock, OrderHead } from './ports';
+
+export type AdjustmentTimings = Pick<SagaTimings, 'retryBaseMs' | 'retryMaxMs' | 'maxAttempts'>;
+
+/** An adjustment not finished (a cancellation refunding or restocking, a return waiting or running). */
+export const isOpen = (a: AdjustmentSnapshot) => a.status !== 'completed' && a.status !== 'rejected';
+
+/** The adjustment a participant's reply answers, by the id its command carried; null when it names none. */
+export function adjustmentIdOf(envelope: Envelope): string | null {
+  const data = envelope.data as { refund_key?: unknown; restock_id?: unknown };
+  if (envelope.type === 'stock.restocked') return typeof data.restock_id === 'string' ? data.restock_id : null;
+  if (envelope.type === 'payment.refunded' || envelope.type === 'payment.refund_failed') return typeof data.refund_key === 'string' && data.refund_key ? data.refund_key : null;
+  return null;
+}
+
+const cancellerOf = (access: Access, user: AuthUser): Canceller =>
+  access === 'seller' && user.storeId ? { role: 'seller', storeId: user.storeId } : access === 'owner' ? { role: 'buyer' } : { role: 'admin' };
+
+/**
+ * Cancellations after payment (and, with the same saga, returns): each runs refund → restock as
+ * its own persisted saga (saga/adjustment.saga.ts), answered by the participants through its id,
+ * re-sent by the sweeper until answered, and applied to the order's fulfilments once done.
+ */
+export class OrderAdjustments {
+  constructor(
+    private readonly uow: AdjustmentUnitOfWork,
+    private readonly payments: PaymentStatusPort | null,
+    private readonly clock: Clock,
+    private readonly timingSettings: AdjustmentTimings,
+    private readonly newId: () => string,
+    private readonly logger: Logger,
+    private readonly onOrderChanged: (orderId: string, status: OrderStatus) => void,
+  ) {}
+
+  private timings() {
+    return { now: this.clock.now(), ...this.timingSettings };
+  }
+
+  /**
+   * The gateway fee the buyer paid for the order, asked of the payment service (a question, so
+   * gRPC, before any lock is taken): the stores' parts share it out.
+   */
+  async paidFee(orderId: string): Promise<string> {
+    const down = () => unavailable('PAYMENT_SERVICE_UNAVAILABLE', 'the payment service cannot say what was paid for this order; try again', { order_id: orderId });
+    if (!this.payments) throw down();
+    try {
+      const payment = await this.payments.getPaymentStatus(orderId);
+      return payment?.gatewayFee || '0.00';
+    } catch {
+      throw down();
+    }
+  }
+
+  /**
+   * Inside the order's lock: starts cancelling a paid order, or a seller's part of it. The order
+   * and its fulfilments change only when the saga is done (refunded, then restocked).
+   */
+  async startCancellation(tx: AdjustmentTx, order: OrderHead, user: AuthUser, access: Access, reason: string, fee: string): Promise<AdjustmentSnapshot> {
+    const [fulfillments, adjustments, lines, parts] = [
+      await tx.fulfillmentsOf(order.id),
+      await tx.adjustmentsOf(order.id),
+      await tx.linesOf(order.id),
+      await tx.fulfillmentPartsOf(order.id),
+    ];
+    const running = adjustments.find((a) => a.kind === 'cancellation' && isOpen(a));
+    if (running) {
+      throw conflict('CANCELLATION_IN_PROGRESS', 'a cancellation of this order is being refunded and restocked; wait for it', {
+        cancellation_id: running.id,
+        status: running.status,
+      });
+    }
+    const scope = cancellationScope(fulfillments, cancellerOf(access, user));
+    const shares = feeShares(fee, parts);
+    const refund = sumMoney(parts.filter((p) => scope.storeIds.includes(p.storeId)).map((p) => partRefund(p.subtotal, shares.get(p.storeId) ?? '0.00')));
+    const draft: AdjustmentSnapshot = {
+      id: this.newId(),
+      orderId: order.id,
+      kind: 'cancellation',
+      // A whole-order cancellation names no store: it refunds everything left of the payment.
+      storeId: scope.wholeOrder && access !== 'seller' ? null : scope.storeIds[0]!,
+      status: 'refunding',
+      reason,
+      requestedBy: actorOf(user),
+      refundAmount: formatMoney(refund),
+      refundedAmount: null,
+      refundId: null,
+      lines: lines.filter((l) => scope.storeIds.includes(l.storeId)).map((l) => ({ line_id: l.lineId, quantity: l.quantity })),
+      restock: true,
+      awaiting: [],
+      attempts: 0,
+      nextRetryAt: null,
+      stuck: false,
+      lastError: null,
+    };
+    const decision = beginAdjustment(draft, this.timings());
+    await tx.insertAdjustment(decision.adjustment);
+    await this.persist(tx, order, decision);
+    this.logger.info({ order_id: order.id, adjustment_id: draft.id, store_id: draft.storeId, refund_amount: draft.refundAmount }, 'cancellation after payment started');
+    return decision.adjustment;
+  }
+
+  /** A participant's answer naming an adjustment (its refund_key / restock_id), applied once. */
+  async handleReply(consumer: string, envelope: Envelope): Promise<'applied' | 'duplicate' | 'unknown_order' | 'ignored'> {
+    const adjustmentId = adjustmentIdOf(envelope);
+    const orderId = (envelope.data as { order_id?: unknown }).order_id;
+    if (!adjustmentId || typeof orderId !== 'string') return 'ignored';
+    let changed: OrderStatus | undefined;
+    const outcome = await this.uow.runAdjustment(async (tx) => {
+      if (!(await tx.claimInbox(consumer, envelope.id))) return 'duplicate' as const;
+      const locked = await tx.lockSaga(orderId);
+      const adjustment = locked && (await tx.adjustmentsOf(orderId)).find((a) => a.id === adjustmentId);
+      // Another deployment's order (shared topic), or an id this order never had.
+      if (!locked || !adjustment) return 'unknown_order' as const;
+      const decision = onAdjustmentReply(adjustment, envelope.type as ReplyType, envelope.data, this.timings());
+      changed = await this.apply(tx, locked.order, decision);
+      return 'applied' as const;
+    });
+    if (changed) this.onOrderChanged(orderId, changed);
+    return outcome;
+  }
+
+  /** Re-sends the commands of adjustments whose reply is overdue (the sweeper's timer); returns how many. */
+  async retryDue(max: number): Promise<number> {
+    let done = 0;
+    for (let i = 0; i < max; i++) {
+      const handled = await this.uow.runDueAdjustment(this.clock.now(), async (tx, due) => {
+        const locked = await tx.lockSaga(due.orderId);
+        const adjustment = locked && (await tx.adjustmentsOf(due.orderId)).find((a) => a.id === due.adjustmentId);
+        if (!locked || !adjustment) return false;
+        await this.apply(tx, locked.order, onAdjustmentRetry(adjustment, this.timings()));
+        return true;
+      });
+      if (!handled) return done;
+      done++;
+    }
+    return done;
+  }
+
+  /** Persists a decision; a cancellation that completed cancels its fulfilments. Returns the order's new status. */
+  private async apply(tx: AdjustmentTx, order: OrderHead, decision: AdjustmentDecision): Promise<OrderStatus | undefined> {
+    await tx.saveAdjustment(decision.adjustment, { completed: decision.completed });
+    await this.persist(tx, order, decision);
+    if (decision.completed && decision.adjustment.kind === 'cancellation') return this.closeCancellation(tx, order, decision.adjustment);
+    return undefined;
+  }
+
+  private async persist(tx: AdjustmentTx, order: OrderHead, decision: AdjustmentDecision): Promise<void> {
+    if (decision.log.length > 0) await tx.appendStepLog(order.id, decision.log);
+    for (const c of decision.commands) await tx.enqueue(c.topic, createEnvelope(c.type, order.id, c.data as never));
+  }
+
+  /**
+   * Refunded and restocked: the cancelled parts' fulfilments become cancelled (by whoever asked,
+   * through the fulfilment table) and the order's status follows its fulfilments.
+   */
+  private async closeCancellation(tx: AdjustmentTx, order: OrderHead, a: AdjustmentSnapshot): Promise<OrderStatus | undefined> {
+    const fulfillments = await tx.fulfillmentsOf(order.id);
+    const cancelling = fulfillments.filter((f) => f.status !== 'cancelled' && (a.storeId === null || f.storeId === a.storeId));
+    for (const f of cancelling) assertFulfillmentTransition(f.storeId, f.status, 'cancelled', a.requestedBy.role);
+    await tx.moveFulfillments(
+      order.id,
+      cancelling.map((f) => ({ storeId: f.storeId, from: f.status, to: 'cancelled' as const, reason: a.reason })),
+      a.requestedBy,
+    );
+    const after = fulfillments.map((f) => (cancelling.includes(f) ? { ...f, status: 'cancelled' as const } : f));
+    const next = orderStatusFromFulfillments(after.map((f) => f.status));
+    if (!next || next === order.status) return undefined;
+    const reason = next === 'cancelled' ? a.reason : null;
+    assertTransition(order.status, next, a.requestedBy.role, reason);
+    await tx.changeOrderStatus(order.id, order.status, { to: next, ...(reason ? { reason } : {}) }, a.requestedBy);
+    for (const e of statusChangedEvents(order, next, reason)) await tx.enqueue(e.topic, e.envelope);
+    return next;
+  }
+}

@@ -1,0 +1,178 @@
+import { Topics } from '@sudamall/shared';
+import type { Actor } from '../domain/order-status';
+import type { ReplyType, SagaCommand, SagaTimings, StepLogEntry } from './saga-types';
+
+// A change to a paid order runs as a saga of its own, beside the checkout saga that is done by
+// then: a cancellation (one store's part or the whole order) or an approved return. Its steps
+// are the list below: refund the buyer through the payment's gateway, then give the units back
+// to stock; the order's fulfilments are marked (cancelled) only once both are done. The
+// adjustment's id names its refund (refund_key) and its restock (restock_id), so a re-sent
+// command is applied once and its answer finds the adjustment it belongs to.
+
+export type AdjustmentKind = 'cancellation' | 'return';
+/** requested: a return waiting for its store's answer; refunding / restocking: the step in flight. */
+export type AdjustmentStatus = 'requested' | 'refunding' | 'restocking' | 'completed' | 'rejected';
+export const ADJUSTMENT_STATUSES: readonly AdjustmentStatus[] = ['requested', 'refunding', 'restocking', 'completed', 'rejected'];
+
+export interface AdjustmentLine {
+  line_id: string;
+  quantity: number;
+}
+
+export interface AdjustmentSnapshot {
+  id: string;
+  orderId: string;
+  kind: AdjustmentKind;
+  /** The store whose part it is; null for the whole order. */
+  storeId: string | null;
+  status: AdjustmentStatus;
+  reason: string;
+  /** Who asked for it; its fulfilment and order moves are theirs. */
+  requestedBy: { id: string; role: Actor };
+  /** What it gives back: the parts' lines plus their share of the fee. */
+  refundAmount: string | null;
+  /** What the payment service says it refunded, once it has. */
+  refundedAmount: string | null;
+  refundId: string | null;
+  /** Units to give back to stock. */
+  lines: AdjustmentLine[];
+  restock: boolean;
+  /** The command in flight, re-sent until answered. */
+  awaiting: SagaCommand[];
+  attempts: number;
+  nextRetryAt: Date | null;
+  stuck: boolean;
+  lastError: string | null;
+}
+
+export interface AdjustmentStep {
+  name: 'refund' | 'restock';
+  status: AdjustmentStatus;
+  /** Whether this adjustment has anything for the step to do. */
+  needed: (a: AdjustmentSnapshot) => boolean;
+  invoke: (a: AdjustmentSnapshot) => SagaCommand;
+  success: readonly ReplyType[];
+  /** A definite refusal: re-sending on a timer will not change it, an operator's retry may. */
+  refusals: readonly ReplyType[];
+  /** What the step's answer tells the adjustment. */
+  record?: (data: unknown) => Partial<AdjustmentSnapshot>;
+}
+
+/** A cancellation of the whole order (no store named) refunds everything left of the payment. */
+export const refundsEverythingLeft = (a: AdjustmentSnapshot) => a.kind === 'cancellation' && a.storeId === null;
+
+export const ADJUSTMENT_STEPS: readonly AdjustmentStep[] = [
+  {
+    name: 'refund',
+    status: 'refunding',
+    needed: () => true,
+    invoke: (a) => ({
+      topic: Topics.paymentCommands,
+      type: 'payment.refund',
+      // A whole-order cancellation asks for everything left of the payment (what earlier partial
+      // refunds left), so the buyer gets back exactly what they paid, whatever was refunded before.
+      data: { order_id: a.orderId, reason: a.reason, refund_key: a.id, ...(refundsEverythingLeft(a) || a.refundAmount === null ? {} : { amount: a.refundAmount }) },
+      replies: ['payment.refunded'],
+      refusals: ['payment.refund_failed'],
+    }),
+    success: ['payment.refunded'],
+    refusals: ['payment.refund_failed'],
+    record: (data) => {
+      const d = data as { refund_id?: string; amount?: string };
+      return { refundedAmount: d.amount ?? null, refundId: d.refund_id || null };
+    },
+  },
+  {
+    name: 'restock',
+    status: 'restocking',
+    needed: (a) => a.restock && a.lines.some((l) => l.quantity > 0),
+    invoke: (a) => ({
+      topic: Topics.inventoryCommands,
+      type: 'inventory.restock',
+      data: { order_id: a.orderId, restock_id: a.id, reason: a.reason, lines: a.lines.filter((l) => l.quantity > 0) },
+      replies: ['stock.restocked'],
+    }),
+    success: ['stock.restocked'],
+    refusals: [],
+  },
+];
+
+export interface AdjustmentDecision {
+  adjustment: AdjustmentSnapshot;
+  commands: SagaCommand[];
+  log: StepLogEntry[];
+  /** Every step is done: the caller applies the adjustment to the order (fulfilments, status). */
+  completed: boolean;
+}
+
+type Timings = Pick<SagaTimings, 'now' | 'retryBaseMs' | 'retryMaxMs' | 'maxAttempts'>;
+
+const backoffMs = (attempts: number, t: Timings) => Math.min(t.retryMaxMs, t.retryBaseMs * 2 ** Math.max(0, attempts - 1));
+const stepLabel = (a: AdjustmentSnapshot, step: string) => `${a.kind}:${step}`;
+
+/** Enters the first step after `from` that the adjustment needs, or completes it. */
+function enterNext(a: AdjustmentSnapshot, from: number, t: Timings, log: StepLogEntry[]): AdjustmentDecision {
+  const step = ADJUSTMENT_STEPS.slice(from).find((s) => s.needed(a));
+  if (!step) {
+    const done = { ...a, status: 'completed' as const, awaiting: [], attempts: 0, nextRetryAt: null, stuck: false, lastError: null };
+    return { adjustment: done, commands: [], log: [...log, { step: stepLabel(a, 'done'), kind: 'reply', type: 'completed', payload: { adjustment_id: a.id } }], completed: true };
+  }
+  const cmd = step.invoke(a);
+  return {
+    adjustment: { ...a, status: step.status, awaiting: [cmd], attempts: 1, nextRetryAt: new Date(t.now.getTime() + backoffMs(1, t)), stuck: false, lastError: null },
+    commands: [cmd],
+    log: [...log, { step: stepLabel(a, step.name), kind: 'command', type: cmd.type, payload: cmd.data }],
+    completed: false,
+  };
+}
+
+/** Starts a cancellation, or a return its store approved. */
+export function beginAdjustment(a: AdjustmentSnapshot, t: Timings): AdjustmentDecision {
+  return enterNext(a, 0, t, []);
+}
+
+/** A participant's answer to the adjustment's command (routed here by its refund_key / restock_id). */
+export function onAdjustmentReply(a: AdjustmentSnapshot, type: ReplyType, data: unknown, t: Timings): AdjustmentDecision {
+  const index = ADJUSTMENT_STEPS.findIndex((s) => s.status === a.status);
+  const step = ADJUSTMENT_STEPS[index];
+  const log: StepLogEntry[] = [{ step: stepLabel(a, step?.name ?? a.status), kind: 'reply', type, payload: data }];
+  if (!step) return { adjustment: a, commands: [], log, completed: false }; // a late duplicate
+  if (step.success.includes(type)) return enterNext({ ...a, ...step.record?.(data) }, index + 1, t, log);
+  if (step.refusals.includes(type)) {
+    const why = (data as { reason?: unknown }).reason;
+    const lastError = `${type}: ${step.invoke(a).type} refused${typeof why === 'string' && why ? ` (${why})` : ''}; waiting for an operator's retry`;
+    return {
+      adjustment: { ...a, stuck: true, nextRetryAt: null, lastError },
+      commands: [],
+      log: [...log, { step: stepLabel(a, step.name), kind: 'error', type: 'stuck', payload: { reply: type, reason: why ?? null } }],
+      completed: false,
+    };
+  }
+  return { adjustment: a, commands: [], log, completed: false };
+}
+
+/**
+ * Re-sends the command in flight (participants are idempotent per adjustment id). `operator`:
+ * an operator's retry, which also re-sends a refused refund (payment makes a new attempt).
+ */
+export function onAdjustmentRetry(a: AdjustmentSnapshot, t: Timings, operator = false): AdjustmentDecision {
+  if (a.awaiting.length === 0) {
+    return { adjustment: { ...a, nextRetryAt: null }, commands: [], log: [], completed: false };
+  }
+  const attempts = operator ? 1 : a.attempts + 1;
+  const stuck = !operator && attempts > t.maxAttempts;
+  const log: StepLogEntry[] = a.awaiting.map((c) => ({ step: stepLabel(a, a.status), kind: 'retry', type: c.type, payload: c.data }));
+  if (stuck && !a.stuck) log.push({ step: stepLabel(a, a.status), kind: 'error', type: 'stuck', payload: { attempts } });
+  return {
+    adjustment: {
+      ...a,
+      attempts,
+      stuck,
+      lastError: stuck ? `no reply to ${a.awaiting.map((c) => c.type).join(', ')} after ${attempts - 1} re-sends` : operator ? null : a.lastError,
+      nextRetryAt: new Date(t.now.getTime() + backoffMs(attempts, t)),
+    },
+    commands: a.awaiting,
+    log,
+    completed: false,
+  };
+}
