@@ -96,8 +96,10 @@ test('sale price, filters, checkout at the price shown, size rules and history t
   expect((await expectStatus(200, seller.inventory.GET('/api/v1/products/{id}', { params: { path: { id: tee.id } } }))).sold_quantity).toBe(0);
   expect((await expectError(400, anonymous.inventory.GET('/api/v1/products', { params: { query: { page_size: 100_000 } } }))).code).toBe('VALIDATION_FAILED');
 
-  // Added at the sale price.
+  // Added at the sale price (and another buyer holds size S, which the seller renames, then removes).
   await expectStatus(201, buyer.cart.POST('/api/v1/carts/add', { body: { product_id: tee.id, size: 'M', quantity: 2 } }));
+  const holder = clientAs({ sub: `buyer-${randomUUID()}`, role: 'buyer' });
+  await expectStatus(201, holder.cart.POST('/api/v1/carts/add', { body: { product_id: tee.id, size: 'S', quantity: 1 } }));
   expect((await expectStatus(200, buyer.cart.GET('/api/v1/carts'))).total).toBe('48.00');
 
   // The sale ends before the checkout: not charged unseen.
@@ -124,7 +126,18 @@ test('sale price, filters, checkout at the price shown, size rules and history t
   expect((await expectError(403, buyer.inventory.DELETE('/api/v1/products/{id}/sizes/{size_id}', { params: size('S') }))).code).toBe('FORBIDDEN');
   const renamed = await expectStatus(200, seller.inventory.PATCH('/api/v1/products/{id}/sizes/{size_id}', { params: size('S'), body: { size: 'Small' } }));
   expect(renamed.sizes.map((s) => s.size)).toEqual(['M', 'Small']);
+  // The holder's line follows the new name (inventory.events → cart's sync)...
+  await eventuallyValue(
+    () => expectStatus(200, holder.cart.GET('/api/v1/carts')),
+    (c) => c.items.length === 1 && c.items[0].size === 'Small',
+  );
   await expectStatus(204, seller.inventory.DELETE('/api/v1/products/{id}/sizes/{size_id}', { params: size('S') }));
+  // ...and leaves the cart when the size is removed, with the reason shown.
+  const emptied = await eventuallyValue(
+    () => expectStatus(200, holder.cart.GET('/api/v1/carts')),
+    (c) => c.items.length === 0,
+  );
+  expect(emptied.changes).toEqual(expect.arrayContaining([expect.objectContaining({ kind: 'size_removed', size: 'Small', product_id: tee.id })]));
   const stock = await expectStatus(200, seller.inventory.GET('/api/v1/products/{id}/stock', { params: { path: { id: tee.id } } }));
   expect(stock).toMatchObject({ available_quantity: 4, reserved_quantity: 2, sold_quantity: 0, sizes: [{ size: 'M', available_quantity: 4, reserved_quantity: 2 }] });
   expect(await expectStatus(200, anonymous.inventory.GET('/api/v1/products/{id}/stock', { params: { path: { id: tee.id } } }))).not.toHaveProperty('sold_quantity');

@@ -139,6 +139,16 @@ export interface ProductUpdatedEvent {
   has_sizes: boolean;
   sizes: string[];
 }
+/**
+ * key: product_id. A seller renamed a size: carts move their lines of `old_size` to `new_size`
+ * (sent before the `product.updated` that lists the new name, on the same partition).
+ */
+export interface ProductSizeRenamedEvent {
+  product_id: string;
+  size_id: string;
+  old_size: string;
+  new_size: string;
+}
 export interface ProductDeletedEvent {
   product_id: string;
 }
@@ -245,6 +255,7 @@ export interface MessageTypes {
   'stock.changed': StockChangedEvent;
   'product.price_changed': ProductPriceChangedEvent;
   'product.updated': ProductUpdatedEvent;
+  'product.size_renamed': ProductSizeRenamedEvent;
   'product.deleted': ProductDeletedEvent;
   'payment.void': PaymentVoidCommand;
   'payment.refund': PaymentRefundCommand;

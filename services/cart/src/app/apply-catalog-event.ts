@@ -34,6 +34,11 @@ const schemas = {
   }),
 } satisfies Record<string, TSchema>;
 type HandledType = keyof typeof schemas;
+const SizeRenamed = Type.Object({
+  product_id: Type.String({ minLength: 1 }),
+  old_size: Type.String({ minLength: 1 }),
+  new_size: Type.String({ minLength: 1 }),
+});
 
 export type ApplyOutcome = 'applied' | 'duplicate' | 'ignored' | 'invalid';
 
@@ -99,6 +104,7 @@ export class ApplyCatalogEvent {
   ) {}
 
   async execute(envelope: Envelope): Promise<{ outcome: ApplyOutcome; changes: CartChange[] }> {
+    if (envelope.type === 'product.size_renamed') return this.renameSize(envelope);
     const parsed = factsOfEvent(envelope);
     if (parsed === null) return { outcome: 'ignored', changes: [] };
     if (parsed === 'invalid' || !isUuid(envelope.id)) {
@@ -112,6 +118,23 @@ export class ApplyCatalogEvent {
       const outcomes = items.map((item) => ({ item, outcome: reconcileItem(item, parsed.facts) }));
       const changes = await this.store.applyOutcomes(tx, outcomes, { seen: false, asOf: parsed.staleBefore, touchKept: false });
       return { outcome: 'applied' as const, changes };
+    });
+  }
+
+  /**
+   * A renamed size is the same stock under a new name: lines of it follow the name (the buyer's
+   * choice still holds, so nothing is recorded as a change; the cart shows the new name).
+   */
+  private async renameSize(envelope: Envelope): Promise<{ outcome: ApplyOutcome; changes: CartChange[] }> {
+    if (!Value.Check(SizeRenamed, envelope.data) || !isUuid(envelope.id)) {
+      this.logger.error({ event_id: envelope.id, type: envelope.type }, 'catalogue event with invalid data skipped');
+      return { outcome: 'invalid', changes: [] };
+    }
+    const d = envelope.data as Static<typeof SizeRenamed>;
+    return this.db.transaction(async (tx) => {
+      if (!(await claimInbox(tx, CATALOG_SYNC_CONSUMER, envelope.id))) return { outcome: 'duplicate' as const, changes: [] };
+      await this.store.renameSize(tx, d.product_id, d.old_size, d.new_size);
+      return { outcome: 'applied' as const, changes: [] };
     });
   }
 }

@@ -323,6 +323,24 @@ export class CartStore {
     return rows.map(toItem);
   }
 
+  /**
+   * A size of the product was renamed: every line of the old name takes the new one (its stock is
+   * the same row at inventory). Locks the product's items in id order first, as the other catalogue
+   * updates do. A cart that somehow already has a line of the new name keeps both; the old one is
+   * then dropped as a removed size by the `product.updated` that follows. Returns the items moved.
+   */
+  async renameSize(tx: SqlTx, productId: string, from: string, to: string): Promise<string[]> {
+    await this.lockItemsOfProduct(tx, productId, null);
+    const rows = await tx.query<{ id: string }>(
+      `UPDATE cart_items i SET size = $3, updated_at = now()
+        WHERE i.product_id = $1 AND i.size = $2
+          AND NOT EXISTS (SELECT 1 FROM cart_items j WHERE j.cart_id = i.cart_id AND j.product_id = $1 AND j.size = $3)
+       RETURNING i.id`,
+      [productId, from, to],
+    );
+    return rows.map((r) => r.id);
+  }
+
   /** One buyer's items, locked, for a validation (in id order, like lockItemsOfProduct, so the two never deadlock). */
   async lockItemsOfUser(tx: SqlTx, userId: string): Promise<CartItemRecord[]> {
     const rows = await tx.query<ItemRow>(

@@ -96,6 +96,26 @@ it('removes the items of a size that disappeared, keeping the other sizes', asyn
   expect((await cartOf(buyer)).changes).toEqual([expect.objectContaining({ kind: 'size_removed', size: 'M', product_id: p.id })]);
 });
 
+it('moves the items of a renamed size to its new name (then kept by the product.updated listing it), silently', async () => {
+  const buyer = newBuyer();
+  const other = newBuyer();
+  const p = h.inventory.add({ name: 'Sock', price: '5.00', sizes: { S: 3, M: 3 } });
+  await add(buyer, { product_id: p.id, quantity: 2, size: 'S' });
+  await add(buyer, { product_id: p.id, quantity: 1, size: 'M' });
+  await add(other, { product_id: p.id, quantity: 1, size: 'S' });
+  // What inventory sends for a rename, in this order on the product's partition.
+  await publish(createEnvelope('product.size_renamed', p.id, { product_id: p.id, size_id: randomUUID(), old_size: 'S', new_size: 'Small' }));
+  await publish(
+    createEnvelope('product.updated', p.id, { product_id: p.id, product_name: 'Sock', price: '5.00', current_price: '5.00', has_sizes: true, sizes: ['M', 'Small'] }),
+  );
+  await eventually(async () => expect((await itemsOf(other)).map((i) => i.size)).toEqual(['Small']), { timeoutMs: 5000 });
+  expect((await itemsOf(buyer)).map((i) => [i.size, i.quantity]).sort()).toEqual([
+    ['M', 1],
+    ['Small', 2],
+  ]);
+  expect((await cartOf(buyer)).changes).toEqual([]);
+});
+
 it('lowers quantities above the stock left, and removes items when none is left', async () => {
   const buyer = newBuyer();
   const p = h.inventory.add({ name: 'Shoe', sizes: { '41': 5, '42': 5 } });

@@ -468,7 +468,7 @@ export class Catalogue {
   /**
    * Renames a size. Refused while units of it are reserved (409 SIZE_HAS_RESERVATIONS: the
    * reservations and their orders name it) and onto another size's name (409 SIZE_EXISTS).
-   * Carts holding the old name drop it (`product.updated` lists the sizes that exist).
+   * `product.size_renamed` lets carts move their lines of it to the new name.
    */
   async renameSize(user: AuthUser, id: string, sizeId: string, name: string): Promise<StockView> {
     return this.prisma.$transaction(async (tx) => {
@@ -478,10 +478,12 @@ export class Catalogue {
       const row = sizeToChange(p.hasSizes, rows, sizeId);
       assertNoReservations(row);
       const newName = renamedSize(rows, row, name);
-      if (newName !== row.size) {
-        await tx.stock.update({ where: { id: row.id }, data: { size: newName, updatedAt: new Date() } });
-      }
-      return this.afterSizeChange(tx, p, newName !== row.size);
+      if (newName === row.size) return this.afterSizeChange(tx, p, null);
+      await tx.stock.update({ where: { id: row.id }, data: { size: newName, updatedAt: new Date() } });
+      // Before product.updated (which no longer lists the old name): carts move their lines over.
+      return this.afterSizeChange(tx, p, [
+        createEnvelope('product.size_renamed', id, { product_id: id, size_id: row.id, old_size: row.size, new_size: newName }),
+      ]);
     });
   }
 
@@ -503,7 +505,7 @@ export class Catalogue {
           data: { stockId: row.id, productId: id, delta, availableAfter: 0, reason: 'size_removed', actorId: user.id },
         });
       }
-      await this.afterSizeChange(tx, p, true);
+      await this.afterSizeChange(tx, p, []);
     });
   }
 
@@ -589,10 +591,13 @@ export class Catalogue {
     });
   }
 
-  /** After a size was renamed or removed: what the product offers now, announced when it changed. */
-  private async afterSizeChange(tx: Tx, p: ProductWithStock, changed: boolean): Promise<StockView> {
+  /**
+   * After a size was renamed or removed: what the product offers now, announced after `first`
+   * (null: nothing changed, nothing to announce).
+   */
+  private async afterSizeChange(tx: Tx, p: ProductWithStock, first: Envelope[] | null): Promise<StockView> {
     const stock = await tx.stock.findMany({ where: { productId: p.id, removedAt: null } });
-    if (changed) await this.emit(tx, [productUpdated({ ...p, stock }), stockChanged(p.id, p.hasSizes, stock)]);
+    if (first) await this.emit(tx, [...first, productUpdated({ ...p, stock }), stockChanged(p.id, p.hasSizes, stock)]);
     return stockView(p.id, p.hasSizes, stock);
   }
 

@@ -237,6 +237,10 @@ describe('sizes: rename and remove', () => {
     expect(dup.statusCode).toBe(409);
     expect(dup.json().error.code).toBe('SIZE_EXISTS');
     expect((await eventsOf(p.id, 'product.updated')).at(-1)).toMatchObject({ sizes: ['M', 'Small'] });
+    // Carts move their lines over: the rename is announced before the product's new size list.
+    const { rows } = await pool.query(`SELECT type, payload FROM outbox WHERE key = $1 AND type IN ('product.size_renamed', 'product.updated') ORDER BY id`, [p.id]);
+    expect(rows.slice(-2).map((r) => r.type)).toEqual(['product.size_renamed', 'product.updated']);
+    expect(rows.at(-2).payload.data).toEqual({ product_id: p.id, size_id: sizeId(p, 'S'), old_size: 'S', new_size: 'Small' });
   });
 
   it('both refused with 409 SIZE_HAS_RESERVATIONS while units are reserved; allowed again once released', async () => {

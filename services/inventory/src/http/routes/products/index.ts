@@ -194,7 +194,7 @@ export const productRoutes: FastifyPluginAsyncTypebox<ProductRoutesOptions> = as
         tags,
         operationId: 'renameProductSize',
         summary: 'Rename a size (its store\'s seller, admins)',
-        description: 'Carts holding the old name drop the line (the size they chose no longer exists under that name).',
+        description: 'Carts holding the size keep their lines under the new name (`product.size_renamed`).',
         security: bearer,
         params: SizeParams,
         body: RenameSizeBody,
