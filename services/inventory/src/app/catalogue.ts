@@ -203,7 +203,7 @@ function snapshotView(h: Prisma.ProductHistoryGetPayload<object>): SnapshotView 
     product_price: priceString(h.price),
     price: priceString(h.price),
     sale_price: h.salePrice === null ? null : priceString(h.salePrice),
-    current_price: priceString(h.currentPrice),
+    current_price: priceString(h.currentPrice ?? h.price),
     color: h.color,
     brand: h.brand,
     category: h.category,

@@ -22,12 +22,13 @@ ALTER TABLE "stock" ADD COLUMN     "removed_at" TIMESTAMPTZ(3);
 -- units to the row they came from, counted but not offered.
 ALTER TABLE "stock" ADD CONSTRAINT "stock_removed_not_reserved" CHECK ("removed_at" IS NULL OR "reserved" = 0);
 
--- AlterTable (current_price by hand: backfilled from price, sale prices did not exist before)
+-- AlterTable (current_price stays nullable: the previous release, still running during a rollout,
+-- writes rows without it, read as their price)
 ALTER TABLE "product_history" ADD COLUMN     "current_price" DECIMAL(12,2),
 ADD COLUMN     "kind" TEXT NOT NULL DEFAULT 'change',
 ADD COLUMN     "sale_price" DECIMAL(12,2);
+-- By hand: sale prices did not exist before.
 UPDATE "product_history" SET "current_price" = "price";
-ALTER TABLE "product_history" ALTER COLUMN "current_price" SET NOT NULL;
 
 -- By hand: order snapshots (CreateSnapshots, reason "order:<id>") are not the product's history.
 UPDATE "product_history" SET "kind" = 'order' WHERE "reason" LIKE 'order%';
