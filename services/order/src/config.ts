@@ -14,6 +14,8 @@ export const OrderEnv = Type.Object({
   CART_CHECKOUT_TIMEOUT_MS: Type.Integer({ default: 20000, minimum: 100, maximum: 120000 }),
   /** How long a buyer has to pay once stock is reserved. */
   PAYMENT_WINDOW_SECONDS: Type.Integer({ default: 900, minimum: 1 }),
+  /** How long after a store's delivery its items may be returned. */
+  RETURN_WINDOW_DAYS: Type.Integer({ default: 14, minimum: 0, maximum: 3650 }),
   /**
    * Inventory's reservation lifetime (its RESERVATION_TTL_SECONDS; keep the two equal): the window
    * plus the margin must fit inside it, checked at start-up. The saga also caps each deadline by

@@ -4,6 +4,7 @@ import { Accounts } from './app/accounts';
 import type { CatalogPort, PaymentStatusPort } from './app/catalog';
 import { OrderAdjustments } from './app/order-adjustments';
 import { OrderCommands } from './app/order-commands';
+import { OrderReturns } from './app/order-returns';
 import { OrderQueries } from './app/order-queries';
 import { PlaceOrder } from './app/place-order';
 import { OrderFromCart, type CartCheckoutPort } from './app/order-from-cart';
@@ -32,6 +33,8 @@ export interface OrderUseCases {
   saga: SagaCoordinator;
   /** Cancellations after payment and returns, each a saga of its own. */
   adjustments: OrderAdjustments;
+  /** Returns after delivery: requested by the buyer, answered by the store. */
+  returns: OrderReturns;
   sweeper: SagaSweeper;
   /** The saga dashboard: list, inspect, and the operator actions. */
   sagaAdmin: SagaAdmin;
@@ -111,6 +114,7 @@ export function createContainer(
     commands: new OrderCommands(uow, saga, adjustments, store),
     saga,
     adjustments,
+    returns: new OrderReturns(uow, adjustments, clock, config.RETURN_WINDOW_DAYS, randomUUID),
     sweeper,
     store,
     parked,

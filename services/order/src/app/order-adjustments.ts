@@ -15,7 +15,7 @@ import type { PaymentStatusPort } from './catalog';
 import type { Access } from './order-access';
 import { actorOf } from './order-access';
 import { statusChangedEvents } from './order-events';
-import type { AdjustmentTx, AdjustmentUnitOfWork, Clock, OrderHead } from './ports';
+import type { ActorRef, AdjustmentTx, AdjustmentUnitOfWork, Clock, OrderHead } from './ports';
 
 export type AdjustmentTimings = Pick<SagaTimings, 'retryBaseMs' | 'retryMaxMs' | 'maxAttempts'>;
 
@@ -109,10 +109,17 @@ export class OrderAdjustments {
       stuck: false,
       lastError: null,
     };
-    const decision = beginAdjustment(draft, this.timings());
-    await tx.insertAdjustment(decision.adjustment);
-    await this.persist(tx, order, decision);
+    const started = await this.begin(tx, order, draft, { insert: true });
     this.logger.info({ order_id: order.id, adjustment_id: draft.id, store_id: draft.storeId, refund_amount: draft.refundAmount }, 'cancellation after payment started');
+    return started;
+  }
+
+  /** Starts an adjustment's saga: a cancellation just asked for (inserted), a return just approved. */
+  async begin(tx: AdjustmentTx, order: OrderHead, a: AdjustmentSnapshot, opts: { insert?: boolean; decidedBy?: ActorRef } = {}): Promise<AdjustmentSnapshot> {
+    const decision = beginAdjustment(a, this.timings());
+    if (opts.insert) await tx.insertAdjustment(decision.adjustment);
+    else await tx.saveAdjustment(decision.adjustment, { completed: decision.completed, ...(opts.decidedBy ? { decidedBy: opts.decidedBy } : {}) });
+    await this.persist(tx, order, decision);
     return decision.adjustment;
   }
 

@@ -2,7 +2,7 @@ import type { AuthUser } from '@sudamall/shared';
 import { orderNotFound } from '../domain/errors';
 import { storeViewOf, type OrderListFilter, type OrderScope } from '../domain/order-listing';
 import type { OrderStatus } from '../domain/order-status';
-import type { OrderDetailView, OrderStore, OrderView } from '../infra/order-store';
+import type { OrderDetailView, OrderStore, OrderView, ReturnView } from '../infra/order-store';
 import type { PaymentStatusPort } from './catalog';
 import { requireAccess } from './order-access';
 import type { Clock } from './ports';
@@ -35,6 +35,13 @@ export class OrderQueries {
     const view = await this.store.getDetail(orderId);
     if (!view) throw orderNotFound(orderId);
     return user.role === 'seller' && user.storeId ? storeViewOf(view, user.storeId) : view;
+  }
+
+  /** The order's returns: its buyer and admins see all, a seller their store's. */
+  async returns(user: AuthUser, orderId: string): Promise<ReturnView[]> {
+    await this.headFor(user, orderId, ['owner', 'seller', 'admin']);
+    const all = await this.store.listReturns(orderId);
+    return user.role === 'seller' ? all.filter((r) => r.store_id === user.storeId) : all;
   }
 
   view(orderId: string): Promise<OrderView | null> {

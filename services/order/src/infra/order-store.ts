@@ -50,6 +50,26 @@ export interface CancellationView {
   completed_at: string | null;
 }
 
+/** A return of delivered items: requested → (approved) refunding → restocking → completed, or rejected. */
+export interface ReturnView {
+  return_id: string;
+  order_id: string;
+  store_id: string;
+  status: 'requested' | 'refunding' | 'restocking' | 'completed' | 'rejected';
+  items: Array<{ item_id: string; quantity: number }>;
+  reason: string;
+  restock: boolean;
+  /** The returned lines plus their share of the fee; null until approved. */
+  refund_amount: string | null;
+  refunded_amount: string | null;
+  /** Why it was rejected. */
+  decision_reason: string | null;
+  stuck: boolean;
+  last_error: string | null;
+  created_at: string;
+  completed_at: string | null;
+}
+
 export interface OrderView {
   order_id: string;
   user_id: string;
@@ -275,6 +295,28 @@ export class OrderStore implements PlacementStore {
           }
         : null,
     };
+  }
+
+  /** The order's returns, oldest first. */
+  async listReturns(orderId: string): Promise<ReturnView[]> {
+    if (!isUuid(orderId)) return [];
+    const rows = await this.db.orderAdjustment.findMany({ where: { orderId, kind: 'return' }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
+    return rows.map((a) => ({
+      return_id: a.id,
+      order_id: a.orderId,
+      store_id: a.storeId ?? '',
+      status: a.status as ReturnView['status'],
+      items: (a.lines as Array<{ line_id: string; quantity: number }>).map((l) => ({ item_id: l.line_id, quantity: l.quantity })),
+      reason: a.reason,
+      restock: a.restock,
+      refund_amount: a.refundAmount === null ? null : a.refundAmount.toFixed(2),
+      refunded_amount: a.refundedAmount === null ? null : a.refundedAmount.toFixed(2),
+      decision_reason: a.decisionReason,
+      stuck: a.stuck,
+      last_error: a.lastError,
+      created_at: a.createdAt.toISOString(),
+      completed_at: iso(a.completedAt),
+    }));
   }
 
   async head(orderId: string): Promise<OrderHeadRow | null> {

@@ -169,3 +169,75 @@ describe('a paid order cancelled whole', () => {
     expect(await commands(o2.orderId, 'payment.refund')).toHaveLength(2);
   });
 });
+
+describe('returns after delivery', () => {
+  async function delivered(u: { id: string; auth: string }) {
+    const o = await paidTwoStoreOrder(u);
+    for (const status of ['shipped', 'delivered']) {
+      const res = await app.inject({ method: 'PUT', url: `/api/v1/orders/${o.orderId}/status/`, headers: { authorization: seller(o.storeA) }, payload: { status } });
+      expect(res.statusCode).toBe(200);
+    }
+    return o;
+  }
+  const requestReturn = (orderId: string, auth: string, items: Array<{ item_id: string; quantity: number }>, reason = 'too small') =>
+    app.inject({ method: 'POST', url: `/api/v1/orders/${orderId}/returns/`, headers: { authorization: auth }, payload: { items, reason } });
+
+  it("the buyer returns a delivered line; its store's seller approves with restock: refund of the lines and their fee share, units back", async () => {
+    const u = buyer();
+    const o = await delivered(u);
+    const asked = await requestReturn(o.orderId, u.auth, [{ item_id: o.lineA.item_id, quantity: 1 }]);
+    expect(asked.statusCode).toBe(201);
+    const ret = asked.json();
+    expect(ret).toMatchObject({ status: 'requested', store_id: o.storeA, items: [{ item_id: o.lineA.item_id, quantity: 1 }], refund_amount: null, reason: 'too small' });
+
+    // Store B's part is not delivered; never more than bought; one store at a time; only the buyer asks.
+    expect((await requestReturn(o.orderId, u.auth, [{ item_id: o.lineB.item_id, quantity: 1 }])).json().error.code).toBe('RETURN_NOT_DELIVERED');
+    const tooMany = await requestReturn(o.orderId, u.auth, [{ item_id: o.lineA.item_id, quantity: 2 }]);
+    expect([tooMany.statusCode, tooMany.json().error.code, tooMany.json().error.details.returnable]).toEqual([409, 'RETURN_EXCEEDS_PURCHASE', 1]);
+    expect((await requestReturn(o.orderId, buyer().auth, [{ item_id: o.lineA.item_id, quantity: 1 }])).statusCode).toBe(403);
+
+    // Only store A's seller (or an admin) answers it.
+    const url = `/api/v1/orders/${o.orderId}/returns/${ret.return_id}`;
+    expect((await app.inject({ method: 'POST', url: `${url}/approve/`, headers: { authorization: seller(o.storeB) }, payload: { restock: true } })).statusCode).toBe(403);
+    const approved = await app.inject({ method: 'POST', url: `${url}/approve/`, headers: { authorization: seller(o.storeA) }, payload: { restock: true } });
+    expect(approved.statusCode).toBe(202);
+    // 10.10 + 10.10 / 20.20 of store A's 2.10 fee share = 10.10 + 1.05.
+    expect(approved.json()).toMatchObject({ status: 'refunding', refund_amount: '11.15', restock: true });
+    expect((await app.inject({ method: 'POST', url: `${url}/reject/`, headers: { authorization: admin }, payload: { reason: 'late' } })).json().error.code).toBe('RETURN_ALREADY_ANSWERED');
+    const refunds = await commands(o.orderId, 'payment.refund');
+    expect(refunds).toEqual([{ order_id: o.orderId, reason: 'too small', refund_key: ret.return_id, amount: '11.15' }]);
+
+    await reply('payment.refunded', { payment_id: 'p', order_id: o.orderId, refund_id: 'r', amount: '11.15', reason: 'too small', refund_key: ret.return_id });
+    expect(await commands(o.orderId, 'inventory.restock')).toEqual([{ order_id: o.orderId, restock_id: ret.return_id, reason: 'too small', lines: [{ line_id: o.lineA.item_id, quantity: 1 }] }]);
+    await reply('stock.restocked', { order_id: o.orderId, restock_id: ret.return_id, lines: [] });
+    const list = (await app.inject({ method: 'GET', url: `/api/v1/orders/${o.orderId}/returns/`, headers: { authorization: u.auth } })).json();
+    expect(list.items).toEqual([expect.objectContaining({ return_id: ret.return_id, status: 'completed', refunded_amount: '11.15', completed_at: expect.any(String) })]);
+    expect((await app.inject({ method: 'GET', url: `/api/v1/orders/${o.orderId}/returns/`, headers: { authorization: seller(o.storeB) } })).json().items).toEqual([]);
+    // The order stays delivered for store A; a return is no cancellation.
+    expect((await get(o.orderId)).fulfillments.find((f: { store_id: string }) => f.store_id === o.storeA).status).toBe('delivered');
+  });
+
+  it('a rejected return refunds nothing and frees its units for another request; approval without restock skips the restock', async () => {
+    const u = buyer();
+    const o = await delivered(u);
+    const first = (await requestReturn(o.orderId, u.auth, [{ item_id: o.lineA.item_id, quantity: 2 }])).json();
+    const rejected = await app.inject({ method: 'POST', url: `/api/v1/orders/${o.orderId}/returns/${first.return_id}/reject/`, headers: { authorization: seller(o.storeA) }, payload: { reason: 'worn' } });
+    expect(rejected.json()).toMatchObject({ status: 'rejected', decision_reason: 'worn' });
+    const second = (await requestReturn(o.orderId, u.auth, [{ item_id: o.lineA.item_id, quantity: 2 }])).json();
+    await app.inject({ method: 'POST', url: `/api/v1/orders/${o.orderId}/returns/${second.return_id}/approve/`, headers: { authorization: admin }, payload: { restock: false } });
+    await reply('payment.refunded', { payment_id: 'p', order_id: o.orderId, refund_id: 'r', amount: '22.30', reason: 'x', refund_key: second.return_id });
+    const list = (await app.inject({ method: 'GET', url: `/api/v1/orders/${o.orderId}/returns/`, headers: { authorization: admin } })).json();
+    expect(list.items.map((r: { status: string; refund_amount: string | null }) => [r.status, r.refund_amount])).toEqual([
+      ['rejected', null],
+      ['completed', '22.30'],
+    ]);
+    expect(await commands(o.orderId, 'inventory.restock')).toEqual([]);
+  });
+
+  it('closes RETURN_WINDOW_DAYS after delivery', async () => {
+    const u = buyer();
+    const o = await delivered(u);
+    await h.c.db.fulfillment.updateMany({ where: { orderId: o.orderId }, data: { deliveredAt: new Date(Date.now() - 15 * 24 * 3600 * 1000) } });
+    expect((await requestReturn(o.orderId, u.auth, [{ item_id: o.lineA.item_id, quantity: 1 }])).json().error.code).toBe('RETURN_WINDOW_CLOSED');
+  });
+});

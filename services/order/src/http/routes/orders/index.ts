@@ -1,10 +1,16 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { randomUUID } from 'node:crypto';
-import { conflict, instantOf, invalid } from '@sudamall/shared';
+import { conflict, instantOf, notFound, unprocessable, type AuthUser } from '@sudamall/shared';
 import type { OrderUseCases } from '../../../container';
 import { adminFilterOnly } from '../../../domain/errors';
 import {
+  ApproveReturnBody,
   CancelBody,
+  CreateReturnBody,
+  RejectReturnBody,
+  ReturnIdParams,
+  ReturnList,
+  ReturnSchema,
   CheckPaymentSchema,
   CreateOrderBody,
   ErrorResponse,
@@ -84,7 +90,7 @@ export const orderRoutes: FastifyPluginAsyncTypebox<{ useCases: OrderUseCases }>
           201: OrderDetailSchema,
           ...errors,
           409: { ...ErrorResponse, description: 'INSUFFICIENT_STOCK: some lines could not be reserved (`details.short_lines`); the order was cancelled. PRICES_CHANGED (from the cart): a price changed since the buyer last read the cart' },
-          422: { ...ErrorResponse, description: 'PRODUCT_UNAVAILABLE: a product is no longer sold; SHIPPING_ADDRESS_OR_ADDRESS_ID: not exactly one of shipping_address and address_id' },
+          422: { ...ErrorResponse, description: 'PRODUCT_UNAVAILABLE: a product is no longer sold; SHIPPING_ADDRESS_OR_ADDRESS_ID: not exactly one of shipping_address and address_id; PAYMENT_WINDOW_NEEDS_ITEMS: payment_window_seconds without items' },
         },
       },
     },
@@ -92,7 +98,8 @@ export const orderRoutes: FastifyPluginAsyncTypebox<{ useCases: OrderUseCases }>
       const key = req.headers['idempotency-key']?.trim() || undefined;
       if (!req.body.items) {
         if (req.body.payment_window_seconds !== undefined) {
-          throw invalid('PAYMENT_WINDOW_NEEDS_ITEMS', 'payment_window_seconds is accepted only with items (not for an order from the cart)');
+          // 422 like SHIPPING_ADDRESS_OR_ADDRESS_ID: two well-formed fields that do not go together.
+          throw unprocessable('PAYMENT_WINDOW_NEEDS_ITEMS', 'payment_window_seconds is accepted only with items (not for an order from the cart)');
         }
         const fromCart = await uc.orderFromCart.execute({
           userId: req.user.id,
@@ -280,4 +287,100 @@ export const orderRoutes: FastifyPluginAsyncTypebox<{ useCases: OrderUseCases }>
       return reply.code(202).send({ order_id: req.params.order_id, status: order.status, order });
     },
   );
+
+  app.post(
+    '/:order_id/returns/',
+    {
+      preHandler: buyer,
+      schema: {
+        tags: ['returns'],
+        operationId: 'requestReturn',
+        summary: 'Ask to return delivered items of one store, within the return window (the order’s buyer)',
+        description:
+          'Items of one store whose part is delivered, within RETURN_WINDOW_DAYS of its delivery; never more units of a line than bought, ' +
+          'less those already returned or being returned. The store’s seller (or an admin) approves or rejects it.',
+        security,
+        params: OrderIdParams,
+        body: CreateReturnBody,
+        response: {
+          201: ReturnSchema,
+          ...errors,
+          409: { ...ErrorResponse, description: 'RETURN_NOT_DELIVERED, RETURN_WINDOW_CLOSED, RETURN_EXCEEDS_PURCHASE (details: bought, returnable)' },
+          422: { ...ErrorResponse, description: 'RETURN_ITEM_UNKNOWN, RETURN_SPANS_STORES' },
+        },
+      },
+    },
+    async (req, reply) => {
+      const id = await uc.returns.request(req.user, req.params.order_id, req.body);
+      return reply.code(201).send(await returnOf(req.user, req.params.order_id, id));
+    },
+  );
+
+  app.get(
+    '/:order_id/returns/',
+    {
+      preHandler: anyone,
+      schema: {
+        tags: ['returns'],
+        operationId: 'listReturns',
+        summary: "The order's returns, oldest first (its buyer and admins; a seller their store's)",
+        security,
+        params: OrderIdParams,
+        response: { 200: ReturnList, ...errors },
+      },
+    },
+    async (req) => ({ items: await uc.queries.returns(req.user, req.params.order_id) }),
+  );
+
+  app.post(
+    '/:order_id/returns/:return_id/approve/',
+    {
+      preHandler: app.requireRole('seller', 'admin'),
+      schema: {
+        tags: ['returns'],
+        operationId: 'approveReturn',
+        summary: 'Approve a return: refund its lines and their share of the fee, and with restock put the units back (its store’s seller, admins)',
+        security,
+        params: ReturnIdParams,
+        body: ApproveReturnBody,
+        response: {
+          202: ReturnSchema,
+          ...errors,
+          409: { ...ErrorResponse, description: 'RETURN_ALREADY_ANSWERED' },
+          503: { ...ErrorResponse, description: 'PAYMENT_SERVICE_UNAVAILABLE: what was paid cannot be read now' },
+        },
+      },
+    },
+    async (req, reply) => {
+      await uc.returns.approve(req.user, req.params.order_id, req.params.return_id, req.body.restock);
+      return reply.code(202).send(await returnOf(req.user, req.params.order_id, req.params.return_id));
+    },
+  );
+
+  app.post(
+    '/:order_id/returns/:return_id/reject/',
+    {
+      preHandler: app.requireRole('seller', 'admin'),
+      schema: {
+        tags: ['returns'],
+        operationId: 'rejectReturn',
+        summary: 'Reject a return, saying why (its store’s seller, admins)',
+        security,
+        params: ReturnIdParams,
+        body: RejectReturnBody,
+        response: { 200: ReturnSchema, ...errors, 409: { ...ErrorResponse, description: 'RETURN_ALREADY_ANSWERED' } },
+      },
+    },
+    async (req) => {
+      await uc.returns.reject(req.user, req.params.order_id, req.params.return_id, req.body.reason);
+      return returnOf(req.user, req.params.order_id, req.params.return_id);
+    },
+  );
+
+  /** One return as the caller may see it (after a write that just made or answered it). */
+  async function returnOf(user: AuthUser, orderId: string, returnId: string) {
+    const found = (await uc.queries.returns(user, orderId)).find((r) => r.return_id === returnId);
+    if (!found) throw notFound('RETURN_NOT_FOUND', `return ${returnId} is not one of this order's`, { return_id: returnId });
+    return found;
+  }
 };

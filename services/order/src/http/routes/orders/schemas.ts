@@ -276,3 +276,48 @@ export const SagaList = Type.Object({
   counts: Type.Record(Type.String(), Type.Integer()),
   stuck_count: Type.Integer(),
 });
+
+export const ReturnIdParams = Type.Object({
+  order_id: Type.String({ minLength: 1, maxLength: 64 }),
+  return_id: Type.String({ minLength: 1, maxLength: 64 }),
+});
+
+export const ReturnSchema = Type.Object({
+  return_id: Type.String(),
+  order_id: Type.String(),
+  store_id: Type.String({ description: 'the store whose items these are (its seller answers the return)' }),
+  status: Type.Union(
+    [Type.Literal('requested'), Type.Literal('refunding'), Type.Literal('restocking'), Type.Literal('completed'), Type.Literal('rejected')],
+    { description: 'requested → (approved) refunding → restocking → completed, or rejected' },
+  ),
+  items: Type.Array(Type.Object({ item_id: Type.String(), quantity: Type.Integer() })),
+  reason: Type.String(),
+  restock: Type.Boolean({ description: 'whether the units go back to available once refunded' }),
+  refund_amount: Nullable(Type.String({ description: 'the returned lines plus their share of the fee; null until approved' })),
+  refunded_amount: Nullable(Type.String()),
+  decision_reason: Nullable(Type.String({ description: 'why it was rejected' })),
+  stuck: Type.Boolean(),
+  last_error: Nullable(Type.String()),
+  created_at: Type.String(),
+  completed_at: Nullable(Type.String()),
+});
+
+export const ReturnList = Type.Object({ items: Type.Array(ReturnSchema) });
+
+export const CreateReturnBody = Type.Object(
+  {
+    items: Type.Array(
+      Type.Object({ item_id: Type.String({ minLength: 1, maxLength: 64 }), quantity: Type.Integer({ minimum: 1, maximum: 10_000 }) }, { additionalProperties: false }),
+      { minItems: 1, maxItems: 100 },
+    ),
+    reason: Type.String({ minLength: 1, maxLength: 500 }),
+  },
+  { additionalProperties: false },
+);
+
+export const ApproveReturnBody = Type.Object(
+  { restock: Type.Boolean({ default: true, description: 'put the returned units back to available' }) },
+  { additionalProperties: false },
+);
+
+export const RejectReturnBody = Type.Object({ reason: Type.String({ minLength: 1, maxLength: 500 }) }, { additionalProperties: false });
