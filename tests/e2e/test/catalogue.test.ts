@@ -150,4 +150,18 @@ test('sale price, filters, checkout at the price shown, size rules and history t
     ['created', '30.00', '24.00'],
   ]);
   expect(history.items[0].snapshot_taken_at).toEqual(expect.any(String));
+
+  // Bought while on sale: the order charges the sale price and its item keeps the snapshot of it.
+  const mug = await expectStatus(201, seller.inventory.POST('/api/v1/products', {
+    body: { product_name: `Clay mug ${tag}`, price: '10.00', sale_price: '8.00', available_quantity: 5 },
+  }));
+  const saleBuyer = clientAs({ sub: `buyer-${randomUUID()}`, role: 'buyer' });
+  await expectStatus(201, saleBuyer.cart.POST('/api/v1/carts/add', { body: { product_id: mug.id, quantity: 2 } }));
+  const onSale = await expectStatus(201, saleBuyer.cart.POST('/api/v1/carts/checkout/full', { body: { shipping_address: '2 Nile St, Khartoum' } }));
+  expect(onSale).toMatchObject({ total_amount: '16.00', items: [expect.objectContaining({ price: '8.00', quantity: 2 })] });
+  const saleOrder = await expectStatus(200, saleBuyer.order.GET('/api/v1/orders/{order_id}', { params: { path: { order_id: onSale.order_id } } }));
+  expect(saleOrder.items[0]).toMatchObject({ price: '8.00', product_snapshot: expect.objectContaining({ price: '10.00', sale_price: '8.00', current_price: '8.00' }) });
+  // The order's snapshot is not in the product's history.
+  const mugHistory = await expectStatus(200, buyer.inventory.GET('/api/v1/products/{id}/history', { params: { path: { id: mug.id } } }));
+  expect(mugHistory.items.map((h) => h.reason)).toEqual(['created']);
 });
