@@ -1,4 +1,5 @@
 import type { Envelope } from '@sudamall/shared';
+import { keyedRefundRequest } from '../domain/keyed-refunds';
 import type { UseCaseDeps } from './deps';
 import type { CommandEffect } from './ports';
 
@@ -7,7 +8,8 @@ export const COMMANDS_CONSUMER = 'payment.commands';
 /**
  * payment.void: cancel what is not captured (pending, failed); a completed payment is left to
  * payment.refund. payment.refund: reserve a refund of everything left of the order's captured
- * payment (the saga's compensation when money arrives for a cancelled order). Both claim the
+ * payment (the saga's compensation when money arrives for a cancelled order), or, with a
+ * refund_key, of `amount` of it (a part cancelled after payment, a return) once per key. Both claim the
  * inbox in the transaction that records the decision, so a redelivered command changes nothing.
  *
  * No gateway call happens here: this runs inside a Kafka handler, whose group session (10 s)
@@ -37,12 +39,21 @@ export async function handlePaymentCommand(deps: UseCaseDeps, envelope: Envelope
     deps.logger.info({ order_id: orderId, effect: effect.kind }, 'payment.void handled');
     return effect;
   }
-  const effect = await deps.repo.refundForOrder(claim, orderId, reason);
+  // Checked before anything is claimed: a malformed key or amount throws (invalid), so the bus
+  // parks the command for an operator instead of refunding a guess.
+  const keyed = keyedRefundRequest(envelope.data);
+  const effect = keyed ? await deps.repo.refundKeyedForOrder(claim, orderId, reason, keyed) : await deps.repo.refundForOrder(claim, orderId, reason);
+  const key = keyed ? { refund_key: keyed.refundKey } : {};
   if (effect.kind === 'refund_reserved') {
-    deps.refundQueue?.wake(effect.reservation.refund.refundId);
-    deps.logger.info({ order_id: orderId, refund_id: effect.reservation.refund.refundId }, 'payment.refund recorded');
+    const { refund } = effect.reservation;
+    deps.refundQueue?.wake(refund.refundId);
+    if (effect.requested !== undefined) {
+      // The sender asked for more than is left of the captured payment: only what is left goes back.
+      deps.logger.warn({ order_id: orderId, ...key, refund_id: refund.refundId, requested: effect.requested, amount: refund.amount }, 'payment.refund amount clamped to what is left');
+    }
+    deps.logger.info({ order_id: orderId, ...key, refund_id: refund.refundId, amount: refund.amount }, 'payment.refund recorded');
     return effect;
   }
-  deps.logger.info({ order_id: orderId, effect: effect.kind }, 'payment.refund handled');
+  deps.logger.info({ order_id: orderId, ...key, effect: effect.kind, ...(effect.kind === 'nothing' ? { reason: effect.reason } : {}) }, 'payment.refund handled');
   return effect;
 }

@@ -15,6 +15,7 @@ import type {
 } from './records';
 import type { SortOf } from '@sudamall/shared';
 import type { PaymentStatus } from '../domain/payment-status';
+import type { KeyedRefundRequest } from '../domain/keyed-refunds';
 
 /** A card or a gateway-side payment method, as the payer gave it to `process`. */
 export interface PaymentInput {
@@ -244,7 +245,8 @@ export type CommandEffect =
   | { kind: 'duplicate' }
   | { kind: 'voided'; payments: PaymentRecord[] }
   | { kind: 'nothing'; reason: string }
-  | { kind: 'refund_reserved'; reservation: RefundReservation };
+  /** `requested`: set when less than asked was reserved, because that was all that was left. */
+  | { kind: 'refund_reserved'; reservation: RefundReservation; requested?: string };
 
 export const PAYMENT_SORT_FIELDS = ['created_at', 'total_amount'] as const;
 export const REFUND_SORT_FIELDS = ['created_at', 'amount'] as const;
@@ -336,4 +338,10 @@ export interface PaymentRepository {
 
   voidForOrder(claim: InboxClaim, orderId: string, reason: string): Promise<CommandEffect>;
   refundForOrder(claim: InboxClaim, orderId: string, reason: string): Promise<CommandEffect>;
+  /**
+   * payment.refund with a refund_key (src/domain/keyed-refunds.ts): answered again when the key is
+   * refunded or being refunded, otherwise a refund of the amount (at most what is left) reserved;
+   * with nothing captured, payment.refunded 0.00 and nothing voided. One transaction with the claim.
+   */
+  refundKeyedForOrder(claim: InboxClaim, orderId: string, reason: string, request: KeyedRefundRequest): Promise<CommandEffect>;
 }

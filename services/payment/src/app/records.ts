@@ -65,6 +65,8 @@ export interface RefundRecord {
   failureReason: string | null;
   requestedBy: string;
   sourceEventId: string | null;
+  /** payment.refund's refund_key: the order's name for this (partial) refund, echoed on its events. */
+  refundKey: string | null;
   /** Gateway calls made for it (send or lookup); more than one: an earlier one may have gone through. */
   attemptCount: number;
   lastAttemptAt: Date | null;

@@ -62,6 +62,8 @@ export const RefundSchema = Type.Object({
   gateway_refund_id: Nullable(Type.String()),
   failure_reason: Nullable(Type.String()),
   requested_by: Type.String(),
+  /** The order's name for a saga refund (payment.refund's refund_key: a part cancelled, a return); null for the others. */
+  refund_key: Nullable(Type.String()),
   /** Gateway calls made for it (sends and lookups). */
   attempt_count: Type.Integer(),
   /** Why a pending refund is still pending: its last call's outcome was unknown (timeout, outage). */

@@ -55,6 +55,7 @@ export function refundView(r: RefundRecord) {
     gateway_refund_id: r.gatewayRefundId,
     failure_reason: r.failureReason,
     requested_by: r.requestedBy,
+    refund_key: r.refundKey,
     attempt_count: r.attemptCount,
     last_error: r.lastError,
     created_at: r.createdAt.toISOString(),

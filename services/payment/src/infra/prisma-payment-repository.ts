@@ -16,6 +16,7 @@ import { Prisma } from '../generated/prisma/client';
 import type { Db } from './prisma';
 import { canTransition, REFUNDABLE_STATUSES, VOIDABLE_STATUSES, voidedStatusFor, voidRequestOf, type PaymentStatus } from '../domain/payment-status';
 import { canRefundTransition, decideRefundAmount, statusAfterRefunds } from '../domain/refunds';
+import { decideKeyedRefund, type KeyedRefundRequest } from '../domain/keyed-refunds';
 import { paymentExists } from '../domain/errors';
 import { chargeIdempotencyKey } from '../domain/idempotency';
 import type {
@@ -123,6 +124,7 @@ function toRefundRecord(r: RefundRow): RefundRecord {
     failureReason: r.failureReason,
     requestedBy: r.requestedBy,
     sourceEventId: r.sourceEventId,
+    refundKey: r.refundKey,
     attemptCount: r.attemptCount,
     lastAttemptAt: r.lastAttemptAt,
     lastError: r.lastError,
@@ -148,6 +150,9 @@ function isUniqueViolation(e: unknown): boolean {
   const msg = e instanceof Error ? e.message : '';
   return msg.includes('23505') || msg.includes('unique constraint') || msg.includes('Unique constraint');
 }
+
+/** A keyed refund's events echo its key; an unkeyed one's carry no refund_key at all (as before). */
+const keyOf = (r: { refundKey: string | null }) => (r.refundKey === null ? {} : { refund_key: r.refundKey });
 
 /** Every status change and its event commit together (outbox). */
 async function emit<T extends MessageType>(tx: Tx, type: T, orderId: string, data: MessageTypes[T]): Promise<void> {
@@ -638,6 +643,7 @@ export class PrismaPaymentRepository implements PaymentRepository {
         refund_id: refundId,
         amount: money2(done.amount),
         reason: done.reason,
+        ...keyOf(done),
       });
       return { refund: toRefundRecord(done), payment: toPaymentRecord(updated) };
     });
@@ -660,6 +666,7 @@ export class PrismaPaymentRepository implements PaymentRepository {
         refund_id: refundId,
         amount: money2(current.amount),
         reason,
+        ...keyOf(current),
       });
     });
   }
@@ -781,7 +788,48 @@ export class PrismaPaymentRepository implements PaymentRepository {
       return { kind: 'nothing', reason: payments.length === 0 ? 'no payment for the order' : 'nothing captured' } as const;
     });
   }
+
+  async refundKeyedForOrder(claim: InboxClaim, orderId: string, reason: string, request: KeyedRefundRequest): Promise<CommandEffect> {
+    return this.db.$transaction(async (tx) => {
+      if (!(await claimInbox(tx, claim.consumer, claim.eventId))) return { kind: 'duplicate' } as const;
+      // The order's payment rows locked first: a second command with the same key (or another
+      // key) waits here, then reads the refunds this one recorded.
+      const payments = await lockOrderPayments(tx, orderId);
+      const sameKey =
+        payments.length === 0
+          ? []
+          : await tx.refund.findMany({ where: { paymentId: { in: payments.map((p) => p.paymentId) }, refundKey: request.refundKey }, orderBy: { createdAt: 'asc' } });
+      const decision = decideKeyedRefund(sameKey, payments.map(refundable), request.amount);
+      const key = { refund_key: request.refundKey };
+      switch (decision.kind) {
+        case 'in_progress':
+          return { kind: 'nothing', reason: `refund ${decision.refund.refundId} under this key in progress` } as const;
+        case 'refunded_before': {
+          const r = decision.refund;
+          await emit(tx, 'payment.refunded', orderId, { payment_id: r.paymentId, order_id: orderId, refund_id: r.refundId, amount: money2(r.amount), reason: r.reason, ...key });
+          return { kind: 'nothing', reason: `refunded before (${r.refundId})` } as const;
+        }
+        case 'nothing_to_refund':
+          // Nothing is voided: a part of the order is given back, the rest may still be paid (cash
+          // collected on delivery of the other stores' parts).
+          await emit(tx, 'payment.refunded', orderId, { payment_id: decision.paymentId ?? '', order_id: orderId, refund_id: '', amount: '0.00', reason, ...key });
+          return { kind: 'nothing', reason: decision.why === 'nothing_captured' ? 'nothing captured' : 'nothing left to refund' } as const;
+        case 'reserve': {
+          const p = payments.find((x) => x.paymentId === decision.paymentId) as PaymentRow;
+          const reservation = await reserveLocked(tx, p, decision.amount, reason, 'saga', claim.eventId, request.refundKey);
+          return { kind: 'refund_reserved', reservation, ...(decision.clamped ? { requested: decision.requested } : {}) } as const;
+        }
+      }
+    });
+  }
 }
+
+const refundable = (p: PaymentRow) => ({
+  paymentId: p.paymentId,
+  status: p.status,
+  totalAmount: p.totalAmount.toString(),
+  refundedAmount: p.refundedAmount.toString(),
+});
 
 async function reserveLocked(
   tx: Tx,
@@ -790,10 +838,11 @@ async function reserveLocked(
   reason: string,
   requestedBy: string,
   sourceEventId: string | null,
+  refundKey: string | null = null,
 ): Promise<RefundReservation> {
   const amount = decideRefundAmount({ status: p.status, totalAmount: p.totalAmount.toString(), refundedAmount: p.refundedAmount.toString() }, requested);
   const refund = await tx.refund.create({
-    data: { refundId: randomUUID(), paymentId: p.paymentId, amount, reason, requestedBy, sourceEventId, status: 'pending' },
+    data: { refundId: randomUUID(), paymentId: p.paymentId, amount, reason, requestedBy, sourceEventId, refundKey, status: 'pending' },
   });
   const updated = await tx.payment.update({ where: { paymentId: p.paymentId }, data: { refundedAmount: { increment: amount } } });
   return { refund: toRefundRecord(refund), payment: toPaymentRecord(updated) };

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { Kafka, logLevel } from 'kafkajs';
-import { topicName, Topics, type Subscription } from '@sudamall/shared';
+import { createEnvelope, topicName, Topics, type Subscription } from '@sudamall/shared';
 import { createTestTopics, eventually, testTopicPrefix } from '@sudamall/shared/testing';
 import { buildApp } from '../../src/http/build-app';
 import { TestGateway } from '../../src/infra/gateways/test-gateway';
@@ -64,4 +64,21 @@ it('parks an unparseable command at once; an admin lists it, cannot retry it, an
   const res = await app.inject({ method: 'POST', url: `${PARKED}/${item.id}/discard`, headers: { authorization: operator.auth }, payload: { reason: 'a half-written command' } });
   expect(res.statusCode).toBe(200);
   expect(res.json()).toMatchObject({ status: 'discarded', resolved_by: 'ops-3 (admin)', resolution_note: 'a half-written command' });
+});
+
+it('parks a payment.refund whose amount is malformed (a sender bug: no refund is guessed), after its short budget for domain errors', async () => {
+  const orderId = randomUUID();
+  const command = createEnvelope('payment.refund', orderId, { order_id: orderId, reason: 'fulfillment_cancelled', amount: '0.00', refund_key: 'adj-zero' });
+  await h.container.bus.publish(topicName(prefix, Topics.paymentCommands), [command]);
+  const item = await eventually(
+    async () => {
+      const res = await app.inject({ method: 'GET', url: `${PARKED}/?status=parked`, headers: { authorization: operator.auth } });
+      const found = (res.json() as { items: Array<Record<string, any>> }).items.find((i) => i.key === orderId);
+      expect(found).toBeDefined();
+      return found!;
+    },
+    { timeoutMs: 60000 },
+  );
+  expect(item).toMatchObject({ error: { class: 'deterministic', kind: 'invalid', code: 'INVALID_REFUND_AMOUNT' }, attempts: 2 });
+  expect(await h.container.prisma.refund.count({ where: { refundKey: 'adj-zero' } })).toBe(0);
 });

@@ -118,6 +118,30 @@ describe('recovery', () => {
     expect(await h.container.prisma.outboxMessage.count({ where: { type: 'payment.refunded', key: order.orderId } })).toBe(1);
   });
 
+  it('a keyed partial refund that meets an outage stays pending, a re-send under its key waits for it, and the sweep completes it with the key', async () => {
+    const { user, order, paymentId } = await payment('30.00');
+    await h.app.inject({ method: 'POST', url: '/api/v1/payments/process/', headers: { authorization: user.auth }, payload: { payment_id: paymentId, card_number: CARDS.success } });
+    gateway.refundOutage = true;
+    const command = (reason: string) =>
+      createEnvelope('payment.refund', order.orderId, { order_id: order.orderId, reason, amount: '7.50', refund_key: 'adj-outage' });
+    expect((await handlePaymentCommand(h.container.useCases, command('fulfillment_cancelled'))).kind).toBe('refund_reserved');
+    await eventually(async () => expect((await h.container.prisma.refund.findFirstOrThrow({ where: { paymentId } })).lastError).toMatch(/GATEWAY_UNAVAILABLE/), { timeoutMs: 20_000 });
+    // The saga re-sends while it is pending: nothing new, its completion will answer.
+    expect(await handlePaymentCommand(h.container.useCases, command('fulfillment_cancelled'))).toMatchObject({ kind: 'nothing' });
+
+    gateway.refundOutage = false;
+    await new Promise((r) => setTimeout(r, 1100)); // past the attempt's lease (the stale window, 1 s here)
+    expect(await resumePendingRefunds(h.container.useCases, 0)).toBeGreaterThanOrEqual(1);
+    const refunds = await h.container.prisma.refund.findMany({ where: { paymentId } });
+    expect(refunds.map((r) => [r.status, r.amount.toFixed(2), r.refundKey])).toEqual([['completed', '7.50', 'adj-outage']]);
+    const events = await h.container.prisma.outboxMessage.findMany({ where: { type: 'payment.refunded', key: order.orderId } });
+    expect(events.map((e) => (e.payload as { data: Record<string, unknown> }).data)).toEqual([
+      { payment_id: paymentId, order_id: order.orderId, refund_id: refunds[0]!.refundId, amount: '7.50', reason: 'fulfillment_cancelled', refund_key: 'adj-outage' },
+    ]);
+    const p = await h.container.prisma.payment.findUniqueOrThrow({ where: { paymentId } });
+    expect([p.status, p.refundedAmount.toFixed(2)]).toEqual(['partially_refunded', '7.50']);
+  });
+
   const adminRefund = (paymentId: string, body: Record<string, unknown> = {}) =>
     h.app.inject({ method: 'POST', url: '/api/v1/payments/refunds/create/', headers: { authorization: admin().auth }, payload: { payment_id: paymentId, reason: 'x', ...body } });
 
