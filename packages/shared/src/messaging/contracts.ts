@@ -158,6 +158,17 @@ export interface PaymentVoidCommand {
   order_id: string;
   reason: string;
 }
+/**
+ * Cash on delivery, collected store by store: once every part of the order that is not cancelled
+ * is delivered and its cash taken, the order asks payment to complete the order's cash payment
+ * for what the stores collected (a refused part's cash is never taken, so `amount` may be less
+ * than the payment's total). Applied once per order: a re-sent command changes nothing.
+ */
+export interface PaymentCollectCommand {
+  order_id: string;
+  /** The cash the stores collected: their parts' lines plus their share of the fee. */
+  amount: string;
+}
 export interface PaymentRefundCommand {
   order_id: string;
   reason: string;
@@ -259,6 +270,7 @@ export interface MessageTypes {
   'product.deleted': ProductDeletedEvent;
   'payment.void': PaymentVoidCommand;
   'payment.refund': PaymentRefundCommand;
+  'payment.collect': PaymentCollectCommand;
   'payment.succeeded': PaymentSucceededEvent;
   'payment.failed': PaymentFailedEvent;
   'payment.refunded': PaymentRefundedEvent;
