@@ -146,6 +146,11 @@ export interface StockLevel {
   available: number;
   /** The product was soft-deleted after the request was resolved. */
   deleted: boolean;
+  /**
+   * The size was removed after the request was resolved (a process's product cache still maps
+   * its name to the row, whose available count a restock may have raised again).
+   */
+  removed?: boolean;
 }
 
 export interface PlannedReservation {
@@ -206,6 +211,10 @@ export function planBatch(input: PlanInput): BatchPlan {
       const level = input.stock.get(stockIds[i]);
       if (!level || level.deleted) {
         shortLines.push({ ...lineKey(line), requested: line.quantity, available: 0, code: ReserveCodes.productUnavailable });
+        return;
+      }
+      if (level.removed) {
+        shortLines.push({ ...lineKey(line), requested: line.quantity, available: 0, code: ReserveCodes.sizeNotFound });
         return;
       }
       const left = remaining.get(level.id) ?? 0;

@@ -124,7 +124,8 @@ SELECT inventory_assert((SELECT count(*) FROM upd) = cardinality($1::uuid[]), 'S
 const READ_BATCH_SQL = `
 SELECT
   (SELECT coalesce(jsonb_agg(jsonb_build_object(
-            'id', s.id, 'productId', s.product_id, 'available', s.available, 'deleted', p.deleted_at IS NOT NULL)), '[]'::jsonb)
+            'id', s.id, 'productId', s.product_id, 'available', s.available, 'deleted', p.deleted_at IS NOT NULL,
+            'removed', s.removed_at IS NOT NULL)), '[]'::jsonb)
      FROM stock s JOIN products p ON p.id = s.product_id
     WHERE s.id = ANY($1::uuid[])) AS stock,
   (SELECT coalesce(jsonb_agg(jsonb_build_object(

@@ -9,7 +9,7 @@ import { Catalogue } from '../../src/app/catalogue';
 import { buildApp } from '../../src/http/app';
 import { createPrisma } from '../../src/infra/prisma';
 import { TEST_DATABASE_URL } from '../support/env';
-import { testPool } from '../support/fixtures';
+import { startEngine, testPool } from '../support/fixtures';
 
 let app: FastifyInstance;
 let pool: Pool;
@@ -283,6 +283,28 @@ describe('sizes: rename and remove', () => {
       ['S', 2],
     ]);
     await conserved(p.id);
+  });
+
+  it('a process whose product cache still maps a removed size never reserves it (SIZE_NOT_FOUND), even once a restock refilled its row', async () => {
+    const engine = await startEngine(pool);
+    try {
+      const p = await sized();
+      const s = sizeId(p, 'S');
+      const line = { line_id: '1', product_id: p.id, size: 'S', quantity: 1 };
+      // Warms the engine's cache (size S → its row), then gives the unit back.
+      const first = randomUUID();
+      expect((await engine.engine.reserve({ order_id: first, lines: [line] })).status).toBe('reserved');
+      expect((await engine.engine.release(first, 'test')).status).toBe('released');
+      expect((await remove(p.id, s)).statusCode).toBe(204);
+      // Units back on the removed row, as a restock of a sold line would put them (ledger kept).
+      await pool.query('UPDATE stock SET available = 3 WHERE id = $1', [s]);
+      await pool.query(`INSERT INTO stock_adjustments (stock_id, product_id, delta, available_after, reason, actor_id) VALUES ($1, $2, 3, 3, 'test', 'test')`, [s, p.id]);
+      const outcome = await engine.engine.reserve({ order_id: randomUUID(), lines: [line] });
+      expect(outcome).toMatchObject({ status: 'rejected', short_lines: [{ code: 'SIZE_NOT_FOUND' }] });
+      expect((await pool.query('SELECT reserved FROM stock WHERE id = $1', [s])).rows[0].reserved).toBe(0);
+    } finally {
+      await engine.close();
+    }
   });
 
   it('only the store\'s sellers or admins; unknown sizes and products without sizes are 404', async () => {

@@ -65,6 +65,20 @@ describe('planBatch', () => {
     expect(plan.results[0].outcome).toMatchObject({ status: 'rejected', code: 'PRODUCT_UNAVAILABLE' });
     expect(plan.taken.size).toBe(0);
   });
+
+  it('a size removed under the lock is SIZE_NOT_FOUND, whatever its row still counts', () => {
+    const [id, removed] = level('a', 5);
+    const plan = planBatch({
+      requests: [req('o', [['a', 1]])],
+      stock: new Map([[id, { ...removed, removed: true }]]),
+      existing: new Map(),
+      now,
+      defaultTtlSeconds: 60,
+      newId,
+    });
+    expect(plan.results[0].outcome).toMatchObject({ status: 'rejected', code: 'SIZE_NOT_FOUND' });
+    expect(plan.taken.size).toBe(0);
+  });
 });
 
 describe('validateReserveRequest', () => {
