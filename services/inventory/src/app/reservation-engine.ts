@@ -101,8 +101,9 @@ export class ReservationEngine {
   private readonly minParallelBatch: number;
   private readonly leaseMaxMs: number;
   // Product → stock rows. Only facts that never change are trusted from here (a product's id,
-  // has_sizes, and the row of a size); deletion is re-checked under the lock in every batch, and
-  // a size that is missing here is looked up again before being called unknown.
+  // has_sizes, and the row of a size); deletion and a size's removal are re-checked under the lock
+  // in every batch, and a size that is missing here is looked up again before being called unknown.
+  // A renamed size stays mapped under its old name too: the same row, the same stock.
   private readonly productCache = new Map<string, ProductStockIndex>();
   private idleWaiters: Array<() => void> = [];
   private readonly loading = new Map<string, Promise<Map<string, ProductStockIndex>>>();
