@@ -31,7 +31,8 @@ export const CartErrors = {
     ),
   itemNotFound: (itemId: string): DomainError =>
     notFound('CART_ITEM_NOT_FOUND', `cart item ${itemId} does not exist`, { cart_item_id: itemId }),
-  cartEmpty: (): DomainError => invalid('CART_EMPTY', 'the cart is empty'),
+  // 409: nothing is wrong with the request; the cart, as it is now, has nothing to check out.
+  cartEmpty: (): DomainError => conflict('CART_EMPTY', 'the cart is empty'),
   idempotencyKeyRequired: (): DomainError =>
     invalid('IDEMPOTENCY_KEY_REQUIRED', 'an Idempotency-Key header is required for checkout'),
   idempotencyKeyReused: (): DomainError =>

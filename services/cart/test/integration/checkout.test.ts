@@ -145,9 +145,9 @@ describe('POST /carts/checkout/full/', () => {
     expect(h.orders.ordersOf(buyer.id)).toHaveLength(0);
   });
 
-  it('refuses an empty cart with 400 CART_EMPTY', async () => {
+  it('refuses an empty cart with 409 CART_EMPTY', async () => {
     const res = await checkoutFull(newBuyer(), randomUUID());
-    expect(res.statusCode).toBe(400);
+    expect(res.statusCode).toBe(409);
     expect(res.json().error.code).toBe('CART_EMPTY');
   });
 

@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { cart as cartPb } from '@sudamall/proto';
-import { conflict, createLogger, grpcHandler, invalid, startGrpcServer, type GrpcServerHandle } from '@sudamall/shared';
+import { conflict, createLogger, grpcHandler, startGrpcServer, type GrpcServerHandle } from '@sudamall/shared';
 import { bearer, TEST_JWT_SECRET } from '@sudamall/shared/testing';
 import { OrderFromCart } from '../../src/app/order-from-cart';
 import { buildApp } from '../../src/http/app';
@@ -38,7 +38,7 @@ beforeAll(async () => {
       const key = `${req.userId}:${req.idempotencyKey || JSON.stringify(lines)}`;
       const earlier = attempts.get(key) ?? attempts.get(`${req.userId}:${req.idempotencyKey || 'emptied'}`);
       if (earlier) return { orderId: earlier, status: 'pending', replayed: true };
-      if (lines.length === 0) throw invalid('CART_EMPTY', 'the cart is empty');
+      if (lines.length === 0) throw conflict('CART_EMPTY', 'the cart is empty');
       const { orderId } = await h.c.useCases.placeOrder.execute({
         userId: req.userId,
         idempotencyKey: `cart-checkout:${key}`,
@@ -94,7 +94,7 @@ it('passes the Idempotency-Key and address_id on, and answers the cart\'s errors
   const userId = randomUUID();
   const auth = bearer({ sub: userId, role: 'buyer' });
   const empty = await create(auth, { shipping_address: 'x' }, 'key-1');
-  expect(empty.statusCode).toBe(400);
+  expect(empty.statusCode).toBe(409);
   expect(empty.json().error.code).toBe('CART_EMPTY');
   expect(calls.at(-1)).toMatchObject({ userId, idempotencyKey: 'key-1' });
 
@@ -108,7 +108,7 @@ it('passes the Idempotency-Key and address_id on, and answers the cart\'s errors
     pricesChangedFor = null;
   }
   const windowed = await create(auth, { shipping_address: 'x', payment_window_seconds: 5 });
-  expect(windowed.statusCode).toBe(400);
+  expect(windowed.statusCode).toBe(422);
   expect(windowed.json().error.code).toBe('PAYMENT_WINDOW_NEEDS_ITEMS');
 });
 

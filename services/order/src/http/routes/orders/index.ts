@@ -81,7 +81,7 @@ export const orderRoutes: FastifyPluginAsyncTypebox<{ useCases: OrderUseCases }>
         description:
           '201: placed, stock reserved, payment window open. 200: a retry with the same Idempotency-Key replays the first answer. ' +
           "Without items the order is created from the buyer's cart: the cart's full checkout (POST /api/v1/carts/checkout/full), which empties it; " +
-          "its errors are the checkout's (400 CART_EMPTY, 409 PRICES_CHANGED, 409 INSUFFICIENT_STOCK).",
+          "its errors are the checkout's (409 CART_EMPTY, 409 PRICES_CHANGED, 409 INSUFFICIENT_STOCK).",
         security,
         headers: IdempotencyHeaders,
         body: CreateOrderBody,
