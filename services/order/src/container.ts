@@ -2,6 +2,7 @@ import { createLogger, grpcChannelCredentials, grpcTlsFromConfig, KafkaBus, kafk
 import { randomUUID } from 'node:crypto';
 import { Accounts } from './app/accounts';
 import type { CatalogPort, PaymentStatusPort } from './app/catalog';
+import { CashCollection } from './app/cash-collection';
 import { OrderAdjustments } from './app/order-adjustments';
 import { OrderCommands } from './app/order-commands';
 import { OrderReturns } from './app/order-returns';
@@ -35,6 +36,8 @@ export interface OrderUseCases {
   adjustments: OrderAdjustments;
   /** Returns after delivery: requested by the buyer, answered by the store. */
   returns: OrderReturns;
+  /** Cash on delivery, collected (or refused) store by store. */
+  cash: CashCollection;
   sweeper: SagaSweeper;
   /** The saga dashboard: list, inspect, and the operator actions. */
   sagaAdmin: SagaAdmin;
@@ -115,6 +118,7 @@ export function createContainer(
     saga,
     adjustments,
     returns: new OrderReturns(uow, adjustments, clock, config.RETURN_WINDOW_DAYS, randomUUID),
+    cash: new CashCollection(uow, adjustments),
     sweeper,
     store,
     parked,

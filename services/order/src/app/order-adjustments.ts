@@ -1,8 +1,8 @@
-import { conflict, createEnvelope, formatMoney, sumMoney, unavailable, type AuthUser, type Envelope, type Logger } from '@sudamall/shared';
+import { conflict, createEnvelope, formatMoney, sumMoney, Topics, unavailable, type AuthUser, type Envelope, type Logger } from '@sudamall/shared';
 import { cancellationScope, type Canceller } from '../domain/cancellation';
 import { feeShares, partRefund } from '../domain/fee-share';
-import { assertFulfillmentTransition, orderStatusFromFulfillments } from '../domain/fulfillment';
-import { assertTransition, type OrderStatus } from '../domain/order-status';
+import { assertFulfillmentTransition, type FulfillmentStatus } from '../domain/fulfillment';
+import type { OrderStatus } from '../domain/order-status';
 import {
   beginAdjustment,
   onAdjustmentReply,
@@ -14,7 +14,8 @@ import type { ReplyType, SagaTimings } from '../saga/saga-types';
 import type { PaymentStatusPort } from './catalog';
 import type { Access } from './order-access';
 import { actorOf } from './order-access';
-import { statusChangedEvents } from './order-events';
+import { sendCollectionIfDue } from './cash-collection';
+import { orderFollowsFulfillments } from './order-events';
 import type { ActorRef, AdjustmentTx, AdjustmentUnitOfWork, Clock, OrderHead } from './ports';
 
 export type AdjustmentTimings = Pick<SagaTimings, 'retryBaseMs' | 'retryMaxMs' | 'maxAttempts'>;
@@ -54,15 +55,15 @@ export class OrderAdjustments {
   }
 
   /**
-   * The gateway fee the buyer paid for the order, asked of the payment service (a question, so
-   * gRPC, before any lock is taken): the stores' parts share it out.
+   * What the buyer paid with (its gateway) and in fees, asked of the payment service (a question,
+   * so gRPC, before any lock is taken): the stores' parts share the fee out.
    */
-  async paidFee(orderId: string): Promise<string> {
+  async payment(orderId: string): Promise<{ gateway: string; fee: string }> {
     const down = () => unavailable('PAYMENT_SERVICE_UNAVAILABLE', 'the payment service cannot say what was paid for this order; try again', { order_id: orderId });
     if (!this.payments) throw down();
     try {
       const payment = await this.payments.getPaymentStatus(orderId);
-      return payment?.gatewayFee || '0.00';
+      return { gateway: payment?.gateway ?? '', fee: payment?.gatewayFee || '0.00' };
     } catch {
       throw down();
     }
@@ -72,7 +73,15 @@ export class OrderAdjustments {
    * Inside the order's lock: starts cancelling a paid order, or a seller's part of it. The order
    * and its fulfilments change only when the saga is done (refunded, then restocked).
    */
-  async startCancellation(tx: AdjustmentTx, order: OrderHead, user: AuthUser, access: Access, reason: string, fee: string): Promise<AdjustmentSnapshot> {
+  async startCancellation(
+    tx: AdjustmentTx,
+    order: OrderHead,
+    user: AuthUser,
+    access: Access,
+    reason: string,
+    fee: string,
+    opts: { refusedDeliveryOf?: string } = {},
+  ): Promise<AdjustmentSnapshot> {
     const [fulfillments, adjustments, lines, parts] = [
       await tx.fulfillmentsOf(order.id),
       await tx.adjustmentsOf(order.id),
@@ -86,7 +95,8 @@ export class OrderAdjustments {
         status: running.status,
       });
     }
-    const scope = cancellationScope(fulfillments, cancellerOf(access, user));
+    const canceller: Canceller = opts.refusedDeliveryOf ? { role: 'seller', storeId: opts.refusedDeliveryOf, refusedDelivery: true } : cancellerOf(access, user);
+    const scope = cancellationScope(fulfillments, canceller);
     const shares = feeShares(fee, parts);
     const refund = sumMoney(parts.filter((p) => scope.storeIds.includes(p.storeId)).map((p) => partRefund(p.subtotal, shares.get(p.storeId) ?? '0.00')));
     const draft: AdjustmentSnapshot = {
@@ -94,7 +104,7 @@ export class OrderAdjustments {
       orderId: order.id,
       kind: 'cancellation',
       // A whole-order cancellation names no store: it refunds everything left of the payment.
-      storeId: scope.wholeOrder && access !== 'seller' ? null : scope.storeIds[0]!,
+      storeId: scope.wholeOrder && canceller.role !== 'seller' ? null : scope.storeIds[0]!,
       status: 'refunding',
       reason,
       requestedBy: actorOf(user),
@@ -186,13 +196,14 @@ export class OrderAdjustments {
       cancelling.map((f) => ({ storeId: f.storeId, from: f.status, to: 'cancelled' as const, reason: a.reason })),
       a.requestedBy,
     );
-    const after = fulfillments.map((f) => (cancelling.includes(f) ? { ...f, status: 'cancelled' as const } : f));
-    const next = orderStatusFromFulfillments(after.map((f) => f.status));
-    if (!next || next === order.status) return undefined;
-    const reason = next === 'cancelled' ? a.reason : null;
-    assertTransition(order.status, next, a.requestedBy.role, reason);
-    await tx.changeOrderStatus(order.id, order.status, { to: next, ...(reason ? { reason } : {}) }, a.requestedBy);
-    for (const e of statusChangedEvents(order, next, reason)) await tx.enqueue(e.topic, e.envelope);
+    const after = fulfillments.map((f) => (cancelling.includes(f) ? 'cancelled' : f.status)) as FulfillmentStatus[];
+    const next = await orderFollowsFulfillments(tx, order, after, a.requestedBy, { reason: a.reason });
+    if (next === 'cancelled') {
+      // Everything is cancelled: a payment not captured (cash on delivery never collected) is voided too.
+      await tx.enqueue(Topics.paymentCommands, createEnvelope('payment.void', order.id, { order_id: order.id, reason: a.reason }));
+    }
+    // The parts left may all have collected their cash now that this one will not.
+    await sendCollectionIfDue(tx, order.id);
     return next;
   }
 }

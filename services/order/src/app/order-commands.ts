@@ -1,11 +1,11 @@
 import { conflict, type AuthUser } from '@sudamall/shared';
 import { orderNotFound } from '../domain/errors';
-import { fulfillmentsToMove, orderStatusFromFulfillments, type FulfillmentMover, type FulfillmentStatus } from '../domain/fulfillment';
-import { assertTransition, type OrderStatus } from '../domain/order-status';
+import { fulfillmentsToMove, type FulfillmentMover, type FulfillmentStatus } from '../domain/fulfillment';
+import type { OrderStatus } from '../domain/order-status';
 import type { AdjustmentSnapshot } from '../saga/adjustment.saga';
 import { isOpen, type OrderAdjustments } from './order-adjustments';
 import { actorOf, requireAccess, type Access } from './order-access';
-import { statusChangedEvents } from './order-events';
+import { orderFollowsFulfillments } from './order-events';
 import type { AdjustmentUnitOfWork, UnitOfWork } from './ports';
 import type { SagaCoordinator } from './saga-coordinator';
 
@@ -47,7 +47,7 @@ export class OrderCommands {
       return { kind: 'cancelled', status };
     }
     // What the buyer paid in fees is a question for the payment service, asked before any lock.
-    const fee = await this.adjustments.paidFee(orderId);
+    const { fee } = await this.adjustments.payment(orderId);
     const adjustment = await this.uow.runAdjustment(async (tx) => {
       const locked = await tx.lockSaga(orderId);
       if (!locked) throw orderNotFound(orderId);
@@ -93,13 +93,8 @@ export class OrderCommands {
       }
       const moves = moving.map((f) => ({ storeId: f.storeId, from: f.status, to: to as FulfillmentStatus, trackingNumber }));
       await tx.moveFulfillments(orderId, moves, by, notes);
-      const after = fulfillments.map((f) => (moving.includes(f) ? { ...f, status: to as FulfillmentStatus } : f));
-      const next = orderStatusFromFulfillments(after.map((f) => f.status));
-      if (!next || next === order.status) return order.status;
-      assertTransition(order.status, next, by.role);
-      await tx.changeOrderStatus(orderId, order.status, { to: next }, by, notes);
-      for (const e of statusChangedEvents(order, next, null)) await tx.enqueue(e.topic, e.envelope);
-      return next;
+      const after = fulfillments.map((f) => (moving.includes(f) ? to : f.status)) as FulfillmentStatus[];
+      return (await orderFollowsFulfillments(tx, order, after, by, { notes })) ?? order.status;
     });
     this.saga.notifyOrderChanged(orderId, status);
     return status;

@@ -1,6 +1,7 @@
 import { createEnvelope, Topics, type Envelope, type TopicName } from '@sudamall/shared';
-import type { OrderStatus } from '../domain/order-status';
-import type { OrderHead } from './ports';
+import { orderStatusFromFulfillments, type FulfillmentStatus } from '../domain/fulfillment';
+import { assertTransition, type OrderStatus } from '../domain/order-status';
+import type { ActorRef, CheckoutTx, OrderHead } from './ports';
 
 /** What the order tells others when its status changes: order.status_changed, and order.cancelled when it is. */
 export function statusChangedEvents(order: OrderHead, to: OrderStatus, reason: string | null, paymentExpiresAt = order.paymentExpiresAt): Array<{ topic: TopicName; envelope: Envelope }> {
@@ -21,4 +22,25 @@ export function statusChangedEvents(order: OrderHead, to: OrderStatus, reason: s
     events.push({ topic: Topics.orderEvents, envelope: createEnvelope('order.cancelled', order.id, { order_id: order.id, user_id: order.userId, reason: reason ?? 'cancelled' }) });
   }
   return events;
+}
+
+/**
+ * After its fulfilments moved, a paid order takes the status they give it (through the order's
+ * transition table, by whoever moved them), with its history row and events. Returns the new
+ * status when it changed.
+ */
+export async function orderFollowsFulfillments(
+  tx: CheckoutTx,
+  order: OrderHead,
+  statuses: readonly FulfillmentStatus[],
+  by: ActorRef,
+  opts: { reason?: string | null; notes?: string } = {},
+): Promise<OrderStatus | undefined> {
+  const next = orderStatusFromFulfillments(statuses);
+  if (!next || next === order.status) return undefined;
+  const reason = next === 'cancelled' ? (opts.reason ?? 'cancelled') : null;
+  assertTransition(order.status, next, by.role, reason);
+  await tx.changeOrderStatus(order.id, order.status, { to: next, ...(reason ? { reason } : {}) }, by, opts.notes);
+  for (const e of statusChangedEvents(order, next, reason)) await tx.enqueue(e.topic, e.envelope);
+  return next;
 }

@@ -74,7 +74,7 @@ export class OrderReturns {
   /** The store's seller (or an admin) approves: refund the lines and their fee share, restock if asked. */
   async approve(user: AuthUser, orderId: string, returnId: string, restock: boolean): Promise<void> {
     // What the buyer paid in fees is a question for the payment service, asked before any lock.
-    const fee = await this.adjustments.paidFee(orderId);
+    const { fee } = await this.adjustments.payment(orderId);
     await this.uow.runAdjustment(async (tx) => {
       const order = await this.locked(tx, orderId);
       const ret = await this.answerable(tx, order, user, returnId);

@@ -80,7 +80,15 @@ export interface OrderLine {
   price: string;
 }
 
-/** The checkout port, plus what cancellations after payment and returns keep. */
+export interface FulfillmentPart {
+  storeId: string;
+  subtotal: string;
+  deliveredAt: Date | null;
+  /** Cash on delivery: what the store collected, once it has. */
+  collectedAmount: string | null;
+}
+
+/** The checkout port, plus what cancellations after payment, returns and cash collection keep. */
 export interface AdjustmentTx extends CheckoutTx {
   /** The order's adjustments, oldest first (call after lockSaga: the order's lock guards them). */
   adjustmentsOf(orderId: string): Promise<AdjustmentSnapshot[]>;
@@ -89,8 +97,10 @@ export interface AdjustmentTx extends CheckoutTx {
   saveAdjustment(a: AdjustmentSnapshot, opts?: { completed?: boolean; decidedBy?: ActorRef; decisionReason?: string }): Promise<void>;
   /** The order's lines with their store, quantity and price. */
   linesOf(orderId: string): Promise<OrderLine[]>;
-  /** Fulfilments with what adjustments need of them. */
-  fulfillmentPartsOf(orderId: string): Promise<Array<{ storeId: string; subtotal: string; deliveredAt: Date | null }>>;
+  /** Fulfilments with what adjustments and cash collection need of them. */
+  fulfillmentPartsOf(orderId: string): Promise<FulfillmentPart[]>;
+  /** Cash on delivery: the store took `amount` in cash for its part. */
+  markCollected(orderId: string, storeId: string, amount: string): Promise<void>;
 }
 
 export interface AdjustmentUnitOfWork {

@@ -24,7 +24,8 @@ export const FULFILLMENT_TRANSITIONS: readonly FulfillmentTransition[] = [
   // Cancelled after payment once its cancellation is refunded and restocked (domain/cancellation.ts
   // says who may ask for it when), never by a status update.
   { from: 'processing', to: 'cancelled', by: ['buyer', 'seller', 'admin'] },
-  { from: 'shipped', to: 'cancelled', by: ['admin'] },
+  // A seller's shipped part: a cash-on-delivery buyer refused it at the door.
+  { from: 'shipped', to: 'cancelled', by: ['seller', 'admin'] },
 ];
 
 const findTransition = (from: string, to: string) => FULFILLMENT_TRANSITIONS.find((t) => t.from === from && t.to === to);

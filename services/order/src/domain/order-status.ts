@@ -30,7 +30,7 @@ export const TRANSITIONS: readonly Transition[] = [
   // completed (refunded, restocked) may leave it cancelled, or leave only parts already shipped or
   // delivered. Who may cancel which part when is domain/cancellation.ts's rule.
   { from: 'processing', to: 'cancelled', by: ['buyer', 'seller', 'admin'], needsReason: true },
-  { from: 'shipped', to: 'cancelled', by: ['admin'], needsReason: true },
+  { from: 'shipped', to: 'cancelled', by: ['seller', 'admin'], needsReason: true },
   { from: 'processing', to: 'delivered', by: ['seller', 'admin'] },
 ];
 

@@ -81,8 +81,20 @@ export function adjustmentTx(tx: Tx): Omit<AdjustmentTx, keyof import('../app/po
       return rows.map((r) => ({ lineId: r.id, storeId: r.storeId, quantity: r.quantity, price: r.price.toFixed(2) }));
     },
     async fulfillmentPartsOf(orderId) {
-      const rows = await tx.fulfillment.findMany({ where: { orderId }, select: { storeId: true, subtotal: true, deliveredAt: true }, orderBy: { storeId: 'asc' } });
-      return rows.map((r) => ({ storeId: r.storeId, subtotal: r.subtotal.toFixed(2), deliveredAt: r.deliveredAt }));
+      const rows = await tx.fulfillment.findMany({
+        where: { orderId },
+        select: { storeId: true, subtotal: true, deliveredAt: true, collectedAmount: true },
+        orderBy: { storeId: 'asc' },
+      });
+      return rows.map((r) => ({
+        storeId: r.storeId,
+        subtotal: r.subtotal.toFixed(2),
+        deliveredAt: r.deliveredAt,
+        collectedAmount: r.collectedAmount === null ? null : r.collectedAmount.toFixed(2),
+      }));
+    },
+    async markCollected(orderId, storeId, amount) {
+      await tx.fulfillment.update({ where: { orderId_storeId: { orderId, storeId } }, data: { collectedAt: new Date(), collectedAmount: amount } });
     },
   };
 }

@@ -32,6 +32,9 @@ export interface FulfillmentView {
   shipped_at: string | null;
   delivered_at: string | null;
   cancelled_at: string | null;
+  /** Cash on delivery: when the store took its part's cash, and how much. */
+  collected_at: string | null;
+  collected_amount: string | null;
 }
 
 /** The order's latest cancellation after payment (refund, then restock), shown until and after it is done. */
@@ -171,6 +174,8 @@ function toView(o: OrderRow): OrderView {
       shipped_at: iso(f.shippedAt),
       delivered_at: iso(f.deliveredAt),
       cancelled_at: iso(f.cancelledAt),
+      collected_at: iso(f.collectedAt),
+      collected_amount: f.collectedAmount === null ? null : f.collectedAmount.toFixed(2),
     })),
     cancellation: cancellationView(o.adjustments[0]),
   };

@@ -39,7 +39,7 @@ async function commands(orderId: string, type: string) {
 }
 
 /** A paid order with a line of two stores: store A 2 × 10.10, store B 1 × 5.25; fee 2.64 (2.00 + 2.5 %). */
-async function paidTwoStoreOrder(u: { id: string; auth: string }) {
+async function paidTwoStoreOrder(u: { id: string; auth: string }, gateway = 'test_gateway') {
   const storeA = `store-a-${randomUUID()}`;
   const storeB = `store-b-${randomUUID()}`;
   const a = h.catalog.add({ price: '10.10', storeId: storeA });
@@ -56,9 +56,11 @@ async function paidTwoStoreOrder(u: { id: string; auth: string }) {
     order_id: order.order_id,
     lines: order.items.map((i: { item_id: string; product_id: string; quantity: number }) => ({ line_id: i.item_id, product_id: i.product_id, size: null, quantity: i.quantity, reservation_id: randomUUID() })),
   });
-  await reply('payment.succeeded', { payment_id: randomUUID(), order_id: order.order_id, user_id: u.id, gateway: 'test_gateway', amount: '25.45', gateway_fee: '2.64', total_amount: '28.09' });
+  const fee = gateway === 'cash_on_delivery' ? '0.00' : '2.64';
+  const total = gateway === 'cash_on_delivery' ? '25.45' : '28.09';
+  await reply('payment.succeeded', { payment_id: randomUUID(), order_id: order.order_id, user_id: u.id, gateway, amount: '25.45', gateway_fee: fee, total_amount: total });
   await reply('stock.confirmed', { order_id: order.order_id });
-  payments.paid(order.order_id, '25.45', '2.64');
+  payments.paid(order.order_id, '25.45', fee, gateway);
   const lineOf = (storeId: string) => order.items.find((i: { store_id: string }) => i.store_id === storeId);
   return { orderId: order.order_id as string, storeA, storeB, lineA: lineOf(storeA), lineB: lineOf(storeB) };
 }
@@ -239,5 +241,60 @@ describe('returns after delivery', () => {
     const o = await delivered(u);
     await h.c.db.fulfillment.updateMany({ where: { orderId: o.orderId }, data: { deliveredAt: new Date(Date.now() - 15 * 24 * 3600 * 1000) } });
     expect((await requestReturn(o.orderId, u.auth, [{ item_id: o.lineA.item_id, quantity: 1 }])).json().error.code).toBe('RETURN_WINDOW_CLOSED');
+  });
+});
+
+describe('cash on delivery, run by the stores', () => {
+  const put = (orderId: string, auth: string, status: string) => app.inject({ method: 'PUT', url: `/api/v1/orders/${orderId}/status/`, headers: { authorization: auth }, payload: { status } });
+  const collect = (orderId: string, storeId: string, auth: string) =>
+    app.inject({ method: 'POST', url: `/api/v1/orders/${orderId}/fulfillments/${storeId}/collect/`, headers: { authorization: auth } });
+
+  it("each store delivers and collects its part; a refused part is cancelled and restocked; the payment completes for what was collected", async () => {
+    const u = buyer();
+    const o = await paidTwoStoreOrder(u, 'cash_on_delivery');
+    await put(o.orderId, seller(o.storeA), 'shipped');
+    await put(o.orderId, seller(o.storeB), 'shipped');
+    expect((await collect(o.orderId, o.storeA, seller(o.storeB))).statusCode).toBe(403);
+    const collected = await collect(o.orderId, o.storeA, seller(o.storeA));
+    expect(collected.statusCode).toBe(200);
+    expect(collected.json().order.fulfillments).toEqual([expect.objectContaining({ store_id: o.storeA, status: 'delivered', collected_amount: '20.20', collected_at: expect.any(String) })]);
+    expect((await collect(o.orderId, o.storeA, seller(o.storeA))).json().error.code).toBe('ALREADY_COLLECTED');
+    expect(await commands(o.orderId, 'payment.collect')).toEqual([]); // store B has not collected yet
+
+    const refused = await app.inject({ method: 'POST', url: `/api/v1/orders/${o.orderId}/fulfillments/${o.storeB}/refuse/`, headers: { authorization: seller(o.storeB) }, payload: { reason: 'buyer refused at the door' } });
+    expect(refused.statusCode).toBe(202);
+    const { cancellation } = refused.json().order;
+    expect(cancellation).toMatchObject({ store_id: o.storeB, refund_amount: '5.25', status: 'refunding' });
+    // Nothing was captured for the refused part: payment answers 0.00.
+    await reply('payment.refunded', { payment_id: 'p', order_id: o.orderId, refund_id: '', amount: '0.00', reason: 'x', refund_key: cancellation.cancellation_id });
+    await reply('stock.restocked', { order_id: o.orderId, restock_id: cancellation.cancellation_id, lines: [] });
+    const done = await get(o.orderId);
+    expect(done.status).toBe('delivered');
+    expect(done.fulfillments.map((f: { status: string }) => f.status)).toEqual(['delivered', 'cancelled']);
+    expect(await commands(o.orderId, 'payment.collect')).toEqual([{ order_id: o.orderId, amount: '20.20' }]);
+    expect(await commands(o.orderId, 'payment.void')).toEqual([]);
+  });
+
+  it('every part collected completes the payment for the whole; a card order has no cash to collect', async () => {
+    const u = buyer();
+    const o = await paidTwoStoreOrder(u, 'cash_on_delivery');
+    for (const s of [o.storeA, o.storeB]) {
+      await put(o.orderId, seller(s), 'shipped');
+      expect((await collect(o.orderId, s, seller(s))).statusCode).toBe(200);
+    }
+    expect((await get(o.orderId)).status).toBe('delivered');
+    expect(await commands(o.orderId, 'payment.collect')).toEqual([{ order_id: o.orderId, amount: '25.45' }]);
+    const card = await paidTwoStoreOrder(buyer());
+    expect((await collect(card.orderId, card.storeA, admin)).json().error.code).toBe('NOT_CASH_ON_DELIVERY');
+  });
+
+  it('a cash order whose every part is refused is cancelled and its payment voided', async () => {
+    const o = await paidTwoStoreOrder(buyer(), 'cash_on_delivery');
+    await put(o.orderId, admin, 'shipped');
+    const { cancellation } = (await cancel(o.orderId, admin, 'no one home')).json().order;
+    await reply('payment.refunded', { payment_id: 'p', order_id: o.orderId, refund_id: '', amount: '0.00', reason: 'x', refund_key: cancellation.cancellation_id });
+    await reply('stock.restocked', { order_id: o.orderId, restock_id: cancellation.cancellation_id, lines: [] });
+    expect((await get(o.orderId)).status).toBe('cancelled');
+    expect(await commands(o.orderId, 'payment.void')).toEqual([{ order_id: o.orderId, reason: 'no one home' }]);
   });
 });

@@ -7,6 +7,8 @@ import {
   ApproveReturnBody,
   CancelBody,
   CreateReturnBody,
+  FulfillmentParams,
+  RefuseDeliveryBody,
   RejectReturnBody,
   ReturnIdParams,
   ReturnList,
@@ -374,6 +376,59 @@ export const orderRoutes: FastifyPluginAsyncTypebox<{ useCases: OrderUseCases }>
     async (req) => {
       await uc.returns.reject(req.user, req.params.order_id, req.params.return_id, req.body.reason);
       return returnOf(req.user, req.params.order_id, req.params.return_id);
+    },
+  );
+
+  app.post(
+    '/:order_id/fulfillments/:store_id/collect/',
+    {
+      preHandler: app.requireRole('seller', 'admin'),
+      schema: {
+        tags: ['fulfillments'],
+        operationId: 'collectCashOnDelivery',
+        summary: "Cash on delivery: deliver the store's part and take its cash in one step (that store's seller, admins)",
+        description:
+          "The store's part (shipped) becomes delivered with its cash collected (its lines plus its share of the fee); once every part not cancelled " +
+          'is collected, the payment completes for what was collected.',
+        security,
+        params: FulfillmentParams,
+        response: {
+          200: StatusChanged,
+          ...errors,
+          409: { ...ErrorResponse, description: 'NOT_CASH_ON_DELIVERY, NOT_COLLECTABLE (not shipped), ALREADY_COLLECTED, CANCELLATION_IN_PROGRESS' },
+          503: { ...ErrorResponse, description: 'PAYMENT_SERVICE_UNAVAILABLE' },
+        },
+      },
+    },
+    async (req) => {
+      const status = await uc.cash.collect(req.user, req.params.order_id, req.params.store_id);
+      return { order_id: req.params.order_id, status, order: await uc.queries.detail(req.user, req.params.order_id) };
+    },
+  );
+
+  app.post(
+    '/:order_id/fulfillments/:store_id/refuse/',
+    {
+      preHandler: app.requireRole('seller', 'admin'),
+      schema: {
+        tags: ['fulfillments'],
+        operationId: 'refuseCashOnDelivery',
+        summary: "Cash on delivery: the buyer refused the store's shipped part at the door; it is cancelled and its units go back (that store's seller, admins)",
+        security,
+        params: FulfillmentParams,
+        body: RefuseDeliveryBody,
+        response: {
+          202: StatusChanged,
+          ...errors,
+          409: { ...ErrorResponse, description: 'NOT_CASH_ON_DELIVERY, CANCELLATION_NOT_ALLOWED (not shipped), CANCELLATION_IN_PROGRESS' },
+          503: { ...ErrorResponse, description: 'PAYMENT_SERVICE_UNAVAILABLE' },
+        },
+      },
+    },
+    async (req, reply) => {
+      await uc.cash.refuse(req.user, req.params.order_id, req.params.store_id, req.body?.reason ?? 'delivery_refused');
+      const order = await uc.queries.detail(req.user, req.params.order_id);
+      return reply.code(202).send({ order_id: req.params.order_id, status: order.status, order });
     },
   );
 

@@ -54,6 +54,8 @@ export const FulfillmentSchema = Type.Object({
   shipped_at: Nullable(Type.String()),
   delivered_at: Nullable(Type.String()),
   cancelled_at: Nullable(Type.String()),
+  collected_at: Nullable(Type.String({ description: "cash on delivery: when the store took its part's cash" })),
+  collected_amount: Nullable(Type.String({ description: "cash on delivery: the part's lines plus its share of the fee" })),
 });
 
 export const CancellationSchema = Type.Object(
@@ -321,3 +323,10 @@ export const ApproveReturnBody = Type.Object(
 );
 
 export const RejectReturnBody = Type.Object({ reason: Type.String({ minLength: 1, maxLength: 500 }) }, { additionalProperties: false });
+
+export const FulfillmentParams = Type.Object({
+  order_id: Type.String({ minLength: 1, maxLength: 64 }),
+  store_id: Type.String({ minLength: 1, maxLength: 64 }),
+});
+
+export const RefuseDeliveryBody = Type.Object({ reason: Type.String({ minLength: 1, maxLength: 500, default: 'delivery_refused' }) }, { additionalProperties: false });
