@@ -27,7 +27,7 @@ async function main(): Promise<void> {
   });
   // /ws/orders/{user_id}/ (see src/live): pushed from this instance's own read of order.events.
   const live = new OrderLiveFeed(new LiveHub({ logger }), useCases.store, useCases.clock, logger);
-  await app.register(liveUpdatesPlugin, { hub: live.hub, auth, streams: [live.stream()] });
+  await app.register(liveUpdatesPlugin, { hub: live.hub, auth, streams: [live.stream(), live.storeStream()] });
   const grpc = await startGrpcServer({
     host: config.GRPC_HOST,
     port: config.GRPC_PORT,

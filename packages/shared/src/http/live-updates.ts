@@ -242,9 +242,11 @@ export class LiveHub {
   }
 }
 
-/** One live stream: `GET /ws/<name>/:id/`. */
+/** One live stream: `GET /ws/<name>/:id/`, or at its own `path`. */
 export interface LiveStream {
   name: string;
+  /** Where it is served, with `:id` for the watched id (e.g. `/ws/stores/:id/orders/`); default `/ws/<name>/:id/`. */
+  path?: string;
   /** May the user watch this id? false → closed with 4403. A throw → closed with 1011 (logged). */
   authorize: (user: AuthUser, id: string) => boolean | Promise<boolean>;
   /** After the subscription is in place (e.g. send the current state). A throw is logged. */
@@ -327,7 +329,8 @@ async function liveUpdatesImpl(app: FastifyInstance, opts: LiveUpdatesPluginOpti
         request.log.error({ err, stream: stream.name }, 'live stream onSubscribe failed');
       }
     };
-    const paths = bothSlashes ? [`/ws/${stream.name}/:id/`] : [`/ws/${stream.name}/:id/`, `/ws/${stream.name}/:id`];
+    const path = stream.path ?? `/ws/${stream.name}/:id/`;
+    const paths = bothSlashes ? [path] : [path, path.replace(/\/$/, '')];
     for (const url of paths) {
       app.route<{ Params: { id: string }; Querystring: { token?: string } }>({
         method: 'GET',

@@ -237,6 +237,8 @@ export interface OrderPlacedEvent {
   user_id: string;
   total_amount: string;
   lines: ReserveLine[];
+  /** Every store with an item in the order (each store's sellers follow their orders live). */
+  store_ids?: string[];
 }
 export interface OrderStatusChangedEvent {
   order_id: string;
@@ -245,11 +247,22 @@ export interface OrderStatusChangedEvent {
   to: OrderStatus;
   reason: string | null;
   payment_expires_at: string | null;
+  store_ids?: string[];
 }
 export interface OrderCancelledEvent {
   order_id: string;
   user_id: string;
   reason: string;
+  store_ids?: string[];
+}
+/** One store's part of an order moved (shipped, delivered, collected, cancelled): for that store's sellers. */
+export interface OrderFulfillmentChangedEvent {
+  order_id: string;
+  user_id: string;
+  store_id: string;
+  from: string;
+  to: string;
+  reason: string | null;
 }
 
 /** Message type → data type, so `Envelope<'stock.reserved'>` is typed end to end. */
@@ -279,5 +292,6 @@ export interface MessageTypes {
   'order.placed': OrderPlacedEvent;
   'order.status_changed': OrderStatusChangedEvent;
   'order.cancelled': OrderCancelledEvent;
+  'order.fulfillment_changed': OrderFulfillmentChangedEvent;
 }
 export type MessageType = keyof MessageTypes;

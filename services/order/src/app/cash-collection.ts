@@ -6,7 +6,7 @@ import { assertFulfillmentTransition, type FulfillmentStatus } from '../domain/f
 import type { OrderStatus } from '../domain/order-status';
 import { isOpen, type OrderAdjustments } from './order-adjustments';
 import { actorOf, requireAccess } from './order-access';
-import { orderFollowsFulfillments } from './order-events';
+import { moveFulfillments, orderFollowsFulfillments } from './order-events';
 import type { AdjustmentTx, AdjustmentUnitOfWork } from './ports';
 
 export const CASH_ON_DELIVERY = 'cash_on_delivery';
@@ -58,7 +58,7 @@ export class CashCollection {
       const by = actorOf(user);
       if (f.status === 'shipped') {
         assertFulfillmentTransition(storeId, f.status, 'delivered', by.role);
-        await tx.moveFulfillments(orderId, [{ storeId, from: 'shipped', to: 'delivered' }], by, 'cash collected');
+        await moveFulfillments(tx, order, [{ storeId, from: 'shipped', to: 'delivered' }], by, 'cash collected');
       }
       await tx.markCollected(orderId, storeId, partRefund(part.subtotal, feeShares(fee, parts).get(storeId) ?? '0.00'));
       const after = fulfillments.map((x) => (x.storeId === storeId ? 'delivered' : x.status)) as FulfillmentStatus[];

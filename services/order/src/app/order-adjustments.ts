@@ -15,7 +15,7 @@ import type { PaymentStatusPort } from './catalog';
 import type { Access } from './order-access';
 import { actorOf } from './order-access';
 import { sendCollectionIfDue } from './cash-collection';
-import { orderFollowsFulfillments } from './order-events';
+import { moveFulfillments, orderFollowsFulfillments } from './order-events';
 import type { ActorRef, AdjustmentTx, AdjustmentUnitOfWork, Clock, OrderHead } from './ports';
 
 export type AdjustmentTimings = Pick<SagaTimings, 'retryBaseMs' | 'retryMaxMs' | 'maxAttempts'>;
@@ -191,8 +191,9 @@ export class OrderAdjustments {
     const fulfillments = await tx.fulfillmentsOf(order.id);
     const cancelling = fulfillments.filter((f) => f.status !== 'cancelled' && (a.storeId === null || f.storeId === a.storeId));
     for (const f of cancelling) assertFulfillmentTransition(f.storeId, f.status, 'cancelled', a.requestedBy.role);
-    await tx.moveFulfillments(
-      order.id,
+    await moveFulfillments(
+      tx,
+      order,
       cancelling.map((f) => ({ storeId: f.storeId, from: f.status, to: 'cancelled' as const, reason: a.reason })),
       a.requestedBy,
     );

@@ -5,7 +5,7 @@ import type { OrderStatus } from '../domain/order-status';
 import type { AdjustmentSnapshot } from '../saga/adjustment.saga';
 import { isOpen, type OrderAdjustments } from './order-adjustments';
 import { actorOf, requireAccess, type Access } from './order-access';
-import { orderFollowsFulfillments } from './order-events';
+import { moveFulfillments, orderFollowsFulfillments } from './order-events';
 import type { AdjustmentUnitOfWork, UnitOfWork } from './ports';
 import type { SagaCoordinator } from './saga-coordinator';
 
@@ -92,7 +92,7 @@ export class OrderCommands {
         throw conflict('CANCELLATION_IN_PROGRESS', 'this part of the order is being cancelled', { cancellation_id: running.id, store_id: running.storeId });
       }
       const moves = moving.map((f) => ({ storeId: f.storeId, from: f.status, to: to as FulfillmentStatus, trackingNumber }));
-      await tx.moveFulfillments(orderId, moves, by, notes);
+      await moveFulfillments(tx, order, moves, by, notes);
       const after = fulfillments.map((f) => (moving.includes(f) ? to : f.status)) as FulfillmentStatus[];
       return (await orderFollowsFulfillments(tx, order, after, by, { notes })) ?? order.status;
     });

@@ -1,7 +1,7 @@
 import { createEnvelope, Topics, type Envelope, type TopicName } from '@sudamall/shared';
 import { orderStatusFromFulfillments, type FulfillmentStatus } from '../domain/fulfillment';
 import { assertTransition, type OrderStatus } from '../domain/order-status';
-import type { ActorRef, CheckoutTx, OrderHead } from './ports';
+import type { ActorRef, CheckoutTx, FulfillmentMove, OrderHead } from './ports';
 
 /** What the order tells others when its status changes: order.status_changed, and order.cancelled when it is. */
 export function statusChangedEvents(order: OrderHead, to: OrderStatus, reason: string | null, paymentExpiresAt = order.paymentExpiresAt): Array<{ topic: TopicName; envelope: Envelope }> {
@@ -15,11 +15,15 @@ export function statusChangedEvents(order: OrderHead, to: OrderStatus, reason: s
         to,
         reason,
         payment_expires_at: paymentExpiresAt ? paymentExpiresAt.toISOString() : null,
+        store_ids: order.storeIds,
       }),
     },
   ];
   if (to === 'cancelled') {
-    events.push({ topic: Topics.orderEvents, envelope: createEnvelope('order.cancelled', order.id, { order_id: order.id, user_id: order.userId, reason: reason ?? 'cancelled' }) });
+    events.push({
+      topic: Topics.orderEvents,
+      envelope: createEnvelope('order.cancelled', order.id, { order_id: order.id, user_id: order.userId, reason: reason ?? 'cancelled', store_ids: order.storeIds }),
+    });
   }
   return events;
 }
@@ -43,4 +47,15 @@ export async function orderFollowsFulfillments(
   await tx.changeOrderStatus(order.id, order.status, { to: next, ...(reason ? { reason } : {}) }, by, opts.notes);
   for (const e of statusChangedEvents(order, next, reason)) await tx.enqueue(e.topic, e.envelope);
   return next;
+}
+
+/** Moves fulfilments by hand (a seller, an admin, a completed cancellation) and tells their stores (order.fulfillment_changed). */
+export async function moveFulfillments(tx: CheckoutTx, order: OrderHead, moves: FulfillmentMove[], by: ActorRef, notes?: string): Promise<void> {
+  await tx.moveFulfillments(order.id, moves, by, notes);
+  for (const m of moves) {
+    await tx.enqueue(
+      Topics.orderEvents,
+      createEnvelope('order.fulfillment_changed', order.id, { order_id: order.id, user_id: order.userId, store_id: m.storeId, from: m.from, to: m.to, reason: m.reason ?? null }),
+    );
+  }
 }

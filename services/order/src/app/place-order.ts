@@ -157,7 +157,7 @@ export class PlaceOrder {
     }));
     outbox.push({
       topic: Topics.orderEvents,
-      envelope: createEnvelope('order.placed', orderId, { order_id: orderId, user_id: input.userId, total_amount: total, lines: reserveLines }),
+      envelope: createEnvelope('order.placed', orderId, { order_id: orderId, user_id: input.userId, total_amount: total, lines: reserveLines, store_ids: order.storeIds }),
     });
     const outcome = await this.store.insertPlaced(order, decision, outbox, timings.now);
     if (outcome === 'duplicate') {

@@ -19,6 +19,8 @@ import { DEFAULT_ORDER_SORT, type OrderListFilter } from '../domain/order-listin
 import { PaymentDeadlines } from './payment-deadlines';
 
 export const ORDERS_STREAM = 'orders';
+/** /ws/stores/{store_id}/orders/: a store's orders, for its sellers (never another store's lines or prices). */
+export const STORE_ORDERS_STREAM = 'store-orders';
 
 /** The under_paying orders of a user, read when they subscribe (the store's buyer listing). */
 export interface UnderPayingOrders {
@@ -59,12 +61,32 @@ export class OrderLiveFeed {
     };
   }
 
-  /** Maps one order event to what the buyer sees (public so tests can drive it without Kafka). */
+  /**
+   * The stream for a store's sellers: the orders with an item of their store, as they are placed
+   * and move (the order's status, and their own part's), without amounts (those are per store).
+   */
+  storeStream(): LiveStream {
+    return {
+      name: STORE_ORDERS_STREAM,
+      path: '/ws/stores/:id/orders/',
+      authorize: (user, storeId) => user.role === 'admin' || (user.role === 'seller' && user.storeId === storeId),
+    };
+  }
+
+  /** Maps one order event to what the buyer and the order's stores see (public so tests can drive it without Kafka). */
   handle(envelope: AnyEnvelope): void {
     switch (envelope.type) {
       case 'order.placed': {
         const d = envelope.data;
         this.push(d.user_id, 'order.placed', { order_id: d.order_id, status: 'pending', total_amount: d.total_amount }, envelope.occurred_at);
+        this.toStores(d.store_ids, 'order.placed', { order_id: d.order_id, status: 'pending' }, envelope.occurred_at);
+        return;
+      }
+      case 'order.fulfillment_changed': {
+        const d = envelope.data;
+        const data = { order_id: d.order_id, store_id: d.store_id, from: d.from, to: d.to, reason: d.reason };
+        this.push(d.user_id, 'order.fulfillment_changed', data, envelope.occurred_at);
+        this.toStores([d.store_id], 'order.fulfillment_changed', data, envelope.occurred_at);
         return;
       }
       case 'order.status_changed': {
@@ -86,12 +108,14 @@ export class OrderLiveFeed {
           { order_id: d.order_id, from: d.from, to: d.to, reason: d.reason, payment_expires_at: d.payment_expires_at },
           envelope.occurred_at,
         );
+        this.toStores(d.store_ids, 'order.status_changed', { order_id: d.order_id, from: d.from, to: d.to, reason: d.reason }, envelope.occurred_at);
         return;
       }
       case 'order.cancelled': {
         const d = envelope.data;
         this.deadlines.untrack(d.user_id, d.order_id);
         this.push(d.user_id, 'order.cancelled', { order_id: d.order_id, reason: d.reason }, envelope.occurred_at);
+        this.toStores(d.store_ids, 'order.cancelled', { order_id: d.order_id, reason: d.reason }, envelope.occurred_at);
         return;
       }
       default:
@@ -140,6 +164,11 @@ export class OrderLiveFeed {
 
   private push(userId: string, type: string, data: unknown, occurredAt: string): void {
     this.hub.publish(ORDERS_STREAM, userId, liveMessage(type, data, occurredAt));
+  }
+
+  /** Events of orders placed before stores were named on them carry no store_ids: no store hears those. */
+  private toStores(storeIds: string[] | undefined, type: string, data: unknown, occurredAt: string): void {
+    for (const storeId of storeIds ?? []) this.hub.publish(STORE_ORDERS_STREAM, storeId, liveMessage(type, data, occurredAt));
   }
 }
 

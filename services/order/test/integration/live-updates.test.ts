@@ -19,7 +19,7 @@ beforeAll(async () => {
   h = await startHarness({ env: { PLACE_ORDER_WAIT_MS: '0' } });
   app = await buildTestApp(h);
   feed = new OrderLiveFeed(new LiveHub({ heartbeatIntervalMs: 200 }), h.c.useCases.store, h.c.useCases.clock, h.c.logger, { tickMs: 200 });
-  await app.register(liveUpdatesPlugin, { hub: feed.hub, auth: { secret: TEST_JWT_SECRET }, streams: [feed.stream()] });
+  await app.register(liveUpdatesPlugin, { hub: feed.hub, auth: { secret: TEST_JWT_SECRET }, streams: [feed.stream(), feed.storeStream()] });
   await app.listen({ host: '127.0.0.1', port: 0 });
   base = `ws://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
   await feed.start(h.c.bus, h.prefix);
@@ -136,3 +136,37 @@ it('pushes to subscribers on every instance: each instance reads order.events wi
     await otherApp.close();
   }
 });
+
+describe('/ws/stores/{store_id}/orders/', () => {
+  async function watchStore(storeId: string, token = testToken({ sub: randomUUID(), role: 'seller', store_id: storeId })) {
+    const c = await connectLive(base, `/ws/stores/${storeId}/orders/`, { token });
+    clients.push(c);
+    return c;
+  }
+
+  it("streams the store's orders to its sellers as they are placed and move, without amounts; other stores' sellers are refused", async () => {
+    const storeId = `store-${randomUUID()}`;
+    const c = await watchStore(storeId);
+    await c.next((m) => m.type === 'subscribed');
+    const other = await watchStore(storeId, testToken({ sub: randomUUID(), role: 'seller', store_id: 'another-store' }));
+    expect(await other.closed).toMatchObject({ code: LiveCloseCode.forbidden });
+
+    const product = h.catalog.add({ price: '12.50', storeId });
+    const { orderId } = await h.c.useCases.placeOrder.execute({ userId: randomUUID(), idempotencyKey: randomUUID(), items: [{ productId: product.id, quantity: 1 }], shippingAddress: '1 Main St', waitMs: 0 });
+    const placed = await c.next((m) => m.type === 'order.placed' && (m.data as { order_id: string }).order_id === orderId, 30000);
+    expect(placed.data).toEqual({ order_id: orderId, status: 'pending' });
+    const moved = await c.next(isStatus(orderId, 'under_paying'), 30000);
+    expect(moved.data).toEqual({ order_id: orderId, from: 'pending', to: 'under_paying', reason: null });
+
+    // A part's move reaches its own store only.
+    feed.handle({ ...placedEnvelope(orderId), type: 'order.fulfillment_changed', data: { order_id: orderId, user_id: 'u', store_id: 'someone-else', from: 'processing', to: 'shipped', reason: null } } as AnyEnvelope);
+    feed.handle({ ...placedEnvelope(orderId), type: 'order.fulfillment_changed', data: { order_id: orderId, user_id: 'u', store_id: storeId, from: 'processing', to: 'shipped', reason: null } } as AnyEnvelope);
+    const part = await c.next((m) => m.type === 'order.fulfillment_changed');
+    expect(part.data).toEqual({ order_id: orderId, store_id: storeId, from: 'processing', to: 'shipped', reason: null });
+    expect(c.messages.filter((m) => m.type === 'order.fulfillment_changed')).toHaveLength(1);
+  });
+});
+
+function placedEnvelope(orderId: string) {
+  return { id: randomUUID(), version: 1, occurred_at: new Date().toISOString(), key: orderId };
+}
