@@ -1,4 +1,5 @@
 import type { Envelope } from '@sudamall/shared';
+import { collectedAmount } from '../domain/cash-collection';
 import { keyedRefundRequest } from '../domain/keyed-refunds';
 import type { UseCaseDeps } from './deps';
 import type { CommandEffect } from './ports';
@@ -9,8 +10,10 @@ export const COMMANDS_CONSUMER = 'payment.commands';
  * payment.void: cancel what is not captured (pending, failed); a completed payment is left to
  * payment.refund. payment.refund: reserve a refund of everything left of the order's captured
  * payment (the saga's compensation when money arrives for a cancelled order), or, with a
- * refund_key, of `amount` of it (a part cancelled after payment, a return) once per key. Both claim the
- * inbox in the transaction that records the decision, so a redelivered command changes nothing.
+ * refund_key, of `amount` of it (a part cancelled after payment, a return) once per key.
+ * payment.collect: complete the order's cash payment for what the stores collected (no gateway
+ * involved: the cash is in the stores' hands). Each claims the inbox in the transaction that
+ * records the decision, so a redelivered command changes nothing.
  *
  * No gateway call happens here: this runs inside a Kafka handler, whose group session (10 s)
  * a slow gateway (up to a minute) would outlast, so the member would be thrown out and the
@@ -18,8 +21,12 @@ export const COMMANDS_CONSUMER = 'payment.commands';
  * once, outside the consumer loop; payment.refunded follows its completion), and without a
  * queue the recovery sweep sends it.
  */
-export async function handlePaymentCommand(deps: UseCaseDeps, envelope: Envelope<'payment.void'> | Envelope<'payment.refund'>): Promise<CommandEffect> {
+export async function handlePaymentCommand(
+  deps: UseCaseDeps,
+  envelope: Envelope<'payment.void'> | Envelope<'payment.refund'> | Envelope<'payment.collect'>,
+): Promise<CommandEffect> {
   const claim = { consumer: COMMANDS_CONSUMER, eventId: envelope.id };
+  if (envelope.type === 'payment.collect') return collectForOrder(deps, claim, envelope.data);
   const { order_id: orderId, reason } = envelope.data;
   if (envelope.type === 'payment.void') {
     const effect = await deps.repo.voidForOrder(claim, orderId, reason);
@@ -55,5 +62,23 @@ export async function handlePaymentCommand(deps: UseCaseDeps, envelope: Envelope
     return effect;
   }
   deps.logger.info({ order_id: orderId, ...key, effect: effect.kind, ...(effect.kind === 'nothing' ? { reason: effect.reason } : {}) }, 'payment.refund handled');
+  return effect;
+}
+
+async function collectForOrder(deps: UseCaseDeps, claim: { consumer: string; eventId: string }, data: Envelope<'payment.collect'>['data']): Promise<CommandEffect> {
+  const orderId = data.order_id;
+  // A malformed amount throws (invalid) before anything is claimed: parked, never guessed. So
+  // does an amount above the payment's total, from inside the transaction, which rolls back.
+  const amount = collectedAmount(data);
+  const effect = await deps.repo.collectForOrder(claim, orderId, amount);
+  if (effect.kind === 'collected') {
+    const { payment } = effect;
+    const fields = { order_id: orderId, payment_id: payment.paymentId, amount, total_amount: payment.totalAmount };
+    if (effect.orderedTotalAmount !== undefined) {
+      deps.logger.info({ ...fields, ordered_total_amount: effect.orderedTotalAmount }, 'cash on delivery collected for less than ordered (a part was refused)');
+    } else deps.logger.info(fields, 'cash on delivery collected');
+    return effect;
+  }
+  deps.logger.info({ order_id: orderId, amount, effect: effect.kind, ...(effect.kind === 'nothing' ? { reason: effect.reason } : {}) }, 'payment.collect handled');
   return effect;
 }

@@ -246,7 +246,9 @@ export type CommandEffect =
   | { kind: 'voided'; payments: PaymentRecord[] }
   | { kind: 'nothing'; reason: string }
   /** `requested`: set when less than asked was reserved, because that was all that was left. */
-  | { kind: 'refund_reserved'; reservation: RefundReservation; requested?: string };
+  | { kind: 'refund_reserved'; reservation: RefundReservation; requested?: string }
+  /** payment.collect completed the order's cash payment; `orderedTotalAmount` when for less than ordered. */
+  | { kind: 'collected'; payment: PaymentRecord; orderedTotalAmount?: string };
 
 export const PAYMENT_SORT_FIELDS = ['created_at', 'total_amount'] as const;
 export const REFUND_SORT_FIELDS = ['created_at', 'amount'] as const;
@@ -344,4 +346,11 @@ export interface PaymentRepository {
    * with nothing captured, payment.refunded 0.00 and nothing voided. One transaction with the claim.
    */
   refundKeyedForOrder(claim: InboxClaim, orderId: string, reason: string, request: KeyedRefundRequest): Promise<CommandEffect>;
+  /**
+   * payment.collect (src/domain/cash-collection.ts): the order's cash payment awaiting collection
+   * completes for `amount`, what the stores collected (collected_by "stores"); collected before, or
+   * none awaiting: nothing. One transaction with the claim; throws invalid (before committing
+   * anything) when `amount` is more than the payment's total.
+   */
+  collectForOrder(claim: InboxClaim, orderId: string, amount: string): Promise<CommandEffect>;
 }

@@ -2,9 +2,18 @@ import { topicName, Topics, type AnyEnvelope, type KafkaBus, type Subscription }
 import { handlePaymentCommand } from '../app/handle-payment-command';
 import type { UseCaseDeps } from '../app/deps';
 
-const isOrderCommand = (data: unknown): data is { order_id: string; reason: string } =>
-  typeof data === 'object' && data !== null && typeof (data as { order_id?: unknown }).order_id === 'string' &&
-  typeof (data as { reason?: unknown }).reason === 'string';
+const COMMAND_TYPES = ['payment.void', 'payment.refund', 'payment.collect'] as const;
+type CommandEnvelope = Extract<AnyEnvelope, { type: (typeof COMMAND_TYPES)[number] }>;
+
+const isCommandType = (e: AnyEnvelope): e is CommandEnvelope => (COMMAND_TYPES as readonly string[]).includes(e.type);
+
+const hasOrderId = (data: unknown): data is { order_id: string } =>
+  typeof data === 'object' && data !== null && typeof (data as { order_id?: unknown }).order_id === 'string';
+
+// void and refund need a reason; collect's amount is checked by the use case, which refuses a bad
+// one as invalid so that the bus parks it (an order's cash must not be skipped silently).
+const isWellFormed = (e: CommandEnvelope): boolean =>
+  hasOrderId(e.data) && (e.type === 'payment.collect' || typeof (e.data as { reason?: unknown }).reason === 'string');
 
 /** payment.commands → use case. Malformed or unknown messages are logged and skipped (never retried forever). */
 export async function startPaymentCommandsConsumer(deps: UseCaseDeps, bus: KafkaBus, topicPrefix: string, groupId: string): Promise<Subscription> {
@@ -13,11 +22,11 @@ export async function startPaymentCommandsConsumer(deps: UseCaseDeps, bus: Kafka
     topics: [topicName(topicPrefix, Topics.paymentCommands)],
     fromBeginning: true,
     handle: async (envelope: AnyEnvelope) => {
-      if (envelope.type !== 'payment.void' && envelope.type !== 'payment.refund') {
+      if (!isCommandType(envelope)) {
         deps.logger.warn({ type: envelope.type, id: envelope.id }, 'ignoring an unknown message type on payment.commands');
         return;
       }
-      if (!isOrderCommand(envelope.data)) {
+      if (!isWellFormed(envelope)) {
         deps.logger.error({ type: envelope.type, id: envelope.id }, 'malformed payment command skipped');
         return;
       }

@@ -17,6 +17,7 @@ import type { Db } from './prisma';
 import { canTransition, REFUNDABLE_STATUSES, VOIDABLE_STATUSES, voidedStatusFor, voidRequestOf, type PaymentStatus } from '../domain/payment-status';
 import { canRefundTransition, decideRefundAmount, statusAfterRefunds } from '../domain/refunds';
 import { decideKeyedRefund, type KeyedRefundRequest } from '../domain/keyed-refunds';
+import { decideCollection } from '../domain/cash-collection';
 import { paymentExists } from '../domain/errors';
 import { chargeIdempotencyKey } from '../domain/idempotency';
 import type {
@@ -822,7 +823,64 @@ export class PrismaPaymentRepository implements PaymentRepository {
       }
     });
   }
+
+  async collectForOrder(claim: InboxClaim, orderId: string, amount: string): Promise<CommandEffect> {
+    return this.db.$transaction(async (tx) => {
+      if (!(await claimInbox(tx, claim.consumer, claim.eventId))) return { kind: 'duplicate' } as const;
+      // Locked like a seller's collect/ and the refunds: neither can interleave with this.
+      const payments = await lockOrderPayments(tx, orderId);
+      // An amount above the payment's total throws here (invalid): the claim rolls back with the
+      // transaction and the bus parks the command.
+      const decision = decideCollection(payments.map(cashPayment), amount);
+      switch (decision.kind) {
+        case 'collected_before':
+          return { kind: 'nothing', reason: `collected before (${decision.paymentId}, ${decision.totalAmount})` } as const;
+        case 'nothing_to_collect':
+          return { kind: 'nothing', reason: `no cash payment awaiting collection (${decision.why})` } as const;
+        case 'collect': {
+          const p = payments.find((x) => x.paymentId === decision.paymentId) as PaymentRow;
+          const now = new Date();
+          const ordered = decision.ordered
+            ? { ordered_amount: decision.ordered.amount, ordered_gateway_fee: decision.ordered.gatewayFee, ordered_total_amount: decision.ordered.totalAmount }
+            : {};
+          const updated = await tx.payment.update({
+            where: { paymentId: p.paymentId },
+            data: {
+              status: 'completed',
+              completedAt: now,
+              gatewayTransactionId: `cod_${p.paymentId}`,
+              amount: decision.amount,
+              gatewayFee: decision.gatewayFee,
+              totalAmount: decision.totalAmount,
+              metadata: json({
+                ...asObject(p.metadata),
+                awaiting_collection: false,
+                collected_by: 'stores',
+                collected_at: now.toISOString(),
+                collected_by_event: claim.eventId,
+                ...ordered,
+              }),
+            },
+          });
+          await tx.paymentAttempt.updateMany({ where: { paymentId: p.paymentId, status: 'awaiting_collection' }, data: { status: 'succeeded', completedAt: now } });
+          // No event, as with collect/: payment.succeeded went out when the buyer chose cash on
+          // delivery (awaiting_collection), and the order asked for this completion itself.
+          return { kind: 'collected', payment: toPaymentRecord(updated), ...(decision.ordered ? { orderedTotalAmount: decision.ordered.totalAmount } : {}) } as const;
+        }
+      }
+    });
+  }
 }
+
+const cashPayment = (p: PaymentRow) => ({
+  paymentId: p.paymentId,
+  gateway: p.gatewayName,
+  status: p.status,
+  amount: money2(p.amount),
+  gatewayFee: money2(p.gatewayFee),
+  totalAmount: money2(p.totalAmount),
+  awaitingCollection: asObject(p.metadata).awaiting_collection === true,
+});
 
 const refundable = (p: PaymentRow) => ({
   paymentId: p.paymentId,
