@@ -29,12 +29,25 @@ export class OrderQueries {
     return head;
   }
 
-  /** The order as its reader may see it: a seller only their store's part (storeViewOf). */
-  async detail(user: AuthUser, orderId: string): Promise<OrderDetailView> {
+  /**
+   * The order as its reader may see it: a seller only their store's part (storeViewOf), with how
+   * the buyer pays and where that stands (asked of the payment service; null when it cannot say).
+   */
+  async detail(user: AuthUser, orderId: string): Promise<OrderDetailView & { payment?: { method: string; status: string } | null }> {
     await this.headFor(user, orderId, ['owner', 'seller', 'admin']);
     const view = await this.store.getDetail(orderId);
     if (!view) throw orderNotFound(orderId);
-    return user.role === 'seller' && user.storeId ? storeViewOf(view, user.storeId) : view;
+    if (user.role !== 'seller' || !user.storeId) return view;
+    return { ...storeViewOf(view, user.storeId), payment: await this.paymentSummary(orderId) };
+  }
+
+  private async paymentSummary(orderId: string): Promise<{ method: string; status: string } | null> {
+    try {
+      const p = await this.payments?.getPaymentStatus(orderId);
+      return p ? { method: p.gateway, status: p.status } : null;
+    } catch {
+      return null;
+    }
   }
 
   /** The order's returns: its buyer and admins see all, a seller their store's. */

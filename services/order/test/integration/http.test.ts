@@ -291,8 +291,8 @@ describe('PUT /api/v1/orders/{order_id}/status/', () => {
     const itemOf = (storeId: string) => order.items.filter((i: { store_id: string }) => i.store_id === storeId).map((i: { item_id: string }) => i.item_id);
     expect(order.fulfillments).toEqual(
       [
-        { store_id: storeA, status: 'pending', items: itemOf(storeA), subtotal: '20.20', tracking_number: null, shipped_at: null, delivered_at: null, cancelled_at: null },
-        { store_id: storeB, status: 'pending', items: itemOf(storeB), subtotal: '5.25', tracking_number: null, shipped_at: null, delivered_at: null, cancelled_at: null },
+        { store_id: storeA, status: 'pending', items: itemOf(storeA), subtotal: '20.20', tracking_number: null, shipped_at: null, delivered_at: null, cancelled_at: null, collected_at: null, collected_amount: null },
+        { store_id: storeB, status: 'pending', items: itemOf(storeB), subtotal: '5.25', tracking_number: null, shipped_at: null, delivered_at: null, cancelled_at: null, collected_at: null, collected_amount: null },
       ].sort((x, y) => x.store_id.localeCompare(y.store_id)),
     );
     await reply('stock.reserved', {
