@@ -104,6 +104,26 @@ describe('payment.collect (cash on delivery collected by the stores)', () => {
     expect(tooMuch.json().error.code).toBe('REFUND_EXCEEDS_REMAINING');
   });
 
+  it('an admin\'s collect/ and the order\'s payment.collect at once: one completes it, the other changes nothing', async () => {
+    const { orderId, paymentId } = await awaitingCollection('50.00');
+    const [byHand, effect] = await Promise.all([
+      h.app.inject({ method: 'POST', url: `/api/v1/payments/${paymentId}/collect/`, headers: { authorization: operator.auth } }),
+      handlePaymentCommand(h.container.useCases, collect(orderId, '35.00')),
+    ]);
+    const p = await row(paymentId);
+    expect(p.status).toBe('completed');
+    if (effect.kind === 'collected') {
+      // The command took the row lock first: the admin finds nothing left to collect.
+      expect([byHand.statusCode, byHand.json().error?.code]).toEqual([409, 'PAYMENT_NOT_COLLECTABLE']);
+      expect([...money(p), (p.metadata as { collected_by?: string }).collected_by]).toEqual(['35.00', '0.00', '35.00', 'stores']);
+    } else {
+      expect(byHand.statusCode).toBe(200);
+      expect(effect).toMatchObject({ kind: 'nothing', reason: expect.stringMatching(/^collected before/) });
+      expect([...money(p), (p.metadata as { collected_by?: string }).collected_by]).toEqual(['50.00', '0.00', '50.00', operator.id]);
+    }
+    expect(await outboxTypes(orderId)).toEqual(['payment.succeeded']);
+  });
+
   it('parks an amount above the payment\'s total (a sender bug): nothing is claimed or changed', async () => {
     const { orderId, paymentId } = await awaitingCollection('30.00');
     const command = collect(orderId, '30.01');
