@@ -1,4 +1,4 @@
-import { conflict, createEnvelope, formatMoney, sumMoney, Topics, unavailable, type AuthUser, type Envelope, type Logger } from '@sudamall/shared';
+import { conflict, createEnvelope, formatMoney, notFound, sumMoney, Topics, unavailable, type AuthUser, type Envelope, type Logger } from '@sudamall/shared';
 import { cancellationScope, type Canceller } from '../domain/cancellation';
 import { feeShares, partRefund } from '../domain/fee-share';
 import { assertFulfillmentTransition, type FulfillmentStatus } from '../domain/fulfillment';
@@ -168,6 +168,26 @@ export class OrderAdjustments {
       done++;
     }
     return done;
+  }
+
+  /**
+   * An operator's retry of an adjustment still running (a refund the gateway refused, a command
+   * never answered): its command is sent again at once; payment makes a new attempt of a refused
+   * refund under the same key.
+   */
+  async operatorRetry(orderId: string, adjustmentId: string, by: ActorRef): Promise<AdjustmentSnapshot> {
+    return this.uow.runAdjustment(async (tx) => {
+      const locked = await tx.lockSaga(orderId);
+      const adjustment = locked && (await tx.adjustmentsOf(orderId)).find((a) => a.id === adjustmentId);
+      if (!locked || !adjustment) throw notFound('ADJUSTMENT_NOT_FOUND', `no cancellation or return ${adjustmentId}`, { adjustment_id: adjustmentId });
+      if (adjustment.awaiting.length === 0) {
+        throw conflict('ADJUSTMENT_NOT_RUNNING', `${adjustment.kind} ${adjustmentId} is ${adjustment.status}: nothing to retry`, { adjustment_id: adjustmentId, status: adjustment.status });
+      }
+      const decision = onAdjustmentRetry(adjustment, this.timings(), true);
+      await this.apply(tx, locked.order, { ...decision, log: [...decision.log, { step: `${adjustment.kind}:${adjustment.status}`, kind: 'retry', type: 'operator_retry', payload: { by: by.id } }] });
+      this.logger.info({ order_id: orderId, adjustment_id: adjustmentId, by: by.id }, 'adjustment retried by an operator');
+      return decision.adjustment;
+    });
   }
 
   /** Persists a decision; a cancellation that completed cancels its fulfilments. Returns the order's new status. */

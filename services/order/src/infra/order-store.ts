@@ -2,6 +2,7 @@ import { sortKeyOf, type Envelope, type ShortLine, type TopicName } from '@sudam
 import type { NewOrder, PlacementStore } from '../app/place-order';
 import type { AddressSnapshot } from '../domain/address';
 import type { FulfillmentStatus } from '../domain/fulfillment';
+import type { AdjustmentKind } from '../saga/adjustment.saga';
 import type { OrderStatus } from '../domain/order-status';
 import { isUuid } from '../domain/errors';
 import type { OrderListFilter } from '../domain/order-listing';
@@ -300,6 +301,46 @@ export class OrderStore implements PlacementStore {
           }
         : null,
     };
+  }
+
+  /** Cancellations after payment and returns for operators: stuck ones, open ones, of a kind; newest first. */
+  async listAdjustments(filter: { id?: string; stuck?: boolean; open?: boolean; kind?: string; page: number; pageSize: number }) {
+    const where: Prisma.OrderAdjustmentWhereInput = {
+      ...(filter.id ? { id: filter.id } : {}),
+      ...(filter.stuck !== undefined ? { stuck: filter.stuck } : {}),
+      ...(filter.open ? { status: { notIn: ['completed', 'rejected'] } } : {}),
+      ...(filter.kind ? { kind: filter.kind } : {}),
+    };
+    const [rows, total] = await Promise.all([
+      this.db.orderAdjustment.findMany({ where, orderBy: [{ updatedAt: 'desc' }, { id: 'desc' }], skip: (filter.page - 1) * filter.pageSize, take: filter.pageSize }),
+      this.db.orderAdjustment.count({ where }),
+    ]);
+    return {
+      total,
+      items: rows.map((a) => ({
+        adjustment_id: a.id,
+        order_id: a.orderId,
+        kind: a.kind as AdjustmentKind,
+        store_id: a.storeId,
+        status: a.status,
+        reason: a.reason,
+        refund_amount: a.refundAmount === null ? null : a.refundAmount.toFixed(2),
+        refunded_amount: a.refundedAmount === null ? null : a.refundedAmount.toFixed(2),
+        attempts: a.attempts,
+        stuck: a.stuck,
+        last_error: a.lastError,
+        next_retry_at: iso(a.nextRetryAt),
+        created_at: a.createdAt.toISOString(),
+        updated_at: a.updatedAt.toISOString(),
+      })),
+    };
+  }
+
+  /** The order an adjustment belongs to (its id alone is what an operator has). */
+  async orderOfAdjustment(adjustmentId: string): Promise<string | null> {
+    if (!isUuid(adjustmentId)) return null;
+    const a = await this.db.orderAdjustment.findUnique({ where: { id: adjustmentId }, select: { orderId: true } });
+    return a?.orderId ?? null;
   }
 
   /** The order's returns, oldest first. */

@@ -165,6 +165,16 @@ describe('a paid order cancelled whole', () => {
     expect(stuck.status).toBe('processing');
     expect(stuck.cancellation).toMatchObject({ status: 'refunding', stuck: true, last_error: expect.stringContaining('card_closed') });
 
+    // Operators find it among the stuck ones and retry it: the refund is asked for again at once.
+    const listed = (await app.inject({ method: 'GET', url: '/api/v1/orders/admin/adjustments/?stuck=true&page_size=100', headers: { authorization: admin } })).json();
+    expect(listed.items.map((a: { adjustment_id: string }) => a.adjustment_id)).toContain(cancellation.cancellation_id);
+    expect((await app.inject({ method: 'GET', url: '/api/v1/orders/admin/adjustments/', headers: { authorization: u.auth } })).statusCode).toBe(403);
+    const retried = await app.inject({ method: 'POST', url: `/api/v1/orders/admin/adjustments/${cancellation.cancellation_id}/retry/`, headers: { authorization: admin } });
+    expect(retried.statusCode).toBe(202);
+    expect(retried.json()).toMatchObject({ adjustment_id: cancellation.cancellation_id, status: 'refunding', stuck: false, last_error: null });
+    expect(await commands(o.orderId, 'payment.refund')).toHaveLength(2);
+    expect((await app.inject({ method: 'POST', url: `/api/v1/orders/admin/adjustments/${randomUUID()}/retry/`, headers: { authorization: admin } })).statusCode).toBe(404);
+
     // Another cancellation, waiting for its refund: once its re-send is due, the sweeper sends it again.
     const o2 = await paidTwoStoreOrder(buyer());
     await cancel(o2.orderId, admin);

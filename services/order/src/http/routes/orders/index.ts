@@ -4,6 +4,10 @@ import { conflict, instantOf, notFound, unprocessable, type AuthUser } from '@su
 import type { OrderUseCases } from '../../../container';
 import { adminFilterOnly } from '../../../domain/errors';
 import {
+  AdjustmentIdParams,
+  AdjustmentListQuery,
+  AdjustmentPage,
+  AdjustmentSchema,
   ApproveReturnBody,
   CancelBody,
   CreateReturnBody,
@@ -376,6 +380,47 @@ export const orderRoutes: FastifyPluginAsyncTypebox<{ useCases: OrderUseCases }>
     async (req) => {
       await uc.returns.reject(req.user, req.params.order_id, req.params.return_id, req.body.reason);
       return returnOf(req.user, req.params.order_id, req.params.return_id);
+    },
+  );
+
+  app.get(
+    '/admin/adjustments/',
+    {
+      preHandler: admin,
+      schema: {
+        tags: ['admin'],
+        operationId: 'listAdjustments',
+        summary: 'Cancellations after payment and returns, newest first: stuck, open, by kind (admins; the saga dashboard lists the stuck ones)',
+        security,
+        querystring: AdjustmentListQuery,
+        response: { 200: AdjustmentPage, ...errors },
+      },
+    },
+    async (req) => {
+      const { stuck, open, kind, page, page_size } = req.query;
+      const r = await uc.store.listAdjustments({ stuck, open, kind, page, pageSize: page_size });
+      return { ...r, page, page_size };
+    },
+  );
+
+  app.post(
+    '/admin/adjustments/:adjustment_id/retry/',
+    {
+      preHandler: admin,
+      schema: {
+        tags: ['admin'],
+        operationId: 'retryAdjustment',
+        summary: "Re-send a running cancellation's or return's command now (a refund the gateway refused gets a new attempt) (admins)",
+        security,
+        params: AdjustmentIdParams,
+        response: { 202: AdjustmentSchema, ...errors, 409: { ...ErrorResponse, description: 'ADJUSTMENT_NOT_RUNNING: completed or rejected, nothing to retry' } },
+      },
+    },
+    async (req, reply) => {
+      const orderId = await uc.store.orderOfAdjustment(req.params.adjustment_id);
+      if (!orderId) throw notFound('ADJUSTMENT_NOT_FOUND', `no cancellation or return ${req.params.adjustment_id}`, { adjustment_id: req.params.adjustment_id });
+      await uc.adjustments.operatorRetry(orderId, req.params.adjustment_id, { id: req.user.id, role: 'admin' });
+      return reply.code(202).send((await uc.store.listAdjustments({ id: req.params.adjustment_id, page: 1, pageSize: 1 })).items[0]);
     },
   );
 

@@ -335,3 +335,34 @@ export const FulfillmentParams = Type.Object({
 });
 
 export const RefuseDeliveryBody = Type.Object({ reason: Type.String({ minLength: 1, maxLength: 500, default: 'delivery_refused' }) }, { additionalProperties: false });
+
+export const AdjustmentSchema = Type.Object({
+  adjustment_id: Type.String(),
+  order_id: Type.String(),
+  kind: Type.Union([Type.Literal('cancellation'), Type.Literal('return')]),
+  store_id: Nullable(Type.String()),
+  status: Type.String({ description: 'requested | refunding | restocking | completed | rejected' }),
+  reason: Type.String(),
+  refund_amount: Nullable(Type.String()),
+  refunded_amount: Nullable(Type.String()),
+  attempts: Type.Integer(),
+  stuck: Type.Boolean(),
+  last_error: Nullable(Type.String()),
+  next_retry_at: Nullable(Type.String()),
+  created_at: Type.String(),
+  updated_at: Type.String(),
+});
+
+export const AdjustmentListQuery = Type.Object(
+  {
+    stuck: Type.Optional(Type.Boolean({ description: 'only those waiting for an operator (or not)' })),
+    open: Type.Optional(Type.Boolean({ description: 'only those not completed or rejected' })),
+    kind: Type.Optional(Type.Union([Type.Literal('cancellation'), Type.Literal('return')])),
+    ...PageQuery,
+  },
+  { additionalProperties: false },
+);
+
+export const AdjustmentPage = Type.Object({ items: Type.Array(AdjustmentSchema), total: Type.Integer(), page: Type.Integer(), page_size: Type.Integer() });
+
+export const AdjustmentIdParams = Type.Object({ adjustment_id: Type.String({ minLength: 1, maxLength: 64 }) });

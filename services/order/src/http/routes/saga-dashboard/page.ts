@@ -89,6 +89,18 @@ export function listPage(): string {
     <tbody></tbody>
   </table>
 </section>
+<section id="adjustments" class="card">
+  <h2>Cancellations and returns</h2>
+  <p class="muted">Paid orders being cancelled (a store's part or the whole order) and approved returns, each a saga of its own:
+  refund through the payment gateway, then units back to stock. <b>stuck</b>: the gateway refused the refund, or no answer after many
+  re-sends; Retry sends the command again now (a refused refund gets a new attempt).</p>
+  <p id="adjustments-result" role="status"></p>
+  <p id="adjustments-error" class="error" role="alert"></p>
+  <table id="order-adjustments">
+    <thead><tr><th>Order</th><th>Kind</th><th>Store</th><th>Status</th><th>Refund</th><th>Attempts</th><th>Last error</th><th>Updated</th><th></th></tr></thead>
+    <tbody></tbody>
+  </table>
+</section>
 <section id="duplicates" class="card">
   <h2>Duplicate captures</h2>
   <p class="muted">Payments a buyer paid twice (a second gateway capture for one payment, or for another payment of the same order).
@@ -200,6 +212,8 @@ export const DASHBOARD_JS = String.raw`
   ];
   // Second captures (the buyer paid twice), kept by the payment service.
   var DUPLICATES = '/api/v1/payments/admin/duplicate-captures';
+  // Cancellations after payment and returns still running, kept by the order service.
+  var ADJUSTMENTS = '/api/v1/orders/admin/adjustments';
   var TOKEN_KEY = 'sudamall.admin_token';
   var REFRESH_MS = 3000;
   var body = document.body;
@@ -352,6 +366,33 @@ export const DASHBOARD_JS = String.raw`
       .catch(function (e) { if (!(e instanceof AuthError)) $('parked-result').textContent = 'Failed: ' + e.message; button.disabled = false; });
   }
 
+  // ---- cancellations and returns (list page) ----
+  function loadAdjustments() {
+    return api('GET', ADJUSTMENTS + '/?open=true&page_size=50')
+      .then(function (r) {
+        $('adjustments-error').textContent = '';
+        $('order-adjustments').tBodies[0].innerHTML = r.items.length === 0
+          ? '<tr><td colspan="9" class="muted">none running</td></tr>'
+          : r.items.map(function (a) {
+            return '<tr class="order-adjustment' + (a.stuck ? ' stuck' : '') + '" data-id="' + esc(a.adjustment_id) + '" data-status="' + esc(a.status) + '">' +
+              '<td><a href="' + PREFIX + '/' + encodeURIComponent(a.order_id) + '"><code>' + esc(a.order_id) + '</code></a></td>' +
+              '<td>' + esc(a.kind) + '</td><td>' + esc(a.store_id || 'whole order') + '</td><td>' + badge(a.status, a.stuck) + '</td>' +
+              '<td>' + esc(a.refund_amount || '—') + (a.refunded_amount ? '<br><span class="muted">refunded ' + esc(a.refunded_amount) + '</span>' : '') + '</td>' +
+              '<td>' + a.attempts + '</td><td>' + (a.last_error ? '<span class="error">' + esc(a.last_error) + '</span>' : '') + '</td>' +
+              '<td>' + time(a.updated_at) + '</td>' +
+              '<td>' + (a.status === 'refunding' || a.status === 'restocking' ? '<button type="button" data-adjustment-action="retry">Retry</button>' : '') + '</td></tr>';
+          }).join('');
+      })
+      .catch(function (e) { if (e instanceof AuthError) throw e; $('adjustments-error').textContent = 'order: ' + e.message; });
+  }
+  function retryAdjustment(button) {
+    var row = button.closest('tr');
+    button.disabled = true;
+    api('POST', ADJUSTMENTS + '/' + encodeURIComponent(row.dataset.id) + '/retry/', {})
+      .then(function (a) { $('adjustments-result').textContent = 'Re-sent: ' + a.kind + ' ' + a.adjustment_id + ' is ' + a.status; return loadAdjustments(); })
+      .catch(function (e) { if (!(e instanceof AuthError)) $('adjustments-result').textContent = 'Failed: ' + e.message; button.disabled = false; });
+  }
+
   // ---- duplicate captures (list page) ----
   function loadDuplicates() {
     return api('GET', DUPLICATES + '/?limit=50')
@@ -460,7 +501,11 @@ export const DASHBOARD_JS = String.raw`
     var run;
     if (body.dataset.page === 'list') {
       formFromUrl();
-      run = refreshing(function () { return Promise.all([loadList(), loadParked(), loadDuplicates()]); }, 'list-error');
+      run = refreshing(function () { return Promise.all([loadList(), loadParked(), loadAdjustments(), loadDuplicates()]); }, 'list-error');
+      $('order-adjustments').addEventListener('click', function (e) {
+        var b = e.target.closest('[data-adjustment-action]');
+        if (b) retryAdjustment(b);
+      });
       $('parked-filters').addEventListener('change', function () { run(); });
       $('parked-filters').addEventListener('submit', function (e) { e.preventDefault(); });
       $('parked-messages').addEventListener('click', function (e) {
