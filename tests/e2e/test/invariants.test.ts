@@ -64,7 +64,7 @@ test(`up to ${CHECKOUTS} concurrent checkouts with random outcomes break no inva
   expect(report.violations).toEqual([]);
 }, 180_000);
 
-test('the checker is not blind: a unit of stock from nowhere, a paid order without its money, an unpublished message, a second capture kept, a refund beyond the charge, an unreconciled refund are each reported', async () => {
+test('the checker is not blind: a unit of stock from nowhere, a paid order without its money, an unpublished message, a second capture kept, a refund beyond the charge, an unreconciled refund, broken cancellations and returns are each reported', async () => {
   if (!checked) throw new Error('needs the run above');
   const { dbs, scope } = checked;
   // The run's own databases (dropped after this file): break three promises by hand.
@@ -95,10 +95,10 @@ test('the checker is not blind: a unit of stock from nowhere, a paid order witho
   // a fourth has a refund whose outcome was never reconciled.
   const others = await sql(
     dbs.order,
-    `SELECT order_id FROM orders WHERE status = 'processing' AND order_id NOT IN ('${paid.order_id}', '${twice.order_id}') ORDER BY order_id LIMIT 2`,
+    `SELECT order_id FROM orders WHERE status = 'processing' AND order_id NOT IN ('${paid.order_id}', '${twice.order_id}') ORDER BY order_id LIMIT 5`,
   );
-  expect(others).toHaveLength(2);
-  const [overRefunded, unreconciled] = others.map((o: { order_id: string }) => o.order_id);
+  expect(others).toHaveLength(5);
+  const [overRefunded, unreconciled, partCancelled, waiting, restockedFromNowhere] = others.map((o: { order_id: string }) => o.order_id);
   await sql(
     dbs.payment,
     `INSERT INTO refunds (refund_id, payment_id, amount, reason, status, requested_by, created_at, processed_at)
@@ -112,6 +112,29 @@ test('the checker is not blind: a unit of stock from nowhere, a paid order witho
      SELECT gen_random_uuid(), payment_id, 1, 'planted', 'pending', 'test', now() - interval '2 minutes' FROM p`,
   );
 
+  // A store's part recorded as cancelled after payment, with a refund the payment never made and
+  // a restock inventory never applied: its fulfilment cancelled while its units stay sold.
+  const [line] = await sql(dbs.order, `SELECT item_id, store_id FROM order_items WHERE order_id = '${partCancelled}' ORDER BY item_id LIMIT 1`);
+  await sql(
+    dbs.order,
+    `INSERT INTO order_adjustments (adjustment_id, order_id, kind, store_id, status, reason, refund_amount, refunded_amount, lines, restock, requested_by, requested_role, completed_at)
+     VALUES (gen_random_uuid(), '${partCancelled}', 'cancellation', '${line.store_id}', 'completed', 'planted', 2.00, 2.00, '[{"line_id": "${line.item_id}", "quantity": 1}]', true, 'test', 'seller', now())`,
+  );
+  await sql(dbs.order, `UPDATE order_fulfillments SET status = 'cancelled', cancelled_at = now(), updated_at = now() - interval '2 minutes' WHERE order_id = '${partCancelled}' AND store_id = '${line.store_id}'`);
+  // A cancellation left refunding for two minutes (not stuck, nothing re-sending it), and a
+  // return still waiting for its store whose units inventory was nonetheless given back.
+  const [returnId] = await sql(
+    dbs.order,
+    `INSERT INTO order_adjustments (adjustment_id, order_id, kind, store_id, status, reason, refund_amount, lines, requested_by, requested_role, created_at, updated_at) VALUES
+       (gen_random_uuid(), '${waiting}', 'cancellation', NULL, 'refunding', 'planted', 1.00, '[]', 'test', 'buyer', now() - interval '2 minutes', now() - interval '2 minutes'),
+       (gen_random_uuid(), '${waiting}', 'return', 'any-store', 'requested', 'planted', NULL, '[]', 'test', 'buyer', now(), now())
+     RETURNING adjustment_id::text AS id, kind`,
+  ).then((rows) => rows.filter((r: { kind: string }) => r.kind === 'return').map((r: { id: string }) => r.id));
+  await sql(dbs.inventory, `INSERT INTO restocks (restock_id, order_id, reason, result) VALUES ('${returnId}', '${waiting}', 'planted', '{}')`);
+  // A confirmed line counted as restocked with no cancellation or return asking (and its stock
+  // row's sold left as it was).
+  await sql(dbs.inventory, `UPDATE reservations SET restocked = 1 WHERE id = (SELECT id FROM reservations WHERE order_id = '${restockedFromNowhere}' AND status = 'confirmed' ORDER BY id LIMIT 1)`);
+
   const report = await checkInvariants(dbs, scope, { settleGraceSeconds: 10 });
   const broken = new Set(report.violations.map((v) => v.invariant));
   expect([...broken].sort()).toEqual(
@@ -123,6 +146,14 @@ test('the checker is not blind: a unit of stock from nowhere, a paid order witho
       'refunds never exceed what was captured',
       "a payment's refunded_amount is the sum of its completed and pending refunds",
       'every refund settled or reconciled (none left pending)',
+      'a paid order keeps its money less what its cancellations and returns refunded',
+      'a completed cancellation or return was refunded what it records (at most what it asked)',
+      'a completed cancellation or return that restocks gave its units back',
+      "a cancelled fulfilment's units are back (none of its lines still sold)",
+      'every cancellation and return reaches a final state (completed or rejected)',
+      'a return not approved moves no money and no units',
+      'sold equals the sum over confirmed reservations',
+      'no units restocked beyond what cancellations and returns asked',
     ].sort(),
   );
 });

@@ -1,8 +1,9 @@
 // The platform's promises, checked against what the four databases actually hold (not what the
 // APIs say): stock conserved, nothing oversold, every order finished or waiting inside its
 // window, money taken at most once and given back when the order died, every message sent and
-// every saga command answered. Written once; the e2e invariant test and every chaos scenario run
-// it after the dust settles.
+// every saga command answered, every cancellation and return after payment brought to an end
+// with its refund and its units where they belong. Written once; the e2e invariant test, the
+// marketplace test and every chaos scenario run it after the dust settles.
 //
 // It is scoped to one run: the products the run listed, and the orders that contain them (an
 // order can only hold products the run created), so runs sharing the *_test databases never see
@@ -54,6 +55,8 @@ export interface InvariantReport {
     payments: number;
     succeededCharges: number;
     refunds: number;
+    /** Cancellations after payment and returns (order_adjustments), by status. */
+    adjustmentsByStatus: Record<string, number>;
     outboxRows: number;
   };
 }
@@ -104,9 +107,46 @@ interface OrderRow {
 interface ReservationSummary {
   order_id: string;
   reserved: number;
+  /** Units of confirmed lines (their quantity, restocked or not). */
   confirmed: number;
+  /** Of those, the units inventory.restock gave back (reservations.restocked). */
+  restocked: number;
   released: number;
   rows: number;
+}
+
+/** One line's reservation, for the lines of cancelled parts and returns. */
+interface ReservationLine {
+  order_id: string;
+  line_id: string;
+  status: string;
+  quantity: number;
+  restocked: number;
+}
+
+/** A cancellation after payment or a return (order_adjustments), with its order's lines. */
+interface AdjustmentRow {
+  adjustment_id: string;
+  order_id: string;
+  kind: string;
+  store_id: string | null;
+  status: string;
+  refund_amount: string | null;
+  refunded_amount: string | null;
+  lines: Array<{ line_id: string; quantity: number }>;
+  restock: boolean;
+  stuck: boolean;
+  last_error: string | null;
+  quiet_seconds: number;
+}
+
+interface FulfillmentRow {
+  order_id: string;
+  store_id: string;
+  status: string;
+  /** The order's item ids of this store. */
+  item_ids: string[];
+  quiet_seconds: number;
 }
 
 interface PaymentRow {
@@ -140,6 +180,7 @@ async function reservationsByOrder(c: Client, productIds: string[]): Promise<Map
     `SELECT order_id,
             COALESCE(sum(quantity) FILTER (WHERE status = 'reserved'), 0)::int AS reserved,
             COALESCE(sum(quantity) FILTER (WHERE status = 'confirmed'), 0)::int AS confirmed,
+            COALESCE(sum(restocked) FILTER (WHERE status = 'confirmed'), 0)::int AS restocked,
             COALESCE(sum(quantity) FILTER (WHERE status IN ('released', 'expired')), 0)::int AS released,
             count(*)::int AS rows
        FROM reservations WHERE product_id = ANY($1::uuid[]) GROUP BY order_id`,
@@ -169,7 +210,8 @@ export async function checkInvariants(
       `SELECT s.id, s.product_id, s.size, s.available, s.reserved, s.sold,
               COALESCE((SELECT sum(delta) FROM stock_adjustments a WHERE a.stock_id = s.id), 0)::int AS put_in,
               COALESCE((SELECT sum(quantity) FROM reservations r WHERE r.stock_id = s.id AND r.status = 'reserved'), 0)::int AS open_reserved,
-              COALESCE((SELECT sum(quantity) FROM reservations r WHERE r.stock_id = s.id AND r.status = 'confirmed'), 0)::int AS confirmed
+              -- A confirmed line holds quantity - restocked sold units (inventory.restock gave the rest back).
+              COALESCE((SELECT sum(quantity - restocked) FROM reservations r WHERE r.stock_id = s.id AND r.status = 'confirmed'), 0)::int AS confirmed
          FROM stock s WHERE s.product_id = ANY($1::uuid[])`,
       [productIds],
     );
@@ -186,7 +228,7 @@ export async function checkInvariants(
     if (s.reserved !== s.open_reserved) {
       add('reserved equals the sum over open reservations', subject, { ...where, open_reservations: s.open_reserved });
     }
-    if (s.sold !== s.confirmed) add('sold equals the sum over confirmed reservations', subject, { ...where, confirmed_reservations: s.confirmed });
+    if (s.sold !== s.confirmed) add('sold equals the sum over confirmed reservations', subject, { ...where, confirmed_reservations_less_restocked: s.confirmed });
   }
 
   // ---- order: every order holding one of the run's products, with its saga
@@ -209,14 +251,55 @@ export async function checkInvariants(
     return rows;
   });
   const orderIds = orders.map((o) => o.order_id);
+  // Cancellations after payment and returns, and the orders' fulfilments, read after the orders
+  // (an adjustment completes in the transaction that cancels its fulfilments and order) and
+  // before inventory and payment, whose effects (restock, refund) each step waits for.
+  const { adjustments, fulfillments } = await withClient(dbs.order, async (c) => {
+    const adjustments = (
+      await c.query<AdjustmentRow>(
+        `SELECT adjustment_id::text, order_id::text, kind, store_id, status, refund_amount::text, refunded_amount::text, lines, restock, stuck, last_error,
+                EXTRACT(EPOCH FROM now() - updated_at)::float AS quiet_seconds
+           FROM order_adjustments WHERE order_id = ANY($1::uuid[]) ORDER BY created_at`,
+        [orderIds],
+      )
+    ).rows;
+    const fulfillments = (
+      await c.query<FulfillmentRow>(
+        `SELECT f.order_id::text, f.store_id, f.status::text,
+                COALESCE((SELECT array_agg(i.item_id::text) FROM order_items i WHERE i.order_id = f.order_id AND i.store_id = f.store_id), '{}') AS item_ids,
+                EXTRACT(EPOCH FROM now() - f.updated_at)::float AS quiet_seconds
+           FROM order_fulfillments f WHERE f.order_id = ANY($1::uuid[])`,
+        [orderIds],
+      )
+    ).rows;
+    return { adjustments, fulfillments };
+  });
+  const adjustmentsByOrder = new Map<string, AdjustmentRow[]>();
+  for (const a of adjustments) adjustmentsByOrder.set(a.order_id, [...(adjustmentsByOrder.get(a.order_id) ?? []), a]);
   // The four databases are read one after the other while the platform may still be moving, so
   // each implication is judged on reads in its causal order. An order reaches `processing` only
   // after inventory confirmed its stock: the reservations the order checks use are read AFTER the
   // orders (read before them, an order confirmed in between would look paid without its stock).
   // A reservation exists only after its order was recorded: the "unknown order" check uses the
   // reservations read BEFORE the orders.
-  const reservationsAfterOrders = await withClient(dbs.inventory, (c) => reservationsByOrder(c, productIds));
+  const { reservationsAfterOrders, lines, restockIds } = await withClient(dbs.inventory, async (c) => ({
+    reservationsAfterOrders: await reservationsByOrder(c, productIds),
+    lines: (
+      await c.query<ReservationLine>(
+        `SELECT order_id, line_id, status::text, quantity, restocked FROM reservations WHERE order_id = ANY($1::text[])`,
+        [orderIds],
+      )
+    ).rows,
+    restockIds: new Set(
+      (await c.query<{ restock_id: string }>(`SELECT restock_id FROM restocks WHERE order_id = ANY($1::text[])`, [orderIds])).rows.map((r) => r.restock_id),
+    ),
+  }));
+  const lineOf = new Map(lines.map((l) => [`${l.order_id}/${l.line_id}`, l]));
+  /** Units a line still holds sold: a confirmed line's quantity less what was restocked. */
+  const stillSold = (l: ReservationLine | undefined) => (l && l.status === 'confirmed' ? l.quantity - l.restocked : 0);
   const ordersByStatus: Record<string, number> = {};
+  const adjustmentsByStatus: Record<string, number> = {};
+  for (const a of adjustments) adjustmentsByStatus[`${a.kind}:${a.status}`] = (adjustmentsByStatus[`${a.kind}:${a.status}`] ?? 0) + 1;
   for (const o of orders) ordersByStatus[o.status] = (ordersByStatus[o.status] ?? 0) + 1;
 
   // ---- payment: every payment of those orders, with attempts and refunds
@@ -241,6 +324,16 @@ export async function checkInvariants(
       [orderIds],
     );
     return rows;
+  });
+  // Refunds by the key an adjustment gave them (payment.refund's refund_key is the adjustment's id).
+  const refundsByKey = await withClient(dbs.payment, async (c) => {
+    const { rows } = await c.query<{ refund_key: string; completed: string; any_refunds: number }>(
+      `SELECT r.refund_key, COALESCE(sum(r.amount) FILTER (WHERE r.status = 'completed'), 0)::text AS completed, count(*)::int AS any_refunds
+         FROM refunds r JOIN payments p ON p.payment_id = r.payment_id
+        WHERE p.order_reference = ANY($1::text[]) AND r.refund_key IS NOT NULL GROUP BY r.refund_key`,
+      [orderIds],
+    );
+    return new Map(rows.map((r) => [r.refund_key, r]));
   });
   const paymentsByOrder = new Map<string, PaymentRow[]>();
   for (const p of payments) paymentsByOrder.set(p.order_reference, [...(paymentsByOrder.get(p.order_reference) ?? []), p]);
@@ -321,10 +414,31 @@ export async function checkInvariants(
       }
     }
 
+    const adjs = adjustmentsByOrder.get(o.order_id) ?? [];
+    // An adjustment between its request and its end may have moved money or units the rows read
+    // before it do not show yet.
+    const adjInFlight = adjs.some((a) => ['refunding', 'restocking'].includes(a.status) && !a.stuck);
+    const adjRefunded = adjs.reduce((n, a) => n + (a.refunded_amount === null ? 0 : cents(a.refunded_amount)), 0);
+
     if (['processing', 'shipped', 'delivered'].includes(o.status)) {
       if (capturedPays.length === 0) add('a paid order has a captured payment', subject, { ...base, payments: pays.map((p) => p.status) });
-      if (capturedPays.some((p) => p.status !== 'completed')) {
-        add('a paid order keeps its money', subject, { ...base, payments: capturedPays.map((p) => ({ id: p.payment_id, status: p.status, refunded: p.refunded_amount })) });
+      if (adjRefunded === 0 && !adjInFlight) {
+        if (capturedPays.some((p) => p.status !== 'completed')) {
+          add('a paid order keeps its money', subject, { ...base, payments: capturedPays.map((p) => ({ id: p.payment_id, status: p.status, refunded: p.refunded_amount })) });
+        }
+      } else {
+        // A store's part cancelled or lines returned: the payment gave back exactly what those
+        // adjustments record, nothing more (no refund of its own), nothing less.
+        for (const p of capturedPays) {
+          if (cents(p.completed_refunds) !== adjRefunded) {
+            flag(adjInFlight, 'a paid order keeps its money less what its cancellations and returns refunded', subject, {
+              ...base,
+              payment_id: p.payment_id,
+              refunded: p.completed_refunds,
+              adjustments_refunded: (adjRefunded / 100).toFixed(2),
+            });
+          }
+        }
       }
       if (!res || res.confirmed !== o.item_quantity || res.reserved > 0) {
         add('no paid order without confirmed stock', subject, { ...base, items: o.item_quantity, reservations: res ?? null });
@@ -332,7 +446,7 @@ export async function checkInvariants(
     }
 
     if (o.status === 'cancelled') {
-      if (res && res.confirmed > 0) add('a cancelled order holds no sold stock', subject, { ...base, reservations: res });
+      if (res && res.confirmed - res.restocked > 0) add('a cancelled order holds no sold stock', subject, { ...base, reservations: res });
       if (res && res.reserved > 0) flag(!settled(o.quiet_seconds), 'a cancelled order holds no reserved stock', subject, { ...base, reservations: res });
       for (const p of capturedPays) {
         // Everything the buyer paid, fee included: the platform cancelled the order.
@@ -351,6 +465,70 @@ export async function checkInvariants(
         if (['pending', 'failed'].includes(p.status)) {
           flag(!settled(Math.min(o.quiet_seconds, p.quiet_seconds)), 'a cancelled order leaves no chargeable payment (voided)', `payment:${p.payment_id}`, { order_id: o.order_id, status: p.status });
         }
+      }
+    }
+
+    // Cancellations after payment and returns (order_adjustments). `completed` and `rejected` are
+    // final. A `requested` return waits for its store's seller, a person with no deadline the
+    // platform sets: it is a resting state, not one in flight, so it is not waited for; what is
+    // checked is that it (like a rejected one) has moved no money and no units. `refunding` and
+    // `restocking` are steps in flight: a stuck one (a refusal an operator must look at) is broken
+    // at once, any other must end within the settle time (re-sends included).
+    for (const a of adjs) {
+      const where = { order_id: o.order_id, kind: a.kind, store_id: a.store_id, status: a.status };
+      const refunds = refundsByKey.get(a.adjustment_id);
+      if (['refunding', 'restocking'].includes(a.status)) {
+        const details = { ...where, stuck: a.stuck, last_error: a.last_error, quiet_seconds: Math.round(a.quiet_seconds) };
+        if (a.stuck) add('every cancellation and return reaches a final state (completed or rejected)', `adjustment:${a.adjustment_id}`, details);
+        else flag(a.quiet_seconds <= opt.settleGraceSeconds * 4, 'every cancellation and return reaches a final state (completed or rejected)', `adjustment:${a.adjustment_id}`, details);
+      }
+      if (['requested', 'rejected'].includes(a.status) && (refunds || a.refunded_amount !== null || restockIds.has(a.adjustment_id))) {
+        add('a return not approved moves no money and no units', `adjustment:${a.adjustment_id}`, { ...where, refunded_amount: a.refunded_amount, refunds: refunds ?? null, restocked: restockIds.has(a.adjustment_id) });
+      }
+      if (a.status === 'completed') {
+        const refunded = a.refunded_amount === null ? null : cents(a.refunded_amount);
+        if (refunded === null || cents(refunds?.completed ?? '0') !== refunded || (a.refund_amount !== null && refunded > cents(a.refund_amount))) {
+          add('a completed cancellation or return was refunded what it records (at most what it asked)', `adjustment:${a.adjustment_id}`, {
+            ...where,
+            refund_amount: a.refund_amount,
+            refunded_amount: a.refunded_amount,
+            payment_refunds_with_its_key: refunds?.completed ?? null,
+          });
+        }
+        if (a.restock && a.lines.length > 0) {
+          // Its units are back: the restock was applied (once, under its id) and each line it
+          // names counts at least what it asked as restocked (never more than the line holds).
+          const short = a.lines.filter((l) => {
+            const r = lineOf.get(`${o.order_id}/${l.line_id}`);
+            return !r || r.restocked < Math.min(l.quantity, r.quantity);
+          });
+          if (!restockIds.has(a.adjustment_id) || short.length > 0) {
+            add('a completed cancellation or return that restocks gave its units back', `adjustment:${a.adjustment_id}`, {
+              ...where,
+              restock_applied: restockIds.has(a.adjustment_id),
+              short_lines: short.map((l) => ({ ...l, reservation: lineOf.get(`${o.order_id}/${l.line_id}`) ?? null })),
+            });
+          }
+        }
+      }
+    }
+    // No units given back that no cancellation or return asked for.
+    for (const l of lines) {
+      if (l.order_id !== o.order_id || l.status !== 'confirmed' || l.restocked === 0) continue;
+      const asked = adjs
+        .filter((a) => a.restock && ['restocking', 'completed'].includes(a.status))
+        .reduce((n, a) => n + a.lines.filter((x) => x.line_id === l.line_id).reduce((m, x) => m + x.quantity, 0), 0);
+      if (l.restocked > asked) {
+        flag(adjInFlight, 'no units restocked beyond what cancellations and returns asked', subject, { ...base, line: l, asked });
+      }
+    }
+    // A cancelled fulfilment holds no sold units. After payment it is cancelled only once its
+    // restock is done; before payment the release follows the cancellation: judged once settled.
+    for (const f of fulfillments) {
+      if (f.order_id !== o.order_id || f.status !== 'cancelled') continue;
+      const sold = f.item_ids.map((id) => ({ line_id: id, still_sold: stillSold(lineOf.get(`${o.order_id}/${id}`)) })).filter((x) => x.still_sold > 0);
+      if (sold.length > 0) {
+        flag(!settled(f.quiet_seconds) || adjInFlight, "a cancelled fulfilment's units are back (none of its lines still sold)", subject, { ...base, store_id: f.store_id, lines: sold });
       }
     }
 
@@ -401,6 +579,7 @@ export async function checkInvariants(
       payments: payments.length,
       succeededCharges: payments.reduce((n, p) => n + p.succeeded_attempts, 0),
       refunds: payments.filter((p) => cents(p.completed_refunds) > 0).length,
+      adjustmentsByStatus,
       outboxRows,
     },
   };
@@ -428,7 +607,10 @@ export async function settleAndCheck(
 
 /** One line per broken invariant (grouped), then the first few rows of each as evidence. */
 export function formatReport(report: InvariantReport, examplesPerInvariant = 3): string {
-  const lines = [`checked ${report.counts.orders} orders ${JSON.stringify(report.counts.ordersByStatus)}, ${report.counts.stockRows} stock rows, ${report.counts.payments} payments (${report.counts.succeededCharges} charges, ${report.counts.refunds} refunded), ${report.counts.outboxRows} outbox rows`];
+  const lines = [
+    `checked ${report.counts.orders} orders ${JSON.stringify(report.counts.ordersByStatus)}, ${report.counts.stockRows} stock rows, ${report.counts.payments} payments (${report.counts.succeededCharges} charges, ${report.counts.refunds} refunded), ` +
+      `adjustments ${JSON.stringify(report.counts.adjustmentsByStatus)}, ${report.counts.outboxRows} outbox rows`,
+  ];
   if (report.unsettled.length > 0) lines.push(`still in flight (not judged yet): ${report.unsettled.length}`);
   if (report.violations.length === 0) {
     lines.push('verdict: OK, no invariant broken');
