@@ -9,6 +9,7 @@ export * from './auth';
 export * from './http/error-handler';
 export * from './http/auth-plugin';
 export * from './http/openapi';
+export * from './http/validation';
 export * from './http/route-docs';
 export * from './http/list-query';
 export * from './http/health';

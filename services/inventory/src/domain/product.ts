@@ -8,9 +8,25 @@ export const MAX_PRICE = '9999999999.99';
 export const PRODUCT_SORTS = ['-created_at', 'created_at', 'newest', 'price', '-price', 'name', '-name'] as const;
 export type ProductSort = (typeof PRODUCT_SORTS)[number];
 
+/**
+ * What the REST schema accepts as a price string: parsePrice's digits, with a non-zero digit
+ * somewhere (the lookahead), so "0" and "0.00" are schema-invalid rather than schema-valid and refused.
+ */
+export const PRICE_PATTERN = '^(?=[0-9.]*[1-9])[0-9]{1,10}(?:\\.[0-9]{1,2})?$';
+
+/**
+ * A JSON number as a price: a whole number of cents, read within float precision (0.57 * 100 is
+ * 56.99999999999999) and the same tolerance as the REST schema's multipleOf (a thousandth of a cent).
+ */
+function numberText(n: number): unknown {
+  if (!Number.isFinite(n)) return n;
+  const cents = Math.round(n * 100);
+  return Math.abs(n * 100 - cents) < 1e-3 ? (cents / 100).toFixed(2) : String(n);
+}
+
 /** A price as JSON may carry it: "19.99" or 19.99, at most two decimals, above zero. */
 export function parsePrice(input: unknown): DecimalBase {
-  const text = typeof input === 'number' && Number.isFinite(input) ? String(input) : input;
+  const text = typeof input === 'number' ? numberText(input) : input;
   if (typeof text !== 'string' || !/^\d{1,10}(\.\d{1,2})?$/.test(text.trim())) {
     throw invalid('INVALID_PRICE', 'price must be a positive amount with at most two decimals, e.g. "19.99"', { price: input as never });
   }
@@ -145,10 +161,10 @@ export function planInitialStock(input: { has_sizes?: boolean; available_quantit
   const hasSizes = input.has_sizes ?? (input.sizes !== undefined && input.sizes.length > 0);
   if (hasSizes) {
     if (input.available_quantity !== undefined) {
-      throw invalid('SIZES_REQUIRED', 'a product with sizes takes sizes: [{ size, available_quantity }], not available_quantity');
+      throw unprocessable('SIZES_REQUIRED', 'a product with sizes takes sizes: [{ size, available_quantity }], not available_quantity');
     }
     if (!input.sizes || input.sizes.length === 0) {
-      throw invalid('SIZES_REQUIRED', 'a product with sizes needs at least one size');
+      throw unprocessable('SIZES_REQUIRED', 'a product with sizes needs at least one size');
     }
     const seen = new Set<string>();
     for (const s of input.sizes) {
@@ -160,7 +176,7 @@ export function planInitialStock(input: { has_sizes?: boolean; available_quantit
     return { hasSizes: true, rows: input.sizes.map((s) => ({ size: s.size.trim(), available: s.available_quantity })) };
   }
   if (input.sizes && input.sizes.length > 0) {
-    throw invalid('SIZES_NOT_ALLOWED', 'sizes are only for products with has_sizes: true');
+    throw unprocessable('SIZES_NOT_ALLOWED', 'sizes are only for products with has_sizes: true');
   }
   return { hasSizes: false, rows: [{ size: '', available: input.available_quantity ?? 0 }] };
 }
@@ -168,8 +184,9 @@ export function planInitialStock(input: { has_sizes?: boolean; available_quantit
 /** The stock row a seller's stock change targets. */
 export function stockSizeFor(hasSizes: boolean, size: string | undefined | null): string {
   const s = (size ?? '').trim();
-  if (hasSizes && s === '') throw invalid('SIZE_REQUIRED', 'this product has sizes: say which size');
-  if (!hasSizes && s !== '') throw invalid('SIZE_NOT_ALLOWED', 'this product has no sizes');
+  // 422: the request is well formed; whether it needs a size depends on the product it names.
+  if (hasSizes && s === '') throw unprocessable('SIZE_REQUIRED', 'this product has sizes: say which size');
+  if (!hasSizes && s !== '') throw unprocessable('SIZE_NOT_ALLOWED', 'this product has no sizes');
   return s;
 }
 
@@ -190,7 +207,8 @@ export function storeForNewProduct(user: AuthUser, requested: string | undefined
     return user.storeId;
   }
   if (user.role === 'admin') {
-    if (!requested) throw invalid('STORE_REQUIRED', 'an admin must give the store_id of the new product');
+    // 422: well formed, but an admin has no store of their own to put it in.
+    if (!requested) throw unprocessable('STORE_REQUIRED', 'an admin must give the store_id of the new product');
     return requested;
   }
   throw forbidden('FORBIDDEN', 'only sellers create products');

@@ -1,5 +1,5 @@
 // The REST application as a function of its dependencies (tests use app.inject on it).
-import { authPlugin, frameworkErrors, rateLimitOptionsFromEnv, rateLimitPlugin, trustProxyFromEnv, registerErrorHandler, registerHealth, registerMetrics, registerOpenApi, type VerifierOptions } from '@sudamall/shared';
+import { authPlugin, frameworkErrors, schemaController, rateLimitOptionsFromEnv, rateLimitPlugin, trustProxyFromEnv, registerErrorHandler, registerHealth, registerMetrics, registerOpenApi, type VerifierOptions } from '@sudamall/shared';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
@@ -28,6 +28,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     routerOptions: { ignoreTrailingSlash: true },
     bodyLimit: 1024 * 1024,
     frameworkErrors,
+    // JSON bodies validated as the document says, without type coercion (shared/http/validation.ts).
+    schemaController,
     // request.ip is the client the gateway forwards (X-Forwarded-For from TRUSTED_PROXIES only).
     trustProxy: trustProxyFromEnv(),
   }).withTypeProvider<TypeBoxTypeProvider>();

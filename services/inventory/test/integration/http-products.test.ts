@@ -128,19 +128,19 @@ describe('POST /api/v1/products/', () => {
     }
   });
 
-  it('400 for a zero price, sizes without has_sizes, has_sizes without sizes', async () => {
-    const cases: Array<[Record<string, unknown>, string]> = [
-      [{ product_name: 'x', price: '0.00' }, 'INVALID_PRICE'],
-      [{ product_name: 'x', price: 0.001 }, 'INVALID_PRICE'],
-      // Three decimals pass the schema as a number (JSON numbers are accepted) and the price rule refuses them.
-      [{ product_name: 'x', price: '1.999' }, 'INVALID_PRICE'],
-      [{ product_name: 'x', price: '1.00', has_sizes: false, sizes: [{ size: 'S', available_quantity: 1 }] }, 'SIZES_NOT_ALLOWED'],
-      [{ product_name: 'x', price: '1.00', has_sizes: true }, 'SIZES_REQUIRED'],
-      [{ product_name: 'x', price: '1.00', has_sizes: true, available_quantity: 3, sizes: [{ size: 'S', available_quantity: 1 }] }, 'SIZES_REQUIRED'],
+  it('400 for a zero price (the documented pattern and bounds), 422 for sizes without has_sizes or has_sizes without sizes', async () => {
+    const cases: Array<[Record<string, unknown>, number, string]> = [
+      [{ product_name: 'x', price: '0.00' }, 400, 'VALIDATION_FAILED'],
+      [{ product_name: 'x', price: 0.001 }, 400, 'VALIDATION_FAILED'],
+      [{ product_name: 'x', price: '1.999' }, 400, 'VALIDATION_FAILED'],
+      // Rules across fields of a well-formed body: 422.
+      [{ product_name: 'x', price: '1.00', has_sizes: false, sizes: [{ size: 'S', available_quantity: 1 }] }, 422, 'SIZES_NOT_ALLOWED'],
+      [{ product_name: 'x', price: '1.00', has_sizes: true }, 422, 'SIZES_REQUIRED'],
+      [{ product_name: 'x', price: '1.00', has_sizes: true, available_quantity: 3, sizes: [{ size: 'S', available_quantity: 1 }] }, 422, 'SIZES_REQUIRED'],
     ];
-    for (const [payload, code] of cases) {
+    for (const [payload, status, code] of cases) {
       const res = await app.inject({ method: 'POST', url: `${P}/`, headers: auth(sellerA), payload });
-      expect({ status: res.statusCode, code: res.json().error.code }).toEqual({ status: 400, code });
+      expect({ status: res.statusCode, code: res.json().error.code }).toEqual({ status, code });
     }
   });
 

@@ -1,6 +1,6 @@
 // buildApp(deps): the order service's HTTP application, without listening (tests inject; main listens).
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { authPlugin, frameworkErrors, rateLimitOptionsFromEnv, rateLimitPlugin, trustProxyFromEnv, registerErrorHandler, registerHealth, registerMetrics, registerOpenApi, type Logger, type VerifierOptions } from '@sudamall/shared';
+import { authPlugin, frameworkErrors, schemaController, rateLimitOptionsFromEnv, rateLimitPlugin, trustProxyFromEnv, registerErrorHandler, registerHealth, registerMetrics, registerOpenApi, type Logger, type VerifierOptions } from '@sudamall/shared';
 // The parked-message admin endpoints, the same in every service.
 import { PARKED_MESSAGES_PATH, parkedMessagesRoutes } from '@sudamall/shared';
 import type { OrderUseCases } from '../container';
@@ -27,6 +27,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     routerOptions: { ignoreTrailingSlash: true },
     bodyLimit: 64 * 1024,
     frameworkErrors,
+    // JSON bodies validated as the document says, without type coercion (shared/http/validation.ts).
+    schemaController,
     // request.ip is the client the gateway forwards (X-Forwarded-For from TRUSTED_PROXIES only).
     trustProxy: trustProxyFromEnv(),
   });

@@ -1,6 +1,6 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { authPlugin, frameworkErrors, rateLimitOptionsFromEnv, rateLimitPlugin, trustProxyFromEnv, liveUpdatesPlugin, registerErrorHandler, registerHealth, registerMetrics, registerOpenApi } from '@sudamall/shared';
+import { authPlugin, frameworkErrors, schemaController, rateLimitOptionsFromEnv, rateLimitPlugin, trustProxyFromEnv, liveUpdatesPlugin, registerErrorHandler, registerHealth, registerMetrics, registerOpenApi } from '@sudamall/shared';
 import type { HttpDeps } from './app-deps';
 import { paymentRoutes } from './routes/payments';
 import { duplicateCaptureRoutes } from './routes/duplicate-captures';
@@ -21,6 +21,8 @@ export async function buildApp(deps: HttpDeps): Promise<FastifyInstance> {
     routerOptions: { ignoreTrailingSlash: true },
     bodyLimit: 256 * 1024,
     frameworkErrors,
+    // JSON bodies validated as the document says, without type coercion (shared/http/validation.ts).
+    schemaController,
     // request.ip is the client the gateway forwards (X-Forwarded-For from TRUSTED_PROXIES only).
     trustProxy: trustProxyFromEnv(),
   }).withTypeProvider<TypeBoxTypeProvider>();

@@ -49,17 +49,25 @@ export const Cart = Type.Object({
 
 export const CountResponse = Type.Object({ count: Type.Integer() });
 
-export const AddBody = Type.Object({
-  product_id: ProductId,
-  quantity: Type.Integer({ minimum: 1, maximum: MAX_LINE_QUANTITY }),
-  size: Type.Optional(Size),
-});
+// Request bodies name every field they take (additionalProperties: false): unknown ones are dropped
+// (fastify's removeAdditional), and the document does not promise that anything else is read.
+const closed = { additionalProperties: false } as const;
+
+export const AddBody = Type.Object(
+  {
+    product_id: ProductId,
+    quantity: Type.Integer({ minimum: 1, maximum: MAX_LINE_QUANTITY }),
+    size: Type.Optional(Size),
+  },
+  closed,
+);
 
 export const ItemParams = Type.Object({ cart_item_id: Type.String({ minLength: 1, maxLength: 100 }) });
 
-export const UpdateBody = Type.Object({
-  quantity: Type.Integer({ minimum: 0, maximum: MAX_LINE_QUANTITY, description: '0 removes the item' }),
-});
+export const UpdateBody = Type.Object(
+  { quantity: Type.Integer({ minimum: 0, maximum: MAX_LINE_QUANTITY, description: '0 removes the item' }) },
+  closed,
+);
 
 export const Removed = Type.Object({ removed: Type.Literal(true), id: Type.String() });
 export const Cleared = Type.Object({ cleared: Type.Literal(true), removed_items: Type.Integer() });
@@ -104,13 +112,16 @@ const Shipping = {
   address_id: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'a saved address of the buyer (GET /api/v1/accounts/addresses/), instead of shipping_address' })),
   notes: Type.Optional(Type.String({ maxLength: 2000 })),
 };
-export const FullCheckoutBody = Type.Object(Shipping);
-export const SingleCheckoutBody = Type.Object({
-  product_id: ProductId,
-  quantity: Type.Integer({ minimum: 1, maximum: MAX_LINE_QUANTITY }),
-  size: Type.Optional(Size),
-  ...Shipping,
-});
+export const FullCheckoutBody = Type.Object(Shipping, closed);
+export const SingleCheckoutBody = Type.Object(
+  {
+    product_id: ProductId,
+    quantity: Type.Integer({ minimum: 1, maximum: MAX_LINE_QUANTITY }),
+    size: Type.Optional(Size),
+    ...Shipping,
+  },
+  closed,
+);
 
 export const CheckoutResponse = Type.Object({
   order_id: Type.String(),

@@ -28,6 +28,7 @@ const bearer = [{ bearerAuth: [] }];
 // and admins what only they see (sold quantities).
 const optionalBearer = [{}, { bearerAuth: [] }];
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse };
+const SizeRule = { ...ErrorResponse, description: 'SIZE_REQUIRED / SIZE_NOT_ALLOWED: `size` given for a product without sizes, or missing for one with sizes' };
 const SALES_NOTE = '`sold_quantity` is shown only to the sellers of the product\'s store and to admins (send a bearer token).';
 
 export const productRoutes: FastifyPluginAsyncTypebox<ProductRoutesOptions> = async (app, { catalogue }) => {
@@ -116,7 +117,7 @@ export const productRoutes: FastifyPluginAsyncTypebox<ProductRoutesOptions> = as
         body: CreateProductBody,
         response: {
           201: ProductResponse,
-          422: { ...ErrorResponse, description: 'SALE_PRICE_NOT_BELOW_PRICE: the sale price is not below the price' },
+          422: { ...ErrorResponse, description: 'SALE_PRICE_NOT_BELOW_PRICE: the sale price is not below the price; SIZES_REQUIRED / SIZES_NOT_ALLOWED: `sizes` and `has_sizes` disagree; STORE_REQUIRED: an admin gave no store_id' },
           ...errors,
         },
       },
@@ -159,7 +160,7 @@ export const productRoutes: FastifyPluginAsyncTypebox<ProductRoutesOptions> = as
         security: bearer,
         params: ProductIdParams,
         body: SetStockBody,
-        response: { 200: StockResponse, ...errors },
+        response: { 200: StockResponse, 422: SizeRule, ...errors },
       },
     },
     async (req) => catalogue.setStock(req.user, req.params.id, req.body),
@@ -179,6 +180,7 @@ export const productRoutes: FastifyPluginAsyncTypebox<ProductRoutesOptions> = as
         response: {
           200: StockResponse,
           409: { ...ErrorResponse, description: 'INSUFFICIENT_STOCK: removing more units than are available' },
+          422: SizeRule,
           ...errors,
         },
       },

@@ -1,10 +1,12 @@
 // Request and response schemas of /api/v1/products (TypeBox → validation and OpenAPI).
 import { MONEY_PATTERN } from '@sudamall/shared';
 import { Type, type Static } from '@sinclair/typebox';
-import { IMAGE_URL_PATTERN, MAX_IMAGE_URL_LENGTH, MAX_IMAGES, PRODUCT_SORTS } from '../../../domain/product';
+import { IMAGE_URL_PATTERN, MAX_IMAGE_URL_LENGTH, MAX_IMAGES, MAX_PRICE, PRICE_PATTERN, PRODUCT_SORTS } from '../../../domain/product';
 
 const Text = (maxLength: number) => Type.String({ maxLength });
-const Price = Type.Union([Type.String({ pattern: MONEY_PATTERN }), Type.Number({ exclusiveMinimum: 0 })], {
+// Both forms say what parsePrice accepts: above zero, whole cents (multipleOf, checked within
+// float precision: the apps' Ajv has multipleOfPrecision), at most MAX_PRICE.
+const Price = Type.Union([Type.String({ pattern: PRICE_PATTERN }), Type.Number({ minimum: 0.01, maximum: Number(MAX_PRICE), multipleOf: 0.01 })], {
   description: 'decimal amount with at most two decimals, "19.99" (a JSON number is accepted too)',
 });
 // A decimal string above zero (the pattern leaves out "0", "0.0", "0.00"), so every value the
