@@ -9,10 +9,11 @@ export const CartErrors = {
     notFound('PRODUCT_NOT_FOUND', `product ${productId} does not exist`, { product_id: productId }),
   productUnavailable: (productId: string): DomainError =>
     conflict('PRODUCT_UNAVAILABLE', `product ${productId} is no longer sold`, { product_id: productId }),
+  // 422 like SIZE_NOT_FOUND: the request is well formed; what size it needs depends on the product.
   sizeRequired: (productId: string, sizes: readonly string[]): DomainError =>
-    invalid('SIZE_REQUIRED', `product ${productId} comes in sizes: choose one`, { product_id: productId, sizes }),
+    unprocessable('SIZE_REQUIRED', `product ${productId} comes in sizes: choose one`, { product_id: productId, sizes }),
   sizeNotAllowed: (productId: string, size: string): DomainError =>
-    invalid('SIZE_NOT_ALLOWED', `product ${productId} has no sizes`, { product_id: productId, size }),
+    unprocessable('SIZE_NOT_ALLOWED', `product ${productId} has no sizes`, { product_id: productId, size }),
   sizeNotFound: (productId: string, size: string, sizes: readonly string[]): DomainError =>
     unprocessable('SIZE_NOT_FOUND', `product ${productId} has no size ${size}`, { product_id: productId, size, sizes }),
   invalidQuantity: (quantity: unknown): DomainError =>

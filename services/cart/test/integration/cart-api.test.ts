@@ -96,9 +96,9 @@ describe('POST /carts/add/', () => {
   it.each([
     ['an unknown product', () => ({ product_id: 'no-such-product', quantity: 1 }), 404, 'PRODUCT_NOT_FOUND'],
     ['a deleted product', () => ({ product_id: h.inventory.add({ deleted: true }).id, quantity: 1 }), 409, 'PRODUCT_UNAVAILABLE'],
-    ['a sized product without a size', () => ({ product_id: h.inventory.add({ sizes: { M: 1 } }).id, quantity: 1 }), 400, 'SIZE_REQUIRED'],
+    ['a sized product without a size', () => ({ product_id: h.inventory.add({ sizes: { M: 1 } }).id, quantity: 1 }), 422, 'SIZE_REQUIRED'],
     ['a size the product lacks', () => ({ product_id: h.inventory.add({ sizes: { M: 1 } }).id, quantity: 1, size: 'XL' }), 422, 'SIZE_NOT_FOUND'],
-    ['a size for a product without sizes', () => ({ product_id: h.inventory.add({}).id, quantity: 1, size: 'M' }), 400, 'SIZE_NOT_ALLOWED'],
+    ['a size for a product without sizes', () => ({ product_id: h.inventory.add({}).id, quantity: 1, size: 'M' }), 422, 'SIZE_NOT_ALLOWED'],
     ['more than is available', () => ({ product_id: h.inventory.add({ available: 2 }).id, quantity: 3 }), 409, 'INSUFFICIENT_STOCK'],
     ['a quantity of 0', () => ({ product_id: h.inventory.add({}).id, quantity: 0 }), 400, 'VALIDATION_FAILED'],
     ['a fractional quantity', () => ({ product_id: h.inventory.add({}).id, quantity: 1.5 }), 400, 'VALIDATION_FAILED'],

@@ -193,7 +193,7 @@ describe('POST /carts/checkout/single/', () => {
     const buyer = newBuyer();
     const sized = h.inventory.add({ sizes: { M: 1 } });
     const noSize = await checkoutSingle(buyer, randomUUID(), { product_id: sized.id, quantity: 1 });
-    expect(noSize.statusCode).toBe(400);
+    expect(noSize.statusCode).toBe(422);
     expect(noSize.json().error.code).toBe('SIZE_REQUIRED');
     const tooMany = await checkoutSingle(buyer, randomUUID(), { product_id: sized.id, quantity: 2, size: 'M' });
     expect(tooMany.statusCode).toBe(409);
