@@ -43,6 +43,8 @@ const token = (claims) => signToken(claims, { secret: SECRET, expiresIn: '2h' })
 /** @param {string} name @param {string} jwt @returns {Who} */
 const who = (name, jwt) => ({ name, api: createSudamallClient({ baseUrl: BASE, token: jwt }) });
 const seller = who('seller', token({ sub: `seller-${run}`, role: 'seller', store_id: `store-${run}` }));
+// A second store of the marketplace, for an order with items of both.
+const seller2 = who('seller of store 2', token({ sub: `seller2-${run}`, role: 'seller', store_id: `store2-${run}` }));
 const buyers = [1, 2, 3].map((n) => who(`buyer ${n}`, token({ sub: `buyer${n}-${run}`, role: 'buyer' })));
 
 let stepNo = 0;
@@ -68,8 +70,22 @@ async function must(actor, call) {
 
 /** @param {Who} actor @param {string} orderId */
 const orderOf = (actor, orderId) => must(actor, actor.api.order.GET('/api/v1/orders/{order_id}', { params: { path: { order_id: orderId } } }));
-/** @param {string} productId */
-const stockOf = (productId) => must(seller, seller.api.inventory.GET('/api/v1/products/{id}/stock', { params: { path: { id: productId } } }));
+/** @param {string} productId @param {Who} [owner] the store's seller (sold quantities are theirs to see) */
+const stockOf = (productId, owner = seller) => must(owner, owner.api.inventory.GET('/api/v1/products/{id}/stock', { params: { path: { id: productId } } }));
+
+/**
+ * Polls until `done` holds for the order as `actor` sees it (a cancellation or return runs over Kafka).
+ * @param {Who} actor @param {string} orderId @param {(o: Awaited<ReturnType<typeof orderOf>>) => boolean} done @param {string} what
+ */
+async function waitForOrder(actor, orderId, done, what) {
+  const started = Date.now();
+  for (;;) {
+    const o = await orderOf(actor, orderId);
+    if (done(o)) return o;
+    if (Date.now() - started > 20_000) throw new Error(`order ${orderId}: ${what} did not happen within 20 s`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
 
 /** @param {Who} actor @param {string} orderId @param {string} wanted @param {number} timeoutMs */
 async function waitForStatus(actor, orderId, wanted, timeoutMs) {
@@ -166,6 +182,65 @@ async function main() {
   await pay(b2, order2.order_id, ['4000000000000002', '4242424242424242']);
   await waitForStatus(b2, order2.order_id, 'processing', 15_000);
   say(`order ${order2.order_id}: processing`);
+
+  // ---- the marketplace after checkout: two stores, one order
+  step('A second store lists caps; buyer 2 orders a mug (store 1) and 2 caps (store 2) in one order and pays');
+  const cap = await must(seller2, seller2.api.inventory.POST('/api/v1/products', {
+    body: {
+      product_name: `Cap ${run}`, product_description: 'Canvas', price: '8.00',
+      color: 'green', brand: 'Sudamall', category: 'clothing', has_sizes: false, available_quantity: 5,
+    },
+  }));
+  const order4 = await must(b2, b2.api.order.POST('/api/v1/orders/create', {
+    params: { header: { 'idempotency-key': randomUUID() } },
+    body: { items: [{ product_id: mug.id, quantity: 1 }, { product_id: cap.id, quantity: 2 }], shipping_address: '2 Blue Nile Rd' },
+  }));
+  await waitForStatus(b2, order4.order_id, 'under_paying', 15_000);
+  await pay(b2, order4.order_id, ['4242424242424242']);
+  await waitForStatus(b2, order4.order_id, 'processing', 15_000);
+  say(`order ${order4.order_id}: processing, ${order4.total_amount} for the goods`);
+
+  step("Each seller lists their store's orders: only their own part of the shared order");
+  for (const s of [seller, seller2]) {
+    const page = await must(s, s.api.order.GET('/api/v1/orders', { params: { query: { sort: '-created_at', page_size: 3 } } }));
+    const mine = page.items.find((o) => o.order_id === order4.order_id);
+    say(`${s.name}: ${page.total} order(s); order ${order4.order_id} shows ${mine?.items.map((i) => `${i.quantity} × ${i.product_name}`).join(', ')} for ${mine?.total_amount}`);
+  }
+
+  step('Store 2 is out of caps after all and cancels its part: refund of its lines and its share of the fee, caps back in stock');
+  say(`cap stock before: ${stockLine(await stockOf(cap.id, seller2))}`);
+  await must(seller2, seller2.api.order.POST('/api/v1/orders/{order_id}/cancel', { params: { path: { order_id: order4.order_id } }, body: { reason: 'out of stock after all' } }));
+  const partCancelled = await waitForOrder(seller2, order4.order_id, (o) => o.cancellation?.status === 'completed', 'the part cancellation');
+  say(`cancellation: refunded ${partCancelled.cancellation?.refunded_amount} (asked ${partCancelled.cancellation?.refund_amount}); store 2's part ${partCancelled.fulfillments[0]?.status}`);
+  say(`cap stock after: ${stockLine(await stockOf(cap.id, seller2))}`);
+
+  step("Store 1 ships and delivers its part; the order follows its fulfilments");
+  for (const status of /** @type {const} */ (['shipped', 'delivered'])) {
+    const o = await must(seller, seller.api.order.PUT('/api/v1/orders/{order_id}/status', { params: { path: { order_id: order4.order_id } }, body: { status, tracking_number: `TRK-${run}` } }));
+    say(`order ${order4.order_id}: ${o.status}`);
+  }
+
+  step('Buyer 2 returns the mug; store 1 approves with restock: refund and the mug back in stock');
+  const mugLine = (await orderOf(b2, order4.order_id)).items.find((i) => i.product_id === mug.id);
+  if (!mugLine) throw new Error('the mug line is missing from the order');
+  const ret = await must(b2, b2.api.order.POST('/api/v1/orders/{order_id}/returns', {
+    params: { path: { order_id: order4.order_id } },
+    body: { items: [{ item_id: mugLine.item_id, quantity: 1 }], reason: 'chipped' },
+  }));
+  const approved = await must(seller, seller.api.order.POST('/api/v1/orders/{order_id}/returns/{return_id}/approve', {
+    params: { path: { order_id: order4.order_id, return_id: ret.return_id } },
+    body: { restock: true },
+  }));
+  say(`return ${ret.return_id}: approved, refunding ${approved.refund_amount}`);
+  const started = Date.now();
+  for (;;) {
+    const list = await must(b2, b2.api.order.GET('/api/v1/orders/{order_id}/returns', { params: { path: { order_id: order4.order_id } } }));
+    const r = list.items.find((x) => x.return_id === ret.return_id);
+    if (r?.status === 'completed') { say(`return completed: refunded ${r.refunded_amount}`); break; }
+    if (Date.now() - started > 20_000) throw new Error(`return ${ret.return_id} is ${r?.status} after 20 s`);
+    await new Promise((res) => setTimeout(res, 250));
+  }
+  say(`mug stock now: ${stockLine(await stockOf(mug.id))}`);
 
   // ---- buyer 3: the window lapses
   step(`Buyer 3 orders the last 2 T-shirts in L with a ${WINDOW}-second payment window (test mode) and lets it lapse`);
