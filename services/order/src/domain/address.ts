@@ -61,11 +61,15 @@ export function validPhone(phone: string, field = 'phone'): string {
   return p;
 }
 
+// Counted as the schema's maxLength counts (code points), not in UTF-16 units: an emoji is one
+// character, so a field the schema accepts is not refused here as too long (schemathesis found it).
+const characters = (s: string): number => [...s].length;
+
 function clean(field: keyof AddressFields, value: string | undefined): string {
   const [required, max] = LIMITS[field];
   const v = (value ?? '').trim();
   if (required && v === '') throw invalid('ADDRESS_FIELD_REQUIRED', `${field} is required`, { field });
-  if (v.length > max) throw invalid('ADDRESS_FIELD_TOO_LONG', `${field} is at most ${max} characters`, { field, max });
+  if (characters(v) > max) throw invalid('ADDRESS_FIELD_TOO_LONG', `${field} is at most ${max} characters`, { field, max });
   return field === 'phone' ? validPhone(v) : v;
 }
 
@@ -124,7 +128,7 @@ export const MAX_PROFILE_NAME = 200;
 /** A profile edit: only the fields given change. */
 export function editedProfile(current: ProfileFields, patch: Partial<ProfileFields>): ProfileFields {
   const name = (patch.name ?? current.name).trim();
-  if (name.length > MAX_PROFILE_NAME) throw invalid('PROFILE_FIELD_TOO_LONG', `name is at most ${MAX_PROFILE_NAME} characters`, { field: 'name', max: MAX_PROFILE_NAME });
+  if (characters(name) > MAX_PROFILE_NAME) throw invalid('PROFILE_FIELD_TOO_LONG', `name is at most ${MAX_PROFILE_NAME} characters`, { field: 'name', max: MAX_PROFILE_NAME });
   const phone = validPhone(patch.phone ?? current.phone);
   return { name, phone };
 }

@@ -2,7 +2,7 @@
 // is reserved, but inventory's reservation lapses on its own clock, counted from when it reserved:
 // a consumer that lags (a backlog, a restart, a replayed topic) would otherwise keep the order
 // payable after inventory gave the stock back, and the buyer would pay for released stock.
-import { invalid } from '@sudamall/shared';
+import { unprocessable } from '@sudamall/shared';
 
 export interface PaymentDeadlineInput {
   now: Date;
@@ -47,11 +47,13 @@ export function requestedPaymentWindowMs(
   cfg: { testMode: boolean; windowSeconds: number },
 ): number | undefined {
   if (requestedSeconds === undefined) return undefined;
+  // 422, not 400: the value is well formed; whether it may be used depends on this deployment
+  // (test mode, its platform window).
   if (!cfg.testMode) {
-    throw invalid('PAYMENT_WINDOW_TEST_MODE_ONLY', 'payment_window_seconds is accepted only in test mode (ORDER_TEST_MODE)');
+    throw unprocessable('PAYMENT_WINDOW_TEST_MODE_ONLY', 'payment_window_seconds is accepted only in test mode (ORDER_TEST_MODE)');
   }
   if (!Number.isInteger(requestedSeconds) || requestedSeconds < 1 || requestedSeconds > cfg.windowSeconds) {
-    throw invalid('INVALID_PAYMENT_WINDOW', `payment_window_seconds must be an integer from 1 to ${cfg.windowSeconds} (the platform's window)`, {
+    throw unprocessable('INVALID_PAYMENT_WINDOW', `payment_window_seconds must be an integer from 1 to ${cfg.windowSeconds} (the platform's window)`, {
       payment_window_seconds: requestedSeconds,
     });
   }

@@ -68,10 +68,10 @@ it('an order placed with payment_window_seconds lapses after it; the next order 
   expect((await h.c.db.order.findUniqueOrThrow({ where: { id: normal.id } })).status).toBe('under_paying');
 });
 
-it('only shortens: more than the platform window is 400 INVALID_PAYMENT_WINDOW, nothing placed', async () => {
+it('only shortens: more than the platform window is 422 INVALID_PAYMENT_WINDOW, nothing placed', async () => {
   const auth = buyer();
   const res = await create(auth, { payment_window_seconds: 901 });
-  expect(res.statusCode).toBe(400);
+  expect(res.statusCode).toBe(422);
   expect(res.json().error.code).toBe('INVALID_PAYMENT_WINDOW');
   const list = await app.inject({ method: 'GET', url: '/api/v1/orders/', headers: { authorization: auth } });
   expect(list.json().total).toBe(0);
@@ -89,7 +89,7 @@ describe('outside test mode', () => {
     await prod?.close();
   });
 
-  it('refuses payment_window_seconds with 400 PAYMENT_WINDOW_TEST_MODE_ONLY', async () => {
+  it('refuses payment_window_seconds with 422 PAYMENT_WINDOW_TEST_MODE_ONLY', async () => {
     const p = prod.catalog.add({ price: '5.00' });
     const res = await prodApp.inject({
       method: 'POST',
@@ -97,7 +97,7 @@ describe('outside test mode', () => {
       headers: { authorization: buyer(), 'idempotency-key': randomUUID() },
       payload: { items: [{ product_id: p.id, quantity: 1 }], shipping_address: 'x', payment_window_seconds: 20 },
     });
-    expect(res.statusCode).toBe(400);
+    expect(res.statusCode).toBe(422);
     expect(res.json().error.code).toBe('PAYMENT_WINDOW_TEST_MODE_ONLY');
   });
 
