@@ -62,6 +62,11 @@ if [ $# -eq 0 ] && [ -z "${SUDAMALL_SKIP_DEPLOY_TOOLS:-}" ]; then  # not for a n
   echo "[test] installing the deploy validators in the background (log: $TEST_RESULTS_DIR/deploy-tools.log)"
   (bash scripts/lib/validate-deploy.sh --install >"$TEST_RESULTS_DIR/deploy-tools.log" 2>&1 || true) &
 fi
+# Likewise schemathesis's Python venv (pinned, ~15 s on a fresh machine) for the e2e fuzz run
+# (tests/e2e/test/schemathesis.test.ts, which waits for this install or does it itself).
+if [ -z "${SUDAMALL_SKIP_SCHEMATHESIS_INSTALL:-}" ]; then
+  (bash scripts/lib/schemathesis.sh --install >"$TEST_RESULTS_DIR/schemathesis-install.log" 2>&1 || true) &
+fi
 phase "platform"
 t="$(now_ms)"
 bash scripts/platform.sh up
