@@ -5,6 +5,7 @@ import { assertFulfillmentTransition, type FulfillmentStatus } from '../domain/f
 import type { OrderStatus } from '../domain/order-status';
 import {
   beginAdjustment,
+  newAdjustment,
   onAdjustmentReply,
   onAdjustmentRetry,
   type AdjustmentDecision,
@@ -99,7 +100,7 @@ export class OrderAdjustments {
     const scope = cancellationScope(fulfillments, canceller);
     const shares = feeShares(fee, parts);
     const refund = sumMoney(parts.filter((p) => scope.storeIds.includes(p.storeId)).map((p) => partRefund(p.subtotal, shares.get(p.storeId) ?? '0.00')));
-    const draft: AdjustmentSnapshot = {
+    const draft = newAdjustment({
       id: this.newId(),
       orderId: order.id,
       kind: 'cancellation',
@@ -109,16 +110,8 @@ export class OrderAdjustments {
       reason,
       requestedBy: actorOf(user),
       refundAmount: formatMoney(refund),
-      refundedAmount: null,
-      refundId: null,
       lines: lines.filter((l) => scope.storeIds.includes(l.storeId)).map((l) => ({ line_id: l.lineId, quantity: l.quantity })),
-      restock: true,
-      awaiting: [],
-      attempts: 0,
-      nextRetryAt: null,
-      stuck: false,
-      lastError: null,
-    };
+    });
     const started = await this.begin(tx, order, draft, { insert: true });
     this.logger.info({ order_id: order.id, adjustment_id: draft.id, store_id: draft.storeId, refund_amount: draft.refundAmount }, 'cancellation after payment started');
     return started;

@@ -2,7 +2,7 @@ import { conflict, forbidden, notFound, type AuthUser } from '@sudamall/shared';
 import { orderNotFound } from '../domain/errors';
 import { feeShares, returnRefund } from '../domain/fee-share';
 import { returnedValue, validateReturn } from '../domain/returns';
-import type { AdjustmentSnapshot } from '../saga/adjustment.saga';
+import { newAdjustment, type AdjustmentSnapshot } from '../saga/adjustment.saga';
 import type { OrderAdjustments } from './order-adjustments';
 import { actorOf, requireAccess } from './order-access';
 import type { AdjustmentTx, AdjustmentUnitOfWork, Clock, OrderHead } from './ports';
@@ -47,25 +47,10 @@ export class OrderReturns {
         windowDays: this.windowDays,
       });
       const id = this.newId();
-      await tx.insertAdjustment({
-        id,
-        orderId,
-        kind: 'return',
-        storeId,
-        status: 'requested',
-        reason: body.reason,
-        requestedBy: actorOf(user),
-        refundAmount: null,
-        refundedAmount: null,
-        refundId: null,
-        lines: returned,
-        restock: true,
-        awaiting: [],
-        attempts: 0,
-        nextRetryAt: null,
-        stuck: false,
-        lastError: null,
-      });
+      await tx.insertAdjustment(
+        // The refund is decided when the store approves (the fee's share is asked of payment then).
+        newAdjustment({ id, orderId, kind: 'return', storeId, status: 'requested', reason: body.reason, requestedBy: actorOf(user), refundAmount: null, lines: returned }),
+      );
       await tx.appendStepLog(orderId, [{ step: 'return:request', kind: 'command', type: 'return.requested', payload: { return_id: id, store_id: storeId, lines: returned, reason: body.reason } }]);
       return id;
     });

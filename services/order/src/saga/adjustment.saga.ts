@@ -45,6 +45,13 @@ export interface AdjustmentSnapshot {
   lastError: string | null;
 }
 
+/** A new adjustment before its saga starts: nothing refunded, nothing in flight, units restocked unless said otherwise. */
+export function newAdjustment(
+  a: Pick<AdjustmentSnapshot, 'id' | 'orderId' | 'kind' | 'storeId' | 'status' | 'reason' | 'requestedBy' | 'refundAmount' | 'lines'>,
+): AdjustmentSnapshot {
+  return { ...a, refundedAmount: null, refundId: null, restock: true, awaiting: [], attempts: 0, nextRetryAt: null, stuck: false, lastError: null };
+}
+
 export interface AdjustmentStep {
   name: 'refund' | 'restock';
   status: AdjustmentStatus;
