@@ -117,6 +117,8 @@ export function checkoutTx(tx: Tx): CheckoutTx {
         // The order row is locked, so this only happens on a programming error.
         if (updated.count !== 1) throw new Error(`order ${orderId}: store ${m.storeId}'s fulfilment is no longer ${m.from}`);
       }
+      // The order changed too, for whoever syncs by updated_at (its own status may not move).
+      await tx.order.update({ where: { id: orderId }, data: { updatedAt: now } });
       await tx.fulfillmentStatusHistory.createMany({
         data: moves.map((m) => ({ orderId, storeId: m.storeId, fromStatus: m.from, toStatus: m.to, changedBy: by.id, actorRole: by.role, reason: m.reason ?? null, notes: notes ?? null })),
       });
