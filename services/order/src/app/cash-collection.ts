@@ -4,7 +4,7 @@ import { orderNotFound } from '../domain/errors';
 import { feeShares, partRefund } from '../domain/fee-share';
 import { assertFulfillmentTransition, type FulfillmentStatus } from '../domain/fulfillment';
 import type { OrderStatus } from '../domain/order-status';
-import { isOpen, type OrderAdjustments } from './order-adjustments';
+import { assertNoCancellationRunning, type OrderAdjustments } from './order-adjustments';
 import { actorOf, requireAccess } from './order-access';
 import { moveFulfillments, orderFollowsFulfillments } from './order-events';
 import type { AdjustmentTx, AdjustmentUnitOfWork } from './ports';
@@ -52,8 +52,7 @@ export class CashCollection {
       const f = fulfillments.find((x) => x.storeId === storeId);
       const part = parts.find((p) => p.storeId === storeId);
       if (!f || !part) throw notFound('FULFILLMENT_NOT_FOUND', `store ${storeId} has no part in order ${orderId}`, { store_id: storeId });
-      const running = (await tx.adjustmentsOf(orderId)).find((a) => a.kind === 'cancellation' && isOpen(a) && (a.storeId === null || a.storeId === storeId));
-      if (running) throw conflict('CANCELLATION_IN_PROGRESS', 'this part of the order is being cancelled', { cancellation_id: running.id, store_id: storeId });
+      assertNoCancellationRunning(await tx.adjustmentsOf(orderId), [storeId]);
       assertCollectable(storeId, f.status, part.collectedAmount);
       const by = actorOf(user);
       if (f.status === 'shipped') {

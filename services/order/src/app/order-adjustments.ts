@@ -24,6 +24,21 @@ export type AdjustmentTimings = Pick<SagaTimings, 'retryBaseMs' | 'retryMaxMs' |
 /** An adjustment not finished (a cancellation refunding or restocking, a return waiting or running). */
 export const isOpen = (a: AdjustmentSnapshot) => a.status !== 'completed' && a.status !== 'rejected';
 
+/**
+ * A cancellation still refunding or restocking that takes this store's part (a whole-order one
+ * takes every part): that part does not ship, deliver or collect meanwhile (409 CANCELLATION_IN_PROGRESS).
+ */
+export function assertNoCancellationRunning(adjustments: readonly AdjustmentSnapshot[], storeIds: readonly string[]): void {
+  const running = adjustments.find((a) => a.kind === 'cancellation' && isOpen(a) && (a.storeId === null || storeIds.includes(a.storeId)));
+  if (running) {
+    throw conflict('CANCELLATION_IN_PROGRESS', 'this part of the order is being cancelled (refund and restock in flight); wait for it', {
+      cancellation_id: running.id,
+      store_id: running.storeId,
+      status: running.status,
+    });
+  }
+}
+
 /** The adjustment a participant's reply answers, by the id its command carried; null when it names none. */
 export function adjustmentIdOf(envelope: Envelope): string | null {
   const data = envelope.data as { refund_key?: unknown; restock_id?: unknown };

@@ -1,9 +1,9 @@
-import { conflict, type AuthUser } from '@sudamall/shared';
+import type { AuthUser } from '@sudamall/shared';
 import { orderNotFound } from '../domain/errors';
 import { fulfillmentsToMove, type FulfillmentMover, type FulfillmentStatus } from '../domain/fulfillment';
 import type { OrderStatus } from '../domain/order-status';
 import type { AdjustmentSnapshot } from '../saga/adjustment.saga';
-import { isOpen, type OrderAdjustments } from './order-adjustments';
+import { assertNoCancellationRunning, type OrderAdjustments } from './order-adjustments';
 import { actorOf, requireAccess, type Access } from './order-access';
 import { moveFulfillments, orderFollowsFulfillments } from './order-events';
 import type { AdjustmentUnitOfWork, UnitOfWork } from './ports';
@@ -84,13 +84,7 @@ export class OrderCommands {
       const fulfillments = await tx.fulfillmentsOf(orderId);
       const mover: FulfillmentMover = access === 'seller' && user.storeId ? { role: 'seller', storeId: user.storeId } : { role: 'admin' };
       const moving = fulfillmentsToMove(fulfillments, to, mover);
-      // A part being cancelled (refund and restock in flight) does not ship meanwhile.
-      const running = (await tx.adjustmentsOf(orderId)).find(
-        (a) => a.kind === 'cancellation' && isOpen(a) && moving.some((f) => a.storeId === null || a.storeId === f.storeId),
-      );
-      if (running) {
-        throw conflict('CANCELLATION_IN_PROGRESS', 'this part of the order is being cancelled', { cancellation_id: running.id, store_id: running.storeId });
-      }
+      assertNoCancellationRunning(await tx.adjustmentsOf(orderId), moving.map((f) => f.storeId));
       const moves = moving.map((f) => ({ storeId: f.storeId, from: f.status, to: to as FulfillmentStatus, trackingNumber }));
       await moveFulfillments(tx, order, moves, by, notes);
       const after = fulfillments.map((f) => (moving.includes(f) ? to : f.status)) as FulfillmentStatus[];
