@@ -75,7 +75,9 @@ export class OrderQueries {
           : { kind: 'buyer', userId: user.id };
     const page = await this.store.list({ ...rest, scope });
     if (scope.kind !== 'store') return page;
-    return { ...page, items: page.items.map((o) => storeViewOf(o, scope.storeId)) };
+    // A seller's page (at most page_size orders) asks payment about each order, at once.
+    const payments = await Promise.all(page.items.map((o) => this.paymentSummary(o.order_id)));
+    return { ...page, items: page.items.map((o, i) => ({ ...storeViewOf(o, scope.storeId), payment: payments[i] ?? null })) };
   }
 
   /** The payment window as the buyer's countdown shows it. */

@@ -79,8 +79,10 @@ describe('a seller cancels their part after payment', () => {
     // 5.25 + its share of 2.64: 2.64 − round(2.64 × 20.20 / 25.45) = 2.64 − 2.10 = 0.54.
     expect(started.cancellation).toMatchObject({ status: 'refunding', store_id: o.storeB, refund_amount: '5.79', refunded_amount: null, stuck: false });
     expect(started.fulfillments).toEqual([expect.objectContaining({ store_id: o.storeB, status: 'processing' })]);
-    // A seller sees how the buyer pays and where that stands, and the buyer's address.
+    // A seller sees how the buyer pays and where that stands, and the buyer's address, in the order and in their list.
     expect(started).toMatchObject({ payment: { method: 'test_gateway', status: 'completed' }, shipping_address: '5 Quay St' });
+    const listed = (await app.inject({ method: 'GET', url: '/api/v1/orders/', headers: { authorization: seller(o.storeB) } })).json();
+    expect(listed.items).toEqual([expect.objectContaining({ order_id: o.orderId, payment: { method: 'test_gateway', status: 'completed' } })]);
     const id = started.cancellation.cancellation_id;
     expect(await commands(o.orderId, 'payment.refund')).toEqual([{ order_id: o.orderId, reason: 'out of stock after all', refund_key: id, amount: '5.79' }]);
 

@@ -93,16 +93,16 @@ export const OrderSchema = Type.Object({
   items: Type.Array(OrderItemSchema),
   fulfillments: Type.Array(FulfillmentSchema, { description: "one per store with items in the order; a seller sees only their store's" }),
   cancellation: Type.Union([CancellationSchema, Type.Null()]),
+  payment: Type.Optional(
+    Type.Union([Type.Object({ method: Type.String({ description: 'the gateway: test_gateway, stripe, paypal, cash_on_delivery' }), status: Type.String() }), Type.Null()], {
+      description: "a seller's view: how the buyer pays and where that stands (null when the payment service cannot say)",
+    }),
+  ),
 });
 
 export const OrderDetailSchema = Type.Composite([
   OrderSchema,
   Type.Object({
-    payment: Type.Optional(
-      Type.Union([Type.Object({ method: Type.String({ description: 'the gateway: test_gateway, stripe, paypal, cash_on_delivery' }), status: Type.String() }), Type.Null()], {
-        description: "a seller's view: how the buyer pays and where that stands (null when the payment service cannot say)",
-      }),
-    ),
     status_history: Type.Array(
       Type.Object({
         from_status: Type.Union([StatusSchema, Type.Null()]),
