@@ -35,5 +35,5 @@ test('the gateway and the Ingress route the same prefixes to the same services',
     [join(ROOT, 'scripts', 'lib', 'check-deploy-env.js'), 'routes', join(ROOT, 'infra', 'docker', 'nginx.conf'), join(ROOT, 'infra', 'k8s', 'base', 'ingress.yaml')],
     { encoding: 'utf8' },
   );
-  expect(out).toContain('routes: 9 gateway prefixes, 9 Ingress prefixes');
+  expect(out).toContain('routes: 10 gateway prefixes, 10 Ingress prefixes');
 });
