@@ -6,50 +6,29 @@
 // with units reserved by the order cannot be removed, another can; the product's history lists
 // its changes, not the order's snapshot; sold quantities are the seller's to see. Every call goes
 // through the storefront's typed client (@sudamall/client) with the gateway as its one base URL.
-import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createSudamallClient, type SudamallClient } from '@sudamall/client';
 import { testToken } from '@sudamall/shared/testing';
-import { eventuallyValue, expectStatus, freePort, startPlatform, type Platform, type ServiceName } from './platform';
-
-const GATEWAY_SH = join(__dirname, '..', '..', '..', 'scripts', 'lib', 'gateway.sh');
+import { eventuallyValue, expectStatus, startPlatform, type Platform, startGateway, type Gateway } from './platform';
 
 let platform: Platform;
-let runDir: string;
-let conf: string;
-let gatewayUrl: string;
+let gateway: Gateway;
 
 beforeAll(async () => {
   platform = await startPlatform({ ownDatabases: true });
-  runDir = mkdtempSync(join(tmpdir(), 'sudamall-catalogue-'));
-  conf = join(runDir, 'nginx.conf');
-  const port = await freePort();
-  const upstream = (s: ServiceName) => `127.0.0.1:${new URL(platform.httpUrl(s)).port}`;
-  execFileSync('bash', [GATEWAY_SH, 'render', conf, runDir, `127.0.0.1:${port}`, upstream('inventory'), upstream('cart'), upstream('order'), upstream('payment')]);
-  execFileSync('bash', [GATEWAY_SH, 'start', conf]);
-  gatewayUrl = `http://127.0.0.1:${port}`;
+  gateway = await startGateway(platform, 'catalogue');
 }, 120_000);
 
 afterAll(async () => {
-  if (conf) {
-    try {
-      execFileSync('bash', [GATEWAY_SH, 'stop', conf]);
-    } catch {
-      // not started
-    }
-  }
+  gateway?.stop();
   await platform?.stop();
-  if (runDir) rmSync(runDir, { recursive: true, force: true });
 });
 
 type Claims = { sub: string; role: 'buyer' | 'seller' | 'admin'; store_id?: string };
 
 /** The storefront's client for one caller, every service through the gateway; null: anonymous. */
 const clientAs = (claims: Claims | null): SudamallClient =>
-  createSudamallClient({ baseUrl: gatewayUrl, ...(claims ? { token: testToken(claims) } : {}) });
+  createSudamallClient({ baseUrl: gateway.url, ...(claims ? { token: testToken(claims) } : {}) });
 
 /** The error body of a call answered with `status`. */
 async function expectError(status: number, call: Promise<{ error?: unknown; response: Response }>) {

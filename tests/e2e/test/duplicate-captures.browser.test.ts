@@ -4,51 +4,33 @@
 // "Duplicate captures" section reads the payment service's admin list through the gateway.
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import { testToken } from '@sudamall/shared/testing';
-import { ApiClient, eventuallyValue, expectStatus, startPlatform, type Platform, type ServiceName, freePort } from './platform';
+import { ApiClient, eventuallyValue, expectStatus, startPlatform, type Platform, startGateway, type Gateway } from './platform';
 
 const ROOT = join(__dirname, '..', '..', '..');
-const GATEWAY_SH = join(ROOT, 'scripts', 'lib', 'gateway.sh');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = join(ROOT, '.test-results', 'artifacts');
 const BROWSER_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
 
 let platform: Platform;
-let runDir: string;
-let conf: string;
-let gatewayUrl: string;
+let gateway: Gateway;
 let browser: Browser;
-
 
 beforeAll(async () => {
   if (!existsSync(CHROMIUM)) execFileSync('bash', [join(ROOT, 'scripts', 'platform.sh'), 'ensure-chromium'], { stdio: 'inherit' });
   platform = await startPlatform({ ownDatabases: true });
-  runDir = mkdtempSync(join(tmpdir(), 'sudamall-duplicates-'));
-  conf = join(runDir, 'nginx.conf');
-  const port = await freePort();
-  const upstream = (s: ServiceName) => `127.0.0.1:${new URL(platform.httpUrl(s)).port}`;
-  execFileSync('bash', [GATEWAY_SH, 'render', conf, runDir, `127.0.0.1:${port}`, upstream('inventory'), upstream('cart'), upstream('order'), upstream('payment')]);
-  execFileSync('bash', [GATEWAY_SH, 'start', conf]);
-  gatewayUrl = `http://127.0.0.1:${port}`;
+  gateway = await startGateway(platform, 'duplicates');
   browser = await chromium.launch({ executablePath: CHROMIUM, args: BROWSER_FLAGS, headless: true });
   mkdirSync(ARTIFACTS, { recursive: true });
 }, 180_000);
 
 afterAll(async () => {
   await browser?.close();
-  if (conf) {
-    try {
-      execFileSync('bash', [GATEWAY_SH, 'stop', conf]);
-    } catch {
-      // not started
-    }
-  }
+  gateway?.stop();
   await platform?.stop();
-  if (runDir) rmSync(runDir, { recursive: true, force: true });
 });
 
 test('a second capture is refunded automatically and listed on the saga dashboard', async () => {
@@ -87,7 +69,7 @@ test('a second capture is refunded automatically and listed on the saga dashboar
   page.on('console', (m) => {
     if (m.type() === 'error' && /Content Security Policy/i.test(m.text())) pageErrors.push(m.text());
   });
-  await page.goto(`${gatewayUrl}/admin/sagas/`);
+  await page.goto(`${gateway.url}/admin/sagas/`);
   await page.fill('#token', testToken({ sub: 'ops-duplicates', role: 'admin' }));
   await page.click('#login-form button[type=submit]');
   const row = page.locator(`tr.duplicate-capture[data-id="${listed.items[0].id}"]`);

@@ -3,58 +3,36 @@
 // scripts/lib/gateway.sh exactly as `npm run up` does. Each public path must reach the service
 // that owns it; the gateway's access log names the upstream that answered each request, so a
 // path sent to the wrong service fails even where two services would answer alike.
-import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { connectLive, testToken } from '@sudamall/shared/testing';
-import { startPlatform, type Platform, type ServiceName, freePort } from './platform';
+import { startPlatform, type Platform, type ServiceName, startGateway, type Gateway } from './platform';
 
-const ROOT = join(__dirname, '..', '..', '..');
-const GATEWAY_SH = join(ROOT, 'scripts', 'lib', 'gateway.sh');
 
 let platform: Platform;
-let runDir: string;
-let conf: string;
-let gatewayUrl: string;
-
+let gateway: Gateway;
 
 const portOf = (service: ServiceName) => new URL(platform.httpUrl(service)).port;
 
 beforeAll(async () => {
   platform = await startPlatform();
-  runDir = mkdtempSync(join(tmpdir(), 'sudamall-gateway-'));
-  conf = join(runDir, 'nginx.conf');
-  const port = await freePort();
-  const upstream = (s: ServiceName) => `127.0.0.1:${portOf(s)}`;
-  execFileSync('bash', [GATEWAY_SH, 'render', conf, runDir, `127.0.0.1:${port}`, upstream('inventory'), upstream('cart'), upstream('order'), upstream('payment')]);
-  execFileSync('bash', [GATEWAY_SH, 'start', conf]);
-  gatewayUrl = `http://127.0.0.1:${port}`;
+  gateway = await startGateway(platform, 'gateway');
 }, 120_000);
 
 afterAll(async () => {
-  if (conf) {
-    try {
-      execFileSync('bash', [GATEWAY_SH, 'stop', conf]);
-    } catch {
-      // not started
-    }
-  }
+  gateway?.stop();
   await platform?.stop();
-  if (runDir) rmSync(runDir, { recursive: true, force: true });
 });
 
 /** Sends one request through the gateway; returns the response and the upstream nginx logged for it. */
 async function viaGateway(path: string, role: 'buyer' | 'seller' | 'admin' = 'buyer') {
   const probe = randomUUID();
-  const url = `${gatewayUrl}${path}${path.includes('?') ? '&' : '?'}probe=${probe}`;
+  const url = `${gateway.url}${path}${path.includes('?') ? '&' : '?'}probe=${probe}`;
   const res = await fetch(url, { headers: { authorization: `Bearer ${testToken({ sub: `${role}-${probe}`, role })}` } });
   const text = await res.text();
   // nginx writes the access log line when the request completes; give it a moment.
   let line: string | undefined;
   for (let i = 0; i < 50 && !line; i++) {
-    line = readFileSync(join(runDir, 'nginx-access.log'), 'utf8').split('\n').find((l) => l.includes(probe));
+    line = gateway.accessLog().split('\n').find((l) => l.includes(probe));
     if (!line) await new Promise((r) => setTimeout(r, 20));
   }
   const upstream = /upstream=(\S+)/.exec(line ?? '')?.[1];
@@ -104,7 +82,7 @@ test.each(reserved)('%s reaches %s (its own answer comes back)', async (path, ow
 
 test('saved addresses and gateway settings through the gateway: each answered by its owner', async () => {
   const buyerToken = `Bearer ${testToken({ sub: `buyer-${randomUUID()}`, role: 'buyer' })}`;
-  const created = await fetch(`${gatewayUrl}/api/v1/accounts/addresses/`, {
+  const created = await fetch(`${gateway.url}/api/v1/accounts/addresses/`, {
     method: 'POST',
     headers: { authorization: buyerToken, 'content-type': 'application/json' },
     body: JSON.stringify({ full_name: 'Amna Osman', line1: '12 Nile Street', city: 'Khartoum', country: 'Sudan' }),
@@ -112,11 +90,11 @@ test('saved addresses and gateway settings through the gateway: each answered by
   expect(created.status).toBe(201);
   const address = (await created.json()) as { address_id: string; is_default: boolean };
   expect(address.is_default).toBe(true);
-  const listed = await fetch(`${gatewayUrl}/api/v1/accounts/addresses/`, { headers: { authorization: buyerToken } });
+  const listed = await fetch(`${gateway.url}/api/v1/accounts/addresses/`, { headers: { authorization: buyerToken } });
   expect(((await listed.json()) as { items: Array<{ address_id: string }> }).items.map((a) => a.address_id)).toEqual([address.address_id]);
   // Payment owns /payments/gateways/{name}/: an unknown name is its 404 (no fee changes on the shared database).
   const adminToken = `Bearer ${testToken({ sub: `admin-${randomUUID()}`, role: 'admin' })}`;
-  const settings = await fetch(`${gatewayUrl}/api/v1/payments/gateways/no_such_gateway/`, {
+  const settings = await fetch(`${gateway.url}/api/v1/payments/gateways/no_such_gateway/`, {
     method: 'PUT',
     headers: { authorization: adminToken, 'content-type': 'application/json' },
     body: JSON.stringify({ fixed_fee: '1.00' }),
@@ -133,7 +111,7 @@ test('a path no service owns is refused by the gateway itself, without touching 
 });
 
 test('a request body and the caller identity pass through the gateway (POST through to the owner)', async () => {
-  const res = await fetch(`${gatewayUrl}/api/v1/carts/add/`, {
+  const res = await fetch(`${gateway.url}/api/v1/carts/add/`, {
     method: 'POST',
     headers: { authorization: `Bearer ${testToken({ sub: `buyer-${randomUUID()}`, role: 'buyer' })}`, 'content-type': 'application/json' },
     body: JSON.stringify({ product_id: randomUUID(), quantity: 0 }),
@@ -145,7 +123,7 @@ test('a request body and the caller identity pass through the gateway (POST thro
 });
 
 test('a method the path does not declare comes back as the owner\'s 405 with its Allow header', async () => {
-  const res = await fetch(`${gatewayUrl}/api/v1/carts/add/`, {
+  const res = await fetch(`${gateway.url}/api/v1/carts/add/`, {
     method: 'DELETE',
     headers: { authorization: `Bearer ${testToken({ sub: `buyer-${randomUUID()}`, role: 'buyer' })}` },
   });
@@ -156,14 +134,14 @@ test('a method the path does not declare comes back as the owner\'s 405 with its
 
 test('a WebSocket upgrade passes through the gateway to its owner (/ws/orders/{user_id}/)', async () => {
   const userId = `buyer-${randomUUID()}`;
-  const wsUrl = gatewayUrl.replace(/^http/, 'ws');
+  const wsUrl = gateway.url.replace(/^http/, 'ws');
   const live = await connectLive(wsUrl, `/ws/orders/${userId}/`, { token: testToken({ sub: userId, role: 'buyer' }) });
   live.close();
   await live.closed;
   // nginx logs the upgraded request when the tunnel closes: 101 from the order service.
   let line: string | undefined;
   for (let i = 0; i < 100 && !line; i++) {
-    line = readFileSync(join(runDir, 'nginx-access.log'), 'utf8').split('\n').find((l) => l.includes(`/ws/orders/${userId}/`));
+    line = gateway.accessLog().split('\n').find((l) => l.includes(`/ws/orders/${userId}/`));
     if (!line) await new Promise((r) => setTimeout(r, 20));
   }
   expect(line).toMatch(/" 101 /);

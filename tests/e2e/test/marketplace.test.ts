@@ -9,50 +9,30 @@
 // over Kafka, so every outcome is polled for with a bounded wait; the invariant checker then
 // reads the four databases. Every call goes through the storefront's typed client
 // (@sudamall/client) with the gateway as its one base URL.
-import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { createSudamallClient, type SudamallClient } from '@sudamall/client';
 import { testToken } from '@sudamall/shared/testing';
 import { formatReport, settleAndCheck } from './invariants';
-import { eventuallyValue, expectStatus, freePort, startPlatform, type Platform, type ServiceName } from './platform';
+import { eventuallyValue, expectStatus, startPlatform, type Platform, startGateway, type Gateway } from './platform';
 
-const GATEWAY_SH = join(__dirname, '..', '..', '..', 'scripts', 'lib', 'gateway.sh');
 /** A saga step crosses Kafka twice (command, reply); a busy two-core machine gets this long. */
 const SAGA_WAIT = { timeoutMs: 45_000, intervalMs: 300 };
 
 let platform: Platform;
-let runDir: string;
-let conf: string;
-let gatewayUrl: string;
+let gateway: Gateway;
 
 beforeAll(async () => {
   platform = await startPlatform({ ownDatabases: true });
-  runDir = mkdtempSync(join(tmpdir(), 'sudamall-marketplace-'));
-  conf = join(runDir, 'nginx.conf');
-  const port = await freePort();
-  const upstream = (s: ServiceName) => `127.0.0.1:${new URL(platform.httpUrl(s)).port}`;
-  execFileSync('bash', [GATEWAY_SH, 'render', conf, runDir, `127.0.0.1:${port}`, upstream('inventory'), upstream('cart'), upstream('order'), upstream('payment')]);
-  execFileSync('bash', [GATEWAY_SH, 'start', conf]);
-  gatewayUrl = `http://127.0.0.1:${port}`;
+  gateway = await startGateway(platform, 'marketplace');
 }, 120_000);
 
 afterAll(async () => {
-  if (conf) {
-    try {
-      execFileSync('bash', [GATEWAY_SH, 'stop', conf]);
-    } catch {
-      // not started
-    }
-  }
+  gateway?.stop();
   await platform?.stop();
-  if (runDir) rmSync(runDir, { recursive: true, force: true });
 });
 
 type Claims = { sub: string; role: 'buyer' | 'seller' | 'admin'; store_id?: string };
-const clientAs = (claims: Claims): SudamallClient => createSudamallClient({ baseUrl: gatewayUrl, token: testToken(claims) });
+const clientAs = (claims: Claims): SudamallClient => createSudamallClient({ baseUrl: gateway.url, token: testToken(claims) });
 
 // Money in integer cents, so the expected amounts are computed exactly.
 const cents = (s: string) => Math.round(Number(s) * 100);

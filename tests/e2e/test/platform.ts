@@ -2,10 +2,11 @@
 // to real PostgreSQL, Redis and Kafka, on free ports and under a Kafka topic prefix of their
 // own, so this suite runs beside every other suite (and beside `npm run up`) without either
 // seeing the other's traffic.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { mkdirSync, createWriteStream } from 'node:fs';
+import { mkdirSync, mkdtempSync, createWriteStream, readFileSync, rmSync } from 'node:fs';
 import pino from 'pino';
 import { KafkaBus } from '@sudamall/shared';
 import { createSudamallClient, type SudamallClient } from '@sudamall/client';
@@ -340,4 +341,44 @@ export async function eventuallyValue<T>(
     last = await read();
   }
   return last;
+}
+
+const GATEWAY_SH = join(ROOT, 'scripts', 'lib', 'gateway.sh');
+
+export interface Gateway {
+  /** http://127.0.0.1:<port>: the one base URL, routed like production. */
+  url: string;
+  port: number;
+  /** Its own folder (config, pid, logs); gone after stop(). */
+  runDir: string;
+  /** nginx's access log so far (one line a request, naming the upstream that answered). */
+  accessLog(): string;
+  stop(): void;
+}
+
+/**
+ * The API gateway in front of a platform: Debian's nginx running infra/docker/nginx.conf, rendered
+ * by scripts/lib/gateway.sh exactly as `npm run up` does, on a free port of its own.
+ */
+export async function startGateway(platform: Platform, name = 'gateway'): Promise<Gateway> {
+  const runDir = mkdtempSync(join(tmpdir(), `sudamall-${name}-`));
+  const conf = join(runDir, 'nginx.conf');
+  const port = await freePort();
+  const upstream = (s: ServiceName) => `127.0.0.1:${new URL(platform.httpUrl(s)).port}`;
+  execFileSync('bash', [GATEWAY_SH, 'render', conf, runDir, `127.0.0.1:${port}`, upstream('inventory'), upstream('cart'), upstream('order'), upstream('payment')]);
+  execFileSync('bash', [GATEWAY_SH, 'start', conf]);
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    runDir,
+    accessLog: () => readFileSync(join(runDir, 'nginx-access.log'), 'utf8'),
+    stop() {
+      try {
+        execFileSync('bash', [GATEWAY_SH, 'stop', conf]);
+      } catch {
+        // not running
+      }
+      rmSync(runDir, { recursive: true, force: true });
+    },
+  };
 }

@@ -5,46 +5,25 @@
 // nginx sees different clients and forwards each one's address: each gets a bucket of its own,
 // a client cannot pick another by sending X-Forwarded-For itself, a percent-encoded spelling of
 // a path spends the same budget, and webhooks are never limited.
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startPlatform, type Platform, type ServiceName, freePort } from './platform';
+import { startPlatform, type Platform, startGateway, type Gateway } from './platform';
 
-const ROOT = join(__dirname, '..', '..', '..');
-const GATEWAY_SH = join(ROOT, 'scripts', 'lib', 'gateway.sh');
 const MAX = 5;
 
 let platform: Platform;
-let runDir: string;
-let conf: string;
-let gatewayPort: number;
-
+let gateway: Gateway;
 
 beforeAll(async () => {
   platform = await startPlatform({
     // The gateway listens on 127.0.0.1, so that is the one hop the services believe.
     commonEnv: { RATE_LIMIT_MAX: String(MAX), RATE_LIMIT_WINDOW_MS: '600000', TRUSTED_PROXIES: '127.0.0.1' },
   });
-  runDir = mkdtempSync(join(tmpdir(), 'sudamall-rate-limit-'));
-  conf = join(runDir, 'nginx.conf');
-  gatewayPort = await freePort();
-  const upstream = (s: ServiceName) => `127.0.0.1:${new URL(platform.httpUrl(s)).port}`;
-  execFileSync('bash', [GATEWAY_SH, 'render', conf, runDir, `127.0.0.1:${gatewayPort}`, upstream('inventory'), upstream('cart'), upstream('order'), upstream('payment')]);
-  execFileSync('bash', [GATEWAY_SH, 'start', conf]);
+  gateway = await startGateway(platform, 'rate-limit');
 }, 120_000);
 
 afterAll(async () => {
-  if (conf) {
-    try {
-      execFileSync('bash', [GATEWAY_SH, 'stop', conf]);
-    } catch {
-      // not started
-    }
-  }
+  gateway?.stop();
   await platform?.stop();
-  if (runDir) rmSync(runDir, { recursive: true, force: true });
 });
 
 interface Answer {
@@ -56,7 +35,7 @@ interface Answer {
 function send(from: string, method: string, path: string, headers: Record<string, string> = {}, body?: string): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: '127.0.0.1', port: gatewayPort, localAddress: from, method, path, headers: { connection: 'close', ...headers }, agent: false },
+      { host: '127.0.0.1', port: gateway.port, localAddress: from, method, path, headers: { connection: 'close', ...headers }, agent: false },
       (res) => {
         let text = '';
         res.setEncoding('utf8');

@@ -8,14 +8,12 @@
 // schemathesis's own report (the failing request as a curl command, the response, the check).
 import { execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { testToken } from '@sudamall/shared/testing';
-import { freePort, startPlatform, type Platform, type ServiceName } from './platform';
+import { startPlatform, type Platform, type ServiceName, startGateway, type Gateway } from './platform';
 
 const ROOT = join(__dirname, '..', '..', '..');
-const GATEWAY_SH = join(ROOT, 'scripts', 'lib', 'gateway.sh');
 const SCHEMATHESIS_SH = join(ROOT, 'scripts', 'lib', 'schemathesis.sh');
 const CONFIG = join(__dirname, '..', 'schemathesis.toml');
 const REPORTS = join(process.env.TEST_RESULTS_DIR ?? join(ROOT, '.test-results'), 'schemathesis');
@@ -46,17 +44,14 @@ const RUNS: Array<{ service: ServiceName; doc: string; role: Role; maxExamples: 
 ];
 
 let platform: Platform;
-let runDir: string;
-let conf: string;
-let gatewayUrl: string;
+let gateway: Gateway;
 let schemathesis: string;
 const tokens = {} as Record<Role, string>;
 const store = `store-${randomUUID().slice(0, 8)}`;
 
-const portOf = (service: ServiceName) => new URL(platform.httpUrl(service)).port;
 
 async function call(role: Role, method: string, path: string, body?: unknown): Promise<any> {
-  const res = await fetch(`${gatewayUrl}${path}`, {
+  const res = await fetch(`${gateway.url}${path}`, {
     method,
     headers: { authorization: `Bearer ${tokens[role]}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
     body: body === undefined ? undefined : JSON.stringify(body),
@@ -74,13 +69,7 @@ beforeAll(async () => {
   // RATE_LIMIT_MAX: off under NODE_ENV=test, so no case is turned away with 429 (declared on every
   // operation anyway; rate-limit.test.ts covers the limit).
   platform = await startPlatform({ ownDatabases: true });
-  runDir = mkdtempSync(join(tmpdir(), 'sudamall-schemathesis-'));
-  conf = join(runDir, 'nginx.conf');
-  const port = await freePort();
-  const upstream = (s: ServiceName) => `127.0.0.1:${portOf(s)}`;
-  execFileSync('bash', [GATEWAY_SH, 'render', conf, runDir, `127.0.0.1:${port}`, upstream('inventory'), upstream('cart'), upstream('order'), upstream('payment')]);
-  execFileSync('bash', [GATEWAY_SH, 'start', conf]);
-  gatewayUrl = `http://127.0.0.1:${port}`;
+  gateway = await startGateway(platform, 'schemathesis');
 
   // Long enough for the whole run (testToken's default is an hour: plenty).
   tokens.buyer = testToken({ sub: `buyer-${randomUUID()}`, role: 'buyer' });
@@ -100,22 +89,15 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  if (conf) {
-    try {
-      execFileSync('bash', [GATEWAY_SH, 'stop', conf]);
-    } catch {
-      // not started
-    }
-  }
+  gateway?.stop();
   await platform?.stop();
-  if (runDir) rmSync(runDir, { recursive: true, force: true });
 });
 
 /** Runs schemathesis once; resolves with its exit code and everything it printed. */
 function runSchemathesis(args: string[]): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(schemathesis, args, {
-      cwd: runDir,
+      cwd: gateway.runDir,
       env: { ...process.env, NO_COLOR: '1', COLUMNS: '160', PYTHONUNBUFFERED: '1' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -131,7 +113,7 @@ test.each(RUNS)('schemathesis: $service as $role ($maxExamples cases per operati
   const name = `${service}-${role}`;
   const { code, output } = await runSchemathesis([
     '--config-file', CONFIG,
-    'run', `${gatewayUrl}${doc}`,
+    'run', `${gateway.url}${doc}`,
     '--phases', 'examples,coverage,fuzzing,stateful',
     // Every check runs (schemathesis's default is all of them): `--checks all` here would also
     // override the per-operation exclusions of schemathesis.toml, so it is left to the default.
