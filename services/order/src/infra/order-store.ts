@@ -130,16 +130,22 @@ export interface OrderDetailView extends OrderView {
 const orderInclude = {
   items: { orderBy: { productId: 'asc' } },
   fulfillments: { orderBy: { storeId: 'asc' } },
-  adjustments: { where: { kind: 'cancellation' }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: 1 },
 } satisfies Prisma.OrderInclude;
 type OrderRow = Prisma.OrderGetPayload<{ include: typeof orderInclude }>;
+type AdjustmentRow = Prisma.OrderAdjustmentGetPayload<object>;
+
+/**
+ * Only a paid order can have been cancelled after payment: the checkout's hot reads (an order
+ * pending or waiting for payment) skip the look-up of its latest cancellation.
+ */
+const mayHaveCancellation = (status: string) => status !== 'pending' && status !== 'under_paying';
 
 /** The trace id of a W3C traceparent (`00-<trace>-<span>-01`), kept with the saga for the dashboard. */
 const traceIdOf = (tp: string | undefined) => (tp ? (tp.split('-')[1] ?? null) : null);
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
-function toView(o: OrderRow): OrderView {
+function toView(o: OrderRow, cancellation?: AdjustmentRow): OrderView {
   return {
     order_id: o.id,
     user_id: o.userId,
@@ -178,11 +184,11 @@ function toView(o: OrderRow): OrderView {
       collected_at: iso(f.collectedAt),
       collected_amount: f.collectedAmount === null ? null : f.collectedAmount.toFixed(2),
     })),
-    cancellation: cancellationView(o.adjustments[0]),
+    cancellation: cancellationView(cancellation),
   };
 }
 
-function cancellationView(a: OrderRow['adjustments'][number] | undefined): CancellationView | null {
+function cancellationView(a: AdjustmentRow | undefined): CancellationView | null {
   if (!a) return null;
   return {
     cancellation_id: a.id,
@@ -264,10 +270,20 @@ export class OrderStore implements PlacementStore {
   }
 
 
+  /** The latest cancellation after payment of each of these orders (none asked of an unpaid one). */
+  private async latestCancellations(orders: ReadonlyArray<{ id: string; status: string }>): Promise<Map<string, AdjustmentRow>> {
+    const ids = orders.filter((o) => mayHaveCancellation(o.status)).map((o) => o.id);
+    const latest = new Map<string, AdjustmentRow>();
+    if (ids.length === 0) return latest;
+    const rows = await this.db.orderAdjustment.findMany({ where: { orderId: { in: ids }, kind: 'cancellation' }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] });
+    for (const r of rows) if (!latest.has(r.orderId)) latest.set(r.orderId, r);
+    return latest;
+  }
+
   async getView(orderId: string): Promise<OrderView | null> {
     if (!isUuid(orderId)) return null;
     const o = await this.db.order.findUnique({ where: { id: orderId }, include: orderInclude });
-    return o ? toView(o) : null;
+    return o ? toView(o, (await this.latestCancellations([o])).get(o.id)) : null;
   }
 
   async getDetail(orderId: string): Promise<OrderDetailView | null> {
@@ -278,7 +294,7 @@ export class OrderStore implements PlacementStore {
     });
     if (!o) return null;
     return {
-      ...toView(o),
+      ...toView(o, (await this.latestCancellations([o])).get(o.id)),
       status_history: o.history.map((h) => ({
         from_status: (h.fromStatus as OrderStatus | null) ?? null,
         to_status: h.toStatus as OrderStatus,
@@ -408,7 +424,8 @@ export class OrderStore implements PlacementStore {
       }),
       this.db.order.count({ where }),
     ]);
-    return { items: rows.map(toView), total };
+    const cancellations = await this.latestCancellations(rows);
+    return { items: rows.map((o) => toView(o, cancellations.get(o.id))), total };
   }
 
   async countOverdue(now: Date): Promise<number> {
