@@ -1,20 +1,10 @@
-import { DomainError } from '@sudamall/shared';
+import { errorOf } from '../fixtures/domain-error';
 import {
   assertFulfillmentTransition,
   fulfillmentsToMove,
   orderStatusFromFulfillments,
   type FulfillmentState,
 } from '../../src/domain/fulfillment';
-
-function errorOf(fn: () => void): DomainError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof DomainError) return e;
-    throw e;
-  }
-  throw new Error('expected a DomainError');
-}
 
 describe('fulfilment transitions', () => {
   it('lets sellers and admins ship a processing part and deliver a shipped one; the rest is the system’s or refused', () => {

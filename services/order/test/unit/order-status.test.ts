@@ -1,15 +1,5 @@
-import { DomainError } from '@sudamall/shared';
+import { errorOf } from '../fixtures/domain-error';
 import { assertTransition, ORDER_STATUSES, TRANSITIONS, type Actor, type OrderStatus } from '../../src/domain/order-status';
-
-function errorOf(fn: () => void): DomainError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof DomainError) return e;
-    throw e;
-  }
-  throw new Error('expected a DomainError');
-}
 
 describe('order status transitions', () => {
   const allowed: Array<[OrderStatus, OrderStatus, Actor]> = [

@@ -1,15 +1,5 @@
-import { DomainError } from '@sudamall/shared';
+import { errorOf } from '../fixtures/domain-error';
 import { returnedValue, validateReturn, type ReturnRequestRules } from '../../src/domain/returns';
-
-function errorOf(fn: () => void): DomainError {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof DomainError) return e;
-    throw e;
-  }
-  throw new Error('expected a DomainError');
-}
 
 const deliveredAt = new Date('2026-12-01T12:00:00Z');
 const rules = (over: Partial<ReturnRequestRules> = {}): ReturnRequestRules => ({
