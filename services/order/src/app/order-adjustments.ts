@@ -183,10 +183,11 @@ export class OrderAdjustments {
    * never answered): its command is sent again at once; payment makes a new attempt of a refused
    * refund under the same key.
    */
-  async operatorRetry(orderId: string, adjustmentId: string, by: ActorRef): Promise<AdjustmentSnapshot> {
+  async operatorRetry(adjustmentId: string, by: ActorRef): Promise<AdjustmentSnapshot> {
     return this.uow.runAdjustment(async (tx) => {
-      const locked = await tx.lockSaga(orderId);
-      const adjustment = locked && (await tx.adjustmentsOf(orderId)).find((a) => a.id === adjustmentId);
+      const orderId = await tx.orderOfAdjustment(adjustmentId);
+      const locked = orderId ? await tx.lockSaga(orderId) : null;
+      const adjustment = locked && (await tx.adjustmentsOf(locked.order.id)).find((a) => a.id === adjustmentId);
       if (!locked || !adjustment) throw notFound('ADJUSTMENT_NOT_FOUND', `no cancellation or return ${adjustmentId}`, { adjustment_id: adjustmentId });
       if (adjustment.awaiting.length === 0) {
         throw conflict('ADJUSTMENT_NOT_RUNNING', `${adjustment.kind} ${adjustmentId} is ${adjustment.status}: nothing to retry`, { adjustment_id: adjustmentId, status: adjustment.status });

@@ -90,6 +90,8 @@ export interface FulfillmentPart {
 
 /** The checkout port, plus what cancellations after payment, returns and cash collection keep. */
 export interface AdjustmentTx extends CheckoutTx {
+  /** The order an adjustment belongs to (an operator has only its id); null when there is none. */
+  orderOfAdjustment(adjustmentId: string): Promise<string | null>;
   /** The order's adjustments, oldest first (call after lockSaga: the order's lock guards them). */
   adjustmentsOf(orderId: string): Promise<AdjustmentSnapshot[]>;
   insertAdjustment(a: AdjustmentSnapshot): Promise<void>;

@@ -1,4 +1,5 @@
 import type { AdjustmentTx } from '../app/ports';
+import { isUuid } from '../domain/errors';
 import type { Actor } from '../domain/order-status';
 import type { Prisma } from '../generated/prisma/client';
 import type { AdjustmentKind, AdjustmentLine, AdjustmentSnapshot, AdjustmentStatus } from '../saga/adjustment.saga';
@@ -56,6 +57,11 @@ function stateOf(a: AdjustmentSnapshot) {
 /** The adjustment half of AdjustmentTx over one Prisma interactive transaction (the order is locked by lockSaga). */
 export function adjustmentTx(tx: Tx): Omit<AdjustmentTx, keyof import('../app/ports').CheckoutTx> {
   return {
+    async orderOfAdjustment(adjustmentId) {
+      if (!isUuid(adjustmentId)) return null;
+      const a = await tx.orderAdjustment.findUnique({ where: { id: adjustmentId }, select: { orderId: true } });
+      return a?.orderId ?? null;
+    },
     async adjustmentsOf(orderId) {
       const rows = await tx.orderAdjustment.findMany({ where: { orderId }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
       return rows.map(adjustmentFromRow);

@@ -352,13 +352,6 @@ export class OrderStore implements PlacementStore {
     };
   }
 
-  /** The order an adjustment belongs to (its id alone is what an operator has). */
-  async orderOfAdjustment(adjustmentId: string): Promise<string | null> {
-    if (!isUuid(adjustmentId)) return null;
-    const a = await this.db.orderAdjustment.findUnique({ where: { id: adjustmentId }, select: { orderId: true } });
-    return a?.orderId ?? null;
-  }
-
   /** The order's returns, oldest first. */
   async listReturns(orderId: string): Promise<ReturnView[]> {
     if (!isUuid(orderId)) return [];

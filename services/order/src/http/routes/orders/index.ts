@@ -417,9 +417,7 @@ export const orderRoutes: FastifyPluginAsyncTypebox<{ useCases: OrderUseCases }>
       },
     },
     async (req, reply) => {
-      const orderId = await uc.store.orderOfAdjustment(req.params.adjustment_id);
-      if (!orderId) throw notFound('ADJUSTMENT_NOT_FOUND', `no cancellation or return ${req.params.adjustment_id}`, { adjustment_id: req.params.adjustment_id });
-      await uc.adjustments.operatorRetry(orderId, req.params.adjustment_id, { id: req.user.id, role: 'admin' });
+      await uc.adjustments.operatorRetry(req.params.adjustment_id, { id: req.user.id, role: 'admin' });
       return reply.code(202).send((await uc.store.listAdjustments({ id: req.params.adjustment_id, page: 1, pageSize: 1 })).items[0]);
     },
   );
