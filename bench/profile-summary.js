@@ -80,4 +80,5 @@ for (const [id, us] of selfUs) {
   byProjectFrame.set(label, (byProjectFrame.get(label) ?? 0) + us);
 }
 console.log(`\nbusy time by nearest project function (top ${top}):`);
-for (const [fn, us] of [...byProjectFrame].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`  ${pctOf(us)}  ${(us / 1e3).toFixed(0).padStart(7)} ms  ${fn}`);
+for (const [fn, us] of [...byProjectFrame].sort((a, b) => b[1] - a[1]).slice(0, top))
+  console.log(`  ${pctOf(us)}  ${(us / 1e3).toFixed(0).padStart(7)} ms  ${fn}`);

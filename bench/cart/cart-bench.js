@@ -198,7 +198,9 @@ async function main() {
   });
   log('');
   log(`ratio to the bare route (req/s): reads ${(reads.rps / bare.rps).toFixed(3)}, adds ${(adds.rps / bare.rps).toFixed(3)}`);
-  log(`cart reads vs the bare route + one pg query (the floor of a database-backed read): ${(reads.rps / bareDb.rps).toFixed(2)}× the req/s, p99 ${(reads.p99 / Math.max(bareDb.p99, 1)).toFixed(1)}×`);
+  log(
+    `cart reads vs the bare route + one pg query (the floor of a database-backed read): ${(reads.rps / bareDb.rps).toFixed(2)}× the req/s, p99 ${(reads.p99 / Math.max(bareDb.p99, 1)).toFixed(1)}×`,
+  );
   log(`p99 vs bare: reads ${(reads.p99 / Math.max(bare.p99, 1)).toFixed(1)}x, adds ${(adds.p99 / Math.max(bare.p99, 1)).toFixed(1)}x`);
   const failed = reads.non2xx + adds.non2xx + reads.errors + adds.errors;
   if (failed > 0) {

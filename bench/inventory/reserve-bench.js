@@ -156,7 +156,9 @@ async function measure(label, op) {
   const pct = (p) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? NaN;
   const r = { label, rate: ok / secs, p50: pct(50), p99: pct(99), ok, rejected, errors };
   process.stdout.write(' '.repeat(60) + '\r');
-  log(`  ${label.padEnd(44)} ${r.rate.toFixed(0).padStart(7)}/s  p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms  (${ok} ok, ${rejected} rejected, ${errors} errors)`);
+  log(
+    `  ${label.padEnd(44)} ${r.rate.toFixed(0).padStart(7)}/s  p50 ${r.p50.toFixed(2)} ms  p99 ${r.p99.toFixed(2)} ms  (${ok} ok, ${rejected} rejected, ${errors} errors)`,
+  );
   if (firstError) log(`    first error: ${firstError.message}`);
   return r;
 }
@@ -281,7 +283,10 @@ async function main() {
   const rnd = (list) => () => list[Math.floor(Math.random() * list.length)];
   try {
     // Warm-up: connections, prepared statements, the service's product cache, JIT.
-    await measure('warm-up (gRPC, spread)', reserveVia(client, () => rnd(svcSpread)().productId)).catch(() => undefined);
+    await measure(
+      'warm-up (gRPC, spread)',
+      reserveVia(client, () => rnd(svcSpread)().productId),
+    ).catch(() => undefined);
     // The transport's own ceiling in this run: an RPC that touches neither Redis nor PostgreSQL.
     const ping = await measure('gRPC no-op (GetProducts of no ids)', async () => {
       await unary(client, 'getProducts', { ids: [] });
@@ -289,25 +294,49 @@ async function main() {
     });
     const only = process.env.BENCH_ONLY;
     const skipped = { rate: NaN, p50: NaN, p99: NaN };
-    let a = skipped, a0 = skipped, ae = skipped, b = skipped, b0 = skipped, be = skipped;
+    let a = skipped,
+      a0 = skipped,
+      ae = skipped,
+      b = skipped,
+      b0 = skipped,
+      be = skipped;
     if (only !== 'spread') {
       log('(a) one hot product');
-      a = await measure('gRPC Reserve, 1 product', reserveVia(client, () => svcHot[0].productId));
-      a0 = await measure('bare reserve transaction, 1 row', bareReserveTx(pool, () => bareHot[0]));
-      ae = await measure('engine in-process (no gRPC), 1 product', inProcess.reserve(() => engHot[0].productId));
+      a = await measure(
+        'gRPC Reserve, 1 product',
+        reserveVia(client, () => svcHot[0].productId),
+      );
+      a0 = await measure(
+        'bare reserve transaction, 1 row',
+        bareReserveTx(pool, () => bareHot[0]),
+      );
+      ae = await measure(
+        'engine in-process (no gRPC), 1 product',
+        inProcess.reserve(() => engHot[0].productId),
+      );
     }
     if (only !== 'hot') {
       log('(b) spread over ' + PRODUCTS + ' products');
-      b = await measure(`gRPC Reserve, ${PRODUCTS} products`, reserveVia(client, () => rnd(svcSpread)().productId));
+      b = await measure(
+        `gRPC Reserve, ${PRODUCTS} products`,
+        reserveVia(client, () => rnd(svcSpread)().productId),
+      );
       b0 = await measure(`bare conditional UPDATE, ${PRODUCTS} rows`, bareUpdate(pool, rnd(bareSpread)));
-      be = await measure(`engine in-process (no gRPC), ${PRODUCTS} products`, inProcess.reserve(() => rnd(engSpread)().productId));
+      be = await measure(
+        `engine in-process (no gRPC), ${PRODUCTS} products`,
+        inProcess.reserve(() => rnd(engSpread)().productId),
+      );
     }
     const bad = await oversold(pool, [...svcHot, ...svcSpread, ...bareHot, ...engHot, ...engSpread]);
     log('');
     log('summary');
-    log(`  (a) hot:    ${a.rate.toFixed(0)}/s via gRPC vs ${a0.rate.toFixed(0)}/s bare  → ratio ${(a.rate / a0.rate).toFixed(2)}  (target ≥ 1000/s and ≥ 0.50)`);
+    log(
+      `  (a) hot:    ${a.rate.toFixed(0)}/s via gRPC vs ${a0.rate.toFixed(0)}/s bare  → ratio ${(a.rate / a0.rate).toFixed(2)}  (target ≥ 1000/s and ≥ 0.50)`,
+    );
     log(`  (b) spread: ${b.rate.toFixed(0)}/s via gRPC vs ${b0.rate.toFixed(0)}/s bare  → ratio ${(b.rate / b0.rate).toFixed(2)}  (target ≥ 5000/s)`);
-    log(`  engine without gRPC (same code, in this process): hot ${ae.rate.toFixed(0)}/s (${(ae.rate / a0.rate).toFixed(2)}x bare), spread ${be.rate.toFixed(0)}/s (${(be.rate / b0.rate).toFixed(2)}x bare)`);
+    log(
+      `  engine without gRPC (same code, in this process): hot ${ae.rate.toFixed(0)}/s (${(ae.rate / a0.rate).toFixed(2)}x bare), spread ${be.rate.toFixed(0)}/s (${(be.rate / b0.rate).toFixed(2)}x bare)`,
+    );
     log(`  gRPC transport ceiling in this run (no-op RPC): ${ping.rate.toFixed(0)}/s, p50 ${ping.p50.toFixed(2)} ms`);
     log(`  gRPC p50/p99: hot ${a.p50.toFixed(2)}/${a.p99.toFixed(2)} ms, spread ${b.p50.toFixed(2)}/${b.p99.toFixed(2)} ms`);
     log(`  oversold rows: ${bad} (must be 0)`);

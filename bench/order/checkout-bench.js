@@ -84,7 +84,9 @@ async function freshDatabase(service) {
   const db = new Client({ connectionString: url });
   await db.connect();
   const dir = path.join(ROOT, 'services', service, 'prisma', 'migrations');
-  for (const m of readdirSync(dir).filter((d) => /^\d/.test(d)).sort()) {
+  for (const m of readdirSync(dir)
+    .filter((d) => /^\d/.test(d))
+    .sort()) {
     await db.query(readFileSync(path.join(dir, m, 'migration.sql'), 'utf8'));
   }
   await db.end();
@@ -170,7 +172,10 @@ async function startServices() {
   const url = (s, p) => `http://127.0.0.1:${http[s]}${p}`;
   for (const s of SERVICES) {
     for (let i = 0; ; i++) {
-      const ok = await fetch(url(s, '/readyz')).then((r) => r.ok, () => false);
+      const ok = await fetch(url(s, '/readyz')).then(
+        (r) => r.ok,
+        () => false,
+      );
       if (ok) break;
       if (children[s].exitCode !== null) throw new Error(`${s} exited with ${children[s].exitCode}`);
       if (i > 300) throw new Error(`${s} did not become ready`);
@@ -200,7 +205,11 @@ async function readTimelines(dbs, placed) {
     }
   };
   const ms = (d) => (d ? new Date(d).getTime() : undefined);
-  const statuses = await q('order', `SELECT order_id::text, to_status::text AS status, min(created_at) AS at FROM order_status_history WHERE order_id = ANY($1::uuid[]) GROUP BY 1, 2`, [ids]);
+  const statuses = await q(
+    'order',
+    `SELECT order_id::text, to_status::text AS status, min(created_at) AS at FROM order_status_history WHERE order_id = ANY($1::uuid[]) GROUP BY 1, 2`,
+    [ids],
+  );
   const orderCreated = await q('order', `SELECT order_id::text AS id, created_at FROM orders WHERE order_id = ANY($1::uuid[])`, [ids]);
   // Every message about these orders, where it was written, when it was published, and when
   // each consuming service recorded it in its inbox.
@@ -236,9 +245,14 @@ async function readTimelines(dbs, placed) {
 }
 
 async function main() {
-  log(`checkout bench: ${SECONDS} s measured after ${WARMUP_SECONDS} s warm-up, ${CONCURRENCY} concurrent buyers, ${PRODUCTS} products, topic prefix ${PREFIX}`);
+  log(
+    `checkout bench: ${SECONDS} s measured after ${WARMUP_SECONDS} s warm-up, ${CONCURRENCY} concurrent buyers, ${PRODUCTS} products, topic prefix ${PREFIX}`,
+  );
   const bus = new KafkaBus({ brokers: BROKERS, clientId: 'bench-setup', logger: createLogger({ name: 'bench', level: 'warn' }) });
-  await bus.ensureTopics(ALL_TOPICS.map((t) => topicName(PREFIX, t)), 3);
+  await bus.ensureTopics(
+    ALL_TOPICS.map((t) => topicName(PREFIX, t)),
+    3,
+  );
   await bus.disconnect();
 
   const { url, dbs } = await startServices();
@@ -257,7 +271,11 @@ async function main() {
 
   const auth = (claims) => `Bearer ${signToken(claims, { secret: JWT_SECRET, expiresIn: '2h' })}`;
   const call = async (authz, method, u, body, headers = {}) => {
-    const res = await fetch(u, { method, headers: { authorization: authz, 'content-type': 'application/json', ...headers }, body: body ? JSON.stringify(body) : undefined });
+    const res = await fetch(u, {
+      method,
+      headers: { authorization: authz, 'content-type': 'application/json', ...headers },
+      body: body ? JSON.stringify(body) : undefined,
+    });
     const json = await res.json().catch(() => null);
     if (!res.ok) throw new Error(`${method} ${u} → ${res.status} ${JSON.stringify(json)}`);
     return json;
@@ -266,7 +284,14 @@ async function main() {
   const products = [];
   for (let i = 0; i < PRODUCTS; i++) {
     const p = await call(seller, 'POST', url('inventory', '/api/v1/products/'), {
-      product_name: `Bench product ${i}`, product_description: 'bench', price: '10.00', color: 'black', brand: 'Sudamall', category: 'bench', has_sizes: false, available_quantity: 10_000_000,
+      product_name: `Bench product ${i}`,
+      product_description: 'bench',
+      price: '10.00',
+      color: 'black',
+      brand: 'Sudamall',
+      category: 'bench',
+      has_sizes: false,
+      available_quantity: 10_000_000,
     });
     products.push(p.id);
   }
@@ -282,14 +307,26 @@ async function main() {
   let n = 0;
   const checkout = async (buyer) => {
     const t0 = Date.now();
-    let order = await call(buyer, 'POST', url('order', '/api/v1/orders/create/'), { items: [{ product_id: products[n++ % products.length], quantity: 1 }], shipping_address: 'bench' }, { 'idempotency-key': randomUUID() });
+    let order = await call(
+      buyer,
+      'POST',
+      url('order', '/api/v1/orders/create/'),
+      { items: [{ product_id: products[n++ % products.length], quantity: 1 }], shipping_address: 'bench' },
+      { 'idempotency-key': randomUUID() },
+    );
     if (measuring) placed.set(order.order_id, t0);
     while (order.status === 'pending') {
       await sleep(50);
       order = await call(buyer, 'GET', url('order', `/api/v1/orders/${order.order_id}/`));
     }
     if (order.status !== 'under_paying') throw new Error(`order ${order.order_id} is ${order.status}`);
-    const payment = await call(buyer, 'POST', url('payment', '/api/v1/payments/create/'), { order_id: order.order_id, gateway: 'test_gateway' }, { 'idempotency-key': randomUUID() });
+    const payment = await call(
+      buyer,
+      'POST',
+      url('payment', '/api/v1/payments/create/'),
+      { order_id: order.order_id, gateway: 'test_gateway' },
+      { 'idempotency-key': randomUUID() },
+    );
     await call(buyer, 'POST', url('payment', '/api/v1/payments/process/'), { payment_id: payment.payment_id, card_number: '4242424242424242' });
   };
   const workers = buyers.map(async (buyer) => {
@@ -314,7 +351,9 @@ async function main() {
     if (Date.now() - lastProgress >= 10_000) {
       lastProgress = Date.now();
       const m = samples[samples.length - 1].mem;
-      log(`  ${Math.round((Date.now() - started) / 1000)} s: ${placed.size} placed, ${failures} failed; RSS MB inventory ${fmt(m.inventory)}, order ${fmt(m.order)}, payment ${fmt(m.payment)}`);
+      log(
+        `  ${Math.round((Date.now() - started) / 1000)} s: ${placed.size} placed, ${failures} failed; RSS MB inventory ${fmt(m.inventory)}, order ${fmt(m.order)}, payment ${fmt(m.payment)}`,
+      );
     }
   }
   const ended = Date.now();
@@ -331,7 +370,11 @@ async function main() {
   const drainStart = Date.now();
   let unfinished = 0;
   for (;;) {
-    const [{ n: left }] = (await orderDb.query(`SELECT count(*)::int AS n FROM orders WHERE order_id = ANY($1::uuid[]) AND status IN ('pending', 'under_paying')`, [[...placed.keys()]])).rows;
+    const [{ n: left }] = (
+      await orderDb.query(`SELECT count(*)::int AS n FROM orders WHERE order_id = ANY($1::uuid[]) AND status IN ('pending', 'under_paying')`, [
+        [...placed.keys()],
+      ])
+    ).rows;
     unfinished = left;
     if (left === 0 || Date.now() - drainStart > DRAIN_SECONDS * 1000) break;
     await sleep(500);
@@ -346,12 +389,18 @@ async function main() {
   const baseline = sorted(await kafkaRoundTrip());
 
   log('');
-  log(`measured ${wall.toFixed(1)} s, ${CONCURRENCY} concurrent buyers: ${placed.size} orders placed, ${failures} requests failed; last orders finished ${(drainMs / 1000).toFixed(1)} s after the window${unfinished ? `, ${unfinished} still unfinished` : ''}`);
-  log(`bare Kafka produce → consume round trip (${KAFKA_ROUNDS} sequential, acks=all): p50 ${fmt(pct(baseline, 50), 1)} ms, p99 ${fmt(pct(baseline, 99), 1)} ms (${fmt(1000 / pct(baseline, 50))}/s one at a time)`);
+  log(
+    `measured ${wall.toFixed(1)} s, ${CONCURRENCY} concurrent buyers: ${placed.size} orders placed, ${failures} requests failed; last orders finished ${(drainMs / 1000).toFixed(1)} s after the window${unfinished ? `, ${unfinished} still unfinished` : ''}`,
+  );
+  log(
+    `bare Kafka produce → consume round trip (${KAFKA_ROUNDS} sequential, acks=all): p50 ${fmt(pct(baseline, 50), 1)} ms, p99 ${fmt(pct(baseline, 99), 1)} ms (${fmt(1000 / pct(baseline, 50))}/s one at a time)`,
+  );
   for (const [status, target] of Object.entries({ under_paying: TARGETS.under_paying, processing: TARGETS.processing })) {
     const l = latency(status);
     const rate = inWindow(status) / wall;
-    log(`place → ${status.padEnd(12)} ${fmt(rate, 1).padStart(6)}/s sustained (target ≥ ${target.rate}/s), p50 ${fmt(pct(l, 50))} ms, p99 ${fmt(pct(l, 99))} ms (target < ${target.p99} ms); p50 = ${fmt(pct(l, 50) / pct(baseline, 50), 1)} × the bare round trip`);
+    log(
+      `place → ${status.padEnd(12)} ${fmt(rate, 1).padStart(6)}/s sustained (target ≥ ${target.rate}/s), p50 ${fmt(pct(l, 50))} ms, p99 ${fmt(pct(l, 99))} ms (target < ${target.p99} ms); p50 = ${fmt(pct(l, 50) / pct(baseline, 50), 1)} × the bare round trip`,
+    );
   }
 
   // Where the time goes: the median moment of each step after the buyer's request.
@@ -372,8 +421,12 @@ async function main() {
 
   const orders = Math.max(1, inWindow('processing'));
   log('');
-  log(`CPU per order reaching processing (ms, over the window; ${fmt(((busy1 - busy0) / (ended - started)) * 100)}% of one core busy on average across the machine):`);
-  const cpuLine = Object.keys(cpu0).map((g) => `${g} ${fmt((cpu1[g] - cpu0[g]) / orders, 2)}`).join(', ');
+  log(
+    `CPU per order reaching processing (ms, over the window; ${fmt(((busy1 - busy0) / (ended - started)) * 100)}% of one core busy on average across the machine):`,
+  );
+  const cpuLine = Object.keys(cpu0)
+    .map((g) => `${g} ${fmt((cpu1[g] - cpu0[g]) / orders, 2)}`)
+    .join(', ');
   log(`  ${cpuLine}; whole machine ${fmt((busy1 - busy0) / orders, 2)}`);
 
   log('');
@@ -384,7 +437,9 @@ async function main() {
     const max = Math.max(...samples.map((x) => x.mem[g] ?? 0));
     const first = avg(samples.slice(0, fifth), g);
     const last = avg(samples.slice(-fifth), g);
-    log(`  ${g.padEnd(9)} idle ${fmt(idleMemory[g]).padStart(5)}, under load max ${fmt(max).padStart(5)}, first fifth ${fmt(first).padStart(5)} → last fifth ${fmt(last).padStart(5)} (${last >= first ? '+' : ''}${fmt(last - first)})`);
+    log(
+      `  ${g.padEnd(9)} idle ${fmt(idleMemory[g]).padStart(5)}, under load max ${fmt(max).padStart(5)}, first fifth ${fmt(first).padStart(5)} → last fifth ${fmt(last).padStart(5)} (${last >= first ? '+' : ''}${fmt(last - first)})`,
+    );
   }
   const platform = (m) => ['inventory', 'order', 'payment', 'kafka', 'postgres', 'redis'].reduce((a, g) => a + (m[g] ?? 0), 0);
   log(`  platform  idle ${fmt(platform(idleMemory))}, under load max ${fmt(Math.max(...samples.map((x) => platform(x.mem))))}`);
@@ -394,7 +449,13 @@ async function main() {
 async function stopChildren() {
   const exits = Object.values(children)
     .filter((c) => c.exitCode === null)
-    .map((c) => new Promise((r) => { c.once('exit', r); c.kill('SIGTERM'); }));
+    .map(
+      (c) =>
+        new Promise((r) => {
+          c.once('exit', r);
+          c.kill('SIGTERM');
+        }),
+    );
   // The CPU profiles are written at exit: wait for it (bounded).
   await Promise.race([Promise.all(exits), sleep(30_000)]);
 }

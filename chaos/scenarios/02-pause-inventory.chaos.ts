@@ -48,13 +48,20 @@ test(`SIGSTOP of an inventory instance for ${PAUSE_MS / 1000} s (lock TTL ${LOCK
       'inventory',
       `SELECT count(*)::int AS open FROM pg_stat_activity WHERE datname = current_database() AND state LIKE 'idle in transaction%'`,
     );
-    run.say(`kill -STOP inventory ${label} (pid ${pid}) with orders in flight ${JSON.stringify(inFlight)}; stock locks held ${locks}, transactions left open ${tx.open}`);
+    run.say(
+      `kill -STOP inventory ${label} (pid ${pid}) with orders in flight ${JSON.stringify(inFlight)}; stock locks held ${locks}, transactions left open ${tx.open}`,
+    );
     await sleep(PAUSE_MS);
     signal('SIGCONT');
     const resumedAt = new Date();
     const during = await reservationsBetween(pausedAt, resumedAt);
     run.say(`kill -CONT inventory ${label}; reservations made by the other instance during the pause: ${JSON.stringify(during)}`);
-    measured[`${label}_paused`] = { in_flight_at_pause: inFlight, locks_at_pause: locks, open_transactions_at_pause: tx.open, reserved_by_the_other_during_pause: during };
+    measured[`${label}_paused`] = {
+      in_flight_at_pause: inFlight,
+      locks_at_pause: locks,
+      open_transactions_at_pause: tx.open,
+      reserved_by_the_other_during_pause: during,
+    };
   }
   const result = await load;
   await replica.stop();

@@ -21,11 +21,19 @@ async function businessState(): Promise<Record<string, unknown>> {
   const orders = [...run.orderIds];
   return {
     stock: await run.query('inventory', 'SELECT id, available, reserved, sold FROM stock WHERE product_id = ANY($1::uuid[]) ORDER BY id', [products]),
-    reservations: await run.query('inventory', 'SELECT order_id, line_id, status::text, quantity FROM reservations WHERE product_id = ANY($1::uuid[]) ORDER BY order_id, line_id', [products]),
+    reservations: await run.query(
+      'inventory',
+      'SELECT order_id, line_id, status::text, quantity FROM reservations WHERE product_id = ANY($1::uuid[]) ORDER BY order_id, line_id',
+      [products],
+    ),
     orders: await run.query('order', 'SELECT order_id, status::text, cancel_reason FROM orders ORDER BY order_id'),
     status_history_rows: await run.query('order', 'SELECT count(*)::int AS n FROM order_status_history'),
     sagas: await run.query('order', `SELECT order_id, state, awaiting::text FROM saga_instances ORDER BY order_id`),
-    payments: await run.query('payment', 'SELECT payment_id, status::text, refunded_amount::text, attempt_count FROM payments WHERE order_reference = ANY($1::text[]) ORDER BY payment_id', [orders]),
+    payments: await run.query(
+      'payment',
+      'SELECT payment_id, status::text, refunded_amount::text, attempt_count FROM payments WHERE order_reference = ANY($1::text[]) ORDER BY payment_id',
+      [orders],
+    ),
     refunds: await run.query('payment', 'SELECT refund_id, status::text, amount::text FROM refunds ORDER BY refund_id'),
   };
 }
@@ -44,7 +52,11 @@ function differences(a: Record<string, unknown>, b: Record<string, unknown>): st
 
 test('replaying every topic from the beginning to every consumer group changes nothing', async () => {
   const result = await run.startLoad({ durationMs: 30_000, concurrency: 8 });
-  const before = await settleAndCheck(run.dbs, { productIds: run.products.map((p) => p.id), orderIds: [...run.orderIds] }, { requireTerminal: true, timeoutMs: 90_000 });
+  const before = await settleAndCheck(
+    run.dbs,
+    { productIds: run.products.map((p) => p.id), orderIds: [...run.orderIds] },
+    { requireTerminal: true, timeoutMs: 90_000 },
+  );
   run.say(`before the replay: ${formatReport(before)}`);
   expect(before.violations).toEqual([]);
   const stateBefore = await businessState();

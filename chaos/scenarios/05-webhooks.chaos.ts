@@ -78,7 +78,9 @@ async function waitStatus(buyer: Caller, orderId: string, status: string, timeou
   return last;
 }
 const paymentRow = async (paymentId: string) =>
-  (await run.query<{ status: string; attempt_count: number }>('payment', 'SELECT status::text, attempt_count FROM payments WHERE payment_id = $1', [paymentId]))[0];
+  (
+    await run.query<{ status: string; attempt_count: number }>('payment', 'SELECT status::text, attempt_count FROM payments WHERE payment_id = $1', [paymentId])
+  )[0];
 const tally = (xs: { status: number; result: string }[]) =>
   xs.reduce<Record<string, number>>((m, x) => ((m[`${x.status} ${x.result}`] = (m[`${x.status} ${x.result}`] ?? 0) + 1), m), {});
 
@@ -100,7 +102,9 @@ test('forged, duplicated, reordered and late webhooks: refused, applied once, ne
   ]);
   measured.forged = tally(forgeries);
   const afterForgery = await paymentRow(forged.paymentId);
-  const forgedRecorded = await run.query('payment', `SELECT event_id FROM webhook_events WHERE payload->'data'->'object'->'metadata'->>'payment_id' = $1`, [forged.paymentId]);
+  const forgedRecorded = await run.query('payment', `SELECT event_id FROM webhook_events WHERE payload->'data'->'object'->'metadata'->>'payment_id' = $1`, [
+    forged.paymentId,
+  ]);
   run.say(`forged webhooks: ${JSON.stringify(measured.forged)}; payment still ${afterForgery.status}; events recorded ${forgedRecorded.length}`);
   expect(forgeries.every((f) => f.status === 400)).toBe(true);
   expect(afterForgery.status).toBe('pending');

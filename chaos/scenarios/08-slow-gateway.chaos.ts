@@ -70,7 +70,11 @@ test(`a gateway that answers ${GATEWAY_DELAY_MS / 1000} s late (past the 10 s Ka
   // keeps on the charge in flight and answers when it ends (the payment closes expired, so the
   // cancelled order leaves no chargeable payment; the retry with a good card is refused). Every
   // paid order here expires first and is refunded by the saga.
-  const load = run.startLoad({ durationMs: 60_000, concurrency: 8, mix: { pay: 4, double_pay: 2, cancel_while_paying: 2, cancel: 1, abandon: 1, decline_then_pay: 2 } });
+  const load = run.startLoad({
+    durationMs: 60_000,
+    concurrency: 8,
+    mix: { pay: 4, double_pay: 2, cancel_while_paying: 2, cancel: 1, abandon: 1, decline_then_pay: 2 },
+  });
   const sampled: Array<Record<string, unknown>> = [];
   for (let i = 0; i < 4; i++) {
     await sleep(15_000);
@@ -85,7 +89,7 @@ test(`a gateway that answers ${GATEWAY_DELAY_MS / 1000} s late (past the 10 s Ka
   const result = await load;
   // The last late captures' refunds are still on their way (11 s each): let them land first.
   const settleFrom = Date.now();
-  for (let pending = 1; pending > 0 && Date.now() - settleFrom < 90_000; ) {
+  for (let pending = 1; pending > 0 && Date.now() - settleFrom < 90_000;) {
     await sleep(1_000);
     [{ pending }] = await run.query<{ pending: number }>('payment', `SELECT count(*)::int AS pending FROM refunds WHERE status = 'pending'`);
   }
@@ -101,7 +105,10 @@ test(`a gateway that answers ${GATEWAY_DELAY_MS / 1000} s late (past the 10 s Ka
   // One saga refund per payment at most, and never more refunded than charged.
   const twice = await run.query('payment', `SELECT payment_id, count(*)::int AS n FROM refunds WHERE requested_by = 'saga' GROUP BY 1 HAVING count(*) > 1`);
   const over = await run.query('payment', `SELECT payment_id FROM payments WHERE refunded_amount > total_amount`);
-  const charges = await run.query('payment', `SELECT payment_id, count(*)::int AS n FROM payment_attempts WHERE status = 'succeeded' GROUP BY 1 HAVING count(*) > 1`);
+  const charges = await run.query(
+    'payment',
+    `SELECT payment_id, count(*)::int AS n FROM payment_attempts WHERE status = 'succeeded' GROUP BY 1 HAVING count(*) > 1`,
+  );
   run.say(`refunds ${JSON.stringify(refunds)}; payment group states ${JSON.stringify(group.states)}, distinct members ${group.members.size}`);
 
   expect(refunds.saga).toBeGreaterThan(0); // the slow path was exercised

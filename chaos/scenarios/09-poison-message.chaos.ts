@@ -115,7 +115,9 @@ test('poison messages on live partitions are parked by every consumer, orders st
   expect((retry.body as { error: { code: string } }).error.code).toBe('PARKED_MESSAGE_UNPARSEABLE');
   for (const s of Object.keys(expected) as ServiceName[]) {
     for (const item of parked[s]!) {
-      const r = await operator.call(s, 'POST', `${PREFIX_OF[s]}/admin/parked-messages/${item.id}/discard`, { reason: 'chaos poison: foreign producer garbage' });
+      const r = await operator.call(s, 'POST', `${PREFIX_OF[s]}/admin/parked-messages/${item.id}/discard`, {
+        reason: 'chaos poison: foreign producer garbage',
+      });
       expect(r.status).toBe(200);
       expect(r.body).toMatchObject({ status: 'discarded', resolved_by: 'chaos-operator (admin)', resolution_note: 'chaos poison: foreign producer garbage' });
     }

@@ -31,7 +31,7 @@ async function freePort(): Promise<number> {
 export function sh(cmd: string, args: string[], timeoutMs = 120_000): Promise<{ code: number; out: string }> {
   return new Promise((resolve) => {
     execFile(cmd, args, { timeout: timeoutMs, cwd: ROOT }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 1) : 0;
+      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
       resolve({ code, out: `${stdout}${stderr}` });
     });
   });
@@ -40,7 +40,10 @@ export function sh(cmd: string, args: string[], timeoutMs = 120_000): Promise<{ 
 /** A redis-server of the run's own on a free loopback port: pausing or killing it harms nobody else. */
 export class PrivateRedis {
   private child?: ChildProcess;
-  private constructor(readonly port: number, private readonly dir: string) {}
+  private constructor(
+    readonly port: number,
+    private readonly dir: string,
+  ) {}
 
   static async start(): Promise<PrivateRedis> {
     const dir = join(ROOT, '.local', 'chaos', `redis-${randomUUID().slice(0, 8)}`);
@@ -94,7 +97,10 @@ const PG_BIN = process.env.SUDAMALL_PG_BIN ?? '/usr/lib/postgresql/15/bin';
  * when we are root it runs as the `postgres` user, which owns its folder.
  */
 export class PrivatePostgres {
-  private constructor(readonly port: number, private readonly dir: string) {}
+  private constructor(
+    readonly port: number,
+    private readonly dir: string,
+  ) {}
 
   static async start(): Promise<PrivatePostgres> {
     const dir = join('/tmp', `sudamall-chaos-pg-${randomUUID().slice(0, 8)}`);
@@ -115,7 +121,11 @@ export class PrivatePostgres {
   async up(): Promise<void> {
     // Clean shutdowns only (restart = fast stop + start): durability settings cost time for nothing.
     const options = `-p ${this.port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=${this.dir} -c max_connections=300 -c fsync=off -c synchronous_commit=off -c full_page_writes=off`;
-    const r = await this.asOwner(join(PG_BIN, 'pg_ctl'), ['-D', join(this.dir, 'data'), '-l', join(this.dir, 'server.log'), '-o', options, '-w', '-t', '60', 'start'], 90_000);
+    const r = await this.asOwner(
+      join(PG_BIN, 'pg_ctl'),
+      ['-D', join(this.dir, 'data'), '-l', join(this.dir, 'server.log'), '-o', options, '-w', '-t', '60', 'start'],
+      90_000,
+    );
     if (r.code !== 0) throw new Error(`private postgres on ${this.port} did not start: ${r.out}`);
   }
 
@@ -217,7 +227,9 @@ export async function startChaosRun(name: string, options: ChaosRunOptions = {})
     cart: platform.databaseUrl('cart'),
   };
   const orderIds = new Set<string>();
-  say(`platform up in ${Date.now() - t0} ms (prefix ${platform.topicPrefix}, private redis :${redis.port}, ${postgres ? `private postgres :${postgres.port}` : 'own databases'}), ${products.length} hot products × ${qty} units per row`);
+  say(
+    `platform up in ${Date.now() - t0} ms (prefix ${platform.topicPrefix}, private redis :${redis.port}, ${postgres ? `private postgres :${postgres.port}` : 'own databases'}), ${products.length} hot products × ${qty} units per row`,
+  );
 
   const query = async <T extends Record<string, unknown>>(service: keyof InvariantDatabases, sql: string, params: unknown[] = []) => {
     const c = new Client({ connectionString: dbs[service] });
@@ -240,10 +252,12 @@ export async function startChaosRun(name: string, options: ChaosRunOptions = {})
     orderIds,
     say,
     query,
-    startLoad: (opts) =>
-      runCheckouts({ platform, products, concurrency: 8, ...opts, onOrder: (id) => orderIds.add(id) }),
+    startLoad: (opts) => runCheckouts({ platform, products, concurrency: 8, ...opts, onOrder: (id) => orderIds.add(id) }),
     inFlight: async () => {
-      const rows = await query<{ status: string; n: number }>('order', `SELECT status::text, count(*)::int AS n FROM orders WHERE status IN ('pending', 'under_paying') GROUP BY 1`);
+      const rows = await query<{ status: string; n: number }>(
+        'order',
+        `SELECT status::text, count(*)::int AS n FROM orders WHERE status IN ('pending', 'under_paying') GROUP BY 1`,
+      );
       return Object.fromEntries(rows.map((r) => [r.status, r.n]));
     },
     verdict: async (load, measured, timeoutMs = 90_000) => {

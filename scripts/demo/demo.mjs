@@ -24,7 +24,9 @@ const BASE = process.env.SUDAMALL_BASE_URL ?? 'http://127.0.0.1:8080';
 function localJwtSecret() {
   const file = new URL('../../.local/secrets.env', import.meta.url);
   try {
-    const line = readFileSync(file, 'utf8').split('\n').find((l) => l.startsWith('JWT_SECRET='));
+    const line = readFileSync(file, 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('JWT_SECRET='));
     if (line) return line.slice('JWT_SECRET='.length).trim();
   } catch {
     // no file: said below
@@ -127,19 +129,40 @@ async function main() {
   console.log(`Sudamall demo against ${BASE} (payment window 15 min; buyer 3's order asks for ${WINDOW} s)`);
 
   step('The seller lists two products: a mug (no sizes) and a T-shirt in S/M/L');
-  const mug = await must(seller, seller.api.inventory.POST('/api/v1/products', {
-    body: {
-      product_name: `Coffee mug ${run}`, product_description: 'Stoneware, 350 ml', price: '12.50',
-      color: 'white', brand: 'Sudamall', category: 'kitchen', has_sizes: false, available_quantity: 10,
-    },
-  }));
-  const shirt = await must(seller, seller.api.inventory.POST('/api/v1/products', {
-    body: {
-      product_name: `T-shirt ${run}`, product_description: 'Cotton', price: '19.99',
-      color: 'blue', brand: 'Sudamall', category: 'clothing', has_sizes: true,
-      sizes: [{ size: 'S', available_quantity: 5 }, { size: 'M', available_quantity: 5 }, { size: 'L', available_quantity: 2 }],
-    },
-  }));
+  const mug = await must(
+    seller,
+    seller.api.inventory.POST('/api/v1/products', {
+      body: {
+        product_name: `Coffee mug ${run}`,
+        product_description: 'Stoneware, 350 ml',
+        price: '12.50',
+        color: 'white',
+        brand: 'Sudamall',
+        category: 'kitchen',
+        has_sizes: false,
+        available_quantity: 10,
+      },
+    }),
+  );
+  const shirt = await must(
+    seller,
+    seller.api.inventory.POST('/api/v1/products', {
+      body: {
+        product_name: `T-shirt ${run}`,
+        product_description: 'Cotton',
+        price: '19.99',
+        color: 'blue',
+        brand: 'Sudamall',
+        category: 'clothing',
+        has_sizes: true,
+        sizes: [
+          { size: 'S', available_quantity: 5 },
+          { size: 'M', available_quantity: 5 },
+          { size: 'L', available_quantity: 2 },
+        ],
+      },
+    }),
+  );
   say(`mug ${mug.id}: ${stockLine(await stockOf(mug.id))}`);
   say(`shirt ${shirt.id}: ${stockLine(await stockOf(shirt.id))}`);
 
@@ -153,10 +176,13 @@ async function main() {
   say(`total ${cart.total}`);
 
   step('Buyer 1 checks out the whole cart (stock is reserved by the saga)');
-  const order1 = await must(b1, b1.api.cart.POST('/api/v1/carts/checkout/full', {
-    params: { header: { 'idempotency-key': randomUUID() } },
-    body: { shipping_address: '1 Nile St, Khartoum' },
-  }));
+  const order1 = await must(
+    b1,
+    b1.api.cart.POST('/api/v1/carts/checkout/full', {
+      params: { header: { 'idempotency-key': randomUUID() } },
+      body: { shipping_address: '1 Nile St, Khartoum' },
+    }),
+  );
   say(`order ${order1.order_id}: ${order1.status}, pay before ${order1.payment_expires_at}`);
   say(`mug stock now: ${stockLine(await stockOf(mug.id))}`);
 
@@ -168,16 +194,22 @@ async function main() {
 
   step('The seller ships, then delivers');
   for (const status of /** @type {const} */ (['shipped', 'delivered'])) {
-    const o = await must(seller, seller.api.order.PUT('/api/v1/orders/{order_id}/status', { params: { path: { order_id: order1.order_id } }, body: { status } }));
+    const o = await must(
+      seller,
+      seller.api.order.PUT('/api/v1/orders/{order_id}/status', { params: { path: { order_id: order1.order_id } }, body: { status } }),
+    );
     say(`order ${order1.order_id}: ${o.status}`);
   }
 
   // ---- buyer 2: a declined card, then a good one
   step('Buyer 2 buys a T-shirt in S directly; the first card is declined, the second accepted');
-  const order2 = await must(b2, b2.api.cart.POST('/api/v1/carts/checkout/single', {
-    params: { header: { 'idempotency-key': randomUUID() } },
-    body: { product_id: shirt.id, quantity: 1, size: 'S', shipping_address: '2 Blue Nile Rd' },
-  }));
+  const order2 = await must(
+    b2,
+    b2.api.cart.POST('/api/v1/carts/checkout/single', {
+      params: { header: { 'idempotency-key': randomUUID() } },
+      body: { product_id: shirt.id, quantity: 1, size: 'S', shipping_address: '2 Blue Nile Rd' },
+    }),
+  );
   say(`order ${order2.order_id}: ${order2.status}`);
   await pay(b2, order2.order_id, ['4000000000000002', '4242424242424242']);
   await waitForStatus(b2, order2.order_id, 'processing', 15_000);
@@ -185,16 +217,34 @@ async function main() {
 
   // ---- the marketplace after checkout: two stores, one order
   step('A second store lists caps; buyer 2 orders a mug (store 1) and 2 caps (store 2) in one order and pays');
-  const cap = await must(seller2, seller2.api.inventory.POST('/api/v1/products', {
-    body: {
-      product_name: `Cap ${run}`, product_description: 'Canvas', price: '8.00',
-      color: 'green', brand: 'Sudamall', category: 'clothing', has_sizes: false, available_quantity: 5,
-    },
-  }));
-  const order4 = await must(b2, b2.api.order.POST('/api/v1/orders/create', {
-    params: { header: { 'idempotency-key': randomUUID() } },
-    body: { items: [{ product_id: mug.id, quantity: 1 }, { product_id: cap.id, quantity: 2 }], shipping_address: '2 Blue Nile Rd' },
-  }));
+  const cap = await must(
+    seller2,
+    seller2.api.inventory.POST('/api/v1/products', {
+      body: {
+        product_name: `Cap ${run}`,
+        product_description: 'Canvas',
+        price: '8.00',
+        color: 'green',
+        brand: 'Sudamall',
+        category: 'clothing',
+        has_sizes: false,
+        available_quantity: 5,
+      },
+    }),
+  );
+  const order4 = await must(
+    b2,
+    b2.api.order.POST('/api/v1/orders/create', {
+      params: { header: { 'idempotency-key': randomUUID() } },
+      body: {
+        items: [
+          { product_id: mug.id, quantity: 1 },
+          { product_id: cap.id, quantity: 2 },
+        ],
+        shipping_address: '2 Blue Nile Rd',
+      },
+    }),
+  );
   await waitForStatus(b2, order4.order_id, 'under_paying', 15_000);
   await pay(b2, order4.order_id, ['4242424242424242']);
   await waitForStatus(b2, order4.order_id, 'processing', 15_000);
@@ -204,39 +254,61 @@ async function main() {
   for (const s of [seller, seller2]) {
     const page = await must(s, s.api.order.GET('/api/v1/orders', { params: { query: { sort: '-created_at', page_size: 3 } } }));
     const mine = page.items.find((o) => o.order_id === order4.order_id);
-    say(`${s.name}: ${page.total} order(s); order ${order4.order_id} shows ${mine?.items.map((i) => `${i.quantity} × ${i.product_name}`).join(', ')} for ${mine?.total_amount}`);
+    say(
+      `${s.name}: ${page.total} order(s); order ${order4.order_id} shows ${mine?.items.map((i) => `${i.quantity} × ${i.product_name}`).join(', ')} for ${mine?.total_amount}`,
+    );
   }
 
   step('Store 2 is out of caps after all and cancels its part: refund of its lines and its share of the fee, caps back in stock');
   say(`cap stock before: ${stockLine(await stockOf(cap.id, seller2))}`);
-  await must(seller2, seller2.api.order.POST('/api/v1/orders/{order_id}/cancel', { params: { path: { order_id: order4.order_id } }, body: { reason: 'out of stock after all' } }));
+  await must(
+    seller2,
+    seller2.api.order.POST('/api/v1/orders/{order_id}/cancel', { params: { path: { order_id: order4.order_id } }, body: { reason: 'out of stock after all' } }),
+  );
   const partCancelled = await waitForOrder(seller2, order4.order_id, (o) => o.cancellation?.status === 'completed', 'the part cancellation');
-  say(`cancellation: refunded ${partCancelled.cancellation?.refunded_amount} (asked ${partCancelled.cancellation?.refund_amount}); store 2's part ${partCancelled.fulfillments[0]?.status}`);
+  say(
+    `cancellation: refunded ${partCancelled.cancellation?.refunded_amount} (asked ${partCancelled.cancellation?.refund_amount}); store 2's part ${partCancelled.fulfillments[0]?.status}`,
+  );
   say(`cap stock after: ${stockLine(await stockOf(cap.id, seller2))}`);
 
-  step("Store 1 ships and delivers its part; the order follows its fulfilments");
+  step('Store 1 ships and delivers its part; the order follows its fulfilments');
   for (const status of /** @type {const} */ (['shipped', 'delivered'])) {
-    const o = await must(seller, seller.api.order.PUT('/api/v1/orders/{order_id}/status', { params: { path: { order_id: order4.order_id } }, body: { status, tracking_number: `TRK-${run}` } }));
+    const o = await must(
+      seller,
+      seller.api.order.PUT('/api/v1/orders/{order_id}/status', {
+        params: { path: { order_id: order4.order_id } },
+        body: { status, tracking_number: `TRK-${run}` },
+      }),
+    );
     say(`order ${order4.order_id}: ${o.status}`);
   }
 
   step('Buyer 2 returns the mug; store 1 approves with restock: refund and the mug back in stock');
   const mugLine = (await orderOf(b2, order4.order_id)).items.find((i) => i.product_id === mug.id);
   if (!mugLine) throw new Error('the mug line is missing from the order');
-  const ret = await must(b2, b2.api.order.POST('/api/v1/orders/{order_id}/returns', {
-    params: { path: { order_id: order4.order_id } },
-    body: { items: [{ item_id: mugLine.item_id, quantity: 1 }], reason: 'chipped' },
-  }));
-  const approved = await must(seller, seller.api.order.POST('/api/v1/orders/{order_id}/returns/{return_id}/approve', {
-    params: { path: { order_id: order4.order_id, return_id: ret.return_id } },
-    body: { restock: true },
-  }));
+  const ret = await must(
+    b2,
+    b2.api.order.POST('/api/v1/orders/{order_id}/returns', {
+      params: { path: { order_id: order4.order_id } },
+      body: { items: [{ item_id: mugLine.item_id, quantity: 1 }], reason: 'chipped' },
+    }),
+  );
+  const approved = await must(
+    seller,
+    seller.api.order.POST('/api/v1/orders/{order_id}/returns/{return_id}/approve', {
+      params: { path: { order_id: order4.order_id, return_id: ret.return_id } },
+      body: { restock: true },
+    }),
+  );
   say(`return ${ret.return_id}: approved, refunding ${approved.refund_amount}`);
   const started = Date.now();
   for (;;) {
     const list = await must(b2, b2.api.order.GET('/api/v1/orders/{order_id}/returns', { params: { path: { order_id: order4.order_id } } }));
     const r = list.items.find((x) => x.return_id === ret.return_id);
-    if (r?.status === 'completed') { say(`return completed: refunded ${r.refunded_amount}`); break; }
+    if (r?.status === 'completed') {
+      say(`return completed: refunded ${r.refunded_amount}`);
+      break;
+    }
     if (Date.now() - started > 20_000) throw new Error(`return ${ret.return_id} is ${r?.status} after 20 s`);
     await new Promise((res) => setTimeout(res, 250));
   }
@@ -244,10 +316,13 @@ async function main() {
 
   // ---- buyer 3: the window lapses
   step(`Buyer 3 orders the last 2 T-shirts in L with a ${WINDOW}-second payment window (test mode) and lets it lapse`);
-  const order3 = await must(b3, b3.api.order.POST('/api/v1/orders/create', {
-    params: { header: { 'idempotency-key': randomUUID() } },
-    body: { items: [{ product_id: shirt.id, quantity: 2, size: 'L' }], shipping_address: '3 White Nile Ave', payment_window_seconds: WINDOW },
-  }));
+  const order3 = await must(
+    b3,
+    b3.api.order.POST('/api/v1/orders/create', {
+      params: { header: { 'idempotency-key': randomUUID() } },
+      body: { items: [{ product_id: shirt.id, quantity: 2, size: 'L' }], shipping_address: '3 White Nile Ave', payment_window_seconds: WINDOW },
+    }),
+  );
   say(`order ${order3.order_id}: ${order3.status}`);
   say(`shirt stock now: ${stockLine(await stockOf(shirt.id))}`);
   const deadline = Date.now() + (WINDOW + 20) * 1000;
@@ -255,7 +330,11 @@ async function main() {
     const timer = await must(b3, b3.api.order.GET('/api/v1/orders/payment-status/{order_id}', { params: { path: { order_id: order3.order_id } } }));
     const o = await orderOf(b3, order3.order_id);
     process.stdout.write(`\r    ${o.status.padEnd(13)} ${String(Math.max(0, Math.round(timer.seconds_remaining))).padStart(4)} s left   `);
-    if (o.status === 'cancelled') { process.stdout.write('\n'); say(`cancelled: ${o.cancel_reason}`); break; }
+    if (o.status === 'cancelled') {
+      process.stdout.write('\n');
+      say(`cancelled: ${o.cancel_reason}`);
+      break;
+    }
     if (Date.now() > deadline) throw new Error(`order ${order3.order_id} was not cancelled after its window`);
     await new Promise((r) => setTimeout(r, 1000));
   }

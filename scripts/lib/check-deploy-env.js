@@ -37,7 +37,10 @@ function parseYamlDocs(file) {
   const text = fs.readFileSync(file, 'utf8');
   try {
     // `yaml` is in the workspace tree (a dependency of the toolchain); Python's is the fallback.
-    return require('yaml').parseAllDocuments(text).map((d) => d.toJSON()).filter(Boolean);
+    return require('yaml')
+      .parseAllDocuments(text)
+      .map((d) => d.toJSON())
+      .filter(Boolean);
   } catch (err) {
     if (err && err.code !== 'MODULE_NOT_FOUND') throw err;
     const json = execFileSync('python3', ['-c', 'import sys, json, yaml; print(json.dumps([d for d in yaml.safe_load_all(sys.stdin) if d]))'], { input: text });
@@ -50,14 +53,26 @@ function compose(file) {
   const services = config.services ?? {};
   for (const s of SERVICES) {
     const svc = services[s];
-    if (!svc) { problem(`compose: no service ${s}`); continue; }
-    const env = Object.fromEntries(Object.entries(svc.environment ?? {}).filter(([, v]) => v !== null && v !== undefined).map(([k, v]) => [k, String(v)]));
+    if (!svc) {
+      problem(`compose: no service ${s}`);
+      continue;
+    }
+    const env = Object.fromEntries(
+      Object.entries(svc.environment ?? {})
+        .filter(([, v]) => v !== null && v !== undefined)
+        .map(([k, v]) => [k, String(v)]),
+    );
     const cfg = checkEnv('compose', s, env);
     const migrate = services[`migrate-${s}`];
-    if (!migrate) { problem(`compose: no migrate-${s} one-shot service`); continue; }
+    if (!migrate) {
+      problem(`compose: no migrate-${s} one-shot service`);
+      continue;
+    }
     if (migrate.image !== svc.image) problem(`compose: migrate-${s} runs ${migrate.image}, ${s} runs ${svc.image}`);
-    if ((migrate.command ?? []).join(' ') !== 'npx --no prisma migrate deploy') problem(`compose: migrate-${s} command is not "npx --no prisma migrate deploy"`);
-    if (migrate.environment?.DATABASE_URL !== env.DATABASE_URL) problem(`compose: migrate-${s} migrates ${migrate.environment?.DATABASE_URL}, ${s} uses ${env.DATABASE_URL}`);
+    if ((migrate.command ?? []).join(' ') !== 'npx --no prisma migrate deploy')
+      problem(`compose: migrate-${s} command is not "npx --no prisma migrate deploy"`);
+    if (migrate.environment?.DATABASE_URL !== env.DATABASE_URL)
+      problem(`compose: migrate-${s} migrates ${migrate.environment?.DATABASE_URL}, ${s} uses ${env.DATABASE_URL}`);
     if (svc.depends_on?.[`migrate-${s}`]?.condition !== 'service_completed_successfully') problem(`compose: ${s} does not wait for migrate-${s} to complete`);
     const probe = (svc.healthcheck?.test ?? []).join(' ');
     if (cfg && !probe.includes(`:${cfg.HTTP_PORT}/readyz`)) problem(`compose: ${s} healthcheck does not probe /readyz on HTTP_PORT ${cfg.HTTP_PORT}`);
@@ -68,10 +83,12 @@ function compose(file) {
   // Published ports listen on loopback unless the operator says otherwise (GATEWAY_BIND).
   for (const [name, svc] of Object.entries(services)) {
     for (const p of svc.ports ?? []) {
-      if (p.published !== undefined && p.host_ip !== '127.0.0.1') problem(`compose: ${name} publishes ${p.published} on ${p.host_ip ?? 'every interface'}, not 127.0.0.1`);
+      if (p.published !== undefined && p.host_ip !== '127.0.0.1')
+        problem(`compose: ${name} publishes ${p.published} on ${p.host_ip ?? 'every interface'}, not 127.0.0.1`);
     }
   }
-  if (services.kafka && !/broker,controller/.test(String(services.kafka.environment?.KAFKA_PROCESS_ROLES))) problem('compose: kafka is not a KRaft broker+controller');
+  if (services.kafka && !/broker,controller/.test(String(services.kafka.environment?.KAFKA_PROCESS_ROLES)))
+    problem('compose: kafka is not a KRaft broker+controller');
 }
 
 // Generated, like a cluster's own: production refuses any secret written in the repository.
@@ -89,7 +106,10 @@ function k8s(file) {
   const configs = {};
   for (const s of SERVICES) {
     const dep = byKind('Deployment').find((d) => d.metadata.name === s);
-    if (!dep) { problem(`k8s: no Deployment ${s}`); continue; }
+    if (!dep) {
+      problem(`k8s: no Deployment ${s}`);
+      continue;
+    }
     const pod = dep.spec.template.spec;
     const c = pod.containers[0];
     const env = {};
@@ -128,7 +148,10 @@ function k8s(file) {
       if (!byKind(kind).some((x) => x.metadata.name === s)) problem(`k8s: no ${kind} ${s}`);
     }
     const job = byKind('Job').find((j) => j.metadata.name === `${s}-migrate`);
-    if (!job) { problem(`k8s: no Job ${s}-migrate`); continue; }
+    if (!job) {
+      problem(`k8s: no Job ${s}-migrate`);
+      continue;
+    }
     const jc = job.spec.template.spec.containers[0];
     if (jc.image !== c.image) problem(`k8s: Job ${s}-migrate runs ${jc.image}, the Deployment ${c.image}`);
     if ((jc.command ?? []).join(' ') !== 'npx --no prisma migrate deploy') problem(`k8s: Job ${s}-migrate does not run npx --no prisma migrate deploy`);
@@ -151,7 +174,10 @@ function networkPolicies(docs, configs) {
     if (!dep) continue;
     const pods = key(dep.spec.template.metadata.labels);
     const policy = policies.find((p) => key(p.spec.podSelector?.matchLabels) === pods);
-    if (!policy) { problem(`k8s: no NetworkPolicy selects the ${s} pods`); continue; }
+    if (!policy) {
+      problem(`k8s: no NetworkPolicy selects the ${s} pods`);
+      continue;
+    }
     if (!(policy.spec.policyTypes ?? []).includes('Ingress')) problem(`k8s: NetworkPolicy ${policy.metadata.name} does not restrict ingress`);
     const ports = Object.fromEntries((dep.spec.template.spec.containers[0].ports ?? []).map((p) => [p.name, p.containerPort]));
     const peersOn = (portName) => {
@@ -159,19 +185,27 @@ function networkPolicies(docs, configs) {
       for (const rule of policy.spec.ingress ?? []) {
         const covers = !rule.ports || rule.ports.some((p) => p.port === portName || p.port === ports[portName]);
         if (!covers) continue;
-        if (!rule.from || rule.from.length === 0) { problem(`k8s: NetworkPolicy ${s} opens ${portName} to everyone`); continue; }
+        if (!rule.from || rule.from.length === 0) {
+          problem(`k8s: NetworkPolicy ${s} opens ${portName} to everyone`);
+          continue;
+        }
         peers.push(...rule.from);
       }
       return peers;
     };
     for (const peer of peersOn('grpc')) {
-      if (peer.ipBlock || peer.namespaceSelector || !peer.podSelector) problem(`k8s: NetworkPolicy ${s} opens grpc beyond the namespace's service pods: ${JSON.stringify(peer)}`);
+      if (peer.ipBlock || peer.namespaceSelector || !peer.podSelector)
+        problem(`k8s: NetworkPolicy ${s} opens grpc beyond the namespace's service pods: ${JSON.stringify(peer)}`);
     }
-    const grpcPeers = peersOn('grpc').map((p) => p.podSelector?.matchLabels?.['app.kubernetes.io/name']).filter(Boolean).sort();
+    const grpcPeers = peersOn('grpc')
+      .map((p) => p.podSelector?.matchLabels?.['app.kubernetes.io/name'])
+      .filter(Boolean)
+      .sort();
     const callers = SERVICES.filter((t) => t !== s && configs[t] && `${s.toUpperCase()}_GRPC_URL` in configs[t]).sort();
     if (grpcPeers.join(',') !== callers.join(',')) problem(`k8s: NetworkPolicy ${s} lets [${grpcPeers}] reach its gRPC port; its callers are [${callers}]`);
     for (const peer of peersOn('http')) {
-      if (peer.ipBlock || !peer.namespaceSelector) problem(`k8s: NetworkPolicy ${s} opens http to ${JSON.stringify(peer)} (only the ingress controller and the scraper's namespaces)`);
+      if (peer.ipBlock || !peer.namespaceSelector)
+        problem(`k8s: NetworkPolicy ${s} opens http to ${JSON.stringify(peer)} (only the ingress controller and the scraper's namespaces)`);
     }
   }
 }

@@ -34,8 +34,14 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function waitForMetadata(deadline) {
   // While the broker boots, connection errors are expected: keep kafkajs quiet until it answers.
-  const kafka = new Kafka({ clientId: 'sudamall-platform', brokers: BROKERS, logLevel: logLevel.NOTHING,
-    retry: { retries: 0 }, connectionTimeout: 2_000, requestTimeout: 10_000 });
+  const kafka = new Kafka({
+    clientId: 'sudamall-platform',
+    brokers: BROKERS,
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 0 },
+    connectionTimeout: 2_000,
+    requestTimeout: 10_000,
+  });
   let lastError;
   while (Date.now() < deadline) {
     const admin = kafka.admin();

@@ -10,7 +10,12 @@ const path = require('node:path');
 const ROOT = path.resolve(__dirname, '../..');
 const dir = process.env.TEST_RESULTS_DIR || path.join(ROOT, '.test-results');
 
-const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.json')).sort() : [];
+const files = fs.existsSync(dir)
+  ? fs
+      .readdirSync(dir)
+      .filter((f) => f.endsWith('.json'))
+      .sort()
+  : [];
 let passed = 0;
 let failed = 0;
 let skipped = 0;
@@ -33,14 +38,20 @@ for (const file of files) {
   failed += f;
   skipped += s;
   const brokenSuites = r.numFailedTestSuites || 0; // includes suites that could not run at all
-  console.log(`[tests] ${r.package || file}: passed=${p} failed=${f} skipped=${s} suites=${r.numTotalTestSuites || 0}`
-    + (brokenSuites ? ` failed-suites=${brokenSuites}` : ''));
+  console.log(
+    `[tests] ${r.package || file}: passed=${p} failed=${f} skipped=${s} suites=${r.numTotalTestSuites || 0}` +
+      (brokenSuites ? ` failed-suites=${brokenSuites}` : ''),
+  );
   for (const suite of r.testResults || []) {
     const file = path.relative(ROOT, suite.name || '');
     const failedTests = (suite.assertionResults || []).filter((a) => a.status === 'failed');
     for (const a of failedTests) failures.push(`${file} › ${a.fullName || a.title}`);
     if (suite.status === 'failed' && failedTests.length === 0) {
-      const firstLine = String(suite.message || '').split('\n').map((l) => l.trim()).find((l) => l && !l.startsWith('●')) || 'failed to run';
+      const firstLine =
+        String(suite.message || '')
+          .split('\n')
+          .map((l) => l.trim())
+          .find((l) => l && !l.startsWith('●')) || 'failed to run';
       failures.push(`${file} (suite did not run: ${firstLine.replace(/\u001b\[[0-9;]*m/g, '').slice(0, 200)})`);
     }
   }

@@ -78,7 +78,10 @@ async function main() {
       writeFileSync(join(OUT, `${service.name}.openapi.json`), `${JSON.stringify(document, null, 2)}\n`);
       // The document's `servers` say `/`: the base URL is the caller's (gateway or service).
       const ast = await openapiTS(document, { silent: true, alphabetize: false });
-      writeFileSync(join(OUT, `${service.name}.ts`), COMMENT_HEADER + `// From ${service.doc} of @sudamall/${service.name} (packages/client/scripts/generate.js).\n\n` + astToString(ast));
+      writeFileSync(
+        join(OUT, `${service.name}.ts`),
+        COMMENT_HEADER + `// From ${service.doc} of @sudamall/${service.name} (packages/client/scripts/generate.js).\n\n` + astToString(ast),
+      );
       console.log(`[client] ${service.name}: ${Object.keys(document.paths ?? {}).length} paths → src/generated/${service.name}.ts`);
     } finally {
       await app.close();

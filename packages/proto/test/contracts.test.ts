@@ -6,26 +6,18 @@ import { cart, inventory, order, payment } from '../src';
 
 type Started = { address: string; server: grpc.Server };
 
-async function startServer(
-  definition: grpc.ServiceDefinition,
-  implementation: grpc.UntypedServiceImplementation,
-): Promise<Started> {
+async function startServer(definition: grpc.ServiceDefinition, implementation: grpc.UntypedServiceImplementation): Promise<Started> {
   const server = new grpc.Server();
   server.addService(definition, implementation);
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, bound) =>
-      err ? reject(err) : resolve(bound),
-    ),
+    server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, bound) => (err ? reject(err) : resolve(bound))),
   );
   return { address: `127.0.0.1:${port}`, server };
 }
 
 // Promisifies one unary method of a generated client. The methods are overloaded, so TypeScript
 // cannot infer Req/Res from them: callers name the message types.
-function unary<Req, Res>(
-  client: grpc.Client,
-  method: (req: Req, callback: (err: grpc.ServiceError | null, res: Res) => void) => grpc.ClientUnaryCall,
-) {
+function unary<Req, Res>(client: grpc.Client, method: (req: Req, callback: (err: grpc.ServiceError | null, res: Res) => void) => grpc.ClientUnaryCall) {
   return (request: Req) =>
     new Promise<Res>((resolve, reject) => {
       method.call(client, request, (err, res) => (err ? reject(err) : resolve(res)));
@@ -127,15 +119,16 @@ describe('inventory.v1 over grpc-js', () => {
     await reserve({ orderId: 'o-2', lines: [line], ttlSeconds: 0 });
 
     expect(rejected.status).toBe(inventory.ReserveStatus.RESERVE_STATUS_REJECTED);
-    expect(rejected.shortLines).toEqual([
-      { lineId: 'item-1', productId: 'p-1', size: 'M', requested: 3, available: 1, code: 'INSUFFICIENT_STOCK' },
-    ]);
+    expect(rejected.shortLines).toEqual([{ lineId: 'item-1', productId: 'p-1', size: 'M', requested: 3, available: 1, code: 'INSUFFICIENT_STOCK' }]);
     expect(seenReserveRequests[0].ttlSeconds).toBeUndefined();
     expect(seenReserveRequests[1].ttlSeconds).toBe(0);
   });
 
   it('carries the domain error code in metadata', async () => {
-    const error = await unary<inventory.GetSnapshotRequest, inventory.GetSnapshotResponse>(client, client.getSnapshot)({ snapshotId: 'missing' }).catch((e: grpc.ServiceError) => e);
+    const error = await unary<inventory.GetSnapshotRequest, inventory.GetSnapshotResponse>(
+      client,
+      client.getSnapshot,
+    )({ snapshotId: 'missing' }).catch((e: grpc.ServiceError) => e);
 
     expect((error as grpc.ServiceError).code).toBe(grpc.status.NOT_FOUND);
     expect((error as grpc.ServiceError).metadata.get('error-code')).toEqual(['SNAPSHOT_NOT_FOUND']);
@@ -183,7 +176,10 @@ describe('order, payment and cart services over grpc-js', () => {
     const client = new order.OrderServiceClient(started.address, grpc.credentials.createInsecure());
     clients.push(client);
 
-    const response = await unary<order.PlaceOrderRequest, order.PlaceOrderResponse>(client, client.placeOrder)(
+    const response = await unary<order.PlaceOrderRequest, order.PlaceOrderResponse>(
+      client,
+      client.placeOrder,
+    )(
       order.PlaceOrderRequest.create({
         idempotencyKey: 'k-1',
         userId: 'u-1',
@@ -255,7 +251,8 @@ describe('order, payment and cart services over grpc-js', () => {
           total: '39.80',
           itemCount: 2,
         }),
-      checkoutCart: (call, callback) => callback(null, { orderId: `order-of-${call.request.userId}`, status: 'under_paying', replayed: call.request.idempotencyKey === 'seen' }),
+      checkoutCart: (call, callback) =>
+        callback(null, { orderId: `order-of-${call.request.userId}`, status: 'under_paying', replayed: call.request.idempotencyKey === 'seen' }),
     };
     const started = await startServer(cart.CartServiceService, implementation);
     servers.push(started.server);

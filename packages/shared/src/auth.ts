@@ -242,7 +242,14 @@ function parseJwk(jwk: unknown): JwksKey | undefined {
 /** The BaseEnv variables the verifier reads. */
 export type AuthEnv = Pick<
   BaseEnv,
-  'NODE_ENV' | 'JWT_SECRET' | 'JWT_JWKS_URL' | 'JWT_JWKS_CACHE_SECONDS' | 'JWT_JWKS_MIN_REFETCH_SECONDS' | 'JWT_HS256_IN_PRODUCTION' | 'JWT_ISSUER' | 'JWT_AUDIENCE'
+  | 'NODE_ENV'
+  | 'JWT_SECRET'
+  | 'JWT_JWKS_URL'
+  | 'JWT_JWKS_CACHE_SECONDS'
+  | 'JWT_JWKS_MIN_REFETCH_SECONDS'
+  | 'JWT_HS256_IN_PRODUCTION'
+  | 'JWT_ISSUER'
+  | 'JWT_AUDIENCE'
 >;
 
 /**
@@ -298,9 +305,7 @@ function subjectRoleAndStore(payload: Record<string, unknown>): AuthUser {
     }
     return { id: sub, role, storeId };
   }
-  return typeof storeId === 'string' && storeId.length > 0
-    ? { id: sub, role: role as Role, storeId }
-    : { id: sub, role: role as Role };
+  return typeof storeId === 'string' && storeId.length > 0 ? { id: sub, role: role as Role, storeId } : { id: sub, role: role as Role };
 }
 
 export interface SignOptions {

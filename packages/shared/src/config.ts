@@ -82,9 +82,7 @@ export function parseBrokers(value: string): string[] {
 
 function describe(name: string, schema: Record<string, unknown>, message: string, value: unknown): string {
   if (value === undefined) return `${name} is required`;
-  const literals = Array.isArray(schema.anyOf)
-    ? (schema.anyOf as Array<{ const?: unknown }>).map((s) => s.const).filter((c) => c !== undefined)
-    : [];
+  const literals = Array.isArray(schema.anyOf) ? (schema.anyOf as Array<{ const?: unknown }>).map((s) => s.const).filter((c) => c !== undefined) : [];
   if (literals.length > 0) return `${name} must be one of ${literals.join(', ')}`;
   switch (schema.type) {
     case 'integer':
@@ -109,10 +107,7 @@ function describe(name: string, schema: Record<string, unknown>, message: string
  * integers and booleans, defaults fill the gaps, and every problem is reported together so a
  * misconfigured deployment fails with one readable message instead of one error per restart.
  */
-export function loadConfig<T extends TObject<TProperties>>(
-  schema: T,
-  env: Record<string, string | undefined> = process.env,
-): Readonly<Static<T>> {
+export function loadConfig<T extends TObject<TProperties>>(schema: T, env: Record<string, string | undefined> = process.env): Readonly<Static<T>> {
   // Only the schema's own keys, and empty strings count as unset (a blank `FOO=` in a .env).
   const picked: Record<string, unknown> = {};
   for (const key of Object.keys(schema.properties)) {
@@ -159,7 +154,7 @@ function authEnvProblems(env: Record<string, unknown>): string[] {
     if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) problems.push('JWT_JWKS_URL must be an http(s) URL');
     else if (production && url.protocol !== 'https:') problems.push('JWT_JWKS_URL must be https in production');
   } else if (env.JWT_SECRET === undefined) {
-    problems.push('JWT_SECRET is required (or JWT_JWKS_URL, to verify an identity provider\'s tokens)');
+    problems.push("JWT_SECRET is required (or JWT_JWKS_URL, to verify an identity provider's tokens)");
   } else if (production && env.JWT_HS256_IN_PRODUCTION !== true) {
     problems.push(
       'JWT_JWKS_URL is required in production: HS256 tokens (JWT_SECRET) are for local development; set JWT_HS256_IN_PRODUCTION=true to accept them anyway',

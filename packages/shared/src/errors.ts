@@ -1,14 +1,6 @@
 import { Metadata, status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
 
-export type ErrorKind =
-  | 'invalid'
-  | 'unauthenticated'
-  | 'forbidden'
-  | 'not_found'
-  | 'conflict'
-  | 'unprocessable'
-  | 'unavailable'
-  | 'internal';
+export type ErrorKind = 'invalid' | 'unauthenticated' | 'forbidden' | 'not_found' | 'conflict' | 'unprocessable' | 'unavailable' | 'internal';
 
 export type ErrorDetails = Record<string, unknown>;
 
@@ -29,22 +21,14 @@ export function isDomainError(e: unknown): e is DomainError {
   return e instanceof DomainError;
 }
 
-export const invalid = (code: string, message: string, details?: ErrorDetails) =>
-  new DomainError('invalid', code, message, details);
-export const unauthenticated = (code: string, message: string, details?: ErrorDetails) =>
-  new DomainError('unauthenticated', code, message, details);
-export const forbidden = (code: string, message: string, details?: ErrorDetails) =>
-  new DomainError('forbidden', code, message, details);
-export const notFound = (code: string, message: string, details?: ErrorDetails) =>
-  new DomainError('not_found', code, message, details);
-export const conflict = (code: string, message: string, details?: ErrorDetails) =>
-  new DomainError('conflict', code, message, details);
-export const unprocessable = (code: string, message: string, details?: ErrorDetails) =>
-  new DomainError('unprocessable', code, message, details);
-export const unavailable = (code: string, message: string, details?: ErrorDetails) =>
-  new DomainError('unavailable', code, message, details);
-export const internal = (code: string, message: string, details?: ErrorDetails) =>
-  new DomainError('internal', code, message, details);
+export const invalid = (code: string, message: string, details?: ErrorDetails) => new DomainError('invalid', code, message, details);
+export const unauthenticated = (code: string, message: string, details?: ErrorDetails) => new DomainError('unauthenticated', code, message, details);
+export const forbidden = (code: string, message: string, details?: ErrorDetails) => new DomainError('forbidden', code, message, details);
+export const notFound = (code: string, message: string, details?: ErrorDetails) => new DomainError('not_found', code, message, details);
+export const conflict = (code: string, message: string, details?: ErrorDetails) => new DomainError('conflict', code, message, details);
+export const unprocessable = (code: string, message: string, details?: ErrorDetails) => new DomainError('unprocessable', code, message, details);
+export const unavailable = (code: string, message: string, details?: ErrorDetails) => new DomainError('unavailable', code, message, details);
+export const internal = (code: string, message: string, details?: ErrorDetails) => new DomainError('internal', code, message, details);
 
 const HTTP_STATUS: Record<ErrorKind, number> = {
   invalid: 400,
@@ -166,16 +150,7 @@ const KIND_OF_STATUS: Partial<Record<number, ErrorKind>> = {
   [GrpcStatus.RESOURCE_EXHAUSTED]: 'unavailable',
 };
 
-const KINDS: readonly ErrorKind[] = [
-  'invalid',
-  'unauthenticated',
-  'forbidden',
-  'not_found',
-  'conflict',
-  'unprocessable',
-  'unavailable',
-  'internal',
-];
+const KINDS: readonly ErrorKind[] = ['invalid', 'unauthenticated', 'forbidden', 'not_found', 'conflict', 'unprocessable', 'unavailable', 'internal'];
 
 function metadataString(metadata: Metadata | undefined, key: string): string | undefined {
   const value = metadata?.get(key)[0];
@@ -199,8 +174,7 @@ export function fromGrpcError(e: unknown): DomainError {
   }
   const errorCode = metadataString(err?.metadata, ERROR_CODE_KEY);
   const kindRaw = metadataString(err?.metadata, ERROR_KIND_KEY);
-  const kind: ErrorKind =
-    kindRaw && (KINDS as readonly string[]).includes(kindRaw) ? (kindRaw as ErrorKind) : (KIND_OF_STATUS[code] ?? 'internal');
+  const kind: ErrorKind = kindRaw && (KINDS as readonly string[]).includes(kindRaw) ? (kindRaw as ErrorKind) : (KIND_OF_STATUS[code] ?? 'internal');
   return new DomainError(kind, errorCode ?? `UPSTREAM_${GrpcStatus[code] ?? 'ERROR'}`, message, parseDetails(err?.metadata));
 }
 

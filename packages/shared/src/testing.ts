@@ -109,7 +109,9 @@ export async function createMigratedDatabase(serverUrl: string, name: string, mi
   url.pathname = `/${name}`;
   const drop = () => onServer(serverUrl, 'postgres', `DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
   try {
-    for (const m of readdirSync(migrationsDir).filter((d) => /^\d/.test(d)).sort()) {
+    for (const m of readdirSync(migrationsDir)
+      .filter((d) => /^\d/.test(d))
+      .sort()) {
       await onServer(url.toString(), name, readFileSync(join(migrationsDir, m, 'migration.sql'), 'utf8'));
     }
   } catch (err) {

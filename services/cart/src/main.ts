@@ -2,7 +2,18 @@
 // Telemetry first (its own module, imported before anything it instruments).
 import { telemetry } from './telemetry';
 import { cart } from '@sudamall/proto';
-import { KafkaBus, LiveHub, authOptionsFromConfig, grpcTlsFromConfig, createLogger, handleShutdownSignals, liveUpdatesPlugin, parseBrokers, startGrpcServer, type Subscription } from '@sudamall/shared';
+import {
+  KafkaBus,
+  LiveHub,
+  authOptionsFromConfig,
+  grpcTlsFromConfig,
+  createLogger,
+  handleShutdownSignals,
+  liveUpdatesPlugin,
+  parseBrokers,
+  startGrpcServer,
+  type Subscription,
+} from '@sudamall/shared';
 import { kafkaRetryPolicy } from '@sudamall/shared';
 import { loadCartConfig } from './config';
 import { createContainer } from './container';
@@ -18,12 +29,24 @@ async function main(): Promise<void> {
   const container = createContainer(config, logger);
   let ready = false;
 
-  const bus = new KafkaBus({ brokers: parseBrokers(config.KAFKA_BROKERS), clientId: config.KAFKA_CLIENT_ID ?? 'cart', logger, parked: container.parked, retry: kafkaRetryPolicy(config) });
+  const bus = new KafkaBus({
+    brokers: parseBrokers(config.KAFKA_BROKERS),
+    clientId: config.KAFKA_CLIENT_ID ?? 'cart',
+    logger,
+    parked: container.parked,
+    retry: kafkaRetryPolicy(config),
+  });
   const subscriptions: Subscription[] = config.CONSUMERS_ENABLED
     ? await startConsumers(bus, container.useCases, { topicPrefix: config.KAFKA_TOPIC_PREFIX, logger })
     : [];
 
-  registerCartMetrics({ query: (sql) => container.db.query(sql), brokers: config.KAFKA_BROKERS, clientId: config.KAFKA_CLIENT_ID ?? 'cart', groups: () => subscriptions.map((s) => s.groupId), logger });
+  registerCartMetrics({
+    query: (sql) => container.db.query(sql),
+    brokers: config.KAFKA_BROKERS,
+    clientId: config.KAFKA_CLIENT_ID ?? 'cart',
+    groups: () => subscriptions.map((s) => s.groupId),
+    logger,
+  });
   // One verifier setup (and one JWKS cache) for REST, the rate limit and the live streams.
   const auth = authOptionsFromConfig(config, logger);
   const app = await buildApp({

@@ -61,7 +61,13 @@ export async function createContainer(config: InventoryConfig, logger: Logger): 
   let bus: KafkaBus | undefined;
   let relay: OutboxRelay | undefined;
   if (config.KAFKA_ENABLED) {
-    bus = new KafkaBus({ brokers: parseBrokers(config.KAFKA_BROKERS), clientId: config.KAFKA_CLIENT_ID ?? 'inventory', logger, parked, retry: kafkaRetryPolicy(config) });
+    bus = new KafkaBus({
+      brokers: parseBrokers(config.KAFKA_BROKERS),
+      clientId: config.KAFKA_CLIENT_ID ?? 'inventory',
+      logger,
+      parked,
+      retry: kafkaRetryPolicy(config),
+    });
     relay = new OutboxRelay({ databaseUrl: config.DATABASE_URL, bus, logger, topicPrefix: config.KAFKA_TOPIC_PREFIX });
   }
 

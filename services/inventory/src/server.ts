@@ -1,5 +1,15 @@
 // Everything main.ts starts, loaded after telemetry so its instrumentations see pg, http, grpc.
-import { authOptionsFromConfig, createLogger, grpcTlsFromConfig, handleShutdownSignals, startGrpcServer, topicName, Topics, ALL_TOPICS, type Subscription } from '@sudamall/shared';
+import {
+  authOptionsFromConfig,
+  createLogger,
+  grpcTlsFromConfig,
+  handleShutdownSignals,
+  startGrpcServer,
+  topicName,
+  Topics,
+  ALL_TOPICS,
+  type Subscription,
+} from '@sudamall/shared';
 import type { Telemetry } from '@sudamall/shared/telemetry';
 import { inventory as pb } from '@sudamall/proto';
 import { loadInventoryConfig } from './config';
@@ -48,7 +58,13 @@ export async function runServer(telemetry?: Telemetry): Promise<void> {
     });
   }
 
-  registerInventoryMetrics({ query: async (sql) => (await c.pool.query(sql)).rows, brokers: config.KAFKA_BROKERS, clientId: config.KAFKA_CLIENT_ID ?? 'inventory', groups: () => (subscription ? [subscription.groupId] : []), logger });
+  registerInventoryMetrics({
+    query: async (sql) => (await c.pool.query(sql)).rows,
+    brokers: config.KAFKA_BROKERS,
+    clientId: config.KAFKA_CLIENT_ID ?? 'inventory',
+    groups: () => (subscription ? [subscription.groupId] : []),
+    logger,
+  });
 
   // The expiry sweeper: one sweep at a time (a slow one is not stacked), awaited on shutdown
   // before the pools close.
@@ -66,10 +82,7 @@ export async function runServer(telemetry?: Telemetry): Promise<void> {
 
   ready = true;
   grpc.setServing(true);
-  logger.info(
-    { http: config.HTTP_PORT, grpc: grpc.port, topic: topicName(config.KAFKA_TOPIC_PREFIX, Topics.inventoryCommands) },
-    'inventory ready',
-  );
+  logger.info({ http: config.HTTP_PORT, grpc: grpc.port, topic: topicName(config.KAFKA_TOPIC_PREFIX, Topics.inventoryCommands) }, 'inventory ready');
 
   handleShutdownSignals(
     {

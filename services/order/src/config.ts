@@ -56,7 +56,7 @@ export function readConfig(env: Record<string, string | undefined> = process.env
     reservationTtlSeconds: config.RESERVATION_TTL_SECONDS,
   });
   if (config.NODE_ENV === 'production' && config.ORDER_TEST_MODE) {
-    problems.push('ORDER_TEST_MODE must be off in production (it lets a buyer shorten an order\'s payment window)');
+    problems.push("ORDER_TEST_MODE must be off in production (it lets a buyer shorten an order's payment window)");
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return { ...config, ORDER_TEST_MODE: config.ORDER_TEST_MODE ?? config.NODE_ENV !== 'production' };

@@ -1,4 +1,15 @@
-import { createLogger, grpcChannelCredentials, grpcTlsFromConfig, KafkaBus, kafkaRetryPolicy, OutboxRelay, ParkedMessages, parseBrokers, SqlParkStore, type Logger } from '@sudamall/shared';
+import {
+  createLogger,
+  grpcChannelCredentials,
+  grpcTlsFromConfig,
+  KafkaBus,
+  kafkaRetryPolicy,
+  OutboxRelay,
+  ParkedMessages,
+  parseBrokers,
+  SqlParkStore,
+  type Logger,
+} from '@sudamall/shared';
 import { randomUUID } from 'node:crypto';
 import { Accounts } from './app/accounts';
 import type { CatalogPort, PaymentStatusPort } from './app/catalog';

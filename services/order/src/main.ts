@@ -1,7 +1,17 @@
 // Order service entry: telemetry → config → container → http + grpc + consumers → graceful close.
 import { telemetry } from './instrument';
 import { order as pb } from '@sudamall/proto';
-import { ALL_TOPICS, authOptionsFromConfig, grpcTlsFromConfig, handleShutdownSignals, LiveHub, liveUpdatesPlugin, startGrpcServer, topicName, type Subscription } from '@sudamall/shared';
+import {
+  ALL_TOPICS,
+  authOptionsFromConfig,
+  grpcTlsFromConfig,
+  handleShutdownSignals,
+  LiveHub,
+  liveUpdatesPlugin,
+  startGrpcServer,
+  topicName,
+  type Subscription,
+} from '@sudamall/shared';
 import { readConfig } from './config';
 import { createContainer } from './container';
 import { orderGrpcService } from './grpc/order-grpc';

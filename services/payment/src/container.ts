@@ -89,7 +89,13 @@ export function createContainer(config: PaymentConfig, overrides: ContainerOverr
   useCases.refundQueue = refundWorker;
 
   const parked = new ParkedMessages(new SqlParkStore((sql, values) => prisma.$queryRawUnsafe<unknown[]>(sql, ...values)), { logger });
-  const bus = new KafkaBus({ brokers: parseBrokers(config.KAFKA_BROKERS), clientId: config.KAFKA_CLIENT_ID ?? 'payment', logger, parked, retry: kafkaRetryPolicy(config) });
+  const bus = new KafkaBus({
+    brokers: parseBrokers(config.KAFKA_BROKERS),
+    clientId: config.KAFKA_CLIENT_ID ?? 'payment',
+    logger,
+    parked,
+    retry: kafkaRetryPolicy(config),
+  });
   const relay = new OutboxRelay({ databaseUrl: config.DATABASE_URL, bus, logger, topicPrefix: config.KAFKA_TOPIC_PREFIX });
 
   let timer: NodeJS.Timeout | null = null;

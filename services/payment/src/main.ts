@@ -1,7 +1,17 @@
 // Payment service entry: telemetry → config → container → http + grpc + consumers → graceful close.
 import { telemetry } from './instrument';
 import { payment as pb } from '@sudamall/proto';
-import { authOptionsFromConfig, consumerGroupName, grpcTlsFromConfig, handleShutdownSignals, LiveHub, startGrpcServer, topicName, Topics, type Subscription } from '@sudamall/shared';
+import {
+  authOptionsFromConfig,
+  consumerGroupName,
+  grpcTlsFromConfig,
+  handleShutdownSignals,
+  LiveHub,
+  startGrpcServer,
+  topicName,
+  Topics,
+  type Subscription,
+} from '@sudamall/shared';
 import { readConfig, startupWarnings } from './config';
 import { createContainer } from './container';
 import { paymentGrpcService } from './grpc/payment-service';
@@ -52,10 +62,24 @@ async function main(): Promise<void> {
   });
   await c.bus.connect();
   // Idempotent: platform.sh creates them too, but a prefixed deployment (demo, tests) needs its own.
-  await c.bus.ensureTopics([Topics.paymentCommands, Topics.paymentEvents].map((t) => topicName(config.KAFKA_TOPIC_PREFIX, t)), 3);
+  await c.bus.ensureTopics(
+    [Topics.paymentCommands, Topics.paymentEvents].map((t) => topicName(config.KAFKA_TOPIC_PREFIX, t)),
+    3,
+  );
   await c.relay.start();
-  const consumer: Subscription = await startPaymentCommandsConsumer(useCases, c.bus, config.KAFKA_TOPIC_PREFIX, consumerGroupName(config.KAFKA_TOPIC_PREFIX, 'payment-service'));
-  registerPaymentMetrics({ query: (sql) => c.prisma.$queryRawUnsafe(sql), brokers: config.KAFKA_BROKERS, clientId: config.KAFKA_CLIENT_ID ?? 'payment', groups: () => [consumer.groupId], logger });
+  const consumer: Subscription = await startPaymentCommandsConsumer(
+    useCases,
+    c.bus,
+    config.KAFKA_TOPIC_PREFIX,
+    consumerGroupName(config.KAFKA_TOPIC_PREFIX, 'payment-service'),
+  );
+  registerPaymentMetrics({
+    query: (sql) => c.prisma.$queryRawUnsafe(sql),
+    brokers: config.KAFKA_BROKERS,
+    clientId: config.KAFKA_CLIENT_ID ?? 'payment',
+    groups: () => [consumer.groupId],
+    logger,
+  });
   c.sweeper.start();
   await live.start(c.bus, config.KAFKA_TOPIC_PREFIX);
   await app.listen({ host: config.HTTP_HOST, port: config.HTTP_PORT });

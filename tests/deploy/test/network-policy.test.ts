@@ -19,7 +19,11 @@ interface Peer {
 interface Policy {
   kind: string;
   metadata: { name: string };
-  spec: { podSelector: { matchLabels: Record<string, string> }; policyTypes: string[]; ingress: Array<{ from?: Peer[]; ports?: Array<{ port: string | number }> }> };
+  spec: {
+    podSelector: { matchLabels: Record<string, string> };
+    policyTypes: string[];
+    ingress: Array<{ from?: Peer[]; ports?: Array<{ port: string | number }> }>;
+  };
 }
 
 let docs: Array<Record<string, unknown>>;
@@ -41,9 +45,16 @@ const grpcPeers = (p: Policy) =>
 
 beforeAll(() => {
   // validate-deploy installs the tools and builds each service's dist/config.js the check loads.
-  const v = spawnSync('bash', [join(ROOT, 'scripts', 'lib', 'validate-deploy.sh'), 'k8s', 'prod'], { cwd: ROOT, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const v = spawnSync('bash', [join(ROOT, 'scripts', 'lib', 'validate-deploy.sh'), 'k8s', 'prod'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
   if (v.status !== 0) throw new Error(`validate-deploy.sh k8s prod failed:\n${v.stdout}${v.stderr}`);
-  const built = spawnSync(join(TOOLS_BIN, 'kustomize'), ['build', join(ROOT, 'infra', 'k8s', 'overlays', 'prod')], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const built = spawnSync(join(TOOLS_BIN, 'kustomize'), ['build', join(ROOT, 'infra', 'k8s', 'overlays', 'prod')], {
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
   if (built.status !== 0) throw new Error(built.stderr);
   docs = parseAllDocuments(built.stdout).map((d) => d.toJSON() as Record<string, unknown>);
 });
@@ -72,7 +83,9 @@ describe('NetworkPolicy per service', () => {
   it('the deploy check refuses a policy that lets a non-caller in, drops a caller, or opens a port to everyone', () => {
     const clone = () => structuredClone(docs);
     const extra = clone();
-    policy(extra, 'payment').spec.ingress[0]!.from!.push({ podSelector: { matchLabels: { 'app.kubernetes.io/name': 'cart', 'app.kubernetes.io/component': 'api' } } });
+    policy(extra, 'payment').spec.ingress[0]!.from!.push({
+      podSelector: { matchLabels: { 'app.kubernetes.io/name': 'cart', 'app.kubernetes.io/component': 'api' } },
+    });
     expect(check(extra).output).toContain('NetworkPolicy payment lets [cart,order] reach its gRPC port; its callers are [order]');
 
     const missing = clone();

@@ -53,7 +53,7 @@ describe('deployment descriptions', () => {
     expectValid('gateway');
   });
 
-  test('each service has its own Dockerfile, generated from the template, passing BuildKit\'s Dockerfile checks', () => {
+  test("each service has its own Dockerfile, generated from the template, passing BuildKit's Dockerfile checks", () => {
     const out = expectValid('dockerfiles');
     expect(out).toContain('dockerfile-check: 4 Dockerfile(s), no finding');
   });
@@ -74,7 +74,7 @@ describe('deployment descriptions', () => {
     expect(runtime).toContain(`EXPOSE ${port('HTTP_PORT')} ${port('GRPC_PORT')}`);
   });
 
-  test('a Dockerfile that breaks BuildKit\'s rules is refused (the check can fail)', () => {
+  test("a Dockerfile that breaks BuildKit's rules is refused (the check can fail)", () => {
     const dir = mkdtempSync(join(tmpdir(), 'dockerfile-check-'));
     const file = join(dir, 'Dockerfile');
     writeFileSync(file, 'FROM node:20 as build\nCMD node dist/main.js\n');

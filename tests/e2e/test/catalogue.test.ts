@@ -27,8 +27,7 @@ afterAll(async () => {
 type Claims = { sub: string; role: 'buyer' | 'seller' | 'admin'; store_id?: string };
 
 /** The storefront's client for one caller, every service through the gateway; null: anonymous. */
-const clientAs = (claims: Claims | null): SudamallClient =>
-  createSudamallClient({ baseUrl: gateway.url, ...(claims ? { token: testToken(claims) } : {}) });
+const clientAs = (claims: Claims | null): SudamallClient => createSudamallClient({ baseUrl: gateway.url, ...(claims ? { token: testToken(claims) } : {}) });
 
 /** The error body of a call answered with `status`. */
 async function expectError(status: number, call: Promise<{ error?: unknown; response: Response }>) {
@@ -44,34 +43,49 @@ test('sale price, filters, checkout at the price shown, size rules and history t
   const anonymous = clientAs(null);
   const tag = randomUUID().slice(0, 8);
 
-  const tee = await expectStatus(201, seller.inventory.POST('/api/v1/products', {
-    body: {
-      product_name: `Linen tee ${tag}`,
-      product_description: 'Breathable summer shirt',
-      price: '30.00',
-      sale_price: '24.00',
-      images: ['https://cdn.example.com/tee-front.jpg', 'https://cdn.example.com/tee-back.jpg'],
-      category: 'Clothing',
-      brand: 'Nilewear',
-      has_sizes: true,
-      sizes: [
-        { size: 'S', available_quantity: 4 },
-        { size: 'M', available_quantity: 6 },
-      ],
-    },
-  }));
-  expect(tee).toMatchObject({ current_price: '24.00', sale_price: '24.00', images: ['https://cdn.example.com/tee-front.jpg', 'https://cdn.example.com/tee-back.jpg'] });
-  await expectStatus(201, seller.inventory.POST('/api/v1/products', {
-    body: { product_name: `Linen cap ${tag}`, price: '12.00', category: 'Clothing', brand: 'Nilewear', available_quantity: 0 },
-  }));
+  const tee = await expectStatus(
+    201,
+    seller.inventory.POST('/api/v1/products', {
+      body: {
+        product_name: `Linen tee ${tag}`,
+        product_description: 'Breathable summer shirt',
+        price: '30.00',
+        sale_price: '24.00',
+        images: ['https://cdn.example.com/tee-front.jpg', 'https://cdn.example.com/tee-back.jpg'],
+        category: 'Clothing',
+        brand: 'Nilewear',
+        has_sizes: true,
+        sizes: [
+          { size: 'S', available_quantity: 4 },
+          { size: 'M', available_quantity: 6 },
+        ],
+      },
+    }),
+  );
+  expect(tee).toMatchObject({
+    current_price: '24.00',
+    sale_price: '24.00',
+    images: ['https://cdn.example.com/tee-front.jpg', 'https://cdn.example.com/tee-back.jpg'],
+  });
+  await expectStatus(
+    201,
+    seller.inventory.POST('/api/v1/products', {
+      body: { product_name: `Linen cap ${tag}`, price: '12.00', category: 'Clothing', brand: 'Nilewear', available_quantity: 0 },
+    }),
+  );
 
   // The storefront's search: q on name/description, price on what a buyer pays, in stock, cheapest first.
-  const found = await expectStatus(200, anonymous.inventory.GET('/api/v1/products', {
-    params: { query: { store_id: store, q: 'SUMMER', min_price: '20', max_price: '25', in_stock: true, sort: 'price' } },
-  }));
+  const found = await expectStatus(
+    200,
+    anonymous.inventory.GET('/api/v1/products', {
+      params: { query: { store_id: store, q: 'SUMMER', min_price: '20', max_price: '25', in_stock: true, sort: 'price' } },
+    }),
+  );
   expect(found.items.map((p) => p.id)).toEqual([tee.id]);
   expect(found.items[0]).not.toHaveProperty('sold_quantity');
-  expect((await expectStatus(200, anonymous.inventory.GET('/api/v1/products', { params: { query: { store_id: store, sort: '-price', page_size: 1 } } }))).total).toBe(2);
+  expect(
+    (await expectStatus(200, anonymous.inventory.GET('/api/v1/products', { params: { query: { store_id: store, sort: '-price', page_size: 1 } } }))).total,
+  ).toBe(2);
   expect((await expectStatus(200, seller.inventory.GET('/api/v1/products/{id}', { params: { path: { id: tee.id } } }))).sold_quantity).toBe(0);
   expect((await expectError(400, anonymous.inventory.GET('/api/v1/products', { params: { query: { page_size: 100_000 } } }))).code).toBe('VALIDATION_FAILED');
 
@@ -118,8 +132,15 @@ test('sale price, filters, checkout at the price shown, size rules and history t
   );
   expect(emptied.changes).toEqual(expect.arrayContaining([expect.objectContaining({ kind: 'size_removed', size: 'Small', product_id: tee.id })]));
   const stock = await expectStatus(200, seller.inventory.GET('/api/v1/products/{id}/stock', { params: { path: { id: tee.id } } }));
-  expect(stock).toMatchObject({ available_quantity: 4, reserved_quantity: 2, sold_quantity: 0, sizes: [{ size: 'M', available_quantity: 4, reserved_quantity: 2 }] });
-  expect(await expectStatus(200, anonymous.inventory.GET('/api/v1/products/{id}/stock', { params: { path: { id: tee.id } } }))).not.toHaveProperty('sold_quantity');
+  expect(stock).toMatchObject({
+    available_quantity: 4,
+    reserved_quantity: 2,
+    sold_quantity: 0,
+    sizes: [{ size: 'M', available_quantity: 4, reserved_quantity: 2 }],
+  });
+  expect(await expectStatus(200, anonymous.inventory.GET('/api/v1/products/{id}/stock', { params: { path: { id: tee.id } } }))).not.toHaveProperty(
+    'sold_quantity',
+  );
 
   // The history: created, then the sale's end; the order's snapshot stays with the order.
   await expectError(401, anonymous.inventory.GET('/api/v1/products/{id}/history', { params: { path: { id: tee.id } } }));
@@ -131,15 +152,21 @@ test('sale price, filters, checkout at the price shown, size rules and history t
   expect(history.items[0].snapshot_taken_at).toEqual(expect.any(String));
 
   // Bought while on sale: the order charges the sale price and its item keeps the snapshot of it.
-  const mug = await expectStatus(201, seller.inventory.POST('/api/v1/products', {
-    body: { product_name: `Clay mug ${tag}`, price: '10.00', sale_price: '8.00', available_quantity: 5 },
-  }));
+  const mug = await expectStatus(
+    201,
+    seller.inventory.POST('/api/v1/products', {
+      body: { product_name: `Clay mug ${tag}`, price: '10.00', sale_price: '8.00', available_quantity: 5 },
+    }),
+  );
   const saleBuyer = clientAs({ sub: `buyer-${randomUUID()}`, role: 'buyer' });
   await expectStatus(201, saleBuyer.cart.POST('/api/v1/carts/add', { body: { product_id: mug.id, quantity: 2 } }));
   const onSale = await expectStatus(201, saleBuyer.cart.POST('/api/v1/carts/checkout/full', { body: { shipping_address: '2 Nile St, Khartoum' } }));
   expect(onSale).toMatchObject({ total_amount: '16.00', items: [expect.objectContaining({ price: '8.00', quantity: 2 })] });
   const saleOrder = await expectStatus(200, saleBuyer.order.GET('/api/v1/orders/{order_id}', { params: { path: { order_id: onSale.order_id } } }));
-  expect(saleOrder.items[0]).toMatchObject({ price: '8.00', product_snapshot: expect.objectContaining({ price: '10.00', sale_price: '8.00', current_price: '8.00' }) });
+  expect(saleOrder.items[0]).toMatchObject({
+    price: '8.00',
+    product_snapshot: expect.objectContaining({ price: '10.00', sale_price: '8.00', current_price: '8.00' }),
+  });
   // The order's snapshot is not in the product's history.
   const mugHistory = await expectStatus(200, buyer.inventory.GET('/api/v1/products/{id}/history', { params: { path: { id: mug.id } } }));
   expect(mugHistory.items.map((h) => h.reason)).toEqual(['created']);

@@ -28,23 +28,31 @@ const buyer = () => ApiClient.as(platform, { sub: `buyer-${randomUUID()}`, role:
 type NewProduct = RequestBody<InventoryPaths, '/api/v1/products', 'post'>;
 
 async function listProduct(extra: Partial<NewProduct>) {
-  return expectStatus(201, seller.api.inventory.POST('/api/v1/products', {
-    body: {
-      product_name: `E2E product ${randomUUID().slice(0, 6)}`,
-      product_description: 'end-to-end',
-      price: '10.00',
-      color: 'black',
-      brand: 'Sudamall',
-      category: 'test',
-      ...extra,
-    },
-  }));
+  return expectStatus(
+    201,
+    seller.api.inventory.POST('/api/v1/products', {
+      body: {
+        product_name: `E2E product ${randomUUID().slice(0, 6)}`,
+        product_description: 'end-to-end',
+        price: '10.00',
+        color: 'black',
+        brand: 'Sudamall',
+        category: 'test',
+        ...extra,
+      },
+    }),
+  );
 }
 
 const stockOf = (productId: string) => expectStatus(200, seller.api.inventory.GET('/api/v1/products/{id}/stock', { params: { path: { id: productId } } }));
-const orderOf = (who: ApiClient, orderId: string) => expectStatus(200, who.api.order.GET('/api/v1/orders/{order_id}', { params: { path: { order_id: orderId } } }));
+const orderOf = (who: ApiClient, orderId: string) =>
+  expectStatus(200, who.api.order.GET('/api/v1/orders/{order_id}', { params: { path: { order_id: orderId } } }));
 const waitOrder = (who: ApiClient, orderId: string, status: string, timeoutMs = 20_000) =>
-  eventuallyValue(() => orderOf(who, orderId), (o) => o.status === status, { timeoutMs });
+  eventuallyValue(
+    () => orderOf(who, orderId),
+    (o) => o.status === status,
+    { timeoutMs },
+  );
 
 async function payWith(who: ApiClient, orderId: string, card: string) {
   const created = await who.api.payment.POST('/api/v1/payments/create', { body: { order_id: orderId, gateway: 'test_gateway' } });
@@ -117,10 +125,13 @@ test('a cart checkout is reserved, paid, confirmed, shipped and delivered; a ret
 test('a declined card leaves the window open and a good card then completes the order', async () => {
   const product = await listProduct({ has_sizes: false, available_quantity: 5 });
   const b = buyer();
-  const order = await expectStatus(201, b.api.cart.POST('/api/v1/carts/checkout/single', {
-    params: { header: { 'idempotency-key': randomUUID() } },
-    body: { product_id: product.id, quantity: 1, shipping_address: '2 Blue Nile Rd' },
-  }));
+  const order = await expectStatus(
+    201,
+    b.api.cart.POST('/api/v1/carts/checkout/single', {
+      params: { header: { 'idempotency-key': randomUUID() } },
+      body: { product_id: product.id, quantity: 1, shipping_address: '2 Blue Nile Rd' },
+    }),
+  );
   expect(order.status).toBe('under_paying');
 
   // A decline is an outcome of the attempt, not a malformed request: 200 with the reason.
@@ -139,15 +150,21 @@ test('a declined card leaves the window open and a good card then completes the 
 test('an unpaid order expires after its window and its stock comes back', async () => {
   const product = await listProduct({ has_sizes: false, available_quantity: 3 });
   const b = buyer();
-  const order = await expectStatus(201, b.api.cart.POST('/api/v1/carts/checkout/single', {
-    params: { header: { 'idempotency-key': randomUUID() } },
-    body: { product_id: product.id, quantity: 2, shipping_address: '3 White Nile Ave' },
-  }));
+  const order = await expectStatus(
+    201,
+    b.api.cart.POST('/api/v1/carts/checkout/single', {
+      params: { header: { 'idempotency-key': randomUUID() } },
+      body: { product_id: product.id, quantity: 2, shipping_address: '3 White Nile Ave' },
+    }),
+  );
   expect(await stockOf(product.id)).toMatchObject({ available_quantity: 1, reserved_quantity: 2 });
 
   const cancelled = await waitOrder(b, order.order_id, 'cancelled', (WINDOW_SECONDS + 20) * 1000);
   expect(cancelled.cancel_reason).toBe('payment_timeout');
-  await eventuallyValue(() => stockOf(product.id), (s) => s.available_quantity === 3 && s.reserved_quantity === 0);
+  await eventuallyValue(
+    () => stockOf(product.id),
+    (s) => s.available_quantity === 3 && s.reserved_quantity === 0,
+  );
 
   // Paying now is refused: the order is no longer payable.
   const late = await b.api.payment.POST('/api/v1/payments/create', { body: { order_id: order.order_id, gateway: 'test_gateway' } });
@@ -161,10 +178,13 @@ test('the last unit wanted by two buyers: one order holds it, the other cart is 
   for (const b of [first, second]) {
     await expectStatus(201, b.api.cart.POST('/api/v1/carts/add', { body: { product_id: product.id, quantity: 1 } }));
   }
-  const won = await expectStatus(201, first.api.cart.POST('/api/v1/carts/checkout/full', {
-    params: { header: { 'idempotency-key': randomUUID() } },
-    body: { shipping_address: 'a' },
-  }));
+  const won = await expectStatus(
+    201,
+    first.api.cart.POST('/api/v1/carts/checkout/full', {
+      params: { header: { 'idempotency-key': randomUUID() } },
+      body: { shipping_address: 'a' },
+    }),
+  );
   expect(won.status).toBe('under_paying');
   expect(await stockOf(product.id)).toMatchObject({ available_quantity: 0, reserved_quantity: 1 });
 

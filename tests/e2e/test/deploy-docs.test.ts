@@ -32,7 +32,12 @@ test.each([
 test('the gateway and the Ingress route the same prefixes to the same services', () => {
   const out = execFileSync(
     process.execPath,
-    [join(ROOT, 'scripts', 'lib', 'check-deploy-env.js'), 'routes', join(ROOT, 'infra', 'docker', 'nginx.conf'), join(ROOT, 'infra', 'k8s', 'base', 'ingress.yaml')],
+    [
+      join(ROOT, 'scripts', 'lib', 'check-deploy-env.js'),
+      'routes',
+      join(ROOT, 'infra', 'docker', 'nginx.conf'),
+      join(ROOT, 'infra', 'k8s', 'base', 'ingress.yaml'),
+    ],
     { encoding: 'utf8' },
   );
   expect(out).toContain('routes: 10 gateway prefixes, 10 Ingress prefixes');

@@ -13,7 +13,15 @@ import { ApiClient, eventuallyValue, expectStatus, startPlatform, type Platform,
 const ROOT = join(__dirname, '..', '..', '..');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = join(ROOT, '.test-results', 'artifacts');
-const BROWSER_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const BROWSER_FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 
 let platform: Platform;
 let gateway: Gateway;
@@ -37,28 +45,48 @@ test('a second capture is refunded automatically and listed on the saga dashboar
   const seller = ApiClient.as(platform, { sub: `seller-${randomUUID()}`, role: 'seller', store_id: `store-${randomUUID().slice(0, 8)}` });
   const buyer = ApiClient.as(platform, { sub: `buyer-${randomUUID()}`, role: 'buyer' });
   const admin = ApiClient.as(platform, { sub: 'ops-duplicates', role: 'admin' });
-  const product = await expectStatus(201, seller.api.inventory.POST('/api/v1/products', { body: { product_name: 'Twice-paid teapot', price: '30.00', has_sizes: false, available_quantity: 5 } }));
-  const order = await expectStatus(201, buyer.api.cart.POST('/api/v1/carts/checkout/single', {
-    params: { header: { 'idempotency-key': randomUUID() } },
-    body: { product_id: product.id, quantity: 1, shipping_address: '2 Double St' },
-  }));
+  const product = await expectStatus(
+    201,
+    seller.api.inventory.POST('/api/v1/products', { body: { product_name: 'Twice-paid teapot', price: '30.00', has_sizes: false, available_quantity: 5 } }),
+  );
+  const order = await expectStatus(
+    201,
+    buyer.api.cart.POST('/api/v1/carts/checkout/single', {
+      params: { header: { 'idempotency-key': randomUUID() } },
+      body: { product_id: product.id, quantity: 1, shipping_address: '2 Double St' },
+    }),
+  );
   const payment = await expectStatus(201, buyer.api.payment.POST('/api/v1/payments/create', { body: { order_id: order.order_id, gateway: 'test_gateway' } }));
-  const paid = await expectStatus(200, buyer.api.payment.POST('/api/v1/payments/process', { body: { payment_id: payment.payment_id, card_number: '4242424242424242' } }));
+  const paid = await expectStatus(
+    200,
+    buyer.api.payment.POST('/api/v1/payments/process', { body: { payment_id: payment.payment_id, card_number: '4242424242424242' } }),
+  );
   expect(paid.payment.status).toBe('completed');
 
   // The gateway reports a second capture for the same payment (another transaction).
   const second = `test_txn_second_${randomUUID().slice(0, 8)}`;
-  const ack = await expectStatus(200, admin.api.payment.POST('/api/v1/payments/test/webhook', {
-    body: { payment_id: payment.payment_id, event: 'payment.succeeded', event_id: randomUUID(), transaction_id: second },
-  }));
+  const ack = await expectStatus(
+    200,
+    admin.api.payment.POST('/api/v1/payments/test/webhook', {
+      body: { payment_id: payment.payment_id, event: 'payment.succeeded', event_id: randomUUID(), transaction_id: second },
+    }),
+  );
   expect(ack).toMatchObject({ applied: false, result: 'ignored:duplicate_capture' });
   const listed = await eventuallyValue(
     () => expectStatus(200, admin.api.payment.GET('/api/v1/payments/admin/duplicate-captures', { params: { query: { order_id: order.order_id } } })),
     (r) => r.items.length === 1 && r.items[0].status === 'refunded',
   );
-  expect(listed.items[0]).toMatchObject({ payment_id: payment.payment_id, transaction_id: second, amount: payment.total_amount, gateway_refund_id: expect.stringMatching(/^test_refund_/) });
+  expect(listed.items[0]).toMatchObject({
+    payment_id: payment.payment_id,
+    transaction_id: second,
+    amount: payment.total_amount,
+    gateway_refund_id: expect.stringMatching(/^test_refund_/),
+  });
   // The payment keeps its first capture and is not refunded.
-  const detail = await expectStatus(200, admin.api.payment.GET('/api/v1/payments/detail/{payment_id}', { params: { path: { payment_id: payment.payment_id } } }));
+  const detail = await expectStatus(
+    200,
+    admin.api.payment.GET('/api/v1/payments/detail/{payment_id}', { params: { path: { payment_id: payment.payment_id } } }),
+  );
   expect([detail.status, detail.gateway_transaction_id, detail.refunded_amount]).toEqual(['completed', paid.payment.gateway_transaction_id, '0.00']);
   const metrics = await (await fetch(`${platform.httpUrl('payment')}/metrics`)).text();
   expect(metrics).toMatch(/^payment_duplicate_captures_total\{gateway="test_gateway",service="payment"\} 1$/m);

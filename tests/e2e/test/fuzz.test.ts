@@ -46,12 +46,25 @@ beforeAll(async () => {
   stranger = ApiClient.as(platform, { sub: `seller-${randomUUID()}`, role: 'seller', store_id: `store-${randomUUID().slice(0, 8)}` });
 
   const product = await seller.expect(201, 'inventory', 'POST', '/api/v1/products/', {
-    product_name: 'Fuzz target', price: '10.00', has_sizes: true, sizes: [{ size: 'M', available_quantity: 50 }],
+    product_name: 'Fuzz target',
+    price: '10.00',
+    has_sizes: true,
+    sizes: [{ size: 'M', available_quantity: 50 }],
   });
   ids.product = product.id;
-  const order = await buyer.expect(201, 'cart', 'POST', '/api/v1/carts/checkout/single/', {
-    product_id: product.id, quantity: 1, size: 'M', shipping_address: '1 Fuzz St',
-  }, { 'idempotency-key': randomUUID() });
+  const order = await buyer.expect(
+    201,
+    'cart',
+    'POST',
+    '/api/v1/carts/checkout/single/',
+    {
+      product_id: product.id,
+      quantity: 1,
+      size: 'M',
+      shipping_address: '1 Fuzz St',
+    },
+    { 'idempotency-key': randomUUID() },
+  );
   ids.order = order.order_id;
   ids.payment = (await buyer.expect(201, 'payment', 'POST', '/api/v1/payments/create/', { order_id: order.order_id, gateway: 'test_gateway' })).payment_id;
   await buyer.expect(201, 'cart', 'POST', '/api/v1/carts/add/', { product_id: product.id, quantity: 2, size: 'M' });
@@ -82,11 +95,42 @@ afterAll(async () => {
 // ---------- values ----------
 
 const HOSTILE_STRINGS = [
-  "' OR '1'='1", "'; DROP TABLE products; --", '" OR ""="', '1; SELECT pg_sleep(5)', "admin'--",
-  '<script>alert(1)</script>', '../../../../etc/passwd', '%00', '\u0000', '\u202e\u0000\ufeff', '${jndi:ldap://x/a}',
-  '{{7*7}}', '$where', '__proto__', 'constructor', 'null', 'undefined', 'NaN', 'Infinity', '-0.01', '12,50', '1e3',
-  '0.001', '99999999999999999999.99', '-1', '1.5', '0', ' ', '', 'ß'.repeat(50), '🦄'.repeat(300), '日本語テキスト',
-  'a'.repeat(10_000), '\ud800', 'Robert"); DROP TABLE carts;--', 'x'.repeat(201),
+  "' OR '1'='1",
+  "'; DROP TABLE products; --",
+  '" OR ""="',
+  '1; SELECT pg_sleep(5)',
+  "admin'--",
+  '<script>alert(1)</script>',
+  '../../../../etc/passwd',
+  '%00',
+  '\u0000',
+  '\u202e\u0000\ufeff',
+  '${jndi:ldap://x/a}',
+  '{{7*7}}',
+  '$where',
+  '__proto__',
+  'constructor',
+  'null',
+  'undefined',
+  'NaN',
+  'Infinity',
+  '-0.01',
+  '12,50',
+  '1e3',
+  '0.001',
+  '99999999999999999999.99',
+  '-1',
+  '1.5',
+  '0',
+  ' ',
+  '',
+  'ß'.repeat(50),
+  '🦄'.repeat(300),
+  '日本語テキスト',
+  'a'.repeat(10_000),
+  '\ud800',
+  'Robert"); DROP TABLE carts;--',
+  'x'.repeat(201),
 ];
 const HOSTILE_NUMBERS = [-1, 0, 0.5, -0.01, 1.005, 2 ** 31, 2 ** 53 + 2, 1e21, 1e308, -1e308, Number.MAX_SAFE_INTEGER, -2147483649];
 
@@ -107,12 +151,17 @@ const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
 
 /** A real id where the name says one is wanted (so requests reach the handlers), else a made-up one. */
 function idFor(name: string): fc.Arbitrary<string> {
-  const real =
-    /cart_item/.test(name) ? ids.cartItem :
-    /product/.test(name) ? ids.product :
-    /order/.test(name) ? ids.order :
-    /payment/.test(name) ? ids.payment :
-    name === 'id' ? ids.product : undefined;
+  const real = /cart_item/.test(name)
+    ? ids.cartItem
+    : /product/.test(name)
+      ? ids.product
+      : /order/.test(name)
+        ? ids.order
+        : /payment/.test(name)
+          ? ids.payment
+          : name === 'id'
+            ? ids.product
+            : undefined;
   return fc.oneof(...(real ? [fc.constant(real)] : []), fc.uuid(), fc.constantFrom(...HOSTILE_STRINGS.filter((s) => s.length < 300)));
 }
 
@@ -152,8 +201,7 @@ function validFor(schema: Schema | undefined, name: string, depth = 0): fc.Arbit
 /** An object over the schema's properties: each present or not, valid or hostile; sometimes extra keys. */
 function objectFor(schema: Schema, depth = 0): fc.Arbitrary<Record<string, unknown>> {
   const props = Object.entries<Schema>(schema.properties ?? {});
-  const field = (name: string, s: Schema) =>
-    fc.oneof({ weight: 5, arbitrary: validFor(s, name, depth) }, { weight: 2, arbitrary: hostileValue });
+  const field = (name: string, s: Schema) => fc.oneof({ weight: 5, arbitrary: validFor(s, name, depth) }, { weight: 2, arbitrary: hostileValue });
   const record: Record<string, fc.Arbitrary<unknown>> = {};
   for (const [name, s] of props) record[name] = field(name, s);
   return fc
@@ -201,10 +249,9 @@ function requestFor(op: Operation): fc.Arbitrary<FuzzRequest> {
   const pathParams = op.parameters.filter((p) => p.in === 'path');
   const queryParams = op.parameters.filter((p) => p.in === 'query');
   const pathArb = fc.record(Object.fromEntries(pathParams.map((p) => [p.name, fc.oneof(idFor(p.name), validFor(p.schema, p.name).map(String))])));
-  const queryArb = fc.record(
-    Object.fromEntries(queryParams.map((p) => [p.name, fc.oneof(validFor(p.schema, p.name), hostileScalar).map((v) => String(v))])),
-    { requiredKeys: [] },
-  );
+  const queryArb = fc.record(Object.fromEntries(queryParams.map((p) => [p.name, fc.oneof(validFor(p.schema, p.name), hostileScalar).map((v) => String(v))])), {
+    requiredKeys: [],
+  });
   return fc
     .record({ path: pathArb, query: queryArb, body: bodyFor(op), caller: fc.constantFrom(...CALLERS), idem: fc.boolean() })
     .map(({ path, query, body, caller, idem }) => {
@@ -262,7 +309,12 @@ function checkResponse(op: Operation, req: FuzzRequest, res: { status: number; t
     } catch {
       throw new Error(`error body is not JSON: ${where}`);
     }
-    const shape = body && typeof body.error === 'object' && typeof body.error.code === 'string' && /^[A-Z][A-Z0-9_]*$/.test(body.error.code) && typeof body.error.message === 'string';
+    const shape =
+      body &&
+      typeof body.error === 'object' &&
+      typeof body.error.code === 'string' &&
+      /^[A-Z][A-Z0-9_]*$/.test(body.error.code) &&
+      typeof body.error.message === 'string';
     if (!shape) throw new Error(`error body is not { error: { code, message } }: ${where}`);
     if (LEAKS.test(body.error.message)) throw new Error(`error message leaks internals: ${where}`);
   }
@@ -303,7 +355,7 @@ async function settled(): Promise<string> {
   return previous;
 }
 
-test('the OpenAPI documents list every service\'s endpoints', () => {
+test("the OpenAPI documents list every service's endpoints", () => {
   const byService = (s: ServiceName) => operations.filter((o) => o.service === s).length;
   for (const [s] of DOCS) expect(byService(s)).toBeGreaterThan(2);
 });
@@ -350,7 +402,8 @@ test('oversized, deeply nested, malformed and mistyped bodies are clear 4xx erro
   const writes = operations.filter((o) => MUTATING.has(o.method) && o.body);
   for (const op of writes) {
     const url = op.path.replace(/\{(\w+)\}/g, (_m, name: string) =>
-      /cart_item/.test(name) ? ids.cartItem : /order/.test(name) ? ids.order : /payment/.test(name) ? ids.payment : ids.product);
+      /cart_item/.test(name) ? ids.cartItem : /order/.test(name) ? ids.order : /payment/.test(name) ? ids.payment : ids.product,
+    );
     for (const caller of ['buyer', 'seller', 'admin'] as const) {
       const before = await snapshot();
       for (const [kind, body, type] of bodies) {
@@ -378,4 +431,3 @@ test('unicode in ids that travel over gRPC is a 4xx, and every service stays up'
     expect((await fetch(`${platform.httpUrl(s)}/readyz`)).status).toBe(200);
   }
 });
-

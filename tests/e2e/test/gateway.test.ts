@@ -7,7 +7,6 @@ import { randomUUID } from 'node:crypto';
 import { connectLive, testToken } from '@sudamall/shared/testing';
 import { startPlatform, type Platform, type ServiceName, startGateway, type Gateway } from './platform';
 
-
 let platform: Platform;
 let gateway: Gateway;
 
@@ -32,7 +31,10 @@ async function viaGateway(path: string, role: 'buyer' | 'seller' | 'admin' = 'bu
   // nginx writes the access log line when the request completes; give it a moment.
   let line: string | undefined;
   for (let i = 0; i < 50 && !line; i++) {
-    line = gateway.accessLog().split('\n').find((l) => l.includes(probe));
+    line = gateway
+      .accessLog()
+      .split('\n')
+      .find((l) => l.includes(probe));
     if (!line) await new Promise((r) => setTimeout(r, 20));
   }
   const upstream = /upstream=(\S+)/.exec(line ?? '')?.[1];
@@ -122,7 +124,7 @@ test('a request body and the caller identity pass through the gateway (POST thro
   expect(body.error.code).toBe('VALIDATION_FAILED');
 });
 
-test('a method the path does not declare comes back as the owner\'s 405 with its Allow header', async () => {
+test("a method the path does not declare comes back as the owner's 405 with its Allow header", async () => {
   const res = await fetch(`${gateway.url}/api/v1/carts/add/`, {
     method: 'DELETE',
     headers: { authorization: `Bearer ${testToken({ sub: `buyer-${randomUUID()}`, role: 'buyer' })}` },
@@ -141,7 +143,10 @@ test('a WebSocket upgrade passes through the gateway to its owner (/ws/orders/{u
   // nginx logs the upgraded request when the tunnel closes: 101 from the order service.
   let line: string | undefined;
   for (let i = 0; i < 100 && !line; i++) {
-    line = gateway.accessLog().split('\n').find((l) => l.includes(`/ws/orders/${userId}/`));
+    line = gateway
+      .accessLog()
+      .split('\n')
+      .find((l) => l.includes(`/ws/orders/${userId}/`));
     if (!line) await new Promise((r) => setTimeout(r, 20));
   }
   expect(line).toMatch(/" 101 /);

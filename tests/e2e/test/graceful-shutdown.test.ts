@@ -226,7 +226,12 @@ async function placeUnderPayingOrders(order: Proc, productId: string, count: num
     while (next < count) {
       next++;
       const userId = `gs-payer-${randomUUID()}`;
-      const res = await send(url, testToken({ sub: userId, role: 'buyer' }), { items: [{ product_id: productId, quantity: 1 }], shipping_address: '1 Graceful Street' }, { 'idempotency-key': randomUUID() });
+      const res = await send(
+        url,
+        testToken({ sub: userId, role: 'buyer' }),
+        { items: [{ product_id: productId, quantity: 1 }], shipping_address: '1 Graceful Street' },
+        { 'idempotency-key': randomUUID() },
+      );
       if (res.kind !== 'answered' || res.status !== 201) throw new Error(`placing an order: ${JSON.stringify(res)}`);
       placed.push({ orderId: (res.body as { order_id: string }).order_id, userId });
     }
@@ -235,7 +240,11 @@ async function placeUnderPayingOrders(order: Proc, productId: string, count: num
   const ids = placed.map((o) => o.orderId);
   const started = Date.now();
   for (;;) {
-    const [row] = await query<{ n: number }>('order_test', "SELECT count(*)::int AS n FROM orders WHERE order_id::text = ANY($1::text[]) AND status = 'under_paying'", [ids]);
+    const [row] = await query<{ n: number }>(
+      'order_test',
+      "SELECT count(*)::int AS n FROM orders WHERE order_id::text = ANY($1::text[]) AND status = 'under_paying'",
+      [ids],
+    );
     if (row!.n === ids.length) return placed;
     if (Date.now() - started > 60_000) throw new Error(`${row!.n} of ${ids.length} orders under_paying after 60 s`);
     await new Promise((r) => setTimeout(r, 250));
@@ -296,14 +305,12 @@ describe('SIGTERM during load', () => {
 
     const { attempts, signalAt, exit } = await loadThroughShutdown(inventory, 4, newProduct);
 
-    const rows = await query<{ id: string; product_name: string }>(
-      'inventory_test',
-      'SELECT id, product_name FROM products WHERE store_id = $1',
-      [store],
-    );
+    const rows = await query<{ id: string; product_name: string }>('inventory_test', 'SELECT id, product_name FROM products WHERE store_id = $1', [store]);
     const persisted = new Set(rows.map((r) => r.product_name.replace(/^graceful /, '')).filter((k) => !k.startsWith('warmup-')));
     const stats = summarize(attempts, signalAt);
-    console.log(`inventory under SIGTERM: ${JSON.stringify(stats)}, exit ${exit.code} after ${exit.at - signalAt} ms (its own shutdown: ${inventory.shutdownMs()} ms)`);
+    console.log(
+      `inventory under SIGTERM: ${JSON.stringify(stats)}, exit ${exit.code} after ${exit.at - signalAt} ms (its own shutdown: ${inventory.shutdownMs()} ms)`,
+    );
 
     expect(stats.ok).toBeGreaterThan(0);
     expect(stats.afterSignal).toBeGreaterThan(0);
@@ -346,11 +353,9 @@ describe('SIGTERM during load', () => {
       send(url, testToken({ sub: `gs-buyer-${key}`, role: 'buyer' }), { product_id: productId, quantity: 1 }),
     );
 
-    const rows = await query<{ user_id: string }>(
-      'cart_test',
-      'SELECT c.user_id FROM carts c JOIN cart_items i ON i.cart_id = c.id WHERE i.product_id = $1',
-      [productId],
-    );
+    const rows = await query<{ user_id: string }>('cart_test', 'SELECT c.user_id FROM carts c JOIN cart_items i ON i.cart_id = c.id WHERE i.product_id = $1', [
+      productId,
+    ]);
     const persisted = new Set(rows.map((r) => r.user_id.replace(/^gs-buyer-/, '')));
     const stats = summarize(attempts, signalAt);
     console.log(`cart under SIGTERM: ${JSON.stringify(stats)}, exit ${exit.code} after ${exit.at - signalAt} ms (its own shutdown: ${cart.shutdownMs()} ms)`);
@@ -375,7 +380,12 @@ describe('SIGTERM during load', () => {
     });
     const url = `http://127.0.0.1:${order.http}/api/v1/orders/create/`;
     const place = (key: string) =>
-      send(url, testToken({ sub: `gs-buyer-${key}`, role: 'buyer' }), { items: [{ product_id: productId, quantity: 1 }], shipping_address: '1 Graceful Street' }, { 'idempotency-key': key });
+      send(
+        url,
+        testToken({ sub: `gs-buyer-${key}`, role: 'buyer' }),
+        { items: [{ product_id: productId, quantity: 1 }], shipping_address: '1 Graceful Street' },
+        { 'idempotency-key': key },
+      );
     const warm = await place(`warmup-${randomUUID()}`);
     expect(warm.kind === 'answered' && warm.status).toBe(201);
 
@@ -441,15 +451,15 @@ describe('SIGTERM during load', () => {
 
     const { attempts, signalAt, exit } = await loadThroughShutdown(payment, 4, create, PAYMENT_PAUSE_MS);
 
-    const rows = await query<{ order_reference: string }>(
-      'payment_test',
-      'SELECT order_reference FROM payments WHERE order_reference = ANY($1::text[])',
-      [orders.map((o) => o.orderId)],
-    );
+    const rows = await query<{ order_reference: string }>('payment_test', 'SELECT order_reference FROM payments WHERE order_reference = ANY($1::text[])', [
+      orders.map((o) => o.orderId),
+    ]);
     const paid = new Set(rows.map((r) => r.order_reference));
     const persisted = new Set(attempts.map((a) => a.key).filter((k) => paid.has(orderOf.get(k)?.orderId ?? '')));
     const stats = summarize(attempts, signalAt);
-    console.log(`payment under SIGTERM: ${JSON.stringify(stats)}, exit ${exit.code} after ${exit.at - signalAt} ms (its own shutdown: ${payment.shutdownMs()} ms; ${pool.length} of ${PAYMENT_POOL} orders unused)`);
+    console.log(
+      `payment under SIGTERM: ${JSON.stringify(stats)}, exit ${exit.code} after ${exit.at - signalAt} ms (its own shutdown: ${payment.shutdownMs()} ms; ${pool.length} of ${PAYMENT_POOL} orders unused)`,
+    );
 
     expect(stats.ok).toBeGreaterThan(0);
     expect(stats.afterSignal).toBeGreaterThan(0);

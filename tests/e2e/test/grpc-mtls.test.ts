@@ -17,14 +17,48 @@ const dir = mkdtempSync(join(tmpdir(), 'sudamall-e2e-mtls-'));
 const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
 const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
 function makeCa(name: string): void {
-  openssl('req', '-x509', ...ec, '-days', '1', '-subj', `/CN=${name}`, '-keyout', `${name}.key`, '-out', `${name}.pem`,
-    '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign');
+  openssl(
+    'req',
+    '-x509',
+    ...ec,
+    '-days',
+    '1',
+    '-subj',
+    `/CN=${name}`,
+    '-keyout',
+    `${name}.key`,
+    '-out',
+    `${name}.pem`,
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign',
+  );
 }
 /** Each service's certificate: the name its peers dial (127.0.0.1 here) for serverAuth and clientAuth. */
 function makeLeaf(name: string, ca: string): void {
-  writeFileSync(join(dir, `${name}.ext`), 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature\n');
+  writeFileSync(
+    join(dir, `${name}.ext`),
+    'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature\n',
+  );
   openssl('req', ...ec, '-subj', `/CN=${name}`, '-keyout', `${name}.key`, '-out', `${name}.csr`);
-  openssl('x509', '-req', '-in', `${name}.csr`, '-CA', `${ca}.pem`, '-CAkey', `${ca}.key`, '-CAcreateserial', '-days', '1', '-extfile', `${name}.ext`, '-out', `${name}.pem`);
+  openssl(
+    'x509',
+    '-req',
+    '-in',
+    `${name}.csr`,
+    '-CA',
+    `${ca}.pem`,
+    '-CAkey',
+    `${ca}.key`,
+    '-CAcreateserial',
+    '-days',
+    '1',
+    '-extfile',
+    `${name}.ext`,
+    '-out',
+    `${name}.pem`,
+  );
 }
 makeCa('ca');
 makeCa('other-ca');
@@ -92,24 +126,42 @@ afterAll(async () => {
 test('a checkout, its payment and a payment check cross every gRPC hop over mTLS', async () => {
   const seller = ApiClient.as(platform, { sub: `seller-${randomUUID()}`, role: 'seller', store_id: `store-${randomUUID().slice(0, 8)}` });
   const buyer = ApiClient.as(platform, { sub: `buyer-${randomUUID()}`, role: 'buyer' });
-  const product = await expectStatus(201, seller.api.inventory.POST('/api/v1/products', {
-    body: {
-      product_name: `mTLS product ${randomUUID().slice(0, 6)}`, product_description: 'e2e', price: '7.00',
-      color: 'black', brand: 'Sudamall', category: 'test', has_sizes: false, available_quantity: 3,
-    },
-  }));
+  const product = await expectStatus(
+    201,
+    seller.api.inventory.POST('/api/v1/products', {
+      body: {
+        product_name: `mTLS product ${randomUUID().slice(0, 6)}`,
+        product_description: 'e2e',
+        price: '7.00',
+        color: 'black',
+        brand: 'Sudamall',
+        category: 'test',
+        has_sizes: false,
+        available_quantity: 3,
+      },
+    }),
+  );
   // cart → order PlaceOrder, order → inventory GetProducts + CreateSnapshots.
-  const order = await expectStatus(201, buyer.api.cart.POST('/api/v1/carts/checkout/single', {
-    params: { header: { 'idempotency-key': randomUUID() } },
-    body: { product_id: product.id, quantity: 1, shipping_address: '3 Nile St' },
-  }));
+  const order = await expectStatus(
+    201,
+    buyer.api.cart.POST('/api/v1/carts/checkout/single', {
+      params: { header: { 'idempotency-key': randomUUID() } },
+      body: { product_id: product.id, quantity: 1, shipping_address: '3 Nile St' },
+    }),
+  );
   expect(order.status).toBe('under_paying');
   // payment → order GetOrderForPayment.
   const payment = await expectStatus(201, buyer.api.payment.POST('/api/v1/payments/create', { body: { order_id: order.order_id, gateway: 'test_gateway' } }));
-  const processed = await expectStatus(200, buyer.api.payment.POST('/api/v1/payments/process', { body: { payment_id: payment.payment_id, card_number: '4242424242424242' } }));
+  const processed = await expectStatus(
+    200,
+    buyer.api.payment.POST('/api/v1/payments/process', { body: { payment_id: payment.payment_id, card_number: '4242424242424242' } }),
+  );
   expect(processed.outcome).toBe('succeeded');
   const path = { order_id: order.order_id };
-  await eventuallyValue(() => expectStatus(200, buyer.api.order.GET('/api/v1/orders/{order_id}', { params: { path } })), (o) => o.status === 'processing');
+  await eventuallyValue(
+    () => expectStatus(200, buyer.api.order.GET('/api/v1/orders/{order_id}', { params: { path } })),
+    (o) => o.status === 'processing',
+  );
   // order → payment GetPaymentStatus (it degrades to "unavailable" when the call fails).
   const check = await expectStatus(200, buyer.api.order.GET('/api/v1/orders/check-payment/{order_id}', { params: { path } }));
   expect(check.payment_service).toBe('ok');
@@ -120,7 +172,11 @@ test("order's gRPC port answers only a client holding a certificate from the pla
   const ca = readFileSync(file('ca.pem'));
   const tls = (cert?: string) =>
     tlsConnect({
-      host: '127.0.0.1', port: orderGrpcPort, ca, ALPNProtocols: ['h2'], servername: 'localhost',
+      host: '127.0.0.1',
+      port: orderGrpcPort,
+      ca,
+      ALPNProtocols: ['h2'],
+      servername: 'localhost',
       ...(cert ? { cert: readFileSync(file(`${cert}.pem`)), key: readFileSync(file(`${cert}.key`)) } : {}),
     });
   expect(await probe(tls('probe'), 'secureConnect')).toBe('answered');

@@ -49,11 +49,7 @@ test(`up to ${CHECKOUTS} concurrent checkouts with random outcomes break no inva
   };
   const scope = { productIds: products.map((p) => p.id), orderIds: load.orderIds };
   checked = { dbs, scope };
-  const report = await settleAndCheck(
-    dbs,
-    scope,
-    { requireTerminal: true, timeoutMs: 45_000, settleGraceSeconds: 10, expiryGraceSeconds: 10 },
-  );
+  const report = await settleAndCheck(dbs, scope, { requireTerminal: true, timeoutMs: 45_000, settleGraceSeconds: 10, expiryGraceSeconds: 10 });
   console.log(`[invariants] settled after ${report.settledAfterMs} ms\n${formatReport(report)}`);
 
   expect(load.orderIds.length).toBeGreaterThanOrEqual(Math.min(CHECKOUTS, 40));
@@ -81,7 +77,10 @@ test('the checker is not blind: a unit of stock from nowhere, a paid order witho
   await sql(dbs.inventory, `UPDATE stock SET available = available + 1 WHERE id = '${stock.id}'`);
   const [paid] = await sql(dbs.order, `SELECT order_id FROM orders WHERE status = 'processing' LIMIT 1`);
   await sql(dbs.payment, `UPDATE payments SET status = 'refunded' WHERE order_reference = '${paid.order_id}' AND status = 'completed'`);
-  await sql(dbs.order, `INSERT INTO outbox (event_id, topic, key, type, payload, created_at) VALUES (gen_random_uuid(), 'order.events', '${paid.order_id}', 'order.status_changed', '{}', now() - interval '1 minute')`);
+  await sql(
+    dbs.order,
+    `INSERT INTO outbox (event_id, topic, key, type, payload, created_at) VALUES (gen_random_uuid(), 'order.events', '${paid.order_id}', 'order.status_changed', '{}', now() - interval '1 minute')`,
+  );
   // Another paid order was captured twice and the gateway refused to give the second one back.
   const [twice] = await sql(dbs.order, `SELECT order_id FROM orders WHERE status = 'processing' AND order_id <> '${paid.order_id}' LIMIT 1`);
   await sql(
@@ -120,7 +119,10 @@ test('the checker is not blind: a unit of stock from nowhere, a paid order witho
     `INSERT INTO order_adjustments (adjustment_id, order_id, kind, store_id, status, reason, refund_amount, refunded_amount, lines, restock, requested_by, requested_role, completed_at)
      VALUES (gen_random_uuid(), '${partCancelled}', 'cancellation', '${line.store_id}', 'completed', 'planted', 2.00, 2.00, '[{"line_id": "${line.item_id}", "quantity": 1}]', true, 'test', 'seller', now())`,
   );
-  await sql(dbs.order, `UPDATE order_fulfillments SET status = 'cancelled', cancelled_at = now(), updated_at = now() - interval '2 minutes' WHERE order_id = '${partCancelled}' AND store_id = '${line.store_id}'`);
+  await sql(
+    dbs.order,
+    `UPDATE order_fulfillments SET status = 'cancelled', cancelled_at = now(), updated_at = now() - interval '2 minutes' WHERE order_id = '${partCancelled}' AND store_id = '${line.store_id}'`,
+  );
   // A cancellation left refunding for two minutes (not stuck, nothing re-sending it), and a
   // return still waiting for its store whose units inventory was nonetheless given back.
   const [returnId] = await sql(
@@ -133,7 +135,10 @@ test('the checker is not blind: a unit of stock from nowhere, a paid order witho
   await sql(dbs.inventory, `INSERT INTO restocks (restock_id, order_id, reason, result) VALUES ('${returnId}', '${waiting}', 'planted', '{}')`);
   // A confirmed line counted as restocked with no cancellation or return asking (and its stock
   // row's sold left as it was).
-  await sql(dbs.inventory, `UPDATE reservations SET restocked = 1 WHERE id = (SELECT id FROM reservations WHERE order_id = '${restockedFromNowhere}' AND status = 'confirmed' ORDER BY id LIMIT 1)`);
+  await sql(
+    dbs.inventory,
+    `UPDATE reservations SET restocked = 1 WHERE id = (SELECT id FROM reservations WHERE order_id = '${restockedFromNowhere}' AND status = 'confirmed' ORDER BY id LIMIT 1)`,
+  );
 
   const report = await checkInvariants(dbs, scope, { settleGraceSeconds: 10 });
   const broken = new Set(report.violations.map((v) => v.invariant));

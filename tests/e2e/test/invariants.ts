@@ -190,11 +190,7 @@ async function reservationsByOrder(c: Client, productIds: string[]): Promise<Map
 }
 
 /** Reads the four databases and returns every broken promise, with the rows that show it. */
-export async function checkInvariants(
-  dbs: InvariantDatabases,
-  scope: InvariantScope,
-  options: InvariantOptions = {},
-): Promise<InvariantReport> {
+export async function checkInvariants(dbs: InvariantDatabases, scope: InvariantScope, options: InvariantOptions = {}): Promise<InvariantReport> {
   const opt = { ...DEFAULTS, ...options };
   const violations: Violation[] = [];
   const unsettled: Violation[] = [];
@@ -228,7 +224,8 @@ export async function checkInvariants(
     if (s.reserved !== s.open_reserved) {
       add('reserved equals the sum over open reservations', subject, { ...where, open_reservations: s.open_reserved });
     }
-    if (s.sold !== s.confirmed) add('sold equals the sum over confirmed reservations', subject, { ...where, confirmed_reservations_less_restocked: s.confirmed });
+    if (s.sold !== s.confirmed)
+      add('sold equals the sum over confirmed reservations', subject, { ...where, confirmed_reservations_less_restocked: s.confirmed });
   }
 
   // ---- order: every order holding one of the run's products, with its saga
@@ -285,10 +282,9 @@ export async function checkInvariants(
   const { reservationsAfterOrders, lines, restockIds } = await withClient(dbs.inventory, async (c) => ({
     reservationsAfterOrders: await reservationsByOrder(c, productIds),
     lines: (
-      await c.query<ReservationLine>(
-        `SELECT order_id, line_id, status::text, quantity, restocked FROM reservations WHERE order_id = ANY($1::text[])`,
-        [orderIds],
-      )
+      await c.query<ReservationLine>(`SELECT order_id, line_id, status::text, quantity, restocked FROM reservations WHERE order_id = ANY($1::text[])`, [
+        orderIds,
+      ])
     ).rows,
     restockIds: new Set(
       (await c.query<{ restock_id: string }>(`SELECT restock_id FROM restocks WHERE order_id = ANY($1::text[])`, [orderIds])).rows.map((r) => r.restock_id),
@@ -353,7 +349,10 @@ export async function checkInvariants(
 
     // Every order terminal, or waiting inside its window.
     if (o.status === 'pending') {
-      flag(o.age_seconds <= opt.pendingGraceSeconds, 'pending only briefly (stock reserved or rejected)', subject, { ...base, age_seconds: Math.round(o.age_seconds) });
+      flag(o.age_seconds <= opt.pendingGraceSeconds, 'pending only briefly (stock reserved or rejected)', subject, {
+        ...base,
+        age_seconds: Math.round(o.age_seconds),
+      });
     }
     if (o.status === 'under_paying') {
       if (o.payment_expires_at === null) add('an under_paying order has a payment deadline', subject, base);
@@ -372,13 +371,19 @@ export async function checkInvariants(
 
     // Money: at most one successful charge; a paid order is one payment; a dead order charged is refunded.
     if (charges > 1 || capturedPays.length > 1 || new Set(capturedPays.map((p) => p.gateway_transaction_id).filter(Boolean)).size > 1) {
-      add('at most one successful charge per order', subject, { ...base, payments: pays.map((p) => ({ id: p.payment_id, status: p.status, succeeded_attempts: p.succeeded_attempts })) });
+      add('at most one successful charge per order', subject, {
+        ...base,
+        payments: pays.map((p) => ({ id: p.payment_id, status: p.status, succeeded_attempts: p.succeeded_attempts })),
+      });
     }
     for (const p of pays) {
       // A webhook may capture without an attempt of ours (the gateway charged asynchronously):
       // then the gateway's transaction id is the record of the charge.
       if (captured(p) && p.succeeded_attempts === 0 && !p.gateway_transaction_id) {
-        add('a captured payment has a gateway charge (a successful attempt or a gateway transaction)', `payment:${p.payment_id}`, { order_id: o.order_id, status: p.status });
+        add('a captured payment has a gateway charge (a successful attempt or a gateway transaction)', `payment:${p.payment_id}`, {
+          order_id: o.order_id,
+          status: p.status,
+        });
       }
       if (p.succeeded_attempts > 0 && !captured(p)) {
         add('a successful gateway charge is recorded as captured', `payment:${p.payment_id}`, { order_id: o.order_id, status: p.status });
@@ -388,29 +393,56 @@ export async function checkInvariants(
       }
       if (p.status === 'processing' || p.processing_attempts > 0) {
         // A charge cut short by a crash waits for payment's stale-processing sweep: twice the grace.
-        flag(p.quiet_seconds <= opt.settleGraceSeconds * 2, 'no charge left in flight', `payment:${p.payment_id}`, { order_id: o.order_id, status: p.status, processing_attempts: p.processing_attempts });
+        flag(p.quiet_seconds <= opt.settleGraceSeconds * 2, 'no charge left in flight', `payment:${p.payment_id}`, {
+          order_id: o.order_id,
+          status: p.status,
+          processing_attempts: p.processing_attempts,
+        });
       }
       if (p.pending_refunds > 0) {
         // An unknown outcome stays pending until the gateway's records settle it (reconciled).
-        flag((p.oldest_pending_refund_seconds ?? 0) <= opt.settleGraceSeconds * 4, 'every refund settled or reconciled (none left pending)', `payment:${p.payment_id}`, { order_id: o.order_id, pending_refunds: p.pending_refunds });
+        flag(
+          (p.oldest_pending_refund_seconds ?? 0) <= opt.settleGraceSeconds * 4,
+          'every refund settled or reconciled (none left pending)',
+          `payment:${p.payment_id}`,
+          { order_id: o.order_id, pending_refunds: p.pending_refunds },
+        );
       }
       // What is refunded or reserved for a refund never exceeds what the buyer paid, and the
       // payment's running total (kept under its row lock) is exactly its refunds.
       const refundedOrReserved = cents(p.completed_refunds) + cents(p.pending_refund_amount);
       if (refundedOrReserved > cents(p.total_amount)) {
-        add('refunds never exceed what was captured', `payment:${p.payment_id}`, { order_id: o.order_id, total_amount: p.total_amount, completed: p.completed_refunds, pending: p.pending_refund_amount });
+        add('refunds never exceed what was captured', `payment:${p.payment_id}`, {
+          order_id: o.order_id,
+          total_amount: p.total_amount,
+          completed: p.completed_refunds,
+          pending: p.pending_refund_amount,
+        });
       }
       if (refundedOrReserved !== cents(p.refunded_amount)) {
-        add("a payment's refunded_amount is the sum of its completed and pending refunds", `payment:${p.payment_id}`, { order_id: o.order_id, refunded_amount: p.refunded_amount, completed: p.completed_refunds, pending: p.pending_refund_amount });
+        add("a payment's refunded_amount is the sum of its completed and pending refunds", `payment:${p.payment_id}`, {
+          order_id: o.order_id,
+          refunded_amount: p.refunded_amount,
+          completed: p.completed_refunds,
+          pending: p.pending_refund_amount,
+        });
       }
       // No payment captured twice: every second capture is refunded (a refusal needs an operator).
       if (p.failed_duplicate_refunds > 0) {
-        add('no payment captured twice (every duplicate capture is refunded)', `payment:${p.payment_id}`, { order_id: o.order_id, refund_failed: p.failed_duplicate_refunds });
-      } else if (p.unrefunded_duplicates > 0) {
-        flag((p.oldest_unrefunded_duplicate_seconds ?? 0) <= opt.settleGraceSeconds * 4, 'no payment captured twice (every duplicate capture is refunded)', `payment:${p.payment_id}`, {
+        add('no payment captured twice (every duplicate capture is refunded)', `payment:${p.payment_id}`, {
           order_id: o.order_id,
-          unrefunded: p.unrefunded_duplicates,
+          refund_failed: p.failed_duplicate_refunds,
         });
+      } else if (p.unrefunded_duplicates > 0) {
+        flag(
+          (p.oldest_unrefunded_duplicate_seconds ?? 0) <= opt.settleGraceSeconds * 4,
+          'no payment captured twice (every duplicate capture is refunded)',
+          `payment:${p.payment_id}`,
+          {
+            order_id: o.order_id,
+            unrefunded: p.unrefunded_duplicates,
+          },
+        );
       }
     }
 
@@ -424,7 +456,10 @@ export async function checkInvariants(
       if (capturedPays.length === 0) add('a paid order has a captured payment', subject, { ...base, payments: pays.map((p) => p.status) });
       if (adjRefunded === 0 && !adjInFlight) {
         if (capturedPays.some((p) => p.status !== 'completed')) {
-          add('a paid order keeps its money', subject, { ...base, payments: capturedPays.map((p) => ({ id: p.payment_id, status: p.status, refunded: p.refunded_amount })) });
+          add('a paid order keeps its money', subject, {
+            ...base,
+            payments: capturedPays.map((p) => ({ id: p.payment_id, status: p.status, refunded: p.refunded_amount })),
+          });
         }
       } else {
         // A store's part cancelled or lines returned: the payment gave back exactly what those
@@ -463,7 +498,10 @@ export async function checkInvariants(
       }
       for (const p of pays) {
         if (['pending', 'failed'].includes(p.status)) {
-          flag(!settled(Math.min(o.quiet_seconds, p.quiet_seconds)), 'a cancelled order leaves no chargeable payment (voided)', `payment:${p.payment_id}`, { order_id: o.order_id, status: p.status });
+          flag(!settled(Math.min(o.quiet_seconds, p.quiet_seconds)), 'a cancelled order leaves no chargeable payment (voided)', `payment:${p.payment_id}`, {
+            order_id: o.order_id,
+            status: p.status,
+          });
         }
       }
     }
@@ -480,10 +518,21 @@ export async function checkInvariants(
       if (['refunding', 'restocking'].includes(a.status)) {
         const details = { ...where, stuck: a.stuck, last_error: a.last_error, quiet_seconds: Math.round(a.quiet_seconds) };
         if (a.stuck) add('every cancellation and return reaches a final state (completed or rejected)', `adjustment:${a.adjustment_id}`, details);
-        else flag(a.quiet_seconds <= opt.settleGraceSeconds * 4, 'every cancellation and return reaches a final state (completed or rejected)', `adjustment:${a.adjustment_id}`, details);
+        else
+          flag(
+            a.quiet_seconds <= opt.settleGraceSeconds * 4,
+            'every cancellation and return reaches a final state (completed or rejected)',
+            `adjustment:${a.adjustment_id}`,
+            details,
+          );
       }
       if (['requested', 'rejected'].includes(a.status) && (refunds || a.refunded_amount !== null || restockIds.has(a.adjustment_id))) {
-        add('a return not approved moves no money and no units', `adjustment:${a.adjustment_id}`, { ...where, refunded_amount: a.refunded_amount, refunds: refunds ?? null, restocked: restockIds.has(a.adjustment_id) });
+        add('a return not approved moves no money and no units', `adjustment:${a.adjustment_id}`, {
+          ...where,
+          refunded_amount: a.refunded_amount,
+          refunds: refunds ?? null,
+          restocked: restockIds.has(a.adjustment_id),
+        });
       }
       if (a.status === 'completed') {
         const refunded = a.refunded_amount === null ? null : cents(a.refunded_amount);
@@ -528,7 +577,11 @@ export async function checkInvariants(
       if (f.order_id !== o.order_id || f.status !== 'cancelled') continue;
       const sold = f.item_ids.map((id) => ({ line_id: id, still_sold: stillSold(lineOf.get(`${o.order_id}/${id}`)) })).filter((x) => x.still_sold > 0);
       if (sold.length > 0) {
-        flag(!settled(f.quiet_seconds) || adjInFlight, "a cancelled fulfilment's units are back (none of its lines still sold)", subject, { ...base, store_id: f.store_id, lines: sold });
+        flag(!settled(f.quiet_seconds) || adjInFlight, "a cancelled fulfilment's units are back (none of its lines still sold)", subject, {
+          ...base,
+          store_id: f.store_id,
+          lines: sold,
+        });
       }
     }
 
@@ -538,7 +591,12 @@ export async function checkInvariants(
       if (o.saga_stuck) add('no saga stuck', subject, { ...base, last_error: o.saga_last_error, awaiting: o.saga_awaiting });
       const finished = ['processing', 'shipped', 'delivered', 'cancelled'].includes(o.status);
       if (finished && (!['done', 'compensated'].includes(o.saga_state) || (o.saga_awaiting ?? []).length > 0)) {
-        flag(!settled(o.quiet_seconds), 'every saga command answered', subject, { ...base, awaiting: o.saga_awaiting, last_error: o.saga_last_error, quiet_seconds: Math.round(o.quiet_seconds) });
+        flag(!settled(o.quiet_seconds), 'every saga command answered', subject, {
+          ...base,
+          awaiting: o.saga_awaiting,
+          last_error: o.saga_last_error,
+          quiet_seconds: Math.round(o.quiet_seconds),
+        });
       }
     }
   }
@@ -562,7 +620,11 @@ export async function checkInvariants(
       outboxRows += rows.length;
       for (const r of rows) {
         if (!r.published) {
-          flag(r.age <= opt.settleGraceSeconds, 'no outbox row left unpublished', `outbox:${db}:${r.id}`, { type: r.type, key: r.key, age_seconds: Math.round(r.age) });
+          flag(r.age <= opt.settleGraceSeconds, 'no outbox row left unpublished', `outbox:${db}:${r.id}`, {
+            type: r.type,
+            key: r.key,
+            age_seconds: Math.round(r.age),
+          });
         }
       }
     });

@@ -217,7 +217,9 @@ export async function runCheckouts(opts: LoadOptions): Promise<LoadResult> {
       payment.POST('/api/v1/payments/create', { body: { order_id: orderId, gateway: 'test_gateway' }, signal }),
     );
     if (created.status === 409 && created.code === 'PAYMENT_EXISTS') {
-      created = await buyer.sendRetrying((signal) => payment.GET('/api/v1/payments/status/{order_reference}', { params: { path: { order_reference: orderId } }, signal }));
+      created = await buyer.sendRetrying((signal) =>
+        payment.GET('/api/v1/payments/status/{order_reference}', { params: { path: { order_reference: orderId } }, signal }),
+      );
     }
     noteError('payment', created);
     const paymentId = created.data?.payment_id;
@@ -229,7 +231,9 @@ export async function runCheckouts(opts: LoadOptions): Promise<LoadResult> {
   }
 
   async function cancel(buyer: Caller, orderId: string): Promise<string> {
-    const r = await buyer.sendRetrying((signal) => buyer.api.order.POST('/api/v1/orders/{order_id}/cancel', { params: { path: { order_id: orderId } }, body: {}, signal }));
+    const r = await buyer.sendRetrying((signal) =>
+      buyer.api.order.POST('/api/v1/orders/{order_id}/cancel', { params: { path: { order_id: orderId } }, body: {}, signal }),
+    );
     noteError('order', r);
     return r.status === 200 ? 'cancelled' : `cancel_${r.status}_${r.code ?? ''}`;
   }

@@ -70,9 +70,20 @@ test('two stores, one order: each seller sees its part; A delivers, B cancels af
   const buyer = clientAs({ sub: `buyer-${tag}`, role: 'buyer' });
 
   const list = (seller: SudamallClient, name: string, price: string, quantity: number) =>
-    expectStatus(201, seller.inventory.POST('/api/v1/products', {
-      body: { product_name: `${name} ${tag}`, product_description: 'marketplace e2e', price, category: 'Home', brand: 'Sudamall', has_sizes: false, available_quantity: quantity },
-    }));
+    expectStatus(
+      201,
+      seller.inventory.POST('/api/v1/products', {
+        body: {
+          product_name: `${name} ${tag}`,
+          product_description: 'marketplace e2e',
+          price,
+          category: 'Home',
+          brand: 'Sudamall',
+          has_sizes: false,
+          available_quantity: quantity,
+        },
+      }),
+    );
   const mug = await list(sellerA, 'Clay mug', '12.35', 10);
   const lamp = await list(sellerB, 'Brass lamp', '7.30', 6);
   const stockOf = async (id: string) => {
@@ -84,9 +95,16 @@ test('two stores, one order: each seller sees its part; A delivers, B cancels af
   async function placeAndPay(items: Array<{ product_id: string; quantity: number }>) {
     const order = await expectStatus(201, buyer.order.POST('/api/v1/orders/create', { body: { items, shipping_address: '7 Blue Nile Rd, Khartoum' } }));
     const payment = await expectStatus(201, buyer.payment.POST('/api/v1/payments/create', { body: { order_id: order.order_id, gateway: 'test_gateway' } }));
-    const paid = await expectStatus(200, buyer.payment.POST('/api/v1/payments/process', { body: { payment_id: payment.payment_id, card_number: '4242424242424242' } }));
+    const paid = await expectStatus(
+      200,
+      buyer.payment.POST('/api/v1/payments/process', { body: { payment_id: payment.payment_id, card_number: '4242424242424242' } }),
+    );
     expect(paid.outcome).toBe('succeeded');
-    await eventuallyValue(() => getOrder(buyer, order.order_id), (o) => o.status === 'processing', SAGA_WAIT);
+    await eventuallyValue(
+      () => getOrder(buyer, order.order_id),
+      (o) => o.status === 'processing',
+      SAGA_WAIT,
+    );
     return { order, payment };
   }
   const getOrder = (who: SudamallClient, orderId: string) =>
@@ -118,12 +136,17 @@ test('two stores, one order: each seller sees its part; A delivers, B cancels af
   expect(asBuyer.cancellation).toBeNull();
 
   // ---- Each seller lists their store's orders and sees only its part.
-  for (const [seller, store, line] of [[sellerA, storeA, lineA], [sellerB, storeB, lineB]] as const) {
+  for (const [seller, store, line] of [
+    [sellerA, storeA, lineA],
+    [sellerB, storeB, lineB],
+  ] as const) {
     const page = await expectStatus(200, seller.order.GET('/api/v1/orders'));
     expect(page.items.map((o) => o.order_id)).toEqual([order.order_id]);
     const part = page.items[0]!;
     expect(part.items.map((i) => i.item_id)).toEqual([line.item_id]);
-    expect(part.fulfillments).toEqual([expect.objectContaining({ store_id: store, status: 'processing', items: [line.item_id], subtotal: money(subtotal[store]!) })]);
+    expect(part.fulfillments).toEqual([
+      expect.objectContaining({ store_id: store, status: 'processing', items: [line.item_id], subtotal: money(subtotal[store]!) }),
+    ]);
     expect(part.total_amount).toBe(money(subtotal[store]!));
     // The detail is the same part.
     const detail = await getOrder(seller, order.order_id);
@@ -138,19 +161,29 @@ test('two stores, one order: each seller sees its part; A delivers, B cancels af
   }
 
   // ---- Store A ships; store B cancels its part (still processing).
-  const shipped = await expectStatus(200, sellerA.order.PUT('/api/v1/orders/{order_id}/status', {
-    params: { path: { order_id: order.order_id } },
-    body: { status: 'shipped', tracking_number: `TRK-${tag}` },
-  }));
+  const shipped = await expectStatus(
+    200,
+    sellerA.order.PUT('/api/v1/orders/{order_id}/status', {
+      params: { path: { order_id: order.order_id } },
+      body: { status: 'shipped', tracking_number: `TRK-${tag}` },
+    }),
+  );
   expect(shipped.order.fulfillments).toEqual([expect.objectContaining({ store_id: storeA, status: 'shipped', tracking_number: `TRK-${tag}` })]);
 
-  const cancelled = await expectStatus(202, sellerB.order.POST('/api/v1/orders/{order_id}/cancel', {
-    params: { path: { order_id: order.order_id } },
-    body: { reason: 'out of stock after all' },
-  }));
+  const cancelled = await expectStatus(
+    202,
+    sellerB.order.POST('/api/v1/orders/{order_id}/cancel', {
+      params: { path: { order_id: order.order_id } },
+      body: { reason: 'out of stock after all' },
+    }),
+  );
   const partRefund = subtotal[storeB]! + shares[storeB]!;
   expect(cancelled.order.cancellation).toMatchObject({ store_id: storeB, refund_amount: money(partRefund), reason: 'out of stock after all' });
-  const afterCancel = await eventuallyValue(() => getOrder(buyer, order.order_id), (o) => o.cancellation?.status === 'completed', SAGA_WAIT);
+  const afterCancel = await eventuallyValue(
+    () => getOrder(buyer, order.order_id),
+    (o) => o.cancellation?.status === 'completed',
+    SAGA_WAIT,
+  );
   expect(afterCancel.cancellation).toMatchObject({ store_id: storeB, refunded_amount: money(partRefund), stuck: false, completed_at: expect.any(String) });
   expect(afterCancel.fulfillments.map((f) => [f.store_id, f.status])).toEqual([
     [storeA, 'shipped'],
@@ -165,17 +198,23 @@ test('two stores, one order: each seller sees its part; A delivers, B cancels af
   expect(await stockOf(mug.id)).toEqual({ available: 7, reserved: 0 });
 
   // ---- Store A delivers; the buyer returns one unit, seller A approves with restock.
-  const delivered = await expectStatus(200, sellerA.order.PUT('/api/v1/orders/{order_id}/status', {
-    params: { path: { order_id: order.order_id } },
-    body: { status: 'delivered' },
-  }));
+  const delivered = await expectStatus(
+    200,
+    sellerA.order.PUT('/api/v1/orders/{order_id}/status', {
+      params: { path: { order_id: order.order_id } },
+      body: { status: 'delivered' },
+    }),
+  );
   expect(delivered.order.fulfillments).toEqual([expect.objectContaining({ store_id: storeA, status: 'delivered', delivered_at: expect.any(String) })]);
   expect((await getOrder(buyer, order.order_id)).status).toBe('delivered');
 
-  const requested = await expectStatus(201, buyer.order.POST('/api/v1/orders/{order_id}/returns', {
-    params: { path: { order_id: order.order_id } },
-    body: { items: [{ item_id: lineA.item_id, quantity: 1 }], reason: 'chipped rim' },
-  }));
+  const requested = await expectStatus(
+    201,
+    buyer.order.POST('/api/v1/orders/{order_id}/returns', {
+      params: { path: { order_id: order.order_id } },
+      body: { items: [{ item_id: lineA.item_id, quantity: 1 }], reason: 'chipped rim' },
+    }),
+  );
   expect(requested).toMatchObject({ status: 'requested', store_id: storeA, items: [{ item_id: lineA.item_id, quantity: 1 }] });
   // Store B's seller has no say on A's return.
   const foreign = await sellerB.order.POST('/api/v1/orders/{order_id}/returns/{return_id}/approve', {
@@ -183,10 +222,13 @@ test('two stores, one order: each seller sees its part; A delivers, B cancels af
     body: { restock: true },
   });
   expect(foreign.response.status).toBe(403);
-  const approved = await expectStatus(202, sellerA.order.POST('/api/v1/orders/{order_id}/returns/{return_id}/approve', {
-    params: { path: { order_id: order.order_id, return_id: requested.return_id } },
-    body: { restock: true },
-  }));
+  const approved = await expectStatus(
+    202,
+    sellerA.order.POST('/api/v1/orders/{order_id}/returns/{return_id}/approve', {
+      params: { path: { order_id: order.order_id, return_id: requested.return_id } },
+      body: { restock: true },
+    }),
+  );
   // The line's value plus the same fraction of A's fee share (half-up).
   const returnRefund = 1235 + divHalfUp(shares[storeA]! * 1235, subtotal[storeA]!);
   expect(approved).toMatchObject({ refund_amount: money(returnRefund), restock: true });
@@ -213,12 +255,19 @@ test('two stores, one order: each seller sees its part; A delivers, B cancels af
   ]);
   expect(await stockOf(mug.id)).toEqual({ available: 6, reserved: 0 });
   expect(await stockOf(lamp.id)).toEqual({ available: 5, reserved: 0 });
-  const whole = await expectStatus(202, buyer.order.POST('/api/v1/orders/{order_id}/cancel', {
-    params: { path: { order_id: second.order.order_id } },
-    body: { reason: 'changed my mind' },
-  }));
+  const whole = await expectStatus(
+    202,
+    buyer.order.POST('/api/v1/orders/{order_id}/cancel', {
+      params: { path: { order_id: second.order.order_id } },
+      body: { reason: 'changed my mind' },
+    }),
+  );
   expect(whole.order.cancellation).toMatchObject({ store_id: null, refund_amount: second.payment.total_amount });
-  const gone = await eventuallyValue(() => getOrder(buyer, second.order.order_id), (o) => o.cancellation?.status === 'completed', SAGA_WAIT);
+  const gone = await eventuallyValue(
+    () => getOrder(buyer, second.order.order_id),
+    (o) => o.cancellation?.status === 'completed',
+    SAGA_WAIT,
+  );
   expect(gone).toMatchObject({ status: 'cancelled', cancellation: { refunded_amount: second.payment.total_amount } });
   expect(gone.fulfillments.map((f) => f.status)).toEqual(['cancelled', 'cancelled']);
   expect(await paymentDetail(second.payment.payment_id)).toMatchObject({ status: 'refunded', refunded_amount: second.payment.total_amount });
@@ -227,7 +276,12 @@ test('two stores, one order: each seller sees its part; A delivers, B cancels af
 
   // ---- What the databases hold keeps every promise (stock, money, adjustments final).
   const report = await settleAndCheck(
-    { inventory: platform.databaseUrl('inventory'), order: platform.databaseUrl('order'), payment: platform.databaseUrl('payment'), cart: platform.databaseUrl('cart') },
+    {
+      inventory: platform.databaseUrl('inventory'),
+      order: platform.databaseUrl('order'),
+      payment: platform.databaseUrl('payment'),
+      cart: platform.databaseUrl('cart'),
+    },
     { productIds: [mug.id, lamp.id], orderIds: [order.order_id, second.order.order_id] },
     { timeoutMs: 30_000, settleGraceSeconds: 10 },
   );

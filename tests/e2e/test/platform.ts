@@ -17,8 +17,7 @@ export const SERVICES: readonly ServiceName[] = ['inventory', 'cart', 'order', '
 const ROOT = join(__dirname, '..', '..', '..');
 const LOG_DIR = join(ROOT, '.test-results', 'e2e-logs');
 
-const pgUrl = (db: string) =>
-  `${process.env.SUDAMALL_PG_BASE_URL ?? 'postgresql://sudamall:sudamall@127.0.0.1:5432'}/${db}`;
+const pgUrl = (db: string) => `${process.env.SUDAMALL_PG_BASE_URL ?? 'postgresql://sudamall:sudamall@127.0.0.1:5432'}/${db}`;
 
 export interface PlatformOptions {
   /** The payment window of new orders (order service). */
@@ -254,7 +253,12 @@ async function stopAll(children: Map<ServiceName, ChildProcess>): Promise<void> 
  * (no gateway in these suites): a call the services' documents do not allow does not compile.
  */
 export function platformClient(platform: Platform, token: string): SudamallClient {
-  const baseUrl = { inventory: platform.httpUrl('inventory'), cart: platform.httpUrl('cart'), order: platform.httpUrl('order'), payment: platform.httpUrl('payment') };
+  const baseUrl = {
+    inventory: platform.httpUrl('inventory'),
+    cart: platform.httpUrl('cart'),
+    order: platform.httpUrl('order'),
+    payment: platform.httpUrl('payment'),
+  };
   return createSudamallClient({ baseUrl, token });
 }
 
@@ -310,14 +314,7 @@ export class ApiClient {
   }
 
   /** Like request, but fails the test with the response when the status is not the expected one. */
-  async expect<T = any>(
-    status: number,
-    service: ServiceName,
-    method: string,
-    path: string,
-    body?: unknown,
-    headers?: Record<string, string>,
-  ): Promise<T> {
+  async expect<T = any>(status: number, service: ServiceName, method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<T> {
     const res = await this.request<T>(service, method, path, body, headers);
     if (res.status !== status) {
       throw new Error(`${method} ${path}: expected ${status}, got ${res.status} ${JSON.stringify(res.body)}`);
@@ -326,11 +323,7 @@ export class ApiClient {
   }
 }
 
-export async function eventuallyValue<T>(
-  read: () => Promise<T>,
-  accept: (value: T) => boolean,
-  { timeoutMs = 20_000, intervalMs = 200 } = {},
-): Promise<T> {
+export async function eventuallyValue<T>(read: () => Promise<T>, accept: (value: T) => boolean, { timeoutMs = 20_000, intervalMs = 200 } = {}): Promise<T> {
   const started = Date.now();
   let last: T = await read();
   while (!accept(last)) {
@@ -365,7 +358,17 @@ export async function startGateway(platform: Platform, name = 'gateway'): Promis
   const conf = join(runDir, 'nginx.conf');
   const port = await freePort();
   const upstream = (s: ServiceName) => `127.0.0.1:${new URL(platform.httpUrl(s)).port}`;
-  execFileSync('bash', [GATEWAY_SH, 'render', conf, runDir, `127.0.0.1:${port}`, upstream('inventory'), upstream('cart'), upstream('order'), upstream('payment')]);
+  execFileSync('bash', [
+    GATEWAY_SH,
+    'render',
+    conf,
+    runDir,
+    `127.0.0.1:${port}`,
+    upstream('inventory'),
+    upstream('cart'),
+    upstream('order'),
+    upstream('payment'),
+  ]);
   execFileSync('bash', [GATEWAY_SH, 'start', conf]);
   return {
     url: `http://127.0.0.1:${port}`,

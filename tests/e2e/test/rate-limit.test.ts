@@ -76,7 +76,10 @@ test('two clients behind the gateway get buckets of their own', async () => {
 
 test('a client cannot pick a fresh bucket by sending X-Forwarded-For itself (the gateway replaces it)', async () => {
   const spoofed = [];
-  for (let i = 0; i <= MAX; i += 1) spoofed.push((await send('127.0.0.4', 'GET', '/api/v1/products/', { 'x-forwarded-for': `198.51.100.${i + 1}`, 'x-real-ip': `198.51.100.${i + 1}` })).status);
+  for (let i = 0; i <= MAX; i += 1)
+    spoofed.push(
+      (await send('127.0.0.4', 'GET', '/api/v1/products/', { 'x-forwarded-for': `198.51.100.${i + 1}`, 'x-real-ip': `198.51.100.${i + 1}` })).status,
+    );
   expect(spoofed).toEqual([...allowed, 429]);
 });
 
@@ -91,7 +94,13 @@ test('a percent-encoded path is limited like the plain one (same budget, routed 
 test('webhooks are never limited: a limited client still reaches the signature check', async () => {
   expect(await statuses(MAX + 1, '127.0.0.6', '/api/v1/products/')).toEqual([...allowed, 429]);
   for (let i = 0; i < 3; i += 1) {
-    const hook = await send('127.0.0.6', 'POST', '/api/v1/payments/webhooks/stripe/', { 'content-type': 'application/json' }, '{"id":"evt_x","type":"payment_intent.succeeded"}');
+    const hook = await send(
+      '127.0.0.6',
+      'POST',
+      '/api/v1/payments/webhooks/stripe/',
+      { 'content-type': 'application/json' },
+      '{"id":"evt_x","type":"payment_intent.succeeded"}',
+    );
     expect(hook).toEqual({ status: 400, code: 'INVALID_SIGNATURE' });
   }
 });

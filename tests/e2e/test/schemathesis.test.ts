@@ -49,7 +49,6 @@ let schemathesis: string;
 const tokens = {} as Record<Role, string>;
 const store = `store-${randomUUID().slice(0, 8)}`;
 
-
 async function call(role: Role, method: string, path: string, body?: unknown): Promise<any> {
   const res = await fetch(`${gateway.url}${path}`, {
     method,
@@ -79,9 +78,19 @@ beforeAll(async () => {
   // A little data, so that reads find something and the stateful phase has ids to start from:
   // the seller's product in stock (one sized, one not), the buyer's cart with both in it.
   const base = { product_description: 'seeded for schemathesis', color: 'black', brand: 'Sudamall', category: 'test' };
-  const mug = await call('seller', 'POST', '/api/v1/products/', { ...base, product_name: 'Fuzz mug', price: '12.50', has_sizes: false, available_quantity: 50 });
+  const mug = await call('seller', 'POST', '/api/v1/products/', {
+    ...base,
+    product_name: 'Fuzz mug',
+    price: '12.50',
+    has_sizes: false,
+    available_quantity: 50,
+  });
   const shirt = await call('seller', 'POST', '/api/v1/products/', {
-    ...base, product_name: 'Fuzz shirt', price: '19.99', has_sizes: true, sizes: [{ size: 'M', available_quantity: 50 }],
+    ...base,
+    product_name: 'Fuzz shirt',
+    price: '19.99',
+    has_sizes: true,
+    sizes: [{ size: 'M', available_quantity: 50 }],
   });
   await call('buyer', 'POST', '/api/v1/carts/add/', { product_id: mug.id, quantity: 2 });
   await call('buyer', 'POST', '/api/v1/carts/add/', { product_id: shirt.id, quantity: 1, size: 'M' });
@@ -109,27 +118,40 @@ function runSchemathesis(args: string[]): Promise<{ code: number | null; output:
   });
 }
 
-test.each(RUNS)('schemathesis: $service as $role ($maxExamples cases per operation) finds nothing', async ({ service, doc, role, maxExamples }) => {
-  const name = `${service}-${role}`;
-  const { code, output } = await runSchemathesis([
-    '--config-file', CONFIG,
-    'run', `${gateway.url}${doc}`,
-    '--phases', 'examples,coverage,fuzzing,stateful',
-    // Every check runs (schemathesis's default is all of them): `--checks all` here would also
-    // override the per-operation exclusions of schemathesis.toml, so it is left to the default.
-    '--header', `Authorization: Bearer ${tokens[role]}`,
-    '--max-examples', String(maxExamples),
-    '--seed', String(SEED),
-    // One worker: hypothesis describes strategies with ast.parse, which CPython 3.11 does not
-    // survive from two threads at once ("AST constructor recursion depth mismatch").
-    '--workers', '1',
-    '--no-color',
-    '--report', 'junit',
-    '--report-junit-path', join(REPORTS, `${name}.xml`),
-  ]);
-  writeFileSync(join(REPORTS, `${name}.log`), output);
-  // The report is the failure message: the failing cases with their curl reproduction.
-  if (code !== 0) throw new Error(`schemathesis exited ${code} for ${service} as ${role} (full log: ${join(REPORTS, `${name}.log`)}):\n\n${output}`);
-  // (Its summary, e.g. "Test cases: 1234 generated, 1234 passed", is in the log kept above.)
-  expect(output).toMatch(/No issues found|passed/);
-}, 600_000);
+test.each(RUNS)(
+  'schemathesis: $service as $role ($maxExamples cases per operation) finds nothing',
+  async ({ service, doc, role, maxExamples }) => {
+    const name = `${service}-${role}`;
+    const { code, output } = await runSchemathesis([
+      '--config-file',
+      CONFIG,
+      'run',
+      `${gateway.url}${doc}`,
+      '--phases',
+      'examples,coverage,fuzzing,stateful',
+      // Every check runs (schemathesis's default is all of them): `--checks all` here would also
+      // override the per-operation exclusions of schemathesis.toml, so it is left to the default.
+      '--header',
+      `Authorization: Bearer ${tokens[role]}`,
+      '--max-examples',
+      String(maxExamples),
+      '--seed',
+      String(SEED),
+      // One worker: hypothesis describes strategies with ast.parse, which CPython 3.11 does not
+      // survive from two threads at once ("AST constructor recursion depth mismatch").
+      '--workers',
+      '1',
+      '--no-color',
+      '--report',
+      'junit',
+      '--report-junit-path',
+      join(REPORTS, `${name}.xml`),
+    ]);
+    writeFileSync(join(REPORTS, `${name}.log`), output);
+    // The report is the failure message: the failing cases with their curl reproduction.
+    if (code !== 0) throw new Error(`schemathesis exited ${code} for ${service} as ${role} (full log: ${join(REPORTS, `${name}.log`)}):\n\n${output}`);
+    // (Its summary, e.g. "Test cases: 1234 generated, 1234 passed", is in the log kept above.)
+    expect(output).toMatch(/No issues found|passed/);
+  },
+  600_000,
+);

@@ -41,12 +41,24 @@ beforeAll(async () => {
   buyerB = buyer();
 
   product = await sellerA.expect(201, 'inventory', 'POST', '/api/v1/products/', {
-    product_name: 'Security mug', price: '10.00', has_sizes: false, available_quantity: 20,
+    product_name: 'Security mug',
+    price: '10.00',
+    has_sizes: false,
+    available_quantity: 20,
   });
   // Buyer A: an order waiting for payment, a payment for it, and one more item in the cart.
-  order = await buyerA.expect(201, 'cart', 'POST', '/api/v1/carts/checkout/single/', {
-    product_id: product.id, quantity: 1, shipping_address: '1 Private Lane',
-  }, { 'idempotency-key': randomUUID() });
+  order = await buyerA.expect(
+    201,
+    'cart',
+    'POST',
+    '/api/v1/carts/checkout/single/',
+    {
+      product_id: product.id,
+      quantity: 1,
+      shipping_address: '1 Private Lane',
+    },
+    { 'idempotency-key': randomUUID() },
+  );
   payment = await buyerA.expect(201, 'payment', 'POST', '/api/v1/payments/create/', { order_id: order.order_id, gateway: 'test_gateway' });
   const added = await buyerA.expect(201, 'cart', 'POST', '/api/v1/carts/add/', { product_id: product.id, quantity: 2 });
   cartItemId = added.id ?? added.cart_item_id ?? added.item?.id;
@@ -162,7 +174,11 @@ test("a buyer can neither read nor change another buyer's cart, order or payment
   expect((await buyerB.expect(200, 'cart', 'GET', '/api/v1/carts/count/')).count).toBe(0);
 
   // orders
-  for (const path of [`/api/v1/orders/${order.order_id}/`, `/api/v1/orders/payment-status/${order.order_id}/`, `/api/v1/orders/check-payment/${order.order_id}/`]) {
+  for (const path of [
+    `/api/v1/orders/${order.order_id}/`,
+    `/api/v1/orders/payment-status/${order.order_id}/`,
+    `/api/v1/orders/check-payment/${order.order_id}/`,
+  ]) {
     expectError(await buyerB.request('order', 'GET', path), [403, 404]);
   }
   expectError(await buyerB.request('order', 'POST', `/api/v1/orders/${order.order_id}/cancel/`, {}), [403, 404]);
@@ -173,7 +189,10 @@ test("a buyer can neither read nor change another buyer's cart, order or payment
   expectError(await buyerB.request('payment', 'GET', `/api/v1/payments/detail/${payment.payment_id}/`), [403, 404]);
   expectError(await buyerB.request('payment', 'GET', `/api/v1/payments/status/${order.order_id}/`), [403, 404]);
   expectError(await buyerB.request('payment', 'POST', '/api/v1/payments/create/', { order_id: order.order_id, gateway: 'test_gateway' }), [403, 404]);
-  expectError(await buyerB.request('payment', 'POST', '/api/v1/payments/process/', { payment_id: payment.payment_id, card_number: '4242424242424242' }), [403, 404]);
+  expectError(
+    await buyerB.request('payment', 'POST', '/api/v1/payments/process/', { payment_id: payment.payment_id, card_number: '4242424242424242' }),
+    [403, 404],
+  );
   expect((await buyerB.expect(200, 'payment', 'GET', '/api/v1/payments/my-payments/')).total).toBe(0);
   const mine = await buyerA.expect(200, 'payment', 'GET', `/api/v1/payments/detail/${payment.payment_id}/`);
   expect(mine.status).toBe('pending');

@@ -40,7 +40,13 @@ describe.each(SERVICES)('%s', (service) => {
         if (others.some((o) => spec === `@sudamall/${o}` || spec.startsWith(`@sudamall/${o}/`))) offending.push(where);
         if (spec.startsWith('.')) {
           const target = relative(ROOT, resolve(dirname(file), spec));
-          if (!target.startsWith(`services/${service}/`) && target !== `services/${service}` && !target.startsWith('packages/') && !target.startsWith('node_modules/') && target !== 'jest.preset.js') {
+          if (
+            !target.startsWith(`services/${service}/`) &&
+            target !== `services/${service}` &&
+            !target.startsWith('packages/') &&
+            !target.startsWith('node_modules/') &&
+            target !== 'jest.preset.js'
+          ) {
             offending.push(`${where} (→ ${target})`);
           }
         }

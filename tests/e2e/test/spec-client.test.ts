@@ -18,18 +18,21 @@ afterAll(async () => {
 });
 
 test('the spec flow without keys: price change refused until read, order from the cart, unknown card paid at 2.00 + 2.5 %', async () => {
-  const lamp = await expectStatus(201, seller.api.inventory.POST('/api/v1/products', {
-    body: {
-      product_name: `Spec lamp ${randomUUID().slice(0, 6)}`,
-      product_description: 'usage guide',
-      price: '10.00',
-      color: 'white',
-      brand: 'Sudamall',
-      category: 'test',
-      has_sizes: false,
-      available_quantity: 5,
-    },
-  }));
+  const lamp = await expectStatus(
+    201,
+    seller.api.inventory.POST('/api/v1/products', {
+      body: {
+        product_name: `Spec lamp ${randomUUID().slice(0, 6)}`,
+        product_description: 'usage guide',
+        price: '10.00',
+        color: 'white',
+        brand: 'Sudamall',
+        category: 'test',
+        has_sizes: false,
+        available_quantity: 5,
+      },
+    }),
+  );
   const b = ApiClient.as(platform, { sub: `buyer-${randomUUID()}`, role: 'buyer' });
   await expectStatus(201, b.api.cart.POST('/api/v1/carts/add', { body: { product_id: lamp.id, quantity: 2 } }));
 
@@ -37,7 +40,10 @@ test('the spec flow without keys: price change refused until read, order from th
   await expectStatus(200, seller.api.inventory.PATCH('/api/v1/products/{id}', { params: { path: { id: lamp.id } }, body: { price: '12.00' } }));
   const refused = await b.api.order.POST('/api/v1/orders/create', { body: { shipping_address: '1 Nile St, Khartoum' } });
   expect(refused.response.status).toBe(409);
-  expect(refused.error?.error).toMatchObject({ code: 'PRICES_CHANGED', details: { items: [expect.objectContaining({ old_price: '10.00', new_price: '12.00' })] } });
+  expect(refused.error?.error).toMatchObject({
+    code: 'PRICES_CHANGED',
+    details: { items: [expect.objectContaining({ old_price: '10.00', new_price: '12.00' })] },
+  });
 
   const cart = await expectStatus(200, b.api.cart.GET('/api/v1/carts'));
   expect(cart.total).toBe('24.00');
@@ -59,6 +65,9 @@ test('the spec flow without keys: price change refused until read, order from th
 
   const payment = await expectStatus(201, b.api.payment.POST('/api/v1/payments/create', { body: { order_id: orderId, gateway: 'test_gateway' } }));
   expect(payment).toMatchObject({ amount: '24.00', gateway_fee: '2.60', total_amount: '26.60' }); // 2.00 + 24.00 × 2.5 %
-  const paid = await expectStatus(200, b.api.payment.POST('/api/v1/payments/process', { body: { payment_id: payment.payment_id, card_number: '5555555555554444' } }));
+  const paid = await expectStatus(
+    200,
+    b.api.payment.POST('/api/v1/payments/process', { body: { payment_id: payment.payment_id, card_number: '5555555555554444' } }),
+  );
   expect(paid.outcome).toBe('succeeded');
 });

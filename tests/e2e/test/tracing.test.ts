@@ -67,10 +67,12 @@ function startReceiver(spans: ReceivedSpan[]): Promise<{ server: Server; url: st
       }
     });
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => {
-    const addr = server.address();
-    resolve({ server, url: `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}` });
-  }));
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () => {
+      const addr = server.address();
+      resolve({ server, url: `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}` });
+    }),
+  );
 }
 
 const spans: ReceivedSpan[] = [];
@@ -107,24 +109,30 @@ let checkoutTraceId = '';
 let paymentTraceId = '';
 
 test('one checkout is one trace (cart → order → inventory over gRPC and Kafka), and its payment one trace across all four services', async () => {
-  const product = await expectStatus(201, seller.api.inventory.POST('/api/v1/products', {
-    body: {
-      product_name: `Traced mug ${randomUUID().slice(0, 6)}`,
-      product_description: 'tracing',
-      price: '12.50',
-      color: 'white',
-      brand: 'Sudamall',
-      category: 'test',
-      has_sizes: false,
-      available_quantity: 5,
-    },
-  }));
+  const product = await expectStatus(
+    201,
+    seller.api.inventory.POST('/api/v1/products', {
+      body: {
+        product_name: `Traced mug ${randomUUID().slice(0, 6)}`,
+        product_description: 'tracing',
+        price: '12.50',
+        color: 'white',
+        brand: 'Sudamall',
+        category: 'test',
+        has_sizes: false,
+        available_quantity: 5,
+      },
+    }),
+  );
   const buyer = ApiClient.as(platform, { sub: `buyer-${randomUUID()}`, role: 'buyer' });
   await expectStatus(201, buyer.api.cart.POST('/api/v1/carts/add', { body: { product_id: product.id, quantity: 1 } }));
-  const order = await expectStatus(201, buyer.api.cart.POST('/api/v1/carts/checkout/full', {
-    params: { header: { 'idempotency-key': randomUUID() } },
-    body: { shipping_address: '1 Trace Lane' },
-  }));
+  const order = await expectStatus(
+    201,
+    buyer.api.cart.POST('/api/v1/carts/checkout/full', {
+      params: { header: { 'idempotency-key': randomUUID() } },
+      body: { shipping_address: '1 Trace Lane' },
+    }),
+  );
   expect(order.status).toBe('under_paying');
 
   const created = await expectStatus(201, buyer.api.payment.POST('/api/v1/payments/create', { body: { order_id: order.order_id, gateway: 'test_gateway' } }));
@@ -163,7 +171,9 @@ test('one checkout is one trace (cart → order → inventory over gRPC and Kafk
   // consumer of the confirm command, and cart's consumer of the order's status change.
   const paymentTrace = await eventuallyValue(
     async () => {
-      const ids = new Set(spans.filter((s) => s.service === 'payment' && s.kind === SPAN_KIND_SERVER && pathOf(s).includes('/payments/process')).map((s) => s.traceId));
+      const ids = new Set(
+        spans.filter((s) => s.service === 'payment' && s.kind === SPAN_KIND_SERVER && pathOf(s).includes('/payments/process')).map((s) => s.traceId),
+      );
       return [...ids].find((id) => SERVICES.every((svc) => servicesIn(id).has(svc))) ?? '';
     },
     (id) => id !== '',
@@ -181,13 +191,22 @@ test('one checkout is one trace (cart → order → inventory over gRPC and Kafk
     const ids = new Set(trace.map((s) => s.spanId));
     return trace.filter((s) => !s.parentSpanId || !ids.has(s.parentSpanId)).map((r) => `${r.service}:${r.name}:${pathOf(r)}`);
   };
-  const roots = await eventuallyValue(async () => rootsOf(), (r) => r.length === 1, { timeoutMs: 15_000, intervalMs: 500 });
+  const roots = await eventuallyValue(
+    async () => rootsOf(),
+    (r) => r.length === 1,
+    { timeoutMs: 15_000, intervalMs: 500 },
+  );
   // (the typed client sends the documents' paths, without the trailing slash)
   expect(roots).toEqual(['payment:POST:/api/v1/payments/process']);
 }, 120_000);
 
 function metricNames(text: string): Set<string> {
-  return new Set(text.split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.split(/[{ ]/)[0]!));
+  return new Set(
+    text
+      .split('\n')
+      .filter((l) => l && !l.startsWith('#'))
+      .map((l) => l.split(/[{ ]/)[0]!),
+  );
 }
 
 test('every service serves Prometheus metrics: requests, latency, outbox lag, consumer lag, and its own gauges', async () => {
@@ -196,7 +215,14 @@ test('every service serves Prometheus metrics: requests, latency, outbox lag, co
     expect(res.status).toBe(200);
     return res.text();
   };
-  const common = ['http_requests_total', 'http_request_duration_seconds_bucket', 'outbox_pending_messages', 'outbox_oldest_pending_age_seconds', 'kafka_consumer_lag_messages', 'kafka_consumer_group_lag_messages'];
+  const common = [
+    'http_requests_total',
+    'http_request_duration_seconds_bucket',
+    'outbox_pending_messages',
+    'outbox_oldest_pending_age_seconds',
+    'kafka_consumer_lag_messages',
+    'kafka_consumer_group_lag_messages',
+  ];
   for (const svc of SERVICES) {
     const text = await scrape(svc);
     const names = metricNames(text);

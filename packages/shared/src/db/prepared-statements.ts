@@ -36,5 +36,7 @@ export function preparedStatementName(text: string, paramCount: number): string 
  * Its declared type returns a string, but the adapter hands the result to node-postgres as the
  * query's `name` as it is, and an undefined name is simply an unnamed statement.
  */
-export const prismaStatementNames = ((query: { sql: string; args: readonly unknown[] }) =>
-  preparedStatementName(query.sql, query.args.length)) as (query: { sql: string; args: unknown[] }) => string;
+export const prismaStatementNames = ((query: { sql: string; args: readonly unknown[] }) => preparedStatementName(query.sql, query.args.length)) as (query: {
+  sql: string;
+  args: unknown[];
+}) => string;

@@ -37,6 +37,5 @@ export function promisifyUnary<C extends object, K extends keyof C>(
   method: K,
 ): (request: RequestOf<C[K]>, opts?: CallOpts) => Promise<ResponseOf<C[K]>> {
   const fn = (client[method] as unknown as (...args: unknown[]) => ClientUnaryCall).bind(client);
-  return (request, opts) =>
-    callUnary(fn as unknown as UnaryMethod<RequestOf<C[K]>, ResponseOf<C[K]>>, request, opts);
+  return (request, opts) => callUnary(fn as unknown as UnaryMethod<RequestOf<C[K]>, ResponseOf<C[K]>>, request, opts);
 }

@@ -45,16 +45,12 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<GrpcServ
   setGrpcHandlerLogger(opts.logger);
   const server = new Server();
   const names = opts.services.map((s) => s.name ?? serviceNameOf(s.definition)).filter((n) => n.length > 0);
-  const health = new HealthImplementation(
-    Object.fromEntries([['', 'NOT_SERVING'], ...names.map((n) => [n, 'NOT_SERVING'])]),
-  );
+  const health = new HealthImplementation(Object.fromEntries([['', 'NOT_SERVING'], ...names.map((n) => [n, 'NOT_SERVING'])]));
   health.addToServer(server);
   for (const s of opts.services) server.addService(s.definition, s.implementation);
 
   const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(`${opts.host}:${opts.port}`, grpcServerCredentials(opts.tls), (err, bound) =>
-      err ? reject(err) : resolve(bound),
-    );
+    server.bindAsync(`${opts.host}:${opts.port}`, grpcServerCredentials(opts.tls), (err, bound) => (err ? reject(err) : resolve(bound)));
   });
 
   const setServing = (serving: boolean) => {

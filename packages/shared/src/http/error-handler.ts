@@ -120,7 +120,11 @@ export function registerErrorHandler(app: FastifyInstance): void {
   // UTF-8): such a value would fail in the database as a 500 after the request was accepted,
   // so it is refused up front as the client's mistake.
   app.addHook('preValidation', async (request: FastifyRequest) => {
-    for (const [part, value] of [['params', request.params], ['querystring', request.query], ['body', request.body]] as const) {
+    for (const [part, value] of [
+      ['params', request.params],
+      ['querystring', request.query],
+      ['body', request.body],
+    ] as const) {
       const path = nulPath(value);
       if (path !== undefined) {
         throw new DomainError('invalid', 'INVALID_CHARACTER', 'text must not contain the NUL character or an unpaired surrogate', {
@@ -134,7 +138,11 @@ export function registerErrorHandler(app: FastifyInstance): void {
   // non-finite numbers (JSON.parse makes Infinity of a body's 1e400 too): past validation such a
   // value would reach the use case (a page offset, a date) and fail there as a 500.
   app.addHook('preHandler', async (request: FastifyRequest) => {
-    for (const [part, value] of [['params', request.params], ['querystring', request.query], ['body', request.body]] as const) {
+    for (const [part, value] of [
+      ['params', request.params],
+      ['querystring', request.query],
+      ['body', request.body],
+    ] as const) {
       const path = nonFinitePath(value);
       if (path !== undefined) {
         throw new DomainError('invalid', 'VALIDATION_FAILED', 'request is invalid', {
@@ -195,7 +203,11 @@ export function frameworkErrors(error: FastifyError, request: FastifyRequest, re
 const UNSTORABLE_TEXT = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 function nulPath(root: unknown): string[] | undefined {
-  interface Node { value: unknown; key: string; parent?: Node }
+  interface Node {
+    value: unknown;
+    key: string;
+    parent?: Node;
+  }
   const pathOf = (node: Node | undefined, last?: string): string[] => {
     const out: string[] = last === undefined ? [] : [last];
     for (let n = node; n && n.parent; n = n.parent) out.push(n.key);
@@ -220,7 +232,11 @@ function nulPath(root: unknown): string[] | undefined {
 
 /** Where a non-finite number (Infinity, NaN) sits in a parsed value, or undefined (parent links, as nulPath). */
 function nonFinitePath(root: unknown): string[] | undefined {
-  interface Node { value: unknown; key: string; parent?: Node }
+  interface Node {
+    value: unknown;
+    key: string;
+    parent?: Node;
+  }
   const stack: Node[] = [{ value: root, key: '' }];
   while (stack.length > 0) {
     const node = stack.pop() as Node;

@@ -68,15 +68,18 @@ interface Client {
 }
 
 type DropReason = 'missed_pong' | 'too_slow' | 'send_error';
-let liveMetrics:
-  | { connections: Gauge<'stream'>; sent: Counter<'stream'>; dropped: Counter<'stream' | 'reason'> }
-  | undefined;
+let liveMetrics: { connections: Gauge<'stream'>; sent: Counter<'stream'>; dropped: Counter<'stream' | 'reason'> } | undefined;
 
 /** Process-wide, in the services' registry (created on first use: tests build many hubs). */
 function metrics() {
   liveMetrics ??= {
     connections: new Gauge({ name: 'live_connections', help: 'Open live-update WebSockets by stream', labelNames: ['stream'], registers: [metricsRegistry] }),
-    sent: new Counter({ name: 'live_messages_sent_total', help: 'Live-update frames queued to clients by stream', labelNames: ['stream'], registers: [metricsRegistry] }),
+    sent: new Counter({
+      name: 'live_messages_sent_total',
+      help: 'Live-update frames queued to clients by stream',
+      labelNames: ['stream'],
+      registers: [metricsRegistry],
+    }),
     dropped: new Counter({
       name: 'live_clients_dropped_total',
       help: 'Live-update clients terminated by the server, by stream and reason (missed_pong, too_slow, send_error)',
@@ -295,7 +298,8 @@ async function liveUpdatesImpl(app: FastifyInstance, opts: LiveUpdatesPluginOpti
     const handler = async (socket: WebSocket, request: FastifyRequest<{ Params: { id: string }; Querystring: { token?: string } }>) => {
       const { id } = request.params;
       const header = request.headers.authorization;
-      const token = (typeof header === 'string' ? BEARER.exec(header)?.[1] : undefined) ?? protocolToken(request.headers['sec-websocket-protocol']) ?? request.query.token;
+      const token =
+        (typeof header === 'string' ? BEARER.exec(header)?.[1] : undefined) ?? protocolToken(request.headers['sec-websocket-protocol']) ?? request.query.token;
       let user: AuthUser;
       try {
         if (!token) throw new Error('no token');

@@ -161,8 +161,7 @@ async function rateLimitPluginImpl(app: FastifyInstance, opts: RateLimitOptions)
     },
     // Thrown into the app's error handler, which answers 429 RATE_LIMITED in the stable body;
     // the plugin has already set Retry-After (seconds) and the x-ratelimit-* headers.
-    errorResponseBuilder: (_request, context) =>
-      Object.assign(new Error(`too many requests, retry in ${context.after}`), { statusCode: context.statusCode }),
+    errorResponseBuilder: (_request, context) => Object.assign(new Error(`too many requests, retry in ${context.after}`), { statusCode: context.statusCode }),
   });
 }
 

@@ -47,12 +47,12 @@ export const STANDARD_ERRORS: Readonly<Record<number, string>> = {
   403: 'FORBIDDEN: the token is valid but its role (or store, or ownership) does not allow this.',
   404: 'Not found: the id in the path names nothing the caller may see (a `*_NOT_FOUND` code).',
   409: 'Conflict: the resource is not in a state that allows this (the code says which).',
-  413: 'PAYLOAD_TOO_LARGE: the body is over the service\'s limit.',
+  413: "PAYLOAD_TOO_LARGE: the body is over the service's limit.",
   414: 'URI_TOO_LONG: a path parameter is over 100 characters.',
   415: 'UNSUPPORTED_MEDIA_TYPE: the body is not `application/json`.',
   422: 'Unprocessable: the request is well formed but cannot be carried out as asked (the code says why).',
   429: 'RATE_LIMITED: too many requests from this caller in the window; retry after `Retry-After` seconds.',
-  503: 'A dependency (database, lock store, another service, the identity provider\'s JWKS) is unavailable: retry after `Retry-After`; nothing was changed, or it will be reconciled.',
+  503: "A dependency (database, lock store, another service, the identity provider's JWKS) is unavailable: retry after `Retry-After`; nothing was changed, or it will be reconciled.",
 };
 
 const SUCCESS: Readonly<Record<number, string>> = {
@@ -111,7 +111,7 @@ export function documentRoute(route: RouteOptions): void {
   if (methods.every((m) => m === 'HEAD')) return;
   const schema = (route.schema ?? {}) as Schema;
   if (isHidden(schema)) return;
-  const omit = new Set(((route.config as { openapi?: RouteDocsConfig } | undefined)?.openapi?.omitErrors) ?? []);
+  const omit = new Set((route.config as { openapi?: RouteDocsConfig } | undefined)?.openapi?.omitErrors ?? []);
 
   const security = schema.security as unknown[] | undefined;
   const authenticated = Array.isArray(security) && security.length > 0;

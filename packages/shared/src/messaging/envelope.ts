@@ -28,12 +28,7 @@ export interface EnvelopeOptions {
   traceparent?: string;
 }
 
-export function createEnvelope<T extends MessageType>(
-  type: T,
-  key: string,
-  data: MessageTypes[T],
-  opts: EnvelopeOptions = {},
-): Envelope<T> {
+export function createEnvelope<T extends MessageType>(type: T, key: string, data: MessageTypes[T], opts: EnvelopeOptions = {}): Envelope<T> {
   const traceparent = opts.traceparent ?? currentTraceparent();
   return {
     id: opts.id ?? randomUUID(),

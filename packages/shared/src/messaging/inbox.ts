@@ -3,8 +3,7 @@ export interface RawExecutor {
   $executeRawUnsafe(query: string, ...values: unknown[]): Promise<number>;
 }
 
-export const INBOX_CLAIM_SQL =
-  'INSERT INTO inbox (consumer, event_id) VALUES ($1, $2::uuid) ON CONFLICT (consumer, event_id) DO NOTHING';
+export const INBOX_CLAIM_SQL = 'INSERT INTO inbox (consumer, event_id) VALUES ($1, $2::uuid) ON CONFLICT (consumer, event_id) DO NOTHING';
 
 /**
  * Records that `consumer` processes `eventId`. Returns false for a duplicate delivery. Call it

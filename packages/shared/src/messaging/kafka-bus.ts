@@ -1,14 +1,5 @@
 import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import {
-  Kafka,
-  logLevel as KafkaLogLevel,
-  Partitioners,
-  type Admin,
-  type Consumer,
-  type IHeaders,
-  type LogEntry,
-  type Producer,
-} from 'kafkajs';
+import { Kafka, logLevel as KafkaLogLevel, Partitioners, type Admin, type Consumer, type IHeaders, type LogEntry, type Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { parseEnvelope, type AnyEnvelope, type Envelope } from './envelope';
 import {

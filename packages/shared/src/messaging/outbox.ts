@@ -21,8 +21,7 @@ export function outboxRow(topic: TopicName, envelope: Envelope): OutboxRowData {
 }
 
 /** One row's insert, for raw-SQL callers: values are (event_id, topic, key, type, payload). */
-export const OUTBOX_INSERT_SQL =
-  'INSERT INTO outbox (event_id, topic, key, type, payload) VALUES ($1::uuid, $2, $3, $4, $5::jsonb)';
+export const OUTBOX_INSERT_SQL = 'INSERT INTO outbox (event_id, topic, key, type, payload) VALUES ($1::uuid, $2, $3, $4, $5::jsonb)';
 
 /** A multi-row insert of envelopes to one topic: `{ text, values }` for pg or `$executeRawUnsafe(text, ...values)`. */
 export function insertOutboxSql(envelopes: ReadonlyArray<Envelope>, topic: TopicName): { text: string; values: unknown[] } {

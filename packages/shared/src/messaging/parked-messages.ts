@@ -226,10 +226,11 @@ export class SqlParkStore implements ParkStore {
   async list(q: ParkedQuery): Promise<{ items: ParkedMessage[]; total: number }> {
     const where = `($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR consumer = $2)`;
     const filters = [q.status ?? null, q.consumer ?? null];
-    const rows = (await this.query(
-      `SELECT ${COLUMNS} FROM parked_messages WHERE ${where} ORDER BY parked_at DESC, id DESC LIMIT $3::int OFFSET $4::int`,
-      [...filters, q.limit, q.offset],
-    )) as ParkedRow[];
+    const rows = (await this.query(`SELECT ${COLUMNS} FROM parked_messages WHERE ${where} ORDER BY parked_at DESC, id DESC LIMIT $3::int OFFSET $4::int`, [
+      ...filters,
+      q.limit,
+      q.offset,
+    ])) as ParkedRow[];
     const count = (await this.query(`SELECT count(*)::int AS n FROM parked_messages WHERE ${where}`, filters)) as Array<{ n: number }>;
     return { items: rows.map(fromRow), total: Number(count[0]?.n ?? 0) };
   }
@@ -307,7 +308,16 @@ export class ParkedMessages {
     await this.store.park(m);
     parkedTotal().inc({ consumer: m.consumer, topic: m.topic });
     this.logger.error(
-      { consumer: m.consumer, topic: m.topic, partition: m.partition, offset: m.offset, event_id: m.envelope?.id, type: m.envelope?.type, error: m.error, attempts: m.attempts },
+      {
+        consumer: m.consumer,
+        topic: m.topic,
+        partition: m.partition,
+        offset: m.offset,
+        event_id: m.envelope?.id,
+        type: m.envelope?.type,
+        error: m.error,
+        attempts: m.attempts,
+      },
       'message parked; the partition moves on (retry or discard it on the saga dashboard)',
     );
   }

@@ -30,16 +30,58 @@ const dir = mkdtempSync(join(tmpdir(), 'sudamall-mtls-'));
 const openssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
 
 function makeCa(name: string): void {
-  openssl('req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '1', '-subj', `/CN=${name}`,
-    '-keyout', `${name}.key`, '-out', `${name}.pem`, '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign');
+  openssl(
+    'req',
+    '-x509',
+    '-newkey',
+    'ec',
+    '-pkeyopt',
+    'ec_paramgen_curve:P-256',
+    '-nodes',
+    '-days',
+    '1',
+    '-subj',
+    `/CN=${name}`,
+    '-keyout',
+    `${name}.key`,
+    '-out',
+    `${name}.pem`,
+    '-addext',
+    'basicConstraints=critical,CA:TRUE',
+    '-addext',
+    'keyUsage=critical,keyCertSign',
+  );
 }
 /** A leaf for 127.0.0.1 / localhost (both server and client use), signed by `ca`. */
 function makeLeaf(name: string, ca: string): void {
-  writeFileSync(join(dir, `${name}.ext`), 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature\n');
+  writeFileSync(
+    join(dir, `${name}.ext`),
+    'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature\n',
+  );
   openssl('req', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-subj', `/CN=${name}`, '-keyout', `${name}.key`, '-out', `${name}.csr`);
-  openssl('x509', '-req', '-in', `${name}.csr`, '-CA', `${ca}.pem`, '-CAkey', `${ca}.key`, '-CAcreateserial', '-days', '1', '-extfile', `${name}.ext`, '-out', `${name}.pem`);
+  openssl(
+    'x509',
+    '-req',
+    '-in',
+    `${name}.csr`,
+    '-CA',
+    `${ca}.pem`,
+    '-CAkey',
+    `${ca}.key`,
+    '-CAcreateserial',
+    '-days',
+    '1',
+    '-extfile',
+    `${name}.ext`,
+    '-out',
+    `${name}.pem`,
+  );
 }
-const paths = (leaf: string, ca: string) => ({ GRPC_TLS_CA: join(dir, `${ca}.pem`), GRPC_TLS_CERT: join(dir, `${leaf}.pem`), GRPC_TLS_KEY: join(dir, `${leaf}.key`) });
+const paths = (leaf: string, ca: string) => ({
+  GRPC_TLS_CA: join(dir, `${ca}.pem`),
+  GRPC_TLS_CERT: join(dir, `${leaf}.pem`),
+  GRPC_TLS_KEY: join(dir, `${leaf}.key`),
+});
 const tlsOf = (leaf: string, ca: string): GrpcTls => grpcTlsFromConfig(paths(leaf, ca)) as GrpcTls;
 
 makeCa('ca');

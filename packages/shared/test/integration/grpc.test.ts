@@ -81,8 +81,7 @@ afterAll(async () => {
   await server.close();
 });
 
-const check = (service: string) =>
-  new Promise<string>((resolve, reject) => health.check({ service }, (err, res) => (err ? reject(err) : resolve(res.status))));
+const check = (service: string) => new Promise<string>((resolve, reject) => health.check({ service }, (err, res) => (err ? reject(err) : resolve(res.status))));
 
 describe('startGrpcServer', () => {
   it('binds a free port when asked for port 0', () => {

@@ -36,7 +36,11 @@ function ecKey(kid: string): SigningKey {
 }
 const jwkOf = (k: SigningKey) => ({ ...k.publicKey.export({ format: 'jwk' }), kid: k.kid, alg: k.alg, use: 'sig' });
 
-function sign(k: SigningKey, claims: Partial<TokenClaims> & Record<string, unknown>, opts: { iss?: string | null; aud?: string | null; expiresIn?: number; kid?: string } = {}): string {
+function sign(
+  k: SigningKey,
+  claims: Partial<TokenClaims> & Record<string, unknown>,
+  opts: { iss?: string | null; aud?: string | null; expiresIn?: number; kid?: string } = {},
+): string {
   return createSigner({
     key: k.privatePem,
     algorithm: k.alg,

@@ -121,7 +121,13 @@ describe('KafkaBus', () => {
     // A foreign producer writing garbage to the same partition (same key) as a good message.
     const raw = new Kafka({ clientId: 'shared-test-raw', brokers: KAFKA_BROKERS, logLevel: logLevel.NOTHING }).producer();
     await raw.connect();
-    await raw.send({ topic, messages: [{ key: 'p-1', value: 'not json' }, { key: 'p-1', value: JSON.stringify({ id: 'x' }) }] });
+    await raw.send({
+      topic,
+      messages: [
+        { key: 'p-1', value: 'not json' },
+        { key: 'p-1', value: JSON.stringify({ id: 'x' }) },
+      ],
+    });
     await raw.disconnect();
     const good = createEnvelope('product.deleted', 'p-1', { product_id: 'p-1' });
     await bus.publish(topic, [good]);

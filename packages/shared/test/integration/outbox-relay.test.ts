@@ -141,9 +141,7 @@ describe('OutboxRelay', () => {
     await insert(orders.slice(15));
     await relay.flush();
     expect(await pending()).toBe(0);
-    expect(publisher.published.filter((p) => p.topic === topicName(prefix, Topics.orderEvents)).map((p) => p.id)).toEqual(
-      orders.map((e) => e.id),
-    );
+    expect(publisher.published.filter((p) => p.topic === topicName(prefix, Topics.orderEvents)).map((p) => p.id)).toEqual(orders.map((e) => e.id));
     expect(publisher.published.filter((p) => p.topic === topicName(prefix, Topics.inventoryEvents)).map((p) => p.id)).toEqual([stock.id]);
     await relay.stop();
   });

@@ -200,11 +200,14 @@ describe('parked messages', () => {
       },
     });
     await bus.publish(topic, [poison]);
-    const [row] = await eventually(async () => {
-      const rows = await parkedOf(consumer);
-      expect(rows).toHaveLength(1);
-      return rows;
-    }, { timeoutMs: 30000 });
+    const [row] = await eventually(
+      async () => {
+        const rows = await parkedOf(consumer);
+        expect(rows).toHaveLength(1);
+        return rows;
+      },
+      { timeoutMs: 30000 },
+    );
     await expect(parked.discard(row!.id, admin, '  ')).rejects.toMatchObject({ code: 'DISCARD_REASON_REQUIRED' });
     const discarded = await parked.discard(row!.id, admin, 'product was deleted by hand; nothing to sync');
     expect(discarded).toMatchObject({ status: 'discarded', resolvedBy: 'op-1 (admin)', resolutionNote: 'product was deleted by hand; nothing to sync' });

@@ -13,14 +13,17 @@ afterAll(async () => {
   await client?.end();
 });
 
-const prepared = async () =>
-  (await client.query<{ name: string; statement: string }>('SELECT name, statement FROM pg_prepared_statements ORDER BY name')).rows;
+const prepared = async () => (await client.query<{ name: string; statement: string }>('SELECT name, statement FROM pg_prepared_statements ORDER BY name')).rows;
 
 it('prepares a named statement once per connection and runs it again by name', async () => {
   const text = 'SELECT $1::int + $2::int AS sum /* prepared-statements test */';
   const name = preparedStatementName(text, 2);
   expect(name).toMatch(/^s_[0-9a-f]{20}$/);
-  for (const [a, b] of [[1, 2], [3, 4], [5, 6]]) {
+  for (const [a, b] of [
+    [1, 2],
+    [3, 4],
+    [5, 6],
+  ]) {
     const { rows } = await client.query({ name, text, values: [a, b] });
     expect(rows).toEqual([{ sum: a + b }]);
   }

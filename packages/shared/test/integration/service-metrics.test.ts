@@ -70,7 +70,10 @@ test('consumer lag per group, topic and partition: all unread before the group c
   const topic = topicName(prefix, Topics.orderEvents);
   const group = uniqueId('metrics-group');
   const keys = ['a', 'b', 'c', 'd', 'e', 'f'];
-  await bus.publish(topic, keys.map((k) => createEnvelope('order.cancelled', k, { order_id: k, user_id: 'u', reason: 'test' })));
+  await bus.publish(
+    topic,
+    keys.map((k) => createEnvelope('order.cancelled', k, { order_id: k, user_id: 'u', reason: 'test' })),
+  );
   let handled = 0;
   let release!: () => void;
   const gate = new Promise<void>((r) => (release = r));

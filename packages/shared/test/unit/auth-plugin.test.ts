@@ -25,8 +25,7 @@ describe('authPlugin', () => {
   });
   afterAll(() => app.close());
 
-  const get = (url: string, token?: string) =>
-    app.inject({ method: 'GET', url, headers: token ? { authorization: `Bearer ${token}` } : {} });
+  const get = (url: string, token?: string) => app.inject({ method: 'GET', url, headers: token ? { authorization: `Bearer ${token}` } : {} });
 
   it('accepts a valid token and exposes the user', async () => {
     const res = await get('/me', signToken({ sub: 'u-1', role: 'buyer' }, { secret: SECRET }));

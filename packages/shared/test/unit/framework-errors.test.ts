@@ -39,7 +39,12 @@ describe('NUL characters', () => {
       expect((await app.inject({ method: 'POST', url: '/things/a', headers: { 'content-type': 'application/json' }, payload: deep })).statusCode).toBe(200);
       expect((await app.inject({ method: 'POST', url: '/things/a', payload: { note: 'fine ünïcode 🦄' } })).statusCode).toBe(200);
       // An unpaired surrogate cannot be encoded as UTF-8 for PostgreSQL either.
-      const lone = await app.inject({ method: 'POST', url: '/things/a', headers: { 'content-type': 'application/json' }, payload: '{"transaction_id":"\\ud800x"}' });
+      const lone = await app.inject({
+        method: 'POST',
+        url: '/things/a',
+        headers: { 'content-type': 'application/json' },
+        payload: '{"transaction_id":"\\ud800x"}',
+      });
       expect(lone.statusCode).toBe(400);
       expect(lone.json().error).toMatchObject({ code: 'INVALID_CHARACTER', details: { errors: [{ path: 'body.transaction_id' }] } });
     } finally {
@@ -59,7 +64,12 @@ describe('non-finite numbers', () => {
       const inQuery = await app.inject({ method: 'POST', url: '/things?n=1e400', payload: {} });
       expect(inQuery.statusCode).toBe(400);
       expect(inQuery.json().error).toMatchObject({ code: 'VALIDATION_FAILED', details: { errors: [{ path: 'querystring.n' }] } });
-      const inBody = await app.inject({ method: 'POST', url: '/things', headers: { 'content-type': 'application/json' }, payload: '{"lines":[{"qty":-1e400}]}' });
+      const inBody = await app.inject({
+        method: 'POST',
+        url: '/things',
+        headers: { 'content-type': 'application/json' },
+        payload: '{"lines":[{"qty":-1e400}]}',
+      });
       expect(inBody.json().error).toMatchObject({ code: 'VALIDATION_FAILED', details: { errors: [{ path: 'body.lines.0.qty' }] } });
       expect((await app.inject({ method: 'POST', url: '/things?n=10', payload: { x: 1.5 } })).json()).toEqual({ n: 10 });
     } finally {

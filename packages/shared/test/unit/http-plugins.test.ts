@@ -34,7 +34,9 @@ async function buildApp(ready = true): Promise<FastifyInstance> {
   app.get('/db-restarting', async () => {
     // What node-postgres throws while PostgreSQL restarts (admin shutdown), wrapped as a driver
     // adapter does.
-    throw Object.assign(new Error('driver error'), { cause: Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }) });
+    throw Object.assign(new Error('driver error'), {
+      cause: Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' }),
+    });
   });
   app.get('/tx-timeout', async () => {
     throw Object.assign(new Error('Transaction API error: Unable to start a transaction in the given time.'), { code: 'P2028' });

@@ -33,7 +33,9 @@ describe('no known secret in production', () => {
   });
 
   it(`refuses a JWT secret shorter than ${MIN_PRODUCTION_JWT_SECRET_BYTES} bytes (counted in UTF-8 bytes)`, () => {
-    expect(problemsOf({ ...production, JWT_SECRET: randomBytes(15).toString('hex') })).toEqual([`JWT_SECRET must be at least ${MIN_PRODUCTION_JWT_SECRET_BYTES} bytes in production`]);
+    expect(problemsOf({ ...production, JWT_SECRET: randomBytes(15).toString('hex') })).toEqual([
+      `JWT_SECRET must be at least ${MIN_PRODUCTION_JWT_SECRET_BYTES} bytes in production`,
+    ]);
     // 16 two-byte characters are 32 bytes.
     expect(problemsOf({ ...production, JWT_SECRET: 'é'.repeat(16) })).toEqual([]);
   });
@@ -44,11 +46,13 @@ describe('no known secret in production', () => {
   });
 
   it('refuses a known webhook secret in any schema that declares one', () => {
-    expect(productionSecretProblems({ STRIPE_WEBHOOK_SECRET: 'whsec_compose_local_only' })).toEqual([expect.stringContaining('STRIPE_WEBHOOK_SECRET is a value committed')]);
+    expect(productionSecretProblems({ STRIPE_WEBHOOK_SECRET: 'whsec_compose_local_only' })).toEqual([
+      expect.stringContaining('STRIPE_WEBHOOK_SECRET is a value committed'),
+    ]);
     expect(productionSecretProblems({ STRIPE_WEBHOOK_SECRET: `whsec_${randomBytes(24).toString('hex')}` })).toEqual([]);
   });
 
-  it('leaves development and tests alone: they run with the repository\'s secrets', () => {
+  it("leaves development and tests alone: they run with the repository's secrets", () => {
     for (const NODE_ENV of ['development', 'test']) {
       expect(problemsOf({ ...production, NODE_ENV, JWT_SECRET: TEST_JWT_SECRET })).toEqual([]);
     }

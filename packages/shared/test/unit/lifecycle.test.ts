@@ -35,11 +35,13 @@ function harness(plan: (events: string[]) => ShutdownPlan, opts: { timeoutMs?: n
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A step that records when it starts and ends, taking `ms`. */
-const timed = (events: string[], name: string, ms = 0) => async () => {
-  events.push(`${name} start`);
-  await sleep(ms);
-  events.push(`${name} end`);
-};
+const timed =
+  (events: string[], name: string, ms = 0) =>
+  async () => {
+    events.push(`${name} start`);
+    await sleep(ms);
+    events.push(`${name} end`);
+  };
 
 describe('handleShutdownSignals', () => {
   it('keeps serving for the readiness grace between not ready and the drain (a request already on the wire is answered)', async () => {

@@ -35,7 +35,10 @@ describe('createEnvelope / parseEnvelope', () => {
     ['an array', '[]'],
     ['no id', JSON.stringify({ type: 'x', version: 1, occurred_at: new Date().toISOString(), key: 'k', data: {} })],
     ['a bad date', JSON.stringify({ id: '00000000-0000-4000-8000-000000000001', type: 'x', version: 1, occurred_at: 'yesterday', key: 'k', data: {} })],
-    ['data not an object', JSON.stringify({ id: '00000000-0000-4000-8000-000000000001', type: 'x', version: 1, occurred_at: new Date().toISOString(), key: 'k', data: 3 })],
+    [
+      'data not an object',
+      JSON.stringify({ id: '00000000-0000-4000-8000-000000000001', type: 'x', version: 1, occurred_at: new Date().toISOString(), key: 'k', data: 3 }),
+    ],
   ])('refuses %s', (_name, value) => {
     expect(() => parseEnvelope(value)).toThrow(MalformedEnvelopeError);
   });
@@ -65,10 +68,19 @@ describe('outbox helpers', () => {
 
   it('insertOutboxSql builds one multi-row insert', () => {
     const { text, values } = insertOutboxSql([e1, e2], Topics.inventoryEvents);
-    expect(text).toBe(
-      'INSERT INTO outbox (event_id, topic, key, type, payload) VALUES ($1::uuid, $2, $3, $4, $5::jsonb), ($6::uuid, $7, $8, $9, $10::jsonb)',
-    );
-    expect(values).toEqual([e1.id, 'inventory.events', 'o-1', 'stock.confirmed', JSON.stringify(e1), e2.id, 'inventory.events', 'o-1', 'stock.released', JSON.stringify(e2)]);
+    expect(text).toBe('INSERT INTO outbox (event_id, topic, key, type, payload) VALUES ($1::uuid, $2, $3, $4, $5::jsonb), ($6::uuid, $7, $8, $9, $10::jsonb)');
+    expect(values).toEqual([
+      e1.id,
+      'inventory.events',
+      'o-1',
+      'stock.confirmed',
+      JSON.stringify(e1),
+      e2.id,
+      'inventory.events',
+      'o-1',
+      'stock.released',
+      JSON.stringify(e2),
+    ]);
     expect(() => insertOutboxSql([], Topics.inventoryEvents)).toThrow();
   });
 
@@ -78,12 +90,10 @@ describe('outbox helpers', () => {
   });
 
   it('OUTBOX_NOTIFY_SQL survives prisma migrate deploy, which splits a script at every semicolon', () => {
-    const statements = OUTBOX_NOTIFY_SQL.split(';').map((s) => s.trim()).filter(Boolean);
-    expect(statements.map((s) => s.split(/\s+/).slice(0, 2).join(' '))).toEqual([
-      'CREATE OR',
-      'DROP TRIGGER',
-      'CREATE TRIGGER',
-    ]);
+    const statements = OUTBOX_NOTIFY_SQL.split(';')
+      .map((s) => s.trim())
+      .filter(Boolean);
+    expect(statements.map((s) => s.split(/\s+/).slice(0, 2).join(' '))).toEqual(['CREATE OR', 'DROP TRIGGER', 'CREATE TRIGGER']);
   });
 });
 
@@ -116,11 +126,16 @@ describe('testing helpers', () => {
 
   it('eventually retries until the assertion holds, and rethrows the last failure after the timeout', async () => {
     let n = 0;
-    await expect(eventually(() => {
-      n++;
-      expect(n).toBe(3);
-      return n;
-    }, { intervalMs: 1 })).resolves.toBe(3);
+    await expect(
+      eventually(
+        () => {
+          n++;
+          expect(n).toBe(3);
+          return n;
+        },
+        { intervalMs: 1 },
+      ),
+    ).resolves.toBe(3);
     await expect(eventually(() => expect(1).toBe(2), { timeoutMs: 30, intervalMs: 5 })).rejects.toThrow();
   });
 });

@@ -20,7 +20,11 @@ async function buildApp(): Promise<FastifyInstance> {
     async (scope) => {
       const Params = Type.Object({ id: Type.String({ maxLength: 100 }) });
       scope.get('/', { schema: { summary: 'List things', response: { 200: Type.Array(Type.String()) } } }, async () => ['a']);
-      scope.get('/:id/', { schema: { summary: 'One thing', operationId: 'getThing', params: Params, response: { 200: Type.Object({ ok: Type.Boolean() }) } } }, async () => ({ ok: true }));
+      scope.get(
+        '/:id/',
+        { schema: { summary: 'One thing', operationId: 'getThing', params: Params, response: { 200: Type.Object({ ok: Type.Boolean() }) } } },
+        async () => ({ ok: true }),
+      );
       scope.post(
         '/:id/move/',
         {
@@ -35,8 +39,10 @@ async function buildApp(): Promise<FastifyInstance> {
         },
         async () => ({ moved: true }),
       );
-      scope.delete('/:id/', { preHandler: scope.authenticate, schema: { summary: 'Delete a thing', security: [{ bearerAuth: [] }], params: Params } }, async (_req, reply) =>
-        reply.status(204).send(),
+      scope.delete(
+        '/:id/',
+        { preHandler: scope.authenticate, schema: { summary: 'Delete a thing', security: [{ bearerAuth: [] }], params: Params } },
+        async (_req, reply) => reply.status(204).send(),
       );
       scope.get(
         '/search/',
@@ -104,7 +110,10 @@ describe('registerOpenApi document', () => {
   it('does not call a query parameter with a default required (the route still fills it in)', async () => {
     const d = await doc();
     const params = d.paths[`${P}/search`].get.parameters.map((p: { name: string; required: boolean }) => [p.name, p.required]);
-    expect(params).toEqual([['tag', true], ['page', false]]);
+    expect(params).toEqual([
+      ['tag', true],
+      ['page', false],
+    ]);
     const res = await app.inject({ method: 'GET', url: `${P}/search/?tag=x` });
     expect(res.json()).toEqual({ tag: 'x', page: 1 });
     expect((await app.inject({ method: 'GET', url: `${P}/search/?page=2` })).statusCode).toBe(400);

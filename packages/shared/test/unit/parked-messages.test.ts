@@ -36,7 +36,13 @@ describe('shouldPark', () => {
 
 describe('parked message records', () => {
   it('keep the code and kind of a domain error, and only move from parked, once', () => {
-    expect(describeFailure(invalid('BAD', 'bad line'), 'deterministic')).toEqual({ class: 'deterministic', name: 'DomainError', message: 'bad line', kind: 'invalid', code: 'BAD' });
+    expect(describeFailure(invalid('BAD', 'bad line'), 'deterministic')).toEqual({
+      class: 'deterministic',
+      name: 'DomainError',
+      message: 'bad line',
+      kind: 'invalid',
+      code: 'BAD',
+    });
     expect(canParkedTransition('parked', 'retried')).toBe(true);
     expect(canParkedTransition('parked', 'discarded')).toBe(true);
     expect(canParkedTransition('retried', 'discarded')).toBe(false);

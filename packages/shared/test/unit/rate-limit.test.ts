@@ -2,7 +2,13 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { signToken } from '../../src/auth';
 import { ConfigError } from '../../src/config';
 import { registerErrorHandler } from '../../src/http/error-handler';
-import { DEFAULT_PRODUCTION_RATE_LIMIT_MAX, rateLimitOptionsFromEnv, rateLimitPlugin, trustProxyFromEnv, type RateLimitOptions } from '../../src/http/rate-limit';
+import {
+  DEFAULT_PRODUCTION_RATE_LIMIT_MAX,
+  rateLimitOptionsFromEnv,
+  rateLimitPlugin,
+  trustProxyFromEnv,
+  type RateLimitOptions,
+} from '../../src/http/rate-limit';
 
 const SECRET = 'rate-limit-test-secret-0123456789';
 
@@ -120,7 +126,10 @@ describe('rateLimitPlugin', () => {
     try {
       const spoofed: number[] = [];
       for (const n of [1, 2, 3]) {
-        spoofed.push((await app.inject({ method: 'GET', url: '/api/v1/things', headers: { 'x-forwarded-for': `203.0.113.${n}` }, remoteAddress: '192.0.2.50' })).statusCode);
+        spoofed.push(
+          (await app.inject({ method: 'GET', url: '/api/v1/things', headers: { 'x-forwarded-for': `203.0.113.${n}` }, remoteAddress: '192.0.2.50' }))
+            .statusCode,
+        );
       }
       expect(spoofed).toEqual([200, 200, 429]);
     } finally {

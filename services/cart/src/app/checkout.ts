@@ -142,13 +142,7 @@ export class Checkout {
     return derivedCheckoutKey(cartVersion(await this.cart.items(cmd.userId)), fingerprint);
   }
 
-  private async run(
-    cmd: Common,
-    key: string,
-    kind: CheckoutKind,
-    fingerprint: string,
-    linesToOrder: () => Promise<OrderLine[]>,
-  ): Promise<CheckoutOutcome> {
+  private async run(cmd: Common, key: string, kind: CheckoutKind, fingerprint: string, linesToOrder: () => Promise<OrderLine[]>): Promise<CheckoutOutcome> {
     let record = await this.checkouts.find(cmd.userId, key);
     if (!record) {
       const lines = await linesToOrder().catch(async (err: unknown) => {

@@ -18,9 +18,23 @@ export interface ValidationProblem {
 
 export interface ValidationResult {
   valid: boolean;
-  items_updated: Array<{ item_id: string | null; product_id: string; product_name: string; size: string | null; old_price: string | null; new_price: string | null }>;
+  items_updated: Array<{
+    item_id: string | null;
+    product_id: string;
+    product_name: string;
+    size: string | null;
+    old_price: string | null;
+    new_price: string | null;
+  }>;
   items_removed: Array<{ item_id: string | null; product_id: string; product_name: string; size: string | null; quantity: number; reason: string }>;
-  quantities_reduced: Array<{ item_id: string | null; product_id: string; product_name: string; size: string | null; old_quantity: number; new_quantity: number }>;
+  quantities_reduced: Array<{
+    item_id: string | null;
+    product_id: string;
+    product_name: string;
+    size: string | null;
+    old_quantity: number;
+    new_quantity: number;
+  }>;
   problems: ValidationProblem[];
   cart: CartView;
 }
@@ -66,8 +80,7 @@ export class ValidateCart {
     for (const c of all) {
       const common = { item_id: c.itemId, product_id: c.productId, product_name: c.productName, size: sizeForJson(c.size) };
       if (c.kind === 'price_changed') result.items_updated.push({ ...common, old_price: c.oldValue, new_price: c.newValue });
-      else if (c.kind === 'quantity_reduced')
-        result.quantities_reduced.push({ ...common, old_quantity: Number(c.oldValue), new_quantity: Number(c.newValue) });
+      else if (c.kind === 'quantity_reduced') result.quantities_reduced.push({ ...common, old_quantity: Number(c.oldValue), new_quantity: Number(c.newValue) });
       else result.items_removed.push({ ...common, quantity: Number(c.oldValue ?? 0), reason: c.reason });
       const reason = c.reason as ChangeReason;
       result.problems.push({

@@ -7,11 +7,7 @@ import { NO_SIZE, sizeForJson, type CatalogProduct } from './catalog';
 export const MAX_LINE_QUANTITY = 100_000;
 
 export function assertValidQuantity(quantity: unknown, { allowZero = false } = {}): asserts quantity is number {
-  const ok =
-    typeof quantity === 'number' &&
-    Number.isInteger(quantity) &&
-    quantity >= (allowZero ? 0 : 1) &&
-    quantity <= MAX_LINE_QUANTITY;
+  const ok = typeof quantity === 'number' && Number.isInteger(quantity) && quantity >= (allowZero ? 0 : 1) && quantity <= MAX_LINE_QUANTITY;
   if (!ok) throw CartErrors.invalidQuantity(quantity);
 }
 
@@ -38,13 +34,7 @@ export function availableForLine(productId: string, product: CatalogProduct | un
  * Checks a line whose total in the cart would become `total` (what is already there plus
  * what is added, or the new quantity of an update). Returns the available units.
  */
-export function assertLineFits(
-  productId: string,
-  product: CatalogProduct | undefined,
-  size: string,
-  total: number,
-  inCart = 0,
-): number {
+export function assertLineFits(productId: string, product: CatalogProduct | undefined, size: string, total: number, inCart = 0): number {
   const available = availableForLine(productId, product, size);
   if (total > available) {
     throw CartErrors.insufficientStock({

@@ -6,14 +6,7 @@ import { formatMoney, type Decimal } from '@sudamall/shared';
 import { NO_SIZE, type CatalogProduct } from './catalog';
 
 export type ChangeKind = 'price_changed' | 'removed' | 'quantity_reduced' | 'size_removed';
-export type ChangeReason =
-  | 'price_changed'
-  | 'product_deleted'
-  | 'product_not_found'
-  | 'size_removed'
-  | 'size_required'
-  | 'out_of_stock'
-  | 'stock_reduced';
+export type ChangeReason = 'price_changed' | 'product_deleted' | 'product_not_found' | 'size_removed' | 'size_required' | 'out_of_stock' | 'stock_reduced';
 
 /** One thing that changed in a buyer's cart, and why. Values are strings (prices "12.50"). */
 export interface CartChange {

@@ -1,6 +1,19 @@
 // buildApp(deps): the cart's HTTP application, without listening (tests inject; main listens).
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { authPlugin, frameworkErrors, schemaController, rateLimitOptionsFromEnv, rateLimitPlugin, trustProxyFromEnv, registerErrorHandler, registerHealth, registerMetrics, registerOpenApi, type Logger, type VerifierOptions } from '@sudamall/shared';
+import {
+  authPlugin,
+  frameworkErrors,
+  schemaController,
+  rateLimitOptionsFromEnv,
+  rateLimitPlugin,
+  trustProxyFromEnv,
+  registerErrorHandler,
+  registerHealth,
+  registerMetrics,
+  registerOpenApi,
+  type Logger,
+  type VerifierOptions,
+} from '@sudamall/shared';
 import type { CartUseCases } from '../container';
 import { cartRoutes } from './routes/carts';
 // The parked-message admin endpoints, the same in every service.

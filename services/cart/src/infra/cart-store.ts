@@ -126,7 +126,9 @@ export class CartStore {
   async items(userId: string): Promise<CartItemRecord[]> {
     const rows = await this.db.query<ItemRow>(
       `SELECT ${ITEM_COLUMNS} FROM cart_items i JOIN carts c ON c.id = i.cart_id
-       WHERE c.user_id = $1 ORDER BY i.created_at, i.id`, [userId]);
+       WHERE c.user_id = $1 ORDER BY i.created_at, i.id`,
+      [userId],
+    );
     return rows.map(toItem);
   }
 
@@ -141,7 +143,9 @@ export class CartStore {
     const [first] = await this.db.query<{ items: unknown; pending: boolean }>(
       `SELECT ${ITEMS_JSON_SQL} AS items,
               EXISTS (SELECT 1 FROM cart_changes ch JOIN carts c ON c.id = ch.cart_id
-                       WHERE c.user_id = $1 AND ch.seen_at IS NULL) AS pending`, [userId]);
+                       WHERE c.user_id = $1 AND ch.seen_at IS NULL) AS pending`,
+      [userId],
+    );
     if (!first?.pending) return { items: parseItemsJson(first?.items), changes: [] };
     const rows = await this.db.query<{ items: unknown; changes: unknown }>(
       `WITH ch AS (
@@ -154,7 +158,9 @@ export class CartStore {
              'id', ch.id::text, 'kind', ch.kind, 'reason', ch.reason, 'item_id', ch.item_id, 'product_id', ch.product_id,
              'product_name', ch.product_name, 'size', ch.size, 'old_value', ch.old_value, 'new_value', ch.new_value,
              'created_at', ch.created_at) ORDER BY ch.id), '[]'::json)
-          FROM ch) AS changes`, [userId]);
+          FROM ch) AS changes`,
+      [userId],
+    );
     const row = rows[0];
     const changes = parseJsonColumn<Array<Omit<ChangeRow, 'created_at'> & { created_at: string }>>(row?.changes);
     return {
@@ -167,14 +173,17 @@ export class CartStore {
     if (!isUuid(itemId)) return null;
     const rows = await this.db.query<ItemRow>(
       `SELECT ${ITEM_COLUMNS} FROM cart_items i JOIN carts c ON c.id = i.cart_id
-       WHERE c.user_id = $1 AND i.id = $2::uuid`, [userId,
-      itemId]);
+       WHERE c.user_id = $1 AND i.id = $2::uuid`,
+      [userId, itemId],
+    );
     return rows[0] ? toItem(rows[0]) : null;
   }
 
   async count(userId: string): Promise<number> {
     const rows = await this.db.query<{ n: number | null }>(
-      `SELECT COALESCE(SUM(i.quantity), 0)::int AS n FROM cart_items i JOIN carts c ON c.id = i.cart_id WHERE c.user_id = $1`, [userId]);
+      `SELECT COALESCE(SUM(i.quantity), 0)::int AS n FROM cart_items i JOIN carts c ON c.id = i.cart_id WHERE c.user_id = $1`,
+      [userId],
+    );
     return Number(rows[0]?.n ?? 0);
   }
 
@@ -183,7 +192,9 @@ export class CartStore {
     const rows = await runner.query<ChangeRow>(
       `SELECT ch.id, ch.kind, ch.reason, ch.item_id, ch.product_id, ch.product_name, ch.size, ch.old_value, ch.new_value, ch.created_at
        FROM cart_changes ch JOIN carts c ON c.id = ch.cart_id
-       WHERE c.user_id = $1 AND ch.seen_at IS NULL AND ch.kind = 'price_changed' ORDER BY ch.id`, [userId]);
+       WHERE c.user_id = $1 AND ch.seen_at IS NULL AND ch.kind = 'price_changed' ORDER BY ch.id`,
+      [userId],
+    );
     return rows.map(toChange);
   }
 
@@ -192,7 +203,9 @@ export class CartStore {
     const rows = await runner.query<ChangeRow>(
       `UPDATE cart_changes ch SET seen_at = now() FROM carts c
        WHERE c.id = ch.cart_id AND c.user_id = $1 AND ch.seen_at IS NULL
-       RETURNING ch.id, ch.kind, ch.reason, ch.item_id, ch.product_id, ch.product_name, ch.size, ch.old_value, ch.new_value, ch.created_at`, [userId]);
+       RETURNING ch.id, ch.kind, ch.reason, ch.item_id, ch.product_id, ch.product_name, ch.size, ch.old_value, ch.new_value, ch.created_at`,
+      [userId],
+    );
     return rows.map(toChange).sort((a, b) => (BigInt(a.id) < BigInt(b.id) ? -1 : 1));
   }
 
@@ -219,21 +232,16 @@ export class CartStore {
              synced_at = GREATEST(i.synced_at, EXCLUDED.synced_at),
              updated_at = now()
          WHERE i.quantity + EXCLUDED.quantity <= $7
-       RETURNING ${ITEM_COLUMNS}, (xmax = 0) AS created`, [input.userId,
-      input.productId,
-      input.productName,
-      input.size,
-      input.quantity,
-      price,
-      input.maxTotal,
-      input.checkedAt]);
+       RETURNING ${ITEM_COLUMNS}, (xmax = 0) AS created`,
+      [input.userId, input.productId, input.productName, input.size, input.quantity, price, input.maxTotal, input.checkedAt],
+    );
     const row = rows[0];
     if (row) return { ok: true, item: toItem(row), created: Boolean(row.created) };
     const current = await this.db.query<{ quantity: number }>(
       `SELECT i.quantity FROM cart_items i JOIN carts c ON c.id = i.cart_id
-       WHERE c.user_id = $1 AND i.product_id = $2 AND i.size = $3`, [input.userId,
-      input.productId,
-      input.size]);
+       WHERE c.user_id = $1 AND i.product_id = $2 AND i.size = $3`,
+      [input.userId, input.productId, input.size],
+    );
     return { ok: false, inCart: Number(current[0]?.quantity ?? 0) };
   }
 
@@ -250,26 +258,20 @@ export class CartStore {
          product_name = CASE WHEN $6 >= i.synced_at THEN $5 ELSE i.product_name END,
          synced_at = GREATEST(i.synced_at, $6), updated_at = now()
        FROM carts c WHERE c.id = i.cart_id AND c.user_id = $1 AND i.id = $2::uuid
-       RETURNING ${ITEM_COLUMNS}`, [userId,
-      itemId,
-      update.quantity,
-      update.currentPrice.toFixed(2),
-      update.productName,
-      update.checkedAt]);
+       RETURNING ${ITEM_COLUMNS}`,
+      [userId, itemId, update.quantity, update.currentPrice.toFixed(2), update.productName, update.checkedAt],
+    );
     return rows[0] ? toItem(rows[0]) : null;
   }
 
   async removeItem(userId: string, itemId: string): Promise<boolean> {
     if (!isUuid(itemId)) return false;
-    const n = await this.db.execute(
-      `DELETE FROM cart_items i USING carts c WHERE c.id = i.cart_id AND c.user_id = $1 AND i.id = $2::uuid`, [userId,
-      itemId]);
+    const n = await this.db.execute(`DELETE FROM cart_items i USING carts c WHERE c.id = i.cart_id AND c.user_id = $1 AND i.id = $2::uuid`, [userId, itemId]);
     return n > 0;
   }
 
   async clear(userId: string): Promise<number> {
-    return this.db.execute(
-      `DELETE FROM cart_items i USING carts c WHERE c.id = i.cart_id AND c.user_id = $1`, [userId]);
+    return this.db.execute(`DELETE FROM cart_items i USING carts c WHERE c.id = i.cart_id AND c.user_id = $1`, [userId]);
   }
 
   /**
@@ -307,7 +309,9 @@ export class CartStore {
       });
       await tx.execute(
         `INSERT INTO cart_changes (cart_id, kind, item_id, product_id, product_name, size, old_value, new_value, reason, seen_at)
-         VALUES ${tuples.join(', ')}`, values);
+         VALUES ${tuples.join(', ')}`,
+        values,
+      );
     }
     return changes;
   }
@@ -315,11 +319,11 @@ export class CartStore {
   /** Every cart's items of a product, locked, for a catalogue event. */
   async lockItemsOfProduct(tx: SqlTx, productId: string, notSyncedAfter: Date | null): Promise<CartItemRecord[]> {
     const rows = notSyncedAfter
-      ? await tx.query<ItemRow>(
-          `SELECT ${ITEM_COLUMNS} FROM cart_items i WHERE i.product_id = $1 AND i.synced_at <= $2 ORDER BY i.id FOR UPDATE`, [productId,
-          notSyncedAfter])
-      : await tx.query<ItemRow>(
-          `SELECT ${ITEM_COLUMNS} FROM cart_items i WHERE i.product_id = $1 ORDER BY i.id FOR UPDATE`, [productId]);
+      ? await tx.query<ItemRow>(`SELECT ${ITEM_COLUMNS} FROM cart_items i WHERE i.product_id = $1 AND i.synced_at <= $2 ORDER BY i.id FOR UPDATE`, [
+          productId,
+          notSyncedAfter,
+        ])
+      : await tx.query<ItemRow>(`SELECT ${ITEM_COLUMNS} FROM cart_items i WHERE i.product_id = $1 ORDER BY i.id FOR UPDATE`, [productId]);
     return rows.map(toItem);
   }
 
@@ -345,7 +349,9 @@ export class CartStore {
   async lockItemsOfUser(tx: SqlTx, userId: string): Promise<CartItemRecord[]> {
     const rows = await tx.query<ItemRow>(
       `SELECT ${ITEM_COLUMNS} FROM cart_items i JOIN carts c ON c.id = i.cart_id
-       WHERE c.user_id = $1 ORDER BY i.id FOR UPDATE OF i`, [userId]);
+       WHERE c.user_id = $1 ORDER BY i.id FOR UPDATE OF i`,
+      [userId],
+    );
     return rows.map(toItem);
   }
 }

@@ -62,9 +62,7 @@ export class CheckoutStore {
   constructor(private readonly db: Sql) {}
 
   async find(userId: string, key: string): Promise<CheckoutRecord | null> {
-    const rows = await this.db.query<CheckoutRow>(
-      `SELECT ${COLUMNS} FROM checkouts WHERE user_id = $1 AND idempotency_key = $2`, [userId,
-      key]);
+    const rows = await this.db.query<CheckoutRow>(`SELECT ${COLUMNS} FROM checkouts WHERE user_id = $1 AND idempotency_key = $2`, [userId, key]);
     return rows[0] ? toRecord(rows[0]) : null;
   }
 
@@ -80,11 +78,9 @@ export class CheckoutStore {
       `INSERT INTO checkouts (id, user_id, idempotency_key, kind, fingerprint, lines, status, updated_at)
        VALUES (gen_random_uuid(), $1, $2, $3, $4, $5::jsonb, 'pending', now())
        ON CONFLICT (user_id, idempotency_key) DO NOTHING
-       RETURNING ${COLUMNS}`, [input.userId,
-      input.key,
-      input.kind,
-      input.fingerprint,
-      JSON.stringify(input.lines)]);
+       RETURNING ${COLUMNS}`,
+      [input.userId, input.key, input.kind, input.fingerprint, JSON.stringify(input.lines)],
+    );
     if (rows[0]) return { record: toRecord(rows[0]), created: true };
     const existing = await this.find(input.userId, input.key);
     if (!existing) throw new Error('checkout row vanished between insert and read');
@@ -92,10 +88,11 @@ export class CheckoutStore {
   }
 
   async setOrder(id: string, orderId: string, pendingResponse: StoredResponse): Promise<void> {
-    await this.db.execute(
-      `UPDATE checkouts SET order_id = $2, response = $3::jsonb, updated_at = now() WHERE id = $1::uuid AND status = 'pending'`, [id,
+    await this.db.execute(`UPDATE checkouts SET order_id = $2, response = $3::jsonb, updated_at = now() WHERE id = $1::uuid AND status = 'pending'`, [
+      id,
       orderId,
-      JSON.stringify(pendingResponse)]);
+      JSON.stringify(pendingResponse),
+    ]);
   }
 
   /**
@@ -107,31 +104,26 @@ export class CheckoutStore {
     return this.db.transaction(async (tx) => {
       const n = await tx.execute(
         `UPDATE checkouts SET status = 'completed', order_id = $2, response = $3::jsonb, updated_at = now()
-         WHERE id = $1::uuid AND status = 'pending'`, [record.id,
-        orderId,
-        JSON.stringify(response)]);
+         WHERE id = $1::uuid AND status = 'pending'`,
+        [record.id, orderId, JSON.stringify(response)],
+      );
       if (n === 0) return false;
       if (removeFromCart) {
         // Lock the buyer's items in id order first, the order validation and the catalogue
         // sync lock them in, so this transaction never deadlocks with theirs.
-        await tx.query(
-          `SELECT i.id FROM cart_items i JOIN carts c ON c.id = i.cart_id WHERE c.user_id = $1 ORDER BY i.id FOR UPDATE OF i`,
-          [record.userId],
-        );
+        await tx.query(`SELECT i.id FROM cart_items i JOIN carts c ON c.id = i.cart_id WHERE c.user_id = $1 ORDER BY i.id FOR UPDATE OF i`, [record.userId]);
         for (const line of record.lines) {
           // The buyer may have added more of the line since; only the ordered quantity leaves.
           await tx.execute(
             `DELETE FROM cart_items i USING carts c
-             WHERE c.id = i.cart_id AND c.user_id = $1 AND i.product_id = $2 AND i.size = $3 AND i.quantity <= $4`, [record.userId,
-            line.productId,
-            line.size,
-            line.quantity]);
+             WHERE c.id = i.cart_id AND c.user_id = $1 AND i.product_id = $2 AND i.size = $3 AND i.quantity <= $4`,
+            [record.userId, line.productId, line.size, line.quantity],
+          );
           await tx.execute(
             `UPDATE cart_items i SET quantity = i.quantity - $4, updated_at = now() FROM carts c
-             WHERE c.id = i.cart_id AND c.user_id = $1 AND i.product_id = $2 AND i.size = $3 AND i.quantity > $4`, [record.userId,
-            line.productId,
-            line.size,
-            line.quantity]);
+             WHERE c.id = i.cart_id AND c.user_id = $1 AND i.product_id = $2 AND i.size = $3 AND i.quantity > $4`,
+            [record.userId, line.productId, line.size, line.quantity],
+          );
         }
         if (isDerivedKey(record.idempotencyKey)) await this.keyByVersionLeft(tx, record, orderId, response);
       }
@@ -159,22 +151,29 @@ export class CheckoutStore {
        ON CONFLICT (user_id, idempotency_key) DO UPDATE
          SET order_id = EXCLUDED.order_id, lines = EXCLUDED.lines, response = EXCLUDED.response, updated_at = now()
          WHERE checkouts.status = 'completed'`,
-      [record.userId, derivedCheckoutKey(version, record.fingerprint), record.kind, record.fingerprint, JSON.stringify(record.lines), orderId, JSON.stringify(response)],
+      [
+        record.userId,
+        derivedCheckoutKey(version, record.fingerprint),
+        record.kind,
+        record.fingerprint,
+        JSON.stringify(record.lines),
+        orderId,
+        JSON.stringify(response),
+      ],
     );
   }
 
   async reject(record: CheckoutRecord, orderId: string, response: StoredResponse): Promise<void> {
     await this.db.execute(
       `UPDATE checkouts SET status = 'rejected', order_id = $2, response = $3::jsonb, updated_at = now()
-       WHERE id = $1::uuid AND status = 'pending'`, [record.id,
-      orderId,
-      JSON.stringify(response)]);
+       WHERE id = $1::uuid AND status = 'pending'`,
+      [record.id, orderId, JSON.stringify(response)],
+    );
   }
 
   /** The pending attempt waiting for this order, if any (the order.events consumer settles it). */
   async pendingForOrder(orderId: string): Promise<CheckoutRecord | null> {
-    const rows = await this.db.query<CheckoutRow>(
-      `SELECT ${COLUMNS} FROM checkouts WHERE order_id = $1 AND status = 'pending'`, [orderId]);
+    const rows = await this.db.query<CheckoutRow>(`SELECT ${COLUMNS} FROM checkouts WHERE order_id = $1 AND status = 'pending'`, [orderId]);
     return rows[0] ? toRecord(rows[0]) : null;
   }
 }

@@ -57,8 +57,24 @@ describe('GET /carts/', () => {
     expect(res.statusCode).toBe(200);
     const cart = res.json();
     expect(cart.items).toEqual([
-      expect.objectContaining({ product_id: laptop.id, product_name: 'Laptop', size: null, quantity: 1, price_when_added: '999.99', current_price: '999.99', subtotal: '999.99' }),
-      expect.objectContaining({ product_id: shirt.id, product_name: 'T-shirt', size: 'M', quantity: 2, price_when_added: '19.90', current_price: '19.90', subtotal: '39.80' }),
+      expect.objectContaining({
+        product_id: laptop.id,
+        product_name: 'Laptop',
+        size: null,
+        quantity: 1,
+        price_when_added: '999.99',
+        current_price: '999.99',
+        subtotal: '999.99',
+      }),
+      expect.objectContaining({
+        product_id: shirt.id,
+        product_name: 'T-shirt',
+        size: 'M',
+        quantity: 2,
+        price_when_added: '19.90',
+        current_price: '19.90',
+        subtotal: '39.80',
+      }),
     ]);
     expect(cart.total).toBe('1039.79');
     expect(cart.item_count).toBe(3);
@@ -90,7 +106,10 @@ describe('POST /carts/add/', () => {
     await add(buyer, { product_id: p.id, quantity: 1, size: 'S' });
     await add(buyer, { product_id: p.id, quantity: 2, size: 'M' });
     const cart = (await h.app.inject({ method: 'GET', url: `${CARTS}/`, headers: buyer.auth })).json();
-    expect(cart.items.map((i: { size: string; quantity: number }) => [i.size, i.quantity])).toEqual([['S', 1], ['M', 2]]);
+    expect(cart.items.map((i: { size: string; quantity: number }) => [i.size, i.quantity])).toEqual([
+      ['S', 1],
+      ['M', 2],
+    ]);
   });
 
   it.each([

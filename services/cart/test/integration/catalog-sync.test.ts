@@ -16,11 +16,9 @@ let subscriptions: Subscription[];
 const prefix = testTopicPrefix();
 
 const publish = (envelope: Envelope) => bus.publish(topicName(prefix, Topics.inventoryEvents), [envelope]);
-const add = (buyer: Buyer, body: Record<string, unknown>) =>
-  h.app.inject({ method: 'POST', url: `${CARTS}/add/`, headers: buyer.auth, payload: body });
+const add = (buyer: Buyer, body: Record<string, unknown>) => h.app.inject({ method: 'POST', url: `${CARTS}/add/`, headers: buyer.auth, payload: body });
 const cartOf = async (buyer: Buyer) => (await h.app.inject({ method: 'GET', url: `${CARTS}/`, headers: buyer.auth })).json();
-const itemsOf = async (buyer: Buyer) =>
-  (await h.container.useCases.getCart.execute(buyer.id, { takeChanges: false })).items;
+const itemsOf = async (buyer: Buyer) => (await h.container.useCases.getCart.execute(buyer.id, { takeChanges: false })).items;
 
 beforeAll(async () => {
   h = await startHarness();
@@ -89,9 +87,7 @@ it('removes the items of a size that disappeared, keeping the other sizes', asyn
   const p = h.inventory.add({ name: 'Cap', price: '12.00', sizes: { S: 3, M: 3 } });
   await add(buyer, { product_id: p.id, quantity: 1, size: 'S' });
   await add(buyer, { product_id: p.id, quantity: 1, size: 'M' });
-  await publish(
-    createEnvelope('product.updated', p.id, { product_id: p.id, product_name: 'Cap', price: '12.00', has_sizes: true, sizes: ['S'] }),
-  );
+  await publish(createEnvelope('product.updated', p.id, { product_id: p.id, product_name: 'Cap', price: '12.00', has_sizes: true, sizes: ['S'] }));
   await eventually(async () => expect((await itemsOf(buyer)).map((i) => i.size)).toEqual(['S']), { timeoutMs: 5000 });
   expect((await cartOf(buyer)).changes).toEqual([expect.objectContaining({ kind: 'size_removed', size: 'M', product_id: p.id })]);
 });
@@ -106,7 +102,14 @@ it('moves the items of a renamed size to its new name (then kept by the product.
   // What inventory sends for a rename, in this order on the product's partition.
   await publish(createEnvelope('product.size_renamed', p.id, { product_id: p.id, size_id: randomUUID(), old_size: 'S', new_size: 'Small' }));
   await publish(
-    createEnvelope('product.updated', p.id, { product_id: p.id, product_name: 'Sock', price: '5.00', current_price: '5.00', has_sizes: true, sizes: ['M', 'Small'] }),
+    createEnvelope('product.updated', p.id, {
+      product_id: p.id,
+      product_name: 'Sock',
+      price: '5.00',
+      current_price: '5.00',
+      has_sizes: true,
+      sizes: ['M', 'Small'],
+    }),
   );
   await eventually(async () => expect((await itemsOf(other)).map((i) => i.size)).toEqual(['Small']), { timeoutMs: 5000 });
   expect((await itemsOf(buyer)).map((i) => [i.size, i.quantity]).sort()).toEqual([
@@ -183,7 +186,12 @@ it('keeps a newer price from an event when an add that looked up the price earli
   await add(buyer, { product_id: p.id, quantity: 1 });
   const lookedUpAt = new Date();
   await h.container.useCases.applyCatalogEvent.execute(
-    createEnvelope('product.price_changed', p.id, { product_id: p.id, old_price: '10.00', new_price: '12.00' }, { occurredAt: new Date(lookedUpAt.getTime() + 5) }),
+    createEnvelope(
+      'product.price_changed',
+      p.id,
+      { product_id: p.id, old_price: '10.00', new_price: '12.00' },
+      { occurredAt: new Date(lookedUpAt.getTime() + 5) },
+    ),
   );
   const store = new CartStore(h.container.db);
   const result = await store.addItem({

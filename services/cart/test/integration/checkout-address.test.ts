@@ -16,8 +16,7 @@ afterAll(async () => {
 const CARTS = '/api/v1/carts';
 type Buyer = ReturnType<typeof newBuyer>;
 
-const add = (buyer: Buyer, body: Record<string, unknown>) =>
-  h.app.inject({ method: 'POST', url: `${CARTS}/add/`, headers: buyer.auth, payload: body });
+const add = (buyer: Buyer, body: Record<string, unknown>) => h.app.inject({ method: 'POST', url: `${CARTS}/add/`, headers: buyer.auth, payload: body });
 const checkout = (buyer: Buyer, kind: 'full' | 'single', key: string, body: Record<string, unknown>) =>
   h.app.inject({ method: 'POST', url: `${CARTS}/checkout/${kind}/`, headers: { ...buyer.auth, 'idempotency-key': key }, payload: body });
 const requestsOf = (userId: string) => h.orders.requests.filter((r) => r.userId === userId);

@@ -15,8 +15,7 @@ afterAll(async () => {
 const CARTS = '/api/v1/carts';
 type Buyer = ReturnType<typeof newBuyer>;
 
-const add = (buyer: Buyer, body: Record<string, unknown>) =>
-  h.app.inject({ method: 'POST', url: `${CARTS}/add/`, headers: buyer.auth, payload: body });
+const add = (buyer: Buyer, body: Record<string, unknown>) => h.app.inject({ method: 'POST', url: `${CARTS}/add/`, headers: buyer.auth, payload: body });
 const checkoutFull = (buyer: Buyer, body: Record<string, unknown> = { shipping_address: '1 Nile St, Khartoum' }, key?: string) =>
   h.app.inject({ method: 'POST', url: `${CARTS}/checkout/full/`, headers: { ...buyer.auth, ...(key ? { 'idempotency-key': key } : {}) }, payload: body });
 const checkoutSingle = (buyer: Buyer, body: Record<string, unknown>) =>

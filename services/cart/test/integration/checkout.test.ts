@@ -14,8 +14,7 @@ afterAll(async () => {
 const CARTS = '/api/v1/carts';
 type Buyer = ReturnType<typeof newBuyer>;
 
-const add = (buyer: Buyer, body: Record<string, unknown>) =>
-  h.app.inject({ method: 'POST', url: `${CARTS}/add/`, headers: buyer.auth, payload: body });
+const add = (buyer: Buyer, body: Record<string, unknown>) => h.app.inject({ method: 'POST', url: `${CARTS}/add/`, headers: buyer.auth, payload: body });
 const checkoutFull = (buyer: Buyer, key: string | undefined, body: Record<string, unknown> = { shipping_address: '1 Nile St, Khartoum' }) =>
   h.app.inject({
     method: 'POST',

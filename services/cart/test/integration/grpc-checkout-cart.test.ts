@@ -39,20 +39,33 @@ it('checks the cart out: places the order, empties the cart; the identical call 
 
   const res = await checkoutCart({ userId: buyer.id, shippingAddress: '1 Nile St, Khartoum', notes: 'ring twice' });
   expect(res).toMatchObject({ status: 'under_paying', replayed: false });
-  expect(h.orders.orders.get(res.orderId)).toMatchObject({ userId: buyer.id, shippingAddress: '1 Nile St, Khartoum', notes: 'ring twice', totalAmount: '16.50' });
+  expect(h.orders.orders.get(res.orderId)).toMatchObject({
+    userId: buyer.id,
+    shippingAddress: '1 Nile St, Khartoum',
+    notes: 'ring twice',
+    totalAmount: '16.50',
+  });
   expect((await cartOf(buyer)).items).toEqual([]);
 
   const again = await checkoutCart({ userId: buyer.id, shippingAddress: '1 Nile St, Khartoum', notes: 'ring twice' });
   expect(again).toMatchObject({ orderId: res.orderId, replayed: true });
   // The same checkout through REST (no key, same cart version) is that order too.
-  const rest = await h.app.inject({ method: 'POST', url: '/api/v1/carts/checkout/full/', headers: buyer.auth, payload: { shipping_address: '1 Nile St, Khartoum', notes: 'ring twice' } });
+  const rest = await h.app.inject({
+    method: 'POST',
+    url: '/api/v1/carts/checkout/full/',
+    headers: buyer.auth,
+    payload: { shipping_address: '1 Nile St, Khartoum', notes: 'ring twice' },
+  });
   expect(rest.json().order_id).toBe(res.orderId);
   expect(h.orders.ordersOf(buyer.id)).toHaveLength(1);
 });
 
 it('uses the Idempotency-Key it is given, and answers cart errors with their codes', async () => {
   const buyer = newBuyer();
-  await expect(checkoutCart({ userId: buyer.id, shippingAddress: 'x', idempotencyKey: randomUUID() })).rejects.toMatchObject({ code: 'CART_EMPTY', kind: 'conflict' });
+  await expect(checkoutCart({ userId: buyer.id, shippingAddress: 'x', idempotencyKey: randomUUID() })).rejects.toMatchObject({
+    code: 'CART_EMPTY',
+    kind: 'conflict',
+  });
   const lamp = h.inventory.add({ name: 'Lamp', price: '10.00', available: 5 });
   await h.app.inject({ method: 'POST', url: '/api/v1/carts/add/', headers: buyer.auth, payload: { product_id: lamp.id, quantity: 1 } });
   h.inventory.update(lamp.id, { price: '11.00' });

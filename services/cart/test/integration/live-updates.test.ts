@@ -3,7 +3,18 @@
 // file's own topic prefix) reaches a buyer connected to the other one, through PostgreSQL NOTIFY.
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import { KafkaBus, LiveCloseCode, LiveHub, Topics, createEnvelope, createLogger, liveUpdatesPlugin, topicName, type LiveMessage, type Subscription } from '@sudamall/shared';
+import {
+  KafkaBus,
+  LiveCloseCode,
+  LiveHub,
+  Topics,
+  createEnvelope,
+  createLogger,
+  liveUpdatesPlugin,
+  topicName,
+  type LiveMessage,
+  type Subscription,
+} from '@sudamall/shared';
 import { TEST_JWT_SECRET, connectLive, createTestTopics, testToken, testTopicPrefix, type LiveTestClient } from '@sudamall/shared/testing';
 import { buildApp } from '../../src/http/app';
 import { startConsumers } from '../../src/infra/consumers';
@@ -64,7 +75,11 @@ async function watch(instance: Instance, userId: string, token: string | undefin
   return c;
 }
 
-type CartData = { user_id: string; cart: { items: Array<{ product_id: string; quantity: number; current_price: string }>; total: string; item_count: number }; changes: Array<{ kind: string; reason: string; old_value: string | null; new_value: string | null }> };
+type CartData = {
+  user_id: string;
+  cart: { items: Array<{ product_id: string; quantity: number; current_price: string }>; total: string; item_count: number };
+  changes: Array<{ kind: string; reason: string; old_value: string | null; new_value: string | null }>;
+};
 const cartUpdate = (match: (d: CartData) => boolean) => (m: LiveMessage) => m.type === 'cart.updated' && match(m.data as CartData);
 
 it('sends the cart on connect, then pushes a change made through the other instance', async () => {
@@ -88,7 +103,10 @@ it('pushes the catalogue sync (a price change from inventory.events) with the ch
   await bus.publish(topicName(prefix, Topics.inventoryEvents), [
     createEnvelope('product.price_changed', p.id, { product_id: p.id, old_price: '30.00', new_price: '27.50' }),
   ]);
-  const pushed = await c.next(cartUpdate((d) => d.cart.items[0]?.current_price === '27.50'), 45000);
+  const pushed = await c.next(
+    cartUpdate((d) => d.cart.items[0]?.current_price === '27.50'),
+    45000,
+  );
   expect((pushed.data as CartData).changes).toEqual([expect.objectContaining({ kind: 'price_changed', old_value: '30.00', new_value: '27.50' })]);
   // The push did not acknowledge the change: the buyer's own GET still shows it.
   const cart = (await a.app.inject({ method: 'GET', url: '/api/v1/carts/', headers: buyer.auth })).json();

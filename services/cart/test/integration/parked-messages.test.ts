@@ -52,7 +52,10 @@ it('both consumers park an unparseable message at once; an admin lists and disca
   const producer = new Kafka({ clientId: 'cart-parked-raw', brokers: BROKERS, logLevel: logLevel.NOTHING }).producer();
   await producer.connect();
   await producer.send({ topic: topicName(prefix, Topics.inventoryEvents), messages: [{ key: productId, value: 'garbage from a foreign producer' }] });
-  await producer.send({ topic: topicName(prefix, Topics.orderEvents), messages: [{ key: orderId, value: JSON.stringify({ id: 42, type: 'order.status_changed' }) }] });
+  await producer.send({
+    topic: topicName(prefix, Topics.orderEvents),
+    messages: [{ key: orderId, value: JSON.stringify({ id: 42, type: 'order.status_changed' }) }],
+  });
   await producer.disconnect();
 
   const items = await eventually(

@@ -30,7 +30,13 @@ export class FakeInventory {
   add(input: FakeProductInput = {}): inventory.Product {
     const id = input.id ?? randomUUID();
     const sizes = input.sizes
-      ? Object.entries(input.sizes).map(([size, available]) => ({ sizeId: randomUUID(), size, availableQuantity: available, reservedQuantity: 0, soldQuantity: 0 }))
+      ? Object.entries(input.sizes).map(([size, available]) => ({
+          sizeId: randomUUID(),
+          size,
+          availableQuantity: available,
+          reservedQuantity: 0,
+          soldQuantity: 0,
+        }))
       : [];
     const product: inventory.Product = {
       id,

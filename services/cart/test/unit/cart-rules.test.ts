@@ -10,7 +10,10 @@ const sized: CatalogProduct = {
   hasSizes: true,
   deleted: false,
   available: 7,
-  sizes: new Map([['M', 4], ['L', 3]]),
+  sizes: new Map([
+    ['M', 4],
+    ['L', 3],
+  ]),
 };
 
 const codeOf = (fn: () => unknown): string | undefined => {

@@ -20,9 +20,7 @@ describe('factsOfEvent', () => {
   });
 
   it('reads the sizes of an updated product and the stock of a stock change', () => {
-    const updated = factsOfEvent(
-      envelope('product.updated', { product_id: 'p1', product_name: 'Tee', price: '9.99', has_sizes: true, sizes: ['S'] }),
-    );
+    const updated = factsOfEvent(envelope('product.updated', { product_id: 'p1', product_name: 'Tee', price: '9.99', has_sizes: true, sizes: ['S'] }));
     expect(updated).toMatchObject({ facts: { name: 'Tee', sizes: { hasSizes: true, names: new Set(['S']) } } });
     const stock = factsOfEvent(
       envelope('stock.changed', {
@@ -39,7 +37,15 @@ describe('factsOfEvent', () => {
 
   it('takes the price a buyer pays from an updated product: current_price (the sale price), else price', () => {
     const onSale = factsOfEvent(
-      envelope('product.updated', { product_id: 'p1', product_name: 'Tee', price: '20.00', sale_price: '15.00', current_price: '15.00', has_sizes: false, sizes: [] }),
+      envelope('product.updated', {
+        product_id: 'p1',
+        product_name: 'Tee',
+        price: '20.00',
+        sale_price: '15.00',
+        current_price: '15.00',
+        has_sizes: false,
+        sizes: [],
+      }),
     );
     if (onSale && onSale !== 'invalid') expect(onSale.facts.price?.toFixed(2)).toBe('15.00');
     const older = factsOfEvent(envelope('product.updated', { product_id: 'p1', product_name: 'Tee', price: '20.00', has_sizes: false, sizes: [] }));

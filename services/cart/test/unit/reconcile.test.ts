@@ -22,9 +22,7 @@ describe('reconcileItem', () => {
     expect(out.action).toBe('update');
     if (out.action !== 'update') return;
     expect(out.currentPrice.toFixed(2)).toBe('12.50');
-    expect(out.changes).toEqual([
-      expect.objectContaining({ kind: 'price_changed', reason: 'price_changed', oldValue: '10.00', newValue: '12.50' }),
-    ]);
+    expect(out.changes).toEqual([expect.objectContaining({ kind: 'price_changed', reason: 'price_changed', oldValue: '10.00', newValue: '12.50' })]);
   });
 
   it('removes the items of a deleted or vanished product', () => {

@@ -531,9 +531,7 @@ export class Catalogue {
     const missing = ids.filter((i) => !byId.has(i));
     if (missing.length > 0) throw notFound('PRODUCT_NOT_FOUND', `unknown products: ${missing.join(', ')}`, { missing_ids: missing });
     const created = await this.prisma.$transaction(
-      items.map((i) =>
-        this.prisma.productHistory.create({ data: historyData(byId.get(i.product_id)!, reason || 'order', i.size ?? '', 'order') }),
-      ),
+      items.map((i) => this.prisma.productHistory.create({ data: historyData(byId.get(i.product_id)!, reason || 'order', i.size ?? '', 'order') })),
     );
     return created.map(snapshotView);
   }

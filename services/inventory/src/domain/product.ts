@@ -71,8 +71,7 @@ export const MAX_IMAGE_URL_LENGTH = 2048;
  * optional port, then printable ASCII (a storefront puts it in an <img src> as is; anything else
  * is percent-encoded first). The REST schema uses the same pattern, so the two cannot disagree.
  */
-export const IMAGE_URL_PATTERN =
-  '^[Hh][Tt][Tt][Pp][Ss]?://[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?(?::[0-9]{1,5})?(?:[/?#][!-~]*)?$';
+export const IMAGE_URL_PATTERN = '^[Hh][Tt][Tt][Pp][Ss]?://[A-Za-z0-9](?:[A-Za-z0-9.-]{0,251}[A-Za-z0-9])?(?::[0-9]{1,5})?(?:[/?#][!-~]*)?$';
 const IMAGE_URL_RE = new RegExp(IMAGE_URL_PATTERN);
 
 /** A product's images, in display order: at most MAX_IMAGES http(s) URLs, each once. */

@@ -56,11 +56,7 @@ export const MAX_QUANTITY_PER_LINE = 1_000_000;
  * Checks the request's shape (what no stock level can fix): a caller's bug, reported at once as
  * an `invalid` DomainError and never stored. Normalizes sizes (null/undefined → '').
  */
-export function validateReserveRequest(input: {
-  order_id: unknown;
-  lines: unknown;
-  ttl_seconds?: unknown;
-}): ReserveRequest {
+export function validateReserveRequest(input: { order_id: unknown; lines: unknown; ttl_seconds?: unknown }): ReserveRequest {
   if (typeof input.order_id !== 'string' || input.order_id.trim() === '' || input.order_id.length > 200) {
     throw invalid('INVALID_ORDER_ID', 'order_id must be a non-empty string');
   }
@@ -111,9 +107,7 @@ export interface ProductStockIndex {
   stockIds: ReadonlyMap<string, string>;
 }
 
-export type LineResolution =
-  | { ok: true; stockId: string }
-  | { ok: false; code: ShortCode };
+export type LineResolution = { ok: true; stockId: string } | { ok: false; code: ShortCode };
 
 /** Maps a line to its stock row, or to the reason it cannot have one. */
 export function resolveLine(line: ReserveLineRequest, product: ProductStockIndex | undefined): LineResolution {

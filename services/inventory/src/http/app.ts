@@ -1,5 +1,17 @@
 // The REST application as a function of its dependencies (tests use app.inject on it).
-import { authPlugin, frameworkErrors, schemaController, rateLimitOptionsFromEnv, rateLimitPlugin, trustProxyFromEnv, registerErrorHandler, registerHealth, registerMetrics, registerOpenApi, type VerifierOptions } from '@sudamall/shared';
+import {
+  authPlugin,
+  frameworkErrors,
+  schemaController,
+  rateLimitOptionsFromEnv,
+  rateLimitPlugin,
+  trustProxyFromEnv,
+  registerErrorHandler,
+  registerHealth,
+  registerMetrics,
+  registerOpenApi,
+  type VerifierOptions,
+} from '@sudamall/shared';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';

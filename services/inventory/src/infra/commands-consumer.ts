@@ -2,15 +2,7 @@
 // (consumer, message id) is written in the same statement as the effect, and a redelivered
 // message is acknowledged and skipped. The answer (stock.reserved / stock.rejected /
 // stock.confirmed / stock.released / stock.restocked) goes out through the outbox.
-import {
-  consumerGroupName,
-  isDomainError,
-  topicName,
-  Topics,
-  type AnyEnvelope,
-  type KafkaBus,
-  type Subscription,
-} from '@sudamall/shared';
+import { consumerGroupName, isDomainError, topicName, Topics, type AnyEnvelope, type KafkaBus, type Subscription } from '@sudamall/shared';
 import type { Logger } from 'pino';
 import type { ReservationEngine } from '../app/reservation-engine';
 import type { ReservationStore } from './reservation-store';
@@ -26,10 +18,7 @@ export interface CommandsConsumerDeps {
   groupId?: string;
 }
 
-export async function handleInventoryCommand(
-  deps: Pick<CommandsConsumerDeps, 'engine' | 'store' | 'logger'>,
-  envelope: AnyEnvelope,
-): Promise<void> {
+export async function handleInventoryCommand(deps: Pick<CommandsConsumerDeps, 'engine' | 'store' | 'logger'>, envelope: AnyEnvelope): Promise<void> {
   const inbox = { consumer: COMMANDS_CONSUMER, eventId: envelope.id };
   if (await deps.store.inboxSeen(inbox)) return;
   // A command that is not a duplicate delivery but finds its order already handled was re-sent

@@ -167,9 +167,7 @@ SELECT (SELECT count(*) FROM outc)::int AS inserted, (SELECT count(*) FROM inb):
 // second call (or a concurrent one, re-checked by PostgreSQL after the first commits) a no-op.
 function transitionSql(kind: 'confirm' | 'release'): string {
   const setStock =
-    kind === 'confirm'
-      ? 'reserved = s.reserved - d.qty, sold = s.sold + d.qty'
-      : 'available = s.available + d.qty, reserved = s.reserved - d.qty';
+    kind === 'confirm' ? 'reserved = s.reserved - d.qty, sold = s.sold + d.qty' : 'available = s.available + d.qty, reserved = s.reserved - d.qty';
   const repeatStatuses = kind === 'confirm' ? "('confirmed')" : "('released', 'expired')";
   return `
 WITH
@@ -383,12 +381,7 @@ export class ReservationStore {
    * Applies a decided batch in one statement. Throws StaleBatchError when the guard fails (a
    * row had less stock than planned) or a duplicate outcome/reservation committed first.
    */
-  async writeBatch(
-    plan: BatchPlan,
-    events: Envelope[],
-    inbox: InboxClaim[],
-    traceparent: string | undefined,
-  ): Promise<void> {
+  async writeBatch(plan: BatchPlan, events: Envelope[], inbox: InboxClaim[], traceparent: string | undefined): Promise<void> {
     const taken = [...plan.taken.entries()];
     const rs = plan.reservations;
     const values = [
@@ -445,11 +438,7 @@ export class ReservationStore {
     return row.inserted === 1;
   }
 
-  async confirm(
-    orderId: string,
-    event: Envelope,
-    opts: { inbox?: InboxClaim; announceRepeat?: boolean },
-  ): Promise<TransitionResult<ConfirmStatus>> {
+  async confirm(orderId: string, event: Envelope, opts: { inbox?: InboxClaim; announceRepeat?: boolean }): Promise<TransitionResult<ConfirmStatus>> {
     const changed = await this.transition('inventory_confirm', CONFIRM_SQL, orderId, 'confirmed', event, opts, false);
     if (changed > 0) return { order_id: orderId, status: 'confirmed', lines: changed };
     const statuses = await this.statusesOf(orderId);
@@ -552,10 +541,7 @@ export class ReservationStore {
 
   /** Whether a consumer already processed this message (the inbox). */
   async inboxSeen(claim: InboxClaim): Promise<boolean> {
-    const rows = await this.query('inventory_inbox_seen', 'SELECT 1 FROM inbox WHERE consumer = $1 AND event_id = $2::uuid', [
-      claim.consumer,
-      claim.eventId,
-    ]);
+    const rows = await this.query('inventory_inbox_seen', 'SELECT 1 FROM inbox WHERE consumer = $1 AND event_id = $2::uuid', [claim.consumer, claim.eventId]);
     return rows.length > 0;
   }
 

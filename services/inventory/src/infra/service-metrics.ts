@@ -21,8 +21,23 @@ export function registerInventoryMetrics(opts: {
     )) as Array<{ n: number; qty: number; orders: number }>;
     return rows[0] ?? { n: 0, qty: 0, orders: 0 };
   });
-  collectedGauge({ name: 'inventory_reservations_held', help: 'Open stock reservations (reserved, not yet confirmed, released or expired)', collect: async () => [{ labels: {}, value: (await held()).n }], logger });
-  collectedGauge({ name: 'inventory_reserved_quantity', help: 'Units held by open reservations', collect: async () => [{ labels: {}, value: (await held()).qty }], logger });
-  collectedGauge({ name: 'inventory_orders_holding_stock', help: 'Orders with at least one open reservation', collect: async () => [{ labels: {}, value: (await held()).orders }], logger });
+  collectedGauge({
+    name: 'inventory_reservations_held',
+    help: 'Open stock reservations (reserved, not yet confirmed, released or expired)',
+    collect: async () => [{ labels: {}, value: (await held()).n }],
+    logger,
+  });
+  collectedGauge({
+    name: 'inventory_reserved_quantity',
+    help: 'Units held by open reservations',
+    collect: async () => [{ labels: {}, value: (await held()).qty }],
+    logger,
+  });
+  collectedGauge({
+    name: 'inventory_orders_holding_stock',
+    help: 'Orders with at least one open reservation',
+    collect: async () => [{ labels: {}, value: (await held()).orders }],
+    logger,
+  });
   return registerConsumerLagMetrics({ brokers: parseBrokers(opts.brokers), clientId: opts.clientId, groups: opts.groups, logger });
 }

@@ -92,9 +92,7 @@ export class StockLocks {
     if (e instanceof ExecutionError) {
       const stats = await Promise.all(e.attempts).catch(() => []);
       const last = stats[stats.length - 1];
-      const lockedElsewhere =
-        last !== undefined &&
-        [...last.votesAgainst.values()].some((err: Error) => err?.name === 'ResourceLockedError');
+      const lockedElsewhere = last !== undefined && [...last.votesAgainst.values()].some((err: Error) => err?.name === 'ResourceLockedError');
       if (lockedElsewhere) {
         return unavailable('LOCK_TIMEOUT', 'the stock rows stayed locked by another holder; nothing was changed');
       }

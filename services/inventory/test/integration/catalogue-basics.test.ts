@@ -68,7 +68,12 @@ describe('images and sale prices', () => {
     expect(same.json().error.code).toBe('SALE_PRICE_NOT_BELOW_PRICE');
     // Zero or a malformed amount never reaches the rule: the schema refuses them.
     for (const sale_price of ['0.00', '1.999', 'abc']) expect((await post({ sale_price })).json().error.code).toBe('VALIDATION_FAILED');
-    for (const images of [['ftp://example.com/a.jpg'], ['/a.jpg'], ['https://example.com/a b'], Array.from({ length: 11 }, (_, i) => `https://e.example/${i}`)]) {
+    for (const images of [
+      ['ftp://example.com/a.jpg'],
+      ['/a.jpg'],
+      ['https://example.com/a b'],
+      Array.from({ length: 11 }, (_, i) => `https://e.example/${i}`),
+    ]) {
       const res = await post({ images });
       expect(res.statusCode).toBe(400);
     }
@@ -98,7 +103,7 @@ describe('images and sale prices', () => {
     expect((await eventsOf(p.id, 'product.updated')).at(-1)).toMatchObject({ price: '12.00', sale_price: '9.99', current_price: '9.99' });
   });
 
-  it('images are replaced as a whole; another store\'s seller cannot', async () => {
+  it("images are replaced as a whole; another store's seller cannot", async () => {
     const p = await create({ images: ['https://e.example/1.jpg'] });
     const res = await patch(p.id, { images: ['https://e.example/2.jpg', 'https://e.example/1.jpg'] });
     expect(res.json().images).toEqual(['https://e.example/2.jpg', 'https://e.example/1.jpg']);
@@ -131,19 +136,30 @@ describe('GET /products/: filters, sorts, pages', () => {
     await create({ product_name: 'Red kettle', price: '10.00', category: 'Kitchen', brand: 'Acme', available_quantity: 0 }, seller);
     await create({ product_name: 'Blue kettle', price: '40.00', sale_price: '18.00', category: 'Kitchen', brand: 'Acme' }, seller);
     await create({ product_name: 'Green lamp', product_description: 'a kettle-shaped LAMP', price: '30.00', category: 'Lighting', brand: 'Lumo' }, seller);
-    await create({ product_name: 'Shirt', price: '25.00', has_sizes: true, sizes: [{ size: 'M', available_quantity: 0 }, { size: 'L', available_quantity: 2 }] }, seller);
+    await create(
+      {
+        product_name: 'Shirt',
+        price: '25.00',
+        has_sizes: true,
+        sizes: [
+          { size: 'M', available_quantity: 0 },
+          { size: 'L', available_quantity: 2 },
+        ],
+      },
+      seller,
+    );
   });
 
   it('q matches name and description, any case (search is its older name)', async () => {
     expect((await names('q=KETTLE')).sort()).toEqual(['Blue kettle', 'Green lamp', 'Red kettle']);
-    expect((await names('q=lamp kettle'))).toEqual([]);
-    expect((await names('q=SHAPED'))).toEqual(['Green lamp']);
+    expect(await names('q=lamp kettle')).toEqual([]);
+    expect(await names('q=SHAPED')).toEqual(['Green lamp']);
     expect((await names('search=kettle')).length).toBe(3);
     // LIKE's wildcards are plain characters here.
-    expect((await names('q=%25'))).toEqual([]);
-    expect((await names('q=_'))).toEqual([]);
-    expect((await names('brand=%25'))).toEqual([]);
-    expect((await names('category=_itchen'))).toEqual([]);
+    expect(await names('q=%25')).toEqual([]);
+    expect(await names('q=_')).toEqual([]);
+    expect(await names('brand=%25')).toEqual([]);
+    expect(await names('category=_itchen')).toEqual([]);
   });
 
   it('category and brand (any case), min_price/max_price on current_price', async () => {
@@ -151,7 +167,7 @@ describe('GET /products/: filters, sorts, pages', () => {
     expect(await names('brand=LUMO')).toEqual(['Green lamp']);
     // Blue kettle is listed at 40.00 but sells at 18.00.
     expect((await names('min_price=15&max_price=20')).sort()).toEqual(['Blue kettle']);
-    expect((await names('min_price=35'))).toEqual([]);
+    expect(await names('min_price=35')).toEqual([]);
     expect((await list('min_price=0')).total).toBe(4);
   });
 
@@ -173,15 +189,27 @@ describe('GET /products/: filters, sorts, pages', () => {
   });
 
   it('every bad or out-of-range parameter is a 400, never a 500', async () => {
-    for (const qs of ['page=0', 'page=100001', 'page=1e400', 'page_size=0', 'page_size=101', 'page=-1', 'min_price=-1', 'max_price=1e9', 'max_price=99999999999',
-      'sort=cheapest', 'in_stock=maybe', `q=${'x'.repeat(201)}`]) {
+    for (const qs of [
+      'page=0',
+      'page=100001',
+      'page=1e400',
+      'page_size=0',
+      'page_size=101',
+      'page=-1',
+      'min_price=-1',
+      'max_price=1e9',
+      'max_price=99999999999',
+      'sort=cheapest',
+      'in_stock=maybe',
+      `q=${'x'.repeat(201)}`,
+    ]) {
       const res = await app.inject({ method: 'GET', url: `${P}/?${qs}` });
       expect([qs, res.statusCode]).toEqual([qs, 400]);
     }
   });
 });
 
-describe('sold quantities: the store\'s sellers and admins only', () => {
+describe("sold quantities: the store's sellers and admins only", () => {
   it('hidden from anonymous readers, buyers and other stores; shown to the owner and admins', async () => {
     const p = await create({ has_sizes: true, sizes: [{ size: 'S', available_quantity: 3 }] });
     for (const url of [`${P}/${p.id}/`, `${P}/${p.id}/stock/`]) {
@@ -209,7 +237,15 @@ describe('sold quantities: the store\'s sellers and admins only', () => {
 });
 
 describe('sizes: rename and remove', () => {
-  const sized = () => create({ product_name: 'Tee', has_sizes: true, sizes: [{ size: 'S', available_quantity: 5 }, { size: 'M', available_quantity: 8 }] });
+  const sized = () =>
+    create({
+      product_name: 'Tee',
+      has_sizes: true,
+      sizes: [
+        { size: 'S', available_quantity: 5 },
+        { size: 'M', available_quantity: 8 },
+      ],
+    });
   const sizeId = (p: { sizes: Array<{ size: string; size_id: string }> }, name: string) => p.sizes.find((s) => s.size === name)!.size_id;
   const rename = (id: string, sid: string, size: string, claims: Parameters<typeof testToken>[0] = sellerA) =>
     app.inject({ method: 'PATCH', url: `${P}/${id}/sizes/${sid}/`, headers: auth(claims), payload: { size } });
@@ -238,7 +274,9 @@ describe('sizes: rename and remove', () => {
     expect(dup.json().error.code).toBe('SIZE_EXISTS');
     expect((await eventsOf(p.id, 'product.updated')).at(-1)).toMatchObject({ sizes: ['M', 'Small'] });
     // Carts move their lines over: the rename is announced before the product's new size list.
-    const { rows } = await pool.query(`SELECT type, payload FROM outbox WHERE key = $1 AND type IN ('product.size_renamed', 'product.updated') ORDER BY id`, [p.id]);
+    const { rows } = await pool.query(`SELECT type, payload FROM outbox WHERE key = $1 AND type IN ('product.size_renamed', 'product.updated') ORDER BY id`, [
+      p.id,
+    ]);
     expect(rows.slice(-2).map((r) => r.type)).toEqual(['product.size_renamed', 'product.updated']);
     expect(rows.at(-2).payload.data).toEqual({ product_id: p.id, size_id: sizeId(p, 'S'), old_size: 'S', new_size: 'Small' });
   });
@@ -298,7 +336,10 @@ describe('sizes: rename and remove', () => {
       expect((await remove(p.id, s)).statusCode).toBe(204);
       // Units back on the removed row, as a restock of a sold line would put them (ledger kept).
       await pool.query('UPDATE stock SET available = 3 WHERE id = $1', [s]);
-      await pool.query(`INSERT INTO stock_adjustments (stock_id, product_id, delta, available_after, reason, actor_id) VALUES ($1, $2, 3, 3, 'test', 'test')`, [s, p.id]);
+      await pool.query(`INSERT INTO stock_adjustments (stock_id, product_id, delta, available_after, reason, actor_id) VALUES ($1, $2, 3, 3, 'test', 'test')`, [
+        s,
+        p.id,
+      ]);
       const outcome = await engine.engine.reserve({ order_id: randomUUID(), lines: [line] });
       expect(outcome).toMatchObject({ status: 'rejected', short_lines: [{ code: 'SIZE_NOT_FOUND' }] });
       expect((await pool.query('SELECT reserved FROM stock WHERE id = $1', [s])).rows[0].reserved).toBe(0);
@@ -307,7 +348,7 @@ describe('sizes: rename and remove', () => {
     }
   });
 
-  it('only the store\'s sellers or admins; unknown sizes and products without sizes are 404', async () => {
+  it("only the store's sellers or admins; unknown sizes and products without sizes are 404", async () => {
     const p = await sized();
     const s = sizeId(p, 'S');
     expect((await rename(p.id, s, 'X', sellerB)).statusCode).toBe(403);

@@ -147,7 +147,12 @@ describe('POST /api/v1/products/', () => {
   it('401 without a token or with a bad one, 403 for a buyer', async () => {
     const payload = { product_name: 'x', price: '1.00' };
     expect((await app.inject({ method: 'POST', url: `${P}/`, payload })).statusCode).toBe(401);
-    const bad = await app.inject({ method: 'POST', url: `${P}/`, payload, headers: { authorization: `Bearer ${testToken(sellerA, 'another-secret-0123456789')}` } });
+    const bad = await app.inject({
+      method: 'POST',
+      url: `${P}/`,
+      payload,
+      headers: { authorization: `Bearer ${testToken(sellerA, 'another-secret-0123456789')}` },
+    });
     expect(bad.statusCode).toBe(401);
     expect(bad.json().error.code).toBe('UNAUTHENTICATED');
     const res = await app.inject({ method: 'POST', url: `${P}/`, payload, headers: auth(buyer) });

@@ -69,11 +69,14 @@ it('a reserve command produces stock.reserved; the same command again changes no
     lines: [{ line_id: 'l1', product_id: p.productId, size: null, quantity: 2 }],
   });
   await bus.publish(commands, [command]);
-  const [reserved] = await eventually(() => {
-    const found = eventsFor(orderId, 'stock.reserved');
-    expect(found).toHaveLength(1);
-    return found;
-  }, { timeoutMs: 30_000 });
+  const [reserved] = await eventually(
+    () => {
+      const found = eventsFor(orderId, 'stock.reserved');
+      expect(found).toHaveLength(1);
+      return found;
+    },
+    { timeoutMs: 30_000 },
+  );
   expect(reserved.data).toMatchObject({ order_id: orderId, lines: [{ line_id: 'l1', product_id: p.productId, size: null, quantity: 2 }] });
   // stock.changed is keyed by product, so it may travel on another partition: wait for it too.
   await eventually(() => expect(received.some((e) => e.key === p.productId && e.type === 'stock.changed')).toBe(true), {
@@ -86,10 +89,13 @@ it('a reserve command produces stock.reserved; the same command again changes no
   await bus.publish(commands, [marker]);
   // Commands of one key are handled in order, but the marker has another key: wait until the
   // consumer has recorded both messages in its inbox before looking.
-  await eventually(async () => {
-    const { rows } = await pool.query('SELECT count(*)::int AS n FROM inbox WHERE event_id = ANY($1::uuid[])', [[command.id, marker.id]]);
-    expect(rows[0].n).toBe(2);
-  }, { timeoutMs: 30_000 });
+  await eventually(
+    async () => {
+      const { rows } = await pool.query('SELECT count(*)::int AS n FROM inbox WHERE event_id = ANY($1::uuid[])', [[command.id, marker.id]]);
+      expect(rows[0].n).toBe(2);
+    },
+    { timeoutMs: 30_000 },
+  );
   await new Promise((r) => setTimeout(r, 500));
   expect(await stockRow(pool, p.stockIds[''])).toEqual({ available: 3, reserved: 2, sold: 0 });
   const { rows } = await pool.query(`SELECT count(*)::int AS n FROM outbox WHERE key = $1 AND type = 'stock.reserved'`, [orderId]);
@@ -109,11 +115,14 @@ it('confirm answers stock.confirmed; an impossible reserve answers stock.rejecte
     createEnvelope('inventory.reserve', short, { order_id: short, lines: [{ line_id: 'a', product_id: p.productId, size: 'M', quantity: 5 }] }),
     createEnvelope('inventory.reserve', malformed, { order_id: malformed, lines: [{ line_id: 'a', product_id: p.productId, size: 'M', quantity: 0 }] }),
   ]);
-  await eventually(() => {
-    expect(eventsFor(orderId, 'stock.confirmed')).toHaveLength(1);
-    expect(eventsFor(short, 'stock.rejected')[0]?.data).toMatchObject({ code: 'INSUFFICIENT_STOCK' });
-    expect(eventsFor(malformed, 'stock.rejected')[0]?.data).toMatchObject({ code: 'INVALID_QUANTITY' });
-  }, { timeoutMs: 30_000 });
+  await eventually(
+    () => {
+      expect(eventsFor(orderId, 'stock.confirmed')).toHaveLength(1);
+      expect(eventsFor(short, 'stock.rejected')[0]?.data).toMatchObject({ code: 'INSUFFICIENT_STOCK' });
+      expect(eventsFor(malformed, 'stock.rejected')[0]?.data).toMatchObject({ code: 'INVALID_QUANTITY' });
+    },
+    { timeoutMs: 30_000 },
+  );
   expect(await stockRow(pool, p.stockIds.M)).toEqual({ available: 0, reserved: 0, sold: 1 });
 });
 

@@ -81,7 +81,12 @@ it('parks an unparseable command at once; an admin lists it, cannot retry it, an
   const retry = await app.inject({ method: 'POST', url: `${PARKED}/${item.id}/retry`, headers: admin, payload: { note: '' } });
   expect(retry.statusCode).toBe(422);
   expect(retry.json().error.code).toBe('PARKED_MESSAGE_UNPARSEABLE');
-  const discard = await app.inject({ method: 'POST', url: `${PARKED}/${item.id}/discard`, headers: admin, payload: { reason: 'truncated by a broken producer' } });
+  const discard = await app.inject({
+    method: 'POST',
+    url: `${PARKED}/${item.id}/discard`,
+    headers: admin,
+    payload: { reason: 'truncated by a broken producer' },
+  });
   expect(discard.statusCode).toBe(200);
   expect(discard.json()).toMatchObject({ status: 'discarded', resolved_by: 'ops-1 (admin)', resolution_note: 'truncated by a broken producer' });
   expect((await app.inject({ method: 'GET', url: `${PARKED}/?status=parked`, headers: admin })).json().items).toEqual([]);

@@ -52,10 +52,13 @@ it('starts, serves, and shuts down gracefully on SIGTERM', async () => {
   child.stdout!.on('data', (d) => (output += d));
   child.stderr!.on('data', (d) => (output += d));
 
-  await eventually(async () => {
-    const res = await fetch(`http://127.0.0.1:${httpPort}/readyz`);
-    expect(res.status).toBe(200);
-  }, { timeoutMs: 40_000, intervalMs: 250 });
+  await eventually(
+    async () => {
+      const res = await fetch(`http://127.0.0.1:${httpPort}/readyz`);
+      expect(res.status).toBe(200);
+    },
+    { timeoutMs: 40_000, intervalMs: 250 },
+  );
   const list = await fetch(`http://127.0.0.1:${httpPort}/api/v1/products/?page_size=1`);
   expect(list.status).toBe(200);
   expect(await list.json()).toMatchObject({ page: 1, page_size: 1 });

@@ -36,9 +36,7 @@ describe('concurrent reservations', () => {
     const leasing = await startEngine(pool, { leaseMaxMs: 200 });
     try {
       const p = await seedProduct(pool, 50);
-      const outcomes = await Promise.all(
-        Array.from({ length: 200 }, () => leasing.engine.reserve({ order_id: randomUUID(), lines: [line(p.productId, 1)] })),
-      );
+      const outcomes = await Promise.all(Array.from({ length: 200 }, () => leasing.engine.reserve({ order_id: randomUUID(), lines: [line(p.productId, 1)] })));
       expect(countBy(outcomes).reserved).toBe(50);
       await leasing.engine.drain();
       await new Promise((r) => setTimeout(r, 50));
@@ -50,17 +48,13 @@ describe('concurrent reservations', () => {
 
   it('200 orders of 1 unit on a product with 50 units: exactly 50 reserved, 150 INSUFFICIENT_STOCK', async () => {
     const p = await seedProduct(pool, 50);
-    const outcomes = await Promise.all(
-      Array.from({ length: 200 }, () => h.engine.reserve({ order_id: randomUUID(), lines: [line(p.productId, 1)] })),
-    );
+    const outcomes = await Promise.all(Array.from({ length: 200 }, () => h.engine.reserve({ order_id: randomUUID(), lines: [line(p.productId, 1)] })));
     const c = countBy(outcomes);
     expect(c.reserved).toBe(50);
     expect(c.rejected).toBe(150);
     expect([...c.codes]).toEqual(['INSUFFICIENT_STOCK']);
     expect(await stockRow(pool, p.stockIds[''])).toEqual({ available: 0, reserved: 50, sold: 0 });
-    const { rows } = await pool.query('SELECT count(*)::int AS n, sum(quantity)::int AS q FROM reservations WHERE stock_id = $1', [
-      p.stockIds[''],
-    ]);
+    const { rows } = await pool.query('SELECT count(*)::int AS n, sum(quantity)::int AS q FROM reservations WHERE stock_id = $1', [p.stockIds['']]);
     expect(rows[0]).toEqual({ n: 50, q: 50 });
     // Every lock is given back once the queue is empty.
     await h.engine.drain();
@@ -70,9 +64,7 @@ describe('concurrent reservations', () => {
 
   it('the same on one size of a sized product, other sizes untouched', async () => {
     const p = await seedProduct(pool, { S: 5, M: 50, L: 7 });
-    const outcomes = await Promise.all(
-      Array.from({ length: 200 }, () => h.engine.reserve({ order_id: randomUUID(), lines: [line(p.productId, 1, 'M')] })),
-    );
+    const outcomes = await Promise.all(Array.from({ length: 200 }, () => h.engine.reserve({ order_id: randomUUID(), lines: [line(p.productId, 1, 'M')] })));
     const c = countBy(outcomes);
     expect(c.reserved).toBe(50);
     expect(c.rejected).toBe(150);
@@ -404,10 +396,7 @@ describe('a confirmation that comes too late', () => {
     expect(await h.engine.confirm(orderId)).toEqual({ order_id: orderId, status: 'already_released', lines: 0 });
     const never = randomUUID();
     expect(await h.engine.confirm(never)).toMatchObject({ status: 'not_found' });
-    const { rows } = await pool.query(
-      `SELECT key, payload FROM outbox WHERE key = ANY($1) AND type = 'stock.rejected' ORDER BY id`,
-      [[orderId, never]],
-    );
+    const { rows } = await pool.query(`SELECT key, payload FROM outbox WHERE key = ANY($1) AND type = 'stock.rejected' ORDER BY id`, [[orderId, never]]);
     expect(rows.map((r) => [r.key, r.payload.data.code])).toEqual([
       [orderId, 'RESERVATION_RELEASED'],
       [never, 'RESERVATION_NOT_FOUND'],
@@ -426,10 +415,9 @@ describe('re-sent commands', () => {
     const firstRejected = await h.engine.reserve(unknown);
     expect(await h.engine.reserve(reserved, { announceRepeat: true })).toEqual(first);
     expect(await h.engine.reserve(unknown, { announceRepeat: true })).toEqual(firstRejected);
-    const { rows } = await pool.query(
-      `SELECT key, type, count(*)::int AS n FROM outbox WHERE key = ANY($1) GROUP BY key, type ORDER BY type`,
-      [[reserved.order_id, unknown.order_id]],
-    );
+    const { rows } = await pool.query(`SELECT key, type, count(*)::int AS n FROM outbox WHERE key = ANY($1) GROUP BY key, type ORDER BY type`, [
+      [reserved.order_id, unknown.order_id],
+    ]);
     expect(rows).toEqual([
       { key: unknown.order_id, type: 'stock.rejected', n: 2 },
       { key: reserved.order_id, type: 'stock.reserved', n: 2 },

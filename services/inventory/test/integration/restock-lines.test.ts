@@ -31,7 +31,14 @@ beforeAll(async () => {
   await createTestTopics(bus, prefix);
   relay = new OutboxRelay({ databaseUrl: database.url, bus, logger: silentLogger, topicPrefix: prefix, pollMs: 100 });
   await relay.start();
-  consumer = await startCommandsConsumer({ bus, engine: h.engine, store: new ReservationStore(pool), topicPrefix: prefix, logger: silentLogger, groupId: `inventory-${prefix}` });
+  consumer = await startCommandsConsumer({
+    bus,
+    engine: h.engine,
+    store: new ReservationStore(pool),
+    topicPrefix: prefix,
+    logger: silentLogger,
+    groupId: `inventory-${prefix}`,
+  });
   listener = await bus.subscribe({
     groupId: `listener-${prefix}`,
     topics: [topicName(prefix, Topics.inventoryEvents)],
@@ -163,7 +170,17 @@ it('a partial restock then a whole-order restock gives back the rest only; the o
     { line_id: 'b', product_id: p.productId, size: 'L', quantity: 2 },
   ];
   const orderId = await soldOrder(lines);
-  await bus.publish(commands, [restockCommand(orderId, randomUUID(), [['a', 3], ['b', 1]], 'store cancelled')]);
+  await bus.publish(commands, [
+    restockCommand(
+      orderId,
+      randomUUID(),
+      [
+        ['a', 3],
+        ['b', 1],
+      ],
+      'store cancelled',
+    ),
+  ]);
   await until(() => expect(eventsFor(orderId, 'stock.restocked')).toHaveLength(1));
   expect(await stockRow(pool, p.stockIds.M!)).toEqual({ available: 4, reserved: 0, sold: 1 });
   expect(await stockRow(pool, p.stockIds.L!)).toEqual({ available: 4, reserved: 0, sold: 1 });
@@ -200,13 +217,28 @@ it('restocks racing a confirm and a whole-order restock conserve the stock: ever
   const orders: string[] = [];
   for (let i = 0; i < 8; i++) {
     const orderId = randomUUID();
-    const r = await h.engine.reserve({ order_id: orderId, lines: [{ line_id: 'a', product_id: p.productId, quantity: 3 }, { line_id: 'b', product_id: p.productId, quantity: 2 }] });
+    const r = await h.engine.reserve({
+      order_id: orderId,
+      lines: [
+        { line_id: 'a', product_id: p.productId, quantity: 3 },
+        { line_id: 'b', product_id: p.productId, quantity: 2 },
+      ],
+    });
     expect(r.status).toBe('reserved');
     orders.push(orderId);
   }
   const given: number[] = [];
   const partial = (orderId: string) =>
-    h.engine.restockLines({ order_id: orderId, restock_id: randomUUID(), reason: 'race', lines: [{ line_id: 'a', quantity: 2 }, { line_id: 'b', quantity: 1 }] })
+    h.engine
+      .restockLines({
+        order_id: orderId,
+        restock_id: randomUUID(),
+        reason: 'race',
+        lines: [
+          { line_id: 'a', quantity: 2 },
+          { line_id: 'b', quantity: 1 },
+        ],
+      })
       .then((a) => given.push(...a.lines.map((l) => l.quantity)));
   await Promise.all(orders.flatMap((orderId) => [h.engine.confirm(orderId), partial(orderId), partial(orderId), h.engine.restock(orderId, 'race')]));
   expect(await stockRow(pool, p.stockIds['']!)).toEqual({ available: 40, reserved: 0, sold: 0 });
@@ -221,7 +253,13 @@ it('unknown and unconfirmed lines get 0, and so does an unknown order; a malform
   expect((await h.engine.reserve({ order_id: orderId, lines: [{ line_id: 'a', product_id: p.productId, size: 'M', quantity: 2 }] })).status).toBe('reserved');
   const restockId = randomUUID();
   const malformed = { ...restockCommand(orderId, randomUUID(), [['a', 1]]), data: { order_id: orderId, lines: [] } } as unknown as AnyEnvelope;
-  await bus.publish(commands, [malformed, restockCommand(orderId, restockId, [['a', 2], ['nope', 1]])]);
+  await bus.publish(commands, [
+    malformed,
+    restockCommand(orderId, restockId, [
+      ['a', 2],
+      ['nope', 1],
+    ]),
+  ]);
   const [answer] = await until(() => {
     const found = restockedFor(orderId, restockId);
     expect(found).toHaveLength(1);

@@ -32,7 +32,14 @@ beforeAll(async () => {
   await createTestTopics(bus, prefix);
   relay = new OutboxRelay({ databaseUrl: database.url, bus, logger: silentLogger, topicPrefix: prefix, pollMs: 100 });
   await relay.start();
-  consumer = await startCommandsConsumer({ bus, engine: h.engine, store: new ReservationStore(pool), topicPrefix: prefix, logger: silentLogger, groupId: `inventory-${prefix}` });
+  consumer = await startCommandsConsumer({
+    bus,
+    engine: h.engine,
+    store: new ReservationStore(pool),
+    topicPrefix: prefix,
+    logger: silentLogger,
+    groupId: `inventory-${prefix}`,
+  });
   listener = await bus.subscribe({
     groupId: `listener-${prefix}`,
     topics: [topicName(prefix, Topics.inventoryEvents)],
@@ -67,7 +74,9 @@ it('stock.reserved carries the reservation expires_at (item 11: order caps the p
   const p = await seedProduct(pool, 5);
   const orderId = randomUUID();
   const before = Date.now();
-  await bus.publish(commands, [createEnvelope('inventory.reserve', orderId, { order_id: orderId, lines: [{ line_id: 'l1', product_id: p.productId, size: null, quantity: 2 }] })]);
+  await bus.publish(commands, [
+    createEnvelope('inventory.reserve', orderId, { order_id: orderId, lines: [{ line_id: 'l1', product_id: p.productId, size: null, quantity: 2 }] }),
+  ]);
   const [reserved] = await until(() => {
     const found = eventsFor(orderId, 'stock.reserved');
     expect(found).toHaveLength(1);
@@ -146,7 +155,13 @@ it('restock racing a confirmation conserves the stock: every unit back in availa
   const p = await seedProduct(pool, 50);
   const orders = Array.from({ length: 10 }, () => randomUUID());
   for (const orderId of orders) {
-    const r = await h.engine.reserve({ order_id: orderId, lines: [{ line_id: 'a', product_id: p.productId, quantity: 3 }, { line_id: 'b', product_id: p.productId, quantity: 2 }] });
+    const r = await h.engine.reserve({
+      order_id: orderId,
+      lines: [
+        { line_id: 'a', product_id: p.productId, quantity: 3 },
+        { line_id: 'b', product_id: p.productId, quantity: 2 },
+      ],
+    });
     expect(r.status).toBe('reserved');
   }
   expect(await stockRow(pool, p.stockIds[''])).toEqual({ available: 0, reserved: 50, sold: 0 });

@@ -35,11 +35,7 @@ export function createPrivateDatabase(): Promise<TestDatabase> {
 }
 
 /** Inserts a product and its stock rows directly (engine tests do not go through the catalogue). */
-export async function seedProduct(
-  pool: Pool,
-  stock: number | Record<string, number>,
-  opts: { storeId?: string; price?: string } = {},
-): Promise<SeededProduct> {
+export async function seedProduct(pool: Pool, stock: number | Record<string, number>, opts: { storeId?: string; price?: string } = {}): Promise<SeededProduct> {
   const storeId = opts.storeId ?? randomUUID();
   const hasSizes = typeof stock !== 'number';
   const sizes: Array<[string, number]> = hasSizes ? Object.entries(stock) : [['', stock]];
@@ -51,10 +47,7 @@ export async function seedProduct(
   const productId = rows[0].id;
   const stockIds: Record<string, string> = {};
   for (const [size, qty] of sizes) {
-    const s = await pool.query<{ id: string }>(
-      'INSERT INTO stock (product_id, size, available) VALUES ($1, $2, $3) RETURNING id',
-      [productId, size, qty],
-    );
+    const s = await pool.query<{ id: string }>('INSERT INTO stock (product_id, size, available) VALUES ($1, $2, $3) RETURNING id', [productId, size, qty]);
     stockIds[size] = s.rows[0].id;
     await pool.query(
       `INSERT INTO stock_adjustments (stock_id, product_id, delta, available_after, reason, actor_id)
@@ -66,10 +59,9 @@ export async function seedProduct(
 }
 
 export async function stockRow(pool: Pool, stockId: string) {
-  const { rows } = await pool.query<{ available: number; reserved: number; sold: number }>(
-    'SELECT available, reserved, sold FROM stock WHERE id = $1',
-    [stockId],
-  );
+  const { rows } = await pool.query<{ available: number; reserved: number; sold: number }>('SELECT available, reserved, sold FROM stock WHERE id = $1', [
+    stockId,
+  ]);
   return rows[0];
 }
 

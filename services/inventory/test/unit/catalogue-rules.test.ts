@@ -78,7 +78,7 @@ describe('validateImages', () => {
 
 describe('canSeeSales', () => {
   const product = { storeId: 'store-a' };
-  it('the store\'s own sellers and admins; not buyers, other stores or anonymous readers', () => {
+  it("the store's own sellers and admins; not buyers, other stores or anonymous readers", () => {
     expect(canSeeSales({ id: 'u', role: 'admin' }, product)).toBe(true);
     expect(canSeeSales({ id: 'u', role: 'seller', storeId: 'store-a' }, product)).toBe(true);
     expect(canSeeSales({ id: 'u', role: 'seller', storeId: 'store-b' }, product)).toBe(false);

@@ -1,13 +1,6 @@
 // Pure reservation and catalogue rules, no servers.
 import { DomainError } from '@sudamall/shared';
-import {
-  planBatch,
-  resolveLine,
-  validateReserveRequest,
-  type ProductStockIndex,
-  type ReserveOutcome,
-  type StockLevel,
-} from '../../src/domain/reservation';
+import { planBatch, resolveLine, validateReserveRequest, type ProductStockIndex, type ReserveOutcome, type StockLevel } from '../../src/domain/reservation';
 import { applyAdjustment, assertCanManage, parsePrice, planInitialStock, stockSizeFor, storeForNewProduct } from '../../src/domain/product';
 
 let seq = 0;
@@ -22,7 +15,18 @@ const req = (order_id: string, lines: Array<[string, number]>) => ({
 describe('planBatch', () => {
   it('serves requests in arrival order until a row runs out, each all-or-nothing', () => {
     const plan = planBatch({
-      requests: [req('o1', [['a', 2]]), req('o2', [['a', 2], ['b', 1]]), req('o3', [['a', 1], ['b', 5]]), req('o4', [['a', 1]])],
+      requests: [
+        req('o1', [['a', 2]]),
+        req('o2', [
+          ['a', 2],
+          ['b', 1],
+        ]),
+        req('o3', [
+          ['a', 1],
+          ['b', 5],
+        ]),
+        req('o4', [['a', 1]]),
+      ],
       stock: new Map([level('a', 5), level('b', 3)]),
       existing: new Map(),
       now,
@@ -30,7 +34,12 @@ describe('planBatch', () => {
       newId,
     });
     expect(plan.results.map((r) => r.outcome.status)).toEqual(['reserved', 'reserved', 'rejected', 'reserved']);
-    expect(plan.taken).toEqual(new Map([['a', 5], ['b', 1]]));
+    expect(plan.taken).toEqual(
+      new Map([
+        ['a', 5],
+        ['b', 1],
+      ]),
+    );
     const o3 = plan.results[2].outcome as Extract<ReserveOutcome, { status: 'rejected' }>;
     expect(o3.short_lines).toEqual([{ line_id: 'l1', product_id: 'p-b', size: '', requested: 5, available: 2, code: 'INSUFFICIENT_STOCK' }]);
     expect(plan.reservations).toHaveLength(4);
@@ -126,9 +135,15 @@ describe('catalogue rules', () => {
   it('initial stock: one row without sizes, one per size with sizes', () => {
     expect(planInitialStock({ available_quantity: 4 })).toEqual({ hasSizes: false, rows: [{ size: '', available: 4 }] });
     expect(planInitialStock({ sizes: [{ size: 'S', available_quantity: 1 }] })).toEqual({ hasSizes: true, rows: [{ size: 'S', available: 1 }] });
-    expect(() => planInitialStock({ has_sizes: true, sizes: [{ size: 'S', available_quantity: 1 }, { size: 'S', available_quantity: 2 }] })).toThrow(
-      expect.objectContaining({ code: 'DUPLICATE_SIZE' }),
-    );
+    expect(() =>
+      planInitialStock({
+        has_sizes: true,
+        sizes: [
+          { size: 'S', available_quantity: 1 },
+          { size: 'S', available_quantity: 2 },
+        ],
+      }),
+    ).toThrow(expect.objectContaining({ code: 'DUPLICATE_SIZE' }));
   });
 
   it('only the owning store (or an admin) manages a product; buyers never create', () => {

@@ -20,12 +20,16 @@ const request = (lines: Array<[string, number]>) => ({
 
 describe('planRestock', () => {
   it('gives back at most what a confirmed line still holds sold, nothing for other lines', () => {
-    const plan = planRestock(request([['a', 2], ['b', 5], ['c', 1], ['d', 1], ['x', 3]]), [
-      row('a', 3, 0, 'confirmed', 'M'),
-      row('b', 4, 1, 'confirmed'),
-      row('c', 2, 0, 'reserved'),
-      row('d', 2, 0, 'released'),
-    ]);
+    const plan = planRestock(
+      request([
+        ['a', 2],
+        ['b', 5],
+        ['c', 1],
+        ['d', 1],
+        ['x', 3],
+      ]),
+      [row('a', 3, 0, 'confirmed', 'M'), row('b', 4, 1, 'confirmed'), row('c', 2, 0, 'reserved'), row('d', 2, 0, 'released')],
+    );
     expect(plan.result).toEqual({
       order_id: 'o1',
       restock_id: 'rs1',
@@ -73,6 +77,14 @@ describe('validateRestockCommand', () => {
     expect(code({ ...ok, lines: [{ line_id: 'a', quantity: 0 }] })).toBe('INVALID_QUANTITY');
     expect(code({ ...ok, lines: [{ line_id: 'a', quantity: 1.5 }] })).toBe('INVALID_QUANTITY');
     expect(code({ ...ok, lines: [{ quantity: 1 }] })).toBe('INVALID_LINE_ID');
-    expect(code({ ...ok, lines: [{ line_id: 'a', quantity: 1 }, { line_id: 'a', quantity: 2 }] })).toBe('DUPLICATE_LINE_ID');
+    expect(
+      code({
+        ...ok,
+        lines: [
+          { line_id: 'a', quantity: 1 },
+          { line_id: 'a', quantity: 2 },
+        ],
+      }),
+    ).toBe('DUPLICATE_LINE_ID');
   });
 });

@@ -17,7 +17,9 @@ export const CASH_ON_DELIVERY = 'cash_on_delivery';
  */
 export async function sendCollectionIfDue(tx: AdjustmentTx, orderId: string): Promise<void> {
   const [fulfillments, parts] = [await tx.fulfillmentsOf(orderId), await tx.fulfillmentPartsOf(orderId)];
-  const amount = collectionDue(fulfillments.map((f) => ({ status: f.status, collectedAmount: parts.find((p) => p.storeId === f.storeId)?.collectedAmount ?? null })));
+  const amount = collectionDue(
+    fulfillments.map((f) => ({ status: f.status, collectedAmount: parts.find((p) => p.storeId === f.storeId)?.collectedAmount ?? null })),
+  );
   if (amount !== null) await tx.enqueue(Topics.paymentCommands, createEnvelope('payment.collect', orderId, { order_id: orderId, amount }));
 }
 

@@ -43,7 +43,8 @@ export function assertNoCancellationRunning(adjustments: readonly AdjustmentSnap
 export function adjustmentIdOf(envelope: Envelope): string | null {
   const data = envelope.data as { refund_key?: unknown; restock_id?: unknown };
   if (envelope.type === 'stock.restocked') return typeof data.restock_id === 'string' ? data.restock_id : null;
-  if (envelope.type === 'payment.refunded' || envelope.type === 'payment.refund_failed') return typeof data.refund_key === 'string' && data.refund_key ? data.refund_key : null;
+  if (envelope.type === 'payment.refunded' || envelope.type === 'payment.refund_failed')
+    return typeof data.refund_key === 'string' && data.refund_key ? data.refund_key : null;
   return null;
 }
 
@@ -75,7 +76,8 @@ export class OrderAdjustments {
    * so gRPC, before any lock is taken): the stores' parts share the fee out.
    */
   async payment(orderId: string): Promise<{ gateway: string; fee: string }> {
-    const down = () => unavailable('PAYMENT_SERVICE_UNAVAILABLE', 'the payment service cannot say what was paid for this order; try again', { order_id: orderId });
+    const down = () =>
+      unavailable('PAYMENT_SERVICE_UNAVAILABLE', 'the payment service cannot say what was paid for this order; try again', { order_id: orderId });
     if (!this.payments) throw down();
     try {
       const payment = await this.payments.getPaymentStatus(orderId);
@@ -111,7 +113,9 @@ export class OrderAdjustments {
         status: running.status,
       });
     }
-    const canceller: Canceller = opts.refusedDeliveryOf ? { role: 'seller', storeId: opts.refusedDeliveryOf, refusedDelivery: true } : cancellerOf(access, user);
+    const canceller: Canceller = opts.refusedDeliveryOf
+      ? { role: 'seller', storeId: opts.refusedDeliveryOf, refusedDelivery: true }
+      : cancellerOf(access, user);
     const scope = cancellationScope(fulfillments, canceller);
     const shares = feeShares(fee, parts);
     const refund = sumMoney(parts.filter((p) => scope.storeIds.includes(p.storeId)).map((p) => partRefund(p.subtotal, shares.get(p.storeId) ?? '0.00')));
@@ -128,7 +132,10 @@ export class OrderAdjustments {
       lines: lines.filter((l) => scope.storeIds.includes(l.storeId)).map((l) => ({ line_id: l.lineId, quantity: l.quantity })),
     });
     const started = await this.begin(tx, order, draft, { insert: true });
-    this.logger.info({ order_id: order.id, adjustment_id: draft.id, store_id: draft.storeId, refund_amount: draft.refundAmount }, 'cancellation after payment started');
+    this.logger.info(
+      { order_id: order.id, adjustment_id: draft.id, store_id: draft.storeId, refund_amount: draft.refundAmount },
+      'cancellation after payment started',
+    );
     return started;
   }
 
@@ -190,10 +197,16 @@ export class OrderAdjustments {
       const adjustment = locked && (await tx.adjustmentsOf(locked.order.id)).find((a) => a.id === adjustmentId);
       if (!locked || !adjustment) throw notFound('ADJUSTMENT_NOT_FOUND', `no cancellation or return ${adjustmentId}`, { adjustment_id: adjustmentId });
       if (adjustment.awaiting.length === 0) {
-        throw conflict('ADJUSTMENT_NOT_RUNNING', `${adjustment.kind} ${adjustmentId} is ${adjustment.status}: nothing to retry`, { adjustment_id: adjustmentId, status: adjustment.status });
+        throw conflict('ADJUSTMENT_NOT_RUNNING', `${adjustment.kind} ${adjustmentId} is ${adjustment.status}: nothing to retry`, {
+          adjustment_id: adjustmentId,
+          status: adjustment.status,
+        });
       }
       const decision = onAdjustmentRetry(adjustment, this.timings(), true);
-      await this.apply(tx, locked.order, { ...decision, log: [...decision.log, { step: `${adjustment.kind}:${adjustment.status}`, kind: 'retry', type: 'operator_retry', payload: { by: by.id } }] });
+      await this.apply(tx, locked.order, {
+        ...decision,
+        log: [...decision.log, { step: `${adjustment.kind}:${adjustment.status}`, kind: 'retry', type: 'operator_retry', payload: { by: by.id } }],
+      });
       this.logger.info({ order_id: orderId, adjustment_id: adjustmentId, by: by.id }, 'adjustment retried by an operator');
       return decision.adjustment;
     });

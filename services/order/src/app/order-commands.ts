@@ -84,7 +84,10 @@ export class OrderCommands {
       const fulfillments = await tx.fulfillmentsOf(orderId);
       const mover: FulfillmentMover = access === 'seller' && user.storeId ? { role: 'seller', storeId: user.storeId } : { role: 'admin' };
       const moving = fulfillmentsToMove(fulfillments, to, mover);
-      assertNoCancellationRunning(await tx.adjustmentsOf(orderId), moving.map((f) => f.storeId));
+      assertNoCancellationRunning(
+        await tx.adjustmentsOf(orderId),
+        moving.map((f) => f.storeId),
+      );
       const moves = moving.map((f) => ({ storeId: f.storeId, from: f.status, to: to as FulfillmentStatus, trackingNumber }));
       await moveFulfillments(tx, order, moves, by, notes);
       const after = fulfillments.map((f) => (moving.includes(f) ? to : f.status)) as FulfillmentStatus[];

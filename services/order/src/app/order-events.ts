@@ -4,7 +4,12 @@ import { assertTransition, type OrderStatus } from '../domain/order-status';
 import type { ActorRef, CheckoutTx, FulfillmentMove, OrderHead } from './ports';
 
 /** What the order tells others when its status changes: order.status_changed, and order.cancelled when it is. */
-export function statusChangedEvents(order: OrderHead, to: OrderStatus, reason: string | null, paymentExpiresAt = order.paymentExpiresAt): Array<{ topic: TopicName; envelope: Envelope }> {
+export function statusChangedEvents(
+  order: OrderHead,
+  to: OrderStatus,
+  reason: string | null,
+  paymentExpiresAt = order.paymentExpiresAt,
+): Array<{ topic: TopicName; envelope: Envelope }> {
   const events: Array<{ topic: TopicName; envelope: Envelope }> = [
     {
       topic: Topics.orderEvents,
@@ -22,7 +27,12 @@ export function statusChangedEvents(order: OrderHead, to: OrderStatus, reason: s
   if (to === 'cancelled') {
     events.push({
       topic: Topics.orderEvents,
-      envelope: createEnvelope('order.cancelled', order.id, { order_id: order.id, user_id: order.userId, reason: reason ?? 'cancelled', store_ids: order.storeIds }),
+      envelope: createEnvelope('order.cancelled', order.id, {
+        order_id: order.id,
+        user_id: order.userId,
+        reason: reason ?? 'cancelled',
+        store_ids: order.storeIds,
+      }),
     });
   }
   return events;
@@ -55,7 +65,14 @@ export async function moveFulfillments(tx: CheckoutTx, order: OrderHead, moves: 
   for (const m of moves) {
     await tx.enqueue(
       Topics.orderEvents,
-      createEnvelope('order.fulfillment_changed', order.id, { order_id: order.id, user_id: order.userId, store_id: m.storeId, from: m.from, to: m.to, reason: m.reason ?? null }),
+      createEnvelope('order.fulfillment_changed', order.id, {
+        order_id: order.id,
+        user_id: order.userId,
+        store_id: m.storeId,
+        from: m.from,
+        to: m.to,
+        reason: m.reason ?? null,
+      }),
     );
   }
 }

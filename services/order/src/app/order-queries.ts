@@ -97,7 +97,10 @@ export class OrderQueries {
       status: head.status as OrderStatus,
       expires_at: expiresAt ? expiresAt.toISOString() : null,
       seconds_remaining: Math.max(0, Math.floor(remainingMs / 1000)),
-      expired: head.status === 'under_paying' ? remainingMs <= 0 : head.status === 'cancelled' && head.paymentExpiresAt !== null && head.paymentExpiresAt.getTime() <= now,
+      expired:
+        head.status === 'under_paying'
+          ? remainingMs <= 0
+          : head.status === 'cancelled' && head.paymentExpiresAt !== null && head.paymentExpiresAt.getTime() <= now,
     };
   }
 

@@ -49,9 +49,26 @@ export class OrderReturns {
       const id = this.newId();
       await tx.insertAdjustment(
         // The refund is decided when the store approves (the fee's share is asked of payment then).
-        newAdjustment({ id, orderId, kind: 'return', storeId, status: 'requested', reason: body.reason, requestedBy: actorOf(user), refundAmount: null, lines: returned }),
+        newAdjustment({
+          id,
+          orderId,
+          kind: 'return',
+          storeId,
+          status: 'requested',
+          reason: body.reason,
+          requestedBy: actorOf(user),
+          refundAmount: null,
+          lines: returned,
+        }),
       );
-      await tx.appendStepLog(orderId, [{ step: 'return:request', kind: 'command', type: 'return.requested', payload: { return_id: id, store_id: storeId, lines: returned, reason: body.reason } }]);
+      await tx.appendStepLog(orderId, [
+        {
+          step: 'return:request',
+          kind: 'command',
+          type: 'return.requested',
+          payload: { return_id: id, store_id: storeId, lines: returned, reason: body.reason },
+        },
+      ]);
       return id;
     });
   }
@@ -92,8 +109,10 @@ export class OrderReturns {
     const access = requireAccess(order, user, ['seller', 'admin']);
     const ret = (await tx.adjustmentsOf(order.id)).find((a) => a.id === returnId && a.kind === 'return');
     if (!ret) throw returnNotFound(returnId);
-    if (access === 'seller' && ret.storeId !== user.storeId) throw forbidden('FORBIDDEN', "another store's return is not yours to answer", { return_id: returnId });
-    if (ret.status !== 'requested') throw conflict('RETURN_ALREADY_ANSWERED', `return ${returnId} is ${ret.status}`, { return_id: returnId, status: ret.status });
+    if (access === 'seller' && ret.storeId !== user.storeId)
+      throw forbidden('FORBIDDEN', "another store's return is not yours to answer", { return_id: returnId });
+    if (ret.status !== 'requested')
+      throw conflict('RETURN_ALREADY_ANSWERED', `return ${returnId} is ${ret.status}`, { return_id: returnId, status: ret.status });
     return ret;
   }
 }

@@ -99,9 +99,7 @@ export class PlaceOrder {
     }
 
     // Resolved once, at placement: the order keeps this text and snapshot whatever the address becomes.
-    const shipping = input.addressId
-      ? await this.resolveAddress(input.userId, input.addressId)
-      : { text: input.shippingAddress!.trim(), snapshot: null };
+    const shipping = input.addressId ? await this.resolveAddress(input.userId, input.addressId) : { text: input.shippingAddress!.trim(), snapshot: null };
 
     const ids = [...new Set(lines.map((l) => l.productId))];
     const { products, missingIds } = await this.catalog.getProducts(ids);
@@ -157,7 +155,13 @@ export class PlaceOrder {
     }));
     outbox.push({
       topic: Topics.orderEvents,
-      envelope: createEnvelope('order.placed', orderId, { order_id: orderId, user_id: input.userId, total_amount: total, lines: reserveLines, store_ids: order.storeIds }),
+      envelope: createEnvelope('order.placed', orderId, {
+        order_id: orderId,
+        user_id: input.userId,
+        total_amount: total,
+        lines: reserveLines,
+        store_ids: order.storeIds,
+      }),
     });
     const outcome = await this.store.insertPlaced(order, decision, outbox, timings.now);
     if (outcome === 'duplicate') {

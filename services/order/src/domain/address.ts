@@ -46,8 +46,7 @@ export const PHONE_PATTERN = '^\\s*(?:\\+?[0-9][0-9 ()-]{3,30})?\\s*$';
 /** A required text field: something other than blanks (they are trimmed). */
 export const NOT_BLANK_PATTERN = '\\S';
 
-export const addressNotFound = (addressId: string) =>
-  notFound('ADDRESS_NOT_FOUND', `address ${addressId} does not exist`, { address_id: addressId });
+export const addressNotFound = (addressId: string) => notFound('ADDRESS_NOT_FOUND', `address ${addressId} does not exist`, { address_id: addressId });
 export const addressLimitReached = () =>
   conflict('ADDRESS_LIMIT_REACHED', `at most ${MAX_ADDRESSES_PER_USER} saved addresses per user`, { limit: MAX_ADDRESSES_PER_USER });
 export const defaultAddressRequired = (addressId: string) =>
@@ -128,7 +127,8 @@ export const MAX_PROFILE_NAME = 200;
 /** A profile edit: only the fields given change. */
 export function editedProfile(current: ProfileFields, patch: Partial<ProfileFields>): ProfileFields {
   const name = (patch.name ?? current.name).trim();
-  if (characters(name) > MAX_PROFILE_NAME) throw invalid('PROFILE_FIELD_TOO_LONG', `name is at most ${MAX_PROFILE_NAME} characters`, { field: 'name', max: MAX_PROFILE_NAME });
+  if (characters(name) > MAX_PROFILE_NAME)
+    throw invalid('PROFILE_FIELD_TOO_LONG', `name is at most ${MAX_PROFILE_NAME} characters`, { field: 'name', max: MAX_PROFILE_NAME });
   const phone = validPhone(patch.phone ?? current.phone);
   return { name, phone };
 }

@@ -28,7 +28,9 @@ export function cancellationScope(fulfillments: readonly FulfillmentState[], who
     const own = fulfillments.find((f) => f.storeId === who.storeId);
     const cancellable = who.refusedDelivery ? own?.status === 'shipped' : own?.status === 'processing';
     if (!own || !cancellable) {
-      const when = who.refusedDelivery ? 'a delivery is refused only while it is shipped' : `store ${who.storeId}'s part can be cancelled only while it is processing`;
+      const when = who.refusedDelivery
+        ? 'a delivery is refused only while it is shipped'
+        : `store ${who.storeId}'s part can be cancelled only while it is processing`;
       throw refuse(when, { store_id: who.storeId, status: own?.status ?? null });
     }
     return { storeIds: [own.storeId], wholeOrder: open.length === 1 };

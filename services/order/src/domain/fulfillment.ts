@@ -45,7 +45,11 @@ export function assertFulfillmentTransition(storeId: string, from: FulfillmentSt
     });
   }
   if (!t.by.includes(actor)) {
-    throw forbidden('STATUS_CHANGE_FORBIDDEN', `a ${actor} cannot move store ${storeId}'s part of the order from ${from} to ${to}`, { store_id: storeId, from, to });
+    throw forbidden('STATUS_CHANGE_FORBIDDEN', `a ${actor} cannot move store ${storeId}'s part of the order from ${from} to ${to}`, {
+      store_id: storeId,
+      from,
+      to,
+    });
   }
 }
 

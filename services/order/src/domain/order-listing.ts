@@ -4,10 +4,7 @@ import { formatMoney, sumMoney, type SortOf } from '@sudamall/shared';
  * Who is asking decides which orders a list holds: a buyer their own, a seller their store's
  * (every order with at least one of its items), an admin every order, narrowed on request.
  */
-export type OrderScope =
-  | { kind: 'buyer'; userId: string }
-  | { kind: 'store'; storeId: string }
-  | { kind: 'all'; userId?: string; storeId?: string };
+export type OrderScope = { kind: 'buyer'; userId: string } | { kind: 'store'; storeId: string } | { kind: 'all'; userId?: string; storeId?: string };
 
 export const ORDER_SORT_FIELDS = ['created_at', 'total_amount'] as const;
 export type OrderSort = SortOf<(typeof ORDER_SORT_FIELDS)[number]>;

@@ -42,10 +42,7 @@ export function reservationExpiryOf(data: unknown): Date | undefined {
  * (ORDER_TEST_MODE, never on in production) and only to shorten: it can never give a buyer longer
  * than the platform's window. Undefined: the platform's window.
  */
-export function requestedPaymentWindowMs(
-  requestedSeconds: number | undefined,
-  cfg: { testMode: boolean; windowSeconds: number },
-): number | undefined {
+export function requestedPaymentWindowMs(requestedSeconds: number | undefined, cfg: { testMode: boolean; windowSeconds: number }): number | undefined {
   if (requestedSeconds === undefined) return undefined;
   // 422, not 400: the value is well formed; whether it may be used depends on this deployment
   // (test mode, its platform window).

@@ -45,7 +45,10 @@ export function validateReturn(r: ReturnRequestRules): { storeId: string; lines:
   }
   const closesAt = new Date(fulfillment.deliveredAt.getTime() + r.windowDays * DAY_MS);
   if (r.now.getTime() > closesAt.getTime()) {
-    throw conflict('RETURN_WINDOW_CLOSED', `returns close ${r.windowDays} days after delivery`, { delivered_at: fulfillment.deliveredAt.toISOString(), closed_at: closesAt.toISOString() });
+    throw conflict('RETURN_WINDOW_CLOSED', `returns close ${r.windowDays} days after delivery`, {
+      delivered_at: fulfillment.deliveredAt.toISOString(),
+      closed_at: closesAt.toISOString(),
+    });
   }
   for (const { line, quantity } of lines) {
     const returnable = line.quantity - (r.alreadyReturned.get(line.lineId) ?? 0);

@@ -1,6 +1,19 @@
 // buildApp(deps): the order service's HTTP application, without listening (tests inject; main listens).
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { authPlugin, frameworkErrors, schemaController, rateLimitOptionsFromEnv, rateLimitPlugin, trustProxyFromEnv, registerErrorHandler, registerHealth, registerMetrics, registerOpenApi, type Logger, type VerifierOptions } from '@sudamall/shared';
+import {
+  authPlugin,
+  frameworkErrors,
+  schemaController,
+  rateLimitOptionsFromEnv,
+  rateLimitPlugin,
+  trustProxyFromEnv,
+  registerErrorHandler,
+  registerHealth,
+  registerMetrics,
+  registerOpenApi,
+  type Logger,
+  type VerifierOptions,
+} from '@sudamall/shared';
 // The parked-message admin endpoints, the same in every service.
 import { PARKED_MESSAGES_PATH, parkedMessagesRoutes } from '@sudamall/shared';
 import type { OrderUseCases } from '../container';

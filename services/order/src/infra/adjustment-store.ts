@@ -68,7 +68,16 @@ export function adjustmentTx(tx: Tx): Omit<AdjustmentTx, keyof import('../app/po
     },
     async insertAdjustment(a) {
       await tx.orderAdjustment.create({
-        data: { id: a.id, orderId: a.orderId, kind: a.kind, storeId: a.storeId, reason: a.reason, requestedBy: a.requestedBy.id, requestedRole: a.requestedBy.role, ...stateOf(a) },
+        data: {
+          id: a.id,
+          orderId: a.orderId,
+          kind: a.kind,
+          storeId: a.storeId,
+          reason: a.reason,
+          requestedBy: a.requestedBy.id,
+          requestedRole: a.requestedBy.role,
+          ...stateOf(a),
+        },
       });
     },
     async saveAdjustment(a, opts = {}) {
@@ -83,7 +92,11 @@ export function adjustmentTx(tx: Tx): Omit<AdjustmentTx, keyof import('../app/po
       });
     },
     async linesOf(orderId) {
-      const rows = await tx.orderItem.findMany({ where: { orderId }, select: { id: true, storeId: true, quantity: true, price: true }, orderBy: { id: 'asc' } });
+      const rows = await tx.orderItem.findMany({
+        where: { orderId },
+        select: { id: true, storeId: true, quantity: true, price: true },
+        orderBy: { id: 'asc' },
+      });
       return rows.map((r) => ({ lineId: r.id, storeId: r.storeId, quantity: r.quantity, price: r.price.toFixed(2) }));
     },
     async fulfillmentPartsOf(orderId) {

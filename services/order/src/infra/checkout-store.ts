@@ -66,7 +66,13 @@ export function checkoutTx(tx: Tx): CheckoutTx {
       const row = rows[0];
       if (!row) return null;
       return {
-        order: { id: row.order_id, userId: row.user_id, status: row.status as OrderStatus, storeIds: row.store_ids ?? [], paymentExpiresAt: row.payment_expires_at },
+        order: {
+          id: row.order_id,
+          userId: row.user_id,
+          status: row.status as OrderStatus,
+          storeIds: row.store_ids ?? [],
+          paymentExpiresAt: row.payment_expires_at,
+        },
         saga: sagaFromRow({
           state: row.state,
           currentStep: row.current_step,
@@ -120,7 +126,16 @@ export function checkoutTx(tx: Tx): CheckoutTx {
       // The order changed too, for whoever syncs by updated_at (its own status may not move).
       await tx.order.update({ where: { id: orderId }, data: { updatedAt: now } });
       await tx.fulfillmentStatusHistory.createMany({
-        data: moves.map((m) => ({ orderId, storeId: m.storeId, fromStatus: m.from, toStatus: m.to, changedBy: by.id, actorRole: by.role, reason: m.reason ?? null, notes: notes ?? null })),
+        data: moves.map((m) => ({
+          orderId,
+          storeId: m.storeId,
+          fromStatus: m.from,
+          toStatus: m.to,
+          changedBy: by.id,
+          actorRole: by.role,
+          reason: m.reason ?? null,
+          notes: notes ?? null,
+        })),
       });
     },
     async saveSaga(orderId, saga) {

@@ -10,7 +10,11 @@ export class InventoryCatalog implements CatalogPort {
   private readonly getProductsCall;
   private readonly createSnapshotsCall;
 
-  constructor(url: string, private readonly deadlineMs = 5000, creds: ChannelCredentials = credentials.createInsecure()) {
+  constructor(
+    url: string,
+    private readonly deadlineMs = 5000,
+    creds: ChannelCredentials = credentials.createInsecure(),
+  ) {
     this.client = new inventory.InventoryServiceClient(url, creds);
     this.getProductsCall = promisifyUnary(this.client, 'getProducts');
     this.createSnapshotsCall = promisifyUnary(this.client, 'createSnapshots');
@@ -74,7 +78,11 @@ export class CartCheckoutClient implements CartCheckoutPort {
   readonly client: InstanceType<typeof cart.CartServiceClient>;
   private readonly call;
 
-  constructor(url: string, private readonly deadlineMs = 20000, creds: ChannelCredentials = credentials.createInsecure()) {
+  constructor(
+    url: string,
+    private readonly deadlineMs = 20000,
+    creds: ChannelCredentials = credentials.createInsecure(),
+  ) {
     this.client = new cart.CartServiceClient(url, creds);
     this.call = promisifyUnary(this.client, 'checkoutCart');
   }
@@ -103,7 +111,11 @@ export class PaymentStatusClient implements PaymentStatusPort {
   readonly client: InstanceType<typeof payment.PaymentServiceClient>;
   private readonly call;
 
-  constructor(url: string, private readonly deadlineMs = 1500, creds: ChannelCredentials = credentials.createInsecure()) {
+  constructor(
+    url: string,
+    private readonly deadlineMs = 1500,
+    creds: ChannelCredentials = credentials.createInsecure(),
+  ) {
     this.client = new payment.PaymentServiceClient(url, creds);
     this.call = promisifyUnary(this.client, 'getPaymentStatus');
   }

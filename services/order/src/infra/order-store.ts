@@ -212,7 +212,10 @@ export class OrderStore implements PlacementStore {
   // compilation per call on the service's busiest paths.
   async findIdByIdempotencyKey(userId: string, key: string): Promise<string | null> {
     const rows = await this.db.$queryRawUnsafe<Array<{ order_id: string }>>(
-      'SELECT order_id::text FROM orders WHERE user_id = $1 AND idempotency_key = $2', userId, key);
+      'SELECT order_id::text FROM orders WHERE user_id = $1 AND idempotency_key = $2',
+      userId,
+      key,
+    );
     return rows[0]?.order_id ?? null;
   }
 
@@ -228,7 +231,12 @@ export class OrderStore implements PlacementStore {
    * (user, idempotency key) makes the order insert do nothing, and with it every other insert,
    * which all read from it: 'duplicate'.
    */
-  async insertPlaced(order: NewOrder, saga: SagaDecision, outbox: Array<{ topic: TopicName; envelope: Envelope }>, now: Date): Promise<'created' | 'duplicate'> {
+  async insertPlaced(
+    order: NewOrder,
+    saga: SagaDecision,
+    outbox: Array<{ topic: TopicName; envelope: Envelope }>,
+    now: Date,
+  ): Promise<'created' | 'duplicate'> {
     const s = saga.saga;
     const [row] = await this.db.$queryRawUnsafe<Array<{ created: number }>>(
       INSERT_PLACED_SQL,
@@ -240,17 +248,19 @@ export class OrderStore implements PlacementStore {
       order.totalAmount,
       order.storeIds,
       now,
-      JSON.stringify(order.items.map((it) => ({
-        item_id: it.id,
-        product_id: it.productId,
-        product_name: it.productName,
-        size: it.size,
-        quantity: it.quantity,
-        price: it.price,
-        store_id: it.storeId,
-        snapshot_id: it.snapshot.snapshotId,
-        product_snapshot: it.snapshot.data,
-      }))),
+      JSON.stringify(
+        order.items.map((it) => ({
+          item_id: it.id,
+          product_id: it.productId,
+          product_name: it.productName,
+          size: it.size,
+          quantity: it.quantity,
+          price: it.price,
+          store_id: it.storeId,
+          snapshot_id: it.snapshot.snapshotId,
+          product_snapshot: it.snapshot.data,
+        })),
+      ),
       s.state,
       s.currentStep,
       s.attempts,
@@ -269,13 +279,15 @@ export class OrderStore implements PlacementStore {
     return row && Number(row.created) === 1 ? 'created' : 'duplicate';
   }
 
-
   /** The latest cancellation after payment of each of these orders (none asked of an unpaid one). */
   private async latestCancellations(orders: ReadonlyArray<{ id: string; status: string }>): Promise<Map<string, AdjustmentRow>> {
     const ids = orders.filter((o) => mayHaveCancellation(o.status)).map((o) => o.id);
     const latest = new Map<string, AdjustmentRow>();
     if (ids.length === 0) return latest;
-    const rows = await this.db.orderAdjustment.findMany({ where: { orderId: { in: ids }, kind: 'cancellation' }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] });
+    const rows = await this.db.orderAdjustment.findMany({
+      where: { orderId: { in: ids }, kind: 'cancellation' },
+      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+    });
     for (const r of rows) if (!latest.has(r.orderId)) latest.set(r.orderId, r);
     return latest;
   }
@@ -328,7 +340,12 @@ export class OrderStore implements PlacementStore {
       ...(filter.kind ? { kind: filter.kind } : {}),
     };
     const [rows, total] = await Promise.all([
-      this.db.orderAdjustment.findMany({ where, orderBy: [{ updatedAt: 'desc' }, { id: 'desc' }], skip: (filter.page - 1) * filter.pageSize, take: filter.pageSize }),
+      this.db.orderAdjustment.findMany({
+        where,
+        orderBy: [{ updatedAt: 'desc' }, { id: 'desc' }],
+        skip: (filter.page - 1) * filter.pageSize,
+        take: filter.pageSize,
+      }),
       this.db.orderAdjustment.count({ where }),
     ]);
     return {
@@ -376,9 +393,21 @@ export class OrderStore implements PlacementStore {
 
   async head(orderId: string): Promise<OrderHeadRow | null> {
     if (!isUuid(orderId)) return null;
-    const rows = await this.db.$queryRawUnsafe<Array<{ order_id: string; user_id: string; status: string; store_ids: string[] | null; payment_expires_at: Date | null; total_amount: string; cancel_reason: string | null }>>(
+    const rows = await this.db.$queryRawUnsafe<
+      Array<{
+        order_id: string;
+        user_id: string;
+        status: string;
+        store_ids: string[] | null;
+        payment_expires_at: Date | null;
+        total_amount: string;
+        cancel_reason: string | null;
+      }>
+    >(
       `SELECT order_id::text, user_id, status::text, store_ids, payment_expires_at, total_amount::text, cancel_reason
-         FROM orders WHERE order_id = $1::uuid`, orderId);
+         FROM orders WHERE order_id = $1::uuid`,
+      orderId,
+    );
     const r = rows[0];
     if (!r) return null;
     return {

@@ -1,6 +1,16 @@
 import { promisifyUnary } from '@sudamall/shared';
 import type { payment } from '@sudamall/proto';
-import type { AdminActionRecord, PaymentLookupPort, PaymentView, SagaAdminStore, SagaAdminTx, SagaListFilters, SagaListResult, SagaRecord, StepLogView } from '../app/saga-admin';
+import type {
+  AdminActionRecord,
+  PaymentLookupPort,
+  PaymentView,
+  SagaAdminStore,
+  SagaAdminTx,
+  SagaListFilters,
+  SagaListResult,
+  SagaRecord,
+  StepLogView,
+} from '../app/saga-admin';
 import { isUuid } from '../domain/errors';
 import type { Prisma } from '../generated/prisma/client';
 import type { SagaCommand } from '../saga/saga-types';
@@ -154,7 +164,10 @@ export class GrpcPaymentLookup implements PaymentLookupPort {
   private readonly statusCall;
   private readonly paymentCall;
 
-  constructor(client: PaymentClient, private readonly deadlineMs = 1500) {
+  constructor(
+    client: PaymentClient,
+    private readonly deadlineMs = 1500,
+  ) {
     this.statusCall = promisifyUnary(client, 'getPaymentStatus');
     this.paymentCall = promisifyUnary(client, 'getPayment');
   }

@@ -3,16 +3,17 @@
 import { collectedGauge, registerConsumerLagMetrics, parseBrokers, registerOutboxMetrics, sharedCollect, type Logger } from '@sudamall/shared';
 import type { Db } from './prisma';
 
-export function registerOrderMetrics(opts: { db: Db; brokers: string; clientId: string; groups: () => readonly string[]; logger: Logger }): { close(): Promise<void> } {
+export function registerOrderMetrics(opts: { db: Db; brokers: string; clientId: string; groups: () => readonly string[]; logger: Logger }): {
+  close(): Promise<void>;
+} {
   const { db, logger } = opts;
   registerOutboxMetrics((sql) => db.$queryRawUnsafe<unknown[]>(sql), logger);
   // One GROUP BY per scrape for both saga gauges.
-  const sagas = sharedCollect(
-    () =>
-      db.$queryRawUnsafe<Array<{ state: string; step: string; n: number; stuck: number }>>(
-        `SELECT state, current_step AS step, count(*)::int AS n, (count(*) FILTER (WHERE stuck))::int AS stuck
+  const sagas = sharedCollect(() =>
+    db.$queryRawUnsafe<Array<{ state: string; step: string; n: number; stuck: number }>>(
+      `SELECT state, current_step AS step, count(*)::int AS n, (count(*) FILTER (WHERE stuck))::int AS stuck
            FROM saga_instances GROUP BY state, current_step`,
-      ),
+    ),
   );
   collectedGauge({
     name: 'saga_instances',

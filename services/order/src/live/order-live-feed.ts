@@ -52,7 +52,13 @@ export class OrderLiveFeed {
       authorize: (user, userId) => user.role === 'admin' || user.id === userId,
       onSubscribe: async ({ id: userId, socket }) => {
         // Orders already waiting for payment tick from the first second, not from their next event.
-        const { items } = await this.orders.list({ scope: { kind: 'buyer', userId }, status: 'under_paying', sort: DEFAULT_ORDER_SORT, page: 1, pageSize: 100 });
+        const { items } = await this.orders.list({
+          scope: { kind: 'buyer', userId },
+          status: 'under_paying',
+          sort: DEFAULT_ORDER_SORT,
+          page: 1,
+          pageSize: 100,
+        });
         for (const o of items) if (o.payment_expires_at) this.deadlines.track(userId, o.order_id, new Date(o.payment_expires_at));
         for (const tick of this.deadlines.ticks(this.clock.now(), this.watched(), userId)) {
           this.hub.sendTo(socket, liveMessage('payment_deadline', deadlineData(tick), this.clock.now()));
@@ -99,7 +105,12 @@ export class OrderLiveFeed {
           // The sweeper may cancel a lapsed order before the next tick: the countdown still ends
           // at 0, right before the cancellation, as it would have with one more tick.
           if (expiresAt && d.reason === 'payment_timeout') {
-            this.push(d.user_id, 'payment_deadline', deadlineData({ order_id: d.order_id, seconds_remaining: 0, expires_at: expiresAt.toISOString() }), envelope.occurred_at);
+            this.push(
+              d.user_id,
+              'payment_deadline',
+              deadlineData({ order_id: d.order_id, seconds_remaining: 0, expires_at: expiresAt.toISOString() }),
+              envelope.occurred_at,
+            );
           }
         }
         this.push(

@@ -78,7 +78,12 @@ export const ADJUSTMENT_STEPS: readonly AdjustmentStep[] = [
       type: 'payment.refund',
       // A whole-order cancellation asks for everything left of the payment (what earlier partial
       // refunds left), so the buyer gets back exactly what they paid, whatever was refunded before.
-      data: { order_id: a.orderId, reason: a.reason, refund_key: a.id, ...(refundsEverythingLeft(a) || a.refundAmount === null ? {} : { amount: a.refundAmount }) },
+      data: {
+        order_id: a.orderId,
+        reason: a.reason,
+        refund_key: a.id,
+        ...(refundsEverythingLeft(a) || a.refundAmount === null ? {} : { amount: a.refundAmount }),
+      },
       replies: ['payment.refunded'],
       refusals: ['payment.refund_failed'],
     }),
@@ -122,11 +127,24 @@ function enterNext(a: AdjustmentSnapshot, from: number, t: Timings, log: StepLog
   const step = ADJUSTMENT_STEPS.slice(from).find((s) => s.needed(a));
   if (!step) {
     const done = { ...a, status: 'completed' as const, awaiting: [], attempts: 0, nextRetryAt: null, stuck: false, lastError: null };
-    return { adjustment: done, commands: [], log: [...log, { step: stepLabel(a, 'done'), kind: 'reply', type: 'completed', payload: { adjustment_id: a.id } }], completed: true };
+    return {
+      adjustment: done,
+      commands: [],
+      log: [...log, { step: stepLabel(a, 'done'), kind: 'reply', type: 'completed', payload: { adjustment_id: a.id } }],
+      completed: true,
+    };
   }
   const cmd = step.invoke(a);
   return {
-    adjustment: { ...a, status: step.status, awaiting: [cmd], attempts: 1, nextRetryAt: new Date(t.now.getTime() + backoffMs(1, t)), stuck: false, lastError: null },
+    adjustment: {
+      ...a,
+      status: step.status,
+      awaiting: [cmd],
+      attempts: 1,
+      nextRetryAt: new Date(t.now.getTime() + backoffMs(1, t)),
+      stuck: false,
+      lastError: null,
+    },
     commands: [cmd],
     log: [...log, { step: stepLabel(a, step.name), kind: 'command', type: cmd.type, payload: cmd.data }],
     completed: false,

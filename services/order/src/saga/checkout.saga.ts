@@ -56,8 +56,7 @@ const confirm = (ctx: CheckoutContext) =>
 // charge in flight keeps the void and answers it when it ends: payment.voided when nothing was
 // captured, payment.succeeded (which the saga refunds) when it was. The command itself cannot be
 // lost (outbox → Kafka → idempotent consumer).
-const voidPayment = (ctx: CheckoutContext, reason: string) =>
-  command(Topics.paymentCommands, 'payment.void', { order_id: ctx.order_id, reason }, []);
+const voidPayment = (ctx: CheckoutContext, reason: string) => command(Topics.paymentCommands, 'payment.void', { order_id: ctx.order_id, reason }, []);
 // A refund the gateway definitely refused (payment.refund_failed) will not come by re-sending on
 // a timer: the saga waits for an operator, whose retry asks payment for a new refund attempt.
 const refund = (ctx: CheckoutContext, reason: string) =>

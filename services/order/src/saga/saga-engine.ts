@@ -3,17 +3,7 @@ import { assertTransition, type OrderStatus } from '../domain/order-status';
 import { orderBeingConfirmed } from '../domain/errors';
 import { paymentDeadline, reservationExpiryOf } from '../domain/payment-deadline';
 import { CHECKOUT_SAGA, shortLinesOf, type SagaStep } from './checkout.saga';
-import type {
-  CheckoutContext,
-  OrderChange,
-  ReplyType,
-  SagaCommand,
-  SagaDecision,
-  SagaInput,
-  SagaSnapshot,
-  SagaTimings,
-  StepLogEntry,
-} from './saga-types';
+import type { CheckoutContext, OrderChange, ReplyType, SagaCommand, SagaDecision, SagaInput, SagaSnapshot, SagaTimings, StepLogEntry } from './saga-types';
 
 // The saga's decisions as pure functions of (saga state, order status, input, clock): no I/O,
 // so every path is unit-tested with plain values; the caller persists a decision in one

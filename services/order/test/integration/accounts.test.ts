@@ -38,7 +38,10 @@ async function addAddress(u: User, body: object = home) {
   return res.json() as { address_id: string; is_default: boolean };
 }
 
-const defaults = async (u: User) => ((await call(u, 'GET', '/addresses/')).json().items as Array<{ address_id: string; is_default: boolean }>).filter((a) => a.is_default).map((a) => a.address_id);
+const defaults = async (u: User) =>
+  ((await call(u, 'GET', '/addresses/')).json().items as Array<{ address_id: string; is_default: boolean }>)
+    .filter((a) => a.is_default)
+    .map((a) => a.address_id);
 
 describe('GET|PUT /api/v1/accounts/profile/', () => {
   it('answers id, email and role from the token and keeps name and phone', async () => {
@@ -219,7 +222,13 @@ describe('POST /api/v1/orders/create/ with address_id', () => {
       const a = await addAddress(u);
       const p = h.catalog.add({ price: '5.00', storeId: 'store-a' });
       const req = (userId: string, extra: Partial<pb.PlaceOrderRequest>) => ({
-        idempotencyKey: randomUUID(), userId, items: [{ productId: p.id, size: '', quantity: 1 }], shippingAddress: '', notes: '', waitMs: 0, ...extra,
+        idempotencyKey: randomUUID(),
+        userId,
+        items: [{ productId: p.id, size: '', quantity: 1 }],
+        shippingAddress: '',
+        notes: '',
+        waitMs: 0,
+        ...extra,
       });
       const { order } = await placeOrder(req(u.id, { addressId: a.address_id }));
       expect(order?.shippingAddress).toBe('Amna Osman, 12 Nile Street, Khartoum, Sudan, +249 912 345 678');

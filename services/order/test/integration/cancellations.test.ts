@@ -29,7 +29,9 @@ const admin = bearer({ sub: randomUUID(), role: 'admin' });
 async function reply<T extends MessageType>(type: T, data: MessageTypes[T]) {
   const envelope = createEnvelope(type, (data as { order_id: string }).order_id, data) as AnyEnvelope;
   const { saga, adjustments } = h.c.useCases;
-  return 'refund_key' in data || 'restock_id' in data ? adjustments.handleReply(SAGA_INBOX_CONSUMER, envelope) : saga.handleReply(SAGA_INBOX_CONSUMER, envelope);
+  return 'refund_key' in data || 'restock_id' in data
+    ? adjustments.handleReply(SAGA_INBOX_CONSUMER, envelope)
+    : saga.handleReply(SAGA_INBOX_CONSUMER, envelope);
 }
 
 /** The commands the order service sent for an order, oldest first. */
@@ -48,24 +50,45 @@ async function paidTwoStoreOrder(u: { id: string; auth: string }, gateway = 'tes
     method: 'POST',
     url: '/api/v1/orders/create/',
     headers: { authorization: u.auth, 'idempotency-key': randomUUID() },
-    payload: { items: [{ product_id: a.id, quantity: 2 }, { product_id: b.id, quantity: 1 }], shipping_address: '5 Quay St' },
+    payload: {
+      items: [
+        { product_id: a.id, quantity: 2 },
+        { product_id: b.id, quantity: 1 },
+      ],
+      shipping_address: '5 Quay St',
+    },
   });
   expect(res.statusCode).toBe(201);
   const order = res.json();
   await reply('stock.reserved', {
     order_id: order.order_id,
-    lines: order.items.map((i: { item_id: string; product_id: string; quantity: number }) => ({ line_id: i.item_id, product_id: i.product_id, size: null, quantity: i.quantity, reservation_id: randomUUID() })),
+    lines: order.items.map((i: { item_id: string; product_id: string; quantity: number }) => ({
+      line_id: i.item_id,
+      product_id: i.product_id,
+      size: null,
+      quantity: i.quantity,
+      reservation_id: randomUUID(),
+    })),
   });
   const fee = gateway === 'cash_on_delivery' ? '0.00' : '2.64';
   const total = gateway === 'cash_on_delivery' ? '25.45' : '28.09';
-  await reply('payment.succeeded', { payment_id: randomUUID(), order_id: order.order_id, user_id: u.id, gateway, amount: '25.45', gateway_fee: fee, total_amount: total });
+  await reply('payment.succeeded', {
+    payment_id: randomUUID(),
+    order_id: order.order_id,
+    user_id: u.id,
+    gateway,
+    amount: '25.45',
+    gateway_fee: fee,
+    total_amount: total,
+  });
   await reply('stock.confirmed', { order_id: order.order_id });
   payments.paid(order.order_id, '25.45', fee, gateway);
   const lineOf = (storeId: string) => order.items.find((i: { store_id: string }) => i.store_id === storeId);
   return { orderId: order.order_id as string, storeA, storeB, lineA: lineOf(storeA), lineB: lineOf(storeB) };
 }
 
-const get = async (orderId: string, auth = admin) => (await app.inject({ method: 'GET', url: `/api/v1/orders/${orderId}/`, headers: { authorization: auth } })).json();
+const get = async (orderId: string, auth = admin) =>
+  (await app.inject({ method: 'GET', url: `/api/v1/orders/${orderId}/`, headers: { authorization: auth } })).json();
 const cancel = (orderId: string, auth: string, reason = 'out of stock after all') =>
   app.inject({ method: 'POST', url: `/api/v1/orders/${orderId}/cancel/`, headers: { authorization: auth }, payload: { reason } });
 
@@ -87,15 +110,41 @@ describe('a seller cancels their part after payment', () => {
     expect(await commands(o.orderId, 'payment.refund')).toEqual([{ order_id: o.orderId, reason: 'out of stock after all', refund_key: id, amount: '5.79' }]);
 
     // While it is being refunded, that part does not ship; the other store's does.
-    expect((await app.inject({ method: 'PUT', url: `/api/v1/orders/${o.orderId}/status/`, headers: { authorization: seller(o.storeB) }, payload: { status: 'shipped' } })).json().error.code).toBe('CANCELLATION_IN_PROGRESS');
+    expect(
+      (
+        await app.inject({
+          method: 'PUT',
+          url: `/api/v1/orders/${o.orderId}/status/`,
+          headers: { authorization: seller(o.storeB) },
+          payload: { status: 'shipped' },
+        })
+      ).json().error.code,
+    ).toBe('CANCELLATION_IN_PROGRESS');
     expect((await cancel(o.orderId, u.auth)).json().error.code).toBe('CANCELLATION_IN_PROGRESS');
-    expect((await app.inject({ method: 'PUT', url: `/api/v1/orders/${o.orderId}/status/`, headers: { authorization: seller(o.storeA) }, payload: { status: 'shipped' } })).statusCode).toBe(200);
+    expect(
+      (
+        await app.inject({
+          method: 'PUT',
+          url: `/api/v1/orders/${o.orderId}/status/`,
+          headers: { authorization: seller(o.storeA) },
+          payload: { status: 'shipped' },
+        })
+      ).statusCode,
+    ).toBe(200);
 
-    expect(await reply('payment.refunded', { payment_id: 'p', order_id: o.orderId, refund_id: 'r-1', amount: '5.79', reason: 'x', refund_key: id })).toBe('applied');
+    expect(await reply('payment.refunded', { payment_id: 'p', order_id: o.orderId, refund_id: 'r-1', amount: '5.79', reason: 'x', refund_key: id })).toBe(
+      'applied',
+    );
     expect((await get(o.orderId)).cancellation).toMatchObject({ status: 'restocking', refunded_amount: '5.79' });
-    expect(await commands(o.orderId, 'inventory.restock')).toEqual([{ order_id: o.orderId, restock_id: id, reason: 'out of stock after all', lines: [{ line_id: o.lineB.item_id, quantity: 1 }] }]);
+    expect(await commands(o.orderId, 'inventory.restock')).toEqual([
+      { order_id: o.orderId, restock_id: id, reason: 'out of stock after all', lines: [{ line_id: o.lineB.item_id, quantity: 1 }] },
+    ]);
 
-    await reply('stock.restocked', { order_id: o.orderId, restock_id: id, lines: [{ line_id: o.lineB.item_id, product_id: o.lineB.product_id, size: null, quantity: 1 }] });
+    await reply('stock.restocked', {
+      order_id: o.orderId,
+      restock_id: id,
+      lines: [{ line_id: o.lineB.item_id, product_id: o.lineB.product_id, size: null, quantity: 1 }],
+    });
     const done = await get(o.orderId);
     expect(done.cancellation).toMatchObject({ status: 'completed', completed_at: expect.any(String) });
     expect(done.fulfillments.map((f: { store_id: string; status: string }) => [f.store_id, f.status])).toEqual([
@@ -124,7 +173,12 @@ describe('a seller cancels their part after payment', () => {
     const u = buyer();
     const o = await paidTwoStoreOrder(u);
     expect((await cancel(o.orderId, seller('elsewhere'))).statusCode).toBe(403);
-    await app.inject({ method: 'PUT', url: `/api/v1/orders/${o.orderId}/status/`, headers: { authorization: seller(o.storeA) }, payload: { status: 'shipped' } });
+    await app.inject({
+      method: 'PUT',
+      url: `/api/v1/orders/${o.orderId}/status/`,
+      headers: { authorization: seller(o.storeA) },
+      payload: { status: 'shipped' },
+    });
     const shipped = await cancel(o.orderId, seller(o.storeA));
     expect([shipped.statusCode, shipped.json().error.code]).toEqual([409, 'CANCELLATION_NOT_ALLOWED']);
     const byBuyer = await cancel(o.orderId, u.auth);
@@ -142,10 +196,20 @@ describe('a paid order cancelled whole', () => {
     const { cancellation } = res.json().order;
     expect(cancellation).toMatchObject({ status: 'refunding', store_id: null, refund_amount: '28.09' });
     expect(await commands(o.orderId, 'payment.refund')).toEqual([{ order_id: o.orderId, reason: 'changed my mind', refund_key: cancellation.cancellation_id }]);
-    await reply('payment.refunded', { payment_id: 'p', order_id: o.orderId, refund_id: 'r', amount: '28.09', reason: 'x', refund_key: cancellation.cancellation_id });
+    await reply('payment.refunded', {
+      payment_id: 'p',
+      order_id: o.orderId,
+      refund_id: 'r',
+      amount: '28.09',
+      reason: 'x',
+      refund_key: cancellation.cancellation_id,
+    });
     const [restock] = await commands(o.orderId, 'inventory.restock');
     expect((restock!.lines as Array<{ line_id: string; quantity: number }>).sort((x, y) => x.line_id.localeCompare(y.line_id))).toEqual(
-      [{ line_id: o.lineA.item_id, quantity: 2 }, { line_id: o.lineB.item_id, quantity: 1 }].sort((x, y) => x.line_id.localeCompare(y.line_id)),
+      [
+        { line_id: o.lineA.item_id, quantity: 2 },
+        { line_id: o.lineB.item_id, quantity: 1 },
+      ].sort((x, y) => x.line_id.localeCompare(y.line_id)),
     );
     await reply('stock.restocked', { order_id: o.orderId, restock_id: cancellation.cancellation_id, lines: [] });
     const done = await get(o.orderId, u.auth);
@@ -162,20 +226,35 @@ describe('a paid order cancelled whole', () => {
     const u = buyer();
     const o = await paidTwoStoreOrder(u);
     const { cancellation } = (await cancel(o.orderId, admin)).json().order;
-    await reply('payment.refund_failed', { payment_id: 'p', order_id: o.orderId, refund_id: 'r', amount: '28.09', reason: 'card_closed', refund_key: cancellation.cancellation_id });
+    await reply('payment.refund_failed', {
+      payment_id: 'p',
+      order_id: o.orderId,
+      refund_id: 'r',
+      amount: '28.09',
+      reason: 'card_closed',
+      refund_key: cancellation.cancellation_id,
+    });
     const stuck = await get(o.orderId);
     expect(stuck.status).toBe('processing');
     expect(stuck.cancellation).toMatchObject({ status: 'refunding', stuck: true, last_error: expect.stringContaining('card_closed') });
 
     // Operators find it among the stuck ones and retry it: the refund is asked for again at once.
-    const listed = (await app.inject({ method: 'GET', url: '/api/v1/orders/admin/adjustments/?stuck=true&page_size=100', headers: { authorization: admin } })).json();
+    const listed = (
+      await app.inject({ method: 'GET', url: '/api/v1/orders/admin/adjustments/?stuck=true&page_size=100', headers: { authorization: admin } })
+    ).json();
     expect(listed.items.map((a: { adjustment_id: string }) => a.adjustment_id)).toContain(cancellation.cancellation_id);
     expect((await app.inject({ method: 'GET', url: '/api/v1/orders/admin/adjustments/', headers: { authorization: u.auth } })).statusCode).toBe(403);
-    const retried = await app.inject({ method: 'POST', url: `/api/v1/orders/admin/adjustments/${cancellation.cancellation_id}/retry/`, headers: { authorization: admin } });
+    const retried = await app.inject({
+      method: 'POST',
+      url: `/api/v1/orders/admin/adjustments/${cancellation.cancellation_id}/retry/`,
+      headers: { authorization: admin },
+    });
     expect(retried.statusCode).toBe(202);
     expect(retried.json()).toMatchObject({ adjustment_id: cancellation.cancellation_id, status: 'refunding', stuck: false, last_error: null });
     expect(await commands(o.orderId, 'payment.refund')).toHaveLength(2);
-    expect((await app.inject({ method: 'POST', url: `/api/v1/orders/admin/adjustments/${randomUUID()}/retry/`, headers: { authorization: admin } })).statusCode).toBe(404);
+    expect(
+      (await app.inject({ method: 'POST', url: `/api/v1/orders/admin/adjustments/${randomUUID()}/retry/`, headers: { authorization: admin } })).statusCode,
+    ).toBe(404);
 
     // Another cancellation, waiting for its refund: once its re-send is due, the sweeper sends it again.
     const o2 = await paidTwoStoreOrder(buyer());
@@ -190,7 +269,12 @@ describe('returns after delivery', () => {
   async function delivered(u: { id: string; auth: string }) {
     const o = await paidTwoStoreOrder(u);
     for (const status of ['shipped', 'delivered']) {
-      const res = await app.inject({ method: 'PUT', url: `/api/v1/orders/${o.orderId}/status/`, headers: { authorization: seller(o.storeA) }, payload: { status } });
+      const res = await app.inject({
+        method: 'PUT',
+        url: `/api/v1/orders/${o.orderId}/status/`,
+        headers: { authorization: seller(o.storeA) },
+        payload: { status },
+      });
       expect(res.statusCode).toBe(200);
     }
     return o;
@@ -204,7 +288,13 @@ describe('returns after delivery', () => {
     const asked = await requestReturn(o.orderId, u.auth, [{ item_id: o.lineA.item_id, quantity: 1 }]);
     expect(asked.statusCode).toBe(201);
     const ret = asked.json();
-    expect(ret).toMatchObject({ status: 'requested', store_id: o.storeA, items: [{ item_id: o.lineA.item_id, quantity: 1 }], refund_amount: null, reason: 'too small' });
+    expect(ret).toMatchObject({
+      status: 'requested',
+      store_id: o.storeA,
+      items: [{ item_id: o.lineA.item_id, quantity: 1 }],
+      refund_amount: null,
+      reason: 'too small',
+    });
 
     // Store B's part is not delivered; never more than bought; one store at a time; only the buyer asks.
     expect((await requestReturn(o.orderId, u.auth, [{ item_id: o.lineB.item_id, quantity: 1 }])).json().error.code).toBe('RETURN_NOT_DELIVERED');
@@ -214,21 +304,31 @@ describe('returns after delivery', () => {
 
     // Only store A's seller (or an admin) answers it.
     const url = `/api/v1/orders/${o.orderId}/returns/${ret.return_id}`;
-    expect((await app.inject({ method: 'POST', url: `${url}/approve/`, headers: { authorization: seller(o.storeB) }, payload: { restock: true } })).statusCode).toBe(403);
+    expect(
+      (await app.inject({ method: 'POST', url: `${url}/approve/`, headers: { authorization: seller(o.storeB) }, payload: { restock: true } })).statusCode,
+    ).toBe(403);
     const approved = await app.inject({ method: 'POST', url: `${url}/approve/`, headers: { authorization: seller(o.storeA) }, payload: { restock: true } });
     expect(approved.statusCode).toBe(202);
     // 10.10 + 10.10 / 20.20 of store A's 2.10 fee share = 10.10 + 1.05.
     expect(approved.json()).toMatchObject({ status: 'refunding', refund_amount: '11.15', restock: true });
-    expect((await app.inject({ method: 'POST', url: `${url}/reject/`, headers: { authorization: admin }, payload: { reason: 'late' } })).json().error.code).toBe('RETURN_ALREADY_ANSWERED');
+    expect(
+      (await app.inject({ method: 'POST', url: `${url}/reject/`, headers: { authorization: admin }, payload: { reason: 'late' } })).json().error.code,
+    ).toBe('RETURN_ALREADY_ANSWERED');
     const refunds = await commands(o.orderId, 'payment.refund');
     expect(refunds).toEqual([{ order_id: o.orderId, reason: 'too small', refund_key: ret.return_id, amount: '11.15' }]);
 
     await reply('payment.refunded', { payment_id: 'p', order_id: o.orderId, refund_id: 'r', amount: '11.15', reason: 'too small', refund_key: ret.return_id });
-    expect(await commands(o.orderId, 'inventory.restock')).toEqual([{ order_id: o.orderId, restock_id: ret.return_id, reason: 'too small', lines: [{ line_id: o.lineA.item_id, quantity: 1 }] }]);
+    expect(await commands(o.orderId, 'inventory.restock')).toEqual([
+      { order_id: o.orderId, restock_id: ret.return_id, reason: 'too small', lines: [{ line_id: o.lineA.item_id, quantity: 1 }] },
+    ]);
     await reply('stock.restocked', { order_id: o.orderId, restock_id: ret.return_id, lines: [] });
     const list = (await app.inject({ method: 'GET', url: `/api/v1/orders/${o.orderId}/returns/`, headers: { authorization: u.auth } })).json();
-    expect(list.items).toEqual([expect.objectContaining({ return_id: ret.return_id, status: 'completed', refunded_amount: '11.15', completed_at: expect.any(String) })]);
-    expect((await app.inject({ method: 'GET', url: `/api/v1/orders/${o.orderId}/returns/`, headers: { authorization: seller(o.storeB) } })).json().items).toEqual([]);
+    expect(list.items).toEqual([
+      expect.objectContaining({ return_id: ret.return_id, status: 'completed', refunded_amount: '11.15', completed_at: expect.any(String) }),
+    ]);
+    expect(
+      (await app.inject({ method: 'GET', url: `/api/v1/orders/${o.orderId}/returns/`, headers: { authorization: seller(o.storeB) } })).json().items,
+    ).toEqual([]);
     // The order stays delivered for store A; a return is no cancellation.
     expect((await get(o.orderId)).fulfillments.find((f: { store_id: string }) => f.store_id === o.storeA).status).toBe('delivered');
   });
@@ -237,10 +337,20 @@ describe('returns after delivery', () => {
     const u = buyer();
     const o = await delivered(u);
     const first = (await requestReturn(o.orderId, u.auth, [{ item_id: o.lineA.item_id, quantity: 2 }])).json();
-    const rejected = await app.inject({ method: 'POST', url: `/api/v1/orders/${o.orderId}/returns/${first.return_id}/reject/`, headers: { authorization: seller(o.storeA) }, payload: { reason: 'worn' } });
+    const rejected = await app.inject({
+      method: 'POST',
+      url: `/api/v1/orders/${o.orderId}/returns/${first.return_id}/reject/`,
+      headers: { authorization: seller(o.storeA) },
+      payload: { reason: 'worn' },
+    });
     expect(rejected.json()).toMatchObject({ status: 'rejected', decision_reason: 'worn' });
     const second = (await requestReturn(o.orderId, u.auth, [{ item_id: o.lineA.item_id, quantity: 2 }])).json();
-    await app.inject({ method: 'POST', url: `/api/v1/orders/${o.orderId}/returns/${second.return_id}/approve/`, headers: { authorization: admin }, payload: { restock: false } });
+    await app.inject({
+      method: 'POST',
+      url: `/api/v1/orders/${o.orderId}/returns/${second.return_id}/approve/`,
+      headers: { authorization: admin },
+      payload: { restock: false },
+    });
     await reply('payment.refunded', { payment_id: 'p', order_id: o.orderId, refund_id: 'r', amount: '22.30', reason: 'x', refund_key: second.return_id });
     const list = (await app.inject({ method: 'GET', url: `/api/v1/orders/${o.orderId}/returns/`, headers: { authorization: admin } })).json();
     expect(list.items.map((r: { status: string; refund_amount: string | null }) => [r.status, r.refund_amount])).toEqual([
@@ -259,11 +369,12 @@ describe('returns after delivery', () => {
 });
 
 describe('cash on delivery, run by the stores', () => {
-  const put = (orderId: string, auth: string, status: string) => app.inject({ method: 'PUT', url: `/api/v1/orders/${orderId}/status/`, headers: { authorization: auth }, payload: { status } });
+  const put = (orderId: string, auth: string, status: string) =>
+    app.inject({ method: 'PUT', url: `/api/v1/orders/${orderId}/status/`, headers: { authorization: auth }, payload: { status } });
   const collect = (orderId: string, storeId: string, auth: string) =>
     app.inject({ method: 'POST', url: `/api/v1/orders/${orderId}/fulfillments/${storeId}/collect/`, headers: { authorization: auth } });
 
-  it("each store delivers and collects its part; a refused part is cancelled and restocked; the payment completes for what was collected", async () => {
+  it('each store delivers and collects its part; a refused part is cancelled and restocked; the payment completes for what was collected', async () => {
     const u = buyer();
     const o = await paidTwoStoreOrder(u, 'cash_on_delivery');
     await put(o.orderId, seller(o.storeA), 'shipped');
@@ -271,16 +382,30 @@ describe('cash on delivery, run by the stores', () => {
     expect((await collect(o.orderId, o.storeA, seller(o.storeB))).statusCode).toBe(403);
     const collected = await collect(o.orderId, o.storeA, seller(o.storeA));
     expect(collected.statusCode).toBe(200);
-    expect(collected.json().order.fulfillments).toEqual([expect.objectContaining({ store_id: o.storeA, status: 'delivered', collected_amount: '20.20', collected_at: expect.any(String) })]);
+    expect(collected.json().order.fulfillments).toEqual([
+      expect.objectContaining({ store_id: o.storeA, status: 'delivered', collected_amount: '20.20', collected_at: expect.any(String) }),
+    ]);
     expect((await collect(o.orderId, o.storeA, seller(o.storeA))).json().error.code).toBe('ALREADY_COLLECTED');
     expect(await commands(o.orderId, 'payment.collect')).toEqual([]); // store B has not collected yet
 
-    const refused = await app.inject({ method: 'POST', url: `/api/v1/orders/${o.orderId}/fulfillments/${o.storeB}/refuse/`, headers: { authorization: seller(o.storeB) }, payload: { reason: 'buyer refused at the door' } });
+    const refused = await app.inject({
+      method: 'POST',
+      url: `/api/v1/orders/${o.orderId}/fulfillments/${o.storeB}/refuse/`,
+      headers: { authorization: seller(o.storeB) },
+      payload: { reason: 'buyer refused at the door' },
+    });
     expect(refused.statusCode).toBe(202);
     const { cancellation } = refused.json().order;
     expect(cancellation).toMatchObject({ store_id: o.storeB, refund_amount: '5.25', status: 'refunding' });
     // Nothing was captured for the refused part: payment answers 0.00.
-    await reply('payment.refunded', { payment_id: 'p', order_id: o.orderId, refund_id: '', amount: '0.00', reason: 'x', refund_key: cancellation.cancellation_id });
+    await reply('payment.refunded', {
+      payment_id: 'p',
+      order_id: o.orderId,
+      refund_id: '',
+      amount: '0.00',
+      reason: 'x',
+      refund_key: cancellation.cancellation_id,
+    });
     await reply('stock.restocked', { order_id: o.orderId, restock_id: cancellation.cancellation_id, lines: [] });
     const done = await get(o.orderId);
     expect(done.status).toBe('delivered');
@@ -306,7 +431,14 @@ describe('cash on delivery, run by the stores', () => {
     const o = await paidTwoStoreOrder(buyer(), 'cash_on_delivery');
     await put(o.orderId, admin, 'shipped');
     const { cancellation } = (await cancel(o.orderId, admin, 'no one home')).json().order;
-    await reply('payment.refunded', { payment_id: 'p', order_id: o.orderId, refund_id: '', amount: '0.00', reason: 'x', refund_key: cancellation.cancellation_id });
+    await reply('payment.refunded', {
+      payment_id: 'p',
+      order_id: o.orderId,
+      refund_id: '',
+      amount: '0.00',
+      reason: 'x',
+      refund_key: cancellation.cancellation_id,
+    });
     await reply('stock.restocked', { order_id: o.orderId, restock_id: cancellation.cancellation_id, lines: [] });
     expect((await get(o.orderId)).status).toBe('cancelled');
     expect(await commands(o.orderId, 'payment.void')).toEqual([{ order_id: o.orderId, reason: 'no one home' }]);

@@ -99,17 +99,33 @@ it('refuses unknown products and bad sizes up front, writing nothing', async () 
   const plain = h.catalog.add();
   const userId = randomUUID();
   const base = { userId, idempotencyKey: randomUUID(), shippingAddress: 'x', waitMs: 0 };
-  await expect(h.c.useCases.placeOrder.execute({ ...base, items: [{ productId: randomUUID(), quantity: 1 }] })).rejects.toMatchObject({ code: 'PRODUCT_NOT_FOUND', kind: 'not_found' });
-  await expect(h.c.useCases.placeOrder.execute({ ...base, items: [{ productId: sized.id, quantity: 1 }] })).rejects.toMatchObject({ code: 'SIZE_REQUIRED', kind: 'invalid' });
-  await expect(h.c.useCases.placeOrder.execute({ ...base, items: [{ productId: sized.id, quantity: 1, size: 'XL' }] })).rejects.toMatchObject({ code: 'SIZE_NOT_FOUND' });
-  await expect(h.c.useCases.placeOrder.execute({ ...base, items: [{ productId: plain.id, quantity: 1, size: 'M' }] })).rejects.toMatchObject({ code: 'SIZE_NOT_ALLOWED' });
+  await expect(h.c.useCases.placeOrder.execute({ ...base, items: [{ productId: randomUUID(), quantity: 1 }] })).rejects.toMatchObject({
+    code: 'PRODUCT_NOT_FOUND',
+    kind: 'not_found',
+  });
+  await expect(h.c.useCases.placeOrder.execute({ ...base, items: [{ productId: sized.id, quantity: 1 }] })).rejects.toMatchObject({
+    code: 'SIZE_REQUIRED',
+    kind: 'invalid',
+  });
+  await expect(h.c.useCases.placeOrder.execute({ ...base, items: [{ productId: sized.id, quantity: 1, size: 'XL' }] })).rejects.toMatchObject({
+    code: 'SIZE_NOT_FOUND',
+  });
+  await expect(h.c.useCases.placeOrder.execute({ ...base, items: [{ productId: plain.id, quantity: 1, size: 'M' }] })).rejects.toMatchObject({
+    code: 'SIZE_NOT_ALLOWED',
+  });
   expect(await h.c.db.order.count({ where: { userId } })).toBe(0);
 });
 
 it('stock.reserved → under_paying with a deadline one payment window away; PlaceOrder with wait_ms returns it', async () => {
   const product = h.catalog.add();
   const userId = randomUUID();
-  const placing = h.c.useCases.placeOrder.execute({ userId, idempotencyKey: randomUUID(), items: [{ productId: product.id, quantity: 1 }], shippingAddress: 'x', waitMs: 15000 });
+  const placing = h.c.useCases.placeOrder.execute({
+    userId,
+    idempotencyKey: randomUUID(),
+    items: [{ productId: product.id, quantity: 1 }],
+    shippingAddress: 'x',
+    waitMs: 15000,
+  });
   // Answer the reserve as inventory would, while PlaceOrder waits.
   const order = await eventually(async () => h.c.db.order.findFirstOrThrow({ where: { userId } }));
   const before = Date.now();

@@ -72,7 +72,10 @@ it('PlaceOrder with wait_ms answers once the reservation is known', async () => 
     }
   })();
   const started = Date.now();
-  await reserve({ orderId: placed.id, items: placed.items.map((i) => ({ itemId: i.id, productId: i.productId, size: i.size ?? '', quantity: i.quantity })) } as pb.Order);
+  await reserve({
+    orderId: placed.id,
+    items: placed.items.map((i) => ({ itemId: i.id, productId: i.productId, size: i.size ?? '', quantity: i.quantity })),
+  } as pb.Order);
   const res = await pending;
   expect(Date.now() - started).toBeLessThan(5000);
   expect(res.order!.status).toBe('under_paying');
@@ -80,9 +83,14 @@ it('PlaceOrder with wait_ms answers once the reservation is known', async () => 
 });
 
 it('maps domain errors to gRPC codes with the stable code in metadata', async () => {
-  await expect(placeOrder(request([{ productId: randomUUID(), size: '', quantity: 1 }]))).rejects.toMatchObject({ code: 'PRODUCT_NOT_FOUND', kind: 'not_found' });
+  await expect(placeOrder(request([{ productId: randomUUID(), size: '', quantity: 1 }]))).rejects.toMatchObject({
+    code: 'PRODUCT_NOT_FOUND',
+    kind: 'not_found',
+  });
   await expect(placeOrder({ ...request([]), userId: randomUUID() })).rejects.toMatchObject({ code: 'EMPTY_ORDER', kind: 'invalid' });
-  await expect(placeOrder({ ...request([{ productId: 'x', size: '', quantity: 1 }]), idempotencyKey: '' })).rejects.toMatchObject({ code: 'IDEMPOTENCY_KEY_REQUIRED' });
+  await expect(placeOrder({ ...request([{ productId: 'x', size: '', quantity: 1 }]), idempotencyKey: '' })).rejects.toMatchObject({
+    code: 'IDEMPOTENCY_KEY_REQUIRED',
+  });
   await expect(getOrder({ orderId: randomUUID() })).rejects.toMatchObject({ code: 'ORDER_NOT_FOUND', kind: 'not_found' });
   // the raw status, as a non-TypeScript caller sees it
   const raw = await new Promise<{ code: number }>((resolve) => client.getOrder({ orderId: 'nope' }, (err) => resolve(err as { code: number })));

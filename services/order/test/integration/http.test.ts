@@ -48,13 +48,27 @@ async function createUnderPaying(user: { auth: string }, storeId = 'store-a') {
   const order = res.json();
   await reply('stock.reserved', {
     order_id: order.order_id,
-    lines: order.items.map((i: { item_id: string; product_id: string; quantity: number }) => ({ line_id: i.item_id, product_id: i.product_id, size: null, quantity: i.quantity, reservation_id: randomUUID() })),
+    lines: order.items.map((i: { item_id: string; product_id: string; quantity: number }) => ({
+      line_id: i.item_id,
+      product_id: i.product_id,
+      size: null,
+      quantity: i.quantity,
+      reservation_id: randomUUID(),
+    })),
   });
   return order.order_id as string;
 }
 
 async function toProcessing(orderId: string, userId: string) {
-  await reply('payment.succeeded', { payment_id: randomUUID(), order_id: orderId, user_id: userId, gateway: 'test_gateway', amount: '30.30', gateway_fee: '0.00', total_amount: '30.30' });
+  await reply('payment.succeeded', {
+    payment_id: randomUUID(),
+    order_id: orderId,
+    user_id: userId,
+    gateway: 'test_gateway',
+    amount: '30.30',
+    gateway_fee: '0.00',
+    total_amount: '30.30',
+  });
   await reply('stock.confirmed', { order_id: orderId });
 }
 
@@ -62,7 +76,12 @@ describe('auth', () => {
   it('401 without a token, 401 with a bad one, 403 for the wrong role', async () => {
     expect((await app.inject({ method: 'GET', url: '/api/v1/orders/' })).json().error.code).toBe('UNAUTHENTICATED');
     expect((await app.inject({ method: 'GET', url: '/api/v1/orders/', headers: { authorization: 'Bearer nope' } })).statusCode).toBe(401);
-    const res = await app.inject({ method: 'POST', url: '/api/v1/orders/create/', headers: { authorization: seller('s') }, payload: { shipping_address: 'x' } });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/v1/orders/create/',
+      headers: { authorization: seller('s') },
+      payload: { shipping_address: 'x' },
+    });
     expect(res.statusCode).toBe(403);
     expect(res.json().error.code).toBe('FORBIDDEN');
     expect((await app.inject({ method: 'POST', url: '/api/v1/orders/admin/cleanup/expired/', headers: { authorization: buyer().auth } })).statusCode).toBe(403);
@@ -86,9 +105,19 @@ describe('POST /api/v1/orders/create/', () => {
 
   it('400 VALIDATION_FAILED with a bad body; 404 PRODUCT_NOT_FOUND for an unknown product', async () => {
     const u = buyer();
-    const badQty = await app.inject({ method: 'POST', url: '/api/v1/orders/create/', headers: { authorization: u.auth, 'idempotency-key': 'k' }, payload: { items: [{ product_id: 'x', quantity: 0 }], shipping_address: 'a' } });
+    const badQty = await app.inject({
+      method: 'POST',
+      url: '/api/v1/orders/create/',
+      headers: { authorization: u.auth, 'idempotency-key': 'k' },
+      payload: { items: [{ product_id: 'x', quantity: 0 }], shipping_address: 'a' },
+    });
     expect(badQty.statusCode).toBe(400);
-    const unknown = await app.inject({ method: 'POST', url: '/api/v1/orders/create/', headers: { authorization: u.auth, 'idempotency-key': 'k' }, payload: { items: [{ product_id: randomUUID(), quantity: 1 }], shipping_address: 'a' } });
+    const unknown = await app.inject({
+      method: 'POST',
+      url: '/api/v1/orders/create/',
+      headers: { authorization: u.auth, 'idempotency-key': 'k' },
+      payload: { items: [{ product_id: randomUUID(), quantity: 1 }], shipping_address: 'a' },
+    });
     expect(unknown.statusCode).toBe(404);
     expect(unknown.json().error.code).toBe('PRODUCT_NOT_FOUND');
   });
@@ -115,7 +144,10 @@ describe('POST /api/v1/orders/create/', () => {
     });
     const again = await create(u, { key });
     expect(again.statusCode).toBe(409);
-    expect(again.json().error).toMatchObject({ code: 'INSUFFICIENT_STOCK', details: { order_id: first.order_id, short_lines: [{ requested: 3, available: 1 }] } });
+    expect(again.json().error).toMatchObject({
+      code: 'INSUFFICIENT_STOCK',
+      details: { order_id: first.order_id, short_lines: [{ requested: 3, available: 1 }] },
+    });
   });
 });
 
@@ -149,7 +181,13 @@ describe('GET /api/v1/orders/ by role', () => {
       method: 'POST',
       url: '/api/v1/orders/create/',
       headers: { authorization: user.auth, 'idempotency-key': randomUUID() },
-      payload: { items: [{ product_id: a.id, quantity: 2 }, { product_id: b.id, quantity: 1 }], shipping_address: '3 Market St' },
+      payload: {
+        items: [
+          { product_id: a.id, quantity: 2 },
+          { product_id: b.id, quantity: 1 },
+        ],
+        shipping_address: '3 Market St',
+      },
     });
     expect(res.statusCode).toBe(201);
     return res.json() as { order_id: string; total_amount: string; created_at: string; items: Array<{ store_id: string }> };
@@ -198,7 +236,10 @@ describe('GET /api/v1/orders/ by role', () => {
     expect(ids(await list(admin, `?store_id=${storeB}`))).toEqual([both.order_id]);
     expect(ids(await list(admin, `?user_id=${u.id}`))).toEqual([both.order_id]);
     expect((await list(admin, '?page_size=1')).total).toBeGreaterThanOrEqual(2);
-    for (const [auth, query] of [[u.auth, `?user_id=${u.id}`], [seller(storeA), `?store_id=${storeB}`]]) {
+    for (const [auth, query] of [
+      [u.auth, `?user_id=${u.id}`],
+      [seller(storeA), `?store_id=${storeB}`],
+    ]) {
       const refused = await app.inject({ method: 'GET', url: `/api/v1/orders/${query}`, headers: { authorization: auth } });
       expect(refused.statusCode).toBe(403);
       expect(refused.json().error.code).toBe('ADMIN_FILTER_ONLY');
@@ -254,7 +295,8 @@ describe('PUT /api/v1/orders/{order_id}/status/', () => {
   it('lets the seller ship and deliver a processing order, refuses other moves', async () => {
     const u = buyer();
     const id = await createUnderPaying(u, 'store-s');
-    const put = (status: string, auth: string) => app.inject({ method: 'PUT', url: `/api/v1/orders/${id}/status/`, headers: { authorization: auth }, payload: { status } });
+    const put = (status: string, auth: string) =>
+      app.inject({ method: 'PUT', url: `/api/v1/orders/${id}/status/`, headers: { authorization: auth }, payload: { status } });
     const early = await put('shipped', seller('store-s'));
     expect(early.statusCode).toBe(409);
     expect(early.json().error.code).toBe('INVALID_STATUS_TRANSITION');
@@ -267,11 +309,23 @@ describe('PUT /api/v1/orders/{order_id}/status/', () => {
     const shipped = await put('shipped', seller('store-s'));
     expect(shipped.statusCode).toBe(200);
     expect(shipped.json()).toMatchObject({ status: 'shipped', order: { status: 'shipped' } });
-    const delivered = await app.inject({ method: 'PUT', url: `/api/v1/orders/${id}/status`, headers: { authorization: admin }, payload: { status: 'delivered', notes: 'left at door' } });
+    const delivered = await app.inject({
+      method: 'PUT',
+      url: `/api/v1/orders/${id}/status`,
+      headers: { authorization: admin },
+      payload: { status: 'delivered', notes: 'left at door' },
+    });
     expect(delivered.statusCode).toBe(200);
-    expect(delivered.json().order.status_history.at(-1)).toMatchObject({ from_status: 'shipped', to_status: 'delivered', notes: 'left at door', actor_role: 'admin' });
+    expect(delivered.json().order.status_history.at(-1)).toMatchObject({
+      from_status: 'shipped',
+      to_status: 'delivered',
+      notes: 'left at door',
+      actor_role: 'admin',
+    });
     expect((await put('cancelled', admin)).json().error.code).toBe('INVALID_STATUS_TRANSITION');
-    expect((await app.inject({ method: 'PUT', url: `/api/v1/orders/${id}/status/`, headers: { authorization: admin }, payload: { status: 'lost' } })).statusCode).toBe(400);
+    expect(
+      (await app.inject({ method: 'PUT', url: `/api/v1/orders/${id}/status/`, headers: { authorization: admin }, payload: { status: 'lost' } })).statusCode,
+    ).toBe(400);
   });
 
   it("each store's seller moves only their fulfilment; the order follows its fulfilments", async () => {
@@ -284,24 +338,60 @@ describe('PUT /api/v1/orders/{order_id}/status/', () => {
       method: 'POST',
       url: '/api/v1/orders/create/',
       headers: { authorization: u.auth, 'idempotency-key': randomUUID() },
-      payload: { items: [{ product_id: a.id, quantity: 2 }, { product_id: b.id, quantity: 1 }], shipping_address: '4 Dock Rd' },
+      payload: {
+        items: [
+          { product_id: a.id, quantity: 2 },
+          { product_id: b.id, quantity: 1 },
+        ],
+        shipping_address: '4 Dock Rd',
+      },
     });
     expect(placed.statusCode).toBe(201);
     const order = placed.json();
     const itemOf = (storeId: string) => order.items.filter((i: { store_id: string }) => i.store_id === storeId).map((i: { item_id: string }) => i.item_id);
     expect(order.fulfillments).toEqual(
       [
-        { store_id: storeA, status: 'pending', items: itemOf(storeA), subtotal: '20.20', tracking_number: null, shipped_at: null, delivered_at: null, cancelled_at: null, collected_at: null, collected_amount: null },
-        { store_id: storeB, status: 'pending', items: itemOf(storeB), subtotal: '5.25', tracking_number: null, shipped_at: null, delivered_at: null, cancelled_at: null, collected_at: null, collected_amount: null },
+        {
+          store_id: storeA,
+          status: 'pending',
+          items: itemOf(storeA),
+          subtotal: '20.20',
+          tracking_number: null,
+          shipped_at: null,
+          delivered_at: null,
+          cancelled_at: null,
+          collected_at: null,
+          collected_amount: null,
+        },
+        {
+          store_id: storeB,
+          status: 'pending',
+          items: itemOf(storeB),
+          subtotal: '5.25',
+          tracking_number: null,
+          shipped_at: null,
+          delivered_at: null,
+          cancelled_at: null,
+          collected_at: null,
+          collected_amount: null,
+        },
       ].sort((x, y) => x.store_id.localeCompare(y.store_id)),
     );
     await reply('stock.reserved', {
       order_id: order.order_id,
-      lines: order.items.map((i: { item_id: string; product_id: string; quantity: number }) => ({ line_id: i.item_id, product_id: i.product_id, size: null, quantity: i.quantity, reservation_id: randomUUID() })),
+      lines: order.items.map((i: { item_id: string; product_id: string; quantity: number }) => ({
+        line_id: i.item_id,
+        product_id: i.product_id,
+        size: null,
+        quantity: i.quantity,
+        reservation_id: randomUUID(),
+      })),
     });
     await toProcessing(order.order_id, u.id);
-    const put = (auth: string, payload: Record<string, unknown>) => app.inject({ method: 'PUT', url: `/api/v1/orders/${order.order_id}/status/`, headers: { authorization: auth }, payload });
-    const partOf = (body: { order: { fulfillments: Array<{ store_id: string }> } }, storeId: string) => body.order.fulfillments.find((f) => f.store_id === storeId);
+    const put = (auth: string, payload: Record<string, unknown>) =>
+      app.inject({ method: 'PUT', url: `/api/v1/orders/${order.order_id}/status/`, headers: { authorization: auth }, payload });
+    const partOf = (body: { order: { fulfillments: Array<{ store_id: string }> } }, storeId: string) =>
+      body.order.fulfillments.find((f) => f.store_id === storeId);
 
     const detail = async () => (await app.inject({ method: 'GET', url: `/api/v1/orders/${order.order_id}/`, headers: { authorization: admin } })).json();
     expect((await detail()).fulfillments.map((f: { status: string }) => f.status)).toEqual(['processing', 'processing']);
@@ -310,7 +400,9 @@ describe('PUT /api/v1/orders/{order_id}/status/', () => {
     expect(aShips.statusCode).toBe(200);
     expect(aShips.json()).toMatchObject({ status: 'processing', order: { status: 'processing' } });
     // The seller's answer shows their own fulfilment only.
-    expect(aShips.json().order.fulfillments).toEqual([expect.objectContaining({ store_id: storeA, status: 'shipped', tracking_number: 'TRK-A-1', shipped_at: expect.any(String) })]);
+    expect(aShips.json().order.fulfillments).toEqual([
+      expect.objectContaining({ store_id: storeA, status: 'shipped', tracking_number: 'TRK-A-1', shipped_at: expect.any(String) }),
+    ]);
     expect((await put(seller(storeA), { status: 'shipped' })).json().error.code).toBe('INVALID_STATUS_TRANSITION');
     expect(partOf({ order: await detail() }, storeB)).toMatchObject({ status: 'processing', tracking_number: null });
 
@@ -336,7 +428,12 @@ describe('PUT /api/v1/orders/{order_id}/status/', () => {
   it("an unpaid order's fulfilments are cancelled with it", async () => {
     const u = buyer();
     const id = await createUnderPaying(u, 'store-c');
-    const cancelled = await app.inject({ method: 'POST', url: `/api/v1/orders/${id}/cancel/`, headers: { authorization: u.auth }, payload: { reason: 'changed my mind' } });
+    const cancelled = await app.inject({
+      method: 'POST',
+      url: `/api/v1/orders/${id}/cancel/`,
+      headers: { authorization: u.auth },
+      payload: { reason: 'changed my mind' },
+    });
     expect(cancelled.statusCode).toBe(200);
     const order = (await app.inject({ method: 'GET', url: `/api/v1/orders/${id}/`, headers: { authorization: u.auth } })).json();
     expect(order.fulfillments).toEqual([expect.objectContaining({ store_id: 'store-c', status: 'cancelled', cancelled_at: expect.any(String) })]);
@@ -344,7 +441,12 @@ describe('PUT /api/v1/orders/{order_id}/status/', () => {
 
   it('a seller cancelling through the status endpoint triggers the compensation', async () => {
     const id = await createUnderPaying(buyer(), 'store-c');
-    const res = await app.inject({ method: 'PUT', url: `/api/v1/orders/${id}/status/`, headers: { authorization: seller('store-c') }, payload: { status: 'cancelled' } });
+    const res = await app.inject({
+      method: 'PUT',
+      url: `/api/v1/orders/${id}/status/`,
+      headers: { authorization: seller('store-c') },
+      payload: { status: 'cancelled' },
+    });
     expect(res.statusCode).toBe(200);
     expect(res.json().order.cancel_reason).toBe('cancelled_by_seller');
     const types = (await h.c.db.outboxMessage.findMany({ where: { key: id } })).map((m) => m.type);
@@ -357,7 +459,12 @@ describe('POST /api/v1/orders/{order_id}/cancel/', () => {
     const u = buyer();
     const id = await createUnderPaying(u);
     expect((await app.inject({ method: 'POST', url: `/api/v1/orders/${id}/cancel/`, headers: { authorization: buyer().auth } })).statusCode).toBe(403);
-    const res = await app.inject({ method: 'POST', url: `/api/v1/orders/${id}/cancel/`, headers: { authorization: u.auth }, payload: { reason: 'changed my mind' } });
+    const res = await app.inject({
+      method: 'POST',
+      url: `/api/v1/orders/${id}/cancel/`,
+      headers: { authorization: u.auth },
+      payload: { reason: 'changed my mind' },
+    });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toMatchObject({ status: 'cancelled', order: { cancel_reason: 'changed my mind', saga: { state: 'compensating' } } });
     const types = (await h.c.db.outboxMessage.findMany({ where: { key: id } })).map((m) => m.type);
@@ -381,7 +488,9 @@ describe('payment window endpoints', () => {
     expect(check.statusCode).toBe(200);
     expect(check.json()).toMatchObject({ order_status: 'under_paying', paid: false, payment_service: 'unavailable', payment: null });
     expect((await app.inject({ method: 'GET', url: `/api/v1/orders/payment-status/${id}/`, headers: { authorization: buyer().auth } })).statusCode).toBe(403);
-    expect((await app.inject({ method: 'GET', url: `/api/v1/orders/check-payment/${randomUUID()}/`, headers: { authorization: u.auth } })).statusCode).toBe(404);
+    expect((await app.inject({ method: 'GET', url: `/api/v1/orders/check-payment/${randomUUID()}/`, headers: { authorization: u.auth } })).statusCode).toBe(
+      404,
+    );
   });
 });
 
@@ -399,7 +508,12 @@ describe('check-payment with the payment service reachable', () => {
         throw notFound('PAYMENT_NOT_FOUND', 'no such payment');
       }),
     };
-    const server = await startGrpcServer({ host: '127.0.0.1', port: 0, services: [{ definition: paymentPb.PaymentServiceService, implementation: impl }], logger: createLogger({ name: 'fake-payment', level: 'warn' }) });
+    const server = await startGrpcServer({
+      host: '127.0.0.1',
+      port: 0,
+      services: [{ definition: paymentPb.PaymentServiceService, implementation: impl }],
+      logger: createLogger({ name: 'fake-payment', level: 'warn' }),
+    });
     const client = new PaymentStatusClient(`127.0.0.1:${server.port}`);
     const withPayments = await buildApp({
       useCases: { ...h.c.useCases, queries: new OrderQueries(h.c.useCases.store, h.clock, client) },
@@ -410,13 +524,31 @@ describe('check-payment with the payment service reachable', () => {
       const id = await createUnderPaying(u);
       const none = await withPayments.inject({ method: 'GET', url: `/api/v1/orders/check-payment/${id}/`, headers: { authorization: u.auth } });
       expect(none.json()).toMatchObject({ payment_service: 'ok', payment: null, paid: false });
-      paid.set(id, { orderId: id, paymentId: 'pay-9', status: 'completed', amount: '30.30', gatewayFee: '0.91', totalAmount: '31.21', gateway: 'test_gateway', refundedAmount: '0.00', updatedAt: new Date().toISOString() });
+      paid.set(id, {
+        orderId: id,
+        paymentId: 'pay-9',
+        status: 'completed',
+        amount: '30.30',
+        gatewayFee: '0.91',
+        totalAmount: '31.21',
+        gateway: 'test_gateway',
+        refundedAmount: '0.00',
+        updatedAt: new Date().toISOString(),
+      });
       const res = await withPayments.inject({ method: 'GET', url: `/api/v1/orders/check-payment/${id}/`, headers: { authorization: u.auth } });
       expect(res.json()).toMatchObject({
         order_status: 'under_paying',
         paid: true,
         payment_service: 'ok',
-        payment: { payment_id: 'pay-9', status: 'completed', amount: '30.30', gateway_fee: '0.91', total_amount: '31.21', refunded_amount: '0.00', gateway: 'test_gateway' },
+        payment: {
+          payment_id: 'pay-9',
+          status: 'completed',
+          amount: '30.30',
+          gateway_fee: '0.91',
+          total_amount: '31.21',
+          refunded_amount: '0.00',
+          gateway: 'test_gateway',
+        },
       });
     } finally {
       await withPayments.close();
@@ -452,7 +584,11 @@ describe('admin', () => {
   it('sagas: filters by state and stuck, counts by state', async () => {
     const id = await createUnderPaying(buyer());
     await h.c.db.sagaInstance.update({ where: { orderId: id }, data: { stuck: true } });
-    const res = await app.inject({ method: 'GET', url: '/api/v1/orders/admin/sagas/?stuck=true&state=awaiting_payment&page_size=100', headers: { authorization: admin } });
+    const res = await app.inject({
+      method: 'GET',
+      url: '/api/v1/orders/admin/sagas/?stuck=true&state=awaiting_payment&page_size=100',
+      headers: { authorization: admin },
+    });
     expect(res.statusCode).toBe(200);
     const body = res.json();
     expect(body.items.map((s: { order_id: string }) => s.order_id)).toContain(id);

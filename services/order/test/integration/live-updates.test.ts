@@ -26,7 +26,10 @@ beforeAll(async () => {
   // Play inventory: every reservation succeeds.
   h.onCommand = async (e: AnyEnvelope) => {
     if (e.type !== 'inventory.reserve') return;
-    await h.publish('inventory.events', 'stock.reserved', { order_id: e.data.order_id, lines: e.data.lines.map((l) => ({ ...l, reservation_id: randomUUID() })) });
+    await h.publish('inventory.events', 'stock.reserved', {
+      order_id: e.data.order_id,
+      lines: e.data.lines.map((l) => ({ ...l, reservation_id: randomUUID() })),
+    });
   };
 });
 afterEach(() => {
@@ -152,15 +155,29 @@ describe('/ws/stores/{store_id}/orders/', () => {
     expect(await other.closed).toMatchObject({ code: LiveCloseCode.forbidden });
 
     const product = h.catalog.add({ price: '12.50', storeId });
-    const { orderId } = await h.c.useCases.placeOrder.execute({ userId: randomUUID(), idempotencyKey: randomUUID(), items: [{ productId: product.id, quantity: 1 }], shippingAddress: '1 Main St', waitMs: 0 });
+    const { orderId } = await h.c.useCases.placeOrder.execute({
+      userId: randomUUID(),
+      idempotencyKey: randomUUID(),
+      items: [{ productId: product.id, quantity: 1 }],
+      shippingAddress: '1 Main St',
+      waitMs: 0,
+    });
     const placed = await c.next((m) => m.type === 'order.placed' && (m.data as { order_id: string }).order_id === orderId, 30000);
     expect(placed.data).toEqual({ order_id: orderId, status: 'pending' });
     const moved = await c.next(isStatus(orderId, 'under_paying'), 30000);
     expect(moved.data).toEqual({ order_id: orderId, from: 'pending', to: 'under_paying', reason: null });
 
     // A part's move reaches its own store only.
-    feed.handle({ ...placedEnvelope(orderId), type: 'order.fulfillment_changed', data: { order_id: orderId, user_id: 'u', store_id: 'someone-else', from: 'processing', to: 'shipped', reason: null } } as AnyEnvelope);
-    feed.handle({ ...placedEnvelope(orderId), type: 'order.fulfillment_changed', data: { order_id: orderId, user_id: 'u', store_id: storeId, from: 'processing', to: 'shipped', reason: null } } as AnyEnvelope);
+    feed.handle({
+      ...placedEnvelope(orderId),
+      type: 'order.fulfillment_changed',
+      data: { order_id: orderId, user_id: 'u', store_id: 'someone-else', from: 'processing', to: 'shipped', reason: null },
+    } as AnyEnvelope);
+    feed.handle({
+      ...placedEnvelope(orderId),
+      type: 'order.fulfillment_changed',
+      data: { order_id: orderId, user_id: 'u', store_id: storeId, from: 'processing', to: 'shipped', reason: null },
+    } as AnyEnvelope);
     const part = await c.next((m) => m.type === 'order.fulfillment_changed');
     expect(part.data).toEqual({ order_id: orderId, store_id: storeId, from: 'processing', to: 'shipped', reason: null });
     expect(c.messages.filter((m) => m.type === 'order.fulfillment_changed')).toHaveLength(1);

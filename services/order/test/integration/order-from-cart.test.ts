@@ -54,7 +54,12 @@ beforeAll(async () => {
       return { orderId, status: 'pending', replayed: false };
     }),
   };
-  server = await startGrpcServer({ host: '127.0.0.1', port: 0, services: [{ definition: cartPb.CartServiceService, implementation: impl }], logger: createLogger({ name: 'cart-peer', level: 'warn' }) });
+  server = await startGrpcServer({
+    host: '127.0.0.1',
+    port: 0,
+    services: [{ definition: cartPb.CartServiceService, implementation: impl }],
+    logger: createLogger({ name: 'cart-peer', level: 'warn' }),
+  });
   client = new CartCheckoutClient(`127.0.0.1:${server.port}`, 5000);
   app = await buildApp({ useCases: { ...h.c.useCases, orderFromCart: new OrderFromCart(client) }, auth: { secret: TEST_JWT_SECRET } });
 });
@@ -73,13 +78,21 @@ it("without items, creates the order from the buyer's cart through cart's checko
   const auth = bearer({ sub: userId, role: 'buyer' });
   const lamp = h.catalog.add({ price: '10.00' });
   const pen = h.catalog.add({ price: '2.50' });
-  carts.set(userId, [{ productId: lamp.id, quantity: 2 }, { productId: pen.id, quantity: 1 }]);
+  carts.set(userId, [
+    { productId: lamp.id, quantity: 2 },
+    { productId: pen.id, quantity: 1 },
+  ]);
 
   const res = await create(auth, { shipping_address: '1 Nile St, Khartoum', notes: 'ring twice' });
   expect(res.statusCode).toBe(201);
   const order = res.json();
   expect(order).toMatchObject({ user_id: userId, status: 'pending', total_amount: '22.50', shipping_address: '1 Nile St, Khartoum', notes: 'ring twice' });
-  expect(order.items.map((i: { product_id: string; quantity: number }) => [i.product_id, i.quantity]).sort()).toEqual([[lamp.id, 2], [pen.id, 1]].sort());
+  expect(order.items.map((i: { product_id: string; quantity: number }) => [i.product_id, i.quantity]).sort()).toEqual(
+    [
+      [lamp.id, 2],
+      [pen.id, 1],
+    ].sort(),
+  );
   expect(calls.at(-1)).toMatchObject({ userId, idempotencyKey: '', shippingAddress: '1 Nile St, Khartoum', addressId: '', notes: 'ring twice' });
   expect(carts.get(userId)).toEqual([]);
 
@@ -87,10 +100,10 @@ it("without items, creates the order from the buyer's cart through cart's checko
   const again = await create(auth, { shipping_address: '1 Nile St, Khartoum', notes: 'ring twice' });
   expect(again.statusCode).toBe(200);
   expect(again.json().order_id).toBe(order.order_id);
-  expect((await h.c.db.order.count({ where: { userId } }))).toBe(1);
+  expect(await h.c.db.order.count({ where: { userId } })).toBe(1);
 });
 
-it('passes the Idempotency-Key and address_id on, and answers the cart\'s errors with their codes', async () => {
+it("passes the Idempotency-Key and address_id on, and answers the cart's errors with their codes", async () => {
   const userId = randomUUID();
   const auth = bearer({ sub: userId, role: 'buyer' });
   const empty = await create(auth, { shipping_address: 'x' }, 'key-1');
@@ -116,7 +129,12 @@ it('answers 503 when cart cannot be reached', async () => {
   const down = new CartCheckoutClient('127.0.0.1:1', 2000);
   const offline = await buildApp({ useCases: { ...h.c.useCases, orderFromCart: new OrderFromCart(down) }, auth: { secret: TEST_JWT_SECRET } });
   try {
-    const res = await offline.inject({ method: 'POST', url: '/api/v1/orders/create/', headers: { authorization: bearer({ sub: randomUUID(), role: 'buyer' }) }, payload: { shipping_address: 'x' } });
+    const res = await offline.inject({
+      method: 'POST',
+      url: '/api/v1/orders/create/',
+      headers: { authorization: bearer({ sub: randomUUID(), role: 'buyer' }) },
+      payload: { shipping_address: 'x' },
+    });
     expect(res.statusCode).toBe(503);
   } finally {
     await offline.close();

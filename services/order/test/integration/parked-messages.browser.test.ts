@@ -14,7 +14,15 @@ import { buildTestApp, startHarness, type Harness } from '../fixtures/harness';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ARTIFACTS = path.join(__dirname, '..', '..', '..', '..', '.test-results', 'artifacts');
-const BROWSER_FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const BROWSER_FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 
 let h: Harness;
 let app: FastifyInstance;
@@ -23,7 +31,8 @@ let browser: Browser;
 const broken = new Set<string>();
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) execFileSync('bash', [path.join(__dirname, '..', '..', '..', '..', 'scripts', 'platform.sh'), 'ensure-chromium'], { stdio: 'inherit' });
+  if (!existsSync(CHROMIUM))
+    execFileSync('bash', [path.join(__dirname, '..', '..', '..', '..', 'scripts', 'platform.sh'), 'ensure-chromium'], { stdio: 'inherit' });
   h = await startHarness({ env: { KAFKA_MAX_ATTEMPTS: '2', KAFKA_RETRY_BASE_MS: '20', KAFKA_RETRY_MAX_MS: '50' } });
   const saga = h.c.useCases.saga;
   const handleReply = saga.handleReply.bind(saga);
@@ -61,13 +70,19 @@ async function poisonedOrder(): Promise<{ orderId: string; reply: AnyEnvelope }>
     return c!;
   });
   const lines = (reserve.data as { lines: Array<{ line_id: string; product_id: string; size: string | null; quantity: number }> }).lines;
-  const reply = createEnvelope('stock.reserved', orderId, { order_id: orderId, lines: lines.map((l) => ({ ...l, reservation_id: randomUUID() })) }) as AnyEnvelope;
+  const reply = createEnvelope('stock.reserved', orderId, {
+    order_id: orderId,
+    lines: lines.map((l) => ({ ...l, reservation_id: randomUUID() })),
+  }) as AnyEnvelope;
   broken.add(reply.id);
   await h.publishEnvelope('inventory.events', reply);
-  await eventually(async () => {
-    const { items } = await h.c.useCases.parked.list({ status: 'parked', limit: 50, offset: 0 });
-    expect(items.map((i) => i.envelope?.id)).toContain(reply.id);
-  }, { timeoutMs: 30000 });
+  await eventually(
+    async () => {
+      const { items } = await h.c.useCases.parked.list({ status: 'parked', limit: 50, offset: 0 });
+      expect(items.map((i) => i.envelope?.id)).toContain(reply.id);
+    },
+    { timeoutMs: 30000 },
+  );
   return { orderId, reply };
 }
 
@@ -77,7 +92,9 @@ test('an operator retries a parked reply after the fix and discards another, in 
   const fixed = await poisonedOrder();
   const dropped = await poisonedOrder();
   const [fixedRow, droppedRow] = await Promise.all(
-    [fixed, dropped].map(async (p) => (await h.c.useCases.parked.list({ status: 'parked', limit: 50, offset: 0 })).items.find((i) => i.envelope?.id === p.reply.id)!),
+    [fixed, dropped].map(async (p) =>
+      (await h.c.useCases.parked.list({ status: 'parked', limit: 50, offset: 0 })).items.find((i) => i.envelope?.id === p.reply.id)!,
+    ),
   );
 
   const page = await browser.newPage({ viewport: { width: 1360, height: 1000 } });
@@ -125,7 +142,11 @@ test('an operator retries a parked reply after the fix and discards another, in 
   await page.screenshot({ path: path.join(ARTIFACTS, 'saga-dashboard-parked-resolved.png'), fullPage: true });
 
   expect(await statusOf(dropped.orderId)).toBe('pending');
-  expect(await h.c.useCases.parked.get(droppedRow.id)).toMatchObject({ status: 'discarded', resolvedBy: 'ops-ana (admin)', resolutionNote: 'buyer cancelled; stock released by hand' });
+  expect(await h.c.useCases.parked.get(droppedRow.id)).toMatchObject({
+    status: 'discarded',
+    resolvedBy: 'ops-ana (admin)',
+    resolutionNote: 'buyer cancelled; stock released by hand',
+  });
   expect(pageErrors).toEqual([]);
   await page.close();
 });

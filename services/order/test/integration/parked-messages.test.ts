@@ -117,7 +117,12 @@ it('parks a reply the saga always fails on, moves on to the next order on the to
 
   // Fixed: the retry runs the saga's own handler on the stored reply.
   broken.delete(poison.id);
-  const retried = await app.inject({ method: 'POST', url: `${PARKED}/${item.id}/retry`, headers: { authorization: admin }, payload: { note: 'fixed the lines parser' } });
+  const retried = await app.inject({
+    method: 'POST',
+    url: `${PARKED}/${item.id}/retry`,
+    headers: { authorization: admin },
+    payload: { note: 'fixed the lines parser' },
+  });
   expect(retried.statusCode).toBe(200);
   expect(retried.json()).toMatchObject({ status: 'retried', resolved_by: `${operatorId} (admin)`, resolution_note: 'fixed the lines parser', retry_count: 2 });
   expect(await orderStatus(poisoned)).toBe('under_paying');
@@ -160,15 +165,17 @@ it('discard keeps the message with who, when and why; bad input gets stable code
   const missing = await app.inject({ method: 'GET', url: `${PARKED}/123456789`, headers: { authorization: admin } });
   expect(missing.statusCode).toBe(404);
   expect(missing.json().error.code).toBe('PARKED_MESSAGE_NOT_FOUND');
-  expect((await app.inject({ method: 'GET', url: `${PARKED}/not-a-number`, headers: { authorization: admin } })).json().error.code).toBe('PARKED_MESSAGE_NOT_FOUND');
+  expect((await app.inject({ method: 'GET', url: `${PARKED}/not-a-number`, headers: { authorization: admin } })).json().error.code).toBe(
+    'PARKED_MESSAGE_NOT_FOUND',
+  );
   expect((await app.inject({ method: 'GET', url: `${PARKED}/?status=bogus`, headers: { authorization: admin } })).statusCode).toBe(400);
 });
 
-it('the saga dashboard lists every service\'s parked messages with retry and discard', async () => {
+it("the saga dashboard lists every service's parked messages with retry and discard", async () => {
   const page = await app.inject({ method: 'GET', url: '/admin/sagas/' });
   expect(page.body).toContain('id="parked-messages"');
   const js = (await app.inject({ method: 'GET', url: '/admin/sagas/assets/dashboard.js' })).body;
   for (const path of ['/api/v1/orders/', '/api/v1/products/', '/api/v1/carts/', '/api/v1/payments/']) expect(js).toContain(`${path}admin/parked-messages`);
-  expect(js).toContain("data-parked-action=\"retry\"");
-  expect(js).toContain("data-parked-action=\"discard\"");
+  expect(js).toContain('data-parked-action="retry"');
+  expect(js).toContain('data-parked-action="discard"');
 });

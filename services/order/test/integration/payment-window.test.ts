@@ -33,18 +33,24 @@ async function create(auth: string, extra: Record<string, unknown> = {}) {
 }
 
 async function reserve(orderId: string) {
-  const reserveCmd = await eventually(() => {
-    const c = h.commands.find((e) => e.key === orderId && e.type === 'inventory.reserve');
-    expect(c).toBeDefined();
-    return c!;
-  }, { timeoutMs: 30000 });
+  const reserveCmd = await eventually(
+    () => {
+      const c = h.commands.find((e) => e.key === orderId && e.type === 'inventory.reserve');
+      expect(c).toBeDefined();
+      return c!;
+    },
+    { timeoutMs: 30000 },
+  );
   const lines = (reserveCmd.data as { lines: Array<{ line_id: string; product_id: string; size: string | null; quantity: number }> }).lines;
   await h.publish('inventory.events', 'stock.reserved', { order_id: orderId, lines: lines.map((l) => ({ ...l, reservation_id: randomUUID() })) });
-  return eventually(async () => {
-    const o = await h.c.db.order.findUniqueOrThrow({ where: { id: orderId } });
-    expect(o.status).toBe('under_paying');
-    return o;
-  }, { timeoutMs: 30000 });
+  return eventually(
+    async () => {
+      const o = await h.c.db.order.findUniqueOrThrow({ where: { id: orderId } });
+      expect(o.status).toBe('under_paying');
+      return o;
+    },
+    { timeoutMs: 30000 },
+  );
 }
 
 it('an order placed with payment_window_seconds lapses after it; the next order without one keeps the 15-minute window', async () => {
@@ -59,11 +65,14 @@ it('an order placed with payment_window_seconds lapses after it; the next order 
   const normal = await reserve(next.json().order_id);
   expect(normal.paymentExpiresAt!.getTime() - Date.now()).toBeGreaterThan(14 * 60_000);
 
-  const lapsed = await eventually(async () => {
-    const o = await h.c.db.order.findUniqueOrThrow({ where: { id: short.id } });
-    expect(o.status).toBe('cancelled');
-    return o;
-  }, { timeoutMs: 30000 });
+  const lapsed = await eventually(
+    async () => {
+      const o = await h.c.db.order.findUniqueOrThrow({ where: { id: short.id } });
+      expect(o.status).toBe('cancelled');
+      return o;
+    },
+    { timeoutMs: 30000 },
+  );
   expect(lapsed.cancelReason).toBe('payment_timeout');
   expect((await h.c.db.order.findUniqueOrThrow({ where: { id: normal.id } })).status).toBe('under_paying');
 });

@@ -59,7 +59,13 @@ it('payment.refund_failed makes the compensating saga stuck with the reason; the
   await eventually(() => expect(commandsFor(orderId, 'payment.refund')).toHaveLength(1));
 
   // The gateway refuses the refund.
-  await h.publish('payment.events', 'payment.refund_failed', { payment_id: paymentId, order_id: orderId, refund_id: randomUUID(), amount: '27.63', reason: 'CHARGE_DISPUTED' });
+  await h.publish('payment.events', 'payment.refund_failed', {
+    payment_id: paymentId,
+    order_id: orderId,
+    refund_id: randomUUID(),
+    amount: '27.63',
+    reason: 'CHARGE_DISPUTED',
+  });
   const stuck = await eventually(async () => {
     const o = await sagaRow(orderId);
     expect(o.saga?.stuck).toBe(true);
@@ -74,7 +80,11 @@ it('payment.refund_failed makes the compensating saga stuck with the reason; the
   expect(listed.items.map((i) => [i.order_id, i.state, i.last_error])).toEqual([[orderId, 'compensating', stuck.saga?.lastError]]);
 
   // The operator retries: payment.refund is sent again (payment makes it a new refund attempt).
-  const outcome = await h.c.useCases.sagaAdmin.act({ id: 'ops-1', role: 'admin' }, orderId, { action: 'retry', idempotencyKey: randomUUID(), note: 'refund refused, retrying' });
+  const outcome = await h.c.useCases.sagaAdmin.act({ id: 'ops-1', role: 'admin' }, orderId, {
+    action: 'retry',
+    idempotencyKey: randomUUID(),
+    note: 'refund refused, retrying',
+  });
   expect(outcome.replayed).toBe(false);
   await eventually(() => expect(commandsFor(orderId, 'payment.refund')).toHaveLength(2));
   expect(commandsFor(orderId, 'payment.refund')[1]!.data).toEqual({ order_id: orderId, reason: 'payment_timeout' });
@@ -82,7 +92,13 @@ it('payment.refund_failed makes the compensating saga stuck with the reason; the
   const retried = await sagaRow(orderId);
   expect([retried.saga?.stuck, retried.saga?.lastError]).toEqual([false, null]);
 
-  await h.publish('payment.events', 'payment.refunded', { payment_id: paymentId, order_id: orderId, refund_id: randomUUID(), amount: '27.63', reason: 'payment_timeout' });
+  await h.publish('payment.events', 'payment.refunded', {
+    payment_id: paymentId,
+    order_id: orderId,
+    refund_id: randomUUID(),
+    amount: '27.63',
+    reason: 'payment_timeout',
+  });
   await eventually(async () => expect((await sagaRow(orderId)).saga?.state).toBe('compensated'));
   expect((await sagaRow(orderId)).status).toBe('cancelled');
 });

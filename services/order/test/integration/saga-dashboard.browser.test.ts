@@ -36,7 +36,8 @@ beforeAll(async () => {
   // Context propagation (what puts the checkout's trace id on the saga); nothing is exported.
   telemetry = startTelemetry({ serviceName: 'order-test' });
   // CI on a fresh machine: install the browser the first time (scripts/platform.sh up does the same).
-  if (!existsSync(CHROMIUM)) execFileSync('bash', [path.join(__dirname, '..', '..', '..', '..', 'scripts', 'platform.sh'), 'ensure-chromium'], { stdio: 'inherit' });
+  if (!existsSync(CHROMIUM))
+    execFileSync('bash', [path.join(__dirname, '..', '..', '..', '..', 'scripts', 'platform.sh'), 'ensure-chromium'], { stdio: 'inherit' });
   h = await startHarness({
     env: {
       // Re-sends every 200-400 ms; one second without progress (or two re-sends) flags the saga stuck.
@@ -50,7 +51,10 @@ beforeAll(async () => {
   h.onCommand = async (e) => {
     if (!inventoryUp) return;
     if (e.type === 'inventory.reserve') {
-      await h.publish('inventory.events', 'stock.reserved', { order_id: e.data.order_id, lines: e.data.lines.map((l) => ({ ...l, reservation_id: randomUUID() })) });
+      await h.publish('inventory.events', 'stock.reserved', {
+        order_id: e.data.order_id,
+        lines: e.data.lines.map((l) => ({ ...l, reservation_id: randomUUID() })),
+      });
     } else if (e.type === 'inventory.confirm') {
       await h.publish('inventory.events', 'stock.confirmed', { order_id: e.data.order_id });
     }
@@ -88,10 +92,13 @@ async function placeStuckOrder(): Promise<{ orderId: string; userId: string }> {
       waitMs: 0,
     }),
   );
-  await eventually(async () => {
-    const { items } = await h.c.useCases.sagaAdmin.list({ orderId, stuck: true, page: 1, pageSize: 10 });
-    expect(items).toHaveLength(1);
-  }, { timeoutMs: 20000, intervalMs: 200 });
+  await eventually(
+    async () => {
+      const { items } = await h.c.useCases.sagaAdmin.list({ orderId, stuck: true, page: 1, pageSize: 10 });
+      expect(items).toHaveLength(1);
+    },
+    { timeoutMs: 20000, intervalMs: 200 },
+  );
   return { orderId, userId };
 }
 
@@ -169,7 +176,14 @@ test('an admin finds a stuck saga, retries it in the browser and sees it complet
   expect(pageErrors).toEqual([]);
   const actions = await h.c.useCases.sagaAdmin.detail(orderId);
   expect(actions.actions).toEqual([
-    expect.objectContaining({ action: 'retry', actor_id: 'ops-ana', actor_role: 'admin', state_before: 'reserving', state_after: 'reserving', note: 'inventory was down; retried after recovery' }),
+    expect.objectContaining({
+      action: 'retry',
+      actor_id: 'ops-ana',
+      actor_role: 'admin',
+      state_before: 'reserving',
+      state_after: 'reserving',
+      note: 'inventory was down; retried after recovery',
+    }),
   ]);
   await page.close();
 });
@@ -187,7 +201,14 @@ test('the JSON endpoints refuse non-admins, and an action repeated with its key 
 
   expect((await fetch(`${base}/admin/sagas/api/sagas`)).status).toBe(401);
   expect((await call(testToken({ sub: userId, role: 'buyer' }), 'GET', `/admin/sagas/api/sagas/${orderId}`)).status).toBe(403);
-  expect((await call(testToken({ sub: 'seller-1', role: 'seller', store_id: 'store-a' }), 'POST', `/admin/sagas/api/sagas/${orderId}/actions/retry`, { idempotency_key: randomUUID(), note: '' })).status).toBe(403);
+  expect(
+    (
+      await call(testToken({ sub: 'seller-1', role: 'seller', store_id: 'store-a' }), 'POST', `/admin/sagas/api/sagas/${orderId}/actions/retry`, {
+        idempotency_key: randomUUID(),
+        note: '',
+      })
+    ).status,
+  ).toBe(403);
   expect((await call(admin, 'POST', `/admin/sagas/api/sagas/${orderId}/actions/explode`, { idempotency_key: randomUUID(), note: '' })).status).toBe(400);
   const noNote = await call(admin, 'POST', `/admin/sagas/api/sagas/${orderId}/actions/resolve`, { idempotency_key: randomUUID(), note: ' ' });
   expect(noNote.status).toBe(400);
@@ -209,7 +230,12 @@ test('the JSON endpoints refuse non-admins, and an action repeated with its key 
   const detail = await h.c.useCases.sagaAdmin.detail(orderId);
   expect(detail.actions).toHaveLength(1);
   expect(detail.order.status).toBe('cancelled');
-  expect(detail.order.status_history.at(-1)).toMatchObject({ to_status: 'cancelled', changed_by: 'ops-bo', actor_role: 'admin', notes: 'buyer asked by phone' });
+  expect(detail.order.status_history.at(-1)).toMatchObject({
+    to_status: 'cancelled',
+    changed_by: 'ops-bo',
+    actor_role: 'admin',
+    notes: 'buyer asked by phone',
+  });
   expect(['compensating', 'compensated']).toContain(detail.saga.state);
   // The release went out to inventory (the reserve may still land: the release, behind it, undoes it).
   await eventually(() => expect(h.commands.some((e) => e.key === orderId && e.type === 'inventory.release')).toBe(true));

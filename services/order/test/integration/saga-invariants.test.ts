@@ -33,7 +33,11 @@ type Payment = { status: 'completed' | 'refunded'; paymentId: string };
 const stock = new Map<string, Stock>();
 /** Every reply published, so the test can wait until the service has consumed them all. */
 const published: string[] = [];
-async function publish<T extends Parameters<Harness['publish']>[1]>(topic: Parameters<Harness['publish']>[0], type: T, data: Parameters<Harness['publish']>[2] & object) {
+async function publish<T extends Parameters<Harness['publish']>[1]>(
+  topic: Parameters<Harness['publish']>[0],
+  type: T,
+  data: Parameters<Harness['publish']>[2] & object,
+) {
   const e = await h.publish(topic, type, data as never);
   published.push(e.id);
 }
@@ -64,7 +68,10 @@ async function participant(e: AnyEnvelope): Promise<void> {
         const short_lines = r.lines.map((l) => ({ ...l, requested: l.quantity, available: stock.get(l.product_id)!.available, code: 'INSUFFICIENT_STOCK' }));
         await publish('inventory.events', 'stock.rejected', { order_id: orderId, code: 'INSUFFICIENT_STOCK', short_lines });
       } else {
-        await publish('inventory.events', 'stock.reserved', { order_id: orderId, lines: r.lines.map((l) => ({ ...l, reservation_id: `${orderId}:${l.line_id}` })) });
+        await publish('inventory.events', 'stock.reserved', {
+          order_id: orderId,
+          lines: r.lines.map((l) => ({ ...l, reservation_id: `${orderId}:${l.line_id}` })),
+        });
       }
       return;
     }
@@ -102,7 +109,13 @@ async function participant(e: AnyEnvelope): Promise<void> {
       const p = payments.get(orderId);
       if (p?.status === 'completed') {
         p.status = 'refunded';
-        await publish('payment.events', 'payment.refunded', { payment_id: p.paymentId, order_id: orderId, refund_id: randomUUID(), amount: '1.00', reason: e.data.reason });
+        await publish('payment.events', 'payment.refunded', {
+          payment_id: p.paymentId,
+          order_id: orderId,
+          refund_id: randomUUID(),
+          amount: '1.00',
+          reason: e.data.reason,
+        });
       }
       return;
     }
@@ -130,7 +143,15 @@ async function untilLeavesPending(orderId: string) {
 async function charge(orderId: string, userId: string) {
   const paymentId = randomUUID();
   payments.set(orderId, { status: 'completed', paymentId });
-  await publish('payment.events', 'payment.succeeded', { payment_id: paymentId, order_id: orderId, user_id: userId, gateway: 'test_gateway', amount: '1.00', gateway_fee: '0.00', total_amount: '1.00' });
+  await publish('payment.events', 'payment.succeeded', {
+    payment_id: paymentId,
+    order_id: orderId,
+    user_id: userId,
+    gateway: 'test_gateway',
+    amount: '1.00',
+    gateway_fee: '0.00',
+    total_amount: '1.00',
+  });
 }
 
 type Behaviour = 'pay' | 'pay_late' | 'decline_then_pay' | 'cancel' | 'never_pay';
@@ -200,14 +221,16 @@ it(`${ORDERS} concurrent checkouts with random outcomes keep stock, payments and
   // Half the late charges race the sweeper's expiry (either outcome is fine: paid in time, or
   // cancelled then refunded); the other half land only once the order has been expired, so the
   // refund of a charge that arrives after the window is exercised in every run.
-  await Promise.all(late.map(async (o, i) => {
-    if (i % 2 === 0) {
-      await eventually(async () => expect(await statusOf(o.orderId)).toBe('cancelled'), { timeoutMs: 30000, intervalMs: 50 });
-    } else {
-      await sleep(Math.random() * 300);
-    }
-    await charge(o.orderId, o.userId);
-  }));
+  await Promise.all(
+    late.map(async (o, i) => {
+      if (i % 2 === 0) {
+        await eventually(async () => expect(await statusOf(o.orderId)).toBe('cancelled'), { timeoutMs: 30000, intervalMs: 50 });
+      } else {
+        await sleep(Math.random() * 300);
+      }
+      await charge(o.orderId, o.userId);
+    }),
+  );
   await settled([]);
   const open = await h.c.db.order.count({ where: { id: { in: ids }, status: { notIn: ['processing', 'cancelled'] } } });
   expect(open).toBe(0);

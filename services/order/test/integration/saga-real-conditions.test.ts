@@ -18,7 +18,8 @@ beforeAll(async () => {
   h = await startHarness({ env: { PAYMENT_WINDOW_SECONDS: String(WINDOW_SECONDS), RESERVATION_EXPIRY_MARGIN_SECONDS: String(MARGIN_SECONDS) } });
   inventory = new InventoryModel(h);
   h.onCommand = async (e) => {
-    if (e.type === 'inventory.reserve' && (e.data as { lines: Array<{ product_id: string }> }).lines.some((l) => manualProducts.has(l.product_id))) manual.add(e.key);
+    if (e.type === 'inventory.reserve' && (e.data as { lines: Array<{ product_id: string }> }).lines.some((l) => manualProducts.has(l.product_id)))
+      manual.add(e.key);
     if (e.type.startsWith('inventory.') && !manual.has(e.key)) await inventory.handle(e);
   };
 }, 120_000);
@@ -48,9 +49,12 @@ async function place(opts: { manualInventory?: boolean } = {}) {
 
 async function untilSaga(orderId: string, state: string, timeoutMs = 30_000) {
   const read = () => h.c.db.order.findUniqueOrThrow({ where: { id: orderId }, include: { saga: true } });
-  await eventually(async () => {
-    expect((await read()).saga?.state).toBe(state);
-  }, { timeoutMs });
+  await eventually(
+    async () => {
+      expect((await read()).saga?.state).toBe(state);
+    },
+    { timeoutMs },
+  );
   // Read again: Prisma reads the order and its saga in two queries, so the read that saw the
   // saga's new state may hold the order as it was just before the same transaction (a CI run
   // saw awaiting_payment beside pending).
@@ -156,7 +160,13 @@ describe('item 14: forced compensation finishes', () => {
       expect(list).toHaveLength(1);
       return list;
     });
-    await h.publish('payment.events', 'payment.refunded', { payment_id: randomUUID(), order_id: orderId, refund_id: randomUUID(), amount: '25.75', reason: (refund!.data as { reason: string }).reason });
+    await h.publish('payment.events', 'payment.refunded', {
+      payment_id: randomUUID(),
+      order_id: orderId,
+      refund_id: randomUUID(),
+      amount: '25.75',
+      reason: (refund!.data as { reason: string }).reason,
+    });
 
     const done = await untilSaga(orderId, 'compensated');
     expect(done).toMatchObject({ status: 'cancelled', cancelReason: 'stuck confirming' });

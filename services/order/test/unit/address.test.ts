@@ -22,7 +22,16 @@ const codeOf = (f: () => unknown) => {
 const base = { full_name: ' Amna ', line1: '12 Nile St', city: 'Khartoum', country: 'Sudan' };
 
 it('a new address: trimmed, optional fields empty, required ones and limits enforced', () => {
-  expect(newAddressFields(base)).toEqual({ full_name: 'Amna', phone: '', line1: '12 Nile St', line2: '', city: 'Khartoum', region: '', postal_code: '', country: 'Sudan' });
+  expect(newAddressFields(base)).toEqual({
+    full_name: 'Amna',
+    phone: '',
+    line1: '12 Nile St',
+    line2: '',
+    city: 'Khartoum',
+    region: '',
+    postal_code: '',
+    country: 'Sudan',
+  });
   expect(codeOf(() => newAddressFields({ ...base, city: '  ' }))).toBe('ADDRESS_FIELD_REQUIRED');
   expect(codeOf(() => newAddressFields({ ...base, postal_code: '1'.repeat(21) }))).toBe('ADDRESS_FIELD_TOO_LONG');
   expect(codeOf(() => newAddressFields({ ...base, phone: '12ab' }))).toBe('INVALID_PHONE');
@@ -51,7 +60,9 @@ it('deleting the default promotes the oldest remaining address, or none', () => 
 });
 
 it('formats the one-line shipping address, skipping empty parts', () => {
-  expect(formatAddress(newAddressFields({ ...base, region: 'Khartoum State', postal_code: '11111' }))).toBe('Amna, 12 Nile St, Khartoum, Khartoum State 11111, Sudan');
+  expect(formatAddress(newAddressFields({ ...base, region: 'Khartoum State', postal_code: '11111' }))).toBe(
+    'Amna, 12 Nile St, Khartoum, Khartoum State 11111, Sudan',
+  );
 });
 
 it('profile edits: only the fields given, name length and phone checked', () => {

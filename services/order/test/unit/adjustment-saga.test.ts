@@ -26,12 +26,16 @@ const adjustment = (over: Partial<AdjustmentSnapshot> = {}): AdjustmentSnapshot 
 describe('the adjustment saga: refund → restock → completed', () => {
   it('given a store part, expect a refund of its amount under the adjustment id, then a restock of its lines, then completion', () => {
     const started = beginAdjustment(adjustment(), t);
-    expect(started.commands.map((c) => [c.type, c.data])).toEqual([['payment.refund', { order_id: 'order-1', reason: 'out of stock', refund_key: 'adj-1', amount: '5.79' }]]);
+    expect(started.commands.map((c) => [c.type, c.data])).toEqual([
+      ['payment.refund', { order_id: 'order-1', reason: 'out of stock', refund_key: 'adj-1', amount: '5.79' }],
+    ]);
     expect(started.adjustment).toMatchObject({ status: 'refunding', attempts: 1, nextRetryAt: new Date('2026-12-07T10:00:01Z') });
 
     const refunded = onAdjustmentReply(started.adjustment, 'payment.refunded', { refund_id: 'r-1', amount: '5.79', refund_key: 'adj-1' }, t);
     expect(refunded.adjustment).toMatchObject({ status: 'restocking', refundedAmount: '5.79', refundId: 'r-1' });
-    expect(refunded.commands.map((c) => [c.type, c.data])).toEqual([['inventory.restock', { order_id: 'order-1', restock_id: 'adj-1', reason: 'out of stock', lines: [{ line_id: 'line-b', quantity: 1 }] }]]);
+    expect(refunded.commands.map((c) => [c.type, c.data])).toEqual([
+      ['inventory.restock', { order_id: 'order-1', restock_id: 'adj-1', reason: 'out of stock', lines: [{ line_id: 'line-b', quantity: 1 }] }],
+    ]);
 
     const restocked = onAdjustmentReply(refunded.adjustment, 'stock.restocked', { restock_id: 'adj-1', lines: [] }, t);
     expect(restocked.completed).toBe(true);

@@ -9,7 +9,14 @@ import { FakeCheckoutStore, ManualClock } from '../fixtures/fake-checkout-store'
 // Written as: given a saga in some state / when a reply (or timer, or cancel) arrives /
 // expect the commands sent and the order's and saga's outcome.
 
-const SETTINGS: SagaSettings = { paymentWindowMs: 900_000, reservationMarginMs: 60_000, retryBaseMs: 1000, retryMaxMs: 8000, stepTimeoutMs: 60_000, maxAttempts: 5 };
+const SETTINGS: SagaSettings = {
+  paymentWindowMs: 900_000,
+  reservationMarginMs: 60_000,
+  retryBaseMs: 1000,
+  retryMaxMs: 8000,
+  stepTimeoutMs: 60_000,
+  maxAttempts: 5,
+};
 const CONSUMER = 'order-saga';
 
 function setup() {
@@ -62,9 +69,7 @@ describe('checkout saga', () => {
   it('starts by sending inventory.reserve with the order lines', () => {
     const ctx = setup();
     const decision = startCheckout({ order_id: 'o-1', user_id: 'buyer-1', lines }, ctx.saga.timings());
-    expect(decision.commands.map((c) => [c.topic, c.type, c.data])).toEqual([
-      ['inventory.commands', 'inventory.reserve', { order_id: 'o-1', lines }],
-    ]);
+    expect(decision.commands.map((c) => [c.topic, c.type, c.data])).toEqual([['inventory.commands', 'inventory.reserve', { order_id: 'o-1', lines }]]);
     expect(decision.saga.state).toBe('reserving');
     expect(decision.saga.nextRetryAt).toEqual(new Date(ctx.clock.now().getTime() + 1000));
   });
@@ -173,9 +178,7 @@ describe('checkout saga', () => {
     await reply(ctx, 'payment.voided', { payment_id: null, order_id: orderId, reason: 'payment_timeout' });
     ctx.store.takeOutbox();
     await reply(ctx, 'payment.succeeded', paymentSucceeded(orderId));
-    expect(ctx.store.outbox.map((m) => [m.envelope.type, m.envelope.data])).toEqual([
-      ['payment.refund', { order_id: orderId, reason: 'payment_timeout' }],
-    ]);
+    expect(ctx.store.outbox.map((m) => [m.envelope.type, m.envelope.data])).toEqual([['payment.refund', { order_id: orderId, reason: 'payment_timeout' }]]);
     expectOutcome(ctx, orderId, 'cancelled', 'compensating');
     await reply(ctx, 'payment.refunded', { payment_id: 'pay-1', order_id: orderId, refund_id: 'rf-1', amount: '10.30', reason: 'payment_timeout' });
     expectOutcome(ctx, orderId, 'cancelled', 'compensated');

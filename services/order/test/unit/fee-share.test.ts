@@ -15,7 +15,10 @@ describe("the fee's share of each store", () => {
   });
 
   it('gives an even three-way split whole cents that add up to the fee', () => {
-    const shares = feeShares('0.05', ['a', 'b', 'c'].map((storeId) => ({ storeId, subtotal: '10.00' })));
+    const shares = feeShares(
+      '0.05',
+      ['a', 'b', 'c'].map((storeId) => ({ storeId, subtotal: '10.00' })),
+    );
     expect([...shares.values()]).toEqual(['0.02', '0.01', '0.02']);
   });
 

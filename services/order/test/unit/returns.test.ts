@@ -35,7 +35,29 @@ describe('a return request', () => {
     expect(errorOf(() => validateReturn(rules({ now: new Date('2026-12-15T12:00:01Z') }))).code).toBe('RETURN_WINDOW_CLOSED');
     expect(validateReturn(rules({ now: new Date('2026-12-15T12:00:00Z') })).storeId).toBe('a');
     expect(errorOf(() => validateReturn(rules({ asked: [{ item_id: 'zz', quantity: 1 }] }))).code).toBe('RETURN_ITEM_UNKNOWN');
-    expect(errorOf(() => validateReturn(rules({ asked: [{ item_id: 'a1', quantity: 1 }, { item_id: 'a1', quantity: 1 }] }))).code).toBe('RETURN_ITEM_REPEATED');
-    expect(errorOf(() => validateReturn(rules({ asked: [{ item_id: 'a1', quantity: 1 }, { item_id: 'b1', quantity: 1 }] }))).code).toBe('RETURN_SPANS_STORES');
+    expect(
+      errorOf(() =>
+        validateReturn(
+          rules({
+            asked: [
+              { item_id: 'a1', quantity: 1 },
+              { item_id: 'a1', quantity: 1 },
+            ],
+          }),
+        ),
+      ).code,
+    ).toBe('RETURN_ITEM_REPEATED');
+    expect(
+      errorOf(() =>
+        validateReturn(
+          rules({
+            asked: [
+              { item_id: 'a1', quantity: 1 },
+              { item_id: 'b1', quantity: 1 },
+            ],
+          }),
+        ),
+      ).code,
+    ).toBe('RETURN_SPANS_STORES');
   });
 });

@@ -7,7 +7,15 @@ import { decide, startCheckout } from '../../src/saga/saga-engine';
 import type { SagaSnapshot, SagaTimings } from '../../src/saga/saga-types';
 
 const T0 = new Date('2026-11-25T08:00:00.000Z');
-const timings = (now = T0): SagaTimings => ({ now, paymentWindowMs: 900_000, reservationMarginMs: 60_000, retryBaseMs: 1000, retryMaxMs: 8000, stepTimeoutMs: 60_000, maxAttempts: 3 });
+const timings = (now = T0): SagaTimings => ({
+  now,
+  paymentWindowMs: 900_000,
+  reservationMarginMs: 60_000,
+  retryBaseMs: 1000,
+  retryMaxMs: 8000,
+  stepTimeoutMs: 60_000,
+  maxAttempts: 3,
+});
 const ORDER = '5b1c1f0e-8a3e-4a53-9f3c-1d2c3b4a5e6f';
 const lines = [{ line_id: 'l-1', product_id: 'p-1', size: null, quantity: 2 }];
 
@@ -22,10 +30,23 @@ function stuckReserving(): SagaSnapshot {
   return s;
 }
 function awaitingPayment(): SagaSnapshot {
-  return decide(reserving(), 'pending', { kind: 'reply', type: 'stock.reserved', data: { order_id: ORDER, lines: [{ ...lines[0]!, reservation_id: 'r-1' }] } }, timings()).saga;
+  return decide(
+    reserving(),
+    'pending',
+    { kind: 'reply', type: 'stock.reserved', data: { order_id: ORDER, lines: [{ ...lines[0]!, reservation_id: 'r-1' }] } },
+    timings(),
+  ).saga;
 }
 function confirming(): SagaSnapshot {
-  const paid = { payment_id: 'pay-1', order_id: ORDER, user_id: 'buyer-1', gateway: 'test_gateway', amount: '10.00', gateway_fee: '0.30', total_amount: '10.30' };
+  const paid = {
+    payment_id: 'pay-1',
+    order_id: ORDER,
+    user_id: 'buyer-1',
+    gateway: 'test_gateway',
+    amount: '10.00',
+    gateway_fee: '0.30',
+    total_amount: '10.30',
+  };
   return decide(awaitingPayment(), 'under_paying', { kind: 'reply', type: 'payment.succeeded', data: paid }, timings()).saga;
 }
 const code = (fn: () => unknown) => {
@@ -95,7 +116,9 @@ describe('compensate', () => {
     expect(again.commands.map((c) => c.type)).toEqual(['inventory.release']);
     expect(again.order).toBeUndefined();
     expect(again.saga.stuck).toBe(false);
-    expect(code(() => compensateDecision(ORDER, { ...unwinding, state: 'compensated', awaiting: [] }, 'cancelled', 'x', timings(), 'ops-1'))).toBe('SAGA_FINISHED');
+    expect(code(() => compensateDecision(ORDER, { ...unwinding, state: 'compensated', awaiting: [] }, 'cancelled', 'x', timings(), 'ops-1'))).toBe(
+      'SAGA_FINISHED',
+    );
   });
 });
 
@@ -117,7 +140,10 @@ test('trace links fill the template; no template or no trace id, no link', () =>
 
 test('reservations are read from the saga log: requested lines, then the reserved ones with their ids, then the outcome', () => {
   const step = (kind: string, type: string, payload: unknown): StepLogView => ({ id: '1', step: 's', kind, type, payload, created_at: T0.toISOString() });
-  expect(reservationsFromLog([step('command', 'inventory.reserve', { order_id: ORDER, lines })])).toMatchObject({ outcome: 'requested', lines: [{ product_id: 'p-1', reservation_id: null }] });
+  expect(reservationsFromLog([step('command', 'inventory.reserve', { order_id: ORDER, lines })])).toMatchObject({
+    outcome: 'requested',
+    lines: [{ product_id: 'p-1', reservation_id: null }],
+  });
   const log = [
     step('command', 'inventory.reserve', { order_id: ORDER, lines }),
     step('reply', 'stock.reserved', { order_id: ORDER, lines: [{ ...lines[0], reservation_id: 'r-1' }] }),
@@ -125,5 +151,8 @@ test('reservations are read from the saga log: requested lines, then the reserve
     step('reply', 'stock.confirmed', { order_id: ORDER }),
   ];
   expect(reservationsFromLog(log)).toMatchObject({ outcome: 'confirmed', lines: [{ product_id: 'p-1', quantity: 2, reservation_id: 'r-1' }] });
-  expect(reservationsFromLog([step('reply', 'stock.rejected', { order_id: ORDER, short_lines: [{ line_id: 'l-1' }] })])).toMatchObject({ outcome: 'rejected', short_lines: [{ line_id: 'l-1' }] });
+  expect(reservationsFromLog([step('reply', 'stock.rejected', { order_id: ORDER, short_lines: [{ line_id: 'l-1' }] })])).toMatchObject({
+    outcome: 'rejected',
+    short_lines: [{ line_id: 'l-1' }],
+  });
 });

@@ -13,7 +13,9 @@ export interface WebhookAck {
 }
 
 const ack = (r: GatewayEventResult): WebhookAck =>
-  r.duplicate ? { received: true, duplicate: true, applied: false, result: 'duplicate' } : { received: true, duplicate: false, applied: r.applied, result: r.result };
+  r.duplicate
+    ? { received: true, duplicate: true, applied: false, result: 'duplicate' }
+    : { received: true, duplicate: false, applied: r.applied, result: r.result };
 
 interface StripeEvent {
   id?: unknown;

@@ -33,14 +33,23 @@ export async function refundDuplicateCapture(deps: UseCaseDeps, found: Duplicate
     });
     const done = await deps.repo.recordDuplicateCaptureRefund(dup.id, { kind: 'refunded', gatewayRefundId: result.gatewayRefundId });
     deps.logger.warn(
-      { duplicate_capture_id: dup.id, payment_id: dup.paymentId, order_id: dup.orderReference, transaction_id: dup.transactionId, gateway_refund_id: result.gatewayRefundId },
+      {
+        duplicate_capture_id: dup.id,
+        payment_id: dup.paymentId,
+        order_id: dup.orderReference,
+        transaction_id: dup.transactionId,
+        gateway_refund_id: result.gatewayRefundId,
+      },
       'duplicate capture refunded',
     );
     return done;
   } catch (e) {
     const unknownOutcome = !isDomainError(e) || e.kind === 'unavailable';
     const code = isDomainError(e) ? e.code : 'GATEWAY_ERROR';
-    deps.logger.error({ duplicate_capture_id: dup.id, payment_id: dup.paymentId, code, err: (e as Error).message, retried: unknownOutcome }, 'duplicate capture refund failed');
+    deps.logger.error(
+      { duplicate_capture_id: dup.id, payment_id: dup.paymentId, code, err: (e as Error).message, retried: unknownOutcome },
+      'duplicate capture refund failed',
+    );
     return deps.repo.recordDuplicateCaptureRefund(dup.id, { kind: 'error', code, final: !unknownOutcome });
   }
 }

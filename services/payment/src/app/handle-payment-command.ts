@@ -56,16 +56,26 @@ export async function handlePaymentCommand(
     deps.refundQueue?.wake(refund.refundId);
     if (effect.requested !== undefined) {
       // The sender asked for more than is left of the captured payment: only what is left goes back.
-      deps.logger.warn({ order_id: orderId, ...key, refund_id: refund.refundId, requested: effect.requested, amount: refund.amount }, 'payment.refund amount clamped to what is left');
+      deps.logger.warn(
+        { order_id: orderId, ...key, refund_id: refund.refundId, requested: effect.requested, amount: refund.amount },
+        'payment.refund amount clamped to what is left',
+      );
     }
     deps.logger.info({ order_id: orderId, ...key, refund_id: refund.refundId, amount: refund.amount }, 'payment.refund recorded');
     return effect;
   }
-  deps.logger.info({ order_id: orderId, ...key, effect: effect.kind, ...(effect.kind === 'nothing' ? { reason: effect.reason } : {}) }, 'payment.refund handled');
+  deps.logger.info(
+    { order_id: orderId, ...key, effect: effect.kind, ...(effect.kind === 'nothing' ? { reason: effect.reason } : {}) },
+    'payment.refund handled',
+  );
   return effect;
 }
 
-async function collectForOrder(deps: UseCaseDeps, claim: { consumer: string; eventId: string }, data: Envelope<'payment.collect'>['data']): Promise<CommandEffect> {
+async function collectForOrder(
+  deps: UseCaseDeps,
+  claim: { consumer: string; eventId: string },
+  data: Envelope<'payment.collect'>['data'],
+): Promise<CommandEffect> {
   const orderId = data.order_id;
   // A malformed amount throws (invalid) before anything is claimed: parked, never guessed. So
   // does an amount above the payment's total, from inside the transaction, which rolls back.
@@ -79,6 +89,9 @@ async function collectForOrder(deps: UseCaseDeps, claim: { consumer: string; eve
     } else deps.logger.info(fields, 'cash on delivery collected');
     return effect;
   }
-  deps.logger.info({ order_id: orderId, amount, effect: effect.kind, ...(effect.kind === 'nothing' ? { reason: effect.reason } : {}) }, 'payment.collect handled');
+  deps.logger.info(
+    { order_id: orderId, amount, effect: effect.kind, ...(effect.kind === 'nothing' ? { reason: effect.reason } : {}) },
+    'payment.collect handled',
+  );
   return effect;
 }

@@ -218,10 +218,7 @@ export interface GatewayEventInput {
   payload: Record<string, unknown>;
   paymentId: string | null;
   /** What the event says happened to the payment; null: recorded and ignored. */
-  outcome:
-    | { kind: 'succeeded'; transactionId: string; reference?: string }
-    | { kind: 'failed'; code: string; message: string }
-    | null;
+  outcome: { kind: 'succeeded'; transactionId: string; reference?: string } | { kind: 'failed'; code: string; message: string } | null;
 }
 
 export type GatewayEventResult =

@@ -106,7 +106,11 @@ export async function processPayment(deps: UseCaseDeps, actor: Actor, input: Pro
   const windowClosed = order.paymentExpiresAt !== null && order.paymentExpiresAt.getTime() <= deps.clock.now().getTime();
   if (!order.payable || windowClosed) {
     const expired = windowClosed || order.reason === 'PAYMENT_WINDOW_EXPIRED';
-    await deps.repo.closePayment(payment.paymentId, expired ? 'expired' : 'cancelled', expired ? 'payment_window_expired' : order.reason || 'order_not_payable');
+    await deps.repo.closePayment(
+      payment.paymentId,
+      expired ? 'expired' : 'cancelled',
+      expired ? 'payment_window_expired' : order.reason || 'order_not_payable',
+    );
     throw notPayable(expired ? { ...order, payable: false, reason: 'PAYMENT_WINDOW_EXPIRED' } : order);
   }
 
@@ -151,6 +155,6 @@ function resultOf(updated: PaymentRecord, attemptNumber: number, result: ChargeR
     failureCode: result.status === 'declined' ? result.code : null,
     failureMessage: result.status === 'declined' ? result.message : null,
     retryable: result.status === 'declined' && updated.status === 'failed',
-    actionUrl: result.status === 'requires_action' ? result.actionUrl ?? null : null,
+    actionUrl: result.status === 'requires_action' ? (result.actionUrl ?? null) : null,
   };
 }

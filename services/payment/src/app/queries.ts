@@ -20,7 +20,13 @@ export async function getPaymentStatusForOrder(deps: UseCaseDeps, actor: Actor, 
 }
 
 /** A buyer's own payments. */
-export function listMyPayments(deps: UseCaseDeps, actor: Actor, page: number, pageSize: number, filter: Omit<PaymentFilter, 'userId'>): Promise<Page<PaymentRecord>> {
+export function listMyPayments(
+  deps: UseCaseDeps,
+  actor: Actor,
+  page: number,
+  pageSize: number,
+  filter: Omit<PaymentFilter, 'userId'>,
+): Promise<Page<PaymentRecord>> {
   return deps.repo.listPayments(page, pageSize, { ...filter, userId: actor.id });
 }
 

@@ -92,7 +92,11 @@ export async function settleRefund(deps: UseCaseDeps, refundId: string, atLeastS
  * was charged (row lock). `pending`: the gateway did not answer in time; the amount stays
  * reserved and the refund is reconciled, never sent a second time under another key.
  */
-export async function createRefund(deps: UseCaseDeps, actor: Actor, input: CreateRefundInput): Promise<{ outcome: 'completed' | 'pending' } & RefundReservation> {
+export async function createRefund(
+  deps: UseCaseDeps,
+  actor: Actor,
+  input: CreateRefundInput,
+): Promise<{ outcome: 'completed' | 'pending' } & RefundReservation> {
   const payment = await deps.repo.findPayment(input.paymentId);
   if (!payment) throw paymentNotFound(input.paymentId);
   const reservation = await deps.repo.reserveRefund({

@@ -44,7 +44,10 @@ async function settleStaleAttempt(
 ): Promise<'settled' | 'replayed' | 'closed' | 'open' | 'skipped'> {
   const found = await lookupCurrentAttempt(deps, payment);
   if (!found || found.status === 'processing') {
-    deps.logger.info({ payment_id: payment.paymentId, attempt: payment.attemptCount, gateway: found?.raw ?? null }, 'stale payment: outcome not known yet, left open');
+    deps.logger.info(
+      { payment_id: payment.paymentId, attempt: payment.attemptCount, gateway: found?.raw ?? null },
+      'stale payment: outcome not known yet, left open',
+    );
     return 'open';
   }
   if (found.status !== 'not_found') {

@@ -42,10 +42,14 @@ export async function updateGatewaySettings(
 ): Promise<{ gateway: GatewayRecord; audit: GatewaySettingsAuditRecord | null }> {
   // Validated before the transaction too, so bad input never takes the row lock.
   applySettingsPatch({ fixed_fee: '0.00', percentage_fee: '0.00', is_active: true }, patch);
-  const result = await store.change(name, (current) => {
-    const next = applySettingsPatch(current, patch);
-    return settingsChanged(current, next) ? next : current;
-  }, { changedBy: actor.id, actorRole: actor.role, at: now });
+  const result = await store.change(
+    name,
+    (current) => {
+      const next = applySettingsPatch(current, patch);
+      return settingsChanged(current, next) ? next : current;
+    },
+    { changedBy: actor.id, actorRole: actor.role, at: now },
+  );
   if (!result) throw gatewayNotFound(name);
   return result;
 }

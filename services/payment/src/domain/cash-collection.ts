@@ -79,7 +79,14 @@ export function decideCollection(payments: readonly OrderCashPayment[], collecte
       });
     }
     if (got.eq(total)) {
-      return { kind: 'collect', paymentId: awaiting.paymentId, amount: awaiting.amount, gatewayFee: awaiting.gatewayFee, totalAmount: awaiting.totalAmount, ordered: null };
+      return {
+        kind: 'collect',
+        paymentId: awaiting.paymentId,
+        amount: awaiting.amount,
+        gatewayFee: awaiting.gatewayFee,
+        totalAmount: awaiting.totalAmount,
+        ordered: null,
+      };
     }
     const fee = money(awaiting.gatewayFee).gt(got) ? got : money(awaiting.gatewayFee);
     return {

@@ -22,13 +22,17 @@ const PERCENT = /^\d{1,3}(\.\d{1,2})?$/;
 export const PERCENT_PATTERN = '^(?:0?\\d{1,2}(?:\\.\\d{1,2})?|100(?:\\.0{1,2})?)$';
 
 export function validFixedFee(v: string): string {
-  if (!isMoneyString(v)) throw invalid('INVALID_FIXED_FEE', 'fixed_fee is a decimal >= 0 with at most 2 decimals, e.g. "0.30"', { field: 'fixed_fee', value: v });
+  if (!isMoneyString(v))
+    throw invalid('INVALID_FIXED_FEE', 'fixed_fee is a decimal >= 0 with at most 2 decimals, e.g. "0.30"', { field: 'fixed_fee', value: v });
   return formatMoney(money(v));
 }
 
 export function validPercentageFee(v: string): string {
   if (!PERCENT.test(v) || money(v).greaterThan(100)) {
-    throw invalid('INVALID_PERCENTAGE_FEE', 'percentage_fee is a percent from 0 to 100 with at most 2 decimals, e.g. "2.90"', { field: 'percentage_fee', value: v });
+    throw invalid('INVALID_PERCENTAGE_FEE', 'percentage_fee is a percent from 0 to 100 with at most 2 decimals, e.g. "2.90"', {
+      field: 'percentage_fee',
+      value: v,
+    });
   }
   return formatMoney(money(v));
 }

@@ -2,16 +2,7 @@
 // `canTransition`, so a webhook replayed out of order or a late gateway answer can never move
 // a payment backwards (completed → failed) or revive a cancelled one.
 
-export const PAYMENT_STATUSES = [
-  'pending',
-  'processing',
-  'completed',
-  'failed',
-  'expired',
-  'cancelled',
-  'refunded',
-  'partially_refunded',
-] as const;
+export const PAYMENT_STATUSES = ['pending', 'processing', 'completed', 'failed', 'expired', 'cancelled', 'refunded', 'partially_refunded'] as const;
 export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
 
 const TRANSITIONS: Record<PaymentStatus, readonly PaymentStatus[]> = {

@@ -1,6 +1,18 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { authPlugin, frameworkErrors, schemaController, rateLimitOptionsFromEnv, rateLimitPlugin, trustProxyFromEnv, liveUpdatesPlugin, registerErrorHandler, registerHealth, registerMetrics, registerOpenApi } from '@sudamall/shared';
+import {
+  authPlugin,
+  frameworkErrors,
+  schemaController,
+  rateLimitOptionsFromEnv,
+  rateLimitPlugin,
+  trustProxyFromEnv,
+  liveUpdatesPlugin,
+  registerErrorHandler,
+  registerHealth,
+  registerMetrics,
+  registerOpenApi,
+} from '@sudamall/shared';
 import type { HttpDeps } from './app-deps';
 import { paymentRoutes } from './routes/payments';
 import { duplicateCaptureRoutes } from './routes/duplicate-captures';

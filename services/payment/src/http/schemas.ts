@@ -72,10 +72,7 @@ export const RefundSchema = Type.Object({
   processed_at: Nullable(DateTime),
 });
 
-export const PaymentDetailSchema = Type.Intersect([
-  PaymentSchema,
-  Type.Object({ attempts: Type.Array(AttemptSchema), refunds: Type.Array(RefundSchema) }),
-]);
+export const PaymentDetailSchema = Type.Intersect([PaymentSchema, Type.Object({ attempts: Type.Array(AttemptSchema), refunds: Type.Array(RefundSchema) })]);
 
 export const GatewaySchema = Type.Object({
   name: Type.String(),
@@ -110,7 +107,12 @@ export const CreatePaymentBody = Type.Object(
 export const ProcessPaymentBody = Type.Object(
   {
     payment_id: Id,
-    card_number: Type.Optional(Type.String({ pattern: CARD_NUMBER_PATTERN, description: 'test_gateway only: 12 to 19 digits, a space or dash allowed between digits; never stored (last four digits kept)' })),
+    card_number: Type.Optional(
+      Type.String({
+        pattern: CARD_NUMBER_PATTERN,
+        description: 'test_gateway only: 12 to 19 digits, a space or dash allowed between digits; never stored (last four digits kept)',
+      }),
+    ),
     exp_month: Type.Optional(Type.Integer({ minimum: 1, maximum: 12 })),
     exp_year: Type.Optional(Type.Integer({ minimum: 2000, maximum: 2100 })),
     cvc: Type.Optional(Type.String({ pattern: '^[0-9]{3,4}$' })),

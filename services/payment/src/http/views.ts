@@ -96,5 +96,13 @@ export function duplicateCaptureView(d: DuplicateCaptureRecord) {
 
 /** One gateway settings change, as the audit list and the PUT answer show it. */
 export function auditView(a: GatewaySettingsAuditRecord) {
-  return { id: a.id, gateway: a.gateway, changed_by: a.changedBy, actor_role: a.actorRole, changed_at: a.changedAt.toISOString(), old: a.oldSettings, new: a.newSettings };
+  return {
+    id: a.id,
+    gateway: a.gateway,
+    changed_by: a.changedBy,
+    actor_role: a.actorRole,
+    changed_at: a.changedAt.toISOString(),
+    old: a.oldSettings,
+    new: a.newSettings,
+  };
 }

@@ -34,7 +34,14 @@ export class PrismaGatewaySettingsStore implements GatewaySettingsStore {
         await tx.gateway.update({ where: { name }, data: { fixedFee: next.fixed_fee, percentageFee: next.percentage_fee, isActive: next.is_active } });
         written = toAudit(
           await tx.gatewaySettingsAudit.create({
-            data: { gatewayName: name, changedBy: audit.changedBy, actorRole: audit.actorRole, changedAt: audit.at, oldSettings: { ...current }, newSettings: { ...next } },
+            data: {
+              gatewayName: name,
+              changedBy: audit.changedBy,
+              actorRole: audit.actorRole,
+              changedAt: audit.at,
+              oldSettings: { ...current },
+              newSettings: { ...next },
+            },
           }),
         );
       }

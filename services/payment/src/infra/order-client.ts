@@ -8,7 +8,11 @@ export class GrpcOrdersClient implements OrdersPort {
   private readonly client: order.OrderServiceClient;
   private readonly getForPayment: (req: order.GetOrderForPaymentRequest, opts?: { deadlineMs?: number }) => Promise<order.GetOrderForPaymentResponse>;
 
-  constructor(url: string, private readonly deadlineMs = 5000, creds: ChannelCredentials = credentials.createInsecure()) {
+  constructor(
+    url: string,
+    private readonly deadlineMs = 5000,
+    creds: ChannelCredentials = credentials.createInsecure(),
+  ) {
     this.client = new order.OrderServiceClient(url, creds);
     this.getForPayment = promisifyUnary(this.client, 'getOrderForPayment');
   }

@@ -163,10 +163,7 @@ async function emit<T extends MessageType>(tx: Tx, type: T, orderId: string, dat
 }
 
 async function lockPayment(tx: Tx, paymentId: string): Promise<PaymentRow | null> {
-  const locked = await tx.$queryRawUnsafe<Array<{ payment_id: string }>>(
-    'SELECT payment_id FROM payments WHERE payment_id = $1::uuid FOR UPDATE',
-    paymentId,
-  );
+  const locked = await tx.$queryRawUnsafe<Array<{ payment_id: string }>>('SELECT payment_id FROM payments WHERE payment_id = $1::uuid FOR UPDATE', paymentId);
   if (locked.length === 0) return null;
   return tx.payment.findUnique({ where: { paymentId } });
 }
@@ -251,7 +248,9 @@ export class PrismaPaymentRepository implements PaymentRepository {
   async findLivePayment(orderReference: string): Promise<PaymentRecord | null> {
     const rows = await this.db.$queryRawUnsafe<PaymentRowLike[]>(
       `SELECT ${PAYMENT_COLUMNS} FROM payments
-        WHERE order_reference = $1 AND status IN ('pending', 'processing', 'completed') LIMIT 1`, orderReference);
+        WHERE order_reference = $1 AND status IN ('pending', 'processing', 'completed') LIMIT 1`,
+      orderReference,
+    );
     return rows[0] ? toPaymentRecord(rows[0]) : null;
   }
 
@@ -281,7 +280,10 @@ export class PrismaPaymentRepository implements PaymentRepository {
     };
     const { field, descending } = sortKeyOf(filter.sort);
     const direction = descending ? 'desc' : 'asc';
-    const orderBy: Prisma.PaymentOrderByWithRelationInput[] = [field === 'total_amount' ? { totalAmount: direction } : { createdAt: direction }, { paymentId: direction }];
+    const orderBy: Prisma.PaymentOrderByWithRelationInput[] = [
+      field === 'total_amount' ? { totalAmount: direction } : { createdAt: direction },
+      { paymentId: direction },
+    ];
     const [total, rows] = await this.db.$transaction([
       this.db.payment.count({ where }),
       this.db.payment.findMany({ where, orderBy, skip: (page - 1) * pageSize, take: pageSize }),
@@ -300,9 +302,7 @@ export class PrismaPaymentRepository implements PaymentRepository {
         if (voidRequestOf(asObject(p.metadata))) return null;
         const now = args.now ?? new Date();
         const stale =
-          p.status === 'processing' &&
-          p.processingStartedAt !== null &&
-          p.processingStartedAt.getTime() < now.getTime() - args.staleAfterSeconds * 1000;
+          p.status === 'processing' && p.processingStartedAt !== null && p.processingStartedAt.getTime() < now.getTime() - args.staleAfterSeconds * 1000;
         if (!stale && !(p.status === 'pending' || p.status === 'failed')) return null;
 
         const resumed = stale;
@@ -370,7 +370,12 @@ export class PrismaPaymentRepository implements PaymentRepository {
           await tx.paymentAttempt.update({ where, data: { status: 'succeeded', gatewayResponse: json(result.raw), completedAt: now } });
           // A webhook may have completed it first (same transaction: the event is already out),
           // or another capture did (a duplicate: recorded for its automatic refund).
-          const settled = await settleCapture(tx, p, { transactionId: result.transactionId, reference: result.reference, source: 'charge' }, this.reportDuplicate);
+          const settled = await settleCapture(
+            tx,
+            p,
+            { transactionId: result.transactionId, reference: result.reference, source: 'charge' },
+            this.reportDuplicate,
+          );
           if (settled.kind === 'completed') updated = settled.payment;
           break;
         }
@@ -525,7 +530,11 @@ export class PrismaPaymentRepository implements PaymentRepository {
           if (settled.kind === 'completed') {
             payment = settled.payment;
             await tx.paymentAttempt.updateMany({
-              where: { paymentId: payment.paymentId, attemptNumber: payment.attemptCount, status: { in: ['processing', 'failed', 'requires_action', 'error'] } },
+              where: {
+                paymentId: payment.paymentId,
+                attemptNumber: payment.attemptCount,
+                status: { in: ['processing', 'failed', 'requires_action', 'error'] },
+              },
               data: { status: 'succeeded', completedAt: payment.completedAt ?? new Date() },
             });
             applied = true;
@@ -566,7 +575,13 @@ export class PrismaPaymentRepository implements PaymentRepository {
         where: { provider_eventId: { provider: input.provider, eventId: input.eventId } },
         data: { processed: true, processedAt: new Date(), result },
       });
-      return { duplicate: false, applied, result, payment: payment ? toPaymentRecord(payment) : null, ...(duplicateCapture ? { duplicateCapture } : {}) } as const;
+      return {
+        duplicate: false,
+        applied,
+        result,
+        payment: payment ? toPaymentRecord(payment) : null,
+        ...(duplicateCapture ? { duplicateCapture } : {}),
+      } as const;
     });
   }
 
@@ -799,7 +814,10 @@ export class PrismaPaymentRepository implements PaymentRepository {
       const sameKey =
         payments.length === 0
           ? []
-          : await tx.refund.findMany({ where: { paymentId: { in: payments.map((p) => p.paymentId) }, refundKey: request.refundKey }, orderBy: { createdAt: 'asc' } });
+          : await tx.refund.findMany({
+              where: { paymentId: { in: payments.map((p) => p.paymentId) }, refundKey: request.refundKey },
+              orderBy: { createdAt: 'asc' },
+            });
       const decision = decideKeyedRefund(sameKey, payments.map(refundable), request.amount);
       const key = { refund_key: request.refundKey };
       switch (decision.kind) {
@@ -807,13 +825,27 @@ export class PrismaPaymentRepository implements PaymentRepository {
           return { kind: 'nothing', reason: `refund ${decision.refund.refundId} under this key in progress` } as const;
         case 'refunded_before': {
           const r = decision.refund;
-          await emit(tx, 'payment.refunded', orderId, { payment_id: r.paymentId, order_id: orderId, refund_id: r.refundId, amount: money2(r.amount), reason: r.reason, ...key });
+          await emit(tx, 'payment.refunded', orderId, {
+            payment_id: r.paymentId,
+            order_id: orderId,
+            refund_id: r.refundId,
+            amount: money2(r.amount),
+            reason: r.reason,
+            ...key,
+          });
           return { kind: 'nothing', reason: `refunded before (${r.refundId})` } as const;
         }
         case 'nothing_to_refund':
           // Nothing is voided: a part of the order is given back, the rest may still be paid (cash
           // collected on delivery of the other stores' parts).
-          await emit(tx, 'payment.refunded', orderId, { payment_id: decision.paymentId ?? '', order_id: orderId, refund_id: '', amount: '0.00', reason, ...key });
+          await emit(tx, 'payment.refunded', orderId, {
+            payment_id: decision.paymentId ?? '',
+            order_id: orderId,
+            refund_id: '',
+            amount: '0.00',
+            reason,
+            ...key,
+          });
           return { kind: 'nothing', reason: decision.why === 'nothing_captured' ? 'nothing captured' : 'nothing left to refund' } as const;
         case 'reserve': {
           const p = payments.find((x) => x.paymentId === decision.paymentId) as PaymentRow;
@@ -862,10 +894,17 @@ export class PrismaPaymentRepository implements PaymentRepository {
               }),
             },
           });
-          await tx.paymentAttempt.updateMany({ where: { paymentId: p.paymentId, status: 'awaiting_collection' }, data: { status: 'succeeded', completedAt: now } });
+          await tx.paymentAttempt.updateMany({
+            where: { paymentId: p.paymentId, status: 'awaiting_collection' },
+            data: { status: 'succeeded', completedAt: now },
+          });
           // No event, as with collect/: payment.succeeded went out when the buyer chose cash on
           // delivery (awaiting_collection), and the order asked for this completion itself.
-          return { kind: 'collected', payment: toPaymentRecord(updated), ...(decision.ordered ? { orderedTotalAmount: decision.ordered.totalAmount } : {}) } as const;
+          return {
+            kind: 'collected',
+            payment: toPaymentRecord(updated),
+            ...(decision.ordered ? { orderedTotalAmount: decision.ordered.totalAmount } : {}),
+          } as const;
         }
       }
     });
@@ -988,12 +1027,21 @@ async function flagDuplicateCapture(
     await tx.payment.update({
       where: { paymentId: p.paymentId },
       data: {
-        metadata: json({ ...metadata, duplicate_capture: { id, transaction_id: capture.transactionId, live_payment_id: live.paymentId, at: new Date().toISOString() } }),
+        metadata: json({
+          ...metadata,
+          duplicate_capture: { id, transaction_id: capture.transactionId, live_payment_id: live.paymentId, at: new Date().toISOString() },
+        }),
         failureReason: 'duplicate_capture',
       },
     });
   }
-  report({ duplicate_capture_id: id, payment_id: p.paymentId, order_id: p.orderReference, transaction_id: capture.transactionId, live_payment_id: live?.paymentId ?? null });
+  report({
+    duplicate_capture_id: id,
+    payment_id: p.paymentId,
+    order_id: p.orderReference,
+    transaction_id: capture.transactionId,
+    live_payment_id: live?.paymentId ?? null,
+  });
   return toDuplicateCaptureRecord(await tx.duplicateCapture.findUniqueOrThrow({ where: { id } }));
 }
 

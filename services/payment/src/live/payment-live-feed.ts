@@ -59,7 +59,13 @@ export class PaymentLiveFeed {
       }
       case 'payment.failed': {
         const d = envelope.data;
-        this.push(d.payment_id, envelope, { payment_id: d.payment_id, order_id: d.order_id, status: 'failed', attempt_number: d.attempt_number, reason: d.reason });
+        this.push(d.payment_id, envelope, {
+          payment_id: d.payment_id,
+          order_id: d.order_id,
+          status: 'failed',
+          attempt_number: d.attempt_number,
+          reason: d.reason,
+        });
         return;
       }
       case 'payment.refunded': {

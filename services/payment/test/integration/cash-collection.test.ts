@@ -24,7 +24,11 @@ describe('payment.collect (cash on delivery collected by the stores)', () => {
 
   beforeAll(async () => {
     schema = await createOwnSchema('collect');
-    h = await startHarness({ orders, gateways: [new TestGateway()], env: { KAFKA_TOPIC_PREFIX: prefix, DATABASE_URL: schema.databaseUrl, KAFKA_MAX_ATTEMPTS: '2' } });
+    h = await startHarness({
+      orders,
+      gateways: [new TestGateway()],
+      env: { KAFKA_TOPIC_PREFIX: prefix, DATABASE_URL: schema.databaseUrl, KAFKA_MAX_ATTEMPTS: '2' },
+    });
     await createTestTopics(h.container.bus, prefix);
     consumer = await startPaymentCommandsConsumer(h.container.useCases, h.container.bus, prefix, `${prefix}payment`);
   });
@@ -39,7 +43,8 @@ describe('payment.collect (cash on delivery collected by the stores)', () => {
   const collect = (orderId: string, amount: string) => createEnvelope('payment.collect', orderId, { order_id: orderId, amount });
   const row = (paymentId: string) => h.container.prisma.payment.findUniqueOrThrow({ where: { paymentId } });
   const claimed = (id: string) => h.container.prisma.inboxMessage.count({ where: { consumer: COMMANDS_CONSUMER, eventId: id } });
-  const outboxTypes = async (orderId: string) => (await h.container.prisma.outboxMessage.findMany({ where: { key: orderId }, orderBy: { id: 'asc' } })).map((m) => m.type);
+  const outboxTypes = async (orderId: string) =>
+    (await h.container.prisma.outboxMessage.findMany({ where: { key: orderId }, orderBy: { id: 'asc' } })).map((m) => m.type);
   const money = (p: { amount: { toFixed(n: number): string }; gatewayFee: { toFixed(n: number): string }; totalAmount: { toFixed(n: number): string } }) => [
     p.amount.toFixed(2),
     p.gatewayFee.toFixed(2),
@@ -50,10 +55,20 @@ describe('payment.collect (cash on delivery collected by the stores)', () => {
   async function awaitingCollection(total: string) {
     const user = buyer();
     const order = orders.add({ userId: user.id, totalAmount: total, storeIds: ['store-a', 'store-b'] });
-    const created = await h.app.inject({ method: 'POST', url: '/api/v1/payments/create/', headers: { authorization: user.auth }, payload: { order_id: order.orderId, gateway: 'cash_on_delivery' } });
+    const created = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/payments/create/',
+      headers: { authorization: user.auth },
+      payload: { order_id: order.orderId, gateway: 'cash_on_delivery' },
+    });
     expect(created.statusCode).toBe(201);
     const paymentId = created.json().payment_id as string;
-    const processed = await h.app.inject({ method: 'POST', url: '/api/v1/payments/process/', headers: { authorization: user.auth }, payload: { payment_id: paymentId } });
+    const processed = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/payments/process/',
+      headers: { authorization: user.auth },
+      payload: { payment_id: paymentId },
+    });
     expect(processed.json()).toMatchObject({ outcome: 'awaiting_collection', payment: { status: 'pending' } });
     return { orderId: order.orderId, paymentId, user };
   }
@@ -83,28 +98,42 @@ describe('payment.collect (cash on delivery collected by the stores)', () => {
     expect(await handlePaymentCommand(h.container.useCases, again)).toEqual({ kind: 'duplicate' });
   });
 
-  it('completes it for what was collected when a store\'s delivery was refused, the ordered total kept; refunds stay within it', async () => {
+  it("completes it for what was collected when a store's delivery was refused, the ordered total kept; refunds stay within it", async () => {
     const { orderId, paymentId } = await awaitingCollection('80.00');
     // The refused store's part was cancelled first: its keyed refund answered 0.00 (nothing captured).
-    await handlePaymentCommand(h.container.useCases, createEnvelope('payment.refund', orderId, { order_id: orderId, reason: 'fulfillment_cancelled', amount: '24.75', refund_key: 'adj-refused' }));
+    await handlePaymentCommand(
+      h.container.useCases,
+      createEnvelope('payment.refund', orderId, { order_id: orderId, reason: 'fulfillment_cancelled', amount: '24.75', refund_key: 'adj-refused' }),
+    );
     expect((await row(paymentId)).status).toBe('pending');
 
     const effect = await handlePaymentCommand(h.container.useCases, collect(orderId, '55.25'));
     expect(effect).toMatchObject({ kind: 'collected', orderedTotalAmount: '80.00', payment: { status: 'completed', amount: '55.25', totalAmount: '55.25' } });
     const p = await row(paymentId);
     expect([p.status, ...money(p), p.refundedAmount.toFixed(2)]).toEqual(['completed', '55.25', '0.00', '55.25', '0.00']);
-    expect(p.metadata).toMatchObject({ awaiting_collection: false, collected_by: 'stores', ordered_amount: '80.00', ordered_gateway_fee: '0.00', ordered_total_amount: '80.00' });
+    expect(p.metadata).toMatchObject({
+      awaiting_collection: false,
+      collected_by: 'stores',
+      ordered_amount: '80.00',
+      ordered_gateway_fee: '0.00',
+      ordered_total_amount: '80.00',
+    });
     expect(await outboxTypes(orderId)).toEqual(['payment.succeeded', 'payment.refunded']);
 
     // What can be refunded is what was collected, not what was ordered.
     const detail = await h.app.inject({ method: 'GET', url: `/api/v1/payments/detail/${paymentId}/`, headers: { authorization: operator.auth } });
     expect(detail.json()).toMatchObject({ status: 'completed', total_amount: '55.25', refundable_amount: '55.25' });
-    const tooMuch = await h.app.inject({ method: 'POST', url: '/api/v1/payments/refunds/create/', headers: { authorization: operator.auth }, payload: { payment_id: paymentId, amount: '55.26', reason: 'x' } });
+    const tooMuch = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/payments/refunds/create/',
+      headers: { authorization: operator.auth },
+      payload: { payment_id: paymentId, amount: '55.26', reason: 'x' },
+    });
     expect(tooMuch.statusCode).toBe(409);
     expect(tooMuch.json().error.code).toBe('REFUND_EXCEEDS_REMAINING');
   });
 
-  it('an admin\'s collect/ and the order\'s payment.collect at once: one completes it, the other changes nothing', async () => {
+  it("an admin's collect/ and the order's payment.collect at once: one completes it, the other changes nothing", async () => {
     const { orderId, paymentId } = await awaitingCollection('50.00');
     const [byHand, effect] = await Promise.all([
       h.app.inject({ method: 'POST', url: `/api/v1/payments/${paymentId}/collect/`, headers: { authorization: operator.auth } }),
@@ -124,7 +153,7 @@ describe('payment.collect (cash on delivery collected by the stores)', () => {
     expect(await outboxTypes(orderId)).toEqual(['payment.succeeded']);
   });
 
-  it('parks an amount above the payment\'s total (a sender bug): nothing is claimed or changed', async () => {
+  it("parks an amount above the payment's total (a sender bug): nothing is claimed or changed", async () => {
     const { orderId, paymentId } = await awaitingCollection('30.00');
     const command = collect(orderId, '30.01');
     await send(command);
@@ -136,7 +165,12 @@ describe('payment.collect (cash on delivery collected by the stores)', () => {
       },
       { timeoutMs: 60_000 },
     );
-    expect(item).toMatchObject({ eventId: command.id, eventType: 'payment.collect', error: { class: 'deterministic', kind: 'invalid', code: 'INVALID_COLLECT_AMOUNT' }, attempts: 2 });
+    expect(item).toMatchObject({
+      eventId: command.id,
+      eventType: 'payment.collect',
+      error: { class: 'deterministic', kind: 'invalid', code: 'INVALID_COLLECT_AMOUNT' },
+      attempts: 2,
+    });
     expect(await claimed(command.id)).toBe(0);
     const p = await row(paymentId);
     expect([p.status, (p.metadata as { awaiting_collection?: boolean }).awaiting_collection, ...money(p)]).toEqual(['pending', true, '30.00', '0.00', '30.00']);
@@ -151,12 +185,25 @@ describe('payment.collect (cash on delivery collected by the stores)', () => {
   it('leaves alone a payment that is not awaiting collection: a card payment, cash an admin collected by hand, no payment', async () => {
     const user = buyer();
     const order = orders.add({ userId: user.id, totalAmount: '20.00' });
-    const created = await h.app.inject({ method: 'POST', url: '/api/v1/payments/create/', headers: { authorization: user.auth }, payload: { order_id: order.orderId, gateway: 'test_gateway' } });
+    const created = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/payments/create/',
+      headers: { authorization: user.auth },
+      payload: { order_id: order.orderId, gateway: 'test_gateway' },
+    });
     const cardId = created.json().payment_id as string;
-    await h.app.inject({ method: 'POST', url: '/api/v1/payments/process/', headers: { authorization: user.auth }, payload: { payment_id: cardId, card_number: CARDS.success } });
+    await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/payments/process/',
+      headers: { authorization: user.auth },
+      payload: { payment_id: cardId, card_number: CARDS.success },
+    });
     const card = await row(cardId);
     expect(card.status).toBe('completed');
-    expect(await handlePaymentCommand(h.container.useCases, collect(order.orderId, '10.00'))).toEqual({ kind: 'nothing', reason: 'no cash payment awaiting collection (not_cash_on_delivery)' });
+    expect(await handlePaymentCommand(h.container.useCases, collect(order.orderId, '10.00'))).toEqual({
+      kind: 'nothing',
+      reason: 'no cash payment awaiting collection (not_cash_on_delivery)',
+    });
     expect(await row(cardId)).toEqual(card);
 
     const { orderId, paymentId } = await awaitingCollection('45.00');
@@ -164,12 +211,18 @@ describe('payment.collect (cash on delivery collected by the stores)', () => {
     expect(byHand.statusCode).toBe(200);
     const collected = await row(paymentId);
     // The stores' figure arrives afterwards (even a different one): what the admin recorded stands.
-    expect(await handlePaymentCommand(h.container.useCases, collect(orderId, '40.00'))).toMatchObject({ kind: 'nothing', reason: expect.stringMatching(/^collected before/) });
+    expect(await handlePaymentCommand(h.container.useCases, collect(orderId, '40.00'))).toMatchObject({
+      kind: 'nothing',
+      reason: expect.stringMatching(/^collected before/),
+    });
     expect(await row(paymentId)).toEqual(collected);
     expect(collected.metadata).toMatchObject({ collected_by: operator.id });
 
     const none = orders.add({ userId: user.id, totalAmount: '5.00' }).orderId;
-    expect(await handlePaymentCommand(h.container.useCases, collect(none, '5.00'))).toEqual({ kind: 'nothing', reason: 'no cash payment awaiting collection (no_payment)' });
+    expect(await handlePaymentCommand(h.container.useCases, collect(none, '5.00'))).toEqual({
+      kind: 'nothing',
+      reason: 'no cash payment awaiting collection (no_payment)',
+    });
   });
 
   it('payment.void (a whole order cancelled before delivery, after its keyed refund) cancels the uncollected cash; a later collect changes nothing', async () => {
@@ -183,7 +236,10 @@ describe('payment.collect (cash on delivery collected by the stores)', () => {
     const p = await row(paymentId);
     expect(p.failureReason).toBe('order_cancelled');
 
-    expect(await handlePaymentCommand(h.container.useCases, collect(orderId, '60.00'))).toEqual({ kind: 'nothing', reason: 'no cash payment awaiting collection (not_awaiting_collection)' });
+    expect(await handlePaymentCommand(h.container.useCases, collect(orderId, '60.00'))).toEqual({
+      kind: 'nothing',
+      reason: 'no cash payment awaiting collection (not_awaiting_collection)',
+    });
     expect((await row(paymentId)).status).toBe('cancelled');
   });
 });

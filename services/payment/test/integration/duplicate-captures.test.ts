@@ -49,14 +49,32 @@ describe('duplicate captures (Stripe through localstripe)', () => {
   async function stripePayment(total: string) {
     const user = buyer();
     const order = orders.add({ userId: user.id, totalAmount: total });
-    const res = await h.app.inject({ method: 'POST', url: '/api/v1/payments/create/', headers: { authorization: user.auth }, payload: { order_id: order.orderId, gateway: 'stripe' } });
+    const res = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/payments/create/',
+      headers: { authorization: user.auth },
+      payload: { order_id: order.orderId, gateway: 'stripe' },
+    });
     expect(res.statusCode).toBe(201);
     return { user, order, paymentId: res.json().payment_id as string, total: res.json().total_amount as string };
   }
   const processPayment = (auth: string, paymentId: string, paymentMethodId: string) =>
-    h.app.inject({ method: 'POST', url: '/api/v1/payments/process/', headers: { authorization: auth }, payload: { payment_id: paymentId, payment_method_id: paymentMethodId } });
+    h.app.inject({
+      method: 'POST',
+      url: '/api/v1/payments/process/',
+      headers: { authorization: auth },
+      payload: { payment_id: paymentId, payment_method_id: paymentMethodId },
+    });
   const cardMethod = async (number: string) =>
-    (await stripe.api('POST', '/v1/payment_methods', { type: 'card', 'card[number]': number, 'card[exp_month]': '12', 'card[exp_year]': '2030', 'card[cvc]': '123' })).id as string;
+    (
+      await stripe.api('POST', '/v1/payment_methods', {
+        type: 'card',
+        'card[number]': number,
+        'card[exp_month]': '12',
+        'card[exp_year]': '2030',
+        'card[cvc]': '123',
+      })
+    ).id as string;
   const intent = (id: string) => stripe.api('GET', `/v1/payment_intents/${id}`);
   const duplicatesTotal = async () => {
     const metric = (await metricsRegistry.getMetricsAsJSON()).find((m) => m.name === 'payment_duplicate_captures_total');
@@ -80,7 +98,9 @@ describe('duplicate captures (Stripe through localstripe)', () => {
     // The attempt-1 intent was cancelled before the attempt-2 intent was created.
     expect(await intent(firstIntentId)).toMatchObject({ status: 'canceled' });
     const cancelAt = stripe.requests.findIndex((r) => r.method === 'POST' && r.path === `/v1/payment_intents/${firstIntentId}/cancel`);
-    const createAt = stripe.requests.findIndex((r) => r.method === 'POST' && r.path === '/v1/payment_intents' && decodeURIComponent(r.body).includes('[attempt_number]=2') && r.body.includes(paymentId));
+    const createAt = stripe.requests.findIndex(
+      (r) => r.method === 'POST' && r.path === '/v1/payment_intents' && decodeURIComponent(r.body).includes('[attempt_number]=2') && r.body.includes(paymentId),
+    );
     expect(cancelAt).toBeGreaterThanOrEqual(0);
     expect(cancelAt).toBeLessThan(createAt);
 
@@ -102,12 +122,16 @@ describe('duplicate captures (Stripe through localstripe)', () => {
     expect(first.json()).toMatchObject({ outcome: 'requires_action' });
     const firstIntentId = (await h.container.prisma.payment.findUniqueOrThrow({ where: { paymentId } })).gatewayReference as string;
     const firstIntent = await intent(firstIntentId);
-    const done = await stripe.api('POST', `/v1/payment_intents/${firstIntentId}/_authenticate`, { client_secret: firstIntent.client_secret as string, success: 'true' });
+    const done = await stripe.api('POST', `/v1/payment_intents/${firstIntentId}/_authenticate`, {
+      client_secret: firstIntent.client_secret as string,
+      success: 'true',
+    });
     expect(done).toMatchObject({ status: 'succeeded' });
 
     // Whichever comes first, Stripe's webhook or the retry, the retry charges nothing new.
     const retry = await processPayment(user.auth, paymentId, 'pm_card_visa');
-    if (retry.statusCode === 200) expect(retry.json()).toMatchObject({ outcome: 'succeeded', attempt_number: 2, payment: { status: 'completed', gateway_transaction_id: firstIntentId } });
+    if (retry.statusCode === 200)
+      expect(retry.json()).toMatchObject({ outcome: 'succeeded', attempt_number: 2, payment: { status: 'completed', gateway_transaction_id: firstIntentId } });
     else expect([retry.statusCode, retry.json().error.code]).toEqual([409, 'PAYMENT_ALREADY_COMPLETED']);
     const row = await h.container.prisma.payment.findUniqueOrThrow({ where: { paymentId } });
     expect([row.status, row.gatewayTransactionId]).toEqual(['completed', firstIntentId]);
@@ -178,7 +202,15 @@ describe('duplicate captures (Stripe through localstripe)', () => {
     const listed = await h.app.inject({ method: 'GET', url, headers: { authorization: admin().auth } });
     expect(listed.statusCode).toBe(200);
     expect(listed.json().items).toEqual([
-      expect.objectContaining({ id: dup.id, payment_id: paymentId, order_id: order.orderId, transaction_id: strayId, amount: total, status: 'refunded', gateway_refund_id: dup.gatewayRefundId }),
+      expect.objectContaining({
+        id: dup.id,
+        payment_id: paymentId,
+        order_id: order.orderId,
+        transaction_id: strayId,
+        amount: total,
+        status: 'refunded',
+        gateway_refund_id: dup.gatewayRefundId,
+      }),
     ]);
     expect((await h.app.inject({ method: 'GET', url, headers: { authorization: user.auth } })).statusCode).toBe(403);
     expect((await h.app.inject({ method: 'GET', url })).statusCode).toBe(401);

@@ -24,13 +24,18 @@ describe('admin gateway settings', () => {
   const newPayment = async (total: string) => {
     const u = buyer();
     const order = orders.add({ userId: u.id, totalAmount: total });
-    const res = await h.app.inject({ method: 'POST', url: '/api/v1/payments/create/', headers: { authorization: u.auth }, payload: { order_id: order.orderId, gateway: 'test_gateway' } });
+    const res = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/payments/create/',
+      headers: { authorization: u.auth },
+      payload: { order_id: order.orderId, gateway: 'test_gateway' },
+    });
     expect(res.statusCode).toBe(201);
     return { user: u, payment: res.json() as { payment_id: string; gateway_fee: string; total_amount: string } };
   };
   const detail = async (p: { user: { auth: string }; payment: { payment_id: string } }) =>
     (await h.app.inject({ method: 'GET', url: `/api/v1/payments/detail/${p.payment.payment_id}/`, headers: { authorization: p.user.auth } })).json();
-  const current = async () => (await h.container.prisma.gateway.findUniqueOrThrow({ where: { name: 'test_gateway' } }));
+  const current = async () => await h.container.prisma.gateway.findUniqueOrThrow({ where: { name: 'test_gateway' } });
 
   it('new payments use the new fees, existing ones keep theirs; each change is one audit row (who, when, old, new)', async () => {
     const before = await current();
@@ -41,7 +46,13 @@ describe('admin gateway settings', () => {
     const body = res.json();
     expect(body.gateway).toMatchObject({ name: 'test_gateway', fixed_fee: '1.00', percentage_fee: '10.50', is_active: true });
     const oldSettings = { fixed_fee: before.fixedFee.toFixed(2), percentage_fee: before.percentageFee.toFixed(2), is_active: true };
-    expect(body.audit).toMatchObject({ gateway: 'test_gateway', changed_by: who.id, actor_role: 'admin', old: oldSettings, new: { fixed_fee: '1.00', percentage_fee: '10.50', is_active: true } });
+    expect(body.audit).toMatchObject({
+      gateway: 'test_gateway',
+      changed_by: who.id,
+      actor_role: 'admin',
+      old: oldSettings,
+      new: { fixed_fee: '1.00', percentage_fee: '10.50', is_active: true },
+    });
 
     const fresh = await newPayment('100.00');
     expect(fresh.payment).toMatchObject({ gateway_fee: '11.50', total_amount: '111.50' });
@@ -51,7 +62,12 @@ describe('admin gateway settings', () => {
 
     const rows = await h.container.prisma.gatewaySettingsAudit.findMany({ where: { gatewayName: 'test_gateway' }, orderBy: { id: 'asc' } });
     expect(rows).toHaveLength(1);
-    expect(rows[0]).toMatchObject({ changedBy: who.id, actorRole: 'admin', oldSettings, newSettings: { fixed_fee: '1.00', percentage_fee: '10.50', is_active: true } });
+    expect(rows[0]).toMatchObject({
+      changedBy: who.id,
+      actorRole: 'admin',
+      oldSettings,
+      newSettings: { fixed_fee: '1.00', percentage_fee: '10.50', is_active: true },
+    });
     expect(Date.now() - rows[0]!.changedAt.getTime()).toBeLessThan(60_000);
 
     // The same PUT again changes nothing and writes no audit row.
@@ -67,7 +83,12 @@ describe('admin gateway settings', () => {
     const list = await h.app.inject({ method: 'GET', url: '/api/v1/payments/gateways/', headers: { authorization: u.auth } });
     expect(list.json().map((g: { name: string }) => g.name)).not.toContain('test_gateway');
     const order = orders.add({ userId: u.id, totalAmount: '10.00' });
-    const refused = await h.app.inject({ method: 'POST', url: '/api/v1/payments/create/', headers: { authorization: u.auth }, payload: { order_id: order.orderId, gateway: 'test_gateway' } });
+    const refused = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/payments/create/',
+      headers: { authorization: u.auth },
+      payload: { order_id: order.orderId, gateway: 'test_gateway' },
+    });
     expect(refused.statusCode).toBe(409);
     expect(refused.json().error.code).toBe('GATEWAY_NOT_AVAILABLE');
     expect((await put(a.auth, 'test_gateway', { is_active: true })).json().gateway.is_active).toBe(true);
@@ -99,7 +120,10 @@ describe('admin gateway settings', () => {
     expect(await count()).toBe(n);
     expect(await current()).toMatchObject({ fixedFee: before.fixedFee, percentageFee: before.percentageFee });
     // The edges are allowed.
-    expect((await put(a.auth, 'test_gateway', { fixed_fee: '0', percentage_fee: '100' })).json().gateway).toMatchObject({ fixed_fee: '0.00', percentage_fee: '100.00' });
+    expect((await put(a.auth, 'test_gateway', { fixed_fee: '0', percentage_fee: '100' })).json().gateway).toMatchObject({
+      fixed_fee: '0.00',
+      percentage_fee: '100.00',
+    });
     expect((await put(a.auth, 'test_gateway', { fixed_fee: '2.00', percentage_fee: '2.50' })).statusCode).toBe(200);
   });
 

@@ -69,7 +69,12 @@ describe('gRPC: order peer and PaymentService', () => {
   it('creates and processes a payment with the order asked over gRPC', async () => {
     const user = buyer();
     const o = addOrder(user.id);
-    const created = await h.app.inject({ method: 'POST', url: '/api/v1/payments/create/', headers: { authorization: user.auth }, payload: { order_id: o.orderId, gateway: 'test_gateway' } });
+    const created = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/payments/create/',
+      headers: { authorization: user.auth },
+      payload: { order_id: o.orderId, gateway: 'test_gateway' },
+    });
     expect(created.statusCode).toBe(201);
     expect(created.json()).toMatchObject({ amount: '64.00', gateway_fee: '3.60', total_amount: '67.60' });
     const processed = await h.app.inject({
@@ -107,11 +112,21 @@ describe('gRPC: order peer and PaymentService', () => {
 
   it('maps the order peer’s answers: unknown order 404, expired window 409', async () => {
     const user = buyer();
-    const unknown = await h.app.inject({ method: 'POST', url: '/api/v1/payments/create/', headers: { authorization: user.auth }, payload: { order_id: randomUUID(), gateway: 'test_gateway' } });
+    const unknown = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/payments/create/',
+      headers: { authorization: user.auth },
+      payload: { order_id: randomUUID(), gateway: 'test_gateway' },
+    });
     expect(unknown.statusCode).toBe(404);
     expect(unknown.json().error.code).toBe('ORDER_NOT_FOUND');
     const late = addOrder(user.id, { payable: false, reason: 'PAYMENT_WINDOW_EXPIRED', paymentExpiresAt: new Date(Date.now() - 60_000).toISOString() });
-    const refused = await h.app.inject({ method: 'POST', url: '/api/v1/payments/create/', headers: { authorization: user.auth }, payload: { order_id: late.orderId, gateway: 'test_gateway' } });
+    const refused = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/payments/create/',
+      headers: { authorization: user.auth },
+      payload: { order_id: late.orderId, gateway: 'test_gateway' },
+    });
     expect(refused.statusCode).toBe(409);
     expect(refused.json().error.code).toBe('PAYMENT_WINDOW_EXPIRED');
   });
@@ -119,11 +134,20 @@ describe('gRPC: order peer and PaymentService', () => {
   it('lets a seller collect cash on delivery only for an order of their store, as the order peer says (store_ids)', async () => {
     const user = buyer();
     const o = addOrder(user.id, { storeIds: ['store-north', 'store-south'] });
-    const created = await h.app.inject({ method: 'POST', url: '/api/v1/payments/create/', headers: { authorization: user.auth }, payload: { order_id: o.orderId, gateway: 'cash_on_delivery' } });
+    const created = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/payments/create/',
+      headers: { authorization: user.auth },
+      payload: { order_id: o.orderId, gateway: 'cash_on_delivery' },
+    });
     const paymentId = created.json().payment_id as string;
     await h.app.inject({ method: 'POST', url: '/api/v1/payments/process/', headers: { authorization: user.auth }, payload: { payment_id: paymentId } });
     const collectAs = (storeId: string) =>
-      h.app.inject({ method: 'POST', url: `/api/v1/payments/${paymentId}/collect/`, headers: { authorization: bearer({ sub: `seller-${randomUUID()}`, role: 'seller', store_id: storeId }) } });
+      h.app.inject({
+        method: 'POST',
+        url: `/api/v1/payments/${paymentId}/collect/`,
+        headers: { authorization: bearer({ sub: `seller-${randomUUID()}`, role: 'seller', store_id: storeId }) },
+      });
     const stranger = await collectAs('store-west');
     expect(stranger.statusCode).toBe(403);
     expect(stranger.json().error.code).toBe('FORBIDDEN');
@@ -137,7 +161,12 @@ describe('gRPC: order peer and PaymentService', () => {
     const h2 = await startHarness({ orders: down });
     try {
       const user = buyer();
-      const res = await h2.app.inject({ method: 'POST', url: '/api/v1/payments/create/', headers: { authorization: user.auth }, payload: { order_id: randomUUID(), gateway: 'test_gateway' } });
+      const res = await h2.app.inject({
+        method: 'POST',
+        url: '/api/v1/payments/create/',
+        headers: { authorization: user.auth },
+        payload: { order_id: randomUUID(), gateway: 'test_gateway' },
+      });
       expect(res.statusCode).toBe(503);
       expect(res.json().error.code).toBe('UPSTREAM_UNAVAILABLE');
     } finally {
@@ -150,7 +179,9 @@ describe('gRPC: order peer and PaymentService', () => {
     const err = await new Promise<ServiceError>((resolve) => paymentClient.getPayment({ paymentId: randomUUID() }, (e) => resolve(e as ServiceError)));
     expect(err.code).toBe(GrpcStatus.NOT_FOUND);
     expect(err.metadata.get('error-code')).toEqual(['PAYMENT_NOT_FOUND']);
-    const noPayment = await new Promise<ServiceError>((resolve) => paymentClient.getPaymentStatus({ orderId: randomUUID() }, (e) => resolve(e as ServiceError)));
+    const noPayment = await new Promise<ServiceError>((resolve) =>
+      paymentClient.getPaymentStatus({ orderId: randomUUID() }, (e) => resolve(e as ServiceError)),
+    );
     expect(noPayment.code).toBe(GrpcStatus.NOT_FOUND);
     const invalid = await new Promise<ServiceError>((resolve) => paymentClient.getPayment({ paymentId: '' }, (e) => resolve(e as ServiceError)));
     expect(invalid.code).toBe(GrpcStatus.INVALID_ARGUMENT);

@@ -3,7 +3,17 @@
 // key across re-sends, the key echoed on payment.refunded / payment.refund_failed, a refused
 // key tried anew, an amount clamped to what is left, nothing voided when nothing was captured.
 import { randomUUID } from 'node:crypto';
-import { createEnvelope, KafkaBus, OutboxRelay, topicName, Topics, unprocessable, type AnyEnvelope, type DomainError, type Subscription } from '@sudamall/shared';
+import {
+  createEnvelope,
+  KafkaBus,
+  OutboxRelay,
+  topicName,
+  Topics,
+  unprocessable,
+  type AnyEnvelope,
+  type DomainError,
+  type Subscription,
+} from '@sudamall/shared';
 import { createTestTopics, eventually, testTopicPrefix } from '@sudamall/shared/testing';
 import { COMMANDS_CONSUMER, handlePaymentCommand } from '../../src/app/handle-payment-command';
 import type { RefundRequest, RefundResult } from '../../src/app/ports';
@@ -81,10 +91,20 @@ describe('payment.refund with a refund_key (partial refunds, once per key)', () 
   async function paid(total = '100.00') {
     const user = buyer();
     const order = orders.add({ userId: user.id, totalAmount: total });
-    const created = await h.app.inject({ method: 'POST', url: '/api/v1/payments/create/', headers: { authorization: user.auth }, payload: { order_id: order.orderId, gateway: 'test_gateway' } });
+    const created = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/payments/create/',
+      headers: { authorization: user.auth },
+      payload: { order_id: order.orderId, gateway: 'test_gateway' },
+    });
     expect(created.statusCode).toBe(201);
     const paymentId = created.json().payment_id as string;
-    const processed = await h.app.inject({ method: 'POST', url: '/api/v1/payments/process/', headers: { authorization: user.auth }, payload: { payment_id: paymentId, card_number: CARDS.success } });
+    const processed = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/payments/process/',
+      headers: { authorization: user.auth },
+      payload: { payment_id: paymentId, card_number: CARDS.success },
+    });
     expect(processed.json().payment.status).toBe('completed');
     await eventually(() => expect(eventsFor(order.orderId).map((e) => e.type)).toEqual(['payment.succeeded']), { timeoutMs: 45_000 });
     return { orderId: order.orderId, paymentId };
@@ -94,9 +114,23 @@ describe('payment.refund with a refund_key (partial refunds, once per key)', () 
     const { orderId, paymentId } = await paid();
     const before = gateway.refundCount;
     await send(refund(orderId, 'fulfillment_cancelled', { amount: '30.25', refund_key: 'adj-store-a' }));
-    await eventually(() => expect(answers(orderId)).toEqual([['payment.succeeded', '100.00', null], ['payment.refunded', '30.25', 'adj-store-a']]), { timeoutMs: 45_000 });
+    await eventually(
+      () =>
+        expect(answers(orderId)).toEqual([
+          ['payment.succeeded', '100.00', null],
+          ['payment.refunded', '30.25', 'adj-store-a'],
+        ]),
+      { timeoutMs: 45_000 },
+    );
     const [first] = await refundsOf(paymentId);
-    expect(eventsFor(orderId)[1]!.data).toEqual({ payment_id: paymentId, order_id: orderId, refund_id: first!.refundId, amount: '30.25', reason: 'fulfillment_cancelled', refund_key: 'adj-store-a' });
+    expect(eventsFor(orderId)[1]!.data).toEqual({
+      payment_id: paymentId,
+      order_id: orderId,
+      refund_id: first!.refundId,
+      amount: '30.25',
+      reason: 'fulfillment_cancelled',
+      refund_key: 'adj-store-a',
+    });
     let p = await row(paymentId);
     expect([p.status, p.refundedAmount.toFixed(2), p.totalAmount.toFixed(2)]).toEqual(['partially_refunded', '30.25', '104.50']);
 
@@ -141,13 +175,22 @@ describe('payment.refund with a refund_key (partial refunds, once per key)', () 
     const b = refund(orderId, 'fulfillment_cancelled', { amount: '12.00', refund_key: 'adj-race' });
     const effects = await Promise.all([handlePaymentCommand(h.container.useCases, a), handlePaymentCommand(h.container.useCases, b)]);
     expect(effects.map((e) => e.kind).sort()).toEqual(['nothing', 'refund_reserved']);
-    await eventually(() => expect(answers(orderId)).toEqual([['payment.succeeded', '50.00', null], ['payment.refunded', '12.00', 'adj-race']]), { timeoutMs: 45_000 });
+    await eventually(
+      () =>
+        expect(answers(orderId)).toEqual([
+          ['payment.succeeded', '50.00', null],
+          ['payment.refunded', '12.00', 'adj-race'],
+        ]),
+      { timeoutMs: 45_000 },
+    );
     expect((await refundsOf(paymentId)).map((r) => [r.status, r.amount.toFixed(2)])).toEqual([['completed', '12.00']]);
     expect((await row(paymentId)).refundedAmount.toFixed(2)).toBe('12.00');
     // And the database holds the line on its own: one refund per payment and key that is not failed.
     const [done] = await refundsOf(paymentId);
     await expect(
-      h.container.prisma.refund.create({ data: { refundId: randomUUID(), paymentId, amount: '1.00', reason: 'x', requestedBy: 'saga', refundKey: 'adj-race', status: 'pending' } }),
+      h.container.prisma.refund.create({
+        data: { refundId: randomUUID(), paymentId, amount: '1.00', reason: 'x', requestedBy: 'saga', refundKey: 'adj-race', status: 'pending' },
+      }),
     ).rejects.toThrow(/unique/i);
     expect(done!.refundKey).toBe('adj-race');
   });
@@ -156,9 +199,23 @@ describe('payment.refund with a refund_key (partial refunds, once per key)', () 
     const { orderId, paymentId } = await paid('20.00');
     gateway.refundErrors.set(paymentId, unprocessable('CHARGE_DISPUTED', 'the charge is disputed'));
     await send(refund(orderId, 'return_approved', { amount: '5.00', refund_key: 'return-7' }));
-    await eventually(() => expect(answers(orderId)).toEqual([['payment.succeeded', '20.00', null], ['payment.refund_failed', '5.00', 'return-7']]), { timeoutMs: 45_000 });
+    await eventually(
+      () =>
+        expect(answers(orderId)).toEqual([
+          ['payment.succeeded', '20.00', null],
+          ['payment.refund_failed', '5.00', 'return-7'],
+        ]),
+      { timeoutMs: 45_000 },
+    );
     const [failed] = await refundsOf(paymentId);
-    expect(eventsFor(orderId)[1]!.data).toEqual({ payment_id: paymentId, order_id: orderId, refund_id: failed!.refundId, amount: '5.00', reason: 'CHARGE_DISPUTED', refund_key: 'return-7' });
+    expect(eventsFor(orderId)[1]!.data).toEqual({
+      payment_id: paymentId,
+      order_id: orderId,
+      refund_id: failed!.refundId,
+      amount: '5.00',
+      reason: 'CHARGE_DISPUTED',
+      refund_key: 'return-7',
+    });
     let p = await row(paymentId);
     expect([p.status, p.refundedAmount.toFixed(2)]).toEqual(['completed', '0.00']);
 
@@ -166,7 +223,10 @@ describe('payment.refund with a refund_key (partial refunds, once per key)', () 
     await send(refund(orderId, 'return_approved', { amount: '5.00', refund_key: 'return-7' }));
     await eventually(() => expect(answers(orderId)[2]).toEqual(['payment.refunded', '5.00', 'return-7']), { timeoutMs: 45_000 });
     const refunds = await refundsOf(paymentId);
-    expect(refunds.map((r) => [r.status, r.refundKey])).toEqual([['failed', 'return-7'], ['completed', 'return-7']]);
+    expect(refunds.map((r) => [r.status, r.refundKey])).toEqual([
+      ['failed', 'return-7'],
+      ['completed', 'return-7'],
+    ]);
     expect((eventsFor(orderId)[2]!.data as { refund_id: string }).refund_id).toBe(refunds[1]!.refundId);
     p = await row(paymentId);
     expect([p.status, p.refundedAmount.toFixed(2)]).toEqual(['partially_refunded', '5.00']);
@@ -189,12 +249,31 @@ describe('payment.refund with a refund_key (partial refunds, once per key)', () 
   it('with nothing captured (cash not collected) answers 0.00 with the key and voids nothing', async () => {
     const user = buyer();
     const order = orders.add({ userId: user.id, totalAmount: '40.00' });
-    const created = await h.app.inject({ method: 'POST', url: '/api/v1/payments/create/', headers: { authorization: user.auth }, payload: { order_id: order.orderId, gateway: 'cash_on_delivery' } });
+    const created = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/payments/create/',
+      headers: { authorization: user.auth },
+      payload: { order_id: order.orderId, gateway: 'cash_on_delivery' },
+    });
     const paymentId = created.json().payment_id as string;
     await h.app.inject({ method: 'POST', url: '/api/v1/payments/process/', headers: { authorization: user.auth }, payload: { payment_id: paymentId } });
     await send(refund(order.orderId, 'fulfillment_cancelled', { amount: '15.00', refund_key: 'adj-cod' }));
-    await eventually(() => expect(answers(order.orderId)).toEqual([['payment.succeeded', '40.00', null], ['payment.refunded', '0.00', 'adj-cod']]), { timeoutMs: 45_000 });
-    expect(eventsFor(order.orderId)[1]!.data).toEqual({ payment_id: paymentId, order_id: order.orderId, refund_id: '', amount: '0.00', reason: 'fulfillment_cancelled', refund_key: 'adj-cod' });
+    await eventually(
+      () =>
+        expect(answers(order.orderId)).toEqual([
+          ['payment.succeeded', '40.00', null],
+          ['payment.refunded', '0.00', 'adj-cod'],
+        ]),
+      { timeoutMs: 45_000 },
+    );
+    expect(eventsFor(order.orderId)[1]!.data).toEqual({
+      payment_id: paymentId,
+      order_id: order.orderId,
+      refund_id: '',
+      amount: '0.00',
+      reason: 'fulfillment_cancelled',
+      refund_key: 'adj-cod',
+    });
     const p = await row(paymentId);
     // Still to be collected for the other stores' parts.
     expect([p.status, (p.metadata as { awaiting_collection?: boolean }).awaiting_collection]).toEqual(['pending', true]);

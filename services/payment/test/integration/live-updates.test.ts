@@ -54,7 +54,12 @@ afterAll(async () => {
 async function createPayment(total: string) {
   const user = buyer();
   const order = orders.add({ userId: user.id, totalAmount: total });
-  const res = await app.inject({ method: 'POST', url: '/api/v1/payments/create/', headers: { authorization: user.auth }, payload: { order_id: order.orderId, gateway: 'test_gateway' } });
+  const res = await app.inject({
+    method: 'POST',
+    url: '/api/v1/payments/create/',
+    headers: { authorization: user.auth },
+    payload: { order_id: order.orderId, gateway: 'test_gateway' },
+  });
   expect(res.statusCode).toBe(201);
   return { user, order, paymentId: res.json().payment_id as string };
 }

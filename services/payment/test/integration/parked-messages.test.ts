@@ -43,7 +43,10 @@ it('parks an unparseable command at once; an admin lists it, cannot retry it, an
   const orderId = randomUUID();
   const producer = new Kafka({ clientId: 'payment-parked-raw', brokers: h.config.KAFKA_BROKERS.split(','), logLevel: logLevel.NOTHING }).producer();
   await producer.connect();
-  await producer.send({ topic: topicName(prefix, Topics.paymentCommands), messages: [{ key: orderId, value: `{"type":"payment.refund","data":{"order_id":"${orderId}"}` }] });
+  await producer.send({
+    topic: topicName(prefix, Topics.paymentCommands),
+    messages: [{ key: orderId, value: `{"type":"payment.refund","data":{"order_id":"${orderId}"}` }],
+  });
   await producer.disconnect();
 
   const item = await eventually(
@@ -56,12 +59,24 @@ it('parks an unparseable command at once; an admin lists it, cannot retry it, an
     },
     { timeoutMs: 60000 },
   );
-  expect(item).toMatchObject({ consumer: `${prefix}payment`, topic: topicName(prefix, Topics.paymentCommands), key: orderId, envelope: null, error: { class: 'unparseable' }, attempts: 1 });
+  expect(item).toMatchObject({
+    consumer: `${prefix}payment`,
+    topic: topicName(prefix, Topics.paymentCommands),
+    key: orderId,
+    envelope: null,
+    error: { class: 'unparseable' },
+    attempts: 1,
+  });
   expect((await app.inject({ method: 'GET', url: `${PARKED}/`, headers: { authorization: buyer().auth } })).statusCode).toBe(403);
   const retry = await app.inject({ method: 'POST', url: `${PARKED}/${item.id}/retry`, headers: { authorization: operator.auth }, payload: { note: '' } });
   expect(retry.statusCode).toBe(422);
   expect(retry.json().error.code).toBe('PARKED_MESSAGE_UNPARSEABLE');
-  const res = await app.inject({ method: 'POST', url: `${PARKED}/${item.id}/discard`, headers: { authorization: operator.auth }, payload: { reason: 'a half-written command' } });
+  const res = await app.inject({
+    method: 'POST',
+    url: `${PARKED}/${item.id}/discard`,
+    headers: { authorization: operator.auth },
+    payload: { reason: 'a half-written command' },
+  });
   expect(res.statusCode).toBe(200);
   expect(res.json()).toMatchObject({ status: 'discarded', resolved_by: 'ops-3 (admin)', resolution_note: 'a half-written command' });
 });

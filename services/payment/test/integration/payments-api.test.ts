@@ -94,7 +94,13 @@ describe('payments REST API (create, process, read)', () => {
 
     it('refuses an order past its payment deadline (409 PAYMENT_WINDOW_EXPIRED)', async () => {
       const user = buyer();
-      const expired = orders.add({ userId: user.id, totalAmount: '10.00', payable: false, reason: 'PAYMENT_WINDOW_EXPIRED', paymentExpiresAt: new Date(Date.now() - 1000) });
+      const expired = orders.add({
+        userId: user.id,
+        totalAmount: '10.00',
+        payable: false,
+        reason: 'PAYMENT_WINDOW_EXPIRED',
+        paymentExpiresAt: new Date(Date.now() - 1000),
+      });
       const res = await create(user.auth, { order_id: expired.orderId, gateway: 'test_gateway' });
       expect(res.statusCode).toBe(409);
       expect(res.json().error.code).toBe('PAYMENT_WINDOW_EXPIRED');
@@ -176,7 +182,9 @@ describe('payments REST API (create, process, read)', () => {
       const second = await processPayment(user.auth, { payment_id: payment.payment_id, card_number: '4242 4242 4242 4242' });
       expect(second.json()).toMatchObject({ outcome: 'succeeded', attempt_number: 2, payment: { status: 'completed', attempt_count: 2 } });
       const detail = await h.app.inject({ method: 'GET', url: `/api/v1/payments/detail/${payment.payment_id}/`, headers: { authorization: user.auth } });
-      expect(detail.json().attempts.map((a: { attempt_number: number; status: string; card_last4: string }) => [a.attempt_number, a.status, a.card_last4])).toEqual([
+      expect(
+        detail.json().attempts.map((a: { attempt_number: number; status: string; card_last4: string }) => [a.attempt_number, a.status, a.card_last4]),
+      ).toEqual([
         [1, 'failed', '0002'],
         [2, 'succeeded', '4242'],
       ]);
@@ -185,7 +193,7 @@ describe('payments REST API (create, process, read)', () => {
       expect(third.json().error.code).toBe('PAYMENT_ALREADY_COMPLETED');
     });
 
-    it('charges a card number the test gateway does not list, as the spec\'s default scenario does', async () => {
+    it("charges a card number the test gateway does not list, as the spec's default scenario does", async () => {
       const { user, payment } = await newPayment('20.00');
       const res = await processPayment(user.auth, { payment_id: payment.payment_id, card_number: '5555 5555 5555 4444' });
       expect(res.statusCode).toBe(200);
@@ -278,9 +286,15 @@ describe('payments REST API (create, process, read)', () => {
       const res = await h.app.inject({ method: 'GET', url: `/api/v1/payments/detail/${payment.payment_id}/`, headers: { authorization: user.auth } });
       expect(res.statusCode).toBe(200);
       expect(res.json()).toMatchObject({ payment_id: payment.payment_id, attempts: [], refunds: [] });
-      expect((await h.app.inject({ method: 'GET', url: `/api/v1/payments/detail/${payment.payment_id}/`, headers: { authorization: admin().auth } })).statusCode).toBe(200);
-      expect((await h.app.inject({ method: 'GET', url: `/api/v1/payments/detail/${payment.payment_id}/`, headers: { authorization: buyer().auth } })).statusCode).toBe(403);
-      expect((await h.app.inject({ method: 'GET', url: `/api/v1/payments/detail/${randomUUID()}/`, headers: { authorization: user.auth } })).statusCode).toBe(404);
+      expect(
+        (await h.app.inject({ method: 'GET', url: `/api/v1/payments/detail/${payment.payment_id}/`, headers: { authorization: admin().auth } })).statusCode,
+      ).toBe(200);
+      expect(
+        (await h.app.inject({ method: 'GET', url: `/api/v1/payments/detail/${payment.payment_id}/`, headers: { authorization: buyer().auth } })).statusCode,
+      ).toBe(403);
+      expect((await h.app.inject({ method: 'GET', url: `/api/v1/payments/detail/${randomUUID()}/`, headers: { authorization: user.auth } })).statusCode).toBe(
+        404,
+      );
       expect((await h.app.inject({ method: 'GET', url: `/api/v1/payments/detail/not-a-uuid/`, headers: { authorization: user.auth } })).statusCode).toBe(404);
       expect((await h.app.inject({ method: 'GET', url: `/api/v1/payments/detail/${payment.payment_id}/` })).statusCode).toBe(401);
     });
@@ -329,7 +343,9 @@ describe('payments REST API (create, process, read)', () => {
       expect(await mine('?sort=-total_amount')).toEqual([ids[0], ids[2], ids[1]]);
       expect(await mine(`?created_after=${encodeURIComponent(before)}&sort=created_at`)).toEqual(ids);
       expect(await mine('?created_before=2000-01-01')).toEqual([]);
-      expect((await h.app.inject({ method: 'GET', url: '/api/v1/payments/my-payments/?created_after=soon', headers: { authorization: user.auth } })).statusCode).toBe(400);
+      expect(
+        (await h.app.inject({ method: 'GET', url: '/api/v1/payments/my-payments/?created_after=soon', headers: { authorization: user.auth } })).statusCode,
+      ).toBe(400);
 
       const a = admin();
       const all = async (query: string) => {
@@ -357,7 +373,12 @@ describe('payments REST API (create, process, read)', () => {
       expect(Object.keys(byName).sort()).toEqual(['cash_on_delivery', 'paypal', 'stripe', 'test_gateway']);
       expect(byName.test_gateway).toMatchObject({ fixed_fee: '2.00', percentage_fee: '2.50', type: 'card' });
       const config = await h.app.inject({ method: 'GET', url: '/api/v1/payments/config', headers: { authorization: user.auth } });
-      expect(config.json()).toMatchObject({ test_mode: true, currency: 'USD', payment_window_minutes: 15, stripe_publishable_key: expect.stringMatching(/^pk_/) });
+      expect(config.json()).toMatchObject({
+        test_mode: true,
+        currency: 'USD',
+        payment_window_minutes: 15,
+        stripe_publishable_key: expect.stringMatching(/^pk_/),
+      });
       expect((await h.app.inject({ method: 'GET', url: '/api/v1/payments/gateways/' })).statusCode).toBe(401);
       expect((await h.app.inject({ method: 'GET', url: '/api/v1/payments/config/' })).statusCode).toBe(401);
     });

@@ -41,9 +41,19 @@ describe('stale PayPal attempts: PayPal is asked', () => {
   async function approvedThenClaimed(total: string) {
     const user = buyer();
     const order = orders.add({ userId: user.id, totalAmount: total });
-    const created = await h.app.inject({ method: 'POST', url: '/api/v1/payments/create/', headers: { authorization: user.auth }, payload: { order_id: order.orderId, gateway: 'paypal' } });
+    const created = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/payments/create/',
+      headers: { authorization: user.auth },
+      payload: { order_id: order.orderId, gateway: 'paypal' },
+    });
     const paymentId = created.json().payment_id as string;
-    const first = await h.app.inject({ method: 'POST', url: '/api/v1/payments/process/', headers: { authorization: user.auth }, payload: { payment_id: paymentId } });
+    const first = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/payments/process/',
+      headers: { authorization: user.auth },
+      payload: { payment_id: paymentId },
+    });
     expect(first.json()).toMatchObject({ outcome: 'requires_action' });
     const paypalOrderId = first.json().payment.gateway_reference as string;
     paypal.approve(paypalOrderId);
@@ -83,7 +93,12 @@ describe('stale PayPal attempts: PayPal is asked', () => {
     const waiting = await h.container.prisma.payment.findUniqueOrThrow({ where: { paymentId } });
     expect(waiting.status).toBe('pending');
     expect(paypal.captures).toBe(capturesBefore);
-    const captured = await h.app.inject({ method: 'POST', url: '/api/v1/payments/process/', headers: { authorization: user.auth }, payload: { payment_id: paymentId } });
+    const captured = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/payments/process/',
+      headers: { authorization: user.auth },
+      payload: { payment_id: paymentId },
+    });
     expect(captured.json()).toMatchObject({ outcome: 'succeeded', attempt_number: 3, payment: { status: 'completed' } });
     expect(paypal.captures).toBe(capturesBefore + 1);
   });

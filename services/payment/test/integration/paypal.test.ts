@@ -21,7 +21,12 @@ describe('PayPal (Orders v2) against a local fake over HTTP', () => {
   async function paypalPayment(total: string) {
     const user = buyer();
     const order = orders.add({ userId: user.id, totalAmount: total });
-    const res = await h.app.inject({ method: 'POST', url: '/api/v1/payments/create/', headers: { authorization: user.auth }, payload: { order_id: order.orderId, gateway: 'paypal' } });
+    const res = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/payments/create/',
+      headers: { authorization: user.auth },
+      payload: { order_id: order.orderId, gateway: 'paypal' },
+    });
     expect(res.statusCode).toBe(201);
     return { user, order, payment: res.json() };
   }
@@ -37,7 +42,11 @@ describe('PayPal (Orders v2) against a local fake over HTTP', () => {
     const paypalOrderId = first.json().payment.gateway_reference;
     expect(first.json()).toMatchObject({ outcome: 'requires_action', attempt_number: 1, payment: { status: 'pending' } });
     expect(first.json().action_url).toBe(`${paypal.url}/checkoutnow?token=${paypalOrderId}`);
-    expect(paypal.orders.get(paypalOrderId)).toMatchObject({ amount: { value: '41.89', currency_code: 'USD' }, reference_id: payment.payment_id, custom_id: order.orderId });
+    expect(paypal.orders.get(paypalOrderId)).toMatchObject({
+      amount: { value: '41.89', currency_code: 'USD' },
+      reference_id: payment.payment_id,
+      custom_id: order.orderId,
+    });
 
     // Not approved yet: PayPal says so, the payment waits.
     const early = await processPayment(user.auth, payment.payment_id);
@@ -58,7 +67,10 @@ describe('PayPal (Orders v2) against a local fake over HTTP', () => {
       payload: { payment_id: payment.payment_id, amount: '10.00', reason: 'one item missing' },
     });
     expect(refund.statusCode).toBe(201);
-    expect(refund.json()).toMatchObject({ refund: { status: 'completed', amount: '10.00', gateway_refund_id: expect.stringMatching(/^REF/) }, payment: { status: 'partially_refunded' } });
+    expect(refund.json()).toMatchObject({
+      refund: { status: 'completed', amount: '10.00', gateway_refund_id: expect.stringMatching(/^REF/) },
+      payment: { status: 'partially_refunded' },
+    });
     expect(paypal.refunds.map((r) => r.value)).toEqual(['10.00']);
 
     // Reconciliation reads PayPal's own record of the order's refunds, ours by custom_id.
@@ -93,11 +105,26 @@ describe('PayPal (Orders v2) against a local fake over HTTP', () => {
     try {
       const user = buyer();
       const order = orders.add({ userId: user.id, totalAmount: '9.00' });
-      const created = await down.app.inject({ method: 'POST', url: '/api/v1/payments/create/', headers: { authorization: user.auth }, payload: { order_id: order.orderId, gateway: 'paypal' } });
-      const res = await down.app.inject({ method: 'POST', url: '/api/v1/payments/process/', headers: { authorization: user.auth }, payload: { payment_id: created.json().payment_id } });
+      const created = await down.app.inject({
+        method: 'POST',
+        url: '/api/v1/payments/create/',
+        headers: { authorization: user.auth },
+        payload: { order_id: order.orderId, gateway: 'paypal' },
+      });
+      const res = await down.app.inject({
+        method: 'POST',
+        url: '/api/v1/payments/process/',
+        headers: { authorization: user.auth },
+        payload: { payment_id: created.json().payment_id },
+      });
       expect(res.statusCode).toBe(503);
       expect(res.json().error.code).toBe('GATEWAY_UNAVAILABLE');
-      const again = await down.app.inject({ method: 'POST', url: '/api/v1/payments/process/', headers: { authorization: user.auth }, payload: { payment_id: created.json().payment_id } });
+      const again = await down.app.inject({
+        method: 'POST',
+        url: '/api/v1/payments/process/',
+        headers: { authorization: user.auth },
+        payload: { payment_id: created.json().payment_id },
+      });
       expect(again.statusCode).toBe(409);
       expect(again.json().error.code).toBe('PAYMENT_IN_PROGRESS');
     } finally {

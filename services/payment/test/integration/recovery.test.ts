@@ -72,7 +72,12 @@ describe('recovery', () => {
   async function payment(total: string) {
     const user = buyer();
     const order = orders.add({ userId: user.id, totalAmount: total });
-    const res = await h.app.inject({ method: 'POST', url: '/api/v1/payments/create/', headers: { authorization: user.auth }, payload: { order_id: order.orderId, gateway: 'test_gateway' } });
+    const res = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/payments/create/',
+      headers: { authorization: user.auth },
+      payload: { order_id: order.orderId, gateway: 'test_gateway' },
+    });
     // What the buyer is charged (amount + the test gateway's fee): what a full refund gives back.
     return { user, order, paymentId: res.json().payment_id as string, charged: res.json().total_amount as string };
   }
@@ -82,24 +87,45 @@ describe('recovery', () => {
     // A process call claimed the payment and died before the gateway answered.
     const claim = await h.container.useCases.repo.claimForProcessing({ paymentId, staleAfterSeconds: 1, cardLast4: '4242' });
     expect(claim?.attemptNumber).toBe(1);
-    const tooSoon = await h.app.inject({ method: 'POST', url: '/api/v1/payments/process/', headers: { authorization: user.auth }, payload: { payment_id: paymentId, card_number: CARDS.success } });
+    const tooSoon = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/payments/process/',
+      headers: { authorization: user.auth },
+      payload: { payment_id: paymentId, card_number: CARDS.success },
+    });
     expect(tooSoon.json().error.code).toBe('PAYMENT_IN_PROGRESS');
 
     await new Promise((r) => setTimeout(r, 1200));
-    const resumed = await h.app.inject({ method: 'POST', url: '/api/v1/payments/process/', headers: { authorization: user.auth }, payload: { payment_id: paymentId, card_number: CARDS.success } });
+    const resumed = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/payments/process/',
+      headers: { authorization: user.auth },
+      payload: { payment_id: paymentId, card_number: CARDS.success },
+    });
     expect(resumed.json()).toMatchObject({ outcome: 'succeeded', attempt_number: 1, payment: { status: 'completed', attempt_count: 1 } });
     expect(gateway.chargeKeys.filter((k) => k.includes(paymentId))).toEqual([`payment:${paymentId}:attempt:1`]);
   });
 
   it('a saga refund that meets a gateway outage stays pending and is completed by the sweep, once', async () => {
     const { user, order, paymentId, charged } = await payment('27.00');
-    await h.app.inject({ method: 'POST', url: '/api/v1/payments/process/', headers: { authorization: user.auth }, payload: { payment_id: paymentId, card_number: CARDS.success } });
+    await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/payments/process/',
+      headers: { authorization: user.auth },
+      payload: { payment_id: paymentId, card_number: CARDS.success },
+    });
 
     gateway.refundOutage = true;
-    const effect = await handlePaymentCommand(h.container.useCases, createEnvelope('payment.refund', order.orderId, { order_id: order.orderId, reason: 'order_cancelled' }));
+    const effect = await handlePaymentCommand(
+      h.container.useCases,
+      createEnvelope('payment.refund', order.orderId, { order_id: order.orderId, reason: 'order_cancelled' }),
+    );
     expect(effect.kind).toBe('refund_reserved');
     // The handler only recorded it; the refund worker's call (outside the handler) met the outage.
-    await eventually(async () => expect((await h.container.prisma.refund.findFirstOrThrow({ where: { paymentId } })).lastError).toMatch(/GATEWAY_UNAVAILABLE/), { timeoutMs: 20_000 });
+    await eventually(
+      async () => expect((await h.container.prisma.refund.findFirstOrThrow({ where: { paymentId } })).lastError).toMatch(/GATEWAY_UNAVAILABLE/),
+      { timeoutMs: 20_000 },
+    );
     const pending = await h.container.prisma.refund.findMany({ where: { paymentId } });
     // Everything charged (27.00 + the fee) goes back.
     expect(pending.map((r) => [r.status, r.amount.toFixed(2)])).toEqual([['pending', charged]]);
@@ -120,12 +146,20 @@ describe('recovery', () => {
 
   it('a keyed partial refund that meets an outage stays pending, a re-send under its key waits for it, and the sweep completes it with the key', async () => {
     const { user, order, paymentId } = await payment('30.00');
-    await h.app.inject({ method: 'POST', url: '/api/v1/payments/process/', headers: { authorization: user.auth }, payload: { payment_id: paymentId, card_number: CARDS.success } });
+    await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/payments/process/',
+      headers: { authorization: user.auth },
+      payload: { payment_id: paymentId, card_number: CARDS.success },
+    });
     gateway.refundOutage = true;
     const command = (reason: string) =>
       createEnvelope('payment.refund', order.orderId, { order_id: order.orderId, reason, amount: '7.50', refund_key: 'adj-outage' });
     expect((await handlePaymentCommand(h.container.useCases, command('fulfillment_cancelled'))).kind).toBe('refund_reserved');
-    await eventually(async () => expect((await h.container.prisma.refund.findFirstOrThrow({ where: { paymentId } })).lastError).toMatch(/GATEWAY_UNAVAILABLE/), { timeoutMs: 20_000 });
+    await eventually(
+      async () => expect((await h.container.prisma.refund.findFirstOrThrow({ where: { paymentId } })).lastError).toMatch(/GATEWAY_UNAVAILABLE/),
+      { timeoutMs: 20_000 },
+    );
     // The saga re-sends while it is pending: nothing new, its completion will answer.
     expect(await handlePaymentCommand(h.container.useCases, command('fulfillment_cancelled'))).toMatchObject({ kind: 'nothing' });
 
@@ -136,18 +170,35 @@ describe('recovery', () => {
     expect(refunds.map((r) => [r.status, r.amount.toFixed(2), r.refundKey])).toEqual([['completed', '7.50', 'adj-outage']]);
     const events = await h.container.prisma.outboxMessage.findMany({ where: { type: 'payment.refunded', key: order.orderId } });
     expect(events.map((e) => (e.payload as { data: Record<string, unknown> }).data)).toEqual([
-      { payment_id: paymentId, order_id: order.orderId, refund_id: refunds[0]!.refundId, amount: '7.50', reason: 'fulfillment_cancelled', refund_key: 'adj-outage' },
+      {
+        payment_id: paymentId,
+        order_id: order.orderId,
+        refund_id: refunds[0]!.refundId,
+        amount: '7.50',
+        reason: 'fulfillment_cancelled',
+        refund_key: 'adj-outage',
+      },
     ]);
     const p = await h.container.prisma.payment.findUniqueOrThrow({ where: { paymentId } });
     expect([p.status, p.refundedAmount.toFixed(2)]).toEqual(['partially_refunded', '7.50']);
   });
 
   const adminRefund = (paymentId: string, body: Record<string, unknown> = {}) =>
-    h.app.inject({ method: 'POST', url: '/api/v1/payments/refunds/create/', headers: { authorization: admin().auth }, payload: { payment_id: paymentId, reason: 'x', ...body } });
+    h.app.inject({
+      method: 'POST',
+      url: '/api/v1/payments/refunds/create/',
+      headers: { authorization: admin().auth },
+      payload: { payment_id: paymentId, reason: 'x', ...body },
+    });
 
   it('an admin refund that meets a gateway outage stays pending (202, amount reserved), and the sweep sends it with the same key', async () => {
     const { user, paymentId, charged } = await payment('10.00');
-    await h.app.inject({ method: 'POST', url: '/api/v1/payments/process/', headers: { authorization: user.auth }, payload: { payment_id: paymentId, card_number: CARDS.success } });
+    await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/payments/process/',
+      headers: { authorization: user.auth },
+      payload: { payment_id: paymentId, card_number: CARDS.success },
+    });
     gateway.refundOutage = true;
     let refundId: string;
     try {
@@ -174,7 +225,12 @@ describe('recovery', () => {
 
   it('an admin refund whose answer was lost after the gateway refunded is reconciled, not refunded twice', async () => {
     const { user, order, paymentId } = await payment('20.00');
-    await h.app.inject({ method: 'POST', url: '/api/v1/payments/process/', headers: { authorization: user.auth }, payload: { payment_id: paymentId, card_number: CARDS.success } });
+    await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/payments/process/',
+      headers: { authorization: user.auth },
+      payload: { payment_id: paymentId, card_number: CARDS.success },
+    });
     gateway.refundAnswerLost = true;
     let refundId: string;
     try {
@@ -184,7 +240,15 @@ describe('recovery', () => {
     } finally {
       gateway.refundAnswerLost = false;
     }
-    const made = await gateway.lookupRefund({ paymentId, refundId, idempotencyKey: `refund:${refundId}`, transactionId: null, reference: null, amount: '5.00', currency: 'USD' });
+    const made = await gateway.lookupRefund({
+      paymentId,
+      refundId,
+      idempotencyKey: `refund:${refundId}`,
+      transactionId: null,
+      reference: null,
+      amount: '5.00',
+      currency: 'USD',
+    });
     expect(made.status).toBe('succeeded'); // the gateway did refund
     await new Promise((r) => setTimeout(r, 1100));
     await resumePendingRefunds(h.container.useCases, 0);
@@ -199,7 +263,12 @@ describe('recovery', () => {
 
   it('only a definite refusal fails an admin refund and releases its amount', async () => {
     const { user, paymentId } = await payment('8.00');
-    await h.app.inject({ method: 'POST', url: '/api/v1/payments/process/', headers: { authorization: user.auth }, payload: { payment_id: paymentId, card_number: CARDS.success } });
+    await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/payments/process/',
+      headers: { authorization: user.auth },
+      payload: { payment_id: paymentId, card_number: CARDS.success },
+    });
     gateway.refundRejected = true;
     try {
       const res = await adminRefund(paymentId);
@@ -210,7 +279,9 @@ describe('recovery', () => {
     }
     const row = await h.container.prisma.payment.findUniqueOrThrow({ where: { paymentId } });
     expect([row.status, row.refundedAmount.toFixed(2)]).toEqual(['completed', '0.00']);
-    expect((await h.container.prisma.refund.findMany({ where: { paymentId } })).map((r) => [r.status, r.failureReason])).toEqual([['failed', 'GATEWAY_REJECTED']]);
+    expect((await h.container.prisma.refund.findMany({ where: { paymentId } })).map((r) => [r.status, r.failureReason])).toEqual([
+      ['failed', 'GATEWAY_REJECTED'],
+    ]);
   });
 
   it('the sweep replays a charge that went through before a crash, without charging again', async () => {

@@ -110,15 +110,31 @@ describe('refund reconciliation against localstripe', () => {
   async function paidStripePayment(total: string) {
     const user = buyer();
     const order = orders.add({ userId: user.id, totalAmount: total });
-    const created = await h.app.inject({ method: 'POST', url: '/api/v1/payments/create/', headers: { authorization: user.auth }, payload: { order_id: order.orderId, gateway: 'stripe' } });
+    const created = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/payments/create/',
+      headers: { authorization: user.auth },
+      payload: { order_id: order.orderId, gateway: 'stripe' },
+    });
     const paymentId = created.json().payment_id as string;
-    const paid = await h.app.inject({ method: 'POST', url: '/api/v1/payments/process/', headers: { authorization: user.auth }, payload: { payment_id: paymentId, payment_method_id: 'pm_card_visa' } });
+    const paid = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/payments/process/',
+      headers: { authorization: user.auth },
+      payload: { payment_id: paymentId, payment_method_id: 'pm_card_visa' },
+    });
     expect(paid.json().payment.status).toBe('completed');
     return { order, paymentId, intentId: paid.json().payment.gateway_transaction_id as string };
   }
   const adminRefund = (paymentId: string, body: Record<string, unknown> = {}) =>
-    h.app.inject({ method: 'POST', url: '/api/v1/payments/refunds/create/', headers: { authorization: admin().auth }, payload: { payment_id: paymentId, reason: 'damaged', ...body } });
-  const stripeRefunds = async (intentId: string) => ((await stripe.api('GET', `/v1/refunds?payment_intent=${intentId}`)).data as Array<{ id: string; amount: number; metadata: Record<string, string> }>);
+    h.app.inject({
+      method: 'POST',
+      url: '/api/v1/payments/refunds/create/',
+      headers: { authorization: admin().auth },
+      payload: { payment_id: paymentId, reason: 'damaged', ...body },
+    });
+  const stripeRefunds = async (intentId: string) =>
+    (await stripe.api('GET', `/v1/refunds?payment_intent=${intentId}`)).data as Array<{ id: string; amount: number; metadata: Record<string, string> }>;
   const sweepAfterLease = async () => {
     await new Promise((r) => setTimeout(r, 3_100)); // the attempt's lease is the stale window (3 s here)
     return resumePendingRefunds(h.container.useCases, 0);

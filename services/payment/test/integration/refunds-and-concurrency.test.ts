@@ -18,9 +18,19 @@ describe('refunds and concurrency', () => {
   async function paidPayment(total: string) {
     const user = buyer();
     const order = orders.add({ userId: user.id, totalAmount: total });
-    const created = await h.app.inject({ method: 'POST', url: '/api/v1/payments/create/', headers: { authorization: user.auth }, payload: { order_id: order.orderId, gateway: 'test_gateway' } });
+    const created = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/payments/create/',
+      headers: { authorization: user.auth },
+      payload: { order_id: order.orderId, gateway: 'test_gateway' },
+    });
     const paymentId = created.json().payment_id as string;
-    const processed = await h.app.inject({ method: 'POST', url: '/api/v1/payments/process/', headers: { authorization: user.auth }, payload: { payment_id: paymentId, card_number: CARDS.success } });
+    const processed = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/payments/process/',
+      headers: { authorization: user.auth },
+      payload: { payment_id: paymentId, card_number: CARDS.success },
+    });
     expect(processed.json().payment.status).toBe('completed');
     return { user, order, paymentId };
   }
@@ -31,13 +41,23 @@ describe('refunds and concurrency', () => {
   it('ten concurrent process calls on one payment charge exactly once', async () => {
     const user = buyer();
     const order = orders.add({ userId: user.id, totalAmount: '49.90' });
-    const created = await h.app.inject({ method: 'POST', url: '/api/v1/payments/create/', headers: { authorization: user.auth }, payload: { order_id: order.orderId, gateway: 'test_gateway' } });
+    const created = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/payments/create/',
+      headers: { authorization: user.auth },
+      payload: { order_id: order.orderId, gateway: 'test_gateway' },
+    });
     const paymentId = created.json().payment_id;
     const before = gateway.chargeCount;
 
     const results = await Promise.all(
       Array.from({ length: 10 }, () =>
-        h.app.inject({ method: 'POST', url: '/api/v1/payments/process/', headers: { authorization: user.auth }, payload: { payment_id: paymentId, card_number: CARDS.success } }),
+        h.app.inject({
+          method: 'POST',
+          url: '/api/v1/payments/process/',
+          headers: { authorization: user.auth },
+          payload: { payment_id: paymentId, card_number: CARDS.success },
+        }),
       ),
     );
 
@@ -95,7 +115,12 @@ describe('refunds and concurrency', () => {
 
     const user = buyer();
     const order = orders.add({ userId: user.id, totalAmount: '10.00' });
-    const pending = await h.app.inject({ method: 'POST', url: '/api/v1/payments/create/', headers: { authorization: user.auth }, payload: { order_id: order.orderId, gateway: 'test_gateway' } });
+    const pending = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/payments/create/',
+      headers: { authorization: user.auth },
+      payload: { order_id: order.orderId, gateway: 'test_gateway' },
+    });
     const notCaptured = await refund(a.auth, { payment_id: pending.json().payment_id, reason: 'x' });
     expect(notCaptured.statusCode).toBe(409);
     expect(notCaptured.json().error.code).toBe('REFUND_NOT_ALLOWED');
@@ -104,7 +129,9 @@ describe('refunds and concurrency', () => {
     expect((await refund(a.auth, { payment_id: paymentId, amount: '-1', reason: 'x' })).statusCode).toBe(400);
     expect((await refund(a.auth, { payment_id: paymentId, reason: '' })).statusCode).toBe(400);
     expect((await refund(buyer().auth, { payment_id: paymentId, reason: 'x' })).statusCode).toBe(403);
-    expect((await h.app.inject({ method: 'POST', url: '/api/v1/payments/refunds/create/', payload: { payment_id: paymentId, reason: 'x' } })).statusCode).toBe(401);
+    expect((await h.app.inject({ method: 'POST', url: '/api/v1/payments/refunds/create/', payload: { payment_id: paymentId, reason: 'x' } })).statusCode).toBe(
+      401,
+    );
   });
 
   it('concurrent partial refunds never exceed the amount', async () => {
@@ -130,7 +157,11 @@ describe('refunds and concurrency', () => {
     const a = admin();
     const r1 = await refund(a.auth, { payment_id: paymentId, amount: '10.00', reason: 'one' });
     await refund(a.auth, { payment_id: paymentId, amount: '5.00', reason: 'two' });
-    const list = await h.app.inject({ method: 'GET', url: `/api/v1/payments/refunds/?payment_id=${paymentId}&page_size=1`, headers: { authorization: a.auth } });
+    const list = await h.app.inject({
+      method: 'GET',
+      url: `/api/v1/payments/refunds/?payment_id=${paymentId}&page_size=1`,
+      headers: { authorization: a.auth },
+    });
     expect(list.statusCode).toBe(200);
     expect(list.json()).toMatchObject({ total: 2, page: 1, page_size: 1 });
     expect(list.json().items).toHaveLength(1);
@@ -145,7 +176,9 @@ describe('refunds and concurrency', () => {
     expect(one.json()).toMatchObject({ refund_id: refundId, amount: '10.00', reason: 'one', payment_id: paymentId });
     expect((await h.app.inject({ method: 'GET', url: `/api/v1/payments/refunds/${randomUUID()}/`, headers: { authorization: a.auth } })).statusCode).toBe(404);
     expect((await h.app.inject({ method: 'GET', url: '/api/v1/payments/refunds/', headers: { authorization: buyer().auth } })).statusCode).toBe(403);
-    expect((await h.app.inject({ method: 'GET', url: `/api/v1/payments/refunds/${refundId}/`, headers: { authorization: buyer().auth } })).statusCode).toBe(403);
+    expect((await h.app.inject({ method: 'GET', url: `/api/v1/payments/refunds/${refundId}/`, headers: { authorization: buyer().auth } })).statusCode).toBe(
+      403,
+    );
     expect((await h.app.inject({ method: 'GET', url: '/api/v1/payments/refunds/' })).statusCode).toBe(401);
     const detail = await h.app.inject({ method: 'GET', url: `/api/v1/payments/detail/${paymentId}/`, headers: { authorization: a.auth } });
     expect(detail.json().refunds.map((r: { amount: string }) => r.amount)).toEqual(['10.00', '5.00']);

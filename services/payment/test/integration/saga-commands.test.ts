@@ -56,10 +56,20 @@ describe('saga commands (payment.void, payment.refund) and events', () => {
   async function payment(total: string, card?: string) {
     const user = buyer();
     const order = orders.add({ userId: user.id, totalAmount: total });
-    const created = await h.app.inject({ method: 'POST', url: '/api/v1/payments/create/', headers: { authorization: user.auth }, payload: { order_id: order.orderId, gateway: 'test_gateway' } });
+    const created = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/payments/create/',
+      headers: { authorization: user.auth },
+      payload: { order_id: order.orderId, gateway: 'test_gateway' },
+    });
     const paymentId = created.json().payment_id as string;
     if (card) {
-      await h.app.inject({ method: 'POST', url: '/api/v1/payments/process/', headers: { authorization: user.auth }, payload: { payment_id: paymentId, card_number: card } });
+      await h.app.inject({
+        method: 'POST',
+        url: '/api/v1/payments/process/',
+        headers: { authorization: user.auth },
+        payload: { payment_id: paymentId, card_number: card },
+      });
     }
     return { user, order, paymentId };
   }
@@ -78,10 +88,13 @@ describe('saga commands (payment.void, payment.refund) and events', () => {
     await sendCommand(command); // the same message again (at-least-once delivery)
     const after = createEnvelope('payment.void', order.orderId, { order_id: order.orderId, reason: 'marker' });
     await sendCommand(after); // a later command on the same partition: once it is handled, the duplicate was too
-    await eventually(async () => {
-      const inbox = await h.container.prisma.inboxMessage.count({ where: { eventId: after.id } });
-      expect(inbox).toBe(1);
-    }, { timeoutMs: 45000 });
+    await eventually(
+      async () => {
+        const inbox = await h.container.prisma.inboxMessage.count({ where: { eventId: after.id } });
+        expect(inbox).toBe(1);
+      },
+      { timeoutMs: 45000 },
+    );
     const refunds = await h.container.prisma.refund.findMany({ where: { paymentId } });
     expect(refunds.map((r) => [r.status, r.amount.toFixed(2)])).toEqual([['completed', '63.50']]);
     const row = await h.container.prisma.payment.findUniqueOrThrow({ where: { paymentId } });
@@ -91,17 +104,24 @@ describe('saga commands (payment.void, payment.refund) and events', () => {
   it('payment.void on the payment deadline expires a pending payment (payment.voided); with no payment it answers payment_id null', async () => {
     const { order, paymentId } = await payment('15.00');
     await sendCommand(createEnvelope('payment.void', order.orderId, { order_id: order.orderId, reason: 'payment_timeout' }));
-    await eventually(() => expect(eventsFor(order.orderId).map((e) => [e.type, (e.data as { payment_id: string | null }).payment_id])).toEqual([['payment.voided', paymentId]]), {
-      timeoutMs: 45000,
-    });
+    await eventually(
+      () =>
+        expect(eventsFor(order.orderId).map((e) => [e.type, (e.data as { payment_id: string | null }).payment_id])).toEqual([['payment.voided', paymentId]]),
+      {
+        timeoutMs: 45000,
+      },
+    );
     const row = await h.container.prisma.payment.findUniqueOrThrow({ where: { paymentId } });
     expect([row.status, row.failureReason]).toEqual(['expired', 'payment_timeout']);
 
     const orphan = randomUUID();
     await sendCommand(createEnvelope('payment.void', orphan, { order_id: orphan, reason: 'payment_timeout' }));
-    await eventually(() => expect(eventsFor(orphan).map((e) => [e.type, (e.data as { payment_id: string | null }).payment_id])).toEqual([['payment.voided', null]]), {
-      timeoutMs: 45000,
-    });
+    await eventually(
+      () => expect(eventsFor(orphan).map((e) => [e.type, (e.data as { payment_id: string | null }).payment_id])).toEqual([['payment.voided', null]]),
+      {
+        timeoutMs: 45000,
+      },
+    );
   });
 
   it('a charge that succeeds after the order was cancelled is refunded by the saga’s payment.refund', async () => {
@@ -130,7 +150,14 @@ describe('saga commands (payment.void, payment.refund) and events', () => {
     // The saga retries under a new message id: the refund is not repeated, the answer is.
     const { order, paymentId } = await payment('21.00', CARDS.success);
     await sendCommand(createEnvelope('payment.refund', order.orderId, { order_id: order.orderId, reason: 'order_cancelled' }));
-    await eventually(() => expect(types(order.orderId)).toEqual([['payment.succeeded', '21.00'], ['payment.refunded', '23.53']]), { timeoutMs: 45000 });
+    await eventually(
+      () =>
+        expect(types(order.orderId)).toEqual([
+          ['payment.succeeded', '21.00'],
+          ['payment.refunded', '23.53'],
+        ]),
+      { timeoutMs: 45000 },
+    );
     await sendCommand(createEnvelope('payment.refund', order.orderId, { order_id: order.orderId, reason: 'order_cancelled' }));
     await eventually(() => expect(types(order.orderId)).toHaveLength(3), { timeoutMs: 45000 });
     const [, first, again] = eventsFor(order.orderId);
@@ -140,11 +167,26 @@ describe('saga commands (payment.void, payment.refund) and events', () => {
     // Cash on delivery, not collected: the payment is cancelled and nothing was refunded.
     const user = buyer();
     const cod = orders.add({ userId: user.id, totalAmount: '40.00' });
-    const created = await h.app.inject({ method: 'POST', url: '/api/v1/payments/create/', headers: { authorization: user.auth }, payload: { order_id: cod.orderId, gateway: 'cash_on_delivery' } });
-    await h.app.inject({ method: 'POST', url: '/api/v1/payments/process/', headers: { authorization: user.auth }, payload: { payment_id: created.json().payment_id } });
+    const created = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/payments/create/',
+      headers: { authorization: user.auth },
+      payload: { order_id: cod.orderId, gateway: 'cash_on_delivery' },
+    });
+    await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/payments/process/',
+      headers: { authorization: user.auth },
+      payload: { payment_id: created.json().payment_id },
+    });
     await sendCommand(createEnvelope('payment.refund', cod.orderId, { order_id: cod.orderId, reason: 'order_cancelled' }));
     await eventually(
-      () => expect(types(cod.orderId)).toEqual([['payment.succeeded', '40.00'], ['payment.voided', null], ['payment.refunded', '0.00']]),
+      () =>
+        expect(types(cod.orderId)).toEqual([
+          ['payment.succeeded', '40.00'],
+          ['payment.voided', null],
+          ['payment.refunded', '0.00'],
+        ]),
       { timeoutMs: 45000 },
     );
     expect((await h.container.prisma.payment.findUniqueOrThrow({ where: { paymentId: created.json().payment_id } })).status).toBe('cancelled');

@@ -82,9 +82,19 @@ describe('a slow gateway does not stall or rebalance the payment.commands consum
   async function paid(total: string) {
     const user = buyer();
     const order = orders.add({ userId: user.id, totalAmount: total });
-    const created = await h.app.inject({ method: 'POST', url: '/api/v1/payments/create/', headers: { authorization: user.auth }, payload: { order_id: order.orderId, gateway: 'test_gateway' } });
+    const created = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/payments/create/',
+      headers: { authorization: user.auth },
+      payload: { order_id: order.orderId, gateway: 'test_gateway' },
+    });
     const paymentId = created.json().payment_id as string;
-    const res = await h.app.inject({ method: 'POST', url: '/api/v1/payments/process/', headers: { authorization: user.auth }, payload: { payment_id: paymentId, card_number: CARDS.success } });
+    const res = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/payments/process/',
+      headers: { authorization: user.auth },
+      payload: { payment_id: paymentId, card_number: CARDS.success },
+    });
     expect(res.json().payment.status).toBe('completed');
     return { orderId: order.orderId, paymentId };
   }
@@ -101,9 +111,12 @@ describe('a slow gateway does not stall or rebalance the payment.commands consum
     for (const m of markers) await send(m);
 
     // Every command handled long before the gateway answers a single refund.
-    await eventually(async () => {
-      for (const m of markers) expect(await inboxHas(m.id)).toBe(true);
-    }, { timeoutMs: 20_000, intervalMs: 200 });
+    await eventually(
+      async () => {
+        for (const m of markers) expect(await inboxHas(m.id)).toBe(true);
+      },
+      { timeoutMs: 20_000, intervalMs: 200 },
+    );
     const handledWithin = Date.now() - sentAt;
     expect(handledWithin).toBeLessThan(GATEWAY_DELAY_MS);
     const pending = await h.container.prisma.refund.findMany({ where: { paymentId: { in: paidOrders.map((o) => o.paymentId) } } });
@@ -113,10 +126,13 @@ describe('a slow gateway does not stall or rebalance the payment.commands consum
     // A redelivered command meanwhile (at-least-once) changes nothing.
     await send(refunds[0]);
 
-    await eventually(async () => {
-      const rows = await h.container.prisma.refund.findMany({ where: { paymentId: { in: paidOrders.map((o) => o.paymentId) } } });
-      expect(rows.map((r) => r.status)).toEqual(['completed', 'completed', 'completed', 'completed']);
-    }, { timeoutMs: GATEWAY_DELAY_MS + 30_000, intervalMs: 500 });
+    await eventually(
+      async () => {
+        const rows = await h.container.prisma.refund.findMany({ where: { paymentId: { in: paidOrders.map((o) => o.paymentId) } } });
+        expect(rows.map((r) => r.status)).toEqual(['completed', 'completed', 'completed', 'completed']);
+      },
+      { timeoutMs: GATEWAY_DELAY_MS + 30_000, intervalMs: 500 },
+    );
 
     // Past three session timeouts with a call in flight: the member never left the group.
     expect(Date.now() - sentAt).toBeGreaterThan(GATEWAY_DELAY_MS);

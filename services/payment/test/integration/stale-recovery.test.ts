@@ -74,12 +74,22 @@ describe('stale payments: the gateway is asked before anything is decided', () =
   async function payment(h: Harness, total: string) {
     const user = buyer();
     const order = orders.add({ userId: user.id, totalAmount: total });
-    const res = await h.app.inject({ method: 'POST', url: '/api/v1/payments/create/', headers: { authorization: user.auth }, payload: { order_id: order.orderId, gateway: 'test_gateway' } });
+    const res = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/payments/create/',
+      headers: { authorization: user.auth },
+      payload: { order_id: order.orderId, gateway: 'test_gateway' },
+    });
     expect(res.statusCode).toBe(201);
     return { user, order, paymentId: res.json().payment_id as string };
   }
   const process = (h: Harness, auth: string, paymentId: string) =>
-    h.app.inject({ method: 'POST', url: '/api/v1/payments/process/', headers: { authorization: auth }, payload: { payment_id: paymentId, card_number: CARDS.success } });
+    h.app.inject({
+      method: 'POST',
+      url: '/api/v1/payments/process/',
+      headers: { authorization: auth },
+      payload: { payment_id: paymentId, card_number: CARDS.success },
+    });
   const row = (h: Harness, paymentId: string) => h.container.prisma.payment.findUniqueOrThrow({ where: { paymentId } });
 
   it('an answer delayed past the stale window: the sweep leaves it open, a retry is refused, one charge, then completed', async () => {
@@ -173,7 +183,9 @@ describe('stale payments: the gateway is asked before anything is decided', () =
   it('refuses a stale window that a gateway call can outlast', () => {
     const base = { DATABASE_URL: 'postgresql://x@127.0.0.1/x', JWT_SECRET: randomUUID() + randomUUID() };
     expect(() => readConfig({ ...base, PAYMENT_STALE_PROCESSING_SECONDS: '60' })).toThrow(/PAYMENT_STALE_PROCESSING_SECONDS \(60\) must be longer/);
-    expect(() => readConfig({ ...base, PAYMENT_STALE_PROCESSING_SECONDS: '20', STRIPE_TIMEOUT_MS: '5000', STRIPE_MAX_NETWORK_RETRIES: '3' })).toThrow(/must be longer/);
+    expect(() => readConfig({ ...base, PAYMENT_STALE_PROCESSING_SECONDS: '20', STRIPE_TIMEOUT_MS: '5000', STRIPE_MAX_NETWORK_RETRIES: '3' })).toThrow(
+      /must be longer/,
+    );
     expect(readConfig({ ...base, PAYMENT_STALE_PROCESSING_SECONDS: '61' }).staleProcessingSeconds).toBe(61);
     expect(readConfig({ ...base, STRIPE_TIMEOUT_MS: '10000', STRIPE_MAX_NETWORK_RETRIES: '1', PAYPAL_TIMEOUT_MS: '5000' })).toMatchObject({
       gatewayCallWorstCaseMs: 20_000,

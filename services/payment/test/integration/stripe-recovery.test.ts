@@ -56,12 +56,22 @@ describe('stale Stripe attempts: Stripe is asked, never guessed', () => {
   const intentCreations = (paymentId: string) =>
     stripe.requests.filter((r) => r.method === 'POST' && r.path === '/v1/payment_intents' && r.body.includes(paymentId));
   const process = (auth: string, paymentId: string) =>
-    h.app.inject({ method: 'POST', url: '/api/v1/payments/process/', headers: { authorization: auth }, payload: { payment_id: paymentId, payment_method_id: 'pm_card_visa' } });
+    h.app.inject({
+      method: 'POST',
+      url: '/api/v1/payments/process/',
+      headers: { authorization: auth },
+      payload: { payment_id: paymentId, payment_method_id: 'pm_card_visa' },
+    });
 
   it('an intent created while its answer was lost: left open by the sweep, a retry is refused, one intent; its webhook completes it', async () => {
     const user = buyer();
     const order = orders.add({ userId: user.id, totalAmount: '48.00' });
-    const created = await h.app.inject({ method: 'POST', url: '/api/v1/payments/create/', headers: { authorization: user.auth }, payload: { order_id: order.orderId, gateway: 'stripe' } });
+    const created = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/payments/create/',
+      headers: { authorization: user.auth },
+      payload: { order_id: order.orderId, gateway: 'stripe' },
+    });
     const paymentId = created.json().payment_id as string;
     slow.add(paymentId);
 
@@ -71,7 +81,9 @@ describe('stale Stripe attempts: Stripe is asked, never guessed', () => {
     expect((await h.container.prisma.payment.findUniqueOrThrow({ where: { paymentId } })).status).toBe('processing');
     expect(intentCreations(paymentId)).toHaveLength(1);
     // Stripe did create and charge it.
-    const atStripe = ((await stripe.api('GET', '/v1/payment_intents?limit=100')).data as Array<Record<string, any>>).filter((i) => i.metadata?.payment_id === paymentId);
+    const atStripe = ((await stripe.api('GET', '/v1/payment_intents?limit=100')).data as Array<Record<string, any>>).filter(
+      (i) => i.metadata?.payment_id === paymentId,
+    );
     expect(atStripe.map((i) => i.status)).toEqual(['succeeded']);
 
     await new Promise((r) => setTimeout(r, 2300)); // past the stale window
@@ -86,7 +98,13 @@ describe('stale Stripe attempts: Stripe is asked, never guessed', () => {
     expect(intentCreations(paymentId)).toHaveLength(1);
 
     // Stripe's webhook for the intent settles it (as localstripe would send it).
-    const event = { id: `evt_${randomUUID().replace(/-/g, '')}`, object: 'event', type: 'payment_intent.succeeded', created: Math.floor(Date.now() / 1000), data: { object: atStripe[0] } };
+    const event = {
+      id: `evt_${randomUUID().replace(/-/g, '')}`,
+      object: 'event',
+      type: 'payment_intent.succeeded',
+      created: Math.floor(Date.now() / 1000),
+      data: { object: atStripe[0] },
+    };
     const raw = JSON.stringify(event);
     const hook = await h.app.inject({
       method: 'POST',

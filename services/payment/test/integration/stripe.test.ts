@@ -41,7 +41,12 @@ describe('Stripe (PaymentIntents) against localstripe', () => {
   async function stripePayment(total: string) {
     const user = buyer();
     const order = orders.add({ userId: user.id, totalAmount: total });
-    const res = await h.app.inject({ method: 'POST', url: '/api/v1/payments/create/', headers: { authorization: user.auth }, payload: { order_id: order.orderId, gateway: 'stripe' } });
+    const res = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/payments/create/',
+      headers: { authorization: user.auth },
+      payload: { order_id: order.orderId, gateway: 'stripe' },
+    });
     expect(res.statusCode).toBe(201);
     return { user, order, payment: res.json() };
   }
@@ -65,7 +70,12 @@ describe('Stripe (PaymentIntents) against localstripe', () => {
     expect(intentId).toMatch(/^pi_/);
 
     const intent = await stripe.api('GET', `/v1/payment_intents/${intentId}`);
-    expect(intent).toMatchObject({ amount: 5175, currency: 'usd', status: 'succeeded', metadata: { payment_id: payment.payment_id, order_id: order.orderId, attempt_number: '1' } });
+    expect(intent).toMatchObject({
+      amount: 5175,
+      currency: 'usd',
+      status: 'succeeded',
+      metadata: { payment_id: payment.payment_id, order_id: order.orderId, attempt_number: '1' },
+    });
     const sent = intentCreations(payment.payment_id);
     expect(sent).toHaveLength(1);
     expect(sent[0].headers['idempotency-key']).toBe(`payment:${payment.payment_id}:attempt:1`);
@@ -110,7 +120,12 @@ describe('Stripe (PaymentIntents) against localstripe', () => {
     const paid = await processPayment(user.auth, payment.payment_id, 'pm_card_visa');
     const intentId = paid.json().payment.gateway_transaction_id as string;
     const a = admin();
-    const partial = await h.app.inject({ method: 'POST', url: '/api/v1/payments/refunds/create/', headers: { authorization: a.auth }, payload: { payment_id: payment.payment_id, amount: '12.50', reason: 'late delivery' } });
+    const partial = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/payments/refunds/create/',
+      headers: { authorization: a.auth },
+      payload: { payment_id: payment.payment_id, amount: '12.50', reason: 'late delivery' },
+    });
     expect(partial.statusCode).toBe(201);
     const refund = partial.json().refund;
     expect(refund).toMatchObject({ status: 'completed', amount: '12.50', gateway_refund_id: expect.stringMatching(/^re_/) });
@@ -120,7 +135,12 @@ describe('Stripe (PaymentIntents) against localstripe', () => {
     const stored = await stripe.api('GET', `/v1/refunds/${refund.gateway_refund_id}`);
     expect(stored).toMatchObject({ amount: 1250, payment_intent: intentId });
 
-    const rest = await h.app.inject({ method: 'POST', url: '/api/v1/payments/refunds/create/', headers: { authorization: a.auth }, payload: { payment_id: payment.payment_id, reason: 'cancelled' } });
+    const rest = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/payments/refunds/create/',
+      headers: { authorization: a.auth },
+      payload: { payment_id: payment.payment_id, reason: 'cancelled' },
+    });
     // 30.00 + 1.17 fee = 31.17 charged; the full refund gives back the rest of it.
     expect(rest.json()).toMatchObject({ refund: { amount: '18.67' }, payment: { status: 'refunded', refundable_amount: '0.00' } });
   });

@@ -4,7 +4,18 @@
 //   on a cancelled order (chaos 08-slow-gateway found it);
 // - a saga refund the gateway definitely refuses answers payment.refund_failed (an unknown
 //   outcome does not: it stays pending and is reconciled).
-import { createEnvelope, KafkaBus, OutboxRelay, topicName, Topics, unavailable, unprocessable, type AnyEnvelope, type DomainError, type Subscription } from '@sudamall/shared';
+import {
+  createEnvelope,
+  KafkaBus,
+  OutboxRelay,
+  topicName,
+  Topics,
+  unavailable,
+  unprocessable,
+  type AnyEnvelope,
+  type DomainError,
+  type Subscription,
+} from '@sudamall/shared';
 import { createTestTopics, eventually, testTopicPrefix } from '@sudamall/shared/testing';
 import { resumeStalePayments } from '../../src/app/resume-stale-payments';
 import type { ChargeRequest, RefundRequest, RefundResult } from '../../src/app/ports';
@@ -94,13 +105,23 @@ describe('saga answers: a void during a charge, a refused refund', () => {
   async function newPayment(total: string) {
     const user = buyer();
     const order = orders.add({ userId: user.id, totalAmount: total });
-    const created = await h.app.inject({ method: 'POST', url: '/api/v1/payments/create/', headers: { authorization: user.auth }, payload: { order_id: order.orderId, gateway: 'test_gateway' } });
+    const created = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/payments/create/',
+      headers: { authorization: user.auth },
+      payload: { order_id: order.orderId, gateway: 'test_gateway' },
+    });
     expect(created.statusCode).toBe(201);
     return { user, orderId: order.orderId, paymentId: created.json().payment_id as string };
   }
 
   const processCall = (user: { auth: string }, paymentId: string, card: string) =>
-    h.app.inject({ method: 'POST', url: '/api/v1/payments/process/', headers: { authorization: user.auth }, payload: { payment_id: paymentId, card_number: card } });
+    h.app.inject({
+      method: 'POST',
+      url: '/api/v1/payments/process/',
+      headers: { authorization: user.auth },
+      payload: { payment_id: paymentId, card_number: card },
+    });
 
   it('a decline that lands after payment.void (payment_timeout) expires the payment, answers payment.voided, and no new attempt starts', async () => {
     const { user, orderId, paymentId } = await newPayment('18.00');
@@ -116,7 +137,10 @@ describe('saga answers: a void during a charge, a refused refund', () => {
     await handled(voidCommand.id);
     const during = await row(paymentId);
     expect(during.status).toBe('processing');
-    expect((during.metadata as { void_requested?: { reason: string; event_id: string } }).void_requested).toMatchObject({ reason: 'payment_timeout', event_id: voidCommand.id });
+    expect((during.metadata as { void_requested?: { reason: string; event_id: string } }).void_requested).toMatchObject({
+      reason: 'payment_timeout',
+      event_id: voidCommand.id,
+    });
 
     // The decline lands: the payment closes as the void would have.
     hold.release();
@@ -126,7 +150,11 @@ describe('saga answers: a void during a charge, a refused refund', () => {
     const closed = await row(paymentId);
     expect([closed.status, closed.failureReason]).toEqual(['expired', 'payment_timeout']);
     await eventually(() => expect(typesFor(orderId)).toEqual(['payment.failed', 'payment.voided']), { timeoutMs: 45_000 });
-    expect(seen.find((e) => e.key === orderId && e.type === 'payment.voided')!.data).toEqual({ payment_id: paymentId, order_id: orderId, reason: 'payment_timeout' });
+    expect(seen.find((e) => e.key === orderId && e.type === 'payment.voided')!.data).toEqual({
+      payment_id: paymentId,
+      order_id: orderId,
+      reason: 'payment_timeout',
+    });
     const attempts = await h.container.prisma.paymentAttempt.findMany({ where: { paymentId } });
     expect(attempts.map((a) => [a.attemptNumber, a.status, a.failureCode])).toEqual([[1, 'failed', 'card_declined']]);
 
@@ -148,7 +176,9 @@ describe('saga answers: a void during a charge, a refused refund', () => {
     await handled(voidCommand.id);
 
     // Under the row lock, the claim itself refuses a payment whose order asked for a void.
-    expect(await h.container.useCases.repo.claimForProcessing({ paymentId, staleAfterSeconds: 0, cardLast4: '4242', now: new Date(Date.now() + 3_600_000) })).toBeNull();
+    expect(
+      await h.container.useCases.repo.claimForProcessing({ paymentId, staleAfterSeconds: 0, cardLast4: '4242', now: new Date(Date.now() + 3_600_000) }),
+    ).toBeNull();
 
     const result = await h.container.useCases.repo.applyGatewayEvent({
       provider: 'test_gateway',
@@ -211,7 +241,12 @@ describe('saga answers: a void during a charge, a refused refund', () => {
     expect([(await row(refused.paymentId)).status, (await row(refused.paymentId)).failureReason]).toEqual(['cancelled', 'order_cancelled']);
 
     const action = await voided('payment_timeout');
-    const pending = await repo.recordChargeOutcome(action.paymentId, action.attempt, { status: 'requires_action', reference: 'pi_3ds', actionUrl: 'https://example.test/3ds', raw: {} });
+    const pending = await repo.recordChargeOutcome(action.paymentId, action.attempt, {
+      status: 'requires_action',
+      reference: 'pi_3ds',
+      actionUrl: 'https://example.test/3ds',
+      raw: {},
+    });
     expect(pending.status).toBe('expired');
 
     // A buyer's process call finds the attempt stale; the gateway never saw it: closed, refused.
@@ -244,7 +279,13 @@ describe('saga answers: a void during a charge, a refused refund', () => {
     expect([failed.status, failed.failureReason]).toEqual(['failed', 'CHARGE_DISPUTED']);
     const event = seen.find((e) => e.key === orderId && e.type === 'payment.refund_failed')!;
     // 40.00 + 2.00 + 2.5 %: everything the buyer paid was asked back, and is refundable again.
-    expect(event.data).toEqual({ payment_id: paymentId, order_id: orderId, refund_id: failed.refundId, amount: failed.amount.toFixed(2), reason: 'CHARGE_DISPUTED' });
+    expect(event.data).toEqual({
+      payment_id: paymentId,
+      order_id: orderId,
+      refund_id: failed.refundId,
+      amount: failed.amount.toFixed(2),
+      reason: 'CHARGE_DISPUTED',
+    });
     const p = await row(paymentId);
     expect([p.status, p.refundedAmount.toFixed(2)]).toEqual(['completed', '0.00']);
 
@@ -262,10 +303,13 @@ describe('saga answers: a void during a charge, a refused refund', () => {
     const { orderId, paymentId } = await paid('41.00');
     gateway.refundErrors.set(paymentId, unavailable('GATEWAY_TIMEOUT', 'the gateway did not answer in time'));
     await send(createEnvelope('payment.refund', orderId, { order_id: orderId, reason: 'payment_timeout' }));
-    await eventually(async () => {
-      const [r] = await h.container.prisma.refund.findMany({ where: { paymentId } });
-      expect(r?.lastError).toMatch(/GATEWAY_TIMEOUT/);
-    }, { timeoutMs: 45_000 });
+    await eventually(
+      async () => {
+        const [r] = await h.container.prisma.refund.findMany({ where: { paymentId } });
+        expect(r?.lastError).toMatch(/GATEWAY_TIMEOUT/);
+      },
+      { timeoutMs: 45_000 },
+    );
     const [pending] = await h.container.prisma.refund.findMany({ where: { paymentId } });
     expect(pending.status).toBe('pending');
     // Nothing in the outbox for it but the capture: no refund_failed, no refunded.

@@ -20,7 +20,12 @@ describe('webhooks, cash on delivery and test mode', () => {
   async function pendingPayment(gatewayName: string, total = '25.00', storeIds: string[] = []) {
     const user = buyer();
     const order = orders.add({ userId: user.id, totalAmount: total, storeIds });
-    const res = await h.app.inject({ method: 'POST', url: '/api/v1/payments/create/', headers: { authorization: user.auth }, payload: { order_id: order.orderId, gateway: gatewayName } });
+    const res = await h.app.inject({
+      method: 'POST',
+      url: '/api/v1/payments/create/',
+      headers: { authorization: user.auth },
+      payload: { order_id: order.orderId, gateway: gatewayName },
+    });
     expect(res.statusCode).toBe(201);
     return { user, order, paymentId: res.json().payment_id as string };
   }
@@ -83,7 +88,12 @@ describe('webhooks, cash on delivery and test mode', () => {
       const { paymentId, order, user } = await pendingPayment('stripe');
       // The card failed; the buyer then paid with another gateway (a new live payment).
       await h.container.prisma.payment.update({ where: { paymentId }, data: { status: 'failed' } });
-      const second = await h.app.inject({ method: 'POST', url: '/api/v1/payments/create/', headers: { authorization: user.auth }, payload: { order_id: order.orderId, gateway: 'test_gateway' } });
+      const second = await h.app.inject({
+        method: 'POST',
+        url: '/api/v1/payments/create/',
+        headers: { authorization: user.auth },
+        payload: { order_id: order.orderId, gateway: 'test_gateway' },
+      });
       expect(second.statusCode).toBe(201);
       const raw = JSON.stringify(stripeEvent('payment_intent.succeeded', paymentId));
       const res = await postStripe(raw, sign(raw));
@@ -132,7 +142,10 @@ describe('webhooks, cash on delivery and test mode', () => {
       expect((await send({ payment_id: paymentId, event: 'payment.failed' })).json()).toMatchObject({ applied: false, result: 'ignored:status_completed' });
       expect(await statusOf(paymentId)).toBe('completed');
       expect((await send({ payment_id: paymentId, event: 'payment.exploded' })).statusCode).toBe(400);
-      expect((await h.app.inject({ method: 'POST', url: '/api/v1/payments/test/webhook/', payload: { payment_id: paymentId, event: 'payment.succeeded' } })).statusCode).toBe(401);
+      expect(
+        (await h.app.inject({ method: 'POST', url: '/api/v1/payments/test/webhook/', payload: { payment_id: paymentId, event: 'payment.succeeded' } }))
+          .statusCode,
+      ).toBe(401);
     });
 
     it('is for admins only: the payer and sellers get 403 FORBIDDEN and nothing settles', async () => {
@@ -197,12 +210,27 @@ describe('webhooks, cash on delivery and test mode', () => {
   describe('POST /test/ (test mode)', () => {
     it('runs a test charge without storing anything', async () => {
       const user = buyer();
-      const ok = await h.app.inject({ method: 'POST', url: '/api/v1/payments/test/', headers: { authorization: user.auth }, payload: { amount: '100.00', card_number: CARDS.success } });
+      const ok = await h.app.inject({
+        method: 'POST',
+        url: '/api/v1/payments/test/',
+        headers: { authorization: user.auth },
+        payload: { amount: '100.00', card_number: CARDS.success },
+      });
       expect(ok.statusCode).toBe(200);
       expect(ok.json()).toMatchObject({ outcome: 'succeeded', amount: '100.00', gateway_fee: '4.50', total_amount: '104.50', card_last4: '4242' });
-      const declined = await h.app.inject({ method: 'POST', url: '/api/v1/payments/test/', headers: { authorization: user.auth }, payload: { card_number: CARDS.insufficientFunds } });
+      const declined = await h.app.inject({
+        method: 'POST',
+        url: '/api/v1/payments/test/',
+        headers: { authorization: user.auth },
+        payload: { card_number: CARDS.insufficientFunds },
+      });
       expect(declined.json()).toMatchObject({ outcome: 'failed', failure_code: 'insufficient_funds' });
-      const invalid = await h.app.inject({ method: 'POST', url: '/api/v1/payments/test/', headers: { authorization: user.auth }, payload: { card_number: '1234 - - - - - - - -' } });
+      const invalid = await h.app.inject({
+        method: 'POST',
+        url: '/api/v1/payments/test/',
+        headers: { authorization: user.auth },
+        payload: { card_number: '1234 - - - - - - - -' },
+      });
       expect(invalid.statusCode).toBe(400);
       expect(invalid.json().error.code).toBe('VALIDATION_FAILED'); // the documented card_number pattern
     });
@@ -228,12 +256,22 @@ describe('webhooks, cash on delivery and test mode', () => {
       const deliverer = seller();
       const storeOf = (s: { id: string }) => `store-${s.id}`; // harness seller(): store_id is store-<id>
       const { paymentId, user, order } = await pendingPayment('cash_on_delivery', '80.00', ['store-elsewhere', storeOf(deliverer)]);
-      const processed = await h.app.inject({ method: 'POST', url: '/api/v1/payments/process/', headers: { authorization: user.auth }, payload: { payment_id: paymentId } });
+      const processed = await h.app.inject({
+        method: 'POST',
+        url: '/api/v1/payments/process/',
+        headers: { authorization: user.auth },
+        payload: { payment_id: paymentId },
+      });
       expect(processed.statusCode).toBe(200);
       expect(processed.json()).toMatchObject({ outcome: 'awaiting_collection', payment: { status: 'pending', total_amount: '80.00' } });
       expect(await h.container.prisma.outboxMessage.count({ where: { type: 'payment.succeeded', key: order.orderId } })).toBe(1);
 
-      const again = await h.app.inject({ method: 'POST', url: '/api/v1/payments/process/', headers: { authorization: user.auth }, payload: { payment_id: paymentId } });
+      const again = await h.app.inject({
+        method: 'POST',
+        url: '/api/v1/payments/process/',
+        headers: { authorization: user.auth },
+        payload: { payment_id: paymentId },
+      });
       expect(again.statusCode).toBe(409);
       expect(again.json().error.code).toBe('PAYMENT_AWAITING_COLLECTION');
 
@@ -255,7 +293,7 @@ describe('webhooks, cash on delivery and test mode', () => {
       expect(await h.container.prisma.outboxMessage.count({ where: { type: 'payment.succeeded', key: order.orderId } })).toBe(1);
     });
 
-    it('an admin collects any store\'s cash on delivery', async () => {
+    it("an admin collects any store's cash on delivery", async () => {
       const { paymentId, user } = await pendingPayment('cash_on_delivery', '30.00', ['store-x']);
       await h.app.inject({ method: 'POST', url: '/api/v1/payments/process/', headers: { authorization: user.auth }, payload: { payment_id: paymentId } });
       const res = await h.app.inject({ method: 'POST', url: `/api/v1/payments/${paymentId}/collect/`, headers: { authorization: admin().auth } });

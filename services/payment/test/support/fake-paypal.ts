@@ -135,7 +135,12 @@ export class FakePaypal {
                 captures: [{ id: order.capture.id, status: order.capture.status, amount: order.capture.amount }],
                 refunds: this.refunds
                   .filter((r) => r.captureId === order.capture?.id)
-                  .map((r) => ({ id: r.id, status: 'COMPLETED', custom_id: r.customId, amount: { value: r.value, currency_code: order.amount.currency_code } })),
+                  .map((r) => ({
+                    id: r.id,
+                    status: 'COMPLETED',
+                    custom_id: r.customId,
+                    amount: { value: r.value, currency_code: order.amount.currency_code },
+                  })),
               }
             : undefined,
         },

@@ -36,7 +36,14 @@ describe('payment.collect: the command', () => {
 
 describe('payment.collect: the decision', () => {
   it('completes the payment awaiting collection unchanged when all of it was collected', () => {
-    expect(decideCollection([cod()], '80.00')).toEqual({ kind: 'collect', paymentId: 'pay-cod', amount: '80.00', gatewayFee: '0.00', totalAmount: '80.00', ordered: null });
+    expect(decideCollection([cod()], '80.00')).toEqual({
+      kind: 'collect',
+      paymentId: 'pay-cod',
+      amount: '80.00',
+      gatewayFee: '0.00',
+      totalAmount: '80.00',
+      ordered: null,
+    });
   });
 
   it('completes it for what was collected when a part was refused, keeping what was ordered', () => {
@@ -63,7 +70,11 @@ describe('payment.collect: the decision', () => {
 
   it('changes nothing once collected (a re-sent command, an admin by hand), whatever the amount', () => {
     for (const status of ['completed', 'partially_refunded', 'refunded'] as const) {
-      expect(decideCollection([cod({ status, awaitingCollection: false })], '500.00')).toEqual({ kind: 'collected_before', paymentId: 'pay-cod', totalAmount: '80.00' });
+      expect(decideCollection([cod({ status, awaitingCollection: false })], '500.00')).toEqual({
+        kind: 'collected_before',
+        paymentId: 'pay-cod',
+        totalAmount: '80.00',
+      });
     }
   });
 
@@ -79,7 +90,7 @@ describe('payment.collect: the decision', () => {
     expect(decideCollection([cod({ awaitingCollection: false })], '10.00')).toMatchObject({ kind: 'nothing_to_collect', why: 'not_awaiting_collection' });
   });
 
-  it('takes the one awaiting collection among the order\'s earlier, cancelled payments', () => {
+  it("takes the one awaiting collection among the order's earlier, cancelled payments", () => {
     const payments = [cod({ paymentId: 'old', status: 'cancelled' }), cod({ paymentId: 'new' })];
     expect(decideCollection(payments, '80.00')).toMatchObject({ kind: 'collect', paymentId: 'new' });
   });

@@ -40,8 +40,12 @@ describe('payment config in production', () => {
   });
 
   it('refuses the webhook secret compose used to fall back to, and a JWT secret from the repository', () => {
-    expect(problemsOf({ ...production(), STRIPE_WEBHOOK_SECRET: 'whsec_compose_local_only' })).toEqual([expect.stringContaining('STRIPE_WEBHOOK_SECRET is a value committed to the repository')]);
-    expect(problemsOf({ ...production(), JWT_SECRET: 'compose-local-jwt-secret-change-me' })).toEqual([expect.stringContaining('JWT_SECRET is a value committed to the repository')]);
+    expect(problemsOf({ ...production(), STRIPE_WEBHOOK_SECRET: 'whsec_compose_local_only' })).toEqual([
+      expect.stringContaining('STRIPE_WEBHOOK_SECRET is a value committed to the repository'),
+    ]);
+    expect(problemsOf({ ...production(), JWT_SECRET: 'compose-local-jwt-secret-change-me' })).toEqual([
+      expect.stringContaining('JWT_SECRET is a value committed to the repository'),
+    ]);
   });
 
   it('keeps test mode on by default outside production', () => {

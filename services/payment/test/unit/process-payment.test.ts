@@ -51,7 +51,9 @@ function setup(opts: { current?: PaymentRecord; order?: OrderForPayment; charge?
   const repo = {
     findPayment: jest.fn(async () => current),
     claimForProcessing: jest.fn(async () =>
-      opts.claim === false ? null : { payment: { ...current, status: 'processing' as const }, attemptNumber: current.attemptCount + 1, idempotencyKey: 'k', resumed: false },
+      opts.claim === false
+        ? null
+        : { payment: { ...current, status: 'processing' as const }, attemptNumber: current.attemptCount + 1, idempotencyKey: 'k', resumed: false },
     ),
     recordChargeOutcome: jest.fn(async () => ({ ...current, status: 'completed' as const })),
     recordAttemptError: jest.fn(async () => undefined),

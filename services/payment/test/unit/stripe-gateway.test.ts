@@ -42,7 +42,10 @@ describe('Stripe adapter', () => {
     expect(action).toMatchObject({ status: 'requires_action', reference: 'pi_1' });
     const declined = await new StripeGateway({
       secretKey: 'sk',
-      client: fakeStripe({ status: 'requires_payment_method', last_payment_error: { code: 'card_declined', decline_code: 'insufficient_funds', type: 'card_error' } as Stripe.PaymentIntent.LastPaymentError }).client,
+      client: fakeStripe({
+        status: 'requires_payment_method',
+        last_payment_error: { code: 'card_declined', decline_code: 'insufficient_funds', type: 'card_error' } as Stripe.PaymentIntent.LastPaymentError,
+      }).client,
     }).charge(request);
     expect(declined).toMatchObject({ status: 'declined', code: 'insufficient_funds' });
     const processing = await new StripeGateway({ secretKey: 'sk', client: fakeStripe({ status: 'processing' }).client }).charge(request);

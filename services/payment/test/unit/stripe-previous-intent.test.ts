@@ -6,14 +6,25 @@ import { StripeGateway } from '../../src/infra/gateways/stripe-gateway';
 import type { ChargeRequest, LookupRequest } from '../../src/app/ports';
 
 const intent = (fields: Partial<Stripe.PaymentIntent>) =>
-  ({ id: 'pi_prev', amount: 2087, currency: 'usd', latest_charge: null, last_payment_error: null, metadata: { payment_id: 'pay-1', attempt_number: '1' }, ...fields }) as Stripe.PaymentIntent;
-const notFound = () => new Stripe.errors.StripeInvalidRequestError({ message: 'No such payment_intent', statusCode: 404, type: 'invalid_request_error' } as never);
+  ({
+    id: 'pi_prev',
+    amount: 2087,
+    currency: 'usd',
+    latest_charge: null,
+    last_payment_error: null,
+    metadata: { payment_id: 'pay-1', attempt_number: '1' },
+    ...fields,
+  }) as Stripe.PaymentIntent;
+const notFound = () =>
+  new Stripe.errors.StripeInvalidRequestError({ message: 'No such payment_intent', statusCode: 404, type: 'invalid_request_error' } as never);
 
 function fakeClient(over: Partial<Record<'retrieve' | 'cancel' | 'create' | 'search', jest.Mock>>) {
   const calls = {
     retrieve: over.retrieve ?? jest.fn(),
     cancel: over.cancel ?? jest.fn(),
-    create: over.create ?? jest.fn(async () => intent({ id: 'pi_new', status: 'succeeded', latest_charge: 'ch_new', metadata: { payment_id: 'pay-1', attempt_number: '2' } })),
+    create:
+      over.create ??
+      jest.fn(async () => intent({ id: 'pi_new', status: 'succeeded', latest_charge: 'ch_new', metadata: { payment_id: 'pay-1', attempt_number: '2' } })),
     search: over.search ?? jest.fn(),
   };
   return { client: { paymentIntents: calls } as unknown as Stripe, calls };
@@ -29,9 +40,17 @@ const charge: ChargeRequest = {
   input: { paymentMethodId: 'pm_card_visa' },
   previousReference: 'pi_prev',
 };
-const lookup: LookupRequest = { paymentId: 'pay-1', orderId: 'order-1', attemptNumber: 1, idempotencyKey: 'payment:pay-1:attempt:1', reference: null, amount: '20.87', currency: 'USD' };
+const lookup: LookupRequest = {
+  paymentId: 'pay-1',
+  orderId: 'order-1',
+  attemptNumber: 1,
+  idempotencyKey: 'payment:pay-1:attempt:1',
+  reference: null,
+  amount: '20.87',
+  currency: 'USD',
+};
 
-describe('Stripe: the previous attempt\'s intent is settled before a new one', () => {
+describe("Stripe: the previous attempt's intent is settled before a new one", () => {
   it('a 3-D Secure intent still waiting is cancelled, then the new intent is created', async () => {
     const order: string[] = [];
     const { client, calls } = fakeClient({
@@ -53,9 +72,16 @@ describe('Stripe: the previous attempt\'s intent is settled before a new one', (
 
   it('a cancel refused because the buyer just finished 3-D Secure: the capture is the answer', async () => {
     const { client, calls } = fakeClient({
-      retrieve: jest.fn().mockResolvedValueOnce(intent({ status: 'requires_action' })).mockResolvedValueOnce(intent({ status: 'succeeded' })),
+      retrieve: jest
+        .fn()
+        .mockResolvedValueOnce(intent({ status: 'requires_action' }))
+        .mockResolvedValueOnce(intent({ status: 'succeeded' })),
       cancel: jest.fn(async () => {
-        throw new Stripe.errors.StripeInvalidRequestError({ message: 'cannot cancel a succeeded intent', statusCode: 400, type: 'invalid_request_error' } as never);
+        throw new Stripe.errors.StripeInvalidRequestError({
+          message: 'cannot cancel a succeeded intent',
+          statusCode: 400,
+          type: 'invalid_request_error',
+        } as never);
       }),
     });
     expect(await new StripeGateway({ secretKey: 'sk', client }).charge(charge)).toMatchObject({ status: 'succeeded', transactionId: 'pi_prev' });
@@ -87,7 +113,10 @@ describe('Stripe lookup', () => {
 
   it('the recorded intent of this attempt is retrieved; a canceled one is a decline', async () => {
     const { client, calls } = fakeClient({ retrieve: jest.fn(async () => intent({ status: 'canceled' })) });
-    expect(await new StripeGateway({ secretKey: 'sk', client }).lookup({ ...lookup, reference: 'pi_prev' })).toMatchObject({ status: 'declined', code: 'payment_intent_canceled' });
+    expect(await new StripeGateway({ secretKey: 'sk', client }).lookup({ ...lookup, reference: 'pi_prev' })).toMatchObject({
+      status: 'declined',
+      code: 'payment_intent_canceled',
+    });
     expect(calls.search).not.toHaveBeenCalled();
   });
 });

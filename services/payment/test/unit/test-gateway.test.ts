@@ -28,7 +28,7 @@ describe('test gateway', () => {
     expect(await new TestGateway().charge(request(card))).toMatchObject({ status: 'declined', code });
   });
 
-  it('succeeds with a number it does not list (the spec\'s default scenario)', async () => {
+  it("succeeds with a number it does not list (the spec's default scenario)", async () => {
     const gateway = new TestGateway();
     expect(await gateway.charge(request('5555 5555 5555 4444'))).toMatchObject({ status: 'succeeded', raw: { scenario: 'success', test_card_last4: '4444' } });
     expect(gateway.chargeCount).toBe(1);

@@ -81,7 +81,13 @@ export class PaypalGateway implements PaymentGateway {
         return { status: 'succeeded', transactionId: capture.id, reference: order.id, raw };
       }
       if (capture && capture.status === 'PENDING') return { status: 'processing', reference: order.id, raw };
-      return { status: 'declined', code: (capture?.status ?? order.status).toLowerCase(), message: 'PayPal did not complete the capture', reference: order.id, raw };
+      return {
+        status: 'declined',
+        code: (capture?.status ?? order.status).toLowerCase(),
+        message: 'PayPal did not complete the capture',
+        reference: order.id,
+        raw,
+      };
     } catch (e) {
       if (e instanceof PaypalHttpError && e.status === 422) {
         if (e.issue === 'ORDER_NOT_APPROVED' || e.issue === 'PAYER_ACTION_REQUIRED') {
@@ -91,7 +97,13 @@ export class PaypalGateway implements PaymentGateway {
           // Captured by an earlier attempt whose answer was lost: ask PayPal what it holds.
           return this.settledOrder(req.previousReference, req.amount);
         }
-        return { status: 'declined', code: (e.issue ?? 'declined').toLowerCase(), message: e.message, reference: req.previousReference, raw: { issue: e.issue ?? null } };
+        return {
+          status: 'declined',
+          code: (e.issue ?? 'declined').toLowerCase(),
+          message: e.message,
+          reference: req.previousReference,
+          raw: { issue: e.issue ?? null },
+        };
       }
       throw this.mapError(e);
     }
@@ -154,7 +166,13 @@ export class PaypalGateway implements PaymentGateway {
       return { status: 'succeeded', transactionId: capture.id, reference: order.id, raw };
     }
     if (capture?.status === 'DECLINED' || capture?.status === 'FAILED' || order.status === 'VOIDED') {
-      return { status: 'declined', code: (capture?.status ?? order.status).toLowerCase(), message: 'PayPal did not complete the capture', reference: order.id, raw };
+      return {
+        status: 'declined',
+        code: (capture?.status ?? order.status).toLowerCase(),
+        message: 'PayPal did not complete the capture',
+        reference: order.id,
+        raw,
+      };
     }
     if (order.status === 'CREATED' || order.status === 'PAYER_ACTION_REQUIRED' || order.status === 'APPROVED') {
       const approve = order.links?.find((l) => l.rel === 'approve' || l.rel === 'payer-action');
@@ -188,7 +206,8 @@ export class PaypalGateway implements PaymentGateway {
       if (!found) return { status: 'not_found', raw: { order_id: req.reference } };
       const raw = { id: found.id, status: found.status };
       if (found.status === 'COMPLETED' || found.status === 'PENDING') return { status: 'succeeded', gatewayRefundId: found.id, raw };
-      if (found.status === 'CANCELLED' || found.status === 'FAILED') return { status: 'failed', gatewayRefundId: found.id, code: found.status.toLowerCase(), raw };
+      if (found.status === 'CANCELLED' || found.status === 'FAILED')
+        return { status: 'failed', gatewayRefundId: found.id, code: found.status.toLowerCase(), raw };
       return { status: 'pending', gatewayRefundId: found.id, raw };
     } catch (e) {
       throw this.mapError(e);

@@ -168,7 +168,8 @@ export class StripeGateway implements PaymentGateway {
       }
     }
     const raw = summarizeIntent(intent);
-    if (intent.status === 'canceled') return { status: 'declined', code: 'payment_intent_canceled', message: 'the PaymentIntent was canceled', reference: intent.id, raw };
+    if (intent.status === 'canceled')
+      return { status: 'declined', code: 'payment_intent_canceled', message: 'the PaymentIntent was canceled', reference: intent.id, raw };
     const r = this.fromIntent(intent);
     return r.status === 'pending' ? { status: 'processing', reference: intent.id, raw } : r;
   }
@@ -295,7 +296,7 @@ function summarizeIntent(intent: Stripe.PaymentIntent): GatewayRaw {
     status: intent.status,
     amount: intent.amount,
     currency: intent.currency,
-    latest_charge: typeof intent.latest_charge === 'string' ? intent.latest_charge : intent.latest_charge?.id ?? null,
+    latest_charge: typeof intent.latest_charge === 'string' ? intent.latest_charge : (intent.latest_charge?.id ?? null),
     last_payment_error: intent.last_payment_error
       ? { code: intent.last_payment_error.code ?? null, decline_code: intent.last_payment_error.decline_code ?? null }
       : null,

@@ -1,7 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import { conflict, invalid } from '@sudamall/shared';
 import { cardLast4, normalizeCardNumber } from '../../domain/card';
-import type { ChargeRequest, ChargeResult, LookupRequest, LookupResult, PaymentGateway, PaymentInput, RefundLookupRequest, RefundLookupResult, RefundRequest, RefundResult } from '../../app/ports';
+import type {
+  ChargeRequest,
+  ChargeResult,
+  LookupRequest,
+  LookupResult,
+  PaymentGateway,
+  PaymentInput,
+  RefundLookupRequest,
+  RefundLookupResult,
+  RefundRequest,
+  RefundResult,
+} from '../../app/ports';
 
 /** The spec's test cards: the number alone decides the outcome. */
 export const TEST_CARDS: Readonly<Record<string, { outcome: 'success' } | { outcome: 'declined'; code: string; message: string }>> = {

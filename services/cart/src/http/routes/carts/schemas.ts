@@ -64,10 +64,7 @@ export const AddBody = Type.Object(
 
 export const ItemParams = Type.Object({ cart_item_id: Type.String({ minLength: 1, maxLength: 100 }) });
 
-export const UpdateBody = Type.Object(
-  { quantity: Type.Integer({ minimum: 0, maximum: MAX_LINE_QUANTITY, description: '0 removes the item' }) },
-  closed,
-);
+export const UpdateBody = Type.Object({ quantity: Type.Integer({ minimum: 0, maximum: MAX_LINE_QUANTITY, description: '0 removes the item' }) }, closed);
 
 export const Removed = Type.Object({ removed: Type.Literal(true), id: Type.String() });
 export const Cleared = Type.Object({ cleared: Type.Literal(true), removed_items: Type.Integer() });
@@ -80,9 +77,7 @@ const Named = {
 };
 export const ValidationResponse = Type.Object({
   valid: Type.Boolean(),
-  items_updated: Type.Array(
-    Type.Object({ ...Named, old_price: Type.Union([Money, Type.Null()]), new_price: Type.Union([Money, Type.Null()]) }),
-  ),
+  items_updated: Type.Array(Type.Object({ ...Named, old_price: Type.Union([Money, Type.Null()]), new_price: Type.Union([Money, Type.Null()]) })),
   items_removed: Type.Array(Type.Object({ ...Named, quantity: Type.Integer(), reason: Type.String() })),
   quantities_reduced: Type.Array(Type.Object({ ...Named, old_quantity: Type.Integer(), new_quantity: Type.Integer() })),
   problems: Type.Array(
@@ -109,7 +104,9 @@ export const CheckoutHeaders = Type.Object({
 // Exactly one of the two (422 SHIPPING_ADDRESS_OR_ADDRESS_ID otherwise, checked in the use case).
 const Shipping = {
   shipping_address: Type.Optional(Type.String({ minLength: 1, maxLength: 1000 })),
-  address_id: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'a saved address of the buyer (GET /api/v1/accounts/addresses/), instead of shipping_address' })),
+  address_id: Type.Optional(
+    Type.String({ minLength: 1, maxLength: 64, description: 'a saved address of the buyer (GET /api/v1/accounts/addresses/), instead of shipping_address' }),
+  ),
   notes: Type.Optional(Type.String({ maxLength: 2000 })),
 };
 export const FullCheckoutBody = Type.Object(Shipping, closed);

@@ -29,7 +29,7 @@ const bearer = [{ bearerAuth: [] }];
 const optionalBearer = [{}, { bearerAuth: [] }];
 const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse };
 const SizeRule = { ...ErrorResponse, description: 'SIZE_REQUIRED / SIZE_NOT_ALLOWED: `size` given for a product without sizes, or missing for one with sizes' };
-const SALES_NOTE = '`sold_quantity` is shown only to the sellers of the product\'s store and to admins (send a bearer token).';
+const SALES_NOTE = "`sold_quantity` is shown only to the sellers of the product's store and to admins (send a bearer token).";
 
 export const productRoutes: FastifyPluginAsyncTypebox<ProductRoutesOptions> = async (app, { catalogue }) => {
   const tags = ['products'];
@@ -37,51 +37,58 @@ export const productRoutes: FastifyPluginAsyncTypebox<ProductRoutesOptions> = as
     if (req.headers.authorization !== undefined) await app.authenticate(req, reply);
   };
 
-  app.get('/', {
-    preHandler: optionalAuth,
-    schema: {
-      tags,
-      operationId: 'listProducts',
-      summary: 'Products, filtered, sorted and paged (public)',
-      description:
-        'Deleted products are left out. Filters: `category`, `brand` (exact, any case), `store_id`, `q` (name or description contains it, any case), ' +
-        '`min_price`/`max_price` (on `current_price`, what a buyer pays now), `in_stock`. ' + SALES_NOTE,
-      security: optionalBearer,
-      querystring: ListProductsQuery,
-      response: { 200: ProductPage, 400: ErrorResponse, 401: ErrorResponse },
+  app.get(
+    '/',
+    {
+      preHandler: optionalAuth,
+      schema: {
+        tags,
+        operationId: 'listProducts',
+        summary: 'Products, filtered, sorted and paged (public)',
+        description:
+          'Deleted products are left out. Filters: `category`, `brand` (exact, any case), `store_id`, `q` (name or description contains it, any case), ' +
+          '`min_price`/`max_price` (on `current_price`, what a buyer pays now), `in_stock`. ' +
+          SALES_NOTE,
+        security: optionalBearer,
+        querystring: ListProductsQuery,
+        response: { 200: ProductPage, 400: ErrorResponse, 401: ErrorResponse },
+      },
     },
-  }, async (req) =>
-    catalogue.list(req.query, req.user),
+    async (req) => catalogue.list(req.query, req.user),
   );
 
-  app.get('/:id/', {
-    preHandler: optionalAuth,
-    schema: {
-      tags,
-      operationId: 'getProduct',
-      summary: 'One product with its prices, images, sizes and stock (public)',
-      description: SALES_NOTE,
-      security: optionalBearer,
-      params: ProductIdParams,
-      response: { 200: ProductResponse, 401: ErrorResponse, 404: ErrorResponse },
+  app.get(
+    '/:id/',
+    {
+      preHandler: optionalAuth,
+      schema: {
+        tags,
+        operationId: 'getProduct',
+        summary: 'One product with its prices, images, sizes and stock (public)',
+        description: SALES_NOTE,
+        security: optionalBearer,
+        params: ProductIdParams,
+        response: { 200: ProductResponse, 401: ErrorResponse, 404: ErrorResponse },
+      },
     },
-  }, async (req) =>
-    catalogue.detail(req.params.id, req.user),
+    async (req) => catalogue.detail(req.params.id, req.user),
   );
 
-  app.get('/:id/stock/', {
-    preHandler: optionalAuth,
-    schema: {
-      tags,
-      operationId: 'getProductStock',
-      summary: 'Available and reserved units (and sold, for its store), per size (public)',
-      description: SALES_NOTE,
-      security: optionalBearer,
-      params: ProductIdParams,
-      response: { 200: StockResponse, 401: ErrorResponse, 404: ErrorResponse },
+  app.get(
+    '/:id/stock/',
+    {
+      preHandler: optionalAuth,
+      schema: {
+        tags,
+        operationId: 'getProductStock',
+        summary: 'Available and reserved units (and sold, for its store), per size (public)',
+        description: SALES_NOTE,
+        security: optionalBearer,
+        params: ProductIdParams,
+        response: { 200: StockResponse, 401: ErrorResponse, 404: ErrorResponse },
+      },
     },
-  }, async (req) =>
-    catalogue.stock(req.params.id, req.user),
+    async (req) => catalogue.stock(req.params.id, req.user),
   );
 
   app.get(
@@ -91,7 +98,7 @@ export const productRoutes: FastifyPluginAsyncTypebox<ProductRoutesOptions> = as
       schema: {
         tags,
         operationId: 'getProductHistory',
-        summary: 'The product\'s change history (prices, name, description...), newest first (authenticated)',
+        summary: "The product's change history (prices, name, description...), newest first (authenticated)",
         description:
           'One entry per creation, change and deletion, each a full copy of the product then (`snapshot_taken_at`, `product_price`, ' +
           '`sale_price`, `current_price`, name, description...). The snapshots taken for orders are not listed: each order keeps its own on its items.',
@@ -111,13 +118,17 @@ export const productRoutes: FastifyPluginAsyncTypebox<ProductRoutesOptions> = as
       schema: {
         tags,
         operationId: 'createProduct',
-        summary: 'List a product in the seller\'s store (sellers, admins)',
+        summary: "List a product in the seller's store (sellers, admins)",
         description: 'A product with sizes takes `sizes` (each with its stock); one without takes `available_quantity`.',
         security: bearer,
         body: CreateProductBody,
         response: {
           201: ProductResponse,
-          422: { ...ErrorResponse, description: 'SALE_PRICE_NOT_BELOW_PRICE: the sale price is not below the price; SIZES_REQUIRED / SIZES_NOT_ALLOWED: `sizes` and `has_sizes` disagree; STORE_REQUIRED: an admin gave no store_id' },
+          422: {
+            ...ErrorResponse,
+            description:
+              'SALE_PRICE_NOT_BELOW_PRICE: the sale price is not below the price; SIZES_REQUIRED / SIZES_NOT_ALLOWED: `sizes` and `has_sizes` disagree; STORE_REQUIRED: an admin gave no store_id',
+          },
           ...errors,
         },
       },
@@ -132,7 +143,7 @@ export const productRoutes: FastifyPluginAsyncTypebox<ProductRoutesOptions> = as
       schema: {
         tags,
         operationId: 'updateProduct',
-        summary: 'Change a product\'s details, price, sale price or images (its store\'s seller, admins)',
+        summary: "Change a product's details, price, sale price or images (its store's seller, admins)",
         description:
           'A change of what a buyer pays (`current_price`: the sale price when set, else the price) is announced to carts, and a checkout ' +
           'refuses it with 409 PRICES_CHANGED until the buyer has read the cart again. `sale_price: null` ends a sale.',
@@ -156,7 +167,7 @@ export const productRoutes: FastifyPluginAsyncTypebox<ProductRoutesOptions> = as
       schema: {
         tags,
         operationId: 'setProductStock',
-        summary: 'Set the available units (of one size) to a count (its store\'s seller, admins)',
+        summary: "Set the available units (of one size) to a count (its store's seller, admins)",
         security: bearer,
         params: ProductIdParams,
         body: SetStockBody,
@@ -173,7 +184,7 @@ export const productRoutes: FastifyPluginAsyncTypebox<ProductRoutesOptions> = as
       schema: {
         tags,
         operationId: 'adjustProductStock',
-        summary: 'Add or remove available units, with a reason (its store\'s seller, admins)',
+        summary: "Add or remove available units, with a reason (its store's seller, admins)",
         security: bearer,
         params: ProductIdParams,
         body: AdjustStockBody,
@@ -195,7 +206,7 @@ export const productRoutes: FastifyPluginAsyncTypebox<ProductRoutesOptions> = as
       schema: {
         tags,
         operationId: 'renameProductSize',
-        summary: 'Rename a size (its store\'s seller, admins)',
+        summary: "Rename a size (its store's seller, admins)",
         description: 'Carts holding the size keep their lines under the new name (`product.size_renamed`).',
         security: bearer,
         params: SizeParams,
@@ -220,7 +231,7 @@ export const productRoutes: FastifyPluginAsyncTypebox<ProductRoutesOptions> = as
       schema: {
         tags,
         operationId: 'removeProductSize',
-        summary: 'Remove a size (its store\'s seller, admins)',
+        summary: "Remove a size (its store's seller, admins)",
         description:
           'Its available units leave the catalogue (logged as a stock adjustment, reason `size_removed`); sold units stay as history. ' +
           'Carts holding the size drop the line. PUT `/{id}/stock/` with the same name brings the size back.',
@@ -246,7 +257,7 @@ export const productRoutes: FastifyPluginAsyncTypebox<ProductRoutesOptions> = as
       schema: {
         tags,
         operationId: 'deleteProduct',
-        summary: 'Delete a product: no longer listed or sold; orders keep their snapshots (its store\'s seller, admins)',
+        summary: "Delete a product: no longer listed or sold; orders keep their snapshots (its store's seller, admins)",
         security: bearer,
         params: ProductIdParams,
         response: { 204: Type.Null({ description: 'deleted' }), ...errors },

@@ -14,10 +14,11 @@ const Price = Type.Union([Type.String({ pattern: PRICE_PATTERN }), Type.Number({
 const SalePrice = Type.Union([Type.String({ pattern: '^(?!0+(\\.0{1,2})?$)\\d{1,10}(\\.\\d{1,2})?$', examples: ['14.99'] }), Type.Null()], {
   description: 'a decimal string below `price` that buyers pay while it is set ("14.99"); null removes it',
 });
-const Images = Type.Array(
-  Type.String({ pattern: IMAGE_URL_PATTERN, maxLength: MAX_IMAGE_URL_LENGTH, examples: ['https://cdn.example.com/p/mug-1.jpg'] }),
-  { maxItems: MAX_IMAGES, uniqueItems: true, description: `absolute http(s) URLs, in display order (at most ${MAX_IMAGES}); the whole list is replaced` },
-);
+const Images = Type.Array(Type.String({ pattern: IMAGE_URL_PATTERN, maxLength: MAX_IMAGE_URL_LENGTH, examples: ['https://cdn.example.com/p/mug-1.jpg'] }), {
+  maxItems: MAX_IMAGES,
+  uniqueItems: true,
+  description: `absolute http(s) URLs, in display order (at most ${MAX_IMAGES}); the whole list is replaced`,
+});
 const Quantity = Type.Integer({ minimum: 0, maximum: 1_000_000_000 });
 const SizeName = Type.String({ minLength: 1, maxLength: 40, pattern: '\\S' });
 
@@ -70,10 +71,7 @@ export const UpdateProductBody = Type.Object(
 );
 export type UpdateProductBody = Static<typeof UpdateProductBody>;
 
-export const SetStockBody = Type.Object(
-  { available_quantity: Quantity, size: Type.Optional(SizeName) },
-  { additionalProperties: false },
-);
+export const SetStockBody = Type.Object({ available_quantity: Quantity, size: Type.Optional(SizeName) }, { additionalProperties: false });
 export type SetStockBody = Static<typeof SetStockBody>;
 
 export const AdjustStockBody = Type.Object(
@@ -102,7 +100,10 @@ export const ListProductsQuery = Type.Object(
     sort: Type.Optional(
       Type.Union(
         PRODUCT_SORTS.map((s) => Type.Literal(s)),
-        { description: '`price` / `-price` (by `current_price`), `-created_at` or `newest` (the default), `created_at`, `name` / `-name`', default: '-created_at' },
+        {
+          description: '`price` / `-price` (by `current_price`), `-created_at` or `newest` (the default), `created_at`, `name` / `-name`',
+          default: '-created_at',
+        },
       ),
     ),
     page: Page,
@@ -117,7 +118,7 @@ export type PageQuery = Static<typeof PageQuery>;
 
 // ---- responses ----
 
-const Sold = Type.Optional(Type.Integer({ description: 'shown to the sellers of the product\'s store and to admins only' }));
+const Sold = Type.Optional(Type.Integer({ description: "shown to the sellers of the product's store and to admins only" }));
 
 export const SizeStock = Type.Object({
   size_id: Type.String({ description: 'names the size in PATCH/DELETE `/{id}/sizes/{size_id}/`' }),

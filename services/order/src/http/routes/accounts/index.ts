@@ -20,7 +20,9 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ useCases: OrderUseCases 
         tags: ['accounts'],
         operationId: 'listOrderHistory',
         summary: "The buyer's order history with items, newest first",
-        security: [{ bearerAuth: [] }], querystring: OrderHistoryQuery, response: { 200: OrderPage, 401: ErrorResponse, 403: ErrorResponse, 422: ErrorResponse },
+        security: [{ bearerAuth: [] }],
+        querystring: OrderHistoryQuery,
+        response: { 200: OrderPage, 401: ErrorResponse, 403: ErrorResponse, 422: ErrorResponse },
       },
     },
     async (req) => {
@@ -41,7 +43,16 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ useCases: OrderUseCases 
 
   app.get(
     '/profile/',
-    { preHandler: anyone, schema: { tags: ['accounts'], operationId: 'getProfile', summary: 'Your profile: id, email and role from the token, name and phone kept here', security, response: { 200: ProfileSchema } } },
+    {
+      preHandler: anyone,
+      schema: {
+        tags: ['accounts'],
+        operationId: 'getProfile',
+        summary: 'Your profile: id, email and role from the token, name and phone kept here',
+        security,
+        response: { 200: ProfileSchema },
+      },
+    },
     async (req) => uc.accounts.profile(req.user),
   );
 
@@ -49,14 +60,30 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ useCases: OrderUseCases 
     '/profile/',
     {
       preHandler: anyone,
-      schema: { tags: ['accounts'], operationId: 'updateProfile', summary: 'Change your name or phone (id, email and role come from the token)', security, body: UpdateProfileBody, response: { 200: ProfileSchema } },
+      schema: {
+        tags: ['accounts'],
+        operationId: 'updateProfile',
+        summary: 'Change your name or phone (id, email and role come from the token)',
+        security,
+        body: UpdateProfileBody,
+        response: { 200: ProfileSchema },
+      },
     },
     async (req) => uc.accounts.updateProfile(req.user, req.body),
   );
 
   app.get(
     '/addresses/',
-    { preHandler: anyone, schema: { tags: ['accounts'], operationId: 'listAddresses', summary: 'Your saved shipping addresses, the default first', security, response: { 200: AddressList } } },
+    {
+      preHandler: anyone,
+      schema: {
+        tags: ['accounts'],
+        operationId: 'listAddresses',
+        summary: 'Your saved shipping addresses, the default first',
+        security,
+        response: { 200: AddressList },
+      },
+    },
     async (req) => ({ items: await uc.accounts.addresses(req.user) }),
   );
 
@@ -87,7 +114,10 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ useCases: OrderUseCases 
         security,
         params: AddressIdParams,
         body: UpdateAddressBody,
-        response: { 200: AddressSchema, 409: { ...ErrorResponse, description: 'DEFAULT_ADDRESS_REQUIRED: is_default false on the default address (make another one the default instead)' } },
+        response: {
+          200: AddressSchema,
+          409: { ...ErrorResponse, description: 'DEFAULT_ADDRESS_REQUIRED: is_default false on the default address (make another one the default instead)' },
+        },
       },
     },
     async (req) => uc.accounts.updateAddress(req.user, req.params.address_id, req.body),

@@ -95,8 +95,16 @@ export const orderRoutes: FastifyPluginAsyncTypebox<{ useCases: OrderUseCases }>
           200: OrderDetailSchema,
           201: OrderDetailSchema,
           ...errors,
-          409: { ...ErrorResponse, description: 'INSUFFICIENT_STOCK: some lines could not be reserved (`details.short_lines`); the order was cancelled. PRICES_CHANGED (from the cart): a price changed since the buyer last read the cart' },
-          422: { ...ErrorResponse, description: 'PRODUCT_UNAVAILABLE: a product is no longer sold; SHIPPING_ADDRESS_OR_ADDRESS_ID: not exactly one of shipping_address and address_id; PAYMENT_WINDOW_NEEDS_ITEMS: payment_window_seconds without items' },
+          409: {
+            ...ErrorResponse,
+            description:
+              'INSUFFICIENT_STOCK: some lines could not be reserved (`details.short_lines`); the order was cancelled. PRICES_CHANGED (from the cart): a price changed since the buyer last read the cart',
+          },
+          422: {
+            ...ErrorResponse,
+            description:
+              'PRODUCT_UNAVAILABLE: a product is no longer sold; SHIPPING_ADDRESS_OR_ADDRESS_ID: not exactly one of shipping_address and address_id; PAYMENT_WINDOW_NEEDS_ITEMS: payment_window_seconds without items',
+          },
         },
       },
     },
@@ -142,7 +150,14 @@ export const orderRoutes: FastifyPluginAsyncTypebox<{ useCases: OrderUseCases }>
     '/payment-status/:order_id/',
     {
       preHandler: anyone,
-      schema: { tags: ['orders'], operationId: 'getOrderPaymentWindow', summary: "The order's payment window: when it closes, seconds left", security, params: OrderIdParams, response: { 200: PaymentWindowSchema, ...errors } },
+      schema: {
+        tags: ['orders'],
+        operationId: 'getOrderPaymentWindow',
+        summary: "The order's payment window: when it closes, seconds left",
+        security,
+        params: OrderIdParams,
+        response: { 200: PaymentWindowSchema, ...errors },
+      },
     },
     async (req) => uc.queries.paymentWindow(req.user, req.params.order_id),
   );
@@ -167,7 +182,13 @@ export const orderRoutes: FastifyPluginAsyncTypebox<{ useCases: OrderUseCases }>
     '/admin/cleanup/expired/',
     {
       preHandler: admin,
-      schema: { tags: ['admin'], operationId: 'expireOverdueOrders', summary: 'Cancel every order past its payment window now (admins)', security, response: { 200: Type.Object({ expired: Type.Integer() }), ...errors } },
+      schema: {
+        tags: ['admin'],
+        operationId: 'expireOverdueOrders',
+        summary: 'Cancel every order past its payment window now (admins)',
+        security,
+        response: { 200: Type.Object({ expired: Type.Integer() }), ...errors },
+      },
     },
     async () => ({ expired: await uc.sweeper.expireAll() }),
   );
@@ -176,7 +197,13 @@ export const orderRoutes: FastifyPluginAsyncTypebox<{ useCases: OrderUseCases }>
     '/admin/expired-count/',
     {
       preHandler: admin,
-      schema: { tags: ['admin'], operationId: 'countOverdueOrders', summary: 'How many orders are past their payment window (admins)', security, response: { 200: Type.Object({ count: Type.Integer() }), ...errors } },
+      schema: {
+        tags: ['admin'],
+        operationId: 'countOverdueOrders',
+        summary: 'How many orders are past their payment window (admins)',
+        security,
+        response: { 200: Type.Object({ count: Type.Integer() }), ...errors },
+      },
     },
     async () => ({ count: await uc.store.countOverdue(uc.clock.now()) }),
   );
@@ -209,7 +236,14 @@ export const orderRoutes: FastifyPluginAsyncTypebox<{ useCases: OrderUseCases }>
     '/admin/sagas/',
     {
       preHandler: admin,
-      schema: { tags: ['admin'], operationId: 'listSagas', summary: 'Checkout sagas by state, stuck or older than a given age (admins)', security, querystring: SagaListQuery, response: { 200: SagaList, ...errors } },
+      schema: {
+        tags: ['admin'],
+        operationId: 'listSagas',
+        summary: 'Checkout sagas by state, stuck or older than a given age (admins)',
+        security,
+        querystring: SagaListQuery,
+        response: { 200: SagaList, ...errors },
+      },
     },
     async (req) => {
       const { state, stuck, older_than_seconds, page, page_size } = req.query;
@@ -248,7 +282,11 @@ export const orderRoutes: FastifyPluginAsyncTypebox<{ useCases: OrderUseCases }>
         security,
         params: OrderIdParams,
         body: UpdateStatusBody,
-        response: { 200: StatusChanged, ...errors, 409: { ...ErrorResponse, description: "INVALID_STATUS_TRANSITION: the store's part (or the order) cannot go from its status to the one asked" } },
+        response: {
+          200: StatusChanged,
+          ...errors,
+          409: { ...ErrorResponse, description: "INVALID_STATUS_TRANSITION: the store's part (or the order) cannot go from its status to the one asked" },
+        },
       },
     },
     async (req) => {
@@ -280,7 +318,8 @@ export const orderRoutes: FastifyPluginAsyncTypebox<{ useCases: OrderUseCases }>
           ...errors,
           409: {
             ...ErrorResponse,
-            description: 'The order can no longer be cancelled (ORDER_BEING_CONFIRMED, INVALID_STATUS_TRANSITION, CANCELLATION_NOT_ALLOWED, CANCELLATION_IN_PROGRESS)',
+            description:
+              'The order can no longer be cancelled (ORDER_BEING_CONFIRMED, INVALID_STATUS_TRANSITION, CANCELLATION_NOT_ALLOWED, CANCELLATION_IN_PROGRESS)',
           },
           503: { ...ErrorResponse, description: 'PAYMENT_SERVICE_UNAVAILABLE: what was paid cannot be read now (after payment only)' },
         },
@@ -413,7 +452,11 @@ export const orderRoutes: FastifyPluginAsyncTypebox<{ useCases: OrderUseCases }>
         summary: "Re-send a running cancellation's or return's command now (a refund the gateway refused gets a new attempt) (admins)",
         security,
         params: AdjustmentIdParams,
-        response: { 202: AdjustmentSchema, ...errors, 409: { ...ErrorResponse, description: 'ADJUSTMENT_NOT_RUNNING: completed or rejected, nothing to retry' } },
+        response: {
+          202: AdjustmentSchema,
+          ...errors,
+          409: { ...ErrorResponse, description: 'ADJUSTMENT_NOT_RUNNING: completed or rejected, nothing to retry' },
+        },
       },
     },
     async (req, reply) => {
@@ -456,7 +499,8 @@ export const orderRoutes: FastifyPluginAsyncTypebox<{ useCases: OrderUseCases }>
       schema: {
         tags: ['fulfillments'],
         operationId: 'refuseCashOnDelivery',
-        summary: "Cash on delivery: the buyer refused the store's shipped part at the door; it is cancelled and its units go back (that store's seller, admins)",
+        summary:
+          "Cash on delivery: the buyer refused the store's shipped part at the door; it is cancelled and its units go back (that store's seller, admins)",
         security,
         params: FulfillmentParams,
         body: RefuseDeliveryBody,

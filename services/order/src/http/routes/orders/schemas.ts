@@ -44,10 +44,9 @@ export const OrderItemSchema = Type.Object({
 
 export const FulfillmentSchema = Type.Object({
   store_id: Type.String(),
-  status: Type.Union(
-    [Type.Literal('pending'), Type.Literal('processing'), Type.Literal('shipped'), Type.Literal('delivered'), Type.Literal('cancelled')],
-    { description: 'pending until the order is paid; then processing → shipped → delivered, or cancelled' },
-  ),
+  status: Type.Union([Type.Literal('pending'), Type.Literal('processing'), Type.Literal('shipped'), Type.Literal('delivered'), Type.Literal('cancelled')], {
+    description: 'pending until the order is paid; then processing → shipped → delivered, or cancelled',
+  }),
   items: Type.Array(Type.String(), { description: "the item_ids of the store's lines" }),
   subtotal: Type.String(),
   tracking_number: Nullable(Type.String()),
@@ -64,8 +63,10 @@ export const CancellationSchema = Type.Object(
     status: Type.Union([Type.Literal('refunding'), Type.Literal('restocking'), Type.Literal('completed')], {
       description: 'refunding (the payment gateway) → restocking (units back to available) → completed (fulfilments cancelled)',
     }),
-    store_id: Type.Union([Type.String(), Type.Null()], { description: "the store whose part is cancelled; null: the whole order" }),
-    refund_amount: Type.Union([Type.String(), Type.Null()], { description: "the part's lines plus its share of the fee (the whole order: everything the buyer paid)" }),
+    store_id: Type.Union([Type.String(), Type.Null()], { description: 'the store whose part is cancelled; null: the whole order' }),
+    refund_amount: Type.Union([Type.String(), Type.Null()], {
+      description: "the part's lines plus its share of the fee (the whole order: everything the buyer paid)",
+    }),
     refunded_amount: Type.Union([Type.String(), Type.Null()], { description: 'what the payment service refunded, once it has' }),
     reason: Type.String(),
     stuck: Type.Boolean({ description: 'a refund the gateway refused, or no answer after many re-sends: an operator retries it' }),
@@ -82,7 +83,9 @@ export const OrderSchema = Type.Object({
   status: StatusSchema,
   total_amount: Type.String(),
   shipping_address: Type.String(),
-  shipping_address_snapshot: Type.Union([AddressSnapshotSchema, Type.Null()], { description: 'the saved address (address_id) the order was placed with, as it was then' }),
+  shipping_address_snapshot: Type.Union([AddressSnapshotSchema, Type.Null()], {
+    description: 'the saved address (address_id) the order was placed with, as it was then',
+  }),
   notes: Type.String(),
   store_ids: Type.Array(Type.String()),
   payment_expires_at: Nullable(Type.String()),
@@ -94,9 +97,15 @@ export const OrderSchema = Type.Object({
   fulfillments: Type.Array(FulfillmentSchema, { description: "one per store with items in the order; a seller sees only their store's" }),
   cancellation: Type.Union([CancellationSchema, Type.Null()]),
   payment: Type.Optional(
-    Type.Union([Type.Object({ method: Type.String({ description: 'the gateway: test_gateway, stripe, paypal, cash_on_delivery' }), status: Type.String() }), Type.Null()], {
-      description: "a seller's view: how the buyer pays and where that stands (null when the payment service cannot say)",
-    }),
+    Type.Union(
+      [
+        Type.Object({ method: Type.String({ description: 'the gateway: test_gateway, stripe, paypal, cash_on_delivery' }), status: Type.String() }),
+        Type.Null(),
+      ],
+      {
+        description: "a seller's view: how the buyer pays and where that stands (null when the payment service cannot say)",
+      },
+    ),
   ),
 });
 
@@ -179,13 +188,20 @@ export const CreateOrderBody = Type.Object(
       ),
     ),
     shipping_address: Type.Optional(Type.String({ minLength: 1, maxLength: 1000 })),
-    address_id: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'a saved address of the buyer (GET /api/v1/accounts/addresses/); exactly one of shipping_address and address_id' })),
+    address_id: Type.Optional(
+      Type.String({
+        minLength: 1,
+        maxLength: 64,
+        description: 'a saved address of the buyer (GET /api/v1/accounts/addresses/); exactly one of shipping_address and address_id',
+      }),
+    ),
     notes: Type.Optional(Type.String({ maxLength: 2000 })),
     payment_window_seconds: Type.Optional(
       Type.Integer({
         minimum: 1,
         maximum: 86400,
-        description: 'test mode only (ORDER_TEST_MODE; else 400 PAYMENT_WINDOW_TEST_MODE_ONLY): a shorter payment window for this order, at most the platform\'s',
+        description:
+          "test mode only (ORDER_TEST_MODE; else 400 PAYMENT_WINDOW_TEST_MODE_ONLY): a shorter payment window for this order, at most the platform's",
       }),
     ),
   },
@@ -212,10 +228,7 @@ export const UpdateStatusBody = Type.Object(
   { additionalProperties: false },
 );
 
-export const CancelBody = Type.Union([
-  Type.Object({ reason: Type.Optional(Type.String({ maxLength: 200 })) }, { additionalProperties: false }),
-  Type.Null(),
-]);
+export const CancelBody = Type.Union([Type.Object({ reason: Type.Optional(Type.String({ maxLength: 200 })) }, { additionalProperties: false }), Type.Null()]);
 
 export const StatusChanged = Type.Object({ order_id: Type.String(), status: StatusSchema, order: OrderDetailSchema });
 
@@ -293,10 +306,9 @@ export const ReturnSchema = Type.Object({
   return_id: Type.String(),
   order_id: Type.String(),
   store_id: Type.String({ description: 'the store whose items these are (its seller answers the return)' }),
-  status: Type.Union(
-    [Type.Literal('requested'), Type.Literal('refunding'), Type.Literal('restocking'), Type.Literal('completed'), Type.Literal('rejected')],
-    { description: 'requested → (approved) refunding → restocking → completed, or rejected' },
-  ),
+  status: Type.Union([Type.Literal('requested'), Type.Literal('refunding'), Type.Literal('restocking'), Type.Literal('completed'), Type.Literal('rejected')], {
+    description: 'requested → (approved) refunding → restocking → completed, or rejected',
+  }),
   items: Type.Array(Type.Object({ item_id: Type.String(), quantity: Type.Integer() })),
   reason: Type.String(),
   restock: Type.Boolean({ description: 'whether the units go back to available once refunded' }),
@@ -314,7 +326,10 @@ export const ReturnList = Type.Object({ items: Type.Array(ReturnSchema) });
 export const CreateReturnBody = Type.Object(
   {
     items: Type.Array(
-      Type.Object({ item_id: Type.String({ minLength: 1, maxLength: 64 }), quantity: Type.Integer({ minimum: 1, maximum: 10_000 }) }, { additionalProperties: false }),
+      Type.Object(
+        { item_id: Type.String({ minLength: 1, maxLength: 64 }), quantity: Type.Integer({ minimum: 1, maximum: 10_000 }) },
+        { additionalProperties: false },
+      ),
       { minItems: 1, maxItems: 100 },
     ),
     reason: Type.String({ minLength: 1, maxLength: 500 }),
@@ -334,7 +349,10 @@ export const FulfillmentParams = Type.Object({
   store_id: Type.String({ minLength: 1, maxLength: 64 }),
 });
 
-export const RefuseDeliveryBody = Type.Object({ reason: Type.String({ minLength: 1, maxLength: 500, default: 'delivery_refused' }) }, { additionalProperties: false });
+export const RefuseDeliveryBody = Type.Object(
+  { reason: Type.String({ minLength: 1, maxLength: 500, default: 'delivery_refused' }) },
+  { additionalProperties: false },
+);
 
 export const AdjustmentSchema = Type.Object({
   adjustment_id: Type.String(),

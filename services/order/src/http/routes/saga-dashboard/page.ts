@@ -5,8 +5,7 @@
 
 export const DASHBOARD_PREFIX = '/admin/sagas';
 
-const escapeHtml = (s: string) =>
-  s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c);
 
 function shell(title: string, page: 'list' | 'detail', body: string, data: Record<string, string> = {}): string {
   const attrs = Object.entries({ page, ...data })

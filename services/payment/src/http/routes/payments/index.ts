@@ -180,7 +180,13 @@ export const paymentRoutes =
       '/gateways/',
       {
         preHandler: app.authenticate,
-        schema: { operationId: 'listGateways', summary: 'Active gateways with their fees', tags: ['payments'], security, response: { 200: Type.Array(GatewaySchema), 401: ErrorSchema } },
+        schema: {
+          operationId: 'listGateways',
+          summary: 'Active gateways with their fees',
+          tags: ['payments'],
+          security,
+          response: { 200: Type.Array(GatewaySchema), 401: ErrorSchema },
+        },
       },
       async () => {
         const gateways = await uc.repo.listGateways(true);
@@ -192,7 +198,13 @@ export const paymentRoutes =
       '/config/',
       {
         preHandler: app.authenticate,
-        schema: { operationId: 'getPaymentConfig', summary: 'Public payment configuration', tags: ['payments'], security, response: { 200: PaymentConfigResponse, 401: ErrorSchema } },
+        schema: {
+          operationId: 'getPaymentConfig',
+          summary: 'Public payment configuration',
+          tags: ['payments'],
+          security,
+          response: { 200: PaymentConfigResponse, 401: ErrorSchema },
+        },
       },
       async () => {
         const gateways = await uc.repo.listGateways(true);

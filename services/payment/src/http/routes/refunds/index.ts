@@ -48,7 +48,14 @@ export const refundRoutes =
       '/',
       {
         preHandler: admin,
-        schema: { operationId: 'listRefunds', summary: 'Refunds, newest first unless sorted, by payment, status and creation date (admin)', tags: ['refunds'], security, querystring: RefundsQuery, response: { 200: pageOf(RefundSchema), ...errors, 422: ErrorSchema } },
+        schema: {
+          operationId: 'listRefunds',
+          summary: 'Refunds, newest first unless sorted, by payment, status and creation date (admin)',
+          tags: ['refunds'],
+          security,
+          querystring: RefundsQuery,
+          response: { 200: pageOf(RefundSchema), ...errors, 422: ErrorSchema },
+        },
       },
       async (request) => {
         const { page, page_size, payment_id, status, created_after, created_before, sort } = request.query;
@@ -67,7 +74,14 @@ export const refundRoutes =
       '/:refund_id/',
       {
         preHandler: admin,
-        schema: { operationId: 'getRefund', summary: 'One refund (admin)', tags: ['refunds'], security, params: RefundIdParams, response: { 200: RefundSchema, ...errors } },
+        schema: {
+          operationId: 'getRefund',
+          summary: 'One refund (admin)',
+          tags: ['refunds'],
+          security,
+          params: RefundIdParams,
+          response: { 200: RefundSchema, ...errors },
+        },
       },
       async (request) => refundView(await getRefund(uc, request.params.refund_id)),
     );

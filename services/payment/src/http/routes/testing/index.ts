@@ -58,7 +58,8 @@ export const testingRoutes =
         preHandler: app.requireRole('admin'),
         schema: {
           operationId: 'simulateWebhook',
-          summary: 'Test mode, admins: simulate a gateway webhook on a test-gateway payment (deduplicated by event_id, applied only as a valid transition; never in production)',
+          summary:
+            'Test mode, admins: simulate a gateway webhook on a test-gateway payment (deduplicated by event_id, applied only as a valid transition; never in production)',
           tags: ['test mode'],
           security,
           body: TestWebhookBody,
