@@ -31,3 +31,4 @@ export * from './messaging/parked-messages';
 export * from './messaging/outbox-relay';
 export * from './http/rate-limit';
 export * from './db/prepared-statements';
+export * from './db/sql-runner';

@@ -7,7 +7,7 @@ import { Value } from '@sinclair/typebox/value';
 import { claimInbox, money, type Envelope, type Logger } from '@sudamall/shared';
 import { reconcileItem, type CartChange, type ProductFacts } from '../domain/reconcile';
 import { isUuid, type CartStore } from '../infra/cart-store';
-import type { Sql } from '../infra/sql';
+import type { Sql } from '@sudamall/shared';
 
 export const CATALOG_SYNC_CONSUMER = 'cart.catalog-sync';
 

@@ -13,7 +13,7 @@ import { pricesNotShown } from '../domain/prices-shown';
 import { shipToFingerprint, shipToOf } from '../domain/shipping';
 import { reconcileItem } from '../domain/reconcile';
 import type { CartItemRecord, CartStore } from '../infra/cart-store';
-import type { Sql } from '../infra/sql';
+import type { Sql } from '@sudamall/shared';
 import type { CheckoutKind, CheckoutRecord, CheckoutStore, StoredResponse } from '../infra/checkout-store';
 import type { CatalogPort, OrderLine, OrderPlacementPort, PlacedOrder } from './ports';
 

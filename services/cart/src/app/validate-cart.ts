@@ -4,7 +4,7 @@
 import { sizeForJson } from '../domain/catalog';
 import { describeChange, factsFromProduct, reconcileItem, type ChangeReason } from '../domain/reconcile';
 import type { CartStore, RecordedChange } from '../infra/cart-store';
-import type { Sql } from '../infra/sql';
+import type { Sql } from '@sudamall/shared';
 import { viewCart, type CartView } from './cart-view';
 import type { CatalogPort } from './ports';
 

@@ -3,7 +3,7 @@
 // available stock, so concurrent adds never lose an update and never overfill.
 import { money, type Decimal } from '@sudamall/shared';
 import type { CartChange, ItemOutcome, ItemState } from '../domain/reconcile';
-import type { Sql, SqlRunner, SqlTx } from './sql';
+import type { Sql, SqlRunner, SqlTx } from '@sudamall/shared';
 
 export interface CartItemRecord extends ItemState {
   cartId: string;

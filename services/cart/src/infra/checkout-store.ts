@@ -4,7 +4,7 @@
 import type { OrderLine } from '../app/ports';
 import { money } from '@sudamall/shared';
 import { cartVersion, derivedCheckoutKey, isDerivedKey } from '../domain/cart-version';
-import type { Sql, SqlTx } from './sql';
+import type { Sql, SqlTx } from '@sudamall/shared';
 
 export type CheckoutKind = 'full' | 'single';
 export type CheckoutStatus = 'pending' | 'completed' | 'rejected';

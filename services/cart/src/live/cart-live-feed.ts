@@ -10,7 +10,7 @@ import { liveMessage, pgConfigFromUrl, type LiveHub, type LiveStream, type Logge
 import type { CartView } from '../app/cart-view';
 import { presentCart, presentChange } from '../http/presenters';
 import type { RecordedChange } from '../infra/cart-store';
-import type { SqlRunner } from '../infra/sql';
+import type { SqlRunner } from '@sudamall/shared';
 
 export const CART_STREAM = 'cart';
 export const CART_LIVE_CHANNEL = 'cart_live';

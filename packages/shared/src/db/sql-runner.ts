@@ -1,10 +1,13 @@
-// The cart's database access: node-postgres directly, with the SQL written out. Prisma owns the
-// schema and its migrations (prisma/); at run time its raw-query path costs 2.5-3x the latency
-// of node-postgres for the same statements on this machine (measured: the cart read statement
-// at 32 concurrent callers, pool 10: ~1,250-1,600/s with pg, ~430-610/s through Prisma), and
-// every query here is hand-written SQL anyway.
-import { preparedStatementName } from '@sudamall/shared';
+// The monorepo's one raw-SQL runner. Prisma owns every schema and migration and is the default
+// for queries (docs/architecture.md, "Data access"); raw SQL is written as named constants in a
+// service's infra/ and run through this interface, whichever client sits below it:
+//   - createSql(url): node-postgres directly, named (prepared) statements — the hot paths that a
+//     benchmark showed Prisma's raw-query path to be too slow for (the cart);
+//   - sqlOverPrisma(prismaOrTx): the same interface over a Prisma client or interactive
+//     transaction, for the queries Prisma's models cannot express (row locks, SKIP LOCKED,
+//     multi-write CTEs) in the services whose data access is otherwise Prisma.
 import { Pool, type PoolClient } from 'pg';
+import { preparedStatementName } from './prepared-statements';
 
 export interface SqlRunner {
   query<R>(text: string, values?: readonly unknown[]): Promise<R[]>;
@@ -36,6 +39,7 @@ function runner(target: Pool | PoolClient): SqlRunner {
   };
 }
 
+/** A node-postgres pool behind the runner; transaction() checks one connection out for `fn`. */
 export function createSql(databaseUrl: string, poolSize = 10): Sql {
   const pool = new Pool({ connectionString: databaseUrl, max: poolSize });
   // An idle client's error (server restart) must not crash the process; the pool replaces it.
@@ -68,5 +72,30 @@ export function createSql(databaseUrl: string, poolSize = 10): Sql {
       }
     },
     close: () => pool.end(),
+  };
+}
+
+/**
+ * What sqlOverPrisma needs of a Prisma client or of the `tx` of `$transaction(async (tx) => ...)`:
+ * structural, so packages/shared does not depend on any service's generated client.
+ */
+export interface PrismaRawClient {
+  // Prisma's own signatures take `any[]` values.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  $queryRawUnsafe<T = unknown>(query: string, ...values: any[]): PromiseLike<T>;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  $executeRawUnsafe(query: string, ...values: any[]): PromiseLike<number>;
+}
+
+/**
+ * The runner over Prisma: inside a Prisma transaction pass its `tx`, and the statements join it.
+ * Prisma prepares statements itself (createPrisma's statementNameGenerator in the services:
+ * prismaStatementNames), so the same constants are named statements on both paths.
+ */
+export function sqlOverPrisma(client: PrismaRawClient): SqlTx {
+  return {
+    query: async <R>(text: string, values: readonly unknown[] = []) => await client.$queryRawUnsafe<R[]>(text, ...values),
+    execute: async (text: string, values: readonly unknown[] = []) => await client.$executeRawUnsafe(text, ...values),
+    $executeRawUnsafe: async (text: string, ...values: unknown[]) => await client.$executeRawUnsafe(text, ...values),
   };
 }
