@@ -11,14 +11,30 @@ import {
   type Logger,
 } from '@sudamall/shared';
 import { randomUUID } from 'node:crypto';
-import { Accounts } from './app/accounts';
+import { ApproveReturn } from './app/approve-return';
+import { CancelOrder } from './app/cancel-order';
 import type { CatalogPort, PaymentStatusPort } from './app/catalog';
-import { CashCollection } from './app/cash-collection';
+import { CheckPayment } from './app/check-payment';
+import { CollectCash } from './app/collect-cash';
+import { CreateAddress } from './app/create-address';
+import { DeleteAddress } from './app/delete-address';
+import { GetOrder } from './app/get-order';
+import { GetOrderForPayment } from './app/get-order-for-payment';
+import { GetOrderView } from './app/get-order-view';
+import { GetPaymentWindow } from './app/get-payment-window';
+import { GetProfile } from './app/get-profile';
+import { ListAddresses } from './app/list-addresses';
+import { ListOrders } from './app/list-orders';
+import { ListReturns } from './app/list-returns';
 import { OrderAdjustments } from './app/order-adjustments';
-import { OrderCommands } from './app/order-commands';
-import { OrderReturns } from './app/order-returns';
-import { OrderQueries } from './app/order-queries';
 import { PlaceOrder } from './app/place-order';
+import { RefuseDelivery } from './app/refuse-delivery';
+import { RejectReturn } from './app/reject-return';
+import { RequestReturn } from './app/request-return';
+import { ResolveAddress } from './app/resolve-address';
+import { UpdateAddress } from './app/update-address';
+import { UpdateOrderStatus } from './app/update-order-status';
+import { UpdateProfile } from './app/update-profile';
 import { OrderFromCart, type CartCheckoutPort } from './app/order-from-cart';
 import type { Clock } from './app/ports';
 import { SagaCoordinator } from './app/saga-coordinator';
@@ -38,17 +54,33 @@ export interface OrderUseCases {
   /** POST orders/create/ without items: cart's checkout of the buyer's cart. */
   orderFromCart: OrderFromCart;
   placeOrderWaitMs: number;
-  /** Profiles and saved addresses (/api/v1/accounts/); place-order resolves address_id through it. */
-  accounts: Accounts;
-  queries: OrderQueries;
-  commands: OrderCommands;
+  getOrder: GetOrder;
+  /** The whole order for another service (gRPC). */
+  getOrderView: GetOrderView;
+  getOrderForPayment: GetOrderForPayment;
+  listOrders: ListOrders;
+  getPaymentWindow: GetPaymentWindow;
+  checkPayment: CheckPayment;
+  cancelOrder: CancelOrder;
+  updateOrderStatus: UpdateOrderStatus;
+  /** Returns after delivery: requested by the buyer, answered by the store. */
+  listReturns: ListReturns;
+  requestReturn: RequestReturn;
+  approveReturn: ApproveReturn;
+  rejectReturn: RejectReturn;
+  /** Cash on delivery, collected (or refused) store by store. */
+  collectCash: CollectCash;
+  refuseDelivery: RefuseDelivery;
+  /** Profiles and saved addresses (/api/v1/accounts/). */
+  getProfile: GetProfile;
+  updateProfile: UpdateProfile;
+  listAddresses: ListAddresses;
+  createAddress: CreateAddress;
+  updateAddress: UpdateAddress;
+  deleteAddress: DeleteAddress;
   saga: SagaCoordinator;
   /** Cancellations after payment and returns, each a saga of its own. */
   adjustments: OrderAdjustments;
-  /** Returns after delivery: requested by the buyer, answered by the store. */
-  returns: OrderReturns;
-  /** Cash on delivery, collected (or refused) store by store. */
-  cash: CashCollection;
   sweeper: SagaSweeper;
   /** The saga dashboard: list, inspect, and the operator actions. */
   sagaAdmin: SagaAdmin;
@@ -118,18 +150,35 @@ export function createContainer(
   });
   const relay = new OutboxRelay({ databaseUrl: config.DATABASE_URL, bus, logger, topicPrefix: config.KAFKA_TOPIC_PREFIX, pollMs: config.OUTBOX_POLL_MS });
 
-  const accounts = new Accounts(new PrismaAccountStore(db), randomUUID);
+  const accountStore = new PrismaAccountStore(db);
+  const window = { testMode: config.ORDER_TEST_MODE ?? false, windowSeconds: config.PAYMENT_WINDOW_SECONDS };
+  const cancelOrder = new CancelOrder(uow, saga, adjustments, store);
   const useCases: OrderUseCases = {
-    placeOrder: new PlaceOrder(catalog, store, saga, accounts, { testMode: config.ORDER_TEST_MODE ?? false, windowSeconds: config.PAYMENT_WINDOW_SECONDS }),
+    placeOrder: new PlaceOrder(catalog, store, saga, new ResolveAddress(accountStore), window),
     orderFromCart: new OrderFromCart(overrides.cart !== undefined ? overrides.cart : cartClient),
-    accounts,
     placeOrderWaitMs: config.PLACE_ORDER_WAIT_MS,
-    queries: new OrderQueries(store, clock, payments),
-    commands: new OrderCommands(uow, saga, adjustments, store),
+    getOrder: new GetOrder(store, payments),
+    getOrderView: new GetOrderView(store),
+    getOrderForPayment: new GetOrderForPayment(store, clock),
+    listOrders: new ListOrders(store, payments),
+    getPaymentWindow: new GetPaymentWindow(store, clock),
+    checkPayment: new CheckPayment(store, clock, payments),
+    cancelOrder,
+    updateOrderStatus: new UpdateOrderStatus(uow, saga, cancelOrder, store),
+    listReturns: new ListReturns(store),
+    requestReturn: new RequestReturn(uow, clock, config.RETURN_WINDOW_DAYS, randomUUID),
+    approveReturn: new ApproveReturn(uow, adjustments),
+    rejectReturn: new RejectReturn(uow),
+    collectCash: new CollectCash(uow, adjustments),
+    refuseDelivery: new RefuseDelivery(uow, adjustments),
+    getProfile: new GetProfile(accountStore),
+    updateProfile: new UpdateProfile(accountStore),
+    listAddresses: new ListAddresses(accountStore),
+    createAddress: new CreateAddress(accountStore, randomUUID),
+    updateAddress: new UpdateAddress(accountStore),
+    deleteAddress: new DeleteAddress(accountStore),
     saga,
     adjustments,
-    returns: new OrderReturns(uow, adjustments, clock, config.RETURN_WINDOW_DAYS, randomUUID),
-    cash: new CashCollection(uow, adjustments),
     sweeper,
     store,
     parked,

@@ -1,7 +1,7 @@
 import type { AuthUser } from '@sudamall/shared';
-import { orderForbidden } from '../domain/errors';
+import { orderForbidden, orderNotFound } from '../domain/errors';
 import type { Actor } from '../domain/order-status';
-import type { ActorRef } from './ports';
+import type { ActorRef, CheckoutTx, OrderHead } from './ports';
 
 interface Owned {
   id: string;
@@ -27,4 +27,24 @@ export function requireAccess(order: Owned, user: AuthUser, allowed: readonly Ac
 
 export function actorOf(user: AuthUser): ActorRef & { role: Actor } {
   return { id: user.id, role: user.role };
+}
+
+/** The order's head as `user` may read it (404 when there is none, 403 when it is not theirs to read). */
+export async function readableHead<H extends Owned>(
+  heads: { head(orderId: string): Promise<H | null> },
+  user: AuthUser,
+  orderId: string,
+  allowed: readonly Access[],
+): Promise<H> {
+  const head = await heads.head(orderId);
+  if (!head) throw orderNotFound(orderId);
+  requireAccess(head, user, allowed);
+  return head;
+}
+
+/** Locks the order (and its saga) for the rest of the transaction; 404 when there is none. */
+export async function lockedOrder(tx: Pick<CheckoutTx, 'lockSaga'>, orderId: string): Promise<OrderHead> {
+  const locked = await tx.lockSaga(orderId);
+  if (!locked) throw orderNotFound(orderId);
+  return locked.order;
 }

@@ -5,7 +5,7 @@ import { startCheckout } from '../saga/saga-engine';
 import type { SagaDecision } from '../saga/saga-types';
 import { addressNotFound, shippingAddressChoice, type AddressSnapshot } from '../domain/address';
 import { requestedPaymentWindowMs } from '../domain/payment-deadline';
-import type { AddressLookup } from './accounts';
+import type { AddressLookup } from './ports';
 import type { CatalogPort, CatalogSnapshot } from './catalog';
 import type { SagaCoordinator } from './saga-coordinator';
 
@@ -177,7 +177,7 @@ export class PlaceOrder {
 
   private async resolveAddress(userId: string, addressId: string) {
     if (!this.addresses) throw addressNotFound(addressId);
-    return this.addresses.resolve(userId, addressId);
+    return this.addresses.execute(userId, addressId);
   }
 
   /**

@@ -1,4 +1,5 @@
 import type { Envelope, TopicName } from '@sudamall/shared';
+import type { Address, AddressFields, AddressSnapshot, ProfileFields } from '../domain/address';
 import type { FulfillmentState, FulfillmentStatus } from '../domain/fulfillment';
 import type { OrderStatus } from '../domain/order-status';
 import type { AdjustmentSnapshot } from '../saga/adjustment.saga';
@@ -113,4 +114,31 @@ export interface AdjustmentUnitOfWork {
 
 export interface Clock {
   now(): Date;
+}
+
+/**
+ * The user's profile and addresses, each address call one transaction serialised per user (so two
+ * first addresses created at once cannot both become the default: the partial unique index would refuse one).
+ */
+export interface AccountStore {
+  getProfile(userId: string): Promise<ProfileFields | null>;
+  saveProfile(userId: string, profile: ProfileFields): Promise<void>;
+  listAddresses(userId: string): Promise<Address[]>;
+  findAddress(userId: string, addressId: string): Promise<Address | null>;
+  /** Runs `work` in a transaction holding the user's address lock; `tx` sees and changes only that user's rows. */
+  withUserAddresses<T>(userId: string, work: (tx: UserAddressTx) => Promise<T>): Promise<T>;
+}
+
+export interface UserAddressTx {
+  list(): Promise<Address[]>;
+  insert(address: AddressFields & { address_id: string; is_default: boolean }): Promise<void>;
+  update(addressId: string, fields: AddressFields): Promise<void>;
+  /** Makes this address the only default (clears the old default first). */
+  makeDefault(addressId: string): Promise<void>;
+  remove(addressId: string): Promise<void>;
+}
+
+/** Where place-order resolves an address_id: the user's own address, or none. */
+export interface AddressLookup {
+  execute(userId: string, addressId: string): Promise<{ text: string; snapshot: AddressSnapshot }>;
 }

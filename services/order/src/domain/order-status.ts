@@ -67,5 +67,11 @@ export function assertTransition(from: OrderStatus, to: OrderStatus, actor: Acto
   }
 }
 
+/**
+ * Paid and not yet delivered: the checkout saga is done, so a cancellation is a saga of its own
+ * (refund, restock). A delivered order is not cancelled (it is returned); the checkout saga says so.
+ */
+export const isPaid = (status: OrderStatus): boolean => status === 'processing' || status === 'shipped';
+
 /** Statuses after which nothing but shipping and delivery can happen. */
 export const TERMINAL_STATUSES: readonly OrderStatus[] = ['delivered', 'cancelled'];

@@ -69,3 +69,33 @@ export function paymentWindowProblems(cfg: { windowSeconds: number; marginSecond
       `RESERVATION_TTL_SECONDS (${cfg.reservationTtlSeconds}, inventory's reservation lifetime): the payment window would outlive the reservation`,
   ];
 }
+
+/** Where an order's payment window stands at `now`, as the buyer's countdown and check-payment show it. */
+export interface PaymentWindowState {
+  expiresAt: Date | null;
+  secondsRemaining: number;
+  expired: boolean;
+}
+
+export function paymentWindowOf(order: { status: string; paymentExpiresAt: Date | null }, now: Date): PaymentWindowState {
+  const expiresAt = order.paymentExpiresAt;
+  // Only an order waiting for payment has a running window; once paid or cancelled, it is over.
+  const open = order.status === 'under_paying' && expiresAt !== null;
+  const remainingMs = open ? expiresAt.getTime() - now.getTime() : 0;
+  return {
+    expiresAt,
+    secondsRemaining: Math.max(0, Math.floor(remainingMs / 1000)),
+    expired: order.status === 'under_paying' ? remainingMs <= 0 : order.status === 'cancelled' && expiresAt !== null && expiresAt.getTime() <= now.getTime(),
+  };
+}
+
+/** Why payment may not charge the order now ('' when it may): cancelled, not waiting for payment, or its window closed. */
+export function notPayableReason(
+  order: { status: string; paymentExpiresAt: Date | null },
+  now: Date,
+): '' | 'ORDER_CANCELLED' | 'ORDER_NOT_AWAITING_PAYMENT' | 'PAYMENT_WINDOW_EXPIRED' {
+  if (order.status === 'cancelled') return 'ORDER_CANCELLED';
+  if (order.status !== 'under_paying') return 'ORDER_NOT_AWAITING_PAYMENT';
+  if (!order.paymentExpiresAt || order.paymentExpiresAt.getTime() <= now.getTime()) return 'PAYMENT_WINDOW_EXPIRED';
+  return '';
+}

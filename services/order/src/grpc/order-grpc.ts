@@ -1,8 +1,8 @@
 import { grpcHandler, invalid } from '@sudamall/shared';
 import type { order as pb } from '@sudamall/proto';
-import type { OrderQueries } from '../app/order-queries';
+import type { GetOrderForPayment } from '../app/get-order-for-payment';
+import type { GetOrderView } from '../app/get-order-view';
 import type { PlaceOrder } from '../app/place-order';
-import { orderNotFound } from '../domain/errors';
 import type { OrderView } from '../infra/order-store';
 
 const MAX_WAIT_MS = 30_000;
@@ -41,12 +41,8 @@ export function toProtoOrder(v: OrderView): pb.Order {
 }
 
 /** OrderService over gRPC: thin handlers over the use cases, typed by the generated interface. */
-export function orderGrpcService(deps: { placeOrder: PlaceOrder; queries: OrderQueries }): pb.OrderServiceServer {
-  const view = async (orderId: string) => {
-    const v = await deps.queries.view(orderId);
-    if (!v) throw orderNotFound(orderId);
-    return v;
-  };
+export function orderGrpcService(deps: { placeOrder: PlaceOrder; getOrderView: GetOrderView; getOrderForPayment: GetOrderForPayment }): pb.OrderServiceServer {
+  const view = (orderId: string) => deps.getOrderView.execute(orderId);
   return {
     placeOrder: grpcHandler(async (req: pb.PlaceOrderRequest) => {
       if (!req.userId) throw invalid('USER_ID_REQUIRED', 'user_id is required');
@@ -63,16 +59,16 @@ export function orderGrpcService(deps: { placeOrder: PlaceOrder; queries: OrderQ
     }),
     getOrder: grpcHandler(async (req: pb.GetOrderRequest) => ({ order: toProtoOrder(await view(req.orderId)) })),
     getOrderForPayment: grpcHandler(async (req: pb.GetOrderForPaymentRequest) => {
-      const r = await deps.queries.forPayment(req.orderId);
+      const { order, reason } = await deps.getOrderForPayment.execute(req.orderId);
       return {
-        orderId: r.order_id,
-        userId: r.user_id,
-        status: r.status,
-        totalAmount: r.total_amount,
-        paymentExpiresAt: r.payment_expires_at,
-        payable: r.payable,
-        reason: r.reason,
-        storeIds: r.store_ids,
+        orderId: order.id,
+        userId: order.userId,
+        status: order.status,
+        totalAmount: order.totalAmount,
+        paymentExpiresAt: order.paymentExpiresAt ? order.paymentExpiresAt.toISOString() : '',
+        payable: reason === '',
+        reason,
+        storeIds: order.storeIds,
       };
     }),
   };

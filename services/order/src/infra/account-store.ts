@@ -1,4 +1,4 @@
-import type { AccountStore, UserAddressTx } from '../app/accounts';
+import type { AccountStore, UserAddressTx } from '../app/ports';
 import type { Address, AddressFields, ProfileFields } from '../domain/address';
 import type { Db } from './prisma';
 

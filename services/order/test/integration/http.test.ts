@@ -2,7 +2,9 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { payment as paymentPb } from '@sudamall/proto';
 import { createEnvelope, createLogger, grpcHandler, notFound, startGrpcServer, type AnyEnvelope, type MessageType, type MessageTypes } from '@sudamall/shared';
-import { OrderQueries } from '../../src/app/order-queries';
+import { CheckPayment } from '../../src/app/check-payment';
+import { GetOrder } from '../../src/app/get-order';
+import { ListOrders } from '../../src/app/list-orders';
 import { buildApp } from '../../src/http/app';
 import { PaymentStatusClient } from '../../src/infra/grpc-clients';
 import { bearer, TEST_JWT_SECRET } from '@sudamall/shared/testing';
@@ -516,7 +518,12 @@ describe('check-payment with the payment service reachable', () => {
     });
     const client = new PaymentStatusClient(`127.0.0.1:${server.port}`);
     const withPayments = await buildApp({
-      useCases: { ...h.c.useCases, queries: new OrderQueries(h.c.useCases.store, h.clock, client) },
+      useCases: {
+        ...h.c.useCases,
+        getOrder: new GetOrder(h.c.useCases.store, client),
+        listOrders: new ListOrders(h.c.useCases.store, client),
+        checkPayment: new CheckPayment(h.c.useCases.store, h.clock, client),
+      },
       auth: { secret: TEST_JWT_SECRET },
     });
     try {

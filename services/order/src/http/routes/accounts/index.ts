@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { instantOf } from '@sudamall/shared';
 import type { OrderUseCases } from '../../../container';
+import { presentProfile } from '../../presenters';
 import { ErrorResponse, OrderHistoryQuery, OrderPage } from '../orders/schemas';
 import { AddressIdParams, AddressList, AddressSchema, CreateAddressBody, ProfileSchema, UpdateAddressBody, UpdateProfileBody } from './schemas';
 
@@ -27,7 +28,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ useCases: OrderUseCases 
     },
     async (req) => {
       const { status, created_after, created_before, sort, page, page_size } = req.query;
-      const { items, total } = await uc.queries.list(req.user, {
+      const { items, total } = await uc.listOrders.execute(req.user, {
         status,
         createdAfter: instantOf('created_after', created_after),
         createdBefore: instantOf('created_before', created_before),
@@ -53,7 +54,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ useCases: OrderUseCases 
         response: { 200: ProfileSchema },
       },
     },
-    async (req) => uc.accounts.profile(req.user),
+    async (req) => presentProfile(req.user, await uc.getProfile.execute(req.user)),
   );
 
   app.put(
@@ -69,7 +70,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ useCases: OrderUseCases 
         response: { 200: ProfileSchema },
       },
     },
-    async (req) => uc.accounts.updateProfile(req.user, req.body),
+    async (req) => presentProfile(req.user, await uc.updateProfile.execute(req.user, req.body)),
   );
 
   app.get(
@@ -84,7 +85,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ useCases: OrderUseCases 
         response: { 200: AddressList },
       },
     },
-    async (req) => ({ items: await uc.accounts.addresses(req.user) }),
+    async (req) => ({ items: await uc.listAddresses.execute(req.user) }),
   );
 
   app.post(
@@ -100,7 +101,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ useCases: OrderUseCases 
         response: { 201: AddressSchema, 409: { ...ErrorResponse, description: 'ADDRESS_LIMIT_REACHED: at most 20 saved addresses' } },
       },
     },
-    async (req, reply) => reply.code(201).send(await uc.accounts.createAddress(req.user, req.body)),
+    async (req, reply) => reply.code(201).send(await uc.createAddress.execute(req.user, req.body)),
   );
 
   app.put(
@@ -120,7 +121,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ useCases: OrderUseCases 
         },
       },
     },
-    async (req) => uc.accounts.updateAddress(req.user, req.params.address_id, req.body),
+    async (req) => uc.updateAddress.execute(req.user, req.params.address_id, req.body),
   );
 
   app.delete(
@@ -137,7 +138,7 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ useCases: OrderUseCases 
       },
     },
     async (req, reply) => {
-      await uc.accounts.deleteAddress(req.user, req.params.address_id);
+      await uc.deleteAddress.execute(req.user, req.params.address_id);
       return reply.code(204).send(null);
     },
   );

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { conflict, instantOf, notFound, unprocessable, type AuthUser } from '@sudamall/shared';
 import type { OrderUseCases } from '../../../container';
 import { adminFilterOnly } from '../../../domain/errors';
+import { presentPaymentCheck, presentPaymentWindow } from '../../presenters';
 import {
   AdjustmentIdParams,
   AdjustmentListQuery,
@@ -62,7 +63,7 @@ export const orderRoutes: FastifyPluginAsyncTypebox<{ useCases: OrderUseCases }>
       const { status, created_after, created_before, sort, store_id, user_id, page, page_size } = req.query;
       if (req.user.role !== 'admin' && store_id !== undefined) throw adminFilterOnly('store_id');
       if (req.user.role !== 'admin' && user_id !== undefined) throw adminFilterOnly('user_id');
-      const { items, total } = await uc.queries.list(req.user, {
+      const { items, total } = await uc.listOrders.execute(req.user, {
         status,
         createdAfter: instantOf('created_after', created_after),
         createdBefore: instantOf('created_before', created_before),
@@ -122,7 +123,7 @@ export const orderRoutes: FastifyPluginAsyncTypebox<{ useCases: OrderUseCases }>
           addressId: req.body.address_id,
           notes: req.body.notes,
         });
-        return reply.code(fromCart.replayed ? 200 : 201).send(await uc.queries.detail(req.user, fromCart.orderId));
+        return reply.code(fromCart.replayed ? 200 : 201).send(await uc.getOrder.execute(req.user, fromCart.orderId));
       }
       const { orderId, replayed } = await uc.placeOrder.execute({
         userId: req.user.id,
@@ -135,7 +136,7 @@ export const orderRoutes: FastifyPluginAsyncTypebox<{ useCases: OrderUseCases }>
         paymentWindowSeconds: req.body.payment_window_seconds,
         waitMs: uc.placeOrderWaitMs,
       });
-      const order = await uc.queries.detail(req.user, orderId);
+      const order = await uc.getOrder.execute(req.user, orderId);
       if (order.status === 'cancelled' && order.cancel_reason === 'insufficient_stock') {
         throw conflict('INSUFFICIENT_STOCK', 'some items could not be reserved; the order was cancelled', {
           order_id: order.order_id,
@@ -159,7 +160,10 @@ export const orderRoutes: FastifyPluginAsyncTypebox<{ useCases: OrderUseCases }>
         response: { 200: PaymentWindowSchema, ...errors },
       },
     },
-    async (req) => uc.queries.paymentWindow(req.user, req.params.order_id),
+    async (req) => {
+      const { order, window } = await uc.getPaymentWindow.execute(req.user, req.params.order_id);
+      return presentPaymentWindow(order, window);
+    },
   );
 
   app.get(
@@ -175,7 +179,7 @@ export const orderRoutes: FastifyPluginAsyncTypebox<{ useCases: OrderUseCases }>
         response: { 200: CheckPaymentSchema, ...errors },
       },
     },
-    async (req) => uc.queries.checkPayment(req.user, req.params.order_id),
+    async (req) => presentPaymentCheck(await uc.checkPayment.execute(req.user, req.params.order_id)),
   );
 
   app.post(
@@ -265,7 +269,7 @@ export const orderRoutes: FastifyPluginAsyncTypebox<{ useCases: OrderUseCases }>
         response: { 200: OrderDetailSchema, ...errors },
       },
     },
-    async (req) => uc.queries.detail(req.user, req.params.order_id),
+    async (req) => uc.getOrder.execute(req.user, req.params.order_id),
   );
 
   app.put(
@@ -291,8 +295,8 @@ export const orderRoutes: FastifyPluginAsyncTypebox<{ useCases: OrderUseCases }>
     },
     async (req) => {
       const { status: to, notes, tracking_number } = req.body;
-      const status = await uc.commands.updateStatus(req.user, req.params.order_id, to, { notes, trackingNumber: tracking_number });
-      return { order_id: req.params.order_id, status, order: await uc.queries.detail(req.user, req.params.order_id) };
+      const status = await uc.updateOrderStatus.execute(req.user, req.params.order_id, to, { notes, trackingNumber: tracking_number });
+      return { order_id: req.params.order_id, status, order: await uc.getOrder.execute(req.user, req.params.order_id) };
     },
   );
 
@@ -326,8 +330,8 @@ export const orderRoutes: FastifyPluginAsyncTypebox<{ useCases: OrderUseCases }>
       },
     },
     async (req, reply) => {
-      const outcome = await uc.commands.cancel(req.user, req.params.order_id, req.body?.reason);
-      const order = await uc.queries.detail(req.user, req.params.order_id);
+      const outcome = await uc.cancelOrder.execute(req.user, req.params.order_id, req.body?.reason);
+      const order = await uc.getOrder.execute(req.user, req.params.order_id);
       if (outcome.kind === 'cancelled') return { order_id: req.params.order_id, status: outcome.status, order };
       return reply.code(202).send({ order_id: req.params.order_id, status: order.status, order });
     },
@@ -356,7 +360,7 @@ export const orderRoutes: FastifyPluginAsyncTypebox<{ useCases: OrderUseCases }>
       },
     },
     async (req, reply) => {
-      const id = await uc.returns.request(req.user, req.params.order_id, req.body);
+      const id = await uc.requestReturn.execute(req.user, req.params.order_id, req.body);
       return reply.code(201).send(await returnOf(req.user, req.params.order_id, id));
     },
   );
@@ -374,7 +378,7 @@ export const orderRoutes: FastifyPluginAsyncTypebox<{ useCases: OrderUseCases }>
         response: { 200: ReturnList, ...errors },
       },
     },
-    async (req) => ({ items: await uc.queries.returns(req.user, req.params.order_id) }),
+    async (req) => ({ items: await uc.listReturns.execute(req.user, req.params.order_id) }),
   );
 
   app.post(
@@ -397,7 +401,7 @@ export const orderRoutes: FastifyPluginAsyncTypebox<{ useCases: OrderUseCases }>
       },
     },
     async (req, reply) => {
-      await uc.returns.approve(req.user, req.params.order_id, req.params.return_id, req.body.restock);
+      await uc.approveReturn.execute(req.user, req.params.order_id, req.params.return_id, req.body.restock);
       return reply.code(202).send(await returnOf(req.user, req.params.order_id, req.params.return_id));
     },
   );
@@ -417,7 +421,7 @@ export const orderRoutes: FastifyPluginAsyncTypebox<{ useCases: OrderUseCases }>
       },
     },
     async (req) => {
-      await uc.returns.reject(req.user, req.params.order_id, req.params.return_id, req.body.reason);
+      await uc.rejectReturn.execute(req.user, req.params.order_id, req.params.return_id, req.body.reason);
       return returnOf(req.user, req.params.order_id, req.params.return_id);
     },
   );
@@ -487,8 +491,8 @@ export const orderRoutes: FastifyPluginAsyncTypebox<{ useCases: OrderUseCases }>
       },
     },
     async (req) => {
-      const status = await uc.cash.collect(req.user, req.params.order_id, req.params.store_id);
-      return { order_id: req.params.order_id, status, order: await uc.queries.detail(req.user, req.params.order_id) };
+      const status = await uc.collectCash.execute(req.user, req.params.order_id, req.params.store_id);
+      return { order_id: req.params.order_id, status, order: await uc.getOrder.execute(req.user, req.params.order_id) };
     },
   );
 
@@ -513,15 +517,15 @@ export const orderRoutes: FastifyPluginAsyncTypebox<{ useCases: OrderUseCases }>
       },
     },
     async (req, reply) => {
-      await uc.cash.refuse(req.user, req.params.order_id, req.params.store_id, req.body?.reason ?? 'delivery_refused');
-      const order = await uc.queries.detail(req.user, req.params.order_id);
+      await uc.refuseDelivery.execute(req.user, req.params.order_id, req.params.store_id, req.body?.reason ?? 'delivery_refused');
+      const order = await uc.getOrder.execute(req.user, req.params.order_id);
       return reply.code(202).send({ order_id: req.params.order_id, status: order.status, order });
     },
   );
 
   /** One return as the caller may see it (after a write that just made or answered it). */
   async function returnOf(user: AuthUser, orderId: string, returnId: string) {
-    const found = (await uc.queries.returns(user, orderId)).find((r) => r.return_id === returnId);
+    const found = (await uc.listReturns.execute(user, orderId)).find((r) => r.return_id === returnId);
     if (!found) throw notFound('RETURN_NOT_FOUND', `return ${returnId} is not one of this order's`, { return_id: returnId });
     return found;
   }
