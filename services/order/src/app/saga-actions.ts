@@ -1,7 +1,8 @@
 import { conflict, invalid } from '@sudamall/shared';
 import type { OrderStatus } from '../domain/order-status';
-import { CHECKOUT_SAGA } from '../saga/checkout.saga';
-import { decide } from '../saga/saga-engine';
+import { commandLog, firstRetryAt } from '../saga/in-flight';
+import { decide, stepIn } from '../saga/saga-engine';
+import { isFinished, isUnwound } from '../saga/saga-state';
 import type { SagaCommand, SagaDecision, SagaSnapshot, SagaTimings, StepLogEntry } from '../saga/saga-types';
 
 // What an operator's action does to a saga, as pure functions of (saga, order status, clock):
@@ -9,9 +10,6 @@ import type { SagaCommand, SagaDecision, SagaSnapshot, SagaTimings, StepLogEntry
 
 export const ADMIN_ACTIONS = ['retry', 'compensate', 'resolve'] as const;
 export type AdminAction = (typeof ADMIN_ACTIONS)[number];
-
-/** Finished sagas: nothing left to retry or unwind. */
-const FINISHED = new Set(['done', 'compensated']);
 
 export const sagaFinished = (orderId: string, state: string) =>
   conflict('SAGA_FINISHED', `the saga of order ${orderId} is ${state}: nothing to act on`, { order_id: orderId, state });
@@ -30,10 +28,6 @@ export interface AdminDecision {
   adminLog: AdminLogEntry;
 }
 
-function backoffMs(t: SagaTimings): number {
-  return Math.min(t.retryMaxMs, t.retryBaseMs);
-}
-
 /**
  * Retry the current step: re-send what the saga is waiting a reply for (or the step's own
  * command when nothing is outstanding), as a fresh first attempt — attempts back to 1, the step
@@ -41,10 +35,10 @@ function backoffMs(t: SagaTimings): number {
  * crosses a late reply is harmless.
  */
 export function retryDecision(orderId: string, saga: SagaSnapshot, t: SagaTimings, by: string): AdminDecision {
-  if (FINISHED.has(saga.state)) throw sagaFinished(orderId, saga.state);
+  if (isFinished(saga.state)) throw sagaFinished(orderId, saga.state);
   let commands: SagaCommand[] = saga.awaiting;
   if (commands.length === 0) {
-    const step = CHECKOUT_SAGA.find((s) => s.state === saga.state);
+    const step = stepIn(saga.state);
     const cmd = step?.invoke?.(saga.context);
     commands = cmd ? [cmd] : [];
   }
@@ -54,7 +48,7 @@ export function retryDecision(orderId: string, saga: SagaSnapshot, t: SagaTiming
       step: saga.currentStep,
     });
   }
-  const log: StepLogEntry[] = commands.map((c) => ({ step: saga.currentStep, kind: 'retry', type: c.type, payload: c.data }));
+  const log: StepLogEntry[] = commands.map((c) => commandLog(saga.currentStep, 'retry', c));
   const awaiting = commands.filter((c) => c.replies.length > 0);
   return {
     decision: {
@@ -65,7 +59,7 @@ export function retryDecision(orderId: string, saga: SagaSnapshot, t: SagaTiming
         stuck: false,
         lastError: null,
         stepStartedAt: t.now,
-        nextRetryAt: awaiting.length > 0 ? new Date(t.now.getTime() + backoffMs(t)) : null,
+        nextRetryAt: awaiting.length > 0 ? firstRetryAt(t) : null,
       },
       commands,
       log,
@@ -81,9 +75,10 @@ export function retryDecision(orderId: string, saga: SagaSnapshot, t: SagaTiming
  * have sold the units) and the refund. A saga already compensating re-sends its compensations.
  */
 export function compensateDecision(orderId: string, saga: SagaSnapshot, orderStatus: OrderStatus, reason: string, t: SagaTimings, by: string): AdminDecision {
-  if (FINISHED.has(saga.state)) throw sagaFinished(orderId, saga.state);
+  if (isFinished(saga.state)) throw sagaFinished(orderId, saga.state);
   const adminLog: AdminLogEntry = { step: saga.currentStep, kind: 'admin', type: 'admin.compensate', payload: { by, reason } };
-  if (saga.state === 'compensating') {
+  // Compensating (compensated is finished): its compensations are re-sent.
+  if (isUnwound(saga.state)) {
     return { decision: retryDecision(orderId, saga, t, by).decision, adminLog };
   }
   return { decision: decide(saga, orderStatus, { kind: 'cancel', reason, force: true }, t), adminLog };
@@ -95,7 +90,7 @@ export function compensateDecision(orderId: string, saga: SagaSnapshot, orderSta
  */
 export function resolveDecision(orderId: string, saga: SagaSnapshot, note: string, by: string): AdminDecision {
   if (!note.trim()) throw invalid('NOTE_REQUIRED', 'say why the saga is resolved (note)', { order_id: orderId });
-  if (FINISHED.has(saga.state) && !saga.stuck && saga.awaiting.length === 0) throw sagaFinished(orderId, saga.state);
+  if (isFinished(saga.state) && !saga.stuck && saga.awaiting.length === 0) throw sagaFinished(orderId, saga.state);
   return {
     decision: {
       saga: { ...saga, awaiting: [], nextRetryAt: null, stuck: false, lastError: null },

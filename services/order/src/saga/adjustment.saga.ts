@@ -1,6 +1,7 @@
-import { Topics } from '@sudamall/shared';
+import { conflict, Topics } from '@sudamall/shared';
 import type { Actor } from '../domain/order-status';
-import type { ReplyType, SagaCommand, SagaTimings, StepLogEntry } from './saga-types';
+import { commandLog, firstRetryAt, holdRefused, resend, type RetryTimings } from './in-flight';
+import type { ReplyType, SagaCommand, StepLogEntry } from './saga-types';
 
 // A change to a paid order runs as a saga of its own, beside the checkout saga that is done by
 // then: a cancellation (one store's part or the whole order) or an approved return. Its steps
@@ -13,6 +14,32 @@ export type AdjustmentKind = 'cancellation' | 'return';
 /** requested: a return waiting for its store's answer; refunding / restocking: the step in flight. */
 export type AdjustmentStatus = 'requested' | 'refunding' | 'restocking' | 'completed' | 'rejected';
 export const ADJUSTMENT_STATUSES: readonly AdjustmentStatus[] = ['requested', 'refunding', 'restocking', 'completed', 'rejected'];
+
+/**
+ * An adjustment's lifecycle: a return waits for its store's answer (rejected, or run); a running
+ * one goes forward through the steps it needs to completed. Every status written goes through
+ * `transitionAdjustment`; anything not listed is refused.
+ */
+export const ADJUSTMENT_TRANSITIONS: Readonly<Record<AdjustmentStatus, readonly AdjustmentStatus[]>> = {
+  requested: ['refunding', 'restocking', 'completed', 'rejected'],
+  refunding: ['restocking', 'completed'],
+  restocking: ['completed'],
+  completed: [],
+  rejected: [],
+};
+
+/** `a` moved to `to` when the table allows it (staying put always is); a refused move is a programming error made visible (409). */
+export function transitionAdjustment<T extends Pick<AdjustmentSnapshot, 'id' | 'status'>>(a: T, to: AdjustmentStatus): T {
+  if (a.status !== to && !ADJUSTMENT_TRANSITIONS[a.status].includes(to)) {
+    throw conflict('INVALID_ADJUSTMENT_TRANSITION', `adjustment ${a.id} cannot go from ${a.status} to ${to}`, {
+      adjustment_id: a.id,
+      from: a.status,
+      to,
+      allowed: ADJUSTMENT_TRANSITIONS[a.status],
+    });
+  }
+  return { ...a, status: to };
+}
 
 export interface AdjustmentLine {
   line_id: string;
@@ -59,8 +86,6 @@ export interface AdjustmentStep {
   needed: (a: AdjustmentSnapshot) => boolean;
   invoke: (a: AdjustmentSnapshot) => SagaCommand;
   success: readonly ReplyType[];
-  /** A definite refusal: re-sending on a timer will not change it, an operator's retry may. */
-  refusals: readonly ReplyType[];
   /** What the step's answer tells the adjustment. */
   record?: (data: unknown) => Partial<AdjustmentSnapshot>;
 }
@@ -88,7 +113,6 @@ export const ADJUSTMENT_STEPS: readonly AdjustmentStep[] = [
       refusals: ['payment.refund_failed'],
     }),
     success: ['payment.refunded'],
-    refusals: ['payment.refund_failed'],
     record: (data) => {
       const d = data as { refund_id?: string; amount?: string };
       return { refundedAmount: d.amount ?? null, refundId: d.refund_id || null };
@@ -105,7 +129,6 @@ export const ADJUSTMENT_STEPS: readonly AdjustmentStep[] = [
       replies: ['stock.restocked'],
     }),
     success: ['stock.restocked'],
-    refusals: [],
   },
 ];
 
@@ -117,16 +140,14 @@ export interface AdjustmentDecision {
   completed: boolean;
 }
 
-type Timings = Pick<SagaTimings, 'now' | 'retryBaseMs' | 'retryMaxMs' | 'maxAttempts'>;
-
-const backoffMs = (attempts: number, t: Timings) => Math.min(t.retryMaxMs, t.retryBaseMs * 2 ** Math.max(0, attempts - 1));
 const stepLabel = (a: AdjustmentSnapshot, step: string) => `${a.kind}:${step}`;
+const unchanged = (a: AdjustmentSnapshot, log: StepLogEntry[] = []): AdjustmentDecision => ({ adjustment: a, commands: [], log, completed: false });
 
 /** Enters the first step after `from` that the adjustment needs, or completes it. */
-function enterNext(a: AdjustmentSnapshot, from: number, t: Timings, log: StepLogEntry[]): AdjustmentDecision {
+function enterNext(a: AdjustmentSnapshot, from: number, t: RetryTimings, log: StepLogEntry[]): AdjustmentDecision {
   const step = ADJUSTMENT_STEPS.slice(from).find((s) => s.needed(a));
   if (!step) {
-    const done = { ...a, status: 'completed' as const, awaiting: [], attempts: 0, nextRetryAt: null, stuck: false, lastError: null };
+    const done = { ...transitionAdjustment(a, 'completed'), awaiting: [], attempts: 0, nextRetryAt: null, stuck: false, lastError: null };
     return {
       adjustment: done,
       commands: [],
@@ -136,68 +157,36 @@ function enterNext(a: AdjustmentSnapshot, from: number, t: Timings, log: StepLog
   }
   const cmd = step.invoke(a);
   return {
-    adjustment: {
-      ...a,
-      status: step.status,
-      awaiting: [cmd],
-      attempts: 1,
-      nextRetryAt: new Date(t.now.getTime() + backoffMs(1, t)),
-      stuck: false,
-      lastError: null,
-    },
+    adjustment: { ...transitionAdjustment(a, step.status), awaiting: [cmd], attempts: 1, nextRetryAt: firstRetryAt(t), stuck: false, lastError: null },
     commands: [cmd],
-    log: [...log, { step: stepLabel(a, step.name), kind: 'command', type: cmd.type, payload: cmd.data }],
+    log: [...log, commandLog(stepLabel(a, step.name), 'command', cmd)],
     completed: false,
   };
 }
 
 /** Starts a cancellation, or a return its store approved. */
-export function beginAdjustment(a: AdjustmentSnapshot, t: Timings): AdjustmentDecision {
+export function beginAdjustment(a: AdjustmentSnapshot, t: RetryTimings): AdjustmentDecision {
   return enterNext(a, 0, t, []);
 }
 
 /** A participant's answer to the adjustment's command (routed here by its refund_key / restock_id). */
-export function onAdjustmentReply(a: AdjustmentSnapshot, type: ReplyType, data: unknown, t: Timings): AdjustmentDecision {
+export function onAdjustmentReply(a: AdjustmentSnapshot, type: ReplyType, data: unknown, t: RetryTimings): AdjustmentDecision {
   const index = ADJUSTMENT_STEPS.findIndex((s) => s.status === a.status);
   const step = ADJUSTMENT_STEPS[index];
-  const log: StepLogEntry[] = [{ step: stepLabel(a, step?.name ?? a.status), kind: 'reply', type, payload: data }];
-  if (!step) return { adjustment: a, commands: [], log, completed: false }; // a late duplicate
+  const label = stepLabel(a, step?.name ?? a.status);
+  const log: StepLogEntry[] = [{ step: label, kind: 'reply', type, payload: data }];
+  if (!step) return unchanged(a, log); // a late duplicate
   if (step.success.includes(type)) return enterNext({ ...a, ...step.record?.(data) }, index + 1, t, log);
-  if (step.refusals.includes(type)) {
-    const why = (data as { reason?: unknown }).reason;
-    const lastError = `${type}: ${step.invoke(a).type} refused${typeof why === 'string' && why ? ` (${why})` : ''}; waiting for an operator's retry`;
-    return {
-      adjustment: { ...a, stuck: true, nextRetryAt: null, lastError },
-      commands: [],
-      log: [...log, { step: stepLabel(a, step.name), kind: 'error', type: 'stuck', payload: { reply: type, reason: why ?? null } }],
-      completed: false,
-    };
-  }
-  return { adjustment: a, commands: [], log, completed: false };
+  const held = holdRefused(a, type, data, label);
+  if (held) return unchanged(held.state, [...log, ...held.log]);
+  return unchanged(a, log);
 }
 
 /**
  * Re-sends the command in flight (participants are idempotent per adjustment id). `operator`:
  * an operator's retry, which also re-sends a refused refund (payment makes a new attempt).
  */
-export function onAdjustmentRetry(a: AdjustmentSnapshot, t: Timings, operator = false): AdjustmentDecision {
-  if (a.awaiting.length === 0) {
-    return { adjustment: { ...a, nextRetryAt: null }, commands: [], log: [], completed: false };
-  }
-  const attempts = operator ? 1 : a.attempts + 1;
-  const stuck = !operator && attempts > t.maxAttempts;
-  const log: StepLogEntry[] = a.awaiting.map((c) => ({ step: stepLabel(a, a.status), kind: 'retry', type: c.type, payload: c.data }));
-  if (stuck && !a.stuck) log.push({ step: stepLabel(a, a.status), kind: 'error', type: 'stuck', payload: { attempts } });
-  return {
-    adjustment: {
-      ...a,
-      attempts,
-      stuck,
-      lastError: stuck ? `no reply to ${a.awaiting.map((c) => c.type).join(', ')} after ${attempts - 1} re-sends` : operator ? null : a.lastError,
-      nextRetryAt: new Date(t.now.getTime() + backoffMs(attempts, t)),
-    },
-    commands: a.awaiting,
-    log,
-    completed: false,
-  };
+export function onAdjustmentRetry(a: AdjustmentSnapshot, t: RetryTimings, operator = false): AdjustmentDecision {
+  const resent = resend(a, t, { step: stepLabel(a, a.status), operator });
+  return { adjustment: resent.state, commands: resent.commands, log: resent.log, completed: false };
 }

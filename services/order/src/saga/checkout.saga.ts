@@ -1,11 +1,13 @@
 import { Topics, type ShortLine, type StockRejectedEvent } from '@sudamall/shared';
 import type { OrderStatus } from '../domain/order-status';
-import type { CheckoutContext, CommandType, ReplyType, SagaCommand, SagaState } from './saga-types';
+import { paymentDeadline, reservationExpiryOf } from '../domain/payment-deadline';
+import type { CheckoutContext, CommandType, OrderChange, ReplyType, SagaCommand, SagaState, SagaTimings } from './saga-types';
 
 /**
- * One step of the checkout saga, declared as data: what it sends, which replies end it, how it
- * is undone. `compensate` undoes a step that completed; `abort` undoes one cut short while its
- * command may still land (both must be idempotent on the participant's side).
+ * One step of the checkout saga, declared as data: what it sends, what each reply means, how it
+ * is undone, what the order becomes. The engine (saga-engine.ts) only interprets this list.
+ * `compensate` undoes a step that completed; `abort` undoes one cut short while its command may
+ * still land (both must be idempotent on the participant's side).
  */
 export interface SagaStep {
   name: string;
@@ -13,13 +15,20 @@ export interface SagaStep {
   state: SagaState;
   invoke?: (ctx: CheckoutContext) => SagaCommand;
   success: readonly ReplyType[];
-  /** Replies that fail the step; `failureReason` names the order's cancel reason. */
-  failure: readonly ReplyType[];
-  failureReason?: (type: ReplyType, data: unknown) => string;
+  /** What a success tells later steps and compensations (kept in the saga's context). */
+  record?: (data: unknown) => Partial<CheckoutContext>;
   /** The order's status once the step succeeds. */
   orderOnSuccess?: OrderStatus;
-  /** The step's own deadline (the payment window): passing it fails the step with this reason. */
-  deadlineReason?: string;
+  /** Replies that fail the step: the order is cancelled with `failureReason`. */
+  failure: readonly ReplyType[];
+  failureReason: string;
+  /** What a failure reply tells the order besides its reason (the lines inventory could not reserve). */
+  failureDetails?: (type: ReplyType, data: unknown) => Pick<OrderChange, 'shortLines'>;
+  /**
+   * The step's own deadline, armed when it is entered from the reply that led there; passing it
+   * fails the step with `reason`. The order shows it (payment_expires_at).
+   */
+  deadline?: { reason: string; at: (entry: StepEntry) => StepDeadline };
   /**
    * Refused while the step is in flight (e.g. cancelling while stock is being confirmed); only an
    * operator's forced cancellation unwinds it then, through `abort`.
@@ -27,6 +36,19 @@ export interface SagaStep {
   cancellable: boolean;
   compensate?: (ctx: CheckoutContext, reason: string) => SagaCommand;
   abort?: (ctx: CheckoutContext, reason: string) => SagaCommand;
+}
+
+/** What a step's deadline is computed from: the saga's context, the reply that ended the previous step, the clock. */
+export interface StepEntry {
+  ctx: CheckoutContext;
+  reply: unknown;
+  t: SagaTimings;
+}
+
+export interface StepDeadline {
+  at: Date;
+  /** A line for the step log when the deadline is not the usual one (and why). */
+  note?: { type: string; payload: unknown };
 }
 
 function command<T extends CommandType>(
@@ -62,6 +84,24 @@ const voidPayment = (ctx: CheckoutContext, reason: string) => command(Topics.pay
 const refund = (ctx: CheckoutContext, reason: string) =>
   command(Topics.paymentCommands, 'payment.refund', { order_id: ctx.order_id, reason }, ['payment.refunded'], ['payment.refund_failed']);
 
+// The buyer's payment window (this order's own when placement asked for a shorter one), capped by
+// the reservation's own expiry: a stock.reserved processed late must not keep the order payable
+// after inventory gave the stock back.
+function paymentWindow({ ctx, reply, t }: StepEntry): StepDeadline {
+  const reservationExpiresAt = reservationExpiryOf(reply);
+  const windowMs = ctx.payment_window_ms ?? t.paymentWindowMs;
+  const deadline = paymentDeadline({ now: t.now, windowMs, reservationExpiresAt, marginMs: t.reservationMarginMs });
+  if (!deadline.shortened) return { at: deadline.deadlineAt };
+  const payload = { deadline_at: deadline.deadlineAt.toISOString(), reservation_expires_at: reservationExpiresAt!.toISOString(), window_ms: windowMs };
+  return { at: deadline.deadlineAt, note: { type: 'payment_window_shortened', payload } };
+}
+
+// A rejection names the lines inventory could not reserve; the cancelled order keeps them.
+const shortLines = (type: ReplyType, data: unknown) => {
+  const lines = shortLinesOf(type, data);
+  return lines ? { shortLines: lines } : {};
+};
+
 /** Reserve stock → wait for the buyer's payment → confirm the reserved stock as sold. */
 export const CHECKOUT_SAGA: readonly SagaStep[] = [
   {
@@ -69,9 +109,10 @@ export const CHECKOUT_SAGA: readonly SagaStep[] = [
     state: 'reserving',
     invoke: reserve,
     success: ['stock.reserved'],
-    failure: ['stock.rejected'],
-    failureReason: () => 'insufficient_stock',
     orderOnSuccess: 'under_paying',
+    failure: ['stock.rejected'],
+    failureReason: 'insufficient_stock',
+    failureDetails: shortLines,
     cancellable: true,
     compensate: release,
     // The reserve may still be applied after we give up on it; a release queued behind it on the
@@ -82,10 +123,12 @@ export const CHECKOUT_SAGA: readonly SagaStep[] = [
     name: 'await_payment',
     state: 'awaiting_payment',
     success: ['payment.succeeded'],
+    // The payment the refund compensation names.
+    record: (data) => ({ payment_id: (data as { payment_id?: string }).payment_id }),
     // Inventory let the reservation lapse on its own: the stock is gone, so the order cannot be paid.
     failure: ['stock.released'],
-    failureReason: () => 'reservation_expired',
-    deadlineReason: 'payment_timeout',
+    failureReason: 'reservation_expired',
+    deadline: { reason: 'payment_timeout', at: paymentWindow },
     cancellable: true,
     compensate: refund,
     abort: voidPayment,
@@ -95,10 +138,11 @@ export const CHECKOUT_SAGA: readonly SagaStep[] = [
     state: 'confirming',
     invoke: confirm,
     success: ['stock.confirmed'],
+    orderOnSuccess: 'processing',
     // The reservation was gone when the confirmation arrived: the buyer paid for stock we cannot sell.
     failure: ['stock.rejected', 'stock.released'],
-    failureReason: () => 'stock_confirmation_failed',
-    orderOnSuccess: 'processing',
+    failureReason: 'stock_confirmation_failed',
+    failureDetails: shortLines,
     // Not the buyer's to cancel; an operator's forced compensation aborts it. The confirm sent
     // before may already have sold the units, so a plain release would find nothing to give back.
     cancellable: false,
