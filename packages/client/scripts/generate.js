@@ -35,7 +35,7 @@ const SERVICES = [
   {
     name: 'inventory',
     doc: '/api/v1/products/openapi.json',
-    build: () => require('@sudamall/inventory/dist/http/app').buildApp({ catalogue: unreachable('catalogue'), auth, ready: () => true }),
+    build: () => require('@sudamall/inventory/dist/http/app').buildApp({ useCases: unreachable(), auth, ready: () => true }),
   },
   { name: 'cart', doc: '/api/v1/carts/openapi.json', build: () => require('@sudamall/cart/dist/http/app').buildApp({ useCases: unreachable(), auth }) },
   { name: 'order', doc: '/api/v1/orders/openapi.json', build: () => require('@sudamall/order/dist/http/app').buildApp({ useCases: unreachable(), auth }) },

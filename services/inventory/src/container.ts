@@ -2,15 +2,65 @@
 import { KafkaBus, OutboxRelay, parseBrokers, type Logger } from '@sudamall/shared';
 import { kafkaRetryPolicy, ParkedMessages, SqlParkStore } from '@sudamall/shared';
 import type { Pool } from 'pg';
-import { Catalogue } from './app/catalogue';
+import { AdjustStock, SetStock } from './app/change-stock';
+import { RemoveSize, RenameSize } from './app/change-size';
+import { CheckAvailability } from './app/check-availability';
+import { CreateProduct } from './app/create-product';
+import { DeleteProduct } from './app/delete-product';
+import { GetProduct } from './app/get-product';
+import { GetProductHistory } from './app/get-product-history';
+import { GetProducts } from './app/get-products';
+import { ListProducts } from './app/list-products';
+import { systemClock, type Clock } from './app/ports';
 import { ReservationEngine } from './app/reservation-engine';
+import { CreateSnapshots, GetSnapshot } from './app/snapshots';
+import { UpdateProduct } from './app/update-product';
 import type { InventoryConfig } from './config';
 import type { PrismaClient } from './generated/prisma/client';
+import { CatalogueStore } from './infra/catalogue-store';
 import { createPrisma } from './infra/prisma';
 import { createRedis, redisReady } from './infra/redis';
 import { createReservationPool, ReservationStore } from './infra/reservation-store';
 import { StockLocks } from './infra/stock-locks';
 import type { Redis } from 'ioredis';
+
+/** The catalogue's use cases: REST routes and gRPC handlers call these. */
+export interface CatalogueUseCases {
+  listProducts: ListProducts;
+  getProduct: GetProduct;
+  getProductHistory: GetProductHistory;
+  getProducts: GetProducts;
+  checkAvailability: CheckAvailability;
+  createProduct: CreateProduct;
+  updateProduct: UpdateProduct;
+  setStock: SetStock;
+  adjustStock: AdjustStock;
+  renameSize: RenameSize;
+  removeSize: RemoveSize;
+  deleteProduct: DeleteProduct;
+  createSnapshots: CreateSnapshots;
+  getSnapshot: GetSnapshot;
+}
+
+/** The catalogue's use cases over one store and clock (tests build them over the test database). */
+export function catalogueUseCases(store: CatalogueStore, clock: Clock = systemClock): CatalogueUseCases {
+  return {
+    listProducts: new ListProducts(store),
+    getProduct: new GetProduct(store),
+    getProductHistory: new GetProductHistory(store),
+    getProducts: new GetProducts(store),
+    checkAvailability: new CheckAvailability(store),
+    createProduct: new CreateProduct(store),
+    updateProduct: new UpdateProduct(store),
+    setStock: new SetStock(store, clock),
+    adjustStock: new AdjustStock(store, clock),
+    renameSize: new RenameSize(store, clock),
+    removeSize: new RemoveSize(store, clock),
+    deleteProduct: new DeleteProduct(store, clock),
+    createSnapshots: new CreateSnapshots(store),
+    getSnapshot: new GetSnapshot(store),
+  };
+}
 
 export interface Container {
   config: InventoryConfig;
@@ -21,7 +71,7 @@ export interface Container {
   redis: Redis;
   store: ReservationStore;
   engine: ReservationEngine;
-  catalogue: Catalogue;
+  useCases: CatalogueUseCases;
   bus?: KafkaBus;
   relay?: OutboxRelay;
   /** Messages the commands consumer gave up on (its admin endpoints, the saga dashboard). */
@@ -55,7 +105,7 @@ export async function createContainer(config: InventoryConfig, logger: Logger): 
     minParallelBatch: config.RESERVE_MIN_PARALLEL_BATCH,
     leaseMaxMs: config.RESERVE_LEASE_MS,
   });
-  const catalogue = new Catalogue(prisma);
+  const useCases = catalogueUseCases(new CatalogueStore(prisma));
 
   const parked = new ParkedMessages(new SqlParkStore(async (sql, values) => (await pool.query(sql, values)).rows), { logger });
   let bus: KafkaBus | undefined;
@@ -79,7 +129,7 @@ export async function createContainer(config: InventoryConfig, logger: Logger): 
     redis,
     store,
     engine,
-    catalogue,
+    useCases,
     bus,
     relay,
     parked,

@@ -26,7 +26,7 @@ export async function runServer(telemetry?: Telemetry): Promise<void> {
   let ready = false;
 
   const app = await buildApp({
-    catalogue: c.catalogue,
+    useCases: c.useCases,
     parked: c.parked,
     auth: authOptionsFromConfig(config, logger),
     ready: () => ready,

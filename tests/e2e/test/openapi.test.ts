@@ -40,7 +40,7 @@ const auth = { secret: TEST_JWT_SECRET };
 const logger = pino({ level: 'silent' });
 
 const SERVICES: Array<{ name: string; doc: string; build: () => Promise<FastifyInstance> }> = [
-  { name: 'inventory', doc: '/api/v1/products/openapi.json', build: () => buildInventory({ catalogue: unreachable('catalogue'), auth, ready: () => true }) },
+  { name: 'inventory', doc: '/api/v1/products/openapi.json', build: () => buildInventory({ useCases: unreachable(), auth, ready: () => true }) },
   { name: 'cart', doc: '/api/v1/carts/openapi.json', build: () => buildCart({ useCases: unreachable(), auth }) },
   { name: 'order', doc: '/api/v1/orders/openapi.json', build: () => buildOrder({ useCases: unreachable(), auth }) },
   {

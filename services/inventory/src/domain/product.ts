@@ -2,6 +2,83 @@
 import { conflict, forbidden, formatMoney, invalid, money, notFound, unprocessable, type AuthUser } from '@sudamall/shared';
 import type DecimalBase from 'decimal.js';
 
+/** One stock row as the catalogue offers it (a product without sizes has one, size ''). */
+export interface StockRecord {
+  id: string;
+  size: string;
+  available: number;
+  reserved: number;
+  sold: number;
+}
+
+/** A product with its live stock rows (removed sizes are left out), as the stores read it. */
+export interface ProductRecord {
+  id: string;
+  productName: string;
+  productDescription: string;
+  price: DecimalBase;
+  salePrice: DecimalBase | null;
+  images: string[];
+  color: string;
+  brand: string;
+  category: string;
+  storeId: string;
+  ownerId: string;
+  hasSizes: boolean;
+  deletedAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+  stock: StockRecord[];
+}
+
+/** A product's live stock rows (what a seller's stock or size change answers with). */
+export interface ProductStock {
+  productId: string;
+  hasSizes: boolean;
+  stock: StockRecord[];
+}
+
+/** A frozen copy of a product: a history entry (kind `change`) or an order's snapshot (kind `order`). */
+export interface SnapshotRecord {
+  id: string;
+  productId: string;
+  productName: string;
+  productDescription: string;
+  price: DecimalBase;
+  salePrice: DecimalBase | null;
+  /** null on rows written before current prices were stored: the price was what a buyer paid. */
+  currentPrice: DecimalBase | null;
+  color: string;
+  brand: string;
+  category: string;
+  size: string;
+  storeId: string;
+  reason: string;
+  createdAt: Date;
+}
+
+/** Who reads: sold quantities are shown to the product's store's sellers and admins only. */
+export type Viewer = AuthUser | null | undefined;
+
+/** What a buyer pays for this product now. */
+export function priceOf(p: Pick<ProductRecord, 'price' | 'salePrice'>): DecimalBase {
+  return currentPrice(p.price, p.salePrice);
+}
+
+/** Whether a change touched the price or the sale price (its history entry says `price_changed`). */
+export function pricesChanged(before: Pick<ProductRecord, 'price' | 'salePrice'>, after: Pick<ProductRecord, 'price' | 'salePrice'>): boolean {
+  const text = (d: DecimalBase | null) => (d === null ? 'null' : formatMoney(d));
+  return text(before.price) !== text(after.price) || text(before.salePrice) !== text(after.salePrice);
+}
+
+/** A live product (a soft-deleted one is gone for everyone but other services' batch reads). */
+export function assertLive<P extends { deletedAt: Date | null }>(id: string, p: P | null | undefined): P {
+  if (!p || p.deletedAt) throw productNotFound(id);
+  return p;
+}
+
+export const productNotFound = (id: string) => notFound('PRODUCT_NOT_FOUND', `no product ${id}`, { product_id: id });
+
 export const MAX_PRICE = '9999999999.99';
 
 /** How GET /products/ may be sorted: by current price, by creation (`newest` = `-created_at`), by name. */

@@ -1,14 +1,15 @@
 // gRPC handlers: translate protobuf ↔ use case, nothing else. Typed by the generated
 // InventoryServiceServer, so a missing RPC does not compile.
-import { grpcHandler } from '@sudamall/shared';
+import { formatMoney, grpcHandler } from '@sudamall/shared';
 import { inventory as pb } from '@sudamall/proto';
-import type { Catalogue, ProductView, SnapshotView } from '../app/catalogue';
 import type { ReservationEngine } from '../app/reservation-engine';
+import type { CatalogueUseCases } from '../container';
+import { priceOf, priceString, type ProductRecord, type SnapshotRecord, type StockRecord } from '../domain/product';
 import type { ReservationStatus } from '../domain/reservation';
 import type { ConfirmStatus, ReleaseStatus } from '../infra/reservation-store';
 
 export interface InventoryGrpcDeps {
-  catalogue: Catalogue;
+  useCases: Pick<CatalogueUseCases, 'getProducts' | 'checkAvailability' | 'createSnapshots' | 'getSnapshot'>;
   engine: ReservationEngine;
 }
 
@@ -31,66 +32,70 @@ const RELEASE_STATUS: Record<ReleaseStatus, pb.ReleaseStatus> = {
   not_found: pb.ReleaseStatus.RELEASE_STATUS_NOT_FOUND,
 };
 
-function productToPb(p: ProductView): pb.Product {
+// Other services see everything: sold quantities included.
+function productToPb(p: ProductRecord): pb.Product {
+  const sizes = [...p.stock].sort((a, b) => a.size.localeCompare(b.size));
+  const sum = (f: (r: StockRecord) => number) => sizes.reduce((n, r) => n + f(r), 0);
   return {
     id: p.id,
-    productName: p.product_name,
-    productDescription: p.product_description,
-    price: p.price,
-    ...(p.sale_price !== null ? { salePrice: p.sale_price } : {}),
-    currentPrice: p.current_price,
+    productName: p.productName,
+    productDescription: p.productDescription,
+    price: priceString(p.price),
+    ...(p.salePrice !== null ? { salePrice: priceString(p.salePrice) } : {}),
+    currentPrice: formatMoney(priceOf(p)),
     images: p.images,
     color: p.color,
     brand: p.brand,
     category: p.category,
-    storeId: p.store_id,
-    ownerId: p.owner_id,
-    hasSizes: p.has_sizes,
-    deleted: p.deleted,
-    availableQuantity: p.available_quantity,
-    reservedQuantity: p.reserved_quantity,
-    // Other services see everything (the catalogue builds their views with sales shown).
-    soldQuantity: p.sold_quantity ?? 0,
-    sizes: p.sizes.map((s) => ({
-      sizeId: s.size_id,
-      size: s.size,
-      availableQuantity: s.available_quantity,
-      reservedQuantity: s.reserved_quantity,
-      soldQuantity: s.sold_quantity ?? 0,
-    })),
-    createdAt: p.created_at,
-    updatedAt: p.updated_at,
+    storeId: p.storeId,
+    ownerId: p.ownerId,
+    hasSizes: p.hasSizes,
+    deleted: p.deletedAt !== null,
+    availableQuantity: sum((r) => r.available),
+    reservedQuantity: sum((r) => r.reserved),
+    soldQuantity: sum((r) => r.sold),
+    sizes: p.hasSizes
+      ? sizes.map((s) => ({
+          sizeId: s.id,
+          size: s.size,
+          availableQuantity: s.available,
+          reservedQuantity: s.reserved,
+          soldQuantity: s.sold,
+        }))
+      : [],
+    createdAt: p.createdAt.toISOString(),
+    updatedAt: p.updatedAt.toISOString(),
   };
 }
 
-function snapshotToPb(s: SnapshotView): pb.ProductSnapshot {
+function snapshotToPb(s: SnapshotRecord): pb.ProductSnapshot {
   return {
-    snapshotId: s.snapshot_id,
-    productId: s.product_id,
-    productName: s.product_name,
-    productDescription: s.product_description,
-    price: s.price,
-    ...(s.sale_price !== null ? { salePrice: s.sale_price } : {}),
-    currentPrice: s.current_price,
+    snapshotId: s.id,
+    productId: s.productId,
+    productName: s.productName,
+    productDescription: s.productDescription,
+    price: priceString(s.price),
+    ...(s.salePrice !== null ? { salePrice: priceString(s.salePrice) } : {}),
+    currentPrice: priceString(s.currentPrice ?? s.price),
     color: s.color,
     brand: s.brand,
     category: s.category,
     size: s.size,
-    storeId: s.store_id,
-    createdAt: s.created_at,
+    storeId: s.storeId,
+    createdAt: s.createdAt.toISOString(),
     reason: s.reason,
   };
 }
 
-export function inventoryGrpcService({ catalogue, engine }: InventoryGrpcDeps): pb.InventoryServiceServer {
+export function inventoryGrpcService({ useCases, engine }: InventoryGrpcDeps): pb.InventoryServiceServer {
   return {
     getProducts: grpcHandler(async (req: pb.GetProductsRequest): Promise<pb.GetProductsResponse> => {
-      const r = await catalogue.getProducts(req.ids);
-      return { products: r.products.map(productToPb), missingIds: r.missing_ids };
+      const r = await useCases.getProducts.execute(req.ids);
+      return { products: r.products.map(productToPb), missingIds: r.missingIds };
     }),
 
     checkAvailability: grpcHandler(async (req: pb.CheckAvailabilityRequest): Promise<pb.CheckAvailabilityResponse> => {
-      const r = await catalogue.checkAvailability(req.lines.map((l) => ({ product_id: l.productId, size: l.size, quantity: l.quantity })));
+      const r = await useCases.checkAvailability.execute(req.lines.map((l) => ({ product_id: l.productId, size: l.size, quantity: l.quantity })));
       return {
         allAvailable: r.all_available,
         lines: r.lines.map((l) => ({
@@ -156,7 +161,7 @@ export function inventoryGrpcService({ catalogue, engine }: InventoryGrpcDeps): 
     }),
 
     createSnapshots: grpcHandler(async (req: pb.CreateSnapshotsRequest): Promise<pb.CreateSnapshotsResponse> => {
-      const snapshots = await catalogue.createSnapshots(
+      const snapshots = await useCases.createSnapshots.execute(
         req.items.map((i) => ({ product_id: i.productId, size: i.size })),
         req.reason,
       );
@@ -164,7 +169,7 @@ export function inventoryGrpcService({ catalogue, engine }: InventoryGrpcDeps): 
     }),
 
     getSnapshot: grpcHandler(async (req: pb.GetSnapshotRequest): Promise<pb.GetSnapshotResponse> => {
-      return { snapshot: snapshotToPb(await catalogue.getSnapshot(req.snapshotId)) };
+      return { snapshot: snapshotToPb(await useCases.getSnapshot.execute(req.snapshotId)) };
     }),
   };
 }

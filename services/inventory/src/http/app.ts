@@ -15,13 +15,13 @@ import {
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import type { Catalogue } from '../app/catalogue';
+import type { CatalogueUseCases } from '../container';
 import { productRoutes } from './routes/products';
 // The parked-message admin endpoints, the same in every service.
 import { PARKED_MESSAGES_PATH, parkedMessagesRoutes, type ParkedMessages } from '@sudamall/shared';
 
 export interface AppDeps {
-  catalogue: Catalogue;
+  useCases: CatalogueUseCases;
   auth: VerifierOptions;
   /** Readiness (false while starting or draining). */
   ready: () => boolean | Promise<boolean>;
@@ -57,7 +57,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   registerHealth(app, { ready: deps.ready });
   registerMetrics(app, { service: 'inventory' });
-  await app.register(productRoutes, { prefix: API_PREFIX, catalogue: deps.catalogue });
+  await app.register(productRoutes, { prefix: API_PREFIX, useCases: deps.useCases });
   if (deps.parked) await app.register(parkedMessagesRoutes, { prefix: `${API_PREFIX}${PARKED_MESSAGES_PATH}`, parked: deps.parked });
   return app;
 }

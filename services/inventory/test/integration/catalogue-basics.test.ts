@@ -5,8 +5,10 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Pool } from 'pg';
 import { TEST_JWT_SECRET, testToken } from '@sudamall/shared/testing';
-import { Catalogue } from '../../src/app/catalogue';
+import { catalogueUseCases } from '../../src/container';
 import { buildApp } from '../../src/http/app';
+import { presentProduct, presentSnapshot } from '../../src/http/presenters';
+import { CatalogueStore } from '../../src/infra/catalogue-store';
 import { createPrisma } from '../../src/infra/prisma';
 import { TEST_DATABASE_URL } from '../support/env';
 import { startEngine, testPool } from '../support/fixtures';
@@ -14,7 +16,14 @@ import { startEngine, testPool } from '../support/fixtures';
 let app: FastifyInstance;
 let pool: Pool;
 const prisma = createPrisma(TEST_DATABASE_URL);
-const catalogue = new Catalogue(prisma);
+const useCases = catalogueUseCases(new CatalogueStore(prisma));
+// The use cases gRPC serves, their results read as JSON (the presenters' shapes).
+const catalogue = {
+  getProducts: async (ids: string[]) => ({ products: (await useCases.getProducts.execute(ids)).products.map((p) => presentProduct(p)) }),
+  createSnapshots: async (items: Array<{ product_id: string; size?: string }>, reason: string) =>
+    (await useCases.createSnapshots.execute(items, reason)).map(presentSnapshot),
+  checkAvailability: (lines: Array<{ product_id: string; size?: string; quantity: number }>) => useCases.checkAvailability.execute(lines),
+};
 
 const storeA = randomUUID();
 const sellerA = { sub: randomUUID(), role: 'seller' as const, store_id: storeA };
@@ -26,7 +35,7 @@ const P = '/api/v1/products';
 
 beforeAll(async () => {
   pool = testPool(2);
-  app = await buildApp({ catalogue, auth: { secret: TEST_JWT_SECRET }, ready: () => true });
+  app = await buildApp({ useCases, auth: { secret: TEST_JWT_SECRET }, ready: () => true });
   await app.ready();
 });
 afterAll(async () => {

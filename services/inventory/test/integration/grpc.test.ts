@@ -5,8 +5,9 @@ import { credentials } from '@grpc/grpc-js';
 import { inventory as pb } from '@sudamall/proto';
 import { promisifyUnary, startGrpcServer, type GrpcServerHandle } from '@sudamall/shared';
 import type { Pool } from 'pg';
-import { Catalogue } from '../../src/app/catalogue';
+import { catalogueUseCases } from '../../src/container';
 import { inventoryGrpcService } from '../../src/grpc/inventory-service';
+import { CatalogueStore } from '../../src/infra/catalogue-store';
 import { createPrisma } from '../../src/infra/prisma';
 import { TEST_DATABASE_URL } from '../support/env';
 import { seedProduct, silentLogger, startEngine, stockRow, testPool, type EngineHarness } from '../support/fixtures';
@@ -23,7 +24,12 @@ beforeAll(async () => {
   server = await startGrpcServer({
     host: '127.0.0.1',
     port: 0,
-    services: [{ definition: pb.InventoryServiceService, implementation: inventoryGrpcService({ catalogue: new Catalogue(prisma), engine: h.engine }) }],
+    services: [
+      {
+        definition: pb.InventoryServiceService,
+        implementation: inventoryGrpcService({ useCases: catalogueUseCases(new CatalogueStore(prisma)), engine: h.engine }),
+      },
+    ],
     logger: silentLogger,
   });
   server.setServing(true);

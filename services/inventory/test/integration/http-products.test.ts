@@ -4,8 +4,9 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Pool } from 'pg';
 import { TEST_JWT_SECRET, testToken } from '@sudamall/shared/testing';
-import { Catalogue } from '../../src/app/catalogue';
+import { catalogueUseCases } from '../../src/container';
 import { buildApp } from '../../src/http/app';
+import { CatalogueStore } from '../../src/infra/catalogue-store';
 import { createPrisma } from '../../src/infra/prisma';
 import { TEST_DATABASE_URL } from '../support/env';
 import { testPool } from '../support/fixtures';
@@ -24,7 +25,7 @@ const auth = (claims: Parameters<typeof testToken>[0]) => ({ authorization: `Bea
 
 beforeAll(async () => {
   pool = testPool(2);
-  app = await buildApp({ catalogue: new Catalogue(prisma), auth: { secret: TEST_JWT_SECRET }, ready: () => true });
+  app = await buildApp({ useCases: catalogueUseCases(new CatalogueStore(prisma)), auth: { secret: TEST_JWT_SECRET }, ready: () => true });
   await app.ready();
 });
 afterAll(async () => {

@@ -38,7 +38,7 @@ beforeAll(async () => {
   c = await createContainer(config, silentLogger);
   await createTestTopics(c.bus!, prefix);
   consumer = await startCommandsConsumer({ bus: c.bus!, engine: c.engine, store: c.store, topicPrefix: prefix, logger: silentLogger, groupId: 'inventory' });
-  app = await buildApp({ catalogue: c.catalogue, auth: { secret: TEST_JWT_SECRET }, ready: () => true, parked: c.parked });
+  app = await buildApp({ useCases: c.useCases, auth: { secret: TEST_JWT_SECRET }, ready: () => true, parked: c.parked });
   await app.ready();
 }, 120_000);
 

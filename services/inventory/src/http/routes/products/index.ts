@@ -1,7 +1,8 @@
-// /api/v1/products: parse, call one catalogue use case, answer. No rules here.
+// /api/v1/products: parse, call one use case, answer through the presenters. No rules here.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import type { Catalogue } from '../../../app/catalogue';
+import type { CatalogueUseCases } from '../../../container';
+import { presentPage, presentProduct, presentProductStock, presentSnapshot, presentStock, presentViewedProduct } from '../../presenters';
 import {
   AdjustStockBody,
   CreateProductBody,
@@ -20,7 +21,7 @@ import {
 } from './schemas';
 
 export interface ProductRoutesOptions {
-  catalogue: Catalogue;
+  useCases: CatalogueUseCases;
 }
 
 const bearer = [{ bearerAuth: [] }];
@@ -31,7 +32,7 @@ const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404
 const SizeRule = { ...ErrorResponse, description: 'SIZE_REQUIRED / SIZE_NOT_ALLOWED: `size` given for a product without sizes, or missing for one with sizes' };
 const SALES_NOTE = "`sold_quantity` is shown only to the sellers of the product's store and to admins (send a bearer token).";
 
-export const productRoutes: FastifyPluginAsyncTypebox<ProductRoutesOptions> = async (app, { catalogue }) => {
+export const productRoutes: FastifyPluginAsyncTypebox<ProductRoutesOptions> = async (app, { useCases }) => {
   const tags = ['products'];
   const optionalAuth: typeof app.authenticate = async (req, reply) => {
     if (req.headers.authorization !== undefined) await app.authenticate(req, reply);
@@ -54,7 +55,7 @@ export const productRoutes: FastifyPluginAsyncTypebox<ProductRoutesOptions> = as
         response: { 200: ProductPage, 400: ErrorResponse, 401: ErrorResponse },
       },
     },
-    async (req) => catalogue.list(req.query, req.user),
+    async (req) => presentPage(await useCases.listProducts.execute(req.query, req.user), presentViewedProduct),
   );
 
   app.get(
@@ -71,7 +72,7 @@ export const productRoutes: FastifyPluginAsyncTypebox<ProductRoutesOptions> = as
         response: { 200: ProductResponse, 401: ErrorResponse, 404: ErrorResponse },
       },
     },
-    async (req) => catalogue.detail(req.params.id, req.user),
+    async (req) => presentViewedProduct(await useCases.getProduct.execute(req.params.id, req.user)),
   );
 
   app.get(
@@ -88,7 +89,7 @@ export const productRoutes: FastifyPluginAsyncTypebox<ProductRoutesOptions> = as
         response: { 200: StockResponse, 401: ErrorResponse, 404: ErrorResponse },
       },
     },
-    async (req) => catalogue.stock(req.params.id, req.user),
+    async (req) => presentProductStock(await useCases.getProduct.execute(req.params.id, req.user)),
   );
 
   app.get(
@@ -108,7 +109,7 @@ export const productRoutes: FastifyPluginAsyncTypebox<ProductRoutesOptions> = as
         response: { 200: HistoryPage, ...errors },
       },
     },
-    async (req) => catalogue.history(req.params.id, req.query.page, req.query.page_size),
+    async (req) => presentPage(await useCases.getProductHistory.execute(req.params.id, req.query.page, req.query.page_size), presentSnapshot),
   );
 
   app.post(
@@ -133,7 +134,7 @@ export const productRoutes: FastifyPluginAsyncTypebox<ProductRoutesOptions> = as
         },
       },
     },
-    async (req, reply) => reply.status(201).send(await catalogue.create(req.user, req.body)),
+    async (req, reply) => reply.status(201).send(presentProduct(await useCases.createProduct.execute(req.user, req.body))),
   );
 
   app.patch(
@@ -157,7 +158,7 @@ export const productRoutes: FastifyPluginAsyncTypebox<ProductRoutesOptions> = as
         },
       },
     },
-    async (req) => catalogue.update(req.user, req.params.id, req.body),
+    async (req) => presentProduct(await useCases.updateProduct.execute(req.user, req.params.id, req.body)),
   );
 
   app.put(
@@ -174,7 +175,7 @@ export const productRoutes: FastifyPluginAsyncTypebox<ProductRoutesOptions> = as
         response: { 200: StockResponse, 422: SizeRule, ...errors },
       },
     },
-    async (req) => catalogue.setStock(req.user, req.params.id, req.body),
+    async (req) => presentStock(await useCases.setStock.execute(req.user, req.params.id, req.body)),
   );
 
   app.post(
@@ -196,7 +197,7 @@ export const productRoutes: FastifyPluginAsyncTypebox<ProductRoutesOptions> = as
         },
       },
     },
-    async (req) => catalogue.adjustStock(req.user, req.params.id, req.body),
+    async (req) => presentStock(await useCases.adjustStock.execute(req.user, req.params.id, req.body)),
   );
 
   app.patch(
@@ -221,7 +222,7 @@ export const productRoutes: FastifyPluginAsyncTypebox<ProductRoutesOptions> = as
         },
       },
     },
-    async (req) => catalogue.renameSize(req.user, req.params.id, req.params.size_id, req.body.size),
+    async (req) => presentStock(await useCases.renameSize.execute(req.user, req.params.id, req.params.size_id, req.body.size)),
   );
 
   app.delete(
@@ -245,7 +246,7 @@ export const productRoutes: FastifyPluginAsyncTypebox<ProductRoutesOptions> = as
       },
     },
     async (req, reply) => {
-      await catalogue.removeSize(req.user, req.params.id, req.params.size_id);
+      await useCases.removeSize.execute(req.user, req.params.id, req.params.size_id);
       return reply.status(204).send(null);
     },
   );
@@ -264,7 +265,7 @@ export const productRoutes: FastifyPluginAsyncTypebox<ProductRoutesOptions> = as
       },
     },
     async (req, reply) => {
-      await catalogue.remove(req.user, req.params.id);
+      await useCases.deleteProduct.execute(req.user, req.params.id);
       return reply.status(204).send(null);
     },
   );
