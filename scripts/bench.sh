@@ -3,6 +3,7 @@
 # measured in the same run). Needs the platform (started here) and a build.
 #   npm run bench               all of them but the 10-minute soak
 #   npm run bench -- inventory  one of them (bench/<name>/run.sh)
+#   npm run bench -- peers      ours beside Vendure (installs it into .local/peers/vendure first)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
@@ -11,8 +12,12 @@ bash scripts/platform.sh up
 npx turbo run build --output-logs=errors-only
 names=("$@")
 if [ "${#names[@]}" -eq 0 ]; then
-  # The 10-minute soak runs only when named (`npm run bench -- soak`).
-  for d in bench/*/; do [ -f "$d/run.sh" ] && [ "$(basename "$d")" != soak ] && names+=("$(basename "$d")"); done
+  # Run only when named: the 10-minute soak (`npm run bench -- soak`) and the peers bench
+  # (`npm run bench -- peers`, which runs bench/order again beside Vendure).
+  for d in bench/*/; do
+    case "$(basename "$d")" in soak | peers) continue ;; esac
+    [ -f "$d/run.sh" ] && names+=("$(basename "$d")")
+  done
 fi
 for name in "${names[@]}"; do
   echo "== bench/$name"

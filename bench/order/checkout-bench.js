@@ -28,11 +28,14 @@
 // BENCH_KAFKA_ROUNDS (200), BENCH_DRAIN_SECONDS (60: how long to wait for the last orders),
 // BENCH_CPU_PROF (a folder: each service writes a V8 CPU profile there when it stops),
 // BENCH_OTEL (1: keep the tracing SDK on; off by default), BENCH_NODE_OPTIONS (the services' NODE_OPTIONS; default: the image's heap sizing), PGHOST/PGPORT (127.0.0.1:5432),
-// KAFKA_BROKERS (127.0.0.1:9092), REDIS_URL, BENCH_KEEP_DATABASES (1: keep them).
+// KAFKA_BROKERS (127.0.0.1:9092), REDIS_URL, BENCH_KEEP_DATABASES (1: keep them),
+// BENCH_STORM_SHOPPERS / BENCH_STORM_UNITS (0 / 50: after the window, that many buyers at once each
+// buy one of that many units of a new product; prints how many were sold), BENCH_RESULT_FILE (a
+// path: the figures as JSON too, for bench/peers).
 'use strict';
 const { spawn } = require('node:child_process');
 const { randomUUID, randomBytes } = require('node:crypto');
-const { readdirSync, readFileSync, existsSync } = require('node:fs');
+const { readdirSync, readFileSync, existsSync, writeFileSync } = require('node:fs');
 const net = require('node:net');
 const path = require('node:path');
 const { Client } = require('pg');
@@ -48,6 +51,9 @@ const PRODUCTS = Number(process.env.BENCH_PRODUCTS ?? 50);
 const KAFKA_ROUNDS = Number(process.env.BENCH_KAFKA_ROUNDS ?? 200);
 const DRAIN_SECONDS = Number(process.env.BENCH_DRAIN_SECONDS ?? 60);
 const CPU_PROF = process.env.BENCH_CPU_PROF;
+const STORM_SHOPPERS = Number(process.env.BENCH_STORM_SHOPPERS ?? 0);
+const STORM_UNITS = Number(process.env.BENCH_STORM_UNITS ?? 50);
+const RESULT_FILE = process.env.BENCH_RESULT_FILE;
 const PG = `postgresql://sudamall:sudamall@${process.env.PGHOST ?? '127.0.0.1'}:${process.env.PGPORT ?? 5432}`;
 const BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 // NODE_ENV=production refuses secrets written in the repository: generated per run.
@@ -244,6 +250,96 @@ async function readTimelines(dbs, placed) {
   return timelines;
 }
 
+/**
+ * The oversell storm: `STORM_SHOPPERS` buyers at once, each placing an order for one unit of a new
+ * product that has `STORM_UNITS` and paying it when it is reserved. Waits for every order to end,
+ * then reads the stock row: `sold` must not exceed the units (bench/peers runs the same against Vendure).
+ */
+async function storm({ call, url, seller, auth, dbs }) {
+  const product = await call(seller, 'POST', url('inventory', '/api/v1/products/'), {
+    product_name: 'Storm product',
+    product_description: 'bench storm',
+    price: '10.00',
+    color: 'black',
+    brand: 'Sudamall',
+    category: 'bench',
+    has_sizes: false,
+    available_quantity: STORM_UNITS,
+  });
+  const shoppers = Array.from({ length: STORM_SHOPPERS }, () => auth({ sub: randomUUID(), role: 'buyer' }));
+  const outcomes = {};
+  const ids = [];
+  const started = Date.now();
+  await Promise.all(
+    shoppers.map(async (buyer) => {
+      let outcome;
+      try {
+        let order = await call(
+          buyer,
+          'POST',
+          url('order', '/api/v1/orders/create/'),
+          { items: [{ product_id: product.id, quantity: 1 }], shipping_address: 'storm' },
+          { 'idempotency-key': randomUUID() },
+        );
+        ids.push(order.order_id);
+        while (order.status === 'pending') {
+          await sleep(50);
+          order = await call(buyer, 'GET', url('order', `/api/v1/orders/${order.order_id}/`));
+        }
+        if (order.status === 'under_paying') {
+          const payment = await call(
+            buyer,
+            'POST',
+            url('payment', '/api/v1/payments/create/'),
+            { order_id: order.order_id, gateway: 'test_gateway' },
+            { 'idempotency-key': randomUUID() },
+          );
+          await call(buyer, 'POST', url('payment', '/api/v1/payments/process/'), { payment_id: payment.payment_id, card_number: '4242424242424242' });
+          outcome = 'paid';
+        } else {
+          outcome = `order ${order.status}`;
+        }
+      } catch (err) {
+        outcome = /"code":"([A-Z_]+)"/.exec(String(err))?.[1] ?? 'error';
+      }
+      outcomes[outcome] = (outcomes[outcome] ?? 0) + 1;
+    }),
+  );
+  const answeredMs = Date.now() - started;
+  const q = async (service, sql, params) => {
+    const c = new Client({ connectionString: dbs[service] });
+    await c.connect();
+    try {
+      return (await c.query(sql, params)).rows;
+    } finally {
+      await c.end();
+    }
+  };
+  // Paid orders reach processing asynchronously (stock confirmed): wait for every order to end.
+  for (const t0 = Date.now(); Date.now() - t0 < DRAIN_SECONDS * 1000; await sleep(500)) {
+    const [{ n }] = await q('order', `SELECT count(*)::int AS n FROM orders WHERE order_id = ANY($1::uuid[]) AND status IN ('pending', 'under_paying')`, [ids]);
+    if (n === 0) break;
+  }
+  const statuses = Object.fromEntries(
+    (await q('order', `SELECT status::text, count(*)::int AS n FROM orders WHERE order_id = ANY($1::uuid[]) GROUP BY 1`, [ids])).map((r) => [r.status, r.n]),
+  );
+  const [stock] = await q(
+    'inventory',
+    `SELECT sum(available)::int AS available, sum(reserved)::int AS reserved, sum(sold)::int AS sold FROM stock WHERE product_id = $1`,
+    [product.id],
+  );
+  return {
+    shoppers: STORM_SHOPPERS,
+    units: STORM_UNITS,
+    answeredMs,
+    outcomes,
+    statuses,
+    stock,
+    sold: stock.sold,
+    oversold: Math.max(0, stock.sold - STORM_UNITS),
+  };
+}
+
 async function main() {
   log(
     `checkout bench: ${SECONDS} s measured after ${WARMUP_SECONDS} s warm-up, ${CONCURRENCY} concurrent buyers, ${PRODUCTS} products, topic prefix ${PREFIX}`,
@@ -395,9 +491,11 @@ async function main() {
   log(
     `bare Kafka produce → consume round trip (${KAFKA_ROUNDS} sequential, acks=all): p50 ${fmt(pct(baseline, 50), 1)} ms, p99 ${fmt(pct(baseline, 99), 1)} ms (${fmt(1000 / pct(baseline, 50))}/s one at a time)`,
   );
+  const result = { seconds: wall, concurrency: CONCURRENCY, placed: placed.size, failures, unfinished };
   for (const [status, target] of Object.entries({ under_paying: TARGETS.under_paying, processing: TARGETS.processing })) {
     const l = latency(status);
     const rate = inWindow(status) / wall;
+    result[status] = { rate, p50: pct(l, 50), p99: pct(l, 99) };
     log(
       `place → ${status.padEnd(12)} ${fmt(rate, 1).padStart(6)}/s sustained (target ≥ ${target.rate}/s), p50 ${fmt(pct(l, 50))} ms, p99 ${fmt(pct(l, 99))} ms (target < ${target.p99} ms); p50 = ${fmt(pct(l, 50) / pct(baseline, 50), 1)} × the bare round trip`,
     );
@@ -428,6 +526,7 @@ async function main() {
     .map((g) => `${g} ${fmt((cpu1[g] - cpu0[g]) / orders, 2)}`)
     .join(', ');
   log(`  ${cpuLine}; whole machine ${fmt((busy1 - busy0) / orders, 2)}`);
+  result.cpuPerOrderMs = { ...Object.fromEntries(Object.keys(cpu0).map((g) => [g, (cpu1[g] - cpu0[g]) / orders])), machine: (busy1 - busy0) / orders };
 
   log('');
   log(`memory (MB; services RSS, PostgreSQL PSS; target: each service ≤ ${TARGETS.serviceRssMb}, platform ≤ ${TARGETS.platformMb}, no growth):`);
@@ -443,6 +542,16 @@ async function main() {
   }
   const platform = (m) => ['inventory', 'order', 'payment', 'kafka', 'postgres', 'redis'].reduce((a, g) => a + (m[g] ?? 0), 0);
   log(`  platform  idle ${fmt(platform(idleMemory))}, under load max ${fmt(Math.max(...samples.map((x) => platform(x.mem))))}`);
+  if (STORM_SHOPPERS > 0) {
+    const r = await storm({ call, url, seller, auth, dbs });
+    log('');
+    log(
+      `oversell storm: ${r.shoppers} buyers at once, one unit each, of ${r.units} units: sold ${r.sold} (oversold ${r.oversold}); answers ${JSON.stringify(r.outcomes)} in ${r.answeredMs} ms; orders ${JSON.stringify(r.statuses)}; stock ${JSON.stringify(r.stock)}`,
+    );
+    result.storm = r;
+    if (r.oversold > 0) process.exitCode = 1;
+  }
+  if (RESULT_FILE) writeFileSync(RESULT_FILE, JSON.stringify(result, null, 2));
   if (failures > 0 || unfinished > 0) process.exitCode = 1;
 }
 
