@@ -32,3 +32,6 @@ export * from './messaging/outbox-relay';
 export * from './http/rate-limit';
 export * from './db/prepared-statements';
 export * from './db/sql-runner';
+export * from './clock';
+export * from './http/service-app';
+export * from './messaging/service-messaging';

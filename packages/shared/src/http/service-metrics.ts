@@ -4,6 +4,7 @@
 // service depending on prom-client itself.
 import { AssignerProtocol, Kafka, logLevel as KafkaLogLevel, type Admin } from 'kafkajs';
 import { Gauge } from 'prom-client';
+import { parseBrokers } from '../config';
 import type { Logger } from '../logging';
 import { metricsRegistry } from './metrics';
 
@@ -188,4 +189,25 @@ export function registerConsumerLagMetrics(opts: ConsumerLagOptions): { close():
       connecting = undefined;
     },
   };
+}
+
+export interface ServiceMetricsOptions {
+  /** The service's own database: the outbox gauges' query. */
+  query: RawQuery;
+  /** KAFKA_BROKERS (comma-separated). */
+  brokers: string;
+  clientId: string;
+  /** The consumer groups this process runs (read at each scrape). */
+  groups: () => readonly string[];
+  logger: Logger;
+}
+
+/**
+ * What every service reports on /metrics beyond the HTTP figures: outbox lag and its consumer
+ * groups' lag. A service adds its own gauges (collectedGauge) beside it. Returns the lag
+ * gauges' closer.
+ */
+export function registerServiceMetrics(opts: ServiceMetricsOptions): { close(): Promise<void> } {
+  registerOutboxMetrics(opts.query, opts.logger);
+  return registerConsumerLagMetrics({ brokers: parseBrokers(opts.brokers), clientId: opts.clientId, groups: opts.groups, logger: opts.logger });
 }
