@@ -21,6 +21,9 @@ import { DeleteAddress } from './app/delete-address';
 import { GetOrder } from './app/get-order';
 import { GetOrderForPayment } from './app/get-order-for-payment';
 import { GetOrderView } from './app/get-order-view';
+import { CountOverdueOrders } from './app/count-overdue-orders';
+import { ListAdjustments } from './app/list-adjustments';
+import { ListSagas } from './app/list-sagas';
 import { GetPaymentWindow } from './app/get-payment-window';
 import { GetProfile } from './app/get-profile';
 import { ListAddresses } from './app/list-addresses';
@@ -43,6 +46,7 @@ import type { OrderConfig } from './config';
 import { PrismaAccountStore } from './infra/account-store';
 import { PrismaUnitOfWork } from './infra/checkout-store';
 import { CartCheckoutClient, InventoryCatalog, PaymentStatusClient } from './infra/grpc-clients';
+import { presentOrderDetail } from './http/presenters';
 import { OrderStore } from './infra/order-store';
 import { createPrisma, type Db } from './infra/prisma';
 import { SagaSweeper } from './infra/saga-sweeper';
@@ -78,6 +82,10 @@ export interface OrderUseCases {
   createAddress: CreateAddress;
   updateAddress: UpdateAddress;
   deleteAddress: DeleteAddress;
+  /** Admins: the saga list, the adjustments list, overdue orders. */
+  listSagas: ListSagas;
+  listAdjustments: ListAdjustments;
+  countOverdueOrders: CountOverdueOrders;
   saga: SagaCoordinator;
   /** Cancellations after payment and returns, each a saga of its own. */
   adjustments: OrderAdjustments;
@@ -177,13 +185,19 @@ export function createContainer(
     createAddress: new CreateAddress(accountStore, randomUUID),
     updateAddress: new UpdateAddress(accountStore),
     deleteAddress: new DeleteAddress(accountStore),
+    listSagas: new ListSagas(store, clock),
+    listAdjustments: new ListAdjustments(store),
+    countOverdueOrders: new CountOverdueOrders(store, clock),
     saga,
     adjustments,
     sweeper,
     store,
     parked,
     sagaAdmin: new SagaAdmin(
-      new PrismaSagaAdminStore(db, store),
+      new PrismaSagaAdminStore(db, async (orderId) => {
+        const order = await store.getDetail(orderId);
+        return order && presentOrderDetail(order);
+      }),
       saga,
       clock,
       paymentClient ? new GrpcPaymentLookup(paymentClient.client) : null,

@@ -1,14 +1,21 @@
 import type { AuthUser } from '@sudamall/shared';
 import { orderNotFound } from '../domain/errors';
-import { storeViewOf } from '../domain/order-listing';
-import type { OrderDetailView, OrderStore } from '../infra/order-store';
+import type { OrderDetailRecord, OrderStore } from '../infra/order-store';
 import type { PaymentStatusPort } from './catalog';
 import { readableHead } from './order-access';
 import { paymentSummaryOf, type PaymentSummary } from './payment-summary';
 
+/** An order as one reader reads it: `storeId` set when a seller is shown only their store's part. */
+export interface OrderRead {
+  order: OrderDetailRecord;
+  storeId: string | null;
+  /** For a seller: how the buyer pays and where that stands (null when payment cannot say). */
+  payment?: PaymentSummary | null;
+}
+
 /**
- * The order as its reader may see it: a seller only their store's part (storeViewOf), with how
- * the buyer pays and where that stands (asked of the payment service; null when it cannot say).
+ * The order as its reader may see it: its buyer and admins all of it, a seller only their
+ * store's part (domain/order-listing.ts storeViewOf), with how the buyer pays (asked of payment).
  */
 export class GetOrder {
   constructor(
@@ -16,11 +23,11 @@ export class GetOrder {
     private readonly payments: PaymentStatusPort | null,
   ) {}
 
-  async execute(user: AuthUser, orderId: string): Promise<OrderDetailView & { payment?: PaymentSummary | null }> {
+  async execute(user: AuthUser, orderId: string): Promise<OrderRead> {
     await readableHead(this.store, user, orderId, ['owner', 'seller', 'admin']);
-    const view = await this.store.getDetail(orderId);
-    if (!view) throw orderNotFound(orderId);
-    if (user.role !== 'seller' || !user.storeId) return view;
-    return { ...storeViewOf(view, user.storeId), payment: await paymentSummaryOf(this.payments, orderId) };
+    const order = await this.store.getDetail(orderId);
+    if (!order) throw orderNotFound(orderId);
+    if (user.role !== 'seller' || !user.storeId) return { order, storeId: null };
+    return { order, storeId: user.storeId, payment: await paymentSummaryOf(this.payments, orderId) };
   }
 }

@@ -1,6 +1,6 @@
 import { conflict, type AuthUser } from '@sudamall/shared';
 import { orderNotFound } from '../domain/errors';
-import type { OrderDetailView } from '../infra/order-store';
+import type { OrderDetailView } from '../http/presenters';
 import type { SagaCommand } from '../saga/saga-types';
 import { compensateDecision, resolveDecision, retryDecision, type AdminAction, type AdminDecision, type AdminLogEntry } from './saga-actions';
 import type { SagaCoordinator } from './saga-coordinator';

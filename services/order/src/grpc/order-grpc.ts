@@ -3,7 +3,7 @@ import type { order as pb } from '@sudamall/proto';
 import type { GetOrderForPayment } from '../app/get-order-for-payment';
 import type { GetOrderView } from '../app/get-order-view';
 import type { PlaceOrder } from '../app/place-order';
-import type { OrderView } from '../infra/order-store';
+import { presentOrder, type OrderView } from '../http/presenters';
 
 const MAX_WAIT_MS = 30_000;
 
@@ -42,7 +42,7 @@ export function toProtoOrder(v: OrderView): pb.Order {
 
 /** OrderService over gRPC: thin handlers over the use cases, typed by the generated interface. */
 export function orderGrpcService(deps: { placeOrder: PlaceOrder; getOrderView: GetOrderView; getOrderForPayment: GetOrderForPayment }): pb.OrderServiceServer {
-  const view = (orderId: string) => deps.getOrderView.execute(orderId);
+  const view = async (orderId: string) => presentOrder(await deps.getOrderView.execute(orderId));
   return {
     placeOrder: grpcHandler(async (req: pb.PlaceOrderRequest) => {
       if (!req.userId) throw invalid('USER_ID_REQUIRED', 'user_id is required');

@@ -10,90 +10,6 @@ import { Prisma } from '../generated/prisma/client';
 import type { SagaDecision } from '../saga/saga-types';
 import type { Db } from './prisma';
 
-export interface OrderItemView {
-  item_id: string;
-  product_id: string;
-  product_name: string;
-  size: string | null;
-  quantity: number;
-  price: string;
-  subtotal: string;
-  store_id: string;
-  snapshot_id: string;
-  product_snapshot: unknown;
-}
-
-export interface FulfillmentView {
-  store_id: string;
-  status: FulfillmentStatus;
-  /** The item_ids of the store's lines. */
-  items: string[];
-  subtotal: string;
-  tracking_number: string | null;
-  shipped_at: string | null;
-  delivered_at: string | null;
-  cancelled_at: string | null;
-  /** Cash on delivery: when the store took its part's cash, and how much. */
-  collected_at: string | null;
-  collected_amount: string | null;
-}
-
-/** The order's latest cancellation after payment (refund, then restock), shown until and after it is done. */
-export interface CancellationView {
-  cancellation_id: string;
-  /** refunding → restocking → completed */
-  status: 'refunding' | 'restocking' | 'completed';
-  /** The store whose part it cancels; null for the whole order. */
-  store_id: string | null;
-  refund_amount: string | null;
-  refunded_amount: string | null;
-  reason: string;
-  stuck: boolean;
-  last_error: string | null;
-  created_at: string;
-  completed_at: string | null;
-}
-
-/** A return of delivered items: requested → (approved) refunding → restocking → completed, or rejected. */
-export interface ReturnView {
-  return_id: string;
-  order_id: string;
-  store_id: string;
-  status: 'requested' | 'refunding' | 'restocking' | 'completed' | 'rejected';
-  items: Array<{ item_id: string; quantity: number }>;
-  reason: string;
-  restock: boolean;
-  /** The returned lines plus their share of the fee; null until approved. */
-  refund_amount: string | null;
-  refunded_amount: string | null;
-  /** Why it was rejected. */
-  decision_reason: string | null;
-  stuck: boolean;
-  last_error: string | null;
-  created_at: string;
-  completed_at: string | null;
-}
-
-export interface OrderView {
-  order_id: string;
-  user_id: string;
-  status: OrderStatus;
-  total_amount: string;
-  shipping_address: string;
-  /** The saved address the order was placed with, as it was then (null for a typed shipping_address). */
-  shipping_address_snapshot: AddressSnapshot | null;
-  notes: string;
-  store_ids: string[];
-  payment_expires_at: string | null;
-  cancel_reason: string | null;
-  short_lines: ShortLine[];
-  created_at: string;
-  updated_at: string;
-  items: OrderItemView[];
-  fulfillments: FulfillmentView[];
-  cancellation: CancellationView | null;
-}
-
 /** What access checks and payment need of an order; `totalAmount` as the column's text (`12.50`). */
 export interface OrderHeadRow {
   id: string;
@@ -105,34 +21,23 @@ export interface OrderHeadRow {
   cancelReason: string | null;
 }
 
-export interface OrderDetailView extends OrderView {
-  status_history: Array<{
-    from_status: OrderStatus | null;
-    to_status: OrderStatus;
-    changed_by: string;
-    actor_role: string;
-    reason: string | null;
-    notes: string | null;
-    created_at: string;
-  }>;
-  saga: {
-    state: string;
-    step: string;
-    attempts: number;
-    stuck: boolean;
-    last_error: string | null;
-    deadline_at: string | null;
-    next_retry_at: string | null;
-    updated_at: string;
-  } | null;
-}
-
 const orderInclude = {
   items: { orderBy: { productId: 'asc' } },
   fulfillments: { orderBy: { storeId: 'asc' } },
 } satisfies Prisma.OrderInclude;
 type OrderRow = Prisma.OrderGetPayload<{ include: typeof orderInclude }>;
-type AdjustmentRow = Prisma.OrderAdjustmentGetPayload<object>;
+/** A cancellation after payment or a return, as stored. */
+export type AdjustmentRecord = Prisma.OrderAdjustmentGetPayload<object>;
+type AdjustmentRow = AdjustmentRecord;
+/** An order with its items, fulfilments and latest cancellation after payment (http/presenters.ts shapes it). */
+export type OrderRecord = OrderRow & { cancellation: AdjustmentRecord | null };
+/** The order with its status history and saga, as GET orders/{id}/ shows it. */
+export type OrderDetailRecord = OrderRecord & {
+  history: Array<Prisma.OrderStatusHistoryGetPayload<object>>;
+  saga: Prisma.SagaInstanceGetPayload<object> | null;
+};
+/** A saga as the admin's list shows it. */
+export type SagaRecord = Prisma.SagaInstanceGetPayload<object>;
 
 /**
  * Only a paid order can have been cancelled after payment: the checkout's hot reads (an order
@@ -142,67 +47,6 @@ const mayHaveCancellation = (status: string) => status !== 'pending' && status !
 
 /** The trace id of a W3C traceparent (`00-<trace>-<span>-01`), kept with the saga for the dashboard. */
 const traceIdOf = (tp: string | undefined) => (tp ? (tp.split('-')[1] ?? null) : null);
-
-const iso = (d: Date | null) => (d ? d.toISOString() : null);
-
-function toView(o: OrderRow, cancellation?: AdjustmentRow): OrderView {
-  return {
-    order_id: o.id,
-    user_id: o.userId,
-    status: o.status as OrderStatus,
-    total_amount: o.totalAmount.toFixed(2),
-    shipping_address: o.shippingAddress,
-    shipping_address_snapshot: (o.shippingAddressSnapshot as AddressSnapshot | null) ?? null,
-    notes: o.notes,
-    store_ids: o.storeIds,
-    payment_expires_at: iso(o.paymentExpiresAt),
-    cancel_reason: o.cancelReason,
-    short_lines: (o.shortLines as ShortLine[] | null) ?? [],
-    created_at: o.createdAt.toISOString(),
-    updated_at: o.updatedAt.toISOString(),
-    items: o.items.map((it) => ({
-      item_id: it.id,
-      product_id: it.productId,
-      product_name: it.productName,
-      size: it.size,
-      quantity: it.quantity,
-      price: it.price.toFixed(2),
-      subtotal: it.price.times(it.quantity).toFixed(2),
-      store_id: it.storeId,
-      snapshot_id: it.snapshotId,
-      product_snapshot: it.productSnapshot,
-    })),
-    fulfillments: o.fulfillments.map((f) => ({
-      store_id: f.storeId,
-      status: f.status as FulfillmentStatus,
-      items: o.items.filter((it) => it.storeId === f.storeId).map((it) => it.id),
-      subtotal: f.subtotal.toFixed(2),
-      tracking_number: f.trackingNumber,
-      shipped_at: iso(f.shippedAt),
-      delivered_at: iso(f.deliveredAt),
-      cancelled_at: iso(f.cancelledAt),
-      collected_at: iso(f.collectedAt),
-      collected_amount: f.collectedAmount === null ? null : f.collectedAmount.toFixed(2),
-    })),
-    cancellation: cancellationView(cancellation),
-  };
-}
-
-function cancellationView(a: AdjustmentRow | undefined): CancellationView | null {
-  if (!a) return null;
-  return {
-    cancellation_id: a.id,
-    status: a.status as CancellationView['status'],
-    store_id: a.storeId,
-    refund_amount: a.refundAmount === null ? null : a.refundAmount.toFixed(2),
-    refunded_amount: a.refundedAmount === null ? null : a.refundedAmount.toFixed(2),
-    reason: a.reason,
-    stuck: a.stuck,
-    last_error: a.lastError,
-    created_at: a.createdAt.toISOString(),
-    completed_at: iso(a.completedAt),
-  };
-}
 
 export class OrderStore implements PlacementStore {
   constructor(private readonly db: Db) {}
@@ -292,43 +136,20 @@ export class OrderStore implements PlacementStore {
     return latest;
   }
 
-  async getView(orderId: string): Promise<OrderView | null> {
+  async getOrder(orderId: string): Promise<OrderRecord | null> {
     if (!isUuid(orderId)) return null;
     const o = await this.db.order.findUnique({ where: { id: orderId }, include: orderInclude });
-    return o ? toView(o, (await this.latestCancellations([o])).get(o.id)) : null;
+    return o ? { ...o, cancellation: (await this.latestCancellations([o])).get(o.id) ?? null } : null;
   }
 
-  async getDetail(orderId: string): Promise<OrderDetailView | null> {
+  async getDetail(orderId: string): Promise<OrderDetailRecord | null> {
     if (!isUuid(orderId)) return null;
     const o = await this.db.order.findUnique({
       where: { id: orderId },
       include: { ...orderInclude, history: { orderBy: { id: 'asc' } }, saga: true },
     });
     if (!o) return null;
-    return {
-      ...toView(o, (await this.latestCancellations([o])).get(o.id)),
-      status_history: o.history.map((h) => ({
-        from_status: (h.fromStatus as OrderStatus | null) ?? null,
-        to_status: h.toStatus as OrderStatus,
-        changed_by: h.changedBy,
-        actor_role: h.actorRole,
-        reason: h.reason,
-        notes: h.notes,
-        created_at: h.createdAt.toISOString(),
-      })),
-      saga: o.saga
-        ? {
-            state: o.saga.state,
-            step: o.saga.currentStep,
-            attempts: o.saga.attempts,
-            stuck: o.saga.stuck,
-            last_error: o.saga.lastError,
-            deadline_at: iso(o.saga.deadlineAt),
-            next_retry_at: iso(o.saga.nextRetryAt),
-            updated_at: o.saga.updatedAt.toISOString(),
-          }
-        : null,
-    };
+    return { ...o, cancellation: (await this.latestCancellations([o])).get(o.id) ?? null };
   }
 
   /** Cancellations after payment and returns for operators: stuck ones, open ones, of a kind; newest first. */
@@ -348,47 +169,13 @@ export class OrderStore implements PlacementStore {
       }),
       this.db.orderAdjustment.count({ where }),
     ]);
-    return {
-      total,
-      items: rows.map((a) => ({
-        adjustment_id: a.id,
-        order_id: a.orderId,
-        kind: a.kind as AdjustmentKind,
-        store_id: a.storeId,
-        status: a.status,
-        reason: a.reason,
-        refund_amount: a.refundAmount === null ? null : a.refundAmount.toFixed(2),
-        refunded_amount: a.refundedAmount === null ? null : a.refundedAmount.toFixed(2),
-        attempts: a.attempts,
-        stuck: a.stuck,
-        last_error: a.lastError,
-        next_retry_at: iso(a.nextRetryAt),
-        created_at: a.createdAt.toISOString(),
-        updated_at: a.updatedAt.toISOString(),
-      })),
-    };
+    return { total, items: rows };
   }
 
   /** The order's returns, oldest first. */
-  async listReturns(orderId: string): Promise<ReturnView[]> {
+  async listReturns(orderId: string): Promise<AdjustmentRecord[]> {
     if (!isUuid(orderId)) return [];
-    const rows = await this.db.orderAdjustment.findMany({ where: { orderId, kind: 'return' }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
-    return rows.map((a) => ({
-      return_id: a.id,
-      order_id: a.orderId,
-      store_id: a.storeId ?? '',
-      status: a.status as ReturnView['status'],
-      items: (a.lines as Array<{ line_id: string; quantity: number }>).map((l) => ({ item_id: l.line_id, quantity: l.quantity })),
-      reason: a.reason,
-      restock: a.restock,
-      refund_amount: a.refundAmount === null ? null : a.refundAmount.toFixed(2),
-      refunded_amount: a.refundedAmount === null ? null : a.refundedAmount.toFixed(2),
-      decision_reason: a.decisionReason,
-      stuck: a.stuck,
-      last_error: a.lastError,
-      created_at: a.createdAt.toISOString(),
-      completed_at: iso(a.completedAt),
-    }));
+    return this.db.orderAdjustment.findMany({ where: { orderId, kind: 'return' }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] });
   }
 
   async head(orderId: string): Promise<OrderHeadRow | null> {
@@ -421,7 +208,7 @@ export class OrderStore implements PlacementStore {
     };
   }
 
-  async list(filter: OrderListFilter<OrderStatus>): Promise<{ items: OrderView[]; total: number }> {
+  async list(filter: OrderListFilter<OrderStatus>): Promise<{ items: OrderRecord[]; total: number }> {
     const { scope } = filter;
     const where: Prisma.OrderWhereInput = {
       ...(scope.kind === 'buyer' ? { userId: scope.userId } : {}),
@@ -447,7 +234,7 @@ export class OrderStore implements PlacementStore {
       this.db.order.count({ where }),
     ]);
     const cancellations = await this.latestCancellations(rows);
-    return { items: rows.map((o) => toView(o, cancellations.get(o.id))), total };
+    return { items: rows.map((o) => ({ ...o, cancellation: cancellations.get(o.id) ?? null })), total };
   }
 
   async countOverdue(now: Date): Promise<number> {
@@ -467,23 +254,10 @@ export class OrderStore implements PlacementStore {
       this.db.sagaInstance.count({ where: { stuck: true } }),
     ]);
     return {
-      items: rows.map((s) => ({
-        order_id: s.orderId,
-        state: s.state,
-        step: s.currentStep,
-        attempts: s.attempts,
-        stuck: s.stuck,
-        last_error: s.lastError,
-        trace_id: s.traceId,
-        deadline_at: iso(s.deadlineAt),
-        next_retry_at: iso(s.nextRetryAt),
-        age_seconds: Math.max(0, Math.floor((opts.now.getTime() - s.createdAt.getTime()) / 1000)),
-        created_at: s.createdAt.toISOString(),
-        updated_at: s.updatedAt.toISOString(),
-      })),
+      items: rows,
       total,
       counts: Object.fromEntries(byState.map((g) => [g.state, g._count._all])) as Record<string, number>,
-      stuck_count: stuck,
+      stuckCount: stuck,
     };
   }
 }

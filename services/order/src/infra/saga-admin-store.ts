@@ -15,7 +15,6 @@ import { isUuid } from '../domain/errors';
 import type { Prisma } from '../generated/prisma/client';
 import type { SagaCommand } from '../saga/saga-types';
 import { checkoutTx } from './checkout-store';
-import type { OrderStore } from './order-store';
 import type { Db } from './prisma';
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
@@ -37,7 +36,8 @@ const actionView = (r: ActionRow): AdminActionRecord => ({
 export class PrismaSagaAdminStore implements SagaAdminStore {
   constructor(
     private readonly db: Db,
-    private readonly orders: OrderStore,
+    /** The order as the dashboard shows it (GET orders/{id}/'s shape, given by the container). */
+    private readonly orderDetail: SagaAdminStore['order'],
   ) {}
 
   run<T>(fn: (tx: SagaAdminTx) => Promise<T>): Promise<T> {
@@ -153,7 +153,7 @@ export class PrismaSagaAdminStore implements SagaAdminStore {
   }
 
   order(orderId: string) {
-    return this.orders.getDetail(orderId);
+    return this.orderDetail(orderId);
   }
 }
 

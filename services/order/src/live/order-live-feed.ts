@@ -24,7 +24,7 @@ export const STORE_ORDERS_STREAM = 'store-orders';
 
 /** The under_paying orders of a user, read when they subscribe (the store's buyer listing). */
 export interface UnderPayingOrders {
-  list(filter: OrderListFilter<'under_paying'>): Promise<{ items: Array<{ order_id: string; payment_expires_at: string | null }> }>;
+  list(filter: OrderListFilter<'under_paying'>): Promise<{ items: Array<{ id: string; paymentExpiresAt: Date | null }> }>;
 }
 
 export interface OrderLiveFeedOptions {
@@ -59,7 +59,7 @@ export class OrderLiveFeed {
           page: 1,
           pageSize: 100,
         });
-        for (const o of items) if (o.payment_expires_at) this.deadlines.track(userId, o.order_id, new Date(o.payment_expires_at));
+        for (const o of items) if (o.paymentExpiresAt) this.deadlines.track(userId, o.id, o.paymentExpiresAt);
         for (const tick of this.deadlines.ticks(this.clock.now(), this.watched(), userId)) {
           this.hub.sendTo(socket, liveMessage('payment_deadline', deadlineData(tick), this.clock.now()));
         }

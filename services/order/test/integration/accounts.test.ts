@@ -5,6 +5,7 @@ import { order as pb } from '@sudamall/proto';
 import { createLogger, promisifyUnary, startGrpcServer } from '@sudamall/shared';
 import { bearer } from '@sudamall/shared/testing';
 import { orderGrpcService } from '../../src/grpc/order-grpc';
+import { presentOrder } from '../../src/http/presenters';
 import { buildTestApp, startHarness, type Harness } from '../fixtures/harness';
 
 // /api/v1/accounts/profile/ and /api/v1/accounts/addresses/ through app.inject against the real
@@ -232,7 +233,7 @@ describe('POST /api/v1/orders/create/ with address_id', () => {
       });
       const { order } = await placeOrder(req(u.id, { addressId: a.address_id }));
       expect(order?.shippingAddress).toBe('Amna Osman, 12 Nile Street, Khartoum, Sudan, +249 912 345 678');
-      expect((await h.c.useCases.getOrderView.execute(order!.orderId))?.shipping_address_snapshot?.address_id).toBe(a.address_id);
+      expect(presentOrder(await h.c.useCases.getOrderView.execute(order!.orderId)).shipping_address_snapshot?.address_id).toBe(a.address_id);
       await expect(placeOrder(req(randomUUID(), { addressId: a.address_id }))).rejects.toMatchObject({ code: 'ADDRESS_NOT_FOUND', kind: 'not_found' });
       await expect(placeOrder(req(u.id, {}))).rejects.toMatchObject({ code: 'SHIPPING_ADDRESS_OR_ADDRESS_ID', kind: 'unprocessable' });
     } finally {

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { instantOf } from '@sudamall/shared';
 import type { OrderUseCases } from '../../../container';
-import { presentProfile } from '../../presenters';
+import { presentOrderPage, presentProfile } from '../../presenters';
 import { ErrorResponse, OrderHistoryQuery, OrderPage } from '../orders/schemas';
 import { AddressIdParams, AddressList, AddressSchema, CreateAddressBody, ProfileSchema, UpdateAddressBody, UpdateProfileBody } from './schemas';
 
@@ -28,14 +28,16 @@ export const accountRoutes: FastifyPluginAsyncTypebox<{ useCases: OrderUseCases 
     },
     async (req) => {
       const { status, created_after, created_before, sort, page, page_size } = req.query;
-      const { items, total } = await uc.listOrders.execute(req.user, {
-        status,
-        createdAfter: instantOf('created_after', created_after),
-        createdBefore: instantOf('created_before', created_before),
-        sort,
-        page,
-        pageSize: page_size,
-      });
+      const { items, total } = presentOrderPage(
+        await uc.listOrders.execute(req.user, {
+          status,
+          createdAfter: instantOf('created_after', created_after),
+          createdBefore: instantOf('created_before', created_before),
+          sort,
+          page,
+          pageSize: page_size,
+        }),
+      );
       return { items, total, page, page_size };
     },
   );

@@ -1,9 +1,18 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { randomUUID } from 'node:crypto';
-import { conflict, instantOf, notFound, unprocessable, type AuthUser } from '@sudamall/shared';
+import { conflict, instantOf, unprocessable, type AuthUser } from '@sudamall/shared';
+import { returnNotFound } from '../../../app/return-answer';
 import type { OrderUseCases } from '../../../container';
 import { adminFilterOnly } from '../../../domain/errors';
-import { presentPaymentCheck, presentPaymentWindow } from '../../presenters';
+import {
+  presentAdjustment,
+  presentOrderPage,
+  presentOrderRead,
+  presentPaymentCheck,
+  presentPaymentWindow,
+  presentReturn,
+  presentSagaPage,
+} from '../../presenters';
 import {
   AdjustmentIdParams,
   AdjustmentListQuery,
@@ -63,16 +72,18 @@ export const orderRoutes: FastifyPluginAsyncTypebox<{ useCases: OrderUseCases }>
       const { status, created_after, created_before, sort, store_id, user_id, page, page_size } = req.query;
       if (req.user.role !== 'admin' && store_id !== undefined) throw adminFilterOnly('store_id');
       if (req.user.role !== 'admin' && user_id !== undefined) throw adminFilterOnly('user_id');
-      const { items, total } = await uc.listOrders.execute(req.user, {
-        status,
-        createdAfter: instantOf('created_after', created_after),
-        createdBefore: instantOf('created_before', created_before),
-        sort,
-        userId: user_id,
-        storeId: store_id,
-        page,
-        pageSize: page_size,
-      });
+      const { items, total } = presentOrderPage(
+        await uc.listOrders.execute(req.user, {
+          status,
+          createdAfter: instantOf('created_after', created_after),
+          createdBefore: instantOf('created_before', created_before),
+          sort,
+          userId: user_id,
+          storeId: store_id,
+          page,
+          pageSize: page_size,
+        }),
+      );
       return { items, total, page, page_size };
     },
   );
@@ -123,7 +134,7 @@ export const orderRoutes: FastifyPluginAsyncTypebox<{ useCases: OrderUseCases }>
           addressId: req.body.address_id,
           notes: req.body.notes,
         });
-        return reply.code(fromCart.replayed ? 200 : 201).send(await uc.getOrder.execute(req.user, fromCart.orderId));
+        return reply.code(fromCart.replayed ? 200 : 201).send(await orderFor(req.user, fromCart.orderId));
       }
       const { orderId, replayed } = await uc.placeOrder.execute({
         userId: req.user.id,
@@ -136,7 +147,7 @@ export const orderRoutes: FastifyPluginAsyncTypebox<{ useCases: OrderUseCases }>
         paymentWindowSeconds: req.body.payment_window_seconds,
         waitMs: uc.placeOrderWaitMs,
       });
-      const order = await uc.getOrder.execute(req.user, orderId);
+      const order = await orderFor(req.user, orderId);
       if (order.status === 'cancelled' && order.cancel_reason === 'insufficient_stock') {
         throw conflict('INSUFFICIENT_STOCK', 'some items could not be reserved; the order was cancelled', {
           order_id: order.order_id,
@@ -209,7 +220,7 @@ export const orderRoutes: FastifyPluginAsyncTypebox<{ useCases: OrderUseCases }>
         response: { 200: Type.Object({ count: Type.Integer() }), ...errors },
       },
     },
-    async () => ({ count: await uc.store.countOverdue(uc.clock.now()) }),
+    async () => ({ count: await uc.countOverdueOrders.execute() }),
   );
 
   app.post(
@@ -251,7 +262,7 @@ export const orderRoutes: FastifyPluginAsyncTypebox<{ useCases: OrderUseCases }>
     },
     async (req) => {
       const { state, stuck, older_than_seconds, page, page_size } = req.query;
-      const r = await uc.store.listSagas({ state, stuck, olderThanSeconds: older_than_seconds, page, pageSize: page_size, now: uc.clock.now() });
+      const r = presentSagaPage(await uc.listSagas.execute({ state, stuck, olderThanSeconds: older_than_seconds, page, pageSize: page_size }));
       return { ...r, page, page_size };
     },
   );
@@ -269,7 +280,7 @@ export const orderRoutes: FastifyPluginAsyncTypebox<{ useCases: OrderUseCases }>
         response: { 200: OrderDetailSchema, ...errors },
       },
     },
-    async (req) => uc.getOrder.execute(req.user, req.params.order_id),
+    async (req) => orderFor(req.user, req.params.order_id),
   );
 
   app.put(
@@ -296,7 +307,7 @@ export const orderRoutes: FastifyPluginAsyncTypebox<{ useCases: OrderUseCases }>
     async (req) => {
       const { status: to, notes, tracking_number } = req.body;
       const status = await uc.updateOrderStatus.execute(req.user, req.params.order_id, to, { notes, trackingNumber: tracking_number });
-      return { order_id: req.params.order_id, status, order: await uc.getOrder.execute(req.user, req.params.order_id) };
+      return { order_id: req.params.order_id, status, order: await orderFor(req.user, req.params.order_id) };
     },
   );
 
@@ -331,7 +342,7 @@ export const orderRoutes: FastifyPluginAsyncTypebox<{ useCases: OrderUseCases }>
     },
     async (req, reply) => {
       const outcome = await uc.cancelOrder.execute(req.user, req.params.order_id, req.body?.reason);
-      const order = await uc.getOrder.execute(req.user, req.params.order_id);
+      const order = await orderFor(req.user, req.params.order_id);
       if (outcome.kind === 'cancelled') return { order_id: req.params.order_id, status: outcome.status, order };
       return reply.code(202).send({ order_id: req.params.order_id, status: order.status, order });
     },
@@ -378,7 +389,7 @@ export const orderRoutes: FastifyPluginAsyncTypebox<{ useCases: OrderUseCases }>
         response: { 200: ReturnList, ...errors },
       },
     },
-    async (req) => ({ items: await uc.listReturns.execute(req.user, req.params.order_id) }),
+    async (req) => ({ items: (await uc.listReturns.execute(req.user, req.params.order_id)).map(presentReturn) }),
   );
 
   app.post(
@@ -441,8 +452,8 @@ export const orderRoutes: FastifyPluginAsyncTypebox<{ useCases: OrderUseCases }>
     },
     async (req) => {
       const { stuck, open, kind, page, page_size } = req.query;
-      const r = await uc.store.listAdjustments({ stuck, open, kind, page, pageSize: page_size });
-      return { ...r, page, page_size };
+      const r = await uc.listAdjustments.execute({ stuck, open, kind, page, pageSize: page_size });
+      return { items: r.items.map(presentAdjustment), total: r.total, page, page_size };
     },
   );
 
@@ -465,7 +476,8 @@ export const orderRoutes: FastifyPluginAsyncTypebox<{ useCases: OrderUseCases }>
     },
     async (req, reply) => {
       await uc.adjustments.operatorRetry(req.params.adjustment_id, { id: req.user.id, role: 'admin' });
-      return reply.code(202).send((await uc.store.listAdjustments({ id: req.params.adjustment_id, page: 1, pageSize: 1 })).items[0]);
+      const { items } = await uc.listAdjustments.execute({ id: req.params.adjustment_id, page: 1, pageSize: 1 });
+      return reply.code(202).send(items.map(presentAdjustment)[0]);
     },
   );
 
@@ -492,7 +504,7 @@ export const orderRoutes: FastifyPluginAsyncTypebox<{ useCases: OrderUseCases }>
     },
     async (req) => {
       const status = await uc.collectCash.execute(req.user, req.params.order_id, req.params.store_id);
-      return { order_id: req.params.order_id, status, order: await uc.getOrder.execute(req.user, req.params.order_id) };
+      return { order_id: req.params.order_id, status, order: await orderFor(req.user, req.params.order_id) };
     },
   );
 
@@ -518,15 +530,20 @@ export const orderRoutes: FastifyPluginAsyncTypebox<{ useCases: OrderUseCases }>
     },
     async (req, reply) => {
       await uc.refuseDelivery.execute(req.user, req.params.order_id, req.params.store_id, req.body?.reason ?? 'delivery_refused');
-      const order = await uc.getOrder.execute(req.user, req.params.order_id);
+      const order = await orderFor(req.user, req.params.order_id);
       return reply.code(202).send({ order_id: req.params.order_id, status: order.status, order });
     },
   );
 
   /** One return as the caller may see it (after a write that just made or answered it). */
   async function returnOf(user: AuthUser, orderId: string, returnId: string) {
-    const found = (await uc.listReturns.execute(user, orderId)).find((r) => r.return_id === returnId);
-    if (!found) throw notFound('RETURN_NOT_FOUND', `return ${returnId} is not one of this order's`, { return_id: returnId });
-    return found;
+    const found = (await uc.listReturns.execute(user, orderId)).find((r) => r.id === returnId);
+    if (!found) throw returnNotFound(returnId);
+    return presentReturn(found);
+  }
+
+  /** The order as the caller may see it (after a write, or a create). */
+  async function orderFor(user: AuthUser, orderId: string) {
+    return presentOrderRead(await uc.getOrder.execute(user, orderId));
   }
 };
