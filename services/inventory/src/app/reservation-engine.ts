@@ -41,6 +41,7 @@ import {
 } from '../domain/reservation';
 import { planRestock, validateRestockCommand } from '../domain/restock';
 import type { HeldLocks, StockLocks } from '../infra/stock-locks';
+import { systemClock, type Clock } from './ports';
 import {
   StaleBatchError,
   type ConfirmStatus,
@@ -62,6 +63,8 @@ export interface ReservationEngineOptions {
   locks: StockLocks;
   logger: Logger;
   defaultTtlSeconds: number;
+  /** When a reservation starts (its expires_at counts from it); the system clock by default. */
+  clock?: Clock;
   /** Most requests decided in one batch. */
   maxBatch?: number;
   /** Batches (on disjoint rows) running at once; keep below the pg pool size. */
@@ -100,6 +103,7 @@ export class ReservationEngine {
   private readonly maxConcurrent: number;
   private readonly minParallelBatch: number;
   private readonly leaseMaxMs: number;
+  private readonly clock: Clock;
   // Product → stock rows. Only facts that never change are trusted from here (a product's id,
   // has_sizes, and the row of a size); deletion and a size's removal are re-checked under the lock
   // in every batch, and a size that is missing here is looked up again before being called unknown.
@@ -115,6 +119,7 @@ export class ReservationEngine {
     this.maxConcurrent = o.maxConcurrentBatches ?? 4;
     this.minParallelBatch = o.minParallelBatch ?? 16;
     this.leaseMaxMs = o.leaseMaxMs ?? 0;
+    this.clock = o.clock ?? systemClock;
   }
 
   // ---------------------------------------------------------------- reserve
@@ -250,7 +255,7 @@ export class ReservationEngine {
           requests: batch,
           stock: state.stock,
           existing: state.existing,
-          now: new Date(),
+          now: this.clock.now(),
           defaultTtlSeconds: this.o.defaultTtlSeconds,
           newId: randomUUID,
         });

@@ -2,7 +2,7 @@
 // requests that queued on the same stock rows, which ones are reserved and which are rejected.
 // The reservation engine (src/app/reservation-engine.ts) feeds these functions what it read
 // under the locks and writes back what they decide.
-import { invalid } from '@sudamall/shared';
+import { conflict, invalid } from '@sudamall/shared';
 
 export const ReserveCodes = {
   insufficientStock: 'INSUFFICIENT_STOCK',
@@ -44,6 +44,46 @@ export interface ShortLine {
 }
 
 export type ReservationStatus = 'reserved' | 'confirmed' | 'released' | 'expired';
+
+/** What a reservation line is when it is written: its units moved available → reserved. */
+export const NEW_RESERVATION_STATUS: ReservationStatus = 'reserved';
+
+/**
+ * The reservation status table: every change of a line's status is one of these moves, from one
+ * of its `from` statuses to its `to`. Confirm sells what is reserved; release and the sweeper's
+ * expiry give back what is reserved; restock (the saga undoing a confirmation) gives back what
+ * is reserved or sold. `released` and `expired` are final.
+ */
+export const RESERVATION_TRANSITIONS = {
+  confirm: { from: ['reserved'], to: 'confirmed' },
+  release: { from: ['reserved'], to: 'released' },
+  expire: { from: ['reserved'], to: 'expired' },
+  restock: { from: ['reserved', 'confirmed'], to: 'released' },
+} as const satisfies Record<string, { from: readonly ReservationStatus[]; to: ReservationStatus }>;
+export type ReservationMove = keyof typeof RESERVATION_TRANSITIONS;
+
+const ALL_STATUSES: readonly ReservationStatus[] = ['reserved', 'confirmed', 'released', 'expired'];
+
+/** The one way to ask the table: whether `move` applies to a line in status `from`. */
+export function canTransition(from: ReservationStatus, move: ReservationMove): boolean {
+  return (RESERVATION_TRANSITIONS[move].from as readonly ReservationStatus[]).includes(from);
+}
+
+/** The status a line in `from` takes by `move`; throws 409 INVALID_RESERVATION_TRANSITION when the table has no such move. */
+export function transition(from: ReservationStatus, move: ReservationMove): ReservationStatus {
+  if (!canTransition(from, move)) {
+    throw conflict('INVALID_RESERVATION_TRANSITION', `a ${from} reservation cannot ${move}`, { from, move });
+  }
+  return RESERVATION_TRANSITIONS[move].to;
+}
+
+/**
+ * The statuses `move` applies to, asked of canTransition: what the bulk SQL updates put in their
+ * WHERE clause (infra/reservation-store.ts), so a statement cannot move a line the table forbids.
+ */
+export function statusesThatCan(move: ReservationMove): ReservationStatus[] {
+  return ALL_STATUSES.filter((s) => canTransition(s, move));
+}
 
 export type ReserveOutcome =
   | { order_id: string; status: 'reserved'; lines: ReservedLine[]; expires_at: string }
@@ -236,7 +276,7 @@ export function planBatch(input: PlanInput): BatchPlan {
           quantity: line.quantity,
           expiresAt,
         });
-        return { ...line, reservation_id: id, status: 'reserved' };
+        return { ...line, reservation_id: id, status: NEW_RESERVATION_STATUS };
       });
       outcome = { order_id: request.order_id, status: 'reserved', lines, expires_at: expiresAt.toISOString() };
     }

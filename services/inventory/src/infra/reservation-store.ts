@@ -14,10 +14,33 @@
 // constraints (available/reserved/sold >= 0) are the last line below that.
 import { insertOutboxSql, Topics, type Envelope, type StockRestockedEvent } from '@sudamall/shared';
 import { Pool, type PoolClient, type QueryResultRow } from 'pg';
-import type { BatchPlan, ProductStockIndex, ReservationStatus, ReserveOutcome, StockLevel } from '../domain/reservation';
+import {
+  NEW_RESERVATION_STATUS,
+  RESERVATION_TRANSITIONS,
+  statusesThatCan,
+  type BatchPlan,
+  type ProductStockIndex,
+  type ReservationMove,
+  type ReservationStatus,
+  type ReserveOutcome,
+  type StockLevel,
+} from '../domain/reservation';
 import type { RestockableLine, RestockPlan, RestockRequest } from '../domain/restock';
 
 export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * A status list for a statement's WHERE clause, from the reservation status table (domain/
+ * reservation.ts): the statements below move only the lines the table lets them move. The
+ * statuses are the table's own words (checked), so they are written into the text, which stays
+ * one constant per statement (prepared once per connection).
+ */
+function statusList(statuses: readonly ReservationStatus[]): string {
+  if (statuses.length === 0 || statuses.some((s) => !/^[a-z_]+$/.test(s))) throw new Error(`bad status list ${statuses.join(',')}`);
+  return `(${statuses.map((s) => `'${s}'::reservation_status`).join(', ')})`;
+}
+const sourcesOf = (move: ReservationMove) => statusList(statusesThatCan(move));
+const targetOf = (move: ReservationMove) => `'${RESERVATION_TRANSITIONS[move].to}'::reservation_status`;
 
 /** The batch must be decided again: its rows changed under it, or a duplicate committed first. */
 export class StaleBatchError extends Error {
@@ -95,7 +118,7 @@ upd AS (
 ),
 res AS (
   INSERT INTO reservations (id, order_id, line_id, stock_id, product_id, size, quantity, status, expires_at)
-  SELECT r.id, r.order_id, r.line_id, r.stock_id, r.product_id, r.size, r.quantity, 'reserved'::reservation_status, r.expires_at
+  SELECT r.id, r.order_id, r.line_id, r.stock_id, r.product_id, r.size, r.quantity, '${NEW_RESERVATION_STATUS}'::reservation_status, r.expires_at
   FROM unnest($3::uuid[], $4::text[], $5::text[], $6::uuid[], $7::uuid[], $8::text[], $9::int[], $10::timestamptz[])
        AS r(id, order_id, line_id, stock_id, product_id, size, quantity, expires_at)
   RETURNING 1
@@ -161,19 +184,23 @@ inb AS (
 )
 SELECT (SELECT count(*) FROM outc)::int AS inserted, (SELECT count(*) FROM inb)::int AS claimed`;
 
-// Confirm and release move an order's reserved quantities; they need no Redis lock: they
+// Confirm, release and expiry move an order's reserved quantities; they need no Redis lock: they
 // never take from `available` (release only gives back), the row locks of the UPDATEs
-// serialize them with reservations, and `status = 'reserved'` in the WHERE clause makes a
-// second call (or a concurrent one, re-checked by PostgreSQL after the first commits) a no-op.
-function transitionSql(kind: 'confirm' | 'release'): string {
+// serialize them with reservations, and the move's from-statuses in the WHERE clause (only
+// 'reserved', by the status table) make a second call (or a concurrent one, re-checked by
+// PostgreSQL after the first commits) a no-op.
+function transitionSql(move: 'confirm' | 'release' | 'expire'): string {
   const setStock =
-    kind === 'confirm' ? 'reserved = s.reserved - d.qty, sold = s.sold + d.qty' : 'available = s.available + d.qty, reserved = s.reserved - d.qty';
-  const repeatStatuses = kind === 'confirm' ? "('confirmed')" : "('released', 'expired')";
+    move === 'confirm' ? 'reserved = s.reserved - d.qty, sold = s.sold + d.qty' : 'available = s.available + d.qty, reserved = s.reserved - d.qty';
+  // Statuses that mean "already done" (a repeat that may be announced again).
+  const repeatStatuses = move === 'confirm' ? "('confirmed')" : "('released', 'expired')";
+  // The sweeper's expiry touches only lines past their expires_at.
+  const expiredOnly = move === 'expire' ? ' AND expires_at <= now()' : '';
   return `
 WITH
 r AS (
-  UPDATE reservations SET status = $2::reservation_status, updated_at = now()
-  WHERE order_id = $1 AND status = 'reserved' AND ($10::boolean IS NOT TRUE OR expires_at <= now())
+  UPDATE reservations SET status = ${targetOf(move)}, updated_at = now()
+  WHERE order_id = $1 AND status IN ${sourcesOf(move)}${expiredOnly}
   RETURNING stock_id, quantity
 ),
 d AS (SELECT stock_id AS id, sum(quantity)::int AS qty FROM r GROUP BY stock_id),
@@ -183,23 +210,24 @@ upd AS (
   RETURNING s.id, s.product_id, s.available, s.reserved, s.sold
 ),
 inb AS (
-  INSERT INTO inbox (consumer, event_id) SELECT $8, $9::uuid WHERE $8::text IS NOT NULL
+  INSERT INTO inbox (consumer, event_id) SELECT $7, $8::uuid WHERE $7::text IS NOT NULL
   ON CONFLICT DO NOTHING
   RETURNING 1
 ),
 ${STOCK_CHANGED_CTES},
 ev AS (
   INSERT INTO outbox (event_id, topic, key, type, payload)
-  SELECT $3::uuid, $4::text, $5::text, $6::text, $7::jsonb
+  SELECT $2::uuid, $3::text, $4::text, $5::text, $6::jsonb
   WHERE EXISTS (SELECT 1 FROM r)
-     OR ($11::boolean AND EXISTS (SELECT 1 FROM reservations WHERE order_id = $1 AND status IN ${repeatStatuses}))
-  UNION ALL ${changedEventsSelect('$4', '$12')}
+     OR ($9::boolean AND EXISTS (SELECT 1 FROM reservations WHERE order_id = $1 AND status IN ${repeatStatuses}))
+  UNION ALL ${changedEventsSelect('$3', '$10')}
   RETURNING 1
 )
 SELECT (SELECT count(*) FROM r)::int AS changed, (SELECT count(*) FROM ev)::int AS events`;
 }
 const CONFIRM_SQL = transitionSql('confirm');
 const RELEASE_SQL = transitionSql('release');
+const EXPIRE_SQL = transitionSql('expire');
 
 // A restock undoes what the order holds, whatever its confirmation did: reserved lines go back
 // as a release does (reserved → available), confirmed ones from sold (sold → available): what
@@ -212,11 +240,11 @@ const RESTOCK_SQL = `
 WITH
 o AS (
   SELECT id, status AS was, restocked AS before FROM reservations
-  WHERE order_id = $1 AND status IN ('reserved', 'confirmed')
+  WHERE order_id = $1 AND status IN ${sourcesOf('restock')}
   FOR UPDATE
 ),
 r AS (
-  UPDATE reservations x SET status = 'released',
+  UPDATE reservations x SET status = ${targetOf('restock')},
                             restocked = CASE WHEN o.was = 'confirmed' THEN x.quantity ELSE x.restocked END,
                             updated_at = now()
   FROM o WHERE x.id = o.id
@@ -439,21 +467,22 @@ export class ReservationStore {
   }
 
   async confirm(orderId: string, event: Envelope, opts: { inbox?: InboxClaim; announceRepeat?: boolean }): Promise<TransitionResult<ConfirmStatus>> {
-    const changed = await this.transition('inventory_confirm', CONFIRM_SQL, orderId, 'confirmed', event, opts, false);
+    const changed = await this.move('inventory_confirm', CONFIRM_SQL, orderId, event, opts);
     if (changed > 0) return { order_id: orderId, status: 'confirmed', lines: changed };
     const statuses = await this.statusesOf(orderId);
     if (statuses.length === 0) return { order_id: orderId, status: 'not_found', lines: 0 };
     return { order_id: orderId, status: statuses.includes('confirmed') ? 'already_confirmed' : 'already_released', lines: 0 };
   }
 
-  /** `expiredOnly`: the sweeper's variant, which touches only reservations past expires_at. */
+  /** `expiredOnly`: the sweeper's variant (the `expire` move), which touches only reservations past expires_at. */
   async release(
     orderId: string,
     event: Envelope,
     opts: { inbox?: InboxClaim; announceRepeat?: boolean; expiredOnly?: boolean },
   ): Promise<TransitionResult<ReleaseStatus>> {
-    const status = opts.expiredOnly ? 'expired' : 'released';
-    const changed = await this.transition('inventory_release', RELEASE_SQL, orderId, status, event, opts, !!opts.expiredOnly);
+    const changed = opts.expiredOnly
+      ? await this.move('inventory_expire', EXPIRE_SQL, orderId, event, opts)
+      : await this.move('inventory_release', RELEASE_SQL, orderId, event, opts);
     if (changed > 0) return { order_id: orderId, status: 'released', lines: changed };
     const statuses = await this.statusesOf(orderId);
     if (statuses.length === 0) return { order_id: orderId, status: 'not_found', lines: 0 };
@@ -556,18 +585,9 @@ export class ReservationStore {
     return rows.map((r) => r.order_id);
   }
 
-  private async transition(
-    name: string,
-    sql: string,
-    orderId: string,
-    status: ReservationStatus,
-    event: Envelope,
-    opts: { inbox?: InboxClaim; announceRepeat?: boolean },
-    expiredOnly: boolean,
-  ): Promise<number> {
+  private async move(name: string, sql: string, orderId: string, event: Envelope, opts: { inbox?: InboxClaim; announceRepeat?: boolean }): Promise<number> {
     const [row] = await this.query<{ changed: number }>(name, sql, [
       orderId,
-      status,
       event.id,
       Topics.inventoryEvents,
       event.key,
@@ -575,7 +595,6 @@ export class ReservationStore {
       JSON.stringify(event),
       opts.inbox?.consumer ?? null,
       opts.inbox?.eventId ?? null,
-      expiredOnly,
       !!opts.announceRepeat,
       event.traceparent ?? null,
     ]);
