@@ -35,3 +35,4 @@ export * from './db/sql-runner';
 export * from './clock';
 export * from './http/service-app';
 export * from './messaging/service-messaging';
+export * from './service/consumers';

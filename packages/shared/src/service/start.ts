@@ -16,8 +16,9 @@ import { liveUpdatesPlugin } from '../http/live-updates';
 import { registerServiceMetrics } from '../http/service-metrics';
 import { handleShutdownSignals, type GracefulShutdown, type GracefulShutdownOptions, type ShutdownSteps } from '../lifecycle';
 import { createLogger } from '../logging';
-import { consumerGroupName, topicName } from '../messaging/contracts';
+import { topicName } from '../messaging/contracts';
 import type { Subscription } from '../messaging/kafka-bus';
+import { subscribeConsumers } from './consumers';
 import type { KernelConfig, ServiceContainer, ServiceDefinition, ServiceKit } from './definition';
 
 export interface StartOptions<Config extends KernelConfig> {
@@ -75,17 +76,7 @@ export async function startService<Config extends KernelConfig, C extends Servic
     // broker (or a prefixed deployment: demo, tests) start too.
     await c.bus.ensureTopics((def.topics ?? []).map((t) => topicName(prefix, t)));
     await c.relay?.start();
-    for (const consumer of def.consumers?.(c, kit) ?? []) {
-      subscriptions.push(
-        await c.bus.subscribe({
-          groupId: consumerGroupName(prefix, consumer.name),
-          topics: consumer.topics.map((t) => topicName(prefix, t)),
-          fromBeginning: consumer.fromBeginning ?? true,
-          ...(consumer.partitionsConcurrently !== undefined ? { partitionsConcurrently: consumer.partitionsConcurrently } : {}),
-          handle: consumer.handle,
-        }),
-      );
-    }
+    subscriptions.push(...(await subscribeConsumers(c.bus, def.consumers?.(c, kit) ?? [], prefix)));
   }
 
   registerServiceMetrics({
