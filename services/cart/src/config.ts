@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { BaseEnv, loadConfig } from '@sudamall/shared';
+import { BaseEnv, loadConfig as loadEnv } from '@sudamall/shared';
 
 export const CartEnv = Type.Object({
   ...BaseEnv.properties,
@@ -20,6 +20,6 @@ export const CartEnv = Type.Object({
 });
 export type CartConfig = Static<typeof CartEnv>;
 
-export function loadCartConfig(env: NodeJS.ProcessEnv = process.env): CartConfig {
-  return loadConfig(CartEnv, env);
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): CartConfig {
+  return loadEnv(CartEnv, env);
 }

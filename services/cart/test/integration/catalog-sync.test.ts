@@ -1,9 +1,9 @@
 // Carts follow the catalogue: inventory.events on a real Kafka broker (topics under a prefix of
 // this file's own), consumed by the cart's real consumer into real PostgreSQL.
 import { randomUUID } from 'node:crypto';
-import { KafkaBus, Topics, createEnvelope, createLogger, money, topicName, type Envelope, type Subscription } from '@sudamall/shared';
+import { KafkaBus, Topics, createEnvelope, createLogger, money, subscribeConsumers, topicName, type Envelope, type Subscription } from '@sudamall/shared';
 import { createTestTopics, eventually, testTopicPrefix } from '@sudamall/shared/testing';
-import { startConsumers } from '../../src/infra/consumers';
+import { cartConsumers } from '../../src/infra/consumers';
 import { CartStore } from '../../src/infra/cart-store';
 import { startHarness, newBuyer, type Harness } from '../support/harness';
 
@@ -25,7 +25,7 @@ beforeAll(async () => {
   const logger = createLogger({ name: 'cart-sync-test', level: 'silent' });
   bus = new KafkaBus({ brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','), clientId: 'cart-sync-test', logger });
   await createTestTopics(bus, prefix);
-  subscriptions = await startConsumers(bus, h.container.useCases, { topicPrefix: prefix, logger });
+  subscriptions = await subscribeConsumers(bus, cartConsumers(h.container.useCases, logger), prefix);
   // Wait until the consumer has joined and handles messages, so timings below measure the sync.
   const buyer = newBuyer();
   const p = h.inventory.add({ price: '1.00' });
@@ -193,7 +193,7 @@ it('keeps a newer price from an event when an add that looked up the price earli
       { occurredAt: new Date(lookedUpAt.getTime() + 5) },
     ),
   );
-  const store = new CartStore(h.container.db);
+  const store = new CartStore(h.container.sql);
   const result = await store.addItem({
     userId: buyer.id,
     productId: p.id,

@@ -11,13 +11,14 @@ import {
   createEnvelope,
   createLogger,
   liveUpdatesPlugin,
+  subscribeConsumers,
   topicName,
   type LiveMessage,
   type Subscription,
 } from '@sudamall/shared';
 import { TEST_JWT_SECRET, connectLive, createTestTopics, testToken, testTopicPrefix, type LiveTestClient } from '@sudamall/shared/testing';
 import { buildApp } from '../../src/http/app';
-import { startConsumers } from '../../src/infra/consumers';
+import { cartConsumers } from '../../src/infra/consumers';
 import { CartLiveFeed } from '../../src/live/cart-live-feed';
 import { DATABASE_URL, newBuyer, startHarness, type Harness } from '../support/harness';
 
@@ -38,7 +39,9 @@ let consumers: Subscription[];
 const clients: LiveTestClient[] = [];
 
 async function startInstance(): Promise<Instance> {
-  const feed = new CartLiveFeed(new LiveHub({ heartbeatIntervalMs: 200 }), h.container.useCases.getCart, h.container.db, logger, { databaseUrl: DATABASE_URL });
+  const feed = new CartLiveFeed(new LiveHub({ heartbeatIntervalMs: 200 }), h.container.useCases.getCart, h.container.sql, logger, {
+    databaseUrl: DATABASE_URL,
+  });
   const app = await buildApp({ useCases: h.container.useCases, auth: { secret: TEST_JWT_SECRET }, logger });
   await app.register(liveUpdatesPlugin, { hub: feed.hub, auth: { secret: TEST_JWT_SECRET }, streams: [feed.stream()] });
   await app.listen({ host: '127.0.0.1', port: 0 });
@@ -52,7 +55,7 @@ beforeAll(async () => {
   b = await startInstance();
   bus = new KafkaBus({ brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','), clientId: 'cart-live-test', logger });
   await createTestTopics(bus, prefix);
-  consumers = await startConsumers(bus, h.container.useCases, { topicPrefix: prefix, logger });
+  consumers = await subscribeConsumers(bus, cartConsumers(h.container.useCases, logger), prefix);
 }, 60000);
 
 afterEach(() => {

@@ -4,10 +4,10 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { Kafka, logLevel } from 'kafkajs';
-import { createLogger, KafkaBus, consumerGroupName, topicName, Topics, type Subscription } from '@sudamall/shared';
+import { createLogger, KafkaBus, consumerGroupName, subscribeConsumers, topicName, Topics, type Subscription } from '@sudamall/shared';
 import { TEST_JWT_SECRET, createTestTopics, eventually, testToken, testTopicPrefix } from '@sudamall/shared/testing';
 import { buildApp } from '../../src/http/app';
-import { startConsumers } from '../../src/infra/consumers';
+import { cartConsumers } from '../../src/infra/consumers';
 import { startHarness, type Harness } from '../support/harness';
 
 const prefix = testTopicPrefix();
@@ -27,7 +27,7 @@ beforeAll(async () => {
   // As main.ts wires it: the bus parks into the container's store.
   bus = new KafkaBus({ brokers: BROKERS, clientId: 'cart-parked-test', logger, parked: h.container.parked, retry: { maxAttempts: 2, initialMs: 20 } });
   await createTestTopics(bus, prefix);
-  subscriptions = await startConsumers(bus, h.container.useCases, { topicPrefix: prefix, logger });
+  subscriptions = await subscribeConsumers(bus, cartConsumers(h.container.useCases, logger), prefix);
   app = await buildApp({ useCases: h.container.useCases, auth: { secret }, parked: h.container.parked });
   await app.ready();
 }, 60_000);
