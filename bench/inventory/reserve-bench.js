@@ -234,15 +234,16 @@ function bareUpdate(pool, pick) {
 async function startEngine() {
   const dist = path.join(SERVICE, 'dist');
   const { ReservationEngine } = require(path.join(dist, 'app/reservation-engine'));
-  const { ReservationStore, createReservationPool } = require(path.join(dist, 'infra/reservation-store'));
+  const { ReservationStore, createReservationSql, createReservationPool } = require(path.join(dist, 'infra/reservation-store'));
   const { StockLocks } = require(path.join(dist, 'infra/stock-locks'));
   const { createRedis, redisReady } = require(path.join(dist, 'infra/redis'));
   const pino = require('pino');
-  const pool = createReservationPool(DATABASE_URL, POOL);
+  // The store runs on the shared SQL runner since issue 16 (a pg pool before: an older build, for an A/B).
+  const db = createReservationSql ? createReservationSql(DATABASE_URL, POOL) : createReservationPool(DATABASE_URL, POOL);
   const redis = createRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
   await redisReady(redis);
   const engine = new ReservationEngine({
-    store: new ReservationStore(pool),
+    store: new ReservationStore(db),
     locks: new StockLocks({ redis, namespace: `bench:${randomUUID()}:`, ttlMs: 5000, acquireTimeoutMs: 3000 }),
     logger: pino({ level: 'warn' }),
     defaultTtlSeconds: 1200,
@@ -251,7 +252,7 @@ async function startEngine() {
     const out = await engine.reserve({ order_id: randomUUID(), lines: [{ line_id: '1', product_id: pick(), size: null, quantity: 1 }] });
     return out.status === 'reserved';
   };
-  return { reserve, close: async () => (await engine.drain(), await pool.end(), redis.disconnect()) };
+  return { reserve, close: async () => (await engine.drain(), await (db.close ? db.close() : db.end()), redis.disconnect()) };
 }
 
 async function oversold(pool, rows) {

@@ -1,5 +1,5 @@
 // The service's environment, read and validated once (fails fast naming every bad variable).
-import { BaseEnv, loadConfig } from '@sudamall/shared';
+import { BaseEnv, loadConfig as loadEnv } from '@sudamall/shared';
 import { Type, type Static } from '@sinclair/typebox';
 
 export const InventoryEnv = Type.Object({
@@ -28,6 +28,6 @@ export const InventoryEnv = Type.Object({
 });
 export type InventoryConfig = Static<typeof InventoryEnv>;
 
-export function loadInventoryConfig(env: NodeJS.ProcessEnv = process.env): InventoryConfig {
-  return loadConfig(InventoryEnv, env) as InventoryConfig;
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): InventoryConfig {
+  return loadEnv(InventoryEnv, env) as InventoryConfig;
 }

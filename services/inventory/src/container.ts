@@ -1,7 +1,16 @@
 // Wires the infrastructure into the use cases, once, for every transport (REST, gRPC, Kafka).
-import { KafkaBus, OutboxRelay, parseBrokers, type Logger } from '@sudamall/shared';
-import { kafkaRetryPolicy, ParkedMessages, SqlParkStore } from '@sudamall/shared';
-import type { Pool } from 'pg';
+import {
+  createParkedMessages,
+  createServiceMessaging,
+  systemClock,
+  type Clock,
+  type KafkaBus,
+  type Logger,
+  type OutboxRelay,
+  type ParkedMessages,
+  type Sql,
+} from '@sudamall/shared';
+import type { ServiceContainer } from '@sudamall/shared/service';
 import { AdjustStock, SetStock } from './app/change-stock';
 import { RemoveSize, RenameSize } from './app/change-size';
 import { CheckAvailability } from './app/check-availability';
@@ -11,7 +20,6 @@ import { GetProduct } from './app/get-product';
 import { GetProductHistory } from './app/get-product-history';
 import { GetProducts } from './app/get-products';
 import { ListProducts } from './app/list-products';
-import { systemClock, type Clock } from './app/ports';
 import { ReservationEngine } from './app/reservation-engine';
 import { CreateSnapshots, GetSnapshot } from './app/snapshots';
 import { UpdateProduct } from './app/update-product';
@@ -20,7 +28,7 @@ import type { PrismaClient } from './generated/prisma/client';
 import { CatalogueStore } from './infra/catalogue-store';
 import { createPrisma } from './infra/prisma';
 import { createRedis, redisReady } from './infra/redis';
-import { createReservationPool, ReservationStore } from './infra/reservation-store';
+import { createReservationSql, ReservationStore } from './infra/reservation-store';
 import { StockLocks } from './infra/stock-locks';
 import type { Redis } from 'ioredis';
 
@@ -62,12 +70,12 @@ export function catalogueUseCases(store: CatalogueStore, clock: Clock = systemCl
   };
 }
 
-export interface Container {
+export interface Container extends ServiceContainer {
   config: InventoryConfig;
   logger: Logger;
   prisma: PrismaClient;
-  /** The hot path's node-postgres pool. */
-  pool: Pool;
+  /** The hot path's SQL runner (its own node-postgres pool, generic plans). */
+  sql: Sql;
   redis: Redis;
   store: ReservationStore;
   engine: ReservationEngine;
@@ -79,16 +87,21 @@ export interface Container {
   close(): Promise<void>;
 }
 
-export async function createContainer(config: InventoryConfig, logger: Logger): Promise<Container> {
+export interface ContainerOverrides {
+  /** Tests may move time. */
+  clock?: Clock;
+}
+
+export async function createContainer(config: InventoryConfig, logger: Logger, overrides: ContainerOverrides = {}): Promise<Container> {
+  const clock = overrides.clock ?? systemClock;
   const prisma = createPrisma(config.DATABASE_URL);
-  const pool = createReservationPool(config.DATABASE_URL, config.DB_POOL_SIZE);
-  pool.on('error', (err) => logger.warn({ err }, 'idle database client error'));
+  const sql = createReservationSql(config.DATABASE_URL, config.DB_POOL_SIZE);
   const redis = createRedis(config.REDIS_URL);
   redis.on('error', (err) => logger.warn({ err: err.message }, 'redis error'));
   // Start even if Redis is late: reservations answer 503 LOCK_UNAVAILABLE until it is back.
   await redisReady(redis, 5_000).catch((err) => logger.warn({ err: err.message }, 'redis not ready yet'));
 
-  const store = new ReservationStore(pool);
+  const store = new ReservationStore(sql);
   const locks = new StockLocks({
     redis,
     namespace: config.STOCK_LOCK_NAMESPACE,
@@ -104,41 +117,32 @@ export async function createContainer(config: InventoryConfig, logger: Logger): 
     maxConcurrentBatches: config.RESERVE_CONCURRENT_BATCHES,
     minParallelBatch: config.RESERVE_MIN_PARALLEL_BATCH,
     leaseMaxMs: config.RESERVE_LEASE_MS,
+    clock,
   });
-  const useCases = catalogueUseCases(new CatalogueStore(prisma));
+  const useCases = catalogueUseCases(new CatalogueStore(prisma), clock);
 
-  const parked = new ParkedMessages(new SqlParkStore(async (sql, values) => (await pool.query(sql, values)).rows), { logger });
-  let bus: KafkaBus | undefined;
-  let relay: OutboxRelay | undefined;
-  if (config.KAFKA_ENABLED) {
-    bus = new KafkaBus({
-      brokers: parseBrokers(config.KAFKA_BROKERS),
-      clientId: config.KAFKA_CLIENT_ID ?? 'inventory',
-      logger,
-      parked,
-      retry: kafkaRetryPolicy(config),
-    });
-    relay = new OutboxRelay({ databaseUrl: config.DATABASE_URL, bus, logger, topicPrefix: config.KAFKA_TOPIC_PREFIX });
-  }
+  const parked = createParkedMessages(sql, logger);
+  // Without Kafka (KAFKA_ENABLED=false: tools that only need HTTP/gRPC) no bus, relay or consumer.
+  const messaging = config.KAFKA_ENABLED ? createServiceMessaging({ service: 'inventory', config, logger, parked, outbox: {} }) : undefined;
 
   return {
     config,
     logger,
     prisma,
-    pool,
+    sql,
     redis,
     store,
     engine,
     useCases,
-    bus,
-    relay,
+    bus: messaging?.bus,
+    relay: messaging?.relay,
     parked,
     async close() {
+      // Reservation batches the drained requests queued write through the outbox: before its last flush.
       await engine.drain();
-      await relay?.stop().catch((err) => logger.warn({ err }, 'outbox relay stop failed'));
-      await bus?.disconnect().catch((err) => logger.warn({ err }, 'kafka disconnect failed'));
+      await messaging?.close();
       await prisma.$disconnect();
-      await pool.end();
+      await sql.close();
       if (redis.status === 'ready') await redis.quit().catch(() => redis.disconnect());
       else redis.disconnect();
     },

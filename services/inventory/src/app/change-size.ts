@@ -11,7 +11,7 @@ import {
 } from '../domain/product';
 import type { CatalogueStore, CatalogueTx } from '../infra/catalogue-store';
 import { productUpdated, sizeRenamed, stockChanged } from './catalogue-events';
-import type { Clock } from './ports';
+import type { Clock } from '@sudamall/shared';
 
 /**
  * Renames a size. Refused while units of it are reserved (409 SIZE_HAS_RESERVATIONS: the

@@ -2,7 +2,7 @@ import { notFound, type AuthUser } from '@sudamall/shared';
 import { applyAdjustment, assertCanManage, assertLive, stockSizeFor, type ProductStock } from '../domain/product';
 import type { CatalogueStore } from '../infra/catalogue-store';
 import { productUpdated, stockChanged } from './catalogue-events';
-import type { Clock } from './ports';
+import type { Clock } from '@sudamall/shared';
 
 /** Sets a row's available quantity (creating a new size of a sized product); logged as an adjustment. */
 export class SetStock {

@@ -2,7 +2,7 @@ import type { AuthUser } from '@sudamall/shared';
 import { assertCanManage, assertLive } from '../domain/product';
 import type { CatalogueStore } from '../infra/catalogue-store';
 import { productDeleted, productDocument } from './catalogue-events';
-import type { Clock } from './ports';
+import type { Clock } from '@sudamall/shared';
 
 /** Soft delete: no longer listed or sold; its history and the orders' snapshots stay. */
 export class DeleteProduct {

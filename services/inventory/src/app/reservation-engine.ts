@@ -41,7 +41,7 @@ import {
 } from '../domain/reservation';
 import { planRestock, validateRestockCommand } from '../domain/restock';
 import type { HeldLocks, StockLocks } from '../infra/stock-locks';
-import { systemClock, type Clock } from './ports';
+import { systemClock, type Clock } from '@sudamall/shared';
 import {
   StaleBatchError,
   type ConfirmStatus,

@@ -2,23 +2,24 @@
 // (consumer, message id) is written in the same statement as the effect, and a redelivered
 // message is acknowledged and skipped. The answer (stock.reserved / stock.rejected /
 // stock.confirmed / stock.released / stock.restocked) goes out through the outbox.
-import { consumerGroupName, isDomainError, topicName, Topics, type AnyEnvelope, type KafkaBus, type Subscription } from '@sudamall/shared';
+import { isDomainError, Topics, type AnyEnvelope } from '@sudamall/shared';
+import type { Consumer } from '@sudamall/shared/service';
 import type { Logger } from 'pino';
 import type { ReservationEngine } from '../app/reservation-engine';
 import type { ReservationStore } from './reservation-store';
 
 export const COMMANDS_CONSUMER = 'inventory.commands';
 
+/** The consumer group (before the deployment's prefix); it must not change, or commands are read again from the beginning. */
+export const COMMANDS_GROUP = 'inventory';
+
 export interface CommandsConsumerDeps {
-  bus: KafkaBus;
   engine: ReservationEngine;
   store: ReservationStore;
-  topicPrefix: string;
   logger: Logger;
-  groupId?: string;
 }
 
-export async function handleInventoryCommand(deps: Pick<CommandsConsumerDeps, 'engine' | 'store' | 'logger'>, envelope: AnyEnvelope): Promise<void> {
+export async function handleInventoryCommand(deps: CommandsConsumerDeps, envelope: AnyEnvelope): Promise<void> {
   const inbox = { consumer: COMMANDS_CONSUMER, eventId: envelope.id };
   if (await deps.store.inboxSeen(inbox)) return;
   // A command that is not a duplicate delivery but finds its order already handled was re-sent
@@ -64,11 +65,12 @@ export async function handleInventoryCommand(deps: Pick<CommandsConsumerDeps, 'e
   }
 }
 
-export function startCommandsConsumer(deps: CommandsConsumerDeps): Promise<Subscription> {
-  return deps.bus.subscribe({
-    groupId: consumerGroupName(deps.topicPrefix, deps.groupId ?? 'inventory'),
-    topics: [topicName(deps.topicPrefix, Topics.inventoryCommands)],
+/** inventory.commands, as the kernel subscribes it (from the beginning: a command sent before the group first joined is not lost). */
+export function commandsConsumer(deps: CommandsConsumerDeps): Consumer {
+  return {
+    name: COMMANDS_GROUP,
+    topics: [Topics.inventoryCommands],
     fromBeginning: true,
     handle: (envelope) => handleInventoryCommand(deps, envelope),
-  });
+  };
 }

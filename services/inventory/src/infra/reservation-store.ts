@@ -5,15 +5,15 @@
 // and what matters most on a hot row is round trips per transaction. Every write below is ONE
 // statement: data-modifying WITH clauses update the stock rows, insert the reservation rows,
 // the outcome, the outbox rows and the inbox claim, so PostgreSQL applies them atomically as
-// one implicit transaction in one round trip, and prepared once per connection (named query).
+// one implicit transaction in one round trip, and prepared once per connection (the shared SQL
+// runner names every statement below).
 //
 // The stock guard is the conditional UPDATE itself (`... WHERE id = d.id AND available >= qty`):
 // if a row has less stock than the lock holder saw (its Redis lock expired and someone else
 // took stock), that row is not updated, `inventory_assert` fails the whole statement (nothing
 // of it is applied) and the engine decides the batch again on fresh data. The CHECK
 // constraints (available/reserved/sold >= 0) are the last line below that.
-import { insertOutboxSql, Topics, type Envelope, type StockRestockedEvent } from '@sudamall/shared';
-import { Pool, type PoolClient, type QueryResultRow } from 'pg';
+import { createSql, insertOutboxSql, Topics, type Envelope, type Sql, type SqlRunner, type StockRestockedEvent } from '@sudamall/shared';
 import {
   NEW_RESERVATION_STATUS,
   RESERVATION_TRANSITIONS,
@@ -356,33 +356,33 @@ const MAX_RESTOCK_ATTEMPTS = 3;
 
 const ORDER_STATUSES_SQL = 'SELECT array_agg(DISTINCT status::text) AS statuses FROM reservations WHERE order_id = $1';
 
+const INBOX_SEEN_SQL = 'SELECT 1 FROM inbox WHERE consumer = $1 AND event_id = $2::uuid';
+
+// The sweeper's look-up (the (status, expires_at) index): orders holding a line past its expiry.
+const EXPIRED_ORDERS_SQL = `
+SELECT order_id FROM reservations WHERE status IN ${sourcesOf('expire')} AND expires_at <= now()
+ GROUP BY order_id ORDER BY min(expires_at) LIMIT $1`;
+
 /**
- * The hot path's pool. Generic plans always: the statements here take arrays, so one plan fits
- * every batch, and PostgreSQL would otherwise re-plan the big WITH statement for every
- * execution (measured ~4 ms of planning per batch, more than its execution).
+ * The hot path's SQL runner (its own pool). Generic plans always: the statements here take
+ * arrays, so one plan fits every batch, and PostgreSQL would otherwise re-plan the big WITH
+ * statement for every execution (measured ~4 ms of planning per batch, more than its execution).
  */
-export function createReservationPool(databaseUrl: string, max: number): Pool {
-  return new Pool({ connectionString: databaseUrl, max, options: '-c plan_cache_mode=force_generic_plan' });
+export function createReservationSql(databaseUrl: string, poolSize: number): Sql {
+  const url = new URL(databaseUrl);
+  url.searchParams.set('options', '-c plan_cache_mode=force_generic_plan');
+  return createSql(url.toString(), poolSize);
 }
 
 export class ReservationStore {
-  constructor(private readonly pool: Pool) {}
-
-  private async query<R extends QueryResultRow>(name: string, text: string, values: unknown[]): Promise<R[]> {
-    const res = await this.pool.query<R>({ name, text, values });
-    return res.rows;
-  }
+  constructor(private readonly sql: Sql) {}
 
   /** What is needed to map lines to stock rows; unknown (or malformed) ids are simply absent. */
   async loadProductIndex(productIds: string[]): Promise<Map<string, ProductStockIndex>> {
     const ids = [...new Set(productIds.filter((id) => UUID_RE.test(id)))];
     const out = new Map<string, ProductStockIndex>();
     if (ids.length === 0) return out;
-    const rows = await this.query<{ id: string; has_sizes: boolean; deleted: boolean; stock: Record<string, string> }>(
-      'inventory_product_index',
-      PRODUCT_INDEX_SQL,
-      [ids],
-    );
+    const rows = await this.sql.query<{ id: string; has_sizes: boolean; deleted: boolean; stock: Record<string, string> }>(PRODUCT_INDEX_SQL, [ids]);
     for (const r of rows) {
       out.set(r.id, { productId: r.id, hasSizes: r.has_sizes, deleted: r.deleted, stockIds: new Map(Object.entries(r.stock)) });
     }
@@ -391,10 +391,10 @@ export class ReservationStore {
 
   /** One round trip: the stock levels of the batch's rows and the outcomes its orders already have. */
   async readBatchState(stockIds: string[], orderIds: string[]): Promise<BatchState> {
-    const [row] = await this.query<{
+    const [row] = await this.sql.query<{
       stock: StockLevel[];
       outcomes: Array<{ result: ReserveOutcome; statuses: Record<string, ReservationStatus> | null }>;
-    }>('inventory_read_batch', READ_BATCH_SQL, [stockIds, orderIds]);
+    }>(READ_BATCH_SQL, [stockIds, orderIds]);
     const stock = new Map(row.stock.map((s) => [s.id, s]));
     const existing = new Map(row.outcomes.map((o) => [o.result.order_id, withStatuses(o.result, o.statuses)]));
     return { stock, existing };
@@ -438,7 +438,7 @@ export class ReservationStore {
       traceparent ?? null,
     ];
     try {
-      await this.query('inventory_reserve_batch', RESERVE_BATCH_SQL, values);
+      await this.sql.query(RESERVE_BATCH_SQL, values);
     } catch (e) {
       const err = e as { code?: string; message?: string };
       if (err.code === 'P0001' && err.message === 'STOCK_GUARD') throw new StaleBatchError('stock changed under the lock');
@@ -451,7 +451,7 @@ export class ReservationStore {
 
   /** Stores a rejection decided without stock (unknown product, size...). False when the order already had an outcome. */
   async recordRejection(outcome: ReserveOutcome, event: Envelope | undefined, inbox: InboxClaim | undefined): Promise<boolean> {
-    const [row] = await this.query<{ inserted: number }>('inventory_record_rejection', RECORD_REJECTION_SQL, [
+    const [row] = await this.sql.query<{ inserted: number }>(RECORD_REJECTION_SQL, [
       outcome.order_id,
       outcome.status === 'rejected' ? outcome.code : null,
       JSON.stringify(outcome),
@@ -467,7 +467,7 @@ export class ReservationStore {
   }
 
   async confirm(orderId: string, event: Envelope, opts: { inbox?: InboxClaim; announceRepeat?: boolean }): Promise<TransitionResult<ConfirmStatus>> {
-    const changed = await this.move('inventory_confirm', CONFIRM_SQL, orderId, event, opts);
+    const changed = await this.move(CONFIRM_SQL, orderId, event, opts);
     if (changed > 0) return { order_id: orderId, status: 'confirmed', lines: changed };
     const statuses = await this.statusesOf(orderId);
     if (statuses.length === 0) return { order_id: orderId, status: 'not_found', lines: 0 };
@@ -480,9 +480,7 @@ export class ReservationStore {
     event: Envelope,
     opts: { inbox?: InboxClaim; announceRepeat?: boolean; expiredOnly?: boolean },
   ): Promise<TransitionResult<ReleaseStatus>> {
-    const changed = opts.expiredOnly
-      ? await this.move('inventory_expire', EXPIRE_SQL, orderId, event, opts)
-      : await this.move('inventory_release', RELEASE_SQL, orderId, event, opts);
+    const changed = opts.expiredOnly ? await this.move(EXPIRE_SQL, orderId, event, opts) : await this.move(RELEASE_SQL, orderId, event, opts);
     if (changed > 0) return { order_id: orderId, status: 'released', lines: changed };
     const statuses = await this.statusesOf(orderId);
     if (statuses.length === 0) return { order_id: orderId, status: 'not_found', lines: 0 };
@@ -502,24 +500,20 @@ export class ReservationStore {
     // runs on a snapshot taken after any confirm of this order committed or started waiting for
     // us. In one statement the snapshot could predate a racing confirm: its sold units were then
     // taken back from a stock row that did not hold them yet (sold < 0, found by restock.test).
-    const row = await this.inOrderLock(orderId, async (client) => {
-      const res = await client.query<{ changed: number; restocked: number }>({
-        name: 'inventory_restock',
-        text: RESTOCK_SQL,
-        values: [
-          orderId,
-          event.id,
-          Topics.inventoryEvents,
-          event.key,
-          event.type,
-          JSON.stringify(event),
-          opts.inbox?.consumer ?? null,
-          opts.inbox?.eventId ?? null,
-          !!opts.announceRepeat,
-          event.traceparent ?? null,
-        ],
-      });
-      return res.rows[0]!;
+    const row = await this.inOrderLock(orderId, async (tx) => {
+      const [out] = await tx.query<{ changed: number; restocked: number }>(RESTOCK_SQL, [
+        orderId,
+        event.id,
+        Topics.inventoryEvents,
+        event.key,
+        event.type,
+        JSON.stringify(event),
+        opts.inbox?.consumer ?? null,
+        opts.inbox?.eventId ?? null,
+        !!opts.announceRepeat,
+        event.traceparent ?? null,
+      ]);
+      return out!;
     });
     if (row.changed > 0) return { order_id: orderId, status: 'released', lines: row.changed, restocked: row.restocked };
     const statuses = await this.statusesOf(orderId);
@@ -532,7 +526,7 @@ export class ReservationStore {
    * committed or waits.
    */
   restockLines<T>(orderId: string, work: (tx: RestockLinesTx) => Promise<T>): Promise<T> {
-    return this.inOrderLock(orderId, (client) => work(new RestockLinesTx(client)));
+    return this.inOrderLock(orderId, (tx) => work(new RestockLinesTx(tx)));
   }
 
   /**
@@ -541,22 +535,17 @@ export class ReservationStore {
    * own order) or a racing insert of the same restock_id rolls back and runs it again: the next
    * run reads what the first one lost to.
    */
-  private async inOrderLock<T>(orderId: string, work: (client: PoolClient) => Promise<T>): Promise<T> {
+  private async inOrderLock<T>(orderId: string, work: (tx: SqlRunner) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
-      const client = await this.pool.connect();
       try {
-        await client.query('BEGIN');
-        await client.query({ name: 'inventory_restock_lock', text: RESTOCK_LOCK_SQL, values: [orderId] });
-        const out = await work(client);
-        await client.query('COMMIT');
-        return out;
+        return await this.sql.transaction(async (tx) => {
+          await tx.query(RESTOCK_LOCK_SQL, [orderId]);
+          return work(tx);
+        });
       } catch (e) {
-        await client.query('ROLLBACK').catch(() => undefined);
         const code = (e as { code?: string }).code;
         if (attempt < MAX_RESTOCK_ATTEMPTS && (code === '40P01' || code === '40001' || code === '23505')) continue;
         throw e;
-      } finally {
-        client.release();
       }
     }
   }
@@ -565,28 +554,23 @@ export class ReservationStore {
   async appendEvents(events: Envelope[]): Promise<void> {
     if (events.length === 0) return;
     const { text, values } = insertOutboxSql(events, Topics.inventoryEvents);
-    await this.pool.query(text, values);
+    await this.sql.execute(text, values);
   }
 
   /** Whether a consumer already processed this message (the inbox). */
   async inboxSeen(claim: InboxClaim): Promise<boolean> {
-    const rows = await this.query('inventory_inbox_seen', 'SELECT 1 FROM inbox WHERE consumer = $1 AND event_id = $2::uuid', [claim.consumer, claim.eventId]);
+    const rows = await this.sql.query(INBOX_SEEN_SQL, [claim.consumer, claim.eventId]);
     return rows.length > 0;
   }
 
   /** Orders with a reservation past its expiry, oldest first. */
   async expiredOrders(limit: number): Promise<string[]> {
-    const rows = await this.query<{ order_id: string }>(
-      'inventory_expired_orders',
-      `SELECT order_id FROM reservations WHERE status = 'reserved' AND expires_at <= now()
-        GROUP BY order_id ORDER BY min(expires_at) LIMIT $1`,
-      [limit],
-    );
+    const rows = await this.sql.query<{ order_id: string }>(EXPIRED_ORDERS_SQL, [limit]);
     return rows.map((r) => r.order_id);
   }
 
-  private async move(name: string, sql: string, orderId: string, event: Envelope, opts: { inbox?: InboxClaim; announceRepeat?: boolean }): Promise<number> {
-    const [row] = await this.query<{ changed: number }>(name, sql, [
+  private async move(sql: string, orderId: string, event: Envelope, opts: { inbox?: InboxClaim; announceRepeat?: boolean }): Promise<number> {
+    const [row] = await this.sql.query<{ changed: number }>(sql, [
       orderId,
       event.id,
       Topics.inventoryEvents,
@@ -602,7 +586,7 @@ export class ReservationStore {
   }
 
   private async statusesOf(orderId: string): Promise<ReservationStatus[]> {
-    const [row] = await this.query<{ statuses: ReservationStatus[] | null }>('inventory_order_statuses', ORDER_STATUSES_SQL, [orderId]);
+    const [row] = await this.sql.query<{ statuses: ReservationStatus[] | null }>(ORDER_STATUSES_SQL, [orderId]);
     return row.statuses ?? [];
   }
 }
@@ -615,59 +599,46 @@ export interface StoredRestock {
 
 /** inventory.restock's statements, inside ReservationStore.restockLines' transaction. */
 export class RestockLinesTx {
-  constructor(private readonly client: PoolClient) {}
+  constructor(private readonly tx: SqlRunner) {}
 
   /** The earlier answer of this restock_id, if any, and the order's reservation rows (locked). */
   async read(orderId: string, restockId: string): Promise<{ prior?: StoredRestock; lines: RestockableLine[] }> {
-    const res = await this.client.query<{ prior: StoredRestock | null; lines: RestockableLine[] }>({
-      name: 'inventory_restock_lines_read',
-      text: RESTOCK_LINES_READ_SQL,
-      values: [orderId, restockId],
-    });
-    const row = res.rows[0]!;
+    const [row] = await this.tx.query<{ prior: StoredRestock | null; lines: RestockableLine[] }>(RESTOCK_LINES_READ_SQL, [orderId, restockId]);
     return { ...(row.prior ? { prior: row.prior } : {}), lines: row.lines };
   }
 
   /** Applies a planned restock: stock, the lines' restocked counts, the stored answer, inbox, outbox. */
   async apply(request: RestockRequest, plan: RestockPlan, event: Envelope, inbox: InboxClaim | undefined): Promise<void> {
     const gives = [...plan.gives.entries()];
-    await this.client.query({
-      name: 'inventory_restock_lines',
-      text: RESTOCK_LINES_SQL,
-      values: [
-        gives.map(([id]) => id),
-        gives.map(([, n]) => n),
-        request.restock_id,
-        request.order_id,
-        request.reason,
-        JSON.stringify(plan.result),
-        inbox?.consumer ?? null,
-        inbox?.eventId ?? null,
-        event.id,
-        Topics.inventoryEvents,
-        event.key,
-        event.type,
-        JSON.stringify(event),
-        event.traceparent ?? null,
-      ],
-    });
+    await this.tx.query(RESTOCK_LINES_SQL, [
+      gives.map(([id]) => id),
+      gives.map(([, n]) => n),
+      request.restock_id,
+      request.order_id,
+      request.reason,
+      JSON.stringify(plan.result),
+      inbox?.consumer ?? null,
+      inbox?.eventId ?? null,
+      event.id,
+      Topics.inventoryEvents,
+      event.key,
+      event.type,
+      JSON.stringify(event),
+      event.traceparent ?? null,
+    ]);
   }
 
   /** A re-sent restock: claims the message and, when given, announces the stored answer again. */
   async repeat(event: Envelope | undefined, inbox: InboxClaim | undefined): Promise<void> {
-    await this.client.query({
-      name: 'inventory_restock_repeat',
-      text: RESTOCK_REPEAT_SQL,
-      values: [
-        inbox?.consumer ?? null,
-        inbox?.eventId ?? null,
-        event?.id ?? null,
-        event ? Topics.inventoryEvents : null,
-        event?.key ?? null,
-        event?.type ?? null,
-        event ? JSON.stringify(event) : null,
-      ],
-    });
+    await this.tx.query(RESTOCK_REPEAT_SQL, [
+      inbox?.consumer ?? null,
+      inbox?.eventId ?? null,
+      event?.id ?? null,
+      event ? Topics.inventoryEvents : null,
+      event?.key ?? null,
+      event?.type ?? null,
+      event ? JSON.stringify(event) : null,
+    ]);
   }
 }
 

@@ -1,25 +1,17 @@
-// The inventory service's Prometheus gauges, computed on scrape: reservations held (open
-// reservations, their quantity, the orders holding stock), outbox lag and the commands
-// consumer's lag.
-import { collectedGauge, registerConsumerLagMetrics, parseBrokers, registerOutboxMetrics, sharedCollect, type Logger } from '@sudamall/shared';
+// Inventory's own Prometheus gauges, computed on scrape: reservations held (open reservations,
+// their quantity, the orders holding stock). The outbox and consumer-lag gauges are the kernel's.
+import { collectedGauge, sharedCollect, type Logger, type SqlRunner } from '@sudamall/shared';
+import { NEW_RESERVATION_STATUS } from '../domain/reservation';
 
-export function registerInventoryMetrics(opts: {
-  query: (sql: string) => Promise<unknown[]>;
-  /** KAFKA_BROKERS (comma-separated). */
-  brokers: string;
-  clientId: string;
-  groups: () => readonly string[];
-  logger: Logger;
-}): { close(): Promise<void> } {
-  const { query, logger } = opts;
-  registerOutboxMetrics(query, logger);
-  // The (status, expires_at) index holds the open ones.
+// The (status, expires_at) index holds the open ones.
+const RESERVATIONS_HELD_SQL = `
+SELECT count(*)::int AS n, COALESCE(sum(quantity), 0)::int AS qty, count(DISTINCT order_id)::int AS orders
+  FROM reservations WHERE status = '${NEW_RESERVATION_STATUS}'`;
+
+export function registerInventoryGauges(sql: SqlRunner, logger: Logger): void {
   const held = sharedCollect(async () => {
-    const rows = (await query(
-      `SELECT count(*)::int AS n, COALESCE(sum(quantity), 0)::int AS qty, count(DISTINCT order_id)::int AS orders
-         FROM reservations WHERE status = 'reserved'`,
-    )) as Array<{ n: number; qty: number; orders: number }>;
-    return rows[0] ?? { n: 0, qty: 0, orders: 0 };
+    const [row] = await sql.query<{ n: number; qty: number; orders: number }>(RESERVATIONS_HELD_SQL);
+    return row ?? { n: 0, qty: 0, orders: 0 };
   });
   collectedGauge({
     name: 'inventory_reservations_held',
@@ -39,5 +31,4 @@ export function registerInventoryMetrics(opts: {
     collect: async () => [{ labels: {}, value: (await held()).orders }],
     logger,
   });
-  return registerConsumerLagMetrics({ brokers: parseBrokers(opts.brokers), clientId: opts.clientId, groups: opts.groups, logger });
 }

@@ -6,10 +6,11 @@ import type { FastifyInstance } from 'fastify';
 import { Kafka, logLevel } from 'kafkajs';
 import { consumerGroupName, topicName, Topics, type Subscription } from '@sudamall/shared';
 import { createTestTopics, eventually, testToken, testTopicPrefix, type TestDatabase } from '@sudamall/shared/testing';
-import { loadInventoryConfig } from '../../src/config';
+import { loadConfig } from '../../src/config';
 import { createContainer, type Container } from '../../src/container';
 import { buildApp } from '../../src/http/app';
-import { startCommandsConsumer } from '../../src/infra/commands-consumer';
+import { subscribeConsumers } from '@sudamall/shared/service';
+import { commandsConsumer } from '../../src/infra/commands-consumer';
 import { TEST_JWT_SECRET, TEST_KAFKA_BROKERS, TEST_REDIS_URL } from '../support/env';
 import { createPrivateDatabase, silentLogger } from '../support/fixtures';
 
@@ -24,7 +25,7 @@ let consumer: Subscription;
 
 beforeAll(async () => {
   database = await createPrivateDatabase();
-  const config = loadInventoryConfig({
+  const config = loadConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
     DATABASE_URL: database.url,
@@ -37,7 +38,7 @@ beforeAll(async () => {
   });
   c = await createContainer(config, silentLogger);
   await createTestTopics(c.bus!, prefix);
-  consumer = await startCommandsConsumer({ bus: c.bus!, engine: c.engine, store: c.store, topicPrefix: prefix, logger: silentLogger, groupId: 'inventory' });
+  [consumer] = await subscribeConsumers(c.bus!, [commandsConsumer({ engine: c.engine, store: c.store, logger: silentLogger })], prefix);
   app = await buildApp({ useCases: c.useCases, auth: { secret: TEST_JWT_SECRET }, ready: () => true, parked: c.parked });
   await app.ready();
 }, 120_000);

@@ -7,8 +7,8 @@ import { randomUUID } from 'node:crypto';
 import { createEnvelope, KafkaBus, OutboxRelay, topicName, Topics, type AnyEnvelope, type StockRestockedEvent, type Subscription } from '@sudamall/shared';
 import { createTestTopics, eventually, testTopicPrefix, type TestDatabase } from '@sudamall/shared/testing';
 import type { Pool } from 'pg';
-import { startCommandsConsumer } from '../../src/infra/commands-consumer';
-import { ReservationStore } from '../../src/infra/reservation-store';
+import { subscribeConsumers } from '@sudamall/shared/service';
+import { commandsConsumer } from '../../src/infra/commands-consumer';
 import { TEST_KAFKA_BROKERS } from '../support/env';
 import { createPrivateDatabase, seedProduct, silentLogger, startEngine, stockRow, testPool, type EngineHarness } from '../support/fixtures';
 
@@ -31,14 +31,7 @@ beforeAll(async () => {
   await createTestTopics(bus, prefix);
   relay = new OutboxRelay({ databaseUrl: database.url, bus, logger: silentLogger, topicPrefix: prefix, pollMs: 100 });
   await relay.start();
-  consumer = await startCommandsConsumer({
-    bus,
-    engine: h.engine,
-    store: new ReservationStore(pool),
-    topicPrefix: prefix,
-    logger: silentLogger,
-    groupId: `inventory-${prefix}`,
-  });
+  [consumer] = await subscribeConsumers(bus, [commandsConsumer({ engine: h.engine, store: h.store, logger: silentLogger })], prefix);
   listener = await bus.subscribe({
     groupId: `listener-${prefix}`,
     topics: [topicName(prefix, Topics.inventoryEvents)],

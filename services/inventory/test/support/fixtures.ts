@@ -1,10 +1,10 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { createMigratedDatabase, type TestDatabase } from '@sudamall/shared/testing';
-import type { Pool } from 'pg';
+import { Pool } from 'pg';
 import pino from 'pino';
 import { ReservationEngine, type ReservationEngineOptions } from '../../src/app/reservation-engine';
-import { createReservationPool, ReservationStore } from '../../src/infra/reservation-store';
+import { createReservationSql, ReservationStore } from '../../src/infra/reservation-store';
 import { createRedis, redisReady } from '../../src/infra/redis';
 import { StockLocks } from '../../src/infra/stock-locks';
 import { TEST_DATABASE_URL, TEST_REDIS_URL } from './env';
@@ -12,9 +12,9 @@ import type { Redis } from 'ioredis';
 
 export const silentLogger = pino({ level: 'silent' });
 
-/** The same kind of pool the service's hot path uses. */
+/** A pool on the test database, with the hot path's settings (generic plans), for the tests' own reads. */
 export function testPool(max = 10, databaseUrl = TEST_DATABASE_URL): Pool {
-  return createReservationPool(databaseUrl, max);
+  return new Pool({ connectionString: databaseUrl, max, options: '-c plan_cache_mode=force_generic_plan' });
 }
 
 export interface SeededProduct {
@@ -67,6 +67,8 @@ export async function stockRow(pool: Pool, stockId: string) {
 
 export interface EngineHarness {
   engine: ReservationEngine;
+  /** The engine's store, on a runner of its own over the pool's database. */
+  store: ReservationStore;
   redis: Redis;
   locks: StockLocks;
   close(): Promise<void>;
@@ -85,8 +87,10 @@ export async function startEngine(
     ttlMs: opts.lockTtlMs ?? 5_000,
     acquireTimeoutMs: 5_000,
   });
+  const sql = createReservationSql(pool.options.connectionString ?? TEST_DATABASE_URL, pool.options.max ?? 10);
+  const store = new ReservationStore(sql);
   const engine = new ReservationEngine({
-    store: new ReservationStore(pool),
+    store,
     locks,
     logger: silentLogger,
     defaultTtlSeconds: 1200,
@@ -94,10 +98,12 @@ export async function startEngine(
   });
   return {
     engine,
+    store,
     redis,
     locks,
     close: async () => {
       await engine.drain();
+      await sql.close();
       if (redis.status === 'ready') await redis.quit();
       else redis.disconnect();
     },
