@@ -120,7 +120,7 @@ export function createContainer(
   const logger = overrides.logger ?? createLogger({ name: 'order', level: config.LOG_LEVEL });
   const clock = overrides.clock ?? systemClock;
   const db = createPrisma(config.DATABASE_URL);
-  const uow = new PrismaUnitOfWork(db);
+  const uow = new PrismaUnitOfWork(db, clock);
   const store = new OrderStore(db);
   // mTLS to the peers when GRPC_TLS_* are set (plaintext otherwise).
   const grpcCreds = grpcChannelCredentials(grpcTlsFromConfig(config));
@@ -194,10 +194,14 @@ export function createContainer(
     store,
     parked,
     sagaAdmin: new SagaAdmin(
-      new PrismaSagaAdminStore(db, async (orderId) => {
-        const order = await store.getDetail(orderId);
-        return order && presentOrderDetail(order);
-      }),
+      new PrismaSagaAdminStore(
+        db,
+        async (orderId) => {
+          const order = await store.getDetail(orderId);
+          return order && presentOrderDetail(order);
+        },
+        clock,
+      ),
       saga,
       clock,
       paymentClient ? new GrpcPaymentLookup(paymentClient.client) : null,

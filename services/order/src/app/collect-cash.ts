@@ -1,7 +1,7 @@
 import { notFound, type AuthUser } from '@sudamall/shared';
 import { assertCollectable } from '../domain/cash-collection';
 import { feeShares, partRefund } from '../domain/fee-share';
-import { assertFulfillmentTransition, type FulfillmentStatus } from '../domain/fulfillment';
+import { transitionFulfillment, type FulfillmentStatus } from '../domain/fulfillment';
 import type { OrderStatus } from '../domain/order-status';
 import { cashOnDeliveryFee, requireStorePart, sendCollectionIfDue } from './cash-collection';
 import { assertNoCancellationRunning, type OrderAdjustments } from './order-adjustments';
@@ -29,7 +29,7 @@ export class CollectCash {
       assertCollectable(storeId, f.status, part.collectedAmount);
       const by = actorOf(user);
       if (f.status === 'shipped') {
-        assertFulfillmentTransition(storeId, f.status, 'delivered', by.role);
+        transitionFulfillment(storeId, f.status, 'delivered', by.role);
         await moveFulfillments(tx, order, [{ storeId, from: 'shipped', to: 'delivered' }], by, 'cash collected');
       }
       await tx.markCollected(orderId, storeId, partRefund(part.subtotal, feeShares(fee, parts).get(storeId) ?? '0.00'));

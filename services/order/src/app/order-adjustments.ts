@@ -1,7 +1,7 @@
 import { conflict, createEnvelope, formatMoney, notFound, sumMoney, Topics, unavailable, type AuthUser, type Envelope, type Logger } from '@sudamall/shared';
 import { cancellationScope, type Canceller } from '../domain/cancellation';
 import { feeShares, partRefund } from '../domain/fee-share';
-import { assertFulfillmentTransition, type FulfillmentStatus } from '../domain/fulfillment';
+import { transitionFulfillment, type FulfillmentStatus } from '../domain/fulfillment';
 import type { OrderStatus } from '../domain/order-status';
 import {
   beginAdjustment,
@@ -232,7 +232,7 @@ export class OrderAdjustments {
   private async closeCancellation(tx: AdjustmentTx, order: OrderHead, a: AdjustmentSnapshot): Promise<OrderStatus | undefined> {
     const fulfillments = await tx.fulfillmentsOf(order.id);
     const cancelling = fulfillments.filter((f) => f.status !== 'cancelled' && (a.storeId === null || f.storeId === a.storeId));
-    for (const f of cancelling) assertFulfillmentTransition(f.storeId, f.status, 'cancelled', a.requestedBy.role);
+    for (const f of cancelling) transitionFulfillment(f.storeId, f.status, 'cancelled', a.requestedBy.role);
     await moveFulfillments(
       tx,
       order,

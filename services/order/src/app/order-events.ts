@@ -1,6 +1,6 @@
 import { createEnvelope, Topics, type Envelope, type TopicName } from '@sudamall/shared';
 import { orderStatusFromFulfillments, type FulfillmentStatus } from '../domain/fulfillment';
-import { assertTransition, type OrderStatus } from '../domain/order-status';
+import { transition, type OrderStatus } from '../domain/order-status';
 import type { ActorRef, CheckoutTx, FulfillmentMove, OrderHead } from './ports';
 
 /** What the order tells others when its status changes: order.status_changed, and order.cancelled when it is. */
@@ -53,7 +53,7 @@ export async function orderFollowsFulfillments(
   const next = orderStatusFromFulfillments(statuses);
   if (!next || next === order.status) return undefined;
   const reason = next === 'cancelled' ? (opts.reason ?? 'cancelled') : null;
-  assertTransition(order.status, next, by.role, reason);
+  transition(order.status, next, by.role, reason);
   await tx.changeOrderStatus(order.id, order.status, { to: next, ...(reason ? { reason } : {}) }, by, opts.notes);
   for (const e of statusChangedEvents(order, next, reason)) await tx.enqueue(e.topic, e.envelope);
   return next;

@@ -1,4 +1,5 @@
 import type { AuthUser } from '@sudamall/shared';
+import { transitionAdjustment } from '../saga/adjustment.saga';
 import { actorOf, lockedOrder } from './order-access';
 import type { AdjustmentUnitOfWork } from './ports';
 import { answerableReturn } from './return-answer';
@@ -11,7 +12,7 @@ export class RejectReturn {
     await this.uow.runAdjustment(async (tx) => {
       const order = await lockedOrder(tx, orderId);
       const ret = await answerableReturn(tx, order, user, returnId);
-      await tx.saveAdjustment({ ...ret, status: 'rejected' }, { decidedBy: actorOf(user), decisionReason: reason });
+      await tx.saveAdjustment(transitionAdjustment(ret, 'rejected'), { decidedBy: actorOf(user), decisionReason: reason });
       await tx.appendStepLog(orderId, [{ step: 'return:answer', kind: 'reply', type: 'return.rejected', payload: { return_id: returnId, reason } }]);
     });
   }

@@ -31,10 +31,11 @@ export const FULFILLMENT_TRANSITIONS: readonly FulfillmentTransition[] = [
 const findTransition = (from: string, to: string) => FULFILLMENT_TRANSITIONS.find((t) => t.from === from && t.to === to);
 
 /**
- * Refuses a move not in the table (409 INVALID_STATUS_TRANSITION) and one the actor may not make
- * (403 STATUS_CHANGE_FORBIDDEN), naming the store whose fulfilment it is.
+ * The one way a fulfilment's status changes: `to` when the table allows it, else refused: a move
+ * not in the table (409 INVALID_STATUS_TRANSITION) or one the actor may not make (403
+ * STATUS_CHANGE_FORBIDDEN), naming the store whose fulfilment it is. The stores write what it returns.
  */
-export function assertFulfillmentTransition(storeId: string, from: FulfillmentStatus, to: string, actor: Actor): void {
+export function transitionFulfillment(storeId: string, from: FulfillmentStatus, to: string, actor: Actor): FulfillmentStatus {
   const t = findTransition(from, to);
   if (!t) {
     throw conflict('INVALID_STATUS_TRANSITION', `store ${storeId}'s part of the order cannot go from ${from} to ${to}`, {
@@ -51,6 +52,18 @@ export function assertFulfillmentTransition(storeId: string, from: FulfillmentSt
       to,
     });
   }
+  return t.to;
+}
+
+/**
+ * What the saga's move of an unpaid order does to its fulfilments (paid → processing, cancelled →
+ * cancelled): the status they take and, from the table, the statuses the system may move them
+ * from (a bulk update writes exactly these). null when the order's move leaves them alone.
+ */
+export function fulfillmentsFollowOrder(to: OrderStatus): { to: FulfillmentStatus; from: FulfillmentStatus[] } | null {
+  const target: FulfillmentStatus | null = to === 'processing' ? 'processing' : to === 'cancelled' ? 'cancelled' : null;
+  if (!target) return null;
+  return { to: target, from: FULFILLMENT_TRANSITIONS.filter((t) => t.to === target && t.by.includes('system')).map((t) => t.from) };
 }
 
 export interface FulfillmentState {
@@ -69,14 +82,14 @@ export function fulfillmentsToMove<F extends FulfillmentState>(fulfillments: rea
   if (mover.role === 'seller') {
     const own = fulfillments.find((f) => f.storeId === mover.storeId);
     if (!own) throw forbidden('FORBIDDEN', `store ${mover.storeId} has no part in this order`, { store_id: mover.storeId });
-    assertFulfillmentTransition(own.storeId, own.status, to, 'seller');
+    transitionFulfillment(own.storeId, own.status, to, 'seller');
     return [own];
   }
   const movable = fulfillments.filter((f) => findTransition(f.status, to)?.by.includes('admin'));
   if (movable.length === 0) {
     const first = fulfillments.find((f) => f.status !== 'cancelled') ?? fulfillments[0];
     if (!first) throw conflict('INVALID_STATUS_TRANSITION', 'the order has no fulfilment to move', { to });
-    assertFulfillmentTransition(first.storeId, first.status, to, 'admin');
+    transitionFulfillment(first.storeId, first.status, to, 'admin');
   }
   return movable;
 }

@@ -18,7 +18,7 @@ interface Transition {
   needsReason?: boolean;
 }
 
-/** The order lifecycle. Every status change goes through `assertTransition`; anything not listed is refused. */
+/** The order lifecycle. Every status change goes through `transition`; anything not listed is refused. */
 export const TRANSITIONS: readonly Transition[] = [
   { from: 'pending', to: 'under_paying', by: ['system'] },
   { from: 'pending', to: 'cancelled', by: ['system', 'buyer', 'seller', 'admin'], needsReason: true },
@@ -47,10 +47,12 @@ export function canTransition(from: OrderStatus, to: OrderStatus, actor: Actor):
 }
 
 /**
- * Refuses a transition that is not in the table (409 INVALID_STATUS_TRANSITION), one the actor
- * may not make (403 STATUS_CHANGE_FORBIDDEN), and a cancellation without a reason.
+ * The one way an order's status changes: `to` when the table allows it, else refused: a move not
+ * in the table (409 INVALID_STATUS_TRANSITION), one the actor may not make (403
+ * STATUS_CHANGE_FORBIDDEN), a cancellation without a reason. The rules call it to decide, and the
+ * stores write what it returns.
  */
-export function assertTransition(from: OrderStatus, to: OrderStatus, actor: Actor, reason?: string | null): void {
+export function transition(from: OrderStatus, to: OrderStatus, actor: Actor, reason?: string | null): OrderStatus {
   const t = findTransition(from, to);
   if (!t) {
     throw conflict('INVALID_STATUS_TRANSITION', `an order cannot go from ${from} to ${to}`, {
@@ -65,6 +67,7 @@ export function assertTransition(from: OrderStatus, to: OrderStatus, actor: Acto
   if (t.needsReason && !reason) {
     throw invalid('REASON_REQUIRED', `moving an order to ${to} needs a reason`, { from, to });
   }
+  return to;
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { AdjustmentTx } from '../app/ports';
+import type { AdjustmentTx, CheckoutTx, Clock } from '../app/ports';
 import { isUuid } from '../domain/errors';
 import type { Actor } from '../domain/order-status';
 import type { Prisma } from '../generated/prisma/client';
@@ -55,7 +55,8 @@ function stateOf(a: AdjustmentSnapshot) {
 }
 
 /** The adjustment half of AdjustmentTx over one Prisma interactive transaction (the order is locked by lockSaga). */
-export function adjustmentTx(tx: Tx): Omit<AdjustmentTx, keyof import('../app/ports').CheckoutTx> {
+/** The adjustments' part of the port; `clock` stamps completed_at and collected_at. */
+export function adjustmentTx(tx: Tx, clock: Clock): Omit<AdjustmentTx, keyof CheckoutTx> {
   return {
     async orderOfAdjustment(adjustmentId) {
       if (!isUuid(adjustmentId)) return null;
@@ -85,7 +86,7 @@ export function adjustmentTx(tx: Tx): Omit<AdjustmentTx, keyof import('../app/po
         where: { id: a.id },
         data: {
           ...stateOf(a),
-          ...(opts.completed ? { completedAt: new Date() } : {}),
+          ...(opts.completed ? { completedAt: clock.now() } : {}),
           ...(opts.decidedBy ? { decidedBy: opts.decidedBy.id } : {}),
           ...(opts.decisionReason !== undefined ? { decisionReason: opts.decisionReason } : {}),
         },
@@ -113,7 +114,7 @@ export function adjustmentTx(tx: Tx): Omit<AdjustmentTx, keyof import('../app/po
       }));
     },
     async markCollected(orderId, storeId, amount) {
-      await tx.fulfillment.update({ where: { orderId_storeId: { orderId, storeId } }, data: { collectedAt: new Date(), collectedAmount: amount } });
+      await tx.fulfillment.update({ where: { orderId_storeId: { orderId, storeId } }, data: { collectedAt: clock.now(), collectedAmount: amount } });
     },
   };
 }

@@ -1,8 +1,8 @@
 import { claimInbox, outboxRow } from '@sudamall/shared';
-import type { AdjustmentTx, AdjustmentUnitOfWork, CheckoutTx, UnitOfWork } from '../app/ports';
+import type { AdjustmentTx, AdjustmentUnitOfWork, CheckoutTx, Clock, UnitOfWork } from '../app/ports';
 import { adjustmentTx, DUE_ADJUSTMENT_SQL } from './adjustment-store';
-import type { FulfillmentStatus } from '../domain/fulfillment';
-import type { OrderStatus } from '../domain/order-status';
+import { fulfillmentsFollowOrder, transitionFulfillment, type FulfillmentStatus } from '../domain/fulfillment';
+import { transition, type OrderStatus } from '../domain/order-status';
 import { isUuid } from '../domain/errors';
 import type { Prisma } from '../generated/prisma/client';
 import type { CheckoutContext, SagaCommand, SagaSnapshot, SagaState } from '../saga/saga-types';
@@ -51,8 +51,12 @@ export function sagaToRow(s: SagaSnapshot) {
   };
 }
 
-/** The CheckoutTx port over one Prisma interactive transaction. */
-export function checkoutTx(tx: Tx): CheckoutTx {
+/**
+ * The CheckoutTx port over one Prisma interactive transaction. Every status it writes is what the
+ * transition tables' transition() returns (they throw on a move they do not list), and the times
+ * it stamps are the service's one clock's.
+ */
+export function checkoutTx(tx: Tx, clock: Clock): CheckoutTx {
   return {
     claimInbox: (consumer, eventId) => claimInbox(tx, consumer, eventId),
     async lockSaga(orderId) {
@@ -91,7 +95,7 @@ export function checkoutTx(tx: Tx): CheckoutTx {
       const updated = await tx.order.updateMany({
         where: { id: orderId, status: from },
         data: {
-          status: change.to,
+          status: transition(from, change.to, by.role, change.reason),
           ...(change.to === 'cancelled' ? { cancelReason: change.reason ?? 'cancelled' } : {}),
           ...(change.shortLines ? { shortLines: change.shortLines as unknown as Prisma.InputJsonValue } : {}),
           ...(change.paymentExpiresAt ? { paymentExpiresAt: change.paymentExpiresAt } : {}),
@@ -108,12 +112,12 @@ export function checkoutTx(tx: Tx): CheckoutTx {
       return rows.map((r) => ({ storeId: r.storeId, status: r.status as FulfillmentStatus }));
     },
     async moveFulfillments(orderId, moves, by, notes) {
-      const now = new Date();
+      const now = clock.now();
       for (const m of moves) {
         const updated = await tx.fulfillment.updateMany({
           where: { orderId, storeId: m.storeId, status: m.from },
           data: {
-            status: m.to,
+            status: transitionFulfillment(m.storeId, m.from, m.to, by.role),
             ...(m.to === 'shipped' ? { shippedAt: now } : {}),
             ...(m.to === 'delivered' ? { deliveredAt: now } : {}),
             ...(m.to === 'cancelled' ? { cancelledAt: now, cancelReason: m.reason ?? 'cancelled' } : {}),
@@ -153,6 +157,9 @@ export function checkoutTx(tx: Tx): CheckoutTx {
     async applyDecision(write) {
       const { saga, status } = write;
       const change = status?.change;
+      const to = status && change ? transition(status.from, change.to, status.by.role, change.reason) : null;
+      // An unpaid order's fulfilments move with it, from the statuses their table lets the system move.
+      const parts = to ? fulfillmentsFollowOrder(to) : null;
       const [result] = await tx.$queryRawUnsafe<Array<{ saga_rows: number; status_rows: number }>>(
         APPLY_DECISION_SQL,
         write.orderId,
@@ -169,7 +176,7 @@ export function checkoutTx(tx: Tx): CheckoutTx {
         JSON.stringify(write.log.map((e) => ({ step: e.step, kind: e.kind, type: e.type, payload: e.payload ?? {} }))),
         JSON.stringify(write.outbox.map((m) => ({ event_id: m.envelope.id, topic: m.topic, key: m.envelope.key, type: m.envelope.type, payload: m.envelope }))),
         status ? status.from : null,
-        change ? change.to : null,
+        to,
         change?.to === 'cancelled' ? (change.reason ?? 'cancelled') : null,
         change?.shortLines ? JSON.stringify(change.shortLines) : null,
         change?.paymentExpiresAt ?? null,
@@ -177,6 +184,9 @@ export function checkoutTx(tx: Tx): CheckoutTx {
         status ? status.by.role : null,
         change?.reason ?? null,
         status?.notes ?? null,
+        parts?.to ?? null,
+        parts?.from ?? [],
+        clock.now(),
       );
       if (!result || Number(result.saga_rows) !== 1) throw new Error(`order ${write.orderId} has no saga to update`);
       // The row is locked, so this only happens on a programming error; refuse rather than fork history.
@@ -250,31 +260,37 @@ const APPLY_DECISION_SQL = `
     SELECT order_id, $14::text::order_status, $15::text::order_status, $19, $20, $21, $22 FROM changed
     RETURNING 1
   ), fulfillments AS (
-    -- The saga moves an unpaid order's fulfilments with it: paid → processing, cancelled → cancelled.
+    -- The saga moves an unpaid order's fulfilments with it (domain/fulfillment.ts fulfillmentsFollowOrder):
+    -- to $23 from the statuses in $24 (paid → processing, cancelled → cancelled, each from pending).
+    -- \`old\` is read from the statement's snapshot, so it holds each row's status before the update.
     UPDATE order_fulfillments f
-       SET status = CASE WHEN $15::text = 'processing' THEN 'processing'::fulfillment_status ELSE 'cancelled'::fulfillment_status END,
-           cancelled_at = CASE WHEN $15::text = 'cancelled' THEN now() ELSE f.cancelled_at END,
-           cancel_reason = CASE WHEN $15::text = 'cancelled' THEN $16 ELSE f.cancel_reason END,
+       SET status = $23::text::fulfillment_status,
+           cancelled_at = CASE WHEN $23::text = 'cancelled' THEN $25::timestamptz ELSE f.cancelled_at END,
+           cancel_reason = CASE WHEN $23::text = 'cancelled' THEN $16 ELSE f.cancel_reason END,
            updated_at = now()
-      FROM changed
-     WHERE f.order_id = changed.order_id AND f.status = 'pending' AND $15::text IN ('processing', 'cancelled')
-    RETURNING f.order_id, f.store_id, f.status
+      FROM changed, order_fulfillments old
+     WHERE f.order_id = changed.order_id AND old.order_id = f.order_id AND old.store_id = f.store_id
+       AND $23::text IS NOT NULL AND f.status::text = ANY($24::text[])
+    RETURNING f.order_id, f.store_id, old.status AS from_status, f.status
   ), fulfillment_history AS (
     INSERT INTO fulfillment_status_history (order_id, store_id, from_status, to_status, changed_by, actor_role, reason)
-    SELECT order_id, store_id, 'pending', status, $19, $20, $21 FROM fulfillments
+    SELECT order_id, store_id, from_status, status, $19, $20, $21 FROM fulfillments
     RETURNING 1
   )
   SELECT (SELECT count(*) FROM saga)::int AS saga_rows, (SELECT count(*) FROM changed)::int AS status_rows`;
 
 export class PrismaUnitOfWork implements UnitOfWork, AdjustmentUnitOfWork {
-  constructor(private readonly db: Db) {}
+  constructor(
+    private readonly db: Db,
+    private readonly clock: Clock,
+  ) {}
 
   run<T>(fn: (tx: CheckoutTx) => Promise<T>): Promise<T> {
-    return this.db.$transaction((tx) => fn(checkoutTx(tx)), { timeout: 15000, maxWait: 10000 });
+    return this.db.$transaction((tx) => fn(checkoutTx(tx, this.clock)), { timeout: 15000, maxWait: 10000 });
   }
 
   runAdjustment<T>(fn: (tx: AdjustmentTx) => Promise<T>): Promise<T> {
-    return this.db.$transaction((tx) => fn({ ...checkoutTx(tx), ...adjustmentTx(tx) }), { timeout: 15000, maxWait: 10000 });
+    return this.db.$transaction((tx) => fn({ ...checkoutTx(tx, this.clock), ...adjustmentTx(tx, this.clock) }), { timeout: 15000, maxWait: 10000 });
   }
 
   runDueAdjustment<T>(now: Date, fn: (tx: AdjustmentTx, due: { orderId: string; adjustmentId: string }) => Promise<T>): Promise<T | null> {
@@ -285,7 +301,7 @@ export class PrismaUnitOfWork implements UnitOfWork, AdjustmentUnitOfWork {
         const rows = await tx.$queryRawUnsafe<Array<{ order_id: string; adjustment_id: string }>>(DUE_ADJUSTMENT_SQL, now);
         const row = rows[0];
         if (!row) return null;
-        return fn({ ...checkoutTx(tx), ...adjustmentTx(tx) }, { orderId: row.order_id, adjustmentId: row.adjustment_id });
+        return fn({ ...checkoutTx(tx, this.clock), ...adjustmentTx(tx, this.clock) }, { orderId: row.order_id, adjustmentId: row.adjustment_id });
       },
       { timeout: 15000, maxWait: 10000 },
     );
@@ -293,6 +309,6 @@ export class PrismaUnitOfWork implements UnitOfWork, AdjustmentUnitOfWork {
 
   /** Same, with the raw Prisma transaction too (for claims that are SQL, not port calls). */
   runRaw<T>(fn: (tx: Tx, port: CheckoutTx) => Promise<T>): Promise<T> {
-    return this.db.$transaction((tx) => fn(tx, checkoutTx(tx)), { timeout: 15000, maxWait: 10000 });
+    return this.db.$transaction((tx) => fn(tx, checkoutTx(tx, this.clock)), { timeout: 15000, maxWait: 10000 });
   }
 }

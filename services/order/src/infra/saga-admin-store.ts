@@ -11,6 +11,7 @@ import type {
   SagaRecord,
   StepLogView,
 } from '../app/saga-admin';
+import type { Clock } from '../app/ports';
 import { isUuid } from '../domain/errors';
 import type { Prisma } from '../generated/prisma/client';
 import type { SagaCommand } from '../saga/saga-types';
@@ -38,13 +39,14 @@ export class PrismaSagaAdminStore implements SagaAdminStore {
     private readonly db: Db,
     /** The order as the dashboard shows it (GET orders/{id}/'s shape, given by the container). */
     private readonly orderDetail: SagaAdminStore['order'],
+    private readonly clock: Clock,
   ) {}
 
   run<T>(fn: (tx: SagaAdminTx) => Promise<T>): Promise<T> {
     return this.db.$transaction(
       async (tx) =>
         fn({
-          ...checkoutTx(tx),
+          ...checkoutTx(tx, this.clock),
           async findAction(orderId, idempotencyKey) {
             const row = await tx.sagaAdminAction.findUnique({ where: { orderId_idempotencyKey: { orderId, idempotencyKey } } });
             return row ? actionView(row) : null;

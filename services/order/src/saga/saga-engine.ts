@@ -1,5 +1,5 @@
 import { conflict } from '@sudamall/shared';
-import { assertTransition, type OrderStatus } from '../domain/order-status';
+import { transition as orderTransition, type OrderStatus } from '../domain/order-status';
 import { orderBeingConfirmed } from '../domain/errors';
 import { CHECKOUT_SAGA, type SagaStep } from './checkout.saga';
 import { commandLog, firstRetryAt, holdRefused, resend } from './in-flight';
@@ -104,7 +104,7 @@ function compensate(
   t: SagaTimings,
   opts: { failedStep?: SagaStep; abortStep?: SagaStep; log: StepLogEntry[]; order?: Partial<OrderChange> },
 ): SagaDecision {
-  assertTransition(orderStatus, 'cancelled', 'system', reason);
+  orderTransition(orderStatus, 'cancelled', 'system', reason);
   const ctx: CheckoutContext = { ...saga.context, cancel_reason: reason };
   const undone = undoCommands(
     ctx,
@@ -152,7 +152,7 @@ function onReply(saga: SagaSnapshot, orderStatus: OrderStatus, type: ReplyType, 
     const context: CheckoutContext = { ...saga.context, ...step.record?.(data), completed: [...saga.context.completed, step.name] };
     const next = CHECKOUT_SAGA[index + 1];
     const deadline = next?.deadline?.at({ ctx: context, reply: data, t });
-    if (step.orderOnSuccess) assertTransition(orderStatus, step.orderOnSuccess, 'system');
+    if (step.orderOnSuccess) orderTransition(orderStatus, step.orderOnSuccess, 'system');
     // The order shows the deadline of the step it now waits in (the buyer's payment window).
     const order: OrderChange | undefined = step.orderOnSuccess && { to: step.orderOnSuccess, ...(deadline && { paymentExpiresAt: deadline.at }) };
     const replyLogs: StepLogEntry[] = [replyLog, ...(deadline?.note ? [{ step: step.name, kind: 'error' as const, ...deadline.note }] : [])];
@@ -274,7 +274,7 @@ function onCancel(saga: SagaSnapshot, orderStatus: OrderStatus, reason: string, 
   const step = stepIn(saga.state);
   if (step && !step.cancellable && !force) throw orderBeingConfirmed(saga.context.order_id);
   // Compensating or compensated: the order's status decides (INVALID_STATUS_TRANSITION).
-  if (!step) assertTransition(orderStatus, 'cancelled', 'system', reason);
+  if (!step) orderTransition(orderStatus, 'cancelled', 'system', reason);
   return compensate(saga, orderStatus, reason, t, { abortStep: step, log: [] });
 }
 

@@ -1,23 +1,23 @@
 import { errorOf } from '../fixtures/domain-error';
-import { assertFulfillmentTransition, fulfillmentsToMove, orderStatusFromFulfillments, type FulfillmentState } from '../../src/domain/fulfillment';
+import { transitionFulfillment, fulfillmentsToMove, orderStatusFromFulfillments, type FulfillmentState } from '../../src/domain/fulfillment';
 
 describe('fulfilment transitions', () => {
   it('lets sellers and admins ship a processing part and deliver a shipped one; the rest is the system’s or refused', () => {
-    expect(() => assertFulfillmentTransition('s', 'processing', 'shipped', 'seller')).not.toThrow();
-    expect(() => assertFulfillmentTransition('s', 'shipped', 'delivered', 'admin')).not.toThrow();
-    expect(() => assertFulfillmentTransition('s', 'pending', 'processing', 'system')).not.toThrow();
-    expect(errorOf(() => assertFulfillmentTransition('s', 'pending', 'processing', 'seller'))).toMatchObject({
+    expect(() => transitionFulfillment('s', 'processing', 'shipped', 'seller')).not.toThrow();
+    expect(() => transitionFulfillment('s', 'shipped', 'delivered', 'admin')).not.toThrow();
+    expect(() => transitionFulfillment('s', 'pending', 'processing', 'system')).not.toThrow();
+    expect(errorOf(() => transitionFulfillment('s', 'pending', 'processing', 'seller'))).toMatchObject({
       kind: 'forbidden',
       code: 'STATUS_CHANGE_FORBIDDEN',
     });
-    const skipped = errorOf(() => assertFulfillmentTransition('s', 'processing', 'delivered', 'seller'));
+    const skipped = errorOf(() => transitionFulfillment('s', 'processing', 'delivered', 'seller'));
     expect(skipped).toMatchObject({
       kind: 'conflict',
       code: 'INVALID_STATUS_TRANSITION',
       details: { store_id: 's', from: 'processing', to: 'delivered', allowed: ['shipped', 'cancelled'] },
     });
-    expect(errorOf(() => assertFulfillmentTransition('s', 'pending', 'shipped', 'seller')).code).toBe('INVALID_STATUS_TRANSITION');
-    expect(errorOf(() => assertFulfillmentTransition('s', 'delivered', 'shipped', 'admin')).code).toBe('INVALID_STATUS_TRANSITION');
+    expect(errorOf(() => transitionFulfillment('s', 'pending', 'shipped', 'seller')).code).toBe('INVALID_STATUS_TRANSITION');
+    expect(errorOf(() => transitionFulfillment('s', 'delivered', 'shipped', 'admin')).code).toBe('INVALID_STATUS_TRANSITION');
   });
 });
 

@@ -1,5 +1,5 @@
 import { errorOf } from '../fixtures/domain-error';
-import { assertTransition, ORDER_STATUSES, TRANSITIONS, type Actor, type OrderStatus } from '../../src/domain/order-status';
+import { transition, ORDER_STATUSES, TRANSITIONS, type Actor, type OrderStatus } from '../../src/domain/order-status';
 
 describe('order status transitions', () => {
   const allowed: Array<[OrderStatus, OrderStatus, Actor]> = [
@@ -20,7 +20,7 @@ describe('order status transitions', () => {
   ];
 
   it.each(allowed)('allows %s → %s by %s', (from, to, actor) => {
-    expect(() => assertTransition(from, to, actor, 'because')).not.toThrow();
+    expect(() => transition(from, to, actor, 'because')).not.toThrow();
   });
 
   const listed = new Set(TRANSITIONS.map((t) => `${t.from}>${t.to}`));
@@ -29,7 +29,7 @@ describe('order status transitions', () => {
   );
 
   it.each(refused)('refuses %s → %s with 409 INVALID_STATUS_TRANSITION', (from, to) => {
-    const err = errorOf(() => assertTransition(from, to, 'admin', 'because'));
+    const err = errorOf(() => transition(from, to, 'admin', 'because'));
     expect(err.code).toBe('INVALID_STATUS_TRANSITION');
     expect(err.kind).toBe('conflict');
   });
@@ -42,12 +42,12 @@ describe('order status transitions', () => {
     ['shipped', 'delivered', 'buyer'],
     ['processing', 'shipped', 'system'],
   ])('refuses %s → %s by a %s with 403 STATUS_CHANGE_FORBIDDEN', (from, to, actor) => {
-    const err = errorOf(() => assertTransition(from, to, actor));
+    const err = errorOf(() => transition(from, to, actor));
     expect(err.code).toBe('STATUS_CHANGE_FORBIDDEN');
     expect(err.kind).toBe('forbidden');
   });
 
   it('requires a reason to cancel', () => {
-    expect(errorOf(() => assertTransition('pending', 'cancelled', 'buyer')).code).toBe('REASON_REQUIRED');
+    expect(errorOf(() => transition('pending', 'cancelled', 'buyer')).code).toBe('REASON_REQUIRED');
   });
 });
