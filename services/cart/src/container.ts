@@ -74,11 +74,8 @@ export type ContainerConfig = Pick<
   Partial<CartConfig>;
 
 export function createContainer(config: ContainerConfig, logger: Logger, overrides: ContainerOverrides = {}): Container {
-  // The cart's data access is node-postgres through the shared runner, with the SQL written out
-  // (infra/): Prisma owns the schema and its migrations (prisma/), but at run time its raw-query
-  // path costs 2.5-3x the latency of node-postgres for the same statements on this machine
-  // (measured: the cart read statement at 32 concurrent callers, pool 10: ~1,250-1,600/s with pg,
-  // ~430-610/s through Prisma), and the cart's reads and adds are the hottest paths of the shop.
+  // node-postgres through the shared runner, not Prisma: the benchmark figure is beside the
+  // statements (infra/cart-store.ts).
   const sql = overrides.sql ?? createSql(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
   // mTLS to the peers when GRPC_TLS_* are set (plaintext otherwise).
   const grpcCreds = overrides.catalog && overrides.orders ? undefined : grpcChannelCredentials(grpcTlsFromConfig(config));
