@@ -5,10 +5,10 @@ import { transitionFulfillment, type FulfillmentStatus } from '../domain/fulfill
 import type { OrderStatus } from '../domain/order-status';
 import {
   beginAdjustment,
+  decideAdjustment,
   newAdjustment,
-  onAdjustmentReply,
-  onAdjustmentRetry,
   type AdjustmentDecision,
+  type AdjustmentInput,
   type AdjustmentSnapshot,
 } from '../saga/adjustment.saga';
 import type { ReplyType, SagaTimings } from '../saga/saga-types';
@@ -17,6 +17,7 @@ import type { Access } from './order-access';
 import { actorOf } from './order-access';
 import { sendCollectionIfDue } from './cash-collection';
 import { moveFulfillments, orderFollowsFulfillments } from './order-events';
+import { RetryAdjustment } from './retry-adjustment';
 import type { ActorRef, AdjustmentTx, AdjustmentUnitOfWork, Clock, OrderHead } from './ports';
 
 export type AdjustmentTimings = Pick<SagaTimings, 'retryBaseMs' | 'retryMaxMs' | 'maxAttempts'>;
@@ -156,27 +157,24 @@ export class OrderAdjustments {
     let changed: OrderStatus | undefined;
     const outcome = await this.uow.runAdjustment(async (tx) => {
       if (!(await tx.claimInbox(consumer, envelope.id))) return 'duplicate' as const;
-      const locked = await tx.lockSaga(orderId);
-      const adjustment = locked && (await tx.adjustmentsOf(orderId)).find((a) => a.id === adjustmentId);
+      const locked = await this.lockAdjustment(tx, orderId, adjustmentId);
       // Another deployment's order (shared topic), or an id this order never had.
-      if (!locked || !adjustment) return 'unknown_order' as const;
-      const decision = onAdjustmentReply(adjustment, envelope.type as ReplyType, envelope.data, this.timings());
-      changed = await this.apply(tx, locked.order, decision);
+      if (!locked) return 'unknown_order' as const;
+      ({ changed } = await this.applyLocked(tx, locked.order, locked.adjustment, { kind: 'reply', type: envelope.type as ReplyType, data: envelope.data }));
       return 'applied' as const;
     });
     if (changed) this.onOrderChanged(orderId, changed);
     return outcome;
   }
 
-  /** Re-sends the commands of adjustments whose reply is overdue (the sweeper's timer); returns how many. */
-  async retryDue(max: number): Promise<number> {
+  /** Re-sends the commands of adjustments whose reply is overdue (the sweep); returns how many. Stops between adjustments once `signal` is aborted. */
+  async retryDue(max: number, signal?: AbortSignal): Promise<number> {
     let done = 0;
-    for (let i = 0; i < max; i++) {
+    for (let i = 0; i < max && !signal?.aborted; i++) {
       const handled = await this.uow.runDueAdjustment(this.clock.now(), async (tx, due) => {
-        const locked = await tx.lockSaga(due.orderId);
-        const adjustment = locked && (await tx.adjustmentsOf(due.orderId)).find((a) => a.id === due.adjustmentId);
-        if (!locked || !adjustment) return false;
-        await this.apply(tx, locked.order, onAdjustmentRetry(adjustment, this.timings()));
+        const locked = await this.lockAdjustment(tx, due.orderId, due.adjustmentId);
+        if (!locked) return false;
+        await this.applyLocked(tx, locked.order, locked.adjustment, { kind: 'retry' });
         return true;
       });
       if (!handled) return done;
@@ -185,31 +183,30 @@ export class OrderAdjustments {
     return done;
   }
 
+  /** Locks the adjustment's order (the lock every writer takes first) and reads the adjustment; null when either is unknown. */
+  async lockAdjustment(tx: AdjustmentTx, orderId: string, adjustmentId: string): Promise<{ order: OrderHead; adjustment: AdjustmentSnapshot } | null> {
+    const locked = await tx.lockSaga(orderId);
+    const adjustment = locked && (await tx.adjustmentsOf(orderId)).find((a) => a.id === adjustmentId);
+    return locked && adjustment ? { order: locked.order, adjustment } : null;
+  }
+
   /**
-   * An operator's retry of an adjustment still running (a refund the gateway refused, a command
-   * never answered): its command is sent again at once; payment makes a new attempt of a refused
-   * refund under the same key.
+   * Runs one input through the adjustment saga for an order locked by the caller and persists the
+   * decision; `changed`: the order's new status when it moved.
    */
-  async operatorRetry(adjustmentId: string, by: ActorRef): Promise<AdjustmentSnapshot> {
-    return this.uow.runAdjustment(async (tx) => {
-      const orderId = await tx.orderOfAdjustment(adjustmentId);
-      const locked = orderId ? await tx.lockSaga(orderId) : null;
-      const adjustment = locked && (await tx.adjustmentsOf(locked.order.id)).find((a) => a.id === adjustmentId);
-      if (!locked || !adjustment) throw notFound('ADJUSTMENT_NOT_FOUND', `no cancellation or return ${adjustmentId}`, { adjustment_id: adjustmentId });
-      if (adjustment.awaiting.length === 0) {
-        throw conflict('ADJUSTMENT_NOT_RUNNING', `${adjustment.kind} ${adjustmentId} is ${adjustment.status}: nothing to retry`, {
-          adjustment_id: adjustmentId,
-          status: adjustment.status,
-        });
-      }
-      const decision = onAdjustmentRetry(adjustment, this.timings(), true);
-      await this.apply(tx, locked.order, {
-        ...decision,
-        log: [...decision.log, { step: `${adjustment.kind}:${adjustment.status}`, kind: 'retry', type: 'operator_retry', payload: { by: by.id } }],
-      });
-      this.logger.info({ order_id: orderId, adjustment_id: adjustmentId, by: by.id }, 'adjustment retried by an operator');
-      return decision.adjustment;
-    });
+  async applyLocked(
+    tx: AdjustmentTx,
+    order: OrderHead,
+    adjustment: AdjustmentSnapshot,
+    input: AdjustmentInput,
+  ): Promise<{ adjustment: AdjustmentSnapshot; changed: OrderStatus | undefined }> {
+    const decision = decideAdjustment(adjustment, input, this.timings());
+    return { adjustment: decision.adjustment, changed: await this.apply(tx, order, decision) };
+  }
+
+  /** @deprecated the admin route's retry, until the container wires RetryAdjustment (app/retry-adjustment.ts) itself. */
+  operatorRetry(adjustmentId: string, by: ActorRef): Promise<AdjustmentSnapshot> {
+    return new RetryAdjustment(this.uow, this, this.logger).execute(adjustmentId, by);
   }
 
   /** Persists a decision; a cancellation that completed cancels its fulfilments. Returns the order's new status. */

@@ -63,7 +63,7 @@ export class SweepSagas {
     const deps = { due: this.due, saga: this.saga, clock: this.clock, logger: this.logger };
     const expired = await drainDue(deps, 'payment_deadline', this.batch, signal);
     const retried = await drainDue(deps, 'retry', this.batch, signal);
-    const adjustmentsRetried = signal?.aborted ? 0 : await this.adjustments.retryDue(this.batch);
+    const adjustmentsRetried = await this.adjustments.retryDue(this.batch, signal);
     return { expired, retried, adjustmentsRetried };
   }
 }

@@ -1,4 +1,5 @@
 import { sqlOverPrisma, type Logger } from '@sudamall/shared';
+import { every, type Job } from '@sudamall/shared/service';
 import { ExpireOverduePayments } from '../app/expire-overdue-payments';
 import type { OrderAdjustments } from '../app/order-adjustments';
 import type { CheckoutTx, Clock } from '../app/ports';
@@ -35,16 +36,17 @@ export class PrismaDueSagas implements DueSagas {
   }
 }
 
+/** The saga's timers as a kernel job: SweepSagas about every `intervalMs`, never overlapping itself; stopping waits for the sweep in progress, which stops between sagas. */
+export function sagaSweepJob(intervalMs: number, sweepSagas: SweepSagas): Job {
+  return every(intervalMs, 'saga sweeper', (signal) => sweepSagas.execute(signal));
+}
+
 /**
- * The saga's timers on a hand-written loop: SweepSagas every `intervalMs`, never overlapping
- * itself; stop() waits for the sweep in progress, which stops between sagas.
+ * @deprecated the container's `sweeper` until service.ts declares `sagaSweepJob` and the routes
+ * call ExpireOverduePayments: the same job and use cases behind the old start/stop/expireAll.
  */
 export class SagaSweeper {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<unknown> = Promise.resolve();
-  private stopped = true;
-  private abort = new AbortController();
-  private readonly sweepSagas: SweepSagas;
+  private readonly job: Job;
   private readonly expireOverdue: ExpireOverduePayments;
 
   constructor(
@@ -52,37 +54,20 @@ export class SagaSweeper {
     saga: SagaCoordinator,
     clock: Clock,
     private readonly logger: Logger,
-    private readonly intervalMs: number,
+    intervalMs: number,
     adjustments: OrderAdjustments,
   ) {
     const due = new PrismaDueSagas(uow);
-    this.sweepSagas = new SweepSagas(due, saga, adjustments, clock, logger);
+    this.job = sagaSweepJob(intervalMs, new SweepSagas(due, saga, adjustments, clock, logger));
     this.expireOverdue = new ExpireOverduePayments(due, saga, clock, logger);
   }
 
   start(): void {
-    this.stopped = false;
-    this.abort = new AbortController();
-    const tick = () => {
-      if (this.stopped) return;
-      this.running = this.sweep()
-        .catch((err: unknown) => this.logger.error({ err }, 'saga sweep failed'))
-        .finally(() => {
-          if (!this.stopped) this.timer = setTimeout(tick, this.intervalMs);
-        });
-    };
-    this.timer = setTimeout(tick, this.intervalMs);
+    this.job.start(this.logger);
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    this.abort.abort();
-    if (this.timer) clearTimeout(this.timer);
-    await this.running;
-  }
-
-  sweep(): ReturnType<SweepSagas['execute']> {
-    return this.sweepSagas.execute(this.abort.signal);
+  stop(): Promise<void> {
+    return this.job.stop();
   }
 
   /** Expires every overdue order now (admin clean-up); returns how many. */

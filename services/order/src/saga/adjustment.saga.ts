@@ -190,3 +190,20 @@ export function onAdjustmentRetry(a: AdjustmentSnapshot, t: RetryTimings, operat
   const resent = resend(a, t, { step: stepLabel(a, a.status), operator });
   return { adjustment: resent.state, commands: resent.commands, log: resent.log, completed: false };
 }
+
+/** What reaches a running adjustment: a participant's answer, its retry timer, an operator's retry (who, for the timeline). */
+export type AdjustmentInput = { kind: 'reply'; type: ReplyType; data: unknown } | { kind: 'retry' } | { kind: 'operator_retry'; by: string };
+
+export function decideAdjustment(a: AdjustmentSnapshot, input: AdjustmentInput, t: RetryTimings): AdjustmentDecision {
+  switch (input.kind) {
+    case 'reply':
+      return onAdjustmentReply(a, input.type, input.data, t);
+    case 'retry':
+      return onAdjustmentRetry(a, t);
+    case 'operator_retry': {
+      const decision = onAdjustmentRetry(a, t, true);
+      const line: StepLogEntry = { step: stepLabel(a, a.status), kind: 'retry', type: 'operator_retry', payload: { by: input.by } };
+      return { ...decision, log: [...decision.log, line] };
+    }
+  }
+}
