@@ -15,8 +15,13 @@ import { TestGateway } from './infra/gateways/test-gateway';
 import { createPaymentLogger } from './infra/logger';
 import { GrpcOrdersClient } from './infra/order-client';
 import { createPrisma, type Db } from './infra/prisma';
-import { PrismaPaymentRepository } from './infra/prisma-payment-repository';
 import { PrismaGatewaySettingsStore } from './infra/gateway-settings-store';
+import { PrismaChargeStore } from './infra/charge-store';
+import { PrismaDuplicateCaptureStore, type DuplicateReporter } from './infra/duplicate-capture-store';
+import { PrismaOrderCommandStore } from './infra/order-command-store';
+import { PrismaPaymentStore } from './infra/payment-store';
+import { PrismaRefundStore } from './infra/refund-store';
+import { PrismaWebhookStore } from './infra/webhook-store';
 
 export interface Container {
   config: PaymentConfig;
@@ -75,12 +80,23 @@ export function createContainer(config: PaymentConfig, overrides: ContainerOverr
   const byName = new Map(configuredGateways(config).map((g) => [g.name, g]));
   for (const g of overrides.gateways ?? []) byName.set(g.name, g);
 
+  // One clock for the use cases and the stores: what "stale" and every stored time are measured on.
+  const clock = systemClock;
+  const reportDuplicate: DuplicateReporter = (fields) => logger.error(fields, 'duplicate capture: recorded, refunded automatically');
+  const gatewayStore = new PrismaGatewaySettingsStore(prisma);
+  const payments = new PrismaPaymentStore(prisma, clock);
   const useCases: UseCaseDeps = {
-    repo: new PrismaPaymentRepository(prisma, logger),
-    gatewaySettings: new PrismaGatewaySettingsStore(prisma),
+    gatewayStore,
+    payments,
+    charges: new PrismaChargeStore(prisma, payments, clock, reportDuplicate),
+    webhooks: new PrismaWebhookStore(prisma, clock, reportDuplicate),
+    refunds: new PrismaRefundStore(prisma, clock),
+    duplicateCaptures: new PrismaDuplicateCaptureStore(prisma, clock),
+    orderCommands: new PrismaOrderCommandStore(prisma, clock),
+    gatewaySettings: gatewayStore,
     orders: overrides.orders ?? (ordersClient as GrpcOrdersClient),
     gateways: new GatewayRegistry(byName.values()),
-    clock: systemClock,
+    clock,
     logger,
     settings: { currency: config.PAYMENT_CURRENCY, staleProcessingSeconds: config.staleProcessingSeconds },
   };

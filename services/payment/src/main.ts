@@ -27,7 +27,7 @@ async function main(): Promise<void> {
   for (const warning of startupWarnings(config)) logger.warn({ test_mode: config.testMode, node_env: config.NODE_ENV }, warning);
   let ready = false;
   // /ws/payments/{payment_id}/ (see src/live): pushed from this instance's own read of payment.events.
-  const live = new PaymentLiveFeed(new LiveHub({ logger }), useCases.repo);
+  const live = new PaymentLiveFeed(new LiveHub({ logger }), useCases.payments);
   // One verifier setup (and one JWKS cache) for REST, the rate limit and the live streams.
   const auth = authOptionsFromConfig(config, logger);
 

@@ -70,7 +70,7 @@ export async function applyStripeWebhook(
     throw invalid('INVALID_EVENT', 'a Stripe event needs an id and a type');
   }
   const mapped = mapStripeEvent(event);
-  const result = await deps.repo.applyGatewayEvent({ ...mapped, payload: event as Record<string, unknown> });
+  const result = await deps.webhooks.applyGatewayEvent({ ...mapped, payload: event as Record<string, unknown> });
   // A second capture (the buyer paid twice) is refunded now; the recovery sweep retries it.
   if (!result.duplicate && result.duplicateCapture) await refundDetectedDuplicate(deps, result.duplicateCapture.paymentId);
   deps.logger.info({ provider: 'stripe', event_id: event.id, type: event.type, result: ack(result).result }, 'webhook handled');
@@ -91,7 +91,7 @@ export interface SimulatedWebhookInput {
  * received that no gateway ever took.
  */
 export async function applySimulatedWebhook(deps: UseCaseDeps, input: SimulatedWebhookInput): Promise<WebhookAck> {
-  const payment = await deps.repo.findPayment(input.paymentId);
+  const payment = await deps.payments.findPayment(input.paymentId);
   if (!payment) throw paymentNotFound(input.paymentId);
   if (payment.gateway !== 'test_gateway') {
     throw conflict('NOT_TEST_GATEWAY_PAYMENT', 'only test-gateway payments take simulated webhooks', {
@@ -103,7 +103,7 @@ export async function applySimulatedWebhook(deps: UseCaseDeps, input: SimulatedW
     input.event === 'payment.succeeded'
       ? { kind: 'succeeded', transactionId: input.transactionId ?? `test_txn_${input.eventId.slice(0, 12)}` }
       : { kind: 'failed', code: input.failureCode ?? 'card_declined', message: 'simulated failure' };
-  const result = await deps.repo.applyGatewayEvent({
+  const result = await deps.webhooks.applyGatewayEvent({
     provider: 'test',
     eventId: input.eventId,
     type: input.event,

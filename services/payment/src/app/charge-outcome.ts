@@ -29,7 +29,7 @@ export function chargeRequestFor(claim: ProcessingClaim, input: PaymentInput): C
  * recorded as a duplicate capture: it is refunded now, and by the sweep if that fails.
  */
 export async function recordChargeResult(deps: UseCaseDeps, paymentId: string, attemptNumber: number, result: ChargeResult): Promise<PaymentRecord> {
-  const updated = await deps.repo.recordChargeOutcome(paymentId, attemptNumber, result);
+  const updated = await deps.charges.recordChargeOutcome(paymentId, attemptNumber, result);
   if (result.status === 'succeeded' && updated.gatewayTransactionId !== result.transactionId) {
     await refundDetectedDuplicate(deps, paymentId);
   }

@@ -39,7 +39,7 @@ export function notPayable(order: OrderForPayment) {
  * the client's; one live payment per order (the partial unique index settles races).
  */
 export async function createPayment(deps: UseCaseDeps, actor: Actor, input: CreatePaymentInput): Promise<PaymentRecord> {
-  const gateway = await deps.repo.findGateway(input.gateway);
+  const gateway = await deps.gatewayStore.findGateway(input.gateway);
   // 409 like process's: whether a gateway takes payments is the platform's state (configured,
   // switched on by an admin), not something malformed in the request.
   if (!gateway || !gateway.isActive || !deps.gateways.get(gateway.name)) {
@@ -49,7 +49,7 @@ export async function createPayment(deps: UseCaseDeps, actor: Actor, input: Crea
   const order = await deps.orders.getOrderForPayment(input.orderId);
   if (order.userId !== actor.id) throw forbidden('FORBIDDEN', 'this order belongs to another user');
 
-  const live = await deps.repo.findLivePayment(order.orderId);
+  const live = await deps.payments.findLivePayment(order.orderId);
   if (live) throw paymentExists(live);
 
   const now = deps.clock.now();
@@ -59,7 +59,7 @@ export async function createPayment(deps: UseCaseDeps, actor: Actor, input: Crea
   }
 
   const charges = calculateCharges(order.totalAmount, gateway);
-  return deps.repo.createPayment({
+  return deps.payments.createPayment({
     paymentId: randomUUID(),
     orderReference: order.orderId,
     userId: order.userId,

@@ -1,5 +1,17 @@
 import type { Logger } from 'pino';
-import type { Clock, GatewayRegistry, OrdersPort, PaymentRepository, RefundQueue } from './ports';
+import type {
+  ChargeStore,
+  Clock,
+  DuplicateCaptureStore,
+  GatewayRegistry,
+  GatewayStore,
+  OrderCommandStore,
+  OrdersPort,
+  PaymentStore,
+  RefundQueue,
+  RefundStore,
+  WebhookStore,
+} from './ports';
 import type { GatewaySettingsStore } from './update-gateway-settings';
 
 export interface Actor {
@@ -10,7 +22,14 @@ export interface Actor {
 }
 
 export interface UseCaseDeps {
-  repo: PaymentRepository;
+  /** The stores (src/infra/*-store.ts), one per table or aggregate. */
+  gatewayStore: GatewayStore;
+  payments: PaymentStore;
+  charges: ChargeStore;
+  webhooks: WebhookStore;
+  refunds: RefundStore;
+  duplicateCaptures: DuplicateCaptureStore;
+  orderCommands: OrderCommandStore;
   orders: OrdersPort;
   gateways: GatewayRegistry;
   clock: Clock;

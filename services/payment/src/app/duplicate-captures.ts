@@ -13,12 +13,12 @@ import type { DuplicateCaptureRecord, DuplicateCaptureStatus } from './records';
 export async function refundDuplicateCapture(deps: UseCaseDeps, found: DuplicateCaptureRecord): Promise<DuplicateCaptureRecord> {
   // One call at a time: the lease outlasts the longest gateway call (the stale window does).
   const leaseFrom = new Date(deps.clock.now().getTime() - deps.settings.staleProcessingSeconds * 1000);
-  const dup = await deps.repo.claimDuplicateCaptureRefund(found.id, leaseFrom);
+  const dup = await deps.duplicateCaptures.claimDuplicateCaptureRefund(found.id, leaseFrom);
   if (!dup) return found; // another worker is sending it, or it is settled
   const gateway = deps.gateways.get(dup.gateway);
   if (!gateway) {
     deps.logger.error({ duplicate_capture_id: dup.id, gateway: dup.gateway }, 'duplicate capture: gateway not configured, refund waits');
-    return deps.repo.recordDuplicateCaptureRefund(dup.id, { kind: 'error', code: 'GATEWAY_NOT_AVAILABLE', final: false });
+    return deps.duplicateCaptures.recordDuplicateCaptureRefund(dup.id, { kind: 'error', code: 'GATEWAY_NOT_AVAILABLE', final: false });
   }
   try {
     const result = await gateway.refund({
@@ -31,7 +31,7 @@ export async function refundDuplicateCapture(deps: UseCaseDeps, found: Duplicate
       currency: dup.currency,
       reason: 'duplicate_capture',
     });
-    const done = await deps.repo.recordDuplicateCaptureRefund(dup.id, { kind: 'refunded', gatewayRefundId: result.gatewayRefundId });
+    const done = await deps.duplicateCaptures.recordDuplicateCaptureRefund(dup.id, { kind: 'refunded', gatewayRefundId: result.gatewayRefundId });
     deps.logger.warn(
       {
         duplicate_capture_id: dup.id,
@@ -50,13 +50,13 @@ export async function refundDuplicateCapture(deps: UseCaseDeps, found: Duplicate
       { duplicate_capture_id: dup.id, payment_id: dup.paymentId, code, err: (e as Error).message, retried: unknownOutcome },
       'duplicate capture refund failed',
     );
-    return deps.repo.recordDuplicateCaptureRefund(dup.id, { kind: 'error', code, final: !unknownOutcome });
+    return deps.duplicateCaptures.recordDuplicateCaptureRefund(dup.id, { kind: 'error', code, final: !unknownOutcome });
   }
 }
 
 /** Refunds every duplicate capture still waiting (of one payment, or all: the recovery sweep). */
 export async function refundDuplicateCaptures(deps: UseCaseDeps, paymentId: string | null = null, limit = 20): Promise<DuplicateCaptureRecord[]> {
-  const waiting = await deps.repo.findDuplicateCapturesToRefund(paymentId, limit);
+  const waiting = await deps.duplicateCaptures.findDuplicateCapturesToRefund(paymentId, limit);
   const out: DuplicateCaptureRecord[] = [];
   for (const dup of waiting) out.push(await refundDuplicateCapture(deps, dup));
   return out;
@@ -75,5 +75,5 @@ export function listDuplicateCaptures(
   deps: UseCaseDeps,
   filter: { status?: DuplicateCaptureStatus; orderId?: string; limit?: number } = {},
 ): Promise<DuplicateCaptureRecord[]> {
-  return deps.repo.listDuplicateCaptures({ status: filter.status, orderReference: filter.orderId, limit: Math.min(filter.limit ?? 100, 500) });
+  return deps.duplicateCaptures.listDuplicateCaptures({ status: filter.status, orderReference: filter.orderId, limit: Math.min(filter.limit ?? 100, 500) });
 }

@@ -29,7 +29,7 @@ export async function handlePaymentCommand(
   if (envelope.type === 'payment.collect') return collectForOrder(deps, claim, envelope.data);
   const { order_id: orderId, reason } = envelope.data;
   if (envelope.type === 'payment.void') {
-    const effect = await deps.repo.voidForOrder(claim, orderId, reason);
+    const effect = await deps.orderCommands.voidForOrder(claim, orderId, reason);
     if (effect.kind === 'voided') {
       for (const p of effect.payments) {
         const gateway = deps.gateways.get(p.gateway);
@@ -49,7 +49,9 @@ export async function handlePaymentCommand(
   // Checked before anything is claimed: a malformed key or amount throws (invalid), so the bus
   // parks the command for an operator instead of refunding a guess.
   const keyed = keyedRefundRequest(envelope.data);
-  const effect = keyed ? await deps.repo.refundKeyedForOrder(claim, orderId, reason, keyed) : await deps.repo.refundForOrder(claim, orderId, reason);
+  const effect = keyed
+    ? await deps.orderCommands.refundKeyedForOrder(claim, orderId, reason, keyed)
+    : await deps.orderCommands.refundForOrder(claim, orderId, reason);
   const key = keyed ? { refund_key: keyed.refundKey } : {};
   if (effect.kind === 'refund_reserved') {
     const { refund } = effect.reservation;
@@ -80,7 +82,7 @@ async function collectForOrder(
   // A malformed amount throws (invalid) before anything is claimed: parked, never guessed. So
   // does an amount above the payment's total, from inside the transaction, which rolls back.
   const amount = collectedAmount(data);
-  const effect = await deps.repo.collectForOrder(claim, orderId, amount);
+  const effect = await deps.orderCommands.collectForOrder(claim, orderId, amount);
   if (effect.kind === 'collected') {
     const { payment } = effect;
     const fields = { order_id: orderId, payment_id: payment.paymentId, amount, total_amount: payment.totalAmount };

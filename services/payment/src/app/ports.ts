@@ -16,6 +16,7 @@ import type {
 import type { SortOf } from '@sudamall/shared';
 import type { PaymentStatus } from '../domain/payment-status';
 import type { KeyedRefundRequest } from '../domain/keyed-refunds';
+import type { ChargeResult, GatewayRaw } from '../domain/charge-answer';
 
 /** A card or a gateway-side payment method, as the payer gave it to `process`. */
 export interface PaymentInput {
@@ -41,17 +42,8 @@ export interface ChargeRequest {
   previousReference: string | null;
 }
 
-export type GatewayRaw = Record<string, unknown>;
-
-export type ChargeResult =
-  | { status: 'succeeded'; transactionId: string; reference?: string; raw: GatewayRaw }
-  | { status: 'declined'; code: string; message: string; reference?: string; raw: GatewayRaw }
-  /** The payer must act first (approve at PayPal); `process` again afterwards. */
-  | { status: 'requires_action'; reference: string; actionUrl?: string; raw: GatewayRaw }
-  /** Nothing to charge now (cash on delivery): collected later. */
-  | { status: 'pending'; reference?: string; raw: GatewayRaw }
-  /** Accepted, outcome not known yet: the gateway's webhook settles it. */
-  | { status: 'processing'; reference: string; raw: GatewayRaw };
+// What a gateway answers to a charge, and what that means, is the domain's (domain/charge-answer.ts).
+export type { ChargeResult, GatewayRaw } from '../domain/charge-answer';
 
 export interface RefundRequest {
   paymentId: string;
@@ -199,7 +191,7 @@ export interface ClaimArgs {
   cardLast4: string | null;
   /** Not secret (a gateway-side id): kept on the attempt so a crashed attempt can be replayed. */
   paymentMethodId?: string | null;
-  /** The use case's clock (deps.clock): what "stale" is measured against. Default: now. */
+  /** What "stale" is measured against (domain isStaleAttempt). Default: the store's clock, the container's one clock. */
   now?: Date;
 }
 
@@ -270,10 +262,18 @@ export interface RefundFilter extends CreatedBetween {
   sort: SortOf<(typeof REFUND_SORT_FIELDS)[number]>;
 }
 
-export interface PaymentRepository {
+// The stores, one per table or aggregate (src/infra/*-store.ts). Every status they write goes
+// through its transition table in domain/ (payment-status.ts, attempt-status.ts, refunds.ts,
+// captures.ts), which throws on a move it does not list.
+
+/** gateways: what a payment may be created with (fees, active). */
+export interface GatewayStore {
   listGateways(activeOnly: boolean): Promise<GatewayRecord[]>;
   findGateway(name: string): Promise<GatewayRecord | null>;
+}
 
+/** payments: created, read, closed, collected by hand. */
+export interface PaymentStore {
   /** Throws conflict PAYMENT_EXISTS (details.payment_id) when the order already has a live payment. */
   createPayment(data: NewPayment): Promise<PaymentRecord>;
   findPayment(paymentId: string): Promise<PaymentRecord | null>;
@@ -282,10 +282,17 @@ export interface PaymentRepository {
   findCurrentPaymentForOrder(orderReference: string): Promise<PaymentRecord | null>;
   getPaymentDetail(paymentId: string): Promise<PaymentDetail | null>;
   listPayments(page: number, pageSize: number, filter: PaymentFilter): Promise<Page<PaymentRecord>>;
+  /** pending|failed → expired|cancelled (order no longer payable). */
+  closePayment(paymentId: string, to: 'expired' | 'cancelled', reason: string): Promise<PaymentRecord | null>;
+  /** Cash on delivery: pending → completed. */
+  markCollected(paymentId: string, collectedBy: string): Promise<PaymentRecord>;
+}
 
+/** payment_attempts, and the payment's status as its charges move it. */
+export interface ChargeStore {
   /**
    * pending|failed (or processing left stale by a crash) → processing, with a new attempt row.
-   * A conditional UPDATE: of N concurrent callers exactly one gets a claim, the others null.
+   * Under the row lock: of N concurrent callers exactly one gets a claim, the others null.
    */
   claimForProcessing(args: ClaimArgs): Promise<ProcessingClaim | null>;
   /** Payments left `processing` longer than the stale window, with what their attempt was given. */
@@ -294,13 +301,15 @@ export interface PaymentRepository {
   recordChargeOutcome(paymentId: string, attemptNumber: number, result: ChargeResult): Promise<PaymentRecord>;
   /** The gateway call failed. keepProcessing: the outcome is unknown, so the attempt stays open for a resume. */
   recordAttemptError(paymentId: string, attemptNumber: number, error: { code: string; message: string }, keepProcessing: boolean): Promise<void>;
-  /** pending|failed → expired|cancelled (order no longer payable). */
-  closePayment(paymentId: string, to: 'expired' | 'cancelled', reason: string): Promise<PaymentRecord | null>;
-  /** Cash on delivery: pending → completed. */
-  markCollected(paymentId: string, collectedBy: string): Promise<PaymentRecord>;
+}
 
+/** webhook_events: a gateway's event recorded once and applied to its payment. */
+export interface WebhookStore {
   applyGatewayEvent(input: GatewayEventInput): Promise<GatewayEventResult>;
+}
 
+/** duplicate_captures: second captures and their automatic refund. */
+export interface DuplicateCaptureStore {
   /** Duplicate captures, newest first (the saga dashboard lists them). */
   listDuplicateCaptures(filter: { status?: DuplicateCaptureStatus; orderReference?: string; limit: number }): Promise<DuplicateCaptureRecord[]>;
   /** Duplicate captures whose refund is still to be sent (or retried with the same key). */
@@ -315,7 +324,10 @@ export interface PaymentRepository {
     id: string,
     outcome: { kind: 'refunded'; gatewayRefundId: string } | { kind: 'error'; code: string; final: boolean },
   ): Promise<DuplicateCaptureRecord>;
+}
 
+/** refunds: reserved under the payment's row lock, sent, settled once. */
+export interface RefundStore {
   /** Locks the payment row, checks the remaining amount and reserves it with a pending refund. */
   reserveRefund(args: { paymentId: string; amount?: string; reason: string; requestedBy: string }): Promise<RefundReservation>;
   /**
@@ -334,8 +346,12 @@ export interface PaymentRepository {
   findStalePendingRefunds(olderThan: Date, limit: number): Promise<RefundRecord[]>;
   findRefund(refundId: string): Promise<RefundRecord | null>;
   listRefunds(page: number, pageSize: number, filter: RefundFilter): Promise<Page<RefundRecord>>;
+}
 
+/** The saga's commands, each in one transaction with its inbox claim. */
+export interface OrderCommandStore {
   voidForOrder(claim: InboxClaim, orderId: string, reason: string): Promise<CommandEffect>;
+  /** payment.refund without a key (src/domain/order-refund.ts): everything left, or the answer that nothing is. */
   refundForOrder(claim: InboxClaim, orderId: string, reason: string): Promise<CommandEffect>;
   /**
    * payment.refund with a refund_key (src/domain/keyed-refunds.ts): answered again when the key is

@@ -1,6 +1,6 @@
 import { conflict, isDomainError } from '@sudamall/shared';
 import { cardLast4, normalizeCardNumber } from '../domain/card';
-import { PROCESSABLE_STATUSES, voidRequestOf } from '../domain/payment-status';
+import { isStaleAttempt, PROCESSABLE_STATUSES, voidRequestOf } from '../domain/payment-status';
 import { assertOwner, paymentNotFound } from './access';
 import { chargeRequestFor, isUnknownOutcome, lookupCurrentAttempt, recordChargeResult } from './charge-outcome';
 import { notPayable } from './create-payment';
@@ -61,7 +61,7 @@ const OUTCOME: Record<ChargeResult['status'], ProcessOutcome> = {
  * with an idempotency key per (payment, attempt).
  */
 export async function processPayment(deps: UseCaseDeps, actor: Actor, input: ProcessPaymentInput): Promise<ProcessPaymentResult> {
-  const payment = await deps.repo.findPayment(input.paymentId);
+  const payment = await deps.payments.findPayment(input.paymentId);
   if (!payment) throw paymentNotFound(input.paymentId);
   assertOwner(actor, payment);
   const gateway = deps.gateways.get(payment.gateway);
@@ -76,8 +76,7 @@ export async function processPayment(deps: UseCaseDeps, actor: Actor, input: Pro
   };
   gateway.validateInput(paymentInput);
 
-  const staleMs = deps.settings.staleProcessingSeconds * 1000;
-  const stale = payment.status === 'processing' && (payment.processingStartedAt?.getTime() ?? 0) < deps.clock.now().getTime() - staleMs;
+  const stale = isStaleAttempt(payment, deps.clock.now(), deps.settings.staleProcessingSeconds);
   if ((!PROCESSABLE_STATUSES.includes(payment.status) && !stale) || payment.metadata.awaiting_collection === true) {
     throw whyNotProcessable(payment);
   }
@@ -96,7 +95,12 @@ export async function processPayment(deps: UseCaseDeps, actor: Actor, input: Pro
   if (voidRequest) {
     // The gateway never saw the stale attempt: nothing was charged, so it closes as the void asked.
     if (stale) {
-      await deps.repo.recordAttemptError(payment.paymentId, payment.attemptCount, { code: 'NOT_CHARGED', message: 'the gateway never saw the attempt' }, false);
+      await deps.charges.recordAttemptError(
+        payment.paymentId,
+        payment.attemptCount,
+        { code: 'NOT_CHARGED', message: 'the gateway never saw the attempt' },
+        false,
+      );
     }
     throw voidRequested(payment, voidRequest.reason);
   }
@@ -106,7 +110,7 @@ export async function processPayment(deps: UseCaseDeps, actor: Actor, input: Pro
   const windowClosed = order.paymentExpiresAt !== null && order.paymentExpiresAt.getTime() <= deps.clock.now().getTime();
   if (!order.payable || windowClosed) {
     const expired = windowClosed || order.reason === 'PAYMENT_WINDOW_EXPIRED';
-    await deps.repo.closePayment(
+    await deps.payments.closePayment(
       payment.paymentId,
       expired ? 'expired' : 'cancelled',
       expired ? 'payment_window_expired' : order.reason || 'order_not_payable',
@@ -114,7 +118,7 @@ export async function processPayment(deps: UseCaseDeps, actor: Actor, input: Pro
     throw notPayable(expired ? { ...order, payable: false, reason: 'PAYMENT_WINDOW_EXPIRED' } : order);
   }
 
-  const claim = await deps.repo.claimForProcessing({
+  const claim = await deps.charges.claimForProcessing({
     paymentId: payment.paymentId,
     staleAfterSeconds: deps.settings.staleProcessingSeconds,
     now: deps.clock.now(),
@@ -122,7 +126,7 @@ export async function processPayment(deps: UseCaseDeps, actor: Actor, input: Pro
     paymentMethodId: paymentInput.paymentMethodId ?? null,
   });
   if (!claim) {
-    const now = await deps.repo.findPayment(payment.paymentId);
+    const now = await deps.payments.findPayment(payment.paymentId);
     throw whyNotProcessable(now ?? payment);
   }
 
@@ -134,7 +138,7 @@ export async function processPayment(deps: UseCaseDeps, actor: Actor, input: Pro
     // later process call resumes it with the same idempotency key. Anything else: it did not.
     const unknownOutcome = isUnknownOutcome(e);
     const code = isDomainError(e) ? e.code : 'GATEWAY_ERROR';
-    await deps.repo.recordAttemptError(payment.paymentId, claim.attemptNumber, { code, message: (e as Error).message }, unknownOutcome);
+    await deps.charges.recordAttemptError(payment.paymentId, claim.attemptNumber, { code, message: (e as Error).message }, unknownOutcome);
     deps.logger.warn({ payment_id: payment.paymentId, attempt: claim.attemptNumber, code }, 'gateway call failed');
     throw e;
   }

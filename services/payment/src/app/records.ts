@@ -1,6 +1,11 @@
 // Plain records the use cases and transports work with (money as decimal strings), so nothing
 // above infra/ depends on Prisma's types.
+import type { AttemptStatus } from '../domain/attempt-status';
+import type { DuplicateCaptureStatus } from '../domain/captures';
 import type { PaymentStatus } from '../domain/payment-status';
+import type { RefundStatus } from '../domain/refunds';
+
+export type { AttemptStatus, DuplicateCaptureStatus, RefundStatus };
 
 export interface GatewayRecord {
   name: string;
@@ -37,8 +42,6 @@ export interface PaymentRecord {
   updatedAt: Date;
 }
 
-export type AttemptStatus = 'processing' | 'succeeded' | 'failed' | 'requires_action' | 'awaiting_collection' | 'error';
-
 export interface AttemptRecord {
   id: string;
   paymentId: string;
@@ -52,8 +55,6 @@ export interface AttemptRecord {
   createdAt: Date;
   completedAt: Date | null;
 }
-
-export type RefundStatus = 'pending' | 'completed' | 'failed';
 
 export interface RefundRecord {
   refundId: string;
@@ -75,8 +76,6 @@ export interface RefundRecord {
   createdAt: Date;
   processedAt: Date | null;
 }
-
-export type DuplicateCaptureStatus = 'refund_pending' | 'refunded' | 'refund_failed';
 
 /** A second capture of one payment (or of another payment of its order), refunded automatically. */
 export interface DuplicateCaptureRecord {

@@ -38,14 +38,14 @@ const leaseSeconds = (deps: UseCaseDeps, atLeast = 0) => Math.max(atLeast, deps.
  */
 export async function settleRefund(deps: UseCaseDeps, refundId: string, atLeastSeconds = 0): Promise<SettledRefund> {
   const leaseFrom = new Date(deps.clock.now().getTime() - leaseSeconds(deps, atLeastSeconds) * 1000);
-  const claim = await deps.repo.claimRefundAttempt(refundId, leaseFrom);
+  const claim = await deps.refunds.claimRefundAttempt(refundId, leaseFrom);
   if (!claim) return { outcome: 'busy' };
   const { refund, payment } = claim;
   const log = { refund_id: refundId, payment_id: payment.paymentId, attempt: refund.attemptCount };
   const gateway = deps.gateways.get(payment.gateway);
   if (!gateway) {
     const error = notFound('GATEWAY_NOT_AVAILABLE', `gateway ${payment.gateway} is not available`);
-    await deps.repo.failRefund(refundId, error.code);
+    await deps.refunds.failRefund(refundId, error.code);
     return { outcome: 'failed', reservation: claim, error };
   }
   const target: RefundLookupRequest = {
@@ -61,28 +61,28 @@ export async function settleRefund(deps: UseCaseDeps, refundId: string, atLeastS
     if (refund.attemptCount > 1) {
       const found = await gateway.lookupRefund(target);
       deps.logger.info({ ...log, found: found.status }, 'pending refund reconciled against the gateway');
-      if (found.status === 'succeeded') return { outcome: 'completed', reservation: await deps.repo.completeRefund(refundId, found.gatewayRefundId) };
+      if (found.status === 'succeeded') return { outcome: 'completed', reservation: await deps.refunds.completeRefund(refundId, found.gatewayRefundId) };
       if (found.status === 'failed') {
-        await deps.repo.failRefund(refundId, found.code);
+        await deps.refunds.failRefund(refundId, found.code);
         return { outcome: 'failed', reservation: claim, error: new Error(`the gateway failed refund ${found.gatewayRefundId}: ${found.code}`) };
       }
       if (found.status === 'pending') {
-        const still = await deps.repo.noteRefundPending(refundId, `gateway refund ${found.gatewayRefundId} not settled yet`);
+        const still = await deps.refunds.noteRefundPending(refundId, `gateway refund ${found.gatewayRefundId} not settled yet`);
         return { outcome: 'pending', reservation: still ?? claim };
       }
       // not_found: nothing reached the gateway, so sending now cannot refund twice.
     }
     const result = await gateway.refund({ ...target, reason: refund.reason });
-    return { outcome: 'completed', reservation: await deps.repo.completeRefund(refundId, result.gatewayRefundId) };
+    return { outcome: 'completed', reservation: await deps.refunds.completeRefund(refundId, result.gatewayRefundId) };
   } catch (e) {
     const code = (e as Partial<DomainError>).code ?? 'GATEWAY_ERROR';
     if (refundErrorOutcome(e) === 'rejected') {
       deps.logger.warn({ ...log, err: (e as Error).message, code }, 'the gateway refused the refund');
-      await deps.repo.failRefund(refundId, code);
+      await deps.refunds.failRefund(refundId, code);
       return { outcome: 'failed', reservation: claim, error: e };
     }
     deps.logger.warn({ ...log, err: (e as Error).message, code }, 'refund outcome unknown: kept pending, to be reconciled');
-    const still = await deps.repo.noteRefundPending(refundId, `${code}: ${(e as Error).message}`);
+    const still = await deps.refunds.noteRefundPending(refundId, `${code}: ${(e as Error).message}`);
     return { outcome: 'pending', reservation: still ?? claim, error: e };
   }
 }
@@ -97,9 +97,9 @@ export async function createRefund(
   actor: Actor,
   input: CreateRefundInput,
 ): Promise<{ outcome: 'completed' | 'pending' } & RefundReservation> {
-  const payment = await deps.repo.findPayment(input.paymentId);
+  const payment = await deps.payments.findPayment(input.paymentId);
   if (!payment) throw paymentNotFound(input.paymentId);
-  const reservation = await deps.repo.reserveRefund({
+  const reservation = await deps.refunds.reserveRefund({
     paymentId: payment.paymentId,
     amount: input.amount,
     reason: input.reason,
@@ -117,7 +117,7 @@ export async function createRefund(
  */
 export async function resumePendingRefunds(deps: UseCaseDeps, olderThanSeconds: number): Promise<number> {
   const window = leaseSeconds(deps, olderThanSeconds);
-  const stale = await deps.repo.findStalePendingRefunds(new Date(deps.clock.now().getTime() - window * 1000), 50);
+  const stale = await deps.refunds.findStalePendingRefunds(new Date(deps.clock.now().getTime() - window * 1000), 50);
   let done = 0;
   for (const refund of stale) {
     const settled = await settleRefund(deps, refund.refundId, olderThanSeconds).catch((err: unknown) => {

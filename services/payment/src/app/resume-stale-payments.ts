@@ -25,7 +25,7 @@ export interface SweepResult {
  */
 export async function resumeStalePayments(deps: UseCaseDeps): Promise<SweepResult> {
   const staleSeconds = deps.settings.staleProcessingSeconds;
-  const stale = await deps.repo.findStaleProcessing(new Date(deps.clock.now().getTime() - staleSeconds * 1000), 20);
+  const stale = await deps.charges.findStaleProcessing(new Date(deps.clock.now().getTime() - staleSeconds * 1000), 20);
   const out: SweepResult = { resumed: 0, closed: 0, open: 0 };
   for (const { payment, paymentMethodId } of stale) {
     const r = await settleStaleAttempt(deps, payment, paymentMethodId);
@@ -58,7 +58,12 @@ async function settleStaleAttempt(
 
   if (voidRequestOf(payment.metadata)) {
     // The order asked for a void meanwhile and nothing was charged: close as the void would have.
-    await deps.repo.recordAttemptError(payment.paymentId, payment.attemptCount, { code: 'NOT_CHARGED', message: 'the gateway never saw the attempt' }, false);
+    await deps.charges.recordAttemptError(
+      payment.paymentId,
+      payment.attemptCount,
+      { code: 'NOT_CHARGED', message: 'the gateway never saw the attempt' },
+      false,
+    );
     return 'closed';
   }
 
@@ -71,12 +76,17 @@ async function settleStaleAttempt(
     if (!isDomainError(e) || e.kind !== 'not_found') return 'open'; // order service unreachable: next sweep
   }
   const staleSeconds = deps.settings.staleProcessingSeconds;
-  const claim = await deps.repo.claimForProcessing({ paymentId: payment.paymentId, staleAfterSeconds: staleSeconds, cardLast4: null, now: deps.clock.now() });
+  const claim = await deps.charges.claimForProcessing({
+    paymentId: payment.paymentId,
+    staleAfterSeconds: staleSeconds,
+    cardLast4: null,
+    now: deps.clock.now(),
+  });
   if (!claim) return 'skipped'; // someone else resumed it meanwhile
   const gateway = deps.gateways.get(payment.gateway);
   if (!payable || !gateway) {
-    await deps.repo.recordAttemptError(payment.paymentId, claim.attemptNumber, { code: 'NOT_CHARGED', message: 'the gateway never saw the attempt' }, false);
-    await deps.repo.closePayment(payment.paymentId, 'expired', 'payment_window_expired');
+    await deps.charges.recordAttemptError(payment.paymentId, claim.attemptNumber, { code: 'NOT_CHARGED', message: 'the gateway never saw the attempt' }, false);
+    await deps.payments.closePayment(payment.paymentId, 'expired', 'payment_window_expired');
     return 'closed';
   }
   try {
@@ -86,7 +96,7 @@ async function settleStaleAttempt(
   } catch (e) {
     const unknownOutcome = isUnknownOutcome(e);
     const code = isDomainError(e) ? e.code : 'GATEWAY_ERROR';
-    await deps.repo.recordAttemptError(payment.paymentId, claim.attemptNumber, { code, message: (e as Error).message }, unknownOutcome);
+    await deps.charges.recordAttemptError(payment.paymentId, claim.attemptNumber, { code, message: (e as Error).message }, unknownOutcome);
     return unknownOutcome ? 'open' : 'closed';
   }
 }

@@ -1,4 +1,4 @@
-import { formatMoney, invalid, isMoneyString, money } from '@sudamall/shared';
+import { conflict, formatMoney, invalid, isMoneyString, money } from '@sudamall/shared';
 import { canTransition, type PaymentStatus } from './payment-status';
 
 // payment.collect (issue 13): the stores collect cash on delivery fulfilment by fulfilment, in the
@@ -8,6 +8,48 @@ import { canTransition, type PaymentStatus } from './payment-status';
 // captured), so `amount` may be less than the payment's total, never more.
 
 export const CASH_ON_DELIVERY = 'cash_on_delivery';
+
+// The cash-on-delivery rule: `process` answers `pending` (nothing to charge online); the payment
+// stays pending with metadata.awaiting_collection and payment.succeeded goes out at once, so the
+// order ships; it completes when the cash is collected (a seller's or an admin's `collect/`, or
+// the order's payment.collect), never by another charge.
+
+/** `process` recorded the buyer's choice of cash on delivery: the payment waits for the cash. */
+export function isAwaitingCollection(metadata: Record<string, unknown>): boolean {
+  return metadata.awaiting_collection === true;
+}
+
+export function awaitingCollectionMetadata(metadata: Record<string, unknown>): Record<string, unknown> {
+  return { ...metadata, awaiting_collection: true };
+}
+
+/** The gateway transaction a collected cash payment records. */
+export const cashTransactionId = (paymentId: string) => `cod_${paymentId}`;
+
+/** What a collected cash payment keeps on its metadata: who collected it and when. */
+export function collectedMetadata(
+  metadata: Record<string, unknown>,
+  collectedBy: string,
+  at: Date,
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return { ...metadata, awaiting_collection: false, collected_by: collectedBy, collected_at: at.toISOString(), ...extra };
+}
+
+/**
+ * `collect/` by hand (a seller of a store in the order, an admin): only a cash-on-delivery payment
+ * still pending completes. `announce`: payment.succeeded was not sent when the buyer chose cash on
+ * delivery (no `process` call recorded it), so the completion announces it.
+ */
+export function collectByHand(p: { gateway: string; status: PaymentStatus; metadata: Record<string, unknown> }): { announce: boolean } {
+  if (p.gateway !== CASH_ON_DELIVERY) {
+    throw conflict('NOT_CASH_ON_DELIVERY', 'only cash-on-delivery payments are collected by hand', { gateway: p.gateway });
+  }
+  if (p.status !== 'pending') {
+    throw conflict('PAYMENT_NOT_COLLECTABLE', `a ${p.status} payment cannot be marked collected`, { status: p.status });
+  }
+  return { announce: !isAwaitingCollection(p.metadata) };
+}
 
 /**
  * Checks the command's amount: a money string above zero, normalised to cents. Anything else is

@@ -1,6 +1,9 @@
-// The payment state machine as data: every status change in the service goes through
-// `canTransition`, so a webhook replayed out of order or a late gateway answer can never move
-// a payment backwards (completed → failed) or revive a cancelled one.
+import { transitionTable } from './transition-table';
+
+// The payment state machine as data: every status the stores write goes through
+// `paymentTransitions.transition()`, which throws on a move the table does not list, so a webhook
+// replayed out of order or a late gateway answer can never move a payment backwards
+// (completed → failed) or revive a cancelled one.
 
 export const PAYMENT_STATUSES = ['pending', 'processing', 'completed', 'failed', 'expired', 'cancelled', 'refunded', 'partially_refunded'] as const;
 export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
@@ -22,8 +25,22 @@ const TRANSITIONS: Record<PaymentStatus, readonly PaymentStatus[]> = {
   cancelled: ['completed'],
 };
 
+export const paymentTransitions = transitionTable<PaymentStatus>('payment', TRANSITIONS);
+
 export function canTransition(from: PaymentStatus, to: PaymentStatus): boolean {
-  return TRANSITIONS[from].includes(to);
+  return paymentTransitions.can(from, to);
+}
+
+/**
+ * A `processing` attempt nobody came back for: started longer than the stale window ago (which
+ * outlasts the longest gateway call), on the use cases' injected clock. The one rule both the
+ * buyer's `process` and the row-locked claim apply; a payment without a start time is not stale
+ * (as the sweep's `processing_started_at < $1` reads it).
+ */
+export function isStaleAttempt(payment: { status: PaymentStatus; processingStartedAt: Date | null }, now: Date, staleAfterSeconds: number): boolean {
+  return (
+    payment.status === 'processing' && payment.processingStartedAt !== null && payment.processingStartedAt.getTime() < now.getTime() - staleAfterSeconds * 1000
+  );
 }
 
 /** Statuses a `process` call may start from (a declined card leaves the payment retryable). */

@@ -1,6 +1,7 @@
 import { formatMoney, isDomainError, money, type Decimal } from '@sudamall/shared';
 import { conflict, invalid } from '@sudamall/shared';
 import { REFUNDABLE_STATUSES, type PaymentStatus } from './payment-status';
+import { transitionTable } from './transition-table';
 
 export interface RefundablePayment {
   status: PaymentStatus;
@@ -56,14 +57,14 @@ export function statusAfterRefunds(totalAmount: Decimal | string, completedRefun
 // what happened, then completed or failed for good.
 export type RefundStatus = 'pending' | 'completed' | 'failed';
 
-const REFUND_TRANSITIONS: Record<RefundStatus, readonly RefundStatus[]> = {
+export const refundTransitions = transitionTable<RefundStatus>('refund', {
   pending: ['completed', 'failed'],
   completed: [],
   failed: [],
-};
+});
 
 export function canRefundTransition(from: RefundStatus, to: RefundStatus): boolean {
-  return REFUND_TRANSITIONS[from].includes(to);
+  return refundTransitions.can(from, to);
 }
 
 /**

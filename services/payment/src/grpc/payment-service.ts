@@ -33,7 +33,7 @@ export function paymentGrpcService(deps: UseCaseDeps): pb.PaymentServiceServer {
   return {
     getPaymentStatus: grpcHandler<pb.GetPaymentStatusRequest, pb.GetPaymentStatusResponse>(async (req) => {
       if (!req.orderId) throw invalid('VALIDATION_FAILED', 'order_id is required');
-      const p = await deps.repo.findCurrentPaymentForOrder(req.orderId);
+      const p = await deps.payments.findCurrentPaymentForOrder(req.orderId);
       if (!p) throw notFound('PAYMENT_NOT_FOUND', `no payment for order ${req.orderId}`);
       return {
         orderId: p.orderReference,
@@ -49,7 +49,7 @@ export function paymentGrpcService(deps: UseCaseDeps): pb.PaymentServiceServer {
     }),
     getPayment: grpcHandler<pb.GetPaymentRequest, pb.GetPaymentResponse>(async (req) => {
       if (!req.paymentId) throw invalid('VALIDATION_FAILED', 'payment_id is required');
-      const p = await deps.repo.findPayment(req.paymentId);
+      const p = await deps.payments.findPayment(req.paymentId);
       if (!p) throw notFound('PAYMENT_NOT_FOUND', `payment ${req.paymentId} not found`);
       return { payment: toProto(p) };
     }),

@@ -1,6 +1,9 @@
-// JSON shapes of the REST API (snake_case, money as "12.30", timestamps ISO-8601).
+// JSON shapes of the REST API in one place (snake_case, money as "12.30", timestamps ISO-8601):
+// routes parse, call one use case and answer with one of these.
 import type { GatewaySettingsAuditRecord } from '../app/update-gateway-settings';
-import type { AttemptRecord, DuplicateCaptureRecord, GatewayRecord, PaymentRecord, RefundRecord } from '../app/records';
+import type { ProcessPaymentResult } from '../app/process-payment';
+import type { TestPaymentResult } from '../app/run-test-payment';
+import type { AttemptRecord, DuplicateCaptureRecord, GatewayRecord, Page, PaymentDetail, PaymentRecord, RefundRecord } from '../app/records';
 import { refundableAmount } from '../domain/refunds';
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
@@ -104,5 +107,68 @@ export function auditView(a: GatewaySettingsAuditRecord) {
     changed_at: a.changedAt.toISOString(),
     old: a.oldSettings,
     new: a.newSettings,
+  };
+}
+
+/** A page of a list: its items, how many there are in all, and the page asked for. */
+export function pageView<T, V>(result: Page<T>, view: (item: T) => V, page: number, pageSize: number) {
+  return { items: result.items.map(view), total: result.total, page, page_size: pageSize };
+}
+
+/** A payment with its attempts and refunds (detail/). */
+export function paymentDetailView(detail: PaymentDetail) {
+  return { ...paymentView(detail.payment), attempts: detail.attempts.map(attemptView), refunds: detail.refunds.map(refundView) };
+}
+
+/** What one `process` call did. */
+export function processResultView(result: ProcessPaymentResult) {
+  return {
+    payment: paymentView(result.payment),
+    attempt_number: result.attemptNumber,
+    outcome: result.outcome,
+    failure_code: result.failureCode,
+    failure_message: result.failureMessage,
+    retryable: result.retryable,
+    action_url: result.actionUrl,
+  };
+}
+
+/** A refund with its payment as the refund left it (refunds/create/). */
+export function refundCreatedView(r: { refund: RefundRecord; payment: PaymentRecord }) {
+  return { refund: refundView(r.refund), payment: paymentView(r.payment) };
+}
+
+/** The public payment configuration (config/): `gateways` are the names of the active, configured ones. */
+export function paymentConfigView(
+  settings: { testMode: boolean; currency: string; paymentWindowMinutes: number; stripePublishableKey: string; paypalClientId: string },
+  gateways: GatewayRecord[],
+) {
+  return {
+    test_mode: settings.testMode,
+    currency: settings.currency,
+    payment_window_minutes: settings.paymentWindowMinutes,
+    gateways: gateways.map((g) => g.name),
+    stripe_publishable_key: settings.stripePublishableKey,
+    paypal_client_id: settings.paypalClientId,
+  };
+}
+
+/** A gateway settings change (PUT gateways/{name}/): the gateway with is_active, and its audit row (null when nothing changed). */
+export function gatewaySettingsChangeView(r: { gateway: GatewayRecord; audit: GatewaySettingsAuditRecord | null }) {
+  return { gateway: { ...gatewayView(r.gateway), is_active: r.gateway.isActive }, audit: r.audit ? auditView(r.audit) : null };
+}
+
+/** Test mode's one charge at the test gateway (test/). */
+export function testPaymentView(r: TestPaymentResult) {
+  return {
+    gateway: r.gateway,
+    amount: r.amount,
+    gateway_fee: r.gatewayFee,
+    total_amount: r.totalAmount,
+    card_last4: r.cardLast4,
+    outcome: r.outcome,
+    failure_code: r.failureCode,
+    failure_message: r.failureMessage,
+    transaction_id: r.transactionId,
   };
 }

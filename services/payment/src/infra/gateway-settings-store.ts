@@ -1,5 +1,7 @@
 import type { GatewaySettingsAuditRecord, GatewaySettingsStore } from '../app/update-gateway-settings';
 import type { GatewayRecord } from '../app/records';
+import type { GatewayStore } from '../app/ports';
+import { toGatewayRecord } from './payment-rows';
 import { settingsChanged, type GatewaySettings } from '../domain/gateway-settings';
 import type { Db } from './prisma';
 
@@ -18,8 +20,18 @@ function toAudit(r: AuditRow): GatewaySettingsAuditRecord {
 }
 
 /** gateways (fees, is_active) and gateway_settings_audit, changed together. */
-export class PrismaGatewaySettingsStore implements GatewaySettingsStore {
+export class PrismaGatewaySettingsStore implements GatewaySettingsStore, GatewayStore {
   constructor(private readonly db: Db) {}
+
+  async listGateways(activeOnly: boolean): Promise<GatewayRecord[]> {
+    const rows = await this.db.gateway.findMany({ where: activeOnly ? { isActive: true } : {}, orderBy: { name: 'asc' } });
+    return rows.map(toGatewayRecord);
+  }
+
+  async findGateway(name: string): Promise<GatewayRecord | null> {
+    const row = await this.db.gateway.findUnique({ where: { name } });
+    return row ? toGatewayRecord(row) : null;
+  }
 
   change(name: string, decide: (current: GatewaySettings) => GatewaySettings, audit: { changedBy: string; actorRole: string; at: Date }) {
     return this.db.$transaction(async (tx) => {

@@ -218,7 +218,7 @@ describe('duplicate captures (Stripe through localstripe)', () => {
     expect([bad.statusCode, bad.json().error.code]).toEqual([400, 'VALIDATION_FAILED']);
 
     // The same capture reported again (a charge answer replayed, webhook redelivered) is not a new duplicate.
-    await h.container.useCases.repo.recordChargeOutcome(paymentId, 1, { status: 'succeeded', transactionId: strayId, raw: {} });
+    await h.container.useCases.charges.recordChargeOutcome(paymentId, 1, { status: 'succeeded', transactionId: strayId, raw: {} });
     expect(await listDuplicateCaptures(h.container.useCases, { orderId: order.orderId })).toHaveLength(1);
     expect(stripe.requests.filter((r) => r.method === 'POST' && r.path === '/v1/refunds' && r.body.includes(strayId))).toHaveLength(1);
   });
@@ -234,9 +234,9 @@ describe('duplicate captures (Stripe through localstripe)', () => {
       confirm: 'true',
       'metadata[payment_id]': randomUUID(),
     });
-    await h.container.useCases.repo.recordChargeOutcome(paymentId, 1, { status: 'succeeded', transactionId: stray.id as string, raw: {} });
+    await h.container.useCases.charges.recordChargeOutcome(paymentId, 1, { status: 'succeeded', transactionId: stray.id as string, raw: {} });
     // Both workers read it waiting (the webhook that found it, the sweep), then both go for it.
-    const [waiting] = await h.container.useCases.repo.findDuplicateCapturesToRefund(paymentId, 10);
+    const [waiting] = await h.container.useCases.duplicateCaptures.findDuplicateCapturesToRefund(paymentId, 10);
     expect(waiting.status).toBe('refund_pending');
     const results = await Promise.all([refundDuplicateCapture(h.container.useCases, waiting), refundDuplicateCapture(h.container.useCases, waiting)]);
     expect(results.some((d) => d.status === 'refunded')).toBe(true);

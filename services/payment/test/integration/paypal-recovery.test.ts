@@ -57,7 +57,7 @@ describe('stale PayPal attempts: PayPal is asked', () => {
     expect(first.json()).toMatchObject({ outcome: 'requires_action' });
     const paypalOrderId = first.json().payment.gateway_reference as string;
     paypal.approve(paypalOrderId);
-    const claim = await h.container.useCases.repo.claimForProcessing({ paymentId, staleAfterSeconds: 1, cardLast4: null });
+    const claim = await h.container.useCases.charges.claimForProcessing({ paymentId, staleAfterSeconds: 1, cardLast4: null });
     expect(claim?.attemptNumber).toBe(2);
     return { user, order, paymentId, paypalOrderId, claim: claim! };
   }

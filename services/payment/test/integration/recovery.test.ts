@@ -85,7 +85,7 @@ describe('recovery', () => {
   it('a payment left processing by a crash is resumed with the same attempt and idempotency key', async () => {
     const { user, paymentId } = await payment('18.00');
     // A process call claimed the payment and died before the gateway answered.
-    const claim = await h.container.useCases.repo.claimForProcessing({ paymentId, staleAfterSeconds: 1, cardLast4: '4242' });
+    const claim = await h.container.useCases.charges.claimForProcessing({ paymentId, staleAfterSeconds: 1, cardLast4: '4242' });
     expect(claim?.attemptNumber).toBe(1);
     const tooSoon = await h.app.inject({
       method: 'POST',
@@ -286,7 +286,7 @@ describe('recovery', () => {
 
   it('the sweep replays a charge that went through before a crash, without charging again', async () => {
     const { paymentId } = await payment('44.00');
-    const claim = await h.container.useCases.repo.claimForProcessing({ paymentId, staleAfterSeconds: 1, cardLast4: '4242' });
+    const claim = await h.container.useCases.charges.claimForProcessing({ paymentId, staleAfterSeconds: 1, cardLast4: '4242' });
     // The gateway charged, then the process died before recording it.
     await gateway.charge({
       paymentId,
@@ -310,14 +310,14 @@ describe('recovery', () => {
 
   it('the sweep charges nothing once the order cannot be paid: the gateway never saw the attempt, the payment expires', async () => {
     const { order, paymentId } = await payment('12.00');
-    await h.container.useCases.repo.claimForProcessing({ paymentId, staleAfterSeconds: 1, cardLast4: '4242' });
+    await h.container.useCases.charges.claimForProcessing({ paymentId, staleAfterSeconds: 1, cardLast4: '4242' });
     orders.update(order.orderId, { payable: false, reason: 'PAYMENT_WINDOW_EXPIRED', paymentExpiresAt: new Date(Date.now() - 1) });
     const charges = gateway.chargeCount;
     await new Promise((r) => setTimeout(r, 1100));
     const swept = await resumeStalePayments(h.container.useCases);
     expect(swept.closed).toBeGreaterThanOrEqual(1);
     expect(gateway.chargeCount).toBe(charges);
-    const detail = await h.container.useCases.repo.getPaymentDetail(paymentId);
+    const detail = await h.container.useCases.payments.getPaymentDetail(paymentId);
     expect(detail?.payment.status).toBe('expired');
     expect(detail?.attempts.map((a) => [a.status, a.failureCode])).toEqual([['error', 'NOT_CHARGED']]);
   });

@@ -128,14 +128,14 @@ describe('saga commands (payment.void, payment.refund) and events', () => {
     const { order, paymentId } = await payment('33.30');
     const uc = h.container.useCases;
     // A charge in flight when the deadline passes: void finds nothing it may cancel...
-    const claim = await uc.repo.claimForProcessing({ paymentId, staleAfterSeconds: 60, cardLast4: '4242' });
+    const claim = await uc.charges.claimForProcessing({ paymentId, staleAfterSeconds: 60, cardLast4: '4242' });
     expect(claim).not.toBeNull();
     const voidCommand = createEnvelope('payment.void', order.orderId, { order_id: order.orderId, reason: 'payment_timeout' });
     await sendCommand(voidCommand);
     await eventually(async () => expect(await h.container.prisma.inboxMessage.count({ where: { eventId: voidCommand.id } })).toBe(1), { timeoutMs: 45000 });
     expect((await h.container.prisma.payment.findUniqueOrThrow({ where: { paymentId } })).status).toBe('processing');
     // ...then the gateway answers: captured.
-    await uc.repo.recordChargeOutcome(paymentId, claim!.attemptNumber, { status: 'succeeded', transactionId: 'test_txn_late', raw: {} });
+    await uc.charges.recordChargeOutcome(paymentId, claim!.attemptNumber, { status: 'succeeded', transactionId: 'test_txn_late', raw: {} });
     await eventually(() => expect(eventsFor(order.orderId).map((e) => e.type)).toEqual(['payment.succeeded']), { timeoutMs: 45000 });
     // The order service, seeing payment.succeeded on a cancelled order, sends payment.refund.
     await sendCommand(createEnvelope('payment.refund', order.orderId, { order_id: order.orderId, reason: 'paid_after_cancellation' }));

@@ -123,7 +123,7 @@ describe('stale payments: the gateway is asked before anything is decided', () =
   it('a gateway that answered while nobody listened: the sweep records its answer (declined → failed) without calling charge again', async () => {
     const h = shortWindow;
     const { order, paymentId } = await payment(h, '21.00');
-    const claim = await h.container.useCases.repo.claimForProcessing({ paymentId, staleAfterSeconds: 1, cardLast4: '0002' });
+    const claim = await h.container.useCases.charges.claimForProcessing({ paymentId, staleAfterSeconds: 1, cardLast4: '0002' });
     // The gateway declined it; the process that asked died before reading the answer.
     await gateway.charge({
       paymentId,
@@ -148,11 +148,11 @@ describe('stale payments: the gateway is asked before anything is decided', () =
     expect(h.config.staleProcessingSeconds).toBe(90); // derived: Stripe's 20 s × 3 tries + 30 s
     const { paymentId } = await payment(h, '15.00');
     // Claimed by a process that crashed before the gateway call (the card is gone with it).
-    await h.container.useCases.repo.claimForProcessing({ paymentId, staleAfterSeconds: 90, cardLast4: '4242' });
+    await h.container.useCases.charges.claimForProcessing({ paymentId, staleAfterSeconds: 90, cardLast4: '4242' });
     const later: Clock = { now: () => new Date(Date.now() + 60 * 60_000) };
     const swept = await resumeStalePayments({ ...h.container.useCases, clock: later });
     expect(swept.resumed + swept.closed).toBeGreaterThanOrEqual(1);
-    const detail = await h.container.useCases.repo.getPaymentDetail(paymentId);
+    const detail = await h.container.useCases.payments.getPaymentDetail(paymentId);
     // An hour on, the order's window has closed, and the gateway says it never saw the attempt:
     // nothing was charged, so the payment expires (no guess, no charge).
     expect(detail?.payment.status).toBe('expired');
@@ -163,7 +163,7 @@ describe('stale payments: the gateway is asked before anything is decided', () =
   it('the buyer resuming a stale attempt on the injected clock gets the gateway answer, not a second charge', async () => {
     const h = defaultWindow;
     const { user, order, paymentId } = await payment(h, '19.00');
-    const claim = await h.container.useCases.repo.claimForProcessing({ paymentId, staleAfterSeconds: 90, cardLast4: '4242' });
+    const claim = await h.container.useCases.charges.claimForProcessing({ paymentId, staleAfterSeconds: 90, cardLast4: '4242' });
     await gateway.charge({
       paymentId,
       orderId: order.orderId,

@@ -89,7 +89,7 @@ describe('stale Stripe attempts: Stripe is asked, never guessed', () => {
     await new Promise((r) => setTimeout(r, 2300)); // past the stale window
     const swept = await resumeStalePayments(h.container.useCases);
     expect(swept.open).toBeGreaterThanOrEqual(1);
-    const open = await h.container.useCases.repo.getPaymentDetail(paymentId);
+    const open = await h.container.useCases.payments.getPaymentDetail(paymentId);
     expect(open?.payment.status).toBe('processing'); // not failed, not expired
     expect(open?.attempts.map((a) => a.status)).toEqual(['processing']);
     // The buyer tries again: Stripe is asked first, nothing new is created.

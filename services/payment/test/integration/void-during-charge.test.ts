@@ -169,7 +169,7 @@ describe('saga answers: a void during a charge, a refused refund', () => {
 
   it('a failure webhook after payment.void (order cancelled) cancels the payment; process is refused while the void waits', async () => {
     const { user, orderId, paymentId } = await newPayment('19.00');
-    const claim = await h.container.useCases.repo.claimForProcessing({ paymentId, staleAfterSeconds: 600, cardLast4: '0002' });
+    const claim = await h.container.useCases.charges.claimForProcessing({ paymentId, staleAfterSeconds: 600, cardLast4: '0002' });
     expect(claim).not.toBeNull();
     const voidCommand = createEnvelope('payment.void', orderId, { order_id: orderId, reason: 'order_cancelled' });
     await send(voidCommand);
@@ -177,10 +177,10 @@ describe('saga answers: a void during a charge, a refused refund', () => {
 
     // Under the row lock, the claim itself refuses a payment whose order asked for a void.
     expect(
-      await h.container.useCases.repo.claimForProcessing({ paymentId, staleAfterSeconds: 0, cardLast4: '4242', now: new Date(Date.now() + 3_600_000) }),
+      await h.container.useCases.charges.claimForProcessing({ paymentId, staleAfterSeconds: 0, cardLast4: '4242', now: new Date(Date.now() + 3_600_000) }),
     ).toBeNull();
 
-    const result = await h.container.useCases.repo.applyGatewayEvent({
+    const result = await h.container.useCases.webhooks.applyGatewayEvent({
       provider: 'test_gateway',
       eventId: `evt_${paymentId}`,
       type: 'payment.failed',
@@ -199,7 +199,7 @@ describe('saga answers: a void during a charge, a refused refund', () => {
   it('the stale sweep that finds the decline at the gateway closes a payment whose order asked for a void', async () => {
     const { user, orderId, paymentId } = await newPayment('20.00');
     const past = new Date(Date.now() - 3_600_000);
-    const claim = await h.container.useCases.repo.claimForProcessing({ paymentId, staleAfterSeconds: 600, cardLast4: '0002', now: past });
+    const claim = await h.container.useCases.charges.claimForProcessing({ paymentId, staleAfterSeconds: 600, cardLast4: '0002', now: past });
     expect(claim).not.toBeNull();
     // The gateway declined it, and the answer never reached us (the process died).
     await gateway.charge({
@@ -225,7 +225,7 @@ describe('saga answers: a void during a charge, a refused refund', () => {
   });
 
   it('the other endings of a voided charge close it too: a definite gateway error, a 3-D Secure wait, a stale attempt the gateway never saw', async () => {
-    const repo = h.container.useCases.repo;
+    const repo = h.container.useCases.charges;
     const voided = async (reason: string, now?: Date) => {
       const p = await newPayment('21.00');
       const claim = await repo.claimForProcessing({ paymentId: p.paymentId, staleAfterSeconds: 600, cardLast4: '4242', ...(now ? { now } : {}) });

@@ -4,7 +4,8 @@ import pino from 'pino';
 import { invalid, unavailable } from '@sudamall/shared';
 import { processPayment } from '../../src/app/process-payment';
 import type { UseCaseDeps } from '../../src/app/deps';
-import { GatewayRegistry, type ChargeResult, type OrderForPayment, type PaymentGateway, type PaymentRepository } from '../../src/app/ports';
+import { GatewayRegistry, type ChargeResult, type OrderForPayment, type PaymentGateway } from '../../src/app/ports';
+import { storesOf } from '../support/fake-stores';
 import type { PaymentRecord } from '../../src/app/records';
 
 const now = new Date('2026-11-25T10:00:00Z');
@@ -72,7 +73,7 @@ function setup(opts: { current?: PaymentRecord; order?: OrderForPayment; charge?
   };
   const orders = { getOrderForPayment: jest.fn(async () => opts.order ?? payableOrder) };
   const deps: UseCaseDeps = {
-    repo: repo as unknown as PaymentRepository,
+    ...storesOf(repo),
     orders,
     gateways: new GatewayRegistry([gateway]),
     clock: { now: () => now },

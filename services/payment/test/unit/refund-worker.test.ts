@@ -3,7 +3,8 @@
 // starts nothing new (what it had not started stays pending for the sweep).
 import pino from 'pino';
 import type { UseCaseDeps } from '../../src/app/deps';
-import { GatewayRegistry, type PaymentGateway, type PaymentRepository, type RefundReservation } from '../../src/app/ports';
+import { GatewayRegistry, type PaymentGateway, type RefundReservation } from '../../src/app/ports';
+import { storesOf } from '../support/fake-stores';
 import type { PaymentRecord, RefundRecord } from '../../src/app/records';
 import { RefundWorker } from '../../src/app/refund-worker';
 
@@ -37,9 +38,9 @@ function setup(delayMs: number) {
       return { refund: refund(id), payment };
     }),
     completeRefund: jest.fn(async (id: string) => ({ refund: { ...refund(id), status: 'completed' as const }, payment })),
-  } as unknown as PaymentRepository;
+  };
   const deps: UseCaseDeps = {
-    repo,
+    ...storesOf(repo),
     orders: { getOrderForPayment: jest.fn() },
     gateways: new GatewayRegistry([gateway]),
     clock: { now: () => now },

@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox';
 import { listDuplicateCaptures } from '../../../app/duplicate-captures';
 import type { HttpDeps } from '../../app-deps';
 import { DuplicateCaptureSchema, DuplicateCapturesQuery, ErrorSchema } from '../../schemas';
-import { duplicateCaptureView } from '../../views';
+import { duplicateCaptureView } from '../../presenters';
 
 /** GET /admin/duplicate-captures/: payments the buyer paid twice, and where their automatic refund is (the saga dashboard lists them). */
 export const duplicateCaptureRoutes =

@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox';
 import { updateGatewaySettings } from '../../../app/update-gateway-settings';
 import type { HttpDeps } from '../../app-deps';
 import { ErrorSchema, GatewayNameParams, GatewaySettingsAuditSchema, GatewaySettingsBody, GatewaySettingsResponse } from '../../schemas';
-import { auditView, gatewayView } from '../../views';
+import { auditView, gatewaySettingsChangeView } from '../../presenters';
 
 const security = [{ bearerAuth: [] }];
 
@@ -32,8 +32,7 @@ export const gatewaySettingsRoutes =
         },
       },
       async (request) => {
-        const r = await updateGatewaySettings(store(), request.user, request.params.name, request.body, uc.clock.now());
-        return { gateway: { ...gatewayView(r.gateway), is_active: r.gateway.isActive }, audit: r.audit ? auditView(r.audit) : null };
+        return gatewaySettingsChangeView(await updateGatewaySettings(store(), request.user, request.params.name, request.body, uc.clock.now()));
       },
     );
 

@@ -22,7 +22,7 @@ import {
   ProcessPaymentBody,
   ProcessPaymentResponse,
 } from '../../schemas';
-import { attemptView, gatewayView, paymentView, refundView } from '../../views';
+import { gatewayView, pageView, paymentConfigView, paymentDetailView, paymentView, processResultView } from '../../presenters';
 
 const errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema };
 const security = [{ bearerAuth: [] }];
@@ -78,15 +78,7 @@ export const paymentRoutes =
           cvc: b.cvc,
           paymentMethodId: b.payment_method_id,
         });
-        return {
-          payment: paymentView(result.payment),
-          attempt_number: result.attemptNumber,
-          outcome: result.outcome,
-          failure_code: result.failureCode,
-          failure_message: result.failureMessage,
-          retryable: result.retryable,
-          action_url: result.actionUrl,
-        };
+        return processResultView(result);
       },
     );
 
@@ -120,8 +112,7 @@ export const paymentRoutes =
         },
       },
       async (request) => {
-        const detail = await getPaymentDetail(uc, request.user, request.params.payment_id);
-        return { ...paymentView(detail.payment), attempts: detail.attempts.map(attemptView), refunds: detail.refunds.map(refundView) };
+        return paymentDetailView(await getPaymentDetail(uc, request.user, request.params.payment_id));
       },
     );
 
@@ -146,7 +137,7 @@ export const paymentRoutes =
           createdBefore: instantOf('created_before', created_before),
           sort,
         });
-        return { items: result.items.map(paymentView), total: result.total, page, page_size };
+        return pageView(result, paymentView, page, page_size);
       },
     );
 
@@ -172,7 +163,7 @@ export const paymentRoutes =
           createdBefore: instantOf('created_before', created_before),
           sort,
         });
-        return { items: result.items.map(paymentView), total: result.total, page, page_size };
+        return pageView(result, paymentView, page, page_size);
       },
     );
 
@@ -189,7 +180,7 @@ export const paymentRoutes =
         },
       },
       async () => {
-        const gateways = await uc.repo.listGateways(true);
+        const gateways = await uc.gatewayStore.listGateways(true);
         return gateways.filter((g) => uc.gateways.get(g.name)).map(gatewayView);
       },
     );
@@ -207,15 +198,11 @@ export const paymentRoutes =
         },
       },
       async () => {
-        const gateways = await uc.repo.listGateways(true);
-        return {
-          test_mode: deps.settings.testMode,
-          currency: deps.settings.currency,
-          payment_window_minutes: deps.settings.paymentWindowMinutes,
-          gateways: gateways.filter((g) => uc.gateways.get(g.name)).map((g) => g.name),
-          stripe_publishable_key: deps.settings.stripePublishableKey,
-          paypal_client_id: deps.settings.paypalClientId,
-        };
+        const gateways = await uc.gatewayStore.listGateways(true);
+        return paymentConfigView(
+          deps.settings,
+          gateways.filter((g) => uc.gateways.get(g.name)),
+        );
       },
     );
 

@@ -5,7 +5,7 @@ import { getRefund, listRefunds } from '../../../app/queries';
 import { createRefund } from '../../../app/refund-payment';
 import type { HttpDeps } from '../../app-deps';
 import { CreateRefundBody, ErrorSchema, pageOf, PaymentSchema, RefundIdParams, RefundSchema, RefundsQuery } from '../../schemas';
-import { paymentView, refundView } from '../../views';
+import { pageView, refundCreatedView, refundView } from '../../presenters';
 
 const errors = { 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema };
 const security = [{ bearerAuth: [] }];
@@ -40,7 +40,7 @@ export const refundRoutes =
           amount: request.body.amount,
           reason: request.body.reason,
         });
-        return reply.status(result.outcome === 'completed' ? 201 : 202).send({ refund: refundView(result.refund), payment: paymentView(result.payment) });
+        return reply.status(result.outcome === 'completed' ? 201 : 202).send(refundCreatedView(result));
       },
     );
 
@@ -66,7 +66,7 @@ export const refundRoutes =
           createdBefore: instantOf('created_before', created_before),
           sort,
         });
-        return { items: result.items.map(refundView), total: result.total, page, page_size };
+        return pageView(result, refundView, page, page_size);
       },
     );
 

@@ -4,6 +4,7 @@ import { Type } from '@sinclair/typebox';
 import { applySimulatedWebhook } from '../../../app/apply-webhook';
 import { runTestPayment } from '../../../app/run-test-payment';
 import type { HttpDeps } from '../../app-deps';
+import { testPaymentView } from '../../presenters';
 import { ErrorSchema, TEST_PAYMENT_DEFAULTS, TestPaymentBody, TestWebhookBody, WebhookAckSchema } from '../../schemas';
 
 const security = [{ bearerAuth: [] }];
@@ -44,10 +45,12 @@ export const testingRoutes =
         },
       },
       async (request) =>
-        runTestPayment(deps.useCases, {
-          amount: request.body.amount ?? TEST_PAYMENT_DEFAULTS.amount,
-          cardNumber: request.body.card_number ?? TEST_PAYMENT_DEFAULTS.card_number,
-        }),
+        testPaymentView(
+          await runTestPayment(deps.useCases, {
+            amount: request.body.amount ?? TEST_PAYMENT_DEFAULTS.amount,
+            cardNumber: request.body.card_number ?? TEST_PAYMENT_DEFAULTS.card_number,
+          }),
+        ),
     );
 
     if (deps.settings.production) return;
