@@ -2,7 +2,7 @@
 // through Prisma's models. Raw SQL only for what the models cannot say: row locks
 // (`SELECT ... FOR UPDATE`), as the named constants below. Rules are not decided here: the
 // use cases in app/ call domain/product.ts and tell the store what to write.
-import { money, outboxRow, Topics, type Envelope } from '@sudamall/shared';
+import { money, outboxRow, sqlOverPrisma, Topics, type Envelope, type SqlRunner } from '@sudamall/shared';
 import type { PrismaClient, Prisma } from '../generated/prisma/client';
 import { priceOf, type ProductRecord, type ProductSort, type SizeRow, type SnapshotRecord, type StockRecord } from '../domain/product';
 import { UUID_RE } from './reservation-store';
@@ -156,11 +156,16 @@ export class CatalogueStore {
 
 /** The catalogue's writes inside one transaction (CatalogueStore.transaction). */
 export class CatalogueTx {
-  constructor(private readonly tx: Tx) {}
+  /** The raw statements above, run in this transaction. */
+  private readonly sql: SqlRunner;
+
+  constructor(private readonly tx: Tx) {
+    this.sql = sqlOverPrisma(tx);
+  }
 
   /** Locks the product row (a no-op for an unknown or malformed id): its changes run one after another. */
   async lockProduct(id: string): Promise<void> {
-    if (UUID_RE.test(id)) await this.tx.$queryRawUnsafe(LOCK_PRODUCT_SQL, id);
+    if (UUID_RE.test(id)) await this.sql.query(LOCK_PRODUCT_SQL, [id]);
   }
 
   async find(id: string): Promise<ProductRecord | null> {
@@ -169,12 +174,12 @@ export class CatalogueTx {
 
   /** Every stock row of the product, removed ones included, locked. */
   async lockSizes(productId: string): Promise<SizeRow[]> {
-    return this.tx.$queryRawUnsafe<SizeRow[]>(LOCK_SIZES_SQL, productId);
+    return this.sql.query<SizeRow>(LOCK_SIZES_SQL, [productId]);
   }
 
   /** The stock row of one size (removed or not), locked; undefined when the product never had it. */
   async lockStockRow(productId: string, size: string): Promise<{ id: string; available: number; removed: boolean } | undefined> {
-    const rows = await this.tx.$queryRawUnsafe<Array<{ id: string; available: number; removed: boolean }>>(LOCK_STOCK_ROW_SQL, productId, size);
+    const rows = await this.sql.query<{ id: string; available: number; removed: boolean }>(LOCK_STOCK_ROW_SQL, [productId, size]);
     return rows[0];
   }
 
