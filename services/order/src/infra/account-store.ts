@@ -1,3 +1,4 @@
+import { sqlOverPrisma } from '@sudamall/shared';
 import type { AccountStore, UserAddressTx } from '../app/ports';
 import type { Address, AddressFields, ProfileFields } from '../domain/address';
 import type { Db } from './prisma';
@@ -34,6 +35,9 @@ function columns(f: AddressFields) {
   };
 }
 
+// A transaction-scoped advisory lock per user, which Prisma cannot express.
+const LOCK_USER_ADDRESSES = "SELECT pg_advisory_xact_lock(hashtext('addresses:' || $1::text))";
+
 // The default first, then in the order they were added.
 const ORDER = [{ isDefault: 'desc' as const }, { createdAt: 'asc' as const }, { id: 'asc' as const }];
 
@@ -63,7 +67,7 @@ export class PrismaAccountStore implements AccountStore {
     return this.db.$transaction(async (tx) => {
       // One writer per user's address book: the count (first address = default) and the default
       // swap are decided on rows no concurrent call is changing.
-      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('addresses:' || ${userId}))`;
+      await sqlOverPrisma(tx).execute(LOCK_USER_ADDRESSES, [userId]);
       return work({
         list: async () => (await tx.address.findMany({ where: { userId }, orderBy: ORDER })).map(toAddress),
         insert: async (a) => {

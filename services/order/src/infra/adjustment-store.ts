@@ -8,8 +8,8 @@ import type { SagaCommand } from '../saga/saga-types';
 type Tx = Prisma.TransactionClient;
 type AdjustmentRow = Prisma.OrderAdjustmentGetPayload<object>;
 
-/** One adjustment whose command is due for a re-send; FOR UPDATE OF the order (the lock every writer takes first). */
-export const DUE_ADJUSTMENT_SQL = `
+/** One adjustment whose command is due for a re-send; FOR UPDATE OF the order (the lock every writer takes first) SKIP LOCKED, which Prisma cannot express. */
+export const DUE_ADJUSTMENT = `
   SELECT a.order_id::text, a.adjustment_id::text
     FROM order_adjustments a JOIN orders o ON o.order_id = a.order_id
    WHERE a.next_retry_at <= $1 AND jsonb_array_length(a.awaiting) > 0

@@ -1,6 +1,6 @@
-import { claimInbox, outboxRow } from '@sudamall/shared';
+import { claimInbox, outboxRow, sqlOverPrisma } from '@sudamall/shared';
 import type { AdjustmentTx, AdjustmentUnitOfWork, CheckoutTx, Clock, UnitOfWork } from '../app/ports';
-import { adjustmentTx, DUE_ADJUSTMENT_SQL } from './adjustment-store';
+import { adjustmentTx, DUE_ADJUSTMENT } from './adjustment-store';
 import { fulfillmentsFollowOrder, transitionFulfillment, type FulfillmentStatus } from '../domain/fulfillment';
 import { transition, type OrderStatus } from '../domain/order-status';
 import { isUuid } from '../domain/errors';
@@ -57,6 +57,7 @@ export function sagaToRow(s: SagaSnapshot) {
  * it stamps are the service's one clock's.
  */
 export function checkoutTx(tx: Tx, clock: Clock): CheckoutTx {
+  const sql = sqlOverPrisma(tx);
   return {
     claimInbox: (consumer, eventId) => claimInbox(tx, consumer, eventId),
     async lockSaga(orderId) {
@@ -66,7 +67,7 @@ export function checkoutTx(tx: Tx, clock: Clock): CheckoutTx {
       // every reply of every checkout). Both rows are locked: a statement that waited for the
       // lock re-reads only the rows it locks at their latest version (READ COMMITTED), and the
       // saga must be the one the previous holder just wrote, not the one before it.
-      const rows = await tx.$queryRawUnsafe<LockedRow[]>(LOCK_SAGA_SQL, orderId);
+      const rows = await sql.query<LockedRow>(LOCK_SAGA, [orderId]);
       const row = rows[0];
       if (!row) return null;
       return {
@@ -160,8 +161,7 @@ export function checkoutTx(tx: Tx, clock: Clock): CheckoutTx {
       const to = status && change ? transition(status.from, change.to, status.by.role, change.reason) : null;
       // An unpaid order's fulfilments move with it, from the statuses their table lets the system move.
       const parts = to ? fulfillmentsFollowOrder(to) : null;
-      const [result] = await tx.$queryRawUnsafe<Array<{ saga_rows: number; status_rows: number }>>(
-        APPLY_DECISION_SQL,
+      const [result] = await sql.query<{ saga_rows: number; status_rows: number }>(APPLY_DECISION, [
         write.orderId,
         saga.state,
         saga.currentStep,
@@ -187,7 +187,7 @@ export function checkoutTx(tx: Tx, clock: Clock): CheckoutTx {
         parts?.to ?? null,
         parts?.from ?? [],
         clock.now(),
-      );
+      ]);
       if (!result || Number(result.saga_rows) !== 1) throw new Error(`order ${write.orderId} has no saga to update`);
       // The row is locked, so this only happens on a programming error; refuse rather than fork history.
       if (status && Number(result.status_rows) !== 1) throw new Error(`order ${write.orderId} is no longer ${status.from}`);
@@ -213,7 +213,8 @@ interface LockedRow {
   last_error: string | null;
 }
 
-const LOCK_SAGA_SQL = `
+// A row lock of two tables in one statement (FOR UPDATE OF o, s), which Prisma cannot express.
+const LOCK_SAGA = `
   SELECT o.order_id::text, o.user_id, o.status::text AS status, o.store_ids, o.payment_expires_at,
          s.state, s.current_step, s.attempts, s.awaiting, s.context, s.step_started_at, s.deadline_at,
          s.next_retry_at, s.stuck, s.last_error
@@ -221,12 +222,13 @@ const LOCK_SAGA_SQL = `
    WHERE o.order_id = $1::uuid
      FOR UPDATE OF o, s`;
 
-// One saga decision in one statement. Data-modifying CTEs all run, whether or not the final
+// One saga decision in one statement, a multi-write CTE (which Prisma cannot express): the saga's
+// hot path, 11 → 5 round trips per reply (bench/README.md, "What limits each"). Data-modifying CTEs all run, whether or not the final
 // SELECT reads them; the status change (with its history row) applies only when $15 is set and
 // the order is still in $14 (the row is locked by lockSaga, so a miss is a programming error,
 // reported through status_rows). Outbox rows keep the decision's order (ORDER BY ordinality),
 // which is the order the relay publishes them in.
-const APPLY_DECISION_SQL = `
+const APPLY_DECISION = `
   WITH saga AS (
     UPDATE saga_instances
        SET state = $2, current_step = $3, attempts = $4, awaiting = $5::jsonb, context = $6::jsonb,
@@ -298,7 +300,7 @@ export class PrismaUnitOfWork implements UnitOfWork, AdjustmentUnitOfWork {
       async (tx) => {
         // The order row is what every writer locks first, so it is the one claimed (and skipped
         // when another instance or a reply holds it).
-        const rows = await tx.$queryRawUnsafe<Array<{ order_id: string; adjustment_id: string }>>(DUE_ADJUSTMENT_SQL, now);
+        const rows = await sqlOverPrisma(tx).query<{ order_id: string; adjustment_id: string }>(DUE_ADJUSTMENT, [now]);
         const row = rows[0];
         if (!row) return null;
         return fn({ ...checkoutTx(tx, this.clock), ...adjustmentTx(tx, this.clock) }, { orderId: row.order_id, adjustmentId: row.adjustment_id });
