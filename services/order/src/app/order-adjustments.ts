@@ -1,4 +1,4 @@
-import { conflict, createEnvelope, formatMoney, notFound, sumMoney, Topics, unavailable, type AuthUser, type Envelope, type Logger } from '@sudamall/shared';
+import { conflict, createEnvelope, formatMoney, sumMoney, Topics, unavailable, type AuthUser, type Envelope, type Logger } from '@sudamall/shared';
 import { cancellationScope, type Canceller } from '../domain/cancellation';
 import { feeShares, partRefund } from '../domain/fee-share';
 import { transitionFulfillment, type FulfillmentStatus } from '../domain/fulfillment';
@@ -125,7 +125,7 @@ export class OrderAdjustments {
       orderId: order.id,
       kind: 'cancellation',
       // A whole-order cancellation names no store: it refunds everything left of the payment.
-      storeId: scope.wholeOrder && canceller.role !== 'seller' ? null : scope.storeIds[0]!,
+      storeId: scope.wholeOrder && canceller.role !== 'seller' ? null : scope.storeIds[0],
       status: 'refunding',
       reason,
       requestedBy: actorOf(user),
@@ -236,7 +236,7 @@ export class OrderAdjustments {
       cancelling.map((f) => ({ storeId: f.storeId, from: f.status, to: 'cancelled' as const, reason: a.reason })),
       a.requestedBy,
     );
-    const after = fulfillments.map((f) => (cancelling.includes(f) ? 'cancelled' : f.status)) as FulfillmentStatus[];
+    const after = fulfillments.map<FulfillmentStatus>((f) => (cancelling.includes(f) ? 'cancelled' : f.status));
     const next = await orderFollowsFulfillments(tx, order, after, a.requestedBy, { reason: a.reason });
     if (next === 'cancelled') {
       // Everything is cancelled: a payment not captured (cash on delivery never collected) is voided too.

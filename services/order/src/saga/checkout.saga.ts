@@ -58,7 +58,7 @@ function command<T extends CommandType>(
   replies: ReplyType[],
   refusals?: ReplyType[],
 ): SagaCommand {
-  return { topic, type, data, replies, ...(refusals ? { refusals } : {}) } as SagaCommand;
+  return { topic, type, data, replies, ...(refusals ? { refusals } : {}) };
 }
 
 const reserve = (ctx: CheckoutContext) =>
@@ -91,8 +91,8 @@ function paymentWindow({ ctx, reply, t }: StepEntry): StepDeadline {
   const reservationExpiresAt = reservationExpiryOf(reply);
   const windowMs = ctx.payment_window_ms ?? t.paymentWindowMs;
   const deadline = paymentDeadline({ now: t.now, windowMs, reservationExpiresAt, marginMs: t.reservationMarginMs });
-  if (!deadline.shortened) return { at: deadline.deadlineAt };
-  const payload = { deadline_at: deadline.deadlineAt.toISOString(), reservation_expires_at: reservationExpiresAt!.toISOString(), window_ms: windowMs };
+  if (!deadline.shortened || !reservationExpiresAt) return { at: deadline.deadlineAt };
+  const payload = { deadline_at: deadline.deadlineAt.toISOString(), reservation_expires_at: reservationExpiresAt.toISOString(), window_ms: windowMs };
   return { at: deadline.deadlineAt, note: { type: 'payment_window_shortened', payload } };
 }
 

@@ -51,7 +51,7 @@ function enterStep(base: SagaSnapshot, step: SagaStep, t: SagaTimings, deadlineA
 
 /** A new saga for a freshly placed order: reserve the stock. */
 export function startCheckout(context: Omit<CheckoutContext, 'completed'>, t: SagaTimings): SagaDecision {
-  const first = CHECKOUT_SAGA[0]!;
+  const first = CHECKOUT_SAGA[0];
   const base: SagaSnapshot = {
     state: first.state,
     currentStep: first.name,
@@ -104,7 +104,7 @@ function compensate(
   t: SagaTimings,
   opts: { failedStep?: SagaStep; abortStep?: SagaStep; log: StepLogEntry[]; order?: Partial<OrderChange> },
 ): SagaDecision {
-  orderTransition(orderStatus, 'cancelled', 'system', reason);
+  const cancelled = orderTransition(orderStatus, 'cancelled', 'system', reason);
   const ctx: CheckoutContext = { ...saga.context, cancel_reason: reason };
   const undone = undoCommands(
     ctx,
@@ -133,7 +133,7 @@ function compensate(
       nextRetryAt: compensating ? firstRetryAt(t) : null,
       stuck: false,
     },
-    order: { ...opts.order, to: 'cancelled', reason },
+    order: { ...opts.order, to: cancelled, reason },
     commands: undone.commands,
     log: [...opts.log, ...undone.log],
   };
@@ -152,9 +152,11 @@ function onReply(saga: SagaSnapshot, orderStatus: OrderStatus, type: ReplyType, 
     const context: CheckoutContext = { ...saga.context, ...step.record?.(data), completed: [...saga.context.completed, step.name] };
     const next = CHECKOUT_SAGA[index + 1];
     const deadline = next?.deadline?.at({ ctx: context, reply: data, t });
-    if (step.orderOnSuccess) orderTransition(orderStatus, step.orderOnSuccess, 'system');
     // The order shows the deadline of the step it now waits in (the buyer's payment window).
-    const order: OrderChange | undefined = step.orderOnSuccess && { to: step.orderOnSuccess, ...(deadline && { paymentExpiresAt: deadline.at }) };
+    const order: OrderChange | undefined = step.orderOnSuccess && {
+      to: orderTransition(orderStatus, step.orderOnSuccess, 'system'),
+      ...(deadline && { paymentExpiresAt: deadline.at }),
+    };
     const replyLogs: StepLogEntry[] = [replyLog, ...(deadline?.note ? [{ step: step.name, kind: 'error' as const, ...deadline.note }] : [])];
     const base = { ...saga, context };
     if (!next) {
@@ -180,7 +182,7 @@ function onReply(saga: SagaSnapshot, orderStatus: OrderStatus, type: ReplyType, 
     const early = context.early?.find((e) => next.success.includes(e.type) || next.failure.includes(e.type));
     if (!early) return decision;
     // The next step's answer is already here: apply it now, as if it had just arrived.
-    const rest = context.early!.filter((e) => e !== early);
+    const rest = (context.early ?? []).filter((e) => e !== early);
     const followUp = onReply(
       { ...decision.saga, context: { ...decision.saga.context, early: rest.length > 0 ? rest : undefined } },
       order?.to ?? orderStatus,
