@@ -3,6 +3,7 @@
 // This entry loads nothing that telemetry instruments (types, every, defineService): runService
 // starts telemetry first, and only then requires the kernel and the service's own modules.
 import type { KernelConfig, ServiceContainer, ServiceDefinition } from './service/definition';
+import type * as Kernel from './service/start';
 import type { RunningService, StartOptions } from './service/start';
 import { startTelemetry } from './telemetry';
 
@@ -22,7 +23,7 @@ export function runService(name: string, load: () => ServiceDefinition<any, any>
   Promise.resolve()
     .then(async () => {
       // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded after telemetry on purpose
-      const { startService } = require('./service/start') as typeof import('./service/start');
+      const { startService } = require('./service/start') as typeof Kernel;
       await startService(load(), { telemetry });
     })
     .catch((err: unknown) => {
@@ -37,5 +38,5 @@ export async function startService<Config extends KernelConfig, C extends Servic
   opts: StartOptions<Config> = {},
 ): Promise<RunningService<Config, C>> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- see runService
-  return (require('./service/start') as typeof import('./service/start')).startService(def, opts);
+  return (require('./service/start') as typeof Kernel).startService(def, opts);
 }

@@ -94,8 +94,8 @@ export interface PrismaRawClient {
  */
 export function sqlOverPrisma(client: PrismaRawClient): SqlTx {
   return {
-    query: async <R>(text: string, values: readonly unknown[] = []) => await client.$queryRawUnsafe<R[]>(text, ...values),
-    execute: async (text: string, values: readonly unknown[] = []) => await client.$executeRawUnsafe(text, ...values),
-    $executeRawUnsafe: async (text: string, ...values: unknown[]) => await client.$executeRawUnsafe(text, ...values),
+    query: async <R>(text: string, values: readonly unknown[] = []) => client.$queryRawUnsafe<R[]>(text, ...values),
+    execute: async (text: string, values: readonly unknown[] = []) => client.$executeRawUnsafe(text, ...values),
+    $executeRawUnsafe: async (text: string, ...values: unknown[]) => client.$executeRawUnsafe(text, ...values),
   };
 }

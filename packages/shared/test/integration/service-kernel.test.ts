@@ -102,7 +102,7 @@ it('starts the parts in order, serves, and shuts down through the plan built fro
   expect(running.subscriptions.map((s) => s.groupId)).toEqual([`${prefix}kernel-test-group`]);
 
   const envelope = createEnvelope('order.cancelled', uniqueId('o'), { order_id: 'o-1', user_id: 'u-1', reason: 'kernel test' });
-  await running.container.bus!.publish(topicName(prefix, Topics.orderEvents), [envelope]);
+  await running.container.bus.publish(topicName(prefix, Topics.orderEvents), [envelope]);
   await eventually(() => expect(handled).toContain(envelope.id), { timeoutMs: 30_000 });
 
   steps.length = 0;
