@@ -40,6 +40,8 @@ export interface CartUseCases {
 
 export interface Container extends ServiceContainer {
   sql: Sql;
+  /** The carts' store (the live feed reads unseen changes through it). */
+  carts: CartStore;
   useCases: CartUseCases;
   /** Messages the cart's consumers gave up on (their admin endpoints, the saga dashboard). */
   parked: ParkedMessages;
@@ -99,6 +101,7 @@ export function createContainer(config: ContainerConfig, logger: Logger, overrid
   };
   return {
     sql,
+    carts,
     useCases,
     parked,
     bus: messaging?.bus,

@@ -22,7 +22,7 @@ export const cartService = defineService({
   consumers: (c, { logger }) => cartConsumers(c.useCases, logger),
   live: (c, { config, logger }) => {
     // /ws/cart/{user_id}/ (see src/live): every instance LISTENs to the cart's own change notifications.
-    const feed = new CartLiveFeed(new LiveHub({ logger }), c.useCases.getCart, c.sql, logger, { databaseUrl: config.DATABASE_URL });
+    const feed = new CartLiveFeed(new LiveHub({ logger }), c.useCases.getCart, c.carts, logger, { databaseUrl: config.DATABASE_URL });
     return [{ routes: { hub: feed.hub, streams: [feed.stream()] }, start: () => feed.start(), stop: () => feed.stop() }];
   },
 });

@@ -1,5 +1,5 @@
 import { CartErrors } from '../domain/errors';
-import { assertLineFits, assertValidQuantity } from '../domain/cart-rules';
+import { assertValidQuantity, fittingLine } from '../domain/cart-rules';
 import { normalizeSize, sizeForJson } from '../domain/catalog';
 import type { CartItemRecord, CartStore } from '../infra/cart-store';
 import type { CatalogPort } from './ports';
@@ -24,14 +24,14 @@ export class AddItem {
     const product = (await this.catalog.getProducts([cmd.productId])).get(cmd.productId);
     // Checks the product, the size and the quantity on its own; the total with what the cart
     // already holds is checked by the upsert itself, atomically.
-    const available = assertLineFits(cmd.productId, product, size, cmd.quantity);
+    const { product: found, available } = fittingLine(cmd.productId, product, size, cmd.quantity);
     const result = await this.store.addItem({
       userId: cmd.userId,
       productId: cmd.productId,
-      productName: product!.name,
+      productName: found.name,
       size,
       quantity: cmd.quantity,
-      price: product!.price,
+      price: found.price,
       maxTotal: available,
       checkedAt,
     });

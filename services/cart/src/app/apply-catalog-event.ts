@@ -63,7 +63,7 @@ export function factsOfEvent(envelope: Envelope): FactsOfEvent | 'invalid' | nul
       return { productId: d.product_id, facts: { price: money(d.new_price) }, staleBefore };
     }
     case 'product.deleted': {
-      const d = envelope.data as Static<(typeof schemas)['product.deleted']>;
+      const d = envelope.data;
       // A deletion is final whatever the item saw before.
       return { productId: d.product_id, facts: { deleted: true }, staleBefore: null };
     }
@@ -130,7 +130,7 @@ export class ApplyCatalogEvent {
       this.logger.error({ event_id: envelope.id, type: envelope.type }, 'catalogue event with invalid data skipped');
       return { outcome: 'invalid', changes: [] };
     }
-    const d = envelope.data as Static<typeof SizeRenamed>;
+    const d = envelope.data;
     return this.db.transaction(async (tx) => {
       if (!(await claimInbox(tx, CATALOG_SYNC_CONSUMER, envelope.id))) return { outcome: 'duplicate' as const, changes: [] };
       await this.store.renameSize(tx, d.product_id, d.old_size, d.new_size);

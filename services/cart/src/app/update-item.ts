@@ -1,5 +1,5 @@
 import { CartErrors } from '../domain/errors';
-import { assertLineFits, assertValidQuantity } from '../domain/cart-rules';
+import { assertValidQuantity, fittingLine } from '../domain/cart-rules';
 import type { CartItemRecord, CartStore } from '../infra/cart-store';
 import type { CatalogPort } from './ports';
 
@@ -22,11 +22,11 @@ export class UpdateItem {
     }
     const checkedAt = new Date();
     const product = (await this.catalog.getProducts([item.productId])).get(item.productId);
-    assertLineFits(item.productId, product, item.size, quantity);
+    const { product: found } = fittingLine(item.productId, product, item.size, quantity);
     const updated = await this.store.setQuantity(userId, itemId, {
       quantity,
-      currentPrice: product!.price,
-      productName: product!.name,
+      currentPrice: found.price,
+      productName: found.name,
       checkedAt,
     });
     if (!updated) throw CartErrors.itemNotFound(itemId);

@@ -1,7 +1,7 @@
 // POST /carts/validate/: checks every item against live stock and price (one batched lookup),
 // applies the fixes, and reports them together with what the catalogue sync changed since the
 // buyer last looked.
-import { sizeForJson } from '../domain/catalog';
+import { sizeForJson, type CatalogProduct } from '../domain/catalog';
 import { describeChange, factsFromProduct, reconcileItem, type ChangeReason } from '../domain/reconcile';
 import type { CartStore, RecordedChange } from '../infra/cart-store';
 import type { Sql } from '@sudamall/shared';
@@ -61,7 +61,7 @@ export class ValidateCart {
     const before = await this.store.items(userId);
     const checkedAt = new Date();
     const asked = new Set(before.map((i) => i.productId));
-    const products = asked.size ? await this.catalog.getProducts([...asked]) : new Map();
+    const products = asked.size ? await this.catalog.getProducts([...asked]) : new Map<string, CatalogProduct>();
     // In one transaction: the changes the sync recorded earlier (they come first; taking them
     // marks them seen) and the fixes found now (recorded as already seen, since this answer
     // shows them), so a failure loses neither.

@@ -47,3 +47,15 @@ export function assertLineFits(productId: string, product: CatalogProduct | unde
   }
   return available;
 }
+
+/** assertLineFits for a caller that goes on with the product: the product (known to exist) and the available units. */
+export function fittingLine(
+  productId: string,
+  product: CatalogProduct | undefined,
+  size: string,
+  total: number,
+  inCart = 0,
+): { product: CatalogProduct; available: number } {
+  if (!product) throw CartErrors.productNotFound(productId);
+  return { product, available: assertLineFits(productId, product, size, total, inCart) };
+}

@@ -1,5 +1,5 @@
 // CartService over gRPC, typed by the generated server interface (a missing RPC fails to compile).
-import { cart } from '@sudamall/proto';
+import type { cart } from '@sudamall/proto';
 import { formatMoney, grpcHandler, invalid } from '@sudamall/shared';
 import type { CartUseCases } from '../container';
 

@@ -156,6 +156,9 @@ const COUNT_ITEMS = `SELECT COALESCE(SUM(i.quantity), 0)::int AS n FROM cart_ite
 const SELECT_UNSEEN_PRICE_CHANGES = `SELECT ch.id, ch.kind, ch.reason, ch.item_id, ch.product_id, ch.product_name, ch.size, ch.old_value, ch.new_value, ch.created_at
        FROM cart_changes ch JOIN carts c ON c.id = ch.cart_id
        WHERE c.user_id = $1 AND ch.seen_at IS NULL AND ch.kind = 'price_changed' ORDER BY ch.id`;
+const SELECT_UNSEEN_CHANGES = `SELECT ch.id, ch.kind, ch.reason, ch.item_id, ch.product_id, ch.product_name, ch.size, ch.old_value, ch.new_value, ch.created_at
+       FROM cart_changes ch JOIN carts c ON c.id = ch.cart_id
+       WHERE c.user_id = $1 AND ch.seen_at IS NULL ORDER BY ch.id`;
 const TAKE_UNSEEN_CHANGES = `UPDATE cart_changes ch SET seen_at = now() FROM carts c
        WHERE c.id = ch.cart_id AND c.user_id = $1 AND ch.seen_at IS NULL
        RETURNING ch.id, ch.kind, ch.reason, ch.item_id, ch.product_id, ch.product_name, ch.size, ch.old_value, ch.new_value, ch.created_at`;
@@ -240,6 +243,11 @@ export class CartStore {
   async unseenPriceChanges(userId: string, runner: SqlRunner = this.db): Promise<RecordedChange[]> {
     const rows = await runner.query<ChangeRow>(SELECT_UNSEEN_PRICE_CHANGES, [userId]);
     return rows.map(toChange);
+  }
+
+  /** The changes the buyer has not seen yet, left unseen (the live feed shows them; the buyer's GET takes them). */
+  async unseenChanges(userId: string): Promise<RecordedChange[]> {
+    return (await this.db.query<ChangeRow>(SELECT_UNSEEN_CHANGES, [userId])).map(toChange);
   }
 
   /** The changes the buyer has not seen yet, marked seen by the same statement. */

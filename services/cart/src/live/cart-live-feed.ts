@@ -5,18 +5,21 @@
 // instance or consumer made the change: a REST call on another instance, the catalogue sync
 // (inventory.events, consumed by one instance of the group) or a checkout settled from
 // order.events. No Kafka group per instance is needed here, and nothing is pushed that did not commit.
-import { Client } from 'pg';
-import { liveMessage, pgConfigFromUrl, type LiveHub, type LiveStream, type Logger } from '@sudamall/shared';
+import { liveMessage, type LiveHub, type LiveStream, type Logger } from '@sudamall/shared';
 import type { CartView } from '../app/cart-view';
 import { presentCart, presentChange } from '../http/presenters';
+import { CartChangeListener } from '../infra/cart-change-listener';
 import type { RecordedChange } from '../infra/cart-store';
-import type { SqlRunner } from '@sudamall/shared';
 
 export const CART_STREAM = 'cart';
-export const CART_LIVE_CHANNEL = 'cart_live';
 
 export interface CartReader {
   execute(userId: string, opts: { takeChanges: false }): Promise<CartView>;
+}
+
+/** The sync changes a buyer has not seen yet, left unseen (CartStore). */
+export interface UnseenChanges {
+  unseenChanges(userId: string): Promise<RecordedChange[]>;
 }
 
 export interface CartLiveFeedOptions {
@@ -33,18 +36,27 @@ interface PendingPush {
 }
 
 export class CartLiveFeed {
-  private client: Client | undefined;
-  private stopped = false;
-  private reconnectTimer: NodeJS.Timeout | undefined;
   private readonly pending = new Map<string, PendingPush>();
+  private readonly listener: CartChangeListener;
 
   constructor(
     readonly hub: LiveHub,
     private readonly carts: CartReader,
-    private readonly db: SqlRunner,
+    private readonly changes: UnseenChanges,
     private readonly logger: Logger,
     private readonly opts: CartLiveFeedOptions,
-  ) {}
+  ) {
+    this.listener = new CartChangeListener({
+      databaseUrl: opts.databaseUrl,
+      logger,
+      maxBackoffMs: opts.maxBackoffMs,
+      onChange: (userId) => this.changed(userId),
+      // Notifications sent while we were away are lost: send everyone watching here a fresh cart.
+      onReconnected: () => {
+        for (const userId of this.hub.subscribedIds(CART_STREAM)) this.changed(userId);
+      },
+    });
+  }
 
   /** A buyer watches their own cart (admins any); the current cart is sent at once. */
   stream(): LiveStream {
@@ -58,17 +70,12 @@ export class CartLiveFeed {
   }
 
   /** Starts listening (resolves once LISTEN is in place). */
-  async start(): Promise<void> {
-    this.stopped = false;
-    await this.connect(0);
+  start(): Promise<void> {
+    return this.listener.start();
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.reconnectTimer) clearTimeout(this.reconnectTimer);
-    const client = this.client;
-    this.client = undefined;
-    await client?.end().catch(() => undefined);
+  stop(): Promise<void> {
+    return this.listener.stop();
   }
 
   /** A user's cart changed somewhere: push it to this instance's subscribers (coalesced). */
@@ -103,78 +110,8 @@ export class CartLiveFeed {
    * without marking them seen: the buyer's own GET still shows (and acknowledges) them.
    */
   private async snapshot(userId: string) {
-    const [cart, changes] = await Promise.all([this.carts.execute(userId, { takeChanges: false }), this.unseenChanges(userId)]);
+    const [cart, changes] = await Promise.all([this.carts.execute(userId, { takeChanges: false }), this.changes.unseenChanges(userId)]);
     const { changes: _none, ...rest } = presentCart(cart);
     return { user_id: userId, cart: rest, changes: changes.map(presentChange) };
-  }
-
-  private async unseenChanges(userId: string): Promise<RecordedChange[]> {
-    const rows = await this.db.query<{
-      id: string;
-      kind: string;
-      reason: string;
-      item_id: string | null;
-      product_id: string;
-      product_name: string;
-      size: string;
-      old_value: string | null;
-      new_value: string | null;
-      created_at: Date;
-    }>(
-      `SELECT ch.id::text AS id, ch.kind, ch.reason, ch.item_id, ch.product_id, ch.product_name, ch.size, ch.old_value, ch.new_value, ch.created_at
-       FROM cart_changes ch JOIN carts c ON c.id = ch.cart_id
-       WHERE c.user_id = $1 AND ch.seen_at IS NULL ORDER BY ch.id`,
-      [userId],
-    );
-    return rows.map((r) => ({
-      id: r.id,
-      kind: r.kind,
-      reason: r.reason,
-      itemId: r.item_id,
-      productId: r.product_id,
-      productName: r.product_name,
-      size: r.size,
-      oldValue: r.old_value,
-      newValue: r.new_value,
-      createdAt: r.created_at,
-    }));
-  }
-
-  private async connect(attempt: number): Promise<void> {
-    const client = new Client(pgConfigFromUrl(this.opts.databaseUrl));
-    client.on('notification', (n) => {
-      if (n.channel === CART_LIVE_CHANNEL && n.payload) this.changed(n.payload);
-    });
-    client.on('error', (err) => {
-      this.logger.warn({ err }, 'live cart LISTEN connection failed; reconnecting');
-      this.reconnect(client, attempt + 1);
-    });
-    client.on('end', () => this.reconnect(client, attempt + 1));
-    try {
-      await client.connect();
-      await client.query(`LISTEN ${CART_LIVE_CHANNEL}`);
-    } catch (err) {
-      if (attempt === 0) throw err;
-      this.logger.warn({ err }, 'live cart LISTEN reconnect failed');
-      this.reconnect(client, attempt + 1);
-      return;
-    }
-    this.client = client;
-    if (attempt > 0) {
-      // Notifications sent while we were away are lost: send everyone watching here a fresh cart.
-      for (const userId of this.hub.subscribedIds(CART_STREAM)) this.changed(userId);
-    }
-  }
-
-  private reconnect(client: Client, attempt: number): void {
-    if (this.stopped || (this.client !== undefined && this.client !== client) || this.reconnectTimer) return;
-    this.client = undefined;
-    client.end().catch(() => undefined);
-    const delay = Math.min(this.opts.maxBackoffMs ?? 5000, 100 * 2 ** Math.min(attempt, 10));
-    this.reconnectTimer = setTimeout(() => {
-      this.reconnectTimer = undefined;
-      void this.connect(attempt);
-    }, delay);
-    this.reconnectTimer.unref();
   }
 }

@@ -40,7 +40,7 @@ it('single checkout with address_id; a typed address still goes as text without 
   const [a, b] = requestsOf(buyer.id);
   expect(a).toMatchObject({ addressId, shippingAddress: '' });
   expect(b).toMatchObject({ shippingAddress: '1 Nile St' });
-  expect(b!.addressId).toBeUndefined();
+  expect(b.addressId).toBeUndefined();
 });
 
 it('neither or both: 422 SHIPPING_ADDRESS_OR_ADDRESS_ID, order never called, cart kept', async () => {

@@ -39,7 +39,7 @@ let consumers: Subscription[];
 const clients: LiveTestClient[] = [];
 
 async function startInstance(): Promise<Instance> {
-  const feed = new CartLiveFeed(new LiveHub({ heartbeatIntervalMs: 200 }), h.container.useCases.getCart, h.container.sql, logger, {
+  const feed = new CartLiveFeed(new LiveHub({ heartbeatIntervalMs: 200 }), h.container.useCases.getCart, h.container.carts, logger, {
     databaseUrl: DATABASE_URL,
   });
   const app = await buildApp({ useCases: h.container.useCases, auth: { secret: TEST_JWT_SECRET }, logger });

@@ -43,7 +43,7 @@ afterAll(async () => {
 async function ours(status: string): Promise<Array<Record<string, any>>> {
   const res = await app.inject({ method: 'GET', url: `${PARKED}/?status=${status}&limit=200`, headers: admin });
   expect(res.statusCode).toBe(200);
-  return (res.json() as { items: Array<Record<string, any>> }).items.filter((i) => String(i.topic).startsWith(prefix));
+  return res.json<{ items: Array<Record<string, any>> }>().items.filter((i) => String(i.topic).startsWith(prefix));
 }
 
 it('both consumers park an unparseable message at once; an admin lists and discards them', async () => {

@@ -18,7 +18,6 @@ export interface FakeProductInput {
   sizes?: Record<string, number>;
 }
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 const unimplemented: handleUnaryCall<any, any> = (_call, callback) =>
   callback({ code: status.UNIMPLEMENTED, details: 'not in the fake', name: 'Error', message: 'not in the fake' });
 

@@ -7,7 +7,6 @@ import { order } from '@sudamall/proto';
 import { createLogger, formatMoney, money, startGrpcServer, sumMoney, type GrpcServerHandle } from '@sudamall/shared';
 import type { FakeInventory } from './fake-inventory';
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 const unimplemented: handleUnaryCall<any, any> = (_call, callback) =>
   callback({ code: status.UNIMPLEMENTED, details: 'not in the fake', name: 'Error', message: 'not in the fake' });
 
