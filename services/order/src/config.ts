@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { BaseEnv, ConfigError, loadConfig } from '@sudamall/shared';
+import { BaseEnv, ConfigError, loadConfig as loadEnv } from '@sudamall/shared';
 import { paymentWindowProblems } from './domain/payment-deadline';
 
 export const OrderEnv = Type.Object({
@@ -48,8 +48,9 @@ export const OrderEnv = Type.Object({
 });
 export type OrderConfig = Static<typeof OrderEnv>;
 
-export function readConfig(env: Record<string, string | undefined> = process.env): Readonly<OrderConfig> {
-  const config = loadConfig(OrderEnv, env);
+/** The order service's config, read once, checked, frozen; a ConfigError names every bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Readonly<OrderConfig> {
+  const config = loadEnv(OrderEnv, env);
   const problems = paymentWindowProblems({
     windowSeconds: config.PAYMENT_WINDOW_SECONDS,
     marginSeconds: config.RESERVATION_EXPIRY_MARGIN_SECONDS,

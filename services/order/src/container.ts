@@ -1,15 +1,18 @@
 import {
-  createLogger,
+  createParkedMessages,
+  createServiceMessaging,
   grpcChannelCredentials,
   grpcTlsFromConfig,
-  KafkaBus,
-  kafkaRetryPolicy,
-  OutboxRelay,
-  ParkedMessages,
-  parseBrokers,
-  SqlParkStore,
+  sqlOverPrisma,
+  systemClock,
+  type Clock,
+  type KafkaBus,
   type Logger,
+  type OutboxRelay,
+  type ParkedMessages,
+  type SqlRunner,
 } from '@sudamall/shared';
+import type { ServiceContainer } from '@sudamall/shared/service';
 import { randomUUID } from 'node:crypto';
 import { ApproveReturn } from './app/approve-return';
 import { CancelOrder } from './app/cancel-order';
@@ -39,8 +42,11 @@ import { UpdateAddress } from './app/update-address';
 import { UpdateOrderStatus } from './app/update-order-status';
 import { UpdateProfile } from './app/update-profile';
 import { OrderFromCart, type CartCheckoutPort } from './app/order-from-cart';
-import type { Clock } from './app/ports';
 import { SagaCoordinator } from './app/saga-coordinator';
+import { HandleSagaReply } from './app/handle-saga-reply';
+import { SweepSagas } from './app/sweep-sagas';
+import { ExpireOverduePayments } from './app/expire-overdue-payments';
+import { RetryAdjustment } from './app/retry-adjustment';
 import { SagaAdmin } from './app/saga-admin';
 import type { OrderConfig } from './config';
 import { PrismaAccountStore } from './infra/account-store';
@@ -49,7 +55,7 @@ import { CartCheckoutClient, InventoryCatalog, PaymentStatusClient } from './inf
 import { presentOrderDetail } from './http/presenters';
 import { OrderStore } from './infra/order-store';
 import { createPrisma, type Db } from './infra/prisma';
-import { SagaSweeper } from './infra/saga-sweeper';
+import { PrismaDueSagas } from './infra/saga-sweeper';
 import { GrpcPaymentLookup, PrismaSagaAdminStore } from './infra/saga-admin-store';
 
 /** What the transports (REST, gRPC, Kafka consumer, timers) call. */
@@ -89,7 +95,14 @@ export interface OrderUseCases {
   saga: SagaCoordinator;
   /** Cancellations after payment and returns, each a saga of its own. */
   adjustments: OrderAdjustments;
-  sweeper: SagaSweeper;
+  /** The saga consumer's one use case (infra/saga-consumer.ts). */
+  handleSagaReply: HandleSagaReply;
+  /** The saga's timers: expiry, re-sends, stuck flags (the kernel's job, infra/saga-sweeper.ts). */
+  sweepSagas: SweepSagas;
+  /** Admins: cancel every order past its payment window now. */
+  expireOverduePayments: ExpireOverduePayments;
+  /** Admins: re-send a running cancellation's or return's command. */
+  retryAdjustment: RetryAdjustment;
   /** The saga dashboard: list, inspect, and the operator actions. */
   sagaAdmin: SagaAdmin;
   /** Messages the saga consumer gave up on (the dashboard's "Parked messages"). */
@@ -98,28 +111,33 @@ export interface OrderUseCases {
   clock: Clock;
 }
 
-export interface Container {
+export interface Container extends ServiceContainer {
   config: Readonly<OrderConfig>;
   logger: Logger;
   db: Db;
+  /** Raw SQL over the same Prisma client (the outbox and saga gauges, the parked messages). */
+  sql: SqlRunner;
   bus: KafkaBus;
   relay: OutboxRelay;
+  parked: ParkedMessages;
   useCases: OrderUseCases;
-  /** Starts publishing the outbox (main and Kafka-backed tests; REST-only tests leave it off). */
-  startRelay(): void;
+  ping(): Promise<unknown>;
   close(): Promise<void>;
 }
 
-export const systemClock: Clock = { now: () => new Date() };
+/** What tests and tools may bring instead of the real peers and clock. */
+export interface ContainerOverrides {
+  catalog?: CatalogPort;
+  payments?: PaymentStatusPort | null;
+  cart?: CartCheckoutPort | null;
+  clock?: Clock;
+}
 
-/** Wires the service; tests pass their own catalogue/payment ports, clock or logger. */
-export function createContainer(
-  config: Readonly<OrderConfig>,
-  overrides: { catalog?: CatalogPort; payments?: PaymentStatusPort | null; cart?: CartCheckoutPort | null; clock?: Clock; logger?: Logger } = {},
-): Container {
-  const logger = overrides.logger ?? createLogger({ name: 'order', level: config.LOG_LEVEL });
+/** Wires the service once; REST, gRPC, the saga consumer and the timers all take their use cases from here. */
+export function createContainer(config: Readonly<OrderConfig>, logger: Logger, overrides: ContainerOverrides = {}): Container {
   const clock = overrides.clock ?? systemClock;
   const db = createPrisma(config.DATABASE_URL);
+  const sql = sqlOverPrisma(db);
   const uow = new PrismaUnitOfWork(db, clock);
   const store = new OrderStore(db);
   // mTLS to the peers when GRPC_TLS_* are set (plaintext otherwise).
@@ -147,16 +165,17 @@ export function createContainer(
     logger,
     (orderId, status) => saga.notifyOrderChanged(orderId, status),
   );
-  const sweeper = new SagaSweeper(uow, saga, clock, logger, config.SAGA_SWEEP_INTERVAL_MS, adjustments);
-  const parked = new ParkedMessages(new SqlParkStore((sql, values) => db.$queryRawUnsafe<unknown[]>(sql, ...values)), { logger });
-  const bus = new KafkaBus({
-    brokers: parseBrokers(config.KAFKA_BROKERS),
-    clientId: config.KAFKA_CLIENT_ID ?? 'order',
-    logger,
-    parked,
-    retry: kafkaRetryPolicy(config),
-  });
-  const relay = new OutboxRelay({ databaseUrl: config.DATABASE_URL, bus, logger, topicPrefix: config.KAFKA_TOPIC_PREFIX, pollMs: config.OUTBOX_POLL_MS });
+  const due = new PrismaDueSagas(uow);
+  const parked = createParkedMessages(sql, logger);
+  const { bus, relay, close: closeMessaging } = createServiceMessaging({ service: 'order', config, logger, parked, outbox: { pollMs: config.OUTBOX_POLL_MS } });
+  // The relay's last flush publishes through Kafka: only one that was started (by the kernel, or
+  // a test with Kafka) is stopped with a flush; a REST-only test never starts it.
+  let relayStarted = false;
+  const startRelay = relay.start.bind(relay);
+  relay.start = () => {
+    relayStarted = true;
+    return startRelay();
+  };
 
   const accountStore = new PrismaAccountStore(db);
   const window = { testMode: config.ORDER_TEST_MODE ?? false, windowSeconds: config.PAYMENT_WINDOW_SECONDS };
@@ -190,7 +209,10 @@ export function createContainer(
     countOverdueOrders: new CountOverdueOrders(store, clock),
     saga,
     adjustments,
-    sweeper,
+    handleSagaReply: new HandleSagaReply(saga, adjustments),
+    sweepSagas: new SweepSagas(due, saga, adjustments, clock, logger),
+    expireOverduePayments: new ExpireOverduePayments(due, saga, clock, logger),
+    retryAdjustment: new RetryAdjustment(uow, adjustments, logger),
     store,
     parked,
     sagaAdmin: new SagaAdmin(
@@ -210,22 +232,21 @@ export function createContainer(
     clock,
   };
 
-  let relayStarted = false;
   return {
     config,
     logger,
     db,
+    sql,
     bus,
     relay,
+    parked,
     useCases,
-    startRelay() {
-      relayStarted = true;
-      relay.start();
-    },
+    ping: () => sql.query('SELECT 1'),
     async close() {
-      await sweeper.stop();
-      if (relayStarted) await relay.stop();
-      await bus.disconnect();
+      // The consumer and the sweep job were drained first (the kernel, or the test harness): what
+      // they wrote is in the outbox, which the relay's last flush publishes before the bus closes.
+      if (relayStarted) await closeMessaging();
+      else await bus.disconnect();
       inventoryClient?.close();
       paymentClient?.close();
       cartClient?.close();

@@ -1,20 +1,15 @@
-// The order service's Prometheus gauges, computed on scrape: sagas by state and step, stuck
-// sagas (what an alert fires on), outbox lag and the saga consumer's lag.
-import { collectedGauge, registerConsumerLagMetrics, parseBrokers, registerOutboxMetrics, sharedCollect, type Logger } from '@sudamall/shared';
-import type { Db } from './prisma';
+// The order service's own Prometheus gauges, computed on scrape: sagas by state and step, and the
+// stuck ones (what an alert fires on). The outbox and consumer-lag gauges are the kernel's.
+import { collectedGauge, sharedCollect, type Logger, type SqlRunner } from '@sudamall/shared';
 
-export function registerOrderMetrics(opts: { db: Db; brokers: string; clientId: string; groups: () => readonly string[]; logger: Logger }): {
-  close(): Promise<void>;
-} {
-  const { db, logger } = opts;
-  registerOutboxMetrics((sql) => db.$queryRawUnsafe<unknown[]>(sql), logger);
-  // One GROUP BY per scrape for both saga gauges.
-  const sagas = sharedCollect(() =>
-    db.$queryRawUnsafe<Array<{ state: string; step: string; n: number; stuck: number }>>(
-      `SELECT state, current_step AS step, count(*)::int AS n, (count(*) FILTER (WHERE stuck))::int AS stuck
-           FROM saga_instances GROUP BY state, current_step`,
-    ),
-  );
+// Both gauges from one GROUP BY per scrape (count FILTER in the same pass), which Prisma's
+// groupBy cannot express.
+const SAGAS_BY_STATE_AND_STEP = `
+  SELECT state, current_step AS step, count(*)::int AS n, (count(*) FILTER (WHERE stuck))::int AS stuck
+    FROM saga_instances GROUP BY state, current_step`;
+
+export function registerOrderGauges(sql: SqlRunner, logger: Logger): void {
+  const sagas = sharedCollect(() => sql.query<{ state: string; step: string; n: number; stuck: number }>(SAGAS_BY_STATE_AND_STEP));
   collectedGauge({
     name: 'saga_instances',
     help: 'Checkout sagas by state and current step',
@@ -29,5 +24,4 @@ export function registerOrderMetrics(opts: { db: Db; brokers: string; clientId: 
     collect: async () => (await sagas()).filter((r) => r.stuck > 0).map((r) => ({ labels: { state: r.state, step: r.step }, value: r.stuck })),
     logger,
   });
-  return registerConsumerLagMetrics({ brokers: parseBrokers(opts.brokers), clientId: opts.clientId, groups: opts.groups, logger });
 }

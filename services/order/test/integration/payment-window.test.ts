@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { bearer } from '@sudamall/shared/testing';
 import { eventually } from '@sudamall/shared/testing';
-import { readConfig } from '../../src/config';
+import { loadConfig } from '../../src/config';
 import { buildTestApp, startHarness, type Harness } from '../fixtures/harness';
 
 let h: Harness;
@@ -112,8 +112,8 @@ describe('outside test mode', () => {
 
   it('is off by default in production and refused on there', () => {
     const base = { NODE_ENV: 'production', DATABASE_URL: 'postgresql://u:p@127.0.0.1:5432/order', JWT_JWKS_URL: 'https://127.0.0.1:1/jwks' };
-    expect(readConfig(base).ORDER_TEST_MODE).toBe(false);
-    expect(readConfig({ NODE_ENV: 'development', DATABASE_URL: base.DATABASE_URL, JWT_SECRET: 'a-local-development-secret' }).ORDER_TEST_MODE).toBe(true);
-    expect(() => readConfig({ ...base, ORDER_TEST_MODE: 'true' })).toThrow(/ORDER_TEST_MODE must be off in production/);
+    expect(loadConfig(base).ORDER_TEST_MODE).toBe(false);
+    expect(loadConfig({ NODE_ENV: 'development', DATABASE_URL: base.DATABASE_URL, JWT_SECRET: 'a-local-development-secret' }).ORDER_TEST_MODE).toBe(true);
+    expect(() => loadConfig({ ...base, ORDER_TEST_MODE: 'true' })).toThrow(/ORDER_TEST_MODE must be off in production/);
   });
 });

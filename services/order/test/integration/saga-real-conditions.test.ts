@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ConfigError } from '@sudamall/shared';
 import { eventually } from '@sudamall/shared/testing';
-import { readConfig } from '../../src/config';
+import { loadConfig } from '../../src/config';
 import { InventoryModel } from '../fixtures/inventory-model';
 import { startHarness, type Harness } from '../fixtures/harness';
 
@@ -120,9 +120,9 @@ describe('item 11: the payment deadline never outlives the reservation', () => {
 
   it('the service refuses a payment window that does not fit inside the reservation lifetime', () => {
     const env = { DATABASE_URL: 'postgresql://x@127.0.0.1/x', JWT_SECRET: 'a'.repeat(40), NODE_ENV: 'test' };
-    expect(() => readConfig({ ...env, PAYMENT_WINDOW_SECONDS: '1200' })).toThrow(ConfigError);
-    expect(() => readConfig({ ...env, PAYMENT_WINDOW_SECONDS: '900', RESERVATION_TTL_SECONDS: '600' })).toThrow(/RESERVATION_TTL_SECONDS \(600/);
-    expect(readConfig({ ...env, PAYMENT_WINDOW_SECONDS: '1140' }).RESERVATION_EXPIRY_MARGIN_SECONDS).toBe(60);
+    expect(() => loadConfig({ ...env, PAYMENT_WINDOW_SECONDS: '1200' })).toThrow(ConfigError);
+    expect(() => loadConfig({ ...env, PAYMENT_WINDOW_SECONDS: '900', RESERVATION_TTL_SECONDS: '600' })).toThrow(/RESERVATION_TTL_SECONDS \(600/);
+    expect(loadConfig({ ...env, PAYMENT_WINDOW_SECONDS: '1140' }).RESERVATION_EXPIRY_MARGIN_SECONDS).toBe(60);
   });
 });
 

@@ -205,7 +205,7 @@ export const orderRoutes: FastifyPluginAsyncTypebox<{ useCases: OrderUseCases }>
         response: { 200: Type.Object({ expired: Type.Integer() }), ...errors },
       },
     },
-    async () => ({ expired: await uc.sweeper.expireAll() }),
+    async () => ({ expired: await uc.expireOverduePayments.execute() }),
   );
 
   app.get(
@@ -238,7 +238,7 @@ export const orderRoutes: FastifyPluginAsyncTypebox<{ useCases: OrderUseCases }>
     async (req, reply) => {
       // Runs after the answer; the sweeper's own row locks make it safe beside the periodic run.
       setImmediate(() => {
-        uc.sweeper.expireAll().then(
+        uc.expireOverduePayments.execute().then(
           (n) => req.log.info({ expired: n }, 'clean-up task finished'),
           (err: unknown) => req.log.error({ err }, 'clean-up task failed'),
         );
@@ -475,7 +475,7 @@ export const orderRoutes: FastifyPluginAsyncTypebox<{ useCases: OrderUseCases }>
       },
     },
     async (req, reply) => {
-      await uc.adjustments.operatorRetry(req.params.adjustment_id, { id: req.user.id, role: 'admin' });
+      await uc.retryAdjustment.execute(req.params.adjustment_id, { id: req.user.id, role: 'admin' });
       const { items } = await uc.listAdjustments.execute({ id: req.params.adjustment_id, page: 1, pageSize: 1 });
       return reply.code(202).send(items.map(presentAdjustment)[0]);
     },
