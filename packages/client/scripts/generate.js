@@ -43,7 +43,7 @@ const SERVICES = [
     name: 'payment',
     doc: '/api/v1/payments/openapi.json',
     build: () =>
-      require('@sudamall/payment/dist/http/build-app').buildApp({
+      require('@sudamall/payment/dist/http/app').buildApp({
         useCases: unreachable(),
         parked: unreachable('parked'), // main.ts always serves the parked-message endpoints
         logger,

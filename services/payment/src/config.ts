@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { BaseEnv, ConfigError, loadConfig } from '@sudamall/shared';
+import { BaseEnv, ConfigError, loadConfig as loadEnv } from '@sudamall/shared';
 
 export const PaymentEnv = Type.Object({
   ...BaseEnv.properties,
@@ -66,8 +66,8 @@ export function gatewayCallWorstCaseMs(env: Pick<PaymentEnv, 'STRIPE_TIMEOUT_MS'
 }
 
 /** One validated, frozen configuration (fails fast, naming every bad variable). */
-export function readConfig(env: NodeJS.ProcessEnv = process.env): PaymentConfig {
-  const raw = loadConfig(PaymentEnv, env);
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): PaymentConfig {
+  const raw = loadEnv(PaymentEnv, env);
   const production = raw.NODE_ENV === 'production';
   if (production && !raw.STRIPE_WEBHOOK_SECRET) {
     throw new Error('invalid environment: STRIPE_WEBHOOK_SECRET is required in production');
@@ -101,7 +101,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): PaymentConfig 
 }
 
 /**
- * What an operator must see at start (main.ts logs each at warn level): today, test mode
+ * What an operator must see at start (the kernel logs each at warn level): today, test mode
  * explicitly allowed in production.
  */
 export function startupWarnings(config: Pick<PaymentConfig, 'NODE_ENV' | 'testMode'>): string[] {

@@ -1,7 +1,19 @@
-import { grpcChannelCredentials, grpcTlsFromConfig, KafkaBus, OutboxRelay, parseBrokers, type Logger } from '@sudamall/shared';
-import { kafkaRetryPolicy, ParkedMessages, SqlParkStore } from '@sudamall/shared';
+import {
+  createParkedMessages,
+  createServiceMessaging,
+  grpcChannelCredentials,
+  grpcTlsFromConfig,
+  LiveHub,
+  sqlOverPrisma,
+  systemClock,
+  type KafkaBus,
+  type Logger,
+  type OutboxRelay,
+  type ParkedMessages,
+  type SqlRunner,
+} from '@sudamall/shared';
 import type { UseCaseDeps } from './app/deps';
-import { GatewayRegistry, systemClock, type OrdersPort, type PaymentGateway } from './app/ports';
+import { GatewayRegistry, type OrdersPort, type PaymentGateway } from './app/ports';
 import { resumePendingRefunds } from './app/refund-payment';
 import { RefundWorker } from './app/refund-worker';
 import { resumeStalePayments } from './app/resume-stale-payments';
@@ -12,7 +24,6 @@ import { PaypalGateway } from './infra/gateways/paypal-gateway';
 import { StripeGateway } from './infra/gateways/stripe-gateway';
 import { DelayedGateway } from './infra/gateways/delayed-gateway';
 import { TestGateway } from './infra/gateways/test-gateway';
-import { createPaymentLogger } from './infra/logger';
 import { GrpcOrdersClient } from './infra/order-client';
 import { createPrisma, type Db } from './infra/prisma';
 import { PrismaGatewaySettingsStore } from './infra/gateway-settings-store';
@@ -22,18 +33,26 @@ import { PrismaOrderCommandStore } from './infra/order-command-store';
 import { PrismaPaymentStore } from './infra/payment-store';
 import { PrismaRefundStore } from './infra/refund-store';
 import { PrismaWebhookStore } from './infra/webhook-store';
+import { PaymentLiveFeed } from './live/payment-live-feed';
 
 export interface Container {
   config: PaymentConfig;
   logger: Logger;
   prisma: Db;
+  /** Raw SQL over the same Prisma client (readiness, the parked messages, the kernel's outbox gauges). */
+  sql: SqlRunner;
   useCases: UseCaseDeps;
   bus: KafkaBus;
   relay: OutboxRelay;
   /** Messages the commands consumer gave up on (its admin endpoints, the saga dashboard). */
   parked: ParkedMessages;
-  /** Background recovery: pending refunds retried, payments left processing resumed or closed. */
-  sweeper: { start(): void; stop(): Promise<void> };
+  /** /ws/payments/{payment_id}/ (src/live): pushed from this instance's own read of payment.events. */
+  live: PaymentLiveFeed;
+  /** Sends saga refunds and voids outside the Kafka handler; stopped with the recovery job, before the relay's last flush. */
+  refundWorker: RefundWorker;
+  /** One recovery sweep: pending refunds retried, payments left processing resumed or closed, duplicate captures refunded. */
+  recover(): Promise<void>;
+  ping(): Promise<unknown>;
   close(): Promise<void>;
 }
 
@@ -42,7 +61,6 @@ export interface ContainerOverrides {
   orders?: OrdersPort;
   /** Tests: gateways to use instead of (or in front of) the configured ones. */
   gateways?: PaymentGateway[];
-  logger?: Logger;
 }
 
 /** The gateways this deployment offers; the test gateway only in test mode. */
@@ -72,9 +90,9 @@ export function configuredGateways(config: PaymentConfig): PaymentGateway[] {
   return gateways;
 }
 
-export function createContainer(config: PaymentConfig, overrides: ContainerOverrides = {}): Container {
-  const logger = overrides.logger ?? createPaymentLogger(config.LOG_LEVEL);
+export function createContainer(config: PaymentConfig, logger: Logger, overrides: ContainerOverrides = {}): Container {
   const prisma = createPrisma(config.DATABASE_URL);
+  const sql = sqlOverPrisma(prisma);
   // mTLS to order when GRPC_TLS_* are set (plaintext otherwise).
   const ordersClient = overrides.orders ? null : new GrpcOrdersClient(config.ORDER_GRPC_URL, undefined, grpcChannelCredentials(grpcTlsFromConfig(config)));
   const byName = new Map(configuredGateways(config).map((g) => [g.name, g]));
@@ -104,60 +122,31 @@ export function createContainer(config: PaymentConfig, overrides: ContainerOverr
   const refundWorker = new RefundWorker(useCases);
   useCases.refundQueue = refundWorker;
 
-  const parked = new ParkedMessages(new SqlParkStore((sql, values) => prisma.$queryRawUnsafe<unknown[]>(sql, ...values)), { logger });
-  const bus = new KafkaBus({
-    brokers: parseBrokers(config.KAFKA_BROKERS),
-    clientId: config.KAFKA_CLIENT_ID ?? 'payment',
-    logger,
-    parked,
-    retry: kafkaRetryPolicy(config),
-  });
-  const relay = new OutboxRelay({ databaseUrl: config.DATABASE_URL, bus, logger, topicPrefix: config.KAFKA_TOPIC_PREFIX });
-
-  let timer: NodeJS.Timeout | null = null;
-  let running: Promise<void> | undefined;
-  const sweep = async () => {
-    try {
-      await resumePendingRefunds(useCases, config.PAYMENT_REFUND_RETRY_SECONDS);
-      await resumeStalePayments(useCases);
-      await refundDuplicateCaptures(useCases);
-    } catch (err) {
-      logger.error({ err }, 'recovery sweep failed');
-    }
-  };
-  const sweeper = {
-    start() {
-      if (timer) return;
-      // A slow gateway must not pile sweeps up: one at a time.
-      timer = setInterval(() => {
-        running ??= sweep().finally(() => (running = undefined));
-      }, config.PAYMENT_REFUND_RETRY_SECONDS * 1000);
-      timer.unref();
-    },
-    // Waits for a sweep in progress: it writes payments and outbox rows, so it ends before the
-    // relay's last flush and the pool closes.
-    async stop() {
-      if (timer) clearInterval(timer);
-      timer = null;
-      await running;
-      // Same for refunds in flight; what it has not started stays pending for the next sweep.
-      await refundWorker.stop();
-    },
-  };
+  const parked = createParkedMessages(sql, logger);
+  const messaging = createServiceMessaging({ service: 'payment', config, logger, parked, outbox: {} });
 
   return {
     config,
     logger,
     prisma,
+    sql,
     useCases,
-    bus,
-    relay,
+    bus: messaging.bus,
+    relay: messaging.relay,
     parked,
-    sweeper,
+    live: new PaymentLiveFeed(new LiveHub({ logger }), payments),
+    refundWorker,
+    async recover() {
+      await resumePendingRefunds(useCases, config.PAYMENT_REFUND_RETRY_SECONDS);
+      await resumeStalePayments(useCases);
+      await refundDuplicateCaptures(useCases);
+    },
+    ping: () => sql.query('SELECT 1'),
     async close() {
-      await sweeper.stop();
-      await relay.stop().catch((err: unknown) => logger.warn({ err }, 'outbox relay stop failed'));
-      await bus.disconnect().catch((err: unknown) => logger.warn({ err }, 'kafka disconnect failed'));
+      // Refunds in flight write payments and outbox rows: they end before the relay's last flush
+      // (what the worker has not started stays pending for the next sweep).
+      await refundWorker.stop();
+      await messaging.close();
       ordersClient?.close();
       await prisma.$disconnect();
     },

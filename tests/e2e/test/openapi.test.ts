@@ -14,7 +14,7 @@ import { TEST_JWT_SECRET } from '@sudamall/shared/testing';
 import { buildApp as buildInventory } from '@sudamall/inventory/dist/http/app';
 import { buildApp as buildCart } from '@sudamall/cart/dist/http/app';
 import { buildApp as buildOrder } from '@sudamall/order/dist/http/app';
-import { buildApp as buildPayment } from '@sudamall/payment/dist/http/build-app';
+import { buildApp as buildPayment } from '@sudamall/payment/dist/http/app';
 
 interface AllowedWarning {
   rule: string;

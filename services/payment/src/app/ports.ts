@@ -164,10 +164,8 @@ export interface RefundQueue {
   detach(label: string, work: () => Promise<void>): void;
 }
 
-export interface Clock {
-  now(): Date;
-}
-export const systemClock: Clock = { now: () => new Date() };
+// The monorepo's one clock: the use cases and the stores share the container's.
+export { systemClock, type Clock } from '@sudamall/shared';
 
 // ---- persistence ----
 

@@ -1,4 +1,5 @@
-import { topicName, Topics, type AnyEnvelope, type KafkaBus, type Subscription } from '@sudamall/shared';
+import { Topics, type AnyEnvelope } from '@sudamall/shared';
+import type { Consumer } from '@sudamall/shared/service';
 import { handlePaymentCommand } from '../app/handle-payment-command';
 import type { UseCaseDeps } from '../app/deps';
 
@@ -15,11 +16,14 @@ const hasOrderId = (data: unknown): data is { order_id: string } =>
 const isWellFormed = (e: CommandEnvelope): boolean =>
   hasOrderId(e.data) && (e.type === 'payment.collect' || typeof (e.data as { reason?: unknown }).reason === 'string');
 
-/** payment.commands → use case. Malformed or unknown messages are logged and skipped (never retried forever). */
-export async function startPaymentCommandsConsumer(deps: UseCaseDeps, bus: KafkaBus, topicPrefix: string, groupId: string): Promise<Subscription> {
-  return bus.subscribe({
-    groupId,
-    topics: [topicName(topicPrefix, Topics.paymentCommands)],
+/**
+ * payment.commands → use case, as the kernel subscribes it (group `payment-service`, prefixed).
+ * Malformed or unknown messages are logged and skipped (never retried forever).
+ */
+export function paymentCommandsConsumer(deps: UseCaseDeps): Consumer {
+  return {
+    name: 'payment-service',
+    topics: [Topics.paymentCommands],
     fromBeginning: true,
     handle: async (envelope: AnyEnvelope) => {
       if (!isCommandType(envelope)) {
@@ -32,5 +36,5 @@ export async function startPaymentCommandsConsumer(deps: UseCaseDeps, bus: Kafka
       }
       await handlePaymentCommand(deps, envelope);
     },
-  });
+  };
 }

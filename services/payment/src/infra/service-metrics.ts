@@ -1,5 +1,6 @@
-// The payment service's Prometheus gauges, computed on scrape: outbox lag and its consumers' lag.
-import { collectedGauge, registerConsumerLagMetrics, parseBrokers, registerOutboxMetrics, sharedCollect, type Logger, type RawQuery } from '@sudamall/shared';
+// The payment service's own Prometheus gauges, computed on scrape (the outbox and consumer-lag
+// gauges are the kernel's, registerServiceMetrics).
+import { collectedGauge, sharedCollect, type Logger, type RawQuery } from '@sudamall/shared';
 
 /**
  * `payment_duplicate_captures_total{gateway}`: second captures ever recorded (payments the buyer
@@ -37,17 +38,4 @@ export function registerDuplicateCaptureMetrics(query: RawQuery, logger?: Logger
       return (await load()).filter((r) => r.status !== 'refunded').map((r) => ({ labels: { gateway: r.gateway, status: r.status }, value: Number(r.n) }));
     },
   });
-}
-
-export function registerPaymentMetrics(opts: {
-  query: (sql: string) => Promise<unknown[]>;
-  /** KAFKA_BROKERS (comma-separated). */
-  brokers: string;
-  clientId: string;
-  groups: () => readonly string[];
-  logger: Logger;
-}): { close(): Promise<void> } {
-  registerOutboxMetrics(opts.query, opts.logger);
-  registerDuplicateCaptureMetrics(opts.query, opts.logger);
-  return registerConsumerLagMetrics({ brokers: parseBrokers(opts.brokers), clientId: opts.clientId, groups: opts.groups, logger: opts.logger });
 }

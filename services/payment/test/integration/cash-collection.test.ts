@@ -4,11 +4,11 @@
 // of its own: all of it collected, less (a store's delivery refused), a re-send, an amount above
 // the total parked, payments that are not awaiting collection left alone; and payment.void still
 // cancelling an uncollected cash payment (a whole order cancelled before delivery).
-import { createEnvelope, topicName, Topics, type AnyEnvelope, type Subscription } from '@sudamall/shared';
+import { createEnvelope, topicName, Topics, type AnyEnvelope, type Subscription, subscribeConsumers } from '@sudamall/shared';
 import { createTestTopics, eventually, testTopicPrefix } from '@sudamall/shared/testing';
 import { COMMANDS_CONSUMER, handlePaymentCommand } from '../../src/app/handle-payment-command';
 import { TestGateway } from '../../src/infra/gateways/test-gateway';
-import { startPaymentCommandsConsumer } from '../../src/infra/payment-commands-consumer';
+import { paymentCommandsConsumer } from '../../src/infra/payment-commands-consumer';
 import { admin, buyer, CARDS, FakeOrders, startHarness, type Harness } from '../support/harness';
 import { createOwnSchema } from '../support/own-schema';
 
@@ -30,7 +30,7 @@ describe('payment.collect (cash on delivery collected by the stores)', () => {
       env: { KAFKA_TOPIC_PREFIX: prefix, DATABASE_URL: schema.databaseUrl, KAFKA_MAX_ATTEMPTS: '2' },
     });
     await createTestTopics(h.container.bus, prefix);
-    consumer = await startPaymentCommandsConsumer(h.container.useCases, h.container.bus, prefix, `${prefix}payment`);
+    [consumer] = await subscribeConsumers(h.container.bus, [paymentCommandsConsumer(h.container.useCases)], prefix);
   });
 
   afterAll(async () => {

@@ -13,12 +13,13 @@ import {
   type AnyEnvelope,
   type DomainError,
   type Subscription,
+  subscribeConsumers,
 } from '@sudamall/shared';
 import { createTestTopics, eventually, testTopicPrefix } from '@sudamall/shared/testing';
 import { COMMANDS_CONSUMER, handlePaymentCommand } from '../../src/app/handle-payment-command';
 import type { RefundRequest, RefundResult } from '../../src/app/ports';
 import { TestGateway } from '../../src/infra/gateways/test-gateway';
-import { startPaymentCommandsConsumer } from '../../src/infra/payment-commands-consumer';
+import { paymentCommandsConsumer } from '../../src/infra/payment-commands-consumer';
 import { admin, buyer, CARDS, FakeOrders, startHarness, type Harness } from '../support/harness';
 import { createOwnSchema } from '../support/own-schema';
 
@@ -55,7 +56,7 @@ describe('payment.refund with a refund_key (partial refunds, once per key)', () 
     await bus.connect();
     relay = new OutboxRelay({ databaseUrl: h.config.DATABASE_URL, bus, logger: h.container.logger, topicPrefix: prefix, pollMs: 100 });
     await relay.start();
-    consumer = await startPaymentCommandsConsumer(h.container.useCases, bus, prefix, `${prefix}payment`);
+    [consumer] = await subscribeConsumers(bus, [paymentCommandsConsumer(h.container.useCases)], prefix);
     eventsSub = await bus.subscribe({
       groupId: `${prefix}observer`,
       topics: [topicName(prefix, Topics.paymentEvents)],

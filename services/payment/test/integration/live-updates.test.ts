@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { KafkaBus, LiveCloseCode, LiveHub, OutboxRelay, type LiveMessage } from '@sudamall/shared';
 import { connectLive, createTestTopics, testTopicPrefix, testToken, type LiveTestClient } from '@sudamall/shared/testing';
-import { buildApp } from '../../src/http/build-app';
+import { buildApp } from '../../src/http/app';
 import { TestGateway } from '../../src/infra/gateways/test-gateway';
 import { PaymentLiveFeed } from '../../src/live/payment-live-feed';
 import { admin, buyer, CARDS, FakeOrders, httpDeps, startHarness, type Harness } from '../support/harness';

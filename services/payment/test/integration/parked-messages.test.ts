@@ -5,11 +5,11 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { Kafka, logLevel } from 'kafkajs';
-import { createEnvelope, topicName, Topics, type Subscription } from '@sudamall/shared';
+import { createEnvelope, topicName, Topics, type Subscription, subscribeConsumers } from '@sudamall/shared';
 import { createTestTopics, eventually, testTopicPrefix } from '@sudamall/shared/testing';
-import { buildApp } from '../../src/http/build-app';
+import { buildApp } from '../../src/http/app';
 import { TestGateway } from '../../src/infra/gateways/test-gateway';
-import { startPaymentCommandsConsumer } from '../../src/infra/payment-commands-consumer';
+import { paymentCommandsConsumer } from '../../src/infra/payment-commands-consumer';
 import { admin, buyer, httpDeps, startHarness, type Harness } from '../support/harness';
 import { createOwnSchema } from '../support/own-schema';
 
@@ -27,7 +27,8 @@ beforeAll(async () => {
   schema = await createOwnSchema('parked');
   h = await startHarness({ gateways: [new TestGateway()], env: { KAFKA_TOPIC_PREFIX: prefix, DATABASE_URL: schema.databaseUrl, KAFKA_MAX_ATTEMPTS: '2' } });
   await createTestTopics(h.container.bus, prefix);
-  consumer = await startPaymentCommandsConsumer(h.container.useCases, h.container.bus, prefix, `${prefix}payment`);
+  // Subscribed under the group `<prefix>payment`, which the parked row names below.
+  [consumer] = await subscribeConsumers(h.container.bus, [{ ...paymentCommandsConsumer(h.container.useCases), name: 'payment' }], prefix);
   app = await buildApp({ ...httpDeps(h.container), parked: h.container.parked });
   await app.ready();
 });

@@ -1,10 +1,10 @@
 // payment.commands from the order saga over real Kafka, and payment.events out through the
 // outbox relay, in a schema of its own (see support/own-schema.ts).
 import { randomUUID } from 'node:crypto';
-import { createEnvelope, KafkaBus, OutboxRelay, topicName, Topics, type AnyEnvelope, type Subscription } from '@sudamall/shared';
+import { createEnvelope, KafkaBus, OutboxRelay, topicName, Topics, type AnyEnvelope, type Subscription, subscribeConsumers } from '@sudamall/shared';
 import { createTestTopics, eventually, testTopicPrefix } from '@sudamall/shared/testing';
 import { TestGateway } from '../../src/infra/gateways/test-gateway';
-import { startPaymentCommandsConsumer } from '../../src/infra/payment-commands-consumer';
+import { paymentCommandsConsumer } from '../../src/infra/payment-commands-consumer';
 import { buyer, CARDS, FakeOrders, startHarness, type Harness } from '../support/harness';
 import { createOwnSchema } from '../support/own-schema';
 
@@ -30,7 +30,7 @@ describe('saga commands (payment.void, payment.refund) and events', () => {
     await bus.connect();
     relay = new OutboxRelay({ databaseUrl: h.config.DATABASE_URL, bus, logger: h.container.logger, topicPrefix: prefix, pollMs: 100 });
     await relay.start();
-    consumer = await startPaymentCommandsConsumer(h.container.useCases, bus, prefix, `${prefix}payment`);
+    [consumer] = await subscribeConsumers(bus, [paymentCommandsConsumer(h.container.useCases)], prefix);
     eventsSub = await bus.subscribe({
       groupId: `${prefix}observer`,
       topics: [topicName(prefix, Topics.paymentEvents)],

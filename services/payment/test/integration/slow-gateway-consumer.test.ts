@@ -5,11 +5,11 @@
 // group joins once and never rebalances, later commands on the same partitions are handled at
 // once, and every order is refunded exactly once.
 import type { Consumer, Kafka } from 'kafkajs';
-import { createEnvelope, KafkaBus, topicName, Topics, type AnyEnvelope, type Subscription } from '@sudamall/shared';
+import { consumerGroupName, createEnvelope, KafkaBus, topicName, Topics, type AnyEnvelope, type Subscription, subscribeConsumers } from '@sudamall/shared';
 import { createTestTopics, eventually, testTopicPrefix } from '@sudamall/shared/testing';
 import type { RefundRequest, RefundResult } from '../../src/app/ports';
 import { TestGateway } from '../../src/infra/gateways/test-gateway';
-import { startPaymentCommandsConsumer } from '../../src/infra/payment-commands-consumer';
+import { paymentCommandsConsumer } from '../../src/infra/payment-commands-consumer';
 import { buyer, CARDS, FakeOrders, startHarness, type Harness } from '../support/harness';
 import { createOwnSchema } from '../support/own-schema';
 
@@ -44,7 +44,7 @@ describe('a slow gateway does not stall or rebalance the payment.commands consum
   let schema: Awaited<ReturnType<typeof createOwnSchema>>;
   const orders = new FakeOrders();
   const gateway = new SlowRefundGateway(GATEWAY_DELAY_MS);
-  const groupId = `${prefix}payment`;
+  const groupId = consumerGroupName(prefix, 'payment-service');
   const groupEvents: Array<{ type: string; at: number }> = [];
 
   beforeAll(async () => {
@@ -65,7 +65,7 @@ describe('a slow gateway does not stall or rebalance the payment.commands consum
       }
       return c;
     };
-    consumer = await startPaymentCommandsConsumer(h.container.useCases, bus, prefix, groupId);
+    [consumer] = await subscribeConsumers(bus, [paymentCommandsConsumer(h.container.useCases)], prefix);
     await eventually(() => expect(groupEvents.map((e) => e.type)).toContain(GROUP_JOIN), { timeoutMs: 60_000 });
   });
 

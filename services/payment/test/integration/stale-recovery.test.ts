@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { processPayment } from '../../src/app/process-payment';
 import { resumeStalePayments } from '../../src/app/resume-stale-payments';
 import type { ChargeRequest, Clock } from '../../src/app/ports';
-import { readConfig } from '../../src/config';
+import { loadConfig } from '../../src/config';
 import { TestGateway } from '../../src/infra/gateways/test-gateway';
 import { buyer, CARDS, FakeOrders, startHarness, type Harness } from '../support/harness';
 import { createOwnSchema } from '../support/own-schema';
@@ -182,12 +182,12 @@ describe('stale payments: the gateway is asked before anything is decided', () =
 
   it('refuses a stale window that a gateway call can outlast', () => {
     const base = { DATABASE_URL: 'postgresql://x@127.0.0.1/x', JWT_SECRET: randomUUID() + randomUUID() };
-    expect(() => readConfig({ ...base, PAYMENT_STALE_PROCESSING_SECONDS: '60' })).toThrow(/PAYMENT_STALE_PROCESSING_SECONDS \(60\) must be longer/);
-    expect(() => readConfig({ ...base, PAYMENT_STALE_PROCESSING_SECONDS: '20', STRIPE_TIMEOUT_MS: '5000', STRIPE_MAX_NETWORK_RETRIES: '3' })).toThrow(
+    expect(() => loadConfig({ ...base, PAYMENT_STALE_PROCESSING_SECONDS: '60' })).toThrow(/PAYMENT_STALE_PROCESSING_SECONDS \(60\) must be longer/);
+    expect(() => loadConfig({ ...base, PAYMENT_STALE_PROCESSING_SECONDS: '20', STRIPE_TIMEOUT_MS: '5000', STRIPE_MAX_NETWORK_RETRIES: '3' })).toThrow(
       /must be longer/,
     );
-    expect(readConfig({ ...base, PAYMENT_STALE_PROCESSING_SECONDS: '61' }).staleProcessingSeconds).toBe(61);
-    expect(readConfig({ ...base, STRIPE_TIMEOUT_MS: '10000', STRIPE_MAX_NETWORK_RETRIES: '1', PAYPAL_TIMEOUT_MS: '5000' })).toMatchObject({
+    expect(loadConfig({ ...base, PAYMENT_STALE_PROCESSING_SECONDS: '61' }).staleProcessingSeconds).toBe(61);
+    expect(loadConfig({ ...base, STRIPE_TIMEOUT_MS: '10000', STRIPE_MAX_NETWORK_RETRIES: '1', PAYPAL_TIMEOUT_MS: '5000' })).toMatchObject({
       gatewayCallWorstCaseMs: 20_000,
       staleProcessingSeconds: 50,
     });

@@ -15,13 +15,14 @@ import {
   type AnyEnvelope,
   type DomainError,
   type Subscription,
+  subscribeConsumers,
 } from '@sudamall/shared';
 import { createTestTopics, eventually, testTopicPrefix } from '@sudamall/shared/testing';
 import { resumeStalePayments } from '../../src/app/resume-stale-payments';
 import type { ChargeRequest, RefundRequest, RefundResult } from '../../src/app/ports';
 import { chargeIdempotencyKey } from '../../src/domain/idempotency';
 import { TestGateway } from '../../src/infra/gateways/test-gateway';
-import { startPaymentCommandsConsumer } from '../../src/infra/payment-commands-consumer';
+import { paymentCommandsConsumer } from '../../src/infra/payment-commands-consumer';
 import { buyer, CARDS, FakeOrders, startHarness, type Harness } from '../support/harness';
 import { createOwnSchema } from '../support/own-schema';
 
@@ -75,7 +76,7 @@ describe('saga answers: a void during a charge, a refused refund', () => {
     await bus.connect();
     relay = new OutboxRelay({ databaseUrl: h.config.DATABASE_URL, bus, logger: h.container.logger, topicPrefix: prefix, pollMs: 100 });
     await relay.start();
-    consumer = await startPaymentCommandsConsumer(h.container.useCases, bus, prefix, `${prefix}payment`);
+    [consumer] = await subscribeConsumers(bus, [paymentCommandsConsumer(h.container.useCases)], prefix);
     eventsSub = await bus.subscribe({
       groupId: `${prefix}observer`,
       topics: [topicName(prefix, Topics.paymentEvents)],

@@ -5,9 +5,9 @@ import type { FastifyInstance } from 'fastify';
 import { notFound } from '@sudamall/shared';
 import { TEST_JWT_SECRET, bearer } from '@sudamall/shared/testing';
 import type { OrderForPayment, OrdersPort, PaymentGateway } from '../../src/app/ports';
-import { readConfig, type PaymentConfig } from '../../src/config';
+import { loadConfig, type PaymentConfig } from '../../src/config';
 import { createContainer, type Container } from '../../src/container';
-import { buildApp } from '../../src/http/build-app';
+import { buildApp } from '../../src/http/app';
 import type { HttpDeps } from '../../src/http/app-deps';
 import { createPaymentLogger } from '../../src/infra/logger';
 
@@ -47,7 +47,7 @@ export class FakeOrders implements OrdersPort {
 }
 
 export function testConfig(env: Record<string, string> = {}): PaymentConfig {
-  return readConfig({
+  return loadConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'silent',
     DATABASE_URL: TEST_DATABASE_URL,
@@ -95,7 +95,7 @@ export function httpDeps(c: Container, ready = true): HttpDeps {
 export async function startHarness(opts: { orders?: OrdersPort; gateways?: PaymentGateway[]; env?: Record<string, string> } = {}): Promise<Harness> {
   const config = testConfig(opts.env);
   const orders = opts.orders ?? new FakeOrders();
-  const container = createContainer(config, { orders, gateways: opts.gateways, logger: createPaymentLogger(config.LOG_LEVEL) });
+  const container = createContainer(config, createPaymentLogger(config.LOG_LEVEL), { orders, gateways: opts.gateways });
   const app = await buildApp(httpDeps(container));
   return {
     app,

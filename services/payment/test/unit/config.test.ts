@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { ConfigError } from '@sudamall/shared';
-import { readConfig, startupWarnings } from '../../src/config';
+import { loadConfig, startupWarnings } from '../../src/config';
 
 // A production environment that would start: generated secrets, HS256 accepted explicitly.
 const production = () => ({
@@ -13,7 +13,7 @@ const production = () => ({
 
 const problemsOf = (env: Record<string, string>): string[] => {
   try {
-    readConfig(env);
+    loadConfig(env);
     return [];
   } catch (e) {
     expect(e).toBeInstanceOf(ConfigError);
@@ -23,7 +23,7 @@ const problemsOf = (env: Record<string, string>): string[] => {
 
 describe('payment config in production', () => {
   it('starts with generated secrets and test mode off (its production default)', () => {
-    const config = readConfig(production());
+    const config = loadConfig(production());
     expect(config.testMode).toBe(false);
     expect(startupWarnings(config)).toEqual([]);
   });
@@ -34,7 +34,7 @@ describe('payment config in production', () => {
   });
 
   it('runs test mode in production when explicitly allowed, and says so loudly at start', () => {
-    const config = readConfig({ ...production(), PAYMENT_TEST_MODE: 'true', PAYMENT_TEST_MODE_IN_PRODUCTION: 'true' });
+    const config = loadConfig({ ...production(), PAYMENT_TEST_MODE: 'true', PAYMENT_TEST_MODE_IN_PRODUCTION: 'true' });
     expect(config.testMode).toBe(true);
     expect(startupWarnings(config)).toEqual([expect.stringContaining('PAYMENT TEST MODE IS ON IN PRODUCTION')]);
   });
@@ -49,6 +49,6 @@ describe('payment config in production', () => {
   });
 
   it('keeps test mode on by default outside production', () => {
-    expect(readConfig({ ...production(), NODE_ENV: 'development', JWT_SECRET: 'local-dev-secret-change-me-0123456789' }).testMode).toBe(true);
+    expect(loadConfig({ ...production(), NODE_ENV: 'development', JWT_SECRET: 'local-dev-secret-change-me-0123456789' }).testMode).toBe(true);
   });
 });

@@ -1,6 +1,6 @@
 import { invalid } from '@sudamall/shared';
 import type { RefundRequest } from '../../src/app/ports';
-import { readConfig } from '../../src/config';
+import { loadConfig } from '../../src/config';
 import { DelayedGateway } from '../../src/infra/gateways/delayed-gateway';
 import { TestGateway } from '../../src/infra/gateways/test-gateway';
 
@@ -43,7 +43,7 @@ describe('the slow test gateway (PAYMENT_TEST_GATEWAY_DELAY_MS)', () => {
 
   it('is refused outside test mode', () => {
     const base = { NODE_ENV: 'test', DATABASE_URL: 'postgresql://x@127.0.0.1/x', JWT_SECRET: 'x'.repeat(40), KAFKA_BROKERS: '127.0.0.1:9092' };
-    expect(readConfig({ ...base, PAYMENT_TEST_GATEWAY_DELAY_MS: '1000' }).PAYMENT_TEST_GATEWAY_DELAY_MS).toBe(1000);
-    expect(() => readConfig({ ...base, PAYMENT_TEST_MODE: 'false', PAYMENT_TEST_GATEWAY_DELAY_MS: '1000' })).toThrow(/PAYMENT_TEST_GATEWAY_DELAY_MS/);
+    expect(loadConfig({ ...base, PAYMENT_TEST_GATEWAY_DELAY_MS: '1000' }).PAYMENT_TEST_GATEWAY_DELAY_MS).toBe(1000);
+    expect(() => loadConfig({ ...base, PAYMENT_TEST_MODE: 'false', PAYMENT_TEST_GATEWAY_DELAY_MS: '1000' })).toThrow(/PAYMENT_TEST_GATEWAY_DELAY_MS/);
   });
 });
