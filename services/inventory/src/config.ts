@@ -29,5 +29,5 @@ export const InventoryEnv = Type.Object({
 export type InventoryConfig = Static<typeof InventoryEnv>;
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): InventoryConfig {
-  return loadEnv(InventoryEnv, env) as InventoryConfig;
+  return loadEnv(InventoryEnv, env);
 }

@@ -24,7 +24,6 @@ import { ReservationEngine } from './app/reservation-engine';
 import { CreateSnapshots, GetSnapshot } from './app/snapshots';
 import { UpdateProduct } from './app/update-product';
 import type { InventoryConfig } from './config';
-import type { PrismaClient } from './generated/prisma/client';
 import { CatalogueStore } from './infra/catalogue-store';
 import { createPrisma } from './infra/prisma';
 import { createRedis, redisReady } from './infra/redis';
@@ -73,7 +72,6 @@ export function catalogueUseCases(store: CatalogueStore, clock: Clock = systemCl
 export interface Container extends ServiceContainer {
   config: InventoryConfig;
   logger: Logger;
-  prisma: PrismaClient;
   /** The hot path's SQL runner (its own node-postgres pool, generic plans). */
   sql: Sql;
   redis: Redis;
@@ -99,7 +97,7 @@ export async function createContainer(config: InventoryConfig, logger: Logger, o
   const redis = createRedis(config.REDIS_URL);
   redis.on('error', (err) => logger.warn({ err: err.message }, 'redis error'));
   // Start even if Redis is late: reservations answer 503 LOCK_UNAVAILABLE until it is back.
-  await redisReady(redis, 5_000).catch((err) => logger.warn({ err: err.message }, 'redis not ready yet'));
+  await redisReady(redis, 5_000).catch((err: Error) => logger.warn({ err: err.message }, 'redis not ready yet'));
 
   const store = new ReservationStore(sql);
   const locks = new StockLocks({
@@ -128,7 +126,6 @@ export async function createContainer(config: InventoryConfig, logger: Logger, o
   return {
     config,
     logger,
-    prisma,
     sql,
     redis,
     store,

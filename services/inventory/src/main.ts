@@ -1,4 +1,6 @@
 // inventory: telemetry first (runService starts it), then the declaration in service.ts is loaded and run.
 import { runService } from '@sudamall/shared/service';
+import type * as Service from './service';
+
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded after telemetry on purpose
-runService('inventory', () => (require('./service') as typeof import('./service')).inventoryService);
+runService('inventory', () => (require('./service') as typeof Service).inventoryService);

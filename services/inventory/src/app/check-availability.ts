@@ -40,8 +40,8 @@ export class CheckAvailability {
         { line_id: '', product_id: l.product_id, size, quantity: l.quantity },
         p && { productId: p.id, hasSizes: p.hasSizes, deleted: p.deletedAt !== null, stockIds: new Map(p.stock.map((s) => [s.size, s.id])) },
       );
-      if (!resolved.ok) return { ...base, available: false, available_quantity: 0, code: resolved.code };
-      const row = p!.stock.find((s) => s.id === resolved.stockId)!;
+      const row = resolved.ok ? p?.stock.find((s) => s.id === resolved.stockId) : undefined;
+      if (!resolved.ok || !row) return { ...base, available: false, available_quantity: 0, code: resolved.ok ? ReserveCodes.sizeNotFound : resolved.code };
       if (!Number.isInteger(l.quantity) || l.quantity <= 0) {
         return { ...base, available: false, available_quantity: row.available, code: 'INVALID_QUANTITY' };
       }

@@ -9,7 +9,7 @@ export class GetProducts {
     const unique = [...new Set(ids)];
     const byId = new Map((await this.store.findMany(unique)).map((r) => [r.id, r]));
     return {
-      products: unique.flatMap((id) => (byId.has(id) ? [byId.get(id)!] : [])),
+      products: unique.flatMap((id) => byId.get(id) ?? []),
       missingIds: unique.filter((id) => !byId.has(id)),
     };
   }

@@ -17,9 +17,9 @@ export class CreateSnapshots {
     const missing = ids.filter((i) => !byId.has(i));
     if (missing.length > 0) throw notFound('PRODUCT_NOT_FOUND', `unknown products: ${missing.join(', ')}`, { missing_ids: missing });
     return this.store.recordSnapshots(
-      items.map((i) => {
-        const product = byId.get(i.product_id)!;
-        return { product, reason: reason || 'order', size: i.size ?? '', kind: 'order' as const, snapshot: productDocument(product) };
+      items.flatMap((i) => {
+        const product = byId.get(i.product_id);
+        return product ? [{ product, reason: reason || 'order', size: i.size ?? '', kind: 'order' as const, snapshot: productDocument(product) }] : [];
       }),
     );
   }

@@ -125,7 +125,7 @@ export function validateReserveRequest(input: { order_id: unknown; lines: unknow
     if (l.size !== undefined && l.size !== null && typeof l.size !== 'string') {
       throw invalid('INVALID_SIZE', `line ${lineId}: size must be a string`, { line_id: lineId });
     }
-    return { line_id: lineId, product_id: l.product_id, size: (l.size as string | null | undefined) ?? '', quantity: q };
+    return { line_id: lineId, product_id: l.product_id, size: l.size ?? '', quantity: q };
   });
   let ttl: number | undefined;
   if (input.ttl_seconds !== undefined && input.ttl_seconds !== null) {
@@ -252,7 +252,7 @@ export function planBatch(input: PlanInput): BatchPlan {
         return;
       }
       const left = remaining.get(level.id) ?? 0;
-      if (left < needed.get(level.id)!) {
+      if (left < (needed.get(level.id) ?? 0)) {
         shortLines.push({ ...lineKey(line), requested: line.quantity, available: left, code: ReserveCodes.insufficientStock });
       }
     });
@@ -263,7 +263,7 @@ export function planBatch(input: PlanInput): BatchPlan {
       const expiresAt = new Date(input.now.getTime() + (request.ttl_seconds ?? input.defaultTtlSeconds) * 1000);
       const lines: ReservedLine[] = request.lines.map((line, i) => {
         const stockId = stockIds[i];
-        remaining.set(stockId, remaining.get(stockId)! - line.quantity);
+        remaining.set(stockId, (remaining.get(stockId) ?? 0) - line.quantity);
         plan.taken.set(stockId, (plan.taken.get(stockId) ?? 0) + line.quantity);
         const id = input.newId();
         plan.reservations.push({

@@ -235,7 +235,7 @@ export class CatalogueTx {
     await this.tx.outboxMessage.createMany({
       data: events.map((e) => {
         const row = outboxRow(Topics.inventoryEvents, e);
-        return { ...row, payload: row.payload as unknown as Prisma.InputJsonValue };
+        return { ...row, payload: row.payload };
       }),
     });
   }

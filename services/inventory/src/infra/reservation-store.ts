@@ -513,7 +513,7 @@ export class ReservationStore {
         !!opts.announceRepeat,
         event.traceparent ?? null,
       ]);
-      return out!;
+      return out;
     });
     if (row.changed > 0) return { order_id: orderId, status: 'released', lines: row.changed, restocked: row.restocked };
     const statuses = await this.statusesOf(orderId);

@@ -137,7 +137,7 @@ describe('GET /products/: filters, sorts, pages', () => {
   const list = async (qs: string) => {
     const res = await app.inject({ method: 'GET', url: `${P}/?store_id=${store}&${qs}` });
     expect(res.statusCode).toBe(200);
-    return res.json() as { items: Array<{ product_name: string; current_price: string }>; total: number; page: number; page_size: number };
+    return res.json<{ items: Array<{ product_name: string; current_price: string }>; total: number; page: number; page_size: number }>();
   };
   const names = async (qs: string) => (await list(qs)).items.map((p) => p.product_name);
 

@@ -61,9 +61,9 @@ it('parks an unparseable command at once; an admin lists it, cannot retry it, an
     async () => {
       const res = await app.inject({ method: 'GET', url: `${PARKED}/?status=parked`, headers: admin });
       expect(res.statusCode).toBe(200);
-      const [first] = (res.json() as { items: Array<Record<string, any>> }).items;
+      const [first] = res.json<{ items: Array<Record<string, any>> }>().items;
       expect(first).toBeDefined();
-      return first!;
+      return first;
     },
     { timeoutMs: 30000 },
   );

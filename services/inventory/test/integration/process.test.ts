@@ -80,7 +80,7 @@ it('refuses to start with a clear message when the environment is wrong', async 
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let err = '';
-  run.stderr!.on('data', (d) => (err += d));
+  run.stderr.on('data', (d) => (err += d));
   const code = await new Promise<number | null>((resolve) => run.once('exit', resolve));
   expect(code).toBe(1);
   expect(err).toMatch(/DATABASE_URL/);

@@ -87,7 +87,7 @@ async function soldMatchesLines(stockId: string): Promise<void> {
        FROM stock s WHERE s.id = $1`,
     [stockId],
   );
-  expect(rows[0]!.sold).toBe(rows[0]!.held);
+  expect(rows[0].sold).toBe(rows[0].held);
 }
 
 it('a partial restock gives back exactly those units (sold → available) and answers stock.restocked; stock.changed follows', async () => {
@@ -96,7 +96,7 @@ it('a partial restock gives back exactly those units (sold → available) and an
     { line_id: 'a', product_id: p.productId, size: 'M', quantity: 3 },
     { line_id: 'b', product_id: p.productId, size: 'L', quantity: 4 },
   ]);
-  const before = { M: await stockRow(pool, p.stockIds.M!), L: await stockRow(pool, p.stockIds.L!) };
+  const before = { M: await stockRow(pool, p.stockIds.M), L: await stockRow(pool, p.stockIds.L) };
   expect(before).toEqual({ M: { available: 2, reserved: 0, sold: 3 }, L: { available: 0, reserved: 0, sold: 4 } });
 
   const restockId = randomUUID();
@@ -106,12 +106,12 @@ it('a partial restock gives back exactly those units (sold → available) and an
     expect(found).toHaveLength(1);
     return found;
   });
-  expect(answer!.data).toEqual({ order_id: orderId, restock_id: restockId, lines: [{ line_id: 'a', product_id: p.productId, size: 'M', quantity: 2 }] });
-  const M = await stockRow(pool, p.stockIds.M!);
+  expect(answer.data).toEqual({ order_id: orderId, restock_id: restockId, lines: [{ line_id: 'a', product_id: p.productId, size: 'M', quantity: 2 }] });
+  const M = await stockRow(pool, p.stockIds.M);
   expect(M).toEqual({ available: 4, reserved: 0, sold: 1 });
   expect(total(M)).toBe(total(before.M));
-  expect(await stockRow(pool, p.stockIds.L!)).toEqual(before.L);
-  await soldMatchesLines(p.stockIds.M!);
+  expect(await stockRow(pool, p.stockIds.L)).toEqual(before.L);
+  await soldMatchesLines(p.stockIds.M);
   await until(() => {
     const changed = received.filter((e) => e.key === p.productId && e.type === 'stock.changed').at(-1);
     expect(changed?.data).toMatchObject({ product_id: p.productId, available_quantity: 4, sold_quantity: 5 });
@@ -130,7 +130,7 @@ it('the same restock_id re-sent applies nothing more and answers the same; a red
   const first = restockCommand(orderId, restockId, [['a', 1]]);
   await bus.publish(commands, [first]);
   await until(() => expect(restockedFor(orderId, restockId)).toHaveLength(1));
-  expect(await stockRow(pool, p.stockIds['']!)).toEqual({ available: 3, reserved: 0, sold: 3 });
+  expect(await stockRow(pool, p.stockIds[''])).toEqual({ available: 3, reserved: 0, sold: 3 });
 
   // The saga re-sends it (a new message, a larger quantity even): the stored answer again.
   const resent = restockCommand(orderId, restockId, [['a', 3]]);
@@ -138,9 +138,9 @@ it('the same restock_id re-sent applies nothing more and answers the same; a red
   await processed([first.id, resent.id]);
   await until(() => expect(restockedFor(orderId, restockId)).toHaveLength(2));
   const [a, b] = restockedFor(orderId, restockId);
-  expect(b!.data).toEqual(a!.data);
-  expect(b!.id).not.toBe(a!.id);
-  expect(await stockRow(pool, p.stockIds['']!)).toEqual({ available: 3, reserved: 0, sold: 3 });
+  expect(b.data).toEqual(a.data);
+  expect(b.id).not.toBe(a.id);
+  expect(await stockRow(pool, p.stockIds[''])).toEqual({ available: 3, reserved: 0, sold: 3 });
   const { rows } = await pool.query('SELECT count(*)::int AS n FROM restocks WHERE order_id = $1', [orderId]);
   expect(rows[0].n).toBe(1);
 });
@@ -151,9 +151,9 @@ it('two restocks of one line never give back more than it sold', async () => {
   const first = await h.engine.restockLines({ order_id: orderId, restock_id: randomUUID(), reason: 'returned', lines: [{ line_id: 'a', quantity: 2 }] });
   const second = await h.engine.restockLines({ order_id: orderId, restock_id: randomUUID(), reason: 'returned', lines: [{ line_id: 'a', quantity: 2 }] });
   const third = await h.engine.restockLines({ order_id: orderId, restock_id: randomUUID(), reason: 'returned', lines: [{ line_id: 'a', quantity: 1 }] });
-  expect([first, second, third].map((r) => r.lines[0]!.quantity)).toEqual([2, 1, 0]);
-  expect(await stockRow(pool, p.stockIds.S!)).toEqual({ available: 3, reserved: 0, sold: 0 });
-  await soldMatchesLines(p.stockIds.S!);
+  expect([first, second, third].map((r) => r.lines[0].quantity)).toEqual([2, 1, 0]);
+  expect(await stockRow(pool, p.stockIds.S)).toEqual({ available: 3, reserved: 0, sold: 0 });
+  await soldMatchesLines(p.stockIds.S);
 });
 
 it('a partial restock then a whole-order restock gives back the rest only; the other way round the partial gets 0', async () => {
@@ -175,21 +175,21 @@ it('a partial restock then a whole-order restock gives back the rest only; the o
     ),
   ]);
   await until(() => expect(eventsFor(orderId, 'stock.restocked')).toHaveLength(1));
-  expect(await stockRow(pool, p.stockIds.M!)).toEqual({ available: 4, reserved: 0, sold: 1 });
-  expect(await stockRow(pool, p.stockIds.L!)).toEqual({ available: 4, reserved: 0, sold: 1 });
+  expect(await stockRow(pool, p.stockIds.M)).toEqual({ available: 4, reserved: 0, sold: 1 });
+  expect(await stockRow(pool, p.stockIds.L)).toEqual({ available: 4, reserved: 0, sold: 1 });
 
   await bus.publish(commands, [createEnvelope('inventory.release', orderId, { order_id: orderId, reason: 'cancelled', restock: true })]);
   await until(() => expect(eventsFor(orderId, 'stock.released')).toHaveLength(1));
-  expect(await stockRow(pool, p.stockIds.M!)).toEqual({ available: 5, reserved: 0, sold: 0 });
-  expect(await stockRow(pool, p.stockIds.L!)).toEqual({ available: 5, reserved: 0, sold: 0 });
+  expect(await stockRow(pool, p.stockIds.M)).toEqual({ available: 5, reserved: 0, sold: 0 });
+  expect(await stockRow(pool, p.stockIds.L)).toEqual({ available: 5, reserved: 0, sold: 0 });
 
   // Whole-order first: the lines are released, nothing more comes back.
   const other = await soldOrder(lines);
   await h.engine.restock(other, 'cancelled');
   const late = await h.engine.restockLines({ order_id: other, restock_id: randomUUID(), reason: 'returned', lines: [{ line_id: 'a', quantity: 1 }] });
   expect(late.lines).toEqual([{ line_id: 'a', product_id: p.productId, size: 'M', quantity: 0 }]);
-  expect(await stockRow(pool, p.stockIds.M!)).toEqual({ available: 5, reserved: 0, sold: 0 });
-  expect(await stockRow(pool, p.stockIds.L!)).toEqual({ available: 5, reserved: 0, sold: 0 });
+  expect(await stockRow(pool, p.stockIds.M)).toEqual({ available: 5, reserved: 0, sold: 0 });
+  expect(await stockRow(pool, p.stockIds.L)).toEqual({ available: 5, reserved: 0, sold: 0 });
 });
 
 it('concurrent restock_ids on one line never give back more than it sold', async () => {
@@ -200,9 +200,9 @@ it('concurrent restock_ids on one line never give back more than it sold', async
       h.engine.restockLines({ order_id: orderId, restock_id: randomUUID(), reason: 'returned', lines: [{ line_id: 'a', quantity: 1 + (i % 2) }] }),
     ),
   );
-  expect(answers.reduce((n, a) => n + a.lines[0]!.quantity, 0)).toBe(7);
-  expect(await stockRow(pool, p.stockIds['']!)).toEqual({ available: 20, reserved: 0, sold: 0 });
-  await soldMatchesLines(p.stockIds['']!);
+  expect(answers.reduce((n, a) => n + a.lines[0].quantity, 0)).toBe(7);
+  expect(await stockRow(pool, p.stockIds[''])).toEqual({ available: 20, reserved: 0, sold: 0 });
+  await soldMatchesLines(p.stockIds['']);
 });
 
 it('restocks racing a confirm and a whole-order restock conserve the stock: every unit back once', async () => {
@@ -234,7 +234,7 @@ it('restocks racing a confirm and a whole-order restock conserve the stock: ever
       })
       .then((a) => given.push(...a.lines.map((l) => l.quantity)));
   await Promise.all(orders.flatMap((orderId) => [h.engine.confirm(orderId), partial(orderId), partial(orderId), h.engine.restock(orderId, 'race')]));
-  expect(await stockRow(pool, p.stockIds['']!)).toEqual({ available: 40, reserved: 0, sold: 0 });
+  expect(await stockRow(pool, p.stockIds[''])).toEqual({ available: 40, reserved: 0, sold: 0 });
   expect(given.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(40);
   const { rows } = await pool.query(`SELECT count(*)::int AS n FROM reservations WHERE order_id = ANY($1) AND status <> 'released'`, [orders]);
   expect(rows[0].n).toBe(0);
@@ -258,7 +258,7 @@ it('unknown and unconfirmed lines get 0, and so does an unknown order; a malform
     expect(found).toHaveLength(1);
     return found;
   });
-  expect(answer!.data).toEqual({
+  expect(answer.data).toEqual({
     order_id: orderId,
     restock_id: restockId,
     lines: [
@@ -266,7 +266,7 @@ it('unknown and unconfirmed lines get 0, and so does an unknown order; a malform
       { line_id: 'nope', product_id: '', size: null, quantity: 0 },
     ],
   });
-  expect(await stockRow(pool, p.stockIds.M!)).toEqual({ available: 1, reserved: 2, sold: 0 });
+  expect(await stockRow(pool, p.stockIds.M)).toEqual({ available: 1, reserved: 2, sold: 0 });
 
   const unknown = randomUUID();
   const none = await h.engine.restockLines({ order_id: unknown, restock_id: randomUUID(), reason: 'returned', lines: [{ line_id: 'a', quantity: 1 }] });

@@ -75,7 +75,7 @@ it('stock.reserved carries the reservation expires_at (item 11: order caps the p
     expect(found).toHaveLength(1);
     return found;
   });
-  const expiresAt = (reserved!.data as { expires_at?: string }).expires_at;
+  const expiresAt = (reserved.data as { expires_at?: string }).expires_at;
   expect(typeof expiresAt).toBe('string');
   const { rows } = await pool.query<{ expires_at: Date }>('SELECT expires_at FROM reservations WHERE order_id = $1', [orderId]);
   expect(rows.map((r) => r.expires_at.toISOString())).toEqual([expiresAt]);
@@ -109,7 +109,7 @@ it('restock gives sold units back to available exactly once and answers stock.re
   const restock = createEnvelope('inventory.release', orderId, { order_id: orderId, reason: 'admin', restock: true });
   await bus.publish(commands, [restock]);
   await until(() => expect(eventsFor(orderId, 'stock.released')).toHaveLength(1));
-  expect(eventsFor(orderId, 'stock.released')[0]!.data).toMatchObject({ order_id: orderId, reason: 'admin' });
+  expect(eventsFor(orderId, 'stock.released')[0].data).toMatchObject({ order_id: orderId, reason: 'admin' });
   expect(await stockRow(pool, p.stockIds.M)).toEqual({ available: 4, reserved: 0, sold: 0 });
   expect(await stockRow(pool, p.stockIds.L)).toEqual({ available: 3, reserved: 0, sold: 0 });
 
