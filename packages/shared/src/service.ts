@@ -8,7 +8,7 @@ import type { RunningService, StartOptions } from './service/start';
 import { startTelemetry } from './telemetry';
 
 export { defineService } from './service/definition';
-export type { Consumer, KernelConfig, LiveFeed, ServiceContainer, ServiceDefinition, ServiceKit } from './service/definition';
+export type { Consumer, KernelConfig, LiveFeed, PublishingServiceContainer, ServiceContainer, ServiceDefinition, ServiceKit } from './service/definition';
 export { every, jitteredDelay, type EveryOptions, type Job } from './service/every';
 export { subscribeConsumers } from './service/consumers';
 export type { RunningService, StartOptions } from './service/start';

@@ -36,6 +36,13 @@ export interface ServiceContainer {
   close(): Promise<void>;
 }
 
+/** A container of a service that publishes (an outbox): its bus, relay and parked messages always exist. */
+export interface PublishingServiceContainer extends ServiceContainer {
+  parked: ParkedMessages;
+  bus: KafkaBus;
+  relay: OutboxRelay;
+}
+
 /** One Kafka consumer, subscribed by the kernel (retried and parked by the bus). */
 export interface Consumer {
   /** The consumer group before the deployment's prefix (consumerGroupName), e.g. 'cart-catalog-sync'. */
