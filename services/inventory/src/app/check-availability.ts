@@ -1,6 +1,5 @@
 import { formatMoney } from '@sudamall/shared';
-import { priceOf, priceString } from '../domain/product';
-import { ReserveCodes, resolveLine } from '../domain/reservation';
+import { lineAvailability, priceOf, priceString } from '../domain/product';
 import type { CatalogueStore } from '../infra/catalogue-store';
 
 /** One line's answer (snake_case: it is CheckAvailability's contract, mapped field by field to protobuf). */
@@ -36,17 +35,8 @@ export class CheckAvailability {
         current_price: p ? formatMoney(priceOf(p)) : '',
         product_name: p?.productName ?? '',
       };
-      const resolved = resolveLine(
-        { line_id: '', product_id: l.product_id, size, quantity: l.quantity },
-        p && { productId: p.id, hasSizes: p.hasSizes, deleted: p.deletedAt !== null, stockIds: new Map(p.stock.map((s) => [s.size, s.id])) },
-      );
-      const row = resolved.ok ? p?.stock.find((s) => s.id === resolved.stockId) : undefined;
-      if (!resolved.ok || !row) return { ...base, available: false, available_quantity: 0, code: resolved.ok ? ReserveCodes.sizeNotFound : resolved.code };
-      if (!Number.isInteger(l.quantity) || l.quantity <= 0) {
-        return { ...base, available: false, available_quantity: row.available, code: 'INVALID_QUANTITY' };
-      }
-      const ok = row.available >= l.quantity;
-      return { ...base, available: ok, available_quantity: row.available, code: ok ? '' : ReserveCodes.insufficientStock };
+      const { available, availableQuantity, code } = lineAvailability(p, size, l.quantity);
+      return { ...base, available, available_quantity: availableQuantity, code };
     });
     return { lines: out, all_available: out.every((l) => l.available) };
   }

@@ -1,6 +1,7 @@
 // Catalogue rules with no I/O: prices, sizes, who may change a product.
 import { conflict, forbidden, formatMoney, invalid, money, notFound, unprocessable, type AuthUser } from '@sudamall/shared';
 import type DecimalBase from 'decimal.js';
+import { ReserveCodes, resolveLine } from './reservation';
 
 /** One stock row as the catalogue offers it (a product without sizes has one, size ''). */
 export interface StockRecord {
@@ -316,4 +317,30 @@ export function parsePriceBound(input: string | number, name: string): DecimalBa
     throw invalid('INVALID_PRICE', `${name} must be an amount like "19.99"`, { [name]: input });
   }
   return money(text.trim());
+}
+
+/**
+ * Whether `quantity` units of a product's size could be reserved now (a read-only check: cart
+ * validation). `code` is '' when they could; else why not, as a reservation would say it
+ * (PRODUCT_NOT_FOUND, PRODUCT_UNAVAILABLE, SIZE_*, INSUFFICIENT_STOCK), or INVALID_QUANTITY.
+ */
+export function lineAvailability(
+  product: ProductRecord | undefined,
+  size: string,
+  quantity: number,
+): { available: boolean; availableQuantity: number; code: string } {
+  const resolved = resolveLine(
+    { line_id: '', product_id: product?.id ?? '', size, quantity },
+    product && {
+      productId: product.id,
+      hasSizes: product.hasSizes,
+      deleted: product.deletedAt !== null,
+      stockIds: new Map(product.stock.map((s) => [s.size, s.id])),
+    },
+  );
+  const row = resolved.ok ? product?.stock.find((s) => s.id === resolved.stockId) : undefined;
+  if (!resolved.ok || !row) return { available: false, availableQuantity: 0, code: resolved.ok ? ReserveCodes.sizeNotFound : resolved.code };
+  if (!Number.isInteger(quantity) || quantity <= 0) return { available: false, availableQuantity: row.available, code: 'INVALID_QUANTITY' };
+  const ok = row.available >= quantity;
+  return { available: ok, availableQuantity: row.available, code: ok ? '' : ReserveCodes.insufficientStock };
 }
