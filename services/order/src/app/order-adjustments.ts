@@ -4,6 +4,7 @@ import { feeShares, partRefund } from '../domain/fee-share';
 import { transitionFulfillment, type FulfillmentStatus } from '../domain/fulfillment';
 import type { OrderStatus } from '../domain/order-status';
 import {
+  adjustmentIdIn,
   beginAdjustment,
   decideAdjustment,
   newAdjustment,
@@ -17,7 +18,6 @@ import type { Access } from './order-access';
 import { actorOf } from './order-access';
 import { sendCollectionIfDue } from './cash-collection';
 import { moveFulfillments, orderFollowsFulfillments } from './order-events';
-import { RetryAdjustment } from './retry-adjustment';
 import type { ActorRef, AdjustmentTx, AdjustmentUnitOfWork, Clock, OrderHead } from './ports';
 
 export type AdjustmentTimings = Pick<SagaTimings, 'retryBaseMs' | 'retryMaxMs' | 'maxAttempts'>;
@@ -41,13 +41,7 @@ export function assertNoCancellationRunning(adjustments: readonly AdjustmentSnap
 }
 
 /** The adjustment a participant's reply answers, by the id its command carried; null when it names none. */
-export function adjustmentIdOf(envelope: Envelope): string | null {
-  const data = envelope.data as { refund_key?: unknown; restock_id?: unknown };
-  if (envelope.type === 'stock.restocked') return typeof data.restock_id === 'string' ? data.restock_id : null;
-  if (envelope.type === 'payment.refunded' || envelope.type === 'payment.refund_failed')
-    return typeof data.refund_key === 'string' && data.refund_key ? data.refund_key : null;
-  return null;
-}
+export const adjustmentIdOf = (envelope: Envelope): string | null => adjustmentIdIn(envelope.type, envelope.data);
 
 const cancellerOf = (access: Access, user: AuthUser): Canceller =>
   access === 'seller' && user.storeId ? { role: 'seller', storeId: user.storeId } : access === 'owner' ? { role: 'buyer' } : { role: 'admin' };
@@ -204,16 +198,11 @@ export class OrderAdjustments {
     return { adjustment: decision.adjustment, changed: await this.apply(tx, order, decision) };
   }
 
-  /** @deprecated the admin route's retry, until the container wires RetryAdjustment (app/retry-adjustment.ts) itself. */
-  operatorRetry(adjustmentId: string, by: ActorRef): Promise<AdjustmentSnapshot> {
-    return new RetryAdjustment(this.uow, this, this.logger).execute(adjustmentId, by);
-  }
-
   /** Persists a decision; a cancellation that completed cancels its fulfilments. Returns the order's new status. */
   private async apply(tx: AdjustmentTx, order: OrderHead, decision: AdjustmentDecision): Promise<OrderStatus | undefined> {
     await tx.saveAdjustment(decision.adjustment, { completed: decision.completed });
     await this.persist(tx, order, decision);
-    if (decision.completed && decision.adjustment.kind === 'cancellation') return this.closeCancellation(tx, order, decision.adjustment);
+    if (decision.cancelParts) return this.closeCancellation(tx, order, decision.adjustment);
     return undefined;
   }
 

@@ -1,8 +1,6 @@
-import { consumerGroupName, topicName, Topics, type KafkaBus, type Logger, type Subscription } from '@sudamall/shared';
+import { Topics, type Logger } from '@sudamall/shared';
 import type { Consumer } from '@sudamall/shared/service';
-import { HandleSagaReply, SAGA_INBOX_CONSUMER } from '../app/handle-saga-reply';
-import type { OrderAdjustments } from '../app/order-adjustments';
-import type { SagaCoordinator } from '../app/saga-coordinator';
+import { SAGA_INBOX_CONSUMER, type HandleSagaReply } from '../app/handle-saga-reply';
 
 export { SAGA_INBOX_CONSUMER };
 
@@ -22,22 +20,4 @@ export function sagaReplyConsumer(group: string, handleReply: HandleSagaReply, l
       if (outcome !== 'ignored') logger.debug({ type: envelope.type, key: envelope.key, outcome }, 'saga reply');
     },
   };
-}
-
-/** @deprecated main.ts and the test harness until they run `sagaReplyConsumer` through the kernel: the same declaration, subscribed here. */
-export async function startSagaConsumer(opts: {
-  bus: KafkaBus;
-  saga: SagaCoordinator;
-  adjustments: OrderAdjustments;
-  groupId: string;
-  topicPrefix: string;
-  logger: Logger;
-}): Promise<Subscription> {
-  const consumer = sagaReplyConsumer(opts.groupId, new HandleSagaReply(opts.saga, opts.adjustments), opts.logger);
-  return opts.bus.subscribe({
-    groupId: consumerGroupName(opts.topicPrefix, consumer.name),
-    topics: consumer.topics.map((t) => topicName(opts.topicPrefix, t)),
-    fromBeginning: consumer.fromBeginning ?? true,
-    handle: consumer.handle,
-  });
 }

@@ -1,14 +1,12 @@
-import { sqlOverPrisma, type Logger } from '@sudamall/shared';
+import { sqlOverPrisma } from '@sudamall/shared';
 import { every, type Job } from '@sudamall/shared/service';
-import { ExpireOverduePayments } from '../app/expire-overdue-payments';
-import type { OrderAdjustments } from '../app/order-adjustments';
-import type { CheckoutTx, Clock } from '../app/ports';
-import type { SagaCoordinator } from '../app/saga-coordinator';
-import { SweepSagas, type DueKind, type DueSagas } from '../app/sweep-sagas';
+import type { CheckoutTx } from '../app/ports';
+import type { DueKind, DueSagas, SweepSagas } from '../app/sweep-sagas';
 import type { PrismaUnitOfWork } from './checkout-store';
 
 // Each claims the next due saga with FOR UPDATE OF the order (the lock every writer takes first)
 // SKIP LOCKED: several instances never take the same one, and one held by a reply is skipped.
+// Raw SQL because Prisma's models can neither lock rows nor skip locked ones.
 
 /** An order waiting for payment whose window closed. */
 export const DUE_PAYMENT_DEADLINE_SQL = `
@@ -39,39 +37,4 @@ export class PrismaDueSagas implements DueSagas {
 /** The saga's timers as a kernel job: SweepSagas about every `intervalMs`, never overlapping itself; stopping waits for the sweep in progress, which stops between sagas. */
 export function sagaSweepJob(intervalMs: number, sweepSagas: SweepSagas): Job {
   return every(intervalMs, 'saga sweeper', (signal) => sweepSagas.execute(signal));
-}
-
-/**
- * @deprecated the container's `sweeper` until service.ts declares `sagaSweepJob` and the routes
- * call ExpireOverduePayments: the same job and use cases behind the old start/stop/expireAll.
- */
-export class SagaSweeper {
-  private readonly job: Job;
-  private readonly expireOverdue: ExpireOverduePayments;
-
-  constructor(
-    uow: PrismaUnitOfWork,
-    saga: SagaCoordinator,
-    clock: Clock,
-    private readonly logger: Logger,
-    intervalMs: number,
-    adjustments: OrderAdjustments,
-  ) {
-    const due = new PrismaDueSagas(uow);
-    this.job = sagaSweepJob(intervalMs, new SweepSagas(due, saga, adjustments, clock, logger));
-    this.expireOverdue = new ExpireOverduePayments(due, saga, clock, logger);
-  }
-
-  start(): void {
-    this.job.start(this.logger);
-  }
-
-  stop(): Promise<void> {
-    return this.job.stop();
-  }
-
-  /** Expires every overdue order now (admin clean-up); returns how many. */
-  expireAll(): Promise<number> {
-    return this.expireOverdue.execute();
-  }
 }

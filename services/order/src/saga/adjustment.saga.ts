@@ -88,7 +88,13 @@ export interface AdjustmentStep {
   success: readonly ReplyType[];
   /** What the step's answer tells the adjustment. */
   record?: (data: unknown) => Partial<AdjustmentSnapshot>;
+  /** Every reply to the step's command (its success, a refusal), and where it names the adjustment (the id the command carried). */
+  answers: readonly ReplyType[];
+  idIn: (data: unknown) => unknown;
 }
+
+/** What each kind does to the order once every step is done: a cancellation cancels its parts' fulfilments (the order follows them); a return leaves them as they are. */
+export const CANCELS_ITS_PARTS: Readonly<Record<AdjustmentKind, boolean>> = { cancellation: true, return: false };
 
 /** A cancellation of the whole order (no store named) refunds everything left of the payment. */
 export const refundsEverythingLeft = (a: AdjustmentSnapshot) => a.kind === 'cancellation' && a.storeId === null;
@@ -117,6 +123,8 @@ export const ADJUSTMENT_STEPS: readonly AdjustmentStep[] = [
       const d = data as { refund_id?: string; amount?: string };
       return { refundedAmount: d.amount ?? null, refundId: d.refund_id || null };
     },
+    answers: ['payment.refunded', 'payment.refund_failed'],
+    idIn: (data) => (data as { refund_key?: unknown }).refund_key,
   },
   {
     name: 'restock',
@@ -129,15 +137,25 @@ export const ADJUSTMENT_STEPS: readonly AdjustmentStep[] = [
       replies: ['stock.restocked'],
     }),
     success: ['stock.restocked'],
+    answers: ['stock.restocked'],
+    idIn: (data) => (data as { restock_id?: unknown }).restock_id,
   },
 ];
+
+/** The adjustment a participant's reply answers, by the id its command carried; null when it names none (a checkout saga's reply). */
+export function adjustmentIdIn(type: string, data: unknown): string | null {
+  const id = ADJUSTMENT_STEPS.find((s) => (s.answers as readonly string[]).includes(type))?.idIn(data);
+  return typeof id === 'string' && id ? id : null;
+}
 
 export interface AdjustmentDecision {
   adjustment: AdjustmentSnapshot;
   commands: SagaCommand[];
   log: StepLogEntry[];
-  /** Every step is done: the caller applies the adjustment to the order (fulfilments, status). */
+  /** Every step is done. */
   completed: boolean;
+  /** Done, and the caller cancels the adjustment's parts (their fulfilments, then the order's status follows). */
+  cancelParts?: boolean;
 }
 
 const stepLabel = (a: AdjustmentSnapshot, step: string) => `${a.kind}:${step}`;
@@ -153,6 +171,7 @@ function enterNext(a: AdjustmentSnapshot, from: number, t: RetryTimings, log: St
       commands: [],
       log: [...log, { step: stepLabel(a, 'done'), kind: 'reply', type: 'completed', payload: { adjustment_id: a.id } }],
       completed: true,
+      cancelParts: CANCELS_ITS_PARTS[a.kind],
     };
   }
   const cmd = step.invoke(a);
