@@ -205,7 +205,7 @@ describe('a paid order cancelled whole', () => {
       refund_key: cancellation.cancellation_id,
     });
     const [restock] = await commands(o.orderId, 'inventory.restock');
-    expect((restock!.lines as Array<{ line_id: string; quantity: number }>).sort((x, y) => x.line_id.localeCompare(y.line_id))).toEqual(
+    expect((restock.lines as Array<{ line_id: string; quantity: number }>).sort((x, y) => x.line_id.localeCompare(y.line_id))).toEqual(
       [
         { line_id: o.lineA.item_id, quantity: 2 },
         { line_id: o.lineB.item_id, quantity: 1 },

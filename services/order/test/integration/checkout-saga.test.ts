@@ -44,7 +44,7 @@ async function reserved(orderId: string): Promise<AnyEnvelope> {
     expect(list.length).toBeGreaterThan(0);
     return list;
   });
-  const data = reserve!.data as { lines: Array<{ line_id: string; product_id: string; size: string | null; quantity: number }> };
+  const data = reserve.data as { lines: Array<{ line_id: string; product_id: string; size: string | null; quantity: number }> };
   return h.publish('inventory.events', 'stock.reserved', { order_id: orderId, lines: data.lines.map((l) => ({ ...l, reservation_id: randomUUID() })) });
 }
 
@@ -80,7 +80,7 @@ it('PlaceOrder writes order, items, saga and inventory.reserve once; a retry wit
   const reserve = await eventually(() => {
     const list = commandsFor(first.orderId, 'inventory.reserve');
     expect(list).toHaveLength(1);
-    return list[0]!;
+    return list[0];
   });
   expect((reserve.data as { lines: unknown[] }).lines).toHaveLength(2);
 });
@@ -190,7 +190,7 @@ it('expiry: past the deadline the sweeper sends inventory.release + payment.void
     expect(commandsFor(orderId, 'inventory.release')).toHaveLength(1);
     expect(commandsFor(orderId, 'payment.void')).toHaveLength(1);
   });
-  expect(commandsFor(orderId, 'inventory.release')[0]!.data).toMatchObject({ order_id: orderId, reason: 'payment_timeout' });
+  expect(commandsFor(orderId, 'inventory.release')[0].data).toMatchObject({ order_id: orderId, reason: 'payment_timeout' });
 
   await h.publish('payment.events', 'payment.succeeded', paid(orderId, userId));
   await eventually(() => expect(commandsFor(orderId, 'payment.refund')).toHaveLength(1));

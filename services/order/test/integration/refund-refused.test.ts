@@ -33,7 +33,7 @@ it('payment.refund_failed makes the compensating saga stuck with the reason; the
     expect(list.length).toBeGreaterThan(0);
     return list;
   });
-  const { lines } = reserve!.data as { lines: Array<{ line_id: string; product_id: string; size: string | null; quantity: number }> };
+  const { lines } = reserve.data as { lines: Array<{ line_id: string; product_id: string; size: string | null; quantity: number }> };
   await h.publish('inventory.events', 'stock.reserved', { order_id: orderId, lines: lines.map((l) => ({ ...l, reservation_id: randomUUID() })) });
   await eventually(async () => expect((await sagaRow(orderId)).status).toBe('under_paying'));
 
@@ -87,8 +87,8 @@ it('payment.refund_failed makes the compensating saga stuck with the reason; the
   });
   expect(outcome.replayed).toBe(false);
   await eventually(() => expect(commandsFor(orderId, 'payment.refund')).toHaveLength(2));
-  expect(commandsFor(orderId, 'payment.refund')[1]!.data).toEqual({ order_id: orderId, reason: 'payment_timeout' });
-  expect(commandsFor(orderId, 'payment.refund')[1]!.id).not.toBe(commandsFor(orderId, 'payment.refund')[0]!.id);
+  expect(commandsFor(orderId, 'payment.refund')[1].data).toEqual({ order_id: orderId, reason: 'payment_timeout' });
+  expect(commandsFor(orderId, 'payment.refund')[1].id).not.toBe(commandsFor(orderId, 'payment.refund')[0].id);
   const retried = await sagaRow(orderId);
   expect([retried.saga?.stuck, retried.saga?.lastError]).toEqual([false, null]);
 

@@ -125,7 +125,7 @@ async function participant(e: AnyEnvelope): Promise<void> {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const pick = <T>(xs: readonly T[]) => xs[Math.floor(Math.random() * xs.length)]!;
+const pick = <T>(xs: readonly T[]) => xs[Math.floor(Math.random() * xs.length)];
 
 async function statusOf(orderId: string) {
   return (await h.c.db.order.findUniqueOrThrow({ where: { id: orderId }, select: { status: true } })).status;

@@ -67,7 +67,7 @@ async function reserveLines(orderId: string) {
     expect(list.length).toBeGreaterThan(0);
     return list;
   });
-  const data = reserve!.data as { lines: Array<{ line_id: string; product_id: string; size: string | null; quantity: number }> };
+  const data = reserve.data as { lines: Array<{ line_id: string; product_id: string; size: string | null; quantity: number }> };
   return data.lines.map((l) => ({ ...l, reservation_id: randomUUID() }));
 }
 
@@ -85,7 +85,7 @@ describe('item 11: the payment deadline never outlives the reservation', () => {
     expect(o.saga!.deadlineAt!.getTime()).toBe(o.paymentExpiresAt!.getTime());
     const shortened = await h.c.db.sagaStepLog.findMany({ where: { orderId, type: 'payment_window_shortened' } });
     expect(shortened).toHaveLength(1);
-    expect(shortened[0]!.payload).toMatchObject({ reservation_expires_at: expiresAt.toISOString() });
+    expect(shortened[0].payload).toMatchObject({ reservation_expires_at: expiresAt.toISOString() });
 
     // Past the shortened deadline (still before the reservation lapses): not payable, and the
     // sweeper cancels and releases while inventory still holds the stock.
@@ -154,7 +154,7 @@ describe('item 14: forced compensation finishes', () => {
       expect(list).toHaveLength(1);
       return list;
     });
-    expect(restock!.data).toMatchObject({ order_id: orderId, restock: true });
+    expect(restock.data).toMatchObject({ order_id: orderId, restock: true });
     const [refund] = await eventually(() => {
       const list = commandsFor(orderId, 'payment.refund');
       expect(list).toHaveLength(1);
@@ -165,7 +165,7 @@ describe('item 14: forced compensation finishes', () => {
       order_id: orderId,
       refund_id: randomUUID(),
       amount: '25.75',
-      reason: (refund!.data as { reason: string }).reason,
+      reason: (refund.data as { reason: string }).reason,
     });
 
     const done = await untilSaga(orderId, 'compensated');

@@ -44,7 +44,7 @@ describe('the adjustment saga: refund → restock → completed', () => {
 
   it('given the whole order, expect a refund of everything left (no amount)', () => {
     const started = beginAdjustment(adjustment({ storeId: null, refundAmount: '28.09' }), t);
-    expect(started.commands[0]!.data).toEqual({ order_id: 'order-1', reason: 'out of stock', refund_key: 'adj-1' });
+    expect(started.commands[0].data).toEqual({ order_id: 'order-1', reason: 'out of stock', refund_key: 'adj-1' });
   });
 
   it('given a return approved without restocking, expect completion right after the refund', () => {

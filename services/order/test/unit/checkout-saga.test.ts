@@ -49,7 +49,7 @@ function expectOutcome(ctx: Ctx, orderId: string, order: OrderStatus, sagaState:
 
 async function givenUnderPaying(ctx: Ctx): Promise<string> {
   const orderId = givenPlaced(ctx);
-  await reply(ctx, 'stock.reserved', { order_id: orderId, lines: [{ ...lines[0]!, reservation_id: 'r-1' }] });
+  await reply(ctx, 'stock.reserved', { order_id: orderId, lines: [{ ...lines[0], reservation_id: 'r-1' }] });
   ctx.store.takeOutbox();
   return orderId;
 }
@@ -77,7 +77,7 @@ describe('checkout saga', () => {
   it('stock.reserved → order under_paying with a deadline one payment window away, saga awaiting_payment', async () => {
     const ctx = setup();
     const orderId = givenPlaced(ctx);
-    await reply(ctx, 'stock.reserved', { order_id: orderId, lines: [{ ...lines[0]!, reservation_id: 'r-1' }] });
+    await reply(ctx, 'stock.reserved', { order_id: orderId, lines: [{ ...lines[0], reservation_id: 'r-1' }] });
     expectOutcome(ctx, orderId, 'under_paying', 'awaiting_payment');
     const deadline = new Date(ctx.clock.now().getTime() + SETTINGS.paymentWindowMs);
     expect(ctx.store.orders.get(orderId)!.paymentExpiresAt).toEqual(deadline);
@@ -85,7 +85,7 @@ describe('checkout saga', () => {
     expect(ctx.store.commandTypes()).toEqual([]);
     const events = ctx.store.outbox.map((m) => m.envelope);
     expect(events.map((e) => e.type)).toEqual(['order.status_changed']);
-    expect(events[0]!.data).toMatchObject({ from: 'pending', to: 'under_paying', payment_expires_at: deadline.toISOString() });
+    expect(events[0].data).toMatchObject({ from: 'pending', to: 'under_paying', payment_expires_at: deadline.toISOString() });
   });
 
   it('stock.rejected → order cancelled (insufficient_stock) with the short lines, nothing to undo', async () => {
@@ -120,7 +120,7 @@ describe('checkout saga', () => {
     await reply(ctx, 'payment.succeeded', paymentSucceeded(orderId));
     expectOutcome(ctx, orderId, 'pending', 'reserving');
     expect(ctx.store.commandTypes()).toEqual([]);
-    await reply(ctx, 'stock.reserved', { order_id: orderId, lines: [{ ...lines[0]!, reservation_id: 'r-1' }] });
+    await reply(ctx, 'stock.reserved', { order_id: orderId, lines: [{ ...lines[0], reservation_id: 'r-1' }] });
     expectOutcome(ctx, orderId, 'under_paying', 'confirming');
     expect(ctx.store.commandTypes()).toEqual(['inventory.confirm']);
     expect(ctx.store.sagas.get(orderId)!.context).toMatchObject({ payment_id: 'pay-1', completed: ['reserve_stock', 'await_payment'] });
@@ -242,7 +242,7 @@ describe('checkout saga', () => {
     await reply(ctx, 'stock.released', { order_id: orderId, reason: 'buyer_cancelled' });
     expectOutcome(ctx, orderId, 'cancelled', 'compensated');
     ctx.store.takeOutbox();
-    await reply(ctx, 'stock.reserved', { order_id: orderId, lines: [{ ...lines[0]!, reservation_id: 'r-1' }] });
+    await reply(ctx, 'stock.reserved', { order_id: orderId, lines: [{ ...lines[0], reservation_id: 'r-1' }] });
     expect(ctx.store.commandTypes()).toEqual(['inventory.release']);
   });
 
@@ -261,7 +261,7 @@ describe('checkout saga', () => {
   it('the same reply under a new id (participant re-sent it) changes nothing', async () => {
     const ctx = setup();
     const orderId = await givenUnderPaying(ctx);
-    await reply(ctx, 'stock.reserved', { order_id: orderId, lines: [{ ...lines[0]!, reservation_id: 'r-1' }] });
+    await reply(ctx, 'stock.reserved', { order_id: orderId, lines: [{ ...lines[0], reservation_id: 'r-1' }] });
     expectOutcome(ctx, orderId, 'under_paying', 'awaiting_payment');
     expect(ctx.store.outbox).toEqual([]);
   });
@@ -284,7 +284,7 @@ describe('checkout saga', () => {
     expect(s.lastError).toMatch(/no reply to inventory.reserve/);
     expect(ctx.store.stepLog.filter((e) => e.kind === 'retry')).toHaveLength(SETTINGS.maxAttempts);
     // progress clears the flag
-    await reply(ctx, 'stock.reserved', { order_id: orderId, lines: [{ ...lines[0]!, reservation_id: 'r-1' }] });
+    await reply(ctx, 'stock.reserved', { order_id: orderId, lines: [{ ...lines[0], reservation_id: 'r-1' }] });
     expect(ctx.store.sagas.get(orderId)!.stuck).toBe(false);
   });
 

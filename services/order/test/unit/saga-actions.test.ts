@@ -33,7 +33,7 @@ function awaitingPayment(): SagaSnapshot {
   return decide(
     reserving(),
     'pending',
-    { kind: 'reply', type: 'stock.reserved', data: { order_id: ORDER, lines: [{ ...lines[0]!, reservation_id: 'r-1' }] } },
+    { kind: 'reply', type: 'stock.reserved', data: { order_id: ORDER, lines: [{ ...lines[0], reservation_id: 'r-1' }] } },
     timings(),
   ).saga;
 }
