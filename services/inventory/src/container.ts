@@ -1,15 +1,5 @@
 // Wires the infrastructure into the use cases, once, for every transport (REST, gRPC, Kafka).
-import {
-  createParkedMessages,
-  createServiceMessaging,
-  systemClock,
-  type Clock,
-  type KafkaBus,
-  type Logger,
-  type OutboxRelay,
-  type ParkedMessages,
-  type Sql,
-} from '@sudamall/shared';
+import { createParkedMessages, createServiceMessaging, systemClock, type Clock, type Logger } from '@sudamall/shared';
 import type { ServiceContainer } from '@sudamall/shared/service';
 import { AdjustStock, SetStock } from './app/change-stock';
 import { RemoveSize, RenameSize } from './app/change-size';
@@ -29,7 +19,6 @@ import { createPrisma } from './infra/prisma';
 import { createRedis, redisReady } from './infra/redis';
 import { createReservationSql, ReservationStore } from './infra/reservation-store';
 import { StockLocks } from './infra/stock-locks';
-import type { Redis } from 'ioredis';
 
 /** The catalogue's use cases: REST routes and gRPC handlers call these. */
 export interface CatalogueUseCases {
@@ -69,20 +58,16 @@ export function catalogueUseCases(store: CatalogueStore, clock: Clock = systemCl
   };
 }
 
+/**
+ * Beside what the kernel reads (ServiceContainer: `sql` is the hot path's runner, `parked` the
+ * messages the commands consumer gave up on, `bus`/`relay` absent with KAFKA_ENABLED=false):
+ */
 export interface Container extends ServiceContainer {
   config: InventoryConfig;
   logger: Logger;
-  /** The hot path's SQL runner (its own node-postgres pool, generic plans). */
-  sql: Sql;
-  redis: Redis;
   store: ReservationStore;
   engine: ReservationEngine;
   useCases: CatalogueUseCases;
-  bus?: KafkaBus;
-  relay?: OutboxRelay;
-  /** Messages the commands consumer gave up on (its admin endpoints, the saga dashboard). */
-  parked: ParkedMessages;
-  close(): Promise<void>;
 }
 
 export interface ContainerOverrides {
@@ -127,7 +112,6 @@ export async function createContainer(config: InventoryConfig, logger: Logger, o
     config,
     logger,
     sql,
-    redis,
     store,
     engine,
     useCases,
