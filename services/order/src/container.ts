@@ -52,7 +52,7 @@ import type { OrderConfig } from './config';
 import { PrismaAccountStore } from './infra/account-store';
 import { PrismaUnitOfWork } from './infra/checkout-store';
 import { CartCheckoutClient, InventoryCatalog, PaymentStatusClient } from './infra/grpc-clients';
-import { presentOrderDetail } from './http/presenters';
+import { presentOrderDetail, type OrderDetailView } from './http/presenters';
 import { OrderStore } from './infra/order-store';
 import { createPrisma, type Db } from './infra/prisma';
 import { PrismaDueSagas } from './infra/saga-sweeper';
@@ -104,7 +104,7 @@ export interface OrderUseCases {
   /** Admins: re-send a running cancellation's or return's command. */
   retryAdjustment: RetryAdjustment;
   /** The saga dashboard: list, inspect, and the operator actions. */
-  sagaAdmin: SagaAdmin;
+  sagaAdmin: SagaAdmin<OrderDetailView>;
   /** Messages the saga consumer gave up on (the dashboard's "Parked messages"). */
   parked: ParkedMessages;
   store: OrderStore;
@@ -142,10 +142,11 @@ export function createContainer(config: Readonly<OrderConfig>, logger: Logger, o
   const store = new OrderStore(db);
   // mTLS to the peers when GRPC_TLS_* are set (plaintext otherwise).
   const grpcCreds = grpcChannelCredentials(grpcTlsFromConfig(config));
-  const inventoryClient = overrides.catalog ? null : new InventoryCatalog(config.INVENTORY_GRPC_URL, undefined, grpcCreds);
+  // The real peers unless a test brought its own; the ones made here are closed with the container.
+  let inventoryClient: InventoryCatalog | null = null;
+  const catalog: CatalogPort = overrides.catalog ?? (inventoryClient = new InventoryCatalog(config.INVENTORY_GRPC_URL, undefined, grpcCreds));
   const paymentClient = overrides.payments !== undefined ? null : new PaymentStatusClient(config.PAYMENT_GRPC_URL, undefined, grpcCreds);
   const cartClient = overrides.cart !== undefined ? null : new CartCheckoutClient(config.CART_GRPC_URL, config.CART_CHECKOUT_TIMEOUT_MS, grpcCreds);
-  const catalog = overrides.catalog ?? inventoryClient!;
   const payments = overrides.payments !== undefined ? overrides.payments : paymentClient;
 
   const saga = new SagaCoordinator(uow, clock, {
@@ -167,7 +168,8 @@ export function createContainer(config: Readonly<OrderConfig>, logger: Logger, o
   );
   const due = new PrismaDueSagas(uow);
   const parked = createParkedMessages(sql, logger);
-  const { bus, relay, close: closeMessaging } = createServiceMessaging({ service: 'order', config, logger, parked, outbox: { pollMs: config.OUTBOX_POLL_MS } });
+  const messaging = createServiceMessaging({ service: 'order', config, logger, parked, outbox: { pollMs: config.OUTBOX_POLL_MS } });
+  const { bus, relay } = messaging;
   // The relay's last flush publishes through Kafka: only one that was started (by the kernel, or
   // a test with Kafka) is stopped with a flush; a REST-only test never starts it.
   let relayStarted = false;
@@ -245,7 +247,7 @@ export function createContainer(config: Readonly<OrderConfig>, logger: Logger, o
     async close() {
       // The consumer and the sweep job were drained first (the kernel, or the test harness): what
       // they wrote is in the outbox, which the relay's last flush publishes before the bus closes.
-      if (relayStarted) await closeMessaging();
+      if (relayStarted) await messaging.close();
       else await bus.disconnect();
       inventoryClient?.close();
       paymentClient?.close();

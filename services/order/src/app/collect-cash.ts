@@ -33,7 +33,7 @@ export class CollectCash {
         await moveFulfillments(tx, order, [{ storeId, from: 'shipped', to: 'delivered' }], by, 'cash collected');
       }
       await tx.markCollected(orderId, storeId, partRefund(part.subtotal, feeShares(fee, parts).get(storeId) ?? '0.00'));
-      const after = fulfillments.map((x) => (x.storeId === storeId ? 'delivered' : x.status)) as FulfillmentStatus[];
+      const after = fulfillments.map<FulfillmentStatus>((x) => (x.storeId === storeId ? 'delivered' : x.status));
       const next = await orderFollowsFulfillments(tx, order, after, by);
       await sendCollectionIfDue(tx, orderId);
       return next ?? order.status;

@@ -1,5 +1,5 @@
 import type { AuthUser } from '@sudamall/shared';
-import { newAddressFields, newAddressIsDefault, type Address, type AddressFields } from '../domain/address';
+import { addressNotFound, newAddressFields, newAddressIsDefault, type Address, type AddressFields } from '../domain/address';
 import type { AccountStore } from './ports';
 
 /** A new saved address; the user's first becomes the default whatever is asked (domain/address.ts). */
@@ -18,6 +18,8 @@ export class CreateAddress {
       await tx.insert({ ...fields, address_id: id, is_default: false });
       if (isDefault) await tx.makeDefault(id);
     });
-    return (await this.store.findAddress(user.id, id))!;
+    const created = await this.store.findAddress(user.id, id);
+    if (!created) throw addressNotFound(id);
+    return created;
   }
 }

@@ -99,26 +99,30 @@ export class PlaceOrder {
     }
 
     // Resolved once, at placement: the order keeps this text and snapshot whatever the address becomes.
-    const shipping = input.addressId ? await this.resolveAddress(input.userId, input.addressId) : { text: input.shippingAddress!.trim(), snapshot: null };
+    const shipping = input.addressId
+      ? await this.resolveAddress(input.userId, input.addressId)
+      : { text: (input.shippingAddress ?? '').trim(), snapshot: null };
 
     const ids = [...new Set(lines.map((l) => l.productId))];
     const { products, missingIds } = await this.catalog.getProducts(ids);
     if (missingIds.length > 0) throw productNotFound(missingIds);
     const byId = new Map(products.map((p) => [p.id, p]));
-    for (const line of lines) {
+    const checked = lines.map((line) => {
       const p = byId.get(line.productId);
       if (!p) throw productNotFound([line.productId]);
       if (p.deleted) throw productUnavailable(p.id);
       if (p.hasSizes && !line.size) throw sizeRequired(p.id);
       if (!p.hasSizes && line.size) throw sizeNotAllowed(p.id, line.size);
       if (p.hasSizes && line.size && !p.sizes.includes(line.size)) throw sizeNotFound(p.id, line.size, p.sizes);
-    }
+      return p;
+    });
 
     const orderId = randomUUID();
     const snapshots = await this.catalog.createSnapshots(lines, `order:${orderId}`);
     const items: NewOrderItem[] = lines.map((line, i) => {
-      const p = byId.get(line.productId)!;
-      const snapshot = snapshots[i]!;
+      const p = checked[i];
+      const snapshot = snapshots[i];
+      if (!p || !snapshot) throw new Error(`the catalogue answered ${snapshots.length} snapshots for ${lines.length} lines`);
       return {
         id: randomUUID(),
         productId: line.productId,

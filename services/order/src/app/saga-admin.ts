@@ -1,6 +1,5 @@
 import { conflict, type AuthUser } from '@sudamall/shared';
 import { orderNotFound } from '../domain/errors';
-import type { OrderDetailView } from '../http/presenters';
 import type { SagaCommand } from '../saga/saga-types';
 import { compensateDecision, resolveDecision, retryDecision, type AdminAction, type AdminDecision, type AdminLogEntry } from './saga-actions';
 import type { SagaCoordinator } from './saga-coordinator';
@@ -94,13 +93,14 @@ export interface SagaAdminTx extends CheckoutTx {
   appendAdminLog(orderId: string, entry: AdminLogEntry): Promise<void>;
 }
 
-export interface SagaAdminStore {
+/** `Order`: the order as the dashboard shows it (the container gives GET orders/{id}/'s shape). */
+export interface SagaAdminStore<Order = unknown> {
   run<T>(fn: (tx: SagaAdminTx) => Promise<T>): Promise<T>;
   list(filters: SagaListFilters, now: Date): Promise<SagaListResult>;
   saga(orderId: string): Promise<SagaRecord | null>;
   steps(orderId: string): Promise<StepLogView[]>;
   actions(orderId: string): Promise<AdminActionRecord[]>;
-  order(orderId: string): Promise<OrderDetailView | null>;
+  order(orderId: string): Promise<Order | null>;
 }
 
 /** The payment service's record of an order's payment (attempts, failures), when reachable. */
@@ -131,8 +131,8 @@ export interface ReservationView {
   source: 'saga_log';
 }
 
-export interface SagaDetail {
-  order: OrderDetailView;
+export interface SagaDetail<Order = unknown> {
+  order: Order;
   saga: SagaRecord;
   steps: StepLogView[];
   actions: AdminActionRecord[];
@@ -186,9 +186,9 @@ export function reservationsFromLog(steps: StepLogView[]): ReservationView {
   return { outcome, lines, short_lines: shortLines, source: 'saga_log' };
 }
 
-export class SagaAdmin {
+export class SagaAdmin<Order = unknown> {
   constructor(
-    private readonly store: SagaAdminStore,
+    private readonly store: SagaAdminStore<Order>,
     private readonly saga: SagaCoordinator,
     private readonly clock: Clock,
     private readonly payments: PaymentLookupPort | null,
@@ -199,7 +199,7 @@ export class SagaAdmin {
     return this.store.list(filters, this.clock.now());
   }
 
-  async detail(orderId: string): Promise<SagaDetail> {
+  async detail(orderId: string): Promise<SagaDetail<Order>> {
     const [order, saga, steps, actions] = await Promise.all([
       this.store.order(orderId),
       this.store.saga(orderId),

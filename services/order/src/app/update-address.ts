@@ -18,6 +18,8 @@ export class UpdateAddress {
       await tx.update(addressId, editedAddressFields(current, fieldPatch));
       if (is_default === true && !current.is_default) await tx.makeDefault(addressId);
     });
-    return (await this.store.findAddress(user.id, addressId))!;
+    const updated = await this.store.findAddress(user.id, addressId);
+    if (!updated) throw addressNotFound(addressId);
+    return updated;
   }
 }

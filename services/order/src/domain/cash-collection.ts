@@ -20,5 +20,5 @@ export function assertCollectable(storeId: string, status: FulfillmentStatus, co
 export function collectionDue(parts: ReadonlyArray<{ status: FulfillmentStatus; collectedAmount: string | null }>): string | null {
   const open = parts.filter((p) => p.status !== 'cancelled');
   if (open.length === 0 || open.some((p) => p.collectedAmount === null)) return null;
-  return formatMoney(sumMoney(open.map((p) => p.collectedAmount!)));
+  return formatMoney(sumMoney(open.map((p) => p.collectedAmount ?? '0.00')));
 }

@@ -35,10 +35,10 @@ export function validateReturn(r: ReturnRequestRules): { storeId: string; lines:
     return { line, quantity: a.quantity };
   });
   const stores = [...new Set(lines.map((l) => l.line.storeId))];
-  if (stores.length !== 1) {
+  const [storeId] = stores;
+  if (stores.length !== 1 || storeId === undefined) {
     throw unprocessable('RETURN_SPANS_STORES', "each store answers its own returns: return one store's items at a time", { store_ids: stores });
   }
-  const storeId = stores[0]!;
   const fulfillment = r.fulfillments.find((f) => f.storeId === storeId);
   if (!fulfillment || fulfillment.status !== 'delivered' || !fulfillment.deliveredAt) {
     throw conflict('RETURN_NOT_DELIVERED', 'items are returned once they are delivered', { store_id: storeId, status: fulfillment?.status ?? null });

@@ -177,7 +177,7 @@ export function presentOrder(o: OrderRecord): OrderView {
   return {
     order_id: o.id,
     user_id: o.userId,
-    status: o.status as OrderStatus,
+    status: o.status,
     total_amount: o.totalAmount.toFixed(2),
     shipping_address: o.shippingAddress,
     shipping_address_snapshot: (o.shippingAddressSnapshot as AddressSnapshot | null) ?? null,
@@ -202,7 +202,7 @@ export function presentOrder(o: OrderRecord): OrderView {
     })),
     fulfillments: o.fulfillments.map((f) => ({
       store_id: f.storeId,
-      status: f.status as FulfillmentStatus,
+      status: f.status,
       items: o.items.filter((it) => it.storeId === f.storeId).map((it) => it.id),
       subtotal: f.subtotal.toFixed(2),
       tracking_number: f.trackingNumber,
@@ -236,8 +236,8 @@ export function presentOrderDetail(o: OrderDetailRecord): OrderDetailView {
   return {
     ...presentOrder(o),
     status_history: o.history.map((h) => ({
-      from_status: (h.fromStatus as OrderStatus | null) ?? null,
-      to_status: h.toStatus as OrderStatus,
+      from_status: h.fromStatus ?? null,
+      to_status: h.toStatus,
       changed_by: h.changedBy,
       actor_role: h.actorRole,
       reason: h.reason,

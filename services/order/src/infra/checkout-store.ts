@@ -1,7 +1,7 @@
 import { claimInbox, outboxRow, sqlOverPrisma } from '@sudamall/shared';
 import type { AdjustmentTx, AdjustmentUnitOfWork, CheckoutTx, Clock, UnitOfWork } from '../app/ports';
 import { adjustmentTx, DUE_ADJUSTMENT } from './adjustment-store';
-import { fulfillmentsFollowOrder, transitionFulfillment, type FulfillmentStatus } from '../domain/fulfillment';
+import { fulfillmentsFollowOrder, transitionFulfillment } from '../domain/fulfillment';
 import { transition, type OrderStatus } from '../domain/order-status';
 import { isUuid } from '../domain/errors';
 import type { Prisma } from '../generated/prisma/client';
@@ -110,7 +110,7 @@ export function checkoutTx(tx: Tx, clock: Clock): CheckoutTx {
     },
     async fulfillmentsOf(orderId) {
       const rows = await tx.fulfillment.findMany({ where: { orderId }, select: { storeId: true, status: true }, orderBy: { storeId: 'asc' } });
-      return rows.map((r) => ({ storeId: r.storeId, status: r.status as FulfillmentStatus }));
+      return rows.map((r) => ({ storeId: r.storeId, status: r.status }));
     },
     async moveFulfillments(orderId, moves, by, notes) {
       const now = clock.now();
@@ -148,12 +148,12 @@ export function checkoutTx(tx: Tx, clock: Clock): CheckoutTx {
     },
     async appendStepLog(orderId, entries) {
       await tx.sagaStepLog.createMany({
-        data: entries.map((e) => ({ orderId, step: e.step, kind: e.kind, type: e.type, payload: (e.payload ?? {}) as Prisma.InputJsonValue })),
+        data: entries.map((e) => ({ orderId, step: e.step, kind: e.kind, type: e.type, payload: e.payload ?? {} })),
       });
     },
     async enqueue(topic, envelope) {
       const row = outboxRow(topic, envelope);
-      await tx.outboxMessage.create({ data: { ...row, payload: row.payload as unknown as Prisma.InputJsonValue } });
+      await tx.outboxMessage.create({ data: { ...row, payload: row.payload } });
     },
     async applyDecision(write) {
       const { saga, status } = write;

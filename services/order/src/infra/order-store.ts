@@ -1,12 +1,9 @@
 import { sortKeyOf, sqlOverPrisma, type Envelope, type TopicName } from '@sudamall/shared';
 import type { NewOrder, PlacementStore } from '../app/place-order';
-import type { AddressSnapshot } from '../domain/address';
-import type { FulfillmentStatus } from '../domain/fulfillment';
-import type { AdjustmentKind } from '../saga/adjustment.saga';
 import type { OrderStatus } from '../domain/order-status';
 import { isUuid } from '../domain/errors';
 import type { OrderListFilter } from '../domain/order-listing';
-import { Prisma } from '../generated/prisma/client';
+import { type Prisma } from '../generated/prisma/client';
 import type { SagaDecision } from '../saga/saga-types';
 import type { Db } from './prisma';
 

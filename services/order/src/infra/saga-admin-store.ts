@@ -34,11 +34,11 @@ const actionView = (r: ActionRow): AdminActionRecord => ({
 });
 
 /** The dashboard's reads and the actions' transaction over Prisma. */
-export class PrismaSagaAdminStore implements SagaAdminStore {
+export class PrismaSagaAdminStore<Order> implements SagaAdminStore<Order> {
   constructor(
     private readonly db: Db,
     /** The order as the dashboard shows it (GET orders/{id}/'s shape, given by the container). */
-    private readonly orderDetail: SagaAdminStore['order'],
+    private readonly orderDetail: SagaAdminStore<Order>['order'],
     private readonly clock: Clock,
   ) {}
 

@@ -13,7 +13,7 @@ export class PaymentDeadlines {
 
   track(userId: string, orderId: string, expiresAt: Date): void {
     let orders = this.byUser.get(userId);
-    if (!orders) this.byUser.set(userId, (orders = new Map()));
+    if (!orders) this.byUser.set(userId, (orders = new Map<string, Date>()));
     orders.set(orderId, expiresAt);
   }
 

@@ -36,7 +36,7 @@ const call = (u: User, method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, p
 async function addAddress(u: User, body: object = home) {
   const res = await call(u, 'POST', '/addresses/', body);
   expect(res.statusCode).toBe(201);
-  return res.json() as { address_id: string; is_default: boolean };
+  return res.json<{ address_id: string; is_default: boolean }>();
 }
 
 const defaults = async (u: User) =>

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { credentials, status } from '@grpc/grpc-js';
 import { order as pb } from '@sudamall/proto';
-import { createEnvelope, createLogger, promisifyUnary, startGrpcServer, type AnyEnvelope, type GrpcServerHandle } from '@sudamall/shared';
+import { createEnvelope, createLogger, promisifyUnary, startGrpcServer, type GrpcServerHandle } from '@sudamall/shared';
 import { orderGrpcService } from '../../src/grpc/order-grpc';
 import { SAGA_INBOX_CONSUMER } from '../../src/infra/saga-consumer';
 import { startHarness, type Harness } from '../fixtures/harness';
@@ -44,7 +44,7 @@ async function reserve(order: pb.Order) {
     order_id: order.orderId,
     lines: order.items.map((i) => ({ line_id: i.itemId, product_id: i.productId, size: i.size || null, quantity: i.quantity, reservation_id: randomUUID() })),
   });
-  await h.c.useCases.saga.handleReply(SAGA_INBOX_CONSUMER, reply as AnyEnvelope);
+  await h.c.useCases.saga.handleReply(SAGA_INBOX_CONSUMER, reply);
 }
 
 it('PlaceOrder stores the order (pending) and replays it for the same key', async () => {
@@ -54,7 +54,7 @@ it('PlaceOrder stores the order (pending) and replays it for the same key', asyn
   expect(first.replayed).toBe(false);
   expect(first.order).toMatchObject({ status: 'pending', totalAmount: '20.20', userId: req.userId, shippingAddress: '4 Gezira Rd' });
   expect(first.order!.items[0]).toMatchObject({ productId: p.id, size: 'L', quantity: 4, price: '5.05', storeId: 'store-a' });
-  expect(first.order!.items[0]!.snapshotId).not.toBe('');
+  expect(first.order!.items[0].snapshotId).not.toBe('');
   const again = await placeOrder(req);
   expect(again.replayed).toBe(true);
   expect(again.order!.orderId).toBe(first.order!.orderId);

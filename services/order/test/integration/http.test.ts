@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { payment as paymentPb } from '@sudamall/proto';
-import { createEnvelope, createLogger, grpcHandler, notFound, startGrpcServer, type AnyEnvelope, type MessageType, type MessageTypes } from '@sudamall/shared';
+import { createEnvelope, createLogger, grpcHandler, notFound, startGrpcServer, type MessageType, type MessageTypes } from '@sudamall/shared';
 import { CheckPayment } from '../../src/app/check-payment';
 import { GetOrder } from '../../src/app/get-order';
 import { ListOrders } from '../../src/app/list-orders';
@@ -30,7 +30,7 @@ const seller = (storeId: string) => bearer({ sub: randomUUID(), role: 'seller', 
 const admin = bearer({ sub: randomUUID(), role: 'admin' });
 
 async function reply<T extends MessageType>(type: T, data: MessageTypes[T]) {
-  await h.c.useCases.saga.handleReply(SAGA_INBOX_CONSUMER, createEnvelope(type, (data as { order_id: string }).order_id, data) as AnyEnvelope);
+  await h.c.useCases.saga.handleReply(SAGA_INBOX_CONSUMER, createEnvelope(type, (data as { order_id: string }).order_id, data));
 }
 
 async function create(user: { auth: string }, opts: { key?: string; storeId?: string } = {}) {
@@ -192,7 +192,7 @@ describe('GET /api/v1/orders/ by role', () => {
       },
     });
     expect(res.statusCode).toBe(201);
-    return res.json() as { order_id: string; total_amount: string; created_at: string; items: Array<{ store_id: string }> };
+    return res.json<{ order_id: string; total_amount: string; created_at: string; items: Array<{ store_id: string }> }>();
   }
   const ids = (page: { items: Array<{ order_id: string }> }) => page.items.map((o) => o.order_id);
   const list = async (auth: string, query = '') => {

@@ -172,12 +172,12 @@ describe('/ws/stores/{store_id}/orders/', () => {
       ...placedEnvelope(orderId),
       type: 'order.fulfillment_changed',
       data: { order_id: orderId, user_id: 'u', store_id: 'someone-else', from: 'processing', to: 'shipped', reason: null },
-    } as AnyEnvelope);
+    });
     feed.handle({
       ...placedEnvelope(orderId),
       type: 'order.fulfillment_changed',
       data: { order_id: orderId, user_id: 'u', store_id: storeId, from: 'processing', to: 'shipped', reason: null },
-    } as AnyEnvelope);
+    });
     const part = await c.next((m) => m.type === 'order.fulfillment_changed');
     expect(part.data).toEqual({ order_id: orderId, store_id: storeId, from: 'processing', to: 'shipped', reason: null });
     expect(c.messages.filter((m) => m.type === 'order.fulfillment_changed')).toHaveLength(1);

@@ -66,7 +66,7 @@ async function parkedFor(eventId: string) {
     async () => {
       const res = await app.inject({ method: 'GET', url: `${PARKED}/?status=parked`, headers: { authorization: admin } });
       expect(res.statusCode).toBe(200);
-      const item = (res.json() as { items: Array<Record<string, unknown>> }).items.find((i) => i.event_id === eventId);
+      const item = res.json<{ items: Array<Record<string, unknown>> }>().items.find((i) => i.event_id === eventId);
       expect(item).toBeDefined();
       return item as Record<string, any>;
     },
@@ -157,7 +157,7 @@ it('discard keeps the message with who, when and why; bad input gets stable code
   expect(body).toMatchObject({ status: 'discarded', resolved_by: `${operatorId} (admin)`, resolution_note: 'order cancelled by the buyer meanwhile' });
   expect(Date.parse(body.resolved_at)).toBeGreaterThan(Date.parse(body.parked_at) - 1);
   const listed = await app.inject({ method: 'GET', url: `${PARKED}/?status=discarded`, headers: { authorization: admin } });
-  expect((listed.json() as { items: Array<{ id: string }> }).items.map((i) => i.id)).toContain(item.id);
+  expect(listed.json<{ items: Array<{ id: string }> }>().items.map((i) => i.id)).toContain(item.id);
   const retry = await app.inject({ method: 'POST', url: `${PARKED}/${item.id}/retry`, headers: { authorization: admin }, payload: { note: '' } });
   expect(retry.statusCode).toBe(409);
   expect(await orderStatus(orderId)).toBe('pending');

@@ -1,4 +1,4 @@
-import { DomainError } from '@sudamall/shared';
+import { type DomainError } from '@sudamall/shared';
 import {
   editedAddressFields,
   editedProfile,

@@ -9,8 +9,8 @@ describe('PaymentDeadlines', () => {
     d.track('u-1', 'o-1', at(2500));
     const watched = new Set(['u-1']);
     expect(d.ticks(t0, watched)).toEqual([{ user_id: 'u-1', order_id: 'o-1', seconds_remaining: 3, expires_at: at(2500).toISOString() }]);
-    expect(d.ticks(at(2400), watched)[0]!.seconds_remaining).toBe(1);
-    expect(d.ticks(at(2600), watched)[0]!.seconds_remaining).toBe(0);
+    expect(d.ticks(at(2400), watched)[0].seconds_remaining).toBe(1);
+    expect(d.ticks(at(2600), watched)[0].seconds_remaining).toBe(0);
     expect(d.ticks(at(3600), watched)).toEqual([]);
     expect(d.isTracked('u-1', 'o-1')).toBe(false);
   });
