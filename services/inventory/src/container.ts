@@ -10,7 +10,12 @@ import { GetProduct } from './app/get-product';
 import { GetProductHistory } from './app/get-product-history';
 import { GetProducts } from './app/get-products';
 import { ListProducts } from './app/list-products';
+import { ConfirmReservation } from './app/confirm-reservation';
+import { ReleaseExpiredReservations } from './app/release-expired';
+import { ReleaseReservation } from './app/release-reservation';
 import { ReservationEngine } from './app/reservation-engine';
+import { RestockLines } from './app/restock-lines';
+import { RestockOrder } from './app/restock-order';
 import { CreateSnapshots, GetSnapshot } from './app/snapshots';
 import { UpdateProduct } from './app/update-product';
 import type { InventoryConfig } from './config';
@@ -58,6 +63,25 @@ export function catalogueUseCases(store: CatalogueStore, clock: Clock = systemCl
   };
 }
 
+/** The reservation entry points beside Reserve (the engine's): none of them batches, each is one statement or transaction. */
+export interface ReservationUseCases {
+  confirm: ConfirmReservation;
+  release: ReleaseReservation;
+  restock: RestockOrder;
+  restockLines: RestockLines;
+  releaseExpired: ReleaseExpiredReservations;
+}
+
+export function reservationUseCases(store: ReservationStore): ReservationUseCases {
+  return {
+    confirm: new ConfirmReservation(store),
+    release: new ReleaseReservation(store),
+    restock: new RestockOrder(store),
+    restockLines: new RestockLines(store),
+    releaseExpired: new ReleaseExpiredReservations(store),
+  };
+}
+
 /**
  * Beside what the kernel reads (ServiceContainer: `sql` is the hot path's runner, `parked` the
  * messages the commands consumer gave up on, `bus`/`relay` absent with KAFKA_ENABLED=false):
@@ -67,6 +91,7 @@ export interface Container extends ServiceContainer {
   logger: Logger;
   store: ReservationStore;
   engine: ReservationEngine;
+  reservations: ReservationUseCases;
   useCases: CatalogueUseCases;
 }
 
@@ -114,6 +139,7 @@ export async function createContainer(config: InventoryConfig, logger: Logger, o
     sql,
     store,
     engine,
+    reservations: reservationUseCases(store),
     useCases,
     bus: messaging?.bus,
     relay: messaging?.relay,

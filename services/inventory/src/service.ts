@@ -19,6 +19,6 @@ export const inventoryService = defineService({
   topics: ALL_TOPICS,
   consumers: (c) => [commandsConsumer(c)],
   // Gives back the stock of reservations nobody confirmed or released in time.
-  jobs: (c, { config }) => [every(config.RESERVATION_SWEEP_MS, 'expiry sweeper', () => c.engine.releaseExpired())],
+  jobs: (c, { config }) => [every(config.RESERVATION_SWEEP_MS, 'expiry sweeper', () => c.reservations.releaseExpired.execute())],
   metrics: (c) => registerInventoryGauges(c.sql, c.logger),
 });

@@ -1,4 +1,6 @@
-// The reservation engine: Reserve / Confirm / Release / Restock, shared by gRPC, Kafka and the sweeper.
+// The reservation engine: Reserve, shared by gRPC and Kafka (Confirm, Release, Restock and the
+// sweeper's expiry need no batching: they are use cases of their own over the store, see
+// confirm-reservation.ts, release-reservation.ts, restock-order.ts, restock-lines.ts, release-expired.ts).
 //
 // Design (why it is shaped like this):
 // - Correctness comes from the database: every write is one statement whose conditional
@@ -27,9 +29,10 @@
 //   the reservations in the same statement; a retry reads and returns it, and the primary key
 //   on the outcome is the backstop against two processes deciding the same order at once.
 import { randomUUID } from 'node:crypto';
-import { createEnvelope, currentTraceparent, internal, invalid, isDomainError, type Envelope, type StockRestockedEvent } from '@sudamall/shared';
+import { createEnvelope, currentTraceparent, internal, isDomainError, type Envelope } from '@sudamall/shared';
 import type { Logger } from 'pino';
 import {
+  assertOrderId,
   planBatch,
   rejection,
   resolveLine,
@@ -39,17 +42,9 @@ import {
   type ReserveRequest,
   type ShortLine,
 } from '../domain/reservation';
-import { planRestock, validateRestockCommand } from '../domain/restock';
 import type { HeldLocks, StockLocks } from '../infra/stock-locks';
 import { systemClock, type Clock } from '@sudamall/shared';
-import {
-  StaleBatchError,
-  type ConfirmStatus,
-  type InboxClaim,
-  type ReleaseStatus,
-  type ReservationStore,
-  type TransitionResult,
-} from '../infra/reservation-store';
+import { StaleBatchError, type InboxClaim, type ReservationStore } from '../infra/reservation-store';
 
 export interface CallOptions {
   /** Kafka consumers: the message being processed, recorded with the effect. */
@@ -189,7 +184,7 @@ export class ReservationEngine {
 
   /** Answers a reserve command that can never succeed (bad quantity...) with a stored rejection. */
   async rejectMalformed(orderId: string, code: string, opts: CallOptions = {}): Promise<ReserveOutcome> {
-    requireOrderId(orderId);
+    assertOrderId(orderId);
     return this.rejectWithoutStock({ order_id: orderId, status: 'rejected', code: code as ShortLine['code'], short_lines: [] }, opts);
   }
 
@@ -340,81 +335,6 @@ export class ReservationEngine {
     );
   }
 
-  // ---------------------------------------------------------------- confirm / release
-
-  /** reserved → sold for every line of the order. Idempotent: a repeat reports already_confirmed. */
-  async confirm(orderId: string, opts: CallOptions = {}): Promise<TransitionResult<ConfirmStatus>> {
-    requireOrderId(orderId);
-    const event = createEnvelope('stock.confirmed', orderId, { order_id: orderId });
-    const result = await this.o.store.confirm(orderId, event, opts);
-    if (result.status === 'already_released' || result.status === 'not_found') {
-      // Nothing is held any more to sell (expired or released first): answer so, or the saga
-      // would keep re-sending the confirmation until flagged stuck instead of refunding the
-      // buyer and cancelling.
-      const code = result.status === 'not_found' ? 'RESERVATION_NOT_FOUND' : 'RESERVATION_RELEASED';
-      await this.o.store.appendEvents([createEnvelope('stock.rejected', orderId, { order_id: orderId, code, short_lines: [] })]);
-    }
-    return result;
-  }
-
-  /** reserved → available for every line of the order. Idempotent: a repeat reports already_released. */
-  async release(orderId: string, reason: string, opts: CallOptions = {}): Promise<TransitionResult<ReleaseStatus>> {
-    requireOrderId(orderId);
-    const event = createEnvelope('stock.released', orderId, { order_id: orderId, reason });
-    return this.o.store.release(orderId, event, opts);
-  }
-
-  /**
-   * reserved or sold → available for every line of the order: the saga's compensation of a
-   * confirmation that may have landed (an operator unwinding a paid order). Idempotent: each
-   * line comes back once; a repeat reports already_released.
-   */
-  async restock(orderId: string, reason: string, opts: CallOptions = {}): Promise<TransitionResult<ReleaseStatus> & { restocked: number }> {
-    requireOrderId(orderId);
-    const event = createEnvelope('stock.released', orderId, { order_id: orderId, reason });
-    return this.o.store.restock(orderId, event, opts);
-  }
-
-  /**
-   * inventory.restock: gives back units the order sold on some of its lines (a store's part
-   * cancelled after payment, a returned line), at most what each line still holds sold
-   * (domain/restock.ts), in one transaction under the order's row locks. Applied once per
-   * restock_id: a re-send changes nothing and returns (with announceRepeat, publishes) the
-   * stored answer. Needs no Redis lock: it never takes from `available`.
-   */
-  async restockLines(
-    input: { order_id?: unknown; restock_id?: unknown; reason?: unknown; lines?: unknown },
-    opts: CallOptions = {},
-  ): Promise<StockRestockedEvent> {
-    const request = validateRestockCommand(input);
-    return this.o.store.restockLines(request.order_id, async (tx) => {
-      const { prior, lines } = await tx.read(request.order_id, request.restock_id);
-      if (prior) {
-        if (prior.order_id !== request.order_id) {
-          throw invalid('RESTOCK_ID_CONFLICT', `restock_id ${request.restock_id} was applied to another order`);
-        }
-        const again = opts.announceRepeat ? createEnvelope('stock.restocked', request.order_id, prior.result) : undefined;
-        await tx.repeat(again, opts.inbox);
-        return prior.result;
-      }
-      const plan = planRestock(request, lines);
-      await tx.apply(request, plan, createEnvelope('stock.restocked', request.order_id, plan.result), opts.inbox);
-      return plan.result;
-    });
-  }
-
-  /** The sweeper: gives back the stock of reservations nobody confirmed or released in time. */
-  async releaseExpired(limit = 100): Promise<number> {
-    const orders = await this.o.store.expiredOrders(limit);
-    let released = 0;
-    for (const orderId of orders) {
-      const event = createEnvelope('stock.released', orderId, { order_id: orderId, reason: 'expired' });
-      const r = await this.o.store.release(orderId, event, { expiredOnly: true });
-      if (r.status === 'released') released++;
-    }
-    return released;
-  }
-
   /** Resolves when no batch is running or waiting (graceful shutdown). */
   drain(): Promise<void> {
     if (this.activeBatches === 0 && this.pending.length === 0) return Promise.resolve();
@@ -425,10 +345,4 @@ export class ReservationEngine {
 /** The identity of a set of stock rows (lease key). */
 function rowKey(stockIds: string[]): string {
   return [...new Set(stockIds)].sort().join(',');
-}
-
-function requireOrderId(orderId: unknown): void {
-  if (typeof orderId !== 'string' || orderId.trim() === '' || orderId.length > 200) {
-    throw invalid('INVALID_ORDER_ID', 'order_id must be a non-empty string');
-  }
 }

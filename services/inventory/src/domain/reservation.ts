@@ -92,14 +92,19 @@ export type ReserveOutcome =
 export const MAX_LINES_PER_ORDER = 100;
 export const MAX_QUANTITY_PER_LINE = 1_000_000;
 
+/** An order id as every reservation command needs it: a non-empty string of at most 200 characters. */
+export function assertOrderId(orderId: unknown): asserts orderId is string {
+  if (typeof orderId !== 'string' || orderId.trim() === '' || orderId.length > 200) {
+    throw invalid('INVALID_ORDER_ID', 'order_id must be a non-empty string');
+  }
+}
+
 /**
  * Checks the request's shape (what no stock level can fix): a caller's bug, reported at once as
  * an `invalid` DomainError and never stored. Normalizes sizes (null/undefined → '').
  */
 export function validateReserveRequest(input: { order_id: unknown; lines: unknown; ttl_seconds?: unknown }): ReserveRequest {
-  if (typeof input.order_id !== 'string' || input.order_id.trim() === '' || input.order_id.length > 200) {
-    throw invalid('INVALID_ORDER_ID', 'order_id must be a non-empty string');
-  }
+  assertOrderId(input.order_id);
   if (!Array.isArray(input.lines) || input.lines.length === 0) {
     throw invalid('NO_LINES', 'a reservation needs at least one line');
   }

@@ -3,7 +3,7 @@
 import { formatMoney, grpcHandler } from '@sudamall/shared';
 import { inventory as pb } from '@sudamall/proto';
 import type { ReservationEngine } from '../app/reservation-engine';
-import type { CatalogueUseCases } from '../container';
+import type { CatalogueUseCases, ReservationUseCases } from '../container';
 import { priceOf, priceString, type ProductRecord, type SnapshotRecord, type StockRecord } from '../domain/product';
 import type { ReservationStatus } from '../domain/reservation';
 import type { ConfirmStatus, ReleaseStatus } from '../infra/reservation-store';
@@ -11,6 +11,7 @@ import type { ConfirmStatus, ReleaseStatus } from '../infra/reservation-store';
 export interface InventoryGrpcDeps {
   useCases: Pick<CatalogueUseCases, 'getProducts' | 'checkAvailability' | 'createSnapshots' | 'getSnapshot'>;
   engine: ReservationEngine;
+  reservations: Pick<ReservationUseCases, 'confirm' | 'release'>;
 }
 
 const RESERVATION_STATUS: Record<ReservationStatus, pb.ReservationStatus> = {
@@ -87,7 +88,7 @@ function snapshotToPb(s: SnapshotRecord): pb.ProductSnapshot {
   };
 }
 
-export function inventoryGrpcService({ useCases, engine }: InventoryGrpcDeps): pb.InventoryServiceServer {
+export function inventoryGrpcService({ useCases, engine, reservations }: InventoryGrpcDeps): pb.InventoryServiceServer {
   return {
     getProducts: grpcHandler(async (req: pb.GetProductsRequest): Promise<pb.GetProductsResponse> => {
       const r = await useCases.getProducts.execute(req.ids);
@@ -151,12 +152,12 @@ export function inventoryGrpcService({ useCases, engine }: InventoryGrpcDeps): p
     }),
 
     release: grpcHandler(async (req: pb.ReleaseRequest): Promise<pb.ReleaseResponse> => {
-      const r = await engine.release(req.orderId, req.reason || 'released');
+      const r = await reservations.release.execute(req.orderId, req.reason || 'released');
       return { orderId: r.order_id, status: RELEASE_STATUS[r.status], releasedLines: r.lines };
     }),
 
     confirm: grpcHandler(async (req: pb.ConfirmRequest): Promise<pb.ConfirmResponse> => {
-      const r = await engine.confirm(req.orderId);
+      const r = await reservations.confirm.execute(req.orderId);
       return { orderId: r.order_id, status: CONFIRM_STATUS[r.status], confirmedLines: r.lines };
     }),
 

@@ -6,6 +6,7 @@ import { isDomainError, Topics, type AnyEnvelope } from '@sudamall/shared';
 import type { Consumer } from '@sudamall/shared/service';
 import type { Logger } from 'pino';
 import type { ReservationEngine } from '../app/reservation-engine';
+import type { ReservationUseCases } from '../container';
 import type { ReservationStore } from './reservation-store';
 
 export const COMMANDS_CONSUMER = 'inventory.commands';
@@ -15,6 +16,7 @@ export const COMMANDS_GROUP = 'inventory';
 
 export interface CommandsConsumerDeps {
   engine: ReservationEngine;
+  reservations: ReservationUseCases;
   store: ReservationStore;
   logger: Logger;
 }
@@ -39,16 +41,16 @@ export async function handleInventoryCommand(deps: CommandsConsumerDeps, envelop
         }
         return;
       case 'inventory.confirm':
-        await deps.engine.confirm(envelope.data?.order_id, opts);
+        await deps.reservations.confirm.execute(envelope.data?.order_id, opts);
         return;
       case 'inventory.release':
         // restock: the order's confirmation may have sold the units; those come back too.
-        if (envelope.data?.restock === true) await deps.engine.restock(envelope.data.order_id, envelope.data.reason || 'restocked', opts);
-        else await deps.engine.release(envelope.data?.order_id, envelope.data?.reason || 'released', opts);
+        if (envelope.data?.restock === true) await deps.reservations.restock.execute(envelope.data.order_id, envelope.data.reason || 'restocked', opts);
+        else await deps.reservations.release.execute(envelope.data?.order_id, envelope.data?.reason || 'released', opts);
         return;
       case 'inventory.restock':
         // Some lines' sold units back, once per restock_id (a re-send is answered the same).
-        await deps.engine.restockLines(envelope.data ?? {}, opts);
+        await deps.reservations.restockLines.execute(envelope.data ?? {}, opts);
         return;
       default:
         deps.logger.debug({ type: envelope.type }, 'ignoring a message type inventory does not handle');

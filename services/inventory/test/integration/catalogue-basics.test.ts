@@ -341,7 +341,7 @@ describe('sizes: rename and remove', () => {
       // Warms the engine's cache (size S → its row), then gives the unit back.
       const first = randomUUID();
       expect((await engine.engine.reserve({ order_id: first, lines: [line] })).status).toBe('reserved');
-      expect((await engine.engine.release(first, 'test')).status).toBe('released');
+      expect((await engine.reservations.release.execute(first, 'test')).status).toBe('released');
       expect((await remove(p.id, s)).statusCode).toBe(204);
       // Units back on the removed row, as a restock of a sold line would put them (ledger kept).
       await pool.query('UPDATE stock SET available = 3 WHERE id = $1', [s]);

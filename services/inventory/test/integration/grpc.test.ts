@@ -27,7 +27,7 @@ beforeAll(async () => {
     services: [
       {
         definition: pb.InventoryServiceService,
-        implementation: inventoryGrpcService({ useCases: catalogueUseCases(new CatalogueStore(prisma)), engine: h.engine }),
+        implementation: inventoryGrpcService({ useCases: catalogueUseCases(new CatalogueStore(prisma)), engine: h.engine, reservations: h.reservations }),
       },
     ],
     logger: silentLogger,

@@ -38,7 +38,7 @@ beforeAll(async () => {
   });
   c = await createContainer(config, silentLogger);
   await createTestTopics(c.bus!, prefix);
-  [consumer] = await subscribeConsumers(c.bus!, [commandsConsumer({ engine: c.engine, store: c.store, logger: silentLogger })], prefix);
+  [consumer] = await subscribeConsumers(c.bus!, [commandsConsumer(c)], prefix);
   app = await buildApp({ useCases: c.useCases, auth: { secret: TEST_JWT_SECRET }, ready: () => true, parked: c.parked });
   await app.ready();
 }, 120_000);

@@ -285,14 +285,14 @@ describe('confirm and release', () => {
     const b = randomUUID();
     await h.engine.reserve({ order_id: a, lines: [line(p.productId, 3)] });
     await h.engine.reserve({ order_id: b, lines: [line(p.productId, 2)] });
-    expect(await h.engine.confirm(a)).toEqual({ order_id: a, status: 'confirmed', lines: 1 });
-    expect(await h.engine.confirm(a)).toEqual({ order_id: a, status: 'already_confirmed', lines: 0 });
-    expect(await h.engine.release(a, 'cancelled')).toEqual({ order_id: a, status: 'already_confirmed', lines: 0 });
-    expect(await h.engine.release(b, 'payment_timeout')).toEqual({ order_id: b, status: 'released', lines: 1 });
-    expect(await h.engine.release(b, 'payment_timeout')).toEqual({ order_id: b, status: 'already_released', lines: 0 });
-    expect(await h.engine.confirm(b)).toEqual({ order_id: b, status: 'already_released', lines: 0 });
-    expect(await h.engine.confirm(randomUUID())).toMatchObject({ status: 'not_found' });
-    expect(await h.engine.release(randomUUID(), 'x')).toMatchObject({ status: 'not_found' });
+    expect(await h.reservations.confirm.execute(a)).toEqual({ order_id: a, status: 'confirmed', lines: 1 });
+    expect(await h.reservations.confirm.execute(a)).toEqual({ order_id: a, status: 'already_confirmed', lines: 0 });
+    expect(await h.reservations.release.execute(a, 'cancelled')).toEqual({ order_id: a, status: 'already_confirmed', lines: 0 });
+    expect(await h.reservations.release.execute(b, 'payment_timeout')).toEqual({ order_id: b, status: 'released', lines: 1 });
+    expect(await h.reservations.release.execute(b, 'payment_timeout')).toEqual({ order_id: b, status: 'already_released', lines: 0 });
+    expect(await h.reservations.confirm.execute(b)).toEqual({ order_id: b, status: 'already_released', lines: 0 });
+    expect(await h.reservations.confirm.execute(randomUUID())).toMatchObject({ status: 'not_found' });
+    expect(await h.reservations.release.execute(randomUUID(), 'x')).toMatchObject({ status: 'not_found' });
     expect(await stockRow(pool, p.stockIds[''])).toEqual({ available: 7, reserved: 0, sold: 3 });
     const again = await h.engine.reserve({ order_id: a, lines: [line(p.productId, 3)] });
     expect(again.status === 'reserved' && again.lines[0].status).toBe('confirmed');
@@ -302,7 +302,7 @@ describe('confirm and release', () => {
     const p = await seedProduct(pool, 10);
     const a = randomUUID();
     await h.engine.reserve({ order_id: a, lines: [line(p.productId, 4)] });
-    const results = await Promise.all(Array.from({ length: 8 }, () => h.engine.confirm(a)));
+    const results = await Promise.all(Array.from({ length: 8 }, () => h.reservations.confirm.execute(a)));
     expect(results.filter((r) => r.status === 'confirmed')).toHaveLength(1);
     expect(await stockRow(pool, p.stockIds[''])).toEqual({ available: 6, reserved: 0, sold: 4 });
   });
@@ -315,9 +315,9 @@ describe('confirm and release', () => {
     await h.engine.reserve({ order_id: fresh, lines: [line(p.productId, 3)] });
     await pool.query(`UPDATE reservations SET expires_at = now() - interval '1 second' WHERE order_id = $1`, [old]);
     // The shared test database may hold older expired reservations too: sweep until none is left.
-    while ((await h.engine.releaseExpired(500)) > 0);
+    while ((await h.reservations.releaseExpired.execute(500)) > 0);
     expect(await stockRow(pool, p.stockIds[''])).toEqual({ available: 7, reserved: 3, sold: 0 });
-    expect(await h.engine.confirm(old)).toMatchObject({ status: 'already_released' });
+    expect(await h.reservations.confirm.execute(old)).toMatchObject({ status: 'already_released' });
   });
 });
 
@@ -334,8 +334,8 @@ describe('conservation', () => {
         });
         if (out.status !== 'reserved') return;
         orders.push(orderId);
-        if (i % 3 === 0) await h.engine.confirm(orderId);
-        else if (i % 3 === 1) await h.engine.release(orderId, 'cancelled');
+        if (i % 3 === 0) await h.reservations.confirm.execute(orderId);
+        else if (i % 3 === 1) await h.reservations.release.execute(orderId, 'cancelled');
       }),
     );
     const { rows } = await pool.query(
@@ -392,10 +392,10 @@ describe('a confirmation that comes too late', () => {
     const p = await seedProduct(pool, 5);
     const orderId = randomUUID();
     await h.engine.reserve({ order_id: orderId, lines: [line(p.productId, 2)] });
-    await h.engine.release(orderId, 'payment_timeout');
-    expect(await h.engine.confirm(orderId)).toEqual({ order_id: orderId, status: 'already_released', lines: 0 });
+    await h.reservations.release.execute(orderId, 'payment_timeout');
+    expect(await h.reservations.confirm.execute(orderId)).toEqual({ order_id: orderId, status: 'already_released', lines: 0 });
     const never = randomUUID();
-    expect(await h.engine.confirm(never)).toMatchObject({ status: 'not_found' });
+    expect(await h.reservations.confirm.execute(never)).toMatchObject({ status: 'not_found' });
     const { rows } = await pool.query(`SELECT key, payload FROM outbox WHERE key = ANY($1) AND type = 'stock.rejected' ORDER BY id`, [[orderId, never]]);
     expect(rows.map((r) => [r.key, r.payload.data.code])).toEqual([
       [orderId, 'RESERVATION_RELEASED'],

@@ -31,7 +31,11 @@ beforeAll(async () => {
   await createTestTopics(bus, prefix);
   relay = new OutboxRelay({ databaseUrl: database.url, bus, logger: silentLogger, topicPrefix: prefix, pollMs: 100 });
   await relay.start();
-  [consumer] = await subscribeConsumers(bus, [commandsConsumer({ engine: h.engine, store: h.store, logger: silentLogger })], prefix);
+  [consumer] = await subscribeConsumers(
+    bus,
+    [commandsConsumer({ engine: h.engine, reservations: h.reservations, store: h.store, logger: silentLogger })],
+    prefix,
+  );
   listener = await bus.subscribe({
     groupId: `listener-${prefix}`,
     topics: [topicName(prefix, Topics.inventoryEvents)],
@@ -76,7 +80,7 @@ async function soldOrder(lines: Array<{ line_id: string; product_id: string; siz
   const orderId = randomUUID();
   const r = await h.engine.reserve({ order_id: orderId, lines });
   expect(r.status).toBe('reserved');
-  expect((await h.engine.confirm(orderId)).status).toBe('confirmed');
+  expect((await h.reservations.confirm.execute(orderId)).status).toBe('confirmed');
   return orderId;
 }
 
@@ -148,9 +152,24 @@ it('the same restock_id re-sent applies nothing more and answers the same; a red
 it('two restocks of one line never give back more than it sold', async () => {
   const p = await seedProduct(pool, { S: 3 });
   const orderId = await soldOrder([{ line_id: 'a', product_id: p.productId, size: 'S', quantity: 3 }]);
-  const first = await h.engine.restockLines({ order_id: orderId, restock_id: randomUUID(), reason: 'returned', lines: [{ line_id: 'a', quantity: 2 }] });
-  const second = await h.engine.restockLines({ order_id: orderId, restock_id: randomUUID(), reason: 'returned', lines: [{ line_id: 'a', quantity: 2 }] });
-  const third = await h.engine.restockLines({ order_id: orderId, restock_id: randomUUID(), reason: 'returned', lines: [{ line_id: 'a', quantity: 1 }] });
+  const first = await h.reservations.restockLines.execute({
+    order_id: orderId,
+    restock_id: randomUUID(),
+    reason: 'returned',
+    lines: [{ line_id: 'a', quantity: 2 }],
+  });
+  const second = await h.reservations.restockLines.execute({
+    order_id: orderId,
+    restock_id: randomUUID(),
+    reason: 'returned',
+    lines: [{ line_id: 'a', quantity: 2 }],
+  });
+  const third = await h.reservations.restockLines.execute({
+    order_id: orderId,
+    restock_id: randomUUID(),
+    reason: 'returned',
+    lines: [{ line_id: 'a', quantity: 1 }],
+  });
   expect([first, second, third].map((r) => r.lines[0].quantity)).toEqual([2, 1, 0]);
   expect(await stockRow(pool, p.stockIds.S)).toEqual({ available: 3, reserved: 0, sold: 0 });
   await soldMatchesLines(p.stockIds.S);
@@ -185,8 +204,13 @@ it('a partial restock then a whole-order restock gives back the rest only; the o
 
   // Whole-order first: the lines are released, nothing more comes back.
   const other = await soldOrder(lines);
-  await h.engine.restock(other, 'cancelled');
-  const late = await h.engine.restockLines({ order_id: other, restock_id: randomUUID(), reason: 'returned', lines: [{ line_id: 'a', quantity: 1 }] });
+  await h.reservations.restock.execute(other, 'cancelled');
+  const late = await h.reservations.restockLines.execute({
+    order_id: other,
+    restock_id: randomUUID(),
+    reason: 'returned',
+    lines: [{ line_id: 'a', quantity: 1 }],
+  });
   expect(late.lines).toEqual([{ line_id: 'a', product_id: p.productId, size: 'M', quantity: 0 }]);
   expect(await stockRow(pool, p.stockIds.M)).toEqual({ available: 5, reserved: 0, sold: 0 });
   expect(await stockRow(pool, p.stockIds.L)).toEqual({ available: 5, reserved: 0, sold: 0 });
@@ -197,7 +221,12 @@ it('concurrent restock_ids on one line never give back more than it sold', async
   const orderId = await soldOrder([{ line_id: 'a', product_id: p.productId, quantity: 7 }]);
   const answers = await Promise.all(
     Array.from({ length: 12 }, (_, i) =>
-      h.engine.restockLines({ order_id: orderId, restock_id: randomUUID(), reason: 'returned', lines: [{ line_id: 'a', quantity: 1 + (i % 2) }] }),
+      h.reservations.restockLines.execute({
+        order_id: orderId,
+        restock_id: randomUUID(),
+        reason: 'returned',
+        lines: [{ line_id: 'a', quantity: 1 + (i % 2) }],
+      }),
     ),
   );
   expect(answers.reduce((n, a) => n + a.lines[0].quantity, 0)).toBe(7);
@@ -222,8 +251,8 @@ it('restocks racing a confirm and a whole-order restock conserve the stock: ever
   }
   const given: number[] = [];
   const partial = (orderId: string) =>
-    h.engine
-      .restockLines({
+    h.reservations.restockLines
+      .execute({
         order_id: orderId,
         restock_id: randomUUID(),
         reason: 'race',
@@ -233,7 +262,9 @@ it('restocks racing a confirm and a whole-order restock conserve the stock: ever
         ],
       })
       .then((a) => given.push(...a.lines.map((l) => l.quantity)));
-  await Promise.all(orders.flatMap((orderId) => [h.engine.confirm(orderId), partial(orderId), partial(orderId), h.engine.restock(orderId, 'race')]));
+  await Promise.all(
+    orders.flatMap((orderId) => [h.reservations.confirm.execute(orderId), partial(orderId), partial(orderId), h.reservations.restock.execute(orderId, 'race')]),
+  );
   expect(await stockRow(pool, p.stockIds[''])).toEqual({ available: 40, reserved: 0, sold: 0 });
   expect(given.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(40);
   const { rows } = await pool.query(`SELECT count(*)::int AS n FROM reservations WHERE order_id = ANY($1) AND status <> 'released'`, [orders]);
@@ -269,6 +300,11 @@ it('unknown and unconfirmed lines get 0, and so does an unknown order; a malform
   expect(await stockRow(pool, p.stockIds.M)).toEqual({ available: 1, reserved: 2, sold: 0 });
 
   const unknown = randomUUID();
-  const none = await h.engine.restockLines({ order_id: unknown, restock_id: randomUUID(), reason: 'returned', lines: [{ line_id: 'a', quantity: 1 }] });
+  const none = await h.reservations.restockLines.execute({
+    order_id: unknown,
+    restock_id: randomUUID(),
+    reason: 'returned',
+    lines: [{ line_id: 'a', quantity: 1 }],
+  });
   expect(none.lines).toEqual([{ line_id: 'a', product_id: '', size: null, quantity: 0 }]);
 });

@@ -32,7 +32,11 @@ beforeAll(async () => {
   await createTestTopics(bus, prefix);
   relay = new OutboxRelay({ databaseUrl: database.url, bus, logger: silentLogger, topicPrefix: prefix, pollMs: 100 });
   await relay.start();
-  [consumer] = await subscribeConsumers(bus, [commandsConsumer({ engine: h.engine, store: h.store, logger: silentLogger })], prefix);
+  [consumer] = await subscribeConsumers(
+    bus,
+    [commandsConsumer({ engine: h.engine, reservations: h.reservations, store: h.store, logger: silentLogger })],
+    prefix,
+  );
   listener = await bus.subscribe({
     groupId: `listener-${prefix}`,
     topics: [topicName(prefix, Topics.inventoryEvents)],
@@ -158,6 +162,12 @@ it('restock racing a confirmation conserves the stock: every unit back in availa
     expect(r.status).toBe('reserved');
   }
   expect(await stockRow(pool, p.stockIds[''])).toEqual({ available: 0, reserved: 50, sold: 0 });
-  await Promise.all(orders.flatMap((orderId) => [h.engine.confirm(orderId), h.engine.restock(orderId, 'race'), h.engine.restock(orderId, 'race')]));
+  await Promise.all(
+    orders.flatMap((orderId) => [
+      h.reservations.confirm.execute(orderId),
+      h.reservations.restock.execute(orderId, 'race'),
+      h.reservations.restock.execute(orderId, 'race'),
+    ]),
+  );
   expect(await stockRow(pool, p.stockIds[''])).toEqual({ available: 50, reserved: 0, sold: 0 });
 });

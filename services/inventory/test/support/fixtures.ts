@@ -4,6 +4,7 @@ import { createMigratedDatabase, type TestDatabase } from '@sudamall/shared/test
 import { Pool } from 'pg';
 import pino from 'pino';
 import { ReservationEngine, type ReservationEngineOptions } from '../../src/app/reservation-engine';
+import { reservationUseCases, type ReservationUseCases } from '../../src/container';
 import { createReservationSql, ReservationStore } from '../../src/infra/reservation-store';
 import { createRedis, redisReady } from '../../src/infra/redis';
 import { StockLocks } from '../../src/infra/stock-locks';
@@ -69,6 +70,8 @@ export interface EngineHarness {
   engine: ReservationEngine;
   /** The engine's store, on a runner of its own over the pool's database. */
   store: ReservationStore;
+  /** Confirm, release, restock and expiry over the same store. */
+  reservations: ReservationUseCases;
   redis: Redis;
   locks: StockLocks;
   close(): Promise<void>;
@@ -99,6 +102,7 @@ export async function startEngine(
   return {
     engine,
     store,
+    reservations: reservationUseCases(store),
     redis,
     locks,
     close: async () => {
