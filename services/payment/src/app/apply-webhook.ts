@@ -17,6 +17,9 @@ const ack = (r: GatewayEventResult): WebhookAck =>
     ? { received: true, duplicate: true, applied: false, result: 'duplicate' }
     : { received: true, duplicate: false, applied: r.applied, result: r.result };
 
+/** A field Stripe sends as a string (absent or anything else: empty). */
+const text = (v: unknown): string => (typeof v === 'string' ? v : '');
+
 interface StripeEvent {
   id?: unknown;
   type?: unknown;
@@ -34,8 +37,8 @@ export function mapStripeEvent(event: StripeEvent): Omit<GatewayEventInput, 'pay
       return { ...base, outcome: { kind: 'succeeded', transactionId: String(obj.id) } };
     case 'payment_intent.payment_failed': {
       const err = (obj.last_payment_error ?? {}) as Record<string, unknown>;
-      const code = String(err.decline_code || err.code || 'card_declined');
-      return { ...base, outcome: { kind: 'failed', code, message: String(err.message ?? 'payment failed') } };
+      const code = text(err.decline_code) || text(err.code) || 'card_declined';
+      return { ...base, outcome: { kind: 'failed', code, message: typeof err.message === 'string' ? err.message : 'payment failed' } };
     }
     default:
       return { ...base, outcome: null };

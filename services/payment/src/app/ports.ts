@@ -2,7 +2,6 @@
 // these interfaces so a new gateway is one new adapter, and unit tests use fakes.
 
 import type {
-  AttemptRecord,
   DuplicateCaptureRecord,
   DuplicateCaptureStatus,
   GatewayRecord,

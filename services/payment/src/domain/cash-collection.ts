@@ -143,6 +143,6 @@ export function decideCollection(payments: readonly OrderCashPayment[], collecte
   const done = cash.find((p) => COLLECTED_STATUSES.includes(p.status));
   if (done) return { kind: 'collected_before', paymentId: done.paymentId, totalAmount: done.totalAmount };
   if (payments.length === 0) return { kind: 'nothing_to_collect', paymentId: null, why: 'no_payment' };
-  if (cash.length === 0) return { kind: 'nothing_to_collect', paymentId: payments[payments.length - 1]!.paymentId, why: 'not_cash_on_delivery' };
-  return { kind: 'nothing_to_collect', paymentId: cash[cash.length - 1]!.paymentId, why: 'not_awaiting_collection' };
+  if (cash.length === 0) return { kind: 'nothing_to_collect', paymentId: payments[payments.length - 1].paymentId, why: 'not_cash_on_delivery' };
+  return { kind: 'nothing_to_collect', paymentId: cash[cash.length - 1].paymentId, why: 'not_awaiting_collection' };
 }

@@ -85,7 +85,7 @@ export function decideKeyedRefund<R extends KeyedRefundAttempt>(
   const captured = payments.filter((p) => REFUNDABLE_STATUSES.includes(p.status) || p.status === 'refunded');
   if (captured.length === 0) return { kind: 'nothing_to_refund', paymentId: payments[payments.length - 1]?.paymentId ?? null, why: 'nothing_captured' };
   const from = captured.find((p) => money(refundableAmount(p)).gt(0));
-  if (!from) return { kind: 'nothing_to_refund', paymentId: captured[0]!.paymentId, why: 'nothing_left' };
+  if (!from) return { kind: 'nothing_to_refund', paymentId: captured[0].paymentId, why: 'nothing_left' };
   const left = money(refundableAmount(from));
   const amount = requested === undefined || money(requested).gt(left) ? left : money(requested);
   return {

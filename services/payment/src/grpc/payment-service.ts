@@ -1,4 +1,4 @@
-import { payment as pb } from '@sudamall/proto';
+import { type payment as pb } from '@sudamall/proto';
 import { grpcHandler, invalid, notFound } from '@sudamall/shared';
 import type { UseCaseDeps } from '../app/deps';
 import type { PaymentRecord } from '../app/records';

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { LiveUpdatesPluginOptions, VerifierOptions } from '@sudamall/shared';
+import type { LiveUpdatesPluginOptions, ParkedMessages, VerifierOptions } from '@sudamall/shared';
 import type { UseCaseDeps } from '../app/deps';
 
 export interface HttpDeps {
@@ -21,5 +21,5 @@ export interface HttpDeps {
   /** /ws/payments/{payment_id}/ (src/live); left out by tests that do not need it. */
   live?: LiveUpdatesPluginOptions;
   /** The commands consumer's parked messages (admin endpoints); tests may leave them out. */
-  parked?: import('@sudamall/shared').ParkedMessages;
+  parked?: ParkedMessages;
 }

@@ -31,6 +31,16 @@ const refundable = (p: PaymentRow) => ({
   refundedAmount: p.refundedAmount.toString(),
 });
 
+/** The locked row of a payment the domain picked from `payments` (always one of them). */
+const lockedRow = (payments: readonly PaymentRow[]) => {
+  const rows = new Map(payments.map((p) => [p.paymentId, p]));
+  return (paymentId: string): PaymentRow => {
+    const row = rows.get(paymentId);
+    if (!row) throw new Error(`payment ${paymentId} is not one of the order's locked payments`);
+    return row;
+  };
+};
+
 export class PrismaOrderCommandStore implements OrderCommandStore {
   constructor(
     private readonly db: Db,
@@ -62,12 +72,12 @@ export class PrismaOrderCommandStore implements OrderCommandStore {
     return this.db.$transaction(async (tx) => {
       if (!(await claimInbox(tx, claim.consumer, claim.eventId))) return { kind: 'duplicate' } as const;
       const payments = await lockOrderPayments(tx, orderId);
-      const rows = new Map(payments.map((p) => [p.paymentId, p]));
+      const rowOf = lockedRow(payments);
       const candidates = payments.map(refundable);
       // Everything the buyer paid goes back, fee included: the platform cancelled the order.
       const toRefund = paymentToRefundInFull(candidates);
       if (toRefund) {
-        const reservation = await reserveRefundLocked(tx, rows.get(toRefund.paymentId)!, undefined, reason, 'saga', claim.eventId);
+        const reservation = await reserveRefundLocked(tx, rowOf(toRefund.paymentId), undefined, reason, 'saga', claim.eventId);
         return { kind: 'refund_reserved', reservation } as const;
       }
       const pendingRefunds = await tx.refund.count({ where: { paymentId: { in: payments.map((p) => p.paymentId) }, status: 'pending' } });
@@ -75,12 +85,12 @@ export class PrismaOrderCommandStore implements OrderCommandStore {
       if (answer.kind === 'wait') return { kind: 'nothing', reason: answer.reason } as const;
       const voided = await cancelVoidable(
         tx,
-        answer.voidable.map((p) => rows.get(p.paymentId)!),
+        answer.voidable.map((p) => rowOf(p.paymentId)),
         reason,
         this.clock.now(),
       );
       if (answer.refundedBefore) {
-        const before = rows.get(answer.refundedBefore.paymentId)!;
+        const before = rowOf(answer.refundedBefore.paymentId);
         const last = await tx.refund.findFirst({ where: { paymentId: before.paymentId, status: 'completed' }, orderBy: { processedAt: 'desc' } });
         await emit(tx, 'payment.refunded', orderId, {
           payment_id: before.paymentId,
@@ -140,7 +150,7 @@ export class PrismaOrderCommandStore implements OrderCommandStore {
           });
           return { kind: 'nothing', reason: decision.why === 'nothing_captured' ? 'nothing captured' : 'nothing left to refund' } as const;
         case 'reserve': {
-          const p = payments.find((x) => x.paymentId === decision.paymentId) as PaymentRow;
+          const p = lockedRow(payments)(decision.paymentId);
           const reservation = await reserveRefundLocked(tx, p, decision.amount, reason, 'saga', claim.eventId, request.refundKey);
           return { kind: 'refund_reserved', reservation, ...(decision.clamped ? { requested: decision.requested } : {}) } as const;
         }
@@ -162,7 +172,7 @@ export class PrismaOrderCommandStore implements OrderCommandStore {
         case 'nothing_to_collect':
           return { kind: 'nothing', reason: `no cash payment awaiting collection (${decision.why})` } as const;
         case 'collect': {
-          const p = payments.find((x) => x.paymentId === decision.paymentId) as PaymentRow;
+          const p = lockedRow(payments)(decision.paymentId);
           const now = this.clock.now();
           const ordered = decision.ordered
             ? { ordered_amount: decision.ordered.amount, ordered_gateway_fee: decision.ordered.gatewayFee, ordered_total_amount: decision.ordered.totalAmount }

@@ -16,8 +16,7 @@ export type PaymentRowLike = Omit<PaymentRow, 'amount' | 'gatewayFee' | 'totalAm
   Record<'amount' | 'gatewayFee' | 'totalAmount' | 'refundedAmount', Prisma.Decimal | string>;
 
 export const money2 = (d: Prisma.Decimal | string | number) => formatMoney(d.toString());
-export const asObject = (v: Prisma.JsonValue | null | undefined): Record<string, unknown> =>
-  v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+export const asObject = (v: Prisma.JsonValue | null | undefined): Record<string, unknown> => (v && typeof v === 'object' && !Array.isArray(v) ? v : {});
 export const json = (v: unknown) => v as Prisma.InputJsonValue;
 
 /** Ids are UUIDs: anything else finds nothing (and never reaches a ::uuid cast). */

@@ -3,7 +3,7 @@
 import { createEnvelope, outboxRow, sqlOverPrisma, Topics, type MessageType, type MessageTypes } from '@sudamall/shared';
 import { paymentTransitions, VOIDABLE_STATUSES, voidedStatusFor, voidRequestOf, type PaymentStatus } from '../domain/payment-status';
 import type { PaymentRecord } from '../app/records';
-import { Prisma } from '../generated/prisma/client';
+import { type Prisma } from '../generated/prisma/client';
 import { asObject, json, toPaymentRecord, type PaymentRow, type Tx } from './payment-rows';
 import { LOCK_ORDER_PAYMENTS, LOCK_PAYMENT } from './payment-sql';
 

@@ -31,11 +31,11 @@ describe('admin gateway settings', () => {
       payload: { order_id: order.orderId, gateway: 'test_gateway' },
     });
     expect(res.statusCode).toBe(201);
-    return { user: u, payment: res.json() as { payment_id: string; gateway_fee: string; total_amount: string } };
+    return { user: u, payment: res.json<{ payment_id: string; gateway_fee: string; total_amount: string }>() };
   };
   const detail = async (p: { user: { auth: string }; payment: { payment_id: string } }) =>
     (await h.app.inject({ method: 'GET', url: `/api/v1/payments/detail/${p.payment.payment_id}/`, headers: { authorization: p.user.auth } })).json();
-  const current = async () => await h.container.prisma.gateway.findUniqueOrThrow({ where: { name: 'test_gateway' } });
+  const current = async () => h.container.prisma.gateway.findUniqueOrThrow({ where: { name: 'test_gateway' } });
 
   it('new payments use the new fees, existing ones keep theirs; each change is one audit row (who, when, old, new)', async () => {
     const before = await current();
@@ -68,7 +68,7 @@ describe('admin gateway settings', () => {
       oldSettings,
       newSettings: { fixed_fee: '1.00', percentage_fee: '10.50', is_active: true },
     });
-    expect(Date.now() - rows[0]!.changedAt.getTime()).toBeLessThan(60_000);
+    expect(Date.now() - rows[0].changedAt.getTime()).toBeLessThan(60_000);
 
     // The same PUT again changes nothing and writes no audit row.
     expect((await put(who.auth, 'test_gateway', { fixed_fee: '1.00' })).json().audit).toBeNull();

@@ -12,7 +12,7 @@ import { paymentGrpcService } from '../../src/grpc/payment-service';
 import { createPaymentLogger } from '../../src/infra/logger';
 import { buyer, CARDS, startHarness, type Harness } from '../support/harness';
 
-interface PeerOrder extends orderPb.GetOrderForPaymentResponse {}
+type PeerOrder = orderPb.GetOrderForPaymentResponse;
 
 describe('gRPC: order peer and PaymentService', () => {
   const peerOrders = new Map<string, PeerOrder>();

@@ -124,10 +124,10 @@ describe('payment.refund with a refund_key (partial refunds, once per key)', () 
       { timeoutMs: 45_000 },
     );
     const [first] = await refundsOf(paymentId);
-    expect(eventsFor(orderId)[1]!.data).toEqual({
+    expect(eventsFor(orderId)[1].data).toEqual({
       payment_id: paymentId,
       order_id: orderId,
-      refund_id: first!.refundId,
+      refund_id: first.refundId,
       amount: '30.25',
       reason: 'fulfillment_cancelled',
       refund_key: 'adj-store-a',
@@ -138,7 +138,7 @@ describe('payment.refund with a refund_key (partial refunds, once per key)', () 
     // The saga re-sends (a new message id): the same answer, no second refund.
     await send(refund(orderId, 'fulfillment_cancelled', { amount: '30.25', refund_key: 'adj-store-a' }));
     await eventually(() => expect(answers(orderId)).toHaveLength(3), { timeoutMs: 45_000 });
-    expect(eventsFor(orderId)[2]!.data).toEqual(eventsFor(orderId)[1]!.data);
+    expect(eventsFor(orderId)[2].data).toEqual(eventsFor(orderId)[1].data);
     expect(await refundsOf(paymentId)).toHaveLength(1);
 
     // A return under its own key is another refund.
@@ -153,9 +153,9 @@ describe('payment.refund with a refund_key (partial refunds, once per key)', () 
     expect(gateway.refundCount - before).toBe(2);
 
     // The admin views show the key; the REST payment what is still refundable.
-    const one = await h.app.inject({ method: 'GET', url: `/api/v1/payments/refunds/${first!.refundId}/`, headers: { authorization: operator.auth } });
+    const one = await h.app.inject({ method: 'GET', url: `/api/v1/payments/refunds/${first.refundId}/`, headers: { authorization: operator.auth } });
     expect(one.statusCode).toBe(200);
-    expect(one.json()).toMatchObject({ refund_id: first!.refundId, amount: '30.25', status: 'completed', refund_key: 'adj-store-a', requested_by: 'saga' });
+    expect(one.json()).toMatchObject({ refund_id: first.refundId, amount: '30.25', status: 'completed', refund_key: 'adj-store-a', requested_by: 'saga' });
     const list = await h.app.inject({ method: 'GET', url: `/api/v1/payments/refunds/?payment_id=${paymentId}`, headers: { authorization: operator.auth } });
     expect(list.statusCode).toBe(200);
     expect((list.json().items as Array<{ refund_key: string | null }>).map((r) => r.refund_key).sort()).toEqual(['adj-store-a', 'return-1']);
@@ -165,7 +165,7 @@ describe('payment.refund with a refund_key (partial refunds, once per key)', () 
     // The checkout saga's unkeyed refund still takes everything that is left.
     await send(refund(orderId, 'order_cancelled', {}));
     await eventually(() => expect(answers(orderId)[4]).toEqual(['payment.refunded', '64.25', null]), { timeoutMs: 45_000 });
-    expect((await refundsOf(paymentId))[2]!.refundKey).toBeNull();
+    expect((await refundsOf(paymentId))[2].refundKey).toBeNull();
     p = await row(paymentId);
     expect([p.status, p.refundedAmount.toFixed(2)]).toEqual(['refunded', '104.50']);
   });
@@ -193,7 +193,7 @@ describe('payment.refund with a refund_key (partial refunds, once per key)', () 
         data: { refundId: randomUUID(), paymentId, amount: '1.00', reason: 'x', requestedBy: 'saga', refundKey: 'adj-race', status: 'pending' },
       }),
     ).rejects.toThrow(/unique/i);
-    expect(done!.refundKey).toBe('adj-race');
+    expect(done.refundKey).toBe('adj-race');
   });
 
   it('a key the gateway refused answers payment.refund_failed with the key; the same key re-sent is a new attempt', async () => {
@@ -209,10 +209,10 @@ describe('payment.refund with a refund_key (partial refunds, once per key)', () 
       { timeoutMs: 45_000 },
     );
     const [failed] = await refundsOf(paymentId);
-    expect(eventsFor(orderId)[1]!.data).toEqual({
+    expect(eventsFor(orderId)[1].data).toEqual({
       payment_id: paymentId,
       order_id: orderId,
-      refund_id: failed!.refundId,
+      refund_id: failed.refundId,
       amount: '5.00',
       reason: 'CHARGE_DISPUTED',
       refund_key: 'return-7',
@@ -228,7 +228,7 @@ describe('payment.refund with a refund_key (partial refunds, once per key)', () 
       ['failed', 'return-7'],
       ['completed', 'return-7'],
     ]);
-    expect((eventsFor(orderId)[2]!.data as { refund_id: string }).refund_id).toBe(refunds[1]!.refundId);
+    expect((eventsFor(orderId)[2].data as { refund_id: string }).refund_id).toBe(refunds[1].refundId);
     p = await row(paymentId);
     expect([p.status, p.refundedAmount.toFixed(2)]).toEqual(['partially_refunded', '5.00']);
   });
@@ -267,7 +267,7 @@ describe('payment.refund with a refund_key (partial refunds, once per key)', () 
         ]),
       { timeoutMs: 45_000 },
     );
-    expect(eventsFor(order.orderId)[1]!.data).toEqual({
+    expect(eventsFor(order.orderId)[1].data).toEqual({
       payment_id: paymentId,
       order_id: order.orderId,
       refund_id: '',

@@ -54,9 +54,9 @@ it('parks an unparseable command at once; an admin lists it, cannot retry it, an
     async () => {
       const res = await app.inject({ method: 'GET', url: `${PARKED}/?status=parked`, headers: { authorization: operator.auth } });
       expect(res.statusCode).toBe(200);
-      const [first] = (res.json() as { items: Array<Record<string, any>> }).items;
+      const [first] = res.json<{ items: Array<Record<string, any>> }>().items;
       expect(first).toBeDefined();
-      return first!;
+      return first;
     },
     { timeoutMs: 60000 },
   );
@@ -89,7 +89,7 @@ it('parks a payment.refund whose amount is malformed (a sender bug: no refund is
   const item = await eventually(
     async () => {
       const res = await app.inject({ method: 'GET', url: `${PARKED}/?status=parked`, headers: { authorization: operator.auth } });
-      const found = (res.json() as { items: Array<Record<string, any>> }).items.find((i) => i.key === orderId);
+      const found = res.json<{ items: Array<Record<string, any>> }>().items.find((i) => i.key === orderId);
       expect(found).toBeDefined();
       return found!;
     },

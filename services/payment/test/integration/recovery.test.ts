@@ -173,7 +173,7 @@ describe('recovery', () => {
       {
         payment_id: paymentId,
         order_id: order.orderId,
-        refund_id: refunds[0]!.refundId,
+        refund_id: refunds[0].refundId,
         amount: '7.50',
         reason: 'fulfillment_cancelled',
         refund_key: 'adj-outage',

@@ -65,7 +65,7 @@ function setup(opts: { current?: PaymentRecord; order?: OrderForPayment; charge?
     validateInput: jest.fn((input) => {
       if (input.cardNumber === 'bad') throw invalid('INVALID_CARD', 'bad card');
     }),
-    charge: jest.fn(opts.charge ?? (async () => ({ status: 'succeeded', transactionId: 't1', raw: {} }) as ChargeResult)),
+    charge: jest.fn(opts.charge ?? (async (): Promise<ChargeResult> => ({ status: 'succeeded', transactionId: 't1', raw: {} }))),
     refund: jest.fn(),
     void: jest.fn(),
     lookup: jest.fn(async () => ({ status: 'not_found' as const, raw: {} })),

@@ -1,4 +1,4 @@
-import { DomainError, invalid, unavailable, conflict, notFound } from '@sudamall/shared';
+import { type DomainError, invalid, unavailable, conflict, notFound } from '@sudamall/shared';
 import { canRefundTransition, decideRefundAmount, refundableAmount, refundErrorOutcome, statusAfterRefunds } from '../../src/domain/refunds';
 
 const codeOf = (fn: () => unknown) => {

@@ -44,7 +44,7 @@ describe('Stripe adapter', () => {
       secretKey: 'sk',
       client: fakeStripe({
         status: 'requires_payment_method',
-        last_payment_error: { code: 'card_declined', decline_code: 'insufficient_funds', type: 'card_error' } as Stripe.PaymentIntent.LastPaymentError,
+        last_payment_error: { code: 'card_declined', decline_code: 'insufficient_funds', type: 'card_error' },
       }).client,
     }).charge(request);
     expect(declined).toMatchObject({ status: 'declined', code: 'insufficient_funds' });
