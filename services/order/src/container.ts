@@ -47,7 +47,9 @@ import { HandleSagaReply } from './app/handle-saga-reply';
 import { SweepSagas } from './app/sweep-sagas';
 import { ExpireOverduePayments } from './app/expire-overdue-payments';
 import { RetryAdjustment } from './app/retry-adjustment';
-import { SagaAdmin } from './app/saga-admin';
+import { ActOnSaga } from './app/act-on-saga';
+import { GetSagaDetail } from './app/get-saga-detail';
+import { ListDashboardSagas } from './app/list-dashboard-sagas';
 import type { OrderConfig } from './config';
 import { PrismaAccountStore } from './infra/account-store';
 import { PrismaUnitOfWork } from './infra/checkout-store';
@@ -104,7 +106,9 @@ export interface OrderUseCases {
   /** Admins: re-send a running cancellation's or return's command. */
   retryAdjustment: RetryAdjustment;
   /** The saga dashboard: list, inspect, and the operator actions. */
-  sagaAdmin: SagaAdmin<OrderDetailView>;
+  listDashboardSagas: ListDashboardSagas;
+  getSagaDetail: GetSagaDetail<OrderDetailView>;
+  actOnSaga: ActOnSaga;
   /** Messages the saga consumer gave up on (the dashboard's "Parked messages"). */
   parked: ParkedMessages;
   store: OrderStore;
@@ -182,6 +186,15 @@ export function createContainer(config: Readonly<OrderConfig>, logger: Logger, o
   const accountStore = new PrismaAccountStore(db);
   const window = { testMode: config.ORDER_TEST_MODE ?? false, windowSeconds: config.PAYMENT_WINDOW_SECONDS };
   const cancelOrder = new CancelOrder(uow, saga, adjustments, store);
+  // The saga dashboard's reads and actions; it shows the order as GET orders/{id}/ does.
+  const sagaAdminStore = new PrismaSagaAdminStore(
+    db,
+    async (orderId) => {
+      const order = await store.getDetail(orderId);
+      return order && presentOrderDetail(order);
+    },
+    clock,
+  );
   const useCases: OrderUseCases = {
     placeOrder: new PlaceOrder(catalog, store, saga, new ResolveAddress(accountStore), window),
     orderFromCart: new OrderFromCart(overrides.cart !== undefined ? overrides.cart : cartClient),
@@ -217,20 +230,9 @@ export function createContainer(config: Readonly<OrderConfig>, logger: Logger, o
     retryAdjustment: new RetryAdjustment(uow, adjustments, logger),
     store,
     parked,
-    sagaAdmin: new SagaAdmin(
-      new PrismaSagaAdminStore(
-        db,
-        async (orderId) => {
-          const order = await store.getDetail(orderId);
-          return order && presentOrderDetail(order);
-        },
-        clock,
-      ),
-      saga,
-      clock,
-      paymentClient ? new GrpcPaymentLookup(paymentClient.client) : null,
-      config.TRACE_URL_TEMPLATE,
-    ),
+    listDashboardSagas: new ListDashboardSagas(sagaAdminStore, clock),
+    getSagaDetail: new GetSagaDetail(sagaAdminStore, paymentClient ? new GrpcPaymentLookup(paymentClient.client) : null, config.TRACE_URL_TEMPLATE),
+    actOnSaga: new ActOnSaga(sagaAdminStore, saga),
     clock,
   };
 

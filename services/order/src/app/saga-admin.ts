@@ -1,12 +1,9 @@
-import { conflict, type AuthUser } from '@sudamall/shared';
-import { orderNotFound } from '../domain/errors';
 import type { SagaCommand } from '../saga/saga-types';
-import { compensateDecision, resolveDecision, retryDecision, type AdminAction, type AdminDecision, type AdminLogEntry } from './saga-actions';
-import type { SagaCoordinator } from './saga-coordinator';
-import type { CheckoutTx, Clock } from './ports';
+import type { AdminAction, AdminLogEntry } from './saga-actions';
+import type { CheckoutTx } from './ports';
 
-// The saga dashboard's use cases: list and inspect sagas, and the operator actions (retry,
-// compensate, resolve), each audited and idempotent per (order, idempotency key).
+// What the saga dashboard's use cases share: its read model, its store port, and the rules that
+// read the saga's log. The use cases: list-dashboard-sagas.ts, get-saga-detail.ts, act-on-saga.ts.
 
 /**
  * The oldest saga age a list filter may ask for (ten years): past it `now - age` leaves the
@@ -184,94 +181,4 @@ export function reservationsFromLog(steps: StepLogView[]): ReservationView {
     else if (s.type === 'stock.confirmed') outcome = 'confirmed';
   }
   return { outcome, lines, short_lines: shortLines, source: 'saga_log' };
-}
-
-export class SagaAdmin<Order = unknown> {
-  constructor(
-    private readonly store: SagaAdminStore<Order>,
-    private readonly saga: SagaCoordinator,
-    private readonly clock: Clock,
-    private readonly payments: PaymentLookupPort | null,
-    private readonly traceUrlTemplate?: string,
-  ) {}
-
-  list(filters: SagaListFilters): Promise<SagaListResult> {
-    return this.store.list(filters, this.clock.now());
-  }
-
-  async detail(orderId: string): Promise<SagaDetail<Order>> {
-    const [order, saga, steps, actions] = await Promise.all([
-      this.store.order(orderId),
-      this.store.saga(orderId),
-      this.store.steps(orderId),
-      this.store.actions(orderId),
-    ]);
-    if (!order || !saga) throw orderNotFound(orderId);
-    let payment: PaymentView | null = null;
-    let service: 'ok' | 'unavailable' = this.payments ? 'ok' : 'unavailable';
-    if (this.payments) {
-      try {
-        payment = await this.payments.paymentOf(orderId);
-      } catch {
-        // The page still shows everything the order service knows.
-        service = 'unavailable';
-      }
-    }
-    return {
-      order,
-      saga,
-      steps,
-      actions,
-      reservations: reservationsFromLog(steps),
-      payment,
-      payment_service: service,
-      trace_url: traceUrl(this.traceUrlTemplate, saga.trace_id),
-    };
-  }
-
-  /**
-   * One operator action. A repeat with the same idempotency key returns the first outcome and
-   * changes nothing; the order row lock serialises concurrent submits, so a double click acts once.
-   */
-  async act(user: AuthUser, orderId: string, input: ActionInput): Promise<ActionOutcome> {
-    let changed: Awaited<ReturnType<SagaCoordinator['applyLocked']>>;
-    const by = { id: user.id, role: 'admin' as const };
-    const outcome = await this.store.run(async (tx): Promise<ActionOutcome> => {
-      const locked = await tx.lockSaga(orderId);
-      if (!locked) throw orderNotFound(orderId);
-      const previous = await tx.findAction(orderId, input.idempotencyKey);
-      if (previous) {
-        if (previous.action !== input.action) {
-          throw conflict('IDEMPOTENCY_KEY_REUSED', `idempotency key already used for a ${previous.action} of order ${orderId}`, {
-            order_id: orderId,
-            action: previous.action,
-          });
-        }
-        return { order_id: orderId, action: input.action, replayed: true, record: previous };
-      }
-      const { saga, order } = locked;
-      const t = this.saga.timings();
-      const reason = input.note.trim() || 'admin_compensated';
-      let d: AdminDecision;
-      if (input.action === 'retry') d = retryDecision(orderId, saga, t, user.id);
-      else if (input.action === 'compensate') d = compensateDecision(orderId, saga, order.status, reason, t, user.id);
-      else d = resolveDecision(orderId, saga, input.note, user.id);
-      await tx.appendAdminLog(orderId, d.adminLog);
-      await this.saga.persist(tx, order, d.decision, by, input.note.trim() || undefined);
-      changed = d.decision.order?.to;
-      const record = await tx.recordAction(orderId, {
-        action: input.action,
-        idempotency_key: input.idempotencyKey,
-        actor_id: user.id,
-        actor_role: user.role,
-        note: input.note,
-        state_before: saga.state,
-        step_before: saga.currentStep,
-        state_after: d.decision.saga.state,
-      });
-      return { order_id: orderId, action: input.action, replayed: false, record };
-    });
-    if (changed) this.saga.notifyOrderChanged(orderId, changed);
-    return outcome;
-  }
 }

@@ -39,7 +39,7 @@ export function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     routes: async (app) => {
       await app.register(orderRoutes, { prefix: API_PREFIX, useCases: deps.useCases });
       await app.register(accountRoutes, { prefix: '/api/v1/accounts', useCases: deps.useCases });
-      await app.register(sagaDashboardRoutes, { prefix: DASHBOARD_PREFIX, sagaAdmin: deps.useCases.sagaAdmin });
+      await app.register(sagaDashboardRoutes, { prefix: DASHBOARD_PREFIX, useCases: deps.useCases });
     },
   });
 }

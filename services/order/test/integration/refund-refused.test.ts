@@ -76,11 +76,11 @@ it('payment.refund_failed makes the compensating saga stuck with the reason; the
   expect(stuck.saga?.lastError).toBe("payment.refund_failed: payment.refund refused (CHARGE_DISPUTED); waiting for an operator's retry");
   // No timed re-send of a refused refund: it waits for the operator.
   expect(stuck.saga?.nextRetryAt).toBeNull();
-  const listed = await h.c.useCases.sagaAdmin.list({ orderId, stuck: true, page: 1, pageSize: 10 });
+  const listed = await h.c.useCases.listDashboardSagas.execute({ orderId, stuck: true, page: 1, pageSize: 10 });
   expect(listed.items.map((i) => [i.order_id, i.state, i.last_error])).toEqual([[orderId, 'compensating', stuck.saga?.lastError]]);
 
   // The operator retries: payment.refund is sent again (payment makes it a new refund attempt).
-  const outcome = await h.c.useCases.sagaAdmin.act({ id: 'ops-1', role: 'admin' }, orderId, {
+  const outcome = await h.c.useCases.actOnSaga.execute({ id: 'ops-1', role: 'admin' }, orderId, {
     action: 'retry',
     idempotencyKey: randomUUID(),
     note: 'refund refused, retrying',

@@ -94,7 +94,7 @@ async function placeStuckOrder(): Promise<{ orderId: string; userId: string }> {
   );
   await eventually(
     async () => {
-      const { items } = await h.c.useCases.sagaAdmin.list({ orderId, stuck: true, page: 1, pageSize: 10 });
+      const { items } = await h.c.useCases.listDashboardSagas.execute({ orderId, stuck: true, page: 1, pageSize: 10 });
       expect(items).toHaveLength(1);
     },
     { timeoutMs: 20000, intervalMs: 200 },
@@ -174,7 +174,7 @@ test('an admin finds a stuck saga, retries it in the browser and sees it complet
   await page.screenshot({ path: path.join(ARTIFACTS, 'saga-dashboard-done.png'), fullPage: true });
 
   expect(pageErrors).toEqual([]);
-  const actions = await h.c.useCases.sagaAdmin.detail(orderId);
+  const actions = await h.c.useCases.getSagaDetail.execute(orderId);
   expect(actions.actions).toEqual([
     expect.objectContaining({
       action: 'retry',
@@ -227,7 +227,7 @@ test('the JSON endpoints refuse non-admins, and an action repeated with its key 
   const reused = await call(admin, 'POST', `/admin/sagas/api/sagas/${orderId}/actions/retry`, { idempotency_key: key, note: '' });
   expect(reused.status).toBe(409);
 
-  const detail = await h.c.useCases.sagaAdmin.detail(orderId);
+  const detail = await h.c.useCases.getSagaDetail.execute(orderId);
   expect(detail.actions).toHaveLength(1);
   expect(detail.order.status).toBe('cancelled');
   expect(detail.order.status_history.at(-1)).toMatchObject({

@@ -146,7 +146,7 @@ describe('item 14: forced compensation finishes', () => {
     await eventually(() => expect(inventory.held.get(orderId)?.state).toBe('sold'));
 
     const admin = { id: randomUUID(), role: 'admin' as const };
-    const outcome = await h.c.useCases.sagaAdmin.act(admin, orderId, { action: 'compensate', idempotencyKey: randomUUID(), note: 'stuck confirming' });
+    const outcome = await h.c.useCases.actOnSaga.execute(admin, orderId, { action: 'compensate', idempotencyKey: randomUUID(), note: 'stuck confirming' });
     expect(outcome.record).toMatchObject({ state_before: 'confirming', state_after: 'compensating' });
 
     const [restock] = await eventually(() => {

@@ -3,7 +3,10 @@ import { Type } from '@sinclair/typebox';
 // Brings @fastify/swagger's `schema.hide` into the route types (the dashboard is not part of the public API).
 import type {} from '@fastify/swagger';
 import { ADMIN_ACTIONS } from '../../../app/saga-actions';
-import { MAX_SAGA_AGE_SECONDS, type SagaAdmin } from '../../../app/saga-admin';
+import type { ActOnSaga } from '../../../app/act-on-saga';
+import type { GetSagaDetail } from '../../../app/get-saga-detail';
+import type { ListDashboardSagas } from '../../../app/list-dashboard-sagas';
+import { MAX_SAGA_AGE_SECONDS } from '../../../app/saga-admin';
 import { DASHBOARD_CSS, DASHBOARD_JS, detailPage, listPage } from './page';
 
 export { DASHBOARD_PREFIX } from './page';
@@ -41,7 +44,13 @@ const ActionBody = Type.Object(
 const CSP = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'";
 
 /** The saga dashboard under /admin/sagas: HTML pages, their assets, and the admin JSON API they call. */
-export const sagaDashboardRoutes: FastifyPluginAsyncTypebox<{ sagaAdmin: SagaAdmin }> = async (app, { sagaAdmin }) => {
+export interface SagaDashboardUseCases {
+  listDashboardSagas: ListDashboardSagas;
+  getSagaDetail: GetSagaDetail<unknown>;
+  actOnSaga: ActOnSaga;
+}
+
+export const sagaDashboardRoutes: FastifyPluginAsyncTypebox<{ useCases: SagaDashboardUseCases }> = async (app, { useCases: uc }) => {
   const admin = app.requireRole('admin');
   const hide = { hide: true };
 
@@ -58,7 +67,7 @@ export const sagaDashboardRoutes: FastifyPluginAsyncTypebox<{ sagaAdmin: SagaAdm
 
   app.get('/api/sagas', { preHandler: admin, schema: { ...hide, querystring: ListQuery } }, async (req) => {
     const q = req.query;
-    const r = await sagaAdmin.list({
+    const r = await uc.listDashboardSagas.execute({
       state: q.state || undefined,
       stuck: q.stuck === true ? true : undefined,
       olderThanSeconds: q.older_than_seconds,
@@ -70,9 +79,11 @@ export const sagaDashboardRoutes: FastifyPluginAsyncTypebox<{ sagaAdmin: SagaAdm
     return { ...r, page: q.page, page_size: q.page_size };
   });
 
-  app.get('/api/sagas/:order_id', { preHandler: admin, schema: { ...hide, params: OrderIdParams } }, async (req) => sagaAdmin.detail(req.params.order_id));
+  app.get('/api/sagas/:order_id', { preHandler: admin, schema: { ...hide, params: OrderIdParams } }, async (req) =>
+    uc.getSagaDetail.execute(req.params.order_id),
+  );
 
   app.post('/api/sagas/:order_id/actions/:action', { preHandler: admin, schema: { ...hide, params: ActionParams, body: ActionBody } }, async (req) =>
-    sagaAdmin.act(req.user, req.params.order_id, { action: req.params.action, idempotencyKey: req.body.idempotency_key, note: req.body.note }),
+    uc.actOnSaga.execute(req.user, req.params.order_id, { action: req.params.action, idempotencyKey: req.body.idempotency_key, note: req.body.note }),
   );
 };
