@@ -1,7 +1,9 @@
 import type { GatewaySettingsAuditRecord, GatewaySettingsStore } from '../app/update-gateway-settings';
 import type { GatewayRecord } from '../app/records';
 import type { GatewayStore } from '../app/ports';
+import { sqlOverPrisma } from '@sudamall/shared';
 import { toGatewayRecord } from './payment-rows';
+import { LOCK_GATEWAY_SETTINGS } from './payment-sql';
 import { settingsChanged, type GatewaySettings } from '../domain/gateway-settings';
 import type { Db } from './prisma';
 
@@ -36,8 +38,7 @@ export class PrismaGatewaySettingsStore implements GatewaySettingsStore, Gateway
   change(name: string, decide: (current: GatewaySettings) => GatewaySettings, audit: { changedBy: string; actorRole: string; at: Date }) {
     return this.db.$transaction(async (tx) => {
       // Two admins at once: the second sees the first's values as "old", so the audit trail chains.
-      const [row] = await tx.$queryRaw<Array<{ fixed_fee: string; percentage_fee: string; is_active: boolean }>>`
-        SELECT fixed_fee::text, percentage_fee::text, is_active FROM gateways WHERE name = ${name} FOR UPDATE`;
+      const [row] = await sqlOverPrisma(tx).query<{ fixed_fee: string; percentage_fee: string; is_active: boolean }>(LOCK_GATEWAY_SETTINGS, [name]);
       if (!row) return null;
       const current: GatewaySettings = { fixed_fee: row.fixed_fee, percentage_fee: row.percentage_fee, is_active: row.is_active };
       const next = decide(current);

@@ -24,3 +24,12 @@ export const LOCK_PAYMENT = 'SELECT payment_id FROM payments WHERE payment_id = 
 
 /** An order's payments, locked in one order (payment_id) so two commands never deadlock. */
 export const LOCK_ORDER_PAYMENTS = 'SELECT payment_id FROM payments WHERE order_reference = $1 ORDER BY payment_id FOR UPDATE';
+
+/** A gateway's settings, locked: two admins changing one gateway queue, and the second's audit row chains from the first's. */
+export const LOCK_GATEWAY_SETTINGS = 'SELECT fixed_fee::text, percentage_fee::text, is_active FROM gateways WHERE name = $1 FOR UPDATE';
+
+/**
+ * The duplicate-capture gauges' one read per scrape, through the runner the kernel gives every
+ * service's metrics (a RawQuery), not a Prisma client.
+ */
+export const COUNT_DUPLICATE_CAPTURES = 'SELECT gateway, status::text AS status, count(*)::int AS n FROM duplicate_captures GROUP BY gateway, status';

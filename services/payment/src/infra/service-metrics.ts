@@ -1,6 +1,7 @@
 // The payment service's own Prometheus gauges, computed on scrape (the outbox and consumer-lag
 // gauges are the kernel's, registerServiceMetrics).
 import { collectedGauge, sharedCollect, type Logger, type RawQuery } from '@sudamall/shared';
+import { COUNT_DUPLICATE_CAPTURES } from './payment-sql';
 
 /**
  * `payment_duplicate_captures_total{gateway}`: second captures ever recorded (payments the buyer
@@ -12,7 +13,7 @@ import { collectedGauge, sharedCollect, type Logger, type RawQuery } from '@suda
 export function registerDuplicateCaptureMetrics(query: RawQuery, logger?: Logger): void {
   const load = sharedCollect(
     async () =>
-      (await query(`SELECT gateway, status::text AS status, count(*)::int AS n FROM duplicate_captures GROUP BY gateway, status`)) as Array<{
+      (await query(COUNT_DUPLICATE_CAPTURES)) as Array<{
         gateway: string;
         status: string;
         n: number;
