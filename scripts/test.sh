@@ -2,12 +2,14 @@
 # `npm test`: everything a fresh clone needs to run the whole test suite against real servers.
 #   1. install node_modules when missing or when package-lock.json changed since the last install
 #   2. start PostgreSQL, Redis and Kafka (scripts/platform.sh up; fast when already running)
-#   3. build every workspace (turbo), migrate the public schema of each <service>_test database,
-#      then run every workspace's `test` script (turbo, 2 at a time)
+#   3. build every workspace (turbo); lint the monorepo (`npm run lint`'s three checks, each
+#      counted as a test in the summary); migrate the public schema of each <service>_test
+#      database, then run every workspace's `test` script (turbo, 2 at a time)
 #   4. print one summary line for the whole run: `N passed, M failed[, K skipped]`
 # Extra arguments go to `turbo run test`, e.g. `npm test -- --filter=@sudamall/inventory`
 # (a --filter also narrows the build to that package and its dependencies).
-# Exits non-zero when a test failed, a package's Jest run failed, or no test ran at all.
+# Exits non-zero when a test failed, a lint check failed, a package's Jest run failed, or no test ran at all.
+# A narrowed run (any argument) skips the lint, which covers the whole monorepo; so does SUDAMALL_SKIP_LINT=1.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -95,6 +97,24 @@ npx turbo run build --continue=dependencies-successful "${BUILD_ARGS[@]+"${BUILD
 BUILD_RC=$?
 set -e
 took "build" "$t"
+
+# Lint after the build: the type-aware rules read the workspaces' built types (dist, generated
+# code). Each check of `npm run lint` (package.json: lint:eslint, lint:prettier, lint:proto) runs
+# even when another failed, and is written as a test of a "lint" report beside Jest's, so a lint
+# failure fails the run and counts in its summary line.
+if [ $# -eq 0 ] && [ -z "${SUDAMALL_SKIP_LINT:-}" ]; then
+  phase "lint"
+  t="$(now_ms)"
+  LINT_RESULTS=()
+  for check in lint:eslint lint:prettier lint:proto; do
+    c="$(now_ms)"
+    if npm run -s "$check"; then status=passed; else status=failed; fi
+    LINT_RESULTS+=("$status:$check:$(($(now_ms) - c))")
+    echo "[test] npm run $check: $status"
+  done
+  node scripts/lib/lint-report.js "${LINT_RESULTS[@]}"
+  took "lint" "$t"
+fi
 
 # The public schema of every <service>_test database, migrated once, before any suite starts.
 # The end-to-end suites run the built services on these databases, and the services' own suites
