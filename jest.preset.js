@@ -3,7 +3,6 @@
 const path = require('node:path');
 
 module.exports = function preset(dir, overrides = {}) {
-  const name = path.basename(dir);
   return {
     rootDir: dir,
     testEnvironment: 'node',

@@ -29,10 +29,16 @@ app.get('/bare-db', async () => {
 app.addHook('onRequest', async (req) => {
   if (req.url === '/bare-db' && users.length === 0) users = (await pool.query('SELECT user_id FROM carts')).rows.map((r) => r.user_id);
 });
-app.listen({ host: '127.0.0.1', port: 0 }).then(() => process.stdout.write(`${app.server.address().port}\n`));
-process.on('SIGTERM', () =>
-  app
+app.listen({ host: '127.0.0.1', port: 0 }).then(
+  () => process.stdout.write(`${app.server.address().port}\n`),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);
+process.on('SIGTERM', () => {
+  void app
     .close()
     .then(() => pool?.end())
-    .then(() => process.exit(0)),
-);
+    .then(() => process.exit(0));
+});

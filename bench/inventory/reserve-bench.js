@@ -108,7 +108,7 @@ async function startService() {
       await unary(client, 'getProducts', { ids: [] });
       break;
     } catch (e) {
-      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`service did not start: ${e.message}`);
+      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`service did not start: ${e.message}`, { cause: e });
       await new Promise((r) => setTimeout(r, 200));
     }
   }
@@ -136,7 +136,8 @@ async function measure(label, op) {
     while (Date.now() < end) {
       const t0 = process.hrtime.bigint();
       try {
-        (await op()) ? ok++ : rejected++;
+        if (await op()) ok++;
+        else rejected++;
       } catch (e) {
         errors++;
         firstError ??= e;

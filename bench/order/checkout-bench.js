@@ -464,7 +464,7 @@ async function main() {
   orderDb.on('error', () => undefined);
   await orderDb.connect();
   const drainStart = Date.now();
-  let unfinished = 0;
+  let unfinished;
   for (;;) {
     const [{ n: left }] = (
       await orderDb.query(`SELECT count(*)::int AS n FROM orders WHERE order_id = ANY($1::uuid[]) AND status IN ('pending', 'under_paying')`, [

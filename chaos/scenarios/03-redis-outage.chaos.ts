@@ -40,21 +40,21 @@ test(`CLIENT PAUSE of Redis for ${PAUSE_MS / 1000} s, then Redis killed for ${DO
   await run.redis.cli('client', 'pause', String(PAUSE_MS), 'ALL');
   run.say(`CLIENT PAUSE ${PAUSE_MS} ALL with orders in flight ${JSON.stringify(measured.in_flight_at_pause)}`);
   measured.probe_while_paused = await probe();
-  run.say(`probe checkout while paused: ${measured.probe_while_paused}`);
+  run.say(`probe checkout while paused: ${String(measured.probe_while_paused)}`);
   await sleep(PAUSE_MS + 4_000);
 
   measured.in_flight_at_kill = await run.inFlight();
   await run.redis.kill();
   run.say(`Redis killed (SIGKILL) with orders in flight ${JSON.stringify(measured.in_flight_at_kill)}`);
   measured.probe_while_down = await probe();
-  run.say(`probe checkout while Redis is down: ${measured.probe_while_down}`);
+  run.say(`probe checkout while Redis is down: ${String(measured.probe_while_down)}`);
   await sleep(DOWN_MS);
   await run.redis.up();
   const back = Date.now();
   run.say('Redis restarted (empty)');
   measured.probe_after_restart = await probe();
   measured.first_probe_after_restart_ms = Date.now() - back;
-  run.say(`probe checkout after the restart: ${measured.probe_after_restart}`);
+  run.say(`probe checkout after the restart: ${String(measured.probe_after_restart)}`);
 
   const result = await load;
   const report = await run.verdict(result, measured);

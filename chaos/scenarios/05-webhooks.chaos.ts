@@ -122,7 +122,7 @@ test('forged, duplicated, reordered and late webhooks: refused, applied once, ne
   );
   measured.duplicated = { same_event_id_x6: tally(sameId), new_event_ids_x3: tally(newIds) };
   measured.duplicated_order = await waitStatus(dup.buyer, dup.orderId, 'processing');
-  run.say(`duplicated webhooks: ${JSON.stringify(measured.duplicated)}; order → ${measured.duplicated_order}`);
+  run.say(`duplicated webhooks: ${JSON.stringify(measured.duplicated)}; order → ${String(measured.duplicated_order)}`);
   expect([...sameId, ...newIds].filter((r) => r.result === 'applied')).toHaveLength(1);
   expect(measured.duplicated_order).toBe('processing');
 
@@ -136,7 +136,7 @@ test('forged, duplicated, reordered and late webhooks: refused, applied once, ne
   measured.reordered = reorder.map((r) => `${r.type}: ${r.result}`);
   measured.reordered_order = await waitStatus(re.buyer, re.orderId, 'processing');
   const reRow = await paymentRow(re.paymentId);
-  run.say(`reordered webhooks: ${JSON.stringify(measured.reordered)}; payment ${reRow.status}, order → ${measured.reordered_order}`);
+  run.say(`reordered webhooks: ${JSON.stringify(measured.reordered)}; payment ${reRow.status}, order → ${String(measured.reordered_order)}`);
   expect(reRow.status).toBe('completed');
   expect(measured.reordered_order).toBe('processing');
 
@@ -160,7 +160,7 @@ test('forged, duplicated, reordered and late webhooks: refused, applied once, ne
   const lateStatusBefore = (await paymentRow(late.paymentId)).status;
   const lateEvent = stripeEvent('payment_intent.succeeded', late.paymentId);
   measured.late = (await deliver(lateEvent, sign(lateEvent))).result;
-  run.say(`late success webhook on an expired order (payment was ${lateStatusBefore}, order ${measured.late_order_before}): ${measured.late}`);
+  run.say(`late success webhook on an expired order (payment was ${lateStatusBefore}, order ${String(measured.late_order_before)}): ${String(measured.late)}`);
 
   const result = await load;
   const report = await run.verdict(result, measured);

@@ -80,7 +80,7 @@ test('poison messages on live partitions are parked by every consumer, orders st
   for (const s of Object.keys(expected) as ServiceName[]) {
     for (;;) {
       parked[s] = await parkedBy(s);
-      if (parked[s]!.length >= expected[s] || Date.now() > deadline) break;
+      if (parked[s].length >= expected[s] || Date.now() > deadline) break;
       await sleep(1_000);
     }
   }
@@ -96,7 +96,7 @@ test('poison messages on live partitions are parked by every consumer, orders st
   const report = await run.verdict(result, {
     poisoned_keys: keys.length,
     parked_expected: expected,
-    parked: Object.fromEntries(Object.entries(parked).map(([s, items]) => [s, items!.length])),
+    parked: Object.fromEntries(Object.entries(parked).map(([s, items]) => [s, items.length])),
     kafka_messages_parked_total: metrics,
   });
   for (const s of Object.keys(expected) as ServiceName[]) {
@@ -110,7 +110,7 @@ test('poison messages on live partitions are parked by every consumer, orders st
 
   // The operator's side: what does not parse cannot be retried; discarding keeps who and why.
   const [first] = parked.order!;
-  const retry = await operator.call('order', 'POST', `${PREFIX_OF.order}/admin/parked-messages/${first!.id}/retry`, { note: 'chaos' });
+  const retry = await operator.call('order', 'POST', `${PREFIX_OF.order}/admin/parked-messages/${first.id}/retry`, { note: 'chaos' });
   expect(retry.status).toBe(422);
   expect((retry.body as { error: { code: string } }).error.code).toBe('PARKED_MESSAGE_UNPARSEABLE');
   for (const s of Object.keys(expected) as ServiceName[]) {

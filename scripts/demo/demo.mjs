@@ -66,7 +66,7 @@ async function must(actor, call) {
   try {
     return await ok(call);
   } catch (err) {
-    throw new Error(`${actor.name}: ${/** @type {Error} */ (err).message}`);
+    throw new Error(`${actor.name}: ${/** @type {Error} */ (err).message}`, { cause: err });
   }
 }
 

@@ -28,7 +28,7 @@ function checkEnv(where, service, env) {
   try {
     return loaderOf(service)(env);
   } catch (err) {
-    problem(`${where}: ${service} would not start: ${err instanceof Error ? err.message : err}`);
+    problem(`${where}: ${service} would not start: ${err instanceof Error ? err.message : String(err)}`);
     return undefined;
   }
 }
@@ -202,7 +202,8 @@ function networkPolicies(docs, configs) {
       .filter(Boolean)
       .sort();
     const callers = SERVICES.filter((t) => t !== s && configs[t] && `${s.toUpperCase()}_GRPC_URL` in configs[t]).sort();
-    if (grpcPeers.join(',') !== callers.join(',')) problem(`k8s: NetworkPolicy ${s} lets [${grpcPeers}] reach its gRPC port; its callers are [${callers}]`);
+    if (grpcPeers.join(',') !== callers.join(','))
+      problem(`k8s: NetworkPolicy ${s} lets [${grpcPeers.join(',')}] reach its gRPC port; its callers are [${callers.join(',')}]`);
     for (const peer of peersOn('http')) {
       if (peer.ipBlock || !peer.namespaceSelector)
         problem(`k8s: NetworkPolicy ${s} opens http to ${JSON.stringify(peer)} (only the ingress controller and the scraper's namespaces)`);

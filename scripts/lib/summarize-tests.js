@@ -52,6 +52,7 @@ for (const file of files) {
           .split('\n')
           .map((l) => l.trim())
           .find((l) => l && !l.startsWith('●')) || 'failed to run';
+      // eslint-disable-next-line no-control-regex -- because Jest's messages carry terminal colour codes (ESC [ ... m) to strip
       failures.push(`${file} (suite did not run: ${firstLine.replace(/\u001b\[[0-9;]*m/g, '').slice(0, 200)})`);
     }
   }

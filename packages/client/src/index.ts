@@ -38,6 +38,7 @@ void sameErrorBody;
  * `ResponseBody<InventoryPaths, '/api/v1/products/{id}/stock', 'get'>` (a union when several 2xx exist).
  */
 export type ResponseBody<Paths, Path extends keyof Paths, Method extends HttpMethod & keyof Paths[Path]> =
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- because this repeats the constraint openapi-typescript-helpers puts on SuccessResponseJSON (`unknown` would not accept the generated operation types)
   Paths[Path][Method] extends Record<string | number, any> ? SuccessResponseJSON<Paths[Path][Method]> : never;
 
 /** The JSON body a call sends, e.g. `RequestBody<InventoryPaths, '/api/v1/products', 'post'>`. */
@@ -80,7 +81,7 @@ export function bearerAuth(token: TokenSource): Middleware {
   };
 }
 
-function serviceClient<Paths extends {}>(service: ServiceName, options: SudamallClientOptions): Client<Paths> {
+function serviceClient<Paths extends object>(service: ServiceName, options: SudamallClientOptions): Client<Paths> {
   const baseUrl = typeof options.baseUrl === 'string' ? options.baseUrl : options.baseUrl[service];
   const client = createClient<Paths>({ baseUrl, headers: options.headers, ...(options.fetch ? { fetch: options.fetch } : {}) });
   if (options.token !== undefined) client.use(bearerAuth(options.token));

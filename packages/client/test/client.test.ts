@@ -2,7 +2,7 @@
 // (what each service answers is the e2e suites' business): one base URL or one per service, the
 // bearer token (fixed or asked per request), typed headers such as Idempotency-Key, and error
 // answers typed as ErrorBody and thrown by ok() as ApiError.
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApiError, createSudamallClient, ok, SERVICES } from '../src';
 
@@ -26,30 +26,32 @@ async function readBody(req: IncomingMessage): Promise<unknown> {
 }
 
 async function start(name: string): Promise<string> {
-  const server = createServer(async (req, res) => {
-    seen.push({
-      server: name,
-      method: req.method ?? '',
-      url: req.url ?? '',
-      authorization: req.headers.authorization,
-      idempotencyKey: req.headers['idempotency-key'] as string | undefined,
-      body: await readBody(req),
-    });
-    res.setHeader('content-type', 'application/json');
-    if (req.url?.startsWith('/api/v1/carts/checkout')) {
-      res.statusCode = 409;
-      res.end(JSON.stringify({ error: { code: 'PRICES_CHANGED', message: 'a price changed', details: { items: [] } } }));
-    } else if (req.url === '/api/v1/carts/count') {
-      res.statusCode = 503;
-      res.end('<html>bad gateway</html>');
-    } else {
-      res.statusCode = 200;
-      res.end(JSON.stringify({ count: 3 }));
-    }
-  });
+  const server = createServer((req, res) => void answer(name, req, res));
   servers.push(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+async function answer(name: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  seen.push({
+    server: name,
+    method: req.method ?? '',
+    url: req.url ?? '',
+    authorization: req.headers.authorization,
+    idempotencyKey: req.headers['idempotency-key'] as string | undefined,
+    body: await readBody(req),
+  });
+  res.setHeader('content-type', 'application/json');
+  if (req.url?.startsWith('/api/v1/carts/checkout')) {
+    res.statusCode = 409;
+    res.end(JSON.stringify({ error: { code: 'PRICES_CHANGED', message: 'a price changed', details: { items: [] } } }));
+  } else if (req.url === '/api/v1/carts/count') {
+    res.statusCode = 503;
+    res.end('<html>bad gateway</html>');
+  } else {
+    res.statusCode = 200;
+    res.end(JSON.stringify({ count: 3 }));
+  }
 }
 
 beforeAll(async () => {

@@ -82,7 +82,9 @@ export function parseBrokers(value: string): string[] {
 
 function describe(name: string, schema: Record<string, unknown>, message: string, value: unknown): string {
   if (value === undefined) return `${name} is required`;
-  const literals = Array.isArray(schema.anyOf) ? (schema.anyOf as Array<{ const?: unknown }>).map((s) => s.const).filter((c) => c !== undefined) : [];
+  const literals = Array.isArray(schema.anyOf)
+    ? (schema.anyOf as Array<{ const?: string | number | boolean }>).map((s) => s.const).filter((c) => c !== undefined)
+    : [];
   if (literals.length > 0) return `${name} must be one of ${literals.join(', ')}`;
   switch (schema.type) {
     case 'integer':

@@ -133,7 +133,7 @@ export function toGrpcError(err: DomainError): ServiceError {
   metadata.set(ERROR_KIND_KEY, err.kind);
   if (err.details !== undefined) metadata.set(ERROR_DETAILS_KEY, asciiJson(err.details));
   const code = grpcStatusOf(err);
-  return Object.assign(new Error(err.message), { code, details: err.message, metadata }) as ServiceError;
+  return Object.assign<Error, Omit<ServiceError, keyof Error>>(new Error(err.message), { code, details: err.message, metadata });
 }
 
 const KIND_OF_STATUS: Partial<Record<number, ErrorKind>> = {

@@ -34,7 +34,8 @@ export async function connectLive(baseUrl: string, path: string, opts: LiveConne
   const messages: LiveMessage[] = [];
   const waiters = new Set<() => void>();
   ws.on('message', (raw) => {
-    messages.push(JSON.parse(raw.toString()) as LiveMessage);
+    // A Buffer: the client keeps ws's default binaryType ('nodebuffer').
+    messages.push(JSON.parse((raw as Buffer).toString('utf8')) as LiveMessage);
     for (const w of [...waiters]) w();
   });
   const closed = new Promise<{ code: number; reason: string }>((resolve) => {

@@ -1,11 +1,11 @@
 import { trace, isSpanContextValid } from '@opentelemetry/api';
-import pino, { type DestinationStream, type Logger, type LevelWithSilent } from 'pino';
+import pino, { type DestinationStream, type Logger, type LevelWithSilentOrString } from 'pino';
 
 export type { Logger } from 'pino';
 
 export interface LoggerOptions {
   name: string;
-  level?: LevelWithSilent | string;
+  level?: LevelWithSilentOrString;
   /** Where lines go; stdout by default (tests pass a stream to read them back). */
   destination?: DestinationStream;
 }

@@ -83,13 +83,13 @@ describe('NetworkPolicy per service', () => {
   it('the deploy check refuses a policy that lets a non-caller in, drops a caller, or opens a port to everyone', () => {
     const clone = () => structuredClone(docs);
     const extra = clone();
-    policy(extra, 'payment').spec.ingress[0]!.from!.push({
+    policy(extra, 'payment').spec.ingress[0].from!.push({
       podSelector: { matchLabels: { 'app.kubernetes.io/name': 'cart', 'app.kubernetes.io/component': 'api' } },
     });
     expect(check(extra).output).toContain('NetworkPolicy payment lets [cart,order] reach its gRPC port; its callers are [order]');
 
     const missing = clone();
-    policy(missing, 'order').spec.ingress[0]!.from!.pop();
+    policy(missing, 'order').spec.ingress[0].from!.pop();
     expect(check(missing).output).toContain('NetworkPolicy order lets [cart] reach its gRPC port; its callers are [cart,payment]');
 
     const open = clone();

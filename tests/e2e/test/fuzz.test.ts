@@ -256,7 +256,7 @@ function requestFor(op: Operation): fc.Arbitrary<FuzzRequest> {
     .record({ path: pathArb, query: queryArb, body: bodyFor(op), caller: fc.constantFrom(...CALLERS), idem: fc.boolean() })
     .map(({ path, query, body, caller, idem }) => {
       let url = op.path;
-      for (const [k, v] of Object.entries(path)) url = url.replace(`{${k}}`, encodeURIComponent(Buffer.from(v as string).toString()));
+      for (const [k, v] of Object.entries(path)) url = url.replace(`{${k}}`, encodeURIComponent(Buffer.from(v).toString()));
       const qs = new URLSearchParams(query as Record<string, string>).toString();
       const headers: Record<string, string> = { ...authHeader(caller), ...(idem ? { 'idempotency-key': randomUUID() } : {}) };
       // fetch refuses a GET with a body

@@ -38,7 +38,7 @@ async function viaGateway(path: string, role: 'buyer' | 'seller' | 'admin' = 'bu
     if (!line) await new Promise((r) => setTimeout(r, 20));
   }
   const upstream = /upstream=(\S+)/.exec(line ?? '')?.[1];
-  let body: any = null;
+  let body: any;
   try {
     body = text ? JSON.parse(text) : null;
   } catch {

@@ -140,7 +140,6 @@ async function send(url: string, token: string, body: unknown, headers: Record<s
  */
 async function loadThroughShutdown(proc: Proc, concurrency: number, request: (key: string) => Promise<Outcome>, pauseMs = 0) {
   const attempts: Attempt[] = [];
-  let signalAt = Number.POSITIVE_INFINITY;
   let exitedAt: number | undefined;
   void proc.exited.then((e) => (exitedAt = e.at));
   const deadline = Date.now() + LOAD_BEFORE_SIGNAL_MS + GRACE_MS;
@@ -158,7 +157,7 @@ async function loadThroughShutdown(proc: Proc, concurrency: number, request: (ke
   };
   const workers = Array.from({ length: concurrency }, worker);
   await new Promise((r) => setTimeout(r, LOAD_BEFORE_SIGNAL_MS));
-  signalAt = Date.now();
+  const signalAt = Date.now();
   proc.child.kill('SIGTERM');
   await Promise.all(workers);
   const exit = await proc.exited;
@@ -245,8 +244,8 @@ async function placeUnderPayingOrders(order: Proc, productId: string, count: num
       "SELECT count(*)::int AS n FROM orders WHERE order_id::text = ANY($1::text[]) AND status = 'under_paying'",
       [ids],
     );
-    if (row!.n === ids.length) return placed;
-    if (Date.now() - started > 60_000) throw new Error(`${row!.n} of ${ids.length} orders under_paying after 60 s`);
+    if (row.n === ids.length) return placed;
+    if (Date.now() - started > 60_000) throw new Error(`${row.n} of ${ids.length} orders under_paying after 60 s`);
     await new Promise((r) => setTimeout(r, 250));
   }
 }

@@ -47,12 +47,12 @@ const divHalfUp = (n: number, d: number) => Math.floor((2 * n + d) / (2 * d));
  */
 function feeSharesCents(feeCents: number, subtotals: Record<string, number>): Record<string, number> {
   const stores = Object.keys(subtotals).sort();
-  const total = stores.reduce((n, s) => n + subtotals[s]!, 0);
+  const total = stores.reduce((n, s) => n + subtotals[s], 0);
   const shares: Record<string, number> = {};
   let running = 0;
   let before = 0;
   for (const s of stores) {
-    running += subtotals[s]!;
+    running += subtotals[s];
     const upTo = divHalfUp(feeCents * running, total);
     shares[s] = upTo - before;
     before = upTo;
@@ -120,18 +120,18 @@ test('two stores, one order: each seller sees its part; A delivers, B cancels af
   const lineA = order.items.find((i) => i.product_id === mug.id)!;
   const lineB = order.items.find((i) => i.product_id === lamp.id)!;
   const subtotal = { [storeA]: 3 * 1235, [storeB]: 2 * 730 };
-  expect(cents(payment.amount)).toBe(subtotal[storeA]! + subtotal[storeB]!);
+  expect(cents(payment.amount)).toBe(subtotal[storeA] + subtotal[storeB]);
   const fee = cents(payment.gateway_fee);
   expect(fee).toBeGreaterThan(0);
   const shares = feeSharesCents(fee, subtotal);
-  expect(shares[storeA]! + shares[storeB]!).toBe(fee);
+  expect(shares[storeA] + shares[storeB]).toBe(fee);
   expect(await stockOf(mug.id)).toEqual({ available: 7, reserved: 0 });
   expect(await stockOf(lamp.id)).toEqual({ available: 4, reserved: 0 });
 
   const asBuyer = await getOrder(buyer, order.order_id);
   expect(asBuyer.fulfillments.map((f) => [f.store_id, f.status, f.subtotal])).toEqual([
-    [storeA, 'processing', money(subtotal[storeA]!)],
-    [storeB, 'processing', money(subtotal[storeB]!)],
+    [storeA, 'processing', money(subtotal[storeA])],
+    [storeB, 'processing', money(subtotal[storeB])],
   ]);
   expect(asBuyer.cancellation).toBeNull();
 
@@ -142,12 +142,12 @@ test('two stores, one order: each seller sees its part; A delivers, B cancels af
   ] as const) {
     const page = await expectStatus(200, seller.order.GET('/api/v1/orders'));
     expect(page.items.map((o) => o.order_id)).toEqual([order.order_id]);
-    const part = page.items[0]!;
+    const part = page.items[0];
     expect(part.items.map((i) => i.item_id)).toEqual([line.item_id]);
     expect(part.fulfillments).toEqual([
-      expect.objectContaining({ store_id: store, status: 'processing', items: [line.item_id], subtotal: money(subtotal[store]!) }),
+      expect.objectContaining({ store_id: store, status: 'processing', items: [line.item_id], subtotal: money(subtotal[store]) }),
     ]);
-    expect(part.total_amount).toBe(money(subtotal[store]!));
+    expect(part.total_amount).toBe(money(subtotal[store]));
     // The detail is the same part.
     const detail = await getOrder(seller, order.order_id);
     expect(detail.items.map((i) => i.item_id)).toEqual([line.item_id]);
@@ -177,7 +177,7 @@ test('two stores, one order: each seller sees its part; A delivers, B cancels af
       body: { reason: 'out of stock after all' },
     }),
   );
-  const partRefund = subtotal[storeB]! + shares[storeB]!;
+  const partRefund = subtotal[storeB] + shares[storeB];
   expect(cancelled.order.cancellation).toMatchObject({ store_id: storeB, refund_amount: money(partRefund), reason: 'out of stock after all' });
   const afterCancel = await eventuallyValue(
     () => getOrder(buyer, order.order_id),
@@ -230,7 +230,7 @@ test('two stores, one order: each seller sees its part; A delivers, B cancels af
     }),
   );
   // The line's value plus the same fraction of A's fee share (half-up).
-  const returnRefund = 1235 + divHalfUp(shares[storeA]! * 1235, subtotal[storeA]!);
+  const returnRefund = 1235 + divHalfUp(shares[storeA] * 1235, subtotal[storeA]);
   expect(approved).toMatchObject({ refund_amount: money(returnRefund), restock: true });
   const returns = await eventuallyValue(
     () => expectStatus(200, buyer.order.GET('/api/v1/orders/{order_id}/returns', { params: { path: { order_id: order.order_id } } })),

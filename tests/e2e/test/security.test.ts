@@ -129,7 +129,7 @@ describe.each(PROTECTED)('%s %s %s', (service, method, path) => {
   });
 
   test.each(Object.keys(badTokens()))('a token with %s: 401 UNAUTHENTICATED', async (kind) => {
-    const token = badTokens()[kind] as string;
+    const token = badTokens()[kind];
     expectError(await raw(service, method, path, { authorization: `Bearer ${token}` }, body), [401], 'UNAUTHENTICATED');
   });
 });

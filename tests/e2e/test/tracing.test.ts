@@ -53,7 +53,7 @@ function startReceiver(spans: ReceivedSpan[]): Promise<{ server: Server; url: st
                 service,
                 traceId: String(s.traceId),
                 spanId: String(s.spanId),
-                parentSpanId: String(s.parentSpanId ?? ''),
+                parentSpanId: (s.parentSpanId as string | undefined) ?? '',
                 name: String(s.name),
                 kind: Number(s.kind),
                 attributes: attrs(s.attributes as OtlpAttr[] | undefined),
@@ -102,7 +102,7 @@ afterAll(async () => {
 });
 
 /** The request path of an HTTP server span (semantic conventions 1.2x: `url.path`). */
-const pathOf = (s: ReceivedSpan) => String(s.attributes['url.path'] ?? s.attributes['http.target'] ?? '');
+const pathOf = (s: ReceivedSpan) => (s.attributes['url.path'] ?? s.attributes['http.target'] ?? '') as string;
 const servicesIn = (traceId: string) => new Set(spans.filter((s) => s.traceId === traceId).map((s) => s.service));
 
 let checkoutTraceId = '';
@@ -205,7 +205,7 @@ function metricNames(text: string): Set<string> {
     text
       .split('\n')
       .filter((l) => l && !l.startsWith('#'))
-      .map((l) => l.split(/[{ ]/)[0]!),
+      .map((l) => l.split(/[{ ]/)[0]),
   );
 }
 

@@ -5,11 +5,10 @@ import { setGrpcHandlerLogger } from './errors';
 import { grpcServerCredentials, type GrpcTls } from './tls';
 
 export interface GrpcServiceBinding {
-  // ts-proto's generated `XxxService` definitions and their typed implementations.
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  definition: ServiceDefinition<any>;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  implementation: UntypedServiceImplementation | any;
+  // ts-proto's generated `XxxService` definitions and their typed implementations (its
+  // `XxxServiceServer` interfaces extend UntypedServiceImplementation).
+  definition: ServiceDefinition;
+  implementation: UntypedServiceImplementation;
   /** Health-check name; defaults to the fully qualified service name from the definition. */
   name?: string;
 }
@@ -45,7 +44,7 @@ export async function startGrpcServer(opts: GrpcServerOptions): Promise<GrpcServ
   setGrpcHandlerLogger(opts.logger);
   const server = new Server();
   const names = opts.services.map((s) => s.name ?? serviceNameOf(s.definition)).filter((n) => n.length > 0);
-  const health = new HealthImplementation(Object.fromEntries([['', 'NOT_SERVING'], ...names.map((n) => [n, 'NOT_SERVING'])]));
+  const health = new HealthImplementation(Object.fromEntries(['', ...names].map((n) => [n, 'NOT_SERVING' as const])));
   health.addToServer(server);
   for (const s of opts.services) server.addService(s.definition, s.implementation);
 

@@ -30,7 +30,7 @@ async function authPluginImpl(app: FastifyInstance, opts: AuthPluginOptions): Pr
     const header = request.headers.authorization;
     const match = typeof header === 'string' ? BEARER.exec(header) : null;
     if (!match) throw unauthenticated('UNAUTHENTICATED', 'a bearer token is required');
-    request.user = await verify(match[1] as string);
+    request.user = await verify(match[1]);
   };
 
   const requireRole =

@@ -7,6 +7,7 @@
 // group PER INSTANCE (see liveConsumerGroupName): a shared group would split the partitions
 // between the instances and each would push only a third of the events.
 import { randomBytes } from 'node:crypto';
+import type { Duplex } from 'node:stream';
 import websocket from '@fastify/websocket';
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -362,7 +363,7 @@ async function liveUpdatesImpl(app: FastifyInstance, opts: LiveUpdatesPluginOpti
 function closeUnansweredUpgrades(app: FastifyInstance): void {
   const upgraded = new WeakSet<object>();
   app.websocketServer.on('connection', (_ws: WebSocket, request: { socket: object }) => upgraded.add(request.socket));
-  app.server.on('upgrade', (_req, socket: import('node:stream').Duplex) => {
+  app.server.on('upgrade', (_req, socket: Duplex) => {
     socket.once('end', () => {
       if (!upgraded.has(socket)) socket.destroy();
     });

@@ -5,7 +5,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyPluginAsync } from 'fastify';
 // Brings @fastify/swagger's `schema.hide` into the route types.
 import type {} from '@fastify/swagger';
-import { PARKED_STATUSES, parkedMessageView, type ParkedMessages, type ParkedStatus } from '../messaging/parked-messages';
+import { PARKED_STATUSES, parkedMessageView, type ParkedMessages } from '../messaging/parked-messages';
 
 const ListQuery = Type.Object(
   {
@@ -30,7 +30,7 @@ export const parkedMessagesRoutes: FastifyPluginAsync<{ parked: ParkedMessages }
 
   app.get('/', { preHandler: admin, schema: { ...hide, querystring: ListQuery } }, async (req) => {
     const q = req.query as Static<typeof ListQuery>;
-    const r = await parked.list({ status: q.status as ParkedStatus | undefined, consumer: q.consumer, limit: q.limit, offset: q.offset });
+    const r = await parked.list({ status: q.status, consumer: q.consumer, limit: q.limit, offset: q.offset });
     return { items: r.items.map(parkedMessageView), total: r.total, limit: q.limit, offset: q.offset };
   });
 

@@ -140,7 +140,7 @@ async function rateLimitPluginImpl(app: FastifyInstance, opts: RateLimitOptions)
     const match = verify && typeof header === 'string' ? BEARER.exec(header) : null;
     if (match && verify) {
       try {
-        return `user:${(await verify(match[1] as string)).id}`;
+        return `user:${(await verify(match[1])).id}`;
       } catch {
         // an invalid token is the auth hook's business (401); count it against the address
       }

@@ -159,5 +159,5 @@ export function documentRoute(route: RouteOptions): void {
     ...(schema.operationId === undefined ? { operationId: derivedOperationId(method, route.url) } : {}),
     ...(security === undefined ? { security: [] } : {}),
     response,
-  } as RouteOptions['schema'];
+  };
 }

@@ -151,8 +151,10 @@ export class KafkaBus {
   async publish(topic: string, envelopes: ReadonlyArray<Envelope>): Promise<void> {
     if (envelopes.length === 0) return;
     await this.connect();
+    const producer = this.producer;
+    if (!producer) throw new Error('the Kafka producer was closed while publishing');
     const fallbackTraceparent = currentTraceparent();
-    await this.producer!.send({
+    await producer.send({
       topic,
       acks: -1,
       messages: envelopes.map((e) => {
@@ -190,11 +192,11 @@ export class KafkaBus {
     const backoff = (attempt: number) => Math.min(maxMs, initialMs * 2 ** Math.min(attempt - 1, 20));
     // Parking is the message's last write: it must land before the offset moves past it, so a
     // park store that is down is retried like any transient failure.
-    const park = async (record: NewParkedMessage, heartbeat: () => Promise<void>) => {
+    const park = async (store: ParkedMessages, record: NewParkedMessage, heartbeat: () => Promise<void>) => {
       for (let attempt = 1; ; attempt++) {
         if (entry.stopping) throw new StoppingError();
         try {
-          await parked!.park(record);
+          await store.park(record);
           return;
         } catch (err) {
           const delay = backoff(attempt);
@@ -218,6 +220,7 @@ export class KafkaBus {
       // on. Different partitions (different keys) are handled side by side, so one slow order
       // or product does not queue every other one behind it.
       partitionsConsumedConcurrently: opts.partitionsConcurrently ?? 3,
+      // eslint-disable-next-line @typescript-eslint/unbound-method -- because kafkajs declares heartbeat as a method but hands each message a closure of its own
       eachMessage: async ({ topic, partition, message, heartbeat }) => {
         let envelope: AnyEnvelope;
         try {
@@ -230,6 +233,7 @@ export class KafkaBus {
             return;
           }
           await park(
+            parked,
             {
               consumer: parkConsumer,
               topic,
@@ -291,6 +295,7 @@ export class KafkaBus {
             if (cls !== 'transient') counted++;
             if (parked && shouldPark(cls, counted, policy)) {
               await park(
+                parked,
                 {
                   consumer: parkConsumer,
                   topic,

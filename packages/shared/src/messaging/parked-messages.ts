@@ -196,6 +196,7 @@ function fromRow(r: ParkedRow): ParkedMessage {
 }
 
 // PostgreSQL text cannot hold NUL; a poison payload may.
+// eslint-disable-next-line no-control-regex -- because NUL is exactly the character to replace
 const safeText = (s: string | null) => (s === null ? null : s.replace(/\u0000/g, '\uFFFD'));
 
 /** The `parked_messages` table (each service's migration creates it) over any SQL executor. */
@@ -375,9 +376,14 @@ export class ParkedMessages {
     const m = await this.get(id);
     this.assertParked(m, 'discarded');
     const done = await this.store.resolve(m.id, 'discarded', actorName(actor), reason.trim());
-    if (!done) this.assertParked(await this.get(m.id), 'discarded');
+    if (!done) {
+      // Someone else resolved it in between: assertParked answers 409 with how it was resolved.
+      const now = await this.get(m.id);
+      this.assertParked(now, 'discarded');
+      return now;
+    }
     this.logger.warn({ id: m.id, consumer: m.consumer, by: actorName(actor), reason }, 'parked message discarded');
-    return done!;
+    return done;
   }
 
   private assertParked(m: ParkedMessage, to: ParkedStatus): void {

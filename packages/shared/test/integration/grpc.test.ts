@@ -39,7 +39,7 @@ const EchoClientCtor = makeGenericClientConstructor(EchoService, 'EchoService') 
 type HealthClient = Client & {
   check(req: { service: string }, cb: (err: Error | null, res: { status: string }) => void): void;
 };
-const HealthClientCtor = makeGenericClientConstructor(healthService as unknown as ServiceDefinition, 'Health') as unknown as new (
+const HealthClientCtor = makeGenericClientConstructor(healthService, 'Health') as unknown as new (
   address: string,
   creds: ReturnType<typeof credentials.createInsecure>,
 ) => HealthClient;

@@ -53,7 +53,7 @@ describe('KafkaBus', () => {
     await eventually(() => expect(received).toHaveLength(5), { timeoutMs: 30000 });
     expect(received.map((r) => r.envelope.id)).toEqual(envelopes.map((e) => e.id));
     expect(new Set(received.map((r) => r.meta.partition)).size).toBe(1);
-    const first = received[0]!;
+    const first = received[0];
     expect(first.envelope).toEqual(envelopes[0]);
     expect(first.meta.headers.type).toBe('order.cancelled');
     expect(first.meta.headers.traceparent).toBe(`00-${traceId}-${'b'.repeat(16)}-01`);

@@ -46,7 +46,7 @@ afterAll(async () => {
 });
 
 function cancelled(orderId: string, reason = 'test'): AnyEnvelope {
-  return createEnvelope('order.cancelled', orderId, { order_id: orderId, user_id: 'u-1', reason }) as AnyEnvelope;
+  return createEnvelope('order.cancelled', orderId, { order_id: orderId, user_id: 'u-1', reason });
 }
 
 /** An idempotent consumer as the services write them: inbox claim and effect in one transaction. */
@@ -67,7 +67,7 @@ async function applyOnce(consumer: string, envelope: AnyEnvelope): Promise<void>
 
 async function effectsOf(eventId: string): Promise<number> {
   const { rows } = await pool.query<{ n: number }>('SELECT count(*)::int AS n FROM effects WHERE event_id = $1', [eventId]);
-  return rows[0]!.n;
+  return rows[0].n;
 }
 
 async function parkedCount(consumer: string, topic: string): Promise<number> {
@@ -112,7 +112,7 @@ describe('parked messages', () => {
     expect(row).toMatchObject({
       consumer,
       topic,
-      partition: handled[0]!.meta.partition,
+      partition: handled[0].meta.partition,
       key: orderId,
       status: 'parked',
       attempts: 3,
@@ -120,21 +120,21 @@ describe('parked messages', () => {
       rawValue: null,
       error: { class: 'unknown', name: 'TypeError', message: 'cannot read properties of undefined' },
     });
-    expect(Number(row!.offset)).toBe(Number(handled[0]!.meta.offset) - 1);
+    expect(Number(row.offset)).toBe(Number(handled[0].meta.offset) - 1);
     expect(await parkedCount(consumer, topic)).toBe(before + 1);
     expect(await effectsOf(poison.id)).toBe(0);
 
     // Retry while still broken: stays parked with the failed retry recorded.
-    await expect(parked.retry(row!.id, admin, 'first try')).rejects.toMatchObject({ code: 'PARKED_MESSAGE_RETRY_FAILED' });
-    expect(await parked.get(row!.id)).toMatchObject({ status: 'parked', retryCount: 1, attempts: 4, lastRetryBy: 'op-1 (admin)' });
+    await expect(parked.retry(row.id, admin, 'first try')).rejects.toMatchObject({ code: 'PARKED_MESSAGE_RETRY_FAILED' });
+    expect(await parked.get(row.id)).toMatchObject({ status: 'parked', retryCount: 1, attempts: 4, lastRetryBy: 'op-1 (admin)' });
 
     // After the fix, a retry re-runs the consumer's handler on the stored message, once.
     broken = false;
-    const retried = await parked.retry(row!.id, admin, 'fixed in v1.2.3');
+    const retried = await parked.retry(row.id, admin, 'fixed in v1.2.3');
     expect(retried).toMatchObject({ status: 'retried', resolvedBy: 'op-1 (admin)', resolutionNote: 'fixed in v1.2.3', retryCount: 2 });
     expect(retried.resolvedAt).toBeInstanceOf(Date);
     expect(await effectsOf(poison.id)).toBe(1);
-    await expect(parked.retry(row!.id, admin, 'again')).rejects.toMatchObject({ code: 'PARKED_MESSAGE_RESOLVED' });
+    await expect(parked.retry(row.id, admin, 'again')).rejects.toMatchObject({ code: 'PARKED_MESSAGE_RESOLVED' });
     expect(await effectsOf(poison.id)).toBe(1);
     expect(await effectsOf(next.id)).toBe(1);
     await sub.stop();
@@ -208,13 +208,13 @@ describe('parked messages', () => {
       },
       { timeoutMs: 30000 },
     );
-    await expect(parked.discard(row!.id, admin, '  ')).rejects.toMatchObject({ code: 'DISCARD_REASON_REQUIRED' });
-    const discarded = await parked.discard(row!.id, admin, 'product was deleted by hand; nothing to sync');
+    await expect(parked.discard(row.id, admin, '  ')).rejects.toMatchObject({ code: 'DISCARD_REASON_REQUIRED' });
+    const discarded = await parked.discard(row.id, admin, 'product was deleted by hand; nothing to sync');
     expect(discarded).toMatchObject({ status: 'discarded', resolvedBy: 'op-1 (admin)', resolutionNote: 'product was deleted by hand; nothing to sync' });
     expect(discarded.resolvedAt).toBeInstanceOf(Date);
-    expect(await parked.get(row!.id)).toMatchObject({ status: 'discarded', envelope: poison });
-    await expect(parked.retry(row!.id, admin, 'oops')).rejects.toMatchObject({ code: 'PARKED_MESSAGE_RESOLVED' });
-    await expect(parked.discard(row!.id, admin, 'twice')).rejects.toMatchObject({ code: 'PARKED_MESSAGE_RESOLVED' });
+    expect(await parked.get(row.id)).toMatchObject({ status: 'discarded', envelope: poison });
+    await expect(parked.retry(row.id, admin, 'oops')).rejects.toMatchObject({ code: 'PARKED_MESSAGE_RESOLVED' });
+    await expect(parked.discard(row.id, admin, 'twice')).rejects.toMatchObject({ code: 'PARKED_MESSAGE_RESOLVED' });
     await expect(parked.get('999999999')).rejects.toMatchObject({ code: 'PARKED_MESSAGE_NOT_FOUND' });
     await expect(parked.get('not-a-number')).rejects.toMatchObject({ code: 'PARKED_MESSAGE_NOT_FOUND' });
     await sub.stop();

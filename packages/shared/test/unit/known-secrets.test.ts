@@ -77,7 +77,7 @@ describe('no known secret in production', () => {
       } catch {
         continue; // deleted in the working tree
       }
-      for (const re of patterns) for (const m of text.matchAll(re)) found.set(m[1] as string, file);
+      for (const re of patterns) for (const m of text.matchAll(re)) found.set(m[1], file);
     }
     expect(found.size).toBeGreaterThan(10);
     const missing = [...found].filter(([value]) => !KNOWN_SECRETS.has(value)).map(([value, file]) => `${value} (${file})`);
