@@ -2,6 +2,7 @@
 // automatic refund. `settleCapture` runs inside the charge and webhook stores' transactions.
 import { randomUUID } from 'node:crypto';
 import { captureMayCompete, captureVerdict, duplicateCaptureTransitions } from '../domain/captures';
+import { LIVE_STATUSES } from '../domain/payment-status';
 import type { DuplicateCaptureStore } from '../app/ports';
 import type { DuplicateCaptureRecord, DuplicateCaptureStatus } from '../app/records';
 import type { Clock } from '../app/ports';
@@ -52,7 +53,7 @@ export async function settleCapture(
 /** Another payment of the same order that is live (so this one cannot become completed). */
 function otherLivePayment(tx: Tx, p: PaymentRow): Promise<PaymentRow | null> {
   return tx.payment.findFirst({
-    where: { orderReference: p.orderReference, paymentId: { not: p.paymentId }, status: { in: ['pending', 'processing', 'completed'] } },
+    where: { orderReference: p.orderReference, paymentId: { not: p.paymentId }, status: { in: [...LIVE_STATUSES] } },
   });
 }
 
