@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { conflict, forbidden } from '@sudamall/shared';
 import { calculateCharges } from '../domain/fees';
 import { paymentExists } from '../domain/errors';
-import type { Actor, UseCaseDeps } from './deps';
-import type { OrderForPayment } from './ports';
+import type { Actor } from './deps';
+import type { Clock, GatewayRegistry, GatewayStore, OrderForPayment, OrdersPort, PaymentStore } from './ports';
 import type { PaymentRecord } from './records';
 
 export interface CreatePaymentInput {
@@ -38,38 +38,49 @@ export function notPayable(order: OrderForPayment) {
  * A payment for an order awaiting payment. The amount is the order's (asked over gRPC), never
  * the client's; one live payment per order (the partial unique index settles races).
  */
-export async function createPayment(deps: UseCaseDeps, actor: Actor, input: CreatePaymentInput): Promise<PaymentRecord> {
-  const gateway = await deps.gatewayStore.findGateway(input.gateway);
-  // 409 like process's: whether a gateway takes payments is the platform's state (configured,
-  // switched on by an admin), not something malformed in the request.
-  if (!gateway || !gateway.isActive || !deps.gateways.get(gateway.name)) {
-    throw conflict('GATEWAY_NOT_AVAILABLE', `gateway ${input.gateway} is not available`, { available: deps.gateways.names() });
+export class CreatePayment {
+  constructor(
+    private readonly gatewayStore: GatewayStore,
+    private readonly payments: PaymentStore,
+    private readonly orders: OrdersPort,
+    private readonly gateways: GatewayRegistry,
+    private readonly clock: Clock,
+    private readonly currency: string,
+  ) {}
+
+  async execute(actor: Actor, input: CreatePaymentInput): Promise<PaymentRecord> {
+    const gateway = await this.gatewayStore.findGateway(input.gateway);
+    // 409 like process's: whether a gateway takes payments is the platform's state (configured,
+    // switched on by an admin), not something malformed in the request.
+    if (!gateway || !gateway.isActive || !this.gateways.get(gateway.name)) {
+      throw conflict('GATEWAY_NOT_AVAILABLE', `gateway ${input.gateway} is not available`, { available: this.gateways.names() });
+    }
+
+    const order = await this.orders.getOrderForPayment(input.orderId);
+    if (order.userId !== actor.id) throw forbidden('FORBIDDEN', 'this order belongs to another user');
+
+    const live = await this.payments.findLivePayment(order.orderId);
+    if (live) throw paymentExists(live);
+
+    const now = this.clock.now();
+    if (!order.payable) throw notPayable(order);
+    if (order.paymentExpiresAt && order.paymentExpiresAt.getTime() <= now.getTime()) {
+      throw notPayable({ ...order, payable: false, reason: 'PAYMENT_WINDOW_EXPIRED' });
+    }
+
+    const charges = calculateCharges(order.totalAmount, gateway);
+    return this.payments.createPayment({
+      paymentId: randomUUID(),
+      orderReference: order.orderId,
+      userId: order.userId,
+      gateway: gateway.name,
+      paymentMethod: input.paymentMethod ?? DEFAULT_METHOD[gateway.name] ?? 'other',
+      currency: this.currency,
+      amount: charges.amount,
+      gatewayFee: charges.gatewayFee,
+      totalAmount: charges.totalAmount,
+      expiresAt: order.paymentExpiresAt,
+      metadata: { fixed_fee: gateway.fixedFee, percentage_fee: gateway.percentageFee },
+    });
   }
-
-  const order = await deps.orders.getOrderForPayment(input.orderId);
-  if (order.userId !== actor.id) throw forbidden('FORBIDDEN', 'this order belongs to another user');
-
-  const live = await deps.payments.findLivePayment(order.orderId);
-  if (live) throw paymentExists(live);
-
-  const now = deps.clock.now();
-  if (!order.payable) throw notPayable(order);
-  if (order.paymentExpiresAt && order.paymentExpiresAt.getTime() <= now.getTime()) {
-    throw notPayable({ ...order, payable: false, reason: 'PAYMENT_WINDOW_EXPIRED' });
-  }
-
-  const charges = calculateCharges(order.totalAmount, gateway);
-  return deps.payments.createPayment({
-    paymentId: randomUUID(),
-    orderReference: order.orderId,
-    userId: order.userId,
-    gateway: gateway.name,
-    paymentMethod: input.paymentMethod ?? DEFAULT_METHOD[gateway.name] ?? 'other',
-    currency: deps.settings.currency,
-    amount: charges.amount,
-    gatewayFee: charges.gatewayFee,
-    totalAmount: charges.totalAmount,
-    expiresAt: order.paymentExpiresAt,
-    metadata: { fixed_fee: gateway.fixedFee, percentage_fee: gateway.percentageFee },
-  });
 }

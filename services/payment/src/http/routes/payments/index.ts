@@ -2,8 +2,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { instantOf } from '@sudamall/shared';
 import type { PaymentStatus } from '../../../domain/payment-status';
-import { collectPayment } from '../../../app/collect-payment';
-import { createPayment } from '../../../app/create-payment';
+import { CollectPayment } from '../../../app/collect-payment';
+import { CreatePayment } from '../../../app/create-payment';
 import { processPayment } from '../../../app/process-payment';
 import { getPaymentDetail, getPaymentStatusForOrder, listMyPayments, listPayments } from '../../../app/queries';
 import type { HttpDeps } from '../../app-deps';
@@ -31,6 +31,8 @@ export const paymentRoutes =
   (deps: HttpDeps): FastifyPluginAsyncTypebox =>
   async (app) => {
     const uc = deps.useCases;
+    const createPayment = new CreatePayment(uc.gatewayStore, uc.payments, uc.orders, uc.gateways, uc.clock, uc.settings.currency);
+    const collectPayment = new CollectPayment(uc.payments, uc.orders, uc.logger);
 
     app.post(
       '/create/',
@@ -46,7 +48,7 @@ export const paymentRoutes =
         },
       },
       async (request, reply) => {
-        const payment = await createPayment(uc, request.user, {
+        const payment = await createPayment.execute(request.user, {
           orderId: request.body.order_id,
           gateway: request.body.gateway,
           paymentMethod: request.body.payment_method,
@@ -219,6 +221,6 @@ export const paymentRoutes =
           response: { 200: PaymentSchema, ...errors },
         },
       },
-      async (request) => paymentView(await collectPayment(uc, request.user, request.params.payment_id)),
+      async (request) => paymentView(await collectPayment.execute(request.user, request.params.payment_id)),
     );
   };
