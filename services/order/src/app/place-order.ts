@@ -191,6 +191,8 @@ export class PlaceOrder {
    */
   async waitWhilePending(orderId: string, waitMs: number): Promise<void> {
     if (waitMs <= 0) return;
+    // Real time on purpose: how long a caller is kept waiting is no business rule (the injected
+    // clock, which tests move forward, decides deadlines; it must not cut a wait short).
     const deadline = Date.now() + waitMs;
     let wake: (() => void) | undefined;
     const off = this.saga.onOrderChanged((id) => {
