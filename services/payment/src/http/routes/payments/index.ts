@@ -5,7 +5,9 @@ import type { PaymentStatus } from '../../../domain/payment-status';
 import { CollectPayment } from '../../../app/collect-payment';
 import { CreatePayment } from '../../../app/create-payment';
 import { processPayment } from '../../../app/process-payment';
-import { getPaymentDetail, getPaymentStatusForOrder, listMyPayments, listPayments } from '../../../app/queries';
+import { GetOrderPaymentStatus } from '../../../app/get-order-payment-status';
+import { GetPaymentDetail } from '../../../app/get-payment-detail';
+import { ListMyPayments, ListPayments } from '../../../app/list-payments';
 import type { HttpDeps } from '../../app-deps';
 import {
   CreatePaymentBody,
@@ -33,6 +35,10 @@ export const paymentRoutes =
     const uc = deps.useCases;
     const createPayment = new CreatePayment(uc.gatewayStore, uc.payments, uc.orders, uc.gateways, uc.clock, uc.settings.currency);
     const collectPayment = new CollectPayment(uc.payments, uc.orders, uc.logger);
+    const getOrderPaymentStatus = new GetOrderPaymentStatus(uc.payments);
+    const getPaymentDetail = new GetPaymentDetail(uc.payments);
+    const listMyPayments = new ListMyPayments(uc.payments);
+    const listPayments = new ListPayments(uc.payments);
 
     app.post(
       '/create/',
@@ -97,7 +103,7 @@ export const paymentRoutes =
           response: { 200: PaymentSchema, ...errors },
         },
       },
-      async (request) => paymentView(await getPaymentStatusForOrder(uc, request.user, request.params.order_reference)),
+      async (request) => paymentView(await getOrderPaymentStatus.execute(request.user, request.params.order_reference)),
     );
 
     app.get(
@@ -114,7 +120,7 @@ export const paymentRoutes =
         },
       },
       async (request) => {
-        return paymentDetailView(await getPaymentDetail(uc, request.user, request.params.payment_id));
+        return paymentDetailView(await getPaymentDetail.execute(request.user, request.params.payment_id));
       },
     );
 
@@ -133,7 +139,7 @@ export const paymentRoutes =
       },
       async (request) => {
         const { page, page_size, status, created_after, created_before, sort } = request.query;
-        const result = await listMyPayments(uc, request.user, page, page_size, {
+        const result = await listMyPayments.execute(request.user, page, page_size, {
           status: status as PaymentStatus | undefined,
           createdAfter: instantOf('created_after', created_after),
           createdBefore: instantOf('created_before', created_before),
@@ -158,7 +164,7 @@ export const paymentRoutes =
       },
       async (request) => {
         const { page, page_size, status, gateway, created_after, created_before, sort } = request.query;
-        const result = await listPayments(uc, page, page_size, {
+        const result = await listPayments.execute(page, page_size, {
           status: status as PaymentStatus | undefined,
           gateway,
           createdAfter: instantOf('created_after', created_after),

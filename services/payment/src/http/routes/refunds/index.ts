@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { instantOf } from '@sudamall/shared';
-import { getRefund, listRefunds } from '../../../app/queries';
+import { GetRefund, ListRefunds } from '../../../app/list-refunds';
 import { createRefund } from '../../../app/refund-payment';
 import type { HttpDeps } from '../../app-deps';
 import { CreateRefundBody, ErrorSchema, pageOf, PaymentSchema, RefundIdParams, RefundSchema, RefundsQuery } from '../../schemas';
@@ -15,6 +15,8 @@ export const refundRoutes =
   (deps: HttpDeps): FastifyPluginAsyncTypebox =>
   async (app) => {
     const uc = deps.useCases;
+    const listRefunds = new ListRefunds(uc.refunds);
+    const getRefund = new GetRefund(uc.refunds);
     const admin = app.requireRole('admin');
 
     app.post(
@@ -59,7 +61,7 @@ export const refundRoutes =
       },
       async (request) => {
         const { page, page_size, payment_id, status, created_after, created_before, sort } = request.query;
-        const result = await listRefunds(uc, page, page_size, {
+        const result = await listRefunds.execute(page, page_size, {
           paymentId: payment_id,
           status,
           createdAfter: instantOf('created_after', created_after),
@@ -83,6 +85,6 @@ export const refundRoutes =
           response: { 200: RefundSchema, ...errors },
         },
       },
-      async (request) => refundView(await getRefund(uc, request.params.refund_id)),
+      async (request) => refundView(await getRefund.execute(request.params.refund_id)),
     );
   };

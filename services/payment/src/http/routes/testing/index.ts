@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { applySimulatedWebhook } from '../../../app/apply-webhook';
-import { runTestPayment } from '../../../app/run-test-payment';
+import { RunTestPayment } from '../../../app/run-test-payment';
 import type { HttpDeps } from '../../app-deps';
 import { testPaymentView } from '../../presenters';
 import { ErrorSchema, TEST_PAYMENT_DEFAULTS, TestPaymentBody, TestWebhookBody, WebhookAckSchema } from '../../schemas';
@@ -17,6 +17,9 @@ const security = [{ bearerAuth: [] }];
 export const testingRoutes =
   (deps: HttpDeps): FastifyPluginAsyncTypebox =>
   async (app) => {
+    const uc = deps.useCases;
+    const runTestPayment = new RunTestPayment(uc.gatewayStore, uc.gateways, uc.settings.currency);
+
     app.post(
       '/',
       {
@@ -46,7 +49,7 @@ export const testingRoutes =
       },
       async (request) =>
         testPaymentView(
-          await runTestPayment(deps.useCases, {
+          await runTestPayment.execute({
             amount: request.body.amount ?? TEST_PAYMENT_DEFAULTS.amount,
             cardNumber: request.body.card_number ?? TEST_PAYMENT_DEFAULTS.card_number,
           }),
