@@ -107,6 +107,25 @@ function boundaries(service) {
   ];
 }
 
+/**
+ * `eslint-disable` comments must say why (`// eslint-disable-next-line rule -- because ...`): a
+ * switched-off rule with no reason cannot be judged by the next reader. (ESLint itself already
+ * reports disables that no longer suppress anything: reportUnusedDisableDirectives.)
+ */
+const requireDisableReason = {
+  meta: { type: 'suggestion', messages: { missing: 'Say why the rule is disabled here: `{{directive}} <rule> -- because ...`.' }, schema: [] },
+  create(context) {
+    return {
+      Program() {
+        for (const comment of context.sourceCode.getAllComments()) {
+          const m = /^\s*(eslint-disable(?:-next-line|-line)?)(?=\s|$)/.exec(comment.value);
+          if (m && !/\s--\s*\S/.test(comment.value)) context.report({ loc: comment.loc, messageId: 'missing', data: { directive: m[1] } });
+        }
+      },
+    };
+  },
+};
+
 export default defineConfig(
   {
     name: 'ignores',
@@ -156,7 +175,9 @@ export default defineConfig(
 
   {
     name: 'project rules',
+    plugins: { sudamall: { rules: { 'require-disable-reason': requireDisableReason } } },
     rules: {
+      'sudamall/require-disable-reason': 'error',
       // Promises: one never awaited hides its failure (unhandled rejection) and its timing.
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': 'error',
