@@ -36,8 +36,8 @@ export interface UseCaseDeps {
   logger: Logger;
   /** Set by the container: saga refunds and voids are sent outside the Kafka handler. */
   refundQueue?: RefundQueue;
-  /** Admin changes of gateway fees and activation, with their audit (set by the container). */
-  gatewaySettings?: GatewaySettingsStore;
+  /** Admin changes of gateway fees and activation, with their audit. */
+  gatewaySettings: GatewaySettingsStore;
   settings: {
     currency: string;
     /** A `processing` payment older than this is taken over by the next process call (crash recovery). */

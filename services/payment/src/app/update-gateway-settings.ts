@@ -1,6 +1,7 @@
 import { notFound } from '@sudamall/shared';
 import { applySettingsPatch, settingsChanged, type GatewaySettings, type GatewaySettingsPatch } from '../domain/gateway-settings';
 import type { Actor } from './deps';
+import type { Clock } from './ports';
 import type { GatewayRecord } from './records';
 
 export interface GatewaySettingsAuditRecord {
@@ -30,26 +31,36 @@ export const gatewayNotFound = (name: string) => notFound('GATEWAY_NOT_FOUND', `
 
 /**
  * An admin changes a gateway's fees or activation. New payments read the gateway at creation
- * (createPayment), so they get the new fees; a payment already created keeps the fee stored on it.
+ * (CreatePayment), so they get the new fees; a payment already created keeps the fee stored on it.
  * A PUT that changes nothing writes no audit row (a retried PUT is harmless).
  */
-export async function updateGatewaySettings(
-  store: GatewaySettingsStore,
-  actor: Actor,
-  name: string,
-  patch: GatewaySettingsPatch,
-  now: Date,
-): Promise<{ gateway: GatewayRecord; audit: GatewaySettingsAuditRecord | null }> {
-  // Validated before the transaction too, so bad input never takes the row lock.
-  applySettingsPatch({ fixed_fee: '0.00', percentage_fee: '0.00', is_active: true }, patch);
-  const result = await store.change(
-    name,
-    (current) => {
-      const next = applySettingsPatch(current, patch);
-      return settingsChanged(current, next) ? next : current;
-    },
-    { changedBy: actor.id, actorRole: actor.role, at: now },
-  );
-  if (!result) throw gatewayNotFound(name);
-  return result;
+export class UpdateGatewaySettings {
+  constructor(
+    private readonly store: GatewaySettingsStore,
+    private readonly clock: Clock,
+  ) {}
+
+  async execute(actor: Actor, name: string, patch: GatewaySettingsPatch): Promise<{ gateway: GatewayRecord; audit: GatewaySettingsAuditRecord | null }> {
+    // Validated before the transaction too, so bad input never takes the row lock.
+    applySettingsPatch({ fixed_fee: '0.00', percentage_fee: '0.00', is_active: true }, patch);
+    const result = await this.store.change(
+      name,
+      (current) => {
+        const next = applySettingsPatch(current, patch);
+        return settingsChanged(current, next) ? next : current;
+      },
+      { changedBy: actor.id, actorRole: actor.role, at: this.clock.now() },
+    );
+    if (!result) throw gatewayNotFound(name);
+    return result;
+  }
+}
+
+/** A gateway's settings changes, newest first (admins). */
+export class ListGatewaySettingsAudit {
+  constructor(private readonly store: GatewaySettingsStore) {}
+
+  execute(name: string, limit: number): Promise<GatewaySettingsAuditRecord[]> {
+    return this.store.auditOf(name, limit);
+  }
 }

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { updateGatewaySettings } from '../../../app/update-gateway-settings';
+import { ListGatewaySettingsAudit, UpdateGatewaySettings } from '../../../app/update-gateway-settings';
 import type { HttpDeps } from '../../app-deps';
 import { ErrorSchema, GatewayNameParams, GatewaySettingsAuditSchema, GatewaySettingsBody, GatewaySettingsResponse } from '../../schemas';
 import { auditView, gatewaySettingsChangeView } from '../../presenters';
@@ -12,10 +12,8 @@ export const gatewaySettingsRoutes =
   (deps: HttpDeps): FastifyPluginAsyncTypebox =>
   async (app) => {
     const uc = deps.useCases;
-    const store = () => {
-      if (!uc.gatewaySettings) throw new Error('gateway settings store not wired');
-      return uc.gatewaySettings;
-    };
+    const updateGatewaySettings = new UpdateGatewaySettings(uc.gatewaySettings, uc.clock);
+    const listAudit = new ListGatewaySettingsAudit(uc.gatewaySettings);
 
     app.put(
       '/:name/',
@@ -32,7 +30,7 @@ export const gatewaySettingsRoutes =
         },
       },
       async (request) => {
-        return gatewaySettingsChangeView(await updateGatewaySettings(store(), request.user, request.params.name, request.body, uc.clock.now()));
+        return gatewaySettingsChangeView(await updateGatewaySettings.execute(request.user, request.params.name, request.body));
       },
     );
 
@@ -50,6 +48,6 @@ export const gatewaySettingsRoutes =
           response: { 200: Type.Object({ items: Type.Array(GatewaySettingsAuditSchema) }), 404: ErrorSchema },
         },
       },
-      async (request) => ({ items: (await store().auditOf(request.params.name, request.query.limit)).map(auditView) }),
+      async (request) => ({ items: (await listAudit.execute(request.params.name, request.query.limit)).map(auditView) }),
     );
   };
