@@ -52,6 +52,31 @@ const TRANSPORT_PACKAGES = [
     message: 'Transports stay in http/, grpc/, live/ and infra/: domain/ and app/ receive plain values and ports.',
   },
 ];
+/** @sudamall/shared's barrel re-exports its transport helpers too: the same rule, by name. */
+const SHARED_TRANSPORTS = {
+  name: '@sudamall/shared',
+  importNames: [
+    'KafkaBus',
+    'Subscription',
+    'OutboxRelay',
+    'startGrpcServer',
+    'GrpcServiceBinding',
+    'grpcHandler',
+    'callUnary',
+    'promisifyUnary',
+    'createServiceApp',
+    'authPlugin',
+    'liveUpdatesPlugin',
+    'LiveHub',
+    'rateLimitPlugin',
+    'registerHealth',
+    'registerOpenApi',
+    'parkedMessagesRoutes',
+    'registerMetrics',
+    'registerServiceMetrics',
+  ],
+  message: 'A transport helper: it belongs in http/, grpc/, live/ or infra/, which call domain/ and app/, not the reverse.',
+};
 const OWN_TRANSPORT_FOLDERS = {
   regex: String.raw`^(\.\./)+(http|grpc|live)(/|$)`,
   message: "domain/ and app/ must not reach into the service's transports (http/, grpc/, live/): they call the use case, not the reverse.",
@@ -72,7 +97,7 @@ function otherServices(service) {
 
 function boundaries(service) {
   const src = `services/${service}/src`;
-  const rule = (patterns) => ['error', { patterns }];
+  const rule = (patterns, paths = []) => ['error', { paths, patterns }];
   const crossService = otherServices(service);
   return [
     {
@@ -89,19 +114,21 @@ function boundaries(service) {
     {
       name: `boundaries/${service}/app`,
       files: [`${src}/app/**/*.ts`, `${src}/saga/**/*.ts`],
-      rules: { '@typescript-eslint/no-restricted-imports': rule([crossService, ...DATABASE_ONLY_IN_INFRA, ...TRANSPORT_PACKAGES, OWN_TRANSPORT_FOLDERS]) },
+      rules: {
+        '@typescript-eslint/no-restricted-imports': rule(
+          [crossService, ...DATABASE_ONLY_IN_INFRA, ...TRANSPORT_PACKAGES, OWN_TRANSPORT_FOLDERS],
+          [SHARED_TRANSPORTS],
+        ),
+      },
     },
     {
       name: `boundaries/${service}/domain`,
       files: [`${src}/domain/**/*.ts`],
       rules: {
-        '@typescript-eslint/no-restricted-imports': rule([
-          crossService,
-          ...DATABASE_ONLY_IN_INFRA,
-          ...TRANSPORT_PACKAGES,
-          OWN_TRANSPORT_FOLDERS,
-          DOMAIN_STAYS_PURE,
-        ]),
+        '@typescript-eslint/no-restricted-imports': rule(
+          [crossService, ...DATABASE_ONLY_IN_INFRA, ...TRANSPORT_PACKAGES, OWN_TRANSPORT_FOLDERS, DOMAIN_STAYS_PURE],
+          [SHARED_TRANSPORTS],
+        ),
       },
     },
   ];
