@@ -14,7 +14,7 @@ import {
 } from '@sudamall/shared';
 import type { UseCaseDeps } from './app/deps';
 import { GatewayRegistry, type OrdersPort, type PaymentGateway } from './app/ports';
-import { resumePendingRefunds } from './app/refund-payment';
+import { CreateRefund, ResumePendingRefunds, SettleRefund } from './app/refund-payment';
 import { RefundWorker } from './app/refund-worker';
 import { resumeStalePayments } from './app/resume-stale-payments';
 import { refundDuplicateCaptures } from './app/duplicate-captures';
@@ -35,13 +35,21 @@ import { PrismaRefundStore } from './infra/refund-store';
 import { PrismaWebhookStore } from './infra/webhook-store';
 import { PaymentLiveFeed } from './live/payment-live-feed';
 
+/** Payment's use cases, built once here; routes, gRPC, the commands consumer and the recovery job take them from this record. */
+export interface PaymentUseCases {
+  createRefund: CreateRefund;
+  resumePendingRefunds: ResumePendingRefunds;
+}
+
 export interface Container {
   config: PaymentConfig;
   logger: Logger;
   prisma: Db;
   /** Raw SQL over the same Prisma client (readiness, the parked messages, the kernel's outbox gauges). */
   sql: SqlRunner;
-  useCases: UseCaseDeps;
+  useCases: PaymentUseCases;
+  /** The stores, ports, clock and settings the use cases still written as functions take (being replaced by `useCases`). */
+  useCaseDeps: UseCaseDeps;
   bus: KafkaBus;
   relay: OutboxRelay;
   /** Messages the commands consumer gave up on (its admin endpoints, the saga dashboard). */
@@ -103,7 +111,7 @@ export function createContainer(config: PaymentConfig, logger: Logger, overrides
   const reportDuplicate: DuplicateReporter = (fields) => logger.error(fields, 'duplicate capture: recorded, refunded automatically');
   const gatewayStore = new PrismaGatewaySettingsStore(prisma);
   const payments = new PrismaPaymentStore(prisma, clock);
-  const useCases: UseCaseDeps = {
+  const deps: UseCaseDeps = {
     gatewayStore,
     payments,
     charges: new PrismaChargeStore(prisma, payments, clock, reportDuplicate),
@@ -119,8 +127,13 @@ export function createContainer(config: PaymentConfig, logger: Logger, overrides
     settings: { currency: config.PAYMENT_CURRENCY, staleProcessingSeconds: config.staleProcessingSeconds },
   };
   // Saga refunds and voids leave the Kafka handler: it records them, this sends them.
-  const refundWorker = new RefundWorker(useCases);
-  useCases.refundQueue = refundWorker;
+  const settleRefund = new SettleRefund(deps.refunds, deps.gateways, clock, logger, config.staleProcessingSeconds);
+  const refundWorker = new RefundWorker(settleRefund, logger);
+  deps.refundQueue = refundWorker;
+  const useCases: PaymentUseCases = {
+    createRefund: new CreateRefund(payments, deps.refunds, settleRefund),
+    resumePendingRefunds: new ResumePendingRefunds(deps.refunds, settleRefund, clock, logger, config.staleProcessingSeconds),
+  };
 
   const parked = createParkedMessages(sql, logger);
   const messaging = createServiceMessaging({ service: 'payment', config, logger, parked, outbox: {} });
@@ -131,15 +144,16 @@ export function createContainer(config: PaymentConfig, logger: Logger, overrides
     prisma,
     sql,
     useCases,
+    useCaseDeps: deps,
     bus: messaging.bus,
     relay: messaging.relay,
     parked,
     live: new PaymentLiveFeed(new LiveHub({ logger }), payments),
     refundWorker,
     async recover() {
-      await resumePendingRefunds(useCases, config.PAYMENT_REFUND_RETRY_SECONDS);
-      await resumeStalePayments(useCases);
-      await refundDuplicateCaptures(useCases);
+      await useCases.resumePendingRefunds.execute(config.PAYMENT_REFUND_RETRY_SECONDS);
+      await resumeStalePayments(deps);
+      await refundDuplicateCaptures(deps);
     },
     ping: () => sql.query('SELECT 1'),
     async close() {

@@ -22,6 +22,7 @@ export const paymentService = defineService({
   http: (c, { config, auth, logger, ready }) =>
     buildApp({
       useCases: c.useCases,
+      useCaseDeps: c.useCaseDeps,
       logger,
       parked: c.parked,
       auth,
@@ -39,9 +40,9 @@ export const paymentService = defineService({
       live: { hub: c.live.hub, auth, streams: [c.live.stream()] },
       ready,
     }),
-  grpc: (c) => [{ definition: pb.PaymentServiceService, implementation: paymentGrpcService(c.useCases) }],
+  grpc: (c) => [{ definition: pb.PaymentServiceService, implementation: paymentGrpcService(c.useCaseDeps) }],
   topics: [Topics.paymentCommands, Topics.paymentEvents],
-  consumers: (c) => [paymentCommandsConsumer(c.useCases)],
+  consumers: (c) => [paymentCommandsConsumer(c.useCaseDeps)],
   jobs: (c, { config }) => {
     // One sweep at a time (a slow gateway must not pile sweeps up); stopped in the drain, and the
     // refund worker with it, so their payment and outbox writes end before the relay's last flush.

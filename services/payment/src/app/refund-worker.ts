@@ -1,6 +1,6 @@
-import type { UseCaseDeps } from './deps';
+import type { Logger } from 'pino';
 import type { RefundQueue } from './ports';
-import { settleRefund } from './refund-payment';
+import type { SettleRefund } from './refund-payment';
 
 /**
  * Sends saga refunds (and best-effort voids) outside the Kafka handler. A gateway call can take a
@@ -17,7 +17,8 @@ export class RefundWorker implements RefundQueue {
   private stopped = false;
 
   constructor(
-    private readonly deps: UseCaseDeps,
+    private readonly settleRefund: SettleRefund,
+    private readonly logger: Logger,
     /** Gateway calls at once: a burst of compensations must not open a hundred connections. */
     private readonly concurrency = 4,
   ) {}
@@ -31,7 +32,7 @@ export class RefundWorker implements RefundQueue {
 
   detach(label: string, work: () => Promise<void>): void {
     if (this.stopped) return;
-    this.track(work().catch((err: unknown) => this.deps.logger.warn({ err, work: label }, 'background gateway call failed')));
+    this.track(work().catch((err: unknown) => this.logger.warn({ err, work: label }, 'background gateway call failed')));
   }
 
   /** Work in hand: refunds queued or being sent, and detached calls. */
@@ -53,9 +54,10 @@ export class RefundWorker implements RefundQueue {
       this.queued.delete(refundId);
       this.active += 1;
       this.track(
-        settleRefund(this.deps, refundId)
-          .then((s) => this.deps.logger.info({ refund_id: refundId, outcome: s.outcome }, 'saga refund sent'))
-          .catch((err: unknown) => this.deps.logger.error({ err, refund_id: refundId }, 'saga refund failed; the sweep retries it'))
+        this.settleRefund
+          .execute(refundId)
+          .then((s) => this.logger.info({ refund_id: refundId, outcome: s.outcome }, 'saga refund sent'))
+          .catch((err: unknown) => this.logger.error({ err, refund_id: refundId }, 'saga refund failed; the sweep retries it'))
           .finally(() => {
             this.active -= 1;
             this.pump();

@@ -113,7 +113,7 @@ describe('duplicate captures (Stripe through localstripe)', () => {
     expect(await intent(firstIntentId)).toMatchObject({ status: 'canceled' });
     expect(await intent(keptIntentId)).toMatchObject({ status: 'succeeded', amount: 4146 });
     expect(await h.container.prisma.outboxMessage.count({ where: { type: 'payment.succeeded', key: order.orderId } })).toBe(1);
-    expect(await listDuplicateCaptures(h.container.useCases, { orderId: order.orderId })).toEqual([]);
+    expect(await listDuplicateCaptures(h.container.useCaseDeps, { orderId: order.orderId })).toEqual([]);
   });
 
   it('3-D Secure finished just before the retry: the retry answers with that capture and creates no second intent', async () => {
@@ -144,7 +144,7 @@ describe('duplicate captures (Stripe through localstripe)', () => {
       },
       { timeoutMs: 20_000 },
     );
-    expect(await listDuplicateCaptures(h.container.useCases, { orderId: order.orderId })).toEqual([]);
+    expect(await listDuplicateCaptures(h.container.useCaseDeps, { orderId: order.orderId })).toEqual([]);
     expect(await h.container.prisma.outboxMessage.count({ where: { type: 'payment.succeeded', key: order.orderId } })).toBe(1);
   });
 
@@ -171,7 +171,7 @@ describe('duplicate captures (Stripe through localstripe)', () => {
 
     const [dup] = await eventually(
       async () => {
-        const found = await listDuplicateCaptures(h.container.useCases, { orderId: order.orderId });
+        const found = await listDuplicateCaptures(h.container.useCaseDeps, { orderId: order.orderId });
         expect(found).toHaveLength(1);
         expect([found[0].status, found[0].lastError]).toEqual(['refunded', null]);
         return found;
@@ -218,8 +218,8 @@ describe('duplicate captures (Stripe through localstripe)', () => {
     expect([bad.statusCode, bad.json().error.code]).toEqual([400, 'VALIDATION_FAILED']);
 
     // The same capture reported again (a charge answer replayed, webhook redelivered) is not a new duplicate.
-    await h.container.useCases.charges.recordChargeOutcome(paymentId, 1, { status: 'succeeded', transactionId: strayId, raw: {} });
-    expect(await listDuplicateCaptures(h.container.useCases, { orderId: order.orderId })).toHaveLength(1);
+    await h.container.useCaseDeps.charges.recordChargeOutcome(paymentId, 1, { status: 'succeeded', transactionId: strayId, raw: {} });
+    expect(await listDuplicateCaptures(h.container.useCaseDeps, { orderId: order.orderId })).toHaveLength(1);
     expect(stripe.requests.filter((r) => r.method === 'POST' && r.path === '/v1/refunds' && r.body.includes(strayId))).toHaveLength(1);
   });
 
@@ -234,17 +234,17 @@ describe('duplicate captures (Stripe through localstripe)', () => {
       confirm: 'true',
       'metadata[payment_id]': randomUUID(),
     });
-    await h.container.useCases.charges.recordChargeOutcome(paymentId, 1, { status: 'succeeded', transactionId: stray.id as string, raw: {} });
+    await h.container.useCaseDeps.charges.recordChargeOutcome(paymentId, 1, { status: 'succeeded', transactionId: stray.id as string, raw: {} });
     // Both workers read it waiting (the webhook that found it, the sweep), then both go for it.
-    const [waiting] = await h.container.useCases.duplicateCaptures.findDuplicateCapturesToRefund(paymentId, 10);
+    const [waiting] = await h.container.useCaseDeps.duplicateCaptures.findDuplicateCapturesToRefund(paymentId, 10);
     expect(waiting.status).toBe('refund_pending');
-    const results = await Promise.all([refundDuplicateCapture(h.container.useCases, waiting), refundDuplicateCapture(h.container.useCases, waiting)]);
+    const results = await Promise.all([refundDuplicateCapture(h.container.useCaseDeps, waiting), refundDuplicateCapture(h.container.useCaseDeps, waiting)]);
     expect(results.some((d) => d.status === 'refunded')).toBe(true);
     expect(stripe.requests.filter((r) => r.method === 'POST' && r.path === '/v1/refunds' && r.body.includes(stray.id as string))).toHaveLength(1);
-    const [dup] = await listDuplicateCaptures(h.container.useCases, { orderId: order.orderId });
+    const [dup] = await listDuplicateCaptures(h.container.useCaseDeps, { orderId: order.orderId });
     expect([dup.status, dup.refundAttempts]).toEqual(['refunded', 1]);
     // Settled: a later sweep sends nothing more.
-    await refundDuplicateCaptures(h.container.useCases, paymentId);
+    await refundDuplicateCaptures(h.container.useCaseDeps, paymentId);
     expect(stripe.requests.filter((r) => r.method === 'POST' && r.path === '/v1/refunds' && r.body.includes(stray.id as string))).toHaveLength(1);
   });
 });

@@ -31,7 +31,7 @@ beforeAll(async () => {
   await createTestTopics(bus, prefix);
   relay = new OutboxRelay({ databaseUrl: h.config.DATABASE_URL, bus, logger: h.container.logger, topicPrefix: prefix, pollMs: 100 });
   await relay.start();
-  feed = new PaymentLiveFeed(new LiveHub({ heartbeatIntervalMs: 200 }), h.container.useCases.payments);
+  feed = new PaymentLiveFeed(new LiveHub({ heartbeatIntervalMs: 200 }), h.container.useCaseDeps.payments);
   app = await buildApp({ ...httpDeps(h.container), live: { hub: feed.hub, auth: { secret: h.config.JWT_SECRET }, streams: [feed.stream()] } });
   await app.listen({ host: '127.0.0.1', port: 0 });
   base = `ws://127.0.0.1:${(app.server.address() as AddressInfo).port}`;

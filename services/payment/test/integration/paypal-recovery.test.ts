@@ -57,14 +57,14 @@ describe('stale PayPal attempts: PayPal is asked', () => {
     expect(first.json()).toMatchObject({ outcome: 'requires_action' });
     const paypalOrderId = first.json().payment.gateway_reference as string;
     paypal.approve(paypalOrderId);
-    const claim = await h.container.useCases.charges.claimForProcessing({ paymentId, staleAfterSeconds: 1, cardLast4: null });
+    const claim = await h.container.useCaseDeps.charges.claimForProcessing({ paymentId, staleAfterSeconds: 1, cardLast4: null });
     expect(claim?.attemptNumber).toBe(2);
     return { user, order, paymentId, paypalOrderId, claim: claim! };
   }
 
   it('captured at PayPal before the crash: the sweep reads the capture and completes the payment, no second capture', async () => {
     const { order, paymentId, paypalOrderId, claim } = await approvedThenClaimed('22.00');
-    const captured = await h.container.useCases.gateways.get('paypal')!.charge({
+    const captured = await h.container.useCaseDeps.gateways.get('paypal')!.charge({
       paymentId,
       orderId: order.orderId,
       attemptNumber: claim.attemptNumber,
@@ -77,7 +77,7 @@ describe('stale PayPal attempts: PayPal is asked', () => {
     expect(captured.status).toBe('succeeded');
     const capturesBefore = paypal.captures;
     await new Promise((r) => setTimeout(r, 1200));
-    const swept = await resumeStalePayments(h.container.useCases);
+    const swept = await resumeStalePayments(h.container.useCaseDeps);
     expect(swept.resumed).toBeGreaterThanOrEqual(1);
     const row = await h.container.prisma.payment.findUniqueOrThrow({ where: { paymentId } });
     expect([row.status, row.gatewayTransactionId, row.attemptCount]).toEqual(['completed', (captured as { transactionId: string }).transactionId, 2]);
@@ -89,7 +89,7 @@ describe('stale PayPal attempts: PayPal is asked', () => {
     const { user, paymentId } = await approvedThenClaimed('13.00');
     const capturesBefore = paypal.captures;
     await new Promise((r) => setTimeout(r, 1200));
-    await resumeStalePayments(h.container.useCases);
+    await resumeStalePayments(h.container.useCaseDeps);
     const waiting = await h.container.prisma.payment.findUniqueOrThrow({ where: { paymentId } });
     expect(waiting.status).toBe('pending');
     expect(paypal.captures).toBe(capturesBefore);

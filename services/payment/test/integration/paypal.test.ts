@@ -74,7 +74,7 @@ describe('PayPal (Orders v2) against a local fake over HTTP', () => {
     expect(paypal.refunds.map((r) => r.value)).toEqual(['10.00']);
 
     // Reconciliation reads PayPal's own record of the order's refunds, ours by custom_id.
-    const adapter = h.container.useCases.gateways.get('paypal')!;
+    const adapter = h.container.useCaseDeps.gateways.get('paypal')!;
     const refundId = refund.json().refund.refund_id as string;
     const target = {
       paymentId: payment.payment_id,

@@ -3,7 +3,6 @@
 import { createEnvelope, invalid, unavailable } from '@sudamall/shared';
 import { eventually } from '@sudamall/shared/testing';
 import { handlePaymentCommand } from '../../src/app/handle-payment-command';
-import { resumePendingRefunds } from '../../src/app/refund-payment';
 import { resumeStalePayments } from '../../src/app/resume-stale-payments';
 import type { ChargeRequest, RefundLookupRequest, RefundRequest, RefundResult } from '../../src/app/ports';
 import { TestGateway } from '../../src/infra/gateways/test-gateway';
@@ -85,7 +84,7 @@ describe('recovery', () => {
   it('a payment left processing by a crash is resumed with the same attempt and idempotency key', async () => {
     const { user, paymentId } = await payment('18.00');
     // A process call claimed the payment and died before the gateway answered.
-    const claim = await h.container.useCases.charges.claimForProcessing({ paymentId, staleAfterSeconds: 1, cardLast4: '4242' });
+    const claim = await h.container.useCaseDeps.charges.claimForProcessing({ paymentId, staleAfterSeconds: 1, cardLast4: '4242' });
     expect(claim?.attemptNumber).toBe(1);
     const tooSoon = await h.app.inject({
       method: 'POST',
@@ -117,7 +116,7 @@ describe('recovery', () => {
 
     gateway.refundOutage = true;
     const effect = await handlePaymentCommand(
-      h.container.useCases,
+      h.container.useCaseDeps,
       createEnvelope('payment.refund', order.orderId, { order_id: order.orderId, reason: 'order_cancelled' }),
     );
     expect(effect.kind).toBe('refund_reserved');
@@ -134,7 +133,7 @@ describe('recovery', () => {
 
     gateway.refundOutage = false;
     await new Promise((r) => setTimeout(r, 1100)); // past the attempt's lease (the stale window, 1 s here)
-    const done = await resumePendingRefunds(h.container.useCases, 0);
+    const done = await h.container.useCases.resumePendingRefunds.execute(0);
     expect(done).toBeGreaterThanOrEqual(1);
     const [refund] = await h.container.prisma.refund.findMany({ where: { paymentId } });
     expect(refund.status).toBe('completed');
@@ -155,17 +154,17 @@ describe('recovery', () => {
     gateway.refundOutage = true;
     const command = (reason: string) =>
       createEnvelope('payment.refund', order.orderId, { order_id: order.orderId, reason, amount: '7.50', refund_key: 'adj-outage' });
-    expect((await handlePaymentCommand(h.container.useCases, command('fulfillment_cancelled'))).kind).toBe('refund_reserved');
+    expect((await handlePaymentCommand(h.container.useCaseDeps, command('fulfillment_cancelled'))).kind).toBe('refund_reserved');
     await eventually(
       async () => expect((await h.container.prisma.refund.findFirstOrThrow({ where: { paymentId } })).lastError).toMatch(/GATEWAY_UNAVAILABLE/),
       { timeoutMs: 20_000 },
     );
     // The saga re-sends while it is pending: nothing new, its completion will answer.
-    expect(await handlePaymentCommand(h.container.useCases, command('fulfillment_cancelled'))).toMatchObject({ kind: 'nothing' });
+    expect(await handlePaymentCommand(h.container.useCaseDeps, command('fulfillment_cancelled'))).toMatchObject({ kind: 'nothing' });
 
     gateway.refundOutage = false;
     await new Promise((r) => setTimeout(r, 1100)); // past the attempt's lease (the stale window, 1 s here)
-    expect(await resumePendingRefunds(h.container.useCases, 0)).toBeGreaterThanOrEqual(1);
+    expect(await h.container.useCases.resumePendingRefunds.execute(0)).toBeGreaterThanOrEqual(1);
     const refunds = await h.container.prisma.refund.findMany({ where: { paymentId } });
     expect(refunds.map((r) => [r.status, r.amount.toFixed(2), r.refundKey])).toEqual([['completed', '7.50', 'adj-outage']]);
     const events = await h.container.prisma.outboxMessage.findMany({ where: { type: 'payment.refunded', key: order.orderId } });
@@ -215,7 +214,7 @@ describe('recovery', () => {
       gateway.refundOutage = false;
     }
     await new Promise((r) => setTimeout(r, 1100));
-    expect(await resumePendingRefunds(h.container.useCases, 0)).toBeGreaterThanOrEqual(1);
+    expect(await h.container.useCases.resumePendingRefunds.execute(0)).toBeGreaterThanOrEqual(1);
     const one = await h.app.inject({ method: 'GET', url: `/api/v1/payments/refunds/${refundId}/`, headers: { authorization: admin().auth } });
     expect(one.json()).toMatchObject({ status: 'completed', attempt_count: 2, last_error: null });
     expect(gateway.refundKeys.filter((k) => k.startsWith('refund:') && k.includes(refundId))).toEqual([`refund:${refundId}`, `refund:${refundId}`]);
@@ -251,7 +250,7 @@ describe('recovery', () => {
     });
     expect(made.status).toBe('succeeded'); // the gateway did refund
     await new Promise((r) => setTimeout(r, 1100));
-    await resumePendingRefunds(h.container.useCases, 0);
+    await h.container.useCases.resumePendingRefunds.execute(0);
     const refund = await h.container.prisma.refund.findUniqueOrThrow({ where: { refundId } });
     expect([refund.status, refund.gatewayRefundId]).toEqual(['completed', made.status === 'succeeded' ? made.gatewayRefundId : 'none']);
     // Found at the gateway by its refund id: not sent again, refunded once.
@@ -286,7 +285,7 @@ describe('recovery', () => {
 
   it('the sweep replays a charge that went through before a crash, without charging again', async () => {
     const { paymentId } = await payment('44.00');
-    const claim = await h.container.useCases.charges.claimForProcessing({ paymentId, staleAfterSeconds: 1, cardLast4: '4242' });
+    const claim = await h.container.useCaseDeps.charges.claimForProcessing({ paymentId, staleAfterSeconds: 1, cardLast4: '4242' });
     // The gateway charged, then the process died before recording it.
     await gateway.charge({
       paymentId,
@@ -300,7 +299,7 @@ describe('recovery', () => {
     });
     const charges = gateway.chargeCount;
     await new Promise((r) => setTimeout(r, 1100));
-    const swept = await resumeStalePayments(h.container.useCases);
+    const swept = await resumeStalePayments(h.container.useCaseDeps);
     expect(swept.resumed).toBeGreaterThanOrEqual(1);
     expect(gateway.chargeCount).toBe(charges);
     const row = await h.container.prisma.payment.findUniqueOrThrow({ where: { paymentId } });
@@ -310,14 +309,14 @@ describe('recovery', () => {
 
   it('the sweep charges nothing once the order cannot be paid: the gateway never saw the attempt, the payment expires', async () => {
     const { order, paymentId } = await payment('12.00');
-    await h.container.useCases.charges.claimForProcessing({ paymentId, staleAfterSeconds: 1, cardLast4: '4242' });
+    await h.container.useCaseDeps.charges.claimForProcessing({ paymentId, staleAfterSeconds: 1, cardLast4: '4242' });
     orders.update(order.orderId, { payable: false, reason: 'PAYMENT_WINDOW_EXPIRED', paymentExpiresAt: new Date(Date.now() - 1) });
     const charges = gateway.chargeCount;
     await new Promise((r) => setTimeout(r, 1100));
-    const swept = await resumeStalePayments(h.container.useCases);
+    const swept = await resumeStalePayments(h.container.useCaseDeps);
     expect(swept.closed).toBeGreaterThanOrEqual(1);
     expect(gateway.chargeCount).toBe(charges);
-    const detail = await h.container.useCases.payments.getPaymentDetail(paymentId);
+    const detail = await h.container.useCaseDeps.payments.getPaymentDetail(paymentId);
     expect(detail?.payment.status).toBe('expired');
     expect(detail?.attempts.map((a) => [a.status, a.failureCode])).toEqual([['error', 'NOT_CHARGED']]);
   });

@@ -6,7 +6,6 @@
 // keys, so a second send would be a second refund there: what this test would catch.
 import { createServer, request as httpRequest, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { resumePendingRefunds } from '../../src/app/refund-payment';
 import { StripeGateway } from '../../src/infra/gateways/stripe-gateway';
 import { startLocalStripe, type LocalStripe } from '../support/localstripe';
 import { admin, buyer, FakeOrders, startHarness, type Harness } from '../support/harness';
@@ -137,7 +136,7 @@ describe('refund reconciliation against localstripe', () => {
     (await stripe.api('GET', `/v1/refunds?payment_intent=${intentId}`)).data as Array<{ id: string; amount: number; metadata: Record<string, string> }>;
   const sweepAfterLease = async () => {
     await new Promise((r) => setTimeout(r, 3_100)); // the attempt's lease is the stale window (3 s here)
-    return resumePendingRefunds(h.container.useCases, 0);
+    return h.container.useCases.resumePendingRefunds.execute(0);
   };
 
   it('Stripe refunded but the answer was lost: 202 pending, then found by its refund id and completed, refunded once', async () => {

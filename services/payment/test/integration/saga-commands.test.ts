@@ -30,7 +30,7 @@ describe('saga commands (payment.void, payment.refund) and events', () => {
     await bus.connect();
     relay = new OutboxRelay({ databaseUrl: h.config.DATABASE_URL, bus, logger: h.container.logger, topicPrefix: prefix, pollMs: 100 });
     await relay.start();
-    [consumer] = await subscribeConsumers(bus, [paymentCommandsConsumer(h.container.useCases)], prefix);
+    [consumer] = await subscribeConsumers(bus, [paymentCommandsConsumer(h.container.useCaseDeps)], prefix);
     eventsSub = await bus.subscribe({
       groupId: `${prefix}observer`,
       topics: [topicName(prefix, Topics.paymentEvents)],
@@ -126,7 +126,7 @@ describe('saga commands (payment.void, payment.refund) and events', () => {
 
   it('a charge that succeeds after the order was cancelled is refunded by the saga’s payment.refund', async () => {
     const { order, paymentId } = await payment('33.30');
-    const uc = h.container.useCases;
+    const uc = h.container.useCaseDeps;
     // A charge in flight when the deadline passes: void finds nothing it may cancel...
     const claim = await uc.charges.claimForProcessing({ paymentId, staleAfterSeconds: 60, cardLast4: '4242' });
     expect(claim).not.toBeNull();

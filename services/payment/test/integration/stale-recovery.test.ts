@@ -100,7 +100,7 @@ describe('stale payments: the gateway is asked before anything is decided', () =
     await gate.reached; // the gateway has the charge and has not answered
     await new Promise((r) => setTimeout(r, 1500)); // past the 1 s window
 
-    const swept = await resumeStalePayments(h.container.useCases);
+    const swept = await resumeStalePayments(h.container.useCaseDeps);
     expect(swept.open).toBeGreaterThanOrEqual(1);
     expect((await row(h, paymentId)).status).toBe('processing'); // not failed, not expired
     // The buyer, impatient, tries again: refused while the gateway still holds the charge.
@@ -112,7 +112,7 @@ describe('stale payments: the gateway is asked before anything is decided', () =
     gate.release();
     const answered = await first;
     expect(answered.json()).toMatchObject({ outcome: 'succeeded', attempt_number: 1, payment: { status: 'completed' } });
-    await resumeStalePayments(h.container.useCases);
+    await resumeStalePayments(h.container.useCaseDeps);
     const done = await row(h, paymentId);
     expect([done.status, done.attemptCount]).toEqual(['completed', 1]);
     expect(gateway.chargesOf(paymentId)).toEqual([`payment:${paymentId}:attempt:1`]);
@@ -123,7 +123,7 @@ describe('stale payments: the gateway is asked before anything is decided', () =
   it('a gateway that answered while nobody listened: the sweep records its answer (declined → failed) without calling charge again', async () => {
     const h = shortWindow;
     const { order, paymentId } = await payment(h, '21.00');
-    const claim = await h.container.useCases.charges.claimForProcessing({ paymentId, staleAfterSeconds: 1, cardLast4: '0002' });
+    const claim = await h.container.useCaseDeps.charges.claimForProcessing({ paymentId, staleAfterSeconds: 1, cardLast4: '0002' });
     // The gateway declined it; the process that asked died before reading the answer.
     await gateway.charge({
       paymentId,
@@ -136,7 +136,7 @@ describe('stale payments: the gateway is asked before anything is decided', () =
       previousReference: null,
     });
     await new Promise((r) => setTimeout(r, 1200));
-    const swept = await resumeStalePayments(h.container.useCases);
+    const swept = await resumeStalePayments(h.container.useCaseDeps);
     expect(swept.resumed).toBeGreaterThanOrEqual(1);
     const failed = await row(h, paymentId);
     expect([failed.status, failed.failureReason]).toEqual(['failed', 'card_declined']);
@@ -148,11 +148,11 @@ describe('stale payments: the gateway is asked before anything is decided', () =
     expect(h.config.staleProcessingSeconds).toBe(90); // derived: Stripe's 20 s × 3 tries + 30 s
     const { paymentId } = await payment(h, '15.00');
     // Claimed by a process that crashed before the gateway call (the card is gone with it).
-    await h.container.useCases.charges.claimForProcessing({ paymentId, staleAfterSeconds: 90, cardLast4: '4242' });
+    await h.container.useCaseDeps.charges.claimForProcessing({ paymentId, staleAfterSeconds: 90, cardLast4: '4242' });
     const later: Clock = { now: () => new Date(Date.now() + 60 * 60_000) };
-    const swept = await resumeStalePayments({ ...h.container.useCases, clock: later });
+    const swept = await resumeStalePayments({ ...h.container.useCaseDeps, clock: later });
     expect(swept.resumed + swept.closed).toBeGreaterThanOrEqual(1);
-    const detail = await h.container.useCases.payments.getPaymentDetail(paymentId);
+    const detail = await h.container.useCaseDeps.payments.getPaymentDetail(paymentId);
     // An hour on, the order's window has closed, and the gateway says it never saw the attempt:
     // nothing was charged, so the payment expires (no guess, no charge).
     expect(detail?.payment.status).toBe('expired');
@@ -163,7 +163,7 @@ describe('stale payments: the gateway is asked before anything is decided', () =
   it('the buyer resuming a stale attempt on the injected clock gets the gateway answer, not a second charge', async () => {
     const h = defaultWindow;
     const { user, order, paymentId } = await payment(h, '19.00');
-    const claim = await h.container.useCases.charges.claimForProcessing({ paymentId, staleAfterSeconds: 90, cardLast4: '4242' });
+    const claim = await h.container.useCaseDeps.charges.claimForProcessing({ paymentId, staleAfterSeconds: 90, cardLast4: '4242' });
     await gateway.charge({
       paymentId,
       orderId: order.orderId,
@@ -175,7 +175,7 @@ describe('stale payments: the gateway is asked before anything is decided', () =
       previousReference: null,
     });
     const later: Clock = { now: () => new Date(Date.now() + 60 * 60_000) };
-    const result = await processPayment({ ...h.container.useCases, clock: later }, { id: user.id, role: 'buyer' }, { paymentId, cardNumber: CARDS.success });
+    const result = await processPayment({ ...h.container.useCaseDeps, clock: later }, { id: user.id, role: 'buyer' }, { paymentId, cardNumber: CARDS.success });
     expect(result).toMatchObject({ outcome: 'succeeded', attemptNumber: 1, payment: { status: 'completed' } });
     expect(gateway.chargesOf(paymentId)).toHaveLength(1);
   });

@@ -87,9 +87,9 @@ describe('stale Stripe attempts: Stripe is asked, never guessed', () => {
     expect(atStripe.map((i) => i.status)).toEqual(['succeeded']);
 
     await new Promise((r) => setTimeout(r, 2300)); // past the stale window
-    const swept = await resumeStalePayments(h.container.useCases);
+    const swept = await resumeStalePayments(h.container.useCaseDeps);
     expect(swept.open).toBeGreaterThanOrEqual(1);
-    const open = await h.container.useCases.payments.getPaymentDetail(paymentId);
+    const open = await h.container.useCaseDeps.payments.getPaymentDetail(paymentId);
     expect(open?.payment.status).toBe('processing'); // not failed, not expired
     expect(open?.attempts.map((a) => a.status)).toEqual(['processing']);
     // The buyer tries again: Stripe is asked first, nothing new is created.
@@ -115,7 +115,7 @@ describe('stale Stripe attempts: Stripe is asked, never guessed', () => {
     expect(hook.json()).toMatchObject({ applied: true });
     const done = await h.container.prisma.payment.findUniqueOrThrow({ where: { paymentId } });
     expect([done.status, done.gatewayTransactionId, done.attemptCount]).toEqual(['completed', atStripe[0].id, 1]);
-    await resumeStalePayments(h.container.useCases);
+    await resumeStalePayments(h.container.useCaseDeps);
     expect(intentCreations(paymentId)).toHaveLength(1);
     expect(await h.container.prisma.outboxMessage.count({ where: { type: 'payment.succeeded', key: order.orderId } })).toBe(1);
     expect(await h.container.prisma.duplicateCapture.count({ where: { paymentId } })).toBe(0);

@@ -76,7 +76,7 @@ describe('saga answers: a void during a charge, a refused refund', () => {
     await bus.connect();
     relay = new OutboxRelay({ databaseUrl: h.config.DATABASE_URL, bus, logger: h.container.logger, topicPrefix: prefix, pollMs: 100 });
     await relay.start();
-    [consumer] = await subscribeConsumers(bus, [paymentCommandsConsumer(h.container.useCases)], prefix);
+    [consumer] = await subscribeConsumers(bus, [paymentCommandsConsumer(h.container.useCaseDeps)], prefix);
     eventsSub = await bus.subscribe({
       groupId: `${prefix}observer`,
       topics: [topicName(prefix, Topics.paymentEvents)],
@@ -170,7 +170,7 @@ describe('saga answers: a void during a charge, a refused refund', () => {
 
   it('a failure webhook after payment.void (order cancelled) cancels the payment; process is refused while the void waits', async () => {
     const { user, orderId, paymentId } = await newPayment('19.00');
-    const claim = await h.container.useCases.charges.claimForProcessing({ paymentId, staleAfterSeconds: 600, cardLast4: '0002' });
+    const claim = await h.container.useCaseDeps.charges.claimForProcessing({ paymentId, staleAfterSeconds: 600, cardLast4: '0002' });
     expect(claim).not.toBeNull();
     const voidCommand = createEnvelope('payment.void', orderId, { order_id: orderId, reason: 'order_cancelled' });
     await send(voidCommand);
@@ -178,10 +178,10 @@ describe('saga answers: a void during a charge, a refused refund', () => {
 
     // Under the row lock, the claim itself refuses a payment whose order asked for a void.
     expect(
-      await h.container.useCases.charges.claimForProcessing({ paymentId, staleAfterSeconds: 0, cardLast4: '4242', now: new Date(Date.now() + 3_600_000) }),
+      await h.container.useCaseDeps.charges.claimForProcessing({ paymentId, staleAfterSeconds: 0, cardLast4: '4242', now: new Date(Date.now() + 3_600_000) }),
     ).toBeNull();
 
-    const result = await h.container.useCases.webhooks.applyGatewayEvent({
+    const result = await h.container.useCaseDeps.webhooks.applyGatewayEvent({
       provider: 'test_gateway',
       eventId: `evt_${paymentId}`,
       type: 'payment.failed',
@@ -200,7 +200,7 @@ describe('saga answers: a void during a charge, a refused refund', () => {
   it('the stale sweep that finds the decline at the gateway closes a payment whose order asked for a void', async () => {
     const { user, orderId, paymentId } = await newPayment('20.00');
     const past = new Date(Date.now() - 3_600_000);
-    const claim = await h.container.useCases.charges.claimForProcessing({ paymentId, staleAfterSeconds: 600, cardLast4: '0002', now: past });
+    const claim = await h.container.useCaseDeps.charges.claimForProcessing({ paymentId, staleAfterSeconds: 600, cardLast4: '0002', now: past });
     expect(claim).not.toBeNull();
     // The gateway declined it, and the answer never reached us (the process died).
     await gateway.charge({
@@ -218,7 +218,7 @@ describe('saga answers: a void during a charge, a refused refund', () => {
     await handled(voidCommand.id);
     expect((await row(paymentId)).status).toBe('processing');
 
-    await resumeStalePayments(h.container.useCases);
+    await resumeStalePayments(h.container.useCaseDeps);
     const closed = await row(paymentId);
     expect([closed.status, closed.failureReason]).toEqual(['expired', 'payment_timeout']);
     await eventually(() => expect(typesFor(orderId)).toEqual(['payment.failed', 'payment.voided']), { timeoutMs: 45_000 });
@@ -226,7 +226,7 @@ describe('saga answers: a void during a charge, a refused refund', () => {
   });
 
   it('the other endings of a voided charge close it too: a definite gateway error, a 3-D Secure wait, a stale attempt the gateway never saw', async () => {
-    const repo = h.container.useCases.charges;
+    const repo = h.container.useCaseDeps.charges;
     const voided = async (reason: string, now?: Date) => {
       const p = await newPayment('21.00');
       const claim = await repo.claimForProcessing({ paymentId: p.paymentId, staleAfterSeconds: 600, cardLast4: '4242', ...(now ? { now } : {}) });

@@ -75,7 +75,10 @@ describe('webhooks, cash on delivery and test mode', () => {
 
     it('records a capture confirmed after the payment was cancelled, so the saga can refund it', async () => {
       const { paymentId, order } = await pendingPayment('stripe');
-      await handlePaymentCommand(h.container.useCases, createEnvelope('payment.void', order.orderId, { order_id: order.orderId, reason: 'order_cancelled' }));
+      await handlePaymentCommand(
+        h.container.useCaseDeps,
+        createEnvelope('payment.void', order.orderId, { order_id: order.orderId, reason: 'order_cancelled' }),
+      );
       expect(await statusOf(paymentId)).toBe('cancelled');
       const raw = JSON.stringify(stripeEvent('payment_intent.succeeded', paymentId));
       expect((await postStripe(raw, sign(raw))).json()).toMatchObject({ applied: true });

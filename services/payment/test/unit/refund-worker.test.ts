@@ -6,6 +6,7 @@ import type { UseCaseDeps } from '../../src/app/deps';
 import { GatewayRegistry, type PaymentGateway, type RefundReservation } from '../../src/app/ports';
 import { storesOf } from '../support/fake-stores';
 import type { PaymentRecord, RefundRecord } from '../../src/app/records';
+import { SettleRefund } from '../../src/app/refund-payment';
 import { RefundWorker } from '../../src/app/refund-worker';
 
 const now = new Date('2026-12-03T12:00:00Z');
@@ -53,7 +54,11 @@ function setup(delayMs: number) {
 describe('refund worker', () => {
   it('runs at most `concurrency` gateway calls at once and sends every refund once', async () => {
     const t = setup(30);
-    const worker = new RefundWorker(t.deps, 2);
+    const worker = new RefundWorker(
+      new SettleRefund(t.deps.refunds, t.deps.gateways, t.deps.clock, t.deps.logger, t.deps.settings.staleProcessingSeconds),
+      t.deps.logger,
+      2,
+    );
     for (const id of ['r1', 'r2', 'r3', 'r4', 'r5']) worker.wake(id);
     worker.wake('r1'); // woken again while queued: still one send
     while (worker.pending > 0) await new Promise((r) => setTimeout(r, 10));
@@ -64,7 +69,11 @@ describe('refund worker', () => {
 
   it('stop() waits for the calls in flight and starts nothing new', async () => {
     const t = setup(50);
-    const worker = new RefundWorker(t.deps, 1);
+    const worker = new RefundWorker(
+      new SettleRefund(t.deps.refunds, t.deps.gateways, t.deps.clock, t.deps.logger, t.deps.settings.staleProcessingSeconds),
+      t.deps.logger,
+      1,
+    );
     worker.wake('a');
     worker.wake('b');
     await new Promise((r) => setTimeout(r, 10));
@@ -77,7 +86,10 @@ describe('refund worker', () => {
 
   it('detached work is awaited on stop, and its failure is only logged', async () => {
     const t = setup(0);
-    const worker = new RefundWorker(t.deps);
+    const worker = new RefundWorker(
+      new SettleRefund(t.deps.refunds, t.deps.gateways, t.deps.clock, t.deps.logger, t.deps.settings.staleProcessingSeconds),
+      t.deps.logger,
+    );
     let released = false;
     worker.detach('void p1', async () => {
       await new Promise((r) => setTimeout(r, 30));

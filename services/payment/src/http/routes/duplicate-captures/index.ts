@@ -24,7 +24,7 @@ export const duplicateCaptureRoutes =
         },
       },
       async (request) => {
-        const items = await listDuplicateCaptures(deps.useCases, {
+        const items = await listDuplicateCaptures(deps.useCaseDeps, {
           status: request.query.status || undefined,
           orderId: request.query.order_id,
           limit: request.query.limit,

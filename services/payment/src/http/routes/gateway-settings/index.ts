@@ -11,7 +11,7 @@ const security = [{ bearerAuth: [] }];
 export const gatewaySettingsRoutes =
   (deps: HttpDeps): FastifyPluginAsyncTypebox =>
   async (app) => {
-    const uc = deps.useCases;
+    const uc = deps.useCaseDeps;
     const updateGatewaySettings = new UpdateGatewaySettings(uc.gatewaySettings, uc.clock);
     const listAudit = new ListGatewaySettingsAudit(uc.gatewaySettings);
 

@@ -2,7 +2,6 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { instantOf } from '@sudamall/shared';
 import { GetRefund, ListRefunds } from '../../../app/list-refunds';
-import { createRefund } from '../../../app/refund-payment';
 import type { HttpDeps } from '../../app-deps';
 import { CreateRefundBody, ErrorSchema, pageOf, PaymentSchema, RefundIdParams, RefundSchema, RefundsQuery } from '../../schemas';
 import { pageView, refundCreatedView, refundView } from '../../presenters';
@@ -14,7 +13,7 @@ const RefundCreated = Type.Object({ refund: RefundSchema, payment: PaymentSchema
 export const refundRoutes =
   (deps: HttpDeps): FastifyPluginAsyncTypebox =>
   async (app) => {
-    const uc = deps.useCases;
+    const uc = deps.useCaseDeps;
     const listRefunds = new ListRefunds(uc.refunds);
     const getRefund = new GetRefund(uc.refunds);
     const admin = app.requireRole('admin');
@@ -37,7 +36,7 @@ export const refundRoutes =
         },
       },
       async (request, reply) => {
-        const result = await createRefund(uc, request.user, {
+        const result = await deps.useCases.createRefund.execute(request.user, {
           paymentId: request.body.payment_id,
           amount: request.body.amount,
           reason: request.body.reason,

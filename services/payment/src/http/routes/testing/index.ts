@@ -17,7 +17,7 @@ const security = [{ bearerAuth: [] }];
 export const testingRoutes =
   (deps: HttpDeps): FastifyPluginAsyncTypebox =>
   async (app) => {
-    const uc = deps.useCases;
+    const uc = deps.useCaseDeps;
     const runTestPayment = new RunTestPayment(uc.gatewayStore, uc.gateways, uc.settings.currency);
 
     app.post(
@@ -73,7 +73,7 @@ export const testingRoutes =
         },
       },
       async (request) =>
-        applySimulatedWebhook(deps.useCases, {
+        applySimulatedWebhook(deps.useCaseDeps, {
           paymentId: request.body.payment_id,
           event: request.body.event,
           eventId: request.body.event_id ?? randomUUID(),

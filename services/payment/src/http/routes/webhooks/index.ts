@@ -30,7 +30,7 @@ export const webhookRoutes =
         const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
         const header = request.headers['stripe-signature'];
         return applyStripeWebhook(
-          deps.useCases,
+          deps.useCaseDeps,
           raw,
           Array.isArray(header) ? header[0] : header,
           deps.settings.stripeWebhookSecret,
