@@ -12,7 +12,16 @@ import {
   type ParkedMessages,
   type SqlRunner,
 } from '@sudamall/shared';
+import { CollectPayment } from './app/collect-payment';
+import { CreatePayment } from './app/create-payment';
 import type { UseCaseDeps } from './app/deps';
+import { GetOrderPaymentStatus } from './app/get-order-payment-status';
+import { GetPaymentDetail } from './app/get-payment-detail';
+import { ListGateways } from './app/list-gateways';
+import { ListMyPayments, ListPayments } from './app/list-payments';
+import { GetRefund, ListRefunds } from './app/list-refunds';
+import { RunTestPayment } from './app/run-test-payment';
+import { ListGatewaySettingsAudit, UpdateGatewaySettings } from './app/update-gateway-settings';
 import { GatewayRegistry, type OrdersPort, type PaymentGateway } from './app/ports';
 import { CreateRefund, ResumePendingRefunds, SettleRefund } from './app/refund-payment';
 import { RefundWorker } from './app/refund-worker';
@@ -37,6 +46,18 @@ import { PaymentLiveFeed } from './live/payment-live-feed';
 
 /** Payment's use cases, built once here; routes, gRPC, the commands consumer and the recovery job take them from this record. */
 export interface PaymentUseCases {
+  createPayment: CreatePayment;
+  collectPayment: CollectPayment;
+  getOrderPaymentStatus: GetOrderPaymentStatus;
+  getPaymentDetail: GetPaymentDetail;
+  listMyPayments: ListMyPayments;
+  listPayments: ListPayments;
+  listGateways: ListGateways;
+  listRefunds: ListRefunds;
+  getRefund: GetRefund;
+  runTestPayment: RunTestPayment;
+  updateGatewaySettings: UpdateGatewaySettings;
+  listGatewaySettingsAudit: ListGatewaySettingsAudit;
   createRefund: CreateRefund;
   resumePendingRefunds: ResumePendingRefunds;
 }
@@ -131,6 +152,18 @@ export function createContainer(config: PaymentConfig, logger: Logger, overrides
   const refundWorker = new RefundWorker(settleRefund, logger);
   deps.refundQueue = refundWorker;
   const useCases: PaymentUseCases = {
+    createPayment: new CreatePayment(gatewayStore, payments, deps.orders, deps.gateways, clock, config.PAYMENT_CURRENCY),
+    collectPayment: new CollectPayment(payments, deps.orders, logger),
+    getOrderPaymentStatus: new GetOrderPaymentStatus(payments),
+    getPaymentDetail: new GetPaymentDetail(payments),
+    listMyPayments: new ListMyPayments(payments),
+    listPayments: new ListPayments(payments),
+    listGateways: new ListGateways(gatewayStore, deps.gateways),
+    listRefunds: new ListRefunds(deps.refunds),
+    getRefund: new GetRefund(deps.refunds),
+    runTestPayment: new RunTestPayment(gatewayStore, deps.gateways, config.PAYMENT_CURRENCY),
+    updateGatewaySettings: new UpdateGatewaySettings(gatewayStore, clock),
+    listGatewaySettingsAudit: new ListGatewaySettingsAudit(gatewayStore),
     createRefund: new CreateRefund(payments, deps.refunds, settleRefund),
     resumePendingRefunds: new ResumePendingRefunds(deps.refunds, settleRefund, clock, logger, config.staleProcessingSeconds),
   };

@@ -1,6 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { ListGatewaySettingsAudit, UpdateGatewaySettings } from '../../../app/update-gateway-settings';
 import type { HttpDeps } from '../../app-deps';
 import { ErrorSchema, GatewayNameParams, GatewaySettingsAuditSchema, GatewaySettingsBody, GatewaySettingsResponse } from '../../schemas';
 import { auditView, gatewaySettingsChangeView } from '../../presenters';
@@ -11,9 +10,7 @@ const security = [{ bearerAuth: [] }];
 export const gatewaySettingsRoutes =
   (deps: HttpDeps): FastifyPluginAsyncTypebox =>
   async (app) => {
-    const uc = deps.useCaseDeps;
-    const updateGatewaySettings = new UpdateGatewaySettings(uc.gatewaySettings, uc.clock);
-    const listAudit = new ListGatewaySettingsAudit(uc.gatewaySettings);
+    const { updateGatewaySettings, listGatewaySettingsAudit: listAudit } = deps.useCases;
 
     app.put(
       '/:name/',

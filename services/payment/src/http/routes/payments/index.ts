@@ -2,12 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { instantOf } from '@sudamall/shared';
 import type { PaymentStatus } from '../../../domain/payment-status';
-import { CollectPayment } from '../../../app/collect-payment';
-import { CreatePayment } from '../../../app/create-payment';
 import { processPayment } from '../../../app/process-payment';
-import { GetOrderPaymentStatus } from '../../../app/get-order-payment-status';
-import { GetPaymentDetail } from '../../../app/get-payment-detail';
-import { ListMyPayments, ListPayments } from '../../../app/list-payments';
 import type { HttpDeps } from '../../app-deps';
 import {
   CreatePaymentBody,
@@ -32,13 +27,7 @@ const security = [{ bearerAuth: [] }];
 export const paymentRoutes =
   (deps: HttpDeps): FastifyPluginAsyncTypebox =>
   async (app) => {
-    const uc = deps.useCaseDeps;
-    const createPayment = new CreatePayment(uc.gatewayStore, uc.payments, uc.orders, uc.gateways, uc.clock, uc.settings.currency);
-    const collectPayment = new CollectPayment(uc.payments, uc.orders, uc.logger);
-    const getOrderPaymentStatus = new GetOrderPaymentStatus(uc.payments);
-    const getPaymentDetail = new GetPaymentDetail(uc.payments);
-    const listMyPayments = new ListMyPayments(uc.payments);
-    const listPayments = new ListPayments(uc.payments);
+    const { createPayment, collectPayment, getOrderPaymentStatus, getPaymentDetail, listMyPayments, listPayments, listGateways } = deps.useCases;
 
     app.post(
       '/create/',
@@ -78,7 +67,7 @@ export const paymentRoutes =
       },
       async (request) => {
         const b = request.body;
-        const result = await processPayment(uc, request.user, {
+        const result = await processPayment(deps.useCaseDeps, request.user, {
           paymentId: b.payment_id,
           cardNumber: b.card_number,
           expMonth: b.exp_month,
@@ -188,8 +177,7 @@ export const paymentRoutes =
         },
       },
       async () => {
-        const gateways = await uc.gatewayStore.listGateways(true);
-        return gateways.filter((g) => uc.gateways.get(g.name)).map(gatewayView);
+        return (await listGateways.execute()).map(gatewayView);
       },
     );
 
@@ -206,11 +194,7 @@ export const paymentRoutes =
         },
       },
       async () => {
-        const gateways = await uc.gatewayStore.listGateways(true);
-        return paymentConfigView(
-          deps.settings,
-          gateways.filter((g) => uc.gateways.get(g.name)),
-        );
+        return paymentConfigView(deps.settings, await listGateways.execute());
       },
     );
 

@@ -1,7 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { instantOf } from '@sudamall/shared';
-import { GetRefund, ListRefunds } from '../../../app/list-refunds';
 import type { HttpDeps } from '../../app-deps';
 import { CreateRefundBody, ErrorSchema, pageOf, PaymentSchema, RefundIdParams, RefundSchema, RefundsQuery } from '../../schemas';
 import { pageView, refundCreatedView, refundView } from '../../presenters';
@@ -13,9 +12,7 @@ const RefundCreated = Type.Object({ refund: RefundSchema, payment: PaymentSchema
 export const refundRoutes =
   (deps: HttpDeps): FastifyPluginAsyncTypebox =>
   async (app) => {
-    const uc = deps.useCaseDeps;
-    const listRefunds = new ListRefunds(uc.refunds);
-    const getRefund = new GetRefund(uc.refunds);
+    const { listRefunds, getRefund, createRefund } = deps.useCases;
     const admin = app.requireRole('admin');
 
     app.post(
@@ -36,7 +33,7 @@ export const refundRoutes =
         },
       },
       async (request, reply) => {
-        const result = await deps.useCases.createRefund.execute(request.user, {
+        const result = await createRefund.execute(request.user, {
           paymentId: request.body.payment_id,
           amount: request.body.amount,
           reason: request.body.reason,

@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { applySimulatedWebhook } from '../../../app/apply-webhook';
-import { RunTestPayment } from '../../../app/run-test-payment';
 import type { HttpDeps } from '../../app-deps';
 import { testPaymentView } from '../../presenters';
 import { ErrorSchema, TEST_PAYMENT_DEFAULTS, TestPaymentBody, TestWebhookBody, WebhookAckSchema } from '../../schemas';
@@ -17,8 +16,7 @@ const security = [{ bearerAuth: [] }];
 export const testingRoutes =
   (deps: HttpDeps): FastifyPluginAsyncTypebox =>
   async (app) => {
-    const uc = deps.useCaseDeps;
-    const runTestPayment = new RunTestPayment(uc.gatewayStore, uc.gateways, uc.settings.currency);
+    const { runTestPayment } = deps.useCases;
 
     app.post(
       '/',
