@@ -25,8 +25,11 @@ import { ListGatewaySettingsAudit, UpdateGatewaySettings } from './app/update-ga
 import { GatewayRegistry, type OrdersPort, type PaymentGateway } from './app/ports';
 import { CreateRefund, ResumePendingRefunds, SettleRefund } from './app/refund-payment';
 import { RefundWorker } from './app/refund-worker';
-import { resumeStalePayments } from './app/resume-stale-payments';
-import { refundDuplicateCaptures } from './app/duplicate-captures';
+import { ResumeStalePayments } from './app/resume-stale-payments';
+import { ListDuplicateCaptures, RefundDuplicateCaptures } from './app/duplicate-captures';
+import { ApplySimulatedWebhook, ApplyStripeWebhook } from './app/apply-webhook';
+import { ChargeOutcomes } from './app/charge-outcome';
+import { ProcessPayment } from './app/process-payment';
 import type { PaymentConfig } from './config';
 import { CashOnDeliveryGateway } from './infra/gateways/cash-on-delivery';
 import { PaypalGateway } from './infra/gateways/paypal-gateway';
@@ -58,8 +61,14 @@ export interface PaymentUseCases {
   runTestPayment: RunTestPayment;
   updateGatewaySettings: UpdateGatewaySettings;
   listGatewaySettingsAudit: ListGatewaySettingsAudit;
+  processPayment: ProcessPayment;
+  applyStripeWebhook: ApplyStripeWebhook;
+  applySimulatedWebhook: ApplySimulatedWebhook;
   createRefund: CreateRefund;
   resumePendingRefunds: ResumePendingRefunds;
+  resumeStalePayments: ResumeStalePayments;
+  refundDuplicateCaptures: RefundDuplicateCaptures;
+  listDuplicateCaptures: ListDuplicateCaptures;
 }
 
 export interface Container {
@@ -151,6 +160,9 @@ export function createContainer(config: PaymentConfig, logger: Logger, overrides
   const settleRefund = new SettleRefund(deps.refunds, deps.gateways, clock, logger, config.staleProcessingSeconds);
   const refundWorker = new RefundWorker(settleRefund, logger);
   deps.refundQueue = refundWorker;
+  const stale = config.staleProcessingSeconds;
+  const refundDuplicateCaptures = new RefundDuplicateCaptures(deps.duplicateCaptures, deps.gateways, clock, logger, stale);
+  const outcomes = new ChargeOutcomes(deps.charges, deps.gateways, refundDuplicateCaptures, logger);
   const useCases: PaymentUseCases = {
     createPayment: new CreatePayment(gatewayStore, payments, deps.orders, deps.gateways, clock, config.PAYMENT_CURRENCY),
     collectPayment: new CollectPayment(payments, deps.orders, logger),
@@ -165,6 +177,12 @@ export function createContainer(config: PaymentConfig, logger: Logger, overrides
     updateGatewaySettings: new UpdateGatewaySettings(gatewayStore, clock),
     listGatewaySettingsAudit: new ListGatewaySettingsAudit(gatewayStore),
     createRefund: new CreateRefund(payments, deps.refunds, settleRefund),
+    processPayment: new ProcessPayment(payments, deps.charges, deps.orders, deps.gateways, outcomes, clock, logger, stale),
+    applyStripeWebhook: new ApplyStripeWebhook(deps.webhooks, refundDuplicateCaptures, clock, logger),
+    applySimulatedWebhook: new ApplySimulatedWebhook(payments, deps.webhooks, refundDuplicateCaptures),
+    resumeStalePayments: new ResumeStalePayments(payments, deps.charges, deps.orders, deps.gateways, outcomes, clock, logger, stale),
+    refundDuplicateCaptures,
+    listDuplicateCaptures: new ListDuplicateCaptures(deps.duplicateCaptures),
     resumePendingRefunds: new ResumePendingRefunds(deps.refunds, settleRefund, clock, logger, config.staleProcessingSeconds),
   };
 
@@ -185,8 +203,8 @@ export function createContainer(config: PaymentConfig, logger: Logger, overrides
     refundWorker,
     async recover() {
       await useCases.resumePendingRefunds.execute(config.PAYMENT_REFUND_RETRY_SECONDS);
-      await resumeStalePayments(deps);
-      await refundDuplicateCaptures(deps);
+      await useCases.resumeStalePayments.execute();
+      await useCases.refundDuplicateCaptures.execute();
     },
     ping: () => sql.query('SELECT 1'),
     async close() {

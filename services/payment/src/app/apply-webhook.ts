@@ -1,9 +1,9 @@
 import { conflict, invalid } from '@sudamall/shared';
 import { paymentNotFound } from './access';
 import { verifyStripeSignature } from '../domain/stripe-signature';
-import type { UseCaseDeps } from './deps';
-import { refundDetectedDuplicate } from './duplicate-captures';
-import type { GatewayEventInput, GatewayEventResult } from './ports';
+import type { Logger } from 'pino';
+import type { RefundDuplicateCaptures } from './duplicate-captures';
+import type { Clock, GatewayEventInput, GatewayEventResult, PaymentStore, WebhookStore } from './ports';
 
 export interface WebhookAck {
   received: true;
@@ -51,33 +51,36 @@ export function mapStripeEvent(event: StripeEvent): Omit<GatewayEventInput, 'pay
  * recorded once per id (a replay is acknowledged as a duplicate) and applied only as a valid
  * state transition, so reordered events cannot move a payment backwards.
  */
-export async function applyStripeWebhook(
-  deps: UseCaseDeps,
-  rawBody: Buffer,
-  signatureHeader: string | undefined,
-  secret: string,
-  toleranceSeconds: number,
-): Promise<WebhookAck> {
-  const check = verifyStripeSignature(rawBody, signatureHeader, secret, {
-    toleranceSeconds,
-    nowSeconds: Math.floor(deps.clock.now().getTime() / 1000),
-  });
-  if (!check.ok) throw invalid('INVALID_SIGNATURE', `webhook signature rejected: ${check.reason}`);
-  let event: StripeEvent;
-  try {
-    event = JSON.parse(rawBody.toString('utf8')) as StripeEvent;
-  } catch {
-    throw invalid('MALFORMED_JSON', 'the webhook body is not JSON');
+export class ApplyStripeWebhook {
+  constructor(
+    private readonly webhooks: WebhookStore,
+    private readonly duplicates: RefundDuplicateCaptures,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+  ) {}
+
+  async execute(rawBody: Buffer, signatureHeader: string | undefined, secret: string, toleranceSeconds: number): Promise<WebhookAck> {
+    const check = verifyStripeSignature(rawBody, signatureHeader, secret, {
+      toleranceSeconds,
+      nowSeconds: Math.floor(this.clock.now().getTime() / 1000),
+    });
+    if (!check.ok) throw invalid('INVALID_SIGNATURE', `webhook signature rejected: ${check.reason}`);
+    let event: StripeEvent;
+    try {
+      event = JSON.parse(rawBody.toString('utf8')) as StripeEvent;
+    } catch {
+      throw invalid('MALFORMED_JSON', 'the webhook body is not JSON');
+    }
+    if (typeof event.id !== 'string' || typeof event.type !== 'string') {
+      throw invalid('INVALID_EVENT', 'a Stripe event needs an id and a type');
+    }
+    const mapped = mapStripeEvent(event);
+    const result = await this.webhooks.applyGatewayEvent({ ...mapped, payload: event as Record<string, unknown> });
+    // A second capture (the buyer paid twice) is refunded now; the recovery sweep retries it.
+    if (!result.duplicate && result.duplicateCapture) await this.duplicates.refundDetected(result.duplicateCapture.paymentId);
+    this.logger.info({ provider: 'stripe', event_id: event.id, type: event.type, result: ack(result).result }, 'webhook handled');
+    return ack(result);
   }
-  if (typeof event.id !== 'string' || typeof event.type !== 'string') {
-    throw invalid('INVALID_EVENT', 'a Stripe event needs an id and a type');
-  }
-  const mapped = mapStripeEvent(event);
-  const result = await deps.webhooks.applyGatewayEvent({ ...mapped, payload: event as Record<string, unknown> });
-  // A second capture (the buyer paid twice) is refunded now; the recovery sweep retries it.
-  if (!result.duplicate && result.duplicateCapture) await refundDetectedDuplicate(deps, result.duplicateCapture.paymentId);
-  deps.logger.info({ provider: 'stripe', event_id: event.id, type: event.type, result: ack(result).result }, 'webhook handled');
-  return ack(result);
 }
 
 export interface SimulatedWebhookInput {
@@ -93,27 +96,35 @@ export interface SimulatedWebhookInput {
  * test-gateway payment: a simulated success on a Stripe, PayPal or cash payment would mark money
  * received that no gateway ever took.
  */
-export async function applySimulatedWebhook(deps: UseCaseDeps, input: SimulatedWebhookInput): Promise<WebhookAck> {
-  const payment = await deps.payments.findPayment(input.paymentId);
-  if (!payment) throw paymentNotFound(input.paymentId);
-  if (payment.gateway !== 'test_gateway') {
-    throw conflict('NOT_TEST_GATEWAY_PAYMENT', 'only test-gateway payments take simulated webhooks', {
-      payment_id: payment.paymentId,
-      gateway: payment.gateway,
+export class ApplySimulatedWebhook {
+  constructor(
+    private readonly payments: PaymentStore,
+    private readonly webhooks: WebhookStore,
+    private readonly duplicates: RefundDuplicateCaptures,
+  ) {}
+
+  async execute(input: SimulatedWebhookInput): Promise<WebhookAck> {
+    const payment = await this.payments.findPayment(input.paymentId);
+    if (!payment) throw paymentNotFound(input.paymentId);
+    if (payment.gateway !== 'test_gateway') {
+      throw conflict('NOT_TEST_GATEWAY_PAYMENT', 'only test-gateway payments take simulated webhooks', {
+        payment_id: payment.paymentId,
+        gateway: payment.gateway,
+      });
+    }
+    const outcome: GatewayEventInput['outcome'] =
+      input.event === 'payment.succeeded'
+        ? { kind: 'succeeded', transactionId: input.transactionId ?? `test_txn_${input.eventId.slice(0, 12)}` }
+        : { kind: 'failed', code: input.failureCode ?? 'card_declined', message: 'simulated failure' };
+    const result = await this.webhooks.applyGatewayEvent({
+      provider: 'test',
+      eventId: input.eventId,
+      type: input.event,
+      paymentId: input.paymentId,
+      payload: { event: input.event, payment_id: input.paymentId, transaction_id: input.transactionId ?? null },
+      outcome,
     });
+    if (!result.duplicate && result.duplicateCapture) await this.duplicates.refundDetected(result.duplicateCapture.paymentId);
+    return ack(result);
   }
-  const outcome: GatewayEventInput['outcome'] =
-    input.event === 'payment.succeeded'
-      ? { kind: 'succeeded', transactionId: input.transactionId ?? `test_txn_${input.eventId.slice(0, 12)}` }
-      : { kind: 'failed', code: input.failureCode ?? 'card_declined', message: 'simulated failure' };
-  const result = await deps.webhooks.applyGatewayEvent({
-    provider: 'test',
-    eventId: input.eventId,
-    type: input.event,
-    paymentId: input.paymentId,
-    payload: { event: input.event, payment_id: input.paymentId, transaction_id: input.transactionId ?? null },
-    outcome,
-  });
-  if (!result.duplicate && result.duplicateCapture) await refundDetectedDuplicate(deps, result.duplicateCapture.paymentId);
-  return ack(result);
 }

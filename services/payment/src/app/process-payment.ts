@@ -2,10 +2,11 @@ import { conflict, isDomainError } from '@sudamall/shared';
 import { cardLast4, normalizeCardNumber } from '../domain/card';
 import { isStaleAttempt, PROCESSABLE_STATUSES, voidRequestOf } from '../domain/payment-status';
 import { assertOwner, paymentNotFound } from './access';
-import { chargeRequestFor, isUnknownOutcome, lookupCurrentAttempt, recordChargeResult } from './charge-outcome';
+import type { Logger } from 'pino';
+import { chargeRequestFor, isUnknownOutcome, type ChargeOutcomes } from './charge-outcome';
 import { notPayable } from './create-payment';
-import type { Actor, UseCaseDeps } from './deps';
-import type { ChargeResult, PaymentInput } from './ports';
+import type { Actor } from './deps';
+import type { ChargeResult, ChargeStore, Clock, GatewayRegistry, OrdersPort, PaymentInput, PaymentStore } from './ports';
 import type { PaymentRecord } from './records';
 
 export interface ProcessPaymentInput extends PaymentInput {
@@ -60,95 +61,108 @@ const OUTCOME: Record<ChargeResult['status'], ProcessOutcome> = {
  * charges and nine get 409 PAYMENT_IN_PROGRESS. The gateway call runs outside any transaction
  * with an idempotency key per (payment, attempt).
  */
-export async function processPayment(deps: UseCaseDeps, actor: Actor, input: ProcessPaymentInput): Promise<ProcessPaymentResult> {
-  const payment = await deps.payments.findPayment(input.paymentId);
-  if (!payment) throw paymentNotFound(input.paymentId);
-  assertOwner(actor, payment);
-  const gateway = deps.gateways.get(payment.gateway);
-  if (!gateway) throw conflict('GATEWAY_NOT_AVAILABLE', `gateway ${payment.gateway} is not available`);
+export class ProcessPayment {
+  constructor(
+    private readonly payments: PaymentStore,
+    private readonly charges: ChargeStore,
+    private readonly orders: OrdersPort,
+    private readonly gateways: GatewayRegistry,
+    private readonly outcomes: ChargeOutcomes,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+    private readonly staleProcessingSeconds: number,
+  ) {}
 
-  const paymentInput: PaymentInput = {
-    ...(input.cardNumber ? { cardNumber: normalizeCardNumber(input.cardNumber) } : {}),
-    ...(input.expMonth !== undefined ? { expMonth: input.expMonth } : {}),
-    ...(input.expYear !== undefined ? { expYear: input.expYear } : {}),
-    ...(input.cvc ? { cvc: input.cvc } : {}),
-    ...(input.paymentMethodId ? { paymentMethodId: input.paymentMethodId } : {}),
-  };
-  gateway.validateInput(paymentInput);
+  async execute(actor: Actor, input: ProcessPaymentInput): Promise<ProcessPaymentResult> {
+    const payment = await this.payments.findPayment(input.paymentId);
+    if (!payment) throw paymentNotFound(input.paymentId);
+    assertOwner(actor, payment);
+    const gateway = this.gateways.get(payment.gateway);
+    if (!gateway) throw conflict('GATEWAY_NOT_AVAILABLE', `gateway ${payment.gateway} is not available`);
 
-  const stale = isStaleAttempt(payment, deps.clock.now(), deps.settings.staleProcessingSeconds);
-  if ((!PROCESSABLE_STATUSES.includes(payment.status) && !stale) || payment.metadata.awaiting_collection === true) {
-    throw whyNotProcessable(payment);
-  }
-  if (stale) {
-    // An attempt nobody came back for: the gateway says what became of it before anything is
-    // charged. Only one it never saw is replayed (below, with its own idempotency key).
-    const found = await lookupCurrentAttempt(deps, payment);
-    if (!found || found.status === 'processing') throw whyNotProcessable(payment);
-    if (found.status !== 'not_found') {
-      const updated = await recordChargeResult(deps, payment.paymentId, payment.attemptCount, found);
-      return resultOf(updated, payment.attemptCount, found);
+    const paymentInput: PaymentInput = {
+      ...(input.cardNumber ? { cardNumber: normalizeCardNumber(input.cardNumber) } : {}),
+      ...(input.expMonth !== undefined ? { expMonth: input.expMonth } : {}),
+      ...(input.expYear !== undefined ? { expYear: input.expYear } : {}),
+      ...(input.cvc ? { cvc: input.cvc } : {}),
+      ...(input.paymentMethodId ? { paymentMethodId: input.paymentMethodId } : {}),
+    };
+    gateway.validateInput(paymentInput);
+
+    const stale = isStaleAttempt(payment, this.clock.now(), this.staleProcessingSeconds);
+    if ((!PROCESSABLE_STATUSES.includes(payment.status) && !stale) || payment.metadata.awaiting_collection === true) {
+      throw whyNotProcessable(payment);
     }
-  }
-
-  const voidRequest = voidRequestOf(payment.metadata);
-  if (voidRequest) {
-    // The gateway never saw the stale attempt: nothing was charged, so it closes as the void asked.
     if (stale) {
-      await deps.charges.recordAttemptError(
-        payment.paymentId,
-        payment.attemptCount,
-        { code: 'NOT_CHARGED', message: 'the gateway never saw the attempt' },
-        false,
-      );
+      // An attempt nobody came back for: the gateway says what became of it before anything is
+      // charged. Only one it never saw is replayed (below, with its own idempotency key).
+      const found = await this.outcomes.lookupCurrentAttempt(payment);
+      if (!found || found.status === 'processing') throw whyNotProcessable(payment);
+      if (found.status !== 'not_found') {
+        const updated = await this.outcomes.record(payment.paymentId, payment.attemptCount, found);
+        return resultOf(updated, payment.attemptCount, found);
+      }
     }
-    throw voidRequested(payment, voidRequest.reason);
-  }
 
-  // The order decides whether it can still be paid (window, cancellation); asked before every charge.
-  const order = await deps.orders.getOrderForPayment(payment.orderReference);
-  const windowClosed = order.paymentExpiresAt !== null && order.paymentExpiresAt.getTime() <= deps.clock.now().getTime();
-  if (!order.payable || windowClosed) {
-    const expired = windowClosed || order.reason === 'PAYMENT_WINDOW_EXPIRED';
-    await deps.payments.closePayment(
-      payment.paymentId,
-      expired ? 'expired' : 'cancelled',
-      expired ? 'payment_window_expired' : order.reason || 'order_not_payable',
+    const voidRequest = voidRequestOf(payment.metadata);
+    if (voidRequest) {
+      // The gateway never saw the stale attempt: nothing was charged, so it closes as the void asked.
+      if (stale) {
+        await this.charges.recordAttemptError(
+          payment.paymentId,
+          payment.attemptCount,
+          { code: 'NOT_CHARGED', message: 'the gateway never saw the attempt' },
+          false,
+        );
+      }
+      throw voidRequested(payment, voidRequest.reason);
+    }
+
+    // The order decides whether it can still be paid (window, cancellation); asked before every charge.
+    const order = await this.orders.getOrderForPayment(payment.orderReference);
+    const windowClosed = order.paymentExpiresAt !== null && order.paymentExpiresAt.getTime() <= this.clock.now().getTime();
+    if (!order.payable || windowClosed) {
+      const expired = windowClosed || order.reason === 'PAYMENT_WINDOW_EXPIRED';
+      await this.payments.closePayment(
+        payment.paymentId,
+        expired ? 'expired' : 'cancelled',
+        expired ? 'payment_window_expired' : order.reason || 'order_not_payable',
+      );
+      throw notPayable(expired ? { ...order, payable: false, reason: 'PAYMENT_WINDOW_EXPIRED' } : order);
+    }
+
+    const claim = await this.charges.claimForProcessing({
+      paymentId: payment.paymentId,
+      staleAfterSeconds: this.staleProcessingSeconds,
+      now: this.clock.now(),
+      cardLast4: cardLast4(paymentInput.cardNumber),
+      paymentMethodId: paymentInput.paymentMethodId ?? null,
+    });
+    if (!claim) {
+      const now = await this.payments.findPayment(payment.paymentId);
+      throw whyNotProcessable(now ?? payment);
+    }
+
+    let result: ChargeResult;
+    try {
+      result = await gateway.charge(chargeRequestFor(claim, paymentInput));
+    } catch (e) {
+      // Unavailable: the charge may or may not have happened, so the attempt stays open and a
+      // later process call resumes it with the same idempotency key. Anything else: it did not.
+      const unknownOutcome = isUnknownOutcome(e);
+      const code = isDomainError(e) ? e.code : 'GATEWAY_ERROR';
+      await this.charges.recordAttemptError(payment.paymentId, claim.attemptNumber, { code, message: (e as Error).message }, unknownOutcome);
+      this.logger.warn({ payment_id: payment.paymentId, attempt: claim.attemptNumber, code }, 'gateway call failed');
+      throw e;
+    }
+
+    const updated = await this.outcomes.record(payment.paymentId, claim.attemptNumber, result);
+    this.logger.info(
+      { payment_id: payment.paymentId, order_id: payment.orderReference, attempt: claim.attemptNumber, outcome: result.status },
+      'payment attempt finished',
     );
-    throw notPayable(expired ? { ...order, payable: false, reason: 'PAYMENT_WINDOW_EXPIRED' } : order);
+    return resultOf(updated, claim.attemptNumber, result);
   }
-
-  const claim = await deps.charges.claimForProcessing({
-    paymentId: payment.paymentId,
-    staleAfterSeconds: deps.settings.staleProcessingSeconds,
-    now: deps.clock.now(),
-    cardLast4: cardLast4(paymentInput.cardNumber),
-    paymentMethodId: paymentInput.paymentMethodId ?? null,
-  });
-  if (!claim) {
-    const now = await deps.payments.findPayment(payment.paymentId);
-    throw whyNotProcessable(now ?? payment);
-  }
-
-  let result: ChargeResult;
-  try {
-    result = await gateway.charge(chargeRequestFor(claim, paymentInput));
-  } catch (e) {
-    // Unavailable: the charge may or may not have happened, so the attempt stays open and a
-    // later process call resumes it with the same idempotency key. Anything else: it did not.
-    const unknownOutcome = isUnknownOutcome(e);
-    const code = isDomainError(e) ? e.code : 'GATEWAY_ERROR';
-    await deps.charges.recordAttemptError(payment.paymentId, claim.attemptNumber, { code, message: (e as Error).message }, unknownOutcome);
-    deps.logger.warn({ payment_id: payment.paymentId, attempt: claim.attemptNumber, code }, 'gateway call failed');
-    throw e;
-  }
-
-  const updated = await recordChargeResult(deps, payment.paymentId, claim.attemptNumber, result);
-  deps.logger.info(
-    { payment_id: payment.paymentId, order_id: payment.orderReference, attempt: claim.attemptNumber, outcome: result.status },
-    'payment attempt finished',
-  );
-  return resultOf(updated, claim.attemptNumber, result);
 }
 
 function resultOf(updated: PaymentRecord, attemptNumber: number, result: ChargeResult): ProcessPaymentResult {

@@ -1,8 +1,9 @@
 import { isDomainError } from '@sudamall/shared';
-import { chargeRequestFor, isUnknownOutcome, lookupCurrentAttempt, recordChargeResult } from './charge-outcome';
+import type { Logger } from 'pino';
+import { chargeRequestFor, isUnknownOutcome, type ChargeOutcomes } from './charge-outcome';
 import { voidRequestOf } from '../domain/payment-status';
 import { notPayable } from './create-payment';
-import type { UseCaseDeps } from './deps';
+import type { ChargeStore, Clock, GatewayRegistry, OrdersPort, PaymentStore } from './ports';
 import type { PaymentRecord } from './records';
 
 export interface SweepResult {
@@ -23,80 +24,94 @@ export interface SweepResult {
  * the order can be paid the attempt is replayed with its own idempotency key, and once it cannot,
  * the payment expires.
  */
-export async function resumeStalePayments(deps: UseCaseDeps): Promise<SweepResult> {
-  const staleSeconds = deps.settings.staleProcessingSeconds;
-  const stale = await deps.charges.findStaleProcessing(new Date(deps.clock.now().getTime() - staleSeconds * 1000), 20);
-  const out: SweepResult = { resumed: 0, closed: 0, open: 0 };
-  for (const { payment, paymentMethodId } of stale) {
-    const r = await settleStaleAttempt(deps, payment, paymentMethodId);
-    if (r === 'settled' || r === 'replayed') out.resumed += 1;
-    else if (r === 'closed') out.closed += 1;
-    else if (r === 'open') out.open += 1;
-  }
-  if (stale.length > 0) deps.logger.info({ stale: stale.length, ...out }, 'stale payments swept');
-  return out;
-}
+export class ResumeStalePayments {
+  constructor(
+    private readonly payments: PaymentStore,
+    private readonly charges: ChargeStore,
+    private readonly orders: OrdersPort,
+    private readonly gateways: GatewayRegistry,
+    private readonly outcomes: ChargeOutcomes,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+    private readonly staleProcessingSeconds: number,
+  ) {}
 
-async function settleStaleAttempt(
-  deps: UseCaseDeps,
-  payment: PaymentRecord,
-  paymentMethodId: string | null,
-): Promise<'settled' | 'replayed' | 'closed' | 'open' | 'skipped'> {
-  const found = await lookupCurrentAttempt(deps, payment);
-  if (!found || found.status === 'processing') {
-    deps.logger.info(
-      { payment_id: payment.paymentId, attempt: payment.attemptCount, gateway: found?.raw ?? null },
-      'stale payment: outcome not known yet, left open',
-    );
-    return 'open';
-  }
-  if (found.status !== 'not_found') {
-    await recordChargeResult(deps, payment.paymentId, payment.attemptCount, found);
-    deps.logger.info({ payment_id: payment.paymentId, attempt: payment.attemptCount, outcome: found.status }, 'stale payment settled from the gateway');
-    return 'settled';
+  async execute(): Promise<SweepResult> {
+    const staleSeconds = this.staleProcessingSeconds;
+    const stale = await this.charges.findStaleProcessing(new Date(this.clock.now().getTime() - staleSeconds * 1000), 20);
+    const out: SweepResult = { resumed: 0, closed: 0, open: 0 };
+    for (const { payment, paymentMethodId } of stale) {
+      const r = await this.settleStaleAttempt(payment, paymentMethodId);
+      if (r === 'settled' || r === 'replayed') out.resumed += 1;
+      else if (r === 'closed') out.closed += 1;
+      else if (r === 'open') out.open += 1;
+    }
+    if (stale.length > 0) this.logger.info({ stale: stale.length, ...out }, 'stale payments swept');
+    return out;
   }
 
-  if (voidRequestOf(payment.metadata)) {
-    // The order asked for a void meanwhile and nothing was charged: close as the void would have.
-    await deps.charges.recordAttemptError(
-      payment.paymentId,
-      payment.attemptCount,
-      { code: 'NOT_CHARGED', message: 'the gateway never saw the attempt' },
-      false,
-    );
-    return 'closed';
-  }
+  private async settleStaleAttempt(payment: PaymentRecord, paymentMethodId: string | null): Promise<'settled' | 'replayed' | 'closed' | 'open' | 'skipped'> {
+    const found = await this.outcomes.lookupCurrentAttempt(payment);
+    if (!found || found.status === 'processing') {
+      this.logger.info(
+        { payment_id: payment.paymentId, attempt: payment.attemptCount, gateway: found?.raw ?? null },
+        'stale payment: outcome not known yet, left open',
+      );
+      return 'open';
+    }
+    if (found.status !== 'not_found') {
+      await this.outcomes.record(payment.paymentId, payment.attemptCount, found);
+      this.logger.info({ payment_id: payment.paymentId, attempt: payment.attemptCount, outcome: found.status }, 'stale payment settled from the gateway');
+      return 'settled';
+    }
 
-  let payable = false;
-  try {
-    const order = await deps.orders.getOrderForPayment(payment.orderReference);
-    payable = order.payable && (!order.paymentExpiresAt || order.paymentExpiresAt.getTime() > deps.clock.now().getTime());
-    if (!payable) deps.logger.info({ payment_id: payment.paymentId, reason: notPayable(order).code }, 'stale payment: order no longer payable');
-  } catch (e) {
-    if (!isDomainError(e) || e.kind !== 'not_found') return 'open'; // order service unreachable: next sweep
-  }
-  const staleSeconds = deps.settings.staleProcessingSeconds;
-  const claim = await deps.charges.claimForProcessing({
-    paymentId: payment.paymentId,
-    staleAfterSeconds: staleSeconds,
-    cardLast4: null,
-    now: deps.clock.now(),
-  });
-  if (!claim) return 'skipped'; // someone else resumed it meanwhile
-  const gateway = deps.gateways.get(payment.gateway);
-  if (!payable || !gateway) {
-    await deps.charges.recordAttemptError(payment.paymentId, claim.attemptNumber, { code: 'NOT_CHARGED', message: 'the gateway never saw the attempt' }, false);
-    await deps.payments.closePayment(payment.paymentId, 'expired', 'payment_window_expired');
-    return 'closed';
-  }
-  try {
-    const result = await gateway.charge(chargeRequestFor(claim, paymentMethodId ? { paymentMethodId } : {}));
-    await recordChargeResult(deps, payment.paymentId, claim.attemptNumber, result);
-    return 'replayed';
-  } catch (e) {
-    const unknownOutcome = isUnknownOutcome(e);
-    const code = isDomainError(e) ? e.code : 'GATEWAY_ERROR';
-    await deps.charges.recordAttemptError(payment.paymentId, claim.attemptNumber, { code, message: (e as Error).message }, unknownOutcome);
-    return unknownOutcome ? 'open' : 'closed';
+    if (voidRequestOf(payment.metadata)) {
+      // The order asked for a void meanwhile and nothing was charged: close as the void would have.
+      await this.charges.recordAttemptError(
+        payment.paymentId,
+        payment.attemptCount,
+        { code: 'NOT_CHARGED', message: 'the gateway never saw the attempt' },
+        false,
+      );
+      return 'closed';
+    }
+
+    let payable = false;
+    try {
+      const order = await this.orders.getOrderForPayment(payment.orderReference);
+      payable = order.payable && (!order.paymentExpiresAt || order.paymentExpiresAt.getTime() > this.clock.now().getTime());
+      if (!payable) this.logger.info({ payment_id: payment.paymentId, reason: notPayable(order).code }, 'stale payment: order no longer payable');
+    } catch (e) {
+      if (!isDomainError(e) || e.kind !== 'not_found') return 'open'; // order service unreachable: next sweep
+    }
+    const staleSeconds = this.staleProcessingSeconds;
+    const claim = await this.charges.claimForProcessing({
+      paymentId: payment.paymentId,
+      staleAfterSeconds: staleSeconds,
+      cardLast4: null,
+      now: this.clock.now(),
+    });
+    if (!claim) return 'skipped'; // someone else resumed it meanwhile
+    const gateway = this.gateways.get(payment.gateway);
+    if (!payable || !gateway) {
+      await this.charges.recordAttemptError(
+        payment.paymentId,
+        claim.attemptNumber,
+        { code: 'NOT_CHARGED', message: 'the gateway never saw the attempt' },
+        false,
+      );
+      await this.payments.closePayment(payment.paymentId, 'expired', 'payment_window_expired');
+      return 'closed';
+    }
+    try {
+      const result = await gateway.charge(chargeRequestFor(claim, paymentMethodId ? { paymentMethodId } : {}));
+      await this.outcomes.record(payment.paymentId, claim.attemptNumber, result);
+      return 'replayed';
+    } catch (e) {
+      const unknownOutcome = isUnknownOutcome(e);
+      const code = isDomainError(e) ? e.code : 'GATEWAY_ERROR';
+      await this.charges.recordAttemptError(payment.paymentId, claim.attemptNumber, { code, message: (e as Error).message }, unknownOutcome);
+      return unknownOutcome ? 'open' : 'closed';
+    }
   }
 }

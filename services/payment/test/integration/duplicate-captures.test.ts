@@ -4,7 +4,6 @@ import type { AddressInfo } from 'node:net';
 import { metricsRegistry } from '@sudamall/shared';
 import { eventually } from '@sudamall/shared/testing';
 import { randomUUID } from 'node:crypto';
-import { listDuplicateCaptures, refundDuplicateCapture, refundDuplicateCaptures } from '../../src/app/duplicate-captures';
 import { toMinorUnits } from '../../src/domain/fees';
 import { registerDuplicateCaptureMetrics } from '../../src/infra/service-metrics';
 import { startLocalStripe, type LocalStripe } from '../support/localstripe';
@@ -113,7 +112,7 @@ describe('duplicate captures (Stripe through localstripe)', () => {
     expect(await intent(firstIntentId)).toMatchObject({ status: 'canceled' });
     expect(await intent(keptIntentId)).toMatchObject({ status: 'succeeded', amount: 4146 });
     expect(await h.container.prisma.outboxMessage.count({ where: { type: 'payment.succeeded', key: order.orderId } })).toBe(1);
-    expect(await listDuplicateCaptures(h.container.useCaseDeps, { orderId: order.orderId })).toEqual([]);
+    expect(await h.container.useCases.listDuplicateCaptures.execute({ orderId: order.orderId })).toEqual([]);
   });
 
   it('3-D Secure finished just before the retry: the retry answers with that capture and creates no second intent', async () => {
@@ -144,7 +143,7 @@ describe('duplicate captures (Stripe through localstripe)', () => {
       },
       { timeoutMs: 20_000 },
     );
-    expect(await listDuplicateCaptures(h.container.useCaseDeps, { orderId: order.orderId })).toEqual([]);
+    expect(await h.container.useCases.listDuplicateCaptures.execute({ orderId: order.orderId })).toEqual([]);
     expect(await h.container.prisma.outboxMessage.count({ where: { type: 'payment.succeeded', key: order.orderId } })).toBe(1);
   });
 
@@ -171,7 +170,7 @@ describe('duplicate captures (Stripe through localstripe)', () => {
 
     const [dup] = await eventually(
       async () => {
-        const found = await listDuplicateCaptures(h.container.useCaseDeps, { orderId: order.orderId });
+        const found = await h.container.useCases.listDuplicateCaptures.execute({ orderId: order.orderId });
         expect(found).toHaveLength(1);
         expect([found[0].status, found[0].lastError]).toEqual(['refunded', null]);
         return found;
@@ -219,7 +218,7 @@ describe('duplicate captures (Stripe through localstripe)', () => {
 
     // The same capture reported again (a charge answer replayed, webhook redelivered) is not a new duplicate.
     await h.container.useCaseDeps.charges.recordChargeOutcome(paymentId, 1, { status: 'succeeded', transactionId: strayId, raw: {} });
-    expect(await listDuplicateCaptures(h.container.useCaseDeps, { orderId: order.orderId })).toHaveLength(1);
+    expect(await h.container.useCases.listDuplicateCaptures.execute({ orderId: order.orderId })).toHaveLength(1);
     expect(stripe.requests.filter((r) => r.method === 'POST' && r.path === '/v1/refunds' && r.body.includes(strayId))).toHaveLength(1);
   });
 
@@ -238,13 +237,16 @@ describe('duplicate captures (Stripe through localstripe)', () => {
     // Both workers read it waiting (the webhook that found it, the sweep), then both go for it.
     const [waiting] = await h.container.useCaseDeps.duplicateCaptures.findDuplicateCapturesToRefund(paymentId, 10);
     expect(waiting.status).toBe('refund_pending');
-    const results = await Promise.all([refundDuplicateCapture(h.container.useCaseDeps, waiting), refundDuplicateCapture(h.container.useCaseDeps, waiting)]);
+    const results = await Promise.all([
+      h.container.useCases.refundDuplicateCaptures.refundOne(waiting),
+      h.container.useCases.refundDuplicateCaptures.refundOne(waiting),
+    ]);
     expect(results.some((d) => d.status === 'refunded')).toBe(true);
     expect(stripe.requests.filter((r) => r.method === 'POST' && r.path === '/v1/refunds' && r.body.includes(stray.id as string))).toHaveLength(1);
-    const [dup] = await listDuplicateCaptures(h.container.useCaseDeps, { orderId: order.orderId });
+    const [dup] = await h.container.useCases.listDuplicateCaptures.execute({ orderId: order.orderId });
     expect([dup.status, dup.refundAttempts]).toEqual(['refunded', 1]);
     // Settled: a later sweep sends nothing more.
-    await refundDuplicateCaptures(h.container.useCaseDeps, paymentId);
+    await h.container.useCases.refundDuplicateCaptures.execute(paymentId);
     expect(stripe.requests.filter((r) => r.method === 'POST' && r.path === '/v1/refunds' && r.body.includes(stray.id as string))).toHaveLength(1);
   });
 });

@@ -1,7 +1,6 @@
 // Issue 12, item 2 for PayPal: a stale attempt is settled from PayPal's own record of the order
 // (the local PayPal fake over HTTP), never guessed and never captured twice. In a schema of its
 // own: the sweep acts on every stale row.
-import { resumeStalePayments } from '../../src/app/resume-stale-payments';
 import { FakePaypal } from '../support/fake-paypal';
 import { buyer, FakeOrders, startHarness, type Harness } from '../support/harness';
 import { createOwnSchema } from '../support/own-schema';
@@ -77,7 +76,7 @@ describe('stale PayPal attempts: PayPal is asked', () => {
     expect(captured.status).toBe('succeeded');
     const capturesBefore = paypal.captures;
     await new Promise((r) => setTimeout(r, 1200));
-    const swept = await resumeStalePayments(h.container.useCaseDeps);
+    const swept = await h.container.useCases.resumeStalePayments.execute();
     expect(swept.resumed).toBeGreaterThanOrEqual(1);
     const row = await h.container.prisma.payment.findUniqueOrThrow({ where: { paymentId } });
     expect([row.status, row.gatewayTransactionId, row.attemptCount]).toEqual(['completed', (captured as { transactionId: string }).transactionId, 2]);
@@ -89,7 +88,7 @@ describe('stale PayPal attempts: PayPal is asked', () => {
     const { user, paymentId } = await approvedThenClaimed('13.00');
     const capturesBefore = paypal.captures;
     await new Promise((r) => setTimeout(r, 1200));
-    await resumeStalePayments(h.container.useCaseDeps);
+    await h.container.useCases.resumeStalePayments.execute();
     const waiting = await h.container.prisma.payment.findUniqueOrThrow({ where: { paymentId } });
     expect(waiting.status).toBe('pending');
     expect(paypal.captures).toBe(capturesBefore);

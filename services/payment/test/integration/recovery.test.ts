@@ -3,7 +3,6 @@
 import { createEnvelope, invalid, unavailable } from '@sudamall/shared';
 import { eventually } from '@sudamall/shared/testing';
 import { handlePaymentCommand } from '../../src/app/handle-payment-command';
-import { resumeStalePayments } from '../../src/app/resume-stale-payments';
 import type { ChargeRequest, RefundLookupRequest, RefundRequest, RefundResult } from '../../src/app/ports';
 import { TestGateway } from '../../src/infra/gateways/test-gateway';
 import { admin, buyer, CARDS, FakeOrders, startHarness, type Harness } from '../support/harness';
@@ -299,7 +298,7 @@ describe('recovery', () => {
     });
     const charges = gateway.chargeCount;
     await new Promise((r) => setTimeout(r, 1100));
-    const swept = await resumeStalePayments(h.container.useCaseDeps);
+    const swept = await h.container.useCases.resumeStalePayments.execute();
     expect(swept.resumed).toBeGreaterThanOrEqual(1);
     expect(gateway.chargeCount).toBe(charges);
     const row = await h.container.prisma.payment.findUniqueOrThrow({ where: { paymentId } });
@@ -313,7 +312,7 @@ describe('recovery', () => {
     orders.update(order.orderId, { payable: false, reason: 'PAYMENT_WINDOW_EXPIRED', paymentExpiresAt: new Date(Date.now() - 1) });
     const charges = gateway.chargeCount;
     await new Promise((r) => setTimeout(r, 1100));
-    const swept = await resumeStalePayments(h.container.useCaseDeps);
+    const swept = await h.container.useCases.resumeStalePayments.execute();
     expect(swept.closed).toBeGreaterThanOrEqual(1);
     expect(gateway.chargeCount).toBe(charges);
     const detail = await h.container.useCaseDeps.payments.getPaymentDetail(paymentId);

@@ -2,8 +2,7 @@
 // window is asked about at the gateway, never marked failed, never charged twice. In a schema of
 // its own: the sweeps act on every stale row.
 import { randomUUID } from 'node:crypto';
-import { processPayment } from '../../src/app/process-payment';
-import { resumeStalePayments } from '../../src/app/resume-stale-payments';
+import { processPaymentOver, resumeStalePaymentsOver } from '../support/use-cases';
 import type { ChargeRequest, Clock } from '../../src/app/ports';
 import { loadConfig } from '../../src/config';
 import { TestGateway } from '../../src/infra/gateways/test-gateway';
@@ -100,7 +99,7 @@ describe('stale payments: the gateway is asked before anything is decided', () =
     await gate.reached; // the gateway has the charge and has not answered
     await new Promise((r) => setTimeout(r, 1500)); // past the 1 s window
 
-    const swept = await resumeStalePayments(h.container.useCaseDeps);
+    const swept = await h.container.useCases.resumeStalePayments.execute();
     expect(swept.open).toBeGreaterThanOrEqual(1);
     expect((await row(h, paymentId)).status).toBe('processing'); // not failed, not expired
     // The buyer, impatient, tries again: refused while the gateway still holds the charge.
@@ -112,7 +111,7 @@ describe('stale payments: the gateway is asked before anything is decided', () =
     gate.release();
     const answered = await first;
     expect(answered.json()).toMatchObject({ outcome: 'succeeded', attempt_number: 1, payment: { status: 'completed' } });
-    await resumeStalePayments(h.container.useCaseDeps);
+    await h.container.useCases.resumeStalePayments.execute();
     const done = await row(h, paymentId);
     expect([done.status, done.attemptCount]).toEqual(['completed', 1]);
     expect(gateway.chargesOf(paymentId)).toEqual([`payment:${paymentId}:attempt:1`]);
@@ -136,7 +135,7 @@ describe('stale payments: the gateway is asked before anything is decided', () =
       previousReference: null,
     });
     await new Promise((r) => setTimeout(r, 1200));
-    const swept = await resumeStalePayments(h.container.useCaseDeps);
+    const swept = await h.container.useCases.resumeStalePayments.execute();
     expect(swept.resumed).toBeGreaterThanOrEqual(1);
     const failed = await row(h, paymentId);
     expect([failed.status, failed.failureReason]).toEqual(['failed', 'card_declined']);
@@ -150,7 +149,7 @@ describe('stale payments: the gateway is asked before anything is decided', () =
     // Claimed by a process that crashed before the gateway call (the card is gone with it).
     await h.container.useCaseDeps.charges.claimForProcessing({ paymentId, staleAfterSeconds: 90, cardLast4: '4242' });
     const later: Clock = { now: () => new Date(Date.now() + 60 * 60_000) };
-    const swept = await resumeStalePayments({ ...h.container.useCaseDeps, clock: later });
+    const swept = await resumeStalePaymentsOver({ ...h.container.useCaseDeps, clock: later }).execute();
     expect(swept.resumed + swept.closed).toBeGreaterThanOrEqual(1);
     const detail = await h.container.useCaseDeps.payments.getPaymentDetail(paymentId);
     // An hour on, the order's window has closed, and the gateway says it never saw the attempt:
@@ -175,7 +174,10 @@ describe('stale payments: the gateway is asked before anything is decided', () =
       previousReference: null,
     });
     const later: Clock = { now: () => new Date(Date.now() + 60 * 60_000) };
-    const result = await processPayment({ ...h.container.useCaseDeps, clock: later }, { id: user.id, role: 'buyer' }, { paymentId, cardNumber: CARDS.success });
+    const result = await processPaymentOver({ ...h.container.useCaseDeps, clock: later }).execute(
+      { id: user.id, role: 'buyer' },
+      { paymentId, cardNumber: CARDS.success },
+    );
     expect(result).toMatchObject({ outcome: 'succeeded', attemptNumber: 1, payment: { status: 'completed' } });
     expect(gateway.chargesOf(paymentId)).toHaveLength(1);
   });

@@ -4,7 +4,6 @@
 // localstripe keeps no idempotency keys, so any replay of the create would charge twice here.
 // In a schema of its own (the sweep acts on every stale row); webhooks are sent by the test.
 import { randomUUID } from 'node:crypto';
-import { resumeStalePayments } from '../../src/app/resume-stale-payments';
 import { signStripePayload } from '../../src/domain/stripe-signature';
 import { startLocalStripe, type LocalStripe } from '../support/localstripe';
 import { buyer, FakeOrders, startHarness, type Harness } from '../support/harness';
@@ -87,7 +86,7 @@ describe('stale Stripe attempts: Stripe is asked, never guessed', () => {
     expect(atStripe.map((i) => i.status)).toEqual(['succeeded']);
 
     await new Promise((r) => setTimeout(r, 2300)); // past the stale window
-    const swept = await resumeStalePayments(h.container.useCaseDeps);
+    const swept = await h.container.useCases.resumeStalePayments.execute();
     expect(swept.open).toBeGreaterThanOrEqual(1);
     const open = await h.container.useCaseDeps.payments.getPaymentDetail(paymentId);
     expect(open?.payment.status).toBe('processing'); // not failed, not expired
@@ -115,7 +114,7 @@ describe('stale Stripe attempts: Stripe is asked, never guessed', () => {
     expect(hook.json()).toMatchObject({ applied: true });
     const done = await h.container.prisma.payment.findUniqueOrThrow({ where: { paymentId } });
     expect([done.status, done.gatewayTransactionId, done.attemptCount]).toEqual(['completed', atStripe[0].id, 1]);
-    await resumeStalePayments(h.container.useCaseDeps);
+    await h.container.useCases.resumeStalePayments.execute();
     expect(intentCreations(paymentId)).toHaveLength(1);
     expect(await h.container.prisma.outboxMessage.count({ where: { type: 'payment.succeeded', key: order.orderId } })).toBe(1);
     expect(await h.container.prisma.duplicateCapture.count({ where: { paymentId } })).toBe(0);

@@ -18,7 +18,6 @@ import {
   subscribeConsumers,
 } from '@sudamall/shared';
 import { createTestTopics, eventually, testTopicPrefix } from '@sudamall/shared/testing';
-import { resumeStalePayments } from '../../src/app/resume-stale-payments';
 import type { ChargeRequest, RefundRequest, RefundResult } from '../../src/app/ports';
 import { chargeIdempotencyKey } from '../../src/domain/idempotency';
 import { TestGateway } from '../../src/infra/gateways/test-gateway';
@@ -218,7 +217,7 @@ describe('saga answers: a void during a charge, a refused refund', () => {
     await handled(voidCommand.id);
     expect((await row(paymentId)).status).toBe('processing');
 
-    await resumeStalePayments(h.container.useCaseDeps);
+    await h.container.useCases.resumeStalePayments.execute();
     const closed = await row(paymentId);
     expect([closed.status, closed.failureReason]).toEqual(['expired', 'payment_timeout']);
     await eventually(() => expect(typesFor(orderId)).toEqual(['payment.failed', 'payment.voided']), { timeoutMs: 45_000 });

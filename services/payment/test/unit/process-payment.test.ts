@@ -2,7 +2,7 @@
 // recorded, when the gateway is (not) called, and what an error leaves behind.
 import pino from 'pino';
 import { invalid, unavailable } from '@sudamall/shared';
-import { processPayment } from '../../src/app/process-payment';
+import { processPaymentOver } from '../support/use-cases';
 import type { UseCaseDeps } from '../../src/app/deps';
 import { GatewayRegistry, type ChargeResult, type OrderForPayment, type PaymentGateway } from '../../src/app/ports';
 import { storesOf } from '../support/fake-stores';
@@ -88,7 +88,7 @@ const buyer = { id: 'u1', role: 'buyer' as const };
 describe('processPayment', () => {
   it('validates the payment input before asking the order or recording anything', async () => {
     const { deps, repo, orders, gateway } = setup();
-    await expect(processPayment(deps, buyer, { paymentId: 'p', cardNumber: 'bad' })).rejects.toMatchObject({ code: 'INVALID_CARD' });
+    await expect(processPaymentOver(deps).execute(buyer, { paymentId: 'p', cardNumber: 'bad' })).rejects.toMatchObject({ code: 'INVALID_CARD' });
     expect(orders.getOrderForPayment).not.toHaveBeenCalled();
     expect(repo.claimForProcessing).not.toHaveBeenCalled();
     expect(gateway.charge).not.toHaveBeenCalled();
@@ -96,7 +96,7 @@ describe('processPayment', () => {
 
   it('asks the order before claiming, and charges the total with the claimed attempt’s key', async () => {
     const { deps, repo, gateway, orders } = setup();
-    const result = await processPayment(deps, buyer, { paymentId: 'p', cardNumber: '4242424242424242' });
+    const result = await processPaymentOver(deps).execute(buyer, { paymentId: 'p', cardNumber: '4242424242424242' });
     expect(orders.getOrderForPayment).toHaveBeenCalledWith('order-1');
     expect(repo.claimForProcessing).toHaveBeenCalledWith(expect.objectContaining({ cardLast4: '4242' }));
     expect(gateway.charge).toHaveBeenCalledWith(expect.objectContaining({ amount: '10.59', idempotencyKey: 'k', attemptNumber: 1 }));
@@ -105,24 +105,24 @@ describe('processPayment', () => {
 
   it('does not charge when another call holds the claim', async () => {
     const { deps, gateway } = setup({ claim: false });
-    await expect(processPayment(deps, buyer, { paymentId: 'p', cardNumber: '4242' })).rejects.toMatchObject({ kind: 'conflict' });
+    await expect(processPaymentOver(deps).execute(buyer, { paymentId: 'p', cardNumber: '4242' })).rejects.toMatchObject({ kind: 'conflict' });
     expect(gateway.charge).not.toHaveBeenCalled();
   });
 
   it('expires the payment instead of charging when the order window has closed', async () => {
     const { deps, repo, gateway } = setup({ order: { ...payableOrder, paymentExpiresAt: new Date(now.getTime() - 1) } });
-    await expect(processPayment(deps, buyer, { paymentId: 'p' })).rejects.toMatchObject({ code: 'PAYMENT_WINDOW_EXPIRED' });
+    await expect(processPaymentOver(deps).execute(buyer, { paymentId: 'p' })).rejects.toMatchObject({ code: 'PAYMENT_WINDOW_EXPIRED' });
     expect(repo.closePayment).toHaveBeenCalledWith(expect.any(String), 'expired', 'payment_window_expired');
     expect(gateway.charge).not.toHaveBeenCalled();
   });
 
   it('keeps the attempt open when the gateway outcome is unknown (unavailable), closes it when refused', async () => {
     const down = setup({ charge: async () => Promise.reject(unavailable('GATEWAY_UNAVAILABLE', 'timeout')) });
-    await expect(processPayment(down.deps, buyer, { paymentId: 'p' })).rejects.toMatchObject({ code: 'GATEWAY_UNAVAILABLE' });
+    await expect(processPaymentOver(down.deps).execute(buyer, { paymentId: 'p' })).rejects.toMatchObject({ code: 'GATEWAY_UNAVAILABLE' });
     expect(down.repo.recordAttemptError).toHaveBeenCalledWith(expect.any(String), 1, expect.objectContaining({ code: 'GATEWAY_UNAVAILABLE' }), true);
 
     const refused = setup({ charge: async () => Promise.reject(invalid('GATEWAY_REJECTED', 'no')) });
-    await expect(processPayment(refused.deps, buyer, { paymentId: 'p' })).rejects.toMatchObject({ code: 'GATEWAY_REJECTED' });
+    await expect(processPaymentOver(refused.deps).execute(buyer, { paymentId: 'p' })).rejects.toMatchObject({ code: 'GATEWAY_REJECTED' });
     expect(refused.repo.recordAttemptError).toHaveBeenCalledWith(expect.any(String), 1, expect.objectContaining({ code: 'GATEWAY_REJECTED' }), false);
   });
 
@@ -134,10 +134,10 @@ describe('processPayment', () => {
       [payment({ metadata: { awaiting_collection: true } }), 'PAYMENT_AWAITING_COLLECTION'],
     ] as const) {
       const { deps, gateway } = setup({ current });
-      await expect(processPayment(deps, buyer, { paymentId: 'p' })).rejects.toMatchObject({ code });
+      await expect(processPaymentOver(deps).execute(buyer, { paymentId: 'p' })).rejects.toMatchObject({ code });
       expect(gateway.charge).not.toHaveBeenCalled();
     }
     const { deps } = setup();
-    await expect(processPayment(deps, { id: 'someone-else', role: 'buyer' }, { paymentId: 'p' })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(processPaymentOver(deps).execute({ id: 'someone-else', role: 'buyer' }, { paymentId: 'p' })).rejects.toMatchObject({ code: 'FORBIDDEN' });
   });
 });

@@ -1,6 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { listDuplicateCaptures } from '../../../app/duplicate-captures';
 import type { HttpDeps } from '../../app-deps';
 import { DuplicateCaptureSchema, DuplicateCapturesQuery, ErrorSchema } from '../../schemas';
 import { duplicateCaptureView } from '../../presenters';
@@ -24,7 +23,7 @@ export const duplicateCaptureRoutes =
         },
       },
       async (request) => {
-        const items = await listDuplicateCaptures(deps.useCaseDeps, {
+        const items = await deps.useCases.listDuplicateCaptures.execute({
           status: request.query.status || undefined,
           orderId: request.query.order_id,
           limit: request.query.limit,

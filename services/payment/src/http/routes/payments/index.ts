@@ -2,7 +2,6 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { instantOf } from '@sudamall/shared';
 import type { PaymentStatus } from '../../../domain/payment-status';
-import { processPayment } from '../../../app/process-payment';
 import type { HttpDeps } from '../../app-deps';
 import {
   CreatePaymentBody,
@@ -27,7 +26,8 @@ const security = [{ bearerAuth: [] }];
 export const paymentRoutes =
   (deps: HttpDeps): FastifyPluginAsyncTypebox =>
   async (app) => {
-    const { createPayment, collectPayment, getOrderPaymentStatus, getPaymentDetail, listMyPayments, listPayments, listGateways } = deps.useCases;
+    const { createPayment, collectPayment, getOrderPaymentStatus, getPaymentDetail, listMyPayments, listPayments, listGateways, processPayment } =
+      deps.useCases;
 
     app.post(
       '/create/',
@@ -67,7 +67,7 @@ export const paymentRoutes =
       },
       async (request) => {
         const b = request.body;
-        const result = await processPayment(deps.useCaseDeps, request.user, {
+        const result = await processPayment.execute(request.user, {
           paymentId: b.payment_id,
           cardNumber: b.card_number,
           expMonth: b.exp_month,

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { applySimulatedWebhook } from '../../../app/apply-webhook';
 import type { HttpDeps } from '../../app-deps';
 import { testPaymentView } from '../../presenters';
 import { ErrorSchema, TEST_PAYMENT_DEFAULTS, TestPaymentBody, TestWebhookBody, WebhookAckSchema } from '../../schemas';
@@ -16,7 +15,7 @@ const security = [{ bearerAuth: [] }];
 export const testingRoutes =
   (deps: HttpDeps): FastifyPluginAsyncTypebox =>
   async (app) => {
-    const { runTestPayment } = deps.useCases;
+    const { runTestPayment, applySimulatedWebhook } = deps.useCases;
 
     app.post(
       '/',
@@ -71,7 +70,7 @@ export const testingRoutes =
         },
       },
       async (request) =>
-        applySimulatedWebhook(deps.useCaseDeps, {
+        applySimulatedWebhook.execute({
           paymentId: request.body.payment_id,
           event: request.body.event,
           eventId: request.body.event_id ?? randomUUID(),

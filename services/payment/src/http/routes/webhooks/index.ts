@@ -1,5 +1,4 @@
 import type { FastifyPluginAsync } from 'fastify';
-import { applyStripeWebhook } from '../../../app/apply-webhook';
 import type { HttpDeps } from '../../app-deps';
 import { ErrorSchema, WebhookAckSchema } from '../../schemas';
 
@@ -29,8 +28,7 @@ export const webhookRoutes =
       async (request) => {
         const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
         const header = request.headers['stripe-signature'];
-        return applyStripeWebhook(
-          deps.useCaseDeps,
+        return deps.useCases.applyStripeWebhook.execute(
           raw,
           Array.isArray(header) ? header[0] : header,
           deps.settings.stripeWebhookSecret,
