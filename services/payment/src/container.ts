@@ -29,6 +29,7 @@ import { ResumeStalePayments } from './app/resume-stale-payments';
 import { ListDuplicateCaptures, RefundDuplicateCaptures } from './app/duplicate-captures';
 import { ApplySimulatedWebhook, ApplyStripeWebhook } from './app/apply-webhook';
 import { ChargeOutcomes } from './app/charge-outcome';
+import { HandlePaymentCommand } from './app/handle-payment-command';
 import { ProcessPayment } from './app/process-payment';
 import type { PaymentConfig } from './config';
 import { CashOnDeliveryGateway } from './infra/gateways/cash-on-delivery';
@@ -64,6 +65,7 @@ export interface PaymentUseCases {
   processPayment: ProcessPayment;
   applyStripeWebhook: ApplyStripeWebhook;
   applySimulatedWebhook: ApplySimulatedWebhook;
+  handlePaymentCommand: HandlePaymentCommand;
   createRefund: CreateRefund;
   resumePendingRefunds: ResumePendingRefunds;
   resumeStalePayments: ResumeStalePayments;
@@ -183,6 +185,7 @@ export function createContainer(config: PaymentConfig, logger: Logger, overrides
     resumeStalePayments: new ResumeStalePayments(payments, deps.charges, deps.orders, deps.gateways, outcomes, clock, logger, stale),
     refundDuplicateCaptures,
     listDuplicateCaptures: new ListDuplicateCaptures(deps.duplicateCaptures),
+    handlePaymentCommand: new HandlePaymentCommand(deps.orderCommands, deps.gateways, logger, refundWorker),
     resumePendingRefunds: new ResumePendingRefunds(deps.refunds, settleRefund, clock, logger, config.staleProcessingSeconds),
   };
 

@@ -42,7 +42,7 @@ export const paymentService = defineService({
     }),
   grpc: (c) => [{ definition: pb.PaymentServiceService, implementation: paymentGrpcService(c.useCaseDeps) }],
   topics: [Topics.paymentCommands, Topics.paymentEvents],
-  consumers: (c) => [paymentCommandsConsumer(c.useCaseDeps)],
+  consumers: (c) => [paymentCommandsConsumer(c.useCases, c.logger)],
   jobs: (c, { config }) => {
     // One sweep at a time (a slow gateway must not pile sweeps up); stopped in the drain, and the
     // refund worker with it, so their payment and outbox writes end before the relay's last flush.

@@ -1,7 +1,7 @@
 import { Topics, type AnyEnvelope } from '@sudamall/shared';
 import type { Consumer } from '@sudamall/shared/service';
-import { handlePaymentCommand } from '../app/handle-payment-command';
-import type { UseCaseDeps } from '../app/deps';
+import type { Logger } from 'pino';
+import type { PaymentUseCases } from '../container';
 
 const COMMAND_TYPES = ['payment.void', 'payment.refund', 'payment.collect'] as const;
 type CommandEnvelope = Extract<AnyEnvelope, { type: (typeof COMMAND_TYPES)[number] }>;
@@ -20,21 +20,21 @@ const isWellFormed = (e: CommandEnvelope): boolean =>
  * payment.commands → use case, as the kernel subscribes it (group `payment-service`, prefixed).
  * Malformed or unknown messages are logged and skipped (never retried forever).
  */
-export function paymentCommandsConsumer(deps: UseCaseDeps): Consumer {
+export function paymentCommandsConsumer(useCases: Pick<PaymentUseCases, 'handlePaymentCommand'>, logger: Logger): Consumer {
   return {
     name: 'payment-service',
     topics: [Topics.paymentCommands],
     fromBeginning: true,
     handle: async (envelope: AnyEnvelope) => {
       if (!isCommandType(envelope)) {
-        deps.logger.warn({ type: envelope.type, id: envelope.id }, 'ignoring an unknown message type on payment.commands');
+        logger.warn({ type: envelope.type, id: envelope.id }, 'ignoring an unknown message type on payment.commands');
         return;
       }
       if (!isWellFormed(envelope)) {
-        deps.logger.error({ type: envelope.type, id: envelope.id }, 'malformed payment command skipped');
+        logger.error({ type: envelope.type, id: envelope.id }, 'malformed payment command skipped');
         return;
       }
-      await handlePaymentCommand(deps, envelope);
+      await useCases.handlePaymentCommand.execute(envelope);
     },
   };
 }

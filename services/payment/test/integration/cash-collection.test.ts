@@ -6,7 +6,7 @@
 // cancelling an uncollected cash payment (a whole order cancelled before delivery).
 import { createEnvelope, topicName, Topics, type AnyEnvelope, type Subscription, subscribeConsumers } from '@sudamall/shared';
 import { createTestTopics, eventually, testTopicPrefix } from '@sudamall/shared/testing';
-import { COMMANDS_CONSUMER, handlePaymentCommand } from '../../src/app/handle-payment-command';
+import { COMMANDS_CONSUMER } from '../../src/app/handle-payment-command';
 import { TestGateway } from '../../src/infra/gateways/test-gateway';
 import { paymentCommandsConsumer } from '../../src/infra/payment-commands-consumer';
 import { admin, buyer, CARDS, FakeOrders, startHarness, type Harness } from '../support/harness';
@@ -30,7 +30,7 @@ describe('payment.collect (cash on delivery collected by the stores)', () => {
       env: { KAFKA_TOPIC_PREFIX: prefix, DATABASE_URL: schema.databaseUrl, KAFKA_MAX_ATTEMPTS: '2' },
     });
     await createTestTopics(h.container.bus, prefix);
-    [consumer] = await subscribeConsumers(h.container.bus, [paymentCommandsConsumer(h.container.useCaseDeps)], prefix);
+    [consumer] = await subscribeConsumers(h.container.bus, [paymentCommandsConsumer(h.container.useCases, h.container.logger)], prefix);
   });
 
   afterAll(async () => {
@@ -95,19 +95,18 @@ describe('payment.collect (cash on delivery collected by the stores)', () => {
     expect([after.status, after.updatedAt, after.metadata]).toEqual([p.status, p.updatedAt, p.metadata]);
     expect(await outboxTypes(orderId)).toEqual(['payment.succeeded']);
     // And the same message delivered twice is a duplicate.
-    expect(await handlePaymentCommand(h.container.useCaseDeps, again)).toEqual({ kind: 'duplicate' });
+    expect(await h.container.useCases.handlePaymentCommand.execute(again)).toEqual({ kind: 'duplicate' });
   });
 
   it("completes it for what was collected when a store's delivery was refused, the ordered total kept; refunds stay within it", async () => {
     const { orderId, paymentId } = await awaitingCollection('80.00');
     // The refused store's part was cancelled first: its keyed refund answered 0.00 (nothing captured).
-    await handlePaymentCommand(
-      h.container.useCaseDeps,
+    await h.container.useCases.handlePaymentCommand.execute(
       createEnvelope('payment.refund', orderId, { order_id: orderId, reason: 'fulfillment_cancelled', amount: '24.75', refund_key: 'adj-refused' }),
     );
     expect((await row(paymentId)).status).toBe('pending');
 
-    const effect = await handlePaymentCommand(h.container.useCaseDeps, collect(orderId, '55.25'));
+    const effect = await h.container.useCases.handlePaymentCommand.execute(collect(orderId, '55.25'));
     expect(effect).toMatchObject({ kind: 'collected', orderedTotalAmount: '80.00', payment: { status: 'completed', amount: '55.25', totalAmount: '55.25' } });
     const p = await row(paymentId);
     expect([p.status, ...money(p), p.refundedAmount.toFixed(2)]).toEqual(['completed', '55.25', '0.00', '55.25', '0.00']);
@@ -137,7 +136,7 @@ describe('payment.collect (cash on delivery collected by the stores)', () => {
     const { orderId, paymentId } = await awaitingCollection('50.00');
     const [byHand, effect] = await Promise.all([
       h.app.inject({ method: 'POST', url: `/api/v1/payments/${paymentId}/collect/`, headers: { authorization: operator.auth } }),
-      handlePaymentCommand(h.container.useCaseDeps, collect(orderId, '35.00')),
+      h.container.useCases.handlePaymentCommand.execute(collect(orderId, '35.00')),
     ]);
     const p = await row(paymentId);
     expect(p.status).toBe('completed');
@@ -177,7 +176,7 @@ describe('payment.collect (cash on delivery collected by the stores)', () => {
     // A malformed amount is refused before anything is claimed too.
     for (const amount of ['0.00', '-5.00', 'all']) {
       const bad = collect(orderId, amount);
-      await expect(handlePaymentCommand(h.container.useCaseDeps, bad)).rejects.toMatchObject({ kind: 'invalid', code: 'INVALID_COLLECT_AMOUNT' });
+      await expect(h.container.useCases.handlePaymentCommand.execute(bad)).rejects.toMatchObject({ kind: 'invalid', code: 'INVALID_COLLECT_AMOUNT' });
       expect(await claimed(bad.id)).toBe(0);
     }
   });
@@ -200,7 +199,7 @@ describe('payment.collect (cash on delivery collected by the stores)', () => {
     });
     const card = await row(cardId);
     expect(card.status).toBe('completed');
-    expect(await handlePaymentCommand(h.container.useCaseDeps, collect(order.orderId, '10.00'))).toEqual({
+    expect(await h.container.useCases.handlePaymentCommand.execute(collect(order.orderId, '10.00'))).toEqual({
       kind: 'nothing',
       reason: 'no cash payment awaiting collection (not_cash_on_delivery)',
     });
@@ -211,7 +210,7 @@ describe('payment.collect (cash on delivery collected by the stores)', () => {
     expect(byHand.statusCode).toBe(200);
     const collected = await row(paymentId);
     // The stores' figure arrives afterwards (even a different one): what the admin recorded stands.
-    expect(await handlePaymentCommand(h.container.useCaseDeps, collect(orderId, '40.00'))).toMatchObject({
+    expect(await h.container.useCases.handlePaymentCommand.execute(collect(orderId, '40.00'))).toMatchObject({
       kind: 'nothing',
       reason: expect.stringMatching(/^collected before/),
     });
@@ -219,7 +218,7 @@ describe('payment.collect (cash on delivery collected by the stores)', () => {
     expect(collected.metadata).toMatchObject({ collected_by: operator.id });
 
     const none = orders.add({ userId: user.id, totalAmount: '5.00' }).orderId;
-    expect(await handlePaymentCommand(h.container.useCaseDeps, collect(none, '5.00'))).toEqual({
+    expect(await h.container.useCases.handlePaymentCommand.execute(collect(none, '5.00'))).toEqual({
       kind: 'nothing',
       reason: 'no cash payment awaiting collection (no_payment)',
     });
@@ -236,7 +235,7 @@ describe('payment.collect (cash on delivery collected by the stores)', () => {
     const p = await row(paymentId);
     expect(p.failureReason).toBe('order_cancelled');
 
-    expect(await handlePaymentCommand(h.container.useCaseDeps, collect(orderId, '60.00'))).toEqual({
+    expect(await h.container.useCases.handlePaymentCommand.execute(collect(orderId, '60.00'))).toEqual({
       kind: 'nothing',
       reason: 'no cash payment awaiting collection (not_awaiting_collection)',
     });

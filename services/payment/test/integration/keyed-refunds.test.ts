@@ -16,7 +16,7 @@ import {
   subscribeConsumers,
 } from '@sudamall/shared';
 import { createTestTopics, eventually, testTopicPrefix } from '@sudamall/shared/testing';
-import { COMMANDS_CONSUMER, handlePaymentCommand } from '../../src/app/handle-payment-command';
+import { COMMANDS_CONSUMER } from '../../src/app/handle-payment-command';
 import type { RefundRequest, RefundResult } from '../../src/app/ports';
 import { TestGateway } from '../../src/infra/gateways/test-gateway';
 import { paymentCommandsConsumer } from '../../src/infra/payment-commands-consumer';
@@ -56,7 +56,7 @@ describe('payment.refund with a refund_key (partial refunds, once per key)', () 
     await bus.connect();
     relay = new OutboxRelay({ databaseUrl: h.config.DATABASE_URL, bus, logger: h.container.logger, topicPrefix: prefix, pollMs: 100 });
     await relay.start();
-    [consumer] = await subscribeConsumers(bus, [paymentCommandsConsumer(h.container.useCaseDeps)], prefix);
+    [consumer] = await subscribeConsumers(bus, [paymentCommandsConsumer(h.container.useCases, h.container.logger)], prefix);
     eventsSub = await bus.subscribe({
       groupId: `${prefix}observer`,
       topics: [topicName(prefix, Topics.paymentEvents)],
@@ -174,7 +174,7 @@ describe('payment.refund with a refund_key (partial refunds, once per key)', () 
     const { orderId, paymentId } = await paid('50.00');
     const a = refund(orderId, 'fulfillment_cancelled', { amount: '12.00', refund_key: 'adj-race' });
     const b = refund(orderId, 'fulfillment_cancelled', { amount: '12.00', refund_key: 'adj-race' });
-    const effects = await Promise.all([handlePaymentCommand(h.container.useCaseDeps, a), handlePaymentCommand(h.container.useCaseDeps, b)]);
+    const effects = await Promise.all([h.container.useCases.handlePaymentCommand.execute(a), h.container.useCases.handlePaymentCommand.execute(b)]);
     expect(effects.map((e) => e.kind).sort()).toEqual(['nothing', 'refund_reserved']);
     await eventually(
       () =>
@@ -284,9 +284,9 @@ describe('payment.refund with a refund_key (partial refunds, once per key)', () 
   it('a malformed amount is refused as invalid before anything is claimed (the bus parks it)', async () => {
     const { orderId, paymentId } = await paid('9.00');
     const bad = refund(orderId, 'fulfillment_cancelled', { amount: '-3.00', refund_key: 'adj-bad' });
-    await expect(handlePaymentCommand(h.container.useCaseDeps, bad)).rejects.toMatchObject({ kind: 'invalid', code: 'INVALID_REFUND_AMOUNT' });
+    await expect(h.container.useCases.handlePaymentCommand.execute(bad)).rejects.toMatchObject({ kind: 'invalid', code: 'INVALID_REFUND_AMOUNT' });
     const noKey = refund(orderId, 'fulfillment_cancelled', { amount: '3.00' });
-    await expect(handlePaymentCommand(h.container.useCaseDeps, noKey)).rejects.toMatchObject({ kind: 'invalid', code: 'REFUND_KEY_REQUIRED' });
+    await expect(h.container.useCases.handlePaymentCommand.execute(noKey)).rejects.toMatchObject({ kind: 'invalid', code: 'REFUND_KEY_REQUIRED' });
     expect(await h.container.prisma.inboxMessage.count({ where: { consumer: COMMANDS_CONSUMER, eventId: { in: [bad.id, noKey.id] } } })).toBe(0);
     expect(await refundsOf(paymentId)).toHaveLength(0);
   });

@@ -28,7 +28,7 @@ beforeAll(async () => {
   h = await startHarness({ gateways: [new TestGateway()], env: { KAFKA_TOPIC_PREFIX: prefix, DATABASE_URL: schema.databaseUrl, KAFKA_MAX_ATTEMPTS: '2' } });
   await createTestTopics(h.container.bus, prefix);
   // Subscribed under the group `<prefix>payment`, which the parked row names below.
-  [consumer] = await subscribeConsumers(h.container.bus, [{ ...paymentCommandsConsumer(h.container.useCaseDeps), name: 'payment' }], prefix);
+  [consumer] = await subscribeConsumers(h.container.bus, [{ ...paymentCommandsConsumer(h.container.useCases, h.container.logger), name: 'payment' }], prefix);
   app = await buildApp({ ...httpDeps(h.container), parked: h.container.parked });
   await app.ready();
 });

@@ -2,7 +2,6 @@
 // nothing the saga asked for is lost. In a schema of its own: the sweeps act on every stale row.
 import { createEnvelope, invalid, unavailable } from '@sudamall/shared';
 import { eventually } from '@sudamall/shared/testing';
-import { handlePaymentCommand } from '../../src/app/handle-payment-command';
 import type { ChargeRequest, RefundLookupRequest, RefundRequest, RefundResult } from '../../src/app/ports';
 import { TestGateway } from '../../src/infra/gateways/test-gateway';
 import { admin, buyer, CARDS, FakeOrders, startHarness, type Harness } from '../support/harness';
@@ -114,8 +113,7 @@ describe('recovery', () => {
     });
 
     gateway.refundOutage = true;
-    const effect = await handlePaymentCommand(
-      h.container.useCaseDeps,
+    const effect = await h.container.useCases.handlePaymentCommand.execute(
       createEnvelope('payment.refund', order.orderId, { order_id: order.orderId, reason: 'order_cancelled' }),
     );
     expect(effect.kind).toBe('refund_reserved');
@@ -153,13 +151,13 @@ describe('recovery', () => {
     gateway.refundOutage = true;
     const command = (reason: string) =>
       createEnvelope('payment.refund', order.orderId, { order_id: order.orderId, reason, amount: '7.50', refund_key: 'adj-outage' });
-    expect((await handlePaymentCommand(h.container.useCaseDeps, command('fulfillment_cancelled'))).kind).toBe('refund_reserved');
+    expect((await h.container.useCases.handlePaymentCommand.execute(command('fulfillment_cancelled'))).kind).toBe('refund_reserved');
     await eventually(
       async () => expect((await h.container.prisma.refund.findFirstOrThrow({ where: { paymentId } })).lastError).toMatch(/GATEWAY_UNAVAILABLE/),
       { timeoutMs: 20_000 },
     );
     // The saga re-sends while it is pending: nothing new, its completion will answer.
-    expect(await handlePaymentCommand(h.container.useCaseDeps, command('fulfillment_cancelled'))).toMatchObject({ kind: 'nothing' });
+    expect(await h.container.useCases.handlePaymentCommand.execute(command('fulfillment_cancelled'))).toMatchObject({ kind: 'nothing' });
 
     gateway.refundOutage = false;
     await new Promise((r) => setTimeout(r, 1100)); // past the attempt's lease (the stale window, 1 s here)

@@ -30,7 +30,7 @@ describe('saga commands (payment.void, payment.refund) and events', () => {
     await bus.connect();
     relay = new OutboxRelay({ databaseUrl: h.config.DATABASE_URL, bus, logger: h.container.logger, topicPrefix: prefix, pollMs: 100 });
     await relay.start();
-    [consumer] = await subscribeConsumers(bus, [paymentCommandsConsumer(h.container.useCaseDeps)], prefix);
+    [consumer] = await subscribeConsumers(bus, [paymentCommandsConsumer(h.container.useCases, h.container.logger)], prefix);
     eventsSub = await bus.subscribe({
       groupId: `${prefix}observer`,
       topics: [topicName(prefix, Topics.paymentEvents)],

@@ -65,7 +65,7 @@ describe('a slow gateway does not stall or rebalance the payment.commands consum
       }
       return c;
     };
-    [consumer] = await subscribeConsumers(bus, [paymentCommandsConsumer(h.container.useCaseDeps)], prefix);
+    [consumer] = await subscribeConsumers(bus, [paymentCommandsConsumer(h.container.useCases, h.container.logger)], prefix);
     await eventually(() => expect(groupEvents.map((e) => e.type)).toContain(GROUP_JOIN), { timeoutMs: 60_000 });
   });
 

@@ -1,7 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { bearer } from '@sudamall/shared/testing';
 import { createEnvelope } from '@sudamall/shared';
-import { handlePaymentCommand } from '../../src/app/handle-payment-command';
 import { signStripePayload } from '../../src/domain/stripe-signature';
 import { TestGateway } from '../../src/infra/gateways/test-gateway';
 import { admin, buyer, CARDS, FakeOrders, seller, startHarness, type Harness } from '../support/harness';
@@ -75,8 +74,7 @@ describe('webhooks, cash on delivery and test mode', () => {
 
     it('records a capture confirmed after the payment was cancelled, so the saga can refund it', async () => {
       const { paymentId, order } = await pendingPayment('stripe');
-      await handlePaymentCommand(
-        h.container.useCaseDeps,
+      await h.container.useCases.handlePaymentCommand.execute(
         createEnvelope('payment.void', order.orderId, { order_id: order.orderId, reason: 'order_cancelled' }),
       );
       expect(await statusOf(paymentId)).toBe('cancelled');
