@@ -19,6 +19,7 @@ import { GetOrderPaymentStatus } from './app/get-order-payment-status';
 import { GetPaymentDetail } from './app/get-payment-detail';
 import { ListGateways } from './app/list-gateways';
 import { ListMyPayments, ListPayments } from './app/list-payments';
+import { GetOrderPaymentForPeer, GetPaymentForPeer } from './app/peer-payments';
 import { GetRefund, ListRefunds } from './app/list-refunds';
 import { RunTestPayment } from './app/run-test-payment';
 import { ListGatewaySettingsAudit, UpdateGatewaySettings } from './app/update-gateway-settings';
@@ -54,6 +55,8 @@ export interface PaymentUseCases {
   collectPayment: CollectPayment;
   getOrderPaymentStatus: GetOrderPaymentStatus;
   getPaymentDetail: GetPaymentDetail;
+  getOrderPaymentForPeer: GetOrderPaymentForPeer;
+  getPaymentForPeer: GetPaymentForPeer;
   listMyPayments: ListMyPayments;
   listPayments: ListPayments;
   listGateways: ListGateways;
@@ -80,7 +83,7 @@ export interface Container {
   /** Raw SQL over the same Prisma client (readiness, the parked messages, the kernel's outbox gauges). */
   sql: SqlRunner;
   useCases: PaymentUseCases;
-  /** The stores, ports, clock and settings the use cases still written as functions take (being replaced by `useCases`). */
+  /** The stores, ports, clock and settings the use cases are built from (tests reach the stores through it). */
   useCaseDeps: UseCaseDeps;
   bus: KafkaBus;
   relay: OutboxRelay;
@@ -161,7 +164,6 @@ export function createContainer(config: PaymentConfig, logger: Logger, overrides
   // Saga refunds and voids leave the Kafka handler: it records them, this sends them.
   const settleRefund = new SettleRefund(deps.refunds, deps.gateways, clock, logger, config.staleProcessingSeconds);
   const refundWorker = new RefundWorker(settleRefund, logger);
-  deps.refundQueue = refundWorker;
   const stale = config.staleProcessingSeconds;
   const refundDuplicateCaptures = new RefundDuplicateCaptures(deps.duplicateCaptures, deps.gateways, clock, logger, stale);
   const outcomes = new ChargeOutcomes(deps.charges, deps.gateways, refundDuplicateCaptures, logger);
@@ -170,6 +172,8 @@ export function createContainer(config: PaymentConfig, logger: Logger, overrides
     collectPayment: new CollectPayment(payments, deps.orders, logger),
     getOrderPaymentStatus: new GetOrderPaymentStatus(payments),
     getPaymentDetail: new GetPaymentDetail(payments),
+    getOrderPaymentForPeer: new GetOrderPaymentForPeer(payments),
+    getPaymentForPeer: new GetPaymentForPeer(payments),
     listMyPayments: new ListMyPayments(payments),
     listPayments: new ListPayments(payments),
     listGateways: new ListGateways(gatewayStore, deps.gateways),

@@ -22,7 +22,6 @@ export const paymentService = defineService({
   http: (c, { config, auth, logger, ready }) =>
     buildApp({
       useCases: c.useCases,
-      useCaseDeps: c.useCaseDeps,
       logger,
       parked: c.parked,
       auth,
@@ -40,7 +39,7 @@ export const paymentService = defineService({
       live: { hub: c.live.hub, auth, streams: [c.live.stream()] },
       ready,
     }),
-  grpc: (c) => [{ definition: pb.PaymentServiceService, implementation: paymentGrpcService(c.useCaseDeps) }],
+  grpc: (c) => [{ definition: pb.PaymentServiceService, implementation: paymentGrpcService(c.useCases) }],
   topics: [Topics.paymentCommands, Topics.paymentEvents],
   consumers: (c) => [paymentCommandsConsumer(c.useCases, c.logger)],
   jobs: (c, { config }) => {

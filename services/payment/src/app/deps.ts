@@ -8,7 +8,6 @@ import type {
   OrderCommandStore,
   OrdersPort,
   PaymentStore,
-  RefundQueue,
   RefundStore,
   WebhookStore,
 } from './ports';
@@ -21,6 +20,7 @@ export interface Actor {
   storeId?: string;
 }
 
+/** The stores, ports, clock and settings the container builds the use cases from (tests swap parts of it). */
 export interface UseCaseDeps {
   /** The stores (src/infra/*-store.ts), one per table or aggregate. */
   gatewayStore: GatewayStore;
@@ -34,8 +34,6 @@ export interface UseCaseDeps {
   gateways: GatewayRegistry;
   clock: Clock;
   logger: Logger;
-  /** Set by the container: saga refunds and voids are sent outside the Kafka handler. */
-  refundQueue?: RefundQueue;
   /** Admin changes of gateway fees and activation, with their audit. */
   gatewaySettings: GatewaySettingsStore;
   settings: {

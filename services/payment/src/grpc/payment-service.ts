@@ -1,6 +1,6 @@
 import { type payment as pb } from '@sudamall/proto';
 import { grpcHandler, invalid, notFound } from '@sudamall/shared';
-import type { UseCaseDeps } from '../app/deps';
+import type { PaymentUseCases } from '../container';
 import type { PaymentRecord } from '../app/records';
 
 const iso = (d: Date | null) => (d ? d.toISOString() : '');
@@ -29,11 +29,11 @@ function toProto(p: PaymentRecord): pb.Payment {
 }
 
 /** Internal peers (order, cart) asking about payments; typed by the generated server interface. */
-export function paymentGrpcService(deps: UseCaseDeps): pb.PaymentServiceServer {
+export function paymentGrpcService(useCases: Pick<PaymentUseCases, 'getOrderPaymentForPeer' | 'getPaymentForPeer'>): pb.PaymentServiceServer {
   return {
     getPaymentStatus: grpcHandler<pb.GetPaymentStatusRequest, pb.GetPaymentStatusResponse>(async (req) => {
       if (!req.orderId) throw invalid('VALIDATION_FAILED', 'order_id is required');
-      const p = await deps.payments.findCurrentPaymentForOrder(req.orderId);
+      const p = await useCases.getOrderPaymentForPeer.execute(req.orderId);
       if (!p) throw notFound('PAYMENT_NOT_FOUND', `no payment for order ${req.orderId}`);
       return {
         orderId: p.orderReference,
@@ -49,7 +49,7 @@ export function paymentGrpcService(deps: UseCaseDeps): pb.PaymentServiceServer {
     }),
     getPayment: grpcHandler<pb.GetPaymentRequest, pb.GetPaymentResponse>(async (req) => {
       if (!req.paymentId) throw invalid('VALIDATION_FAILED', 'payment_id is required');
-      const p = await deps.payments.findPayment(req.paymentId);
+      const p = await useCases.getPaymentForPeer.execute(req.paymentId);
       if (!p) throw notFound('PAYMENT_NOT_FOUND', `payment ${req.paymentId} not found`);
       return { payment: toProto(p) };
     }),

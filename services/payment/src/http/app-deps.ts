@@ -1,12 +1,9 @@
 import type { Logger } from 'pino';
 import type { LiveUpdatesPluginOptions, ParkedMessages, VerifierOptions } from '@sudamall/shared';
-import type { UseCaseDeps } from '../app/deps';
 import type { PaymentUseCases } from '../container';
 
 export interface HttpDeps {
   useCases: PaymentUseCases;
-  /** What the use cases still written as functions take (being replaced by `useCases`). */
-  useCaseDeps: UseCaseDeps;
   logger: Logger;
   auth: VerifierOptions;
   settings: {

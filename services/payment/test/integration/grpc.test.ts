@@ -37,7 +37,7 @@ describe('gRPC: order peer and PaymentService', () => {
     paymentServer = await startGrpcServer({
       host: '127.0.0.1',
       port: 0,
-      services: [{ definition: paymentPb.PaymentServiceService, implementation: paymentGrpcService(h.container.useCaseDeps) }],
+      services: [{ definition: paymentPb.PaymentServiceService, implementation: paymentGrpcService(h.container.useCases) }],
       logger,
     });
     paymentClient = new paymentPb.PaymentServiceClient(`127.0.0.1:${paymentServer.port}`, credentials.createInsecure());

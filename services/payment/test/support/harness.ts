@@ -76,7 +76,6 @@ export function httpDeps(c: Container, ready = true): HttpDeps {
   const config = c.config;
   return {
     useCases: c.useCases,
-    useCaseDeps: c.useCaseDeps,
     logger: c.logger,
     auth: { secret: config.JWT_SECRET },
     settings: {
