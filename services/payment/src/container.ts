@@ -6,12 +6,10 @@ import {
   LiveHub,
   sqlOverPrisma,
   systemClock,
-  type KafkaBus,
   type Logger,
-  type OutboxRelay,
-  type ParkedMessages,
   type SqlRunner,
 } from '@sudamall/shared';
+import type { PublishingServiceContainer } from '@sudamall/shared/service';
 import { CollectPayment } from './app/collect-payment';
 import { CreatePayment } from './app/create-payment';
 import type { UseCaseDeps } from './app/deps';
@@ -76,7 +74,7 @@ export interface PaymentUseCases {
   listDuplicateCaptures: ListDuplicateCaptures;
 }
 
-export interface Container {
+export interface Container extends PublishingServiceContainer {
   config: PaymentConfig;
   logger: Logger;
   prisma: Db;
@@ -85,10 +83,7 @@ export interface Container {
   useCases: PaymentUseCases;
   /** The stores, ports, clock and settings the use cases are built from (tests reach the stores through it). */
   useCaseDeps: UseCaseDeps;
-  bus: KafkaBus;
-  relay: OutboxRelay;
-  /** Messages the commands consumer gave up on (its admin endpoints, the saga dashboard). */
-  parked: ParkedMessages;
+  // bus, relay and parked (the commands consumer's parked messages) come with PublishingServiceContainer.
   /** /ws/payments/{payment_id}/ (src/live): pushed from this instance's own read of payment.events. */
   live: PaymentLiveFeed;
   /** Sends saga refunds and voids outside the Kafka handler; stopped with the recovery job, before the relay's last flush. */
@@ -96,7 +91,6 @@ export interface Container {
   /** One recovery sweep: pending refunds retried, payments left processing resumed or closed, duplicate captures refunded. */
   recover(): Promise<void>;
   ping(): Promise<unknown>;
-  close(): Promise<void>;
 }
 
 export interface ContainerOverrides {

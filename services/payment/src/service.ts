@@ -7,6 +7,7 @@ import { loadConfig, startupWarnings } from './config';
 import { createContainer } from './container';
 import { paymentGrpcService } from './grpc/payment-service';
 import { buildApp } from './http/app';
+import { httpSettingsFrom } from './http/app-deps';
 import { createPaymentLogger } from './infra/logger';
 import { paymentCommandsConsumer } from './infra/payment-commands-consumer';
 import { registerDuplicateCaptureMetrics } from './infra/service-metrics';
@@ -25,16 +26,7 @@ export const paymentService = defineService({
       logger,
       parked: c.parked,
       auth,
-      settings: {
-        testMode: config.testMode,
-        production: config.NODE_ENV === 'production',
-        currency: config.PAYMENT_CURRENCY,
-        paymentWindowMinutes: config.PAYMENT_WINDOW_MINUTES,
-        stripePublishableKey: config.STRIPE_PUBLISHABLE_KEY,
-        stripeWebhookSecret: config.stripeWebhookSecret,
-        stripeWebhookToleranceSeconds: config.STRIPE_WEBHOOK_TOLERANCE_SECONDS,
-        paypalClientId: config.PAYPAL_CLIENT_ID,
-      },
+      settings: httpSettingsFrom(config),
       // /ws/payments/{payment_id}/ is registered by buildApp (its app is ready on return).
       live: { hub: c.live.hub, auth, streams: [c.live.stream()] },
       ready,

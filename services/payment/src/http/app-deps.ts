@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { LiveUpdatesPluginOptions, ParkedMessages, VerifierOptions } from '@sudamall/shared';
+import type { PaymentConfig } from '../config';
 import type { PaymentUseCases } from '../container';
 
 export interface HttpDeps {
@@ -22,4 +23,18 @@ export interface HttpDeps {
   live?: LiveUpdatesPluginOptions;
   /** The commands consumer's parked messages (admin endpoints); tests may leave them out. */
   parked?: ParkedMessages;
+}
+
+/** The settings the routes read, from the service's config (the service declaration and the tests' harness). */
+export function httpSettingsFrom(config: PaymentConfig): HttpDeps['settings'] {
+  return {
+    testMode: config.testMode,
+    production: config.NODE_ENV === 'production',
+    currency: config.PAYMENT_CURRENCY,
+    paymentWindowMinutes: config.PAYMENT_WINDOW_MINUTES,
+    stripePublishableKey: config.STRIPE_PUBLISHABLE_KEY,
+    stripeWebhookSecret: config.stripeWebhookSecret,
+    stripeWebhookToleranceSeconds: config.STRIPE_WEBHOOK_TOLERANCE_SECONDS,
+    paypalClientId: config.PAYPAL_CLIENT_ID,
+  };
 }

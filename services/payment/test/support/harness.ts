@@ -8,7 +8,7 @@ import type { OrderForPayment, OrdersPort, PaymentGateway } from '../../src/app/
 import { loadConfig, type PaymentConfig } from '../../src/config';
 import { createContainer, type Container } from '../../src/container';
 import { buildApp } from '../../src/http/app';
-import type { HttpDeps } from '../../src/http/app-deps';
+import { httpSettingsFrom, type HttpDeps } from '../../src/http/app-deps';
 import { createPaymentLogger } from '../../src/infra/logger';
 
 export const TEST_DATABASE_URL =
@@ -78,16 +78,7 @@ export function httpDeps(c: Container, ready = true): HttpDeps {
     useCases: c.useCases,
     logger: c.logger,
     auth: { secret: config.JWT_SECRET },
-    settings: {
-      testMode: config.testMode,
-      production: config.NODE_ENV === 'production',
-      currency: config.PAYMENT_CURRENCY,
-      paymentWindowMinutes: config.PAYMENT_WINDOW_MINUTES,
-      stripePublishableKey: config.STRIPE_PUBLISHABLE_KEY,
-      stripeWebhookSecret: config.stripeWebhookSecret,
-      stripeWebhookToleranceSeconds: config.STRIPE_WEBHOOK_TOLERANCE_SECONDS,
-      paypalClientId: config.PAYPAL_CLIENT_ID,
-    },
+    settings: httpSettingsFrom(config),
     ready: () => ready,
   };
 }
