@@ -15,6 +15,9 @@ for (let n = 0; n < COUNT; n++) {
     productName: `Bench product ${n}`,
     productDescription: '',
     price: `${(9 + (n % 50)).toString()}.99`,
+    // What cart charges (inventory.proto: current_price, the sale price when one is set).
+    currentPrice: `${(9 + (n % 50)).toString()}.99`,
+    images: [],
     color: '',
     brand: '',
     category: '',
