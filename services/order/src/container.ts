@@ -6,13 +6,11 @@ import {
   sqlOverPrisma,
   systemClock,
   type Clock,
-  type KafkaBus,
   type Logger,
-  type OutboxRelay,
   type ParkedMessages,
   type SqlRunner,
 } from '@sudamall/shared';
-import type { ServiceContainer } from '@sudamall/shared/service';
+import type { PublishingServiceContainer } from '@sudamall/shared/service';
 import { randomUUID } from 'node:crypto';
 import { ApproveReturn } from './app/approve-return';
 import { CancelOrder } from './app/cancel-order';
@@ -115,18 +113,14 @@ export interface OrderUseCases {
   clock: Clock;
 }
 
-export interface Container extends ServiceContainer {
+// bus, relay and parked (the saga consumer's parked messages) come with PublishingServiceContainer.
+export interface Container extends PublishingServiceContainer {
   config: Readonly<OrderConfig>;
   logger: Logger;
   db: Db;
   /** Raw SQL over the same Prisma client (the outbox and saga gauges, the parked messages). */
   sql: SqlRunner;
-  bus: KafkaBus;
-  relay: OutboxRelay;
-  parked: ParkedMessages;
   useCases: OrderUseCases;
-  ping(): Promise<unknown>;
-  close(): Promise<void>;
 }
 
 /** What tests and tools may bring instead of the real peers and clock. */
