@@ -36,3 +36,4 @@ export * from './clock';
 export * from './http/service-app';
 export * from './messaging/service-messaging';
 export * from './service/consumers';
+export * from './transition-table';

@@ -6,10 +6,11 @@
 import type { OrderLine } from '../app/ports';
 import { money } from '@sudamall/shared';
 import { cartVersion, derivedCheckoutKey, isDerivedKey } from '../domain/cart-version';
+import { checkoutTransitions, NEW_CHECKOUT_STATUS, type CheckoutStatus } from '../domain/checkout-status';
 import type { Sql, SqlTx } from '@sudamall/shared';
 
 export type CheckoutKind = 'full' | 'single';
-export type CheckoutStatus = 'pending' | 'completed' | 'rejected';
+export type { CheckoutStatus };
 
 export interface StoredResponse {
   statusCode: number;
@@ -60,14 +61,31 @@ function toRecord(r: CheckoutRow): CheckoutRecord {
   };
 }
 
+// Statuses are the table's own words (domain/checkout-status.ts), written into the text so each
+// statement stays one prepared statement: a settle's WHERE is the states the table lets move to
+// its target, so the SQL and the table cannot drift apart.
+const PENDING = `'${NEW_CHECKOUT_STATUS}'`;
+const settle = (to: CheckoutStatus) => ({
+  to: `'${to}'`,
+  from: checkoutTransitions
+    .sourcesOf(to)
+    .map((s) => `'${s}'`)
+    .join(', '),
+});
+const COMPLETE = settle('completed');
+const REJECT = settle('rejected');
+// The settled answer's second key (the version the cart is left at) is born as the first key
+// settled: pending → completed at once.
+const SETTLED_UNDER_SECOND_KEY = `'${checkoutTransitions.transition(NEW_CHECKOUT_STATUS, 'completed')}'`;
+
 const SELECT_BY_KEY = `SELECT ${COLUMNS} FROM checkouts WHERE user_id = $1 AND idempotency_key = $2`;
 const BEGIN_CHECKOUT = `INSERT INTO checkouts (id, user_id, idempotency_key, kind, fingerprint, lines, status, updated_at)
-       VALUES (gen_random_uuid(), $1, $2, $3, $4, $5::jsonb, 'pending', now())
+       VALUES (gen_random_uuid(), $1, $2, $3, $4, $5::jsonb, ${PENDING}, now())
        ON CONFLICT (user_id, idempotency_key) DO NOTHING
        RETURNING ${COLUMNS}`;
-const SET_ORDER = `UPDATE checkouts SET order_id = $2, response = $3::jsonb, updated_at = now() WHERE id = $1::uuid AND status = 'pending'`;
-const COMPLETE_CHECKOUT = `UPDATE checkouts SET status = 'completed', order_id = $2, response = $3::jsonb, updated_at = now()
-         WHERE id = $1::uuid AND status = 'pending'`;
+const SET_ORDER = `UPDATE checkouts SET order_id = $2, response = $3::jsonb, updated_at = now() WHERE id = $1::uuid AND status = ${PENDING}`;
+const COMPLETE_CHECKOUT = `UPDATE checkouts SET status = ${COMPLETE.to}, order_id = $2, response = $3::jsonb, updated_at = now()
+         WHERE id = $1::uuid AND status IN (${COMPLETE.from})`;
 const LOCK_USER_ITEMS = `SELECT i.id FROM cart_items i JOIN carts c ON c.id = i.cart_id WHERE c.user_id = $1 ORDER BY i.id FOR UPDATE OF i`;
 const REMOVE_ORDERED_LINE = `DELETE FROM cart_items i USING carts c
              WHERE c.id = i.cart_id AND c.user_id = $1 AND i.product_id = $2 AND i.size = $3 AND i.quantity <= $4`;
@@ -75,13 +93,13 @@ const REDUCE_ORDERED_LINE = `UPDATE cart_items i SET quantity = i.quantity - $4,
              WHERE c.id = i.cart_id AND c.user_id = $1 AND i.product_id = $2 AND i.size = $3 AND i.quantity > $4`;
 const SELECT_ITEMS_LEFT = `SELECT i.id, i.size, i.quantity, i.current_price, i.updated_at FROM cart_items i JOIN carts c ON c.id = i.cart_id WHERE c.user_id = $1`;
 const KEY_BY_VERSION_LEFT = `INSERT INTO checkouts (id, user_id, idempotency_key, kind, fingerprint, lines, order_id, status, response, updated_at)
-       VALUES (gen_random_uuid(), $1, $2, $3, $4, $5::jsonb, $6, 'completed', $7::jsonb, now())
+       VALUES (gen_random_uuid(), $1, $2, $3, $4, $5::jsonb, $6, ${SETTLED_UNDER_SECOND_KEY}, $7::jsonb, now())
        ON CONFLICT (user_id, idempotency_key) DO UPDATE
          SET order_id = EXCLUDED.order_id, lines = EXCLUDED.lines, response = EXCLUDED.response, updated_at = now()
-         WHERE checkouts.status = 'completed'`;
-const REJECT_CHECKOUT = `UPDATE checkouts SET status = 'rejected', order_id = $2, response = $3::jsonb, updated_at = now()
-       WHERE id = $1::uuid AND status = 'pending'`;
-const SELECT_PENDING_FOR_ORDER = `SELECT ${COLUMNS} FROM checkouts WHERE order_id = $1 AND status = 'pending'`;
+         WHERE checkouts.status = ${SETTLED_UNDER_SECOND_KEY}`;
+const REJECT_CHECKOUT = `UPDATE checkouts SET status = ${REJECT.to}, order_id = $2, response = $3::jsonb, updated_at = now()
+       WHERE id = $1::uuid AND status IN (${REJECT.from})`;
+const SELECT_PENDING_FOR_ORDER = `SELECT ${COLUMNS} FROM checkouts WHERE order_id = $1 AND status = ${PENDING}`;
 
 export class CheckoutStore {
   constructor(private readonly db: Sql) {}

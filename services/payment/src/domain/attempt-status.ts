@@ -1,4 +1,4 @@
-import { transitionTable } from './transition-table';
+import { transitionTable } from '@sudamall/shared';
 
 // A charge attempt's status: what the gateway last said about it. An attempt not captured takes
 // whatever answer comes for it (a late answer for an attempt the payment has moved past, a lookup,

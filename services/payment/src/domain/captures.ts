@@ -1,5 +1,5 @@
 import { canTransition, REFUNDABLE_STATUSES, type PaymentStatus } from './payment-status';
-import { transitionTable } from './transition-table';
+import { transitionTable } from '@sudamall/shared';
 
 // A gateway says money was captured for a payment (a charge answer, a lookup or a webhook). What
 // that means is decided here, with the payment row locked by the store: the payment's capture, a

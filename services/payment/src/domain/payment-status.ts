@@ -1,4 +1,4 @@
-import { transitionTable } from './transition-table';
+import { transitionTable } from '@sudamall/shared';
 
 // The payment state machine as data: every status the stores write goes through
 // `paymentTransitions.transition()`, which throws on a move the table does not list, so a webhook

@@ -1,7 +1,7 @@
 import { formatMoney, isDomainError, money, type Decimal } from '@sudamall/shared';
 import { conflict, invalid } from '@sudamall/shared';
 import { REFUNDABLE_STATUSES, type PaymentStatus } from './payment-status';
-import { transitionTable } from './transition-table';
+import { transitionTable } from '@sudamall/shared';
 
 export interface RefundablePayment {
   status: PaymentStatus;

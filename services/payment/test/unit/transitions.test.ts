@@ -3,7 +3,7 @@
 import { attemptTransitions, WEBHOOK_CAPTURABLE_ATTEMPTS } from '../../src/domain/attempt-status';
 import { isStaleAttempt, paymentTransitions } from '../../src/domain/payment-status';
 import { refundTransitions } from '../../src/domain/refunds';
-import { transitionTable } from '../../src/domain/transition-table';
+import { transitionTable } from '@sudamall/shared';
 
 describe('transitionTable', () => {
   const light = transitionTable<'red' | 'green' | 'amber'>('light', { red: ['green'], green: ['amber'], amber: ['red'] });

@@ -1,8 +1,8 @@
-import { conflict } from '@sudamall/shared';
-
 // A status machine as data. Every status a store writes goes through its table's `transition()`,
 // which refuses a move the table does not list; a conditional UPDATE (`... WHERE status IN (...)`)
 // takes its allowed from-states from `sourcesOf`, so the SQL and the table cannot drift apart.
+// Used by payment (payments, attempts, refunds, duplicate captures) and cart (checkouts).
+import { conflict } from './errors';
 
 export interface TransitionTable<S extends string> {
   /** Whether the table lists from → to. */
