@@ -81,9 +81,9 @@ export function createSql(databaseUrl: string, poolSize = 10): Sql {
  */
 export interface PrismaRawClient {
   // Prisma's own signatures take `any[]` values.
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- because it restates Prisma's signature, so every generated client fits
   $queryRawUnsafe<T = unknown>(query: string, ...values: any[]): PromiseLike<T>;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- because it restates Prisma's signature, so every generated client fits
   $executeRawUnsafe(query: string, ...values: any[]): PromiseLike<number>;
 }
 

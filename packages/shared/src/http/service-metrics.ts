@@ -31,12 +31,12 @@ export function collectedGauge<L extends string>(opts: {
   return new Gauge<L>({
     name: opts.name,
     help: opts.help,
-    labelNames: (opts.labelNames ?? []) as L[],
+    labelNames: opts.labelNames ?? [],
     registers: [metricsRegistry],
     async collect() {
       this.reset();
       try {
-        for (const s of await opts.collect()) this.set(s.labels as Partial<Record<L, string | number>>, s.value);
+        for (const s of await opts.collect()) this.set(s.labels, s.value);
       } catch (err) {
         opts.logger?.warn({ err, metric: opts.name }, 'metric collection failed');
         // A gauge without labels always has a sample: NaN says "unknown" where 0 would claim "none".

@@ -3,6 +3,7 @@
 import { Client } from 'pg';
 import { preparedStatementName, prismaStatementNames } from '../../src/db/prepared-statements';
 import { TEST_DATABASE_URL } from '../support/env';
+import type * as PreparedStatements from '../../src/db/prepared-statements';
 
 let client: Client;
 beforeAll(async () => {
@@ -65,8 +66,8 @@ it('names by text: one text, one name; another text, another name', () => {
 it('stops naming new texts once 256 have been named in the process', () => {
   jest.isolateModules(() => {
     // A fresh copy of the module: its count of named texts starts at zero.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const fresh = require('../../src/db/prepared-statements') as typeof import('../../src/db/prepared-statements');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- because jest.isolateModules hands out its fresh copy only to require()
+    const fresh = require('../../src/db/prepared-statements') as typeof PreparedStatements;
     for (let i = 0; i < 256; i++) expect(fresh.preparedStatementName(`SELECT ${i}`, 0)).toBeDefined();
     expect(fresh.preparedStatementName('SELECT 256', 0)).toBeUndefined();
     expect(fresh.preparedStatementName('SELECT 0', 0)).toBeDefined(); // already named: still named

@@ -56,8 +56,8 @@ test('outbox lag: pending rows and the age of the oldest; zero when everything i
   await db.query(`UPDATE outbox SET published_at = now() WHERE created_at < now() - interval '1 minute' AND created_at > now() - interval '2 minutes'`);
   expect(await samples('outbox_pending_messages')).toEqual([{ labels: {}, value: 2 }]);
   const [age] = await samples('outbox_oldest_pending_age_seconds');
-  expect(age!.value).toBeGreaterThanOrEqual(3599);
-  expect(age!.value).toBeLessThan(3700);
+  expect(age.value).toBeGreaterThanOrEqual(3599);
+  expect(age.value).toBeLessThan(3700);
 
   await db.query('UPDATE outbox SET published_at = now()');
   // The two gauges share one query per second; past that, a scrape sees the new state.
@@ -118,7 +118,7 @@ test('a gauge whose collection fails reports unknown (NaN, or no labelled sample
   collectedGauge({ name: 'shared_test_flaky_gauge', help: 'test', collect: async () => (await collect()).map((s) => ({ labels: {}, value: s.value })) });
   collectedGauge({ name: 'shared_test_flaky_labelled_gauge', help: 'test', labelNames: ['kind'] as const, collect });
   const [unlabelled] = await samples('shared_test_flaky_gauge');
-  expect(unlabelled!.value).toBeNaN();
+  expect(unlabelled.value).toBeNaN();
   expect(await samples('shared_test_flaky_labelled_gauge')).toEqual([]);
   // (prom-client writes NaN as "Nan"; Prometheus parses either.)
   await expect(metricsRegistry.metrics()).resolves.toMatch(/^shared_test_flaky_gauge nan$/im);

@@ -180,7 +180,7 @@ describe('handleShutdownSignals', () => {
     expect(h.events).toEqual(['http start', 'http end', 'exit 1']);
     const report = h.lines.find((l) => l.msg === 'shutdown deadline passed; exiting with steps still pending');
     expect(report).toMatchObject({ level: 50, timeout_ms: 50, pending: [{ step: 'drain/consumer' }] });
-    expect((report!.pending as Array<{ ms: number }>)[0]!.ms).toBeGreaterThanOrEqual(45);
+    expect((report!.pending as Array<{ ms: number }>)[0].ms).toBeGreaterThanOrEqual(45);
   });
 
   it('does not let the deadline fire after a shutdown that finished in time', async () => {
