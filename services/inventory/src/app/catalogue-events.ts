@@ -38,8 +38,12 @@ export function stockChanged(productId: string, hasSizes: boolean, rows: StockRe
   return createEnvelope('stock.changed', productId, stockDocument(productId, hasSizes, rows) as StockChangedEvent);
 }
 
-/** A product's stock with every figure: totals, and per size (sorted by name) for a sized product. */
-export function stockDocument(productId: string, hasSizes: boolean, rows: StockRecord[]) {
+/**
+ * A product's stock: totals, and per size (sorted by name) for a sized product. With `showSales`
+ * false, sold quantities are left out (not zeroed): what readers other than the product's store's
+ * sellers and admins see over REST. Events and history always carry them.
+ */
+export function stockDocument(productId: string, hasSizes: boolean, rows: StockRecord[], showSales = true) {
   const sorted = [...rows].sort((a, b) => a.size.localeCompare(b.size));
   const sum = (f: (r: StockRecord) => number) => sorted.reduce((n, r) => n + f(r), 0);
   return {
@@ -47,16 +51,25 @@ export function stockDocument(productId: string, hasSizes: boolean, rows: StockR
     has_sizes: hasSizes,
     available_quantity: sum((r) => r.available),
     reserved_quantity: sum((r) => r.reserved),
-    sold_quantity: sum((r) => r.sold),
+    ...(showSales ? { sold_quantity: sum((r) => r.sold) } : {}),
     sizes: hasSizes
-      ? sorted.map((r) => ({ size_id: r.id, size: r.size, available_quantity: r.available, reserved_quantity: r.reserved, sold_quantity: r.sold }))
+      ? sorted.map((r) => ({
+          size_id: r.id,
+          size: r.size,
+          available_quantity: r.available,
+          reserved_quantity: r.reserved,
+          ...(showSales ? { sold_quantity: r.sold } : {}),
+        }))
       : [],
   };
 }
 
-/** The copy of the product a history entry keeps (as its store's sellers see it over REST). */
-export function productDocument(p: ProductRecord) {
-  const { product_id, ...stock } = stockDocument(p.id, p.hasSizes, p.stock);
+/**
+ * The one JSON shape of a product: the copy a history entry keeps (as its store's sellers see it)
+ * and, through http/presenters.ts, the REST answer (`showSales` as for stockDocument).
+ */
+export function productDocument(p: ProductRecord, showSales = true) {
+  const { product_id, ...stock } = stockDocument(p.id, p.hasSizes, p.stock, showSales);
   return {
     id: product_id,
     product_name: p.productName,

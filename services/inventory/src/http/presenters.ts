@@ -1,55 +1,17 @@
 // Use-case results → REST bodies (snake_case, money as two-decimal strings). Sold quantities are
 // left out (not zeroed) for readers other than the product's store's sellers and admins.
-import { formatMoney } from '@sudamall/shared';
+import { productDocument, stockDocument } from '../app/catalogue-events';
 import type { Page, ViewedProduct } from '../app/list-products';
-import { priceOf, priceString, type ProductRecord, type ProductStock, type SnapshotRecord, type StockRecord } from '../domain/product';
+import { priceString, type ProductRecord, type ProductStock, type SnapshotRecord } from '../domain/product';
 
-export function presentStock(s: ProductStock, showSales = true) {
-  const sorted = [...s.stock].sort((a, b) => a.size.localeCompare(b.size));
-  const sum = (f: (r: StockRecord) => number) => sorted.reduce((n, r) => n + f(r), 0);
-  return {
-    product_id: s.productId,
-    has_sizes: s.hasSizes,
-    available_quantity: sum((r) => r.available),
-    reserved_quantity: sum((r) => r.reserved),
-    ...(showSales ? { sold_quantity: sum((r) => r.sold) } : {}),
-    sizes: s.hasSizes
-      ? sorted.map((r) => ({
-          size_id: r.id,
-          size: r.size,
-          available_quantity: r.available,
-          reserved_quantity: r.reserved,
-          ...(showSales ? { sold_quantity: r.sold } : {}),
-        }))
-      : [],
-  };
-}
+// The shapes are the catalogue's own documents (app/catalogue-events.ts), the same the history
+// keeps, so a product reads the same over REST, in events and in its history.
+export const presentStock = (s: ProductStock, showSales = true) => stockDocument(s.productId, s.hasSizes, s.stock, showSales);
 
 /** The stock of a product as one reader sees it. */
-export const presentProductStock = ({ product: p, showSales }: ViewedProduct) =>
-  presentStock({ productId: p.id, hasSizes: p.hasSizes, stock: p.stock }, showSales);
+export const presentProductStock = ({ product: p, showSales }: ViewedProduct) => stockDocument(p.id, p.hasSizes, p.stock, showSales);
 
-export function presentProduct(p: ProductRecord, showSales = true) {
-  const { product_id, ...stock } = presentStock({ productId: p.id, hasSizes: p.hasSizes, stock: p.stock }, showSales);
-  return {
-    id: product_id,
-    product_name: p.productName,
-    product_description: p.productDescription,
-    price: priceString(p.price),
-    sale_price: p.salePrice === null ? null : priceString(p.salePrice),
-    current_price: formatMoney(priceOf(p)),
-    images: p.images,
-    color: p.color,
-    brand: p.brand,
-    category: p.category,
-    store_id: p.storeId,
-    owner_id: p.ownerId,
-    ...stock,
-    deleted: p.deletedAt !== null,
-    created_at: p.createdAt.toISOString(),
-    updated_at: p.updatedAt.toISOString(),
-  };
-}
+export const presentProduct = (p: ProductRecord, showSales = true) => productDocument(p, showSales);
 
 export const presentViewedProduct = ({ product, showSales }: ViewedProduct) => presentProduct(product, showSales);
 
