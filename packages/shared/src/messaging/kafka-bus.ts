@@ -59,6 +59,8 @@ export interface SubscribeOptions {
   fromBeginning?: boolean;
   /** How many partitions this member handles at once (each still in order). Default 3. */
   partitionsConcurrently?: number;
+  /** At most how often the handled offsets are committed. Default 1000 ms (see `OffsetCommits`). */
+  commitIntervalMs?: number;
   handle: EnvelopeHandler;
   retry?: RetryPolicy;
   /**
@@ -85,11 +87,76 @@ function headersToStrings(headers: IHeaders | undefined): Record<string, string>
   return out;
 }
 
+function toKafkaMessage(e: Envelope): { key: string; value: string; headers: IHeaders & { traceparent?: string } } {
+  const headers: IHeaders & { traceparent?: string } = { type: e.type, 'event-id': e.id };
+  if (e.traceparent) headers.traceparent = e.traceparent;
+  return { key: e.key, value: JSON.stringify(e), headers };
+}
+
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 class StoppingError extends Error {
   constructor() {
     super('consumer is stopping');
+  }
+}
+
+/**
+ * Commits what a consumer handled at most once per interval instead of after every fetched batch
+ * (kafkajs's autoCommit): under load a fetch brings one message, and each offset commit is an
+ * append to the broker's offsets log, as costly to it as a produce. What was handled but not yet
+ * committed when a member crashes or loses its partitions is delivered again, which every
+ * consumer already has to survive (at-least-once; the inbox deduplicates, parking is keyed by
+ * offset). A graceful stop commits everything handled before it waits for the message in hand.
+ */
+class OffsetCommits {
+  /** topic → partition → the next offset to read (handled + 1), as Kafka's commit wants it. */
+  private pending = new Map<string, Map<number, string>>();
+  private timer: NodeJS.Timeout | undefined;
+  private committing: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly consumer: Consumer,
+    private readonly log: Logger,
+    private readonly intervalMs: number,
+  ) {}
+
+  start(): void {
+    this.timer ??= setInterval(() => void this.commit(), this.intervalMs);
+    this.timer.unref();
+  }
+
+  handled(topic: string, partition: number, offset: string): void {
+    let partitions = this.pending.get(topic);
+    if (!partitions) this.pending.set(topic, (partitions = new Map<number, string>()));
+    partitions.set(partition, (BigInt(offset) + 1n).toString());
+  }
+
+  forget(): void {
+    this.pending.clear();
+  }
+
+  /** Commits what is pending now (one request), then stops the timer. */
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    await this.commit();
+  }
+
+  private commit(): Promise<void> {
+    this.committing = this.committing.then(async () => {
+      if (this.pending.size === 0) return;
+      const offsets = [...this.pending].flatMap(([topic, partitions]) => [...partitions].map(([partition, offset]) => ({ topic, partition, offset })));
+      this.pending = new Map<string, Map<number, string>>();
+      try {
+        await this.consumer.commitOffsets(offsets);
+      } catch (err) {
+        // Not put back: a newer offset of the partition supersedes it, and a rebalance makes it
+        // stale; at worst these messages are delivered once more.
+        this.log.warn({ err, offsets: offsets.length }, 'offset commit failed; those messages may be delivered again');
+      }
+    });
+    return this.committing;
   }
 }
 
@@ -103,7 +170,7 @@ export class KafkaBus {
   private producer: Producer | undefined;
   private admin: Admin | undefined;
   private connecting: Promise<void> | undefined;
-  private readonly consumers = new Set<{ consumer: Consumer; stopping: boolean }>();
+  private readonly consumers = new Set<{ consumer: Consumer; stopping: boolean; commits: OffsetCommits }>();
 
   constructor(private readonly opts: KafkaBusOptions) {
     this.logger = opts.logger.child({ component: 'kafka' });
@@ -148,22 +215,20 @@ export class KafkaBus {
    * Sends the envelopes to one topic, in order, keyed by `envelope.key` (so one order's messages
    * share a partition), acknowledged by all in-sync replicas.
    */
-  async publish(topic: string, envelopes: ReadonlyArray<Envelope>): Promise<void> {
-    if (envelopes.length === 0) return;
+  publish(topic: string, envelopes: ReadonlyArray<Envelope>): Promise<void> {
+    return this.publishTopics([{ topic, envelopes }]);
+  }
+
+  /** Several topics' envelopes in one produce request (each topic's in order), as `publish` sends them. */
+  async publishTopics(batches: ReadonlyArray<{ topic: string; envelopes: ReadonlyArray<Envelope> }>): Promise<void> {
+    const topicMessages = batches.filter((b) => b.envelopes.length > 0).map((b) => ({ topic: b.topic, messages: b.envelopes.map(toKafkaMessage) }));
+    if (topicMessages.length === 0) return;
     await this.connect();
     const producer = this.producer;
     if (!producer) throw new Error('the Kafka producer was closed while publishing');
     const fallbackTraceparent = currentTraceparent();
-    await producer.send({
-      topic,
-      acks: -1,
-      messages: envelopes.map((e) => {
-        const headers: IHeaders = { type: e.type, 'event-id': e.id };
-        const traceparent = e.traceparent ?? fallbackTraceparent;
-        if (traceparent) headers.traceparent = traceparent;
-        return { key: e.key, value: JSON.stringify(e), headers };
-      }),
-    });
+    if (fallbackTraceparent) for (const t of topicMessages) for (const m of t.messages) m.headers.traceparent ??= fallbackTraceparent;
+    await producer.sendBatch({ acks: -1, topicMessages });
   }
 
   async subscribe(opts: SubscribeOptions): Promise<Subscription> {
@@ -176,9 +241,10 @@ export class KafkaBus {
       allowAutoTopicCreation: false,
       retry: { initialRetryTime: 100, retries: 10 },
     });
-    const entry = { consumer, stopping: false };
-    this.consumers.add(entry);
     const log = this.logger.child({ group: opts.groupId });
+    const commits = new OffsetCommits(consumer, log, opts.commitIntervalMs ?? 1000);
+    const entry = { consumer, stopping: false, commits };
+    this.consumers.add(entry);
     const retry = { ...this.opts.retry, ...opts.retry };
     const initialMs = retry.initialMs ?? 200;
     const maxMs = retry.maxMs ?? 10000;
@@ -213,9 +279,15 @@ export class KafkaBus {
       });
     });
 
+    // After a rebalance a partition may be another member's, who may already be past what this
+    // member handled: its pending offsets are dropped (redelivery is deduplicated by the inbox).
+    consumer.on(consumer.events.GROUP_JOIN, () => commits.forget());
+
     await consumer.connect();
     await consumer.subscribe({ topics: opts.topics, fromBeginning: opts.fromBeginning ?? false });
+    commits.start();
     await consumer.run({
+      autoCommit: false,
       // Within a partition, one message at a time: order within a key is what the saga relies
       // on. Different partitions (different keys) are handled side by side, so one slow order
       // or product does not queue every other one behind it.
@@ -230,6 +302,7 @@ export class KafkaBus {
           // parked at once (kept for an operator) or, without a park store, logged and skipped.
           if (!parked) {
             log.error({ err, topic, partition, offset: message.offset }, 'skipping malformed message');
+            commits.handled(topic, partition, message.offset);
             return;
           }
           await park(
@@ -247,6 +320,7 @@ export class KafkaBus {
             },
             heartbeat,
           );
+          commits.handled(topic, partition, message.offset);
           return;
         }
         const headers = headersToStrings(message.headers);
@@ -288,6 +362,7 @@ export class KafkaBus {
               ),
             );
             if (attempt > 1) log.info({ topic, partition, offset: message.offset, attempt }, 'message handled after retries');
+            commits.handled(topic, partition, message.offset);
             return;
           } catch (err) {
             if (err instanceof StoppingError) throw err;
@@ -309,6 +384,7 @@ export class KafkaBus {
                 },
                 heartbeat,
               );
+              commits.handled(topic, partition, message.offset);
               return;
             }
             const delay = backoff(attempt);
@@ -336,6 +412,7 @@ export class KafkaBus {
     return {
       groupId: opts.groupId,
       stop: async () => {
+        await commits.stop();
         entry.stopping = true;
         await consumer.disconnect();
         this.consumers.delete(entry);
@@ -381,6 +458,7 @@ export class KafkaBus {
   /** Stops consumers (committing handled offsets), then the producer and admin. */
   async disconnect(): Promise<void> {
     const consumers = [...this.consumers];
+    await Promise.all(consumers.map((c) => c.commits.stop()));
     for (const c of consumers) c.stopping = true;
     await Promise.all(consumers.map((c) => c.consumer.disconnect().catch((err: unknown) => this.logger.warn({ err }, 'consumer disconnect failed'))));
     this.consumers.clear();
