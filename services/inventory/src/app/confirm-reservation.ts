@@ -11,7 +11,8 @@ export class ConfirmReservation {
     assertOrderId(orderId);
     const event = createEnvelope('stock.confirmed', orderId, { order_id: orderId });
     const result = await this.store.confirm(orderId, event, opts);
-    if (result.status === 'already_released' || result.status === 'not_found') {
+    // A redelivered message was answered when it was first processed.
+    if (!result.redelivered && (result.status === 'already_released' || result.status === 'not_found')) {
       // Nothing is held any more to sell (expired or released first): answer so, or the saga
       // would keep re-sending the confirmation until flagged stuck instead of refunding the
       // buyer and cancelling.

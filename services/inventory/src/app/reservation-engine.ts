@@ -44,7 +44,7 @@ import {
 } from '../domain/reservation';
 import type { HeldLocks, StockLocks } from '../infra/stock-locks';
 import { systemClock, type Clock } from '@sudamall/shared';
-import { StaleBatchError, type InboxClaim, type ReservationStore } from '../infra/reservation-store';
+import { inboxKey, StaleBatchError, type InboxClaim, type ReservationStore } from '../infra/reservation-store';
 
 export interface CallOptions {
   /** Kafka consumers: the message being processed, recorded with the effect. */
@@ -174,11 +174,12 @@ export class ReservationEngine {
 
   private async rejectWithoutStock(outcome: ReserveOutcome, opts: CallOptions): Promise<ReserveOutcome> {
     const event = this.answerEvent(outcome, currentTraceparent());
-    const inserted = await this.o.store.recordRejection(outcome, event, opts.inbox);
+    const { inserted, redelivered } = await this.o.store.recordRejection(outcome, event, opts.inbox);
     if (inserted) return outcome;
-    // The order already had an outcome (this is a retry): that one stands.
+    // The order already had an outcome (this is a retry): that one stands, announced again only
+    // for a command re-sent on purpose (a redelivered message was answered the first time).
     const existing = (await this.o.store.loadOutcome(outcome.order_id)) ?? outcome;
-    if (opts.announceRepeat) await this.o.store.appendEvents([this.answerEvent(existing, currentTraceparent())]);
+    if (opts.announceRepeat && !redelivered) await this.o.store.appendEvents([this.answerEvent(existing, currentTraceparent())]);
     return existing;
   }
 
@@ -225,13 +226,14 @@ export class ReservationEngine {
 
   private async runBatch(batch: Pending[], rows: string[]): Promise<void> {
     const orderIds = [...new Set(batch.map((p) => p.request.order_id))];
+    const claims = batch.flatMap((p) => (p.opts.inbox ? [p.opts.inbox] : []));
     const leaseKey = rowKey(rows);
     for (let attempt = 0; ; attempt++) {
       // First attempt: the lock and the read go out together (one round trip less per batch).
       // Reading before the lock is granted is safe: the write is guarded, so a read made stale
       // by another holder only makes the write fail. Retries read under the lock, so a
       // contended row cannot keep a batch stale.
-      const read = () => this.o.store.readBatchState(rows, orderIds);
+      const read = () => this.o.store.readBatchState(rows, orderIds, claims);
       const early = attempt === 0 ? read() : undefined;
       early?.catch(() => undefined); // awaited below; no unhandled rejection meanwhile
       let locks: HeldLocks;
@@ -254,11 +256,15 @@ export class ReservationEngine {
           defaultTtlSeconds: this.o.defaultTtlSeconds,
           newId: randomUUID,
         });
+        // A redelivered Kafka message (its inbox row is there, written with its order's outcome)
+        // gets that outcome and changes, claims and announces nothing: the batch's read answers
+        // what the consumer once asked the inbox in a round trip of its own per command.
+        const redelivered = batch.map((p) => p.opts.inbox !== undefined && state.seen.has(inboxKey(p.opts.inbox)) && state.existing.has(p.request.order_id));
         const events: Envelope[] = [];
         plan.results.forEach((r, i) => {
-          if (r.isNew || batch[i].opts.announceRepeat) events.push(this.answerEvent(r.outcome, batch[i].traceparent));
+          if (!redelivered[i] && (r.isNew || batch[i].opts.announceRepeat)) events.push(this.answerEvent(r.outcome, batch[i].traceparent));
         });
-        const inbox = batch.flatMap((p) => (p.opts.inbox ? [p.opts.inbox] : []));
+        const inbox = batch.flatMap((p, i) => (p.opts.inbox && !redelivered[i] ? [p.opts.inbox] : []));
         if (this.o.beforeWrite) await this.o.beforeWrite();
         if (plan.newOutcomes.length > 0 || events.length > 0 || inbox.length > 0) {
           if (!locks.stillHeld()) this.o.logger.warn({ rows: rows.length }, 'stock lock expired before the write; the guarded write decides');

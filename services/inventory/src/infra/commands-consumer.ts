@@ -1,13 +1,14 @@
 // inventory.commands → the reservation engine. Each command is processed once: the inbox row
 // (consumer, message id) is written in the same statement as the effect, and a redelivered
-// message is acknowledged and skipped. The answer (stock.reserved / stock.rejected /
+// message changes and announces nothing. The statements find the redelivery themselves (the
+// reservation batch's read, the inbox insert of the others: infra/reservation-store.ts), so no
+// command pays a SELECT of the inbox first. The answer (stock.reserved / stock.rejected /
 // stock.confirmed / stock.released / stock.restocked) goes out through the outbox.
 import { isDomainError, Topics, type AnyEnvelope } from '@sudamall/shared';
 import type { Consumer } from '@sudamall/shared/service';
 import type { Logger } from 'pino';
 import type { ReservationEngine } from '../app/reservation-engine';
 import type { ReservationUseCases } from '../container';
-import type { ReservationStore } from './reservation-store';
 
 export const COMMANDS_CONSUMER = 'inventory.commands';
 
@@ -17,13 +18,11 @@ export const COMMANDS_GROUP = 'inventory';
 export interface CommandsConsumerDeps {
   engine: ReservationEngine;
   reservations: ReservationUseCases;
-  store: ReservationStore;
   logger: Logger;
 }
 
 export async function handleInventoryCommand(deps: CommandsConsumerDeps, envelope: AnyEnvelope): Promise<void> {
   const inbox = { consumer: COMMANDS_CONSUMER, eventId: envelope.id };
-  if (await deps.store.inboxSeen(inbox)) return;
   // A command that is not a duplicate delivery but finds its order already handled was re-sent
   // on purpose: answer it again (announceRepeat).
   const opts = { inbox, announceRepeat: true };

@@ -59,7 +59,12 @@ export interface InboxClaim {
 export interface BatchState {
   stock: Map<string, StockLevel>;
   existing: Map<string, ReserveOutcome>;
+  /** The claims asked about that are already in the inbox (inboxKey): redelivered messages. */
+  seen: Set<string>;
 }
+
+/** A claim's identity in BatchState.seen. */
+export const inboxKey = (c: InboxClaim) => `${c.consumer} ${c.eventId}`;
 
 export type ConfirmStatus = 'confirmed' | 'already_confirmed' | 'already_released' | 'not_found';
 export type ReleaseStatus = 'released' | 'already_released' | 'already_confirmed' | 'not_found';
@@ -69,6 +74,11 @@ export interface TransitionResult<S> {
   status: S;
   /** Lines changed by this call. */
   lines: number;
+  /**
+   * Set only for a Kafka message processed before (its inbox row was there): nothing changed and
+   * nothing was announced, and the caller announces nothing either.
+   */
+  redelivered?: true;
 }
 
 // One `stock.changed` envelope per product touched by `upd` (a CTE returning the updated
@@ -155,7 +165,13 @@ SELECT
             'result', o.result,
             'statuses', (SELECT jsonb_object_agg(r.line_id, r.status) FROM reservations r WHERE r.order_id = o.order_id))), '[]'::jsonb)
      FROM reserve_outcomes o
-    WHERE o.order_id = ANY($2::text[])) AS outcomes`;
+    WHERE o.order_id = ANY($2::text[])) AS outcomes,
+  -- The batch's Kafka commands already processed (a redelivery): the inbox row was written in
+  -- the same statement as that command's outcome. Read here rather than by a SELECT of its own
+  -- per command before queueing it: one round trip less per reserve command.
+  (SELECT coalesce(jsonb_agg(i.consumer || ' ' || i.event_id), '[]'::jsonb)
+     FROM inbox i JOIN unnest($3::text[], $4::uuid[]) AS c(consumer, event_id)
+       ON i.consumer = c.consumer AND i.event_id = c.event_id) AS seen`;
 
 const PRODUCT_INDEX_SQL = `
 SELECT p.id, p.has_sizes, p.deleted_at IS NOT NULL AS deleted,
@@ -183,6 +199,14 @@ inb AS (
   RETURNING 1
 )
 SELECT (SELECT count(*) FROM outc)::int AS inserted, (SELECT count(*) FROM inb)::int AS claimed`;
+
+// Kafka commands are deduplicated by the statements themselves: each one writes the message's
+// inbox row (`inb`, positional $7/$8, ON CONFLICT DO NOTHING) with its effect, so the consumer
+// needs no SELECT of the inbox first (one round trip less per command). A redelivered message
+// finds its row there: `inb` returns nothing, the effect is a no-op already (the status table
+// moves a line once), and the repeat is not announced again (only a command re-sent on purpose,
+// a new message, is). A call without a message ($7 NULL: gRPC, the sweeper) is never redelivered.
+const NOT_REDELIVERED = '($7::text IS NULL OR EXISTS (SELECT 1 FROM inb))';
 
 // Confirm, release and expiry move an order's reserved quantities; they need no Redis lock: they
 // never take from `available` (release only gives back), the row locks of the UPDATEs
@@ -219,11 +243,11 @@ ev AS (
   INSERT INTO outbox (event_id, topic, key, type, payload)
   SELECT $2::uuid, $3::text, $4::text, $5::text, $6::jsonb
   WHERE EXISTS (SELECT 1 FROM r)
-     OR ($9::boolean AND EXISTS (SELECT 1 FROM reservations WHERE order_id = $1 AND status IN ${repeatStatuses}))
+     OR ($9::boolean AND ${NOT_REDELIVERED} AND EXISTS (SELECT 1 FROM reservations WHERE order_id = $1 AND status IN ${repeatStatuses}))
   UNION ALL ${changedEventsSelect('$3', '$10')}
   RETURNING 1
 )
-SELECT (SELECT count(*) FROM r)::int AS changed, (SELECT count(*) FROM ev)::int AS events`;
+SELECT (SELECT count(*) FROM r)::int AS changed, (SELECT count(*) FROM ev)::int AS events, NOT ${NOT_REDELIVERED} AS redelivered`;
 }
 const CONFIRM_SQL = transitionSql('confirm');
 const RELEASE_SQL = transitionSql('release');
@@ -274,13 +298,13 @@ ev AS (
   INSERT INTO outbox (event_id, topic, key, type, payload)
   SELECT $2::uuid, $3::text, $4::text, $5::text, $6::jsonb
   WHERE EXISTS (SELECT 1 FROM r)
-     OR ($9::boolean AND EXISTS (SELECT 1 FROM reservations WHERE order_id = $1 AND status IN ('released', 'expired')))
+     OR ($9::boolean AND ${NOT_REDELIVERED} AND EXISTS (SELECT 1 FROM reservations WHERE order_id = $1 AND status IN ('released', 'expired')))
   UNION ALL ${changedEventsSelect('$3', '$10')}
   RETURNING 1
 )
 SELECT (SELECT count(*) FROM r)::int AS changed,
        (SELECT count(*) FROM r WHERE was = 'confirmed')::int AS restocked,
-       (SELECT count(*) FROM ev)::int AS events`;
+       (SELECT count(*) FROM ev)::int AS events, NOT ${NOT_REDELIVERED} AS redelivered`;
 
 // Every restock (whole-order or of some lines) locks the order's reservation rows first, in id
 // order, in a statement of its own: restocks of one order then run one after another (no
@@ -336,7 +360,8 @@ ev AS (
 SELECT inventory_assert((SELECT count(*) FROM r) = cardinality($1::uuid[]), 'RESTOCK_GUARD') AS ok,
        (SELECT count(*) FROM rs)::int AS stored`;
 
-// A re-sent inventory.restock: its inbox claim and, when announced, the stored answer again.
+// A re-sent inventory.restock: its inbox claim and, when announced, the stored answer again (not
+// for a redelivery of the message that applied it or already announced it: see NOT_REDELIVERED).
 const RESTOCK_REPEAT_SQL = `
 WITH
 inb AS (
@@ -346,7 +371,7 @@ inb AS (
 ),
 ev AS (
   INSERT INTO outbox (event_id, topic, key, type, payload)
-  SELECT $3::uuid, $4::text, $5::text, $6::text, $7::jsonb WHERE $3::uuid IS NOT NULL
+  SELECT $3::uuid, $4::text, $5::text, $6::text, $7::jsonb WHERE $3::uuid IS NOT NULL AND ($1::text IS NULL OR EXISTS (SELECT 1 FROM inb))
   RETURNING 1
 )
 SELECT (SELECT count(*) FROM ev)::int AS events`;
@@ -355,8 +380,6 @@ SELECT (SELECT count(*) FROM ev)::int AS events`;
 const MAX_RESTOCK_ATTEMPTS = 3;
 
 const ORDER_STATUSES_SQL = 'SELECT array_agg(DISTINCT status::text) AS statuses FROM reservations WHERE order_id = $1';
-
-const INBOX_SEEN_SQL = 'SELECT 1 FROM inbox WHERE consumer = $1 AND event_id = $2::uuid';
 
 // The sweeper's look-up (the (status, expires_at) index): orders holding a line past its expiry.
 const EXPIRED_ORDERS_SQL = `
@@ -389,15 +412,19 @@ export class ReservationStore {
     return out;
   }
 
-  /** One round trip: the stock levels of the batch's rows and the outcomes its orders already have. */
-  async readBatchState(stockIds: string[], orderIds: string[]): Promise<BatchState> {
+  /**
+   * One round trip: the stock levels of the batch's rows, the outcomes its orders already have,
+   * and which of its commands' inbox claims are already recorded.
+   */
+  async readBatchState(stockIds: string[], orderIds: string[], claims: InboxClaim[] = []): Promise<BatchState> {
     const [row] = await this.sql.query<{
       stock: StockLevel[];
       outcomes: Array<{ result: ReserveOutcome; statuses: Record<string, ReservationStatus> | null }>;
-    }>(READ_BATCH_SQL, [stockIds, orderIds]);
+      seen: string[];
+    }>(READ_BATCH_SQL, [stockIds, orderIds, claims.map((c) => c.consumer), claims.map((c) => c.eventId)]);
     const stock = new Map(row.stock.map((s) => [s.id, s]));
     const existing = new Map(row.outcomes.map((o) => [o.result.order_id, withStatuses(o.result, o.statuses)]));
-    return { stock, existing };
+    return { stock, existing, seen: new Set(row.seen) };
   }
 
   async loadOutcome(orderId: string): Promise<ReserveOutcome | undefined> {
@@ -449,9 +476,16 @@ export class ReservationStore {
     }
   }
 
-  /** Stores a rejection decided without stock (unknown product, size...). False when the order already had an outcome. */
-  async recordRejection(outcome: ReserveOutcome, event: Envelope | undefined, inbox: InboxClaim | undefined): Promise<boolean> {
-    const [row] = await this.sql.query<{ inserted: number }>(RECORD_REJECTION_SQL, [
+  /**
+   * Stores a rejection decided without stock (unknown product, size...). `inserted` false when
+   * the order already had an outcome; `redelivered` when the inbox already held the claim.
+   */
+  async recordRejection(
+    outcome: ReserveOutcome,
+    event: Envelope | undefined,
+    inbox: InboxClaim | undefined,
+  ): Promise<{ inserted: boolean; redelivered: boolean }> {
+    const [row] = await this.sql.query<{ inserted: number; claimed: number }>(RECORD_REJECTION_SQL, [
       outcome.order_id,
       outcome.status === 'rejected' ? outcome.code : null,
       JSON.stringify(outcome),
@@ -463,15 +497,16 @@ export class ReservationStore {
       inbox?.consumer ?? null,
       inbox?.eventId ?? null,
     ]);
-    return row.inserted === 1;
+    return { inserted: row.inserted === 1, redelivered: inbox !== undefined && row.claimed === 0 };
   }
 
   async confirm(orderId: string, event: Envelope, opts: { inbox?: InboxClaim; announceRepeat?: boolean }): Promise<TransitionResult<ConfirmStatus>> {
-    const changed = await this.move(CONFIRM_SQL, orderId, event, opts);
+    const { changed, redelivered } = await this.move(CONFIRM_SQL, orderId, event, opts);
     if (changed > 0) return { order_id: orderId, status: 'confirmed', lines: changed };
     const statuses = await this.statusesOf(orderId);
-    if (statuses.length === 0) return { order_id: orderId, status: 'not_found', lines: 0 };
-    return { order_id: orderId, status: statuses.includes('confirmed') ? 'already_confirmed' : 'already_released', lines: 0 };
+    const again = redelivered ? { redelivered } : {};
+    if (statuses.length === 0) return { order_id: orderId, status: 'not_found', lines: 0, ...again };
+    return { order_id: orderId, status: statuses.includes('confirmed') ? 'already_confirmed' : 'already_released', lines: 0, ...again };
   }
 
   /** `expiredOnly`: the sweeper's variant (the `expire` move), which touches only reservations past expires_at. */
@@ -480,11 +515,12 @@ export class ReservationStore {
     event: Envelope,
     opts: { inbox?: InboxClaim; announceRepeat?: boolean; expiredOnly?: boolean },
   ): Promise<TransitionResult<ReleaseStatus>> {
-    const changed = opts.expiredOnly ? await this.move(EXPIRE_SQL, orderId, event, opts) : await this.move(RELEASE_SQL, orderId, event, opts);
+    const { changed, redelivered } = await this.move(opts.expiredOnly ? EXPIRE_SQL : RELEASE_SQL, orderId, event, opts);
     if (changed > 0) return { order_id: orderId, status: 'released', lines: changed };
     const statuses = await this.statusesOf(orderId);
-    if (statuses.length === 0) return { order_id: orderId, status: 'not_found', lines: 0 };
-    return { order_id: orderId, status: statuses.includes('confirmed') ? 'already_confirmed' : 'already_released', lines: 0 };
+    const again = redelivered ? { redelivered } : {};
+    if (statuses.length === 0) return { order_id: orderId, status: 'not_found', lines: 0, ...again };
+    return { order_id: orderId, status: statuses.includes('confirmed') ? 'already_confirmed' : 'already_released', lines: 0, ...again };
   }
 
   /**
@@ -501,7 +537,7 @@ export class ReservationStore {
     // us. In one statement the snapshot could predate a racing confirm: its sold units were then
     // taken back from a stock row that did not hold them yet (sold < 0, found by restock.test).
     const row = await this.inOrderLock(orderId, async (tx) => {
-      const [out] = await tx.query<{ changed: number; restocked: number }>(RESTOCK_SQL, [
+      const [out] = await tx.query<{ changed: number; restocked: number; redelivered: boolean }>(RESTOCK_SQL, [
         orderId,
         event.id,
         Topics.inventoryEvents,
@@ -517,7 +553,8 @@ export class ReservationStore {
     });
     if (row.changed > 0) return { order_id: orderId, status: 'released', lines: row.changed, restocked: row.restocked };
     const statuses = await this.statusesOf(orderId);
-    return { order_id: orderId, status: statuses.length === 0 ? 'not_found' : 'already_released', lines: 0, restocked: 0 };
+    const again = row.redelivered ? { redelivered: true as const } : {};
+    return { order_id: orderId, status: statuses.length === 0 ? 'not_found' : 'already_released', lines: 0, restocked: 0, ...again };
   }
 
   /**
@@ -557,20 +594,19 @@ export class ReservationStore {
     await this.sql.execute(text, values);
   }
 
-  /** Whether a consumer already processed this message (the inbox). */
-  async inboxSeen(claim: InboxClaim): Promise<boolean> {
-    const rows = await this.sql.query(INBOX_SEEN_SQL, [claim.consumer, claim.eventId]);
-    return rows.length > 0;
-  }
-
   /** Orders with a reservation past its expiry, oldest first. */
   async expiredOrders(limit: number): Promise<string[]> {
     const rows = await this.sql.query<{ order_id: string }>(EXPIRED_ORDERS_SQL, [limit]);
     return rows.map((r) => r.order_id);
   }
 
-  private async move(sql: string, orderId: string, event: Envelope, opts: { inbox?: InboxClaim; announceRepeat?: boolean }): Promise<number> {
-    const [row] = await this.sql.query<{ changed: number }>(sql, [
+  private async move(
+    sql: string,
+    orderId: string,
+    event: Envelope,
+    opts: { inbox?: InboxClaim; announceRepeat?: boolean },
+  ): Promise<{ changed: number; redelivered?: true }> {
+    const [row] = await this.sql.query<{ changed: number; redelivered: boolean }>(sql, [
       orderId,
       event.id,
       Topics.inventoryEvents,
@@ -582,7 +618,7 @@ export class ReservationStore {
       !!opts.announceRepeat,
       event.traceparent ?? null,
     ]);
-    return row.changed;
+    return row.redelivered ? { changed: row.changed, redelivered: true } : { changed: row.changed };
   }
 
   private async statusesOf(orderId: string): Promise<ReservationStatus[]> {

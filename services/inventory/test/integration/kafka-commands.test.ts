@@ -30,11 +30,7 @@ beforeAll(async () => {
   await createTestTopics(bus, prefix);
   relay = new OutboxRelay({ databaseUrl: database.url, bus, logger: silentLogger, topicPrefix: prefix, pollMs: 100 });
   await relay.start();
-  [consumer] = await subscribeConsumers(
-    bus,
-    [commandsConsumer({ engine: h.engine, reservations: h.reservations, store: h.store, logger: silentLogger })],
-    prefix,
-  );
+  [consumer] = await subscribeConsumers(bus, [commandsConsumer({ engine: h.engine, reservations: h.reservations, logger: silentLogger })], prefix);
   listener = await bus.subscribe({
     groupId: `listener-${prefix}`,
     topics: [topicName(prefix, Topics.inventoryEvents)],
