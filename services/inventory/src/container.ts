@@ -127,7 +127,8 @@ export async function createContainer(config: InventoryConfig, logger: Logger, o
     leaseMaxMs: config.RESERVE_LEASE_MS,
     clock,
   });
-  const useCases = catalogueUseCases(new CatalogueStore(prisma), clock);
+  // The checkout's catalogue reads (GetProducts, CreateSnapshots) run on the hot path's runner, not Prisma.
+  const useCases = catalogueUseCases(new CatalogueStore(prisma, sql), clock);
 
   const parked = createParkedMessages(sql, logger);
   // Without Kafka (KAFKA_ENABLED=false: tools that only need HTTP/gRPC) no bus, relay or consumer.

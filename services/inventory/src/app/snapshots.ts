@@ -1,7 +1,6 @@
 import { notFound } from '@sudamall/shared';
 import type { SnapshotRecord } from '../domain/product';
 import type { CatalogueStore } from '../infra/catalogue-store';
-import { productDocument } from './catalogue-events';
 
 /**
  * Freezes the products as they are now, one snapshot per item, all or nothing (an order keeps
@@ -12,16 +11,14 @@ export class CreateSnapshots {
   constructor(private readonly store: CatalogueStore) {}
 
   async execute(items: Array<{ product_id: string; size?: string | null }>, reason: string): Promise<SnapshotRecord[]> {
-    const ids = [...new Set(items.map((i) => i.product_id))];
-    const byId = new Map((await this.store.findMany(ids)).map((r) => [r.id, r]));
-    const missing = ids.filter((i) => !byId.has(i));
-    if (missing.length > 0) throw notFound('PRODUCT_NOT_FOUND', `unknown products: ${missing.join(', ')}`, { missing_ids: missing });
-    return this.store.recordSnapshots(
-      items.flatMap((i) => {
-        const product = byId.get(i.product_id);
-        return product ? [{ product, reason: reason || 'order', size: i.size ?? '', kind: 'order' as const, snapshot: productDocument(product) }] : [];
-      }),
+    // One statement (read and write together: once per placed order); it writes nothing when a
+    // product is missing. Its snapshot JSON is productDocument's (app/catalogue-events.ts).
+    const { missing, snapshots } = await this.store.recordOrderSnapshots(
+      items.map((i) => ({ productId: i.product_id, size: i.size ?? '' })),
+      reason || 'order',
     );
+    if (missing.length > 0) throw notFound('PRODUCT_NOT_FOUND', `unknown products: ${missing.join(', ')}`, { missing_ids: missing });
+    return snapshots;
   }
 }
 

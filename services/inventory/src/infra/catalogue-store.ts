@@ -1,8 +1,11 @@
 // The catalogue's data access: products, their stock rows, history and seller adjustments,
 // through Prisma's models. Raw SQL only for what the models cannot say: row locks
-// (`SELECT ... FOR UPDATE`), as the named constants below. Rules are not decided here: the
-// use cases in app/ call domain/product.ts and tell the store what to write.
+// (`SELECT ... FOR UPDATE`), and the two reads every checkout makes over gRPC (GetProducts by
+// cart and order, CreateSnapshots by order), as the named constants below. Rules are not
+// decided here: the use cases in app/ call domain/product.ts and tell the store what to write.
+import { randomUUID } from 'node:crypto';
 import { money, outboxRow, sqlOverPrisma, Topics, type Envelope, type SqlRunner } from '@sudamall/shared';
+import type DecimalBase from 'decimal.js';
 import type { PrismaClient, Prisma } from '../generated/prisma/client';
 import { priceOf, type ProductRecord, type ProductSort, type SizeRow, type SnapshotRecord, type StockRecord } from '../domain/product';
 import { UUID_RE } from './reservation-store';
@@ -26,6 +29,73 @@ SELECT id, size, available, reserved, removed_at AS "removedAt" FROM stock WHERE
  * write if we lowered the stock, and decides again.
  */
 export const LOCK_STOCK_ROW_SQL = 'SELECT id, available, removed_at IS NOT NULL AS removed FROM stock WHERE product_id = $1::uuid AND size = $2 FOR UPDATE';
+
+// A product and its live stock rows as ONE JSON value per product (prices as text, exact).
+// Why raw: GetProducts is called by cart and order on every checkout (and CheckAvailability
+// reads the same), and Prisma's findMany with its stock relation is two statements (products,
+// then stock) through Prisma's query compiler; this is one statement through the runner.
+const PRODUCT_JSON = `
+jsonb_build_object(
+  'id', p.id, 'productName', p.product_name, 'productDescription', p.product_description,
+  'price', p.price::text, 'salePrice', p.sale_price::text, 'images', p.images,
+  'color', p.color, 'brand', p.brand, 'category', p.category, 'storeId', p.store_id, 'ownerId', p.owner_id,
+  'hasSizes', p.has_sizes, 'deletedAt', p.deleted_at, 'createdAt', p.created_at, 'updatedAt', p.updated_at,
+  'stock', coalesce((SELECT jsonb_agg(jsonb_build_object('id', s.id, 'size', s.size, 'available', s.available, 'reserved', s.reserved, 'sold', s.sold) ORDER BY s.id)
+                       FROM stock s WHERE s.product_id = p.id AND s.removed_at IS NULL), '[]'::jsonb))`;
+
+export const PRODUCTS_BY_ID_SQL = `SELECT ${PRODUCT_JSON} AS product FROM products p WHERE p.id = ANY($1::uuid[])`;
+
+// An order's snapshots (CreateSnapshots, once per placed order): the products read and their
+// history rows written in ONE statement, all or nothing (nothing is written when a product is
+// missing: the caller's `complete` flag is false, or `missing` is not empty). Before, it was
+// Prisma's two reads (products, stock) and a Prisma insert: three statements. `snapshot` is
+// app/catalogue-events.ts productDocument built in SQL: the same keys and values (prices with two
+// decimals, timestamps as toISOString writes them, sizes in localeCompare's order: the ICU root
+// collation), which test/integration/checkout-reads.test.ts compares with productDocument.
+// $1 history ids (the caller's, to answer in request order), $2 product ids, $3 sizes, $4 reason,
+// $5 whether every requested id can be found at all.
+export const ORDER_SNAPSHOTS_SQL = `
+WITH
+i AS (SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[]) AS i(id, product_id, size)),
+p AS (
+  SELECT p.*,
+         coalesce(sum(s.available), 0)::int AS available, coalesce(sum(s.reserved), 0)::int AS reserved, coalesce(sum(s.sold), 0)::int AS sold,
+         coalesce(jsonb_agg(jsonb_build_object('size_id', s.id, 'size', s.size, 'available_quantity', s.available,
+                                               'reserved_quantity', s.reserved, 'sold_quantity', s.sold)
+                            ORDER BY s.size COLLATE "und-x-icu") FILTER (WHERE s.id IS NOT NULL), '[]'::jsonb) AS sizes
+    FROM products p LEFT JOIN stock s ON s.product_id = p.id AND s.removed_at IS NULL
+   WHERE p.id IN (SELECT product_id FROM i)
+   GROUP BY p.id
+),
+missing AS (SELECT DISTINCT i.product_id FROM i WHERE NOT EXISTS (SELECT 1 FROM p WHERE p.id = i.product_id)),
+h AS (
+  INSERT INTO product_history (id, product_id, product_name, product_description, price, sale_price, current_price,
+                               color, brand, category, store_id, size, kind, reason, snapshot)
+  SELECT i.id, p.id, p.product_name, p.product_description, p.price, p.sale_price, p.current_price,
+         p.color, p.brand, p.category, p.store_id, i.size, 'order', $4,
+         jsonb_build_object(
+           'id', p.id, 'product_name', p.product_name, 'product_description', p.product_description,
+           'price', p.price::text, 'sale_price', p.sale_price::text, 'current_price', p.current_price::text,
+           'images', p.images, 'color', p.color, 'brand', p.brand, 'category', p.category,
+           'store_id', p.store_id, 'owner_id', p.owner_id, 'has_sizes', p.has_sizes,
+           'available_quantity', p.available, 'reserved_quantity', p.reserved, 'sold_quantity', p.sold,
+           'sizes', CASE WHEN p.has_sizes THEN p.sizes ELSE '[]'::jsonb END,
+           'deleted', p.deleted_at IS NOT NULL,
+           'created_at', to_char(p.created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+           'updated_at', to_char(p.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
+    FROM i JOIN p ON p.id = i.product_id
+   WHERE $5::boolean AND NOT EXISTS (SELECT 1 FROM missing)
+  RETURNING jsonb_build_object(
+    'id', id, 'productId', product_id, 'productName', product_name, 'productDescription', product_description,
+    'price', price::text, 'salePrice', sale_price::text, 'currentPrice', current_price::text,
+    'color', color, 'brand', brand, 'category', category, 'size', size, 'storeId', store_id,
+    'reason', reason, 'createdAt', created_at) AS row
+)
+SELECT (SELECT coalesce(jsonb_agg(product_id), '[]'::jsonb) FROM missing) AS missing,
+       (SELECT coalesce(jsonb_agg(row), '[]'::jsonb) FROM h) AS rows`;
+
+/** A canonical (lower-case) UUID: what the database answers ids as, so the only form a request can match by. */
+const CANONICAL_UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** GET /products/ filters, already parsed and checked by the use case. */
 export interface ProductFilter {
@@ -78,8 +148,28 @@ export interface AdjustmentEntry {
   actorId: string;
 }
 
+/** A product or a snapshot as PRODUCT_JSON and ORDER_SNAPSHOTS_SQL answer it. */
+type Json<T> = {
+  [K in keyof T]: T[K] extends Date
+    ? string
+    : T[K] extends Date | null
+      ? string | null
+      : T[K] extends DecimalBase
+        ? string
+        : T[K] extends DecimalBase | null
+          ? string | null
+          : T[K];
+};
+
 export class CatalogueStore {
-  constructor(private readonly prisma: PrismaClient) {}
+  /**
+   * `sql`: the runner of the raw reads above; the container gives it the service's node-postgres
+   * pool (no Prisma on the checkout's path), tests may leave it to run over the Prisma client.
+   */
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly sql: SqlRunner = sqlOverPrisma(prisma),
+  ) {}
 
   /** One page of live products matching the filter, and how many match in all. */
   async list(filter: ProductFilter, sort: ProductSort, page: number, pageSize: number): Promise<{ total: number; rows: ProductRecord[] }> {
@@ -124,7 +214,35 @@ export class CatalogueStore {
   async findMany(ids: string[]): Promise<ProductRecord[]> {
     const valid = ids.filter((id) => UUID_RE.test(id));
     if (valid.length === 0) return [];
-    return (await this.prisma.product.findMany({ where: { id: { in: valid } }, include: LIVE_STOCK })).map(toProduct);
+    const rows = await this.sql.query<{ product: Json<ProductRecord> }>(PRODUCTS_BY_ID_SQL, [valid]);
+    return rows.map((r) => fromJson(r.product));
+  }
+
+  /**
+   * An order's snapshots, one per item in order, all or nothing: none are written when a product
+   * is unknown, and `missing` lists the unknown product ids (each once, in request order).
+   */
+  async recordOrderSnapshots(items: Array<{ productId: string; size: string }>, reason: string): Promise<{ missing: string[]; snapshots: SnapshotRecord[] }> {
+    const canonical = items.filter((i) => CANONICAL_UUID_RE.test(i.productId));
+    const ids = items.map(() => randomUUID());
+    const [row] = await this.sql.query<{ missing: string[]; rows: Array<Json<SnapshotRecord>> }>(ORDER_SNAPSHOTS_SQL, [
+      canonical.map((_, n) => ids[n]),
+      canonical.map((i) => i.productId),
+      canonical.map((i) => i.size),
+      reason,
+      canonical.length === items.length,
+    ]);
+    const unknown = new Set([...items.filter((i) => !CANONICAL_UUID_RE.test(i.productId)).map((i) => i.productId), ...row.missing]);
+    if (unknown.size > 0) return { missing: [...new Set(items.map((i) => i.productId))].filter((id) => unknown.has(id)), snapshots: [] };
+    const byId = new Map(row.rows.map((h) => [h.id, h]));
+    return {
+      missing: [],
+      snapshots: ids.map((id) => {
+        const h = byId.get(id);
+        if (!h) throw new Error(`snapshot ${id} was not written`);
+        return snapshotFromJson(h);
+      }),
+    };
   }
 
   /** The product's change history (kind `change`), newest first. */
@@ -135,12 +253,6 @@ export class CatalogueStore {
       this.prisma.productHistory.findMany({ where, orderBy: [{ createdAt: 'desc' }, { id: 'asc' }], skip: (page - 1) * pageSize, take: pageSize }),
     ]);
     return { total, rows: rows.map(toSnapshot) };
-  }
-
-  /** Writes the entries all or nothing (one batch transaction), in order. */
-  async recordSnapshots(entries: HistoryEntry[]): Promise<SnapshotRecord[]> {
-    const created = await this.prisma.$transaction(entries.map((e) => this.prisma.productHistory.create({ data: historyData(e) })));
-    return created.map(toSnapshot);
   }
 
   async findSnapshot(id: string): Promise<SnapshotRecord | null> {
@@ -247,6 +359,28 @@ async function findProduct(db: Tx | PrismaClient, id: string): Promise<ProductRe
 }
 
 const decimal = (d: Prisma.Decimal) => money(d.toString());
+const decimalOrNull = (d: string | null) => (d === null ? null : money(d));
+
+function fromJson(p: Json<ProductRecord>): ProductRecord {
+  return {
+    ...p,
+    price: money(p.price),
+    salePrice: decimalOrNull(p.salePrice),
+    deletedAt: p.deletedAt === null ? null : new Date(p.deletedAt),
+    createdAt: new Date(p.createdAt),
+    updatedAt: new Date(p.updatedAt),
+  };
+}
+
+function snapshotFromJson(h: Json<SnapshotRecord>): SnapshotRecord {
+  return {
+    ...h,
+    price: money(h.price),
+    salePrice: decimalOrNull(h.salePrice),
+    currentPrice: decimalOrNull(h.currentPrice),
+    createdAt: new Date(h.createdAt),
+  };
+}
 
 function toProduct(p: ProductRow): ProductRecord {
   return {
