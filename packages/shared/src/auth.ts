@@ -67,16 +67,70 @@ export function createTokenVerifier(opts: VerifierOptions): TokenVerifier {
         ...claims,
       })
     : undefined;
+  const verified = new VerifiedTokens(VERIFIED_TOKENS_MAX);
   return async (token: string): Promise<AuthUser> => {
+    const known = verified.get(token, source);
+    if (known) return known;
     let payload: Record<string, unknown>;
+    // The key set a JWKS token is verified against (undefined: the shared secret, or not remembered).
+    let keys: number | undefined;
+    let remember = true;
     try {
-      const useShared = shared !== undefined && (remote === undefined || headerAlg(token) === 'HS256');
-      payload = (useShared ? shared(token) : await (remote as (t: string) => Promise<unknown>)(token)) as Record<string, unknown>;
+      if (shared !== undefined && (remote === undefined || headerAlg(token) === 'HS256')) {
+        payload = shared(token) as Record<string, unknown>;
+      } else {
+        keys = source?.keysVersion();
+        payload = (await (remote as (t: string) => Promise<unknown>)(token)) as Record<string, unknown>;
+        // A set past its age, or one refreshed meanwhile: verified again next time.
+        remember = keys !== undefined && source?.keysVersion() === keys;
+      }
     } catch (e) {
       throw authError(e);
     }
-    return userFromClaims(payload);
+    const user = userFromClaims(payload);
+    if (remember) verified.set(token, user, payload.exp, keys);
+    return user;
   };
+}
+
+/** Verified tokens a verifier remembers at most (a few MB of bearer strings). */
+const VERIFIED_TOKENS_MAX = 10_000;
+/** Longer strings are verified every time rather than held. */
+const VERIFIED_TOKEN_MAX_LENGTH = 4096;
+
+/**
+ * Tokens already verified, by the token itself, until their own `exp`. Verifying one again
+ * before then gives the same answer (the same signature under the same key, the same claims;
+ * there is no revocation list), so a client sending one bearer token on every request pays
+ * the signature check and the claims' JSON once instead of per request (measured on the cart
+ * read: ~30 µs of ~600 µs of the service's CPU with HS256; RS256/ES256 cost more). A JWKS-verified token is
+ * answered from here only while the key set it was verified against is still the current one
+ * and within its max age: past it, it is verified again, so a key the issuer removed stops
+ * working exactly when it did without this. Failures are never remembered. Bounded: the oldest
+ * entry goes first.
+ */
+class VerifiedTokens {
+  private readonly entries = new Map<string, { user: AuthUser; expMs: number; keys: number | undefined }>();
+
+  constructor(private readonly max: number) {}
+
+  get(token: string, source: JwksKeySource | undefined): AuthUser | undefined {
+    const entry = this.entries.get(token);
+    if (!entry) return undefined;
+    // fast-jwt's own expiry check: valid while exp (seconds) is after now.
+    if (entry.expMs <= Date.now() || (entry.keys !== undefined && source?.keysVersion() !== entry.keys)) {
+      this.entries.delete(token);
+      return undefined;
+    }
+    // A copy: a caller that changes its request.user changes nobody else's.
+    return { ...entry.user };
+  }
+
+  set(token: string, user: AuthUser, exp: unknown, keys: number | undefined): void {
+    if (typeof exp !== 'number' || token.length > VERIFIED_TOKEN_MAX_LENGTH) return;
+    if (this.entries.size >= this.max) this.entries.delete(this.entries.keys().next().value as string);
+    this.entries.set(token, { user: { ...user }, expMs: exp * 1000, keys });
+  }
 }
 
 function headerAlg(token: string): unknown {
@@ -140,6 +194,8 @@ export class JwksKeySource {
   private readonly now: () => number;
   /** How many times the set was requested from the issuer (metrics, tests). */
   fetches = 0;
+  /** Moves on every fetched set (see keysVersion). */
+  private version = 0;
 
   constructor(private readonly opts: JwksOptions) {
     this.maxAgeMs = opts.cacheMaxAgeMs ?? 600_000;
@@ -167,6 +223,14 @@ export class JwksKeySource {
     return key.pem;
   }
 
+  /**
+   * Which key set is in use, while it is within its max age (undefined past it): a verifier may
+   * answer a token it verified again without asking for its key only while this has not moved.
+   */
+  keysVersion(): number | undefined {
+    return this.now() - this.fetchedAt < this.maxAgeMs ? this.version : undefined;
+  }
+
   private find(kid: string | undefined): JwksKey | undefined {
     if (kid !== undefined) return this.keys.find((k) => k.kid === kid);
     // Without a kid only an unambiguous set will do.
@@ -182,6 +246,7 @@ export class JwksKeySource {
         .then((keys) => {
           this.keys = keys;
           this.fetchedAt = this.now();
+          this.version += 1;
         })
         .finally(() => {
           this.inflight = undefined;

@@ -122,4 +122,28 @@ describe('createTokenVerifier', () => {
     const token = createSigner({ key: SECRET, algorithm: 'HS256' })({ sub: 'u-1', role: 'buyer' });
     await expect(createTokenVerifier({ secret: SECRET })(token)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
   });
+
+  // A verifier remembers the tokens it verified (until their exp) instead of checking the signature per request.
+  it('answers a token it verified again the same way, a fresh copy each time, and refuses it once expired', async () => {
+    jest.useFakeTimers({ now: Date.now() });
+    try {
+      const verify = createTokenVerifier({ secret: SECRET });
+      const token = signToken({ sub: 's-1', role: 'seller', store_id: 'st-1' }, { secret: SECRET, expiresIn: 60_000 });
+      const first = await verify(token);
+      first.id = 'changed by a caller';
+      await expect(verify(token)).resolves.toEqual({ id: 's-1', role: 'seller', storeId: 'st-1' });
+      jest.advanceTimersByTime(59_000);
+      await expect(verify(token)).resolves.toEqual({ id: 's-1', role: 'seller', storeId: 'st-1' });
+      jest.advanceTimersByTime(1_000);
+      await expect(verify(token)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it('never remembers a refusal: a token refused for its claims is refused again', async () => {
+    const verify = createTokenVerifier({ secret: SECRET });
+    const noStore = signToken({ sub: 's-1', role: 'seller' }, { secret: SECRET });
+    for (let i = 0; i < 2; i++) await expect(verify(noStore)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+  });
 });
