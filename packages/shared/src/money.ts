@@ -24,6 +24,9 @@ export function roundCents(d: MoneyInput): DecimalBase {
 
 /** Always two decimals: "12.30", "-0.50". */
 export function formatMoney(d: MoneyInput): string {
+  // An amount already in cents (every stored price) needs only the padding: one operation
+  // instead of three (a copy, the rounding, the string), on every amount every response shows.
+  if (DecimalBase.isDecimal(d) && d.decimalPlaces() <= 2) return d.toFixed(2);
   return roundCents(d).toFixed(2, Decimal.ROUND_HALF_UP);
 }
 

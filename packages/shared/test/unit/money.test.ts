@@ -22,6 +22,12 @@ describe('money', () => {
     expect(formatMoney('0')).toBe('0.00');
   });
 
+  it('formats an amount already in cents exactly as it rounds any other amount', () => {
+    for (const s of ['0', '-0', '0.1', '-0.10', '12.3', '19.99', '-7.05', '99999999999.99', '1000', '0.001', '-0.001', '-0.005', '2.675']) {
+      expect({ s, formatted: formatMoney(money(s)) }).toEqual({ s, formatted: roundCents(s).toFixed(2, 4) });
+    }
+  });
+
   it('keeps cents exact where floats do not', () => {
     expect(0.1 + 0.2).not.toBe(0.3);
     expect(formatMoney(sumMoney(['0.10', '0.20']))).toBe('0.30');
