@@ -45,6 +45,7 @@ import { PrismaOrderCommandStore } from './infra/order-command-store';
 import { PrismaPaymentStore } from './infra/payment-store';
 import { PrismaRefundStore } from './infra/refund-store';
 import { PrismaWebhookStore } from './infra/webhook-store';
+import { createPaymentSql } from './infra/sql';
 import { PaymentLiveFeed } from './live/payment-live-feed';
 
 /** Payment's use cases, built once here; routes, gRPC, the commands consumer and the recovery job take them from this record. */
@@ -139,11 +140,13 @@ export function createContainer(config: PaymentConfig, logger: Logger, overrides
   const clock = systemClock;
   const reportDuplicate: DuplicateReporter = (fields) => logger.error(fields, 'duplicate capture: recorded, refunded automatically');
   const gatewayStore = new PrismaGatewaySettingsStore(prisma);
-  const payments = new PrismaPaymentStore(prisma, clock);
+  // The checkout's statements (create, process: payment-sql.ts) on node-postgres, beside Prisma's pool.
+  const checkoutSql = createPaymentSql(config.DATABASE_URL);
+  const payments = new PrismaPaymentStore(prisma, clock, checkoutSql);
   const deps: UseCaseDeps = {
     gatewayStore,
     payments,
-    charges: new PrismaChargeStore(prisma, payments, clock, reportDuplicate),
+    charges: new PrismaChargeStore(prisma, checkoutSql, payments, clock, reportDuplicate),
     webhooks: new PrismaWebhookStore(prisma, clock, reportDuplicate),
     refunds: new PrismaRefundStore(prisma, clock),
     duplicateCaptures: new PrismaDuplicateCaptureStore(prisma, clock),
@@ -162,7 +165,7 @@ export function createContainer(config: PaymentConfig, logger: Logger, overrides
   const refundDuplicateCaptures = new RefundDuplicateCaptures(deps.duplicateCaptures, deps.gateways, clock, logger, stale);
   const outcomes = new ChargeOutcomes(deps.charges, deps.gateways, refundDuplicateCaptures, logger);
   const useCases: PaymentUseCases = {
-    createPayment: new CreatePayment(gatewayStore, payments, deps.orders, deps.gateways, clock, config.PAYMENT_CURRENCY),
+    createPayment: new CreatePayment(payments, deps.orders, deps.gateways, clock, config.PAYMENT_CURRENCY),
     collectPayment: new CollectPayment(payments, deps.orders, logger),
     getOrderPaymentStatus: new GetOrderPaymentStatus(payments),
     getPaymentDetail: new GetPaymentDetail(payments),
@@ -215,6 +218,7 @@ export function createContainer(config: PaymentConfig, logger: Logger, overrides
       await messaging.close();
       ordersClient?.close();
       await prisma.$disconnect();
+      await checkoutSql.close();
     },
   };
 }

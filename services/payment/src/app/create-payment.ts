@@ -3,7 +3,7 @@ import { conflict, forbidden } from '@sudamall/shared';
 import { calculateCharges } from '../domain/fees';
 import { paymentExists } from '../domain/errors';
 import type { Actor } from './deps';
-import type { Clock, GatewayRegistry, GatewayStore, OrderForPayment, OrdersPort, PaymentStore } from './ports';
+import type { Clock, GatewayRegistry, OrderForPayment, OrdersPort, PaymentStore } from './ports';
 import type { PaymentRecord } from './records';
 
 export interface CreatePaymentInput {
@@ -40,7 +40,6 @@ export function notPayable(order: OrderForPayment) {
  */
 export class CreatePayment {
   constructor(
-    private readonly gatewayStore: GatewayStore,
     private readonly payments: PaymentStore,
     private readonly orders: OrdersPort,
     private readonly gateways: GatewayRegistry,
@@ -49,7 +48,10 @@ export class CreatePayment {
   ) {}
 
   async execute(actor: Actor, input: CreatePaymentInput): Promise<PaymentRecord> {
-    const gateway = await this.gatewayStore.findGateway(input.gateway);
+    // The gateway's settings are read on every create (an admin's change applies to the next
+    // payment), in the one statement that also finds the order's live payment.
+    const found = await this.payments.findGatewayAndLivePayment(input.gateway, input.orderId);
+    const gateway = found.gateway;
     // 409 like process's: whether a gateway takes payments is the platform's state (configured,
     // switched on by an admin), not something malformed in the request.
     if (!gateway || !gateway.isActive || !this.gateways.get(gateway.name)) {
@@ -59,7 +61,8 @@ export class CreatePayment {
     const order = await this.orders.getOrderForPayment(input.orderId);
     if (order.userId !== actor.id) throw forbidden('FORBIDDEN', 'this order belongs to another user');
 
-    const live = await this.payments.findLivePayment(order.orderId);
+    // The order may name itself otherwise than the request did (a UUID's case): its own id decides.
+    const live = order.orderId === input.orderId ? found.live : await this.payments.findLivePayment(order.orderId);
     if (live) throw paymentExists(live);
 
     const now = this.clock.now();

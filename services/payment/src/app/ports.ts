@@ -275,6 +275,8 @@ export interface PaymentStore {
   createPayment(data: NewPayment): Promise<PaymentRecord>;
   findPayment(paymentId: string): Promise<PaymentRecord | null>;
   findLivePayment(orderReference: string): Promise<PaymentRecord | null>;
+  /** Create's one read: the gateway (null: there is none by that name) and the order's live payment, if any. */
+  findGatewayAndLivePayment(gateway: string, orderReference: string): Promise<{ gateway: GatewayRecord | null; live: PaymentRecord | null }>;
   /** The live payment if any, else the most recent one. */
   findCurrentPaymentForOrder(orderReference: string): Promise<PaymentRecord | null>;
   getPaymentDetail(paymentId: string): Promise<PaymentDetail | null>;

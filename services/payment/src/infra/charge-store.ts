@@ -1,19 +1,35 @@
 // payment_attempts and the payment's status as its charges move it: the claim of an attempt, the
 // gateway's answer (domain/charge-answer.ts decides what it means), a failed call. Each in one
-// transaction under the payment's row lock, with the events the change announces.
-import { notFound } from '@sudamall/shared';
+// transaction under the payment's row lock, with the events the change announces. The claim and
+// the answer are every checkout's, so they run as raw SQL (payment-sql.ts: 13 → 8 statements, no
+// Prisma); a failed call (rare) stays on Prisma.
+import { randomUUID } from 'node:crypto';
+import { notFound, type Envelope, type Sql, type SqlRunner } from '@sudamall/shared';
 import { attemptTransitions, type AttemptStatus } from '../domain/attempt-status';
+import { captureMayCompete, captureVerdict } from '../domain/captures';
 import { chargeAnswer } from '../domain/charge-answer';
 import { isAwaitingCollection } from '../domain/cash-collection';
 import { paymentExists } from '../domain/errors';
 import { chargeIdempotencyKey } from '../domain/idempotency';
-import { isStaleAttempt, voidRequestOf } from '../domain/payment-status';
+import { isStaleAttempt, paymentTransitions, VOIDABLE_STATUSES, voidedStatusFor, voidRequestOf } from '../domain/payment-status';
 import type { ChargeResult, ChargeStore, ClaimArgs, Clock, ProcessingClaim } from '../app/ports';
 import type { PaymentRecord } from '../app/records';
 import type { Prisma } from '../generated/prisma/client';
-import { settleCapture, type DuplicateReporter } from './duplicate-capture-store';
-import { asObject, isUniqueViolation, json, toPaymentRecord, type PaymentRow, type Tx } from './payment-rows';
-import { closeRequestedVoid, emit, lockPayment, movePayment, succeededEvent } from './payment-tx';
+import type { DuplicateReporter } from './duplicate-capture-store';
+import { asObject, isUniqueViolation, json, toPaymentRecord, type PaymentRowLike, type Tx } from './payment-rows';
+import {
+  ANSWER_AND_WRITE_PAYMENT,
+  ANSWER_ATTEMPT,
+  ANSWER_WRITE_PAYMENT_AND_EMIT,
+  INSERT_DUPLICATE_CAPTURE,
+  RESUME_ATTEMPT,
+  SELECT_ATTEMPT_STATUS,
+  SELECT_OTHER_LIVE_PAYMENT,
+  WRITE_PAYMENT,
+  WRITE_PAYMENT_AND_NEW_ATTEMPT,
+} from './payment-sql';
+import { changedPayment, lockAndReadPayment, movedPayment, outboxValues, paymentEvent, paymentWriteValues, type PaymentRowChange } from './payment-sql-tx';
+import { closeRequestedVoid, lockPayment, movePayment, succeededEvent } from './payment-tx';
 import type { PaymentStore } from '../app/ports';
 import type { Db } from './prisma';
 
@@ -35,9 +51,64 @@ export async function moveAttempt(tx: Tx, paymentId: string, attemptNumber: numb
   attemptTransitions.transition(attempt.status, to);
 }
 
+/** An answer (or a resume) touched no attempt: the attempt is missing, or the table says why it may not move. */
+async function refuseAttemptMove(tx: SqlRunner, paymentId: string, attemptNumber: number, to: AttemptStatus | null): Promise<never> {
+  const [attempt] = await tx.query<{ status: AttemptStatus }>(SELECT_ATTEMPT_STATUS, [paymentId, attemptNumber]);
+  if (attempt && to) attemptTransitions.transition(attempt.status, to);
+  throw new Error(`payment ${paymentId} has no attempt ${attemptNumber}`);
+}
+
+/** Another payment of the same order that is live (so this one cannot become completed). */
+async function otherLivePayment(tx: SqlRunner, p: PaymentRowLike): Promise<{ paymentId: string } | null> {
+  const [live] = await tx.query<{ paymentId: string }>(SELECT_OTHER_LIVE_PAYMENT, [p.orderReference, p.paymentId]);
+  return live ?? null;
+}
+
+/**
+ * Records a second capture (once per gateway transaction) for its automatic refund, as
+ * duplicate-capture-store's flagDuplicateCapture does for the webhooks: null when it was recorded
+ * before. `change`: what a payment kept out of `completed` by another live payment says on itself.
+ */
+async function flagDuplicateCapture(
+  tx: SqlRunner,
+  p: PaymentRowLike,
+  capture: { transactionId: string; source: string },
+  live: { paymentId: string } | null,
+  now: Date,
+): Promise<{ change: PaymentRowChange; report: Record<string, unknown> } | null> {
+  const id = randomUUID();
+  // Every charge of a payment asks its total_amount, so that is what the second capture took.
+  const inserted = await tx.execute(INSERT_DUPLICATE_CAPTURE, [
+    id,
+    p.paymentId,
+    p.orderReference,
+    p.gatewayName,
+    capture.transactionId,
+    p.totalAmount.toString(),
+    p.currency,
+    capture.source,
+    live?.paymentId ?? null,
+    now,
+  ]);
+  if (inserted === 0) return null;
+  const note = { id, transaction_id: capture.transactionId, live_payment_id: live?.paymentId ?? null, at: now.toISOString() };
+  return {
+    change: { metadata: { ...asObject(p.metadata), duplicate_capture: note }, failureReason: 'duplicate_capture' },
+    report: {
+      duplicate_capture_id: id,
+      payment_id: p.paymentId,
+      order_id: p.orderReference,
+      transaction_id: capture.transactionId,
+      live_payment_id: live?.paymentId ?? null,
+    },
+  };
+}
+
 export class PrismaChargeStore implements ChargeStore {
   constructor(
     private readonly db: Db,
+    /** The claim's and the answer's transactions (node-postgres, infra/sql.ts). */
+    private readonly sql: Sql,
     private readonly payments: Pick<PaymentStore, 'findPayment' | 'findLivePayment'>,
     private readonly clock: Clock,
     private readonly reportDuplicate: DuplicateReporter,
@@ -45,9 +116,9 @@ export class PrismaChargeStore implements ChargeStore {
 
   async claimForProcessing(args: ClaimArgs): Promise<ProcessingClaim | null> {
     try {
-      return await this.db.$transaction(async (tx) => {
+      return await this.sql.transaction(async (tx) => {
         // The row lock makes concurrent claims queue; each then sees the winner's `processing`.
-        const p = await lockPayment(tx, args.paymentId);
+        const p = await lockAndReadPayment(tx, args.paymentId);
         if (!p) return null;
         const metadata = asObject(p.metadata);
         if (isAwaitingCollection(metadata)) return null;
@@ -60,22 +131,30 @@ export class PrismaChargeStore implements ChargeStore {
         const attemptNumber = resumed ? p.attemptCount : p.attemptCount + 1;
         const idempotencyKey = chargeIdempotencyKey(p.paymentId, attemptNumber);
         const change = { attemptCount: attemptNumber, processingStartedAt: now, failureReason: null };
-        // A stale attempt taken over stays `processing` (no move); a new one moves the payment there.
-        const updated = resumed ? await tx.payment.update({ where: { paymentId: p.paymentId }, data: change }) : await movePayment(tx, p, 'processing', change);
+        const at = this.clock.now();
+        let updated: PaymentRowLike | undefined;
         if (resumed) {
-          await moveAttempt(tx, p.paymentId, attemptNumber, 'processing', args.cardLast4 ? { cardLast4: args.cardLast4 } : {});
+          // A stale attempt taken over stays `processing` (no move), and so does its attempt.
+          [updated] = await tx.query<PaymentRowLike>(WRITE_PAYMENT, paymentWriteValues(changedPayment(p, change), at));
+          const touched = await tx.execute(RESUME_ATTEMPT, [
+            p.paymentId,
+            attemptNumber,
+            'processing',
+            args.cardLast4 || null,
+            attemptTransitions.sourcesOf('processing'),
+          ]);
+          if (touched === 0) await refuseAttemptMove(tx, p.paymentId, attemptNumber, 'processing');
         } else {
-          await tx.paymentAttempt.create({
-            data: {
-              paymentId: p.paymentId,
-              attemptNumber,
-              idempotencyKey,
-              cardLast4: args.cardLast4,
-              status: 'processing',
-              gatewayResponse: json(args.paymentMethodId ? { payment_method_id: args.paymentMethodId } : {}),
-            },
-          });
+          const response = args.paymentMethodId ? { payment_method_id: args.paymentMethodId } : {};
+          [updated] = await tx.query<PaymentRowLike>(WRITE_PAYMENT_AND_NEW_ATTEMPT, [
+            ...paymentWriteValues(movedPayment(p, 'processing', change), at),
+            randomUUID(),
+            idempotencyKey,
+            args.cardLast4,
+            JSON.stringify(response),
+          ]);
         }
+        if (!updated) throw new Error(`payment ${p.paymentId} vanished under its row lock`);
         return { payment: toPaymentRecord(updated), attemptNumber, idempotencyKey, resumed };
       });
     } catch (e) {
@@ -102,8 +181,9 @@ export class PrismaChargeStore implements ChargeStore {
   }
 
   async recordChargeOutcome(paymentId: string, attemptNumber: number, result: ChargeResult): Promise<PaymentRecord> {
-    return this.db.$transaction(async (tx) => {
-      const p = await lockPayment(tx, paymentId);
+    const reports: Array<Record<string, unknown>> = [];
+    const record = await this.sql.transaction(async (tx) => {
+      const p = await lockAndReadPayment(tx, paymentId);
       if (!p) throw notFound('PAYMENT_NOT_FOUND', 'payment not found');
       const now = this.clock.now();
       const plan = chargeAnswer(
@@ -112,48 +192,99 @@ export class PrismaChargeStore implements ChargeStore {
         result,
       );
 
-      const attempt = {
-        ...(plan.attempt.failureCode !== undefined ? { failureCode: plan.attempt.failureCode } : {}),
-        ...(plan.attempt.failureReason !== undefined ? { failureReason: plan.attempt.failureReason } : {}),
-        ...(plan.attempt.completed ? { completedAt: now } : {}),
-      };
-      if (plan.attempt.status) {
-        await moveAttempt(tx, paymentId, attemptNumber, plan.attempt.status, { ...attempt, gatewayResponse: json(result.raw) });
-      } else {
-        const where = { paymentId_attemptNumber: { paymentId, attemptNumber } };
-        const open = await tx.paymentAttempt.findUnique({ where });
-        await tx.paymentAttempt.update({ where, data: { ...attempt, gatewayResponse: json({ ...asObject(open?.gatewayResponse), ...result.raw }) } });
-      }
-
-      let updated: PaymentRow = p;
+      // The plan applied in memory, in the order the moves happen: `row` is the payment as this
+      // transaction leaves it (written once, below), `updated` what the caller is answered with.
+      let row = p;
+      let updated = p;
+      const events: Envelope[] = [];
       if (plan.capture) {
         // A webhook may have completed it first (same transaction: the event is already out),
         // or another capture did (a duplicate: recorded for its automatic refund).
-        const settled = await settleCapture(tx, p, { ...plan.capture, source: 'charge' }, now, this.reportDuplicate);
-        if (settled.kind === 'completed') updated = settled.payment;
+        const live = captureMayCompete(p) ? await otherLivePayment(tx, p) : null;
+        switch (captureVerdict(p, plan.capture.transactionId, live !== null)) {
+          case 'complete':
+            row = updated = movedPayment(p, 'completed', {
+              gatewayTransactionId: plan.capture.transactionId,
+              gatewayReference: plan.capture.reference ?? p.gatewayReference,
+              completedAt: now,
+              failureReason: null,
+            });
+            events.push(paymentEvent('payment.succeeded', p.orderReference, succeededEvent(toPaymentRecord(row))));
+            break;
+          case 'duplicate': {
+            const flagged = await flagDuplicateCapture(tx, p, { ...plan.capture, source: 'charge' }, live, now);
+            if (flagged && live) row = changedPayment(row, flagged.change);
+            if (flagged) reports.push(flagged.report);
+            break;
+          }
+          case 'replayed':
+          case 'ignored':
+            break;
+        }
       }
       if (plan.payment) {
         const { status, gatewayReference, failureReason, metadata } = plan.payment;
         const change = {
           ...(gatewayReference !== undefined ? { gatewayReference } : {}),
           ...(failureReason !== undefined ? { failureReason } : {}),
-          ...(metadata !== undefined ? { metadata: json(metadata) } : {}),
+          ...(metadata !== undefined ? { metadata: metadata as PaymentRowLike['metadata'] } : {}),
         };
-        updated = status ? await movePayment(tx, p, status, change) : await tx.payment.update({ where: { paymentId }, data: change });
+        row = updated = status ? movedPayment(row, status, change) : changedPayment(row, change);
       }
       if (plan.announce === 'payment.failed') {
-        await emit(tx, 'payment.failed', p.orderReference, {
-          payment_id: paymentId,
-          order_id: p.orderReference,
-          attempt_number: attemptNumber,
-          reason: failureCodeOf(result),
-        });
+        events.push(
+          paymentEvent('payment.failed', p.orderReference, {
+            payment_id: paymentId,
+            order_id: p.orderReference,
+            attempt_number: attemptNumber,
+            reason: failureCodeOf(result),
+          }),
+        );
       } else if (plan.announce === 'payment.succeeded') {
-        await emit(tx, 'payment.succeeded', p.orderReference, succeededEvent(updated));
+        events.push(paymentEvent('payment.succeeded', p.orderReference, succeededEvent(toPaymentRecord(updated))));
       }
-      if (plan.closeRequestedVoid) updated = await closeRequestedVoid(tx, updated, now);
-      return toPaymentRecord(updated);
+      if (plan.closeRequestedVoid) {
+        // The order asked for a void during the charge, which ended without a capture: the
+        // payment closes as the void would have (payment.voided answers that void).
+        const request = voidRequestOf(asObject(updated.metadata));
+        const to = request ? voidedStatusFor(request.reason) : null;
+        if (request && to && VOIDABLE_STATUSES.includes(updated.status) && paymentTransitions.can(updated.status, to)) {
+          row = updated = movedPayment(updated, to, { cancelledAt: now, failureReason: request.reason });
+          events.push(paymentEvent('payment.voided', p.orderReference, { payment_id: paymentId, order_id: p.orderReference, reason: request.reason }));
+        }
+      }
+
+      // One statement: the attempt's answer, the payment's row if it changed, its events.
+      const to = plan.attempt.status ?? null;
+      const answer = [
+        attemptNumber,
+        to,
+        to ? attemptTransitions.sourcesOf(to) : [],
+        plan.attempt.failureCode ?? null,
+        plan.attempt.failureReason ?? null,
+        plan.attempt.completed ? now : null,
+        JSON.stringify(result.raw),
+        plan.attempt.response === 'merge',
+      ];
+      let answered: number;
+      let written: PaymentRowLike | undefined;
+      if (row === p) {
+        [{ answered }] = await tx.query<{ answered: number }>(ANSWER_ATTEMPT, [paymentId, ...answer]);
+      } else {
+        const values = [...paymentWriteValues(row, now), ...answer];
+        const [out] = events.length
+          ? await tx.query<PaymentRowLike & { answered: number }>(ANSWER_WRITE_PAYMENT_AND_EMIT, [...values, ...outboxValues(events)])
+          : await tx.query<PaymentRowLike & { answered: number }>(ANSWER_AND_WRITE_PAYMENT, values);
+        if (!out) throw new Error(`payment ${paymentId} vanished under its row lock`);
+        ({ answered, ...written } = out);
+      }
+      if (answered === 0) await refuseAttemptMove(tx, paymentId, attemptNumber, to);
+      // What the payment became (as written), or the payment as read when the change kept from
+      // the answer is a duplicate's note only.
+      return toPaymentRecord(written && updated === row ? written : updated);
     });
+    for (const fields of reports) this.reportDuplicate(fields);
+    return record;
   }
 
   async recordAttemptError(paymentId: string, attemptNumber: number, error: { code: string; message: string }, keepProcessing: boolean): Promise<void> {

@@ -18,6 +18,108 @@ export const SELECT_PAYMENT_BY_ID = `SELECT ${PAYMENT_COLUMNS} FROM payments WHE
 export const SELECT_LIVE_PAYMENT_OF_ORDER = `SELECT ${PAYMENT_COLUMNS} FROM payments
         WHERE order_reference = $1 AND status IN ('pending', 'processing', 'completed') LIMIT 1`;
 
+/**
+ * Create's one read before it asks the order: the gateway's settings (fees, is_active) and the
+ * order's live payment, if any. Read on every create, never cached, so an admin's change of a
+ * gateway takes effect on the next payment, in every replica; folded into the live-payment read
+ * the path already made, it costs no round trip of its own (3 → 2 statements per create with
+ * INSERT_PAYMENT). No row: no such gateway. Gateway columns are g_-prefixed, the payment's are
+ * PAYMENT_COLUMNS (all null without a live payment).
+ */
+export const SELECT_GATEWAY_AND_LIVE_PAYMENT = `SELECT g.name AS g_name, g.display_name AS g_display_name, g.type::text AS g_type,
+  g.is_active AS g_is_active, g.test_mode AS g_test_mode, g.fixed_fee::text AS g_fixed_fee, g.percentage_fee::text AS g_percentage_fee, live.*
+  FROM gateways g LEFT JOIN LATERAL (SELECT ${PAYMENT_COLUMNS} FROM payments
+    WHERE order_reference = $2 AND status IN ('pending', 'processing', 'completed') LIMIT 1) live ON true
+  WHERE g.name = $1`;
+
+/**
+ * A new payment (hot path: Prisma's create compiled a query for each of the checkout's creates).
+ * created_at/updated_at are the store's clock, as Prisma's @default(now())/@updatedAt wrote them.
+ */
+export const INSERT_PAYMENT = `INSERT INTO payments (payment_id, order_reference, user_id, gateway, payment_method, currency,
+  amount, gateway_fee, total_amount, expires_at, metadata, created_at, updated_at)
+  VALUES ($1::uuid, $2, $3, $4, $5, $6, $7::numeric, $8::numeric, $9::numeric, $10::timestamptz, $11::jsonb, $12::timestamptz, $12::timestamptz)
+  RETURNING ${PAYMENT_COLUMNS}`;
+
+// The charge path (process: claim an attempt, record the gateway's answer) as raw SQL over
+// node-postgres (infra/sql.ts), a measured hot path: each of the two transactions was BEGIN, the
+// lock, a Prisma read, two or three Prisma writes, COMMIT (13 statements, ~26 % of payment's CPU in
+// Prisma's query compiler and client); now BEGIN, LOCK_AND_READ_PAYMENT, one write, COMMIT (8).
+// The store decides under the lock (domain/ rules, every status through its transition table)
+// and then writes the payment's whole mutable row as decided, with its attempt and its events.
+
+/** The row lock and the read it was always followed by, as one statement. */
+export const LOCK_AND_READ_PAYMENT = `SELECT ${PAYMENT_COLUMNS} FROM payments WHERE payment_id = $1::uuid FOR UPDATE`;
+
+// $1 payment_id, $2 status, $3 attempt_count, $4 gateway_transaction_id, $5 gateway_reference,
+// $6 failure_reason, $7 metadata, $8 processing_started_at, $9 completed_at, $10 cancelled_at,
+// $11 updated_at: the payment's mutable columns as decided under its lock (refunded_amount is refunds').
+const WRITE_PAYMENT_CTE = `written AS (UPDATE payments SET status = $2::"PaymentStatus", attempt_count = $3, gateway_transaction_id = $4,
+  gateway_reference = $5, failure_reason = $6, metadata = $7::jsonb, processing_started_at = $8::timestamptz,
+  completed_at = $9::timestamptz, cancelled_at = $10::timestamptz, updated_at = $11::timestamptz
+  WHERE payment_id = $1::uuid RETURNING ${PAYMENT_COLUMNS})`;
+
+/** A payment written as decided under its lock (no attempt, no event: a stale attempt taken over). */
+export const WRITE_PAYMENT = `WITH ${WRITE_PAYMENT_CTE} SELECT * FROM written`;
+
+/**
+ * The claim of a new attempt: the payment (→ processing) and its attempt row in one statement.
+ * $12 attempt id, $13 idempotency key, $14 card_last4, $15 gateway_response.
+ */
+export const WRITE_PAYMENT_AND_NEW_ATTEMPT = `WITH ${WRITE_PAYMENT_CTE},
+  attempt AS (INSERT INTO payment_attempts (id, payment_id, attempt_number, status, idempotency_key, card_last4, gateway_response, created_at)
+    SELECT $12::uuid, $1::uuid, $3, 'processing', $13, $14, $15::jsonb, $11::timestamptz FROM written)
+  SELECT * FROM written`;
+
+/**
+ * The answer to one attempt of payment $1, its parameters from $k: $k the attempt number, $k+1 its
+ * new status (null: it stays as it is, still in flight), moved only from $k+2 (the transition
+ * table's sources of that status); $k+3 failure_code, $k+4 failure_reason, $k+5 completed_at (null:
+ * unchanged); $k+6 the gateway's answer, which replaces the stored response or, $k+7 true, is
+ * merged into it (what a replay needs stays). `answered` counts the attempts it touched: none
+ * means the attempt is missing or may not move to that status.
+ */
+const answerAttemptCte = (k: number) => `answered AS (UPDATE payment_attempts SET status = COALESCE($${k + 1}::"AttemptStatus", status),
+  failure_code = COALESCE($${k + 3}, failure_code), failure_reason = COALESCE($${k + 4}, failure_reason),
+  completed_at = COALESCE($${k + 5}::timestamptz, completed_at),
+  gateway_response = CASE WHEN $${k + 7}::boolean THEN gateway_response || $${k + 6}::jsonb ELSE $${k + 6}::jsonb END
+  WHERE payment_id = $1::uuid AND attempt_number = $${k}
+    AND ($${k + 1}::"AttemptStatus" IS NULL OR status = ANY($${k + 2}::"AttemptStatus"[])) RETURNING 1)`;
+
+/** An answer that changes the attempt only (a late answer, a capture of a payment already settled): $2-$9. */
+export const ANSWER_ATTEMPT = `WITH ${answerAttemptCte(2)} SELECT count(*)::int AS answered FROM answered`;
+
+/** The answer ($12-$19) with the payment's row as decided ($1-$11, as WRITE_PAYMENT): a decline, a wait for the payer. */
+export const ANSWER_AND_WRITE_PAYMENT = `WITH ${WRITE_PAYMENT_CTE}, ${answerAttemptCte(12)}
+  SELECT written.*, (SELECT count(*)::int FROM answered) AS answered FROM written`;
+
+/**
+ * The same and the events the change announces ($20: a JSON array of envelopes, in order, to
+ * topic $21) in the outbox: the checkout's usual answer (attempt succeeded, payment completed,
+ * payment.succeeded) is this one statement.
+ */
+export const ANSWER_WRITE_PAYMENT_AND_EMIT = `WITH ${WRITE_PAYMENT_CTE}, ${answerAttemptCte(12)},
+  emitted AS (INSERT INTO outbox (event_id, topic, key, type, payload)
+    SELECT (e.envelope->>'id')::uuid, $21, e.envelope->>'key', e.envelope->>'type', e.envelope
+      FROM jsonb_array_elements($20::jsonb) WITH ORDINALITY AS e(envelope, n) ORDER BY e.n)
+  SELECT written.*, (SELECT count(*)::int FROM answered) AS answered FROM written`;
+
+/** A stale attempt taken over: $3 (processing) from $5, with the card it is given now ($4, null: the one it had). */
+export const RESUME_ATTEMPT = `UPDATE payment_attempts SET status = $3::"AttemptStatus", card_last4 = COALESCE($4, card_last4)
+  WHERE payment_id = $1::uuid AND attempt_number = $2 AND status = ANY($5::"AttemptStatus"[])`;
+
+/** When an answer touched no attempt: what the attempt's status is, if it exists (the transition table says why it may not move). */
+export const SELECT_ATTEMPT_STATUS = 'SELECT status::text AS status FROM payment_attempts WHERE payment_id = $1::uuid AND attempt_number = $2';
+
+/** Another live payment of the order (a late capture of a payment that is not the live one competes with it). */
+export const SELECT_OTHER_LIVE_PAYMENT = `SELECT payment_id::text AS "paymentId" FROM payments
+  WHERE order_reference = $1 AND payment_id <> $2::uuid AND status IN ('pending', 'processing', 'completed') LIMIT 1`;
+
+/** A second capture, recorded once per gateway transaction (ON CONFLICT: a capture reported again is no new duplicate). */
+export const INSERT_DUPLICATE_CAPTURE = `INSERT INTO duplicate_captures (id, payment_id, order_reference, gateway, transaction_id, amount, currency, source, live_payment_id, detected_at)
+  VALUES ($1::uuid, $2::uuid, $3, $4, $5, $6::numeric, $7, $8, $9::uuid, $10::timestamptz)
+  ON CONFLICT (gateway, transaction_id) DO NOTHING RETURNING id`;
+
 // Row locks (Prisma has no SELECT ... FOR UPDATE): every write to a payment takes its row lock
 // first, so concurrent claims, answers, refunds and commands queue instead of interleaving.
 export const LOCK_PAYMENT = 'SELECT payment_id FROM payments WHERE payment_id = $1::uuid FOR UPDATE';

@@ -1,41 +1,65 @@
-// payments: created for an order, read by id or order (the checkout's hot reads are plain SQL,
-// see payment-sql.ts), listed, closed when the order can no longer be paid, collected by hand.
-import { notFound, sortKeyOf, sqlOverPrisma } from '@sudamall/shared';
+// payments: created for an order, read by id or order (the checkout's statements are plain SQL
+// over node-postgres, see payment-sql.ts), listed, closed when the order can no longer be paid, collected by hand.
+import { notFound, sortKeyOf, type Sql } from '@sudamall/shared';
 import { cashTransactionId, collectByHand, collectedMetadata } from '../domain/cash-collection';
 import { paymentExists } from '../domain/errors';
 import { paymentTransitions, VOIDABLE_STATUSES } from '../domain/payment-status';
 import { attemptTransitions } from '../domain/attempt-status';
 import type { Clock, NewPayment, PaymentFilter, PaymentStore } from '../app/ports';
-import type { Page, PaymentDetail, PaymentRecord } from '../app/records';
+import type { GatewayRecord, Page, PaymentDetail, PaymentRecord } from '../app/records';
 import type { Prisma } from '../generated/prisma/client';
-import { asObject, createdBetween, isUniqueViolation, json, toAttemptRecord, toPaymentRecord, toRefundRecord, UUID, type PaymentRowLike } from './payment-rows';
-import { SELECT_LIVE_PAYMENT_OF_ORDER, SELECT_PAYMENT_BY_ID } from './payment-sql';
+import {
+  asObject,
+  createdBetween,
+  isUniqueViolation,
+  json,
+  money2,
+  toAttemptRecord,
+  toPaymentRecord,
+  toRefundRecord,
+  UUID,
+  type PaymentRowLike,
+} from './payment-rows';
+import { INSERT_PAYMENT, SELECT_GATEWAY_AND_LIVE_PAYMENT, SELECT_LIVE_PAYMENT_OF_ORDER, SELECT_PAYMENT_BY_ID } from './payment-sql';
 import { emit, lockPayment, movePayment, succeededEvent } from './payment-tx';
 import type { Db } from './prisma';
+
+/** SELECT_GATEWAY_AND_LIVE_PAYMENT's row: the gateway's columns g_-prefixed, the live payment's (all null without one). */
+type GatewayAndLiveRow = PaymentRowLike & {
+  g_name: string;
+  g_display_name: string;
+  g_type: GatewayRecord['type'];
+  g_is_active: boolean;
+  g_test_mode: boolean;
+  g_fixed_fee: string;
+  g_percentage_fee: string;
+};
 
 export class PrismaPaymentStore implements PaymentStore {
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
+    /** The checkout's statements (node-postgres, infra/sql.ts): create's read and insert, the reads by id. */
+    private readonly sql: Sql,
   ) {}
 
   async createPayment(data: NewPayment): Promise<PaymentRecord> {
     try {
-      const row = await this.db.payment.create({
-        data: {
-          paymentId: data.paymentId,
-          orderReference: data.orderReference,
-          userId: data.userId,
-          gatewayName: data.gateway,
-          paymentMethod: data.paymentMethod,
-          currency: data.currency,
-          amount: data.amount,
-          gatewayFee: data.gatewayFee,
-          totalAmount: data.totalAmount,
-          expiresAt: data.expiresAt,
-          metadata: json(data.metadata),
-        },
-      });
+      const [row] = await this.sql.query<PaymentRowLike>(INSERT_PAYMENT, [
+        data.paymentId,
+        data.orderReference,
+        data.userId,
+        data.gateway,
+        data.paymentMethod,
+        data.currency,
+        data.amount,
+        data.gatewayFee,
+        data.totalAmount,
+        data.expiresAt,
+        JSON.stringify(data.metadata),
+        this.clock.now(),
+      ]);
+      if (!row) throw new Error('INSERT ... RETURNING returned no row');
       return toPaymentRecord(row);
     } catch (e) {
       if (!isUniqueViolation(e)) throw e;
@@ -46,13 +70,31 @@ export class PrismaPaymentStore implements PaymentStore {
 
   async findPayment(paymentId: string): Promise<PaymentRecord | null> {
     if (!UUID.test(paymentId)) return null;
-    const [row] = await sqlOverPrisma(this.db).query<PaymentRowLike>(SELECT_PAYMENT_BY_ID, [paymentId]);
+    const [row] = await this.sql.query<PaymentRowLike>(SELECT_PAYMENT_BY_ID, [paymentId]);
     return row ? toPaymentRecord(row) : null;
   }
 
   async findLivePayment(orderReference: string): Promise<PaymentRecord | null> {
-    const [row] = await sqlOverPrisma(this.db).query<PaymentRowLike>(SELECT_LIVE_PAYMENT_OF_ORDER, [orderReference]);
+    const [row] = await this.sql.query<PaymentRowLike>(SELECT_LIVE_PAYMENT_OF_ORDER, [orderReference]);
     return row ? toPaymentRecord(row) : null;
+  }
+
+  async findGatewayAndLivePayment(gateway: string, orderReference: string): Promise<{ gateway: GatewayRecord | null; live: PaymentRecord | null }> {
+    const [row] = await this.sql.query<GatewayAndLiveRow>(SELECT_GATEWAY_AND_LIVE_PAYMENT, [gateway, orderReference]);
+    if (!row) return { gateway: null, live: null };
+    return {
+      gateway: {
+        name: row.g_name,
+        displayName: row.g_display_name,
+        type: row.g_type,
+        isActive: row.g_is_active,
+        testMode: row.g_test_mode,
+        fixedFee: money2(row.g_fixed_fee),
+        // NUMERIC(5,2) as text has its two decimals already, as toGatewayRecord's toFixed(2) writes it.
+        percentageFee: row.g_percentage_fee,
+      },
+      live: row.paymentId ? toPaymentRecord(row) : null,
+    };
   }
 
   async findCurrentPaymentForOrder(orderReference: string): Promise<PaymentRecord | null> {
