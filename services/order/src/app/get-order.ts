@@ -1,5 +1,4 @@
 import type { AuthUser } from '@sudamall/shared';
-import { orderNotFound } from '../domain/errors';
 import type { OrderDetailRecord, OrderStore } from '../infra/order-store';
 import type { PaymentStatusPort } from './catalog';
 import { readableHead } from './order-access';
@@ -24,9 +23,9 @@ export class GetOrder {
   ) {}
 
   async execute(user: AuthUser, orderId: string): Promise<OrderRead> {
-    await readableHead(this.store, user, orderId, ['owner', 'seller', 'admin']);
-    const order = await this.store.getDetail(orderId);
-    if (!order) throw orderNotFound(orderId);
+    // The whole order is one statement: read it first and check access on it (a head read before
+    // it was one more round trip on every create's answer).
+    const order = await readableHead({ head: (id) => this.store.getDetail(id) }, user, orderId, ['owner', 'seller', 'admin']);
     if (user.role !== 'seller' || !user.storeId) return { order, storeId: null };
     return { order, storeId: user.storeId, payment: await paymentSummaryOf(this.payments, orderId) };
   }
