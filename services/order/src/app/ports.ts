@@ -51,6 +51,11 @@ export interface CheckoutTx {
   claimInbox(consumer: string, eventId: string): Promise<boolean>;
   /** Locks the order and its saga until the transaction ends; null when unknown. */
   lockSaga(orderId: string): Promise<{ order: OrderHead; saga: SagaSnapshot } | null>;
+  /**
+   * claimInbox then lockSaga, in one round trip (a saga reply's first step): 'duplicate' when the
+   * event was processed already (nothing locked), null when the order is unknown (claimed).
+   */
+  claimAndLockSaga(consumer: string, eventId: string, orderId: string): Promise<'duplicate' | { order: OrderHead; saga: SagaSnapshot } | null>;
   changeOrderStatus(orderId: string, from: OrderStatus, change: OrderChange, by: ActorRef, notes?: string): Promise<void>;
   /** The order's fulfilments, by store id (call after lockSaga: the order's lock guards them). */
   fulfillmentsOf(orderId: string): Promise<FulfillmentState[]>;

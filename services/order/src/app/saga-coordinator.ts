@@ -28,15 +28,14 @@ export const SAGA_REPLY_TYPES: ReadonlySet<string> = new Set<ReplyType>([
   'payment.voided',
 ]);
 
-export type OrderChangedListener = (orderId: string, status: OrderStatus) => void;
-
 /**
  * Runs saga inputs (participant replies, cancellations, timers) through the pure saga engine
  * and persists each decision atomically: saga row, order status and history, step log, and the
  * outgoing commands and order events in the outbox.
  */
 export class SagaCoordinator {
-  private readonly listeners = new Set<OrderChangedListener>();
+  /** Listeners of one order each (PlaceOrder's waiting creates): a move wakes only its own. */
+  private readonly orderListeners = new Map<string, Set<(status: OrderStatus) => void>>();
 
   constructor(
     private readonly uow: UnitOfWork,
@@ -48,13 +47,21 @@ export class SagaCoordinator {
     return { now: this.clock.now(), ...this.settings };
   }
 
-  onOrderChanged(listener: OrderChangedListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+  /** Hears every move of one order this process commits, from now until the returned function is called. */
+  onOrderMoved(orderId: string, listener: (status: OrderStatus) => void): () => void {
+    let set = this.orderListeners.get(orderId);
+    if (!set) this.orderListeners.set(orderId, (set = new Set()));
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0 && this.orderListeners.get(orderId) === set) this.orderListeners.delete(orderId);
+    };
   }
 
+  /** Called after the transaction that moved the order committed (readers see the new status). */
   notifyOrderChanged(orderId: string, status: OrderStatus): void {
-    for (const l of this.listeners) l(orderId, status);
+    const own = this.orderListeners.get(orderId);
+    if (own) for (const l of [...own]) l(status);
   }
 
   /** A participant's reply from Kafka, applied at most once per (consumer, event id). */
@@ -64,8 +71,8 @@ export class SagaCoordinator {
     if (typeof orderId !== 'string') return 'ignored';
     let changed: OrderStatus | undefined;
     const outcome = await this.uow.run(async (tx) => {
-      if (!(await tx.claimInbox(consumer, envelope.id))) return 'duplicate' as const;
-      const locked = await tx.lockSaga(orderId);
+      const locked = await tx.claimAndLockSaga(consumer, envelope.id, orderId);
+      if (locked === 'duplicate') return 'duplicate' as const;
       // Another deployment's order (shared topic) or a message for an order that never committed.
       if (!locked) return 'unknown_order' as const;
       changed = await this.applyLocked(tx, locked.order, locked.saga, { kind: 'reply', type: envelope.type as ReplyType, data: envelope.data }, SYSTEM);

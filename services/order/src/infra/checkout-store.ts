@@ -1,5 +1,5 @@
-import { claimInbox, outboxRow, sqlOverPrisma } from '@sudamall/shared';
-import type { AdjustmentTx, AdjustmentUnitOfWork, CheckoutTx, Clock, UnitOfWork } from '../app/ports';
+import { claimInbox, INBOX_CLAIM_SQL, outboxRow, sqlOverPrisma } from '@sudamall/shared';
+import type { AdjustmentTx, AdjustmentUnitOfWork, CheckoutTx, Clock, OrderHead, UnitOfWork } from '../app/ports';
 import { adjustmentTx, DUE_ADJUSTMENT } from './adjustment-store';
 import { fulfillmentsFollowOrder, transitionFulfillment } from '../domain/fulfillment';
 import { transition, type OrderStatus } from '../domain/order-status';
@@ -68,29 +68,13 @@ export function checkoutTx(tx: Tx, clock: Clock): CheckoutTx {
       // lock re-reads only the rows it locks at their latest version (READ COMMITTED), and the
       // saga must be the one the previous holder just wrote, not the one before it.
       const rows = await sql.query<LockedRow>(LOCK_SAGA, [orderId]);
-      const row = rows[0];
-      if (!row) return null;
-      return {
-        order: {
-          id: row.order_id,
-          userId: row.user_id,
-          status: row.status as OrderStatus,
-          storeIds: row.store_ids ?? [],
-          paymentExpiresAt: row.payment_expires_at,
-        },
-        saga: sagaFromRow({
-          state: row.state,
-          currentStep: row.current_step,
-          attempts: row.attempts,
-          awaiting: row.awaiting,
-          context: row.context,
-          stepStartedAt: row.step_started_at,
-          deadlineAt: row.deadline_at,
-          nextRetryAt: row.next_retry_at,
-          stuck: row.stuck,
-          lastError: row.last_error,
-        }),
-      };
+      return lockedFromRow(rows[0]);
+    },
+    async claimAndLockSaga(consumer, eventId, orderId) {
+      if (!isUuid(orderId)) return (await claimInbox(tx, consumer, eventId)) ? null : 'duplicate';
+      const [row] = await sql.query<{ claimed: number } & Partial<LockedRow>>(CLAIM_AND_LOCK_SAGA, [consumer, eventId, orderId]);
+      if (!row || Number(row.claimed) !== 1) return 'duplicate';
+      return row.order_id === undefined || row.order_id === null ? null : lockedFromRow(row as LockedRow);
     },
     async changeOrderStatus(orderId, from, change, by, notes) {
       const updated = await tx.order.updateMany({
@@ -195,6 +179,32 @@ export function checkoutTx(tx: Tx, clock: Clock): CheckoutTx {
   };
 }
 
+/** The order head and saga lockSaga and claimAndLockSaga answer; null when there was no row. */
+function lockedFromRow(row: LockedRow | undefined): { order: OrderHead; saga: SagaSnapshot } | null {
+  if (!row) return null;
+  return {
+    order: {
+      id: row.order_id,
+      userId: row.user_id,
+      status: row.status as OrderStatus,
+      storeIds: row.store_ids ?? [],
+      paymentExpiresAt: row.payment_expires_at,
+    },
+    saga: sagaFromRow({
+      state: row.state,
+      currentStep: row.current_step,
+      attempts: row.attempts,
+      awaiting: row.awaiting,
+      context: row.context,
+      stepStartedAt: row.step_started_at,
+      deadlineAt: row.deadline_at,
+      nextRetryAt: row.next_retry_at,
+      stuck: row.stuck,
+      lastError: row.last_error,
+    }),
+  };
+}
+
 interface LockedRow {
   order_id: string;
   user_id: string;
@@ -221,6 +231,25 @@ const LOCK_SAGA = `
     FROM orders o JOIN saga_instances s ON s.order_id = o.order_id
    WHERE o.order_id = $1::uuid
      FOR UPDATE OF o, s`;
+
+// A saga reply's inbox claim and its lock in ONE statement (one round trip fewer for every reply of
+// every checkout, issue 15; Prisma can express neither). The lock is taken only when the claim
+// inserted the row (EXISTS over the claim's RETURNING gates the scan), so a redelivery locks
+// nothing, as claimInbox-then-lockSaga did; FOR UPDATE OF o, s as in LOCK_SAGA. `claimed` says
+// which of "redelivery" (0) and "unknown order" (1, no order columns) an empty lock is.
+const CLAIM_AND_LOCK_SAGA = `
+  WITH claimed AS (
+    ${INBOX_CLAIM_SQL}
+    RETURNING 1
+  ), locked AS (
+    SELECT o.order_id::text, o.user_id, o.status::text AS status, o.store_ids, o.payment_expires_at,
+           s.state, s.current_step, s.attempts, s.awaiting, s.context, s.step_started_at, s.deadline_at,
+           s.next_retry_at, s.stuck, s.last_error
+      FROM orders o JOIN saga_instances s ON s.order_id = o.order_id
+     WHERE o.order_id = $3::uuid AND EXISTS (SELECT 1 FROM claimed)
+       FOR UPDATE OF o, s
+  )
+  SELECT (SELECT count(*) FROM claimed)::int AS claimed, locked.* FROM (SELECT 1) AS one LEFT JOIN locked ON true`;
 
 // One saga decision in one statement, a multi-write CTE (which Prisma cannot express): the saga's
 // hot path, 11 → 5 round trips per reply (bench/README.md, "What limits each"). Data-modifying CTEs all run, whether or not the final
