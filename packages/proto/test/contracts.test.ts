@@ -71,6 +71,21 @@ describe('inventory.v1 over grpc-js', () => {
         expiresAt: '',
       });
     },
+    reserveBatch: (call, callback) => {
+      // Echoes each entry: reserved when it has lines, an error otherwise (the oneof's two cases).
+      callback(null, {
+        results: call.request.reservations.map((r) =>
+          r.lines.length > 0
+            ? {
+                result: {
+                  $case: 'response',
+                  response: inventory.ReserveResponse.create({ orderId: r.orderId, status: inventory.ReserveStatus.RESERVE_STATUS_RESERVED }),
+                },
+              }
+            : { result: { $case: 'error', error: { code: 'NO_LINES', message: 'no lines', grpcStatus: grpc.status.INVALID_ARGUMENT } } },
+        ),
+      });
+    },
     release: unused('release'),
     confirm: unused('confirm'),
     createSnapshots: unused('createSnapshots'),
@@ -122,6 +137,24 @@ describe('inventory.v1 over grpc-js', () => {
     expect(rejected.shortLines).toEqual([{ lineId: 'item-1', productId: 'p-1', size: 'M', requested: 3, available: 1, code: 'INSUFFICIENT_STOCK' }]);
     expect(seenReserveRequests[0].ttlSeconds).toBeUndefined();
     expect(seenReserveRequests[1].ttlSeconds).toBe(0);
+  });
+
+  it('answers a ReserveBatch entry by entry, in order, each a response or an error', async () => {
+    const line = { lineId: 'item-1', productId: 'p-1', size: '', quantity: 1 };
+    const out = await unary<inventory.ReserveBatchRequest, inventory.ReserveBatchResponse>(
+      client,
+      client.reserveBatch,
+    )({
+      reservations: [
+        { orderId: 'o-1', lines: [line] },
+        { orderId: 'o-2', lines: [] },
+      ],
+    });
+
+    expect(inventory.InventoryServiceService.reserveBatch.path).toBe('/sudamall.inventory.v1.InventoryService/ReserveBatch');
+    expect(out.results.map((r) => r.result?.$case)).toEqual(['response', 'error']);
+    expect(out.results[0].result).toMatchObject({ response: { orderId: 'o-1', status: inventory.ReserveStatus.RESERVE_STATUS_RESERVED } });
+    expect(out.results[1].result).toEqual({ $case: 'error', error: { code: 'NO_LINES', message: 'no lines', grpcStatus: grpc.status.INVALID_ARGUMENT } });
   });
 
   it('carries the domain error code in metadata', async () => {

@@ -32,6 +32,7 @@ import { randomUUID } from 'node:crypto';
 import { createEnvelope, currentTraceparent, internal, isDomainError, type Envelope } from '@sudamall/shared';
 import type { Logger } from 'pino';
 import {
+  assertBatchSize,
   assertOrderId,
   planBatch,
   rejection,
@@ -45,6 +46,13 @@ import {
 import type { HeldLocks, StockLocks } from '../infra/stock-locks';
 import { systemClock, type Clock } from '@sudamall/shared';
 import { inboxKey, StaleBatchError, type InboxClaim, type ReservationStore } from '../infra/reservation-store';
+
+/** A Reserve call as it arrives (checked by validateReserveRequest). */
+export interface ReserveInput {
+  order_id: unknown;
+  lines: unknown;
+  ttl_seconds?: unknown;
+}
 
 export interface CallOptions {
   /** Kafka consumers: the message being processed, recorded with the effect. */
@@ -124,9 +132,40 @@ export class ReservationEngine {
    * business outcomes (short stock, unknown product or size, deleted product) are a `rejected`
    * outcome, stored so a retry gets it again. Redis down → throws 503 LOCK_UNAVAILABLE.
    */
-  async reserve(input: { order_id: unknown; lines: unknown; ttl_seconds?: unknown }, opts: CallOptions = {}): Promise<ReserveOutcome> {
+  async reserve(input: ReserveInput, opts: CallOptions = {}): Promise<ReserveOutcome> {
     const request = validateReserveRequest(input);
-    const index = await this.productIndex(request);
+    const index = await this.productIndex(request.lines);
+    const outcome = this.admit(request, index, opts);
+    this.pump();
+    return outcome;
+  }
+
+  /**
+   * Several orders' Reserve in one call (gRPC ReserveBatch): each entry is decided exactly as
+   * reserve() decides it and settles on its own, in request order (a malformed entry is a
+   * rejected promise, the others go on). Their product look-ups share one query and they join
+   * the queue together before a batch starts, so one lock acquisition, one read and one write
+   * can decide many of them: the per-order round trips of a caller with many orders go.
+   */
+  async reserveMany(inputs: ReserveInput[], opts: CallOptions = {}): Promise<Array<PromiseSettledResult<ReserveOutcome>>> {
+    assertBatchSize(inputs.length);
+    const checked = inputs.map((input): ReserveRequest | { error: Error } => {
+      try {
+        return validateReserveRequest(input);
+      } catch (error) {
+        // validateReserveRequest throws DomainErrors only.
+        return { error: error instanceof Error ? error : new Error(String(error)) };
+      }
+    });
+    const requests = checked.filter((c): c is ReserveRequest => !('error' in c));
+    const index = await this.productIndex(requests.flatMap((r) => r.lines));
+    const outcomes = checked.map((c) => ('error' in c ? Promise.reject(c.error) : this.admit(c, index, opts)));
+    this.pump();
+    return Promise.allSettled(outcomes);
+  }
+
+  /** Maps the request's lines to stock rows and queues it (the caller pumps), or rejects it without stock. */
+  private admit(request: ReserveRequest, index: Map<string, ProductStockIndex>, opts: CallOptions): Promise<ReserveOutcome> {
     const stockIds: string[] = [];
     const shortLines: ShortLine[] = [];
     for (const line of request.lines) {
@@ -138,14 +177,13 @@ export class ReservationEngine {
 
     return new Promise<ReserveOutcome>((resolve, reject) => {
       this.pending.push({ request, stockIds, opts, traceparent: currentTraceparent(), resolve, reject });
-      this.pump();
     });
   }
 
-  private async productIndex(request: ReserveRequest): Promise<Map<string, ProductStockIndex>> {
+  private async productIndex(lines: ReserveRequest['lines']): Promise<Map<string, ProductStockIndex>> {
     const out = new Map<string, ProductStockIndex>();
     const missing: string[] = [];
-    for (const line of request.lines) {
+    for (const line of lines) {
       const cached = this.productCache.get(line.product_id);
       if (cached && (cached.deleted || !cached.hasSizes || cached.stockIds.has(line.size))) out.set(line.product_id, cached);
       else missing.push(line.product_id);

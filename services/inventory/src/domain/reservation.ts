@@ -91,6 +91,15 @@ export type ReserveOutcome =
 
 export const MAX_LINES_PER_ORDER = 100;
 export const MAX_QUANTITY_PER_LINE = 1_000_000;
+/** Entries of one ReserveBatch call: a bound on what one call may queue at once. */
+export const MAX_RESERVATIONS_PER_BATCH = 1_000;
+
+/** A batch of Reserve calls is refused as a whole (400 TOO_MANY_RESERVATIONS) above MAX_RESERVATIONS_PER_BATCH. */
+export function assertBatchSize(entries: number): void {
+  if (entries > MAX_RESERVATIONS_PER_BATCH) {
+    throw invalid('TOO_MANY_RESERVATIONS', `at most ${MAX_RESERVATIONS_PER_BATCH} reservations per call`, { entries });
+  }
+}
 
 /** An order id as every reservation command needs it: a non-empty string of at most 200 characters. */
 export function assertOrderId(orderId: unknown): asserts orderId is string {

@@ -1,17 +1,21 @@
 // gRPC handlers: translate protobuf ↔ use case, nothing else. Typed by the generated
 // InventoryServiceServer, so a missing RPC does not compile.
-import { formatMoney, grpcHandler } from '@sudamall/shared';
+import { status } from '@grpc/grpc-js';
+import { asUnavailable, formatMoney, grpcHandler, grpcStatusOf, isDomainError } from '@sudamall/shared';
 import { inventory as pb } from '@sudamall/proto';
+import type { Logger } from 'pino';
 import type { ReservationEngine } from '../app/reservation-engine';
 import type { CatalogueUseCases, ReservationUseCases } from '../container';
 import { priceOf, priceString, type ProductRecord, type SnapshotRecord, type StockRecord } from '../domain/product';
-import type { ReservationStatus } from '../domain/reservation';
+import type { ReservationStatus, ReserveOutcome } from '../domain/reservation';
 import type { ConfirmStatus, ReleaseStatus } from '../infra/reservation-store';
 
 export interface InventoryGrpcDeps {
   useCases: Pick<CatalogueUseCases, 'getProducts' | 'checkAvailability' | 'createSnapshots' | 'getSnapshot'>;
   engine: ReservationEngine;
   reservations: Pick<ReservationUseCases, 'confirm' | 'release'>;
+  /** Where a ReserveBatch entry's unexpected failure is logged (a whole call's goes to grpcHandler's). */
+  logger?: Logger;
 }
 
 const RESERVATION_STATUS: Record<ReservationStatus, pb.ReservationStatus> = {
@@ -88,7 +92,56 @@ function snapshotToPb(s: SnapshotRecord): pb.ProductSnapshot {
   };
 }
 
-export function inventoryGrpcService({ useCases, engine, reservations }: InventoryGrpcDeps): pb.InventoryServiceServer {
+function reserveInputOf(req: pb.ReserveRequest) {
+  return {
+    order_id: req.orderId,
+    lines: req.lines.map((l) => ({ line_id: l.lineId, product_id: l.productId, size: l.size, quantity: l.quantity })),
+    ttl_seconds: req.ttlSeconds,
+  };
+}
+
+function reserveResponseOf(outcome: ReserveOutcome): pb.ReserveResponse {
+  if (outcome.status === 'reserved') {
+    return {
+      orderId: outcome.order_id,
+      status: pb.ReserveStatus.RESERVE_STATUS_RESERVED,
+      reservations: outcome.lines.map((l) => ({
+        reservationId: l.reservation_id,
+        lineId: l.line_id,
+        productId: l.product_id,
+        size: l.size,
+        quantity: l.quantity,
+        status: RESERVATION_STATUS[l.status],
+      })),
+      shortLines: [],
+      expiresAt: outcome.expires_at,
+    };
+  }
+  return {
+    orderId: outcome.order_id,
+    status: pb.ReserveStatus.RESERVE_STATUS_REJECTED,
+    reservations: [],
+    shortLines: outcome.short_lines.map((l) => ({
+      lineId: l.line_id,
+      productId: l.product_id,
+      size: l.size,
+      requested: l.requested,
+      available: l.available,
+      code: l.code,
+    })),
+    expiresAt: '',
+  };
+}
+
+/** An entry of ReserveBatch that failed: what Reserve would have failed with (its code and status), internals hidden. */
+function reserveErrorOf(e: unknown, logger: Logger | undefined): pb.ReserveError {
+  const err = isDomainError(e) ? e : asUnavailable(e);
+  if (err) return { code: err.code, message: err.message, grpcStatus: grpcStatusOf(err) };
+  logger?.error({ err: e }, 'a ReserveBatch entry failed');
+  return { code: 'INTERNAL', message: 'internal error', grpcStatus: status.INTERNAL };
+}
+
+export function inventoryGrpcService({ useCases, engine, reservations, logger }: InventoryGrpcDeps): pb.InventoryServiceServer {
   return {
     getProducts: grpcHandler(async (req: pb.GetProductsRequest): Promise<pb.GetProductsResponse> => {
       const r = await useCases.getProducts.execute(req.ids);
@@ -113,41 +166,16 @@ export function inventoryGrpcService({ useCases, engine, reservations }: Invento
       };
     }),
 
-    reserve: grpcHandler(async (req: pb.ReserveRequest): Promise<pb.ReserveResponse> => {
-      const outcome = await engine.reserve({
-        order_id: req.orderId,
-        lines: req.lines.map((l) => ({ line_id: l.lineId, product_id: l.productId, size: l.size, quantity: l.quantity })),
-        ttl_seconds: req.ttlSeconds,
-      });
-      if (outcome.status === 'reserved') {
-        return {
-          orderId: outcome.order_id,
-          status: pb.ReserveStatus.RESERVE_STATUS_RESERVED,
-          reservations: outcome.lines.map((l) => ({
-            reservationId: l.reservation_id,
-            lineId: l.line_id,
-            productId: l.product_id,
-            size: l.size,
-            quantity: l.quantity,
-            status: RESERVATION_STATUS[l.status],
-          })),
-          shortLines: [],
-          expiresAt: outcome.expires_at,
-        };
-      }
+    reserve: grpcHandler(async (req: pb.ReserveRequest): Promise<pb.ReserveResponse> => reserveResponseOf(await engine.reserve(reserveInputOf(req)))),
+
+    reserveBatch: grpcHandler(async (req: pb.ReserveBatchRequest): Promise<pb.ReserveBatchResponse> => {
+      const settled = await engine.reserveMany(req.reservations.map(reserveInputOf));
       return {
-        orderId: outcome.order_id,
-        status: pb.ReserveStatus.RESERVE_STATUS_REJECTED,
-        reservations: [],
-        shortLines: outcome.short_lines.map((l) => ({
-          lineId: l.line_id,
-          productId: l.product_id,
-          size: l.size,
-          requested: l.requested,
-          available: l.available,
-          code: l.code,
-        })),
-        expiresAt: '',
+        results: settled.map((s) =>
+          s.status === 'fulfilled'
+            ? { result: { $case: 'response', response: reserveResponseOf(s.value) } }
+            : { result: { $case: 'error', error: reserveErrorOf(s.reason, logger) } },
+        ),
       };
     }),
 

@@ -100,6 +100,59 @@ describe('Reserve / Confirm / Release over gRPC', () => {
   });
 });
 
+describe('ReserveBatch', () => {
+  const line = (productId: string, quantity = 1) => ({ lineId: '1', productId, size: '', quantity });
+  const responseOf = (r: pb.ReserveBatchResult) => (r.result?.$case === 'response' ? r.result.response : undefined);
+
+  it('answers every entry on its own, in order, as Reserve would; repeating the call repeats the answers', async () => {
+    const a = await seedProduct(pool, 3);
+    const b = await seedProduct(pool, 1);
+    const [o1, o2, o3, o4] = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+    const req = {
+      reservations: [
+        { orderId: o1, lines: [line(a.productId, 2)] },
+        { orderId: o2, lines: [line(b.productId, 2)] },
+        { orderId: o3, lines: [line(a.productId, 0)] },
+        { orderId: o4, lines: [line(b.productId, 1), { lineId: '2', productId: a.productId, size: '', quantity: 1 }] },
+        { orderId: o1, lines: [line(a.productId, 2)] },
+      ],
+    };
+    const out = await call('reserveBatch')(req);
+    expect(out.results).toHaveLength(5);
+    expect(out.results.map((r) => r.result?.$case)).toEqual(['response', 'response', 'error', 'response', 'response']);
+    expect(responseOf(out.results[0])).toMatchObject({ orderId: o1, status: pb.ReserveStatus.RESERVE_STATUS_RESERVED });
+    expect(responseOf(out.results[1])).toMatchObject({ orderId: o2, status: pb.ReserveStatus.RESERVE_STATUS_REJECTED });
+    expect(responseOf(out.results[1])?.shortLines.map((l) => l.code)).toEqual(['INSUFFICIENT_STOCK']);
+    expect(out.results[2].result).toEqual({ $case: 'error', error: { code: 'INVALID_QUANTITY', message: expect.any(String), grpcStatus: 3 } });
+    expect(responseOf(out.results[3])).toMatchObject({ orderId: o4, status: pb.ReserveStatus.RESERVE_STATUS_RESERVED });
+    // The same order twice in one call: one decision, answered twice.
+    expect(responseOf(out.results[4])).toEqual(responseOf(out.results[0]));
+    expect(await stockRow(pool, a.stockIds[''])).toEqual({ available: 0, reserved: 3, sold: 0 });
+    expect(await stockRow(pool, b.stockIds[''])).toEqual({ available: 0, reserved: 1, sold: 0 });
+
+    const again = await call('reserveBatch')(req);
+    expect(again.results.map(responseOf)).toEqual(out.results.map(responseOf));
+    const single = await call('reserve')({ orderId: o4, lines: req.reservations[3].lines });
+    expect(single).toEqual(responseOf(out.results[3]));
+  });
+
+  it('many concurrent calls over a few rows never oversell', async () => {
+    const rows = [await seedProduct(pool, 30), await seedProduct(pool, 30)];
+    const batch = () => ({ reservations: Array.from({ length: 20 }, (_, i) => ({ orderId: randomUUID(), lines: [line(rows[i % 2].productId)] })) });
+    const outs = await Promise.all(Array.from({ length: 5 }, () => call('reserveBatch')(batch())));
+    const reserved = outs.flatMap((o) => o.results.map(responseOf)).filter((r) => r?.status === pb.ReserveStatus.RESERVE_STATUS_RESERVED);
+    expect(reserved).toHaveLength(60);
+    for (const r of rows) expect(await stockRow(pool, r.stockIds[''])).toEqual({ available: 0, reserved: 30, sold: 0 });
+  });
+
+  it('more than 1,000 entries is INVALID_ARGUMENT with code TOO_MANY_RESERVATIONS, nothing reserved', async () => {
+    const p = await seedProduct(pool, 5);
+    const reservations = Array.from({ length: 1001 }, () => ({ orderId: randomUUID(), lines: [line(p.productId)] }));
+    await expect(call('reserveBatch')({ reservations })).rejects.toMatchObject({ kind: 'invalid', code: 'TOO_MANY_RESERVATIONS' });
+    expect(await stockRow(pool, p.stockIds[''])).toEqual({ available: 5, reserved: 0, sold: 0 });
+  });
+});
+
 describe('catalogue RPCs', () => {
   it('GetProducts returns products (deleted ones flagged) and missing ids', async () => {
     const a = await seedProduct(pool, { S: 2 }, { price: '12.50' });
