@@ -22,6 +22,7 @@ const readline = require('node:readline');
 const autocannon = require('autocannon');
 const { Client } = require('pg');
 const { signToken } = require('@sudamall/shared');
+const { cpuMs, pidsMatching } = require('../order/process-stats');
 
 const ROOT = path.resolve(__dirname, '../..');
 const SERVICE = path.join(ROOT, 'services/cart');
@@ -71,21 +72,23 @@ function freePort() {
   });
 }
 
-/** Starts a child that prints its port as its first stdout line. */
-function startPrintingPort(script, env = {}) {
-  const child = spawn(process.execPath, [script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+/** Starts a child that prints its port as its first stdout line; resolves to `{ port, pid }`. */
+function startPrintingPort(script, env = {}, nodeArgs = []) {
+  const child = spawn(process.execPath, [...nodeArgs, script], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
   children.push(child);
   return new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`${script} exited with ${code}`)));
-    readline.createInterface({ input: child.stdout }).once('line', (line) => resolve(Number(line.trim())));
+    readline.createInterface({ input: child.stdout }).once('line', (line) => resolve({ port: Number(line.trim()), pid: child.pid }));
   });
 }
+
+/** With BENCH_CPU_PROF, the service and the baselines' server are CPU-profiled into that folder. */
+const profileArgs = () => (process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.BENCH_CPU_PROF)}`] : []);
 
 async function startCart(inventoryPort) {
   const httpPort = await freePort();
   const grpcPort = await freePort();
-  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.BENCH_CPU_PROF)}`] : [];
-  const child = spawn(process.execPath, [...profile, 'dist/main.js'], {
+  const child = spawn(process.execPath, [...profileArgs(), 'dist/main.js'], {
     cwd: SERVICE,
     env: {
       PATH: process.env.PATH ?? '',
@@ -115,7 +118,7 @@ async function startCart(inventoryPort) {
   for (let i = 0; i < 200; i++) {
     if (child.exitCode !== null) throw new Error(`cart exited with ${child.exitCode}`);
     try {
-      if ((await fetch(`${url}/readyz`)).ok) return url;
+      if ((await fetch(`${url}/readyz`)).ok) return { url, pid: child.pid };
     } catch {
       // not listening yet
     }
@@ -131,10 +134,30 @@ function run(opts) {
 }
 
 const pick = (list) => list[Math.floor(Math.random() * list.length)];
+const shuffled = (list) =>
+  list
+    .map((x) => [Math.random(), x])
+    .sort((a, b) => a[0] - b[0])
+    .map(([, x]) => x);
 
-async function measure(name, opts) {
+// CPU per answered request of the server under test, of PostgreSQL (the bench database's
+// backends) and of the load generator (this process), read from /proc around each case: what a
+// request costs, not only how many fit in the seconds (the machine is shared and noisy). Per
+// process, so a backend the pool closes during a case only leaves its own time out.
+const cpuOf = (pids) => new Map(pids.map((pid) => [pid, cpuMs(pid) ?? 0]));
+const postgresPids = () => pidsMatching(new RegExp(`postgres: .* ${DB} `));
+function cpuSince(before, after) {
+  let ms = 0;
+  for (const [pid, now] of after) ms += now - (before.get(pid) ?? 0);
+  return ms;
+}
+
+async function measure(name, opts, serverPid) {
   if (WARMUP > 0) await run({ ...opts, duration: WARMUP });
+  const cpuBefore = { server: cpuOf([serverPid]), postgres: cpuOf(postgresPids()), load: cpuOf([process.pid]) };
   const r = await run({ ...opts, duration: SECONDS });
+  const cpuAfter = { server: cpuOf([serverPid]), postgres: cpuOf(postgresPids()), load: cpuOf([process.pid]) };
+  const perRequestUs = (k) => (cpuSince(cpuBefore[k], cpuAfter[k]) * 1000) / Math.max(r.requests.total, 1);
   const row = {
     name,
     rps: r.requests.average,
@@ -143,9 +166,11 @@ async function measure(name, opts) {
     total: r.requests.total,
     non2xx: r.non2xx,
     errors: r.errors + r.timeouts,
+    cpu: { server: perRequestUs('server'), postgres: perRequestUs('postgres'), load: perRequestUs('load') },
   };
   log(
     `${name.padEnd(30)} ${row.rps.toFixed(0).padStart(8)} req/s   p50 ${String(row.p50).padStart(4)} ms   p99 ${String(row.p99).padStart(4)} ms   ` +
+      `CPU/request: server ${row.cpu.server.toFixed(0).padStart(4)} µs, postgres ${row.cpu.postgres.toFixed(0).padStart(4)} µs, load ${row.cpu.load.toFixed(0).padStart(4)} µs   ` +
       `(${row.total} requests, ${row.non2xx} non-2xx, ${row.errors} errors)`,
   );
   return row;
@@ -153,9 +178,13 @@ async function measure(name, opts) {
 
 async function main() {
   await ensureDatabase();
-  const inventoryPort = await startPrintingPort(path.join(__dirname, 'inventory-peer.js'), { BENCH_PRODUCTS: String(PRODUCTS) });
-  const barePort = await startPrintingPort(path.join(__dirname, 'bare-server.js'), { DATABASE_URL, BENCH_POOL: String(POOL) });
-  const cartUrl = await startCart(inventoryPort);
+  const { port: inventoryPort } = await startPrintingPort(path.join(__dirname, 'inventory-peer.js'), { BENCH_PRODUCTS: String(PRODUCTS) });
+  const { port: barePort, pid: barePid } = await startPrintingPort(
+    path.join(__dirname, 'bare-server.js'),
+    { DATABASE_URL, BENCH_POOL: String(POOL) },
+    profileArgs(),
+  );
+  const { url: cartUrl, pid: cartPid } = await startCart(inventoryPort);
 
   const buyers = Array.from({ length: BUYERS }, () => `Bearer ${signToken({ sub: randomUUID(), role: 'buyer' }, { secret: JWT_SECRET, expiresIn: '1h' })}`);
   const products = Array.from({ length: PRODUCTS }, (_, n) => `bench-${n}`);
@@ -177,29 +206,45 @@ async function main() {
       `${BUYERS} buyers with ${ITEMS_PER_CART} items each, ${PRODUCTS} products, cart pg pool ${POOL}, ` +
       `inventory peer over gRPC (in-memory), ${require('node:os').cpus().length} CPUs shared with the load generator`,
   );
-  const bare = await measure('bare fastify GET /bare', { url: `http://127.0.0.1:${barePort}/bare` });
-  const bareDb = await measure('bare fastify + 1 pg query', { url: `http://127.0.0.1:${barePort}/bare-db` });
-  const reads = await measure('GET /api/v1/carts/', {
-    url: `${cartUrl}/api/v1/carts/`,
-    requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, headers: { ...req.headers, authorization: pick(buyers) } }) }],
-  });
-  const adds = await measure('POST /api/v1/carts/add/', {
-    url: `${cartUrl}/api/v1/carts/add/`,
-    requests: [
-      {
-        method: 'POST',
-        setupRequest: (req) => ({
-          ...req,
-          headers: { ...req.headers, authorization: pick(buyers), 'content-type': 'application/json' },
-          body: JSON.stringify({ product_id: pick(products), quantity: 1 }),
-        }),
-      },
-    ],
-  });
+  const bare = await measure('bare fastify GET /bare', { url: `http://127.0.0.1:${barePort}/bare` }, barePid);
+  const bareDb = await measure('bare fastify + 1 pg query', { url: `http://127.0.0.1:${barePort}/bare-db` }, barePid);
+  const reads = await measure(
+    'GET /api/v1/carts/',
+    {
+      url: `${cartUrl}/api/v1/carts/`,
+      // One request per buyer, built once, in a shuffled order every connection cycles through:
+      // a setupRequest makes autocannon build each request anew, which cost the load generator
+      // (on the same two cores) twice the CPU per request it spends on the baselines' static URL.
+      requests: shuffled(buyers).map((authorization) => ({ method: 'GET', headers: { authorization } })),
+    },
+    cartPid,
+  );
+  const adds = await measure(
+    'POST /api/v1/carts/add/',
+    {
+      url: `${cartUrl}/api/v1/carts/add/`,
+      requests: [
+        {
+          method: 'POST',
+          setupRequest: (req) => ({
+            ...req,
+            headers: { ...req.headers, authorization: pick(buyers), 'content-type': 'application/json' },
+            body: JSON.stringify({ product_id: pick(products), quantity: 1 }),
+          }),
+        },
+      ],
+    },
+    cartPid,
+  );
   log('');
   log(`ratio to the bare route (req/s): reads ${(reads.rps / bare.rps).toFixed(3)}, adds ${(adds.rps / bare.rps).toFixed(3)}`);
   log(
     `cart reads vs the bare route + one pg query (the floor of a database-backed read): ${(reads.rps / bareDb.rps).toFixed(2)}× the req/s, p99 ${(reads.p99 / Math.max(bareDb.p99, 1)).toFixed(1)}×`,
+  );
+  const total = (row) => row.cpu.server + row.cpu.postgres + row.cpu.load;
+  log(
+    `CPU per request vs the bare route + one pg query: reads ${(reads.cpu.server / Math.max(bareDb.cpu.server, 1)).toFixed(2)}× in the server, ` +
+      `${(reads.cpu.postgres / Math.max(bareDb.cpu.postgres, 1)).toFixed(2)}× in PostgreSQL, ${(total(reads) / Math.max(total(bareDb), 1)).toFixed(2)}× with the load generator`,
   );
   log(`p99 vs bare: reads ${(reads.p99 / Math.max(bare.p99, 1)).toFixed(1)}x, adds ${(adds.p99 / Math.max(bare.p99, 1)).toFixed(1)}x`);
   const failed = reads.non2xx + adds.non2xx + reads.errors + adds.errors;
@@ -209,10 +254,19 @@ async function main() {
   }
 }
 
-function stopChildren() {
+async function stopChildren() {
   stopping = true;
-  // The service first (it calls the peer), then the peer and the baseline.
-  for (const c of [...children].reverse()) if (c.exitCode === null) c.kill('SIGTERM');
+  // The service first, and the peer only once it has gone: requests still in flight when the
+  // load stops would otherwise log the peer's refused connections.
+  const [cart, ...others] = [...children].reverse();
+  if (cart && cart.exitCode === null) {
+    cart.kill('SIGTERM');
+    await new Promise((resolve) => {
+      cart.once('exit', resolve);
+      setTimeout(resolve, 2000).unref();
+    });
+  }
+  for (const c of others) if (c.exitCode === null) c.kill('SIGTERM');
 }
 
 main()
@@ -220,7 +274,7 @@ main()
     console.error(err);
     process.exitCode = 1;
   })
-  .finally(() => {
-    stopChildren();
-    setTimeout(() => process.exit(), 3000).unref();
+  .finally(async () => {
+    setTimeout(() => process.exit(), 5000).unref();
+    await stopChildren();
   });

@@ -1,11 +1,12 @@
 // Use-case results → JSON bodies (snake_case, money as two-decimal strings, size null when none).
-import { formatMoney } from '@sudamall/shared';
+import { formatMoney, type Decimal } from '@sudamall/shared';
 import type { CartView } from '../app/cart-view';
 import { sizeForJson } from '../domain/catalog';
 import { describeChange, type ChangeReason } from '../domain/reconcile';
 import type { CartItemRecord, RecordedChange } from '../infra/cart-store';
 
-export function presentItem(i: CartItemRecord) {
+/** `subtotal`: the cart view's (computed once there); an item on its own gets it here. */
+export function presentItem(i: CartItemRecord & { subtotal?: Decimal }) {
   return {
     id: i.id,
     product_id: i.productId,
@@ -14,7 +15,7 @@ export function presentItem(i: CartItemRecord) {
     quantity: i.quantity,
     price_when_added: formatMoney(i.priceWhenAdded),
     current_price: formatMoney(i.currentPrice),
-    subtotal: formatMoney(i.currentPrice.times(i.quantity)),
+    subtotal: formatMoney(i.subtotal ?? i.currentPrice.times(i.quantity)),
     added_at: i.createdAt.toISOString(),
   };
 }
