@@ -10,9 +10,12 @@
 // Runs the real service (services/inventory/dist/main.js) as a child process on a database of
 // its own (inventory_bench, created and migrated here), Kafka disabled. Build first:
 //   npx turbo run build --filter=@sudamall/inventory && node bench/inventory/reserve-bench.js
+// The spread case is measured a second way too: through ReserveBatch (BENCH_BATCH reservations per
+// call, each its own order; BENCH_BATCH_CONCURRENCY callers), printed beside the same bare baseline.
 // Knobs: BENCH_SECONDS (10 per case), BENCH_CONCURRENCY (64), BENCH_POOL (10, the pg pool of the
-// service and of the baseline), BENCH_PRODUCTS (1000), BENCH_CPU_PROF (a folder: profile the service),
-// BENCH_ONLY (hot | spread), PGHOST/PGPORT (127.0.0.1:5432), REDIS_URL.
+// service and of the baseline), BENCH_PRODUCTS (1000), BENCH_BATCH (100), BENCH_BATCH_CONCURRENCY (8),
+// BENCH_CPU_PROF (a folder: profile the service), BENCH_ONLY (hot | spread), PGHOST/PGPORT
+// (127.0.0.1:5432), REDIS_URL.
 'use strict';
 const { spawn, execFileSync } = require('node:child_process');
 const { randomBytes, randomUUID } = require('node:crypto');
@@ -28,6 +31,8 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 64);
 const POOL = Number(process.env.BENCH_POOL ?? 10);
 const PRODUCTS = Number(process.env.BENCH_PRODUCTS ?? 1000);
+const BATCH = Number(process.env.BENCH_BATCH ?? 100);
+const BATCH_CONCURRENCY = Number(process.env.BENCH_BATCH_CONCURRENCY ?? 8);
 const PG = `postgresql://sudamall:sudamall@${process.env.PGHOST ?? '127.0.0.1'}:${process.env.PGPORT ?? 5432}`;
 const DB = 'inventory_bench';
 const DATABASE_URL = `${PG}/${DB}`;
@@ -121,8 +126,11 @@ function unary(client, method, req) {
   });
 }
 
-/** Runs `op` from CONCURRENCY callers for SECONDS; returns rate and latency percentiles. */
-async function measure(label, op) {
+/**
+ * Runs `op` from `callers` callers for SECONDS; returns the rate (of reservations: `op` answers
+ * true/false for one, or { ok, rejected } counts for a batch) and the calls' latency percentiles.
+ */
+async function measure(label, op, callers = CONCURRENCY) {
   const latencies = [];
   let ok = 0;
   let rejected = 0;
@@ -136,7 +144,11 @@ async function measure(label, op) {
     while (Date.now() < end) {
       const t0 = process.hrtime.bigint();
       try {
-        if (await op()) ok++;
+        const r = await op();
+        if (typeof r === 'object') {
+          ok += r.ok;
+          rejected += r.rejected;
+        } else if (r) ok++;
         else rejected++;
       } catch (e) {
         errors++;
@@ -151,7 +163,7 @@ async function measure(label, op) {
       }
     }
   };
-  await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+  await Promise.all(Array.from({ length: callers }, worker));
   const secs = Number(process.hrtime.bigint() - start) / 1e9;
   latencies.sort((a, b) => a - b);
   const pct = (p) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? NaN;
@@ -172,6 +184,22 @@ function reserveVia(client, pick) {
       lines: [{ lineId: '1', productId, size: '', quantity: 1 }],
     });
     return res.status === pb.ReserveStatus.RESERVE_STATUS_RESERVED;
+  };
+}
+
+/** ReserveBatch: BATCH orders of one line, one unit each, per call; an entry that errs counts as an error. */
+function reserveBatchVia(client, pick) {
+  return async () => {
+    const reservations = Array.from({ length: BATCH }, () => ({ orderId: randomUUID(), lines: [{ lineId: '1', productId: pick(), size: '', quantity: 1 }] }));
+    const res = await unary(client, 'reserveBatch', { reservations });
+    let ok = 0;
+    let rejected = 0;
+    for (const r of res.results) {
+      if (r.result?.$case !== 'response') throw new Error(`entry failed: ${r.result?.error?.code}`);
+      if (r.result.response.status === pb.ReserveStatus.RESERVE_STATUS_RESERVED) ok++;
+      else rejected++;
+    }
+    return { ok, rejected };
   };
 }
 
@@ -300,6 +328,7 @@ async function main() {
       a0 = skipped,
       ae = skipped,
       b = skipped,
+      bb = skipped,
       b0 = skipped,
       be = skipped;
     if (only !== 'spread') {
@@ -323,6 +352,11 @@ async function main() {
         `gRPC Reserve, ${PRODUCTS} products`,
         reserveVia(client, () => rnd(svcSpread)().productId),
       );
+      bb = await measure(
+        `gRPC ReserveBatch ×${BATCH} (${BATCH_CONCURRENCY} callers), ${PRODUCTS} products`,
+        reserveBatchVia(client, () => rnd(svcSpread)().productId),
+        BATCH_CONCURRENCY,
+      );
       b0 = await measure(`bare conditional UPDATE, ${PRODUCTS} rows`, bareUpdate(pool, rnd(bareSpread)));
       be = await measure(
         `engine in-process (no gRPC), ${PRODUCTS} products`,
@@ -336,6 +370,9 @@ async function main() {
       `  (a) hot:    ${a.rate.toFixed(0)}/s via gRPC vs ${a0.rate.toFixed(0)}/s bare  → ratio ${(a.rate / a0.rate).toFixed(2)}  (target ≥ 1000/s and ≥ 0.50)`,
     );
     log(`  (b) spread: ${b.rate.toFixed(0)}/s via gRPC vs ${b0.rate.toFixed(0)}/s bare  → ratio ${(b.rate / b0.rate).toFixed(2)}  (target ≥ 5000/s)`);
+    log(
+      `  (b) spread through ReserveBatch (${BATCH} per call): ${bb.rate.toFixed(0)}/s vs ${b0.rate.toFixed(0)}/s bare  → ratio ${(bb.rate / b0.rate).toFixed(2)}  (target ≥ 5000/s); p50/p99 per call ${bb.p50.toFixed(2)}/${bb.p99.toFixed(2)} ms`,
+    );
     log(
       `  engine without gRPC (same code, in this process): hot ${ae.rate.toFixed(0)}/s (${(ae.rate / a0.rate).toFixed(2)}x bare), spread ${be.rate.toFixed(0)}/s (${(be.rate / b0.rate).toFixed(2)}x bare)`,
     );
