@@ -53,6 +53,7 @@ server.addService(pb.InventoryServiceService, {
   confirm: unimplemented,
   createSnapshots: unimplemented,
   getSnapshot: unimplemented,
+  reserveBatch: unimplemented,
 });
 server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (err, port) => {
   if (err) throw err;

@@ -105,6 +105,7 @@ export class FakeInventory {
       confirm: unimplemented,
       createSnapshots: unimplemented,
       getSnapshot: unimplemented,
+      reserveBatch: unimplemented,
     };
   }
 
