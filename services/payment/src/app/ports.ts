@@ -190,6 +190,12 @@ export interface ClaimArgs {
   paymentMethodId?: string | null;
   /** What "stale" is measured against (domain isStaleAttempt). Default: the store's clock, the container's one clock. */
   now?: Date;
+  /**
+   * The payment as the caller read it (without a lock). While the row is still exactly that, a
+   * new attempt is claimed in one statement that checks so; otherwise the claim reads it under
+   * the row lock and decides on what it finds.
+   */
+  seen?: PaymentRecord;
 }
 
 export interface ProcessingClaim {

@@ -137,6 +137,7 @@ export class ProcessPayment {
       now: this.clock.now(),
       cardLast4: cardLast4(paymentInput.cardNumber),
       paymentMethodId: paymentInput.paymentMethodId ?? null,
+      seen: payment,
     });
     if (!claim) {
       const now = await this.payments.findPayment(payment.paymentId);

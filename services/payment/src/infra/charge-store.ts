@@ -1,7 +1,7 @@
 // payment_attempts and the payment's status as its charges move it: the claim of an attempt, the
-// gateway's answer (domain/charge-answer.ts decides what it means), a failed call. Each in one
-// transaction under the payment's row lock, with the events the change announces. The claim and
-// the answer are every checkout's, so they run as raw SQL (payment-sql.ts: 13 → 8 statements, no
+// gateway's answer (domain/charge-answer.ts decides what it means), a failed call. Each decided on
+// the payment as it is under its row lock, with the events the change announces. The claim and
+// the answer are every checkout's, so they run as raw SQL (payment-sql.ts: 13 → 5 statements, no
 // Prisma); a failed call (rare) stays on Prisma.
 import { randomUUID } from 'node:crypto';
 import { notFound, type Envelope, type Sql, type SqlRunner } from '@sudamall/shared';
@@ -21,6 +21,7 @@ import {
   ANSWER_AND_WRITE_PAYMENT,
   ANSWER_ATTEMPT,
   ANSWER_WRITE_PAYMENT_AND_EMIT,
+  CLAIM_IF_UNCHANGED,
   INSERT_DUPLICATE_CAPTURE,
   RESUME_ATTEMPT,
   SELECT_ATTEMPT_STATUS,
@@ -28,7 +29,17 @@ import {
   WRITE_PAYMENT,
   WRITE_PAYMENT_AND_NEW_ATTEMPT,
 } from './payment-sql';
-import { changedPayment, lockAndReadPayment, movedPayment, outboxValues, paymentEvent, paymentWriteValues, type PaymentRowChange } from './payment-sql-tx';
+import {
+  changedPayment,
+  lockAndReadPayment,
+  movedPayment,
+  outboxValues,
+  paymentAsReadValues,
+  paymentEvent,
+  paymentWriteValues,
+  type ClaimablePayment,
+  type PaymentRowChange,
+} from './payment-sql-tx';
 import { closeRequestedVoid, lockPayment, movePayment, succeededEvent } from './payment-tx';
 import type { PaymentStore } from '../app/ports';
 import type { Db } from './prisma';
@@ -116,46 +127,36 @@ export class PrismaChargeStore implements ChargeStore {
 
   async claimForProcessing(args: ClaimArgs): Promise<ProcessingClaim | null> {
     try {
+      // The usual claim (a payment read just before, still as read): one statement.
+      const quick = args.seen ? await this.claimIfUnchanged(args, args.seen) : null;
+      if (quick) return quick;
       return await this.sql.transaction(async (tx) => {
         // The row lock makes concurrent claims queue; each then sees the winner's `processing`.
         const p = await lockAndReadPayment(tx, args.paymentId);
         if (!p) return null;
-        const metadata = asObject(p.metadata);
-        if (isAwaitingCollection(metadata)) return null;
-        // The order asked for a void while a charge was in flight: no attempt starts or resumes.
-        if (voidRequestOf(metadata)) return null;
-        const now = args.now ?? this.clock.now();
-        const resumed = isStaleAttempt(p, now, args.staleAfterSeconds);
-        if (!resumed && !(p.status === 'pending' || p.status === 'failed')) return null;
-
-        const attemptNumber = resumed ? p.attemptCount : p.attemptCount + 1;
-        const idempotencyKey = chargeIdempotencyKey(p.paymentId, attemptNumber);
-        const change = { attemptCount: attemptNumber, processingStartedAt: now, failureReason: null };
+        const claim = this.decideClaim(p, args);
+        if (!claim) return null;
         const at = this.clock.now();
         let updated: PaymentRowLike | undefined;
-        if (resumed) {
+        if (claim.resumed) {
           // A stale attempt taken over stays `processing` (no move), and so does its attempt.
-          [updated] = await tx.query<PaymentRowLike>(WRITE_PAYMENT, paymentWriteValues(changedPayment(p, change), at));
+          [updated] = await tx.query<PaymentRowLike>(WRITE_PAYMENT, paymentWriteValues(changedPayment(p, claim.change), at));
           const touched = await tx.execute(RESUME_ATTEMPT, [
             p.paymentId,
-            attemptNumber,
+            claim.attemptNumber,
             'processing',
             args.cardLast4 || null,
             attemptTransitions.sourcesOf('processing'),
           ]);
-          if (touched === 0) await refuseAttemptMove(tx, p.paymentId, attemptNumber, 'processing');
+          if (touched === 0) await refuseAttemptMove(tx, p.paymentId, claim.attemptNumber, 'processing');
         } else {
-          const response = args.paymentMethodId ? { payment_method_id: args.paymentMethodId } : {};
           [updated] = await tx.query<PaymentRowLike>(WRITE_PAYMENT_AND_NEW_ATTEMPT, [
-            ...paymentWriteValues(movedPayment(p, 'processing', change), at),
-            randomUUID(),
-            idempotencyKey,
-            args.cardLast4,
-            JSON.stringify(response),
+            ...paymentWriteValues(movedPayment(p, 'processing', claim.change), at),
+            ...this.newAttemptValues(claim, args),
           ]);
         }
         if (!updated) throw new Error(`payment ${p.paymentId} vanished under its row lock`);
-        return { payment: toPaymentRecord(updated), attemptNumber, idempotencyKey, resumed };
+        return { payment: toPaymentRecord(updated), attemptNumber: claim.attemptNumber, idempotencyKey: claim.idempotencyKey, resumed: claim.resumed };
       });
     } catch (e) {
       // failed → processing collides with another live payment created for the order meanwhile.
@@ -165,6 +166,48 @@ export class PrismaChargeStore implements ChargeStore {
       }
       throw e;
     }
+  }
+
+  /** Whether payment `p` (as read) may be claimed, and how: null when it may not. */
+  private decideClaim(p: ClaimablePayment, args: ClaimArgs) {
+    // A record's metadata is an object already; a row's is whatever JSON was stored.
+    const metadata = asObject(p.metadata as PaymentRowLike['metadata']);
+    if (isAwaitingCollection(metadata)) return null;
+    // The order asked for a void while a charge was in flight: no attempt starts or resumes.
+    if (voidRequestOf(metadata)) return null;
+    const now = args.now ?? this.clock.now();
+    const resumed = isStaleAttempt(p, now, args.staleAfterSeconds);
+    if (!resumed && !(p.status === 'pending' || p.status === 'failed')) return null;
+    const attemptNumber = resumed ? p.attemptCount : p.attemptCount + 1;
+    return {
+      resumed,
+      attemptNumber,
+      idempotencyKey: chargeIdempotencyKey(p.paymentId, attemptNumber),
+      change: { attemptCount: attemptNumber, processingStartedAt: now, failureReason: null },
+    };
+  }
+
+  private newAttemptValues(claim: { attemptNumber: number; idempotencyKey: string }, args: ClaimArgs): unknown[] {
+    const response = args.paymentMethodId ? { payment_method_id: args.paymentMethodId } : {};
+    return [randomUUID(), claim.idempotencyKey, args.cardLast4, JSON.stringify(response)];
+  }
+
+  /**
+   * A new attempt claimed on the payment as the caller read it, in one statement that holds only
+   * while the row is still exactly so (CLAIM_IF_UNCHANGED). null: anything else (a stale attempt to
+   * take over, a refusal, a row that changed), which the locked path decides.
+   */
+  private async claimIfUnchanged(args: ClaimArgs, seen: PaymentRecord): Promise<ProcessingClaim | null> {
+    if (seen.paymentId !== args.paymentId) return null;
+    const claim = this.decideClaim(seen, args);
+    if (!claim || claim.resumed) return null;
+    const [updated] = await this.sql.query<PaymentRowLike>(CLAIM_IF_UNCHANGED, [
+      ...paymentWriteValues(movedPayment(seen, 'processing', claim.change), this.clock.now()),
+      ...this.newAttemptValues(claim, args),
+      ...paymentAsReadValues(seen),
+    ]);
+    if (!updated) return null;
+    return { payment: toPaymentRecord(updated), attemptNumber: claim.attemptNumber, idempotencyKey: claim.idempotencyKey, resumed: false };
   }
 
   async findStaleProcessing(olderThan: Date, limit: number): Promise<Array<{ payment: PaymentRecord; paymentMethodId: string | null }>> {

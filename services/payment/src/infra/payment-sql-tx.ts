@@ -3,16 +3,27 @@
 // table, and written once, whole, by the statement that also writes its attempt and its events.
 import { createEnvelope, Topics, type Envelope, type MessageType, type MessageTypes, type SqlRunner } from '@sudamall/shared';
 import { paymentTransitions, type PaymentStatus } from '../domain/payment-status';
+import type { PaymentRecord } from '../app/records';
 import type { PaymentRowLike } from './payment-rows';
 import { LOCK_AND_READ_PAYMENT } from './payment-sql';
 
-/** What the charge path may change on a payment besides its status (refunded_amount is the refunds'). */
-export type PaymentRowChange = Partial<
-  Pick<
-    PaymentRowLike,
-    'attemptCount' | 'gatewayTransactionId' | 'gatewayReference' | 'failureReason' | 'metadata' | 'processingStartedAt' | 'completedAt' | 'cancelledAt'
-  >
->;
+/** The columns the charge path writes (refunded_amount is the refunds'): a row as read, or a PaymentRecord. */
+type MutableColumns =
+  | 'status'
+  | 'attemptCount'
+  | 'gatewayTransactionId'
+  | 'gatewayReference'
+  | 'failureReason'
+  | 'metadata'
+  | 'processingStartedAt'
+  | 'completedAt'
+  | 'cancelledAt';
+
+/** What the charge path may change on a payment besides its status. */
+export type PaymentRowChange = Partial<Pick<PaymentRowLike, Exclude<MutableColumns, 'status'>>>;
+
+/** A payment the claim decides on: as read under the lock, or as the caller read it. */
+export type ClaimablePayment = Pick<PaymentRowLike, 'paymentId' | MutableColumns> | Pick<PaymentRecord, 'paymentId' | MutableColumns>;
 
 export async function lockAndReadPayment(tx: SqlRunner, paymentId: string): Promise<PaymentRowLike | null> {
   const [row] = await tx.query<PaymentRowLike>(LOCK_AND_READ_PAYMENT, [paymentId]);
@@ -20,7 +31,7 @@ export async function lockAndReadPayment(tx: SqlRunner, paymentId: string): Prom
 }
 
 /** `p` moved to `to` through the transition table (which throws on a move it does not list), with the rest of the change. */
-export function movedPayment(p: PaymentRowLike, to: PaymentStatus, change: PaymentRowChange = {}): PaymentRowLike {
+export function movedPayment<P extends ClaimablePayment>(p: P, to: PaymentStatus, change: PaymentRowChange = {}): P {
   return { ...p, ...change, status: paymentTransitions.transition(p.status, to) };
 }
 
@@ -30,7 +41,7 @@ export function changedPayment(p: PaymentRowLike, change: PaymentRowChange): Pay
 }
 
 /** WRITE_PAYMENT's $1-$11: the row as decided, written at `at` (updated_at, as Prisma's @updatedAt). */
-export function paymentWriteValues(p: PaymentRowLike, at: Date): unknown[] {
+export function paymentWriteValues(p: ClaimablePayment, at: Date): unknown[] {
   return [
     p.paymentId,
     p.status,
@@ -44,6 +55,11 @@ export function paymentWriteValues(p: PaymentRowLike, at: Date): unknown[] {
     p.cancelledAt,
     at,
   ];
+}
+
+/** CLAIM_IF_UNCHANGED's $16-$24: the written columns as read (WRITE_PAYMENT's $2-$10 of the row as it was). */
+export function paymentAsReadValues(p: ClaimablePayment): unknown[] {
+  return paymentWriteValues(p, new Date(0)).slice(1, 10);
 }
 
 /** An event of the payment's, for the outbox in the same statement as the change it announces. */
