@@ -169,9 +169,10 @@ SELECT
   -- The batch's Kafka commands already processed (a redelivery): the inbox row was written in
   -- the same statement as that command's outcome. Read here rather than by a SELECT of its own
   -- per command before queueing it: one round trip less per reserve command.
-  (SELECT coalesce(jsonb_agg(i.consumer || ' ' || i.event_id), '[]'::jsonb)
-     FROM inbox i JOIN unnest($3::text[], $4::uuid[]) AS c(consumer, event_id)
-       ON i.consumer = c.consumer AND i.event_id = c.event_id) AS seen`;
+  -- Answered as the caller wrote the ids (an upper-case UUID is the same message).
+  (SELECT coalesce(jsonb_agg(c.consumer || ' ' || c.event_id), '[]'::jsonb)
+     FROM unnest($3::text[], $4::text[]) AS c(consumer, event_id)
+    WHERE EXISTS (SELECT 1 FROM inbox i WHERE i.consumer = c.consumer AND i.event_id = c.event_id::uuid)) AS seen`;
 
 const PRODUCT_INDEX_SQL = `
 SELECT p.id, p.has_sizes, p.deleted_at IS NOT NULL AS deleted,

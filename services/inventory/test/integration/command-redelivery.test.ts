@@ -52,6 +52,21 @@ it('reserve and confirm redelivered: nothing more; re-sent as new messages: answ
   expect(await stockRow(pool, p.stockIds[''])).toEqual({ available: 3, reserved: 0, sold: 2 });
 });
 
+it('a redelivery is found whatever the case of its message id', async () => {
+  const p = await seedProduct(pool, 5);
+  const orderId = randomUUID();
+  const reserve = createEnvelope(
+    'inventory.reserve',
+    orderId,
+    { order_id: orderId, lines: [{ line_id: 'l1', product_id: p.productId, size: null, quantity: 1 }] },
+    { id: randomUUID().toUpperCase() },
+  );
+  await handle(reserve);
+  await handle(reserve);
+  await handle({ ...reserve, id: reserve.id.toLowerCase() });
+  expect(await outboxTypes(orderId)).toEqual({ 'stock.reserved': 1 });
+});
+
 it('release redelivered: nothing more; a confirm after it answers stock.rejected once per message', async () => {
   const p = await seedProduct(pool, 5);
   const orderId = randomUUID();
