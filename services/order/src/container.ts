@@ -50,7 +50,7 @@ import { GetSagaDetail } from './app/get-saga-detail';
 import { ListDashboardSagas } from './app/list-dashboard-sagas';
 import type { OrderConfig } from './config';
 import { PrismaAccountStore } from './infra/account-store';
-import { PrismaUnitOfWork } from './infra/checkout-store';
+import { createReplySql, PrismaUnitOfWork } from './infra/checkout-store';
 import { CartCheckoutClient, InventoryCatalog, PaymentStatusClient } from './infra/grpc-clients';
 import { presentOrderDetail, type OrderDetailView } from './http/presenters';
 import { OrderStore } from './infra/order-store';
@@ -131,12 +131,18 @@ export interface ContainerOverrides {
   clock?: Clock;
 }
 
+/** The saga consumer takes up to 3 partitions at once (the bus's partitionsConsumedConcurrently). */
+const REPLY_POOL_SIZE = 4;
+
 /** Wires the service once; REST, gRPC, the saga consumer and the timers all take their use cases from here. */
 export function createContainer(config: Readonly<OrderConfig>, logger: Logger, overrides: ContainerOverrides = {}): Container {
   const clock = overrides.clock ?? systemClock;
   const db = createPrisma(config.DATABASE_URL);
   const sql = sqlOverPrisma(db);
-  const uow = new PrismaUnitOfWork(db, clock);
+  // The saga replies' own small pool (pipelined: BEGIN and COMMIT ride with their statements); the
+  // consumer applies few replies at once.
+  const replySql = createReplySql(config.DATABASE_URL, REPLY_POOL_SIZE);
+  const uow = new PrismaUnitOfWork(db, clock, replySql);
   const store = new OrderStore(db);
   // mTLS to the peers when GRPC_TLS_* are set (plaintext otherwise).
   const grpcCreds = grpcChannelCredentials(grpcTlsFromConfig(config));
@@ -249,6 +255,7 @@ export function createContainer(config: Readonly<OrderConfig>, logger: Logger, o
       paymentClient?.close();
       cartClient?.close();
       await db.$disconnect();
+      await replySql.close();
     },
   };
 }

@@ -20,8 +20,18 @@ export interface SqlTx extends SqlRunner {
   $executeRawUnsafe(text: string, ...values: unknown[]): Promise<number>;
 }
 
+/** A createSql transaction's connection: its last statement may carry the COMMIT with it. */
+export interface SqlTxCommitting extends SqlTx {
+  /**
+   * Runs the transaction's LAST statement and commits: on a pipelined pool (createSql's
+   * `pipeline`) both go out in one round trip. The statement's own failure rejects (the server
+   * then answers the COMMIT with a rollback), so it must itself refuse what must not commit.
+   */
+  queryAndCommit<R>(text: string, values?: readonly unknown[]): Promise<R[]>;
+}
+
 export interface Sql extends SqlRunner {
-  transaction<T>(fn: (tx: SqlTx) => Promise<T>): Promise<T>;
+  transaction<T>(fn: (tx: SqlTxCommitting) => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -39,15 +49,21 @@ function runner(target: Pool | PoolClient): SqlRunner {
   };
 }
 
-/** A node-postgres pool behind the runner; transaction() checks one connection out for `fn`. */
-export function createSql(databaseUrl: string, poolSize = 10): Sql {
-  const pool = new Pool({ connectionString: databaseUrl, max: poolSize });
+/**
+ * A node-postgres pool behind the runner; transaction() checks one connection out for `fn`.
+ * `pipeline`: the connections send a statement without waiting for the one before to finish
+ * (node-postgres's pipeline mode), so a transaction's BEGIN goes out with its first statement and
+ * queryAndCommit's COMMIT with its last: two round trips fewer per transaction.
+ */
+export function createSql(databaseUrl: string, poolSize = 10, opts: { pipeline?: boolean } = {}): Sql {
+  const pipeline = opts.pipeline === true;
+  const pool = new Pool({ connectionString: databaseUrl, max: poolSize, ...(pipeline ? { pipeline: true } : {}) });
   // An idle client's error (server restart) must not crash the process; the pool replaces it.
   pool.on('error', () => undefined);
   const base = runner(pool);
   return {
     ...base,
-    async transaction<T>(fn: (tx: SqlTx) => Promise<T>): Promise<T> {
+    async transaction<T>(fn: (tx: SqlTxCommitting) => Promise<T>): Promise<T> {
       const client = await pool.connect();
       // A checked-out client that loses its server emits 'error' on itself (not on the pool);
       // unheard, that kills the process. The query in flight rejects as well.
@@ -57,11 +73,28 @@ export function createSql(databaseUrl: string, poolSize = 10): Sql {
       };
       client.on('error', onError);
       const tx = runner(client);
-      const sqlTx: SqlTx = { ...tx, $executeRawUnsafe: (text, ...values) => tx.execute(text, values) };
+      let committed = false;
+      const sqlTx: SqlTxCommitting = {
+        ...tx,
+        $executeRawUnsafe: (text, ...values) => tx.execute(text, values),
+        async queryAndCommit<R>(text: string, values: readonly unknown[] = []) {
+          // Pipelined, both are written before either answers; the COMMIT's outcome is awaited too.
+          const last = client.query(statement(text, values));
+          const commit = client.query('COMMIT');
+          const [rows] = await Promise.all([last.then((r) => r.rows as R[]), commit]);
+          committed = true;
+          return rows;
+        },
+      };
       try {
-        await client.query('BEGIN');
+        // Pipelined, BEGIN is not awaited alone: it goes out with fn's first statement, which
+        // fails too if it does (and it is awaited before anything commits).
+        const begun = client.query('BEGIN');
+        if (!pipeline) await begun;
+        begun.catch(() => undefined);
         const result = await fn(sqlTx);
-        await client.query('COMMIT');
+        await begun;
+        if (!committed) await client.query('COMMIT');
         return result;
       } catch (err) {
         await client.query('ROLLBACK').catch(() => undefined);

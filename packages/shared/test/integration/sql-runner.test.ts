@@ -76,3 +76,31 @@ it('sqlOverPrisma runs the same constants through $queryRawUnsafe / $executeRawU
     await client.end();
   }
 });
+
+it('pipelined: BEGIN rides with the first statement and COMMIT with queryAndCommit; a failure in either rolls everything back', async () => {
+  const piped = createSql(TEST_DATABASE_URL, 1, { pipeline: true });
+  try {
+    expect(
+      await piped.transaction(async (tx) => {
+        await tx.execute(INSERT, ['a', 1]);
+        return tx.queryAndCommit(SELECT, [0]);
+      }),
+    ).toEqual([{ id: 'a', qty: 1 }]);
+    // The last statement fails (duplicate key): its COMMIT finds the transaction aborted.
+    await expect(
+      piped.transaction(async (tx) => {
+        await tx.execute(INSERT, ['b', 2]);
+        return tx.queryAndCommit(INSERT, ['a', 9]);
+      }),
+    ).rejects.toThrow(/duplicate key/);
+    await expect(piped.transaction((tx) => tx.execute(INSERT, ['a', 9]))).rejects.toThrow(/duplicate key/);
+    // Without queryAndCommit it commits at the end, as unpipelined.
+    await piped.transaction((tx) => tx.execute(INSERT, ['c', 3]));
+    expect(await piped.query(SELECT, [0])).toEqual([
+      { id: 'a', qty: 1 },
+      { id: 'c', qty: 3 },
+    ]);
+  } finally {
+    await piped.close();
+  }
+});

@@ -233,6 +233,8 @@ export class PlaceOrder {
     for (;;) {
       const left = deadline - Date.now();
       if (watch.moved || left <= 0) return;
+      // This sleep runs to the deadline: no read after it, the caller reads the whole order next.
+      const last = left <= SAFETY_POLL_MS;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, Math.min(left, SAFETY_POLL_MS));
         watch.wake = () => {
@@ -241,8 +243,7 @@ export class PlaceOrder {
         };
       });
       watch.wake = undefined;
-      // Time up: no read, the caller reads the whole order next anyway.
-      if (watch.moved || Date.now() >= deadline) return;
+      if (watch.moved || last) return;
       if ((await this.store.currentStatus(watch.orderId)) !== 'pending') return;
     }
   }

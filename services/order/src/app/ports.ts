@@ -73,8 +73,13 @@ export interface CheckoutTx {
   applyDecision(write: DecisionWrite): Promise<void>;
 }
 
+/** What a saga reply does in its transaction: claim and lock, then (at most) one decision, which ends it. */
+export type ReplyTx = Pick<CheckoutTx, 'claimAndLockSaga' | 'applyDecision'>;
+
 export interface UnitOfWork {
   run<T>(fn: (tx: CheckoutTx) => Promise<T>): Promise<T>;
+  /** A saga reply's transaction: applyDecision is its last statement (it commits with it). */
+  runReply<T>(fn: (tx: ReplyTx) => Promise<T>): Promise<T>;
 }
 
 /** One line of an order as adjustments need it (what it cost, whose it is). */

@@ -70,7 +70,7 @@ export class SagaCoordinator {
     const orderId = (envelope.data as { order_id?: unknown }).order_id;
     if (typeof orderId !== 'string') return 'ignored';
     let changed: OrderStatus | undefined;
-    const outcome = await this.uow.run(async (tx) => {
+    const outcome = await this.uow.runReply(async (tx) => {
       const locked = await tx.claimAndLockSaga(consumer, envelope.id, orderId);
       if (locked === 'duplicate') return 'duplicate' as const;
       // Another deployment's order (shared topic) or a message for an order that never committed.
@@ -106,7 +106,7 @@ export class SagaCoordinator {
 
   /** Persists a decision; returns the order's new status when it changed. */
   async applyLocked(
-    tx: CheckoutTx,
+    tx: Pick<CheckoutTx, 'applyDecision'>,
     order: OrderHead,
     saga: SagaDecision['saga'],
     input: SagaInput,
@@ -118,7 +118,7 @@ export class SagaCoordinator {
     return decision.order?.to;
   }
 
-  async persist(tx: CheckoutTx, order: OrderHead, decision: SagaDecision, by: ActorRef, notes?: string): Promise<void> {
+  async persist(tx: Pick<CheckoutTx, 'applyDecision'>, order: OrderHead, decision: SagaDecision, by: ActorRef, notes?: string): Promise<void> {
     const outbox: DecisionWrite['outbox'] = decision.commands.map((c) => ({ topic: c.topic, envelope: createEnvelope(c.type, order.id, c.data as never) }));
     const change = decision.order;
     if (change) {

@@ -1,5 +1,5 @@
-import { claimInbox, INBOX_CLAIM_SQL, outboxRow, sqlOverPrisma } from '@sudamall/shared';
-import type { AdjustmentTx, AdjustmentUnitOfWork, CheckoutTx, Clock, OrderHead, UnitOfWork } from '../app/ports';
+import { claimInbox, createSql, INBOX_CLAIM_SQL, outboxRow, sqlOverPrisma, type Sql, type SqlTx } from '@sudamall/shared';
+import type { AdjustmentTx, AdjustmentUnitOfWork, CheckoutTx, Clock, DecisionWrite, OrderHead, ReplyTx, UnitOfWork } from '../app/ports';
 import { adjustmentTx, DUE_ADJUSTMENT } from './adjustment-store';
 import { fulfillmentsFollowOrder, transitionFulfillment } from '../domain/fulfillment';
 import { transition, type OrderStatus } from '../domain/order-status';
@@ -70,12 +70,7 @@ export function checkoutTx(tx: Tx, clock: Clock): CheckoutTx {
       const rows = await sql.query<LockedRow>(LOCK_SAGA, [orderId]);
       return lockedFromRow(rows[0]);
     },
-    async claimAndLockSaga(consumer, eventId, orderId) {
-      if (!isUuid(orderId)) return (await claimInbox(tx, consumer, eventId)) ? null : 'duplicate';
-      const [row] = await sql.query<{ claimed: number } & Partial<LockedRow>>(CLAIM_AND_LOCK_SAGA, [consumer, eventId, orderId]);
-      if (!row || Number(row.claimed) !== 1) return 'duplicate';
-      return row.order_id === undefined || row.order_id === null ? null : lockedFromRow(row as LockedRow);
-    },
+    claimAndLockSaga: (consumer, eventId, orderId) => claimAndLockSaga(sql, consumer, eventId, orderId),
     async changeOrderStatus(orderId, from, change, by, notes) {
       const updated = await tx.order.updateMany({
         where: { id: orderId, status: from },
@@ -139,48 +134,68 @@ export function checkoutTx(tx: Tx, clock: Clock): CheckoutTx {
       const row = outboxRow(topic, envelope);
       await tx.outboxMessage.create({ data: { ...row, payload: row.payload } });
     },
-    async applyDecision(write) {
-      const { saga, status } = write;
-      const change = status?.change;
-      const to = status && change ? transition(status.from, change.to, status.by.role, change.reason) : null;
-      // An unpaid order's fulfilments move with it, from the statuses their table lets the system move.
-      const parts = to ? fulfillmentsFollowOrder(to) : null;
-      const [result] = await sql.query<{ saga_rows: number; status_rows: number }>(APPLY_DECISION, [
-        write.orderId,
-        saga.state,
-        saga.currentStep,
-        saga.attempts,
-        JSON.stringify(saga.awaiting),
-        JSON.stringify(saga.context),
-        saga.stepStartedAt,
-        saga.deadlineAt,
-        saga.nextRetryAt,
-        saga.stuck,
-        saga.lastError,
-        JSON.stringify(write.log.map((e) => ({ step: e.step, kind: e.kind, type: e.type, payload: e.payload ?? {} }))),
-        JSON.stringify(write.outbox.map((m) => ({ event_id: m.envelope.id, topic: m.topic, key: m.envelope.key, type: m.envelope.type, payload: m.envelope }))),
-        status ? status.from : null,
-        to,
-        change?.to === 'cancelled' ? (change.reason ?? 'cancelled') : null,
-        change?.shortLines ? JSON.stringify(change.shortLines) : null,
-        change?.paymentExpiresAt ?? null,
-        status ? status.by.id : null,
-        status ? status.by.role : null,
-        change?.reason ?? null,
-        status?.notes ?? null,
-        parts?.to ?? null,
-        parts?.from ?? [],
-        clock.now(),
-      ]);
-      if (!result || Number(result.saga_rows) !== 1) throw new Error(`order ${write.orderId} has no saga to update`);
-      // The row is locked, so this only happens on a programming error; refuse rather than fork history.
-      if (status && Number(result.status_rows) !== 1) throw new Error(`order ${write.orderId} is no longer ${status.from}`);
-    },
+    applyDecision: (write) => applyDecision(sql.query.bind(sql), write, clock),
   };
 }
 
+/**
+ * APPLY_DECISION with a decision's values. `run` runs it: inside a transaction, or as its last
+ * statement with the COMMIT (the statement refuses a stale write itself: order_assert).
+ */
+async function applyDecision(
+  run: (text: string, values: readonly unknown[]) => Promise<Array<{ saga_rows: number; status_rows: number }>>,
+  write: DecisionWrite,
+  clock: Clock,
+): Promise<void> {
+  const { saga, status } = write;
+  const change = status?.change;
+  const to = status && change ? transition(status.from, change.to, status.by.role, change.reason) : null;
+  // An unpaid order's fulfilments move with it, from the statuses their table lets the system move.
+  const parts = to ? fulfillmentsFollowOrder(to) : null;
+  const [result] = await run(APPLY_DECISION, [
+    write.orderId,
+    saga.state,
+    saga.currentStep,
+    saga.attempts,
+    JSON.stringify(saga.awaiting),
+    JSON.stringify(saga.context),
+    saga.stepStartedAt,
+    saga.deadlineAt,
+    saga.nextRetryAt,
+    saga.stuck,
+    saga.lastError,
+    JSON.stringify(write.log.map((e) => ({ step: e.step, kind: e.kind, type: e.type, payload: e.payload ?? {} }))),
+    JSON.stringify(write.outbox.map((m) => ({ event_id: m.envelope.id, topic: m.topic, key: m.envelope.key, type: m.envelope.type, payload: m.envelope }))),
+    status ? status.from : null,
+    to,
+    change?.to === 'cancelled' ? (change.reason ?? 'cancelled') : null,
+    change?.shortLines ? JSON.stringify(change.shortLines) : null,
+    change?.paymentExpiresAt ?? null,
+    status ? status.by.id : null,
+    status ? status.by.role : null,
+    change?.reason ?? null,
+    status?.notes ?? null,
+    parts?.to ?? null,
+    parts?.from ?? [],
+    clock.now(),
+  ]);
+  if (!result || Number(result.saga_rows) !== 1) throw new Error(`order ${write.orderId} has no saga to update`);
+  // The row is locked, so this only happens on a programming error; refuse rather than fork history.
+  if (status && Number(result.status_rows) !== 1) throw new Error(`order ${write.orderId} is no longer ${status.from}`);
+}
+
+/** CheckoutTx.claimAndLockSaga on any runner in a transaction. */
+async function claimAndLockSaga(sql: SqlTx, consumer: string, eventId: string, orderId: string): Promise<'duplicate' | LockedSaga | null> {
+  if (!isUuid(orderId)) return (await claimInbox(sql, consumer, eventId)) ? null : 'duplicate';
+  const [row] = await sql.query<{ claimed: number } & Partial<LockedRow>>(CLAIM_AND_LOCK_SAGA, [consumer, eventId, orderId]);
+  if (!row || Number(row.claimed) !== 1) return 'duplicate';
+  return row.order_id === undefined || row.order_id === null ? null : lockedFromRow(row as LockedRow);
+}
+
+type LockedSaga = { order: OrderHead; saga: SagaSnapshot };
+
 /** The order head and saga lockSaga and claimAndLockSaga answer; null when there was no row. */
-function lockedFromRow(row: LockedRow | undefined): { order: OrderHead; saga: SagaSnapshot } | null {
+function lockedFromRow(row: LockedRow | undefined): LockedSaga | null {
   if (!row) return null;
   return {
     order: {
@@ -255,7 +270,8 @@ const CLAIM_AND_LOCK_SAGA = `
 // hot path, 11 → 5 round trips per reply (bench/README.md, "What limits each"). Data-modifying CTEs all run, whether or not the final
 // SELECT reads them; the status change (with its history row) applies only when $15 is set and
 // the order is still in $14 (the row is locked by lockSaga, so a miss is a programming error,
-// reported through status_rows). Outbox rows keep the decision's order (ORDER BY ordinality),
+// reported through status_rows and refused by order_assert, which fails the statement: a saga
+// reply sends it with its COMMIT, so nothing after it could still roll back). Outbox rows keep the decision's order (ORDER BY ordinality),
 // which is the order the relay publishes them in.
 const APPLY_DECISION = `
   WITH saga AS (
@@ -308,13 +324,36 @@ const APPLY_DECISION = `
     SELECT order_id, store_id, from_status, status, $19, $20, $21 FROM fulfillments
     RETURNING 1
   )
-  SELECT (SELECT count(*) FROM saga)::int AS saga_rows, (SELECT count(*) FROM changed)::int AS status_rows`;
+  SELECT order_assert((SELECT count(*) FROM saga) = 1, 'order ' || $1::text || ' has no saga to update')
+     AND order_assert($14::text IS NULL OR (SELECT count(*) FROM changed) = 1, 'order ' || $1::text || ' is no longer ' || $14::text) AS ok,
+         (SELECT count(*) FROM saga)::int AS saga_rows, (SELECT count(*) FROM changed)::int AS status_rows`;
 
 export class PrismaUnitOfWork implements UnitOfWork, AdjustmentUnitOfWork {
+  /**
+   * @param replies the saga replies' own pool (pipelined node-postgres, replySql): without it they
+   *   run in Prisma transactions like everything else.
+   */
   constructor(
     private readonly db: Db,
     private readonly clock: Clock,
+    private readonly replies?: Sql,
   ) {}
+
+  /**
+   * A saga reply: BEGIN goes out with the claim-and-lock statement and COMMIT with the decision's
+   * statement, 4 -> 2 round trips (issue 15), and no Prisma transaction machinery on the path
+   * every reply of every checkout takes. The same statements and row locks as run() uses.
+   */
+  runReply<T>(fn: (tx: ReplyTx) => Promise<T>): Promise<T> {
+    const replies = this.replies;
+    if (!replies) return this.run(fn);
+    return replies.transaction((tx) =>
+      fn({
+        claimAndLockSaga: (consumer, eventId, orderId) => claimAndLockSaga(tx, consumer, eventId, orderId),
+        applyDecision: (write) => applyDecision((text, values) => tx.queryAndCommit(text, values), write, this.clock),
+      }),
+    );
+  }
 
   run<T>(fn: (tx: CheckoutTx) => Promise<T>): Promise<T> {
     return this.db.$transaction((tx) => fn(checkoutTx(tx, this.clock)), { timeout: 15000, maxWait: 10000 });
@@ -342,4 +381,23 @@ export class PrismaUnitOfWork implements UnitOfWork, AdjustmentUnitOfWork {
   runRaw<T>(fn: (tx: Tx, port: CheckoutTx) => Promise<T>): Promise<T> {
     return this.db.$transaction((tx) => fn(tx, checkoutTx(tx, this.clock)), { timeout: 15000, maxWait: 10000 });
   }
+}
+
+/** What bounded a reply in a Prisma transaction (its `timeout`), as server settings of the reply pool. */
+const REPLY_TIMEOUT_MS = 15000;
+
+/**
+ * The saga replies' pool: pipelined (a transaction's BEGIN and COMMIT ride with its statements),
+ * on the same database and schema as Prisma (a `?schema=` in the URL becomes the search_path). A
+ * statement, or a transaction left idle, is cut off after REPLY_TIMEOUT_MS as Prisma's
+ * interactive transactions were: the reply is then retried by the bus.
+ */
+export function createReplySql(databaseUrl: string, poolSize: number): Sql {
+  const url = new URL(databaseUrl);
+  const schema = url.searchParams.get('schema');
+  url.searchParams.delete('schema');
+  const settings = [`-c statement_timeout=${REPLY_TIMEOUT_MS}`, `-c idle_in_transaction_session_timeout=${REPLY_TIMEOUT_MS}`];
+  if (schema) settings.push(`-c search_path="${schema.replace(/"/g, '""')}"`);
+  url.searchParams.set('options', settings.join(' '));
+  return createSql(url.toString(), poolSize, { pipeline: true });
 }
