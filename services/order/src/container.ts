@@ -50,7 +50,8 @@ import { GetSagaDetail } from './app/get-saga-detail';
 import { ListDashboardSagas } from './app/list-dashboard-sagas';
 import type { OrderConfig } from './config';
 import { PrismaAccountStore } from './infra/account-store';
-import { createReplySql, PrismaUnitOfWork } from './infra/checkout-store';
+import { PrismaUnitOfWork } from './infra/checkout-store';
+import { createHotPathSql } from './infra/hot-path-sql';
 import { CartCheckoutClient, InventoryCatalog, PaymentStatusClient } from './infra/grpc-clients';
 import { presentOrderDetail, type OrderDetailView } from './http/presenters';
 import { OrderStore } from './infra/order-store';
@@ -131,19 +132,18 @@ export interface ContainerOverrides {
   clock?: Clock;
 }
 
-/** The saga consumer takes up to 3 partitions at once (the bus's partitionsConsumedConcurrently). */
-const REPLY_POOL_SIZE = 4;
+/** The hot path's pool: creates (one connection at a time each) and saga replies; as Prisma's. */
+const HOT_PATH_POOL_SIZE = 10;
 
 /** Wires the service once; REST, gRPC, the saga consumer and the timers all take their use cases from here. */
 export function createContainer(config: Readonly<OrderConfig>, logger: Logger, overrides: ContainerOverrides = {}): Container {
   const clock = overrides.clock ?? systemClock;
   const db = createPrisma(config.DATABASE_URL);
   const sql = sqlOverPrisma(db);
-  // The saga replies' own small pool (pipelined: BEGIN and COMMIT ride with their statements); the
-  // consumer applies few replies at once.
-  const replySql = createReplySql(config.DATABASE_URL, REPLY_POOL_SIZE);
-  const uow = new PrismaUnitOfWork(db, clock, replySql);
-  const store = new OrderStore(db);
+  // The checkout's statements and saga replies skip Prisma (infra/hot-path-sql.ts).
+  const hotSql = createHotPathSql(config.DATABASE_URL, HOT_PATH_POOL_SIZE);
+  const uow = new PrismaUnitOfWork(db, clock, hotSql);
+  const store = new OrderStore(db, hotSql);
   // mTLS to the peers when GRPC_TLS_* are set (plaintext otherwise).
   const grpcCreds = grpcChannelCredentials(grpcTlsFromConfig(config));
   // The real peers unless a test brought its own; the ones made here are closed with the container.
@@ -255,7 +255,7 @@ export function createContainer(config: Readonly<OrderConfig>, logger: Logger, o
       paymentClient?.close();
       cartClient?.close();
       await db.$disconnect();
-      await replySql.close();
+      await hotSql.close();
     },
   };
 }

@@ -1,4 +1,4 @@
-import { claimInbox, createSql, INBOX_CLAIM_SQL, outboxRow, sqlOverPrisma, type Sql, type SqlTx } from '@sudamall/shared';
+import { claimInbox, INBOX_CLAIM_SQL, outboxRow, sqlOverPrisma, type Sql, type SqlTx } from '@sudamall/shared';
 import type { AdjustmentTx, AdjustmentUnitOfWork, CheckoutTx, Clock, DecisionWrite, OrderHead, ReplyTx, UnitOfWork } from '../app/ports';
 import { adjustmentTx, DUE_ADJUSTMENT } from './adjustment-store';
 import { fulfillmentsFollowOrder, transitionFulfillment } from '../domain/fulfillment';
@@ -330,8 +330,8 @@ const APPLY_DECISION = `
 
 export class PrismaUnitOfWork implements UnitOfWork, AdjustmentUnitOfWork {
   /**
-   * @param replies the saga replies' own pool (pipelined node-postgres, replySql): without it they
-   *   run in Prisma transactions like everything else.
+   * @param replies the hot path's pool (pipelined node-postgres, createHotPathSql): without it
+   *   the saga replies run in Prisma transactions like everything else.
    */
   constructor(
     private readonly db: Db,
@@ -381,23 +381,4 @@ export class PrismaUnitOfWork implements UnitOfWork, AdjustmentUnitOfWork {
   runRaw<T>(fn: (tx: Tx, port: CheckoutTx) => Promise<T>): Promise<T> {
     return this.db.$transaction((tx) => fn(tx, checkoutTx(tx, this.clock)), { timeout: 15000, maxWait: 10000 });
   }
-}
-
-/** What bounded a reply in a Prisma transaction (its `timeout`), as server settings of the reply pool. */
-const REPLY_TIMEOUT_MS = 15000;
-
-/**
- * The saga replies' pool: pipelined (a transaction's BEGIN and COMMIT ride with its statements),
- * on the same database and schema as Prisma (a `?schema=` in the URL becomes the search_path). A
- * statement, or a transaction left idle, is cut off after REPLY_TIMEOUT_MS as Prisma's
- * interactive transactions were: the reply is then retried by the bus.
- */
-export function createReplySql(databaseUrl: string, poolSize: number): Sql {
-  const url = new URL(databaseUrl);
-  const schema = url.searchParams.get('schema');
-  url.searchParams.delete('schema');
-  const settings = [`-c statement_timeout=${REPLY_TIMEOUT_MS}`, `-c idle_in_transaction_session_timeout=${REPLY_TIMEOUT_MS}`];
-  if (schema) settings.push(`-c search_path="${schema.replace(/"/g, '""')}"`);
-  url.searchParams.set('options', settings.join(' '));
-  return createSql(url.toString(), poolSize, { pipeline: true });
 }

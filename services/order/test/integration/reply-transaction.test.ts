@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Sql } from '@sudamall/shared';
-import { createReplySql } from '../../src/infra/checkout-store';
+import { createHotPathSql } from '../../src/infra/hot-path-sql';
 import { startHarness, type Harness } from '../fixtures/harness';
 
 // A saga reply's transaction on its pipelined pool (issue 15): BEGIN rides with the first
@@ -11,7 +11,7 @@ let h: Harness;
 let sql: Sql;
 beforeAll(async () => {
   h = await startHarness({ kafka: false });
-  sql = createReplySql(h.c.config.DATABASE_URL, 2);
+  sql = createHotPathSql(h.c.config.DATABASE_URL, 2);
 });
 afterAll(async () => {
   await sql?.close();
