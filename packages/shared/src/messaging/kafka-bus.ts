@@ -2,6 +2,7 @@ import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { Kafka, logLevel as KafkaLogLevel, Partitioners, type Admin, type Consumer, type IHeaders, type LogEntry, type Producer } from 'kafkajs';
 import type { Logger } from 'pino';
 import { parseEnvelope, type AnyEnvelope, type Envelope } from './envelope';
+import { applyKafkajsIdleFix } from './kafkajs-idle-fix';
 import {
   classifyHandlerFailure,
   DEFAULT_PARK_POLICY,
@@ -174,6 +175,8 @@ export class KafkaBus {
 
   constructor(private readonly opts: KafkaBusOptions) {
     this.logger = opts.logger.child({ component: 'kafka' });
+    if (!applyKafkajsIdleFix())
+      this.logger.warn('kafkajs is not the version its idle-loop fix was written for: each broker connection may wake the process every 1 ms');
     const log = this.logger;
     this.kafka = new Kafka({
       clientId: opts.clientId,
