@@ -36,7 +36,7 @@ export const OrderEnv = Type.Object({
   PLACE_ORDER_WAIT_MS: Type.Integer({ default: 5000, minimum: 0, maximum: 60000 }),
   /** Kafka consumer group of the saga's reply consumer. */
   SAGA_CONSUMER_GROUP: Type.String({ default: 'order-saga' }),
-  OUTBOX_POLL_MS: Type.Integer({ default: 200, minimum: 10 }),
+  OUTBOX_POLL_MS: Type.Integer({ default: 1000, minimum: 10 }),
   /**
    * Test mode: create accepts `payment_window_seconds` (a shorter window for one order, so the
    * demo shows an expiry without shortening everyone's). Default on outside production; refused
