@@ -1,6 +1,6 @@
 import { DomainError } from '@sudamall/shared';
-import { TestGateway } from '../../src/infra/gateways/test-gateway';
-import type { ChargeRequest } from '../../src/app/ports';
+import { TEST_GATEWAY_REMEMBERED_KEYS, TestGateway } from '../../src/infra/gateways/test-gateway';
+import type { ChargeRequest, LookupRequest } from '../../src/app/ports';
 
 const request = (cardNumber: string, key = `k-${cardNumber}`): ChargeRequest => ({
   paymentId: 'p1',
@@ -53,5 +53,16 @@ describe('test gateway', () => {
   it('keeps only the last four digits in what it answers', async () => {
     const result = await new TestGateway().charge(request('4242424242424242'));
     expect(JSON.stringify(result)).not.toContain('4242424242424242');
+  });
+
+  it('remembers the newest keys only (bounded memory), answering a remembered key as before', async () => {
+    const gateway = new TestGateway();
+    const first = await gateway.charge(request('4242424242424242', 'key-0'));
+    expect(await gateway.charge(request('4242424242424242', 'key-0'))).toEqual(first);
+    for (let i = 1; i <= TEST_GATEWAY_REMEMBERED_KEYS; i++) await gateway.charge(request('4242424242424242', `key-${i}`));
+    const lookup = (idempotencyKey: string): LookupRequest => ({ ...request('4242424242424242', idempotencyKey), reference: null });
+    expect(await gateway.lookup(lookup(`key-${TEST_GATEWAY_REMEMBERED_KEYS}`))).toMatchObject({ status: 'succeeded' });
+    expect(await gateway.lookup(lookup('key-0'))).toMatchObject({ status: 'not_found' });
+    expect(gateway.chargeCount).toBe(TEST_GATEWAY_REMEMBERED_KEYS + 1);
   });
 });
