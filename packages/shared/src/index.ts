@@ -31,6 +31,7 @@ export * from './messaging/parked-messages';
 export * from './messaging/outbox-relay';
 export * from './http/rate-limit';
 export * from './db/prepared-statements';
+export * from './db/pg-config';
 export * from './db/sql-runner';
 export * from './clock';
 export * from './http/service-app';

@@ -1,4 +1,5 @@
-import { Client, Pool, type ClientConfig, type PoolClient } from 'pg';
+import { Client, Pool, type PoolClient } from 'pg';
+import { pgConfigFromUrl } from '../db/pg-config';
 import type { Logger } from 'pino';
 import { topicName, type TopicName } from './contracts';
 import type { Envelope } from './envelope';
@@ -37,16 +38,6 @@ interface OutboxRow {
   key: string;
   type: string;
   payload: Envelope;
-}
-
-/** Splits Prisma's `?schema=` off a URL, since node-postgres does not know it. */
-export function pgConfigFromUrl(databaseUrl: string): ClientConfig {
-  const url = new URL(databaseUrl);
-  const schema = url.searchParams.get('schema');
-  url.searchParams.delete('schema');
-  const config: ClientConfig = { connectionString: url.toString() };
-  if (schema) config.options = `-c search_path="${schema.replace(/"/g, '""')}"`;
-  return config;
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

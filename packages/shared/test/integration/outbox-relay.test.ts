@@ -4,7 +4,8 @@ import { claimInbox } from '../../src/messaging/inbox';
 import { KafkaBus } from '../../src/messaging/kafka-bus';
 import { Topics, topicName, type TopicName } from '../../src/messaging/contracts';
 import { insertOutboxSql, OUTBOX_NOTIFY_SQL } from '../../src/messaging/outbox';
-import { OutboxRelay, pgConfigFromUrl, type EnvelopePublisher } from '../../src/messaging/outbox-relay';
+import { pgConfigFromUrl } from '../../src/db/pg-config';
+import { OutboxRelay, type EnvelopePublisher } from '../../src/messaging/outbox-relay';
 import { createTestTopics, eventually, testTopicPrefix, uniqueId } from '../../src/testing';
 import { KAFKA_BROKERS, TEST_DATABASE_URL, testLogger } from '../support/env';
 

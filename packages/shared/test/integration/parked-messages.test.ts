@@ -10,7 +10,7 @@ import { createEnvelope, type AnyEnvelope } from '../../src/messaging/envelope';
 import { claimInbox } from '../../src/messaging/inbox';
 import { KafkaBus, type MessageMeta } from '../../src/messaging/kafka-bus';
 import { Topics, topicName } from '../../src/messaging/contracts';
-import { pgConfigFromUrl } from '../../src/messaging/outbox-relay';
+import { pgConfigFromUrl } from '../../src/db/pg-config';
 import { ParkedMessages, SqlParkStore, type ParkedMessage } from '../../src/messaging/parked-messages';
 import { createTestTopics, eventually, testTopicPrefix, uniqueId } from '../../src/testing';
 import { KAFKA_BROKERS, TEST_DATABASE_URL, testLogger } from '../support/env';

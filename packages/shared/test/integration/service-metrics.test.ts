@@ -4,7 +4,7 @@ import { Client } from 'pg';
 import { createEnvelope } from '../../src/messaging/envelope';
 import { KafkaBus, type Subscription } from '../../src/messaging/kafka-bus';
 import { Topics, topicName } from '../../src/messaging/contracts';
-import { pgConfigFromUrl } from '../../src/messaging/outbox-relay';
+import { pgConfigFromUrl } from '../../src/db/pg-config';
 import { metricsRegistry } from '../../src/http/metrics';
 import { collectedGauge, registerConsumerLagMetrics, registerOutboxMetrics } from '../../src/http/service-metrics';
 import { createTestTopics, eventually, testTopicPrefix, uniqueId } from '../../src/testing';

@@ -1,6 +1,7 @@
 // The one raw-SQL runner against the real PostgreSQL: named statements on node-postgres, a
 // transaction that commits or rolls back as a whole, and the same interface over a Prisma-shaped
 // client (what sqlOverPrisma is given in order and payment: a PrismaClient or a transaction's tx).
+import { Socket } from 'node:net';
 import { Client } from 'pg';
 import { preparedStatementName } from '../../src/db/prepared-statements';
 import { createSql, sqlOverPrisma, type PrismaRawClient, type Sql } from '../../src/db/sql-runner';
@@ -102,5 +103,55 @@ it('pipelined: BEGIN rides with the first statement and COMMIT with queryAndComm
     ]);
   } finally {
     await piped.close();
+  }
+});
+
+it('pipelined: BEGIN leaves with the first statement and COMMIT with the last, in one socket write each', async () => {
+  const piped = createSql(TEST_DATABASE_URL, 1, { pipeline: true });
+  // Counts the writes of sockets to the database (each is one write syscall: what costs here).
+  const port = Number(new URL(TEST_DATABASE_URL).port || 5432);
+  const proto = Socket.prototype as unknown as Record<'_write' | '_writev', (this: Socket, ...args: unknown[]) => unknown>;
+  const original = { _write: proto._write, _writev: proto._writev };
+  let writes = 0;
+  for (const method of ['_write', '_writev'] as const)
+    proto[method] = function (this: Socket, ...args: unknown[]) {
+      if (this.remotePort === port) writes += 1;
+      return original[method].apply(this, args);
+    };
+  try {
+    await piped.execute('SELECT 1'); // connects outside the count
+    writes = 0;
+    const rows = await piped.transaction(async (tx) => {
+      await tx.execute(INSERT, ['a', 1]);
+      await tx.execute(INSERT, ['b', 2]);
+      return tx.queryAndCommit(SELECT, [0]);
+    });
+    expect(rows).toHaveLength(2);
+    expect(writes).toBe(3);
+    // A transaction that ends without a statement still sends its BEGIN (then COMMIT).
+    writes = 0;
+    await expect(piped.transaction(async () => 'nothing')).resolves.toBe('nothing');
+    expect(writes).toBe(2);
+    // fn failing before its first statement: BEGIN is let go, then the ROLLBACK; the connection stays usable.
+    await expect(
+      piped.transaction(async () => {
+        throw new Error('refused before any statement');
+      }),
+    ).rejects.toThrow('refused');
+    expect(await piped.query(SELECT, [2])).toEqual([{ id: 'b', qty: 2 }]);
+  } finally {
+    Object.assign(proto, original);
+    await piped.close();
+  }
+});
+
+it("honours Prisma's ?schema= as the search_path, and server settings, on every connection", async () => {
+  const configured = createSql(`${TEST_DATABASE_URL}?schema=tenant_a`, 1, { settings: { statement_timeout: 1234, plan_cache_mode: 'force_generic_plan' } });
+  try {
+    expect(await configured.query('SHOW search_path')).toEqual([{ search_path: '"tenant_a"' }]);
+    expect(await configured.query('SHOW statement_timeout')).toEqual([{ statement_timeout: '1234ms' }]);
+    expect(await configured.query('SHOW plan_cache_mode')).toEqual([{ plan_cache_mode: 'force_generic_plan' }]);
+  } finally {
+    await configured.close();
   }
 });

@@ -14,11 +14,8 @@ const TIMEOUT_MS = 15000;
  * every pg pool: connections open only as concurrency needs them.
  */
 export function createHotPathSql(databaseUrl: string, poolSize: number): Sql {
-  const url = new URL(databaseUrl);
-  const schema = url.searchParams.get('schema');
-  url.searchParams.delete('schema');
-  const settings = [`-c statement_timeout=${TIMEOUT_MS}`, `-c idle_in_transaction_session_timeout=${TIMEOUT_MS}`];
-  if (schema) settings.push(`-c search_path="${schema.replace(/"/g, '""')}"`);
-  url.searchParams.set('options', settings.join(' '));
-  return createSql(url.toString(), poolSize, { pipeline: true });
+  return createSql(databaseUrl, poolSize, {
+    pipeline: true,
+    settings: { statement_timeout: TIMEOUT_MS, idle_in_transaction_session_timeout: TIMEOUT_MS },
+  });
 }
