@@ -21,10 +21,10 @@ import {
   ANSWER_AND_WRITE_PAYMENT,
   ANSWER_ATTEMPT,
   ANSWER_WRITE_PAYMENT_AND_EMIT,
+  ATTEMPT_MOVE_REFUSED,
   CLAIM_IF_UNCHANGED,
   INSERT_DUPLICATE_CAPTURE,
   RESUME_ATTEMPT,
-  SELECT_ATTEMPT_STATUS,
   SELECT_OTHER_LIVE_PAYMENT,
   WRITE_PAYMENT,
   WRITE_PAYMENT_AND_NEW_ATTEMPT,
@@ -62,11 +62,18 @@ export async function moveAttempt(tx: Tx, paymentId: string, attemptNumber: numb
   attemptTransitions.transition(attempt.status, to);
 }
 
-/** An answer (or a resume) touched no attempt: the attempt is missing, or the table says why it may not move. */
-async function refuseAttemptMove(tx: SqlRunner, paymentId: string, attemptNumber: number, to: AttemptStatus | null): Promise<never> {
-  const [attempt] = await tx.query<{ status: AttemptStatus }>(SELECT_ATTEMPT_STATUS, [paymentId, attemptNumber]);
-  if (attempt && to) attemptTransitions.transition(attempt.status, to);
-  throw new Error(`payment ${paymentId} has no attempt ${attemptNumber}`);
+/**
+ * An answer (or a resume) touched no attempt: the attempt is missing, or the table says why it may
+ * not move. The statement refused it itself and rolled the transaction back (payment-sql.ts,
+ * ATTEMPT_MOVE_REFUSED, with the attempt's status as it read it): `e` as that refusal's error,
+ * the transition table's 409 INVALID_STATUS_TRANSITION or the missing attempt; any other error as it is.
+ */
+function refusedAttemptMove(e: unknown, paymentId: string, attemptNumber: number, to: AttemptStatus | null): unknown {
+  const err = e as { code?: string; message?: string };
+  if (err.code !== 'P0001' || !err.message?.startsWith(ATTEMPT_MOVE_REFUSED)) return e;
+  const status = err.message.slice(ATTEMPT_MOVE_REFUSED.length) as AttemptStatus | '';
+  if (status && to) attemptTransitions.transition(status, to);
+  return new Error(`payment ${paymentId} has no attempt ${attemptNumber}`);
 }
 
 /** Another payment of the same order that is live (so this one cannot become completed). */
@@ -137,25 +144,21 @@ export class PrismaChargeStore implements ChargeStore {
         const claim = this.decideClaim(p, args);
         if (!claim) return null;
         const at = this.clock.now();
-        let updated: PaymentRowLike | undefined;
-        if (claim.resumed) {
-          // A stale attempt taken over stays `processing` (no move), and so does its attempt.
-          [updated] = await tx.query<PaymentRowLike>(WRITE_PAYMENT, paymentWriteValues(changedPayment(p, claim.change), at));
-          const touched = await tx.execute(RESUME_ATTEMPT, [
-            p.paymentId,
-            claim.attemptNumber,
-            'processing',
-            args.cardLast4 || null,
-            attemptTransitions.sourcesOf('processing'),
-          ]);
-          if (touched === 0) await refuseAttemptMove(tx, p.paymentId, claim.attemptNumber, 'processing');
-        } else {
-          [updated] = await tx.query<PaymentRowLike>(WRITE_PAYMENT_AND_NEW_ATTEMPT, [
-            ...paymentWriteValues(movedPayment(p, 'processing', claim.change), at),
-            ...this.newAttemptValues(claim, args),
-          ]);
-        }
+        // A stale attempt taken over stays `processing` (no move), and so does its attempt.
+        const [updated] = claim.resumed
+          ? await tx.query<PaymentRowLike>(WRITE_PAYMENT, paymentWriteValues(changedPayment(p, claim.change), at))
+          : await tx.query<PaymentRowLike>(WRITE_PAYMENT_AND_NEW_ATTEMPT, [
+              ...paymentWriteValues(movedPayment(p, 'processing', claim.change), at),
+              ...this.newAttemptValues(claim, args),
+            ]);
         if (!updated) throw new Error(`payment ${p.paymentId} vanished under its row lock`);
+        if (claim.resumed) {
+          // Sent with the COMMIT (one round trip): an attempt that may not resume fails the statement itself.
+          const resume = [p.paymentId, claim.attemptNumber, 'processing', args.cardLast4 || null, attemptTransitions.sourcesOf('processing')];
+          await tx.queryAndCommit(RESUME_ATTEMPT, resume).catch((e: unknown) => {
+            throw refusedAttemptMove(e, p.paymentId, claim.attemptNumber, 'processing');
+          });
+        }
         return { payment: toPaymentRecord(updated), attemptNumber: claim.attemptNumber, idempotencyKey: claim.idempotencyKey, resumed: claim.resumed };
       });
     } catch (e) {
@@ -309,19 +312,21 @@ export class PrismaChargeStore implements ChargeStore {
         JSON.stringify(result.raw),
         plan.attempt.response === 'merge',
       ];
-      let answered: number;
+      // Sent with the COMMIT (one round trip): the statement refuses by itself what must not
+      // commit (an attempt the table may not move, a vanished payment) and nothing is committed.
+      const answerAndCommit = <R>(text: string, values: unknown[]) =>
+        tx.queryAndCommit<R>(text, values).catch((e: unknown) => {
+          throw refusedAttemptMove(e, paymentId, attemptNumber, to);
+        });
       let written: PaymentRowLike | undefined;
       if (row === p) {
-        [{ answered }] = await tx.query<{ answered: number }>(ANSWER_ATTEMPT, [paymentId, ...answer]);
+        await answerAndCommit(ANSWER_ATTEMPT, [paymentId, ...answer]);
       } else {
         const values = [...paymentWriteValues(row, now), ...answer];
-        const [out] = events.length
-          ? await tx.query<PaymentRowLike & { answered: number }>(ANSWER_WRITE_PAYMENT_AND_EMIT, [...values, ...outboxValues(events)])
-          : await tx.query<PaymentRowLike & { answered: number }>(ANSWER_AND_WRITE_PAYMENT, values);
-        if (!out) throw new Error(`payment ${paymentId} vanished under its row lock`);
-        ({ answered, ...written } = out);
+        [written] = events.length
+          ? await answerAndCommit<PaymentRowLike>(ANSWER_WRITE_PAYMENT_AND_EMIT, [...values, ...outboxValues(events)])
+          : await answerAndCommit<PaymentRowLike>(ANSWER_AND_WRITE_PAYMENT, values);
       }
-      if (answered === 0) await refuseAttemptMove(tx, paymentId, attemptNumber, to);
       // What the payment became (as written), or the payment as read when the change kept from
       // the answer is a duplicate's note only.
       return toPaymentRecord(written && updated === row ? written : updated);

@@ -46,7 +46,9 @@ export const INSERT_PAYMENT = `INSERT INTO payments (payment_id, order_reference
 // lock, a Prisma read, two or three Prisma writes, COMMIT (13 statements, ~26 % of payment's CPU in
 // Prisma's query compiler and client); now the claim is CLAIM_IF_UNCHANGED (one statement) and
 // the answer BEGIN, LOCK_AND_READ_PAYMENT, one write, COMMIT (5 in all, measured with a statement
-// log of payment_test while payments-api's success-card test ran). The store decides under the
+// log of payment_test while payments-api's success-card test ran). On the pipelined pool BEGIN
+// leaves with the lock and COMMIT with the write: the answer is two round trips, not three (issue
+// 15; the write refuses by itself what must not commit, payment_assert). The store decides under the
 // lock (domain/ rules, every status through its transition table) and then writes the payment's
 // whole mutable row as decided, with its attempt and its events.
 
@@ -76,8 +78,8 @@ export const WRITE_PAYMENT_AND_NEW_ATTEMPT = `WITH ${writePaymentCte()}, ${NEW_A
  * new status (null: it stays as it is, still in flight), moved only from $k+2 (the transition
  * table's sources of that status); $k+3 failure_code, $k+4 failure_reason, $k+5 completed_at (null:
  * unchanged); $k+6 the gateway's answer, which replaces the stored response or, $k+7 true, is
- * merged into it (what a replay needs stays). `answered` counts the attempts it touched: none
- * means the attempt is missing or may not move to that status.
+ * merged into it (what a replay needs stays). `answered` holds the attempt it touched: none means
+ * the attempt is missing or may not move to that status (refusedAttempt raises).
  */
 const answerAttemptCte = (k: number) => `answered AS (UPDATE payment_attempts SET status = COALESCE($${k + 1}::"AttemptStatus", status),
   failure_code = COALESCE($${k + 3}, failure_code), failure_reason = COALESCE($${k + 4}, failure_reason),
@@ -86,12 +88,32 @@ const answerAttemptCte = (k: number) => `answered AS (UPDATE payment_attempts SE
   WHERE payment_id = $1::uuid AND attempt_number = $${k}
     AND ($${k + 1}::"AttemptStatus" IS NULL OR status = ANY($${k + 2}::"AttemptStatus"[])) RETURNING 1)`;
 
+/**
+ * payment_assert's message when an answer (or a resume) touched no attempt, followed by the
+ * attempt's status as the statement read it (nothing: no such attempt); the store turns it into
+ * the transition table's 409 (refusedAttemptMove, charge-store.ts).
+ */
+export const ATTEMPT_MOVE_REFUSED = 'ATTEMPT_MOVE_REFUSED:';
+
+/**
+ * Fails the statement (payment_assert, P0001) when CTE `touched` updated no attempt $k of payment
+ * $1. The answer and the resume are sent with their COMMIT (issue 15: one round trip, not two), so
+ * the statement itself must refuse what must not commit: nothing after it could still roll back.
+ * CASE: the attempt's status is read only when it is refused.
+ */
+const refusedAttempt = (touched: string, k: number) => `CASE WHEN EXISTS (SELECT 1 FROM ${touched}) THEN true
+  ELSE payment_assert(false, '${ATTEMPT_MOVE_REFUSED}' || COALESCE((SELECT status::text FROM payment_attempts
+    WHERE payment_id = $1::uuid AND attempt_number = $${k}), '')) END`;
+
+/** Fails the statement when WRITE_PAYMENT's `written` found no payment (it is locked: a bug, as the code's check said before). */
+const VANISHED = `payment_assert(EXISTS (SELECT 1 FROM written), 'payment ' || $1::text || ' vanished under its row lock')`;
+
 /** An answer that changes the attempt only (a late answer, a capture of a payment already settled): $2-$9. */
-export const ANSWER_ATTEMPT = `WITH ${answerAttemptCte(2)} SELECT count(*)::int AS answered FROM answered`;
+export const ANSWER_ATTEMPT = `WITH ${answerAttemptCte(2)} SELECT ${refusedAttempt('answered', 2)} AS ok`;
 
 /** The answer ($12-$19) with the payment's row as decided ($1-$11, as WRITE_PAYMENT): a decline, a wait for the payer. */
 export const ANSWER_AND_WRITE_PAYMENT = `WITH ${writePaymentCte()}, ${answerAttemptCte(12)}
-  SELECT written.*, (SELECT count(*)::int FROM answered) AS answered FROM written`;
+  SELECT ${VANISHED} AND ${refusedAttempt('answered', 12)} AS ok, written.* FROM (SELECT 1) AS one LEFT JOIN written ON true`;
 
 /**
  * The same and the events the change announces ($20: a JSON array of envelopes, in order, to
@@ -102,7 +124,7 @@ export const ANSWER_WRITE_PAYMENT_AND_EMIT = `WITH ${writePaymentCte()}, ${answe
   emitted AS (INSERT INTO outbox (event_id, topic, key, type, payload)
     SELECT (e.envelope->>'id')::uuid, $21, e.envelope->>'key', e.envelope->>'type', e.envelope
       FROM jsonb_array_elements($20::jsonb) WITH ORDINALITY AS e(envelope, n) ORDER BY e.n)
-  SELECT written.*, (SELECT count(*)::int FROM answered) AS answered FROM written`;
+  SELECT ${VANISHED} AND ${refusedAttempt('answered', 12)} AS ok, written.* FROM (SELECT 1) AS one LEFT JOIN written ON true`;
 
 /**
  * The claim of a new attempt without BEGIN, lock, read and COMMIT (4 → 1 statement), when the
@@ -117,12 +139,13 @@ export const CLAIM_IF_UNCHANGED = `WITH ${writePaymentCte(`
     AND processing_started_at IS NOT DISTINCT FROM $22::timestamptz AND completed_at IS NOT DISTINCT FROM $23::timestamptz
     AND cancelled_at IS NOT DISTINCT FROM $24::timestamptz`)}, ${NEW_ATTEMPT_CTE} SELECT * FROM written`;
 
-/** A stale attempt taken over: $3 (processing) from $5, with the card it is given now ($4, null: the one it had). */
-export const RESUME_ATTEMPT = `UPDATE payment_attempts SET status = $3::"AttemptStatus", card_last4 = COALESCE($4, card_last4)
-  WHERE payment_id = $1::uuid AND attempt_number = $2 AND status = ANY($5::"AttemptStatus"[])`;
-
-/** When an answer touched no attempt: what the attempt's status is, if it exists (the transition table says why it may not move). */
-export const SELECT_ATTEMPT_STATUS = 'SELECT status::text AS status FROM payment_attempts WHERE payment_id = $1::uuid AND attempt_number = $2';
+/**
+ * A stale attempt taken over: $3 (processing) from $5, with the card it is given now ($4, null: the
+ * one it had). The locked claim's last statement, sent with its COMMIT: refuses (raises) as the answer does.
+ */
+export const RESUME_ATTEMPT = `WITH resumed AS (UPDATE payment_attempts SET status = $3::"AttemptStatus", card_last4 = COALESCE($4, card_last4)
+  WHERE payment_id = $1::uuid AND attempt_number = $2 AND status = ANY($5::"AttemptStatus"[]) RETURNING 1)
+  SELECT ${refusedAttempt('resumed', 2)} AS ok`;
 
 /** Another live payment of the order (a late capture of a payment that is not the live one competes with it). */
 export const SELECT_OTHER_LIVE_PAYMENT = `SELECT payment_id::text AS "paymentId" FROM payments
