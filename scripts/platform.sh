@@ -354,6 +354,12 @@ cmd_restart() {
   step "$2" "$1_up"
 }
 
+# The topics test files and benchmarks left on the broker (scripts/lib/prune-topics.js). Not part
+# of `up`: a suite or a bench running at that moment would lose its topics.
+cmd_prune_topics() {
+  node "$ROOT/scripts/lib/prune-topics.js"
+}
+
 case "${1:-}" in
   up) cmd_up ;;
   down) cmd_down ;;
@@ -361,5 +367,6 @@ case "${1:-}" in
   restart-kafka) cmd_restart kafka Kafka ;;
   restart-postgres) cmd_restart pg PostgreSQL ;;
   ensure-chromium) ensure_chromium ;;
-  *) echo "usage: $0 up|down|status|restart-kafka|restart-postgres|ensure-chromium" >&2; exit 2 ;;
+  prune-topics) cmd_prune_topics ;;
+  *) echo "usage: $0 up|down|status|restart-kafka|restart-postgres|ensure-chromium|prune-topics" >&2; exit 2 ;;
 esac
