@@ -1,5 +1,16 @@
 import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import { Kafka, logLevel as KafkaLogLevel, Partitioners, type Admin, type Consumer, type IHeaders, type LogEntry, type Producer } from 'kafkajs';
+import {
+  Kafka,
+  logLevel as KafkaLogLevel,
+  Partitioners,
+  type Admin,
+  type Consumer,
+  type EachBatchPayload,
+  type IHeaders,
+  type KafkaMessage,
+  type LogEntry,
+  type Producer,
+} from 'kafkajs';
 import type { Logger } from 'pino';
 import { parseEnvelope, type AnyEnvelope, type Envelope } from './envelope';
 import { applyKafkajsIdleFix } from './kafkajs-idle-fix';
@@ -38,6 +49,25 @@ export interface MessageMeta {
 
 export type EnvelopeHandler = (envelope: AnyEnvelope, meta: MessageMeta) => Promise<void>;
 
+/** One message of a batch, as a batch handler sees it. */
+export interface BatchItem {
+  envelope: AnyEnvelope;
+  meta: MessageMeta;
+  /**
+   * Runs `fn` inside this message's own `process` span (a child of the operation that sent it),
+   * so what `fn` publishes carries the message's trace, as it would handled alone.
+   */
+  within<T>(fn: () => T): T;
+}
+
+/**
+ * Handles several consecutive messages of one partition at once (one transaction for all, say).
+ * It may commit part of them before it fails: every message is then handed to the subscription's
+ * `handle`, one at a time with its retries and parking, so what was applied must be a no-op the
+ * second time (the inbox's job).
+ */
+export type BatchHandler = (items: readonly BatchItem[]) => Promise<void>;
+
 export interface RetryPolicy {
   /** First delay after a failed attempt; doubles each time. Default 200 ms. */
   initialMs?: number;
@@ -63,6 +93,11 @@ export interface SubscribeOptions {
   /** At most how often the handled offsets are committed. Default 1000 ms (see `OffsetCommits`). */
   commitIntervalMs?: number;
   handle: EnvelopeHandler;
+  /**
+   * Optional: what the consumer does with two or more messages fetched together from one
+   * partition (they arrive so under load). Without it, or when it fails, each goes to `handle`.
+   */
+  handleBatch?: BatchHandler;
   retry?: RetryPolicy;
   /**
    * `false`: never park (a live feed of one instance, whose group name is its own). Otherwise the
@@ -289,116 +324,196 @@ export class KafkaBus {
     await consumer.connect();
     await consumer.subscribe({ topics: opts.topics, fromBeginning: opts.fromBeginning ?? false });
     commits.start();
+    // One message, in its own span, retried and parked as the policy says; returns once it is handled or parked.
+    const handleMessage = async (topic: string, partition: number, message: KafkaMessage, heartbeat: () => Promise<void>): Promise<void> => {
+      let envelope: AnyEnvelope;
+      try {
+        envelope = parseEnvelope(message.value);
+      } catch (err) {
+        // A poison message must not stop the partition; no retry can make it parse, so it is
+        // parked at once (kept for an operator) or, without a park store, logged and skipped.
+        if (!parked) {
+          log.error({ err, topic, partition, offset: message.offset }, 'skipping malformed message');
+          commits.handled(topic, partition, message.offset);
+          return;
+        }
+        await park(
+          parked,
+          {
+            consumer: parkConsumer,
+            topic,
+            partition,
+            offset: message.offset,
+            key: message.key?.toString('utf8') ?? null,
+            envelope: null,
+            rawValue: message.value?.toString('utf8') ?? null,
+            error: describeFailure(err, 'unparseable'),
+            attempts: 1,
+          },
+          heartbeat,
+        );
+        commits.handled(topic, partition, message.offset);
+        return;
+      }
+      const headers = headersToStrings(message.headers);
+      const meta: MessageMeta = { topic, partition, offset: message.offset, headers, heartbeat };
+      // The envelope's own traceparent is the operation that caused the message (it survives
+      // the outbox hop); the header is the fallback for producers outside this project.
+      const parent = contextFromTraceparent(envelope.traceparent ?? headers.traceparent);
+      // Failed attempts that count toward parking (transient ones do not).
+      let counted = 0;
+      for (let attempt = 1; ; attempt++) {
+        if (entry.stopping) throw new StoppingError();
+        try {
+          await context.with(parent, () =>
+            tracer.startActiveSpan(
+              `${topic} process`,
+              {
+                kind: SpanKind.CONSUMER,
+                attributes: {
+                  'messaging.system': 'kafka',
+                  'messaging.destination.name': topic,
+                  'messaging.message.id': envelope.id,
+                  'messaging.kafka.message.key': envelope.key,
+                  'messaging.kafka.destination.partition': partition,
+                  'messaging.kafka.message.offset': Number(message.offset),
+                  'sudamall.message.type': envelope.type,
+                },
+              },
+              async (span) => {
+                try {
+                  await opts.handle(envelope, meta);
+                } catch (err) {
+                  span.recordException(err as Error);
+                  span.setStatus({ code: SpanStatusCode.ERROR });
+                  throw err;
+                } finally {
+                  span.end();
+                }
+              },
+            ),
+          );
+          if (attempt > 1) log.info({ topic, partition, offset: message.offset, attempt }, 'message handled after retries');
+          commits.handled(topic, partition, message.offset);
+          return;
+        } catch (err) {
+          if (err instanceof StoppingError) throw err;
+          const cls = classifyHandlerFailure(err);
+          if (cls !== 'transient') counted++;
+          if (parked && shouldPark(cls, counted, policy)) {
+            await park(
+              parked,
+              {
+                consumer: parkConsumer,
+                topic,
+                partition,
+                offset: message.offset,
+                key: message.key?.toString('utf8') ?? envelope.key,
+                envelope,
+                rawValue: null,
+                error: describeFailure(err, cls),
+                attempts: attempt,
+              },
+              heartbeat,
+            );
+            commits.handled(topic, partition, message.offset);
+            return;
+          }
+          const delay = backoff(attempt);
+          log.error(
+            { err, topic, partition, offset: message.offset, type: envelope.type, event_id: envelope.id, attempt, failure: cls, retry_in_ms: delay },
+            'message handler failed; retrying',
+          );
+          await this.sleepWithHeartbeat(delay, heartbeat, entry);
+        }
+      }
+    };
+
+    const handleBatch = opts.handleBatch;
+    // Two or more messages of one partition to handleBatch, each in a span of its own; false
+    // (nothing committed by this call, or only what the inbox will make a no-op) when any of them
+    // does not parse or the handler fails.
+    const tryBatch = async (topic: string, partition: number, messages: KafkaMessage[], heartbeat: () => Promise<void>): Promise<boolean> => {
+      if (!handleBatch) return false;
+      const parsed: Array<{ envelope: AnyEnvelope; message: KafkaMessage; headers: Record<string, string> }> = [];
+      for (const message of messages) {
+        try {
+          parsed.push({ envelope: parseEnvelope(message.value), message, headers: headersToStrings(message.headers) });
+        } catch {
+          return false;
+        }
+      }
+      const spans = parsed.map(({ envelope, message, headers }) => {
+        const parent = contextFromTraceparent(envelope.traceparent ?? headers.traceparent);
+        const span = tracer.startSpan(
+          `${topic} process`,
+          {
+            kind: SpanKind.CONSUMER,
+            attributes: {
+              'messaging.system': 'kafka',
+              'messaging.destination.name': topic,
+              'messaging.message.id': envelope.id,
+              'messaging.kafka.message.key': envelope.key,
+              'messaging.kafka.destination.partition': partition,
+              'messaging.kafka.message.offset': Number(message.offset),
+              'messaging.batch.message_count': parsed.length,
+              'sudamall.message.type': envelope.type,
+            },
+          },
+          parent,
+        );
+        return { span, ctx: trace.setSpan(parent, span) };
+      });
+      const items: BatchItem[] = parsed.map(({ envelope, message, headers }, n) => ({
+        envelope,
+        meta: { topic, partition, offset: message.offset, headers, heartbeat },
+        within: (fn) => context.with(spans[n].ctx, fn),
+      }));
+      try {
+        await handleBatch(items);
+        for (const { span } of spans) span.end();
+        return true;
+      } catch (err) {
+        for (const { span } of spans) {
+          span.recordException(err as Error);
+          span.setStatus({ code: SpanStatusCode.ERROR });
+          span.end();
+        }
+        log.warn({ err, topic, partition, messages: items.length }, 'batch handler failed; handling its messages one at a time');
+        return false;
+      }
+    };
+
+    // A fetched batch: to handleBatch when there is one and more than one message, otherwise (or
+    // when it fails) one message at a time. Offsets are resolved by hand, so a stop or a rebalance
+    // mid-batch leaves what was not handled to be fetched again.
+    const eachBatch = async (payload: EachBatchPayload): Promise<void> => {
+      const { topic, partition, messages } = payload.batch;
+      const heartbeat = () => payload.heartbeat();
+      const last = messages[messages.length - 1];
+      if (!last) return;
+      if (messages.length > 1 && !entry.stopping && (await tryBatch(topic, partition, messages, heartbeat))) {
+        commits.handled(topic, partition, last.offset);
+        payload.resolveOffset(last.offset);
+        return;
+      }
+      for (const message of messages) {
+        if (!payload.isRunning() || payload.isStale()) return;
+        await handleMessage(topic, partition, message, heartbeat);
+        payload.resolveOffset(message.offset);
+      }
+    };
+
     await consumer.run({
       autoCommit: false,
       // Within a partition, one message at a time: order within a key is what the saga relies
       // on. Different partitions (different keys) are handled side by side, so one slow order
       // or product does not queue every other one behind it.
       partitionsConsumedConcurrently: opts.partitionsConcurrently ?? 3,
-      // eslint-disable-next-line @typescript-eslint/unbound-method -- because kafkajs declares heartbeat as a method but hands each message a closure of its own
-      eachMessage: async ({ topic, partition, message, heartbeat }) => {
-        let envelope: AnyEnvelope;
-        try {
-          envelope = parseEnvelope(message.value);
-        } catch (err) {
-          // A poison message must not stop the partition; no retry can make it parse, so it is
-          // parked at once (kept for an operator) or, without a park store, logged and skipped.
-          if (!parked) {
-            log.error({ err, topic, partition, offset: message.offset }, 'skipping malformed message');
-            commits.handled(topic, partition, message.offset);
-            return;
-          }
-          await park(
-            parked,
-            {
-              consumer: parkConsumer,
-              topic,
-              partition,
-              offset: message.offset,
-              key: message.key?.toString('utf8') ?? null,
-              envelope: null,
-              rawValue: message.value?.toString('utf8') ?? null,
-              error: describeFailure(err, 'unparseable'),
-              attempts: 1,
-            },
-            heartbeat,
-          );
-          commits.handled(topic, partition, message.offset);
-          return;
-        }
-        const headers = headersToStrings(message.headers);
-        const meta: MessageMeta = { topic, partition, offset: message.offset, headers, heartbeat };
-        // The envelope's own traceparent is the operation that caused the message (it survives
-        // the outbox hop); the header is the fallback for producers outside this project.
-        const parent = contextFromTraceparent(envelope.traceparent ?? headers.traceparent);
-        // Failed attempts that count toward parking (transient ones do not).
-        let counted = 0;
-        for (let attempt = 1; ; attempt++) {
-          if (entry.stopping) throw new StoppingError();
-          try {
-            await context.with(parent, () =>
-              tracer.startActiveSpan(
-                `${topic} process`,
-                {
-                  kind: SpanKind.CONSUMER,
-                  attributes: {
-                    'messaging.system': 'kafka',
-                    'messaging.destination.name': topic,
-                    'messaging.message.id': envelope.id,
-                    'messaging.kafka.message.key': envelope.key,
-                    'messaging.kafka.destination.partition': partition,
-                    'messaging.kafka.message.offset': Number(message.offset),
-                    'sudamall.message.type': envelope.type,
-                  },
-                },
-                async (span) => {
-                  try {
-                    await opts.handle(envelope, meta);
-                  } catch (err) {
-                    span.recordException(err as Error);
-                    span.setStatus({ code: SpanStatusCode.ERROR });
-                    throw err;
-                  } finally {
-                    span.end();
-                  }
-                },
-              ),
-            );
-            if (attempt > 1) log.info({ topic, partition, offset: message.offset, attempt }, 'message handled after retries');
-            commits.handled(topic, partition, message.offset);
-            return;
-          } catch (err) {
-            if (err instanceof StoppingError) throw err;
-            const cls = classifyHandlerFailure(err);
-            if (cls !== 'transient') counted++;
-            if (parked && shouldPark(cls, counted, policy)) {
-              await park(
-                parked,
-                {
-                  consumer: parkConsumer,
-                  topic,
-                  partition,
-                  offset: message.offset,
-                  key: message.key?.toString('utf8') ?? envelope.key,
-                  envelope,
-                  rawValue: null,
-                  error: describeFailure(err, cls),
-                  attempts: attempt,
-                },
-                heartbeat,
-              );
-              commits.handled(topic, partition, message.offset);
-              return;
-            }
-            const delay = backoff(attempt);
-            log.error(
-              { err, topic, partition, offset: message.offset, type: envelope.type, event_id: envelope.id, attempt, failure: cls, retry_in_ms: delay },
-              'message handler failed; retrying',
-            );
-            await this.sleepWithHeartbeat(delay, heartbeat, entry);
-          }
-        }
-      },
+      ...(handleBatch
+        ? { eachBatchAutoResolve: false, eachBatch }
+        : // eslint-disable-next-line @typescript-eslint/unbound-method -- because kafkajs declares heartbeat as a method but hands each message a closure of its own
+          { eachMessage: async ({ topic, partition, message, heartbeat }) => handleMessage(topic, partition, message, heartbeat) }),
     });
     // Resolve once the group has its partitions, so a caller that publishes next is not racing
     // the join; give up waiting (not consuming) after 30 s and let kafkajs keep trying.

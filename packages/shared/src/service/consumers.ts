@@ -14,6 +14,7 @@ export async function subscribeConsumers(bus: KafkaBus, consumers: readonly Cons
         fromBeginning: consumer.fromBeginning ?? true,
         ...(consumer.partitionsConcurrently !== undefined ? { partitionsConcurrently: consumer.partitionsConcurrently } : {}),
         handle: consumer.handle,
+        ...(consumer.handleBatch ? { handleBatch: consumer.handleBatch } : {}),
       }),
     );
   }

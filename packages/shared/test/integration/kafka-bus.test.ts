@@ -153,3 +153,112 @@ describe('KafkaBus', () => {
     await sub2.stop();
   });
 });
+
+describe('KafkaBus batches (handleBatch)', () => {
+  // Topics of their own: each case publishes before it subscribes, so its messages are fetched together.
+  const batchPrefix = testTopicPrefix();
+  beforeAll(async () => {
+    await createTestTopics(bus, batchPrefix);
+  });
+
+  const traceIdOf = (n: number) => n.toString(16).padStart(32, 'e');
+  function underTrace<T>(n: number, fn: () => T): T {
+    const parent = trace.setSpanContext(context.active(), { traceId: traceIdOf(n), spanId: 'f'.repeat(16), traceFlags: TraceFlags.SAMPLED });
+    return context.with(parent, fn);
+  }
+
+  it('hands messages fetched together to handleBatch, in order, each within its own trace', async () => {
+    const topic = topicName(batchPrefix, Topics.orderEvents);
+    const orderId = uniqueId('order');
+    const envelopes = [1, 2, 3, 4, 5, 6].map((n) => underTrace(n, () => cancelled(orderId)));
+    await bus.publish(topic, envelopes);
+
+    const batches: string[][] = [];
+    const singles: string[] = [];
+    const traceIds = new Map<string, string | undefined>();
+    const sub = await bus.subscribe({
+      groupId: uniqueId('g'),
+      topics: [topic],
+      fromBeginning: true,
+      handle: async (envelope) => {
+        singles.push(envelope.id);
+        traceIds.set(envelope.id, trace.getActiveSpan()?.spanContext().traceId);
+      },
+      handleBatch: async (items) => {
+        batches.push(items.map((i) => i.envelope.id));
+        for (const item of items) item.within(() => traceIds.set(item.envelope.id, trace.getActiveSpan()?.spanContext().traceId));
+      },
+    });
+    await eventually(() => expect(batches.flat().length + singles.length).toBe(6), { timeoutMs: 30000 });
+    await sub.stop();
+    // Published before the group joined, they come in one fetch: at least some of them together.
+    expect(batches.some((b) => b.length > 1)).toBe(true);
+    expect(batches.every((b) => b.length > 1)).toBe(true);
+    // Nothing twice, nothing out of order (a batch and the singles between batches, in offset order).
+    const seen = [...batches.flat(), ...singles];
+    expect(new Set(seen).size).toBe(6);
+    expect([...envelopes.map((e) => e.id)].sort()).toEqual([...seen].sort());
+    for (const batch of batches) expect(batch).toEqual(envelopes.map((e) => e.id).filter((id) => batch.includes(id)));
+    envelopes.forEach((e, n) => expect(traceIds.get(e.id)).toBe(traceIdOf(n + 1)));
+  });
+
+  it('hands each message of a batch its handler failed on to handle, one at a time and in order', async () => {
+    const topic = topicName(batchPrefix, Topics.paymentEvents);
+    const orderId = uniqueId('order');
+    const envelopes = [1, 2, 3, 4].map((n) => createEnvelope('payment.voided', orderId, { payment_id: null, order_id: orderId, reason: `r${n}` }));
+    await bus.publish(topic, envelopes);
+
+    let batchCalls = 0;
+    const handled: string[] = [];
+    const sub = await bus.subscribe({
+      groupId: uniqueId('g'),
+      topics: [topic],
+      fromBeginning: true,
+      handle: async (envelope) => {
+        handled.push(envelope.id);
+      },
+      handleBatch: async () => {
+        batchCalls++;
+        throw new Error('the batch path is broken');
+      },
+    });
+    await eventually(() => expect(handled).toEqual(envelopes.map((e) => e.id)), { timeoutMs: 30000 });
+    await sub.stop();
+    expect(batchCalls).toBeGreaterThan(0);
+  });
+
+  it('handles a batch with a malformed message one message at a time, skipping only that one', async () => {
+    const topic = topicName(batchPrefix, Topics.inventoryEvents);
+    const first = createEnvelope('product.deleted', 'p-2', { product_id: 'p-2' });
+    const last = createEnvelope('product.deleted', 'p-2', { product_id: 'p-2' });
+    const raw = new Kafka({ clientId: 'shared-test-raw', brokers: KAFKA_BROKERS, logLevel: logLevel.NOTHING }).producer();
+    await raw.connect();
+    await raw.send({
+      topic,
+      messages: [
+        { key: 'p-2', value: JSON.stringify(first) },
+        { key: 'p-2', value: 'not json' },
+        { key: 'p-2', value: JSON.stringify(last) },
+      ],
+    });
+    await raw.disconnect();
+
+    const inBatches: string[] = [];
+    const handled: string[] = [];
+    const sub = await bus.subscribe({
+      groupId: uniqueId('g'),
+      topics: [topic],
+      fromBeginning: true,
+      handle: async (envelope) => {
+        handled.push(envelope.id);
+      },
+      handleBatch: async (items) => {
+        inBatches.push(...items.map((i) => i.envelope.id));
+      },
+    });
+    await eventually(() => expect([...inBatches, ...handled].sort()).toEqual([first.id, last.id].sort()), { timeoutMs: 30000 });
+    await sub.stop();
+    // Fetched together with the garbage, they went one by one.
+    expect(handled).toEqual([first.id, last.id]);
+  });
+});

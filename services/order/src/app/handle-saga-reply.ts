@@ -1,6 +1,7 @@
 import type { Envelope } from '@sudamall/shared';
+import { isUuid } from '../domain/errors';
 import { adjustmentIdOf, type OrderAdjustments } from './order-adjustments';
-import type { SagaCoordinator } from './saga-coordinator';
+import { SAGA_REPLY_TYPES, type ReplyInBatch, type SagaCoordinator } from './saga-coordinator';
 
 /** The inbox consumer name: one saga consumer per deployment, whatever its group id. */
 export const SAGA_INBOX_CONSUMER = 'order-saga';
@@ -21,5 +22,36 @@ export class HandleSagaReply {
 
   execute(envelope: Envelope): Promise<ReplyOutcome> {
     return adjustmentIdOf(envelope) ? this.adjustments.handleReply(SAGA_INBOX_CONSUMER, envelope) : this.saga.handleReply(SAGA_INBOX_CONSUMER, envelope);
+  }
+
+  /**
+   * Replies fetched together from one partition, in their order. Runs of checkout-saga replies go
+   * through one transaction each (SagaCoordinator.handleReplies), a run ending before an order it
+   * already holds (its next reply must see the saga the previous one wrote); an adjustment's reply,
+   * or one naming no valid order, is handled alone in its place. Types the saga does not listen to
+   * are skipped, as execute skips them.
+   */
+  async executeBatch(replies: readonly ReplyInBatch[]): Promise<void> {
+    let run: ReplyInBatch[] = [];
+    const ordersInRun = new Set<string>();
+    const flush = async () => {
+      if (run.length > 0) await this.saga.handleReplies(SAGA_INBOX_CONSUMER, run);
+      run = [];
+      ordersInRun.clear();
+    };
+    for (const reply of replies) {
+      const { envelope } = reply;
+      if (!SAGA_REPLY_TYPES.has(envelope.type)) continue;
+      const orderId = (envelope.data as { order_id?: unknown }).order_id;
+      if (adjustmentIdOf(envelope) || typeof orderId !== 'string' || !isUuid(orderId)) {
+        await flush();
+        await reply.within(() => this.execute(envelope));
+        continue;
+      }
+      if (ordersInRun.has(orderId)) await flush();
+      run.push(reply);
+      ordersInRun.add(orderId);
+    }
+    await flush();
   }
 }

@@ -55,7 +55,7 @@ export interface CheckoutTx {
    * claimInbox then lockSaga, in one round trip (a saga reply's first step): 'duplicate' when the
    * event was processed already (nothing locked), null when the order is unknown (claimed).
    */
-  claimAndLockSaga(consumer: string, eventId: string, orderId: string): Promise<'duplicate' | { order: OrderHead; saga: SagaSnapshot } | null>;
+  claimAndLockSaga(consumer: string, eventId: string, orderId: string): Promise<'duplicate' | LockedSaga | null>;
   changeOrderStatus(orderId: string, from: OrderStatus, change: OrderChange, by: ActorRef, notes?: string): Promise<void>;
   /** The order's fulfilments, by store id (call after lockSaga: the order's lock guards them). */
   fulfillmentsOf(orderId: string): Promise<FulfillmentState[]>;
@@ -76,10 +76,40 @@ export interface CheckoutTx {
 /** What a saga reply does in its transaction: claim and lock, then (at most) one decision, which ends it. */
 export type ReplyTx = Pick<CheckoutTx, 'claimAndLockSaga' | 'applyDecision'>;
 
+/** An order and its saga, locked (what claimAndLockSaga answers for a claimed reply of a known order). */
+export type LockedSaga = { order: OrderHead; saga: SagaSnapshot };
+
+/**
+ * What several replies do in ONE transaction (a batch the bus fetched from one partition, each
+ * order at most once in it): claim and lock them all, then their decisions, which end it.
+ */
+export interface RepliesTx {
+  /** claimAndLockSaga for each reply, in one statement; the answers in the replies' order. */
+  claimAndLockSagas(consumer: string, replies: ReadonlyArray<{ eventId: string; orderId: string }>): Promise<Array<'duplicate' | LockedSaga | null>>;
+  /** applyDecision for each, in order; the last commits with it. */
+  applyDecisions(writes: readonly DecisionWrite[]): Promise<void>;
+}
+
 export interface UnitOfWork {
   run<T>(fn: (tx: CheckoutTx) => Promise<T>): Promise<T>;
   /** A saga reply's transaction: applyDecision is its last statement (it commits with it). */
   runReply<T>(fn: (tx: ReplyTx) => Promise<T>): Promise<T>;
+  /** Several saga replies' transaction (RepliesTx). */
+  runReplies<T>(fn: (tx: RepliesTx) => Promise<T>): Promise<T>;
+}
+
+/** RepliesTx over one reply's port, one reply after another (a unit of work with no batch statement). */
+export function repliesOneByOne(tx: ReplyTx): RepliesTx {
+  return {
+    async claimAndLockSagas(consumer, replies) {
+      const locked: Array<'duplicate' | LockedSaga | null> = [];
+      for (const r of replies) locked.push(await tx.claimAndLockSaga(consumer, r.eventId, r.orderId));
+      return locked;
+    },
+    async applyDecisions(writes) {
+      for (const w of writes) await tx.applyDecision(w);
+    },
+  };
 }
 
 /** One line of an order as adjustments need it (what it cost, whose it is). */

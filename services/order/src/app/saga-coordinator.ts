@@ -6,6 +6,12 @@ import { decide } from '../saga/saga-engine';
 import type { ReplyType, SagaDecision, SagaInput, SagaTimings } from '../saga/saga-types';
 import { SYSTEM, type ActorRef, type CheckoutTx, type Clock, type DecisionWrite, type OrderHead, type UnitOfWork } from './ports';
 
+/** One reply of a batch: the message, and how to run code in its trace (the bus's BatchItem). */
+export interface ReplyInBatch {
+  envelope: Envelope;
+  within<T>(fn: () => T): T;
+}
+
 export interface SagaSettings {
   paymentWindowMs: number;
   reservationMarginMs: number;
@@ -83,6 +89,35 @@ export class SagaCoordinator {
   }
 
   /**
+   * Several checkout-saga replies in ONE transaction (a batch the bus fetched together): each
+   * applied at most once per (consumer, event id), as handleReply would one by one. Each order
+   * appears at most once (HandleSagaReply cuts batches so), and every reply names a UUID order.
+   * `within` runs a reply's decision in that message's trace, so the commands it sends carry it.
+   */
+  async handleReplies(consumer: string, replies: readonly ReplyInBatch[]): Promise<void> {
+    const changed: Array<{ orderId: string; status: OrderStatus }> = [];
+    await this.uow.runReplies(async (tx) => {
+      const locked = await tx.claimAndLockSagas(
+        consumer,
+        replies.map((r) => ({ eventId: r.envelope.id, orderId: (r.envelope.data as { order_id: string }).order_id })),
+      );
+      const writes: DecisionWrite[] = [];
+      replies.forEach((reply, n) => {
+        const l = locked[n];
+        // A redelivery, or another deployment's order (claimed, as handleReply does).
+        if (!l || l === 'duplicate') return;
+        reply.within(() => {
+          const decision = decide(l.saga, l.order.status, { kind: 'reply', type: reply.envelope.type as ReplyType, data: reply.envelope.data }, this.timings());
+          writes.push(this.decisionWrite(l.order, decision, SYSTEM));
+          if (decision.order) changed.push({ orderId: l.order.id, status: decision.order.to });
+        });
+      });
+      await tx.applyDecisions(writes);
+    });
+    for (const c of changed) this.notifyOrderChanged(c.orderId, c.status);
+  }
+
+  /**
    * Runs one input for one order in its own transaction. `authorize` sees the locked order first
    * (ownership checks) and may throw.
    */
@@ -119,18 +154,23 @@ export class SagaCoordinator {
   }
 
   async persist(tx: Pick<CheckoutTx, 'applyDecision'>, order: OrderHead, decision: SagaDecision, by: ActorRef, notes?: string): Promise<void> {
+    await tx.applyDecision(this.decisionWrite(order, decision, by, notes));
+  }
+
+  /** What a decision writes: its saga and step log, its commands and the order's events in the outbox, its status change. */
+  private decisionWrite(order: OrderHead, decision: SagaDecision, by: ActorRef, notes?: string): DecisionWrite {
     const outbox: DecisionWrite['outbox'] = decision.commands.map((c) => ({ topic: c.topic, envelope: createEnvelope(c.type, order.id, c.data as never) }));
     const change = decision.order;
     if (change) {
       const expiresAt = change.paymentExpiresAt ?? (change.to === 'under_paying' ? order.paymentExpiresAt : null);
       outbox.push(...statusChangedEvents(order, change.to, change.reason ?? null, expiresAt));
     }
-    await tx.applyDecision({
+    return {
       orderId: order.id,
       saga: decision.saga,
       log: decision.log,
       outbox,
       status: change ? { from: order.status, change, by, notes } : undefined,
-    });
+    };
   }
 }

@@ -1,5 +1,16 @@
-import { claimInbox, INBOX_CLAIM_SQL, outboxRow, sqlOverPrisma, type Sql, type SqlTx } from '@sudamall/shared';
-import type { AdjustmentTx, AdjustmentUnitOfWork, CheckoutTx, Clock, DecisionWrite, OrderHead, ReplyTx, UnitOfWork } from '../app/ports';
+import { claimInbox, INBOX_CLAIM_SQL, outboxRow, sqlOverPrisma, type Sql, type SqlTx, type SqlTxCommitting } from '@sudamall/shared';
+import {
+  repliesOneByOne,
+  type AdjustmentTx,
+  type AdjustmentUnitOfWork,
+  type CheckoutTx,
+  type Clock,
+  type DecisionWrite,
+  type LockedSaga,
+  type RepliesTx,
+  type ReplyTx,
+  type UnitOfWork,
+} from '../app/ports';
 import { adjustmentTx, DUE_ADJUSTMENT } from './adjustment-store';
 import { fulfillmentsFollowOrder, transitionFulfillment } from '../domain/fulfillment';
 import { transition, type OrderStatus } from '../domain/order-status';
@@ -192,7 +203,33 @@ async function claimAndLockSaga(sql: SqlTx, consumer: string, eventId: string, o
   return row.order_id === undefined || row.order_id === null ? null : lockedFromRow(row as LockedRow);
 }
 
-type LockedSaga = { order: OrderHead; saga: SagaSnapshot };
+/** RepliesTx.claimAndLockSagas in one statement (the replies' order ids are UUIDs: HandleSagaReply batches no other). */
+async function claimAndLockSagas(
+  sql: SqlTx,
+  consumer: string,
+  replies: ReadonlyArray<{ eventId: string; orderId: string }>,
+): Promise<Array<'duplicate' | LockedSaga | null>> {
+  const rows = await sql.query<{ claimed: boolean } & Partial<LockedRow>>(CLAIM_AND_LOCK_SAGAS, [
+    consumer,
+    replies.map((r) => r.eventId),
+    replies.map((r) => r.orderId),
+  ]);
+  if (rows.length !== replies.length) throw new Error(`claimed ${rows.length} rows for ${replies.length} replies`);
+  return rows.map((row) => (!row.claimed ? 'duplicate' : row.order_id === undefined || row.order_id === null ? null : lockedFromRow(row as LockedRow)));
+}
+
+/**
+ * RepliesTx.applyDecisions on a createSql transaction: every decision's statement is handed over
+ * at once (pipelined, they leave without waiting for each other) and the last goes with the
+ * COMMIT. A statement that fails (order_assert) aborts the transaction: those after it fail too
+ * and the COMMIT becomes a rollback, so nothing of the batch commits.
+ */
+async function applyDecisions(tx: SqlTxCommitting, writes: readonly DecisionWrite[], clock: Clock): Promise<void> {
+  const pending = writes.map((write, n) =>
+    applyDecision((text, values) => (n === writes.length - 1 ? tx.queryAndCommit(text, values) : tx.query(text, values)), write, clock),
+  );
+  await Promise.all(pending);
+}
 
 /** The order head and saga lockSaga and claimAndLockSaga answer; null when there was no row. */
 function lockedFromRow(row: LockedRow | undefined): LockedSaga | null {
@@ -265,6 +302,38 @@ const CLAIM_AND_LOCK_SAGA = `
        FOR UPDATE OF o, s
   )
   SELECT (SELECT count(*) FROM claimed)::int AS claimed, locked.* FROM (SELECT 1) AS one LEFT JOIN locked ON true`;
+
+// Several replies' inbox claims and locks in ONE statement (a batch, RepliesTx): $2 the event
+// ids, $3 their order ids (each order once). As CLAIM_AND_LOCK_SAGA, only the orders of claimed
+// replies are locked (a redelivery locks nothing), both rows (FOR UPDATE OF o, s). The rows are
+// locked in order_id order (LockRows runs above the sort), so two batches that share orders wait
+// for each other instead of deadlocking; every other writer locks one order. One row per reply,
+// in $2's order: `claimed` false for a redelivery, no order columns for an unknown order.
+const CLAIM_AND_LOCK_SAGAS = `
+  WITH replies AS (
+    SELECT r.event_id, r.order_id, r.n
+      FROM unnest($2::uuid[], $3::uuid[]) WITH ORDINALITY AS r(event_id, order_id, n)
+  ), claimed AS (
+    INSERT INTO inbox (consumer, event_id)
+    SELECT $1, event_id FROM replies ORDER BY n
+    ON CONFLICT (consumer, event_id) DO NOTHING
+    RETURNING event_id
+  ), locked AS (
+    SELECT o.order_id, o.user_id, o.status::text AS status, o.store_ids, o.payment_expires_at,
+           s.state, s.current_step, s.attempts, s.awaiting, s.context, s.step_started_at, s.deadline_at,
+           s.next_retry_at, s.stuck, s.last_error
+      FROM orders o JOIN saga_instances s ON s.order_id = o.order_id
+     WHERE o.order_id IN (SELECT r.order_id FROM replies r JOIN claimed c ON c.event_id = r.event_id)
+     ORDER BY o.order_id
+       FOR UPDATE OF o, s
+  )
+  SELECT c.event_id IS NOT NULL AS claimed, l.order_id::text AS order_id, l.user_id, l.status, l.store_ids, l.payment_expires_at,
+         l.state, l.current_step, l.attempts, l.awaiting, l.context, l.step_started_at, l.deadline_at,
+         l.next_retry_at, l.stuck, l.last_error
+    FROM replies r
+    LEFT JOIN claimed c ON c.event_id = r.event_id
+    LEFT JOIN locked l ON c.event_id IS NOT NULL AND l.order_id = r.order_id
+   ORDER BY r.n`;
 
 // One saga decision in one statement, a multi-write CTE (which Prisma cannot express): the saga's
 // hot path, 11 → 5 round trips per reply (bench/README.md, "What limits each"). Data-modifying CTEs all run, whether or not the final
@@ -351,6 +420,24 @@ export class PrismaUnitOfWork implements UnitOfWork, AdjustmentUnitOfWork {
       fn({
         claimAndLockSaga: (consumer, eventId, orderId) => claimAndLockSaga(tx, consumer, eventId, orderId),
         applyDecision: (write) => applyDecision((text, values) => tx.queryAndCommit(text, values), write, this.clock),
+      }),
+    );
+  }
+
+  /**
+   * Several saga replies in one transaction (a batch the bus fetched together, each order once):
+   * one statement claims and locks them all, the decisions' statements follow, the last with the
+   * COMMIT. Under load that is 2 round trips and one commit for a batch instead of 2 and 1 for
+   * every reply. Without the hot path's pool, the replies' statements one by one in one Prisma
+   * transaction.
+   */
+  runReplies<T>(fn: (tx: RepliesTx) => Promise<T>): Promise<T> {
+    const replies = this.replies;
+    if (!replies) return this.run((tx) => fn(repliesOneByOne(tx)));
+    return replies.transaction((tx) =>
+      fn({
+        claimAndLockSagas: (consumer, batch) => claimAndLockSagas(tx, consumer, batch),
+        applyDecisions: (writes) => applyDecisions(tx, writes, this.clock),
       }),
     );
   }

@@ -19,5 +19,10 @@ export function sagaReplyConsumer(group: string, handleReply: HandleSagaReply, l
       const outcome = await handleReply.execute(envelope);
       if (outcome !== 'ignored') logger.debug({ type: envelope.type, key: envelope.key, outcome }, 'saga reply');
     },
+    // Under load the replies queue up: those fetched together share a transaction.
+    handleBatch: async (items) => {
+      await handleReply.executeBatch(items);
+      logger.debug({ replies: items.length }, 'saga replies, batched');
+    },
   };
 }

@@ -40,6 +40,12 @@ beforeAll(async () => {
     if (broken.has(envelope.id)) throw new TypeError(`cannot read properties of undefined (reading 'lines')`);
     return handleReply(consumer, envelope);
   };
+  // Replies fetched together go through handleReplies; the bus then hands each to handleReply.
+  const handleReplies = saga.handleReplies.bind(saga);
+  saga.handleReplies = async (consumer, replies) => {
+    if (replies.some((r) => broken.has(r.envelope.id))) throw new TypeError(`cannot read properties of undefined (reading 'lines')`);
+    return handleReplies(consumer, replies);
+  };
   app = await buildTestApp(h);
   await app.listen({ host: '127.0.0.1', port: 0 });
   const addr = app.server.address();

@@ -25,6 +25,12 @@ beforeAll(async () => {
     if (broken.has(envelope.id)) throw new TypeError(`cannot read properties of undefined (reading 'lines') in ${envelope.type}`);
     return handleReply(consumer, envelope);
   };
+  // Replies fetched together go through handleReplies; the bus then hands each to handleReply.
+  const handleReplies = saga.handleReplies.bind(saga);
+  saga.handleReplies = async (consumer, replies) => {
+    if (replies.some((r) => broken.has(r.envelope.id))) throw new TypeError(`cannot read properties of undefined (reading 'lines') in a batch`);
+    return handleReplies(consumer, replies);
+  };
   app = await buildTestApp(h);
 });
 afterAll(async () => {
