@@ -102,6 +102,7 @@ export class ReservationEngine {
   private pending: Pending[] = [];
   private readonly busyRows = new Set<string>();
   private activeBatches = 0;
+  private pumpQueued = false;
   private readonly maxBatch: number;
   private readonly maxConcurrent: number;
   private readonly minParallelBatch: number;
@@ -136,7 +137,7 @@ export class ReservationEngine {
     const request = validateReserveRequest(input);
     const index = await this.productIndex(request.lines);
     const outcome = this.admit(request, index, opts);
-    this.pump();
+    this.pumpSoon();
     return outcome;
   }
 
@@ -160,7 +161,7 @@ export class ReservationEngine {
     const requests = checked.filter((c): c is ReserveRequest => !('error' in c));
     const index = await this.productIndex(requests.flatMap((r) => r.lines));
     const outcomes = checked.map((c) => ('error' in c ? Promise.reject(c.error) : this.admit(c, index, opts)));
-    this.pump();
+    this.pumpSoon();
     return Promise.allSettled(outcomes);
   }
 
@@ -225,6 +226,20 @@ export class ReservationEngine {
   async rejectMalformed(orderId: string, code: string, opts: CallOptions = {}): Promise<ReserveOutcome> {
     assertOrderId(orderId);
     return this.rejectWithoutStock({ order_id: orderId, status: 'rejected', code: code as ShortLine['code'], short_lines: [] }, opts);
+  }
+
+  /**
+   * Pumps once the callers started together have queued: reserves issued side by side (a Kafka
+   * batch of commands, concurrent gRPC calls) join the queue in the same few microtasks, and the
+   * first of them would otherwise start a batch alone and leave the rest to wait for it.
+   */
+  private pumpSoon(): void {
+    if (this.pumpQueued) return;
+    this.pumpQueued = true;
+    queueMicrotask(() => {
+      this.pumpQueued = false;
+      this.pump();
+    });
   }
 
   /** Starts batches for pending requests whose rows are not in a running batch. */

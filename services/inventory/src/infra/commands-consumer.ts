@@ -4,7 +4,7 @@
 // reservation batch's read, the inbox insert of the others: infra/reservation-store.ts), so no
 // command pays a SELECT of the inbox first. The answer (stock.reserved / stock.rejected /
 // stock.confirmed / stock.released / stock.restocked) goes out through the outbox.
-import { isDomainError, Topics, type AnyEnvelope } from '@sudamall/shared';
+import { isDomainError, Topics, type AnyEnvelope, type BatchItem } from '@sudamall/shared';
 import type { Consumer } from '@sudamall/shared/service';
 import type { Logger } from 'pino';
 import type { ReservationEngine } from '../app/reservation-engine';
@@ -66,6 +66,39 @@ export async function handleInventoryCommand(deps: CommandsConsumerDeps, envelop
   }
 }
 
+/**
+ * Commands fetched together from one partition, in their order. A run of reserve commands for
+ * different orders goes to the engine side by side, so they share its batches (one lock
+ * acquisition, one read and one write for all of them instead of one each); any other command,
+ * or a second one for an order already in the run, waits for the run and goes alone. Every
+ * command of a run settles before this throws: the bus then hands each message to `handle`, where
+ * what was applied is a redelivery (the inbox).
+ */
+export async function handleInventoryCommands(deps: CommandsConsumerDeps, items: readonly BatchItem[]): Promise<void> {
+  let run: BatchItem[] = [];
+  const ordersInRun = new Set<string>();
+  const flush = async () => {
+    const settled = await Promise.allSettled(run.map((item) => item.within(() => handleInventoryCommand(deps, item.envelope))));
+    run = [];
+    ordersInRun.clear();
+    const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failed) throw failed.reason;
+  };
+  for (const item of items) {
+    const { envelope } = item;
+    const orderId = envelope.type === 'inventory.reserve' ? (envelope.data as { order_id?: unknown } | undefined)?.order_id : undefined;
+    if (typeof orderId !== 'string') {
+      await flush();
+      await item.within(() => handleInventoryCommand(deps, envelope));
+      continue;
+    }
+    if (ordersInRun.has(orderId)) await flush();
+    run.push(item);
+    ordersInRun.add(orderId);
+  }
+  await flush();
+}
+
 /** inventory.commands, as the kernel subscribes it (from the beginning: a command sent before the group first joined is not lost). */
 export function commandsConsumer(deps: CommandsConsumerDeps): Consumer {
   return {
@@ -73,5 +106,7 @@ export function commandsConsumer(deps: CommandsConsumerDeps): Consumer {
     topics: [Topics.inventoryCommands],
     fromBeginning: true,
     handle: (envelope) => handleInventoryCommand(deps, envelope),
+    // Under load the commands queue up: reserves fetched together are decided together.
+    handleBatch: (items) => handleInventoryCommands(deps, items),
   };
 }
