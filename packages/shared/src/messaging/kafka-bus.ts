@@ -469,12 +469,26 @@ export class KafkaBus {
         meta: { topic, partition, offset: message.offset, headers, heartbeat },
         within: (fn) => context.with(spans[n].ctx, fn),
       }));
+      // The batch's own work (one transaction for all, say) has a span of its own, linked to every
+      // message's: its statements are traced, and each message's trace leads to it.
+      const batchSpan = tracer.startSpan(`${topic} process batch`, {
+        kind: SpanKind.CONSUMER,
+        root: true,
+        attributes: {
+          'messaging.system': 'kafka',
+          'messaging.destination.name': topic,
+          'messaging.kafka.destination.partition': partition,
+          'messaging.batch.message_count': parsed.length,
+        },
+        links: spans.map(({ span }) => ({ context: span.spanContext() })),
+      });
+      const all = [...spans.map(({ span }) => span), batchSpan];
       try {
-        await handleBatch(items);
-        for (const { span } of spans) span.end();
+        await context.with(trace.setSpan(context.active(), batchSpan), () => handleBatch(items));
+        for (const span of all) span.end();
         return true;
       } catch (err) {
-        for (const { span } of spans) {
+        for (const span of all) {
           span.recordException(err as Error);
           span.setStatus({ code: SpanStatusCode.ERROR });
           span.end();

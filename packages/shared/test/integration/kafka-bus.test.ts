@@ -200,6 +200,17 @@ describe('KafkaBus batches (handleBatch)', () => {
     expect([...envelopes.map((e) => e.id)].sort()).toEqual([...seen].sort());
     for (const batch of batches) expect(batch).toEqual(envelopes.map((e) => e.id).filter((id) => batch.includes(id)));
     envelopes.forEach((e, n) => expect(traceIds.get(e.id)).toBe(traceIdOf(n + 1)));
+    // Each batch has a span of its own (its statements' parent), linked to its messages' spans.
+    const finished = telemetry.memoryExporter!.getFinishedSpans();
+    const batchSpans = finished.filter((s) => s.name === `${topic} process batch`);
+    expect(batchSpans).toHaveLength(batches.length);
+    const linkedTraces = batchSpans.flatMap((s) => s.links.map((l) => l.context.traceId));
+    expect(linkedTraces.sort()).toEqual(
+      batches
+        .flat()
+        .map((id) => traceIds.get(id))
+        .sort(),
+    );
   });
 
   it('hands each message of a batch its handler failed on to handle, one at a time and in order', async () => {
