@@ -25,6 +25,7 @@ export * from './messaging/contracts';
 export * from './messaging/envelope';
 export * from './messaging/trace-context';
 export * from './messaging/kafka-bus';
+export * from './messaging/batches';
 export * from './messaging/outbox';
 export * from './messaging/inbox';
 export * from './messaging/parked-messages';

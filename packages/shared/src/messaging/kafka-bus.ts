@@ -1,4 +1,4 @@
-import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { context, SpanKind, SpanStatusCode, trace, type Attributes } from '@opentelemetry/api';
 import {
   Kafka,
   logLevel as KafkaLogLevel,
@@ -127,6 +127,19 @@ function toKafkaMessage(e: Envelope): { key: string; value: string; headers: IHe
   const headers: IHeaders & { traceparent?: string } = { type: e.type, 'event-id': e.id };
   if (e.traceparent) headers.traceparent = e.traceparent;
   return { key: e.key, value: JSON.stringify(e), headers };
+}
+
+/** A message's `process` span's attributes (OpenTelemetry's messaging conventions). */
+function processSpanAttributes(topic: string, partition: number, offset: string, envelope: AnyEnvelope): Attributes {
+  return {
+    'messaging.system': 'kafka',
+    'messaging.destination.name': topic,
+    'messaging.message.id': envelope.id,
+    'messaging.kafka.message.key': envelope.key,
+    'messaging.kafka.destination.partition': partition,
+    'messaging.kafka.message.offset': Number(offset),
+    'sudamall.message.type': envelope.type,
+  };
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -370,15 +383,7 @@ export class KafkaBus {
               `${topic} process`,
               {
                 kind: SpanKind.CONSUMER,
-                attributes: {
-                  'messaging.system': 'kafka',
-                  'messaging.destination.name': topic,
-                  'messaging.message.id': envelope.id,
-                  'messaging.kafka.message.key': envelope.key,
-                  'messaging.kafka.destination.partition': partition,
-                  'messaging.kafka.message.offset': Number(message.offset),
-                  'sudamall.message.type': envelope.type,
-                },
+                attributes: processSpanAttributes(topic, partition, message.offset, envelope),
               },
               async (span) => {
                 try {
@@ -449,16 +454,7 @@ export class KafkaBus {
           `${topic} process`,
           {
             kind: SpanKind.CONSUMER,
-            attributes: {
-              'messaging.system': 'kafka',
-              'messaging.destination.name': topic,
-              'messaging.message.id': envelope.id,
-              'messaging.kafka.message.key': envelope.key,
-              'messaging.kafka.destination.partition': partition,
-              'messaging.kafka.message.offset': Number(message.offset),
-              'messaging.batch.message_count': parsed.length,
-              'sudamall.message.type': envelope.type,
-            },
+            attributes: { ...processSpanAttributes(topic, partition, message.offset, envelope), 'messaging.batch.message_count': parsed.length },
           },
           parent,
         );

@@ -4,7 +4,7 @@
 // reservation batch's read, the inbox insert of the others: infra/reservation-store.ts), so no
 // command pays a SELECT of the inbox first. The answer (stock.reserved / stock.rejected /
 // stock.confirmed / stock.released / stock.restocked) goes out through the outbox.
-import { isDomainError, Topics, type AnyEnvelope, type BatchItem } from '@sudamall/shared';
+import { isDomainError, runsOfDistinctKeys, Topics, type AnyEnvelope, type BatchItem } from '@sudamall/shared';
 import type { Consumer } from '@sudamall/shared/service';
 import type { Logger } from 'pino';
 import type { ReservationEngine } from '../app/reservation-engine';
@@ -75,28 +75,23 @@ export async function handleInventoryCommand(deps: CommandsConsumerDeps, envelop
  * what was applied is a redelivery (the inbox).
  */
 export async function handleInventoryCommands(deps: CommandsConsumerDeps, items: readonly BatchItem[]): Promise<void> {
-  let run: BatchItem[] = [];
-  const ordersInRun = new Set<string>();
-  const flush = async () => {
-    const settled = await Promise.allSettled(run.map((item) => item.within(() => handleInventoryCommand(deps, item.envelope))));
-    run = [];
-    ordersInRun.clear();
-    const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-    if (failed) throw failed.reason;
-  };
-  for (const item of items) {
-    const { envelope } = item;
-    const orderId = envelope.type === 'inventory.reserve' ? (envelope.data as { order_id?: unknown } | undefined)?.order_id : undefined;
-    if (typeof orderId !== 'string') {
-      await flush();
-      await item.within(() => handleInventoryCommand(deps, envelope));
+  const handle = (item: BatchItem) => item.within(() => handleInventoryCommand(deps, item.envelope));
+  for (const part of runsOfDistinctKeys(items, (item) => reservingOrderOf(item.envelope))) {
+    if ('alone' in part) {
+      await handle(part.alone);
       continue;
     }
-    if (ordersInRun.has(orderId)) await flush();
-    run.push(item);
-    ordersInRun.add(orderId);
+    const settled = await Promise.allSettled(part.run.map(handle));
+    const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+    if (failed) throw failed.reason;
   }
-  await flush();
+}
+
+/** The order a reserve command names (undefined for any other command: it goes alone). */
+function reservingOrderOf(envelope: AnyEnvelope): string | undefined {
+  if (envelope.type !== 'inventory.reserve') return undefined;
+  const orderId = (envelope.data as { order_id?: unknown } | undefined)?.order_id;
+  return typeof orderId === 'string' ? orderId : undefined;
 }
 
 /** inventory.commands, as the kernel subscribes it (from the beginning: a command sent before the group first joined is not lost). */

@@ -1,4 +1,4 @@
-import type { Envelope } from '@sudamall/shared';
+import { runsOfDistinctKeys, type Envelope } from '@sudamall/shared';
 import { isUuid } from '../domain/errors';
 import { adjustmentIdOf, type OrderAdjustments } from './order-adjustments';
 import { SAGA_REPLY_TYPES, type ReplyInBatch, type SagaCoordinator } from './saga-coordinator';
@@ -32,26 +32,16 @@ export class HandleSagaReply {
    * are skipped, as execute skips them.
    */
   async executeBatch(replies: readonly ReplyInBatch[]): Promise<void> {
-    let run: ReplyInBatch[] = [];
-    const ordersInRun = new Set<string>();
-    const flush = async () => {
-      if (run.length > 0) await this.saga.handleReplies(SAGA_INBOX_CONSUMER, run);
-      run = [];
-      ordersInRun.clear();
-    };
-    for (const reply of replies) {
-      const { envelope } = reply;
-      if (!SAGA_REPLY_TYPES.has(envelope.type)) continue;
-      const orderId = (envelope.data as { order_id?: unknown }).order_id;
-      if (adjustmentIdOf(envelope) || typeof orderId !== 'string' || !isUuid(orderId)) {
-        await flush();
-        await reply.within(() => this.execute(envelope));
-        continue;
-      }
-      if (ordersInRun.has(orderId)) await flush();
-      run.push(reply);
-      ordersInRun.add(orderId);
+    const heard = replies.filter((r) => SAGA_REPLY_TYPES.has(r.envelope.type));
+    for (const part of runsOfDistinctKeys(heard, (r) => checkoutOrderOf(r.envelope))) {
+      if ('run' in part) await this.saga.handleReplies(SAGA_INBOX_CONSUMER, part.run);
+      else await part.alone.within(() => this.execute(part.alone.envelope));
     }
-    await flush();
   }
+}
+
+/** The order a checkout-saga reply names, when it can join a batch (undefined: an adjustment's reply, or no valid order id). */
+function checkoutOrderOf(envelope: Envelope): string | undefined {
+  const orderId = (envelope.data as { order_id?: unknown }).order_id;
+  return !adjustmentIdOf(envelope) && typeof orderId === 'string' && isUuid(orderId) ? orderId : undefined;
 }

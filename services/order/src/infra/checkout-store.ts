@@ -275,11 +275,14 @@ interface LockedRow {
   last_error: string | null;
 }
 
+// The order head and saga columns every lock statement answers (LockedRow, lockedFromRow).
+const LOCKED_COLUMNS = `o.order_id::text AS order_id, o.user_id, o.status::text AS status, o.store_ids, o.payment_expires_at,
+       s.state, s.current_step, s.attempts, s.awaiting, s.context, s.step_started_at, s.deadline_at,
+       s.next_retry_at, s.stuck, s.last_error`;
+
 // A row lock of two tables in one statement (FOR UPDATE OF o, s), which Prisma cannot express.
 const LOCK_SAGA = `
-  SELECT o.order_id::text, o.user_id, o.status::text AS status, o.store_ids, o.payment_expires_at,
-         s.state, s.current_step, s.attempts, s.awaiting, s.context, s.step_started_at, s.deadline_at,
-         s.next_retry_at, s.stuck, s.last_error
+  SELECT ${LOCKED_COLUMNS}
     FROM orders o JOIN saga_instances s ON s.order_id = o.order_id
    WHERE o.order_id = $1::uuid
      FOR UPDATE OF o, s`;
@@ -294,9 +297,7 @@ const CLAIM_AND_LOCK_SAGA = `
     ${INBOX_CLAIM_SQL}
     RETURNING 1
   ), locked AS (
-    SELECT o.order_id::text, o.user_id, o.status::text AS status, o.store_ids, o.payment_expires_at,
-           s.state, s.current_step, s.attempts, s.awaiting, s.context, s.step_started_at, s.deadline_at,
-           s.next_retry_at, s.stuck, s.last_error
+    SELECT ${LOCKED_COLUMNS}
       FROM orders o JOIN saga_instances s ON s.order_id = o.order_id
      WHERE o.order_id = $3::uuid AND EXISTS (SELECT 1 FROM claimed)
        FOR UPDATE OF o, s
@@ -319,20 +320,16 @@ const CLAIM_AND_LOCK_SAGAS = `
     ON CONFLICT (consumer, event_id) DO NOTHING
     RETURNING event_id
   ), locked AS (
-    SELECT o.order_id, o.user_id, o.status::text AS status, o.store_ids, o.payment_expires_at,
-           s.state, s.current_step, s.attempts, s.awaiting, s.context, s.step_started_at, s.deadline_at,
-           s.next_retry_at, s.stuck, s.last_error
+    SELECT ${LOCKED_COLUMNS}
       FROM orders o JOIN saga_instances s ON s.order_id = o.order_id
      WHERE o.order_id IN (SELECT r.order_id FROM replies r JOIN claimed c ON c.event_id = r.event_id)
      ORDER BY o.order_id
        FOR UPDATE OF o, s
   )
-  SELECT c.event_id IS NOT NULL AS claimed, l.order_id::text AS order_id, l.user_id, l.status, l.store_ids, l.payment_expires_at,
-         l.state, l.current_step, l.attempts, l.awaiting, l.context, l.step_started_at, l.deadline_at,
-         l.next_retry_at, l.stuck, l.last_error
+  SELECT c.event_id IS NOT NULL AS claimed, l.*
     FROM replies r
     LEFT JOIN claimed c ON c.event_id = r.event_id
-    LEFT JOIN locked l ON c.event_id IS NOT NULL AND l.order_id = r.order_id
+    LEFT JOIN locked l ON c.event_id IS NOT NULL AND l.order_id = r.order_id::text
    ORDER BY r.n`;
 
 // One saga decision in one statement, a multi-write CTE (which Prisma cannot express): the saga's
