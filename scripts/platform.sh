@@ -262,7 +262,9 @@ kafka_up() {
   local i
   for i in $(seq 1 600); do
     port_open "$KAFKA_PORT" && break
-    if ! kafka_pid_alive; then
+    # Only whether the process lives: a broker spawned a moment ago may still be the shell that
+    # is about to exec java, so its command line does not say kafka.Kafka yet.
+    if ! kill -0 "$(cat "$KAFKA_PID")" 2>/dev/null; then
       tail -n 30 "$KAFKA_LOG" >&2 2>/dev/null || true
       die "Kafka exited while starting (log: $KAFKA_LOG)"
     fi
