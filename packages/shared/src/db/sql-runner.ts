@@ -39,18 +39,23 @@ export interface Sql extends SqlRunner {
 // Named (prepared) statements: parsed and planned once per connection (see preparedStatementName).
 const statement = (text: string, values: readonly unknown[]) => ({ name: preparedStatementName(text, values.length), text, values: values as unknown[] });
 
-/** `afterSubmit` runs once the statement is handed to the client (pipelined: written, or held). */
-function runner(target: Pool | PoolClient, afterSubmit?: () => void): SqlRunner {
+/**
+ * `hold` runs before a statement is handed to the client, `afterSubmit` once it is (pipelined:
+ * written, or held in the socket).
+ */
+function runner(target: Pool | PoolClient, hooks: { hold?: () => void; afterSubmit?: () => void } = {}): SqlRunner {
+  const submit = (text: string, values: readonly unknown[]) => {
+    hooks.hold?.();
+    const pending = target.query(statement(text, values));
+    hooks.afterSubmit?.();
+    return pending;
+  };
   return {
     async query<R>(text: string, values: readonly unknown[] = []) {
-      const pending = target.query(statement(text, values));
-      afterSubmit?.();
-      return (await pending).rows as R[];
+      return (await submit(text, values)).rows as R[];
     },
     async execute(text: string, values: readonly unknown[] = []) {
-      const pending = target.query(statement(text, values));
-      afterSubmit?.();
-      return (await pending).rowCount ?? 0;
+      return (await submit(text, values)).rowCount ?? 0;
     },
   };
 }
@@ -58,8 +63,9 @@ function runner(target: Pool | PoolClient, afterSubmit?: () => void): SqlRunner 
 export interface SqlOptions {
   /**
    * Send a statement without waiting for the one before to finish (node-postgres's pipeline
-   * mode): a transaction's BEGIN goes out with its first statement and queryAndCommit's COMMIT
-   * with its last, in one socket write each (two round trips and two writes fewer per transaction).
+   * mode). In a transaction, what is handed over in one tick leaves in one socket write: BEGIN
+   * with the first statement, queryAndCommit's COMMIT with its last, and statements sent
+   * together (a batch's decisions) with each other.
    */
   pipeline?: boolean;
   /** Server settings for every connection (statement_timeout, plan_cache_mode, ...). */
@@ -104,28 +110,41 @@ export function createSql(databaseUrl: string, poolSize = 10, opts: SqlOptions =
         broken = true;
       };
       client.on('error', onError);
-      // Pipelined, BEGIN is held in the socket until fn's first statement is handed over, and
-      // both leave in one write (or until fn ends without one).
+      // Pipelined, the socket is held (corked) from BEGIN, and again from any later statement,
+      // until the end of the tick in which it was handed over: whatever fn hands over meanwhile
+      // leaves in the same write. Nothing waits on the release: a statement's answer needs its
+      // write, and the tick ends before any answer can be read.
       const socket = pipeline ? socketOf(client) : undefined;
-      let holdingBegin = socket !== undefined;
-      socket?.cork();
-      const sendBegin = () => {
-        if (!holdingBegin) return;
-        holdingBegin = false;
+      let held = false;
+      let releaseQueued = false;
+      const hold = () => {
+        if (!socket || held) return;
+        held = true;
+        socket.cork();
+      };
+      const release = () => {
+        releaseQueued = false;
+        if (!held) return;
+        held = false;
         socket?.uncork();
       };
-      const tx = runner(client, sendBegin);
+      const releaseAtTickEnd = () => {
+        if (!held || releaseQueued) return;
+        releaseQueued = true;
+        process.nextTick(release);
+      };
+      hold();
+      const tx = runner(client, { hold, afterSubmit: releaseAtTickEnd });
       let committed = false;
       const sqlTx: SqlTxCommitting = {
         ...tx,
         $executeRawUnsafe: (text, ...values) => tx.execute(text, values),
         async queryAndCommit<R>(text: string, values: readonly unknown[] = []) {
           // Pipelined, both are written (in one write) before either answers; the COMMIT's outcome is awaited too.
-          socket?.cork();
+          hold();
           const last = client.query(statement(text, values));
           const commit = client.query('COMMIT');
-          socket?.uncork();
-          sendBegin();
+          releaseAtTickEnd();
           const [rows] = await Promise.all([last.then((r) => r.rows as R[]), commit]);
           committed = true;
           return rows;
@@ -138,12 +157,12 @@ export function createSql(databaseUrl: string, poolSize = 10, opts: SqlOptions =
         if (!pipeline) await begun;
         begun.catch(() => undefined);
         const result = await fn(sqlTx);
-        sendBegin();
+        release();
         await begun;
         if (!committed) await client.query('COMMIT');
         return result;
       } catch (err) {
-        sendBegin();
+        release();
         await client.query('ROLLBACK').catch(() => undefined);
         throw err;
       } finally {

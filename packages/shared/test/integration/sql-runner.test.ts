@@ -106,7 +106,7 @@ it('pipelined: BEGIN rides with the first statement and COMMIT with queryAndComm
   }
 });
 
-it('pipelined: BEGIN leaves with the first statement and COMMIT with the last, in one socket write each', async () => {
+it('pipelined: BEGIN leaves with the first statement, COMMIT with the last, and what one tick hands over together, in one socket write each', async () => {
   const piped = createSql(TEST_DATABASE_URL, 1, { pipeline: true });
   // Counts the writes of sockets to the database (each is one write syscall: what costs here).
   const port = Number(new URL(TEST_DATABASE_URL).port || 5432);
@@ -128,6 +128,19 @@ it('pipelined: BEGIN leaves with the first statement and COMMIT with the last, i
     });
     expect(rows).toHaveLength(2);
     expect(writes).toBe(3);
+    // Statements handed over in one tick (a batch's decisions) leave together: BEGIN, both
+    // statements, the last one and its COMMIT in ONE write.
+    writes = 0;
+    const together = await piped.transaction(async (tx) => {
+      const [, , last] = await Promise.all([tx.execute(BUMP, [0]), tx.execute(INSERT, ['c', 3]), tx.queryAndCommit(SELECT, [2])]);
+      return last;
+    });
+    expect(together).toEqual([
+      { id: 'a', qty: 2 },
+      { id: 'b', qty: 3 },
+      { id: 'c', qty: 3 },
+    ]);
+    expect(writes).toBe(1);
     // A transaction that ends without a statement still sends its BEGIN (then COMMIT).
     writes = 0;
     await expect(piped.transaction(async () => 'nothing')).resolves.toBe('nothing');
@@ -138,7 +151,10 @@ it('pipelined: BEGIN leaves with the first statement and COMMIT with the last, i
         throw new Error('refused before any statement');
       }),
     ).rejects.toThrow('refused');
-    expect(await piped.query(SELECT, [2])).toEqual([{ id: 'b', qty: 2 }]);
+    expect(await piped.query(SELECT, [3])).toEqual([
+      { id: 'b', qty: 3 },
+      { id: 'c', qty: 3 },
+    ]);
   } finally {
     Object.assign(proto, original);
     await piped.close();
