@@ -8,7 +8,9 @@
 //      → Kafka → inventory confirm → Kafka → order).
 // Latencies are read afterwards from the order database (the time each order entered
 // `under_paying` and `processing`, from its status history) against the moment the buyer sent
-// the request, so the benchmark does not poll the service it measures.
+// the request, so the benchmark does not poll the service it measures. The buyers' requests go
+// through a keep-alive node:http client (bench/lib/http-client.js), not fetch: this process shares
+// the two cores with the services, and fetch cost it several times more CPU per request.
 //
 // Printed, each beside the bare Kafka produce → consume round trip measured in the same run
 // through the same client library and broker:
@@ -42,6 +44,7 @@ const { Client } = require('pg');
 const { Kafka, logLevel } = require('kafkajs');
 const { signToken, KafkaBus, createLogger, ALL_TOPICS, topicName } = require('@sudamall/shared');
 const { ProcessGroups, pidsMatching, machineBusyMs } = require('./process-stats');
+const { createHttpClient } = require('../lib/http-client');
 
 const ROOT = path.resolve(__dirname, '../..');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
@@ -64,6 +67,9 @@ const PREFIX = `bench-${randomBytes(4).toString('hex')}.`;
 const TARGETS = { under_paying: { rate: 300, p99: 250 }, processing: { rate: 200, p99: 500 }, serviceRssMb: 200, platformMb: 3072 };
 
 const children = {};
+// The buyers' HTTP client (bench/lib/http-client.js: its CPU per request is the "bench" line's).
+// Per origin, as many sockets as requests can be in flight: the buyers, or the storm's shoppers.
+const client = createHttpClient({ maxSockets: Math.max(CONCURRENCY, STORM_SHOPPERS) });
 const log = (...a) => console.log(...a);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const fmt = (n, d = 0) => (n === undefined || Number.isNaN(n) ? '-' : n.toFixed(d));
@@ -178,7 +184,7 @@ async function startServices() {
   const url = (s, p) => `http://127.0.0.1:${http[s]}${p}`;
   for (const s of SERVICES) {
     for (let i = 0; ; i++) {
-      const ok = await fetch(url(s, '/readyz')).then(
+      const ok = await client.request('GET', url(s, '/readyz')).then(
         (r) => r.ok,
         () => false,
       );
@@ -400,12 +406,11 @@ async function main() {
 
   const auth = (claims) => `Bearer ${signToken(claims, { secret: JWT_SECRET, expiresIn: '2h' })}`;
   const call = async (authz, method, u, body, headers = {}) => {
-    const res = await fetch(u, {
-      method,
+    const res = await client.request(method, u, {
       headers: { authorization: authz, 'content-type': 'application/json', ...headers },
       body: body ? JSON.stringify(body) : undefined,
     });
-    const json = await res.json().catch(() => null);
+    const { json } = res;
     if (!res.ok) throw new Error(`${method} ${u} → ${res.status} ${JSON.stringify(json)}`);
     return json;
   };

@@ -38,6 +38,7 @@ const os = require('node:os');
 const path = require('node:path');
 const { Client } = require('pg');
 const { ProcessGroups, pidsMatching, machineBusyMs } = require('../order/process-stats');
+const { createHttpClient } = require('../lib/http-client');
 
 const ROOT = path.resolve(__dirname, '../..');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
@@ -58,6 +59,8 @@ const fmt = (n, d = 0) => (n === undefined || n === null || Number.isNaN(n) ? '-
 const sorted = (xs) => [...xs].sort((a, b) => a - b);
 const pct = (s, p) => (s.length ? s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] : NaN);
 let vendure; // the server's child process
+// Vendure's shoppers' HTTP client; per origin, as many sockets as requests in flight at once.
+const client = createHttpClient({ maxSockets: Math.max(CONCURRENCY, STORM_SHOPPERS) });
 
 function freePort() {
   return new Promise((resolve, reject) => {
@@ -99,17 +102,20 @@ function runOurs() {
   });
 }
 
-/** A GraphQL client of one Vendure API that keeps the session's bearer token, as a storefront does. */
+/**
+ * A GraphQL client of one Vendure API that keeps the session's bearer token, as a storefront does.
+ * Through the same keep-alive client as our services' buyers (bench/lib/http-client.js), so the
+ * load generator costs both sides the same.
+ */
 function graphql(endpoint) {
   let token;
   return async (query, variables) => {
-    const res = await fetch(endpoint, {
-      method: 'POST',
+    const res = await client.request('POST', endpoint, {
       headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
       body: JSON.stringify({ query, variables }),
     });
-    token = res.headers.get('vendure-auth-token') ?? token;
-    const json = await res.json().catch(() => null);
+    token = res.headers['vendure-auth-token'] ?? token;
+    const { json } = res;
     if (!res.ok || !json || json.errors) throw new Error(`${endpoint} → ${res.status} ${JSON.stringify(json?.errors ?? json)}`);
     const [value] = Object.values(json.data);
     // Vendure answers a refused operation as an ErrorResult inside `data`.
