@@ -240,7 +240,7 @@ async function readTimelines(dbs, placed) {
   }
   const timelines = new Map(ids.map((id) => [id, { t0: placed.get(id), status: {}, steps: {} }]));
   for (const r of statuses) timelines.get(r.order_id).status[r.status] = ms(r.at);
-  for (const r of orderCreated) timelines.get(r.id).steps['order row written (catalogue + snapshots via gRPC before it)'] = ms(r.created_at);
+  for (const r of orderCreated) timelines.get(r.id).steps['order row written (snapshots via gRPC before it)'] = ms(r.created_at);
   for (const m of messages) {
     const t = timelines.get(m.key);
     if (!t) continue;

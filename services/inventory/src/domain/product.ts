@@ -56,6 +56,8 @@ export interface SnapshotRecord {
   storeId: string;
   reason: string;
   createdAt: Date;
+  /** The product as it stood, for whoever decides from the snapshot alone (order's placement); only on snapshots just taken. */
+  productState?: { deleted: boolean; hasSizes: boolean; sizes: string[] };
 }
 
 /** Who reads: sold quantities are shown to the product's store's sellers and admins only. */

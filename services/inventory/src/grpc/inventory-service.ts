@@ -89,6 +89,7 @@ function snapshotToPb(s: SnapshotRecord): pb.ProductSnapshot {
     storeId: s.storeId,
     createdAt: s.createdAt.toISOString(),
     reason: s.reason,
+    productState: s.productState,
   };
 }
 

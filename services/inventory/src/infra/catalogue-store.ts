@@ -53,7 +53,11 @@ export const PRODUCTS_BY_ID_SQL = `SELECT ${PRODUCT_JSON} AS product FROM produc
 // decimals, timestamps as toISOString writes them, sizes in localeCompare's order: the ICU root
 // collation), which test/integration/checkout-reads.test.ts compares with productDocument.
 // $1 history ids (the caller's, to answer in request order), $2 product ids, $3 sizes, $4 reason,
-// $5 whether every requested id can be found at all.
+// $5 whether every requested id can be found at all. Each row also answers `productState`, the
+// product as it stood (deleted, has_sizes, its live sizes in the snapshot's order), from which
+// order decides whether the line can be ordered: a deleted product or an unknown size is
+// snapshotted like any other (order refuses the placement; the rows stay unreferenced, as those
+// of a placement whose insert failed always did).
 export const ORDER_SNAPSHOTS_SQL = `
 WITH
 i AS (SELECT * FROM unnest($1::uuid[], $2::uuid[], $3::text[]) AS i(id, product_id, size)),
@@ -89,7 +93,10 @@ h AS (
     'id', id, 'productId', product_id, 'productName', product_name, 'productDescription', product_description,
     'price', price::text, 'salePrice', sale_price::text, 'currentPrice', current_price::text,
     'color', color, 'brand', brand, 'category', category, 'size', size, 'storeId', store_id,
-    'reason', reason, 'createdAt', created_at) AS row
+    'reason', reason, 'createdAt', created_at,
+    'productState', jsonb_build_object(
+      'deleted', (snapshot->>'deleted')::boolean, 'hasSizes', (snapshot->>'has_sizes')::boolean,
+      'sizes', (SELECT coalesce(jsonb_agg(z->'size' ORDER BY n), '[]'::jsonb) FROM jsonb_array_elements(snapshot->'sizes') WITH ORDINALITY AS z(z, n)))) AS row
 )
 SELECT (SELECT coalesce(jsonb_agg(product_id), '[]'::jsonb) FROM missing) AS missing,
        (SELECT coalesce(jsonb_agg(row), '[]'::jsonb) FROM h) AS rows`;

@@ -76,7 +76,16 @@ describe.each(runners)('on the %s runner', (_name, runner) => {
       [b, '', '5.10', null, '5.10', reason],
       [a, 'm', '20.00', '12.50', '12.50', reason],
     ]);
-    for (const s of snapshots) expect(await store.findSnapshot(s.id)).toEqual(s);
+    // What order decides the lines from: the product as it stood, its live sizes in GetProducts' order.
+    const liveSizes = [...(await store.find(a))!.stock].map((r) => r.size).sort((x, y) => x.localeCompare(y));
+    expect(liveSizes).toEqual(['m', 'M', 'XL']);
+    expect(snapshots.map((s) => s.productState)).toEqual([
+      { deleted: false, hasSizes: true, sizes: liveSizes },
+      { deleted: false, hasSizes: false, sizes: [] },
+      { deleted: false, hasSizes: true, sizes: liveSizes },
+    ]);
+    // Read back, a snapshot is what was frozen (the state is only answered when it is taken).
+    for (const { productState: _state, ...frozen } of snapshots) expect(await store.findSnapshot(frozen.id)).toEqual(frozen);
     const { rows } = await pool.query<{ id: string; product_id: string; kind: string; snapshot: unknown }>(
       'SELECT id, product_id, kind, snapshot FROM product_history WHERE reason = $1',
       [reason],
@@ -86,6 +95,20 @@ describe.each(runners)('on the %s runner', (_name, runner) => {
       expect(r.kind).toBe('order');
       expect(r.snapshot).toEqual(JSON.parse(JSON.stringify(productDocument((await store.find(r.product_id))!))));
     }
+
+    // A deleted product and a size it does not offer are frozen too: the caller decides.
+    await pool.query('UPDATE products SET deleted_at = now() WHERE id = $1', [b]);
+    const late = await store.recordOrderSnapshots(
+      [
+        { productId: b, size: '' },
+        { productId: a, size: 'XXL' },
+      ],
+      `order:${randomUUID()}`,
+    );
+    expect(late.snapshots.map((s) => [s.size, s.productState])).toEqual([
+      ['', { deleted: true, hasSizes: false, sizes: [] }],
+      ['XXL', { deleted: false, hasSizes: true, sizes: liveSizes }],
+    ]);
 
     const unknown = randomUUID();
     const none = `order:${randomUUID()}`;

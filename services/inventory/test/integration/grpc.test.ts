@@ -212,9 +212,11 @@ describe('catalogue RPCs', () => {
     const a = await seedProduct(pool, { S: 2 }, { price: '7.25' });
     const created = await call('createSnapshots')({ items: [{ productId: a.productId, size: 'S' }], reason: 'order:o-1' });
     expect(created.snapshots[0]).toMatchObject({ productId: a.productId, size: 'S', price: '7.25', reason: 'order:o-1' });
+    // The product as it stood, for order to decide the line from (GetSnapshot does not answer it).
+    expect(created.snapshots[0].productState).toEqual({ deleted: false, hasSizes: true, sizes: ['S'] });
     await pool.query(`UPDATE products SET price = 9.99 WHERE id = $1`, [a.productId]);
     const got = await call('getSnapshot')({ snapshotId: created.snapshots[0].snapshotId });
-    expect(got.snapshot).toEqual(created.snapshots[0]);
+    expect(got.snapshot).toEqual({ ...created.snapshots[0], productState: undefined });
     const missing = randomUUID();
     await expect(call('createSnapshots')({ items: [{ productId: missing, size: '' }], reason: 'x' })).rejects.toMatchObject({
       kind: 'not_found',

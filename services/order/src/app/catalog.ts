@@ -9,6 +9,9 @@ export interface CatalogProduct {
   sizes: string[];
 }
 
+/** What decides whether a line can be ordered: the product as it stood (checkOrderable). */
+export type OrderableFacts = Pick<CatalogProduct, 'id' | 'hasSizes' | 'deleted' | 'sizes'>;
+
 /** A frozen copy of a product as ordered; `data` is kept verbatim with the order item. */
 export interface CatalogSnapshot {
   snapshotId: string;
@@ -18,11 +21,14 @@ export interface CatalogSnapshot {
   size: string | null;
   storeId: string;
   data: Record<string, unknown>;
+  /** The product as it stood when frozen; absent from an inventory older than it (ask getProducts then). */
+  product?: OrderableFacts;
 }
 
 export interface CatalogPort {
   getProducts(ids: string[]): Promise<{ products: CatalogProduct[]; missingIds: string[] }>;
-  createSnapshots(items: Array<{ productId: string; size: string | null }>, reason: string): Promise<CatalogSnapshot[]>;
+  /** One snapshot per item, in order; none, and the unknown ids, when a product does not exist. */
+  createSnapshots(items: Array<{ productId: string; size: string | null }>, reason: string): Promise<{ snapshots: CatalogSnapshot[]; missingIds: string[] }>;
 }
 
 /** The payment service's view of an order's payment, when reachable. */

@@ -6,7 +6,7 @@ import type { SagaDecision } from '../saga/saga-types';
 import { addressNotFound, shippingAddressChoice, type AddressSnapshot } from '../domain/address';
 import { requestedPaymentWindowMs } from '../domain/payment-deadline';
 import type { AddressLookup } from './ports';
-import type { CatalogPort, CatalogSnapshot } from './catalog';
+import type { CatalogPort, CatalogSnapshot, OrderableFacts } from './catalog';
 import type { SagaCoordinator } from './saga-coordinator';
 
 export interface PlaceOrderInput {
@@ -85,6 +85,15 @@ function normalise(input: PlaceOrderInput) {
   return [...lines.values()];
 }
 
+/** Whether a line can be ordered from its product as it stands; throws the reason it cannot. */
+function assertOrderable(line: { productId: string; size: string | null }, p: OrderableFacts | undefined): void {
+  if (!p) throw productNotFound([line.productId]);
+  if (p.deleted) throw productUnavailable(p.id);
+  if (p.hasSizes && !line.size) throw sizeRequired(p.id);
+  if (!p.hasSizes && line.size) throw sizeNotAllowed(p.id, line.size);
+  if (p.hasSizes && line.size && !p.sizes.includes(line.size)) throw sizeNotFound(p.id, line.size, p.sizes);
+}
+
 export class PlaceOrder {
   constructor(
     private readonly catalog: CatalogPort,
@@ -109,35 +118,25 @@ export class PlaceOrder {
       ? await this.resolveAddress(input.userId, input.addressId)
       : { text: (input.shippingAddress ?? '').trim(), snapshot: null };
 
-    const ids = [...new Set(lines.map((l) => l.productId))];
-    const { products, missingIds } = await this.catalog.getProducts(ids);
-    if (missingIds.length > 0) throw productNotFound(missingIds);
-    const byId = new Map(products.map((p) => [p.id, p]));
-    const checked = lines.map((line) => {
-      const p = byId.get(line.productId);
-      if (!p) throw productNotFound([line.productId]);
-      if (p.deleted) throw productUnavailable(p.id);
-      if (p.hasSizes && !line.size) throw sizeRequired(p.id);
-      if (!p.hasSizes && line.size) throw sizeNotAllowed(p.id, line.size);
-      if (p.hasSizes && line.size && !p.sizes.includes(line.size)) throw sizeNotFound(p.id, line.size, p.sizes);
-      return p;
-    });
-
+    // One catalogue call: the snapshots carry the product as it stood, and the lines are checked
+    // against that (a refused placement leaves its snapshots unreferenced; they list nowhere).
     const orderId = randomUUID();
-    const snapshots = await this.catalog.createSnapshots(lines, `order:${orderId}`);
+    const { snapshots, missingIds } = await this.catalog.createSnapshots(lines, `order:${orderId}`);
+    if (missingIds.length > 0) throw productNotFound(missingIds);
+    if (snapshots.length !== lines.length) throw new Error(`the catalogue answered ${snapshots.length} snapshots for ${lines.length} lines`);
+    const facts = await this.orderableFacts(lines, snapshots);
+    lines.forEach((line, i) => assertOrderable(line, facts[i]));
     const items: NewOrderItem[] = lines.map((line, i) => {
-      const p = checked[i];
       const snapshot = snapshots[i];
-      if (!p || !snapshot) throw new Error(`the catalogue answered ${snapshots.length} snapshots for ${lines.length} lines`);
       return {
         id: randomUUID(),
         productId: line.productId,
-        productName: snapshot.productName || p.name,
+        productName: snapshot.productName,
         size: line.size,
         quantity: line.quantity,
         // The snapshot is the price the buyer is charged: it is what the order will show forever.
-        price: formatMoney(money(snapshot.price || p.price)),
-        storeId: snapshot.storeId || p.storeId,
+        price: formatMoney(money(snapshot.price)),
+        storeId: snapshot.storeId,
         snapshot,
       };
     });
@@ -190,6 +189,15 @@ export class PlaceOrder {
     } finally {
       watch.close();
     }
+  }
+
+  /** Each line's product as it stood: from its snapshot, or (an older inventory's snapshots lack it) from GetProducts. */
+  private async orderableFacts(lines: ReadonlyArray<{ productId: string }>, snapshots: CatalogSnapshot[]): Promise<Array<OrderableFacts | undefined>> {
+    if (snapshots.every((s) => s.product)) return snapshots.map((s) => s.product);
+    const { products, missingIds } = await this.catalog.getProducts([...new Set(lines.map((l) => l.productId))]);
+    if (missingIds.length > 0) throw productNotFound(missingIds);
+    const byId = new Map(products.map((p) => [p.id, p]));
+    return lines.map((l) => byId.get(l.productId));
   }
 
   private async resolveAddress(userId: string, addressId: string) {

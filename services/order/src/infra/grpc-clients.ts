@@ -1,8 +1,14 @@
 import { credentials, type ChannelCredentials } from '@grpc/grpc-js';
-import { promisifyUnary } from '@sudamall/shared';
+import { isDomainError, promisifyUnary } from '@sudamall/shared';
 import { cart, inventory, payment } from '@sudamall/proto';
 import type { CartCheckoutInput, CartCheckoutPort } from '../app/order-from-cart';
 import type { CatalogPort, CatalogSnapshot, PaymentStatusPort } from '../app/catalog';
+
+/** CreateSnapshots' NOT_FOUND names the unknown products in details.missing_ids. */
+function missingIdsOf(details: unknown): string[] {
+  const ids = (details as { missing_ids?: unknown } | undefined)?.missing_ids;
+  return Array.isArray(ids) ? ids.map(String) : [];
+}
 
 /** The catalogue over inventory's gRPC API (GetProducts, CreateSnapshots). */
 export class InventoryCatalog implements CatalogPort {
@@ -37,12 +43,19 @@ export class InventoryCatalog implements CatalogPort {
     };
   }
 
-  async createSnapshots(items: Array<{ productId: string; size: string | null }>, reason: string): Promise<CatalogSnapshot[]> {
-    const res = await this.createSnapshotsCall(
-      { items: items.map((i) => ({ productId: i.productId, size: i.size ?? '' })), reason },
-      { deadlineMs: this.deadlineMs },
-    );
-    return res.snapshots.map((s) => ({
+  async createSnapshots(items: Array<{ productId: string; size: string | null }>, reason: string) {
+    let res;
+    try {
+      res = await this.createSnapshotsCall(
+        { items: items.map((i) => ({ productId: i.productId, size: i.size ?? '' })), reason },
+        { deadlineMs: this.deadlineMs },
+      );
+    } catch (e) {
+      // All or nothing: an unknown product is answered with the ids, and nothing was written.
+      if (isDomainError(e) && e.code === 'PRODUCT_NOT_FOUND') return { snapshots: [], missingIds: missingIdsOf(e.details) };
+      throw e;
+    }
+    const snapshots = res.snapshots.map((s): CatalogSnapshot => ({
       snapshotId: s.snapshotId,
       productId: s.productId,
       productName: s.productName,
@@ -65,7 +78,11 @@ export class InventoryCatalog implements CatalogPort {
         store_id: s.storeId,
         created_at: s.createdAt,
       },
+      ...(s.productState
+        ? { product: { id: s.productId, deleted: s.productState.deleted, hasSizes: s.productState.hasSizes, sizes: s.productState.sizes } }
+        : {}),
     }));
+    return { snapshots, missingIds: [] };
   }
 
   close(): void {

@@ -116,6 +116,51 @@ it('refuses unknown products and bad sizes up front, writing nothing', async () 
   expect(await h.c.db.order.count({ where: { userId } })).toBe(0);
 });
 
+it('places with ONE catalogue call, deciding from the snapshots; an older inventory (snapshots without the product state) is asked GetProducts too', async () => {
+  const sized = h.catalog.add({ hasSizes: true, sizes: ['M', 'S'] });
+  const gone = h.catalog.add({ deleted: true });
+  const userId = randomUUID();
+  const base = { userId, shippingAddress: 'x', waitMs: 0 };
+  const place = (items: Array<{ productId: string; quantity: number; size?: string }>) =>
+    h.c.useCases.placeOrder.execute({ ...base, idempotencyKey: randomUUID(), items });
+  for (const older of [false, true]) {
+    h.catalog.olderInventory = older;
+    h.catalog.snapshotCalls = 0;
+    h.catalog.getProductsCalls = 0;
+    await expect(place([{ productId: sized.id, quantity: 1, size: 'XL' }])).rejects.toMatchObject({
+      code: 'SIZE_NOT_FOUND',
+      details: { product_id: sized.id, size: 'XL', sizes: ['M', 'S'] },
+    });
+    // The first refusable line decides, in the request's order.
+    await expect(
+      place([
+        { productId: sized.id, quantity: 1, size: 'S' },
+        { productId: gone.id, quantity: 1 },
+      ]),
+    ).rejects.toMatchObject({
+      code: 'PRODUCT_UNAVAILABLE',
+      details: { product_id: gone.id },
+    });
+    const unknown = randomUUID();
+    await expect(
+      place([
+        { productId: sized.id, quantity: 1, size: 'S' },
+        { productId: unknown, quantity: 1 },
+      ]),
+    ).rejects.toMatchObject({
+      code: 'PRODUCT_NOT_FOUND',
+      details: { missing_ids: [unknown] },
+    });
+    const { orderId } = await place([{ productId: sized.id, quantity: 2, size: 'M' }]);
+    expect((await orderRow(orderId)).items.map((i) => [i.size, i.quantity])).toEqual([['M', 2]]);
+    expect(h.catalog.snapshotCalls).toBe(4);
+    // Unknown ids are answered by CreateSnapshots itself: GetProducts only for the three it froze.
+    expect(h.catalog.getProductsCalls).toBe(older ? 3 : 0);
+  }
+  h.catalog.olderInventory = false;
+  expect(await h.c.db.order.count({ where: { userId } })).toBe(2);
+});
+
 it('stock.reserved → under_paying with a deadline one payment window away; PlaceOrder with wait_ms returns it', async () => {
   const product = h.catalog.add();
   const userId = randomUUID();
