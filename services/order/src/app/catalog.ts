@@ -9,7 +9,7 @@ export interface CatalogProduct {
   sizes: string[];
 }
 
-/** What decides whether a line can be ordered: the product as it stood (checkOrderable). */
+/** What decides whether a line can be ordered: the product as it stood (place-order.ts, assertOrderable). */
 export type OrderableFacts = Pick<CatalogProduct, 'id' | 'hasSizes' | 'deleted' | 'sizes'>;
 
 /** A frozen copy of a product as ordered; `data` is kept verbatim with the order item. */
