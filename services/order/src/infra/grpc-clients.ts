@@ -52,7 +52,9 @@ export class InventoryCatalog implements CatalogPort {
       );
     } catch (e) {
       // All or nothing: an unknown product is answered with the ids, and nothing was written.
-      if (isDomainError(e) && e.code === 'PRODUCT_NOT_FOUND') return { snapshots: [], missingIds: missingIdsOf(e.details) };
+      // Without readable ids the refusal itself goes up (a 404 still, not an empty answer).
+      const missingIds = isDomainError(e) && e.code === 'PRODUCT_NOT_FOUND' ? missingIdsOf(e.details) : [];
+      if (missingIds.length > 0) return { snapshots: [], missingIds };
       throw e;
     }
     const snapshots = res.snapshots.map((s): CatalogSnapshot => ({
