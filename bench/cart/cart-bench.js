@@ -12,7 +12,9 @@
 //   npx turbo run build --filter=@sudamall/cart && node bench/cart/cart-bench.js
 // Knobs: BENCH_SECONDS (10 per case), BENCH_WARMUP_SECONDS (2), BENCH_CONNECTIONS (32),
 // BENCH_BUYERS (200), BENCH_PRODUCTS (100), BENCH_ITEMS_PER_CART (5), BENCH_POOL (10, the
-// service's pg pool), BENCH_CPU_PROF (a folder: profile the service), PGHOST/PGPORT (127.0.0.1:5432).
+// service's pg pool), BENCH_CPU_PROF (a folder: profile the service), BENCH_CASES (which cases
+// to run, comma-separated, of bare,bare-db,reads,adds: all by default; `reads` alone profiles a
+// read without the adds in the same profile), PGHOST/PGPORT (127.0.0.1:5432).
 'use strict';
 const { spawn, execFileSync } = require('node:child_process');
 const { randomBytes, randomUUID } = require('node:crypto');
@@ -33,6 +35,7 @@ const BUYERS = Number(process.env.BENCH_BUYERS ?? 200);
 const PRODUCTS = Number(process.env.BENCH_PRODUCTS ?? 100);
 const ITEMS_PER_CART = Number(process.env.BENCH_ITEMS_PER_CART ?? 5);
 const POOL = Number(process.env.BENCH_POOL ?? 10);
+const CASES = new Set((process.env.BENCH_CASES ?? 'bare,bare-db,reads,adds').split(',').map((c) => c.trim()));
 const PG = `postgresql://sudamall:sudamall@${process.env.PGHOST ?? '127.0.0.1'}:${process.env.PGPORT ?? 5432}`;
 const DB = 'cart_bench';
 const DATABASE_URL = `${PG}/${DB}`;
@@ -206,9 +209,12 @@ async function main() {
       `${BUYERS} buyers with ${ITEMS_PER_CART} items each, ${PRODUCTS} products, cart pg pool ${POOL}, ` +
       `inventory peer over gRPC (in-memory), ${require('node:os').cpus().length} CPUs shared with the load generator`,
   );
-  const bare = await measure('bare fastify GET /bare', { url: `http://127.0.0.1:${barePort}/bare` }, barePid);
-  const bareDb = await measure('bare fastify + 1 pg query', { url: `http://127.0.0.1:${barePort}/bare-db` }, barePid);
-  const reads = await measure(
+  const skipped = { rps: NaN, p50: NaN, p99: NaN, total: 0, non2xx: 0, errors: 0, cpu: { server: NaN, postgres: NaN, load: NaN } };
+  const measureIf = (key, ...args) => (CASES.has(key) ? measure(...args) : skipped);
+  const bare = await measureIf('bare', 'bare fastify GET /bare', { url: `http://127.0.0.1:${barePort}/bare` }, barePid);
+  const bareDb = await measureIf('bare-db', 'bare fastify + 1 pg query', { url: `http://127.0.0.1:${barePort}/bare-db` }, barePid);
+  const reads = await measureIf(
+    'reads',
     'GET /api/v1/carts/',
     {
       url: `${cartUrl}/api/v1/carts/`,
@@ -219,7 +225,8 @@ async function main() {
     },
     cartPid,
   );
-  const adds = await measure(
+  const adds = await measureIf(
+    'adds',
     'POST /api/v1/carts/add/',
     {
       url: `${cartUrl}/api/v1/carts/add/`,

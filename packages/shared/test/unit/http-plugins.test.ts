@@ -176,4 +176,32 @@ describe('registerMetrics', () => {
     expect(res.body).toContain('process_cpu_user_seconds_total');
     await app.close();
   });
+
+  it('puts each request in the latency bucket it took and counts every series apart', async () => {
+    const app = Fastify({ logger: false });
+    registerMetrics(app, { service: 'shared-test' });
+    app.get('/slow-30ms', async () => {
+      await new Promise((r) => setTimeout(r, 30));
+      return 'ok';
+    });
+    const before = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+    const sample = (body: string, name: string, le?: string) => {
+      const labels = `method="GET",route="/slow-30ms",status="200"${le ? `,le="${le}"` : ''}`;
+      const line = body.split('\n').find((l) => l.startsWith(`${name}{${labels},`));
+      return line ? Number(line.split(' ').pop()) : 0;
+    };
+    for (let i = 0; i < 3; i++) await app.inject({ method: 'GET', url: '/slow-30ms' });
+    const body = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+    const grew = (name: string, le?: string) => sample(body, name, le) - sample(before, name, le);
+    expect(grew('http_requests_total')).toBe(3);
+    expect(grew('http_request_duration_seconds_count')).toBe(3);
+    // Buckets are cumulative: none of the three within 25 ms, all three within 5 s and within +Inf.
+    expect(grew('http_request_duration_seconds_bucket', '0.025')).toBe(0);
+    expect(grew('http_request_duration_seconds_bucket', '5')).toBe(3);
+    expect(grew('http_request_duration_seconds_bucket', '+Inf')).toBe(3);
+    const sum = sample(body, 'http_request_duration_seconds_sum') - sample(before, 'http_request_duration_seconds_sum');
+    expect(sum).toBeGreaterThanOrEqual(0.09);
+    expect(sum).toBeLessThan(15);
+    await app.close();
+  });
 });
