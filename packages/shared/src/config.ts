@@ -37,6 +37,9 @@ export const BaseEnv = Type.Object({
   KAFKA_MAX_ATTEMPTS: Type.Integer({ default: 5, minimum: 1, maximum: 1000 }),
   KAFKA_RETRY_BASE_MS: Type.Integer({ default: 200, minimum: 1 }),
   KAFKA_RETRY_MAX_MS: Type.Integer({ default: 10000, minimum: 1 }),
+  // Published outbox rows are deleted by the relay once this old (kept this long to look into
+  // what was sent); 0 keeps them all. Unpublished rows are never deleted.
+  OUTBOX_RETENTION_HOURS: Type.Integer({ default: 24, minimum: 0 }),
   // Tokens: RS256/ES256 from an identity provider (JWT_JWKS_URL), or HS256 with one shared
   // secret for local development; authEnvProblems says which combinations may start.
   JWT_SECRET: Type.Optional(Type.String({ minLength: 16 })),

@@ -3,6 +3,7 @@ import { pgConfigFromUrl } from '../db/pg-config';
 import type { Logger } from 'pino';
 import { topicName, type TopicName } from './contracts';
 import type { Envelope } from './envelope';
+import { OutboxRetention, type PruneResult } from './outbox-retention';
 
 /** What the relay needs from a bus (KafkaBus satisfies it; tests may pass another). */
 export interface EnvelopePublisher {
@@ -30,6 +31,15 @@ export interface OutboxRelayOptions {
   batchSize?: number;
   /** Upper bound of the delay between retries after a failure. Default 5000 ms. */
   maxBackoffMs?: number;
+  /**
+   * Published rows older than this are deleted (OUTBOX_RETENTION_HOURS); 0 or less keeps them
+   * all. Default 24 hours.
+   */
+  retentionMs?: number;
+  /** Period of the pruning rounds (the first runs sooner after start). Default 10 minutes. */
+  pruneEveryMs?: number;
+  /** Rows per pruning DELETE. Default 5000. */
+  pruneBatchSize?: number;
 }
 
 interface OutboxRow {
@@ -91,6 +101,7 @@ export class OutboxRelay {
   /** When a batch last started: the poll only runs when nothing else woke the relay for pollMs. */
   private lastBatchAt = 0;
   private readonly claimSql: string;
+  private readonly retention: OutboxRetention;
 
   constructor(private readonly opts: OutboxRelayOptions) {
     this.pool = new Pool({ ...pgConfigFromUrl(opts.databaseUrl), max: 2, idleTimeoutMillis: 30000 });
@@ -101,6 +112,11 @@ export class OutboxRelay {
     this.maxBackoffMs = opts.maxBackoffMs ?? 5000;
     this.prefix = opts.topicPrefix ?? '';
     this.log = opts.logger.child({ component: 'outbox-relay' });
+    this.retention = new OutboxRetention(this.pool, this.log, {
+      retentionMs: opts.retentionMs ?? 24 * 3_600_000,
+      everyMs: opts.pruneEveryMs ?? 10 * 60_000,
+      batchSize: opts.pruneBatchSize ?? 5000,
+    });
   }
 
   /** Starts listening and polling; returns once LISTEN is set up (or has failed and will retry). */
@@ -113,6 +129,7 @@ export class OutboxRelay {
       if (Date.now() - this.lastBatchAt >= this.pollMs) this.wake();
     }, this.pollMs);
     this.pollTimer.unref();
+    this.retention.start();
     this.wake();
   }
 
@@ -144,13 +161,21 @@ export class OutboxRelay {
     return Number(rows[0]?.n ?? 0);
   }
 
-  /** Stops the loop, publishes what is pending (bounded), closes its connections. */
+  /**
+   * Deletes the published rows older than the retention age now (the timer does it every
+   * pruneEveryMs); `busy` when another replica is pruning. Rejects on a database error.
+   */
+  prune(): Promise<PruneResult> {
+    return this.retention.prune();
+  }
+
+  /** Stops the loop and the pruning, publishes what is pending (bounded), closes its connections. */
   async stop(flushTimeoutMs = 5000): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
     this.running = false;
     if (this.pollTimer) clearInterval(this.pollTimer);
-    await this.loop;
+    await Promise.all([this.loop, this.retention.stop()]);
     try {
       await this.flush(flushTimeoutMs);
     } catch (err) {

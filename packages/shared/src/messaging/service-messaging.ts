@@ -16,7 +16,14 @@ export function createParkedMessages(sql: SqlRunner, logger: Logger): ParkedMess
 
 export type MessagingEnv = Pick<
   BaseEnv,
-  'DATABASE_URL' | 'KAFKA_BROKERS' | 'KAFKA_CLIENT_ID' | 'KAFKA_TOPIC_PREFIX' | 'KAFKA_MAX_ATTEMPTS' | 'KAFKA_RETRY_BASE_MS' | 'KAFKA_RETRY_MAX_MS'
+  | 'DATABASE_URL'
+  | 'KAFKA_BROKERS'
+  | 'KAFKA_CLIENT_ID'
+  | 'KAFKA_TOPIC_PREFIX'
+  | 'KAFKA_MAX_ATTEMPTS'
+  | 'KAFKA_RETRY_BASE_MS'
+  | 'KAFKA_RETRY_MAX_MS'
+  | 'OUTBOX_RETENTION_HOURS'
 >;
 
 export interface ServiceMessagingOptions {
@@ -53,6 +60,7 @@ export function createServiceMessaging(opts: ServiceMessagingOptions): ServiceMe
         bus,
         logger,
         topicPrefix: config.KAFKA_TOPIC_PREFIX,
+        retentionMs: config.OUTBOX_RETENTION_HOURS * 3_600_000,
         ...(opts.outbox.pollMs !== undefined ? { pollMs: opts.outbox.pollMs } : {}),
       })
     : undefined;
