@@ -196,8 +196,14 @@ test('one checkout is one trace (cart → order → inventory over gRPC and Kafk
     (r) => r.length === 1,
     { timeoutMs: 15_000, intervalMs: 500 },
   );
-  // (the typed client sends the documents' paths, without the trailing slash)
-  expect(roots).toEqual(['payment:POST:/api/v1/payments/process']);
+  // Named after the route it matched (the typed client sends the documents' paths, without the
+  // trailing slash), with the route, the status and the SQL of the request under it.
+  expect(roots).toEqual(['payment:POST /api/v1/payments/process/:/api/v1/payments/process']);
+  const root = inPayment.find((s) => s.kind === SPAN_KIND_SERVER && pathOf(s) === '/api/v1/payments/process')!;
+  expect(root.attributes).toMatchObject({ 'http.request.method': 'POST', 'http.route': '/api/v1/payments/process/', 'http.response.status_code': 200 });
+  expect(inPayment.some((s) => s.parentSpanId === root.spanId && String(s.attributes['db.system'] ?? s.attributes['db.system.name']) === 'postgresql')).toBe(
+    true,
+  );
 }, 120_000);
 
 function metricNames(text: string): Set<string> {

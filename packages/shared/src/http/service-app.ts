@@ -6,6 +6,7 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { VerifierOptions } from '../auth';
 import type { Logger } from '../logging';
 import type { ParkedMessages } from '../messaging/parked-messages';
+import { QUIET_PATHS, tracingRequests } from '../telemetry';
 import { authPlugin } from './auth-plugin';
 import { frameworkErrors, registerErrorHandler } from './error-handler';
 import { registerHealth } from './health';
@@ -13,6 +14,7 @@ import { registerMetrics } from './metrics';
 import { registerOpenApi, type OpenApiOptions } from './openapi';
 import { PARKED_MESSAGES_PATH, parkedMessagesRoutes } from './parked-messages-routes';
 import { rateLimitOptionsFromEnv, rateLimitPlugin, trustProxyFromEnv } from './rate-limit';
+import { registerRouteOnSpan, tracedServerFactory } from './request-tracing';
 import { schemaController } from './validation';
 
 export interface ServiceAppOptions {
@@ -37,7 +39,10 @@ export interface ServiceAppOptions {
 }
 
 export async function createServiceApp(opts: ServiceAppOptions): Promise<FastifyInstance> {
+  const tracing = tracingRequests();
   const app: FastifyInstance = Fastify({
+    // A span per request when the process traces (http/request-tracing.ts).
+    ...(tracing ? { serverFactory: tracedServerFactory(QUIET_PATHS) } : {}),
     // pino's Logger is a FastifyBaseLogger; the cast keeps the instance's default generics.
     loggerInstance: opts.logger as FastifyBaseLogger | undefined,
     ...(opts.requestLogging === false ? { logController: new LogController({ disableRequestLogging: true }) } : {}),
@@ -51,6 +56,7 @@ export async function createServiceApp(opts: ServiceAppOptions): Promise<Fastify
     trustProxy: trustProxyFromEnv(),
   });
 
+  if (tracing) registerRouteOnSpan(app);
   registerErrorHandler(app);
   await registerOpenApi(app, opts.openApi);
   await app.register(authPlugin, opts.auth);
