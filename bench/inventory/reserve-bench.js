@@ -93,7 +93,7 @@ async function startService() {
       RATE_LIMIT_MAX: '0', // production limits each caller by default; the bench is one address measuring throughput
       LOG_LEVEL: 'warn',
       DATABASE_URL,
-      DB_POOL_SIZE: String(POOL),
+      DATABASE_POOL_SIZE: String(POOL),
       HTTP_HOST: '127.0.0.1',
       HTTP_PORT: '0',
       GRPC_HOST: '127.0.0.1',

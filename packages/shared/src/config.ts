@@ -28,6 +28,10 @@ export const BaseEnv = Type.Object({
   GRPC_TLS_CERT: Type.Optional(Type.String()),
   GRPC_TLS_KEY: Type.Optional(Type.String()),
   DATABASE_URL: Type.String({ minLength: 1 }),
+  // Connections of each node-postgres pool the service opens (its hot-path createSql pool, and
+  // Prisma's adapter pool where the service sizes one); pools are lazy, so this is a ceiling.
+  // Inventory's old DB_POOL_SIZE is still read in its place (RENAMED_VARIABLES).
+  DATABASE_POOL_SIZE: Type.Integer({ default: 10, minimum: 1 }),
   KAFKA_BROKERS: Type.String({ default: '127.0.0.1:9092', minLength: 1 }),
   KAFKA_CLIENT_ID: Type.Optional(Type.String()),
   KAFKA_TOPIC_PREFIX: Type.String({ default: '' }),
@@ -83,6 +87,30 @@ export function parseBrokers(value: string): string[] {
     .filter((b) => b.length > 0);
 }
 
+/**
+ * Old name → new name. A deployment that still sets only the old one keeps its value across the
+ * upgrade; renamedVariableWarnings says so at start, so it can be renamed before the alias goes.
+ */
+const RENAMED_VARIABLES: Readonly<Record<string, string>> = {
+  DB_POOL_SIZE: 'DATABASE_POOL_SIZE',
+};
+
+/** Empty counts as unset, as everywhere in loadConfig (a blank `FOO=` in a .env). */
+function isSet(value: string | undefined): value is string {
+  return value !== undefined && value !== '';
+}
+
+/** The old variable names set in `env`, each with what to do about it (the kernel logs them at warn on start). */
+export function renamedVariableWarnings(env: Record<string, string | undefined> = process.env): string[] {
+  return Object.entries(RENAMED_VARIABLES)
+    .filter(([old]) => isSet(env[old]))
+    .map(([old, current]) =>
+      isSet(env[current])
+        ? `${old} is ignored: ${current} is set (${old} is its old name; remove it)`
+        : `${old} is deprecated: its value is used as ${current}; set ${current} instead`,
+    );
+}
+
 function describe(name: string, schema: Record<string, unknown>, message: string, value: unknown): string {
   if (value === undefined) return `${name} is required`;
   const literals = Array.isArray(schema.anyOf)
@@ -115,10 +143,17 @@ function describe(name: string, schema: Record<string, unknown>, message: string
 export function loadConfig<T extends TObject<TProperties>>(schema: T, env: Record<string, string | undefined> = process.env): Readonly<Static<T>> {
   // Only the schema's own keys, and empty strings count as unset (a blank `FOO=` in a .env).
   const picked: Record<string, unknown> = {};
+  const readFrom: Record<string, string> = {}; // a value taken from a renamed variable's old name
   for (const key of Object.keys(schema.properties)) {
     const raw = env[key];
     if (raw !== undefined && raw !== '') picked[key] = raw;
     else if (raw === '' && isStringWithEmptyDefault(schema.properties[key])) picked[key] = raw;
+  }
+  for (const [old, current] of Object.entries(RENAMED_VARIABLES)) {
+    if (current in schema.properties && !isSet(env[current]) && isSet(env[old])) {
+      picked[current] = env[old];
+      readFrom[current] = old;
+    }
   }
   const withDefaults = Value.Default(schema, Value.Convert(schema, picked));
   const problems: string[] = [];
@@ -128,7 +163,8 @@ export function loadConfig<T extends TObject<TProperties>>(schema: T, env: Recor
     if (seen.has(name)) continue; // one message per variable: a union reports each branch
     seen.add(name);
     const propertySchema = (schema.properties[name] ?? error.schema) as unknown as Record<string, unknown>;
-    problems.push(describe(name || '(root)', propertySchema, error.message, (withDefaults as Record<string, unknown>)[name]));
+    // A bad value is reported under the name it was set as.
+    problems.push(describe(readFrom[name] ?? (name || '(root)'), propertySchema, error.message, (withDefaults as Record<string, unknown>)[name]));
   }
   if ('JWT_SECRET' in schema.properties) problems.push(...authEnvProblems(withDefaults as Record<string, unknown>));
   if ('GRPC_TLS_CA' in schema.properties) problems.push(...grpcTlsProblems(withDefaults as Record<string, unknown>));

@@ -14,7 +14,6 @@ export const CartEnv = Type.Object({
   /** How long PlaceOrder waits for the stock reservation before answering (status pending after it);
    * generous because the reservation is a Kafka round trip that a busy machine slows down. */
   CHECKOUT_WAIT_MS: Type.Integer({ default: 10000, minimum: 0 }),
-  DATABASE_POOL_SIZE: Type.Integer({ default: 10, minimum: 1 }),
   /** Off for the benchmark, which runs no Kafka consumers. */
   CONSUMERS_ENABLED: Type.Boolean({ default: true }),
 });

@@ -7,8 +7,6 @@ export const InventoryEnv = Type.Object({
   HTTP_PORT: Type.Integer({ default: 3001, minimum: 0, maximum: 65535 }),
   GRPC_PORT: Type.Integer({ default: 50051, minimum: 0, maximum: 65535 }),
   REDIS_URL: Type.String({ default: 'redis://127.0.0.1:6379' }),
-  /** node-postgres pool of the hot reservation path (Prisma has its own). */
-  DB_POOL_SIZE: Type.Integer({ default: 10, minimum: 1 }),
   /** How long an unconfirmed reservation holds; longer than order's 15-minute payment window. */
   RESERVATION_TTL_SECONDS: Type.Integer({ default: 1200, minimum: 1 }),
   /** How often the sweeper releases expired reservations. */

@@ -132,16 +132,14 @@ export interface ContainerOverrides {
   clock?: Clock;
 }
 
-/** The hot path's pool: creates (one connection at a time each) and saga replies; as Prisma's. */
-const HOT_PATH_POOL_SIZE = 10;
-
 /** Wires the service once; REST, gRPC, the saga consumer and the timers all take their use cases from here. */
 export function createContainer(config: Readonly<OrderConfig>, logger: Logger, overrides: ContainerOverrides = {}): Container {
   const clock = overrides.clock ?? systemClock;
-  const db = createPrisma(config.DATABASE_URL);
+  const db = createPrisma(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
   const sql = sqlOverPrisma(db);
-  // The checkout's statements and saga replies skip Prisma (infra/hot-path-sql.ts).
-  const hotSql = createHotPathSql(config.DATABASE_URL, HOT_PATH_POOL_SIZE);
+  // The checkout's statements and saga replies skip Prisma (infra/hot-path-sql.ts), on a pool
+  // of the same size as Prisma's.
+  const hotSql = createHotPathSql(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
   const uow = new PrismaUnitOfWork(db, clock, hotSql);
   const store = new OrderStore(db, hotSql);
   // mTLS to the peers when GRPC_TLS_* are set (plaintext otherwise).

@@ -129,7 +129,7 @@ export function configuredGateways(config: PaymentConfig): PaymentGateway[] {
 }
 
 export function createContainer(config: PaymentConfig, logger: Logger, overrides: ContainerOverrides = {}): Container {
-  const prisma = createPrisma(config.DATABASE_URL);
+  const prisma = createPrisma(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
   const sql = sqlOverPrisma(prisma);
   // mTLS to order when GRPC_TLS_* are set (plaintext otherwise).
   const ordersClient = overrides.orders ? null : new GrpcOrdersClient(config.ORDER_GRPC_URL, undefined, grpcChannelCredentials(grpcTlsFromConfig(config)));
@@ -141,7 +141,7 @@ export function createContainer(config: PaymentConfig, logger: Logger, overrides
   const reportDuplicate: DuplicateReporter = (fields) => logger.error(fields, 'duplicate capture: recorded, refunded automatically');
   const gatewayStore = new PrismaGatewaySettingsStore(prisma);
   // The checkout's statements (create, process: payment-sql.ts) on node-postgres, beside Prisma's pool.
-  const checkoutSql = createPaymentSql(config.DATABASE_URL);
+  const checkoutSql = createPaymentSql(config.DATABASE_URL, config.DATABASE_POOL_SIZE);
   const payments = new PrismaPaymentStore(prisma, clock, checkoutSql);
   const deps: UseCaseDeps = {
     gatewayStore,

@@ -10,6 +10,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { authOptionsFromConfig } from '../auth';
+import { renamedVariableWarnings } from '../config';
 import { grpcTlsFromConfig } from '../grpc/tls';
 import { startGrpcServer, type GrpcServerHandle } from '../grpc/server';
 import { liveUpdatesPlugin } from '../http/live-updates';
@@ -47,7 +48,9 @@ export async function startService<Config extends KernelConfig, C extends Servic
   const config = opts.config ?? def.loadConfig();
   const logger = def.createLogger?.(config) ?? createLogger({ name: def.name, level: config.LOG_LEVEL });
   const logFields = def.logFields?.(config) ?? {};
-  for (const warning of def.startupWarnings?.(config) ?? []) logger.warn({ ...logFields, node_env: config.NODE_ENV }, warning);
+  // Renamed variables still set under their old name, in every service alike (none when a test passes its config).
+  const warnings = [...(opts.config ? [] : renamedVariableWarnings(process.env)), ...(def.startupWarnings?.(config) ?? [])];
+  for (const warning of warnings) logger.warn({ ...logFields, node_env: config.NODE_ENV }, warning);
   const c = await def.createContainer(config, logger);
 
   let started = false;

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox';
-import { BaseEnv, ConfigError, loadConfig, parseBrokers } from '../../src/config';
+import { BaseEnv, ConfigError, loadConfig, parseBrokers, renamedVariableWarnings } from '../../src/config';
 
 const ServiceEnv = Type.Object({
   ...BaseEnv.properties,
@@ -56,6 +56,43 @@ describe('loadConfig', () => {
 
   it('keeps an explicitly empty topic prefix', () => {
     expect(loadConfig(ServiceEnv, { ...valid, KAFKA_TOPIC_PREFIX: '' }).KAFKA_TOPIC_PREFIX).toBe('');
+  });
+});
+
+describe("DATABASE_POOL_SIZE (and inventory's old DB_POOL_SIZE)", () => {
+  const resolve = (env: Record<string, string>) => ({
+    size: loadConfig(ServiceEnv, { ...valid, ...env }).DATABASE_POOL_SIZE,
+    warnings: renamedVariableWarnings({ ...valid, ...env }),
+  });
+
+  it('is 10 when neither is set', () => {
+    expect(resolve({})).toEqual({ size: 10, warnings: [] });
+  });
+
+  it('takes an explicit value', () => {
+    expect(resolve({ DATABASE_POOL_SIZE: '25' })).toEqual({ size: 25, warnings: [] });
+  });
+
+  it('reads the old name alone, with a warning naming the new one', () => {
+    const { size, warnings } = resolve({ DB_POOL_SIZE: '7' });
+    expect(size).toBe(7);
+    expect(warnings).toEqual(['DB_POOL_SIZE is deprecated: its value is used as DATABASE_POOL_SIZE; set DATABASE_POOL_SIZE instead']);
+  });
+
+  it('ignores the old name when both are set, and says so', () => {
+    const { size, warnings } = resolve({ DATABASE_POOL_SIZE: '12', DB_POOL_SIZE: '7' });
+    expect(size).toBe(12);
+    expect(warnings).toEqual(['DB_POOL_SIZE is ignored: DATABASE_POOL_SIZE is set (DB_POOL_SIZE is its old name; remove it)']);
+  });
+
+  it('treats an empty value as unset, for either name', () => {
+    expect(resolve({ DATABASE_POOL_SIZE: '', DB_POOL_SIZE: '7' }).size).toBe(7);
+    expect(resolve({ DB_POOL_SIZE: '' })).toEqual({ size: 10, warnings: [] });
+  });
+
+  it('reports a bad value under the name it was set as', () => {
+    expect(() => loadConfig(ServiceEnv, { ...valid, DATABASE_POOL_SIZE: '0' })).toThrow(/DATABASE_POOL_SIZE/);
+    expect(() => loadConfig(ServiceEnv, { ...valid, DB_POOL_SIZE: 'ten' })).toThrow('DB_POOL_SIZE must be an integer');
   });
 });
 

@@ -10,7 +10,7 @@ export type Db = InstanceType<typeof PrismaClient>;
  * queries with it and the search_path covers raw SQL. Statements are prepared once per
  * connection (prismaStatementNames), not parsed and planned on every call.
  */
-export function createPrisma(databaseUrl: string, max = 10): Db {
+export function createPrisma(databaseUrl: string, max: number): Db {
   const schema = new URL(databaseUrl).searchParams.get('schema') ?? undefined;
   const adapter = new PrismaPg({ ...pgConfigFromUrl(databaseUrl), max }, { schema, statementNameGenerator: prismaStatementNames });
   return new PrismaClient({ adapter });

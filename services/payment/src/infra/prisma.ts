@@ -16,7 +16,7 @@ export function schemaOf(databaseUrl: string): string | undefined {
  * Statements are prepared once per connection (prismaStatementNames), not parsed and planned on
  * every call.
  */
-export function createPrisma(databaseUrl: string, poolSize = 10): Db {
+export function createPrisma(databaseUrl: string, poolSize: number): Db {
   const schema = schemaOf(databaseUrl);
   return new PrismaClient({
     adapter: new PrismaPg({ ...pgConfigFromUrl(databaseUrl), max: poolSize }, { schema, statementNameGenerator: prismaStatementNames }),

@@ -5,6 +5,6 @@ import { createSql, type Sql } from '@sudamall/shared';
  * they are raw): its own pool beside Prisma's, same database and schema (createSql honours the
  * URL's `?schema=`). Pipelined: a transaction's BEGIN leaves with its first statement.
  */
-export function createPaymentSql(databaseUrl: string, poolSize = 10): Sql {
+export function createPaymentSql(databaseUrl: string, poolSize: number): Sql {
   return createSql(databaseUrl, poolSize, { pipeline: true });
 }
