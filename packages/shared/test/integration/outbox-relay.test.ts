@@ -8,6 +8,7 @@ import { pgConfigFromUrl } from '../../src/db/pg-config';
 import { OutboxRelay, type EnvelopePublisher } from '../../src/messaging/outbox-relay';
 import { createTestTopics, eventually, testTopicPrefix, uniqueId } from '../../src/testing';
 import { KAFKA_BROKERS, TEST_DATABASE_URL, testLogger } from '../support/env';
+import { OUTBOX_TABLE_SQL } from '../support/outbox';
 
 // A scratch schema per test file with the same tables every service has (see the README).
 const schema = `shared_t_${Math.random().toString(16).slice(2, 10)}`;
@@ -23,18 +24,8 @@ beforeAll(async () => {
   await admin.end();
   db = new Client(pgConfigFromUrl(databaseUrl));
   await db.connect();
+  await db.query(OUTBOX_TABLE_SQL);
   await db.query(`
-    CREATE TABLE outbox (
-      id BIGSERIAL PRIMARY KEY,
-      event_id UUID NOT NULL UNIQUE,
-      topic TEXT NOT NULL,
-      key TEXT NOT NULL,
-      type TEXT NOT NULL,
-      payload JSONB NOT NULL,
-      created_at TIMESTAMPTZ(3) NOT NULL DEFAULT now(),
-      published_at TIMESTAMPTZ(3)
-    );
-    CREATE INDEX outbox_published_at_id_idx ON outbox (published_at, id);
     CREATE TABLE inbox (
       consumer TEXT NOT NULL,
       event_id UUID NOT NULL,

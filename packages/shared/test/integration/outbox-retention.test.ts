@@ -8,6 +8,7 @@ import { createLogger } from '../../src/logging';
 import { OutboxRelay, type EnvelopePublisher } from '../../src/messaging/outbox-relay';
 import { eventually } from '../../src/testing';
 import { TEST_DATABASE_URL, testLogger } from '../support/env';
+import { OUTBOX_TABLE_SQL } from '../support/outbox';
 
 // A scratch schema with the outbox every service has (see outbox-relay.test.ts).
 const schema = `shared_t_${Math.random().toString(16).slice(2, 10)}`;
@@ -25,19 +26,7 @@ beforeAll(async () => {
   await admin.end();
   db = new Client(pgConfigFromUrl(databaseUrl));
   await db.connect();
-  await db.query(`
-    CREATE TABLE outbox (
-      id BIGSERIAL PRIMARY KEY,
-      event_id UUID NOT NULL UNIQUE,
-      topic TEXT NOT NULL,
-      key TEXT NOT NULL,
-      type TEXT NOT NULL,
-      payload JSONB NOT NULL,
-      created_at TIMESTAMPTZ(3) NOT NULL DEFAULT now(),
-      published_at TIMESTAMPTZ(3)
-    );
-    CREATE INDEX outbox_published_at_id_idx ON outbox (published_at, id);
-  `);
+  await db.query(OUTBOX_TABLE_SQL);
 });
 
 afterAll(async () => {

@@ -9,6 +9,7 @@ import { metricsRegistry } from '../../src/http/metrics';
 import { collectedGauge, registerConsumerLagMetrics, registerOutboxMetrics } from '../../src/http/service-metrics';
 import { createTestTopics, eventually, testTopicPrefix, uniqueId } from '../../src/testing';
 import { KAFKA_BROKERS, TEST_DATABASE_URL, testLogger } from '../support/env';
+import { OUTBOX_TABLE_SQL } from '../support/outbox';
 
 const schema = `shared_m_${Math.random().toString(16).slice(2, 10)}`;
 const prefix = testTopicPrefix();
@@ -22,12 +23,7 @@ beforeAll(async () => {
   await admin.end();
   db = new Client(pgConfigFromUrl(`${TEST_DATABASE_URL}?schema=${schema}`));
   await db.connect();
-  await db.query(`
-    CREATE TABLE outbox (
-      id BIGSERIAL PRIMARY KEY, event_id UUID NOT NULL UNIQUE, topic TEXT NOT NULL, key TEXT NOT NULL, type TEXT NOT NULL,
-      payload JSONB NOT NULL, created_at TIMESTAMPTZ(3) NOT NULL DEFAULT now(), published_at TIMESTAMPTZ(3)
-    );
-  `);
+  await db.query(OUTBOX_TABLE_SQL);
   bus = new KafkaBus({ brokers: KAFKA_BROKERS, clientId: 'shared-metrics-test', logger: testLogger });
   await createTestTopics(bus, prefix);
 });
