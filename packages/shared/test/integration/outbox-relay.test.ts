@@ -1,14 +1,13 @@
-import { Client } from 'pg';
+import type { Client } from 'pg';
 import { createEnvelope, type Envelope } from '../../src/messaging/envelope';
 import { claimInbox } from '../../src/messaging/inbox';
 import { KafkaBus } from '../../src/messaging/kafka-bus';
 import { Topics, topicName, type TopicName } from '../../src/messaging/contracts';
 import { insertOutboxSql, OUTBOX_NOTIFY_SQL } from '../../src/messaging/outbox';
-import { pgConfigFromUrl } from '../../src/db/pg-config';
 import { OutboxRelay, type EnvelopePublisher } from '../../src/messaging/outbox-relay';
 import { createTestTopics, eventually, testTopicPrefix, uniqueId } from '../../src/testing';
 import { KAFKA_BROKERS, TEST_DATABASE_URL, testLogger } from '../support/env';
-import { OUTBOX_TABLE_SQL } from '../support/outbox';
+import { scratchOutboxSchema } from '../support/outbox';
 
 // A scratch schema per test file with the same tables every service has (see the README).
 const schema = `shared_t_${Math.random().toString(16).slice(2, 10)}`;
@@ -18,13 +17,7 @@ let db: Client;
 let bus: KafkaBus;
 
 beforeAll(async () => {
-  const admin = new Client({ connectionString: TEST_DATABASE_URL });
-  await admin.connect();
-  await admin.query(`CREATE SCHEMA ${schema}`);
-  await admin.end();
-  db = new Client(pgConfigFromUrl(databaseUrl));
-  await db.connect();
-  await db.query(OUTBOX_TABLE_SQL);
+  db = await scratchOutboxSchema(schema);
   await db.query(`
     CREATE TABLE inbox (
       consumer TEXT NOT NULL,

@@ -8,7 +8,7 @@ import { createLogger } from '../../src/logging';
 import { OutboxRelay, type EnvelopePublisher } from '../../src/messaging/outbox-relay';
 import { eventually } from '../../src/testing';
 import { TEST_DATABASE_URL, testLogger } from '../support/env';
-import { OUTBOX_TABLE_SQL } from '../support/outbox';
+import { scratchOutboxSchema } from '../support/outbox';
 
 // A scratch schema with the outbox every service has (see outbox-relay.test.ts).
 const schema = `shared_t_${Math.random().toString(16).slice(2, 10)}`;
@@ -20,13 +20,7 @@ let db: Client;
 const quietBus: EnvelopePublisher = { publish: async () => undefined };
 
 beforeAll(async () => {
-  const admin = new Client({ connectionString: TEST_DATABASE_URL });
-  await admin.connect();
-  await admin.query(`CREATE SCHEMA ${schema}`);
-  await admin.end();
-  db = new Client(pgConfigFromUrl(databaseUrl));
-  await db.connect();
-  await db.query(OUTBOX_TABLE_SQL);
+  db = await scratchOutboxSchema(schema);
 });
 
 afterAll(async () => {

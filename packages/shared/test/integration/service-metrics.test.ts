@@ -1,15 +1,14 @@
 // The scrape-time gauges against real PostgreSQL and Kafka: outbox lag from a scratch outbox
 // table, consumer lag from a group's committed offsets (and its assignment before any commit).
-import { Client } from 'pg';
+import type { Client } from 'pg';
 import { createEnvelope } from '../../src/messaging/envelope';
 import { KafkaBus, type Subscription } from '../../src/messaging/kafka-bus';
 import { Topics, topicName } from '../../src/messaging/contracts';
-import { pgConfigFromUrl } from '../../src/db/pg-config';
 import { metricsRegistry } from '../../src/http/metrics';
 import { collectedGauge, registerConsumerLagMetrics, registerOutboxMetrics } from '../../src/http/service-metrics';
 import { createTestTopics, eventually, testTopicPrefix, uniqueId } from '../../src/testing';
-import { KAFKA_BROKERS, TEST_DATABASE_URL, testLogger } from '../support/env';
-import { OUTBOX_TABLE_SQL } from '../support/outbox';
+import { KAFKA_BROKERS, testLogger } from '../support/env';
+import { scratchOutboxSchema } from '../support/outbox';
 
 const schema = `shared_m_${Math.random().toString(16).slice(2, 10)}`;
 const prefix = testTopicPrefix();
@@ -17,13 +16,7 @@ let db: Client;
 let bus: KafkaBus;
 
 beforeAll(async () => {
-  const admin = new Client({ connectionString: TEST_DATABASE_URL });
-  await admin.connect();
-  await admin.query(`CREATE SCHEMA ${schema}`);
-  await admin.end();
-  db = new Client(pgConfigFromUrl(`${TEST_DATABASE_URL}?schema=${schema}`));
-  await db.connect();
-  await db.query(OUTBOX_TABLE_SQL);
+  db = await scratchOutboxSchema(schema);
   bus = new KafkaBus({ brokers: KAFKA_BROKERS, clientId: 'shared-metrics-test', logger: testLogger });
   await createTestTopics(bus, prefix);
 });
