@@ -37,15 +37,39 @@ describe('refused attempt moves roll the whole answer back', () => {
     await h.container.prisma.paymentAttempt.update({ where: { paymentId_attemptNumber: { paymentId, attemptNumber: 1 } }, data: { status } });
   }
 
-  /** Every row the answer could write, as stored. */
+  /**
+   * Every row the answer could write, as stored, each as its columns. An outbox row's
+   * published_at is left out: publishing is the relay's write, not the answer's.
+   */
   async function rowsOf(paymentId: string, orderId: string) {
-    const read = (sql: string, id: string) => h.container.prisma.$queryRawUnsafe<Array<{ j: string }>>(sql, id).then((rows) => rows.map((r) => r.j));
+    const read = (sql: string, id: string) =>
+      h.container.prisma.$queryRawUnsafe<Array<{ j: string }>>(sql, id).then((rows) => rows.map((r) => JSON.parse(r.j) as Record<string, unknown>));
     return {
       payment: await read('SELECT row_to_json(p)::text AS j FROM payments p WHERE payment_id = $1::uuid', paymentId),
       attempts: await read('SELECT row_to_json(a)::text AS j FROM payment_attempts a WHERE payment_id = $1::uuid ORDER BY attempt_number', paymentId),
-      outbox: await read('SELECT row_to_json(o)::text AS j FROM outbox o WHERE key = $1 ORDER BY event_id', orderId),
+      outbox: await read("SELECT (to_jsonb(o) - 'published_at')::text AS j FROM outbox o WHERE key = $1 ORDER BY event_id", orderId),
       duplicates: await read('SELECT row_to_json(d)::text AS j FROM duplicate_captures d WHERE payment_id = $1::uuid', paymentId),
     };
+  }
+  type Rows = Awaited<ReturnType<typeof rowsOf>>;
+
+  /** What changed from `before` to `after`, a line per row or column ("attempts[0].status: ..."): none when the answer wrote nothing. */
+  function changes(before: Rows, after: Rows): string[] {
+    const found: string[] = [];
+    for (const table of Object.keys(before) as Array<keyof Rows>) {
+      const [was, now] = [before[table], after[table]];
+      for (let i = 0; i < Math.max(was.length, now.length); i++) {
+        if (!was[i] || !now[i]) {
+          found.push(`${table}[${i}]: ${JSON.stringify(was[i] ?? null)} → ${JSON.stringify(now[i] ?? null)}`);
+          continue;
+        }
+        for (const column of new Set([...Object.keys(was[i]), ...Object.keys(now[i])])) {
+          const [a, b] = [JSON.stringify(was[i][column]), JSON.stringify(now[i][column])];
+          if (a !== b) found.push(`${table}[${i}].${column}: ${a} → ${b}`);
+        }
+      }
+    }
+    return found;
   }
 
   async function refusal(run: Promise<unknown>): Promise<DomainError> {
@@ -87,21 +111,21 @@ describe('refused attempt moves roll the whole answer back', () => {
       http: 409,
     });
     expect(asAnswered(err)).toEqual(asAnswered(tableRefusal('succeeded', 'failed')));
-    expect(await rowsOf(paymentId, orderId)).toEqual(before);
-    expect(JSON.parse(before.payment[0]).status).toBe('processing');
+    expect(changes(before, await rowsOf(paymentId, orderId))).toEqual([]);
+    expect(before.payment[0].status).toBe('processing');
   });
 
   it('a late decline that changes the attempt only (ANSWER_ATTEMPT) is refused the same way', async () => {
     const { paymentId, orderId } = await claimedPayment();
     await h.container.useCaseDeps.charges.recordChargeOutcome(paymentId, 1, { status: 'succeeded', transactionId: `txn-${paymentId}`, raw: {} });
     const before = await rowsOf(paymentId, orderId);
-    expect([JSON.parse(before.payment[0]).status, before.outbox.length]).toEqual(['completed', 1]);
+    expect([before.payment[0].status, before.outbox.length]).toEqual(['completed', 1]);
 
     const err = await refusal(
       h.container.useCaseDeps.charges.recordChargeOutcome(paymentId, 1, { status: 'declined', code: 'card_declined', message: 'late', raw: { late: true } }),
     );
     expect(asAnswered(err)).toEqual(asAnswered(tableRefusal('succeeded', 'failed')));
-    expect(await rowsOf(paymentId, orderId)).toEqual(before);
+    expect(changes(before, await rowsOf(paymentId, orderId))).toEqual([]);
   });
 
   it('a second capture for an attempt that does not exist: the duplicate capture it recorded is rolled back too', async () => {
@@ -113,7 +137,7 @@ describe('refused attempt moves roll the whole answer back', () => {
     await expect(
       h.container.useCaseDeps.charges.recordChargeOutcome(paymentId, 7, { status: 'succeeded', transactionId: `other-${paymentId}`, raw: {} }),
     ).rejects.toThrow(`payment ${paymentId} has no attempt 7`);
-    expect(await rowsOf(paymentId, orderId)).toEqual(before);
+    expect(changes(before, await rowsOf(paymentId, orderId))).toEqual([]);
     expect(before.duplicates).toEqual([]);
     // The same capture answered for the attempt that exists is recorded: the path above did flag it.
     await h.container.useCaseDeps.charges.recordChargeOutcome(paymentId, 1, { status: 'succeeded', transactionId: `other-${paymentId}`, raw: {} });
@@ -135,6 +159,6 @@ describe('refused attempt moves roll the whole answer back', () => {
       details: { from: 'succeeded', to: 'processing', allowed: ['succeeded'] },
       http: 409,
     });
-    expect(await rowsOf(paymentId, orderId)).toEqual(before);
+    expect(changes(before, await rowsOf(paymentId, orderId))).toEqual([]);
   });
 });
