@@ -1,0 +1,94 @@
+#!/usr/bin/env node
+// PostgreSQL's statement execution time per checkout, by service database and statement, for a few
+// seconds (not a test: a diagnostic to run beside `npm run bench -- order`, as socket-writes.js).
+// PostgreSQL is the largest single CPU user of a checkout; this says which statements its time goes
+// to, and how much of it is statement execution at all (the rest: commits and the WAL, the
+// protocol, parse and bind, the background processes).
+//
+//   node bench/order/pg-statements.js [seconds=15] [top=25]
+//
+// Needs the pg_stat_statements module loaded, which takes a PostgreSQL restart (the benchmark's
+// services reconnect, so start it before the bench):
+//   psql -d postgres -c "ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'"
+//   pg_ctlcluster --skip-systemctl-redirect 15 main restart
+// and to undo: ALTER SYSTEM RESET shared_preload_libraries, and the restart again. The extension's
+// view is created in the `postgres` database only, never in a service's. The module costs
+// PostgreSQL a few percent: compare statements with each other, not the run's rate with another's.
+'use strict';
+const { Client } = require('pg');
+
+const seconds = Number(process.argv[2] ?? 15);
+const top = Number(process.argv[3] ?? 25);
+const base = process.env.SUDAMALL_PG_BASE_URL ?? 'postgresql://sudamall:sudamall@127.0.0.1:5432';
+const BENCH_DATABASES = ['inventory', 'cart', 'order', 'payment'].map((s) => `${s}_checkout_bench`);
+
+async function connect(db) {
+  const c = new Client({ connectionString: `${base}/${db}` });
+  await c.connect();
+  return c;
+}
+
+/** Checkouts placed since `since`, as the order database records them. */
+async function ordersSince(since) {
+  const c = await connect('order_checkout_bench');
+  try {
+    const { rows } = await c.query('SELECT count(*)::int AS n FROM orders WHERE created_at >= $1', [since]);
+    return rows[0].n;
+  } finally {
+    await c.end();
+  }
+}
+
+const oneLine = (sql) => sql.replace(/--[^\n]*/g, ' ').replace(/\s+/g, ' ').trim();
+
+async function main() {
+  const admin = await connect('postgres');
+  const { rows: loaded } = await admin.query("SELECT setting FROM pg_settings WHERE name = 'shared_preload_libraries'");
+  if (!String(loaded[0]?.setting).includes('pg_stat_statements')) {
+    console.error('pg_stat_statements is not loaded: see the top of this file (one ALTER SYSTEM and a PostgreSQL restart)');
+    process.exit(1);
+  }
+  await admin.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+  const { rows: present } = await admin.query('SELECT datname FROM pg_database WHERE datname = ANY($1)', [BENCH_DATABASES]);
+  if (!present.some((r) => r.datname === 'order_checkout_bench')) {
+    console.error('no checkout benchmark running (order_checkout_bench): start `npm run bench -- order` first');
+    process.exit(1);
+  }
+
+  const { rows: started } = await admin.query('SELECT pg_stat_statements_reset(), now() AS at');
+  process.stdout.write(`pg-statements: ${seconds} s beside the running checkout benchmark ...\n`);
+  await new Promise((r) => setTimeout(r, seconds * 1000));
+  const checkouts = await ordersSince(started[0].at);
+  const { rows } = await admin.query(
+    `SELECT d.datname AS db, s.calls::int, s.total_exec_time AS ms, s.rows::int, s.query
+       FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
+      WHERE d.datname = ANY($1)
+      ORDER BY s.total_exec_time DESC`,
+    [BENCH_DATABASES],
+  );
+  await admin.end();
+  if (checkouts === 0) {
+    console.error('no checkout placed in the window');
+    process.exit(1);
+  }
+
+  const perCheckout = (ms) => (ms / checkouts).toFixed(3);
+  const byDb = new Map();
+  for (const r of rows) byDb.set(r.db, (byDb.get(r.db) ?? 0) + r.ms);
+  const total = [...byDb.values()].reduce((a, b) => a + b, 0);
+  console.log(`\n${checkouts} checkouts placed in the window; statement execution, ms per checkout:`);
+  for (const [db, ms] of [...byDb].sort((a, b) => b[1] - a[1])) console.log(`  ${db.padEnd(24)} ${perCheckout(ms)}`);
+  console.log(`  ${'all'.padEnd(24)} ${perCheckout(total)}  (compare with the bench's "postgres" CPU per checkout)`);
+  console.log(`\ntop ${top} statements by execution time (ms per checkout, calls per checkout, µs per call):`);
+  for (const r of rows.slice(0, top)) {
+    const service = r.db.replace('_checkout_bench', '');
+    console.log(
+      `  ${perCheckout(r.ms).padStart(6)}  ${(r.calls / checkouts).toFixed(2).padStart(5)}  ${String(Math.round((r.ms / r.calls) * 1000)).padStart(5)}  ${service.padEnd(9)} ${oneLine(r.query).slice(0, 110)}`,
+    );
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
