@@ -167,7 +167,15 @@ it("honours Prisma's ?schema= as the search_path, and server settings, on every 
     expect(await configured.query('SHOW search_path')).toEqual([{ search_path: '"tenant_a"' }]);
     expect(await configured.query('SHOW statement_timeout')).toEqual([{ statement_timeout: '1234ms' }]);
     expect(await configured.query('SHOW plan_cache_mode')).toEqual([{ plan_cache_mode: 'force_generic_plan' }]);
+    // The planner's page costs, on every connection unless a caller says otherwise (PLANNER_SETTINGS).
+    expect(await configured.query('SHOW random_page_cost')).toEqual([{ random_page_cost: '1.1' }]);
   } finally {
     await configured.close();
+  }
+  const overridden = createSql(TEST_DATABASE_URL, 1, { settings: { random_page_cost: 2 } });
+  try {
+    expect(await overridden.query('SHOW random_page_cost')).toEqual([{ random_page_cost: '2' }]);
+  } finally {
+    await overridden.close();
   }
 });
