@@ -39,7 +39,11 @@ async function ordersSince(since) {
   }
 }
 
-const oneLine = (sql) => sql.replace(/--[^\n]*/g, ' ').replace(/\s+/g, ' ').trim();
+const oneLine = (sql) =>
+  sql
+    .replace(/--[^\n]*/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
 
 async function main() {
   const admin = await connect('postgres');

@@ -249,7 +249,13 @@ export class OutboxRelay {
     client.on('error', onError);
     try {
       this.lastBatchAt = Date.now();
-      const [, , , lock, claim] = (await client.query(this.claimSql)) as unknown as [unknown, unknown, unknown, { rows: Array<{ ok: boolean }> }, { rows: OutboxRow[] }];
+      const [, , , lock, claim] = (await client.query(this.claimSql)) as unknown as [
+        unknown,
+        unknown,
+        unknown,
+        { rows: Array<{ ok: boolean }> },
+        { rows: OutboxRow[] },
+      ];
       const rows = claim.rows;
       if (rows.length === 0) {
         await client.query('COMMIT');

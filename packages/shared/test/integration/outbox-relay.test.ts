@@ -156,7 +156,7 @@ describe('OutboxRelay', () => {
     await Promise.all([a.stop(), b.stop()]);
   });
 
-  it('claims through the pending rows\' index entries in id order, never a bitmap or sequential scan', async () => {
+  it("claims through the pending rows' index entries in id order, never a bitmap or sequential scan", async () => {
     // A queue as the planner misjudges it: analysed while 3,000 rows were pending, then all but
     // the last 3 marked published (each mark leaves a dead version behind its "pending" entry).
     await db.query(`INSERT INTO outbox (event_id, topic, key, type, payload)
@@ -164,7 +164,9 @@ describe('OutboxRelay', () => {
     await db.query('ANALYZE outbox');
     await db.query('UPDATE outbox SET published_at = now() WHERE id <= (SELECT max(id) - 3 FROM outbox)');
     // The relay's round trip, statement by statement, with the claim explained instead of run.
-    const [begin, ...settingsAndLock] = beginAndClaimSql(200).split(';').map((s) => s.trim());
+    const [begin, ...settingsAndLock] = beginAndClaimSql(200)
+      .split(';')
+      .map((s) => s.trim());
     const claim = settingsAndLock.pop() as string;
     expect(begin).toBe('BEGIN');
     await db.query('BEGIN');
