@@ -82,6 +82,9 @@ export function beginAndClaimSql(batchSize: number): string {
     WHERE (SELECT ${RELAY_LOCK}) AND o.published_at IS NULL ORDER BY o.published_at, o.id LIMIT ${batchSize} FOR UPDATE SKIP LOCKED`;
 }
 
+/** What pg answers beginAndClaimSql: one result per statement. */
+type ClaimResults = [begin: unknown, noBitmapScan: unknown, noSeqScan: unknown, lock: { rows: Array<{ ok: boolean }> }, claim: { rows: OutboxRow[] }];
+
 /** Result of one claim-publish-mark transaction: rows published, or `busy` if another relay holds the lock. */
 type BatchResult = number | 'busy';
 
@@ -249,13 +252,7 @@ export class OutboxRelay {
     client.on('error', onError);
     try {
       this.lastBatchAt = Date.now();
-      const [, , , lock, claim] = (await client.query(this.claimSql)) as unknown as [
-        unknown,
-        unknown,
-        unknown,
-        { rows: Array<{ ok: boolean }> },
-        { rows: OutboxRow[] },
-      ];
+      const [, , , lock, claim] = (await client.query(this.claimSql)) as unknown as ClaimResults;
       const rows = claim.rows;
       if (rows.length === 0) {
         await client.query('COMMIT');
