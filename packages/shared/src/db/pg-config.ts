@@ -13,9 +13,10 @@ const setting = (name: string, value: string | number) => `-c ${name}=${String(v
  * commerce core's working set (recent orders, sagas, stock, the outboxes) lives in memory. At 4,
  * on young or small tables, the planner prices a few index probes above a scan of the whole
  * table, and a prepared statement keeps the generic plan it built then. Measured under the
- * checkout benchmark (bench/order/pg-statements.js, one pair of runs): order's batch of saga
- * replies scanned every order for each batch (806 → 197 µs per call), inventory's stock read
- * 834 → 102 µs; statement execution 4.5 → 3.6 ms per checkout. A caller's `settings` win.
+ * checkout benchmark (bench/order/pg-statements.js, bench/README.md "PostgreSQL's statements"):
+ * order's batch of saga replies scanned every order for each batch (806 → 198 µs per call),
+ * inventory's read before a reservation batch took 834 µs (now 108); statement execution 4.5 →
+ * 3.4 ms per checkout. A caller's `settings` win. Behind PgBouncer: docs/deploy.md.
  */
 export const PLANNER_SETTINGS: ServerSettings = { random_page_cost: 1.1 };
 
