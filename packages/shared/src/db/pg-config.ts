@@ -1,4 +1,5 @@
 import type { ClientConfig } from 'pg';
+import { prismaStatementNames } from './prepared-statements';
 
 /** Server settings a pool's connections start with (`-c name=value` at connect, no round trip). */
 export type ServerSettings = Readonly<Record<string, string | number>>;
@@ -35,4 +36,22 @@ export function pgConfigFromUrl(databaseUrl: string, settings: ServerSettings = 
   const config: ClientConfig = { connectionString: url.toString() };
   if (options.length) config.options = options.join(' ');
   return config;
+}
+
+/**
+ * The arguments of Prisma's pg adapter for a service's DATABASE_URL, as every service builds it:
+ * `new PrismaPg(...prismaPgArgs(url, max))`. The pool is configured as every other pool
+ * (pgConfigFromUrl), at most `max` connections; Prisma qualifies its own queries with the URL's
+ * `?schema=` and names its statements (prismaStatementNames). Structural, so packages/shared
+ * does not depend on the adapter.
+ */
+export function prismaPgArgs(
+  databaseUrl: string,
+  max: number,
+): [pool: ClientConfig & { max: number }, options: { schema: string | undefined; statementNameGenerator: typeof prismaStatementNames }] {
+  const schema = new URL(databaseUrl).searchParams.get('schema') ?? undefined;
+  return [
+    { ...pgConfigFromUrl(databaseUrl), max },
+    { schema, statementNameGenerator: prismaStatementNames },
+  ];
 }

@@ -1,5 +1,5 @@
 import { PrismaPg } from '@prisma/adapter-pg';
-import { pgConfigFromUrl, prismaStatementNames } from '@sudamall/shared';
+import { prismaPgArgs } from '@sudamall/shared';
 import { PrismaClient } from '../generated/prisma/client';
 
 export type Db = InstanceType<typeof PrismaClient>;
@@ -11,7 +11,5 @@ export type Db = InstanceType<typeof PrismaClient>;
  * connection (prismaStatementNames), not parsed and planned on every call.
  */
 export function createPrisma(databaseUrl: string, max: number): Db {
-  const schema = new URL(databaseUrl).searchParams.get('schema') ?? undefined;
-  const adapter = new PrismaPg({ ...pgConfigFromUrl(databaseUrl), max }, { schema, statementNameGenerator: prismaStatementNames });
-  return new PrismaClient({ adapter });
+  return new PrismaClient({ adapter: new PrismaPg(...prismaPgArgs(databaseUrl, max)) });
 }

@@ -1,13 +1,8 @@
 import { PrismaPg } from '@prisma/adapter-pg';
-import { pgConfigFromUrl, prismaStatementNames } from '@sudamall/shared';
+import { prismaPgArgs } from '@sudamall/shared';
 import { PrismaClient } from '../generated/prisma/client';
 
 export type Db = InstanceType<typeof PrismaClient>;
-
-/** The `?schema=` of a DATABASE_URL (Prisma's convention), if any. */
-export function schemaOf(databaseUrl: string): string | undefined {
-  return new URL(databaseUrl).searchParams.get('schema') ?? undefined;
-}
 
 /**
  * Prisma over node-postgres (driver adapter: no native engine). A `?schema=` in the URL is
@@ -17,8 +12,5 @@ export function schemaOf(databaseUrl: string): string | undefined {
  * every call.
  */
 export function createPrisma(databaseUrl: string, poolSize: number): Db {
-  const schema = schemaOf(databaseUrl);
-  return new PrismaClient({
-    adapter: new PrismaPg({ ...pgConfigFromUrl(databaseUrl), max: poolSize }, { schema, statementNameGenerator: prismaStatementNames }),
-  });
+  return new PrismaClient({ adapter: new PrismaPg(...prismaPgArgs(databaseUrl, poolSize)) });
 }
