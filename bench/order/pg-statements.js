@@ -3,7 +3,10 @@
 // seconds (not a test: a diagnostic to run beside `npm run bench -- order`, as socket-writes.js).
 // PostgreSQL is the largest single CPU user of a checkout; this says which statements its time goes
 // to, and how much of it is statement execution at all (the rest: commits and the WAL, the
-// protocol, parse and bind, the background processes).
+// protocol, parse and bind, the background processes). Beside them, what a checkout costs the
+// WAL (records, full-page images, bytes), the transactions and rows written in each service
+// database, and the checkpoints the window saw (the whole cluster's counters: run it on a
+// machine where only the benchmark writes).
 //
 //   node bench/order/pg-statements.js [seconds=15] [top=25]
 //
@@ -39,6 +42,74 @@ async function ordersSince(since) {
   }
 }
 
+/**
+ * The cluster's cumulative counters: the WAL written, checkpoints, buffers the backends had to
+ * write themselves (shared_buffers full of dirty pages), and each bench database's transactions
+ * and rows. Backends report theirs at most once a second, so a window's edges blur by that much.
+ */
+async function counters(admin) {
+  // One client answers one query at a time: these run in turn.
+  const wal = await admin.query('SELECT wal_records::float8 AS records, wal_fpi::float8 AS fpi, wal_bytes::float8 AS bytes FROM pg_stat_wal');
+  const bgwriter = await admin.query(
+    'SELECT checkpoints_timed::int AS timed, checkpoints_req::int AS requested, buffers_backend::float8 AS backend_writes FROM pg_stat_bgwriter',
+  );
+  const dbs = await admin.query(
+    `SELECT datname AS db, xact_commit::float8 AS commits, xact_rollback::float8 AS rollbacks,
+            tup_inserted::float8 AS inserted, tup_updated::float8 AS updated, tup_deleted::float8 AS deleted
+       FROM pg_stat_database WHERE datname = ANY($1)`,
+    [BENCH_DATABASES],
+  );
+  const tables = new Map();
+  for (const db of BENCH_DATABASES) {
+    const c = await connect(db).catch(() => undefined);
+    if (!c) continue;
+    try {
+      const { rows } = await c.query(
+        `SELECT relname AS name, n_tup_ins::float8 AS inserted, n_tup_upd::float8 AS updated, n_tup_hot_upd::float8 AS hot, n_tup_del::float8 AS deleted
+           FROM pg_stat_user_tables`,
+      );
+      for (const r of rows) tables.set(`${db.replace('_checkout_bench', '')}.${r.name}`, r);
+    } finally {
+      await c.end();
+    }
+  }
+  return { wal: wal.rows[0], bgwriter: bgwriter.rows[0], dbs: new Map(dbs.rows.map((r) => [r.db, r])), tables };
+}
+
+function printCounters(before, after, checkouts) {
+  const per = (a, b) => ((a - b) / checkouts).toFixed(1);
+  const w = (k) => after.wal[k] - before.wal[k];
+  console.log(
+    `WAL per checkout: ${per(after.wal.records, before.wal.records)} records, ${per(after.wal.fpi, before.wal.fpi)} full-page images, ` +
+      `${(w('bytes') / checkouts / 1024).toFixed(1)} kB (full-page images are written for a page's first change after a checkpoint)`,
+  );
+  console.log(
+    `checkpoints in the window: ${after.bgwriter.timed - before.bgwriter.timed} timed, ${after.bgwriter.requested - before.bgwriter.requested} requested (the WAL reached max_wal_size); ` +
+      `buffers written by backends themselves: ${per(after.bgwriter.backend_writes, before.bgwriter.backend_writes)} per checkout`,
+  );
+  console.log('per checkout, by service database: commits, rollbacks, rows inserted / updated / deleted');
+  for (const [db, a] of after.dbs) {
+    const b = before.dbs.get(db);
+    if (!b) continue;
+    console.log(
+      `  ${db.padEnd(24)} ${per(a.commits, b.commits).padStart(5)} ${per(a.rollbacks, b.rollbacks).padStart(5)}   ${per(a.inserted, b.inserted)} / ${per(a.updated, b.updated)} / ${per(a.deleted, b.deleted)}`,
+    );
+  }
+  // Every row version written costs the WAL and the indexes it enters; a HOT update enters none.
+  const written = [...after.tables]
+    .map(([name, a]) => {
+      const b = before.tables.get(name) ?? { inserted: 0, updated: 0, hot: 0, deleted: 0 };
+      return { name, inserted: a.inserted - b.inserted, updated: a.updated - b.updated, hot: a.hot - b.hot, deleted: a.deleted - b.deleted };
+    })
+    .filter((t) => t.inserted + t.updated + t.deleted > 0)
+    .sort((x, y) => y.inserted + y.updated + y.deleted - (x.inserted + x.updated + x.deleted));
+  console.log('per checkout, by table: rows inserted / updated (of which HOT) / deleted');
+  for (const t of written) {
+    const f = (n) => (n / checkouts).toFixed(2);
+    console.log(`  ${t.name.padEnd(34)} ${f(t.inserted)} / ${f(t.updated)} (${f(t.hot)}) / ${f(t.deleted)}`);
+  }
+}
+
 const oneLine = (sql) =>
   sql
     .replace(/--[^\n]*/g, ' ')
@@ -59,10 +130,12 @@ async function main() {
     process.exit(1);
   }
 
+  const before = await counters(admin);
   const { rows: started } = await admin.query('SELECT pg_stat_statements_reset(), now() AS at');
   process.stdout.write(`pg-statements: ${seconds} s beside the running checkout benchmark ...\n`);
   await new Promise((r) => setTimeout(r, seconds * 1000));
   const checkouts = await ordersSince(started[0].at);
+  const after = await counters(admin);
   const { rows } = await admin.query(
     `SELECT d.datname AS db, s.calls::int, s.total_exec_time AS ms, s.rows::int, s.query
        FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
@@ -83,6 +156,7 @@ async function main() {
   console.log(`\n${checkouts} checkouts placed in the window; statement execution, ms per checkout:`);
   for (const [db, ms] of [...byDb].sort((a, b) => b[1] - a[1])) console.log(`  ${db.padEnd(24)} ${perCheckout(ms)}`);
   console.log(`  ${'all'.padEnd(24)} ${perCheckout(total)}  (compare with the bench's "postgres" CPU per checkout)`);
+  printCounters(before, after, checkouts);
   console.log(`\ntop ${top} statements by execution time (ms per checkout, calls per checkout, µs per call):`);
   for (const r of rows.slice(0, top)) {
     const service = r.db.replace('_checkout_bench', '');

@@ -26,6 +26,7 @@ import {
   INSERT_DUPLICATE_CAPTURE,
   RESUME_ATTEMPT,
   SELECT_OTHER_LIVE_PAYMENT,
+  SELECT_STALE_PROCESSING,
   WRITE_PAYMENT,
   WRITE_PAYMENT_AND_NEW_ATTEMPT,
 } from './payment-sql';
@@ -214,14 +215,9 @@ export class PrismaChargeStore implements ChargeStore {
   }
 
   async findStaleProcessing(olderThan: Date, limit: number): Promise<Array<{ payment: PaymentRecord; paymentMethodId: string | null }>> {
-    const rows = await this.db.payment.findMany({
-      where: { status: 'processing', processingStartedAt: { lt: olderThan } },
-      orderBy: { processingStartedAt: 'asc' },
-      take: limit,
-      include: { attempts: { orderBy: { attemptNumber: 'desc' }, take: 1 } },
-    });
+    const rows = await this.sql.query<PaymentRowLike & { lastGatewayResponse: Prisma.JsonValue | null }>(SELECT_STALE_PROCESSING, [olderThan, limit]);
     return rows.map((r) => {
-      const stored = asObject(r.attempts[0]?.gatewayResponse).payment_method_id;
+      const stored = asObject(r.lastGatewayResponse).payment_method_id;
       return { payment: toPaymentRecord(r), paymentMethodId: typeof stored === 'string' ? stored : null };
     });
   }

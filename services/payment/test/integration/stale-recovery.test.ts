@@ -8,6 +8,9 @@ import { loadConfig } from '../../src/config';
 import { TestGateway } from '../../src/infra/gateways/test-gateway';
 import { buyer, CARDS, FakeOrders, startHarness, type Harness } from '../support/harness';
 import { createOwnSchema } from '../support/own-schema';
+import { Client } from 'pg';
+import { pgConfigFromUrl } from '@sudamall/shared';
+import { SELECT_STALE_PROCESSING } from '../../src/infra/payment-sql';
 
 jest.setTimeout(120_000);
 
@@ -193,5 +196,23 @@ describe('stale payments: the gateway is asked before anything is decided', () =
       gatewayCallWorstCaseMs: 20_000,
       staleProcessingSeconds: 50,
     });
+  });
+  it("the sweep's page is read through the partial index of payments in processing, whatever the plan cache does", async () => {
+    // Every round asks; without the index it read every payment ever made. A generic plan (what a
+    // prepared statement settles on) knows no parameter values, so the status must be the
+    // statement's literal for the partial index to serve it.
+    const db = new Client(pgConfigFromUrl(schema.databaseUrl));
+    await db.connect();
+    try {
+      await db.query('SET plan_cache_mode = force_generic_plan');
+      await db.query('SET enable_seqscan = off');
+      await db.query(`PREPARE stale_page(timestamptz, int) AS ${SELECT_STALE_PROCESSING}`);
+      const { rows } = await db.query<{ 'QUERY PLAN': unknown }>('EXPLAIN (FORMAT JSON) EXECUTE stale_page(now(), 20)');
+      const plan = JSON.stringify(rows[0]?.['QUERY PLAN']);
+      expect(plan).toContain('"Index Name":"payments_processing_since"');
+      expect(plan).not.toContain('"Node Type":"Seq Scan"');
+    } finally {
+      await db.end();
+    }
   });
 });
