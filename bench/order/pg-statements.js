@@ -8,7 +8,9 @@
 // database, and the checkpoints the window saw (the whole cluster's counters: run it on a
 // machine where only the benchmark writes).
 //
-//   node bench/order/pg-statements.js [seconds=15] [top=25]
+//   node bench/order/pg-statements.js [seconds=15] [top=25] [--checkpoint]
+// --checkpoint: a CHECKPOINT first, so the window holds what follows one (the first change of each
+// page after it writes the whole page to the WAL); compare with a window without.
 //
 // Needs the pg_stat_statements module loaded, which takes a PostgreSQL restart (the benchmark's
 // services reconnect, so start it before the bench):
@@ -19,9 +21,15 @@
 // PostgreSQL a few percent: compare statements with each other, not the run's rate with another's.
 'use strict';
 const { Client } = require('pg');
+const { cpuMs, pidsMatching } = require('./process-stats');
 
-const seconds = Number(process.argv[2] ?? 15);
-const top = Number(process.argv[3] ?? 25);
+/** CPU ms of every PostgreSQL process (backends, WAL writer, checkpointer, autovacuum) so far. */
+const postgresCpuMs = () => pidsMatching(/^postgres/).reduce((sum, pid) => sum + (cpuMs(pid) ?? 0), 0);
+
+const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const seconds = Number(args[0] ?? 15);
+const top = Number(args[1] ?? 25);
+const checkpointFirst = process.argv.includes('--checkpoint');
 const base = process.env.SUDAMALL_PG_BASE_URL ?? 'postgresql://sudamall:sudamall@127.0.0.1:5432';
 const BENCH_DATABASES = ['inventory', 'cart', 'order', 'payment'].map((s) => `${s}_checkout_bench`);
 
@@ -130,12 +138,15 @@ async function main() {
     process.exit(1);
   }
 
+  if (checkpointFirst) await admin.query('CHECKPOINT');
   const before = await counters(admin);
+  const cpuBefore = postgresCpuMs();
   const { rows: started } = await admin.query('SELECT pg_stat_statements_reset(), now() AS at');
   process.stdout.write(`pg-statements: ${seconds} s beside the running checkout benchmark ...\n`);
   await new Promise((r) => setTimeout(r, seconds * 1000));
   const checkouts = await ordersSince(started[0].at);
   const after = await counters(admin);
+  const cpu = postgresCpuMs() - cpuBefore;
   const { rows } = await admin.query(
     `SELECT d.datname AS db, s.calls::int, s.total_exec_time AS ms, s.rows::int, s.query
        FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
@@ -156,6 +167,10 @@ async function main() {
   console.log(`\n${checkouts} checkouts placed in the window; statement execution, ms per checkout:`);
   for (const [db, ms] of [...byDb].sort((a, b) => b[1] - a[1])) console.log(`  ${db.padEnd(24)} ${perCheckout(ms)}`);
   console.log(`  ${'all'.padEnd(24)} ${perCheckout(total)}  (compare with the bench's "postgres" CPU per checkout)`);
+  console.log(
+    `PostgreSQL CPU per checkout: ${(cpu / checkouts).toFixed(2)} ms (every postgres process; backends that ended in the window take theirs with them)` +
+      (checkpointFirst ? ', the window starting at a CHECKPOINT' : ''),
+  );
   printCounters(before, after, checkouts);
   console.log(`\ntop ${top} statements by execution time (ms per checkout, calls per checkout, µs per call):`);
   for (const r of rows.slice(0, top)) {
