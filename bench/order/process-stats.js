@@ -47,11 +47,21 @@ function pidsMatching(pattern) {
   return out;
 }
 
-/** CPU milliseconds of the whole machine (all cores, busy time only) so far. */
-function machineBusyMs() {
+/**
+ * CPU milliseconds of the whole machine so far (all cores): `busy` (everything but idle and I/O
+ * wait), and two parts of it no process is charged with: `interrupts` (irq + softirq: where the
+ * kernel runs much of the loopback network stack) and `steal` (the hypervisor's other guests).
+ */
+function machineCpuMs() {
   const line = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
   const [user, nice, system, , , irq, softirq, steal] = line;
-  return ((user + nice + system + irq + softirq + steal) * 1000) / CLOCK_TICKS;
+  const ms = (ticks) => (ticks * 1000) / CLOCK_TICKS;
+  return { busy: ms(user + nice + system + irq + softirq + steal), interrupts: ms(irq + softirq), steal: ms(steal) };
+}
+
+/** CPU milliseconds of the whole machine (all cores, busy time only) so far. */
+function machineBusyMs() {
+  return machineCpuMs().busy;
 }
 
 /**
@@ -81,4 +91,4 @@ class ProcessGroups {
   }
 }
 
-module.exports = { cpuMs, memoryMb, pidsMatching, machineBusyMs, ProcessGroups };
+module.exports = { cpuMs, memoryMb, pidsMatching, machineBusyMs, machineCpuMs, ProcessGroups };
