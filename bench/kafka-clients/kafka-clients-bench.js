@@ -28,7 +28,7 @@ const { fork } = require('node:child_process');
 const { randomBytes } = require('node:crypto');
 const { existsSync, readFileSync, writeFileSync } = require('node:fs');
 const path = require('node:path');
-const { cpuMs, machineBusyMs } = require('../order/process-stats');
+const { cpuMs, machineCpuMs } = require('../order/process-stats');
 
 const ROOT = path.resolve(__dirname, '../..');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 20);
@@ -120,12 +120,12 @@ async function runClient(client, n) {
     const cpu0 = cpuNow();
     const io0 = { producer: io(pids.producer), consumer: io(pids.consumer) };
     const commitsBefore = commitsSoFar;
-    const busy0 = machineBusyMs();
+    const busy0 = machineCpuMs().busy;
     const t0 = performance.now();
     const r = await ask(phase);
     commitsSoFar = r.commits;
     const wallMs = performance.now() - t0;
-    const busy = machineBusyMs() - busy0;
+    const busy = machineCpuMs().busy - busy0;
     const cpu1 = cpuNow();
     const io1 = { producer: io(pids.producer), consumer: io(pids.consumer) };
     const perMessage = (side, k) => (io1[side][k] - io0[side][k]) / r.sent;

@@ -59,11 +59,6 @@ function machineCpuMs() {
   return { busy: ms(user + nice + system + irq + softirq + steal), interrupts: ms(irq + softirq), steal: ms(steal) };
 }
 
-/** CPU milliseconds of the whole machine (all cores, busy time only) so far. */
-function machineBusyMs() {
-  return machineCpuMs().busy;
-}
-
 /**
  * Groups of processes, resolved again at every reading (PostgreSQL backends come and go):
  * `{ name: () => pids[] }`. `cpu()` gives each group's CPU ms so far (a backend that ended since
@@ -91,4 +86,4 @@ class ProcessGroups {
   }
 }
 
-module.exports = { cpuMs, memoryMb, pidsMatching, machineBusyMs, machineCpuMs, ProcessGroups };
+module.exports = { cpuMs, memoryMb, pidsMatching, machineCpuMs, ProcessGroups };

@@ -37,7 +37,7 @@ const net = require('node:net');
 const os = require('node:os');
 const path = require('node:path');
 const { Client } = require('pg');
-const { ProcessGroups, pidsMatching, machineBusyMs } = require('../order/process-stats');
+const { ProcessGroups, pidsMatching, machineCpuMs } = require('../order/process-stats');
 const { createHttpClient } = require('../lib/http-client');
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -270,12 +270,12 @@ async function benchVendure() {
   log(`Vendure: ${CONCURRENCY} concurrent shoppers, ${WARMUP_SECONDS} s warm-up, ${SECONDS} s measured`);
   await sleep(WARMUP_SECONDS * 1000);
   const cpu0 = groups.cpu();
-  const busy0 = machineBusyMs();
+  const busy0 = machineCpuMs().busy;
   window = { start: Date.now() };
   await sleep(SECONDS * 1000);
   window.end = Date.now();
   const cpu1 = groups.cpu();
-  const busy1 = machineBusyMs();
+  const busy1 = machineCpuMs().busy;
   stopping = true;
   await Promise.all(workers);
   const wall = (window.end - window.start) / 1000;

@@ -2,15 +2,15 @@
 // window is asked about at the gateway, never marked failed, never charged twice. In a schema of
 // its own: the sweeps act on every stale row.
 import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
+import { pgConfigFromUrl } from '@sudamall/shared';
 import { processPaymentOver, resumeStalePaymentsOver } from '../support/use-cases';
 import type { ChargeRequest, Clock } from '../../src/app/ports';
 import { loadConfig } from '../../src/config';
+import { SELECT_STALE_PROCESSING } from '../../src/infra/payment-sql';
 import { TestGateway } from '../../src/infra/gateways/test-gateway';
 import { buyer, CARDS, FakeOrders, startHarness, type Harness } from '../support/harness';
 import { createOwnSchema } from '../support/own-schema';
-import { Client } from 'pg';
-import { pgConfigFromUrl } from '@sudamall/shared';
-import { SELECT_STALE_PROCESSING } from '../../src/infra/payment-sql';
 
 jest.setTimeout(120_000);
 
