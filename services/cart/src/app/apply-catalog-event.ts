@@ -5,7 +5,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { claimInbox, money, type Envelope, type Logger } from '@sudamall/shared';
-import { reconcileItem, type CartChange, type ProductFacts } from '../domain/reconcile';
+import { reconcileItem, stockCaps, type CartChange, type ProductFacts } from '../domain/reconcile';
 import { isUuid, type CartStore } from '../infra/cart-store';
 import type { Sql } from '@sudamall/shared';
 
@@ -114,7 +114,12 @@ export class ApplyCatalogEvent {
     }
     return this.db.transaction(async (tx) => {
       if (!(await claimInbox(tx, CATALOG_SYNC_CONSUMER, envelope.id))) return { outcome: 'duplicate' as const, changes: [] };
-      const items = await this.store.lockItemsOfProduct(tx, parsed.productId, parsed.staleBefore);
+      // A stock movement (two per checkout of the product) changes only the lines above what is
+      // left: those alone are locked, not every line of every cart holding the product.
+      const caps = stockCaps(parsed.facts);
+      const items = caps
+        ? await this.store.lockItemsBeyondCaps(tx, parsed.productId, parsed.staleBefore, caps)
+        : await this.store.lockItemsOfProduct(tx, parsed.productId, parsed.staleBefore);
       const outcomes = items.map((item) => ({ item, outcome: reconcileItem(item, parsed.facts) }));
       const changes = await this.store.applyOutcomes(tx, outcomes, { seen: false, asOf: parsed.staleBefore, touchKept: false });
       return { outcome: 'applied' as const, changes };

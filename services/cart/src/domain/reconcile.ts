@@ -57,6 +57,28 @@ export function factsFromProduct(product: CatalogProduct | undefined): ProductFa
   };
 }
 
+/** How many of each size a line may hold: a line of a size not listed may hold none. */
+export interface StockCaps {
+  sizes: string[];
+  available: number[];
+}
+
+/**
+ * When the facts tell only the stock (a `stock.changed`), the caps under which reconcileItem keeps
+ * a line as it is: it changes exactly the lines of a size not listed, or above their size's
+ * quantity. The catalogue sync then reads those lines alone instead of locking every line of the
+ * product, on each of the two stock movements of every checkout. Undefined when the facts tell
+ * more than the stock: then any line may change.
+ */
+export function stockCaps(facts: ProductFacts): StockCaps | undefined {
+  const { stock, ...rest } = facts;
+  if (!stock || Object.values(rest).some((fact) => fact !== undefined)) return undefined;
+  if (!stock.hasSizes) return { sizes: [NO_SIZE], available: [stock.total] };
+  // A line without a size cannot be kept once the product has sizes (size_required).
+  const sizes = [...stock.bySize.keys()].filter((size) => size !== NO_SIZE);
+  return { sizes, available: sizes.map((size) => stock.bySize.get(size) ?? 0) };
+}
+
 export function reconcileItem(item: ItemState, facts: ProductFacts): ItemOutcome {
   const change = (kind: ChangeKind, reason: ChangeReason, oldValue: string | null, newValue: string | null): CartChange => ({
     kind,

@@ -9,7 +9,7 @@
 // machine (measured: the cart read statement at 32 concurrent callers, pool 10: ~1,250-1,600/s
 // with pg, ~430-610/s through Prisma), and the read and the add are the shop's hottest paths.
 import { money, type Decimal } from '@sudamall/shared';
-import type { CartChange, ItemOutcome, ItemState } from '../domain/reconcile';
+import type { CartChange, ItemOutcome, ItemState, StockCaps } from '../domain/reconcile';
 import type { Sql, SqlRunner, SqlTx } from '@sudamall/shared';
 
 export interface CartItemRecord extends ItemState {
@@ -201,6 +201,13 @@ const UPDATE_ITEM = `UPDATE cart_items SET quantity = $2, current_price = $3::nu
 const TOUCH_ITEM = `UPDATE cart_items SET synced_at = GREATEST(synced_at, $2) WHERE id = $1::uuid`;
 const LOCK_PRODUCT_ITEMS_NOT_SYNCED_AFTER = `SELECT ${ITEM_COLUMNS} FROM cart_items i WHERE i.product_id = $1 AND i.synced_at <= $2 ORDER BY i.id FOR UPDATE`;
 const LOCK_PRODUCT_ITEMS = `SELECT ${ITEM_COLUMNS} FROM cart_items i WHERE i.product_id = $1 ORDER BY i.id FOR UPDATE`;
+// The lines of a product above their size's cap ($3 sizes, $4 quantities; a size not listed holds
+// none), not synced after $2: the only lines a stock movement changes (stockCaps). The others are
+// neither locked nor read into the service, however many carts hold the product.
+const LOCK_PRODUCT_ITEMS_BEYOND_CAPS = `SELECT ${ITEM_COLUMNS} FROM cart_items i
+       LEFT JOIN unnest($3::text[], $4::int[]) AS s(size, available) ON s.size = i.size
+       WHERE i.product_id = $1 AND ($2::timestamptz IS NULL OR i.synced_at <= $2) AND i.quantity > coalesce(s.available, 0)
+       ORDER BY i.id FOR UPDATE OF i`;
 const RENAME_SIZE = `UPDATE cart_items i SET size = $3, updated_at = now()
         WHERE i.product_id = $1 AND i.size = $2
           AND NOT EXISTS (SELECT 1 FROM cart_items j WHERE j.cart_id = i.cart_id AND j.product_id = $1 AND j.size = $3)
@@ -361,6 +368,12 @@ export class CartStore {
     await this.lockItemsOfProduct(tx, productId, null);
     const rows = await tx.query<{ id: string }>(RENAME_SIZE, [productId, from, to]);
     return rows.map((r) => r.id);
+  }
+
+  /** The items of a product above the stock caps, locked (in id order, as lockItemsOfProduct), for a stock event. */
+  async lockItemsBeyondCaps(tx: SqlTx, productId: string, notSyncedAfter: Date | null, caps: StockCaps): Promise<CartItemRecord[]> {
+    const rows = await tx.query<ItemRow>(LOCK_PRODUCT_ITEMS_BEYOND_CAPS, [productId, notSyncedAfter, caps.sizes, caps.available]);
+    return rows.map(toItem);
   }
 
   /** One buyer's items, locked, for a validation (in id order, like lockItemsOfProduct, so the two never deadlock). */

@@ -3,9 +3,10 @@
 import { randomUUID } from 'node:crypto';
 import { KafkaBus, Topics, createEnvelope, createLogger, money, subscribeConsumers, topicName, type Envelope, type Subscription } from '@sudamall/shared';
 import { createTestTopics, eventually, testTopicPrefix } from '@sudamall/shared/testing';
+import { Client } from 'pg';
 import { cartConsumers } from '../../src/infra/consumers';
 import { CartStore } from '../../src/infra/cart-store';
-import { startHarness, newBuyer, type Harness } from '../support/harness';
+import { DATABASE_URL, startHarness, newBuyer, type Harness } from '../support/harness';
 
 const CARTS = '/api/v1/carts';
 type Buyer = ReturnType<typeof newBuyer>;
@@ -145,6 +146,51 @@ it('lowers quantities above the stock left, and removes items when none is left'
       expect.objectContaining({ kind: 'removed', size: '42', reason: 'out_of_stock' }),
     ]),
   );
+});
+
+it('locks and changes only the lines above the stock left, however many carts hold the product', async () => {
+  const p = h.inventory.add({ name: 'Mug', sizes: { S: 9, M: 9 } });
+  const under = [newBuyer(), newBuyer(), newBuyer()];
+  const over = newBuyer();
+  for (const b of under) await add(b, { product_id: p.id, quantity: 2, size: 'S' });
+  await add(over, { product_id: p.id, quantity: 5, size: 'M' });
+  const untouched = await h.container.sql.query<{ id: string; updated_at: Date }>(
+    `SELECT i.id, i.updated_at FROM cart_items i WHERE i.product_id = $1 AND i.size = 'S' ORDER BY i.id`,
+    [p.id],
+  );
+  // Another transaction holds the lines the stock still covers: a sync that locked every line of
+  // the product would wait for it.
+  const holder = new Client({ connectionString: DATABASE_URL });
+  await holder.connect();
+  try {
+    await holder.query('BEGIN');
+    await holder.query(`SELECT id FROM cart_items WHERE product_id = $1 AND size = 'S' FOR UPDATE`, [p.id]);
+    const applied = await Promise.race([
+      h.container.useCases.applyCatalogEvent.execute(
+        createEnvelope('stock.changed', p.id, {
+          product_id: p.id,
+          has_sizes: true,
+          available_quantity: 5,
+          reserved_quantity: 0,
+          sold_quantity: 13,
+          sizes: [
+            { size: 'S', available_quantity: 2, reserved_quantity: 0, sold_quantity: 7 },
+            { size: 'M', available_quantity: 3, reserved_quantity: 0, sold_quantity: 6 },
+          ],
+        }),
+      ),
+      new Promise<'blocked'>((resolve) => setTimeout(() => resolve('blocked'), 3000)),
+    ]);
+    expect(applied).toMatchObject({ outcome: 'applied', changes: [expect.objectContaining({ kind: 'quantity_reduced', oldValue: '5', newValue: '3' })] });
+  } finally {
+    await holder.query('ROLLBACK');
+    await holder.end();
+  }
+  expect((await itemsOf(over)).map((i) => [i.size, i.quantity])).toEqual([['M', 3]]);
+  expect(await h.container.sql.query(`SELECT i.id, i.updated_at FROM cart_items i WHERE i.product_id = $1 AND i.size = 'S' ORDER BY i.id`, [p.id])).toEqual(
+    untouched,
+  );
+  for (const b of under) expect((await cartOf(b)).changes).toEqual([]);
 });
 
 it('changes nothing when an event is delivered again', async () => {

@@ -1,6 +1,6 @@
 import { money } from '@sudamall/shared';
 import type { CatalogProduct } from '../../src/domain/catalog';
-import { describeChange, factsFromProduct, reconcileItem, type ItemState } from '../../src/domain/reconcile';
+import { describeChange, factsFromProduct, reconcileItem, stockCaps, type ItemState, type ProductFacts } from '../../src/domain/reconcile';
 
 const item = (over: Partial<ItemState> = {}): ItemState => ({
   id: 'i1',
@@ -70,5 +70,52 @@ describe('reconcileItem', () => {
     expect(describeChange({ reason: 'price_changed', productName: 'T-shirt', size: 'M', oldValue: '10.00', newValue: '12.00' })).toBe(
       'The price of T-shirt (size M) changed from 10.00 to 12.00.',
     );
+  });
+});
+
+describe('stockCaps', () => {
+  // What the catalogue sync's statement selects with the caps (LOCK_PRODUCT_ITEMS_BEYOND_CAPS).
+  const beyondCaps = (i: ItemState, caps: { sizes: string[]; available: number[] }) => {
+    const at = caps.sizes.indexOf(i.size);
+    return i.quantity > (at < 0 ? 0 : caps.available[at]);
+  };
+
+  it('selects exactly the lines reconcileItem would change under facts that tell only the stock', () => {
+    const stocks: Array<NonNullable<ProductFacts['stock']>> = [];
+    for (const total of [-1, 0, 1, 2, 5]) stocks.push({ hasSizes: false, total, bySize: new Map() });
+    for (const m of [0, 1, 2, 5]) {
+      for (const l of [0, 3])
+        stocks.push({
+          hasSizes: true,
+          total: m + l,
+          bySize: new Map([
+            ['M', m],
+            ['L', l],
+          ]),
+        });
+    }
+    stocks.push({ hasSizes: true, total: 2, bySize: new Map([['', 2]]) }); // a size-less entry in a sized product
+    let compared = 0;
+    for (const stock of stocks) {
+      const caps = stockCaps({ stock });
+      expect(caps).toBeDefined();
+      for (const size of ['', 'M', 'L', 'XL']) {
+        for (const quantity of [1, 2, 3, 6]) {
+          const line = item({ size, quantity });
+          expect([stock, size, quantity, beyondCaps(line, caps!)]).toEqual([stock, size, quantity, reconcileItem(line, { stock }).action !== 'keep']);
+          compared++;
+        }
+      }
+    }
+    expect(compared).toBe(16 * 14);
+  });
+
+  it('gives no caps when the facts tell more than the stock: any line may change', () => {
+    const stock = { hasSizes: false, total: 5, bySize: new Map<string, number>() };
+    expect(stockCaps({ stock, price: money('1.00') })).toBeUndefined();
+    expect(stockCaps({ stock, name: 'Renamed' })).toBeUndefined();
+    expect(stockCaps({ stock, sizes: { hasSizes: false, names: new Set() } })).toBeUndefined();
+    expect(stockCaps({ price: money('1.00') })).toBeUndefined();
+    expect(stockCaps({ deleted: true })).toBeUndefined();
   });
 });
