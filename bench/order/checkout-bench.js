@@ -22,12 +22,15 @@
 //     the last fifth of the window), the whole platform (services + Kafka + PostgreSQL PSS +
 //     Redis). With BENCH_SECONDS=600 this is the 10-minute soak (`npm run bench -- soak`).
 //
-// Runs the built inventory, order and payment services (services/*/dist/main.js) as child
-// processes on free ports, each on a fresh database of its own (<svc>_checkout_bench, dropped and
-// re-created from the committed migrations), under a Kafka topic prefix of their own, Redis locks on.
+// Runs the four built services (services/*/dist/main.js) as child processes on free ports, each on
+// a fresh database of its own (<svc>_checkout_bench, dropped and re-created from the committed
+// migrations), under a Kafka topic prefix of their own, Redis locks on. The buyers check out
+// through order and payment; the cart runs as in the platform, following every stock movement
+// (two per checkout) and order event into the carts seeded to hold the bench's products
+// (BENCH_CARTS), and its CPU is the checkout's too.
 //   npx turbo run build && node bench/order/checkout-bench.js      (or: npm run bench -- order)
 // Knobs: BENCH_SECONDS (60), BENCH_WARMUP_SECONDS (10), BENCH_CONCURRENCY (32), BENCH_PRODUCTS (50),
-// BENCH_KAFKA_ROUNDS (200), BENCH_DRAIN_SECONDS (60: how long to wait for the last orders),
+// BENCH_CARTS (5000: other buyers' carts, each holding 3 of the products), BENCH_KAFKA_ROUNDS (200), BENCH_DRAIN_SECONDS (60: how long to wait for the last orders),
 // BENCH_CPU_PROF (a folder: each service writes a V8 CPU profile there when it stops),
 // BENCH_OTEL (1: keep the tracing SDK on; off by default), BENCH_NODE_OPTIONS (the services' NODE_OPTIONS; default: the image's heap sizing), PGHOST/PGPORT (127.0.0.1:5432),
 // KAFKA_BROKERS (127.0.0.1:9092), REDIS_URL, BENCH_KEEP_DATABASES (1: keep them),
@@ -51,6 +54,7 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 10);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
 const PRODUCTS = Number(process.env.BENCH_PRODUCTS ?? 50);
+const CARTS = Number(process.env.BENCH_CARTS ?? 5000);
 const KAFKA_ROUNDS = Number(process.env.BENCH_KAFKA_ROUNDS ?? 200);
 const DRAIN_SECONDS = Number(process.env.BENCH_DRAIN_SECONDS ?? 60);
 const CPU_PROF = process.env.BENCH_CPU_PROF;
@@ -61,7 +65,7 @@ const PG = `postgresql://sudamall:sudamall@${process.env.PGHOST ?? '127.0.0.1'}:
 const BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 // NODE_ENV=production refuses secrets written in the repository: generated per run.
 const JWT_SECRET = randomBytes(48).toString('hex');
-const SERVICES = ['inventory', 'order', 'payment'];
+const SERVICES = ['inventory', 'order', 'payment', 'cart'];
 const PREFIX = `bench-${randomBytes(4).toString('hex')}.`;
 // Targets of issue 8 on this 2-core machine, printed beside the figures.
 const TARGETS = { under_paying: { rate: 300, p99: 250 }, processing: { rate: 200, p99: 500 }, serviceRssMb: 200, platformMb: 3072 };
@@ -139,6 +143,30 @@ async function kafkaRoundTrip() {
   await consumer.disconnect();
   await producer.disconnect();
   return times;
+}
+
+/**
+ * Other buyers' carts, each holding 3 of the products (one unit, no size), last checked an hour
+ * ago: what the cart's catalogue sync meets on every stock movement of a product in a shop.
+ */
+async function seedCarts(cartDb, products) {
+  if (CARTS <= 0) return;
+  const db = new Client({ connectionString: cartDb });
+  await db.connect();
+  try {
+    await db.query(`INSERT INTO carts (id, user_id) SELECT gen_random_uuid(), 'bench-cart-' || n FROM generate_series(1, $1) n`, [CARTS]);
+    const { rowCount } = await db.query(
+      `INSERT INTO cart_items (id, cart_id, product_id, product_name, size, quantity, price_when_added, current_price, synced_at)
+       SELECT gen_random_uuid(), c.id, ($1::text[])[1 + ((c.n + k) % cardinality($1::text[]))::int], 'Bench product', '', 1, 10, 10, now() - interval '1 hour'
+         FROM (SELECT id, row_number() OVER (ORDER BY id) AS n FROM carts) c
+        CROSS JOIN generate_series(0, least(3, cardinality($1::text[])) - 1) k`,
+      [products],
+    );
+    await db.query('ANALYZE carts, cart_items');
+    log(`seeded ${CARTS} carts holding ${rowCount} lines of the ${products.length} products`);
+  } finally {
+    await db.end();
+  }
 }
 
 async function startServices() {
@@ -396,6 +424,7 @@ async function main() {
       inventory: () => [children.inventory.pid],
       order: () => [children.order.pid],
       payment: () => [children.payment.pid],
+      cart: () => [children.cart.pid],
       kafka: kafkaPid,
       postgres: () => pidsMatching(/^postgres/),
       redis: () => pidsMatching(/^redis-server/),
@@ -429,6 +458,7 @@ async function main() {
     });
     products.push(p.id);
   }
+  await seedCarts(dbs.cart, products);
   await sleep(2000);
   const idleMemory = groups.memory();
 
@@ -487,7 +517,7 @@ async function main() {
       lastProgress = Date.now();
       const m = samples[samples.length - 1].mem;
       log(
-        `  ${Math.round((Date.now() - started) / 1000)} s: ${placed.size} placed, ${failures} failed; RSS MB inventory ${fmt(m.inventory)}, order ${fmt(m.order)}, payment ${fmt(m.payment)}`,
+        `  ${Math.round((Date.now() - started) / 1000)} s: ${placed.size} placed, ${failures} failed; RSS MB inventory ${fmt(m.inventory)}, order ${fmt(m.order)}, payment ${fmt(m.payment)}, cart ${fmt(m.cart)}`,
       );
     }
   }
@@ -574,7 +604,7 @@ async function main() {
   log(`memory (MB; services RSS, PostgreSQL PSS; target: each service ≤ ${TARGETS.serviceRssMb}, platform ≤ ${TARGETS.platformMb}, no growth):`);
   const fifth = Math.max(1, Math.floor(samples.length / 5));
   const avg = (xs, g) => xs.reduce((a, x) => a + (x.mem[g] ?? 0), 0) / xs.length;
-  for (const g of ['inventory', 'order', 'payment', 'kafka', 'postgres', 'redis']) {
+  for (const g of ['inventory', 'order', 'payment', 'cart', 'kafka', 'postgres', 'redis']) {
     const max = Math.max(...samples.map((x) => x.mem[g] ?? 0));
     const first = avg(samples.slice(0, fifth), g);
     const last = avg(samples.slice(-fifth), g);
@@ -582,7 +612,7 @@ async function main() {
       `  ${g.padEnd(9)} idle ${fmt(idleMemory[g]).padStart(5)}, under load max ${fmt(max).padStart(5)}, first fifth ${fmt(first).padStart(5)} → last fifth ${fmt(last).padStart(5)} (${last >= first ? '+' : ''}${fmt(last - first)})`,
     );
   }
-  const platform = (m) => ['inventory', 'order', 'payment', 'kafka', 'postgres', 'redis'].reduce((a, g) => a + (m[g] ?? 0), 0);
+  const platform = (m) => ['inventory', 'order', 'payment', 'cart', 'kafka', 'postgres', 'redis'].reduce((a, g) => a + (m[g] ?? 0), 0);
   log(`  platform  idle ${fmt(platform(idleMemory))}, under load max ${fmt(Math.max(...samples.map((x) => platform(x.mem))))}`);
   if (STORM_SHOPPERS > 0) {
     const r = await storm({ call, url, seller, auth, dbs });

@@ -317,7 +317,7 @@ async function stopVendure() {
 
 function printSideBySide(ours, peer) {
   const cpu = (r, names) => names.reduce((a, g) => a + (r.cpuPerOrderMs[g] ?? 0), 0);
-  const oursServers = ours && cpu(ours, ['inventory', 'order', 'payment', 'kafka', 'postgres', 'redis']);
+  const oursServers = ours && cpu(ours, ['inventory', 'order', 'payment', 'cart', 'kafka', 'postgres', 'redis']);
   const peerServers = cpu(peer, ['vendure', 'postgres']);
   const ratio = (x, y) => (x !== undefined && y ? `${fmt(x / y, 2)}×` : '-');
   log('');
