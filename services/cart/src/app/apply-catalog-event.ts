@@ -112,11 +112,16 @@ export class ApplyCatalogEvent {
       this.logger.error({ event_id: envelope.id, type: envelope.type }, 'catalogue event with invalid data skipped');
       return { outcome: 'invalid', changes: [] };
     }
+    // A stock movement (two per checkout of the product) changes only the lines above what is
+    // left: those alone are locked, not every line of every cart holding the product. While stock
+    // lasts there are none, and the event is only recorded as handled, in one statement.
+    const caps = stockCaps(parsed.facts);
+    if (caps) {
+      const handled = await this.store.claimIfNoneBeyondCaps(CATALOG_SYNC_CONSUMER, envelope.id, parsed.productId, parsed.staleBefore, caps);
+      if (handled !== 'beyond') return { outcome: handled === 'claimed' ? 'applied' : 'duplicate', changes: [] };
+    }
     return this.db.transaction(async (tx) => {
       if (!(await claimInbox(tx, CATALOG_SYNC_CONSUMER, envelope.id))) return { outcome: 'duplicate' as const, changes: [] };
-      // A stock movement (two per checkout of the product) changes only the lines above what is
-      // left: those alone are locked, not every line of every cart holding the product.
-      const caps = stockCaps(parsed.facts);
       const items = caps
         ? await this.store.lockItemsBeyondCaps(tx, parsed.productId, parsed.staleBefore, caps)
         : await this.store.lockItemsOfProduct(tx, parsed.productId, parsed.staleBefore);

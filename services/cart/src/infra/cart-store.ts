@@ -204,10 +204,19 @@ const LOCK_PRODUCT_ITEMS = `SELECT ${ITEM_COLUMNS} FROM cart_items i WHERE i.pro
 // The lines of a product above their size's cap ($3 sizes, $4 quantities; a size not listed holds
 // none), not synced after $2: the only lines a stock movement changes (stockCaps). The others are
 // neither locked nor read into the service, however many carts hold the product.
-const LOCK_PRODUCT_ITEMS_BEYOND_CAPS = `SELECT ${ITEM_COLUMNS} FROM cart_items i
+const ITEMS_BEYOND_CAPS = `FROM cart_items i
        LEFT JOIN unnest($3::text[], $4::int[]) AS s(size, available) ON s.size = i.size
-       WHERE i.product_id = $1 AND ($2::timestamptz IS NULL OR i.synced_at <= $2) AND i.quantity > coalesce(s.available, 0)
-       ORDER BY i.id FOR UPDATE OF i`;
+       WHERE i.product_id = $1 AND ($2::timestamptz IS NULL OR i.synced_at <= $2) AND i.quantity > coalesce(s.available, 0)`;
+const LOCK_PRODUCT_ITEMS_BEYOND_CAPS = `SELECT ${ITEM_COLUMNS} ${ITEMS_BEYOND_CAPS} ORDER BY i.id FOR UPDATE OF i`;
+// A stock movement that leaves every line within its cap (while stock lasts, all of them) is
+// handled by writing its inbox row ($5 consumer, $6 event id), in one statement and no
+// transaction; when a line is beyond, nothing is written and the caller applies the event.
+const CLAIM_IF_NONE_BEYOND_CAPS = `WITH beyond AS (SELECT 1 ${ITEMS_BEYOND_CAPS} LIMIT 1),
+       claim AS (
+         INSERT INTO inbox (consumer, event_id) SELECT $5, $6::uuid WHERE NOT EXISTS (SELECT 1 FROM beyond)
+         ON CONFLICT (consumer, event_id) DO NOTHING RETURNING 1
+       )
+       SELECT EXISTS (SELECT 1 FROM beyond) AS beyond, EXISTS (SELECT 1 FROM claim) AS claimed`;
 const RENAME_SIZE = `UPDATE cart_items i SET size = $3, updated_at = now()
         WHERE i.product_id = $1 AND i.size = $2
           AND NOT EXISTS (SELECT 1 FROM cart_items j WHERE j.cart_id = i.cart_id AND j.product_id = $1 AND j.size = $3)
@@ -368,6 +377,30 @@ export class CartStore {
     await this.lockItemsOfProduct(tx, productId, null);
     const rows = await tx.query<{ id: string }>(RENAME_SIZE, [productId, from, to]);
     return rows.map((r) => r.id);
+  }
+
+  /**
+   * For a stock event: when no item of the product is above the caps, records the event as handled
+   * by `consumer` ('claimed', or 'duplicate' when it already was); 'beyond' (nothing written) when
+   * one is, for the caller to lock and reconcile them.
+   */
+  async claimIfNoneBeyondCaps(
+    consumer: string,
+    eventId: string,
+    productId: string,
+    notSyncedAfter: Date | null,
+    caps: StockCaps,
+  ): Promise<'claimed' | 'duplicate' | 'beyond'> {
+    const [row] = await this.db.query<{ beyond: boolean; claimed: boolean }>(CLAIM_IF_NONE_BEYOND_CAPS, [
+      productId,
+      notSyncedAfter,
+      caps.sizes,
+      caps.available,
+      consumer,
+      eventId,
+    ]);
+    if (row.beyond) return 'beyond';
+    return row.claimed ? 'claimed' : 'duplicate';
   }
 
   /** The items of a product above the stock caps, locked (in id order, as lockItemsOfProduct), for a stock event. */

@@ -193,6 +193,39 @@ it('locks and changes only the lines above the stock left, however many carts ho
   for (const b of under) expect((await cartOf(b)).changes).toEqual([]);
 });
 
+it('records a stock movement every line is within as handled, in one statement, and its redelivery as a duplicate', async () => {
+  const p = h.inventory.add({ name: 'Bowl', available: 9 });
+  const buyer = newBuyer();
+  await add(buyer, { product_id: p.id, quantity: 2 });
+  const [before] = await h.container.sql.query(`SELECT updated_at, synced_at FROM cart_items WHERE product_id = $1`, [p.id]);
+  const event = createEnvelope('stock.changed', p.id, {
+    product_id: p.id,
+    has_sizes: false,
+    available_quantity: 2,
+    reserved_quantity: 7,
+    sold_quantity: 0,
+    sizes: [],
+  });
+  const { applyCatalogEvent } = h.container.useCases;
+  expect(await applyCatalogEvent.execute(event)).toEqual({ outcome: 'applied', changes: [] });
+  expect(await applyCatalogEvent.execute(event)).toEqual({ outcome: 'duplicate', changes: [] });
+  expect(await h.container.sql.query(`SELECT count(*)::int AS n FROM inbox WHERE event_id = $1::uuid`, [event.id])).toEqual([{ n: 1 }]);
+  expect(await h.container.sql.query(`SELECT updated_at, synced_at FROM cart_items WHERE product_id = $1`, [p.id])).toEqual([before]);
+
+  // One unit fewer than the line holds: applied in a transaction, once.
+  const cut = createEnvelope('stock.changed', p.id, {
+    product_id: p.id,
+    has_sizes: false,
+    available_quantity: 1,
+    reserved_quantity: 8,
+    sold_quantity: 0,
+    sizes: [],
+  });
+  expect(await applyCatalogEvent.execute(cut)).toMatchObject({ outcome: 'applied', changes: [expect.objectContaining({ kind: 'quantity_reduced' })] });
+  expect(await applyCatalogEvent.execute(cut)).toEqual({ outcome: 'duplicate', changes: [] });
+  expect((await itemsOf(buyer)).map((i) => i.quantity)).toEqual([1]);
+});
+
 it('changes nothing when an event is delivered again', async () => {
   const buyer = newBuyer();
   const p = h.inventory.add({ price: '10.00' });
