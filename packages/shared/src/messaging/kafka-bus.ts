@@ -79,6 +79,11 @@ export interface RetryPolicy {
   deterministicMaxAttempts?: number;
 }
 
+export interface FetchGathering {
+  maxWaitMs: number;
+  minBytes: number;
+}
+
 export interface SubscribeOptions {
   groupId: string;
   /** Full (already prefixed) topic names. */
@@ -98,6 +103,12 @@ export interface SubscribeOptions {
    * partition (they arrive so under load). Without it, or when it fails, each goes to `handle`.
    */
   handleBatch?: BatchHandler;
+  /**
+   * For a consumer that can wait: the broker holds each fetch until `minBytes` of messages are
+   * there or `maxWaitMs` have passed. Fewer, fuller fetches cost the consumer and the broker
+   * less per message. Default: a fetch is answered as soon as one message is there.
+   */
+  gather?: FetchGathering;
   retry?: RetryPolicy;
   /**
    * `false`: never park (a live feed of one instance, whose group name is its own). Otherwise the
@@ -288,7 +299,8 @@ export class KafkaBus {
       sessionTimeout: 10000,
       rebalanceTimeout: 20000,
       heartbeatInterval: 1000,
-      maxWaitTimeInMs: 100,
+      maxWaitTimeInMs: opts.gather?.maxWaitMs ?? 100,
+      minBytes: opts.gather?.minBytes ?? 1,
       allowAutoTopicCreation: false,
       retry: { initialRetryTime: 100, retries: 10 },
     });

@@ -15,6 +15,7 @@ export async function subscribeConsumers(bus: KafkaBus, consumers: readonly Cons
         ...(consumer.partitionsConcurrently !== undefined ? { partitionsConcurrently: consumer.partitionsConcurrently } : {}),
         handle: consumer.handle,
         ...(consumer.handleBatch ? { handleBatch: consumer.handleBatch } : {}),
+        ...(consumer.gather ? { gather: consumer.gather } : {}),
       }),
     );
   }

@@ -9,7 +9,7 @@ import type { SqlRunner } from '../db/sql-runner';
 import type { GrpcServiceBinding } from '../grpc/server';
 import type { LiveHub, LiveStream } from '../http/live-updates';
 import type { TopicName } from '../messaging/contracts';
-import type { BatchHandler, EnvelopeHandler, KafkaBus } from '../messaging/kafka-bus';
+import type { BatchHandler, EnvelopeHandler, FetchGathering, KafkaBus } from '../messaging/kafka-bus';
 import type { OutboxRelay } from '../messaging/outbox-relay';
 import type { ParkedMessages } from '../messaging/parked-messages';
 import type { Job } from './every';
@@ -56,6 +56,8 @@ export interface Consumer {
   handle: EnvelopeHandler;
   /** Two or more messages fetched together from one partition (SubscribeOptions.handleBatch); `handle` otherwise. */
   handleBatch?: BatchHandler;
+  /** Fuller fetches for a consumer that can wait (SubscribeOptions.gather). */
+  gather?: FetchGathering;
 }
 
 /** A live feed (`/ws/...`): its streams served by the app, started once the bus is up. */

@@ -272,4 +272,35 @@ describe('KafkaBus batches (handleBatch)', () => {
     // Fetched together with the garbage, they went one by one.
     expect(handled).toEqual([first.id, last.id]);
   });
+
+  it('gathers what arrives while a fetch waits (gather), for a consumer that can wait', async () => {
+    // Published one at a time after the group joined: without gather each is fetched as it
+    // comes; with it, the broker holds a fetch until its wait is over (far below minBytes here).
+    const topic = topicName(batchPrefix, Topics.paymentCommands);
+    const orderId = uniqueId('order');
+    const batches: number[] = [];
+    const handled: string[] = [];
+    const sub = await bus.subscribe({
+      groupId: uniqueId('g'),
+      topics: [topic],
+      fromBeginning: true,
+      gather: { maxWaitMs: 400, minBytes: 1024 * 1024 },
+      handle: async (envelope) => {
+        handled.push(envelope.id);
+      },
+      handleBatch: async (items) => {
+        batches.push(items.length);
+        handled.push(...items.map((i) => i.envelope.id));
+      },
+    });
+    const envelopes = [1, 2, 3, 4, 5, 6].map(() => cancelled(orderId));
+    for (const e of envelopes) {
+      await bus.publish(topic, [e]);
+      await new Promise((r) => setTimeout(r, 40));
+    }
+    await eventually(() => expect(handled).toEqual(envelopes.map((e) => e.id)), { timeoutMs: 30000 });
+    await sub.stop();
+    // Six messages over ~250 ms, fetches held for 400 ms: at least two came in one fetch.
+    expect(Math.max(0, ...batches)).toBeGreaterThan(1);
+  });
 });
