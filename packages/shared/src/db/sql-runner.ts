@@ -8,6 +8,7 @@
 //     multi-write CTEs) in the services whose data access is otherwise Prisma.
 import { Pool, type PoolClient } from 'pg';
 import { pgConfigFromUrl, type ServerSettings } from './pg-config';
+import { SQL_TYPES } from './pg-timestamps';
 import { preparedStatementName } from './prepared-statements';
 
 export interface SqlRunner {
@@ -95,7 +96,7 @@ function socketOf(client: PoolClient): Corkable | undefined {
  */
 export function createSql(databaseUrl: string, poolSize = 10, opts: SqlOptions = {}): Sql {
   const pipeline = opts.pipeline === true;
-  const pool = new Pool({ ...pgConfigFromUrl(databaseUrl, opts.settings), max: poolSize, ...(pipeline ? { pipeline: true } : {}) });
+  const pool = new Pool({ ...pgConfigFromUrl(databaseUrl, opts.settings), types: SQL_TYPES, max: poolSize, ...(pipeline ? { pipeline: true } : {}) });
   // An idle client's error (server restart) must not crash the process; the pool replaces it.
   pool.on('error', () => undefined);
   const base = runner(pool);

@@ -179,3 +179,21 @@ it("honours Prisma's ?schema= as the search_path, and server settings, on every 
     await overridden.close();
   }
 });
+
+it('reads a timestamptz as the same instant whatever the session time zone, to the millisecond', async () => {
+  const instant = new Date(Date.UTC(2026, 11, 7, 23, 53, 1, 123));
+  for (const zone of ['UTC', 'Asia/Kolkata', 'America/St_Johns', 'Pacific/Chatham']) {
+    const zoned = createSql(TEST_DATABASE_URL, 1, { settings: { TimeZone: zone } });
+    try {
+      const [row] = await zoned.query<{ t: Date; fine: Date; now: Date }>(
+        `SELECT $1::timestamptz AS t, '2026-12-07 23:53:01.123999+00'::timestamptz AS fine, now() AS now`,
+        [instant],
+      );
+      expect([zone, row.t]).toEqual([zone, instant]);
+      expect([zone, row.fine]).toEqual([zone, instant]);
+      expect(Math.abs(row.now.getTime() - Date.now())).toBeLessThan(60_000);
+    } finally {
+      await zoned.close();
+    }
+  }
+});
