@@ -19,6 +19,9 @@ export function money(x: MoneyInput): DecimalBase {
 
 /** Half-up to cents. */
 export function roundCents(d: MoneyInput): DecimalBase {
+  // Already in cents and of this constructor (every stored price, and its product by a quantity):
+  // itself, a Decimal being immutable; every line of every cart shown goes through here.
+  if (DecimalBase.isDecimal(d) && d.constructor === Decimal && d.decimalPlaces() <= 2) return d;
   return new Decimal(d).toDecimalPlaces(2, Decimal.ROUND_HALF_UP);
 }
 
@@ -32,7 +35,8 @@ export function formatMoney(d: MoneyInput): string {
 
 export function sumMoney(list: Iterable<MoneyInput>): DecimalBase {
   let total = new Decimal(0);
-  for (const x of list) total = total.plus(new Decimal(x));
+  // plus() reads its argument through the sum's constructor: no copy of each amount first.
+  for (const x of list) total = total.plus(x);
   return total;
 }
 

@@ -1,4 +1,5 @@
-import { formatMoney, isMoneyString, money, roundCents, sumMoney } from '../../src/money';
+import DecimalBase from 'decimal.js';
+import { Decimal, formatMoney, isMoneyString, money, roundCents, sumMoney } from '../../src/money';
 
 describe('money', () => {
   it.each([
@@ -37,6 +38,22 @@ describe('money', () => {
   it('roundCents returns a Decimal rounded half-up', () => {
     expect(roundCents('2.345').toString()).toBe('2.35');
     expect(roundCents('2.344').toString()).toBe('2.34');
+  });
+
+  it('roundCents gives an amount already in cents back as it is, and any other as the project Decimal', () => {
+    const cents = money('19.90').times(3);
+    expect(roundCents(cents)).toBe(cents);
+    expect(roundCents(money('0.125')).toString()).toBe('0.13');
+    // decimal.js's default constructor carries 20 significant digits, the project's 40.
+    const foreign = new DecimalBase('12345678901234567890.5');
+    const rounded = roundCents(foreign);
+    expect(rounded.constructor).toBe(Decimal);
+    expect(rounded.times('1.01').toFixed(3)).toBe('12469135690246913569.405');
+  });
+
+  it('sumMoney adds amounts given as Decimals, strings or numbers exactly', () => {
+    expect(sumMoney([money('0.10'), '0.20', 0.3, money('99999999.99')]).toFixed(2)).toBe('100000000.59');
+    expect(() => sumMoney(['1', 'x'])).toThrow();
   });
 
   it('refuses strings that are not decimal amounts', () => {
