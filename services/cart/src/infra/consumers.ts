@@ -4,8 +4,8 @@ import { Topics, type FetchGathering, type Logger } from '@sudamall/shared';
 import type { Consumer } from '@sudamall/shared/service';
 import type { CartUseCases } from '../container';
 
-// Neither consumer is on a buyer's path: a catalogue change may reach carts a quarter of a second
-// later, and a pending checkout settle so much later. Both read every checkout's events (its two
+// Neither consumer is on a buyer's path: a catalogue change may reach carts up to a quarter of a
+// second later, and a pending checkout may settle that much later. Both read every checkout's events (its two
 // stock movements, its order's moves) and fetched each as it came: gathering them halves the
 // cart's CPU per checkout and spares the broker as many fetches (bench/README, "The cart in the
 // checkout bench").
