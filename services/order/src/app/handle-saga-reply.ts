@@ -28,11 +28,12 @@ export class HandleSagaReply {
    * Replies fetched together from one partition, in their order. Runs of checkout-saga replies go
    * through one transaction each (SagaCoordinator.handleReplies), a run ending before an order it
    * already holds (its next reply must see the saga the previous one wrote); an adjustment's reply,
-   * or one naming no valid order, is handled alone in its place. Types the saga does not listen to
-   * are skipped, as execute skips them.
+   * or one naming no valid order, is handled alone in its place. Replies neither saga listens to
+   * are skipped, as execute skips them: an adjustment answers to types of its own (stock.restocked
+   * is no checkout saga's reply), so it is heard by its id, not by SAGA_REPLY_TYPES.
    */
   async executeBatch(replies: readonly ReplyInBatch[]): Promise<void> {
-    const heard = replies.filter((r) => SAGA_REPLY_TYPES.has(r.envelope.type));
+    const heard = replies.filter((r) => adjustmentIdOf(r.envelope) || SAGA_REPLY_TYPES.has(r.envelope.type));
     for (const part of runsOfDistinctKeys(heard, (r) => checkoutOrderOf(r.envelope))) {
       if ('run' in part) await this.saga.handleReplies(SAGA_INBOX_CONSUMER, part.run);
       else await part.alone.within(() => this.execute(part.alone.envelope));
