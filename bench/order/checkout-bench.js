@@ -30,7 +30,8 @@
 // (BENCH_CARTS), and its CPU is the checkout's too.
 //   npx turbo run build && node bench/order/checkout-bench.js      (or: npm run bench -- order)
 // Knobs: BENCH_SECONDS (60), BENCH_WARMUP_SECONDS (10), BENCH_CONCURRENCY (32), BENCH_PRODUCTS (50),
-// BENCH_CARTS (5000: other buyers' carts, each holding 3 of the products), BENCH_KAFKA_ROUNDS (200), BENCH_DRAIN_SECONDS (60: how long to wait for the last orders),
+// BENCH_CARTS (5000: other buyers' carts, each holding 3 of the products), BENCH_KAFKA_ROUNDS (200),
+// BENCH_DRAIN_SECONDS (60: how long to wait for the last orders),
 // BENCH_CPU_PROF (a folder: each service writes a V8 CPU profile there when it stops),
 // BENCH_OTEL (1: keep the tracing SDK on; off by default), BENCH_NODE_OPTIONS (the services' NODE_OPTIONS; default: the image's heap sizing), PGHOST/PGPORT (127.0.0.1:5432),
 // KAFKA_BROKERS (127.0.0.1:9092), REDIS_URL, BENCH_KEEP_DATABASES (1: keep them),
@@ -66,6 +67,8 @@ const BROKERS = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 // NODE_ENV=production refuses secrets written in the repository: generated per run.
 const JWT_SECRET = randomBytes(48).toString('hex');
 const SERVICES = ['inventory', 'order', 'payment', 'cart'];
+// Whose memory is printed, and makes up the platform's.
+const MEMORY_GROUPS = [...SERVICES, 'kafka', 'postgres', 'redis'];
 const PREFIX = `bench-${randomBytes(4).toString('hex')}.`;
 // Targets of issue 8 on this 2-core machine, printed beside the figures.
 const TARGETS = { under_paying: { rate: 300, p99: 250 }, processing: { rate: 200, p99: 500 }, serviceRssMb: 200, platformMb: 3072 };
@@ -604,7 +607,7 @@ async function main() {
   log(`memory (MB; services RSS, PostgreSQL PSS; target: each service ≤ ${TARGETS.serviceRssMb}, platform ≤ ${TARGETS.platformMb}, no growth):`);
   const fifth = Math.max(1, Math.floor(samples.length / 5));
   const avg = (xs, g) => xs.reduce((a, x) => a + (x.mem[g] ?? 0), 0) / xs.length;
-  for (const g of ['inventory', 'order', 'payment', 'cart', 'kafka', 'postgres', 'redis']) {
+  for (const g of MEMORY_GROUPS) {
     const max = Math.max(...samples.map((x) => x.mem[g] ?? 0));
     const first = avg(samples.slice(0, fifth), g);
     const last = avg(samples.slice(-fifth), g);
@@ -612,7 +615,7 @@ async function main() {
       `  ${g.padEnd(9)} idle ${fmt(idleMemory[g]).padStart(5)}, under load max ${fmt(max).padStart(5)}, first fifth ${fmt(first).padStart(5)} → last fifth ${fmt(last).padStart(5)} (${last >= first ? '+' : ''}${fmt(last - first)})`,
     );
   }
-  const platform = (m) => ['inventory', 'order', 'payment', 'cart', 'kafka', 'postgres', 'redis'].reduce((a, g) => a + (m[g] ?? 0), 0);
+  const platform = (m) => MEMORY_GROUPS.reduce((a, g) => a + (m[g] ?? 0), 0);
   log(`  platform  idle ${fmt(platform(idleMemory))}, under load max ${fmt(Math.max(...samples.map((x) => platform(x.mem))))}`);
   if (STORM_SHOPPERS > 0) {
     const r = await storm({ call, url, seller, auth, dbs });
