@@ -148,16 +148,25 @@ it('lowers quantities above the stock left, and removes items when none is left'
   );
 });
 
+/** A stock.changed of a product without sizes: `available` left, the rest reserved. */
+const stockLeft = (productId: string, available: number, reserved: number) =>
+  createEnvelope('stock.changed', productId, {
+    product_id: productId,
+    has_sizes: false,
+    available_quantity: available,
+    reserved_quantity: reserved,
+    sold_quantity: 0,
+    sizes: [],
+  });
+
 it('locks and changes only the lines above the stock left, however many carts hold the product', async () => {
   const p = h.inventory.add({ name: 'Mug', sizes: { S: 9, M: 9 } });
   const under = [newBuyer(), newBuyer(), newBuyer()];
   const over = newBuyer();
   for (const b of under) await add(b, { product_id: p.id, quantity: 2, size: 'S' });
   await add(over, { product_id: p.id, quantity: 5, size: 'M' });
-  const untouched = await h.container.sql.query<{ id: string; updated_at: Date }>(
-    `SELECT i.id, i.updated_at FROM cart_items i WHERE i.product_id = $1 AND i.size = 'S' ORDER BY i.id`,
-    [p.id],
-  );
+  const linesOfS = () => h.container.sql.query(`SELECT id, updated_at FROM cart_items WHERE product_id = $1 AND size = 'S' ORDER BY id`, [p.id]);
+  const untouched = await linesOfS();
   // Another transaction holds the lines the stock still covers: a sync that locked every line of
   // the product would wait for it.
   const holder = new Client({ connectionString: DATABASE_URL });
@@ -187,9 +196,7 @@ it('locks and changes only the lines above the stock left, however many carts ho
     await holder.end();
   }
   expect((await itemsOf(over)).map((i) => [i.size, i.quantity])).toEqual([['M', 3]]);
-  expect(await h.container.sql.query(`SELECT i.id, i.updated_at FROM cart_items i WHERE i.product_id = $1 AND i.size = 'S' ORDER BY i.id`, [p.id])).toEqual(
-    untouched,
-  );
+  expect(await linesOfS()).toEqual(untouched);
   for (const b of under) expect((await cartOf(b)).changes).toEqual([]);
 });
 
@@ -198,14 +205,7 @@ it('records a stock movement every line is within as handled, in one statement, 
   const buyer = newBuyer();
   await add(buyer, { product_id: p.id, quantity: 2 });
   const [before] = await h.container.sql.query(`SELECT updated_at, synced_at FROM cart_items WHERE product_id = $1`, [p.id]);
-  const event = createEnvelope('stock.changed', p.id, {
-    product_id: p.id,
-    has_sizes: false,
-    available_quantity: 2,
-    reserved_quantity: 7,
-    sold_quantity: 0,
-    sizes: [],
-  });
+  const event = stockLeft(p.id, 2, 7);
   const { applyCatalogEvent } = h.container.useCases;
   expect(await applyCatalogEvent.execute(event)).toEqual({ outcome: 'applied', changes: [] });
   expect(await applyCatalogEvent.execute(event)).toEqual({ outcome: 'duplicate', changes: [] });
@@ -213,14 +213,7 @@ it('records a stock movement every line is within as handled, in one statement, 
   expect(await h.container.sql.query(`SELECT updated_at, synced_at FROM cart_items WHERE product_id = $1`, [p.id])).toEqual([before]);
 
   // One unit fewer than the line holds: applied in a transaction, once.
-  const cut = createEnvelope('stock.changed', p.id, {
-    product_id: p.id,
-    has_sizes: false,
-    available_quantity: 1,
-    reserved_quantity: 8,
-    sold_quantity: 0,
-    sizes: [],
-  });
+  const cut = stockLeft(p.id, 1, 8);
   expect(await applyCatalogEvent.execute(cut)).toMatchObject({ outcome: 'applied', changes: [expect.objectContaining({ kind: 'quantity_reduced' })] });
   expect(await applyCatalogEvent.execute(cut)).toEqual({ outcome: 'duplicate', changes: [] });
   expect((await itemsOf(buyer)).map((i) => i.quantity)).toEqual([1]);
