@@ -44,6 +44,10 @@ export const BaseEnv = Type.Object({
   // Published outbox rows are deleted by the relay once this old (kept this long to look into
   // what was sent); 0 keeps them all. Unpublished rows are never deleted.
   OUTBOX_RETENTION_HOURS: Type.Integer({ default: 24, minimum: 0 }),
+  // Processed inbox rows (what makes a redelivered message a duplicate) are deleted once this old;
+  // 0 keeps them all. It must outlast the consumed topics' retention (Kafka's default is 7 days):
+  // the service warns at start about any topic that keeps its messages longer.
+  INBOX_RETENTION_HOURS: Type.Integer({ default: 336, minimum: 0 }),
   // Tokens: RS256/ES256 from an identity provider (JWT_JWKS_URL), or HS256 with one shared
   // secret for local development; authEnvProblems says which combinations may start.
   JWT_SECRET: Type.Optional(Type.String({ minLength: 16 })),

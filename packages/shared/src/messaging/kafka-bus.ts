@@ -1,5 +1,6 @@
 import { context, SpanKind, SpanStatusCode, trace, type Attributes } from '@opentelemetry/api';
 import {
+  ConfigResourceTypes,
   Kafka,
   logLevel as KafkaLogLevel,
   Partitioners,
@@ -573,17 +574,13 @@ export class KafkaBus {
   /** Creates the topics that do not exist yet. */
   async ensureTopics(topics: string[], partitions = 3): Promise<void> {
     if (topics.length === 0) return;
-    if (!this.admin) {
-      const admin = this.kafka.admin();
-      await admin.connect();
-      this.admin = admin;
-    }
+    const admin = await this.connectedAdmin();
     // Only the missing ones: asking to create an existing topic makes kafkajs log an error.
-    const existing = new Set(await this.admin.listTopics());
+    const existing = new Set(await admin.listTopics());
     const missing = topics.filter((t) => !existing.has(t));
     if (missing.length === 0) return;
     try {
-      await this.admin.createTopics({
+      await admin.createTopics({
         waitForLeaders: true,
         topics: missing.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1 })),
       });
@@ -593,6 +590,31 @@ export class KafkaBus {
       const alreadyExists = (x: { type?: string }) => x.type === 'TOPIC_ALREADY_EXISTS';
       if (!(alreadyExists(e) || (e.errors && e.errors.length > 0 && e.errors.every(alreadyExists)))) throw err;
     }
+  }
+
+  /** How long the broker keeps each topic's messages (`retention.ms`; -1: forever). */
+  async topicRetentionMs(topics: readonly string[]): Promise<Map<string, number>> {
+    const retention = new Map<string, number>();
+    if (topics.length === 0) return retention;
+    const admin = await this.connectedAdmin();
+    const { resources } = await admin.describeConfigs({
+      includeSynonyms: false,
+      resources: topics.map((name) => ({ type: ConfigResourceTypes.TOPIC, name, configNames: ['retention.ms'] })),
+    });
+    for (const resource of resources) {
+      const value = resource.configEntries.find((e) => e.configName === 'retention.ms')?.configValue;
+      if (value !== undefined && value !== null) retention.set(resource.resourceName, Number(value));
+    }
+    return retention;
+  }
+
+  private async connectedAdmin(): Promise<Admin> {
+    if (!this.admin) {
+      const admin = this.kafka.admin();
+      await admin.connect();
+      this.admin = admin;
+    }
+    return this.admin;
   }
 
   /** Stops consumers (committing handled offsets), then the producer and admin. */

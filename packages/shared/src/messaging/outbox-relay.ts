@@ -3,7 +3,7 @@ import { pgConfigFromUrl } from '../db/pg-config';
 import type { Logger } from 'pino';
 import { topicName, type TopicName } from './contracts';
 import type { Envelope } from './envelope';
-import { OutboxRetention, type PruneResult } from './outbox-retention';
+import { OUTBOX_ROWS, RowRetention, type PruneResult } from './retention';
 
 /** What the relay needs from a bus (KafkaBus satisfies it; tests may pass another). */
 export interface EnvelopePublisher {
@@ -117,7 +117,7 @@ export class OutboxRelay {
   /** When a batch last started: the poll only runs when nothing else woke the relay for pollMs. */
   private lastBatchAt = 0;
   private readonly claimSql: string;
-  private readonly retention: OutboxRetention;
+  private readonly retention: RowRetention;
 
   constructor(private readonly opts: OutboxRelayOptions) {
     this.pool = new Pool({ ...pgConfigFromUrl(opts.databaseUrl), max: 2, idleTimeoutMillis: 30000 });
@@ -128,7 +128,7 @@ export class OutboxRelay {
     this.maxBackoffMs = opts.maxBackoffMs ?? 5000;
     this.prefix = opts.topicPrefix ?? '';
     this.log = opts.logger.child({ component: 'outbox-relay' });
-    this.retention = new OutboxRetention(this.pool, this.log, {
+    this.retention = new RowRetention(this.pool, this.log, OUTBOX_ROWS, {
       retentionMs: opts.retentionMs ?? 24 * 3_600_000,
       everyMs: opts.pruneEveryMs ?? 10 * 60_000,
       batchSize: opts.pruneBatchSize ?? 5000,

@@ -1,7 +1,8 @@
 // The kernel: runs a service declaration (definition.ts) in the one order every service needs.
 //   config → logger (+ startup warnings) → container → HTTP app (createServiceApp inside the
 //   service's buildApp, then its live streams) → gRPC → bus connect + topics → outbox relay →
-//   consumers → metrics → jobs → live feeds → listen → ready.
+//   consumers (and a warning if a consumed topic outlasts the inbox) → metrics → jobs (the
+//   service's, and the inbox retention) → live feeds → listen → ready.
 // and, from the same parts, the shutdown plan of lifecycle.ts (SIGTERM/SIGINT):
 //   not ready (readyz 503, gRPC NOT_SERVING) → drain at once (HTTP, gRPC, consumers, jobs, live
 //   feeds) → close the container (its own in-flight work, the relay's last flush, the bus,
@@ -18,8 +19,9 @@ import { registerServiceMetrics } from '../http/service-metrics';
 import { handleShutdownSignals, type GracefulShutdown, type GracefulShutdownOptions, type ShutdownSteps } from '../lifecycle';
 import { createLogger } from '../logging';
 import { topicName } from '../messaging/contracts';
-import type { Subscription } from '../messaging/kafka-bus';
+import type { KafkaBus, Subscription } from '../messaging/kafka-bus';
 import { subscribeConsumers } from './consumers';
+import { inboxRetentionJob, topicsOutlastingInbox } from './inbox-retention';
 import type { KernelConfig, ServiceContainer, ServiceDefinition, ServiceKit } from './definition';
 
 export interface StartOptions<Config extends KernelConfig> {
@@ -79,7 +81,10 @@ export async function startService<Config extends KernelConfig, C extends Servic
     // broker (or a prefixed deployment: demo, tests) start too.
     await c.bus.ensureTopics((def.topics ?? []).map((t) => topicName(prefix, t)));
     await c.relay?.start();
-    subscriptions.push(...(await subscribeConsumers(c.bus, def.consumers?.(c, kit) ?? [], prefix)));
+    const consumers = def.consumers?.(c, kit) ?? [];
+    subscriptions.push(...(await subscribeConsumers(c.bus, consumers, prefix)));
+    const consumed = [...new Set(consumers.flatMap((k) => k.topics.map((t) => topicName(prefix, t))))];
+    await warnOfTopicsOutlastingInbox(c.bus, consumed, config.INBOX_RETENTION_HOURS * 3_600_000, logger);
   }
 
   registerServiceMetrics({
@@ -91,7 +96,9 @@ export async function startService<Config extends KernelConfig, C extends Servic
   });
   def.metrics?.(c, kit);
 
-  const jobs = def.jobs?.(c, kit) ?? [];
+  const jobs = [...(def.jobs?.(c, kit) ?? [])];
+  // The inbox its consumers write (a service without a bus consumes nothing, so writes none).
+  if (c.bus) jobs.push(inboxRetentionJob({ databaseUrl: config.DATABASE_URL, retentionMs: config.INBOX_RETENTION_HOURS * 3_600_000 }));
   for (const job of jobs) job.start(logger);
   for (const feed of live) await feed.start();
   await app.listen({ host: config.HTTP_HOST, port: config.HTTP_PORT });
@@ -122,4 +129,24 @@ export async function startService<Config extends KernelConfig, C extends Servic
     { logger, timeoutMs: config.SHUTDOWN_TIMEOUT_MS, readinessGraceMs: config.SHUTDOWN_READINESS_GRACE_MS, ...opts.shutdown },
   );
   return { config, logger, container: c, app, grpc, subscriptions, ready, shutdown };
+}
+
+/**
+ * A misconfiguration that would apply a message twice, said at start: a replay or a group's reset
+ * could redeliver a message whose inbox row is already pruned. A warning, not a refusal: the broker
+ * may be unreachable for a moment, and a deployment may choose to run so.
+ */
+async function warnOfTopicsOutlastingInbox(bus: KafkaBus, topics: readonly string[], inboxRetentionMs: number, logger: Logger): Promise<void> {
+  if (inboxRetentionMs <= 0 || topics.length === 0) return;
+  try {
+    const outlasting = topicsOutlastingInbox(await bus.topicRetentionMs(topics), inboxRetentionMs);
+    if (outlasting.length > 0) {
+      logger.warn(
+        { topics: outlasting, inbox_retention_ms: inboxRetentionMs },
+        'the broker keeps these topics longer than INBOX_RETENTION_HOURS: a replayed message whose inbox row was pruned would be applied again',
+      );
+    }
+  } catch (err) {
+    logger.warn({ err }, "could not read the consumed topics' retention to compare with INBOX_RETENTION_HOURS");
+  }
 }

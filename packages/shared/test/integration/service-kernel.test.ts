@@ -3,10 +3,12 @@
 // ready), its consumer group gets the deployment's prefix, and SIGTERM runs the shutdown plan
 // built from the same parts (not ready → drain → close the container → telemetry → exit 0).
 import { EventEmitter } from 'node:events';
+import { Writable } from 'node:stream';
 import { Type } from '@sinclair/typebox';
 import { BaseEnv, loadConfig } from '../../src/config';
 import { createSql } from '../../src/db/sql-runner';
 import { createServiceApp } from '../../src/http/service-app';
+import { createLogger } from '../../src/logging';
 import { Topics, topicName } from '../../src/messaging/contracts';
 import { createEnvelope } from '../../src/messaging/envelope';
 import { createParkedMessages, createServiceMessaging } from '../../src/messaging/service-messaging';
@@ -113,3 +115,58 @@ it('starts the parts in order, serves, and shuts down through the plan built fro
   expect(steps.slice(0, 3).sort()).toEqual(['http closed', 'job stopped', 'live stopped']);
   expect(steps.slice(3)).toEqual(['container closed', 'telemetry']);
 }, 60_000);
+
+it("runs the inbox retention beside the service's jobs, and warns of a consumed topic the broker keeps longer than the inbox", async () => {
+  const lines: Array<Record<string, unknown>> = [];
+  const logger = createLogger({ name: 'kernel-test', level: 'info', destination: collect(lines) });
+  // An hour's inbox against the broker's topics (a day here, a week by Kafka's default).
+  const short = { ...config, INBOX_RETENTION_HOURS: 1, LOG_LEVEL: 'info' };
+  const service = defineService({
+    name: 'kernel-retention-test',
+    loadConfig: () => short,
+    createLogger: () => logger,
+    createContainer: (cfg, log) => {
+      const sql = createSql(cfg.DATABASE_URL, 2);
+      const parked = createParkedMessages(sql, log);
+      const messaging = createServiceMessaging({ service: 'kernel-retention-test', config: cfg, logger: log, parked });
+      return { sql, parked, bus: messaging.bus, close: async () => (await messaging.close(), await sql.close()) };
+    },
+    http: async (_c, kit) =>
+      createServiceApp({
+        service: 'kernel-retention-test',
+        openApi: { title: 'kernel test', version: '1.0.0', prefix: '/api/v1/kernel-test' },
+        auth: kit.auth,
+        logger: kit.logger,
+        bodyLimit: 1024,
+        ready: kit.ready,
+        metrics: false,
+        routes: async () => undefined,
+      }),
+    topics: [Topics.orderEvents],
+    consumers: () => [{ name: 'kernel-retention-group', topics: [Topics.orderEvents], handle: async () => undefined }],
+  });
+  const signals = new EventEmitter();
+  let exited!: (code: number) => void;
+  const exitCode = new Promise<number>((r) => (exited = r));
+  await startService(service, { config: short, shutdown: { source: signals, exit: (code) => exited(code) } });
+
+  const warning = lines.find((l) => typeof l.msg === 'string' && l.msg.startsWith('the broker keeps these topics longer than INBOX_RETENTION_HOURS'));
+  expect(warning).toMatchObject({ level: 40, inbox_retention_ms: 3_600_000 });
+  const [outlasting] = warning?.topics as Array<{ topic: string; retention_ms: number }>;
+  expect(outlasting.topic).toBe(topicName(prefix, Topics.orderEvents));
+  expect(outlasting.retention_ms === -1 || outlasting.retention_ms >= 3_600_000).toBe(true);
+
+  signals.emit('SIGTERM');
+  expect(await exitCode).toBe(0);
+  expect(lines.filter((l) => l.msg === 'shutdown step done').map((l) => l.step)).toContain('inbox retention');
+}, 60_000);
+
+/** A pino destination that keeps the parsed lines. */
+function collect(lines: Array<Record<string, unknown>>): Writable {
+  return new Writable({
+    write(chunk: Buffer, _enc, done) {
+      for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  });
+}
