@@ -203,15 +203,34 @@ const LOCK_PRODUCT_ITEMS_NOT_SYNCED_AFTER = `SELECT ${ITEM_COLUMNS} FROM cart_it
 const LOCK_PRODUCT_ITEMS = `SELECT ${ITEM_COLUMNS} FROM cart_items i WHERE i.product_id = $1 ORDER BY i.id FOR UPDATE`;
 // The lines of a product above their size's cap ($3 sizes, $4 quantities; a size not listed holds
 // none), not synced after $2: the only lines a stock movement changes (stockCaps). The others are
-// neither locked nor read into the service, however many carts hold the product.
-const ITEMS_BEYOND_CAPS = `FROM cart_items i
-       LEFT JOIN unnest($3::text[], $4::int[]) AS s(size, available) ON s.size = i.size
-       WHERE i.product_id = $1 AND ($2::timestamptz IS NULL OR i.synced_at <= $2) AND i.quantity > coalesce(s.available, 0)`;
-const LOCK_PRODUCT_ITEMS_BEYOND_CAPS = `SELECT ${ITEM_COLUMNS} ${ITEMS_BEYOND_CAPS} ORDER BY i.id FOR UPDATE OF i`;
+// neither locked nor read, however many carts hold the product: through the (product_id, size,
+// quantity) index, the sizes the product's lines hold are found one probe each (a loose index
+// scan: the next size after the last), then each size's lines above its cap are one range of the
+// index, empty while stock lasts. OFFSET 0 keeps that range a scan per size: flattened, the
+// planner joins every line of the product to the caps instead.
+const SIZE_CAPS = `RECURSIVE held(size) AS (
+         (SELECT i.size FROM cart_items i WHERE i.product_id = $1 ORDER BY i.size LIMIT 1)
+         UNION ALL
+         SELECT (SELECT i.size FROM cart_items i WHERE i.product_id = $1 AND i.size > h.size ORDER BY i.size LIMIT 1)
+           FROM held h WHERE h.size IS NOT NULL
+       ),
+       caps AS (
+         SELECT h.size, coalesce(s.available, 0) AS cap
+           FROM held h LEFT JOIN unnest($3::text[], $4::int[]) AS s(size, available) ON s.size = h.size
+          WHERE h.size IS NOT NULL
+       )`;
+const ITEMS_BEYOND_CAPS = `FROM caps c CROSS JOIN LATERAL (
+         SELECT i.id FROM cart_items i
+          WHERE i.product_id = $1 AND i.size = c.size AND i.quantity > c.cap AND ($2::timestamptz IS NULL OR i.synced_at <= $2)
+         OFFSET 0
+       ) b`;
+// Locked in id order (like every lock of cart lines, so two never deadlock), by primary key.
+const LOCK_PRODUCT_ITEMS_BEYOND_CAPS = `WITH ${SIZE_CAPS}, beyond AS (SELECT b.id ${ITEMS_BEYOND_CAPS})
+       SELECT ${ITEM_COLUMNS} FROM cart_items i WHERE i.id = ANY(ARRAY(SELECT id FROM beyond)) ORDER BY i.id FOR UPDATE OF i`;
 // A stock movement that leaves every line within its cap (while stock lasts, all of them) is
 // handled by writing its inbox row ($5 consumer, $6 event id), in one statement and no
 // transaction; when a line is beyond, nothing is written and the caller applies the event.
-const CLAIM_IF_NONE_BEYOND_CAPS = `WITH beyond AS (SELECT 1 ${ITEMS_BEYOND_CAPS} LIMIT 1),
+export const CLAIM_IF_NONE_BEYOND_CAPS = `WITH ${SIZE_CAPS}, beyond AS (SELECT 1 ${ITEMS_BEYOND_CAPS} LIMIT 1),
        claim AS (
          INSERT INTO inbox (consumer, event_id) SELECT $5, $6::uuid WHERE NOT EXISTS (SELECT 1 FROM beyond)
          ON CONFLICT (consumer, event_id) DO NOTHING RETURNING 1
