@@ -9,7 +9,7 @@ import { TEST_DATABASE_URL } from './env';
 export const OUTBOX_TABLE_SQL = `
   CREATE TABLE outbox (
     id BIGSERIAL PRIMARY KEY,
-    event_id UUID NOT NULL UNIQUE,
+    event_id UUID NOT NULL,
     topic TEXT NOT NULL,
     key TEXT NOT NULL,
     type TEXT NOT NULL,
