@@ -8,6 +8,7 @@
 //     multi-write CTEs) in the services whose data access is otherwise Prisma.
 import { Pool, type PoolClient } from 'pg';
 import { pgConfigFromUrl, type ServerSettings } from './pg-config';
+import { withPoolClient } from './pool-client';
 import { SQL_TYPES } from './pg-timestamps';
 import { preparedStatementName } from './prepared-statements';
 
@@ -100,76 +101,69 @@ export function createSql(databaseUrl: string, poolSize = 10, opts: SqlOptions =
   // An idle client's error (server restart) must not crash the process; the pool replaces it.
   pool.on('error', () => undefined);
   const base = runner(pool);
+  // One transaction on a lent client: BEGIN, fn's statements, COMMIT (or ROLLBACK when fn throws).
+  const runTransaction = async <T>(client: PoolClient, fn: (tx: SqlTxCommitting) => Promise<T>): Promise<T> => {
+    // Pipelined, the socket is held (corked) from BEGIN, and again from any later statement,
+    // until the end of the tick in which it was handed over: whatever fn hands over meanwhile
+    // leaves in the same write. Nothing waits on the release: a statement's answer needs its
+    // write, and the tick ends before any answer can be read.
+    const socket = pipeline ? socketOf(client) : undefined;
+    let held = false;
+    let releaseQueued = false;
+    const hold = () => {
+      if (!socket || held) return;
+      held = true;
+      socket.cork();
+    };
+    const release = () => {
+      releaseQueued = false;
+      if (!held) return;
+      held = false;
+      socket?.uncork();
+    };
+    const releaseAtTickEnd = () => {
+      if (!held || releaseQueued) return;
+      releaseQueued = true;
+      process.nextTick(release);
+    };
+    hold();
+    const tx = runner(client, { hold, afterSubmit: releaseAtTickEnd });
+    let committed = false;
+    const sqlTx: SqlTxCommitting = {
+      ...tx,
+      $executeRawUnsafe: (text, ...values) => tx.execute(text, values),
+      async queryAndCommit<R>(text: string, values: readonly unknown[] = []) {
+        // Pipelined, both are written (in one write) before either answers; the COMMIT's outcome is awaited too.
+        hold();
+        const last = client.query(statement(text, values));
+        const commit = client.query('COMMIT');
+        releaseAtTickEnd();
+        const [rows] = await Promise.all([last.then((r) => r.rows as R[]), commit]);
+        committed = true;
+        return rows;
+      },
+    };
+    try {
+      // Pipelined, BEGIN is not awaited alone: it goes out with fn's first statement, which
+      // fails too if it does (and it is awaited before anything commits).
+      const begun = client.query('BEGIN');
+      if (!pipeline) await begun;
+      begun.catch(() => undefined);
+      const result = await fn(sqlTx);
+      release();
+      await begun;
+      if (!committed) await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      release();
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    }
+  };
   return {
     ...base,
-    async transaction<T>(fn: (tx: SqlTxCommitting) => Promise<T>): Promise<T> {
-      const client = await pool.connect();
-      // A checked-out client that loses its server emits 'error' on itself (not on the pool);
-      // unheard, that kills the process. The query in flight rejects as well.
-      let broken = false;
-      const onError = () => {
-        broken = true;
-      };
-      client.on('error', onError);
-      // Pipelined, the socket is held (corked) from BEGIN, and again from any later statement,
-      // until the end of the tick in which it was handed over: whatever fn hands over meanwhile
-      // leaves in the same write. Nothing waits on the release: a statement's answer needs its
-      // write, and the tick ends before any answer can be read.
-      const socket = pipeline ? socketOf(client) : undefined;
-      let held = false;
-      let releaseQueued = false;
-      const hold = () => {
-        if (!socket || held) return;
-        held = true;
-        socket.cork();
-      };
-      const release = () => {
-        releaseQueued = false;
-        if (!held) return;
-        held = false;
-        socket?.uncork();
-      };
-      const releaseAtTickEnd = () => {
-        if (!held || releaseQueued) return;
-        releaseQueued = true;
-        process.nextTick(release);
-      };
-      hold();
-      const tx = runner(client, { hold, afterSubmit: releaseAtTickEnd });
-      let committed = false;
-      const sqlTx: SqlTxCommitting = {
-        ...tx,
-        $executeRawUnsafe: (text, ...values) => tx.execute(text, values),
-        async queryAndCommit<R>(text: string, values: readonly unknown[] = []) {
-          // Pipelined, both are written (in one write) before either answers; the COMMIT's outcome is awaited too.
-          hold();
-          const last = client.query(statement(text, values));
-          const commit = client.query('COMMIT');
-          releaseAtTickEnd();
-          const [rows] = await Promise.all([last.then((r) => r.rows as R[]), commit]);
-          committed = true;
-          return rows;
-        },
-      };
-      try {
-        // Pipelined, BEGIN is not awaited alone: it goes out with fn's first statement, which
-        // fails too if it does (and it is awaited before anything commits).
-        const begun = client.query('BEGIN');
-        if (!pipeline) await begun;
-        begun.catch(() => undefined);
-        const result = await fn(sqlTx);
-        release();
-        await begun;
-        if (!committed) await client.query('COMMIT');
-        return result;
-      } catch (err) {
-        release();
-        await client.query('ROLLBACK').catch(() => undefined);
-        throw err;
-      } finally {
-        client.off('error', onError);
-        client.release(broken);
-      }
+    transaction<T>(fn: (tx: SqlTxCommitting) => Promise<T>): Promise<T> {
+      return withPoolClient(pool, ({ client }) => runTransaction(client, fn));
     },
     close: () => pool.end(),
   };

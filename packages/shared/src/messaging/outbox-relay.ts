@@ -1,5 +1,6 @@
-import { Client, Pool, type PoolClient } from 'pg';
+import { Client, Pool } from 'pg';
 import { pgConfigFromUrl } from '../db/pg-config';
+import { withPoolClient, type LentClient } from '../db/pool-client';
 import type { Logger } from 'pino';
 import { topicName, type TopicName } from './contracts';
 import type { Envelope } from './envelope';
@@ -238,18 +239,14 @@ export class OutboxRelay {
     return run;
   }
 
-  private async publishBatch(): Promise<BatchResult> {
-    const client: PoolClient = await this.pool.connect();
-    let broken = false;
+  private publishBatch(): Promise<BatchResult> {
+    // A connection lost mid-batch (PostgreSQL restarted) is logged here; its statement rejects too.
+    const onLost = (err: Error) => this.log.warn({ err }, 'outbox relay connection lost');
+    return withPoolClient(this.pool, (lent) => this.publishBatchOn(lent), onLost);
+  }
+
+  private async publishBatchOn({ client, discard }: LentClient): Promise<BatchResult> {
     let rolledBack = false;
-    // A checked-out client that loses its server (PostgreSQL restarted) emits 'error' on
-    // itself, not on the pool: without a listener that is an uncaught exception that kills the
-    // service. The failing query rejects too, so logging here is enough.
-    const onError = (err: Error) => {
-      broken = true;
-      this.log.warn({ err }, 'outbox relay connection lost');
-    };
-    client.on('error', onError);
     try {
       this.lastBatchAt = Date.now();
       const [, , , lock, claim] = (await client.query(this.claimSql)) as unknown as ClaimResults;
@@ -284,13 +281,10 @@ export class OutboxRelay {
     } catch (err) {
       if (!rolledBack) {
         // A failed query leaves the connection in an unknown state: discard it.
-        broken = true;
+        discard();
         await client.query('ROLLBACK').catch(() => undefined);
       }
       throw err;
-    } finally {
-      client.off('error', onError);
-      client.release(broken);
     }
   }
 

@@ -1,5 +1,6 @@
-import type { Pool, PoolClient } from 'pg';
+import type { Pool } from 'pg';
 import type { Logger } from 'pino';
+import { withPoolClient } from '../db/pool-client';
 
 export interface RetentionOptions {
   /** Rows older than this are deleted; 0 or less keeps every row (pruning off). */
@@ -172,32 +173,23 @@ export class RowRetention {
     return { deleted, batches };
   }
 
-  private async deleteBatch(): Promise<number | 'busy'> {
-    const client: PoolClient = await this.pool.connect();
-    let broken = false;
-    // A checked-out client that loses its server emits 'error' on itself: without a listener
-    // that would be an uncaught exception; the failing query rejects too.
-    const onError = () => {
-      broken = true;
-    };
-    client.on('error', onError);
-    try {
-      await client.query('BEGIN');
-      const lock = await client.query<{ ok: boolean }>(this.lockSql);
-      if (!lock.rows[0]?.ok) {
-        await client.query('ROLLBACK');
-        return 'busy';
+  private deleteBatch(): Promise<number | 'busy'> {
+    return withPoolClient(this.pool, async ({ client, discard }) => {
+      try {
+        await client.query('BEGIN');
+        const lock = await client.query<{ ok: boolean }>(this.lockSql);
+        if (!lock.rows[0]?.ok) {
+          await client.query('ROLLBACK');
+          return 'busy';
+        }
+        const { rowCount } = await client.query(this.target.pruneBatchSql, [this.opts.retentionMs, this.opts.batchSize]);
+        await client.query('COMMIT');
+        return rowCount ?? 0;
+      } catch (err) {
+        discard();
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw err;
       }
-      const { rowCount } = await client.query(this.target.pruneBatchSql, [this.opts.retentionMs, this.opts.batchSize]);
-      await client.query('COMMIT');
-      return rowCount ?? 0;
-    } catch (err) {
-      broken = true;
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.off('error', onError);
-      client.release(broken);
-    }
+    });
   }
 }
