@@ -8,8 +8,8 @@
 //     multi-write CTEs) in the services whose data access is otherwise Prisma.
 import { Pool, type PoolClient } from 'pg';
 import { pgConfigFromUrl, type ServerSettings } from './pg-config';
-import { withPoolClient } from './pool-client';
 import { SQL_TYPES } from './pg-timestamps';
+import { withPoolClient } from './pool-client';
 import { preparedStatementName } from './prepared-statements';
 
 export interface SqlRunner {

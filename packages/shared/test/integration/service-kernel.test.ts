@@ -12,7 +12,7 @@ import { createLogger } from '../../src/logging';
 import { Topics, topicName } from '../../src/messaging/contracts';
 import { createEnvelope } from '../../src/messaging/envelope';
 import { createParkedMessages, createServiceMessaging } from '../../src/messaging/service-messaging';
-import { defineService, every, startService } from '../../src/service';
+import { defineService, every, startService, type ServiceKit } from '../../src/service';
 import { eventually, TEST_JWT_SECRET, testTopicPrefix, uniqueId } from '../../src/testing';
 import { TEST_DATABASE_URL, testLogger } from '../support/env';
 
@@ -56,17 +56,8 @@ it('starts the parts in order, serves, and shuts down through the plan built fro
     },
     http: async (_c, kit) => {
       steps.push('http');
-      const app = await createServiceApp({
-        service: 'kernel-test',
-        openApi: { title: 'kernel test', version: '1.0.0', prefix: '/api/v1/kernel-test' },
-        auth: kit.auth,
-        logger: kit.logger,
-        bodyLimit: 1024,
-        ready: kit.ready,
-        metrics: false,
-        routes: async (a) => {
-          a.get('/api/v1/kernel-test/hello', async () => ({ hello: 'world' }));
-        },
+      const app = await testApp('kernel-test', kit, async (a) => {
+        a.get('/api/v1/kernel-test/hello', async () => ({ hello: 'world' }));
       });
       app.addHook('onListen', async () => void steps.push('listen'));
       app.addHook('onClose', async () => void steps.push('http closed'));
@@ -131,17 +122,7 @@ it("runs the inbox retention beside the service's jobs, and warns of a consumed 
       const messaging = createServiceMessaging({ service: 'kernel-retention-test', config: cfg, logger: log, parked });
       return { sql, parked, bus: messaging.bus, close: async () => (await messaging.close(), await sql.close()) };
     },
-    http: async (_c, kit) =>
-      createServiceApp({
-        service: 'kernel-retention-test',
-        openApi: { title: 'kernel test', version: '1.0.0', prefix: '/api/v1/kernel-test' },
-        auth: kit.auth,
-        logger: kit.logger,
-        bodyLimit: 1024,
-        ready: kit.ready,
-        metrics: false,
-        routes: async () => undefined,
-      }),
+    http: async (_c, kit) => testApp('kernel-retention-test', kit, async () => undefined),
     topics: [Topics.orderEvents],
     consumers: () => [{ name: 'kernel-retention-group', topics: [Topics.orderEvents], handle: async () => undefined }],
   });
@@ -160,6 +141,20 @@ it("runs the inbox retention beside the service's jobs, and warns of a consumed 
   expect(await exitCode).toBe(0);
   expect(lines.filter((l) => l.msg === 'shutdown step done').map((l) => l.step)).toContain('inbox retention');
 }, 60_000);
+
+/** The standard app of a test service, with its routes. */
+function testApp(service: string, kit: ServiceKit, routes: NonNullable<Parameters<typeof createServiceApp>[0]['routes']>) {
+  return createServiceApp({
+    service,
+    openApi: { title: 'kernel test', version: '1.0.0', prefix: '/api/v1/kernel-test' },
+    auth: kit.auth,
+    logger: kit.logger,
+    bodyLimit: 1024,
+    ready: kit.ready,
+    metrics: false,
+    routes,
+  });
+}
 
 /** A pino destination that keeps the parsed lines. */
 function collect(lines: Array<Record<string, unknown>>): Writable {
