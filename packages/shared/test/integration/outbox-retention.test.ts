@@ -1,5 +1,4 @@
 import { Client } from 'pg';
-import { Writable } from 'node:stream';
 import { createEnvelope } from '../../src/messaging/envelope';
 import { Topics } from '../../src/messaging/contracts';
 import { insertOutboxSql } from '../../src/messaging/outbox';
@@ -8,6 +7,7 @@ import { createLogger } from '../../src/logging';
 import { OutboxRelay, type EnvelopePublisher } from '../../src/messaging/outbox-relay';
 import { eventually } from '../../src/testing';
 import { TEST_DATABASE_URL, testLogger } from '../support/env';
+import { collectLines } from '../support/log-lines';
 import { scratchOutboxSchema } from '../support/outbox';
 
 // A scratch schema with the outbox every service has (see outbox-relay.test.ts).
@@ -57,16 +57,6 @@ async function rows(count: number, ageHours: number, published = true): Promise<
 async function count(where: string): Promise<number> {
   const { rows: result } = await db.query<{ n: string }>(`SELECT count(*) AS n FROM outbox WHERE ${where}`);
   return Number(result[0].n);
-}
-
-/** A pino destination that keeps the parsed lines. */
-function collect(lines: Array<Record<string, unknown>>): Writable {
-  return new Writable({
-    write(chunk: Buffer, _enc, done) {
-      for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
-      done();
-    },
-  });
 }
 
 function relay(opts: { retentionMs?: number; pruneEveryMs?: number; pruneBatchSize?: number; logger?: typeof testLogger } = {}) {
@@ -152,7 +142,7 @@ describe('outbox retention', () => {
 
   it('prunes on its timer once started, logs the round at info, and stop() ends the timer', async () => {
     const lines: Array<Record<string, unknown>> = [];
-    const logger = createLogger({ name: 'retention-test', level: 'info', destination: collect(lines) });
+    const logger = createLogger({ name: 'retention-test', level: 'info', destination: collectLines(lines) });
     await rows(7, 48);
     const r = relay({ retentionMs: HOUR_MS, pruneEveryMs: 50, logger });
     await r.start();
@@ -183,7 +173,7 @@ describe('outbox retention', () => {
 
   it('logs a failed round at warn and keeps publishing', async () => {
     const lines: Array<Record<string, unknown>> = [];
-    const logger = createLogger({ name: 'retention-test', level: 'info', destination: collect(lines) });
+    const logger = createLogger({ name: 'retention-test', level: 'info', destination: collectLines(lines) });
     const published: string[] = [];
     await rows(5, 48);
     // Every DELETE on the outbox fails; publishing only updates.

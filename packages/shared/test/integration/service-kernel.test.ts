@@ -3,7 +3,6 @@
 // ready), its consumer group gets the deployment's prefix, and SIGTERM runs the shutdown plan
 // built from the same parts (not ready → drain → close the container → telemetry → exit 0).
 import { EventEmitter } from 'node:events';
-import { Writable } from 'node:stream';
 import { Type } from '@sinclair/typebox';
 import { BaseEnv, loadConfig } from '../../src/config';
 import { createSql } from '../../src/db/sql-runner';
@@ -15,6 +14,7 @@ import { createParkedMessages, createServiceMessaging } from '../../src/messagin
 import { defineService, every, startService, type ServiceKit } from '../../src/service';
 import { eventually, TEST_JWT_SECRET, testTopicPrefix, uniqueId } from '../../src/testing';
 import { TEST_DATABASE_URL, testLogger } from '../support/env';
+import { collectLines } from '../support/log-lines';
 
 const TestEnv = Type.Object({ ...BaseEnv.properties, HTTP_PORT: Type.Integer({ default: 0 }), GRPC_PORT: Type.Integer({ default: 0 }) });
 const prefix = testTopicPrefix();
@@ -109,7 +109,7 @@ it('starts the parts in order, serves, and shuts down through the plan built fro
 
 it("runs the inbox retention beside the service's jobs, and warns of a consumed topic the broker keeps longer than the inbox", async () => {
   const lines: Array<Record<string, unknown>> = [];
-  const logger = createLogger({ name: 'kernel-test', level: 'info', destination: collect(lines) });
+  const logger = createLogger({ name: 'kernel-test', level: 'info', destination: collectLines(lines) });
   // An hour's inbox against the broker's topics (a day here, a week by Kafka's default).
   const short = { ...config, INBOX_RETENTION_HOURS: 1, LOG_LEVEL: 'info' };
   const service = defineService({
@@ -153,15 +153,5 @@ function testApp(service: string, kit: ServiceKit, routes: NonNullable<Parameter
     ready: kit.ready,
     metrics: false,
     routes,
-  });
-}
-
-/** A pino destination that keeps the parsed lines. */
-function collect(lines: Array<Record<string, unknown>>): Writable {
-  return new Writable({
-    write(chunk: Buffer, _enc, done) {
-      for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
-      done();
-    },
   });
 }
