@@ -37,27 +37,35 @@ interface Line {
   syncedAt: Date;
 }
 
+/** A new cart, its id. */
+async function newCart(): Promise<string> {
+  const cartId = randomUUID();
+  await sql.execute('INSERT INTO carts (id, user_id) VALUES ($1::uuid, $2)', [cartId, `caps-${cartId}`]);
+  return cartId;
+}
+
+/** One line of a cart: a new id, priced 10 as added and now. */
+async function addLine(cartId: string, productId: string, line: Omit<Line, 'id'>): Promise<string> {
+  const id = randomUUID();
+  await sql.execute(
+    `INSERT INTO cart_items (id, cart_id, product_id, product_name, size, quantity, price_when_added, current_price, synced_at)
+     VALUES ($1::uuid, $2::uuid, $3, 'Caps test', $4, $5, 10, 10, $6)`,
+    [id, cartId, productId, line.size, line.quantity, line.syncedAt],
+  );
+  return id;
+}
+
 /** `count` carts holding the product in random sizes, quantities and sync times, and a line of another product in each. */
 async function seed(productId: string, count: number, rand: (n: number) => number): Promise<Line[]> {
   const lines: Line[] = [];
   for (let c = 0; c < count; c++) {
-    const cartId = randomUUID();
-    await sql.execute('INSERT INTO carts (id, user_id) VALUES ($1::uuid, $2)', [cartId, `caps-${cartId}`]);
+    const cartId = await newCart();
     const sizes = SIZES.filter(() => rand(3) === 0);
     for (const size of sizes) {
-      const line = { id: randomUUID(), size, quantity: 1 + rand(6), syncedAt: new Date(Date.UTC(2026, 11, 8, 0, rand(60))) };
-      lines.push(line);
-      await sql.execute(
-        `INSERT INTO cart_items (id, cart_id, product_id, product_name, size, quantity, price_when_added, current_price, synced_at)
-         VALUES ($1::uuid, $2::uuid, $3, 'Caps test', $4, $5, 10, 10, $6)`,
-        [line.id, cartId, productId, line.size, line.quantity, line.syncedAt],
-      );
+      const line = { size, quantity: 1 + rand(6), syncedAt: new Date(Date.UTC(2026, 11, 8, 0, rand(60))) };
+      lines.push({ id: await addLine(cartId, productId, line), ...line });
     }
-    await sql.execute(
-      `INSERT INTO cart_items (id, cart_id, product_id, product_name, size, quantity, price_when_added, current_price, synced_at)
-       VALUES ($1::uuid, $2::uuid, $3, 'Other', 'M', 9, 10, 10, now())`,
-      [randomUUID(), cartId, `other-${productId}`],
-    );
+    await addLine(cartId, `other-${productId}`, { size: 'M', quantity: 9, syncedAt: new Date() });
   }
   return lines;
 }
@@ -100,15 +108,8 @@ it("reads none of the product's lines while stock lasts, whatever the plan cache
   // bench), so its cost grew with the carts holding it. A generic plan knows no parameter values.
   const productId = `caps-${randomUUID()}`;
   for (let c = 0; c < 100; c++) {
-    const cartId = randomUUID();
-    await sql.execute('INSERT INTO carts (id, user_id) VALUES ($1::uuid, $2)', [cartId, `caps-${cartId}`]);
-    for (const size of ['S', 'M', 'L']) {
-      await sql.execute(
-        `INSERT INTO cart_items (id, cart_id, product_id, product_name, size, quantity, price_when_added, current_price, synced_at)
-         VALUES (gen_random_uuid(), $1::uuid, $2, 'Caps test', $3, 2, 10, 10, now())`,
-        [cartId, productId, size],
-      );
-    }
+    const cartId = await newCart();
+    for (const size of ['S', 'M', 'L']) await addLine(cartId, productId, { size, quantity: 2, syncedAt: new Date() });
   }
   const db = new Client(pgConfigFromUrl(DATABASE_URL));
   await db.connect();
